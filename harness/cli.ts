@@ -1,0 +1,73 @@
+/**
+ * The `bench` command line. Subcommands are imported lazily so that heavy
+ * runtimes (TF.js, Playwright, Appium) load only when a command needs them.
+ * Only `main` decides the exit code; commands throw, never exit.
+ */
+import { defineCommand, runCommand, renderUsage, type CommandDef } from 'citty';
+import { isUserError } from './errors.ts';
+
+const load = <T>(importer: () => Promise<{ default: T }>) => () => importer().then((module) => module.default);
+
+export const subCommands = {
+  all: load(() => import('./commands/all.ts')),
+  retrain: load(() => import('./commands/retrain.ts')),
+  convert: load(() => import('./commands/convert.ts')),
+  inspect: load(() => import('./commands/inspect.ts')),
+  run: load(() => import('./commands/run.ts')),
+  report: load(() => import('./commands/report.ts')),
+  history: load(() => import('./commands/history.ts')),
+  compare: load(() => import('./commands/compare.ts')),
+  devices: load(() => import('./commands/devices.ts')),
+};
+
+export const rootCommand = defineCommand({
+  meta: {
+    name: 'bench',
+    version: '0.1.0',
+    description: 'Retrain an image classifier, ship it as TF.js (Mobile) and .tflite (Lite), and benchmark both on every target found.',
+  },
+  subCommands,
+});
+
+/**
+ * Runs the CLI with `argv` (without node and script) and returns the exit code:
+ * 0 success, 1 failure, 2 usage error, other codes as a command documents them
+ * (compare uses 1–3). Commands signal a code by throwing an ExitCode.
+ */
+export async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
+    process.stdout.write(`${await renderUsage(rootCommand)}\n`);
+    return argv.length === 0 ? 2 : 0;
+  }
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    process.stdout.write('0.1.0\n');
+    return 0;
+  }
+  const [name, ...rest] = argv;
+  const loader = subCommands[name as keyof typeof subCommands];
+  if (!loader) {
+    process.stderr.write(`error: unknown command "${name}"\n\n${await renderUsage(rootCommand)}\n`);
+    return 2;
+  }
+  const command = (await loader()) as CommandDef;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${await renderUsage(command, rootCommand)}\n`);
+    return 0;
+  }
+  try {
+    const { result } = await runCommand(command, { rawArgs: rest });
+    return typeof result === 'number' ? result : 0;
+  } catch (error) {
+    if (isUserError(error)) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return 1;
+    }
+    const cittyCode = (error as { code?: string }).code;
+    if (cittyCode === 'EARG') {
+      process.stderr.write(`error: ${(error as Error).message}\n\n${await renderUsage(command, rootCommand)}\n`);
+      return 2;
+    }
+    process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Flags every command takes, and the one place they turn into a resolved
+ * config and a logger.
+ */
+import { resolve } from 'node:path';
+import type { ArgsDef } from 'citty';
+import { loadConfig, deepMerge, type ResolvedConfig } from '../config.ts';
+import { createLogger, type Logger } from '../log.ts';
+
+export const commonArgs = {
+  out: { type: 'string', description: 'Output folder for caches, artifacts and runs (default .bench)', valueHint: 'dir' },
+  config: { type: 'string', description: 'Config file (default: bench.config.{ts,mjs,js,json} in the working folder)', valueHint: 'file' },
+  json: { type: 'boolean', description: 'Print the result as JSON on stdout (messages stay on stderr)' },
+  quiet: { type: 'boolean', description: 'Only warnings and errors' },
+  verbose: { type: 'boolean', description: 'Debug output' },
+} as const satisfies ArgsDef;
+
+/** Flags shared by commands that retrain or use the dataset. */
+export const datasetArgs = {
+  images: { type: 'string', description: 'Class-per-folder image root (default: the generated dataset)', valueHint: 'dir' },
+  model: { type: 'string', description: 'Backbone ids, comma-separated (default mobilenet_v2,inception_v3)', valueHint: 'ids' },
+} as const satisfies ArgsDef;
+
+export interface CommandContext {
+  config: ResolvedConfig;
+  log: Logger;
+  /** Absolute output folder. */
+  out: string;
+  cwd: string;
+}
+
+type Parsed = Record<string, unknown>;
+
+/** Splits `a,b , c` into ['a','b','c']; undefined stays undefined. */
+export function list(value: unknown): string[] | undefined {
+  if (typeof value !== 'string') return undefined;
+  const items = value.split(',').map((item) => item.trim()).filter(Boolean);
+  return items.length ? items : undefined;
+}
+
+/** A numeric flag, or undefined; a non-number is left as is so validation names it. */
+export function num(value: unknown): number | string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const parsed = Number(value);
+  return Number.isFinite(parsed) ? parsed : String(value);
+}
+
+/**
+ * Resolves config (file, then flags) and the logger.
+ * `overrides` maps flags to config paths, e.g. `{ retrain: { steps: num(args.steps) } }`.
+ */
+export async function setup(args: Parsed, overrides: Record<string, unknown> = {}, cwd = process.cwd()): Promise<CommandContext> {
+  const log = createLogger({
+    level: args.quiet ? 'quiet' : args.verbose ? 'verbose' : 'normal',
+    json: Boolean(args.json),
+  });
+  const flags = deepMerge(
+    {
+      out: args.out,
+      models: list(args.model),
+      dataset: { images: args.images },
+    },
+    overrides,
+  ) as Record<string, unknown>;
+  const { config, file } = await loadConfig({ cwd, ...(typeof args.config === 'string' ? { file: args.config } : {}), overrides: flags });
+  if (file) log.debug(`config: ${file}`);
+  return { config, log, out: resolve(cwd, config.out), cwd };
+}

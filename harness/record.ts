@@ -1,0 +1,212 @@
+/**
+ * The run record: plain, JSON-safe, versioned data. Everything a report,
+ * `bench history` or `bench compare` shows is read from this shape alone.
+ *
+ * Written to `<out>/runs/<run-id>/run.json` incrementally (see ./record-store.ts)
+ * so a crash or Ctrl-C loses nothing already measured.
+ */
+
+/** Bump when a field changes meaning; compare refuses records of another version. */
+export const RECORD_SCHEMA = 1 as const;
+
+/** The two deployment paths the project compares. */
+export type ArtifactFormat = 'tfjs' | 'tflite';
+
+/** `tfjs` artifacts have variant `float32`; `.tflite` files one of the four. */
+export type ArtifactVariant = 'float32' | 'float16' | 'int8-dynamic' | 'int8';
+
+export type TargetKind = 'node' | 'browser' | 'android';
+
+/** Where a job ran. Browsers and phones fill the optional parts. */
+export interface DeviceInfo {
+  /** Stable id used in measurement keys: `host`, `chromium-156`, an adb serial. */
+  id: string;
+  kind: TargetKind;
+  /** Human-readable: "Linux x64 (Intel Xeon …)", "Chromium 156.0.8078.73", "Pixel 7". */
+  name: string;
+  os?: string;
+  cpu?: string;
+  cores?: number;
+  memoryBytes?: number;
+  browser?: { name: string; version: string; userAgent?: string };
+  gpu?: { vendor?: string; renderer?: string; adapter?: string };
+  android?: {
+    serial: string;
+    model: string;
+    androidVersion: string;
+    soc: string;
+    abi: string;
+    battery?: { level: number; charging: boolean; temperatureC?: number };
+    thermalStatus?: string;
+  };
+  /** Anything else a target wants to keep (threads, SIMD, cross-origin isolation …). */
+  extra?: Record<string, string | number | boolean>;
+}
+
+/** One artifact file (or folder, for a TF.js model: model.json + shards). */
+export interface ArtifactInfo {
+  /** `<model>/<format>/<variant>`, e.g. `mobilenet_v2/tflite/int8`. */
+  id: string;
+  model: string;
+  format: ArtifactFormat;
+  variant: ArtifactVariant;
+  /** Absolute path to model.json or the .tflite file. */
+  path: string;
+  /** Total bytes of every file a runtime downloads for this artifact. */
+  bytes: number;
+  gzipBytes: number;
+  sha256: string;
+}
+
+/**
+ * Identifies one measurement across runs. Two records are compared key by key,
+ * so every field must be stable from run to run on the same setup.
+ */
+export interface MeasurementKey {
+  model: string;
+  format: ArtifactFormat;
+  variant: ArtifactVariant;
+  target: TargetKind;
+  /** DeviceInfo.id */
+  device: string;
+  /** `tfjs-wasm`, `tfjs-cpu`, `tfjs-tensorflow`, `tfjs-tensorflow-gpu`, `tfjs-webgl`, `tfjs-webgpu`, `tflite-node`, `litert-wasm`, `litert-webgpu`, `tflite-benchmark-model` … */
+  runtime: string;
+  /** Runtime options that change the numbers: threads, simd, batch size, delegate … */
+  options: Record<string, string | number | boolean>;
+}
+
+/** Latency statistics in milliseconds, from ../targets/kernel/stats.ts. */
+export interface LatencyStats {
+  samples: number;
+  mean: number;
+  sd: number;
+  min: number;
+  max: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  /** Relative margin of error of the mean at 95% confidence, in percent. */
+  rme: number;
+}
+
+export interface Evaluation {
+  /** How many images of the evaluation pack were used (the first N, in pack order). */
+  images: number;
+  /** Top-1 accuracy in [0, 1]. */
+  accuracy: number;
+  /** Agreement with the reference output (the same model on TF.js `cpu`); null when no reference was available. */
+  agreement: { reference: string; top1: number; maxAbsDiff: number } | null;
+}
+
+export type JobPhase = 'setup' | 'load' | 'first-inference' | 'warmup' | 'loop' | 'evaluation';
+
+export interface Measurement {
+  key: MeasurementKey;
+  artifact: string; // ArtifactInfo.id
+  device: DeviceInfo;
+  batchSize: number;
+  /** Milliseconds. */
+  loadMs: number;
+  firstInferenceMs: number;
+  warmup: { iterations: number; ms: number };
+  latency: LatencyStats;
+  /** Raw per-iteration latencies in ms (kept for significance tests). */
+  samples: number[];
+  /** Images per second: batchSize / mean latency. */
+  throughput: number;
+  memory: { peakRssBytes?: number; runtimeBytes?: number; runtimeTensors?: number };
+  evaluation: Evaluation | null;
+  startedAt: string;
+  finishedAt: string;
+  /** Device state around the job where the target can read it (battery, thermal …). */
+  deviceState?: { before?: Record<string, unknown>; after?: Record<string, unknown> };
+}
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+export interface Failure {
+  key: MeasurementKey;
+  artifact: string;
+  phase: JobPhase;
+  error: SerializedError;
+  at: string;
+}
+
+export interface HostInfo {
+  os: string;
+  platform: string;
+  arch: string;
+  cpu: string;
+  cores: number;
+  memoryBytes: number;
+  node: string;
+}
+
+/** Runtime download cost for web apps (JS bundle + wasm files), per runtime. */
+export interface RuntimeSize {
+  runtime: string;
+  files: { path: string; bytes: number; gzipBytes: number }[];
+  bytes: number;
+  gzipBytes: number;
+}
+
+/** The retraining summary of a model, copied from its metadata.json so reports need nothing else. */
+export interface TrainingSummary {
+  model: string;
+  backbone: string;
+  classNames: string[];
+  splits: { train: number; validation: number; test: number };
+  testAccuracy: number;
+  history: TrainingPoint[];
+  confusionMatrix: number[][];
+}
+
+export interface TrainingPoint {
+  step: number;
+  trainAccuracy: number;
+  trainLoss: number;
+  validationAccuracy: number;
+  validationLoss: number;
+}
+
+export interface RunRecord {
+  schema: typeof RECORD_SCHEMA;
+  /** Identifies what was benchmarked; compare only matches records with the same definition. */
+  benchmark: { name: string; version: number };
+  runId: string;
+  startedAt: string;
+  finishedAt?: string;
+  /** `running` until the run ends; `interrupted` after Ctrl-C; `complete` otherwise. */
+  status: 'running' | 'complete' | 'interrupted';
+  host: HostInfo;
+  git?: { commit: string; dirty: boolean };
+  /** The resolved configuration (see ./config.ts). */
+  config: unknown;
+  artifacts: ArtifactInfo[];
+  training: TrainingSummary[];
+  runtimeSizes: RuntimeSize[];
+  devices: DeviceInfo[];
+  measurements: Measurement[];
+  failures: Failure[];
+}
+
+/** A stable string for a key, used for matching records and for display. */
+export function keyId(key: MeasurementKey): string {
+  const options = Object.keys(key.options)
+    .sort()
+    .map((name) => `${name}=${String(key.options[name])}`)
+    .join(',');
+  return `${key.model}/${key.format}/${key.variant}@${key.target}:${key.device}/${key.runtime}${options ? `[${options}]` : ''}`;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) {
+    return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
+  }
+  return { name: 'Error', message: String(error) };
+}

@@ -1,0 +1,58 @@
+/**
+ * Where everything lives under the output folder (default `.bench/`). One
+ * module owns the layout so that retrain, convert, run and report agree.
+ *
+ * <out>/
+ *   datasets/generated-<seed>-<n>/<class>/<file>.png   the generated default dataset
+ *   cache/bottlenecks/<backbone>/<sha256>.f32          one bottleneck vector per image
+ *   models/<model>/
+ *     mobile/model.json, *.bin                         the Mobile-path artifact (TF.js layers model)
+ *     labels.txt                                       one class name per line
+ *     metadata.json                                    ModelMetadata (models/metadata.ts)
+ *     eval/pack.json, eval/images.u8                   the evaluation pack (models/eval-pack.ts)
+ *     eval/reference.json                              TF.js `cpu` outputs on the pack (agreement reference)
+ *     lite/<variant>.tflite                            the Lite-path artifacts
+ *   runs/<run-id>/run.json, report.html
+ */
+import { join } from 'node:path';
+import type { ArtifactVariant } from '../harness/record.ts';
+
+export function generatedDatasetDir(out: string, seed: number, imagesPerClass: number): string {
+  return join(out, 'datasets', `generated-${seed}-${imagesPerClass}`);
+}
+
+export function bottleneckDir(out: string, backbone: string): string {
+  return join(out, 'cache', 'bottlenecks', backbone);
+}
+
+export function modelDir(out: string, model: string): string {
+  return join(out, 'models', model);
+}
+
+export function mobileModelPath(out: string, model: string): string {
+  return join(modelDir(out, model), 'mobile', 'model.json');
+}
+
+export function labelsPath(out: string, model: string): string {
+  return join(modelDir(out, model), 'labels.txt');
+}
+
+export function metadataPath(out: string, model: string): string {
+  return join(modelDir(out, model), 'metadata.json');
+}
+
+export function evalPackDir(out: string, model: string): string {
+  return join(modelDir(out, model), 'eval');
+}
+
+export function liteModelPath(out: string, model: string, variant: ArtifactVariant): string {
+  return join(modelDir(out, model), 'lite', `${variant}.tflite`);
+}
+
+export function runsDir(out: string): string {
+  return join(out, 'runs');
+}
+
+export function runDir(out: string, runId: string): string {
+  return join(runsDir(out), runId);
+}

@@ -1,0 +1,46 @@
+/**
+ * metadata.json beside each Mobile artifact: everything a runtime needs to
+ * feed the model (input size, normalisation, class names) and what retraining
+ * measured. Plain JSON, read by convert, run and report.
+ */
+import type { TrainingPoint } from '../harness/record.ts';
+
+/** value = pixel (0..255) × scale + offset. */
+export interface Normalization {
+  scale: number;
+  offset: number;
+}
+
+export interface ModelMetadata {
+  schema: 1;
+  /** Model id (the backbone id it was retrained from). */
+  model: string;
+  backbone: string;
+  /** Square input size in pixels. */
+  inputSize: number;
+  normalization: Normalization;
+  classNames: string[];
+  dataset: {
+    root: string;
+    generated: boolean;
+    splits: { train: number; validation: number; test: number };
+    classCounts: Record<string, number>;
+  };
+  training: {
+    steps: number;
+    learningRate: number;
+    batchSize: number;
+    optimizer: string;
+    distortions: boolean;
+    backend: string;
+    history: TrainingPoint[];
+    testAccuracy: number;
+    perClassAccuracy: Record<string, number>;
+    /** confusionMatrix[actual][predicted], class order as classNames. */
+    confusionMatrix: number[][];
+    misclassified: { file: string; label: string; predicted: string }[];
+    bottleneckSeconds: number;
+    trainSeconds: number;
+  };
+  createdAt: string;
+}

@@ -1,0 +1,77 @@
+/**
+ * The measurement kernel's contract. This folder must stay free of Node APIs:
+ * it is bundled (esbuild) into the browser benchmark page as well.
+ */
+import type { Evaluation, JobPhase, LatencyStats } from '../../harness/record.ts';
+
+/** The test split at the model's input size, decoded once on the host (models/eval-pack.ts). */
+export interface EvalPack {
+  model: string;
+  count: number;
+  height: number;
+  width: number;
+  /** count × height × width × 3 RGB bytes, NHWC. */
+  images: Uint8Array;
+  /** Class index of each image. */
+  labels: number[];
+  /** Dataset-relative file name of each image. */
+  files: string[];
+  classNames: string[];
+}
+
+/** One loaded model on one runtime. */
+export interface InferenceSession {
+  /**
+   * Runs one batch and returns the probabilities (batch × classes), read back
+   * to the host: the timing always includes the read-back, never a lazy tensor.
+   * `pixels` is batch × H × W × 3 raw RGB bytes; normalisation is the session's job.
+   */
+  run(pixels: Uint8Array, batch: number): Promise<Float32Array>;
+  /** What the runtime reports about its own memory, where it does. */
+  memory?(): { bytes?: number; tensors?: number };
+  dispose(): Promise<void> | void;
+}
+
+export interface KernelOptions {
+  warmupIterations: number;
+  minSamples: number;
+  minTimeMs: number;
+  maxTimeMs: number;
+  batchSize: number;
+  /** Evaluate only the first N images of the pack. */
+  evalLimit?: number;
+  /** Skip the evaluation (e.g. for a batch-size sweep). */
+  evaluate?: boolean;
+}
+
+/** Reference probabilities (the same model on TF.js `cpu`) for the first `images` pack images. */
+export interface ReferenceOutputs {
+  name: string;
+  images: number;
+  classes: number;
+  probabilities: Float32Array;
+}
+
+export interface KernelInput {
+  load: () => Promise<InferenceSession>;
+  pack: EvalPack;
+  reference?: ReferenceOutputs;
+  options: KernelOptions;
+  /** Current resident memory of the process, where the environment can tell (Node: process.memoryUsage().rss). */
+  sampleRss?: () => number;
+  /** Called at each phase change, for progress display. */
+  onPhase?: (phase: JobPhase) => void;
+}
+
+export interface KernelResult {
+  loadMs: number;
+  firstInferenceMs: number;
+  warmup: { iterations: number; ms: number };
+  latency: LatencyStats;
+  samples: number[];
+  throughput: number;
+  memory: { peakRssBytes?: number; runtimeBytes?: number; runtimeTensors?: number };
+  evaluation: Evaluation | null;
+  /** Probabilities on the evaluated images (images × classes), so a `cpu` run can serve as the reference. */
+  outputs?: Float32Array;
+}

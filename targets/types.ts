@@ -1,0 +1,75 @@
+/**
+ * The Target seam: one adapter per target kind (node, browser, android). The
+ * orchestrator (harness/run.ts) never knows which kind it talks to.
+ */
+import type { ResolvedConfig } from '../harness/config.ts';
+import type { Logger } from '../harness/log.ts';
+import type { ArtifactFormat, ArtifactInfo, DeviceInfo, Failure, Measurement, TargetKind } from '../harness/record.ts';
+import type { ModelMetadata } from '../models/metadata.ts';
+import type { KernelOptions } from './kernel/types.ts';
+
+/** One runtime on one device, available or not (and why not). */
+export interface RuntimeStatus {
+  /** e.g. `tfjs-wasm`, `tflite-node`, `litert-wasm`. */
+  runtime: string;
+  /** Which artifact format it runs. */
+  format: ArtifactFormat;
+  available: boolean;
+  /** Why it is unavailable, in words a user can act on. */
+  reason?: string;
+  /** Version strings and similar facts worth showing in `bench devices`. */
+  details?: Record<string, string>;
+}
+
+export interface DiscoveredDevice {
+  device: DeviceInfo;
+  /** False when the device itself cannot be used (unauthorized phone, browser that fails to start). */
+  usable: boolean;
+  reason?: string;
+  runtimes: RuntimeStatus[];
+}
+
+export interface TargetContext {
+  config: ResolvedConfig;
+  log: Logger;
+  /** Absolute output folder. */
+  out: string;
+  /** Aborted on Ctrl-C: stop starting work, end the current job quickly. */
+  signal: AbortSignal;
+}
+
+/** One artifact on one runtime on one device. */
+export interface Job {
+  artifact: ArtifactInfo;
+  metadata: ModelMetadata;
+  /** Folder of the evaluation pack (pack.json + images.u8). */
+  evalPackDir: string;
+  /** Reference outputs file for agreement, when one exists (eval/reference.json). */
+  referencePath?: string;
+  device: DeviceInfo;
+  runtime: string;
+  kernel: KernelOptions;
+  /** Options that change the numbers and so belong in the key (threads, simd …). */
+  runtimeOptions: Record<string, string | number | boolean>;
+}
+
+export type JobResult = { ok: true; measurement: Measurement } | { ok: false; failure: Failure };
+
+export interface Target {
+  readonly kind: TargetKind;
+  /** Finds devices and runtimes. Never throws for an absent part: reports it unavailable with the reason. */
+  discover(context: TargetContext): Promise<DiscoveredDevice[]>;
+  /** Starts what the jobs need (servers, sessions) once per run. */
+  prepare?(context: TargetContext, devices: DiscoveredDevice[]): Promise<void>;
+  /** Runs one job; a failure is returned as data, not thrown. */
+  run(job: Job, context: TargetContext): Promise<JobResult>;
+  /** Stops whatever prepare started; always called. */
+  dispose?(): Promise<void>;
+}
+
+/** Target kinds by name, imported lazily (browsers and Appium are heavy). */
+export const targetFactories: Record<TargetKind, () => Promise<Target>> = {
+  node: async () => (await import('./node/index.ts')).createNodeTarget(),
+  browser: async () => (await import('./browser/index.ts')).createBrowserTarget(),
+  android: async () => (await import('./android/index.ts')).createAndroidTarget(),
+};
