@@ -1,0 +1,63 @@
+import { defineCommand } from 'citty';
+import { retrainModels, type RetrainOutcome } from '../../models/retrain.ts';
+import { commonArgs, datasetArgs, num, setup, type CommandContext } from './common.ts';
+import { withInterrupt } from '../interrupt.ts';
+
+export const retrainArgs = {
+  steps: { type: 'string', description: 'Training steps of the new head (default 1000)', valueHint: 'n' },
+  'learning-rate': { type: 'string', description: 'Learning rate (default 0.005)', valueHint: 'x' },
+  'batch-size': { type: 'string', description: 'Training batch size (default 100)', valueHint: 'n' },
+  optimizer: { type: 'enum', options: ['sgd', 'momentum', 'adam', 'rmsprop'], description: 'Optimizer (default adam)' },
+  'eval-every': { type: 'string', description: 'Validate every N steps (default 50)', valueHint: 'n' },
+  'validation-percent': { type: 'string', description: 'Percent of each class for validation (default 10)', valueHint: 'p' },
+  'test-percent': { type: 'string', description: 'Percent of each class for the test split (default 10)', valueHint: 'p' },
+  seed: { type: 'string', description: 'Seed of the generated dataset and of training (default 1)', valueHint: 'n' },
+  'flip-left-right': { type: 'boolean', description: 'Randomly mirror training images (bypasses the bottleneck cache)' },
+  'random-crop': { type: 'string', description: 'Random crop margin in percent (bypasses the cache)', valueHint: 'p' },
+  'random-scale': { type: 'string', description: 'Random scale in percent (bypasses the cache)', valueHint: 'p' },
+  'random-brightness': { type: 'string', description: 'Random brightness in percent (bypasses the cache)', valueHint: 'p' },
+} as const;
+
+/** Maps retrain flags onto config paths. */
+export function retrainOverrides(args: Record<string, unknown>): Record<string, unknown> {
+  return {
+    dataset: { seed: num(args.seed), validationPercent: num(args['validation-percent']), testPercent: num(args['test-percent']) },
+    retrain: {
+      steps: num(args.steps),
+      learningRate: num(args['learning-rate']),
+      batchSize: num(args['batch-size']),
+      optimizer: args.optimizer,
+      evalEvery: num(args['eval-every']),
+      distortions: {
+        flipLeftRight: args['flip-left-right'],
+        randomCrop: num(args['random-crop']),
+        randomScale: num(args['random-scale']),
+        randomBrightness: num(args['random-brightness']),
+      },
+    },
+  };
+}
+
+/** Runs retraining and prints its summary; shared with `bench all`. */
+export async function runRetrain(context: CommandContext, signal?: AbortSignal): Promise<RetrainOutcome> {
+  const outcome = await retrainModels({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, ...(signal ? { signal } : {}) });
+  for (const model of outcome.models) {
+    const { training } = model.metadata;
+    context.log.info(`${model.model}: test ${(training.testAccuracy * 100).toFixed(1)}%, bottlenecks ${model.bottlenecks.computed} computed / ${model.bottlenecks.cached} cached → ${model.modelJsonPath}`);
+  }
+  return outcome;
+}
+
+export default defineCommand({
+  meta: { name: 'retrain', description: 'Retrain a new softmax head on each backbone and write the Mobile-path artifacts (TF.js model, labels.txt, metadata.json, evaluation pack)' },
+  args: { ...commonArgs, ...datasetArgs, ...retrainArgs },
+  async run({ args }) {
+    const context = await setup(args, retrainOverrides(args));
+    const outcome = await withInterrupt(context.log, (signal) => runRetrain(context, signal));
+    context.log.result({
+      models: outcome.models.map((model) => ({ model: model.model, modelJson: model.modelJsonPath, testAccuracy: model.metadata.training.testAccuracy, bottlenecks: model.bottlenecks })),
+      failures: outcome.failures.map((failure) => ({ model: failure.model, error: failure.error.message })),
+    });
+    return outcome.models.length > 0 ? 0 : 1;
+  },
+});
