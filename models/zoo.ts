@@ -132,7 +132,8 @@ const require = createRequire(import.meta.url);
 
 /** Reads nsfwjs's UMD-wrapped model files from disk (no network). */
 async function loadEmbedded(name: 'mobilenet_v2' | 'inception_v3'): Promise<tf.LayersModel> {
-  const root = join(dirname(require.resolve('nsfwjs/package.json')), 'dist', 'models', name);
+  // nsfwjs's "exports" hides package.json; its CommonJS entry is dist/cjs/index.js.
+  const root = join(dirname(require.resolve('nsfwjs')), '..', 'models', name);
   const modelJson = require(join(root, 'model.min.js')) as UmdModelJson;
   const shards = modelJson.weightsManifest.flatMap((group) => group.paths).map((path) => Buffer.from(require(join(root, `${path}.min.js`)) as string, 'base64'));
   const weights = Buffer.concat(shards);

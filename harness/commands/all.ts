@@ -1,0 +1,50 @@
+import { defineCommand } from 'citty';
+import { commonArgs, datasetArgs, list, num, setup } from './common.ts';
+import { retrainArgs, retrainOverrides, runRetrain } from './retrain.ts';
+import { withInterrupt } from '../interrupt.ts';
+
+export default defineCommand({
+  meta: {
+    name: 'all',
+    description: 'The whole job: retrain, convert to .tflite, benchmark on every target found, and write the HTML report',
+  },
+  args: {
+    ...commonArgs,
+    ...datasetArgs,
+    ...retrainArgs,
+    targets: { type: 'string', description: 'Targets to benchmark, comma-separated (default node,browser,android: whatever is found)', valueHint: 'list' },
+    'eval-limit': { type: 'string', description: 'Evaluate only the first N test images on each runtime', valueHint: 'n' },
+  },
+  async run({ args }) {
+    const context = await setup(args, { ...retrainOverrides(args), run: { targets: list(args.targets), evalLimit: num(args['eval-limit']) } });
+    const { log } = context;
+    return withInterrupt(log, async (signal) => {
+      log.info('== retrain');
+      const retrained = await runRetrain(context, signal);
+      if (retrained.models.length === 0) return 1;
+
+      log.info('== convert');
+      const { convertArtifacts } = await import('../../models/tflite/index.ts');
+      await convertArtifacts({
+        out: context.out,
+        models: retrained.models.map((model) => model.model),
+        variants: context.config.convert.variants,
+        calibrationImages: context.config.convert.calibrationImages,
+        io: context.config.convert.io,
+        log,
+        signal,
+      });
+
+      log.info('== run');
+      const { runBenchmarks } = await import('../run.ts');
+      const run = await runBenchmarks({ config: context.config, log, out: context.out, signal });
+
+      log.info('== report');
+      const { writeHtmlReport } = await import('../../reports/index.ts');
+      const reportPath = await writeHtmlReport(run.record, { out: context.out });
+      log.info(`report: ${reportPath}`);
+      log.result({ runId: run.runId, record: run.recordPath, report: reportPath });
+      return run.record.measurements.length > 0 ? 0 : 1;
+    });
+  },
+});
