@@ -1,0 +1,8 @@
+/**
+ * The measurement kernel's public entry, shared by every target (Node in a
+ * worker process, the browser page, the phone's browser). No Node APIs here.
+ */
+export { measure, PhaseError, batchPixels } from './measure.ts';
+export { computeLatencyStats, percentileSorted, tCritical95 } from './stats.ts';
+export { argmaxRow, top1Accuracy, agreementWith } from './evaluate.ts';
+export type { EvalPack, InferenceSession, KernelInput, KernelOptions, KernelResult, ReferenceOutputs } from './types.ts';
