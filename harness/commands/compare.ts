@@ -1,0 +1,76 @@
+/**
+ * `bench compare --baseline <run-id|path|latest> [run-id]`: holds a run (the
+ * newest by default) against a baseline. Exit codes: 0 nothing regressed,
+ * 1 a regression, 2 only inconclusive keys under --strict, 3 could not compare.
+ */
+import { defineCommand } from 'citty';
+import { commonArgs, num, setup } from './common.ts';
+import { compareExitCode, compareRecords, type Comparison, type KeyComparison, type Verdict } from '../compare.ts';
+import { RecordError, resolveRun } from '../history.ts';
+import type { Logger } from '../log.ts';
+
+export default defineCommand({
+  meta: { name: 'compare', description: 'Compare a run against a baseline: regressed / improved / same / inconclusive per key (exit 1 on a regression)' },
+  args: {
+    ...commonArgs,
+    run: { type: 'positional', required: false, description: 'Run id or run.json path to check (default: the newest run)' },
+    baseline: { type: 'string', required: true, description: 'Baseline: a run id, a run.json path, or `latest` (the newest run other than the checked one)', valueHint: 'run' },
+    strict: { type: 'boolean', description: 'Exit 2 when nothing regressed but some keys are inconclusive' },
+    threshold: { type: 'string', description: 'Relative p50 change below which a key is the same (default 0.05)', valueHint: 'fraction' },
+    alpha: { type: 'string', description: 'Significance level of the Mann-Whitney U test (default 0.01)', valueHint: 'p' },
+    'accuracy-drop': { type: 'string', description: 'Accuracy drop in points that is a regression (default 1)', valueHint: 'points' },
+  },
+  async run({ args }) {
+    const { config, log, out, cwd } = await setup(args, {
+      compare: { threshold: num(args.threshold), alpha: num(args.alpha), accuracyDropPoints: num(args['accuracy-drop']) },
+    });
+    let comparison: Comparison;
+    try {
+      const current = await resolveRun(out, args.run, { cwd });
+      const baseline = await resolveRun(out, args.baseline, { exclude: current.record.runId, cwd });
+      if (baseline.record.runId === current.record.runId) {
+        log.error(`the baseline and the checked run are the same run (${current.record.runId}): pass another --baseline`);
+        return 3;
+      }
+      if (current.record.status !== 'complete') log.warn(`run ${current.record.runId} is ${current.record.status}: comparing what it measured`);
+      comparison = compareRecords(baseline.record, current.record, config.compare);
+    } catch (error) {
+      if (error instanceof RecordError) {
+        log.error(error.message);
+        log.result({ comparable: false, reason: error.message });
+        return 3;
+      }
+      throw error;
+    }
+    printComparison(comparison, log);
+    log.result(comparison);
+    return compareExitCode(comparison, { strict: Boolean(args.strict) });
+  },
+});
+
+const MARK: Record<Verdict, string> = { regressed: '✗ regressed', improved: '✓ improved', same: '= same', inconclusive: '? inconclusive' };
+
+function printComparison(comparison: Comparison, log: Logger): void {
+  log.info(`baseline ${comparison.baseline.runId}  →  current ${comparison.current.runId}`);
+  if (!comparison.comparable) {
+    log.error(comparison.reason);
+    return;
+  }
+  const { threshold, alpha, accuracyDropPoints } = comparison.options;
+  log.info(`flag: p50 change past ±${(threshold * 100).toFixed(1)}% with Mann-Whitney p < ${alpha}; accuracy drop past ${accuracyDropPoints} points`);
+  if (comparison.entries.length === 0) {
+    log.error('no measurement key is in both runs: nothing to compare');
+    return;
+  }
+  const rows = comparison.entries.map((entry) => [MARK[entry.verdict], label(entry), entry.reasons.join('; ')]);
+  const width = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
+  for (const row of rows) log.info(`${row[0]!.padEnd(width[0]!)}  ${row[1]!.padEnd(width[1]!)}  ${row[2]}`);
+  if (comparison.onlyInBaseline.length) log.info(`only in the baseline (not compared): ${comparison.onlyInBaseline.join(', ')}`);
+  if (comparison.onlyInCurrent.length) log.info(`new in this run (not compared): ${comparison.onlyInCurrent.join(', ')}`);
+  const { counts } = comparison;
+  log.info(`${counts.regressed} regressed, ${counts.improved} improved, ${counts.same} same, ${counts.inconclusive} inconclusive`);
+}
+
+function label(entry: KeyComparison): string {
+  return entry.batchSize === 1 ? entry.id.replace(/#batch=1$/, '') : entry.id.replace(/#batch=(\d+)$/, ' (batch $1)');
+}

@@ -1,0 +1,40 @@
+/**
+ * `bench history`: the runs kept under `<out>/runs`, oldest first.
+ */
+import { defineCommand } from 'citty';
+import { commonArgs, num, setup } from './common.ts';
+import { listRuns, type RunSummary } from '../history.ts';
+import { runsDir } from '../../models/layout.ts';
+
+export default defineCommand({
+  meta: { name: 'history', description: 'List the benchmark runs kept under <out>/runs' },
+  args: {
+    ...commonArgs,
+    limit: { type: 'string', description: 'Show only the newest N runs', valueHint: 'n' },
+  },
+  async run({ args }) {
+    const { log, out } = await setup(args);
+    const { runs, skipped } = await listRuns(out);
+    const limit = num(args.limit);
+    const shown = typeof limit === 'number' && limit > 0 ? runs.slice(-limit) : runs;
+    for (const entry of skipped) log.warn(`skipped ${entry.path}: ${entry.reason}`);
+    if (runs.length === 0) log.info(`no runs under ${runsDir(out)} yet: \`bench run\` or \`bench all\` makes one`);
+    else printRuns(shown, log.info);
+    log.result({ runs: shown, skipped });
+  },
+});
+
+function printRuns(runs: RunSummary[], line: (text: string) => void): void {
+  const header = ['run', 'started', 'status', 'measured', 'failed', 'git', 'models'];
+  const rows = runs.map((run) => [
+    run.runId,
+    run.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+    run.status,
+    String(run.measurements),
+    String(run.failures),
+    run.git ? `${run.git.commit.slice(0, 8)}${run.git.dirty ? '+dirty' : ''}` : '-',
+    run.models.join(',') || '-',
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  for (const row of [header, ...rows]) line(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+}
