@@ -1,0 +1,140 @@
+/**
+ * adb as child processes. The executable is passed in (config `android.adb`,
+ * default `adb` on PATH), never looked up from a global, so tests hand in a
+ * fake one. Every call has a timeout; output is parsed by ./adb-parsers.ts.
+ */
+import { execFile } from 'node:child_process';
+import { UserError } from '../../harness/errors.ts';
+import { parseBattery, parseCpuRange, parseDevices, parseGetprop, parseThermal, type AdbDeviceEntry, type BatteryState, type ThermalState } from './adb-parsers.ts';
+
+/** adb itself could not be run. */
+export class AdbNotFoundError extends UserError {
+  override name = 'AdbNotFoundError';
+  constructor(readonly executable: string) {
+    super(`adb not found (tried "${executable}"): apt-get install adb, or set android.adb to its path`, 'ADB_NOT_FOUND');
+  }
+}
+
+/** The device went away (unplugged, adb restarted, went offline) while we talked to it. */
+export class DeviceDisconnectedError extends Error {
+  override name = 'DeviceDisconnectedError';
+  constructor(
+    readonly serial: string,
+    detail?: string,
+  ) {
+    super(`device ${serial} disconnected${detail ? ` (${detail})` : ''}: replug it and rerun; its remaining jobs fail`);
+  }
+}
+
+/** An adb command that ran and failed for another reason. */
+export class AdbCommandError extends Error {
+  override name = 'AdbCommandError';
+  constructor(
+    readonly args: string[],
+    readonly exitCode: number | null,
+    readonly stdout: string,
+    readonly stderr: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What adb prints when the device is gone or unusable mid-session. */
+const GONE = /device '[^']*' not found|device offline|no devices\/emulators found|error: closed|device unauthorized|device still authorizing|protocol fault|no such device/i;
+
+export function isDisconnectMessage(text: string): boolean {
+  return GONE.test(text);
+}
+
+export interface AdbCallOptions {
+  /** Default 20 s: queries are quick; pushes and benchmark runs pass their own. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface Adb {
+  readonly executable: string;
+  /** Runs `adb <args>` and returns stdout; throws AdbNotFoundError, DeviceDisconnectedError or AdbCommandError. */
+  exec(args: string[], options?: AdbCallOptions): Promise<string>;
+  devices(options?: AdbCallOptions): Promise<AdbDeviceEntry[]>;
+  /** `adb -s <serial> shell <command>`; the command is one string run by the phone's shell. */
+  shell(serial: string, command: string, options?: AdbCallOptions): Promise<string>;
+  getprops(serial: string): Promise<Record<string, string>>;
+  battery(serial: string): Promise<BatteryState | null>;
+  thermal(serial: string): Promise<ThermalState | null>;
+  cpuCount(serial: string): Promise<number | undefined>;
+  /** `adb -s <serial> get-state`: `device` when usable. */
+  state(serial: string): Promise<string>;
+  /** The phone's `localhost:<port>` reaches the host's `localhost:<port>`. */
+  reverse(serial: string, port: number): Promise<void>;
+  removeReverse(serial: string, port: number): Promise<void>;
+  push(serial: string, local: string, remote: string, options?: AdbCallOptions): Promise<void>;
+}
+
+export interface CreateAdbOptions {
+  /** adb executable: a name on PATH or a path. Default `adb`. */
+  executable?: string;
+  /** Environment for adb (tests point a fake adb at its state folder). Default: this process's. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Quotes one argument for the phone's /system/bin/sh. */
+export function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export function createAdb(options: CreateAdbOptions = {}): Adb {
+  const executable = options.executable ?? 'adb';
+  const exec = (args: string[], call: AdbCallOptions = {}): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const serial = args[0] === '-s' ? args[1] : undefined;
+      execFile(
+        executable,
+        args,
+        { timeout: call.timeoutMs ?? 20_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', env: options.env ?? process.env, ...(call.signal ? { signal: call.signal } : {}) },
+        (error, stdout, stderr) => {
+          if (!error) return resolve(stdout);
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT' || code === 'EACCES') return reject(new AdbNotFoundError(executable));
+          const output = `${stderr}\n${stdout}`;
+          if (serial && isDisconnectMessage(output)) return reject(new DeviceDisconnectedError(serial, firstLine(stderr) || firstLine(stdout)));
+          const killed = (error as { killed?: boolean }).killed;
+          const exitCode = typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : null;
+          const what = `adb ${args.join(' ')}`;
+          const message = killed
+            ? `${what} timed out after ${Math.round((call.timeoutMs ?? 20_000) / 1000)} s`
+            : `${what} failed (exit ${exitCode ?? 'signal'}): ${firstLine(stderr) || firstLine(stdout) || error.message}`;
+          reject(new AdbCommandError(args, exitCode, stdout, stderr, message));
+        },
+      );
+    });
+
+  const shell = (serial: string, command: string, call?: AdbCallOptions) => exec(['-s', serial, 'shell', command], call);
+
+  return {
+    executable,
+    exec,
+    devices: async (call) => parseDevices(await exec(['devices', '-l'], call)),
+    shell,
+    getprops: async (serial) => parseGetprop(await shell(serial, 'getprop')),
+    battery: async (serial) => parseBattery(await shell(serial, 'dumpsys battery')),
+    // Old Android has no thermalservice; dumpsys then says so on stdout and may exit non-zero.
+    thermal: async (serial) =>
+      parseThermal(
+        await shell(serial, 'dumpsys thermalservice').catch((error: unknown) => {
+          if (error instanceof AdbCommandError) return error.stdout;
+          throw error;
+        }),
+      ),
+    cpuCount: async (serial) => parseCpuRange(await shell(serial, 'cat /sys/devices/system/cpu/present')),
+    state: async (serial) => (await exec(['-s', serial, 'get-state'], { timeoutMs: 5_000 })).trim(),
+    reverse: async (serial, port) => void (await exec(['-s', serial, 'reverse', `tcp:${port}`, `tcp:${port}`])),
+    removeReverse: async (serial, port) => void (await exec(['-s', serial, 'reverse', '--remove', `tcp:${port}`])),
+    push: async (serial, local, remote, call) => void (await exec(['-s', serial, 'push', local, remote], { timeoutMs: 300_000, ...call })),
+  };
+}
+
+function firstLine(text: string): string {
+  return text.split(/\r?\n/).map((line) => line.trim()).find(Boolean) ?? '';
+}
