@@ -1,0 +1,81 @@
+/**
+ * Starts the worker process for one request and waits for its answer,
+ * turning a crash, a timeout or Ctrl-C into a plain outcome.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { JobPhase } from '../../harness/record.ts';
+import type { WorkerMessage, WorkerRequest } from './protocol.ts';
+
+const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+/** The worker is TypeScript run through tsx, resolved from here so it works from any working folder. */
+const TSX = import.meta.resolve('tsx');
+/** Lines of the worker's output kept to explain a crash. */
+const TAIL_LINES = 20;
+
+export type WorkerAnswer =
+  | { kind: 'answer'; message: Exclude<WorkerMessage, { type: 'phase' }> }
+  | { kind: 'crashed'; phase: JobPhase; error: Error }
+  | { kind: 'timeout'; phase: JobPhase; error: Error }
+  | { kind: 'aborted'; phase: JobPhase; error: Error };
+
+export interface WorkerCallOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  onPhase?: (phase: JobPhase) => void;
+  /** Each line the worker prints (TF.js notices, native warnings). */
+  onOutput?: (line: string) => void;
+}
+
+export function callWorker(request: WorkerRequest, options: WorkerCallOptions): Promise<WorkerAnswer> {
+  return new Promise((resolve) => {
+    let phase: JobPhase = 'setup';
+    const tail: string[] = [];
+    const child = fork(WORKER, [], {
+      execArgv: ['--import', TSX],
+      serialization: 'advanced',
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    let settled = false;
+    const settle = (answer: WorkerAnswer) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      resolve(answer);
+    };
+    const collect = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (!line.trim()) continue;
+        tail.push(line);
+        if (tail.length > TAIL_LINES) tail.shift();
+        options.onOutput?.(line);
+      }
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+
+    const timer = setTimeout(() => settle({ kind: 'timeout', phase, error: new Error(`the job timed out after ${options.timeoutMs} ms in phase "${phase}" (run.jobTimeoutMs)`) }), options.timeoutMs);
+    const onAbort = () => settle({ kind: 'aborted', phase, error: Object.assign(new Error('interrupted'), { name: 'AbortError' }) });
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    child.on('message', (message: WorkerMessage) => {
+      if (message.type === 'phase') {
+        phase = message.phase;
+        options.onPhase?.(phase);
+        return;
+      }
+      settle({ kind: 'answer', message });
+    });
+    child.on('error', (error) => settle({ kind: 'crashed', phase, error: new Error(`the worker process failed to start: ${error.message}`) }));
+    // 'close' comes after the IPC channel and the output pipes are drained, so an answer sent just before exiting is never lost.
+    child.on('close', (code, signal) => {
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      const output = tail.length ? `; its last output:\n${tail.join('\n')}` : '';
+      settle({ kind: 'crashed', phase, error: new Error(`the worker process ${how} during phase "${phase}" without answering${output}`) });
+    });
+    child.send(request);
+  });
+}

@@ -1,0 +1,60 @@
+/**
+ * Runs a Node job in a worker process (the default) or in this process, and
+ * gives back one outcome either way: a crash, a timeout or an interruption
+ * becomes a failure of the phase the job was in.
+ */
+import { serializeError, type JobPhase } from '../../harness/record.ts';
+import { callWorker } from './child.ts';
+import { probeRuntimes, runNodeJob } from './job.ts';
+import type { JobOutcome, NodeJobSpec, ProbedRuntime } from './protocol.ts';
+
+export interface ExecuteOptions {
+  /** Own process per job (default true). */
+  isolate: boolean;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  onPhase?: (phase: JobPhase) => void;
+  onOutput?: (line: string) => void;
+}
+
+/** A failed outcome whose error is named AbortError: the run was interrupted, the job did not fail. */
+export function isAborted(outcome: JobOutcome): boolean {
+  return !outcome.ok && outcome.error.name === 'AbortError';
+}
+
+export async function executeJob(job: NodeJobSpec, options: ExecuteOptions): Promise<JobOutcome> {
+  if (!options.isolate) return inProcess(job, options);
+  const answer = await callWorker({ type: 'job', job }, options);
+  if (answer.kind !== 'answer') return { ok: false, phase: answer.phase, error: serializeError(answer.error) };
+  if (answer.message.type !== 'job-done') return { ok: false, phase: 'setup', error: serializeError(new Error(`the worker answered "${answer.message.type}" to a job`)) };
+  return answer.message.outcome;
+}
+
+/** In this process: no isolation from crashes; a timeout stops waiting but cannot stop the work. */
+async function inProcess(job: NodeJobSpec, options: ExecuteOptions): Promise<JobOutcome> {
+  let phase: JobPhase = 'setup';
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<JobOutcome>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, phase, error: serializeError(new Error(`the job timed out after ${options.timeoutMs} ms in phase "${phase}" (run.jobTimeoutMs)`)) }), options.timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      runNodeJob(job, (next) => {
+        phase = next;
+        options.onPhase?.(next);
+      }),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function probeInWorker(runtimeModules: string[], threads: number, options: ExecuteOptions): Promise<ProbedRuntime[]> {
+  if (!options.isolate) return probeRuntimes(runtimeModules, threads);
+  const answer = await callWorker({ type: 'probe', runtimeModules, threads }, options);
+  if (answer.kind !== 'answer') throw answer.error;
+  if (answer.message.type === 'probe-done') return answer.message.runtimes;
+  if (answer.message.type === 'probe-failed') throw Object.assign(new Error(answer.message.error.message), { name: answer.message.error.name });
+  throw new Error(`the worker answered "${answer.message.type}" to a probe`);
+}

@@ -1,0 +1,111 @@
+/**
+ * The Node target: one device (this host) and the runtimes of
+ * ./runtimes.ts. Each job runs in its own worker process by default, so a
+ * native crash or a hang fails that job only, peak RSS is per job and
+ * memory is returned between jobs.
+ */
+import os from 'node:os';
+import type { ResolvedConfig } from '../../harness/config.ts';
+import { hostDevice } from '../../harness/host.ts';
+import { keyId, type Failure, type Measurement, type MeasurementKey } from '../../harness/record.ts';
+import type { DiscoveredDevice, Job, JobResult, Target, TargetContext } from '../types.ts';
+import { executeJob, isAborted, probeInWorker } from './execute.ts';
+import type { NodeJobSpec, ProbedRuntime } from './protocol.ts';
+import { DEFAULT_RUNTIME_MODULE } from './runtimes.ts';
+
+export { DEFAULT_RUNTIME_MODULE } from './runtimes.ts';
+export { isAborted } from './execute.ts';
+
+export interface NodeTargetOptions {
+  /**
+   * Module URLs, each exporting `runtimes: NodeRuntime[]`; a later module's
+   * runtime replaces an earlier one of the same name. Default: ./runtimes.ts.
+   * Modules rather than objects, so that the worker process can import them.
+   */
+  runtimeModules?: string[];
+  /** Run each job in its own worker process (default true). False: in this process (no crash isolation). */
+  isolate?: boolean;
+}
+
+/** Probing imports every runtime (TF.js, native addons): generous, but bounded. */
+const PROBE_TIMEOUT_MS = 120_000;
+
+/** Threads for runtimes that take a count: `run.threads`, else every core. */
+export function threadsFor(config: ResolvedConfig): number {
+  return config.run.threads ?? os.availableParallelism();
+}
+
+export function createNodeTarget(options: NodeTargetOptions = {}): Target {
+  const runtimeModules = options.runtimeModules ?? [DEFAULT_RUNTIME_MODULE];
+  const isolate = options.isolate ?? true;
+  const device = hostDevice();
+  let probed = new Map<string, ProbedRuntime>();
+
+  return {
+    kind: 'node',
+
+    async discover(context: TargetContext): Promise<DiscoveredDevice[]> {
+      try {
+        const runtimes = await probeInWorker(runtimeModules, threadsFor(context.config), { isolate, timeoutMs: PROBE_TIMEOUT_MS, signal: context.signal });
+        probed = new Map(runtimes.map((runtime) => [runtime.runtime, runtime]));
+        return [{ device, usable: true, runtimes: runtimes.map(({ keyOptions: _keyOptions, ...status }) => status) }];
+      } catch (error) {
+        return [{ device, usable: false, reason: `cannot probe the Node runtimes: ${(error as Error).message}`, runtimes: [] }];
+      }
+    },
+
+    async run(job: Job, context: TargetContext): Promise<JobResult> {
+      const key: MeasurementKey = {
+        model: job.artifact.model,
+        format: job.artifact.format,
+        variant: job.artifact.variant,
+        target: 'node',
+        device: job.device.id,
+        runtime: job.runtime,
+        options: { batch: job.kernel.batchSize, ...probed.get(job.runtime)?.keyOptions, ...job.runtimeOptions },
+      };
+      const spec: NodeJobSpec = {
+        runtime: job.runtime,
+        runtimeModules,
+        artifactPath: job.artifact.path,
+        metadata: job.metadata,
+        evalPackDir: job.evalPackDir,
+        ...(job.referencePath ? { referencePath: job.referencePath } : {}),
+        kernel: job.kernel,
+        threads: threadsFor(context.config),
+      };
+      const startedAt = new Date().toISOString();
+      const id = keyId(key);
+      const outcome = await executeJob(spec, {
+        isolate,
+        timeoutMs: context.config.run.jobTimeoutMs,
+        signal: context.signal,
+        onPhase: (phase) => context.log.debug(`${id}: ${phase}`),
+        onOutput: (line) => context.log.debug(`${id} | ${line}`),
+      });
+      if (!outcome.ok) {
+        const failure: Failure = { key, artifact: job.artifact.id, phase: outcome.phase, error: outcome.error, at: new Date().toISOString() };
+        if (!isAborted(outcome)) context.log.debug(`${id}: failed in ${outcome.phase}: ${outcome.error.message}`);
+        return { ok: false, failure };
+      }
+      const result = outcome.result;
+      const measurement: Measurement = {
+        key,
+        artifact: job.artifact.id,
+        device: job.device,
+        batchSize: job.kernel.batchSize,
+        loadMs: result.loadMs,
+        firstInferenceMs: result.firstInferenceMs,
+        warmup: result.warmup,
+        latency: result.latency,
+        samples: result.samples,
+        throughput: result.throughput,
+        memory: result.memory,
+        evaluation: result.evaluation,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+      };
+      return { ok: true, measurement };
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * Runs one Node job in the current process: the worker calls this, and so
+ * does the in-process mode tests use. Every failure comes back as data with
+ * the phase it happened in.
+ */
+import { serializeError, type JobPhase } from '../../harness/record.ts';
+import { readEvalPack } from '../../models/eval-pack.ts';
+import { measure, PhaseError } from '../kernel/index.ts';
+import type { NodeJobSpec, JobOutcome, ProbedRuntime } from './protocol.ts';
+import { readReferenceOutputs } from './reference-file.ts';
+import { loadRuntimes } from './runtimes.ts';
+
+export async function runNodeJob(job: NodeJobSpec, onPhase: (phase: JobPhase) => void = () => {}): Promise<JobOutcome> {
+  try {
+    onPhase('setup');
+    const runtime = (await loadRuntimes(job.runtimeModules)).find((candidate) => candidate.name === job.runtime);
+    if (!runtime) throw new Error(`no Node runtime named "${job.runtime}" in ${job.runtimeModules.join(', ')}`);
+    const pack = await readEvalPack(job.evalPackDir);
+    const images = Math.min(job.kernel.evalLimit ?? pack.count, pack.count);
+    const reference = job.referencePath && job.kernel.evaluate !== false && images > 0 ? await readReferenceOutputs(job.referencePath, images) : undefined;
+    const result = await measure({
+      load: () => runtime.open({ artifactPath: job.artifactPath, metadata: job.metadata, threads: job.threads, batchSize: job.kernel.batchSize }),
+      pack,
+      ...(reference ? { reference } : {}),
+      options: job.kernel,
+      sampleRss: () => process.memoryUsage.rss(),
+      onPhase,
+    });
+    if (!job.returnOutputs) delete result.outputs;
+    return { ok: true, result };
+  } catch (error) {
+    if (error instanceof PhaseError) return { ok: false, phase: error.phase, error: serializeError(error.cause) };
+    return { ok: false, phase: 'setup', error: serializeError(error) };
+  }
+}
+
+/** Probes every runtime of the modules; a runtime whose probe throws is unavailable with that message. */
+export async function probeRuntimes(runtimeModules: string[], threads: number): Promise<ProbedRuntime[]> {
+  const runtimes = await loadRuntimes(runtimeModules);
+  const probed: ProbedRuntime[] = [];
+  for (const runtime of runtimes) {
+    let status: Awaited<ReturnType<typeof runtime.probe>>;
+    try {
+      status = await runtime.probe();
+    } catch (error) {
+      status = { available: false, reason: `probe failed: ${(error as Error)?.message ?? String(error)}` };
+    }
+    probed.push({
+      runtime: runtime.name,
+      format: runtime.format,
+      available: status.available,
+      ...(status.reason ? { reason: status.reason } : {}),
+      ...(status.details ? { details: status.details } : {}),
+      keyOptions: status.available ? (runtime.keyOptions?.({ threads }) ?? {}) : {},
+    });
+  }
+  return probed;
+}

@@ -1,0 +1,125 @@
+/**
+ * TF.js backends as Node runtimes: `tfjs-tensorflow` (@tensorflow/tfjs-node,
+ * libtensorflow on the CPU), `tfjs-tensorflow-gpu` (@tensorflow/tfjs-node-gpu,
+ * CUDA), `tfjs-wasm` and `tfjs-cpu`. TF.js itself is imported lazily, so
+ * listing the runtimes costs nothing.
+ *
+ * A session normalises the raw RGB bytes (value = pixel × scale + offset, as
+ * the model's metadata says), runs the layers model and reads the output back
+ * with `await data()`, disposing every tensor. Loading includes initialising
+ * the backend: each job runs in a fresh process, so that cost is always paid.
+ */
+import type { ModelMetadata } from '../../models/metadata.ts';
+import type { InferenceSession } from '../kernel/types.ts';
+import type { NodeRuntime, OpenOptions, RuntimeProbe } from './runtime-types.ts';
+
+type Tf = typeof import('@tensorflow/tfjs');
+
+interface BackendSpec {
+  /** Runtime name in measurement keys. */
+  runtime: string;
+  /** TF.js backend name. */
+  backend: string;
+  /** Package that registers the backend when imported. */
+  package: string;
+  /** Added to "not installed" reasons. */
+  installHint?: string;
+}
+
+const TFJS_NODE_HINT =
+  'an optional dependency whose install downloads libtensorflow; it did not install here (offline?). Install it with network access: npm install @tensorflow/tfjs-node (or point TFJS_NODE_CDN_STORAGE at a mirror)';
+const TFJS_NODE_GPU_HINT =
+  'an optional dependency whose install downloads libtensorflow 2.9.1 for CUDA; it did not install here. It needs Linux x64, an NVIDIA GPU, CUDA 11.2 and cuDNN 8.1 (it does not load on CUDA 12); install it with network access: npm install @tensorflow/tfjs-node-gpu';
+
+export const TFJS_BACKENDS: readonly BackendSpec[] = [
+  { runtime: 'tfjs-tensorflow', backend: 'tensorflow', package: '@tensorflow/tfjs-node', installHint: TFJS_NODE_HINT },
+  { runtime: 'tfjs-tensorflow-gpu', backend: 'tensorflow', package: '@tensorflow/tfjs-node-gpu', installHint: TFJS_NODE_GPU_HINT },
+  { runtime: 'tfjs-wasm', backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm' },
+  { runtime: 'tfjs-cpu', backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu' },
+];
+
+function isModuleNotFound(error: unknown, specifier: string): boolean {
+  const code = (error as { code?: string })?.code;
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((error as Error).message).includes(specifier);
+}
+
+/** Imports the backend package (which registers the backend) and makes it the active one. */
+async function activate(spec: BackendSpec): Promise<Tf> {
+  const tf = await import('@tensorflow/tfjs');
+  // tfjs-node(-gpu) register "tensorflow" on import; wasm registers "wasm"; "cpu" comes with @tensorflow/tfjs.
+  if (spec.backend !== 'cpu') await import(spec.package as string);
+  if (!(await tf.setBackend(spec.backend))) throw new Error(`TF.js backend "${spec.backend}" failed to initialise (see the messages above)`);
+  await tf.ready();
+  return tf;
+}
+
+async function probe(spec: BackendSpec): Promise<RuntimeProbe> {
+  let tf: Tf;
+  try {
+    tf = await activate(spec);
+  } catch (error) {
+    if (isModuleNotFound(error, spec.package)) return { available: false, reason: `not installed: ${spec.package} is ${spec.installHint ?? 'missing (run npm ci)'}` };
+    const hint = spec.runtime === 'tfjs-tensorflow-gpu' ? ' (it needs CUDA 11.2 and cuDNN 8.1 on the library path)' : '';
+    return { available: false, reason: `failed to load ${spec.package}: ${(error as Error)?.message ?? String(error)}${hint}` };
+  }
+  const details: Record<string, string> = { tfjs: tf.version.tfjs, backend: spec.backend };
+  if (spec.backend === 'wasm') {
+    details.simd = String(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+    details.threads = '1 (TF.js wasm is single-threaded in Node)';
+  }
+  return { available: true, details };
+}
+
+/** A session on a loaded layers model; exported for tests. */
+export function tfjsSession(tf: Tf, model: import('@tensorflow/tfjs').LayersModel, metadata: Pick<ModelMetadata, 'inputSize' | 'normalization'>): InferenceSession {
+  const size = metadata.inputSize;
+  const { scale, offset } = metadata.normalization;
+  const imageValues = size * size * 3;
+  return {
+    async run(pixels, batch) {
+      if (pixels.length !== batch * imageValues) throw new Error(`expected ${batch} images of ${size}×${size}×3 bytes (${batch * imageValues}), got ${pixels.length} bytes`);
+      const values = new Float32Array(pixels.length);
+      for (let index = 0; index < pixels.length; index += 1) values[index] = pixels[index]! * scale + offset;
+      const input = tf.tensor4d(values, [batch, size, size, 3]);
+      let output: import('@tensorflow/tfjs').Tensor | import('@tensorflow/tfjs').Tensor[] | undefined;
+      try {
+        output = model.predict(input);
+        const first = Array.isArray(output) ? output[0]! : output;
+        return (await first.data()) as Float32Array;
+      } finally {
+        input.dispose();
+        if (output) tf.dispose(output);
+      }
+    },
+    memory() {
+      const { numBytes, numTensors } = tf.memory();
+      return { bytes: numBytes, tensors: numTensors };
+    },
+    dispose() {
+      model.dispose();
+    },
+  };
+}
+
+async function open(spec: BackendSpec, options: OpenOptions): Promise<InferenceSession> {
+  const tf = await activate(spec);
+  const { loadLayersModel } = await import('../../models/model-io.ts');
+  const model = await loadLayersModel(options.artifactPath);
+  const inputShape = model.inputs[0]?.shape;
+  if (inputShape && inputShape[1] !== null && inputShape[1] !== options.metadata.inputSize) {
+    model.dispose();
+    throw new Error(`${options.artifactPath} takes ${inputShape[1]} px inputs, its metadata says ${options.metadata.inputSize}`);
+  }
+  return tfjsSession(tf, model, options.metadata);
+}
+
+export function tfjsRuntime(spec: BackendSpec): NodeRuntime {
+  return {
+    name: spec.runtime,
+    format: 'tfjs',
+    probe: () => probe(spec),
+    open: (options) => open(spec, options),
+  };
+}
+
+export const tfjsRuntimes: NodeRuntime[] = TFJS_BACKENDS.map(tfjsRuntime);

@@ -1,0 +1,47 @@
+/**
+ * The Node target's worker process: receives one request over IPC, answers
+ * once and exits. A native crash or a hang here fails one job only, peak RSS
+ * is this job's alone, and all memory goes back to the OS between jobs.
+ */
+import { serializeError } from '../../harness/record.ts';
+import { probeRuntimes, runNodeJob } from './job.ts';
+import type { WorkerMessage, WorkerRequest } from './protocol.ts';
+
+function send(message: WorkerMessage): Promise<void> {
+  return new Promise((resolve, reject) => process.send!(message, undefined, {}, (error) => (error ? reject(error) : resolve())));
+}
+
+async function handle(request: WorkerRequest): Promise<void> {
+  if (request.type === 'probe') {
+    try {
+      await send({ type: 'probe-done', runtimes: await probeRuntimes(request.runtimeModules, request.threads) });
+    } catch (error) {
+      await send({ type: 'probe-failed', error: serializeError(error) });
+    }
+    return;
+  }
+  const outcome = await runNodeJob(request.job, (phase) => void send({ type: 'phase', phase }));
+  if (outcome.ok) {
+    // The kernel samples RSS between inferences; the OS's high-water mark (maxRSS) also catches peaks inside one.
+    const highWater = process.resourceUsage().maxRSS * 1024;
+    const sampled = outcome.result.memory.peakRssBytes ?? 0;
+    outcome.result.memory.peakRssBytes = Math.max(sampled, highWater);
+  }
+  await send({ type: 'job-done', outcome });
+}
+
+if (!process.send) {
+  process.stderr.write('targets/node/worker.ts runs as a child process of the Node target (it needs an IPC channel)\n');
+  process.exit(2);
+}
+
+process.once('message', (request: WorkerRequest) => {
+  handle(request).then(
+    // Backends may keep handles open (wasm threads, timers): leave explicitly once answered.
+    () => process.exit(0),
+    (error) => {
+      process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+      process.exit(1);
+    },
+  );
+});
