@@ -1,0 +1,150 @@
+/**
+ * Finding browsers: a system Chromium or Chrome, Playwright's own installed
+ * browsers (chromium, firefox, webkit), or paths the user names. Only files
+ * that exist are returned; names that match nothing come back as missing,
+ * with a reason, so `bench devices` can say what to install.
+ */
+import { accessSync, constants, existsSync, realpathSync } from 'node:fs';
+import { basename, delimiter, isAbsolute, join, resolve } from 'node:path';
+
+export type BrowserEngine = 'chromium' | 'firefox' | 'webkit';
+
+export interface BrowserCandidate {
+  /** Short name used in device ids and `--browser`: `chromium`, `chrome`, `playwright-firefox`, … */
+  name: string;
+  engine: BrowserEngine;
+  executablePath: string;
+  source: 'system' | 'playwright' | 'config';
+}
+
+export interface MissingBrowser {
+  name: string;
+  reason: string;
+}
+
+export interface BrowserSearch {
+  found: BrowserCandidate[];
+  missing: MissingBrowser[];
+}
+
+/** Executable names of system Chromium-family browsers, in preference order. */
+const SYSTEM_BROWSERS: { name: string; executables: string[]; paths: string[] }[] = [
+  {
+    name: 'chromium',
+    executables: ['chromium', 'chromium-browser'],
+    paths: ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/snap/bin/chromium', '/Applications/Chromium.app/Contents/MacOS/Chromium'],
+  },
+  {
+    name: 'chrome',
+    executables: ['google-chrome', 'google-chrome-stable'],
+    paths: ['/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/opt/google/chrome/chrome', '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome'],
+  },
+];
+
+/** Playwright's registry, where `npx playwright install` puts its browsers. */
+export type PlaywrightPaths = Partial<Record<BrowserEngine, () => string>>;
+
+async function playwrightPaths(): Promise<PlaywrightPaths> {
+  const { chromium, firefox, webkit } = await import('playwright-core');
+  return { chromium: () => chromium.executablePath(), firefox: () => firefox.executablePath(), webkit: () => webkit.executablePath() };
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onPath(executable: string, pathVariable = process.env.PATH ?? ''): string | undefined {
+  for (const dir of pathVariable.split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, executable);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Guesses the engine of a browser given by path. */
+export function engineOf(path: string): BrowserEngine {
+  const name = basename(path).toLowerCase();
+  if (name.includes('firefox')) return 'firefox';
+  if (name.includes('webkit') || name.includes('minibrowser') || name.includes('safari')) return 'webkit';
+  return 'chromium';
+}
+
+export interface FindBrowsersOptions {
+  /** Names or executable paths from config/--browser; every browser found when absent. */
+  wanted?: string[];
+  /** Injected for tests; Playwright's registry by default. */
+  playwright?: PlaywrightPaths;
+  /** Extra system locations checked first (tests). */
+  systemPaths?: Record<string, string[]>;
+  cwd?: string;
+}
+
+export async function findBrowsers(options: FindBrowsersOptions = {}): Promise<BrowserSearch> {
+  const all: BrowserCandidate[] = [];
+  const seen = new Set<string>();
+  const add = (candidate: BrowserCandidate) => {
+    let real = candidate.executablePath;
+    try {
+      real = realpathSync(candidate.executablePath);
+    } catch {
+      // keep the path as given
+    }
+    if (seen.has(real)) return;
+    seen.add(real);
+    all.push(candidate);
+  };
+
+  for (const browser of SYSTEM_BROWSERS) {
+    const paths = [...(options.systemPaths?.[browser.name] ?? []), ...browser.paths];
+    const found = paths.find((path) => existsSync(path) && isExecutable(path)) ?? browser.executables.map((exe) => onPath(exe)).find(Boolean);
+    if (found) add({ name: browser.name, engine: 'chromium', executablePath: found, source: 'system' });
+  }
+  const registry = options.playwright ?? (await playwrightPaths().catch(() => ({}) as PlaywrightPaths));
+  for (const engine of ['chromium', 'firefox', 'webkit'] as const) {
+    let path: string | undefined;
+    try {
+      path = registry[engine]?.();
+    } catch {
+      path = undefined;
+    }
+    if (path && existsSync(path)) add({ name: `playwright-${engine}`, engine, executablePath: path, source: 'playwright' });
+  }
+
+  if (!options.wanted || options.wanted.length === 0) return { found: all, missing: [] };
+
+  const found: BrowserCandidate[] = [];
+  const missing: MissingBrowser[] = [];
+  for (const wanted of options.wanted) {
+    const looksLikePath = isAbsolute(wanted) || wanted.includes('/') || wanted.includes('\\');
+    if (looksLikePath) {
+      const path = resolve(options.cwd ?? process.cwd(), wanted);
+      if (existsSync(path) && isExecutable(path)) {
+        found.push({ name: basename(path).toLowerCase().replace(/[^a-z0-9]+/g, '-'), engine: engineOf(path), executablePath: path, source: 'config' });
+      } else {
+        missing.push({ name: wanted, reason: `no executable browser at ${path}` });
+      }
+      continue;
+    }
+    const name = wanted.toLowerCase();
+    // `firefox` means Playwright's firefox (the only one Playwright can drive); `chromium` prefers the system one.
+    const match = all.find((candidate) => candidate.name === name) ?? all.find((candidate) => candidate.name === `playwright-${name}`) ?? all.find((candidate) => candidate.engine === name);
+    if (match) found.push(match);
+    else missing.push({ name: wanted, reason: missingReason(name) });
+  }
+  return { found, missing };
+}
+
+function missingReason(name: string): string {
+  if (name.includes('firefox') || name.includes('webkit')) {
+    const engine = name.includes('firefox') ? 'firefox' : 'webkit';
+    return `Playwright's ${engine} is not installed (run: npx playwright install ${engine})`;
+  }
+  if (name.includes('chrom')) return 'no Chromium or Chrome found (install one, e.g. apt-get install chromium, or give its path with --browser /path/to/chrome)';
+  return `unknown browser "${name}": use chromium, chrome, firefox, webkit, playwright-chromium or an executable path`;
+}

@@ -1,0 +1,61 @@
+/**
+ * Launching a found browser with Playwright, with the flags this kind of
+ * machine needs: no sandbox when running as root, no background traffic, and
+ * WebGPU on SwiftShader where there is no GPU.
+ */
+import type { Browser, LaunchOptions } from 'playwright-core';
+import type { BrowserCandidate } from './browsers.ts';
+
+/** Chromium flags for a quiet, reproducible benchmark browser. */
+export const CHROMIUM_FLAGS: readonly string[] = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--enable-unsafe-webgpu',
+  '--enable-unsafe-swiftshader',
+];
+
+export interface LaunchBrowserOptions {
+  headed?: boolean;
+  /** Extra Chromium flags (config `browser.args`). */
+  args?: string[];
+  /** Launch timeout in ms. */
+  timeoutMs?: number;
+}
+
+export function launchOptionsFor(candidate: BrowserCandidate, options: LaunchBrowserOptions = {}): LaunchOptions {
+  return {
+    executablePath: candidate.executablePath,
+    headless: !options.headed,
+    timeout: options.timeoutMs ?? 60_000,
+    ...(candidate.engine === 'chromium' ? { args: [...CHROMIUM_FLAGS, ...(options.args ?? [])] } : {}),
+  };
+}
+
+export async function launchBrowser(candidate: BrowserCandidate, options: LaunchBrowserOptions = {}): Promise<Browser> {
+  const playwright = await import('playwright-core');
+  const type = playwright[candidate.engine];
+  try {
+    return await type.launch(launchOptionsFor(candidate, options));
+  } catch (error) {
+    const first = ((error as Error).message ?? String(error)).split('\n').slice(0, 3).join(' ');
+    throw new Error(`cannot start ${candidate.name} (${candidate.executablePath}): ${first}`, { cause: error });
+  }
+}
+
+/** Closes a browser, giving up after `timeoutMs` (a hung renderer must not hang the run). */
+export async function closeBrowser(browser: Browser | undefined, timeoutMs = 10_000): Promise<void> {
+  if (!browser) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    browser.close().catch(() => {}),
+    new Promise<void>((resolveTimeout) => {
+      timer = setTimeout(resolveTimeout, timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,150 @@
+/**
+ * Turning a Job into a PageJob and a PageResult back into the run record's
+ * Measurement or Failure, of the same shape as the Node target's.
+ */
+import { cpus, totalmem, type as osType, release } from 'node:os';
+import type { DeviceInfo, Failure, JobPhase, Measurement, MeasurementKey, SerializedError } from '../../harness/record.ts';
+import type { Job, JobResult } from '../types.ts';
+import type { BrowserCandidate } from './browsers.ts';
+import { PROTOCOL_VERSION, type PageCapabilities, type PageJob, type PageResult, type PageRuntime, type PageRuntimeReport } from './protocol.ts';
+
+/** `Chromium 156.0.8078.108`, `Firefox 142.0`, … */
+export function browserDisplayName(candidate: BrowserCandidate, version: string): string {
+  const label = candidate.name.replace(/^playwright-/, '');
+  const pretty = label === 'chrome' ? 'Chrome' : label.charAt(0).toUpperCase() + label.slice(1);
+  return `${pretty}${candidate.source === 'playwright' ? ' (Playwright)' : ''} ${version}`;
+}
+
+/** Device id used in measurement keys: `<browser>-<major version>`, stable across patch updates. */
+export function browserDeviceId(candidate: BrowserCandidate, version: string): string {
+  return `${candidate.name}-${version.split('.')[0] ?? version}`;
+}
+
+export function browserDevice(candidate: BrowserCandidate, version: string, caps: PageCapabilities, options: { headless: boolean }): DeviceInfo {
+  const adapter = [caps.webgpu.vendor, caps.webgpu.architecture, caps.webgpu.device, caps.webgpu.description].filter(Boolean).join(' ');
+  return {
+    id: browserDeviceId(candidate, version),
+    kind: 'browser',
+    name: browserDisplayName(candidate, version),
+    os: `${osType()} ${release()}`,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: caps.hardwareConcurrency,
+    memoryBytes: totalmem(),
+    browser: { name: candidate.name, version, userAgent: caps.userAgent },
+    gpu: {
+      ...(caps.webgl.vendor ? { vendor: caps.webgl.vendor } : {}),
+      ...(caps.webgl.renderer ? { renderer: caps.webgl.renderer } : {}),
+      ...(adapter ? { adapter } : {}),
+    },
+    extra: {
+      crossOriginIsolated: caps.crossOriginIsolated,
+      simd: caps.wasm.simd,
+      relaxedSimd: caps.wasm.relaxedSimd,
+      threads: caps.wasm.threads ? caps.hardwareConcurrency : 1,
+      headless: options.headless,
+      executable: candidate.executablePath,
+    },
+  };
+}
+
+const WASM_RUNTIMES = new Set<string>(['tfjs-wasm', 'litert-wasm']);
+
+/** Threads a job asks for: its own option, then config `run.threads`, then every core the browser reports. */
+export function requestedThreads(job: Job, configThreads: number | undefined, caps: PageCapabilities): number {
+  const own = job.runtimeOptions.threads;
+  if (typeof own === 'number' && own >= 1) return Math.floor(own);
+  return configThreads ?? caps.hardwareConcurrency;
+}
+
+/**
+ * The options in the measurement key: the job's, plus the threads and SIMD a
+ * wasm runtime will really use in this browser (no threads without isolation).
+ */
+export function expectedKeyOptions(job: Job, threads: number, caps: PageCapabilities): Record<string, string | number | boolean> {
+  // `batch` first, as the Node target keys it.
+  const base = { batch: job.kernel.batchSize, ...job.runtimeOptions };
+  if (!WASM_RUNTIMES.has(job.runtime)) return base;
+  if (job.runtime === 'tfjs-wasm') {
+    const simd = caps.wasm.simd && job.runtimeOptions.simd !== false;
+    return { ...base, threads: caps.wasm.threads ? threads : 1, simd };
+  }
+  const litertThreads = caps.wasm.threads && caps.wasm.relaxedSimd;
+  return { ...base, threads: litertThreads ? threads : 1, simd: caps.wasm.relaxedSimd };
+}
+
+export interface PageUrls {
+  artifactUrl: string;
+  packUrl: string;
+  referenceUrl?: string;
+}
+
+export function toPageJob(job: Job, urls: PageUrls, threads: number, id: string): PageJob {
+  const simd = job.runtimeOptions.simd;
+  return {
+    protocol: PROTOCOL_VERSION,
+    id,
+    runtime: job.runtime as PageRuntime,
+    artifactUrl: urls.artifactUrl,
+    model: { name: job.metadata.model, inputSize: job.metadata.inputSize, normalization: job.metadata.normalization, classNames: job.metadata.classNames },
+    packUrl: urls.packUrl,
+    ...(urls.referenceUrl ? { referenceUrl: urls.referenceUrl } : {}),
+    kernel: job.kernel,
+    runtimeOptions: { threads, ...(typeof simd === 'boolean' ? { simd } : {}) },
+  };
+}
+
+export function measurementKey(job: Job, options: Record<string, string | number | boolean>): MeasurementKey {
+  return {
+    model: job.artifact.model,
+    format: job.artifact.format,
+    variant: job.artifact.variant,
+    target: 'browser',
+    device: job.device.id,
+    runtime: job.runtime,
+    options,
+  };
+}
+
+export function failure(job: Job, options: Record<string, string | number | boolean>, phase: JobPhase, error: SerializedError, at = new Date().toISOString()): JobResult {
+  const result: Failure = { key: measurementKey(job, options), artifact: job.artifact.id, phase, error, at };
+  return { ok: false, failure: result };
+}
+
+/**
+ * The key keeps the options asked for (the same whether the job succeeds or
+ * fails, so runs compare key by key); what the runtime really used (TF.js may
+ * run fewer threads than asked) goes in the device's `extra`.
+ */
+export function toJobResult(job: Job, result: PageResult, expected: Record<string, string | number | boolean>): JobResult {
+  if (!result.ok) return failure(job, expected, result.phase, result.error, result.finishedAt);
+  const m = result.measurement;
+  const { threads: _threads, simd: _simd, ...deviceExtra } = job.device.extra ?? {};
+  const device: DeviceInfo = {
+    ...job.device,
+    extra: {
+      ...deviceExtra,
+      backend: result.runtime.backend,
+      ...(result.runtime.threads !== undefined ? { threads: result.runtime.threads } : {}),
+      ...(result.runtime.simd !== undefined ? { simd: result.runtime.simd } : {}),
+      ...(result.runtime.fullyAccelerated !== undefined ? { fullyAccelerated: result.runtime.fullyAccelerated } : {}),
+      ...Object.fromEntries(Object.entries(result.runtime.versions).map(([name, version]) => [`${name}Version`, version])),
+    },
+  };
+  const measurement: Measurement = {
+    key: measurementKey(job, expected),
+    artifact: job.artifact.id,
+    device,
+    batchSize: job.kernel.batchSize,
+    loadMs: m.loadMs,
+    firstInferenceMs: m.firstInferenceMs,
+    warmup: m.warmup,
+    latency: m.latency,
+    samples: m.samples,
+    throughput: m.throughput,
+    memory: m.memory,
+    evaluation: m.evaluation,
+    startedAt: result.startedAt,
+    finishedAt: result.finishedAt,
+  };
+  return { ok: true, measurement };
+}

@@ -1,0 +1,99 @@
+/**
+ * The benchmark page's entry: defines `window.edgebench` (protocol.ts) so
+ * that any driver (Playwright, WebDriver, Appium) can ask for capabilities
+ * and run jobs. Every job is measured by the shared kernel, as on Node.
+ */
+import type { JobPhase } from '../../../harness/record.ts';
+import { serializeError } from '../../../harness/record.ts';
+import { measure, PhaseError } from '../../kernel/index.ts';
+import type { KernelResult } from '../../kernel/types.ts';
+import {
+  HOST_CALLBACK,
+  PAGE_GLOBAL,
+  PROTOCOL_VERSION,
+  isPageRuntime,
+  type EdgebenchPageApi,
+  type PageEvent,
+  type PageJob,
+  type PageMeasurement,
+  type PageResult,
+} from '../protocol.ts';
+import { readCapabilities } from './capabilities.ts';
+import { fetchEvalPack, fetchReference } from './inputs.ts';
+import { setupLitert } from './litert.ts';
+import type { RuntimeSetup } from './runtime.ts';
+import { setupTfjs } from './tfjs.ts';
+
+const SETUPS: Record<'tfjs' | 'litert', RuntimeSetup> = { tfjs: setupTfjs, litert: setupLitert };
+
+function notifyHost(event: PageEvent): void {
+  const callback = (globalThis as Record<string, unknown>)[HOST_CALLBACK];
+  if (typeof callback === 'function') {
+    // The host may be gone (page closing): its answer never matters.
+    Promise.resolve(callback(event)).catch(() => {});
+  }
+}
+
+function toPageMeasurement(result: KernelResult): PageMeasurement {
+  const { outputs: _outputs, ...rest } = result;
+  return rest;
+}
+
+function checkJob(job: PageJob): void {
+  if (job?.protocol !== PROTOCOL_VERSION) throw new Error(`job speaks protocol ${String(job?.protocol)}, this page speaks ${PROTOCOL_VERSION}`);
+  if (!isPageRuntime(job.runtime)) throw new Error(`unknown runtime "${String(job.runtime)}"`);
+}
+
+async function runJob(job: PageJob): Promise<PageResult> {
+  const startedAt = new Date().toISOString();
+  let phase: JobPhase = 'setup';
+  const enter = (next: JobPhase) => {
+    phase = next;
+    api.state = { id: job?.id ?? null, phase: next, running: true };
+    notifyHost({ type: 'phase', id: job.id, phase: next });
+  };
+  try {
+    enter('setup');
+    checkJob(job);
+    const setup = SETUPS[job.runtime.startsWith('litert-') ? 'litert' : 'tfjs'];
+    const [pack, reference, prepared] = await Promise.all([
+      fetchEvalPack(job.packUrl),
+      job.referenceUrl ? fetchReference(job.referenceUrl) : Promise.resolve(undefined),
+      setup(job),
+    ]);
+    const result = await measure({
+      // The kernel disposes the session it loaded, whatever happens after.
+      load: prepared.load,
+      pack,
+      ...(reference ? { reference } : {}),
+      options: job.kernel,
+      onPhase: enter,
+    });
+    return { protocol: PROTOCOL_VERSION, id: job.id, ok: true, measurement: toPageMeasurement(result), runtime: prepared.report, startedAt, finishedAt: new Date().toISOString() };
+  } catch (error) {
+    const failedIn = error instanceof PhaseError ? error.phase : phase;
+    return { protocol: PROTOCOL_VERSION, id: job?.id ?? '', ok: false, phase: failedIn, error: serializeError(error), startedAt, finishedAt: new Date().toISOString() };
+  }
+}
+
+const api: EdgebenchPageApi = {
+  protocol: PROTOCOL_VERSION,
+  ready: false,
+  capabilities: readCapabilities,
+  async run(job) {
+    api.last = null;
+    api.state = { id: job?.id ?? null, phase: 'setup', running: true };
+    const result = await runJob(job);
+    api.last = result;
+    api.state = { id: result.id, phase: api.state.phase, running: false };
+    return result;
+  },
+  start(job) {
+    void api.run(job);
+  },
+  state: { id: null, phase: null, running: false },
+  last: null,
+};
+
+(globalThis as Record<string, unknown>)[PAGE_GLOBAL] = api;
+api.ready = true;

@@ -1,0 +1,121 @@
+/**
+ * The benchmark page's protocol: what a host (Playwright here, webdriverio on
+ * a phone, any WebDriver client) sends to the page and what it gets back.
+ * Plain JSON both ways, so `executeScript`/`page.evaluate` carry it unchanged.
+ * Documented for people in docs/protocol.md; keep the two in step.
+ *
+ * This module is bundled into the page: no Node APIs here.
+ */
+import type { Evaluation, JobPhase, LatencyStats, SerializedError } from '../../harness/record.ts';
+import type { KernelOptions } from '../kernel/types.ts';
+import type { Normalization } from '../../models/metadata.ts';
+
+/** Bumped when a field changes meaning; the page and the host refuse to talk across versions. */
+export const PROTOCOL_VERSION = 1 as const;
+
+/** The global the page defines: `window.edgebench`. */
+export const PAGE_GLOBAL = 'edgebench' as const;
+
+/** Path of the page on the static server (see ./server.ts). */
+export const PAGE_PATH = '/index.html';
+
+/** Runtimes the page can run. `tfjs-*` take a TF.js layers model, `litert-*` a .tflite file. */
+export const PAGE_RUNTIMES = ['tfjs-wasm', 'tfjs-webgl', 'tfjs-webgpu', 'tfjs-cpu', 'litert-wasm', 'litert-webgpu'] as const;
+export type PageRuntime = (typeof PAGE_RUNTIMES)[number];
+
+export function isPageRuntime(name: string): name is PageRuntime {
+  return (PAGE_RUNTIMES as readonly string[]).includes(name);
+}
+
+/** Options that change how a runtime runs (and so the numbers). */
+export interface PageRuntimeOptions {
+  /** WASM threads (tfjs-wasm, litert-wasm). 1 = single-threaded. Default: the browser's hardwareConcurrency, capped at 4 when absent. */
+  threads?: number;
+  /** tfjs-wasm only: false forces the non-SIMD binary. Default true where the browser supports it. */
+  simd?: boolean;
+}
+
+/**
+ * One job: one artifact on one runtime. URLs are absolute paths on the page's
+ * own origin (`/files/…`), so the same job works through `adb reverse` on a phone.
+ */
+export interface PageJob {
+  protocol: typeof PROTOCOL_VERSION;
+  /** Echoed in the result, so a polling client can tell results apart. */
+  id: string;
+  runtime: PageRuntime;
+  /** model.json of a TF.js layers model (tfjs-*) or a .tflite file (litert-*). */
+  artifactUrl: string;
+  /** Input size and normalisation (value = pixel × scale + offset), from metadata.json. */
+  model: { name: string; inputSize: number; normalization: Normalization; classNames: string[] };
+  /** Folder of the evaluation pack: `<packUrl>/pack.json` and `<packUrl>/images.u8`. */
+  packUrl: string;
+  /** Reference outputs (eval/reference.json) for agreement; absent when there is none. */
+  referenceUrl?: string;
+  kernel: KernelOptions;
+  runtimeOptions: PageRuntimeOptions;
+}
+
+/** The kernel's result as JSON (targets/kernel/types.ts KernelResult without the raw outputs). */
+export interface PageMeasurement {
+  loadMs: number;
+  firstInferenceMs: number;
+  warmup: { iterations: number; ms: number };
+  latency: LatencyStats;
+  samples: number[];
+  throughput: number;
+  memory: { peakRssBytes?: number; runtimeBytes?: number; runtimeTensors?: number };
+  evaluation: Evaluation | null;
+}
+
+/** What the runtime actually used, which may differ from what was asked (no threads without isolation …). */
+export interface PageRuntimeReport {
+  /** Backend or accelerator name as the library reports it. */
+  backend: string;
+  threads?: number;
+  simd?: boolean;
+  /** Library version strings, e.g. { tfjs: '4.22.0' }. */
+  versions: Record<string, string>;
+  /** LiteRT: whether every op ran on the chosen accelerator. */
+  fullyAccelerated?: boolean;
+}
+
+export type PageResult =
+  | { protocol: typeof PROTOCOL_VERSION; id: string; ok: true; measurement: PageMeasurement; runtime: PageRuntimeReport; startedAt: string; finishedAt: string }
+  | { protocol: typeof PROTOCOL_VERSION; id: string; ok: false; phase: JobPhase; error: SerializedError; startedAt: string; finishedAt: string };
+
+/** What the browser offers, read by the page itself. */
+export interface PageCapabilities {
+  protocol: typeof PROTOCOL_VERSION;
+  userAgent: string;
+  hardwareConcurrency: number;
+  /** Deterministic memory figures where the browser exposes them (Chromium's performance.memory). */
+  jsHeapLimitBytes?: number;
+  crossOriginIsolated: boolean;
+  sharedArrayBuffer: boolean;
+  wasm: { supported: boolean; simd: boolean; relaxedSimd: boolean; threads: boolean };
+  webgl: { webgl2: boolean; vendor?: string; renderer?: string; error?: string };
+  webgpu: { api: boolean; adapter: boolean; vendor?: string; architecture?: string; device?: string; description?: string; error?: string };
+}
+
+/** Progress the page pushes to a host that listens (Playwright's exposeFunction); polling clients read `state` instead. */
+export type PageEvent = { type: 'phase'; id: string; phase: JobPhase };
+
+/** Name of the optional host callback the page calls with PageEvents. */
+export const HOST_CALLBACK = '__edgebenchHost' as const;
+
+/** `window.edgebench`. */
+export interface EdgebenchPageApi {
+  protocol: typeof PROTOCOL_VERSION;
+  /** True once the page has loaded its code. */
+  ready: boolean;
+  capabilities(): Promise<PageCapabilities>;
+  /** Runs a job; never rejects: errors come back as `{ ok: false }`. */
+  run(job: PageJob): Promise<PageResult>;
+  /** Starts a job and returns at once, for clients that poll `last` (WebDriver executeScript). */
+  start(job: PageJob): void;
+  /** Where the current job is. */
+  state: { id: string | null; phase: JobPhase | null; running: boolean };
+  /** The latest result, or null while none has finished. */
+  last: PageResult | null;
+}

@@ -1,0 +1,193 @@
+/**
+ * Drives one browser through the page protocol with Playwright: a fresh page
+ * (in a fresh context) per job, the job's result or failure read back, and
+ * the browser thrown away and relaunched after anything that may have left
+ * it broken (renderer crash, hang past the timeout, disconnect).
+ */
+import type { Browser, Page } from 'playwright-core';
+import type { JobPhase } from '../../harness/record.ts';
+import type { BrowserCandidate } from './browsers.ts';
+import { closeBrowser, launchBrowser, type LaunchBrowserOptions } from './launcher.ts';
+import { HOST_CALLBACK, PAGE_GLOBAL, PAGE_PATH, PROTOCOL_VERSION, type PageCapabilities, type PageEvent, type PageJob, type PageResult } from './protocol.ts';
+
+/** A hook run on the fresh page before the job starts (tests use it to crash or hang the page). */
+export type PageHook = (page: Page, job: PageJob) => Promise<void> | void;
+
+export interface BrowserRunnerOptions {
+  candidate: BrowserCandidate;
+  /** Origin of the static server, e.g. http://127.0.0.1:43210. */
+  origin: string;
+  launch?: LaunchBrowserOptions;
+  /** Called with each page event (phase changes). */
+  onEvent?: (event: PageEvent) => void;
+  beforeJob?: PageHook;
+}
+
+export interface RunPageJobOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** Thrown inside the runner when the browser side ends the job abnormally; becomes a failed PageResult. */
+class JobInterrupted extends Error {
+  override name = 'BrowserJobInterrupted';
+}
+
+export class BrowserRunner {
+  private browser: Browser | undefined;
+  private launching: Promise<Browser> | undefined;
+  private version: string | undefined;
+  /** Launches so far (the first and every restart), for logs and tests. */
+  launches = 0;
+
+  constructor(private readonly options: BrowserRunnerOptions) {}
+
+  get candidate(): BrowserCandidate {
+    return this.options.candidate;
+  }
+
+  /** The running browser, launched (again) as needed. */
+  async ensureBrowser(): Promise<Browser> {
+    if (this.browser?.isConnected()) return this.browser;
+    this.browser = undefined;
+    this.launching ??= launchBrowser(this.options.candidate, this.options.launch).then(
+      (browser) => {
+        this.browser = browser;
+        this.version = browser.version();
+        this.launches += 1;
+        this.launching = undefined;
+        return browser;
+      },
+      (error: unknown) => {
+        this.launching = undefined;
+        throw error;
+      },
+    );
+    return this.launching;
+  }
+
+  async browserVersion(): Promise<string> {
+    if (!this.version) await this.ensureBrowser();
+    return this.version ?? 'unknown';
+  }
+
+  /** Opens the page in a fresh context and waits until `window.edgebench` is ready. */
+  private async openPage(browser: Browser, timeoutMs: number): Promise<Page> {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(timeoutMs);
+    await page.goto(`${this.options.origin}${PAGE_PATH}`, { waitUntil: 'load', timeout: timeoutMs });
+    await page.waitForFunction((name) => Boolean((globalThis as unknown as Record<string, { ready?: boolean } | undefined>)[name]?.ready), PAGE_GLOBAL, { timeout: timeoutMs });
+    return page;
+  }
+
+  async capabilities(timeoutMs = 60_000): Promise<PageCapabilities> {
+    const browser = await this.ensureBrowser();
+    const page = await this.openPage(browser, timeoutMs);
+    try {
+      return await page.evaluate((name) => (globalThis as unknown as Record<string, { capabilities(): Promise<PageCapabilities> }>)[name]!.capabilities(), PAGE_GLOBAL);
+    } finally {
+      await page.context().close().catch(() => {});
+    }
+  }
+
+  /**
+   * Runs one job in a fresh page. Never throws: a crash, a hang past
+   * `timeoutMs`, an abort or a page that cannot load comes back as a failed
+   * result naming the phase the job had reached.
+   */
+  async run(job: PageJob, options: RunPageJobOptions): Promise<PageResult> {
+    const startedAt = new Date().toISOString();
+    let phase: JobPhase = 'setup';
+    let page: Page | undefined;
+    let broken = false;
+    const cleanups: (() => void)[] = [];
+    const fail = (error: Error): PageResult => ({
+      protocol: PROTOCOL_VERSION,
+      id: job.id,
+      ok: false,
+      phase,
+      error: { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) },
+      startedAt,
+      finishedAt: new Date().toISOString(),
+    });
+
+    try {
+      const interrupted = new Promise<never>((_, reject) => {
+        const timer = setTimeout(() => {
+          broken = true;
+          reject(new JobInterrupted(`${this.options.candidate.name}: job ${job.id} did not finish within ${Math.round(options.timeoutMs / 1000)} s (stuck in ${phase}); the browser is restarted for the next job`));
+        }, options.timeoutMs);
+        cleanups.push(() => clearTimeout(timer));
+        if (options.signal) {
+          const onAbort = () => {
+            broken = true;
+            reject(new JobInterrupted(`job ${job.id} aborted (interrupted by the user)`));
+          };
+          if (options.signal.aborted) onAbort();
+          options.signal.addEventListener('abort', onAbort, { once: true });
+          cleanups.push(() => options.signal?.removeEventListener('abort', onAbort));
+        }
+      });
+      interrupted.catch(() => {});
+
+      const work = async (): Promise<PageResult> => {
+        const browser = await this.ensureBrowser();
+        page = await browser.newPage();
+        const crashed = new Promise<never>((_, reject) => {
+          page!.on('crash', () => {
+            broken = true;
+            reject(new JobInterrupted(`${this.options.candidate.name}: the page crashed during ${phase} (renderer process gone); the browser is restarted for the next job`));
+          });
+          browser.on('disconnected', () => {
+            broken = true;
+            reject(new JobInterrupted(`${this.options.candidate.name}: the browser exited during ${phase}`));
+          });
+        });
+        crashed.catch(() => {});
+        const guarded = <T>(promise: Promise<T>) => Promise.race([promise, crashed]);
+
+        await guarded(
+          page.exposeFunction(HOST_CALLBACK, (event: PageEvent) => {
+            if (event?.type === 'phase' && event.id === job.id) phase = event.phase;
+            this.options.onEvent?.(event);
+          }),
+        );
+        page.setDefaultTimeout(options.timeoutMs);
+        await guarded(page.goto(`${this.options.origin}${PAGE_PATH}`, { waitUntil: 'load' }));
+        await guarded(page.waitForFunction((name) => Boolean((globalThis as unknown as Record<string, { ready?: boolean } | undefined>)[name]?.ready), PAGE_GLOBAL));
+        await guarded(Promise.resolve(this.options.beforeJob?.(page, job)));
+        const result = await guarded(
+          page.evaluate(
+            ({ name, pageJob }) => (globalThis as unknown as Record<string, { run(job: PageJob): Promise<PageResult> }>)[name]!.run(pageJob),
+            { name: PAGE_GLOBAL, pageJob: job },
+          ),
+        );
+        return result;
+      };
+      return await Promise.race([work(), interrupted]);
+    } catch (error) {
+      if (!(error instanceof JobInterrupted) && !this.browser?.isConnected()) broken = true;
+      const reason = error instanceof Error ? error : new Error(String(error));
+      return fail(reason);
+    } finally {
+      for (const cleanup of cleanups) cleanup();
+      if (broken) {
+        await this.restart();
+      } else if (page) {
+        await (page as Page).context().close().catch(() => {});
+      }
+    }
+  }
+
+  /** Throws the browser away; the next job launches a new one. */
+  async restart(): Promise<void> {
+    const browser = this.browser;
+    this.browser = undefined;
+    await closeBrowser(browser);
+  }
+
+  async close(): Promise<void> {
+    await this.launching?.catch(() => {});
+    await this.restart();
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * Artifacts for the browser tests: a tiny TF.js layers model (fast on every
+ * backend) or the retrained mobilenet_v2, with metadata, an evaluation pack,
+ * Node-computed reference outputs and the Jobs that run them.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { parseConfig, type BenchConfig, type ResolvedConfig } from '../../harness/config.ts';
+import { memoryLogger } from '../../harness/log.ts';
+import type { ArtifactFormat, ArtifactInfo, ArtifactVariant, DeviceInfo } from '../../harness/record.ts';
+import { readEvalPack, writeEvalPack } from '../../models/eval-pack.ts';
+import { evalPackDir, metadataPath, mobileModelPath } from '../../models/layout.ts';
+import type { ModelMetadata } from '../../models/metadata.ts';
+import { loadLayersModel, saveLayersModel } from '../../models/model-io.ts';
+import type { ReferenceJson } from '../../targets/browser/page/inputs.ts';
+import type { KernelOptions } from '../../targets/kernel/types.ts';
+import type { Job, TargetContext } from '../../targets/types.ts';
+
+export const FAST_KERNEL: KernelOptions = { warmupIterations: 1, minSamples: 5, minTimeMs: 0, maxTimeMs: 5000, batchSize: 1 };
+
+export interface ModelFixture {
+  out: string;
+  model: string;
+  modelJsonPath: string;
+  metadata: ModelMetadata;
+  packDir: string;
+  referencePath: string;
+  /** Node's top-1 class of each reference image. */
+  nodeTop1: number[];
+  nodeAccuracy: number;
+}
+
+function metadataFor(model: string, inputSize: number, classNames: string[], normalization = { scale: 1 / 255, offset: 0 }): ModelMetadata {
+  return {
+    schema: 1,
+    model,
+    backbone: model,
+    inputSize,
+    normalization,
+    classNames,
+    dataset: { root: 'fixture', generated: true, splits: { train: 0, validation: 0, test: 0 }, classCounts: {} },
+    training: {
+      steps: 0,
+      learningRate: 0,
+      batchSize: 0,
+      optimizer: 'none',
+      distortions: false,
+      backend: 'none',
+      history: [],
+      testAccuracy: 0,
+      perClassAccuracy: {},
+      confusionMatrix: [],
+      misclassified: [],
+      bottleneckSeconds: 0,
+      trainSeconds: 0,
+    },
+    createdAt: new Date(0).toISOString(),
+  };
+}
+
+/** Reference outputs of the Mobile artifact computed in Node (TF.js on the host's backend). */
+async function writeNodeReference(fixture: Omit<ModelFixture, 'nodeTop1' | 'nodeAccuracy' | 'referencePath'>, images: number): Promise<Pick<ModelFixture, 'referencePath' | 'nodeTop1' | 'nodeAccuracy'>> {
+  const model = await loadLayersModel(fixture.modelJsonPath);
+  const pack = await readEvalPack(fixture.packDir);
+  const size = fixture.metadata.inputSize;
+  const { scale, offset } = fixture.metadata.normalization;
+  const probabilities = tf.tidy(() => model.predict(tf.tensor4d(pack.images.subarray(0, images * size * size * 3), [images, size, size, 3], 'int32').toFloat().mul(scale).add(offset)) as tf.Tensor);
+  const values = Array.from(await probabilities.data());
+  const classes = fixture.metadata.classNames.length;
+  probabilities.dispose();
+  model.dispose();
+  const nodeTop1 = Array.from({ length: images }, (_, row) => {
+    const slice = values.slice(row * classes, (row + 1) * classes);
+    return slice.indexOf(Math.max(...slice));
+  });
+  const nodeAccuracy = nodeTop1.filter((label, index) => label === pack.labels[index]).length / images;
+  const reference: ReferenceJson = { name: `node-${tf.getBackend()}`, images, classes, probabilities: values };
+  const referencePath = join(fixture.packDir, 'reference.json');
+  await writeFile(referencePath, JSON.stringify(reference));
+  return { referencePath, nodeTop1, nodeAccuracy };
+}
+
+/** A 3-class model on 16×16 inputs: a conv, pooling and a dense softmax head. Random weights, fixed seed. */
+export async function tinyModelFixture(out: string, images = 12): Promise<ModelFixture> {
+  const model = 'tiny';
+  const size = 16;
+  const classNames = ['a', 'b', 'c'];
+  const net = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [size, size, 3], filters: 4, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+      tf.layers.globalAveragePooling2d({}),
+      tf.layers.dense({ units: classNames.length, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+    ],
+  });
+  const modelJsonPath = await saveLayersModel(net, dirname(mobileModelPath(out, model)));
+  net.dispose();
+  const metadata = metadataFor(model, size, classNames);
+  await mkdir(dirname(metadataPath(out, model)), { recursive: true });
+  await writeFile(metadataPath(out, model), JSON.stringify(metadata));
+  const pixels = new Uint8Array(images * size * size * 3);
+  let state = 7;
+  for (let i = 0; i < pixels.length; i++) {
+    state = (state * 1103515245 + 12345) >>> 0;
+    pixels[i] = state >>> 24;
+  }
+  const packDir = evalPackDir(out, model);
+  await writeEvalPack(packDir, {
+    model,
+    count: images,
+    height: size,
+    width: size,
+    images: pixels,
+    labels: Array.from({ length: images }, (_, i) => i % classNames.length),
+    files: Array.from({ length: images }, (_, i) => `img${i}.png`),
+    classNames,
+  });
+  const base = { out, model, modelJsonPath, metadata, packDir };
+  return { ...base, ...(await writeNodeReference(base, images)) };
+}
+
+/**
+ * The retrained mobilenet_v2 (models/retrain.ts) on a small generated
+ * dataset, cached in `cacheDir` across test runs (retraining takes ~20 s).
+ */
+export async function mobilenetFixture(cacheDir: string, images: number): Promise<ModelFixture> {
+  const { retrainModels } = await import('../../models/retrain.ts');
+  const out = cacheDir;
+  const model = 'mobilenet_v2';
+  const modelJsonPath = mobileModelPath(out, model);
+  const exists = await stat(metadataPath(out, model)).then(() => true, () => false);
+  if (!exists) {
+    const config = parseConfig({ out, models: [model], dataset: { imagesPerClass: 20, testPercent: 20 }, retrain: { steps: 200 } });
+    const outcome = await retrainModels({ config, log: memoryLogger('quiet'), out });
+    if (outcome.failures.length > 0) throw outcome.failures[0]!.error;
+  }
+  const metadata = JSON.parse(await readFile(metadataPath(out, model), 'utf8')) as ModelMetadata;
+  const packDir = evalPackDir(out, model);
+  const pack = await readEvalPack(packDir);
+  const count = Math.min(images, pack.count);
+  const base = { out, model, modelJsonPath, metadata, packDir };
+  return { ...base, ...(await writeNodeReference(base, count)) };
+}
+
+async function fileInfo(path: string): Promise<{ bytes: number; sha256: string }> {
+  const bytes = await readFile(path);
+  return { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+export async function artifactFor(fixture: ModelFixture, format: ArtifactFormat, variant: ArtifactVariant, path: string): Promise<ArtifactInfo> {
+  const info = await fileInfo(path);
+  return { id: `${fixture.model}/${format}/${variant}`, model: fixture.model, format, variant, path, bytes: info.bytes, gzipBytes: info.bytes, sha256: info.sha256 };
+}
+
+export function jobFor(fixture: ModelFixture, artifact: ArtifactInfo, device: DeviceInfo, runtime: string, options: { kernel?: Partial<KernelOptions>; runtimeOptions?: Job['runtimeOptions']; reference?: boolean } = {}): Job {
+  return {
+    artifact,
+    metadata: fixture.metadata,
+    evalPackDir: fixture.packDir,
+    ...(options.reference === false ? {} : { referencePath: fixture.referencePath }),
+    device,
+    runtime,
+    kernel: { ...FAST_KERNEL, ...options.kernel },
+    runtimeOptions: options.runtimeOptions ?? {},
+  };
+}
+
+export function targetContext(out: string, config: BenchConfig = {}): TargetContext & { config: ResolvedConfig } {
+  return { config: parseConfig({ out, ...config }), log: memoryLogger(), out, signal: new AbortController().signal };
+}
