@@ -2,9 +2,15 @@
  * Makes the agreement reference: the Mobile artifact on TF.js `cpu`, over the
  * first N images of the evaluation pack, in a worker process like any job.
  */
+import { join } from 'node:path';
+import type { ResolvedConfig } from '../../harness/config.ts';
+import type { Logger } from '../../harness/log.ts';
+import type { ArtifactInfo } from '../../harness/record.ts';
+import { readEvalPack } from '../../models/eval-pack.ts';
+import { evalPackDir } from '../../models/layout.ts';
 import type { ModelMetadata } from '../../models/metadata.ts';
 import { executeJob } from './execute.ts';
-import { REFERENCE_RUNTIME } from './reference-file.ts';
+import { readReferenceFile, REFERENCE_RUNTIME, writeReferenceFile } from './reference-file.ts';
 import { DEFAULT_RUNTIME_MODULE } from './runtimes.ts';
 
 export { REFERENCE_RUNTIME, readReferenceFile, writeReferenceFile, readReferenceOutputs, type ReferenceFile } from './reference-file.ts';
@@ -47,4 +53,57 @@ export async function computeReferenceOutputs(request: ReferenceRequest): Promis
   const { outputs, evaluation } = outcome.result;
   if (!outputs || !evaluation) throw new Error(`${REFERENCE_RUNTIME} reference produced no outputs (empty evaluation pack?)`);
   return { runtime: REFERENCE_RUNTIME, classes: outputs.length / evaluation.images, probabilities: outputs };
+}
+
+export interface EnsureReferenceOptions {
+  /** The model's Mobile artifact. */
+  artifact: ArtifactInfo;
+  metadata: ModelMetadata;
+  config: ResolvedConfig;
+  log: Logger;
+  out: string;
+  signal?: AbortSignal;
+  /** Compute in this process (tests); default in a worker process. */
+  inProcess?: boolean;
+}
+
+/**
+ * The path of `eval/reference.json` covering the images this run evaluates
+ * (run.evalLimit, else the whole pack), computed when the cached file is
+ * absent, from another artifact (sha256) or covers fewer images.
+ */
+export async function ensureReference(options: EnsureReferenceOptions): Promise<string> {
+  const { artifact, metadata, config, log, out } = options;
+  const packDir = evalPackDir(out, artifact.model);
+  const pack = await readEvalPack(packDir);
+  const images = Math.min(config.run.evalLimit ?? pack.count, pack.count);
+  const path = join(packDir, 'reference.json');
+  const cached = await readReferenceFile(path);
+  if (cached && cached.sha256 === artifact.sha256 && cached.runtime === REFERENCE_RUNTIME && cached.images >= images) {
+    log.debug(`${artifact.model}: reference outputs from ${path} (${cached.images} images)`);
+    return path;
+  }
+  log.info(`${artifact.model}: computing the agreement reference on ${REFERENCE_RUNTIME} (${images} image${images === 1 ? '' : 's'})`);
+  const started = performance.now();
+  const computed = await computeReferenceOutputs({
+    artifactPath: artifact.path,
+    metadata,
+    evalPackDir: packDir,
+    images,
+    timeoutMs: config.run.jobTimeoutMs,
+    isolate: !options.inProcess,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onOutput: (line) => log.debug(`reference | ${line}`),
+  });
+  await writeReferenceFile(path, {
+    schema: 1,
+    runtime: computed.runtime,
+    artifact: artifact.id,
+    sha256: artifact.sha256,
+    images,
+    classes: computed.classes,
+    probabilities: Array.from(computed.probabilities),
+  });
+  log.debug(`${artifact.model}: reference written to ${path} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return path;
 }

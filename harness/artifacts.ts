@@ -1,0 +1,103 @@
+/**
+ * The artifacts under the output folder, described for the run record:
+ * each model's Mobile artifact (model.json + weight shards) and every Lite
+ * variant present, with download bytes, gzip bytes and a sha256 over the
+ * files; plus each model's training summary from its metadata.json.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import { VARIANTS } from './config.ts';
+import type { ArtifactInfo, ArtifactVariant, TrainingSummary } from './record.ts';
+import { liteModelPath, metadataPath, mobileModelPath } from '../models/layout.ts';
+import type { ModelMetadata } from '../models/metadata.ts';
+
+const gzip = promisify(gzipCallback);
+
+export interface ModelArtifacts {
+  model: string;
+  metadata: ModelMetadata;
+  /** The Mobile artifact first, then the Lite variants present. */
+  artifacts: ArtifactInfo[];
+}
+
+export interface ArtifactListing {
+  models: ModelArtifacts[];
+  /** Models asked for that have no Mobile artifact or metadata yet, with why. */
+  missing: { model: string; reason: string }[];
+}
+
+/** Bytes, gzip bytes (default level, as a web server would send them) and sha256 over `files` in order. */
+export async function describeFiles(files: string[]): Promise<{ bytes: number; gzipBytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let gzipBytes = 0;
+  for (const file of files) {
+    const data = await readFile(file);
+    hash.update(data);
+    bytes += data.byteLength;
+    gzipBytes += (await gzip(data)).byteLength;
+  }
+  return { bytes, gzipBytes, sha256: hash.digest('hex') };
+}
+
+/** model.json and the weight files its manifest names, in manifest order. */
+export async function mobileArtifactFiles(modelJsonPath: string): Promise<string[]> {
+  const json = JSON.parse(await readFile(modelJsonPath, 'utf8')) as { weightsManifest?: { paths: string[] }[] };
+  const shards = (json.weightsManifest ?? []).flatMap((group) => group.paths).map((path) => join(dirname(modelJsonPath), path));
+  return [modelJsonPath, ...shards];
+}
+
+export function artifactId(model: string, format: ArtifactInfo['format'], variant: ArtifactVariant): string {
+  return `${model}/${format}/${variant}`;
+}
+
+async function describeModel(out: string, model: string): Promise<ModelArtifacts> {
+  const metadata = JSON.parse(await readFile(metadataPath(out, model), 'utf8')) as ModelMetadata;
+  const modelJsonPath = mobileModelPath(out, model);
+  const mobile = await describeFiles(await mobileArtifactFiles(modelJsonPath));
+  const artifacts: ArtifactInfo[] = [{ id: artifactId(model, 'tfjs', 'float32'), model, format: 'tfjs', variant: 'float32', path: modelJsonPath, ...mobile }];
+  for (const variant of VARIANTS) {
+    const path = liteModelPath(out, model, variant);
+    if (!existsSync(path)) continue;
+    artifacts.push({ id: artifactId(model, 'tflite', variant), model, format: 'tflite', variant, path, ...(await describeFiles([path])) });
+  }
+  return { model, metadata, artifacts };
+}
+
+/** Describes the artifacts of `models` under `out`; models without a Mobile artifact or metadata are listed as missing. */
+export async function listArtifacts(out: string, models: readonly string[]): Promise<ArtifactListing> {
+  const listing: ArtifactListing = { models: [], missing: [] };
+  for (const model of models) {
+    if (!existsSync(mobileModelPath(out, model))) {
+      listing.missing.push({ model, reason: `no Mobile artifact at ${mobileModelPath(out, model)}` });
+      continue;
+    }
+    if (!existsSync(metadataPath(out, model))) {
+      listing.missing.push({ model, reason: `no ${metadataPath(out, model)}` });
+      continue;
+    }
+    try {
+      listing.models.push(await describeModel(out, model));
+    } catch (error) {
+      listing.missing.push({ model, reason: `cannot read its artifacts: ${(error as Error).message}` });
+    }
+  }
+  return listing;
+}
+
+/** The retraining summary a report shows, from metadata.json. */
+export function trainingSummary(metadata: ModelMetadata): TrainingSummary {
+  return {
+    model: metadata.model,
+    backbone: metadata.backbone,
+    classNames: metadata.classNames,
+    splits: metadata.dataset.splits,
+    testAccuracy: metadata.training.testAccuracy,
+    history: metadata.training.history,
+    confusionMatrix: metadata.training.confusionMatrix,
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * `bench devices`: what each target finds, and every runtime on each device
+ * as available or unavailable with the reason.
+ */
+import { defineCommand } from 'citty';
+import pc from 'picocolors';
+import { commonArgs, list, setup } from './common.ts';
+import type { TargetKind } from '../record.ts';
+import { TARGETS } from '../config.ts';
+import { targetFactories, type DiscoveredDevice, type Target, type TargetContext } from '../../targets/types.ts';
+
+export interface TargetListing {
+  kind: TargetKind;
+  /** False when the target's module failed to import or its discovery threw. */
+  available: boolean;
+  reason?: string;
+  devices: DiscoveredDevice[];
+}
+
+/** Discovers each kind; a target that fails to import or to discover is listed unavailable with its error. */
+export async function listDevices(kinds: readonly TargetKind[], context: TargetContext, factories: Record<TargetKind, () => Promise<Target>> = targetFactories): Promise<TargetListing[]> {
+  const listings: TargetListing[] = [];
+  for (const kind of kinds) {
+    let target: Target;
+    try {
+      target = await factories[kind]();
+    } catch (error) {
+      listings.push({ kind, available: false, reason: `cannot load the ${kind} target: ${(error as Error).message.split('\n')[0]}`, devices: [] });
+      continue;
+    }
+    try {
+      listings.push({ kind, available: true, devices: await target.discover(context) });
+    } catch (error) {
+      listings.push({ kind, available: false, reason: `discovery failed: ${(error as Error).message.split('\n')[0]}`, devices: [] });
+    } finally {
+      await target.dispose?.().catch(() => {});
+    }
+  }
+  return listings;
+}
+
+export function formatDevices(listings: TargetListing[]): string[] {
+  const lines: string[] = [];
+  for (const listing of listings) {
+    if (!listing.available) {
+      lines.push(`${listing.kind}: ${pc.red('unavailable')} (${listing.reason})`);
+      continue;
+    }
+    if (listing.devices.length === 0) lines.push(`${listing.kind}: no device found`);
+    for (const found of listing.devices) {
+      const device = found.device;
+      const facts = [device.cores ? `${device.cores} cores` : '', device.memoryBytes ? `${(device.memoryBytes / 2 ** 30).toFixed(1)} GiB` : ''].filter(Boolean).join(', ');
+      lines.push(`${listing.kind} ${device.id}: ${device.name}${facts ? ` (${facts})` : ''}${found.usable ? '' : ` ${pc.red('not usable')}: ${found.reason ?? ''}`}`);
+      const width = Math.max(0, ...found.runtimes.map((runtime) => runtime.runtime.length));
+      for (const runtime of found.runtimes) {
+        const details = runtime.details ? Object.entries(runtime.details).map(([name, value]) => `${name} ${value}`).join(', ') : '';
+        const status = runtime.available ? `${pc.green('available')}${details ? `  ${details}` : ''}` : `${pc.yellow('unavailable')}: ${runtime.reason ?? 'no reason given'}`;
+        lines.push(`  ${runtime.runtime.padEnd(width)}  ${status}`);
+      }
+    }
+  }
+  return lines;
+}
+
+export default defineCommand({
+  meta: { name: 'devices', description: 'List the devices and runtimes each target finds, and why a runtime is unavailable' },
+  args: {
+    ...commonArgs,
+    targets: { type: 'string', description: 'Targets to look at, comma-separated (default: node, browser, android)', valueHint: 'list' },
+  },
+  async run({ args }) {
+    const { config, log, out } = await setup(args);
+    const kinds = (list(args.targets) ?? [...TARGETS]) as TargetKind[];
+    const unknown = kinds.filter((kind) => !TARGETS.includes(kind));
+    if (unknown.length) {
+      const { UserError } = await import('../errors.ts');
+      throw new UserError(`unknown target ${unknown.join(', ')}: choose from ${TARGETS.join(', ')}`, 'TARGET_UNKNOWN');
+    }
+    const listings = await listDevices(kinds, { config, log, out, signal: new AbortController().signal });
+    for (const line of formatDevices(listings)) log.info(line);
+    log.result({ targets: listings });
+  },
+});

@@ -1,0 +1,57 @@
+/**
+ * `bench run`: benchmark the retrained artifacts on every target found.
+ * Exit code 0 when anything was measured, 1 when nothing could be.
+ */
+import { defineCommand } from 'citty';
+import { commonArgs, datasetArgs, list, num, setup } from './common.ts';
+import { withInterrupt } from '../interrupt.ts';
+import { summaryRows } from '../summary.ts';
+
+export const runArgs = {
+  targets: { type: 'string', description: 'Targets, comma-separated: node, browser, android (default: all, whatever is found)', valueHint: 'list' },
+  backends: { type: 'string', description: 'Runtimes to keep, comma-separated, e.g. tfjs-wasm,tfjs-cpu,tflite-node (default: every available one)', valueHint: 'list' },
+  'eval-limit': { type: 'string', description: 'Evaluate only the first N images of each evaluation pack (slow runtimes)', valueHint: 'n' },
+  'min-samples': { type: 'string', description: 'Minimum measured inferences per job (default 20)', valueHint: 'n' },
+  'min-time': { type: 'string', description: 'Minimum measured time per job in ms (default 2000)', valueHint: 'ms' },
+  'max-time': { type: 'string', description: 'The measured loop stops after this many ms (default 20000)', valueHint: 'ms' },
+  warmup: { type: 'string', description: 'Warm-up inferences before the measured loop (default 5)', valueHint: 'n' },
+  'batch-sizes': { type: 'string', description: 'Batch sizes, comma-separated (default 1)', valueHint: 'list' },
+  threads: { type: 'string', description: 'CPU threads for runtimes that take a count (default: every core)', valueHint: 'n' },
+} as const;
+
+/** Maps run flags onto config paths; shared with `bench all`. */
+export function runOverrides(args: Record<string, unknown>): Record<string, unknown> {
+  return {
+    run: {
+      targets: list(args.targets),
+      backends: list(args.backends),
+      evalLimit: num(args['eval-limit']),
+      minSamples: num(args['min-samples']),
+      minTimeMs: num(args['min-time']),
+      maxTimeMs: num(args['max-time']),
+      warmupIterations: num(args.warmup),
+      batchSizes: list(args['batch-sizes'])?.map(num),
+      threads: num(args.threads),
+    },
+  };
+}
+
+export default defineCommand({
+  meta: { name: 'run', description: 'Benchmark every retrained artifact (TF.js and .tflite) on every runtime of every target found, and write the run record' },
+  args: { ...commonArgs, model: datasetArgs.model, ...runArgs },
+  async run({ args }) {
+    const context = await setup(args, runOverrides(args));
+    const { runBenchmarks } = await import('../run.ts');
+    const outcome = await withInterrupt(context.log, (signal) => runBenchmarks({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, signal }));
+    const { record } = outcome;
+    context.log.result({
+      runId: outcome.runId,
+      record: outcome.recordPath,
+      status: record.status,
+      measurements: record.measurements.length,
+      failures: record.failures.map((failure) => ({ key: failure.key, phase: failure.phase, error: failure.error.message })),
+      summary: summaryRows(record),
+    });
+    return record.measurements.length > 0 ? 0 : 1;
+  },
+});
