@@ -132,7 +132,9 @@ test('the table cells equal the numbers in run.json', async () => {
     rows.map((row) => ({
       key: (row as HTMLElement).dataset.key!,
       status: (row as HTMLElement).dataset.status!,
-      cells: Object.fromEntries([...row.querySelectorAll<HTMLElement>('[data-field]')].map((cell) => [cell.dataset.field!, { value: cell.dataset.value!, text: cell.textContent! }])),
+      cells: Object.fromEntries(
+        [...row.querySelectorAll<HTMLElement>('[data-field]')].map((element) => [element.dataset.field!, { value: element.dataset.value!, text: element.textContent! }]),
+      ) as Record<string, { value: string; text: string }>,
     })),
   );
   assert.equal(cells.length, record.measurements.length + record.failures.length, 'one row per measurement and failure');
@@ -157,7 +159,7 @@ test('the table cells equal the numbers in run.json', async () => {
       runtimeBytes: measurement.memory.runtimeBytes ?? null,
     };
     for (const [field, value] of Object.entries(expected)) {
-      const cell = row.cells[field];
+      const cell: { value: string; text: string } | undefined = row.cells[field];
       assert.ok(cell, `${field} cell`);
       if (value === null) {
         assert.equal(cell.value, '', `${field} empty`);
