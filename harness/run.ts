@@ -262,7 +262,8 @@ async function runLanes(jobs: PlannedJob[], context: TargetContext, store: RunRe
       for (const planned of lane) {
         if (context.signal.aborted) return;
         const result = await runOne(planned, context);
-        if (context.signal.aborted && !result.ok && result.failure.error.name === 'AbortError') return;
+        // A job stopped by Ctrl-C did not fail; the harness's own abort may not have arrived yet.
+        if (!result.ok && result.failure.error.name === 'AbortError') return;
         const label = `${planned.job.artifact.id} ${planned.job.runtime} b${planned.job.kernel.batchSize}`;
         if (result.ok) {
           store.addMeasurement(result.measurement);

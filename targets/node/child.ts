@@ -72,6 +72,8 @@ export function callWorker(request: WorkerRequest, options: WorkerCallOptions): 
     child.on('error', (error) => settle({ kind: 'crashed', phase, error: new Error(`the worker process failed to start: ${error.message}`) }));
     // 'close' comes after the IPC channel and the output pipes are drained, so an answer sent just before exiting is never lost.
     child.on('close', (code, signal) => {
+      // Only Ctrl-C in the terminal sends SIGINT (to the whole process group): the harness is stopping too.
+      if (signal === 'SIGINT') return onAbort();
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
       const output = tail.length ? `; its last output:\n${tail.join('\n')}` : '';
       settle({ kind: 'crashed', phase, error: new Error(`the worker process ${how} during phase "${phase}" without answering${output}`) });
