@@ -96,7 +96,7 @@ export function summarizeModel(rows: TableRow[]): DeviceSummary[] {
         ? `is ${differences.join(' and ')} than ${mobile.label}${alike.length ? `, ${alike.join(', ')}` : ''}`
         : `is ${alike.join(' and ')} as ${mobile.label}`;
       if (accuracyDeltaPoints !== null) {
-        body += `, ${formatPoints(accuracyDeltaPoints)} accuracy`;
+        body += Math.abs(accuracyDeltaPoints) < 0.05 ? ', same accuracy' : `, ${formatPoints(accuracyDeltaPoints)} accuracy`;
         details.push(`${formatPercent(lite.accuracy)} vs ${formatPercent(mobile.accuracy)}`);
       }
       sentence = `${where}, ${lite.label} ${body} (${details.join('; ')}).`;
