@@ -1,0 +1,155 @@
+import { existsSync } from 'node:fs';
+import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { defineCommand } from 'citty';
+import { VARIANTS } from '../config.ts';
+import { UserError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { ModelMetadata, Normalization } from '../../models/metadata.ts';
+import { commonArgs, list, num, setup, type CommandContext } from './common.ts';
+import { withInterrupt } from '../interrupt.ts';
+
+export const convertArgs = {
+  model: { type: 'string', description: 'A layers model.json to convert, or retrained model ids, comma-separated (default: config models)', valueHint: 'model.json|ids' },
+  variants: { type: 'string', description: `Variants, comma-separated (default ${VARIANTS.join(',')})`, valueHint: 'list' },
+  'calibration-images': { type: 'string', description: 'Training images that calibrate int8 activation ranges (default 100)', valueHint: 'n' },
+  io: { type: 'string', description: 'Input/output type of int8 models: float or uint8 (default float)', valueHint: 'float|uint8' },
+  output: { type: 'string', description: 'With a model.json: output folder, or the .tflite path for one variant (default: beside the model)', valueHint: 'path' },
+  images: { type: 'string', description: 'With a model.json: class-per-folder images to calibrate int8 on (default: the dataset in its metadata.json)', valueHint: 'dir' },
+  normalization: { type: 'string', description: 'With a model.json and no metadata.json: input normalisation, "unit" ([0,1]), "signed" ([-1,1]) or "scale,offset" (default unit)', valueHint: 'spec' },
+} as const;
+
+const KNOWN_NORMALIZATIONS: Record<string, Normalization> = { unit: { scale: 1 / 255, offset: 0 }, signed: { scale: 1 / 127.5, offset: -1 } };
+
+function parseNormalization(value: string): Normalization {
+  const known = KNOWN_NORMALIZATIONS[value];
+  if (known) return known;
+  const [scale, offset] = value.split(',').map((part) => Number(part.trim()));
+  if (scale === undefined || offset === undefined || !Number.isFinite(scale) || !Number.isFinite(offset) || scale === 0) {
+    throw new UserError(`--normalization "${value}": use unit, signed, or "scale,offset" (value = pixel × scale + offset)`, 'CONVERT_NORMALIZATION');
+  }
+  return { scale, offset };
+}
+
+/** A model.json path (or URL) rather than model ids. */
+function isModelFile(value: unknown): value is string {
+  return typeof value === 'string' && (/\.json$/i.test(value) || /^https?:\/\//i.test(value));
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
+}
+
+/** metadata.json beside model.json or one folder up (the out folder's layout: models/<id>/mobile/model.json). */
+async function findMetadata(modelJsonPath: string): Promise<ModelMetadata | undefined> {
+  for (const candidate of [join(dirname(modelJsonPath), 'metadata.json'), join(dirname(dirname(modelJsonPath)), 'metadata.json')]) {
+    if (existsSync(candidate)) return JSON.parse(await readFile(candidate, 'utf8')) as ModelMetadata;
+  }
+  return undefined;
+}
+
+interface FileResult {
+  variant: string;
+  path: string;
+  bytes: number;
+  seconds: number;
+}
+
+/** `bench convert --model path/to/model.json`: any layers model the converter supports. */
+async function convertModelFile(context: CommandContext, args: Record<string, unknown>, modelPath: string, signal: AbortSignal): Promise<FileResult[]> {
+  const { config, log, cwd } = context;
+  const { loadLayersModel } = await import('../../models/model-io.ts');
+  const { useFastestBackend } = await import('../../models/backend.ts');
+  const { prepareModel, emitVariant, calibrationInputs } = await import('../../models/tflite/index.ts');
+  const isUrl = /^https?:\/\//i.test(modelPath);
+  const source = isUrl ? modelPath : resolve(cwd, modelPath);
+  if (!isUrl && !existsSync(source)) throw new UserError(`model not found: ${source}`, 'MODEL_NOT_FOUND');
+  const metadata = isUrl ? undefined : await findMetadata(source);
+  const normalization = typeof args.normalization === 'string' ? parseNormalization(args.normalization) : (metadata?.normalization ?? KNOWN_NORMALIZATIONS.unit!);
+  if (!metadata && typeof args.normalization !== 'string') log.info('no metadata.json beside the model: assuming inputs in [0, 1] (pass --normalization to change)');
+
+  await useFastestBackend();
+  const model = await loadLayersModel(source);
+  const prepared = (() => {
+    try {
+      return prepareModel(model);
+    } finally {
+      model.dispose();
+    }
+  })();
+  const variants = config.convert.variants;
+  const output = typeof args.output === 'string' ? resolve(cwd, args.output) : undefined;
+  if (output?.endsWith('.tflite') && variants.length > 1) throw new UserError(`--output ${output} names one file, but ${variants.length} variants were asked for; give a folder or one --variants`, 'CONVERT_OUTPUT');
+  const folder = output && !output.endsWith('.tflite') ? output : isUrl ? cwd : dirname(source);
+  const stem = basename(isUrl ? new URL(modelPath).pathname : source).replace(/\.json$/i, '');
+
+  let calibration: Float32Array | undefined;
+  if (variants.includes('int8')) {
+    const root = typeof args.images === 'string' ? resolve(cwd, args.images) : metadata?.dataset.root;
+    if (!root) throw new UserError('the int8 variant needs calibration images: pass --images <class-per-folder dir> (or leave int8 out of --variants)', 'CONVERT_NO_CALIBRATION');
+    const inputSize = prepared.inputShape[1]!;
+    calibration = await calibrationInputs({ root, inputSize, normalization, count: config.convert.calibrationImages, log });
+    if (calibration.length === 0) throw new UserError(`no calibration images in ${root}`, 'CONVERT_NO_CALIBRATION');
+  }
+
+  const results: FileResult[] = [];
+  const progress = log.progress('convert', variants.length);
+  for (const variant of variants) {
+    signal.throwIfAborted();
+    const started = performance.now();
+    const bytes = await emitVariant(prepared, {
+      variant,
+      normalization,
+      io: config.convert.io,
+      ...(metadata ? { classNames: metadata.classNames } : {}),
+      ...(calibration ? { calibration } : {}),
+    });
+    const path = output?.endsWith('.tflite') ? output : join(folder, `${stem}.${variant}.tflite`);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, bytes);
+    results.push({ variant, path, bytes: bytes.length, seconds: (performance.now() - started) / 1000 });
+    progress.tick(1, variant);
+  }
+  progress.done(`${results.length} written`);
+  return results;
+}
+
+function report(log: Logger, results: { model?: string; variant: string; path: string; bytes: number; seconds: number; reused?: boolean }[]): void {
+  for (const result of results) {
+    const what = result.reused ? 'up to date' : `${result.seconds.toFixed(1)} s`;
+    log.info(`${result.model ? `${result.model} ` : ''}${result.variant} → ${result.path} (${formatBytes(result.bytes)}, ${what})`);
+  }
+}
+
+export default defineCommand({
+  meta: { name: 'convert', description: 'Convert retrained Mobile models (or any TF.js layers model.json) to .tflite: float32, float16, int8-dynamic, int8' },
+  args: { ...commonArgs, ...convertArgs },
+  async run({ args }) {
+    const modelFile = isModelFile(args.model) ? args.model : undefined;
+    const context = await setup({ ...args, model: modelFile ? undefined : args.model }, {
+      convert: { variants: list(args.variants), calibrationImages: num(args['calibration-images']), io: args.io },
+    });
+    const { log, config } = context;
+    return withInterrupt(log, async (signal) => {
+      if (modelFile) {
+        const results = await convertModelFile(context, args, modelFile, signal);
+        report(log, results);
+        log.result({ model: modelFile, files: results });
+        return 0;
+      }
+      const { convertArtifacts } = await import('../../models/tflite/index.ts');
+      const results = await convertArtifacts({
+        out: context.out,
+        models: config.models,
+        variants: config.convert.variants,
+        calibrationImages: config.convert.calibrationImages,
+        io: config.convert.io,
+        log,
+        signal,
+      });
+      report(log, results);
+      log.result({ files: results });
+      return results.length > 0 ? 0 : 1;
+    });
+  },
+});

@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { defineCommand } from 'citty';
+import { UserError } from '../errors.ts';
+import type { TensorSummary, TfliteSummary } from '../../models/tflite/reader.ts';
+import { commonArgs, setup } from './common.ts';
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(2)} MB`;
+  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} kB`;
+  return `${bytes} B`;
+}
+
+function formatQuantization(tensor: TensorSummary): string {
+  const q = tensor.quantization;
+  if (!q) return '';
+  if (q.scale.length > 1) return `per-channel (axis ${q.dimension ?? 0}, ${q.scale.length} scales)`;
+  return `scale ${q.scale[0]!.toPrecision(6)} zero point ${q.zeroPoint[0] ?? 0}`;
+}
+
+function formatTensor(tensor: TensorSummary): string {
+  const dynamic = tensor.shapeSignature?.some((dim) => dim < 0) ? ` (signature [${tensor.shapeSignature.join(', ')}])` : '';
+  const quantization = formatQuantization(tensor);
+  return `  ${tensor.name}  ${tensor.type}  [${tensor.shape.join(', ')}]${dynamic}${quantization ? `  ${quantization}` : ''}`;
+}
+
+/** The human-readable summary, one section per line group. */
+export function formatSummary(path: string, summary: TfliteSummary): string[] {
+  const lines = [`${path}: ${formatBytes(summary.fileBytes)}, schema v${summary.schemaVersion}, ${summary.subgraphs} subgraph${summary.subgraphs === 1 ? '' : 's'}${summary.description ? `, "${summary.description}"` : ''}`];
+  lines.push('inputs:', ...summary.inputs.map(formatTensor));
+  lines.push('outputs:', ...summary.outputs.map(formatTensor));
+  const versions = new Map<string, number[]>();
+  for (const code of summary.operatorCodes) versions.set(code.name, [...(versions.get(code.name) ?? []), code.version]);
+  const operators = Object.entries(summary.operators)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, count]) => `  ${name.padEnd(22)} ${String(count).padStart(4)}  v${(versions.get(name) ?? []).join('/v')}`);
+  lines.push(`operators (${summary.operatorCount}):`, ...operators);
+  lines.push(`tensors: ${summary.tensorCount}`);
+  const weights = Object.entries(summary.weightBytes).map(([type, bytes]) => `${type} ${formatBytes(bytes)}`);
+  lines.push(`weights: ${weights.length ? weights.join(', ') : 'none'}`);
+  if (summary.metadata.length) {
+    lines.push('metadata:');
+    for (const entry of summary.metadata) {
+      let detail = 'binary';
+      if (entry.json !== undefined) detail = `JSON ${JSON.stringify(entry.json).slice(0, 160)}${JSON.stringify(entry.json).length > 160 ? '…' : ''}`;
+      else if (entry.text !== undefined) {
+        const textLines = entry.text.split('\n').filter(Boolean);
+        detail = `text, ${textLines.length} line${textLines.length === 1 ? '' : 's'}: ${textLines.slice(0, 8).join(', ')}${textLines.length > 8 ? ', …' : ''}`;
+      }
+      lines.push(`  ${entry.name} (${formatBytes(entry.bytes)}): ${detail}`);
+    }
+  }
+  for (const signature of summary.signatures) {
+    const names = (maps: { name: string }[]) => maps.map((map) => map.name).join(', ');
+    lines.push(`signature ${signature.key}: ${names(signature.inputs)} → ${names(signature.outputs)}`);
+  }
+  return lines;
+}
+
+export default defineCommand({
+  meta: { name: 'inspect', description: 'Describe a .tflite file: inputs/outputs (shape, type, quantization), operators, tensors, weight bytes by type, metadata, signatures' },
+  args: {
+    ...commonArgs,
+    file: { type: 'positional', description: 'The .tflite file', required: true },
+  },
+  async run({ args }) {
+    const { log, cwd } = await setup(args);
+    const path = resolve(cwd, String(args.file));
+    if (!existsSync(path)) throw new UserError(`file not found: ${path}`, 'FILE_NOT_FOUND');
+    const { inspectTflite } = await import('../../models/tflite/reader.ts');
+    let summary: TfliteSummary;
+    try {
+      summary = inspectTflite(new Uint8Array(await readFile(path)));
+    } catch (error) {
+      throw new UserError(`${path}: ${(error as Error).message}`, 'TFLITE_INVALID');
+    }
+    if (log.json) log.result({ file: path, ...summary });
+    else for (const line of formatSummary(path, summary)) log.info(line);
+    return 0;
+  },
+});

@@ -1,0 +1,148 @@
+/**
+ * One layers model to one .tflite variant: lower, optimise, quantize, version
+ * the ops, attach metadata and the signature, write. The float graph can be
+ * prepared once and emitted in every variant (convertArtifacts does).
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { UserError } from '../../harness/errors.ts';
+import type { ArtifactVariant } from '../../harness/record.ts';
+import type { Normalization } from '../metadata.ts';
+import { calibrate } from './calibrate.ts';
+import { elementCount, type IrGraph } from './graph.ts';
+import { lowerLayersModel } from './lower.ts';
+import { optimize } from './passes.ts';
+import { activationParams, quantizeDynamicRange, quantizeFullInteger, toFloat16 } from './quantize.ts';
+import { assignVersions } from './versions.ts';
+import { writeTflite, type MetadataEntry } from './writer.ts';
+
+export type Variant = ArtifactVariant;
+export const VARIANTS: readonly Variant[] = ['float32', 'float16', 'int8-dynamic', 'int8'];
+
+/** Bumped when the converter's output for the same model and options changes (invalidates reuse). */
+export const CONVERTER_VERSION = 1;
+
+/** Name of the JSON metadata entry in every file we write. */
+export const METADATA_NAME = 'edgebench';
+export const LABELS_NAME = 'labels.txt';
+export const INPUT_NAME = 'image';
+export const OUTPUT_NAME = 'probabilities';
+export const SIGNATURE_KEY = 'serving_default';
+
+export interface ConvertOptions {
+  variant: Variant;
+  classNames?: string[];
+  /** Input normalisation (value = pixel × scale + offset), recorded in the metadata; sets the int8 input range. */
+  normalization?: Normalization;
+  /** Normalised calibration inputs, N × H × W × 3 (int8 only). */
+  calibration?: Float32Array;
+  /** Input/output type of full-integer models (default float). */
+  io?: 'float' | 'uint8';
+  /** Recorded in the metadata (e.g. the source model's sha256), for reuse checks. */
+  source?: Record<string, unknown>;
+  /** Calibration progress, images done of total. */
+  onCalibration?: (done: number, total: number) => void;
+}
+
+/** What the `edgebench` metadata entry holds. */
+export interface TfliteMetadata {
+  schema: 1;
+  converter: { name: 'edgebench'; version: number };
+  variant: Variant;
+  io: 'float' | 'uint8';
+  input: { name: string; shape: number[]; type: string; normalization?: Normalization };
+  output: { name: string; shape: number[]; type: string };
+  classNames?: string[];
+  source?: Record<string, unknown>;
+}
+
+export interface PreparedModel {
+  /** The optimised float32 graph (never mutated by the quantizers). */
+  graph: IrGraph;
+  inputShape: number[];
+}
+
+export function prepareModel(model: tf.LayersModel): PreparedModel {
+  const { graph, inputShape } = lowerLayersModel(model);
+  return { graph: optimize(graph), inputShape };
+}
+
+/** int8 parameters of the model input: exact for uint8 pixels when -offset/scale is an integer. */
+function inputParams(options: ConvertOptions, calibrated: [number, number] | undefined): { scale: number; zeroPoint: number } {
+  const io = options.io ?? 'float';
+  const normalization = options.normalization;
+  if (io === 'uint8') {
+    if (!normalization) throw new UserError('uint8 model inputs need the input normalisation (metadata.json beside the model)', 'CONVERT_NO_NORMALIZATION');
+    const zeroPoint = Math.round(-normalization.offset / normalization.scale) - 128;
+    return { scale: Math.fround(normalization.scale), zeroPoint: Math.max(-128, Math.min(127, zeroPoint)) };
+  }
+  if (normalization) return activationParams([normalization.offset, 255 * normalization.scale + normalization.offset]);
+  if (!calibrated) throw new Error('no input range: neither a normalisation nor a calibrated range');
+  return activationParams(calibrated);
+}
+
+export async function emitVariant(prepared: PreparedModel, options: ConvertOptions): Promise<Uint8Array> {
+  const io = options.variant === 'int8' ? (options.io ?? 'float') : 'float';
+  let graph: IrGraph;
+  switch (options.variant) {
+    case 'float32':
+      graph = prepared.graph;
+      break;
+    case 'float16':
+      graph = toFloat16(prepared.graph);
+      break;
+    case 'int8-dynamic':
+      graph = quantizeDynamicRange(prepared.graph);
+      break;
+    case 'int8': {
+      if (!options.calibration || options.calibration.length === 0) {
+        throw new UserError('the int8 variant needs calibration images (the training split of the dataset)', 'CONVERT_NO_CALIBRATION');
+      }
+      const perImage = elementCount(prepared.inputShape);
+      const count = Math.floor(options.calibration.length / perImage);
+      const ranges = await calibrate(prepared.graph, {
+        images: options.calibration,
+        count,
+        onProgress: (done) => options.onCalibration?.(done, count),
+      });
+      graph = quantizeFullInteger(prepared.graph, { ranges, io, input: inputParams(options, ranges.get(prepared.graph.inputs[0]!)) });
+      break;
+    }
+    default:
+      throw new UserError(`unknown variant "${String(options.variant)}"; use one of ${VARIANTS.join(', ')}`, 'CONVERT_VARIANT');
+  }
+  assignVersions(graph);
+
+  const input = graph.tensors[graph.inputs[0]!]!;
+  const output = graph.tensors[graph.outputs[0]!]!;
+  const metadata: TfliteMetadata = {
+    schema: 1,
+    converter: { name: 'edgebench', version: CONVERTER_VERSION },
+    variant: options.variant,
+    io,
+    input: { name: input.name, shape: input.shape, type: input.dtype, ...(options.normalization ? { normalization: options.normalization } : {}) },
+    output: { name: output.name, shape: output.shape, type: output.dtype },
+    ...(options.classNames ? { classNames: options.classNames } : {}),
+    ...(options.source ? { source: options.source } : {}),
+  };
+  const encoder = new TextEncoder();
+  const entries: MetadataEntry[] = [{ name: METADATA_NAME, data: encoder.encode(JSON.stringify(metadata)) }];
+  if (options.classNames) entries.push({ name: LABELS_NAME, data: encoder.encode(`${options.classNames.join('\n')}\n`) });
+  return writeTflite(graph, {
+    description: `edgebench TypeScript converter v${CONVERTER_VERSION} (${options.variant})`,
+    metadata: entries,
+    signature: {
+      key: SIGNATURE_KEY,
+      inputs: graph.inputs.map((tensor) => ({ name: graph.tensors[tensor]!.name, tensor })),
+      outputs: graph.outputs.map((tensor) => ({ name: graph.tensors[tensor]!.name, tensor })),
+    },
+  });
+}
+
+/**
+ * Converts a TF.js layers model to a .tflite file in one variant. Throws
+ * UnsupportedLayerError (naming the layer and its class) for anything the
+ * converter cannot express faithfully.
+ */
+export async function convertLayersModel(model: tf.LayersModel, options: ConvertOptions): Promise<Uint8Array> {
+  return emitVariant(prepareModel(model), options);
+}

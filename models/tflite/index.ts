@@ -1,0 +1,30 @@
+/**
+ * The Lite path's converter: TF.js layers models to .tflite in four variants,
+ * written in TypeScript (no TensorFlow, no Python), and a reader for any
+ * .tflite file. The only public entry of models/tflite/.
+ *
+ * - `convertLayersModel(model, options)`: one model, one variant → bytes.
+ * - `convertArtifacts(options)`: every retrained model in the out folder (bench convert / bench all).
+ * - `inspectTflite(bytes)`: inputs, outputs, operators, weights, metadata, signatures.
+ * - `withBatchSize(bytes, n)`: the same file taking batches of n.
+ */
+export {
+  convertLayersModel,
+  prepareModel,
+  emitVariant,
+  VARIANTS,
+  CONVERTER_VERSION,
+  METADATA_NAME,
+  LABELS_NAME,
+  INPUT_NAME,
+  OUTPUT_NAME,
+  SIGNATURE_KEY,
+  type Variant,
+  type ConvertOptions,
+  type PreparedModel,
+  type TfliteMetadata,
+} from './convert.ts';
+export { convertArtifacts, calibrationInputs, sourceDigest, type ConvertArtifactsOptions, type ConvertedArtifact } from './artifacts.ts';
+export { inspectTflite, withBatchSize, readMetadataJson, type TfliteSummary, type TensorSummary, type MetadataSummary, type SignatureSummary } from './reader.ts';
+export { UnsupportedLayerError, SUPPORTED_LAYERS } from './lower.ts';
+export { toHalfBits, activationParams } from './quantize.ts';

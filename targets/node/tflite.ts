@@ -1,0 +1,237 @@
+/**
+ * `tflite-node`: .tflite files on native TFLite 2.9 through tfjs-tflite-node,
+ * driven through its interpreter binding directly (typed arrays in and out,
+ * no TF.js tensors on the hot path).
+ *
+ * XNNPACK: the prebuilt TFLite C library in tfjs-tflite-node 0.0.2 contains
+ * the XNNPACK delegate but does not apply it by default (measured here:
+ * MobileNetV2 float32 ~52 ms/inference on one core without it, ~7 ms with
+ * it). The binding only accepts delegates as "external delegate" plugins (a
+ * shared library exporting tflite_plugin_create_delegate), so a 20-line
+ * plugin that calls the library's own TfLiteXNNPackDelegateCreate is compiled
+ * once with the system C compiler (the same toolchain that built the binding
+ * at install) into the temp folder. Without a compiler the runtime still
+ * works, on TFLite's builtin kernels, and says so in its probe details.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { inspectTflite, withBatchSize, type TensorSummary } from '../../models/tflite/reader.ts';
+import type { InferenceSession } from '../kernel/types.ts';
+import type { NodeRuntime, OpenOptions, RuntimeProbe } from './runtime-types.ts';
+
+const PACKAGE = 'tfjs-tflite-node';
+
+/** The parts of the binding's interpreter this runtime uses. */
+interface TensorInfo {
+  name: string;
+  dataType: string;
+  data(): Float32Array | Uint8Array | Int8Array | Int32Array;
+}
+interface Interpreter {
+  getInputs(): TensorInfo[];
+  getOutputs(): TensorInfo[];
+  infer(): boolean;
+}
+type InterpreterConstructor = new (model: ArrayBuffer, options: { threads?: number; delegate?: { path: string; options: [string, string][] } }) => Interpreter;
+
+const require = createRequire(import.meta.url);
+
+function loadBinding(): InterpreterConstructor {
+  return (require(PACKAGE) as { TFLiteNodeModelRunner: InterpreterConstructor }).TFLiteNodeModelRunner;
+}
+
+// ------------------------------------------------------------ XNNPACK plugin
+
+const PLUGIN_SOURCE = `/* edgebench: TFLite external-delegate plugin that creates the XNNPACK delegate of libtensorflowlite_c. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+typedef struct TfLiteDelegate TfLiteDelegate;
+/* TfLiteXNNPackDelegateOptions begins {int32 num_threads; uint32 flags; ...}; zeroed room for later fields. */
+typedef struct { int32_t num_threads; uint32_t flags; void* rest[16]; } Options;
+extern TfLiteDelegate* TfLiteXNNPackDelegateCreate(const Options* options);
+extern void TfLiteXNNPackDelegateDelete(TfLiteDelegate* delegate);
+TfLiteDelegate* tflite_plugin_create_delegate(char** keys, char** values, size_t count, void (*report_error)(const char*)) {
+  Options options;
+  memset(&options, 0, sizeof options);
+  options.num_threads = 1;
+  options.flags = 3; /* QS8 | QU8: int8 and uint8 kernels as well as float */
+  for (size_t i = 0; i < count; i++) {
+    if (!strcmp(keys[i], "num_threads")) options.num_threads = atoi(values[i]);
+    else if (!strcmp(keys[i], "flags")) options.flags = (uint32_t)strtoul(values[i], 0, 0);
+  }
+  return TfLiteXNNPackDelegateCreate(&options);
+}
+void tflite_plugin_destroy_delegate(TfLiteDelegate* delegate) { TfLiteXNNPackDelegateDelete(delegate); }
+`;
+
+const LIBRARY_DIRS: Record<string, string> = { 'linux-x64': 'linux_amd64', 'linux-arm64': 'linux_arm64', 'darwin-arm64': 'darwin_arm64' };
+
+export type PluginState = { path: string } | { reason: string };
+
+let pluginPromise: Promise<PluginState> | undefined;
+
+/** Builds (once per machine, cached in the temp folder) the XNNPACK plugin; never throws. */
+export function xnnpackPlugin(): Promise<PluginState> {
+  pluginPromise ??= buildPlugin().catch((error: unknown) => ({ reason: `XNNPACK plugin build failed: ${(error as Error).message.split('\n')[0]}` }));
+  return pluginPromise;
+}
+
+async function buildPlugin(): Promise<PluginState> {
+  if (process.env.EDGEBENCH_TFLITE_XNNPACK === '0') return { reason: 'XNNPACK turned off by EDGEBENCH_TFLITE_XNNPACK=0' };
+  const platform = `${process.platform}-${process.arch}`;
+  const libraryFolder = LIBRARY_DIRS[platform];
+  if (!libraryFolder) return { reason: `no XNNPACK plugin build for ${platform}; TFLite runs its builtin kernels` };
+  const libraryDir = join(dirname(require.resolve(`${PACKAGE}/package.json`)), 'cc_deps', libraryFolder);
+  const hash = createHash('sha256').update(PLUGIN_SOURCE).update(libraryDir).digest('hex').slice(0, 16);
+  const folder = join(tmpdir(), 'edgebench-tflite');
+  const extension = process.platform === 'darwin' ? 'dylib' : 'so';
+  const path = join(folder, `xnnpack-plugin-${hash}.${extension}`);
+  if (existsSync(path)) return { path };
+  await mkdir(folder, { recursive: true });
+  const source = join(folder, `xnnpack-plugin-${hash}-${process.pid}.c`);
+  const partial = `${path}.${process.pid}.tmp`;
+  await writeFile(source, PLUGIN_SOURCE);
+  const compiler = process.env.CC ?? 'cc';
+  const shared = process.platform === 'darwin' ? '-dynamiclib' : '-shared';
+  try {
+    await promisify(execFile)(compiler, [shared, '-fPIC', '-O2', '-o', partial, source, `-L${libraryDir}`, '-ltensorflowlite_c', `-Wl,-rpath,${libraryDir}`], { timeout: 60000 });
+    // Rename is atomic: a concurrent process sees either no plugin or a whole one.
+    await rename(partial, path);
+  } catch (error) {
+    const message = (error as { code?: string }).code === 'ENOENT' ? `no C compiler "${compiler}" on PATH` : (error as Error).message;
+    return { reason: `XNNPACK plugin not built (${message.split('\n')[0]}); TFLite runs its builtin kernels` };
+  } finally {
+    await rm(source, { force: true });
+    await rm(partial, { force: true });
+  }
+  return { path };
+}
+
+// ------------------------------------------------------------ sessions
+
+function quantizer(tensor: TensorSummary): { scale: number; zeroPoint: number } {
+  const scale = tensor.quantization?.scale[0];
+  if (!scale) throw new Error(`quantized tensor "${tensor.name}" has no scale`);
+  return { scale, zeroPoint: tensor.quantization!.zeroPoint[0] ?? 0 };
+}
+
+/**
+ * Fills the model input from raw pixels: float inputs get pixel × scale +
+ * offset; integer inputs the same value quantized with the tensor's own
+ * parameters (for our uint8 files that is the pixel itself).
+ */
+function inputWriter(tensor: TensorSummary, normalization: { scale: number; offset: number }): (pixels: Uint8Array, target: Float32Array | Uint8Array | Int8Array | Int32Array) => void {
+  const { scale, offset } = normalization;
+  if (tensor.type === 'float32') {
+    return (pixels, target) => {
+      for (let i = 0; i < pixels.length; i++) target[i] = pixels[i]! * scale + offset;
+    };
+  }
+  if (tensor.type === 'uint8' || tensor.type === 'int8') {
+    const q = quantizer(tensor);
+    const [low, high] = tensor.type === 'uint8' ? [0, 255] : [-128, 127];
+    const table = new Int32Array(256);
+    for (let p = 0; p < 256; p++) table[p] = Math.max(low, Math.min(high, Math.round((p * scale + offset) / q.scale + q.zeroPoint)));
+    return (pixels, target) => {
+      for (let i = 0; i < pixels.length; i++) target[i] = table[pixels[i]!]!;
+    };
+  }
+  throw new Error(`model input "${tensor.name}" is ${tensor.type}; tflite-node feeds float32, uint8 or int8 inputs`);
+}
+
+function outputReader(tensor: TensorSummary): (source: Float32Array | Uint8Array | Int8Array | Int32Array) => Float32Array {
+  if (tensor.type === 'float32') return (source) => Float32Array.from(source as Float32Array);
+  if (tensor.type === 'uint8' || tensor.type === 'int8') {
+    const q = quantizer(tensor);
+    return (source) => Float32Array.from(source, (value) => (value - q.zeroPoint) * q.scale);
+  }
+  throw new Error(`model output "${tensor.name}" is ${tensor.type}; tflite-node reads float32, uint8 or int8 outputs`);
+}
+
+export interface TfliteSessionOptions {
+  bytes: Uint8Array;
+  normalization: { scale: number; offset: number };
+  threads: number;
+  batchSize: number;
+  /** Use the XNNPACK plugin when it could be built (default true). */
+  xnnpack?: boolean;
+}
+
+/** A session on .tflite bytes; exported for tests and the benchmark script. */
+export async function openTfliteSession(options: TfliteSessionOptions): Promise<InferenceSession & { xnnpack: boolean }> {
+  const Interpreter = loadBinding();
+  const bytes = options.batchSize === 1 ? options.bytes : withBatchSize(options.bytes, options.batchSize);
+  const summary = inspectTflite(bytes);
+  const inputSummary = summary.inputs[0];
+  const outputSummary = summary.outputs[0];
+  if (!inputSummary || !outputSummary || summary.inputs.length !== 1) throw new Error(`tflite-node runs models with one input and an output; this one has ${summary.inputs.length} inputs and ${summary.outputs.length} outputs`);
+  const plugin = options.xnnpack === false ? undefined : await xnnpackPlugin();
+  const delegate = plugin && 'path' in plugin ? { path: plugin.path, options: [['num_threads', String(options.threads)]] as [string, string][] } : undefined;
+  // The binding copies the model; hand it exactly the file's bytes.
+  const model = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  let interpreter: Interpreter | undefined = new Interpreter(model, { threads: options.threads, ...(delegate ? { delegate } : {}) });
+  const input = interpreter.getInputs()[0]!;
+  const output = interpreter.getOutputs()[0]!;
+  const write = inputWriter(inputSummary, options.normalization);
+  const read = outputReader(outputSummary);
+  const imageValues = inputSummary.shape.slice(1).reduce((product, dim) => product * dim, 1);
+  return {
+    xnnpack: Boolean(delegate),
+    async run(pixels, batch) {
+      if (!interpreter) throw new Error('tflite-node session used after dispose');
+      if (batch !== options.batchSize) throw new Error(`this session was opened for batch ${options.batchSize}; got batch ${batch}`);
+      if (pixels.length !== batch * imageValues) throw new Error(`expected ${batch} images of ${inputSummary.shape.slice(1).join('×')} bytes (${batch * imageValues}), got ${pixels.length}`);
+      write(pixels, input.data());
+      if (!interpreter.infer()) throw new Error('TFLite inference failed');
+      return read(output.data());
+    },
+    dispose() {
+      // The binding frees the native interpreter when the object is garbage collected.
+      interpreter = undefined;
+    },
+  };
+}
+
+async function probe(): Promise<RuntimeProbe> {
+  try {
+    loadBinding();
+  } catch (error) {
+    const code = (error as { code?: string })?.code;
+    if (code === 'MODULE_NOT_FOUND') return { available: false, reason: `not installed: ${PACKAGE} is missing (run npm ci)` };
+    return { available: false, reason: `failed to load ${PACKAGE} (its native addon builds at install with node-gyp): ${(error as Error).message.split('\n')[0]}` };
+  }
+  const plugin = await xnnpackPlugin();
+  return {
+    available: true,
+    details: {
+      tflite: '2.9.0 (tfjs-tflite-node 0.0.2)',
+      xnnpack: 'path' in plugin ? 'on' : `off: ${plugin.reason}`,
+      threads: `default ${availableParallelism()} (cores)`,
+    },
+  };
+}
+
+async function open(options: OpenOptions): Promise<InferenceSession> {
+  const bytes = await readFile(options.artifactPath);
+  return openTfliteSession({
+    bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    normalization: options.metadata.normalization,
+    threads: options.threads > 0 ? options.threads : availableParallelism(),
+    batchSize: options.batchSize,
+  });
+}
+
+export const tfliteNodeRuntime: NodeRuntime = {
+  name: 'tflite-node',
+  format: 'tflite',
+  probe,
+  open,
+  keyOptions: ({ threads }) => ({ threads }),
+};
