@@ -61,3 +61,8 @@ export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '–';
   return iso.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC');
 }
+
+/** "1 failure", "2 failures". */
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}

@@ -11,7 +11,7 @@ import { loadHistory } from '../harness/history.ts';
 import { runDir } from '../models/layout.ts';
 import { viewerScript } from './bundle.ts';
 import { artifactLabel, buildReportData, type ModelReport, type ReportData, type TableRow } from './data.ts';
-import { formatBytes, formatDate, formatMs, formatPercent, formatSmall, formatThroughput } from './format.ts';
+import { count, formatBytes, formatDate, formatMs, formatPercent, formatSmall, formatThroughput } from './format.ts';
 
 /** Markup that is already safe; everything else interpolated into `html` is escaped. */
 class Safe {
@@ -216,9 +216,9 @@ function header(data: ReportData): Safe {
     run.finishedAt ? `finished ${formatDate(run.finishedAt)}` : 'not finished',
     `status ${run.status}`,
     run.git ? `git ${run.git.commit.slice(0, 10)}${run.git.dirty ? ' (dirty)' : ''}` : null,
-    `${measured} measurements, ${data.failures.length} failures`,
+    `${count(measured, 'measurement')}, ${count(data.failures.length, 'failure')}`,
     `benchmark ${run.benchmark.name} v${run.benchmark.version}`,
-    data.history.length ? `trend over ${data.history.length} earlier runs` : null,
+    data.history.length ? `trend over ${count(data.history.length, 'earlier run')}` : null,
   ]
     .filter(Boolean)
     .join(' · ')}</p>${partial}

@@ -5,7 +5,7 @@
  */
 import type { RunRecord } from '../harness/record.ts';
 import { artifactLabel, buildReportData, type BuildOptions, type TableRow } from './data.ts';
-import { formatBytes, formatDate, formatMs, formatPercent, formatThroughput } from './format.ts';
+import { count, formatBytes, formatDate, formatMs, formatPercent, formatThroughput } from './format.ts';
 
 /** `|` and line breaks would break a table cell. */
 function cell(text: string): string {
@@ -29,7 +29,7 @@ export function renderMarkdown(record: RunRecord, options: BuildOptions = {}): s
   const lines: string[] = [];
   const git = run.git ? `, git \`${run.git.commit.slice(0, 10)}\`${run.git.dirty ? ' (dirty)' : ''}` : '';
   lines.push(`### edgebench run \`${run.runId}\``, '');
-  lines.push(`${run.status === 'complete' ? 'Complete' : `**${run.status}** (partial results)`}, started ${formatDate(run.startedAt)}${git}; ${record.measurements.length} measurements, ${record.failures.length} failures.`, '');
+  lines.push(`${run.status === 'complete' ? 'Complete' : `**${run.status}** (partial results)`}, started ${formatDate(run.startedAt)}${git}; ${count(record.measurements.length, 'measurement')}, ${count(record.failures.length, 'failure')}.`, '');
   for (const model of data.models) {
     lines.push(`#### ${model.model}${model.training ? ` (test accuracy ${formatPercent(model.training.testAccuracy)} after retraining)` : ''}`, '');
     if (model.summary.length) {
