@@ -7,7 +7,7 @@ export const retrainArgs = {
   steps: { type: 'string', description: 'Training steps of the new head (default 1000)', valueHint: 'n' },
   'learning-rate': { type: 'string', description: 'Learning rate (default 0.005)', valueHint: 'x' },
   'batch-size': { type: 'string', description: 'Training batch size (default 100)', valueHint: 'n' },
-  optimizer: { type: 'enum', options: ['sgd', 'momentum', 'adam', 'rmsprop'], description: 'Optimizer (default adam)' },
+  optimizer: { type: 'string', description: 'Optimizer: sgd, momentum, adam or rmsprop (default adam)', valueHint: 'name' },
   'eval-every': { type: 'string', description: 'Validate every N steps (default 50)', valueHint: 'n' },
   'validation-percent': { type: 'string', description: 'Percent of each class for validation (default 10)', valueHint: 'p' },
   'test-percent': { type: 'string', description: 'Percent of each class for the test split (default 10)', valueHint: 'p' },
