@@ -128,6 +128,7 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
           launch: { headed: context.config.browser.headed, args: context.config.browser.args },
           ...(options.beforeJob ? { beforeJob: options.beforeJob } : {}),
           onEvent: (event) => context.log.debug(`${candidate.name}: ${event.id} ${event.phase}`),
+          onRestart: (reason) => context.log.warn(`${candidate.name}: restarting the browser after: ${reason.split('\n')[0]}`),
         });
         try {
           const version = await runner.browserVersion();

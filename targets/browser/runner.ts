@@ -21,6 +21,8 @@ export interface BrowserRunnerOptions {
   /** Called with each page event (phase changes). */
   onEvent?: (event: PageEvent) => void;
   beforeJob?: PageHook;
+  /** Called when the browser is thrown away after a crash, hang or disconnect. */
+  onRestart?: (reason: string) => void;
 }
 
 export interface RunPageJobOptions {
@@ -100,6 +102,7 @@ export class BrowserRunner {
     let phase: JobPhase = 'setup';
     let page: Page | undefined;
     let broken = false;
+    let brokenBy = '';
     const cleanups: (() => void)[] = [];
     const fail = (error: Error): PageResult => ({
       protocol: PROTOCOL_VERSION,
@@ -168,10 +171,12 @@ export class BrowserRunner {
     } catch (error) {
       if (!(error instanceof JobInterrupted) && !this.browser?.isConnected()) broken = true;
       const reason = error instanceof Error ? error : new Error(String(error));
+      brokenBy = reason.message;
       return fail(reason);
     } finally {
       for (const cleanup of cleanups) cleanup();
       if (broken) {
+        this.options.onRestart?.(brokenBy);
         await this.restart();
       } else if (page) {
         await (page as Page).context().close().catch(() => {});

@@ -143,6 +143,36 @@ export async function mobilenetFixture(cacheDir: string, images: number): Promis
   return { ...base, ...(await writeNodeReference(base, count)) };
 }
 
+/**
+ * Reference outputs of a .tflite artifact on Node's native TFLite
+ * (targets/node tflite-node), image by image, written beside it as
+ * `<file>.reference.json`. Undefined when tflite-node is unavailable here.
+ */
+export async function tfliteNodeReference(fixture: ModelFixture, tflitePath: string, images: number): Promise<{ path: string; top1: number[]; accuracy: number } | { unavailable: string }> {
+  const { tfliteNodeRuntime } = await import('../../targets/node/tflite.ts');
+  const probe = await tfliteNodeRuntime.probe();
+  if (!probe.available) return { unavailable: probe.reason ?? 'tflite-node unavailable' };
+  const session = await tfliteNodeRuntime.open({ artifactPath: tflitePath, metadata: fixture.metadata, threads: 1, batchSize: 1 });
+  const pack = await readEvalPack(fixture.packDir);
+  const imageBytes = pack.height * pack.width * 3;
+  const classes = fixture.metadata.classNames.length;
+  const probabilities: number[] = [];
+  const top1: number[] = [];
+  try {
+    for (let index = 0; index < images; index++) {
+      const row = Array.from(await session.run(pack.images.subarray(index * imageBytes, (index + 1) * imageBytes), 1));
+      probabilities.push(...row);
+      top1.push(row.indexOf(Math.max(...row)));
+    }
+  } finally {
+    await session.dispose();
+  }
+  const reference: ReferenceJson = { name: 'tflite-node', images, classes, probabilities };
+  const path = `${tflitePath}.reference.json`;
+  await writeFile(path, JSON.stringify(reference));
+  return { path, top1, accuracy: top1.filter((label, index) => label === pack.labels[index]).length / images };
+}
+
 async function fileInfo(path: string): Promise<{ bytes: number; sha256: string }> {
   const bytes = await readFile(path);
   return { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
@@ -166,6 +196,6 @@ export function jobFor(fixture: ModelFixture, artifact: ArtifactInfo, device: De
   };
 }
 
-export function targetContext(out: string, config: BenchConfig = {}): TargetContext & { config: ResolvedConfig } {
+export function targetContext(out: string, config: BenchConfig = {}): TargetContext & { config: ResolvedConfig; log: ReturnType<typeof memoryLogger> } {
   return { config: parseConfig({ out, ...config }), log: memoryLogger(), out, signal: new AbortController().signal };
 }
