@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDir } from '../models/layout.ts';
-import { RECORD_SCHEMA, type DeviceInfo, type Failure, type Measurement, type RunRecord } from './record.ts';
+import { RECORD_SCHEMA, type DeviceInfo, type Failure, type Measurement, type RunRecord, type RuntimeSize } from './record.ts';
 
 /** What this harness benchmarks; compare and history only match records with the same name and version. */
 export const BENCHMARK = { name: 'edgebench-image-classifier', version: 1 } as const;
@@ -67,6 +67,11 @@ export class RunRecordStore {
     for (const device of devices) {
       if (!this.record.devices.some((known) => known.id === device.id && known.kind === device.kind)) this.record.devices.push(device);
     }
+    this.flush();
+  }
+
+  setRuntimeSizes(sizes: RuntimeSize[]): void {
+    this.record.runtimeSizes = sizes;
     this.flush();
   }
 

@@ -19,7 +19,7 @@ import type { ResolvedConfig } from './config.ts';
 import { UserError } from './errors.ts';
 import { gitInfo, hostInfo } from './host.ts';
 import type { Logger } from './log.ts';
-import { keyId, serializeError, type DeviceInfo, type MeasurementKey, type RunRecord, type TargetKind } from './record.ts';
+import { keyId, serializeError, type DeviceInfo, type MeasurementKey, type RunRecord, type RuntimeSize, type TargetKind } from './record.ts';
 import { RunRecordStore } from './record-store.ts';
 import { formatSummary } from './summary.ts';
 import { PACK_JSON } from '../models/eval-pack.ts';
@@ -90,6 +90,7 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
     if (jobs.length === 0) log.warn('no job to run: no available runtime matches the artifacts (see `bench devices`)');
     else await attachReferences(jobs, listing.models, { config, log, out, signal, inProcess: options.referenceInProcess ?? false });
 
+    await recordRuntimeSizes(jobs, store, log);
     await prepareTargets(active, jobs, context, store);
     await runLanes(jobs, context, store);
   } finally {
@@ -225,6 +226,20 @@ async function attachReferences(
       if (options.signal.aborted) return;
       options.log.warn(`${model.model}: no agreement reference (${firstLine(error)}); accuracy is still measured`);
     }
+  }
+}
+
+/** The download size of each browser runtime in the plan (JS bundle + wasm), for the report's size comparison. */
+async function recordRuntimeSizes(jobs: PlannedJob[], store: RunRecordStore, log: Logger): Promise<void> {
+  const planned = [...new Set(jobs.filter(({ target }) => target.kind === 'browser').map(({ job }) => job.runtime))];
+  if (planned.length === 0) return;
+  try {
+    const browser = (await import('../targets/browser/index.ts')) as { runtimeSizes?: (options: { runtimes: string[] }) => Promise<RuntimeSize[]>; RUNTIME_SIZE_ENTRIES?: Record<string, unknown> };
+    if (!browser.runtimeSizes) return;
+    const known = planned.filter((runtime) => !browser.RUNTIME_SIZE_ENTRIES || runtime in browser.RUNTIME_SIZE_ENTRIES);
+    if (known.length) store.setRuntimeSizes(await browser.runtimeSizes({ runtimes: known }));
+  } catch (error) {
+    log.warn(`runtime download sizes not measured: ${firstLine(error)}`);
   }
 }
 
