@@ -42,7 +42,7 @@ export const configSchema = z.strictObject({
       /** Seed of the generated default dataset. */
       seed: z.number().int().default(1),
       /** Images per class of the generated default dataset. */
-      imagesPerClass: positiveInt.default(100),
+      imagesPerClass: positiveInt.default(120),
       /** Percentages of each class held out, as retrain.py's --validation_percentage / --testing_percentage. */
       validationPercent: fraction.default(10),
       testPercent: fraction.default(10),

@@ -1,0 +1,119 @@
+/**
+ * The default dataset, used when no `--images` folder is given: pictures of
+ * shapes drawn as SVG and rasterised with sharp, plus sensor-like noise and
+ * JPEG artefacts, generated deterministically from a seed into the out folder
+ * and reused on later runs.
+ */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { Logger } from '../../harness/log.ts';
+import { generatedDatasetDir } from '../layout.ts';
+import { seededRandom, type Random } from './prng.ts';
+import { DEFAULT_DIFFICULTY, IMAGE_SIZE, SHAPE_CLASSES, sceneSvg, type Difficulty, type ShapeClass } from './scene.ts';
+
+/** Bumped whenever the pictures change, so that a cached folder from an older generator is redrawn. */
+export const GENERATOR_VERSION = 1;
+
+/** Written last: a folder without it (an interrupted generation) is redrawn. */
+export const COMPLETE_MARKER = '.complete.json';
+
+/** Every tenth file is a PNG (the rest JPEG), so that both decoders are exercised. */
+const isPng = (index: number) => index % 10 === 9;
+
+/** Images drawn at once: sharp runs each on libuv's pool (4 threads by default). */
+const CONCURRENCY = 4;
+
+export interface GenerateOptions {
+  /** The out folder (the dataset goes under `<out>/datasets/`). */
+  out: string;
+  seed: number;
+  imagesPerClass: number;
+  log: Logger;
+  /** Override of the tuned difficulty, for calibration; changes the pictures but not the cache key. */
+  difficulty?: Difficulty;
+  /** Override of the class list, for calibration; changes the pictures but not the cache key. */
+  classes?: readonly ShapeClass[];
+}
+
+interface Marker {
+  generator: number;
+  seed: number;
+  imagesPerClass: number;
+  classes: string[];
+  images: number;
+}
+
+/**
+ * Draws `imagesPerClass` pictures of each shape class under
+ * `generatedDatasetDir(out, seed, imagesPerClass)` and returns that folder.
+ * A complete folder from an earlier call with the same parameters is reused.
+ */
+export async function generateDefaultDataset(options: GenerateOptions): Promise<string> {
+  const { out, seed, imagesPerClass, log } = options;
+  const root = generatedDatasetDir(out, seed, imagesPerClass);
+  const classes = options.classes ?? SHAPE_CLASSES;
+  const expected: Marker = { generator: GENERATOR_VERSION, seed, imagesPerClass, classes: [...classes], images: classes.length * imagesPerClass };
+  if (options.difficulty === undefined && options.classes === undefined && (await readMarker(root)) === JSON.stringify(expected)) {
+    log.debug(`reusing the generated dataset in ${root}`);
+    return root;
+  }
+
+  await rm(root, { recursive: true, force: true });
+  await Promise.all(classes.map((shape) => mkdir(join(root, shape), { recursive: true })));
+  const jobs = classes.flatMap((shape) => Array.from({ length: imagesPerClass }, (_, index) => ({ shape, index })));
+  const progress = log.progress('drawing the default dataset', jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const job = jobs[next++]!;
+      const { file, bytes } = await drawImage({ seed, ...job, difficulty: options.difficulty ?? DEFAULT_DIFFICULTY });
+      await writeFile(join(root, job.shape, file), bytes);
+      progress.tick();
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await writeFile(join(root, COMPLETE_MARKER), JSON.stringify(expected));
+  progress.done(`${jobs.length} images in ${classes.length} classes`);
+  log.info(`generated the default dataset (seed ${seed}, ${jobs.length} images) in ${root}`);
+  return root;
+}
+
+async function readMarker(root: string): Promise<string | undefined> {
+  try {
+    return JSON.stringify(JSON.parse(await readFile(join(root, COMPLETE_MARKER), 'utf8')));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One picture, from its own random stream keyed by (seed, class, index), so
+ * the bytes do not depend on the order or parallelism of drawing.
+ * The file name depends only on class and index: the split of the generated
+ * dataset is the same for every seed.
+ */
+export async function drawImage(options: { seed: number; shape: ShapeClass; index: number; difficulty?: Difficulty }): Promise<{ file: string; bytes: Buffer }> {
+  const { seed, shape, index } = options;
+  const random = seededRandom(`edgebench-dataset/${GENERATOR_VERSION}/${seed}/${shape}/${index}`);
+  const difficulty = options.difficulty ?? DEFAULT_DIFFICULTY;
+  const svg = sceneSvg(shape, random, difficulty);
+  const blur = random.chance(0.3) ? random.uniform(0.4, 1.4) : 0;
+  let pipeline = sharp(Buffer.from(svg)).removeAlpha();
+  if (blur > 0) pipeline = pipeline.blur(blur);
+  const pixels = await pipeline.raw().toBuffer();
+  addNoise(pixels, random, random.uniform(difficulty.noise[0], difficulty.noise[1]));
+  const png = isPng(index);
+  const image = sharp(pixels, { raw: { width: IMAGE_SIZE, height: IMAGE_SIZE, channels: 3 } });
+  const bytes = png ? await image.png({ compressionLevel: 6 }).toBuffer() : await image.jpeg({ quality: random.int(55, 95) }).toBuffer();
+  const file = `${shape}_${String(index).padStart(4, '0')}.${png ? 'png' : 'jpg'}`;
+  return { file, bytes };
+}
+
+/** Gaussian sensor noise of standard deviation `sigma` (in 0..255 units), in place. */
+function addNoise(pixels: Buffer, random: Random, sigma: number): void {
+  for (let i = 0; i < pixels.length; i++) {
+    const value = pixels[i]! + sigma * random.gaussian();
+    pixels[i] = value < 0 ? 0 : value > 255 ? 255 : Math.round(value);
+  }
+}
