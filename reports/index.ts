@@ -4,7 +4,7 @@
  * dashboards.
  */
 export { writeHtmlReport, renderHtml, type HtmlReportOptions } from './html.ts';
-export { renderMarkdown } from './markdown.ts';
+export { renderMarkdown, renderComparisonMarkdown } from './markdown.ts';
 export { toBenchmarkJson, type BenchmarkEntry } from './benchmark-json.ts';
 export { buildReportData, type ReportData, type TableRow, type ChartSpec, type ModelReport } from './data.ts';
 export { summarizeModel, type DeviceSummary } from './summary.ts';

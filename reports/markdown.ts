@@ -3,6 +3,7 @@
  * headline per model, one compact table per model, and the failures.
  * GitHub-flavoured tables; no HTML, so it renders wherever markdown does.
  */
+import type { Comparison, KeyComparison } from '../harness/compare.ts';
 import type { RunRecord } from '../harness/record.ts';
 import { artifactLabel, buildReportData, type BuildOptions, type TableRow } from './data.ts';
 import { count, formatBytes, formatDate, formatMs, formatPercent, formatThroughput } from './format.ts';
@@ -50,5 +51,43 @@ export function renderMarkdown(record: RunRecord, options: BuildOptions = {}): s
     for (const failure of data.failures) lines.push(`- \`${failure.id.replace(/#batch=\d+$/, '')}\` failed in ${failure.phase}: ${cell(`${failure.error.name}: ${failure.error.message}`)}`);
     lines.push('', '</details>', '');
   }
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+const VERDICT: Record<KeyComparison['verdict'], string> = { regressed: '❌ regressed', improved: '✅ improved', same: 'same', inconclusive: '❔ inconclusive' };
+
+/** `bench compare --format md`: the verdict per key, regressions first, for a CI comment. */
+export function renderComparisonMarkdown(comparison: Comparison): string {
+  const lines = [`### edgebench compare: \`${comparison.current.runId}\` against \`${comparison.baseline.runId}\``, ''];
+  if (!comparison.comparable) return `${[...lines, `Not comparable: ${comparison.reason}`].join('\n')}\n`;
+  const { counts, options } = comparison;
+  lines.push(
+    `${counts.regressed} regressed, ${counts.improved} improved, ${counts.same} same, ${counts.inconclusive} inconclusive (p50 change past ±${(options.threshold * 100).toFixed(1)}% with Mann-Whitney p < ${options.alpha}; accuracy drop past ${options.accuracyDropPoints} points).`,
+    '',
+  );
+  const order: KeyComparison['verdict'][] = ['regressed', 'inconclusive', 'improved', 'same'];
+  const entries = [...comparison.entries].sort((left, right) => order.indexOf(left.verdict) - order.indexOf(right.verdict) || left.id.localeCompare(right.id));
+  if (entries.length) {
+    lines.push(row(['verdict', 'key', 'p50 baseline', 'p50 now', 'change', 'p', 'accuracy Δ', 'why']));
+    lines.push('|---|---|--:|--:|--:|--:|--:|---|');
+    for (const entry of entries) {
+      const latency = entry.latency;
+      lines.push(
+        row([
+          VERDICT[entry.verdict],
+          `\`${entry.id.replace(/#batch=1$/, '').replace(/#batch=(\d+)$/, ' batch $1')}\``,
+          latency ? formatMs(latency.baselineP50) : '–',
+          latency ? formatMs(latency.currentP50) : '–',
+          latency ? `${latency.ratio >= 1 ? '+' : '−'}${Math.abs((latency.ratio - 1) * 100).toFixed(1)}%` : '–',
+          latency?.pValue == null ? '–' : latency.pValue < 1e-12 ? '< 1e-12' : latency.pValue < 0.0001 ? latency.pValue.toExponential(1) : latency.pValue.toFixed(4),
+          entry.accuracy.deltaPoints === null ? '–' : Math.abs(entry.accuracy.deltaPoints) < 0.05 ? '0.0' : `${entry.accuracy.deltaPoints > 0 ? '+' : '−'}${Math.abs(entry.accuracy.deltaPoints).toFixed(1)}`,
+          entry.reasons.join('; '),
+        ]),
+      );
+    }
+    lines.push('');
+  }
+  if (comparison.onlyInBaseline.length) lines.push(`Only in the baseline (not compared): ${comparison.onlyInBaseline.map((id) => `\`${id}\``).join(', ')}`, '');
+  if (comparison.onlyInCurrent.length) lines.push(`New in this run (not compared): ${comparison.onlyInCurrent.map((id) => `\`${id}\``).join(', ')}`, '');
   return `${lines.join('\n').trimEnd()}\n`;
 }

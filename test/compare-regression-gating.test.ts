@@ -183,3 +183,22 @@ test('--json prints the comparison on stdout for machines', async () => {
     assert.equal(parsed.entries[0]!.verdict, 'regressed');
   });
 });
+
+test('--format md prints the verdicts as a markdown table for a CI comment, regressions first', async () => {
+  await withRuns(async (out) => {
+    const fast = measurement({ format: 'tflite', variant: 'int8', samples: latencies(50, 5, 0.1, 1) });
+    await saveRecord(out, record({ runId: 'r1', startedAt: '2025-01-01T00:00:00.000Z', measurements: [fast, measurement({ samples: latencies(50, 10, 0.1, 1) })] }));
+    await saveRecord(out, record({ runId: 'r2', startedAt: '2025-01-02T00:00:00.000Z', measurements: [fast, measurement({ samples: latencies(50, 12, 0.1, 2) })] }));
+    const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolvePromise) => {
+      const child = execFile(process.execPath, ['harness/bin.js', 'compare', '--out', out, '--baseline', 'r1', 'r2', '--format', 'md', '--quiet'], (_error, stdout) =>
+        resolvePromise({ stdout, code: child.exitCode }),
+      );
+    });
+    assert.equal(code, 1);
+    assert.match(stdout, /^### edgebench compare: `r2` against `r1`/);
+    const rows = stdout.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| verdict'));
+    assert.equal(rows.length, 2);
+    assert.match(rows[0]!, /^\| ❌ regressed \| `tiny\/tfjs\/float32@node:host\/tfjs-wasm` \|/);
+    assert.match(rows[1]!, /^\| same \| `tiny\/tflite\/int8@node:host\/tflite-node` \| 4\.\d+ ms \| 4\.\d+ ms \| \+0\.0% \| 1\.0000 \|/);
+  });
+});

@@ -6,6 +6,7 @@
 import { defineCommand } from 'citty';
 import { commonArgs, num, setup } from './common.ts';
 import { compareExitCode, compareRecords, type Comparison, type KeyComparison, type Verdict } from '../compare.ts';
+import { UserError } from '../errors.ts';
 import { RecordError, resolveRun } from '../history.ts';
 import type { Logger } from '../log.ts';
 
@@ -15,12 +16,14 @@ export default defineCommand({
     ...commonArgs,
     run: { type: 'positional', required: false, description: 'Run id or run.json path to check (default: the newest run)' },
     baseline: { type: 'string', required: true, description: 'Baseline: a run id, a run.json path, or `latest` (the newest run other than the checked one)', valueHint: 'run' },
+    format: { type: 'string', description: 'text (default: a table on stderr) or md (markdown on stdout, for a CI comment)', valueHint: 'text|md' },
     strict: { type: 'boolean', description: 'Exit 2 when nothing regressed but some keys are inconclusive' },
     threshold: { type: 'string', description: 'Relative p50 change below which a key is the same (default 0.05)', valueHint: 'fraction' },
     alpha: { type: 'string', description: 'Significance level of the Mann-Whitney U test (default 0.01)', valueHint: 'p' },
     'accuracy-drop': { type: 'string', description: 'Accuracy drop in points that is a regression (default 1)', valueHint: 'points' },
   },
   async run({ args }) {
+    if (args.format !== undefined && args.format !== 'text' && args.format !== 'md') throw new UserError(`--format must be text or md (got "${args.format}")`, 'COMPARE_FORMAT');
     const { config, log, out, cwd } = await setup(args, {
       compare: { threshold: num(args.threshold), alpha: num(args.alpha), accuracyDropPoints: num(args['accuracy-drop']) },
     });
@@ -44,6 +47,10 @@ export default defineCommand({
     }
     printComparison(comparison, log);
     log.result(comparison);
+    if (args.format === 'md') {
+      const { renderComparisonMarkdown } = await import('../../reports/markdown.ts');
+      process.stdout.write(renderComparisonMarkdown(comparison));
+    }
     return compareExitCode(comparison, { strict: Boolean(args.strict) });
   },
 });
