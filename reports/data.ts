@@ -346,7 +346,9 @@ function trendCharts(prefix: string, measurements: Measurement[], history: RunRe
   // Only keys seen in at least one earlier run have a trend to show.
   const withPast = keys.filter((key) => byRun.slice(0, -1).some((map) => map.has(key.id)));
   if (withPast.length === 0) return [];
-  const x = runs.map((run) => `${run.runId}`);
+  // Run ids are long; month-day hour:minute reads better on an axis (the id is kept when two runs share a minute).
+  const short = runs.map((run) => `${run.startedAt.slice(5, 10)} ${run.startedAt.slice(11, 16)}`);
+  const x = short.map((label, index) => (short.indexOf(label) !== short.lastIndexOf(label) ? runs[index]!.runId : label));
   const p50 = `${prefix}-trend-p50`;
   charts.push({
     kind: 'line',
