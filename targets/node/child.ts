@@ -69,7 +69,10 @@ export function callWorker(request: WorkerRequest, options: WorkerCallOptions): 
       }
       settle({ kind: 'answer', message });
     });
-    child.on('error', (error) => settle({ kind: 'crashed', phase, error: new Error(`the worker process failed to start: ${error.message}`) }));
+    // Only a process that never started is settled here; any other error is followed by 'close', which says what happened.
+    child.on('error', (error) => {
+      if (child.pid === undefined) settle({ kind: 'crashed', phase, error: new Error(`the worker process failed to start: ${error.message}`) });
+    });
     // 'close' comes after the IPC channel and the output pipes are drained, so an answer sent just before exiting is never lost.
     child.on('close', (code, signal) => {
       // Only Ctrl-C in the terminal sends SIGINT (to the whole process group): the harness is stopping too.
@@ -78,6 +81,9 @@ export function callWorker(request: WorkerRequest, options: WorkerCallOptions): 
       const output = tail.length ? `; its last output:\n${tail.join('\n')}` : '';
       settle({ kind: 'crashed', phase, error: new Error(`the worker process ${how} during phase "${phase}" without answering${output}`) });
     });
-    child.send(request);
+    // A worker that dies before reading its request (Ctrl-C while it starts) makes this write fail: 'close' reports it.
+    child.send(request, (error) => {
+      if (error) options.onOutput?.(`could not send the request: ${error.message}`);
+    });
   });
 }
