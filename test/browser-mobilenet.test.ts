@@ -6,6 +6,8 @@
  * and every field of the measurement is filled.
  */
 import assert from 'node:assert/strict';
+import { cp } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Measurement } from '../harness/record.ts';
 import { liteModelPath } from '../models/layout.ts';
@@ -109,6 +111,25 @@ test('mobilenet_v2 in headless Chromium agrees with Node', async (t) => {
     assert.equal(m.key.variant, 'int8');
     assert.equal(m.evaluation?.agreement?.reference, 'tflite-node');
     assert.ok(m.evaluation!.agreement!.top1 >= 0.99, `top-1 agreement with tflite-node ${m.evaluation!.agreement!.top1}`);
+    assert.equal(m.evaluation?.accuracy, node.accuracy);
+  });
+
+  await t.test('int8 .tflite with uint8 input and output: fed and read with the file\'s quantisation', async (t2) => {
+    // A second out folder: the uint8 variant is written at the same path as the float-io one.
+    const uint8Out = join(out, 'uint8-io');
+    await cp(join(out, 'models'), join(uint8Out, 'models'), { recursive: true, filter: (source) => !source.includes(`${join('mobilenet_v2', 'lite')}`) });
+    await convertArtifacts({ out: uint8Out, models: ['mobilenet_v2'], variants: ['int8'], calibrationImages: 20, io: 'uint8', log: memoryLogger('quiet') });
+    const path = liteModelPath(uint8Out, 'mobilenet_v2', 'int8');
+    const node = await tfliteNodeReference(fixture, path, IMAGES);
+    if ('unavailable' in node) {
+      t2.skip(`tflite-node unavailable: ${node.unavailable}`);
+      return;
+    }
+    const lite = await artifactFor(fixture, 'tflite', 'int8', path);
+    const job = { ...jobFor(fixture, lite, chromium.device, 'litert-wasm', { kernel: { evalLimit: IMAGES } }), referencePath: node.path };
+    const m = measured(await target.run(job, context), 'litert-wasm int8 uint8-io');
+    assert.ok(m.evaluation!.agreement!.top1 >= 0.99, `top-1 agreement with tflite-node ${m.evaluation!.agreement!.top1}`);
+    assert.ok(m.evaluation!.agreement!.maxAbsDiff < 0.02, `probabilities dequantised like tflite-node's: ${m.evaluation!.agreement!.maxAbsDiff}`);
     assert.equal(m.evaluation?.accuracy, node.accuracy);
   });
 });
