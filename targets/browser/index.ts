@@ -31,7 +31,9 @@ export { findBrowsers, type BrowserCandidate, type BrowserEngine } from './brows
 export { CHROMIUM_FLAGS, launchBrowser } from './launcher.ts';
 export { BrowserRunner, type PageHook } from './runner.ts';
 export { runtimeStatuses, RUNTIME_FORMATS } from './runtimes.ts';
-export { browserDevice, expectedKeyOptions, failure, measurementKey, toJobResult, toPageJob } from './measurement.ts';
+export { browserDevice, browserDeviceId, expectedKeyOptions, failure, measurementKey, requestedThreads, toJobResult, toPageJob } from './measurement.ts';
+export { normalizeReference } from './reference.ts';
+export { readTfliteIo, type TfliteIo, type TfliteTensorInfo } from './page/tflite-io.ts';
 
 /** A running page server: the bundle at `/`, the runtimes' wasm under `/vendor/`, job files under `/files/`. */
 export interface PageServer {

@@ -141,10 +141,13 @@ export class BrowserRunner {
             broken = true;
             reject(new JobInterrupted(`${this.options.candidate.name}: the page crashed during ${phase} (renderer process gone); the browser is restarted for the next job`));
           });
-          browser.on('disconnected', () => {
+          const onDisconnect = () => {
             broken = true;
             reject(new JobInterrupted(`${this.options.candidate.name}: the browser exited during ${phase}`));
-          });
+          };
+          browser.on('disconnected', onDisconnect);
+          // The browser outlives the job: one listener per job would pile up.
+          cleanups.push(() => browser.off('disconnected', onDisconnect));
         });
         crashed.catch(() => {});
         const guarded = <T>(promise: Promise<T>) => Promise.race([promise, crashed]);
