@@ -1,7 +1,7 @@
 /**
  * The three quantizers, each a pure function from the optimised float graph
  * to a new graph (constant arrays of the input graph are never written to):
- * - float16: float constants stored as FLOAT16, DEQUANTIZE'd to float32 in the graph;
+ * - float16: weights stored as FLOAT16, DEQUANTIZE'd to float32 in the graph (biases stay float32);
  * - dynamic range: int8 weights (symmetric; per-channel for convolutions), float activations;
  * - full integer: int8 activations from calibrated ranges, int8 weights, int32 biases,
  *   with float (QUANTIZE/DEQUANTIZE at the edges) or uint8 inputs and outputs.
@@ -57,6 +57,9 @@ export function toFloat16(graph: IrGraph): IrGraph {
   const dequantizeOps: IrOp[] = [];
   out.tensors.forEach((tensor, index) => {
     if (!(tensor.data instanceof Float32Array)) return;
+    // Biases (and other per-channel vectors) stay float32: under 1% of the bytes, and rounding a
+    // folded batch-norm bias to 11 bits costs more accuracy than rounding the weights it follows.
+    if (tensor.shape.length <= 1) return;
     const half = new Uint16Array(tensor.data.length);
     for (let i = 0; i < half.length; i++) half[i] = toHalfBits(tensor.data[i]!);
     const stored = addTensor(out, { name: `${tensor.name}/float16`, shape: tensor.shape, dtype: 'float16', data: half });
