@@ -6,6 +6,7 @@
 import { loadAndCompile, loadLiteRt, supportsFeature, Tensor, type CompiledModel, type TypedArray } from '@litertjs/core';
 import type { InferenceSession } from '../../kernel/types.ts';
 import type { PageJob, PageRuntimeReport } from '../protocol.ts';
+import { withBatchSize } from '../../../models/tflite/reader.ts';
 import { readTfliteIo, type TfliteTensorInfo } from './tflite-io.ts';
 import { threadsFor, VENDOR_PATHS, type PreparedRuntime } from './runtime.ts';
 
@@ -52,7 +53,7 @@ function session(model: CompiledModel, input: TfliteTensorInfo, output: TfliteTe
   const modelBatch = input.shape[0] ?? 1;
   return {
     async run(pixels, batch) {
-      if (batch !== modelBatch) throw new Error(`the .tflite input takes batches of ${modelBatch}; LiteRT.js cannot resize it to ${batch}`);
+      if (batch !== modelBatch) throw new Error(`the .tflite input takes batches of ${modelBatch}, not ${batch}`);
       const tensor = new Tensor(toInput(pixels, input, job), [batch, size, size, 3]);
       let outputs: Tensor[] = [];
       try {
@@ -98,10 +99,17 @@ export async function setupLitert(job: PageJob): Promise<PreparedRuntime> {
       }
       const response = await fetch(job.artifactUrl);
       if (!response.ok) throw new Error(`GET ${job.artifactUrl}: HTTP ${response.status}`);
-      const bytes = new Uint8Array(await response.arrayBuffer());
+      const fetched = new Uint8Array(await response.arrayBuffer());
+      // LiteRT.js cannot resize inputs: batches above 1 get a copy of the file declaring that batch (as tflite-node does).
+      const batch = job.kernel.batchSize;
+      const bytes = batch === 1 ? fetched : withBatchSize(fetched, batch);
       const io = readTfliteIo(bytes);
       const input = checkTensor('input', io.inputs[0]);
       const output = checkTensor('output', io.outputs[0]);
+      if (output.shape[0] !== batch) {
+        // LiteRT.js sizes its output buffers from the shapes written in the file, so only the inputs can be rewritten.
+        throw new Error(`LiteRT.js ${LITERT_VERSION} cannot resize a model: this .tflite's output is [${output.shape.join(', ')}], so it runs at batch ${output.shape[0] ?? 1} only, not ${batch} (use batch size 1 for litert-* runtimes)`);
+      }
       const model = await loadAndCompile(bytes, { accelerator, ...(accelerator === 'wasm' ? { cpuOptions: { numThreads: threaded ? asked : 1 } } : {}) });
       report.fullyAccelerated = model.isFullyAccelerated;
       return session(model, input, output, job);
