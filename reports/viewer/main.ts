@@ -110,6 +110,8 @@ function heatmapOption(spec: Extract<ChartSpec, { kind: 'heatmap' }>): Option {
       max = Math.max(max, count);
     }),
   );
+  // Long class names side by side overlap: slant them.
+  const crowded = spec.labels.length * Math.max(...spec.labels.map((label) => label.length)) > 48;
   return {
     ...base(),
     grid: { left: 12, right: 24, top: 12, bottom: 56, containLabel: true },
@@ -120,7 +122,7 @@ function heatmapOption(spec: Extract<ChartSpec, { kind: 'heatmap' }>): Option {
         `actual <b>${escapeHtml(spec.labels[params.value[1]]!)}</b><br>predicted <b>${escapeHtml(spec.labels[params.value[0]]!)}</b><br>${params.value[2]} images`,
     },
     // Axis names are in the caption (rows: actual, columns: predicted): long class names leave no room.
-    xAxis: { type: 'category', data: spec.labels, splitArea: { show: true }, axisLabel: { interval: 0 } },
+    xAxis: { type: 'category', data: spec.labels, splitArea: { show: true }, axisLabel: { interval: 0, rotate: crowded ? 30 : 0 } },
     yAxis: { type: 'category', data: spec.labels, inverse: true, splitArea: { show: true }, axisLabel: { interval: 0 } },
     visualMap: { min: 0, max: Math.max(max, 1), calculable: false, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120, inRange: { color: ['#f8fafc', '#2563eb'] } },
     series: [{ type: 'heatmap', data, label: { show: true } }],
