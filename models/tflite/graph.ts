@@ -36,7 +36,7 @@ export type OpOptions =
   | { kind: 'conv'; padding: PaddingName; strideH: number; strideW: number; dilationH: number; dilationW: number; activation: ActivationName }
   | { kind: 'depthwise'; padding: PaddingName; strideH: number; strideW: number; dilationH: number; dilationW: number; depthMultiplier: number; activation: ActivationName }
   | { kind: 'pool'; padding: PaddingName; strideH: number; strideW: number; filterH: number; filterW: number; activation: ActivationName }
-  | { kind: 'fullyConnected'; activation: ActivationName; keepNumDims: boolean }
+  | { kind: 'fullyConnected'; activation: ActivationName; keepNumDims: boolean; asymmetricQuantizeInputs?: boolean }
   | { kind: 'softmax'; beta: number }
   | { kind: 'concatenation'; axis: number; activation: ActivationName }
   | { kind: 'add'; activation: ActivationName }

@@ -119,7 +119,8 @@ const WEIGHTED: OpName[] = ['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED'];
 /**
  * Dynamic range: int8 weights for CONV_2D and DEPTHWISE_CONV_2D (per output
  * channel) and FULLY_CONNECTED (per tensor: TFLite 2.9's hybrid kernel takes
- * one scale); the runtime quantizes activations on the fly.
+ * one scale, and is told to quantize its inputs asymmetrically); the runtime
+ * quantizes activations on the fly.
  */
 export function quantizeDynamicRange(graph: IrGraph): IrGraph {
   const out = cloneGraph(graph);
@@ -127,6 +128,8 @@ export function quantizeDynamicRange(graph: IrGraph): IrGraph {
     if (!WEIGHTED.includes(op.op)) continue;
     if (!(out.tensors[op.inputs[1]!]!.data instanceof Float32Array)) continue;
     quantizeFilter(out, op, op.op !== 'FULLY_CONNECTED');
+    // Per-batch asymmetric activation quantization: a closer fit to post-ReLU features than symmetric.
+    if (op.options.kind === 'fullyConnected') op.options.asymmetricQuantizeInputs = true;
   }
   return out;
 }

@@ -25,7 +25,7 @@ function versionOf(graph: IrGraph, op: IrOp): number {
     case 'FULLY_CONNECTED':
       if (op.options.kind === 'fullyConnected' && op.options.keepNumDims) return 5;
       if (input === 'int8') return 4;
-      if (hybrid) return 3;
+      if (hybrid) return op.options.kind === 'fullyConnected' && op.options.asymmetricQuantizeInputs ? 9 : 3;
       return 1;
     case 'DEQUANTIZE':
       if (input === 'float16') return 3;

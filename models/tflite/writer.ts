@@ -143,6 +143,7 @@ function writeOptions(builder: Builder, options: OpOptions): [number, Offset] {
       builder.startObject(4);
       builder.addFieldInt8(0, ACTIVATION[options.activation], 0);
       builder.addFieldInt8(2, options.keepNumDims ? 1 : 0, 0);
+      builder.addFieldInt8(3, options.asymmetricQuantizeInputs ? 1 : 0, 0);
       return [OPTIONS_TAG.FullyConnectedOptions, builder.endObject()];
     case 'softmax':
       builder.startObject(1);
