@@ -100,8 +100,10 @@ export interface ReportData {
 /** keyId + batch size: the id compare matches keys by. */
 export const rowId = measurementId;
 
+/** Runtime options for display; the batch size has its own column. */
 function optionsText(options: Record<string, string | number | boolean>): string {
   return Object.keys(options)
+    .filter((name) => name !== 'batch' && name !== 'batchSize')
     .sort()
     .map((name) => `${name}=${String(options[name])}`)
     .join(', ');
@@ -157,7 +159,8 @@ function failedRow(failure: Failure, artifacts: Map<string, ArtifactInfo>, devic
     deviceName: devices.get(failure.key.device)?.name ?? failure.key.device,
     runtime: failure.key.runtime,
     options: optionsText(failure.key.options),
-    batchSize: null,
+    // A failure keeps no batch size of its own; the key's options may name it.
+    batchSize: typeof failure.key.options.batch === 'number' ? failure.key.options.batch : null,
     sizeBytes: artifact?.bytes ?? null,
     gzipBytes: artifact?.gzipBytes ?? null,
     loadMs: null,
