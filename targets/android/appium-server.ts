@@ -81,6 +81,8 @@ export function driverProblem(automationName: string, env: NodeJS.ProcessEnv = p
 export interface AppiumServer {
   /** `http://127.0.0.1:<port>/` */
   readonly url: string;
+  /** False once the process exited (stopped, or crashed). */
+  readonly running: boolean;
   stop(): Promise<void>;
 }
 
@@ -146,7 +148,13 @@ export async function startAppiumServer(options: StartAppiumOptions): Promise<Ap
     if (!ready) await new Promise((wait) => setTimeout(wait, 150));
   }
   options.log.debug(`Appium ${appium.version} ready on ${url} (drivers from ${appium.home})`);
-  return { url, stop: () => stopChild(child, exited) };
+  return {
+    url,
+    get running() {
+      return child.exitCode === null && child.signalCode === null;
+    },
+    stop: () => stopChild(child, exited),
+  };
 }
 
 /** SIGINT lets Appium end its sessions; SIGKILL after 10 s if it does not. */

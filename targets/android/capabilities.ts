@@ -41,6 +41,15 @@ export function insecureFeaturesFor(capabilities: Capabilities): string[] {
   return capabilities['appium:chromedriverAutodownload'] === true ? ['uiautomator2:chromedriver_autodownload'] : [];
 }
 
+/** The Android package of the session's browser (Chrome unless chromeOptions name another). */
+export function browserPackage(capabilities: Capabilities): string {
+  for (const key of ['goog:chromeOptions', 'appium:chromeOptions']) {
+    const options = capabilities[key] as { androidPackage?: unknown } | undefined;
+    if (typeof options?.androidPackage === 'string') return options.androidPackage;
+  }
+  return 'com.android.chrome';
+}
+
 export interface WebDriverEndpoint {
   protocol: 'http' | 'https';
   hostname: string;

@@ -26,7 +26,7 @@ import type { DiscoveredDevice, Job, JobResult, RuntimeStatus, Target, TargetCon
 import { AdbCommandError, createAdb, DeviceDisconnectedError, type Adb } from './adb.ts';
 import { driverProblem, startAppiumServer, type AppiumServer, type StartAppiumOptions } from './appium-server.ts';
 import type { BenchmarkDelegate } from './benchmark-model.ts';
-import { automationNameOf, insecureFeaturesFor, redactUrl, sessionCapabilities } from './capabilities.ts';
+import { automationNameOf, browserPackage, insecureFeaturesFor, redactUrl, sessionCapabilities } from './capabilities.ts';
 import { waitForCooldown } from './cooldown.ts';
 import { discoverAndroid } from './discover.ts';
 import { latencySource, measurementFields, NATIVE_RUNTIME, runBenchmarkModel } from './native.ts';
@@ -92,6 +92,17 @@ async function readDeviceState(adb: Adb, serial: string): Promise<Record<string,
   };
 }
 
+/** Whether the browser app still runs on the phone: pidof exits 1 when it does not; undefined when adb cannot tell. */
+async function browserRunning(adb: Adb, serial: string, pkg: string): Promise<boolean | undefined> {
+  try {
+    return (await adb.shell(serial, `pidof ${pkg}`, { timeoutMs: 5_000 })).trim().length > 0;
+  } catch (error) {
+    if (error instanceof DeviceDisconnectedError) return false;
+    if (error instanceof AdbCommandError && error.exitCode === 1 && !error.stdout.trim()) return false;
+    return undefined;
+  }
+}
+
 /** The android block of DeviceInfo updated with the state before a job. */
 function withState(device: DeviceInfo, before: Record<string, unknown>): DeviceInfo {
   if (!device.android) return device;
@@ -140,7 +151,13 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
     const capabilities = sessionCapabilities('-', config.android.capabilities);
     const problem = driverProblem(automationNameOf(capabilities) ?? 'UiAutomator2', options.env);
     if (problem) throw new Error(problem);
-    appium ??= (options.startAppium ?? startAppiumServer)({ log: context.log, allowInsecure: insecureFeaturesFor(capabilities), ...(options.env ? { env: options.env } : {}) });
+    const start = () => (options.startAppium ?? startAppiumServer)({ log: context.log, allowInsecure: insecureFeaturesFor(capabilities), ...(options.env ? { env: options.env } : {}) });
+    appium ??= start();
+    const server = await appium;
+    if (server.running) return server.url;
+    // It crashed (a driver bug can take it down with a dying browser): one fresh server for the jobs left.
+    context.log.warn(`the Appium server on ${server.url} exited; starting a new one`);
+    appium = start();
     return (await appium).url;
   };
 
@@ -191,9 +208,11 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
     try {
       const server = await ensurePageServer(context.out);
       const pageJob = await browser.preparePageJob(server.server, job, { threads });
+      const chrome = browserPackage(sessionCapabilities(lane.serial, context.config.android.capabilities));
       const pageResult = await session.run(pageJob, {
         timeoutMs: context.config.run.jobTimeoutMs,
         signal: context.signal,
+        isAlive: () => browserRunning(adbFor(context.config), lane.serial, chrome),
         onPhase: (phase) => {
           context.log.debug(`${lane.serial} ${job.artifact.id} ${job.runtime}: ${phase}`);
           options.onPhase?.(lane.serial, phase);

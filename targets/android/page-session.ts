@@ -3,8 +3,9 @@
  * browser target's benchmark page unchanged: navigate to the page, start a job
  * with `window.edgebench.start(job)`, poll `state`/`last` until the result is
  * there (docs/protocol.md). Polling, not one long executeAsync, so a job may
- * run for minutes, its phase is known when the browser dies, and the
- * session's command timeout never cuts a long loop short.
+ * run for minutes and the phase last seen is known when the browser dies.
+ * A page in a tight measuring loop answers a poll only when the loop yields
+ * to its event loop, so a poll may wait that long (timeouts allow for it).
  */
 import type { JobPhase } from '../../harness/record.ts';
 import type { Logger } from '../../harness/log.ts';
@@ -34,6 +35,8 @@ export interface RunPageOptions {
   onPhase?: (phase: JobPhase) => void;
   /** Poll interval, default 250 ms. */
   pollMs?: number;
+  /** Tells a busy page from a dead browser when the session's own DevTools endpoint cannot (a phone: adb). */
+  isAlive?: AliveProbe;
 }
 
 export interface OpenPageSessionOptions {
@@ -45,30 +48,82 @@ export interface OpenPageSessionOptions {
   log: Logger;
   /** Session creation may install helpers on a phone: default 3 minutes. */
   startTimeoutMs?: number;
+  /**
+   * How long one poll may wait for a page busy in a tight measuring loop
+   * (it answers only when the loop yields) before counting as "still busy".
+   * Default 5 s. A bounded wait is also what notices a dead browser: a poll
+   * left waiting on a killed browser never returns.
+   */
+  pollTimeoutMs?: number;
 }
 
 type Window = { edgebench?: EdgebenchPageApi };
 type Poll = { ready: boolean; protocol?: number; state: EdgebenchPageApi['state'] | null; last: PageResult | null } | null;
 
+/** A poll that waited out the script timeout: the page is busy measuring, not gone. */
+const SCRIPT_TIMEOUT = /script timeout|timed out receiving message from renderer/i;
+
 /** Messages of a session whose browser is gone for good. */
 const SESSION_GONE = /invalid session id|session deleted|not reachable|disconnected|no such window|target window already closed|tab crashed|session not created|ECONNREFUSED|ECONNRESET|socket hang up|terminated|crash/i;
+
+/**
+ * Is the browser process still there? Asked while a poll waits on a busy
+ * page. `true`/`false` when it can tell, `undefined` when it cannot.
+ */
+export type AliveProbe = () => Promise<boolean | undefined>;
+
+/**
+ * The browser-level DevTools endpoint chromedriver reports
+ * (`goog:chromeOptions.debuggerAddress`): it answers while a page's main
+ * thread is busy and refuses once the browser is gone. Undefined when the
+ * session does not report one or it is not reachable from here (a remote grid).
+ */
+export function devtoolsProbe(capabilities: Record<string, unknown>): AliveProbe | undefined {
+  const address = (capabilities['goog:chromeOptions'] as { debuggerAddress?: unknown } | undefined)?.debuggerAddress;
+  if (typeof address !== 'string' || !/^(localhost|127\.0\.0\.1|\[::1\]):\d+$/.test(address)) return undefined;
+  return async () => {
+    try {
+      const response = await fetch(`http://${address}/json/version`, { signal: AbortSignal.timeout(3_000) });
+      return response.ok;
+    } catch (error) {
+      // Refused: nothing listens there any more. A timeout says nothing.
+      return /ECONNREFUSED|ECONNRESET/.test(String((error as { cause?: unknown }).cause ?? error)) ? false : undefined;
+    }
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => T): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => resolve(onTimeout()), ms);
+    promise.then(
+      (value) => (clearTimeout(timer), resolve(value)),
+      (error: unknown) => (clearTimeout(timer), reject(error)),
+    );
+  });
+}
 
 export async function openPageSession(options: OpenPageSessionOptions): Promise<PageSession> {
   const { remote } = await import('webdriverio');
   const endpoint = endpointFromUrl(options.url);
   const driver = await remote({
     ...endpoint,
-    capabilities: options.capabilities as WebdriverIO.Capabilities,
+    // Classic WebDriver only: webdriverio 9 asks for a BiDi socket by default, Appium 3 proxies it, and
+    // a browser dying under it crashes the whole Appium server (ws close with code 1006). Polling needs none of it.
+    capabilities: { 'wdio:enforceWebDriverClassic': true, ...options.capabilities } as WebdriverIO.Capabilities,
     logLevel: 'silent',
     connectionRetryCount: 0,
     connectionRetryTimeout: options.startTimeoutMs ?? 180_000,
   });
+  const pollTimeoutMs = options.pollTimeoutMs ?? 5_000;
+  // Not every driver takes every timeout; a poll is bounded on this side as well.
+  await driver.setTimeout({ script: pollTimeoutMs, pageLoad: 120_000 }).catch(() => {});
   let alive = true;
   const caps = driver.capabilities as Record<string, unknown>;
   const browser: SessionBrowser = {
     name: String(caps.browserName ?? options.capabilities.browserName ?? 'browser'),
     version: String(caps.browserVersion ?? caps.version ?? 'unknown'),
   };
+  const sessionProbe = devtoolsProbe(caps);
 
   /** Runs a WebDriver call; a lost session marks this one dead and rethrows. */
   const call = async <T>(what: () => Promise<T>): Promise<T> => {
@@ -127,14 +182,34 @@ export async function openPageSession(options: OpenPageSessionOptions): Promise<
         startedAt,
         finishedAt: new Date().toISOString(),
       });
+      const isAlive = async () => (await sessionProbe?.()) ?? (await run.isAlive?.());
       try {
         // A fresh page per job: no memory or compiled kernels carried over from the previous one.
         await openPage(60_000);
         await call(() => driver.execute((pageJob: PageJob) => (window as unknown as Window).edgebench!.start(pageJob), job));
+        // Started: loading is the least it has reached, even if no poll gets through a busy loop.
+        phase = 'load';
         const deadline = Date.now() + run.timeoutMs;
+        // One poll at a time: drivers queue a session's commands, so a second would wait behind the first.
+        let pending: Promise<Poll | 'busy'> | undefined;
         for (;;) {
           if (run.signal?.aborted) throw new Error('interrupted');
-          const state = await poll(job.id);
+          pending ??= poll(job.id).catch((error: unknown) => {
+            if (SCRIPT_TIMEOUT.test((error as Error).message)) return 'busy' as const;
+            throw error;
+          });
+          const state = await withTimeout<Poll | 'busy' | 'waiting'>(pending, pollTimeoutMs + 1_000, () => 'waiting');
+          if (Date.now() > deadline) throw new Error(`job timed out after ${Math.round(run.timeoutMs / 1000)} s in phase ${phase}`);
+          if (state === 'waiting') {
+            // The page is busy measuring, or the browser died under a poll that will never return.
+            if ((await isAlive()) === false) {
+              alive = false;
+              throw new Error('the browser process is gone');
+            }
+            continue;
+          }
+          pending = undefined;
+          if (state === 'busy') continue;
           if (state?.last) return state.last;
           const now = state?.state?.phase ?? null;
           if (now && now !== phase) {
@@ -142,20 +217,20 @@ export async function openPageSession(options: OpenPageSessionOptions): Promise<
             run.onPhase?.(phase);
           }
           if (!state) throw new Error('the benchmark page went away mid-job (navigated or reloaded)');
-          if (Date.now() > deadline) throw new Error(`job timed out after ${Math.round(run.timeoutMs / 1000)} s in phase ${phase}`);
           await sleep(run.pollMs ?? 250);
         }
       } catch (error) {
         const message = (error as Error)?.message ?? String(error);
         const gone = !alive || SESSION_GONE.test(message);
         if (gone) alive = false;
-        return failed(gone ? new Error(`the browser went away during ${phase}: ${firstLine(message)}`) : error);
+        return failed(gone ? new Error(`the browser went away during ${phase} (the last phase the page reported): ${firstLine(message)}`) : error);
       }
     },
 
     async close() {
       alive = false;
-      await driver.deleteSession().catch(() => {});
+      // A poll stuck on a dead browser holds the session's command queue: do not wait on it for long.
+      await withTimeout(driver.deleteSession().catch(() => {}), 15_000, () => undefined);
     },
   };
 }
