@@ -11,10 +11,12 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import sharp from 'sharp';
 import { parseConfig } from '../harness/config.ts';
 import { memoryLogger } from '../harness/log.ts';
 import { readEvalPack } from '../models/eval-pack.ts';
@@ -28,6 +30,42 @@ import { openTfliteSession } from '../targets/node/tflite.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 const MODELS = ['mobilenet_v2', 'inception_v3'] as const;
+
+/**
+ * A small dataset a head learns from a few images per class: each class a
+ * hue, each image that hue under pixel noise, brightness changes and a small
+ * distractor rectangle of random colour. The default generated dataset is
+ * tuned to be hard (a head on a dozen images per class stays near chance), and
+ * on a head that hesitates between classes any rounding flips a few top-1s:
+ * such a test would measure the dataset, not the converter. Measured on a
+ * harder variant of this set (noise ±60, larger boxes; Mobile 88% accurate on
+ * 42 images), int8 and int8-dynamic agreed on 40/42 for both backbones, the
+ * same 40/42 that exact symmetric per-channel int8 weights give in TF.js.
+ */
+async function colourDataset(root: string, perClass: number): Promise<void> {
+  const hues: [number, number, number][] = [[220, 40, 40], [40, 180, 60], [50, 70, 220], [230, 200, 40], [160, 60, 200], [40, 190, 200], [240, 130, 40]];
+  let state = 12345;
+  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const size = 64;
+  for (const [index, hue] of hues.entries()) {
+    const folder = join(root, `colour_${index}`);
+    await mkdir(folder, { recursive: true });
+    for (let n = 0; n < perClass; n++) {
+      const pixels = Buffer.alloc(size * size * 3);
+      const brightness = 0.6 + 0.6 * random();
+      const box = [random() * size, random() * size, 4 + random() * 8, 4 + random() * 8];
+      const distractor = [random() * 255, random() * 255, random() * 255];
+      for (let y = 0; y < size; y++)
+        for (let x = 0; x < size; x++)
+          for (let c = 0; c < 3; c++) {
+            const inBox = x >= box[0]! && x < box[0]! + box[2]! && y >= box[1]! && y < box[1]! + box[3]!;
+            const base = inBox ? distractor[c]! : hue[c]! * brightness;
+            pixels[(y * size + x) * 3 + c] = Math.max(0, Math.min(255, base + (random() - 0.5) * 80));
+          }
+      await sharp(pixels, { raw: { width: size, height: size, channels: 3 } }).png().toFile(join(folder, `image_${n}.png`));
+    }
+  }
+}
 
 async function predictTfjs(backend: 'cpu' | 'wasm', modelJson: string, metadata: ModelMetadata, pack: EvalPack, count: number): Promise<Float32Array> {
   await tf.setBackend(backend);
@@ -75,13 +113,15 @@ function maxDelta(a: Float32Array, b: Float32Array, count: number): number {
 
 test('retrained mobilenet_v2 and inception_v3: every .tflite variant against the Mobile model', async (t) => {
   const out = await tempDir('tflite-retrained');
-  const config = parseConfig({ out, models: [...MODELS], dataset: { imagesPerClass: 30, testPercent: 30, validationPercent: 10 }, retrain: { steps: 300 } });
+  const images = join(out, 'colours');
+  await colourDataset(images, 14);
+  const config = parseConfig({ out, models: [...MODELS], dataset: { images, testPercent: 40, validationPercent: 10, minImagesPerClass: 10 }, retrain: { steps: 200 } });
   const retrained = await retrainModels({ config, log: memoryLogger(), out });
   assert.equal(retrained.failures.length, 0, retrained.failures.map((failure) => failure.error.message).join('; '));
 
   const log = memoryLogger();
   const started = performance.now();
-  const files = await convertArtifacts({ out, models: [...MODELS, 'not_retrained'], variants: ['float32', 'float16', 'int8-dynamic', 'int8'], calibrationImages: 32, io: 'float', log });
+  const files = await convertArtifacts({ out, models: [...MODELS, 'not_retrained'], variants: ['float32', 'float16', 'int8-dynamic', 'int8'], calibrationImages: 16, io: 'float', log });
   const convertSeconds = (performance.now() - started) / 1000;
   t.diagnostic(`conversion of 2 models × 4 variants: ${convertSeconds.toFixed(1)} s`);
 
@@ -97,7 +137,7 @@ test('retrained mobilenet_v2 and inception_v3: every .tflite variant against the
       const metadata = JSON.parse(await readFile(metadataPath(out, model), 'utf8')) as ModelMetadata;
       const pack = await readEvalPack(evalPackDir(out, model));
       const classes = metadata.classNames.length;
-      assert.ok(pack.count >= 50, `evaluation pack too small to judge agreement: ${pack.count}`);
+      assert.ok(pack.count >= 30, `evaluation pack too small to judge agreement: ${pack.count}`);
       const reference = await predictTfjs('wasm', mobileModelPath(out, model), metadata, pack, pack.count);
       const referenceTop = argmaxes(reference, classes);
       const accuracyOf = (top: number[]) => top.filter((label, index) => label === pack.labels[index]).length / top.length;
@@ -157,9 +197,9 @@ test('retrained mobilenet_v2 and inception_v3: every .tflite variant against the
   }
 
   await t.test('a second conversion reuses every up-to-date file', async () => {
-    const again = await convertArtifacts({ out, models: [...MODELS], variants: ['float32', 'float16', 'int8-dynamic', 'int8'], calibrationImages: 32, io: 'float', log: memoryLogger() });
+    const again = await convertArtifacts({ out, models: [...MODELS], variants: ['float32', 'float16', 'int8-dynamic', 'int8'], calibrationImages: 16, io: 'float', log: memoryLogger() });
     assert.ok(again.every((file) => file.reused && file.seconds === 0), JSON.stringify(again.filter((file) => !file.reused)));
-    const changed = await convertArtifacts({ out, models: ['mobilenet_v2'], variants: ['int8'], calibrationImages: 16, io: 'float', log: memoryLogger() });
+    const changed = await convertArtifacts({ out, models: ['mobilenet_v2'], variants: ['int8'], calibrationImages: 8, io: 'float', log: memoryLogger() });
     assert.equal(changed[0]!.reused, false, 'a different calibration count converts again');
   });
 });
