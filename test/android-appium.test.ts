@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { createAdb } from '../targets/android/adb.ts';
 import { createAndroidTarget } from '../targets/android/index.ts';
+import { startAppiumServer } from '../targets/android/appium-server.ts';
+import { memoryLogger } from '../harness/log.ts';
 import type { DiscoveredDevice, Target } from '../targets/types.ts';
 import { artifactFor, jobFor, tinyModelFixture, type ModelFixture } from './helpers/browser-fixture.ts';
 import { tempDir } from './helpers/tmp.ts';
@@ -129,4 +131,28 @@ test('the browser killed mid-job: that job fails, the next one runs in a new ses
   } finally {
     await target.dispose!();
   }
+});
+
+test('an external Appium server (grid / farm): a phone not on this host\'s adb runs page jobs there', { timeout: 120_000 }, async () => {
+  const userDataDir = await tempDir('standin-profile');
+  const external = await startAppiumServer({ log: memoryLogger() });
+  const noPhones = await fakeAdb([]);
+  const context = androidContext(out, { android: { appiumUrl: external.url, devices: ['FARM-PIXEL-8'], capabilities: standInCapabilities(userDataDir) } });
+  const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: noPhones.env }) });
+  try {
+    const [remote] = await target.discover(context);
+    assert.equal(remote!.usable, true);
+    assert.equal(remote!.device.id, 'FARM-PIXEL-8');
+    assert.equal(remote!.runtimes.find((status) => status.runtime === 'tflite-benchmark-model')?.available, false);
+    const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
+    const result = await target.run(jobFor(fixture, artifact, remote!.device, 'tfjs-cpu'), context);
+    assert.ok(result.ok, result.ok ? '' : `${result.failure.phase}: ${result.failure.error.message}`);
+    assert.equal(result.measurement.key.device, 'FARM-PIXEL-8');
+    assert.equal(result.measurement.deviceState, undefined, 'no adb, no device state');
+  } finally {
+    await target.dispose!();
+    await external.stop();
+  }
+  // Nothing asked of this host's adb but the device list: no reverse, no shell.
+  assert.deepEqual(await noPhones.calls(), [['devices', '-l']]);
 });

@@ -50,14 +50,32 @@ export function androidDevice(serial: string, props: Record<string, string>, bat
   };
 }
 
-/** The page runtimes, all available or all not, for one reason: the phone's own limits show once its session opens. */
+/**
+ * A phone behind an external Appium server (grid node, device farm) and not
+ * on this host's adb: page runtimes only, no adb state, no adb reverse. The
+ * farm's tunnel (BrowserStack Local, Sauce Connect …) must let it reach this
+ * host's localhost.
+ */
+export function remoteDevice(serial: string, via: string): DiscoveredDevice {
+  return {
+    device: { id: serial, kind: 'android', name: serial, extra: { remote: true } },
+    usable: true,
+    runtimes: [
+      ...pageRuntimeStatuses(null, via),
+      { runtime: NATIVE_RUNTIME, format: 'tflite', available: false, reason: `${serial} is not on this host's adb: benchmark_model needs the phone attached here` },
+    ],
+  };
+}
+
+/** The page runtimes, all available or all not, for one reason: the browser's own limits show once its session opens. */
 export function pageRuntimeStatuses(problem: string | null, via: string): RuntimeStatus[] {
   return PAGE_RUNTIMES.map((runtime) => ({
     runtime,
     format: RUNTIME_FORMATS[runtime],
     available: problem === null,
     ...(problem ? { reason: problem } : {}),
-    details: { via, checked: 'WebGPU, WebGL and WASM threads are checked in the phone browser when its session opens' },
+    // WebGPU, WebGL and WASM threads are checked in the phone's browser when its session opens.
+    details: { via },
   }));
 }
 
@@ -91,13 +109,14 @@ export async function discoverAndroid(options: DiscoverOptions): Promise<Discove
   }
   const wanted = config.android.devices;
   const found: DiscoveredDevice[] = [];
+  const route = sessionRoute(config, options.env);
   if (wanted) {
     for (const serial of wanted.filter((serial) => !entries.some((entry) => entry.serial === serial))) {
-      found.push(unusable(serial, serial, `device ${serial} (android.devices) is not attached: check the cable and \`adb devices\``));
+      // Not on this host's adb: with an external Appium (a grid node, a device farm) it may well be there.
+      found.push(config.android.appiumUrl ? remoteDevice(serial, route.via) : unusable(serial, serial, `device ${serial} (android.devices) is not attached: check the cable and \`adb devices\`, or set android.appiumUrl for a phone on a grid or device farm`));
     }
     entries = entries.filter((entry) => wanted.includes(entry.serial));
   }
-  const route = sessionRoute(config, options.env);
   const phones = await Promise.all(
     entries.map(async (entry): Promise<DiscoveredDevice> => {
       const name = entry.model?.replace(/_/g, ' ') ?? entry.serial;

@@ -59,6 +59,8 @@ export interface AndroidTargetOptions {
 /** Everything one phone holds during a run. */
 interface Lane {
   serial: string;
+  /** Behind an external Appium only (not on this host's adb): no reverse, no adb state. */
+  remote: boolean;
   /** Set once the phone went away: the reason every later job fails with. */
   gone?: string;
   /** The tail of this phone's job queue. */
@@ -126,11 +128,11 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
   let log: Logger | undefined;
 
   const adbFor = (config: ResolvedConfig): Adb => (adb ??= createAdb({ executable: config.android.adb }));
-  const laneFor = (serial: string): Lane => {
-    let lane = lanes.get(serial);
+  const laneFor = (device: DeviceInfo): Lane => {
+    let lane = lanes.get(device.id);
     if (!lane) {
-      lane = { serial, queue: Promise.resolve(), jobsRun: 0, pushed: new Set() };
-      lanes.set(serial, lane);
+      lane = { serial: device.id, remote: device.extra?.remote === true, queue: Promise.resolve(), jobsRun: 0, pushed: new Set() };
+      lanes.set(device.id, lane);
     }
     return lane;
   };
@@ -168,15 +170,17 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
     lane.session = undefined;
     const { config } = context;
     const server = await ensurePageServer(context.out);
-    if (lane.reversedPort !== server.server.port) {
+    if (!lane.remote && lane.reversedPort !== server.server.port) {
       await adbFor(config).reverse(lane.serial, server.server.port);
       lane.reversedPort = server.server.port;
     }
+    // A farm's tunnel forwards `localhost`, the name its docs use; both are this host to a phone on adb reverse.
+    const pageUrl = lane.remote ? server.pageUrl.replace('//127.0.0.1:', '//localhost:') : server.pageUrl;
     const url = await appiumUrl(config, context);
     const capabilities = sessionCapabilities(lane.serial, config.android.capabilities);
     let session: PageSession;
     try {
-      session = await (options.openSession ?? openPageSession)({ url, capabilities, pageUrl: server.pageUrl, log: context.log });
+      session = await (options.openSession ?? openPageSession)({ url, capabilities, pageUrl, log: context.log });
     } catch (error) {
       const message = (error as Error).message;
       const hint = /could not find a driver|no driver/i.test(message) ? ` (${driverProblem(automationNameOf(capabilities) ?? 'UiAutomator2', options.env) ?? 'install the driver on that server'})` : '';
@@ -212,7 +216,7 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
       const pageResult = await session.run(pageJob, {
         timeoutMs: context.config.run.jobTimeoutMs,
         signal: context.signal,
-        isAlive: () => browserRunning(adbFor(context.config), lane.serial, chrome),
+        ...(lane.remote ? {} : { isAlive: () => browserRunning(adbFor(context.config), lane.serial, chrome) }),
         onPhase: (phase) => {
           context.log.debug(`${lane.serial} ${job.artifact.id} ${job.runtime}: ${phase}`);
           options.onPhase?.(lane.serial, phase);
@@ -320,6 +324,11 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
     if (job.runtime !== NATIVE_RUNTIME && !isPageRuntime(job.runtime)) {
       return failed(job, unknownOptions, 'setup', new Error(`the android target has no runtime "${job.runtime}" (it has ${[...PAGE_RUNTIMES, NATIVE_RUNTIME].join(', ')})`));
     }
+    if (lane.remote) {
+      if (job.runtime === NATIVE_RUNTIME) return failed(job, unknownOptions, 'setup', new Error(`${NATIVE_RUNTIME} needs ${lane.serial} on this host's adb`));
+      lane.jobsRun += 1;
+      return runPage(lane, job, context);
+    }
     const device = adbFor(config);
     let cooldownMs: number | undefined;
     try {
@@ -362,13 +371,13 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
 
     async prepare(context: TargetContext, devices: DiscoveredDevice[]): Promise<void> {
       log = context.log;
-      for (const found of devices) if (found.usable && found.device.kind === 'android') laneFor(found.device.id);
+      for (const found of devices) if (found.usable && found.device.kind === 'android') laneFor(found.device);
       if (context.config.android.appiumUrl) context.log.debug(`android: sessions go to ${redactUrl(context.config.android.appiumUrl)}`);
     },
 
     /** Queues the job on its phone's lane: one job at a time per phone, phones in parallel. */
     run(job: Job, context: TargetContext): Promise<JobResult> {
-      const lane = laneFor(job.device.id);
+      const lane = laneFor(job.device);
       const next = lane.queue.then(() => runOnLane(lane, job, context)).catch((error: unknown) => failed(job, { ...job.runtimeOptions }, 'setup', error));
       lane.queue = next;
       return next;
