@@ -97,6 +97,8 @@ export function createAdb(options: CreateAdbOptions = {}): Adb {
           if (!error) return resolve(stdout);
           const code = (error as NodeJS.ErrnoException).code;
           if (code === 'ENOENT' || code === 'EACCES') return reject(new AdbNotFoundError(executable));
+          // Ctrl-C: an AbortError, which the orchestrator tells apart from a failed job.
+          if (code === 'ABORT_ERR' || error.name === 'AbortError') return reject(error);
           const output = `${stderr}\n${stdout}`;
           if (serial && isDisconnectMessage(output)) return reject(new DeviceDisconnectedError(serial, firstLine(stderr) || firstLine(stdout)));
           const killed = (error as { killed?: boolean }).killed;

@@ -308,7 +308,8 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
     } catch (error) {
       state = error instanceof DeviceDisconnectedError ? 'gone' : `unknown (${(error as Error).message})`;
     }
-    if (state === 'device') return result;
+    // Only a phone adb no longer sees (or sees offline/unauthorized) is gone; an adb hiccup proves nothing.
+    if (state === 'device' || state.startsWith('unknown')) return result;
     lane.gone = new DeviceDisconnectedError(lane.serial).message;
     await lane.session?.close();
     lane.session = undefined;
@@ -320,7 +321,7 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
     const { config } = context;
     const unknownOptions = { ...job.runtimeOptions };
     if (lane.gone) return failed(job, unknownOptions, 'setup', new DeviceDisconnectedError(lane.serial));
-    if (context.signal.aborted) return failed(job, unknownOptions, 'setup', new Error('interrupted before the job started'));
+    if (context.signal.aborted) return failed(job, unknownOptions, 'setup', Object.assign(new Error('interrupted before the job started'), { name: 'AbortError' }));
     if (job.runtime !== NATIVE_RUNTIME && !isPageRuntime(job.runtime)) {
       return failed(job, unknownOptions, 'setup', new Error(`the android target has no runtime "${job.runtime}" (it has ${[...PAGE_RUNTIMES, NATIVE_RUNTIME].join(', ')})`));
     }

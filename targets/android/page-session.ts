@@ -193,7 +193,7 @@ export async function openPageSession(options: OpenPageSessionOptions): Promise<
         // One poll at a time: drivers queue a session's commands, so a second would wait behind the first.
         let pending: Promise<Poll | 'busy'> | undefined;
         for (;;) {
-          if (run.signal?.aborted) throw new Error('interrupted');
+          if (run.signal?.aborted) throw Object.assign(new Error('interrupted'), { name: 'AbortError' });
           pending ??= poll(job.id).catch((error: unknown) => {
             if (SCRIPT_TIMEOUT.test((error as Error).message)) return 'busy' as const;
             throw error;
