@@ -1,5 +1,6 @@
 import { defineCommand } from 'citty';
-import { commonArgs, datasetArgs, list, num, setup } from './common.ts';
+import { commonArgs, datasetArgs, setup } from './common.ts';
+import { runArgs, runOverrides } from './run.ts';
 import { retrainArgs, retrainOverrides, runRetrain } from './retrain.ts';
 import { withInterrupt } from '../interrupt.ts';
 
@@ -12,11 +13,11 @@ export default defineCommand({
     ...commonArgs,
     ...datasetArgs,
     ...retrainArgs,
-    targets: { type: 'string', description: 'Targets to benchmark, comma-separated (default node,browser,android: whatever is found)', valueHint: 'list' },
-    'eval-limit': { type: 'string', description: 'Evaluate only the first N test images on each runtime', valueHint: 'n' },
+    ...runArgs,
   },
   async run({ args }) {
-    const context = await setup(args, { ...retrainOverrides(args), run: { targets: list(args.targets), evalLimit: num(args['eval-limit']) } });
+    // The two flag sets map onto disjoint config sections.
+    const context = await setup(args, { ...retrainOverrides(args), ...runOverrides(args) });
     const { log } = context;
     return withInterrupt(log, async (signal) => {
       log.info('== retrain');

@@ -49,7 +49,16 @@ export function formatDevices(listings: TargetListing[]): string[] {
     if (listing.devices.length === 0) lines.push(`${listing.kind}: no device found`);
     for (const found of listing.devices) {
       const device = found.device;
-      const facts = [device.cores ? `${device.cores} cores` : '', device.memoryBytes ? `${(device.memoryBytes / 2 ** 30).toFixed(1)} GiB` : ''].filter(Boolean).join(', ');
+      const phone = device.android;
+      const facts = [
+        phone ? `Android ${phone.androidVersion}, SoC ${phone.soc}, ${phone.abi}` : '',
+        device.cores ? `${device.cores} cores` : '',
+        device.memoryBytes ? `${(device.memoryBytes / 2 ** 30).toFixed(1)} GiB` : '',
+        phone?.battery ? `battery ${phone.battery.level}%${phone.battery.charging ? ' charging' : ''}` : '',
+        phone?.thermalStatus ? `thermal ${phone.thermalStatus}` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
       lines.push(`${listing.kind} ${device.id}: ${device.name}${facts ? ` (${facts})` : ''}${found.usable ? '' : ` ${pc.red('not usable')}: ${found.reason ?? ''}`}`);
       const width = Math.max(0, ...found.runtimes.map((runtime) => runtime.runtime.length));
       for (const runtime of found.runtimes) {

@@ -17,6 +17,11 @@ export const runArgs = {
   warmup: { type: 'string', description: 'Warm-up inferences before the measured loop (default 5)', valueHint: 'n' },
   'batch-sizes': { type: 'string', description: 'Batch sizes, comma-separated (default 1)', valueHint: 'list' },
   threads: { type: 'string', description: 'CPU threads for runtimes that take a count (default: every core)', valueHint: 'n' },
+  browser: { type: 'string', description: 'Browsers by name (chromium, chrome, firefox, webkit) or executable path, comma-separated (default: every browser found)', valueHint: 'list' },
+  headed: { type: 'boolean', description: 'Show the browser window (debugging)' },
+  devices: { type: 'string', description: 'Android serials to use, comma-separated (default: every attached, authorized phone)', valueHint: 'list' },
+  'appium-url': { type: 'string', description: 'An external Appium server, Selenium Grid or device farm (default: start one from node_modules)', valueHint: 'url' },
+  'tflite-benchmark-binary': { type: 'string', description: "TFLite benchmark_model built for the phones' ABI: also run each .tflite natively", valueHint: 'file' },
 } as const;
 
 /** Maps run flags onto config paths; shared with `bench all`. */
@@ -33,6 +38,8 @@ export function runOverrides(args: Record<string, unknown>): Record<string, unkn
       batchSizes: list(args['batch-sizes'])?.map(num),
       threads: num(args.threads),
     },
+    browser: { browsers: list(args.browser), headed: args.headed },
+    android: { devices: list(args.devices), appiumUrl: args['appium-url'], tfliteBenchmarkBinary: args['tflite-benchmark-binary'] },
   };
 }
 
