@@ -81,7 +81,7 @@ test('the generated tree scans as a dataset of 256×256 JPEG and PNG pictures', 
   assert.ok(dataset.classNames.includes('five pointed star') && dataset.classNames.includes('six pointed star'));
   assert.equal(dataset.images.length, SHAPE_CLASSES.length * PER_CLASS);
   const formats = new Set<string>();
-  for (const image of dataset.images.filter((_, index) => index % 7 === 0 || isPng(_.path))) {
+  for (const image of dataset.images.filter((entry, index) => index % 7 === 0 || entry.path.endsWith('.png'))) {
     const meta = await sharp(image.path).metadata();
     assert.equal(meta.width, 256);
     assert.equal(meta.height, 256);
@@ -90,7 +90,3 @@ test('the generated tree scans as a dataset of 256×256 JPEG and PNG pictures', 
   }
   assert.deepEqual([...formats].sort(), ['jpeg', 'png']);
 });
-
-function isPng(path: string): boolean {
-  return path.endsWith('.png');
-}

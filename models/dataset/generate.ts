@@ -13,7 +13,7 @@ import { seededRandom, type Random } from './prng.ts';
 import { DEFAULT_DIFFICULTY, IMAGE_SIZE, SHAPE_CLASSES, sceneSvg, type Difficulty, type ShapeClass } from './scene.ts';
 
 /** Bumped whenever the pictures change, so that a cached folder from an older generator is redrawn. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 /** Written last: a folder without it (an interrupted generation) is redrawn. */
 export const COMPLETE_MARKER = '.complete.json';

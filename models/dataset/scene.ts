@@ -4,18 +4,27 @@
  * random scale, position, rotation, squash and occlusion. Pure: a Random in,
  * a string out (rasterising and noise are in generate.ts).
  *
- * The classes come in look-alike pairs (pentagon/hexagon, five-/six-pointed
- * star, circle/hexagon at small sizes) so that a retrained head lands a few
- * points short of perfect and accuracy costs of runtimes and quantization show.
+ * Difficulty is tuned against the embedded MobileNetV2 (see Difficulty): one
+ * look-alike pair (five- and six-pointed stars) carries most of the errors, so
+ * a retrained head lands a few points short of perfect and the accuracy cost
+ * of a runtime or a quantized variant shows. That backbone (fine-tuned by
+ * nsfwjs) is weak at geometry: textured fills, textured backgrounds and heavy
+ * clutter each pulled its accuracy far below 90% in calibration, so the
+ * defaults keep the shape clearly readable and the clutter light.
  */
 import type { Random } from './prng.ts';
 
 export const IMAGE_SIZE = 256;
 
-/** Folder names of the generated classes (labels: "five pointed star", …). */
-export const ALL_SHAPES = ['circle', 'crescent', 'cross', 'five_pointed_star', 'heart', 'hexagon', 'pentagon', 'ring', 'six_pointed_star', 'square', 'triangle'] as const;
+/** Every shape the generator can draw; pentagon and hexagon are kept for calibration experiments. */
+export const ALL_SHAPES = ['circle', 'cross', 'five_pointed_star', 'heart', 'hexagon', 'pentagon', 'six_pointed_star', 'square', 'triangle'] as const;
 export type ShapeClass = (typeof ALL_SHAPES)[number];
-export const SHAPE_CLASSES: readonly ShapeClass[] = ['circle', 'five_pointed_star', 'hexagon', 'pentagon', 'six_pointed_star', 'square', 'triangle'];
+/**
+ * The classes of the default dataset (folder names; labels "five pointed star", …).
+ * Pentagon and hexagon are left out: with this backbone they were as alike as
+ * the two stars, and two such pairs pulled accuracy well under 90%.
+ */
+export const SHAPE_CLASSES: readonly ShapeClass[] = ['circle', 'cross', 'five_pointed_star', 'heart', 'six_pointed_star', 'square', 'triangle'];
 
 /** How hard the pictures are; tuned so that MobileNetV2 + softmax lands near 93% on the test split. */
 export interface Difficulty {
@@ -25,8 +34,15 @@ export interface Difficulty {
   squash: [number, number];
   /** Probability of one or two occluders over the shape. */
   occlusion: number;
+  /** Occluder size range as a fraction of the shape radius. */
+  occluderSize: [number, number];
   /** Background clutter items. */
   clutter: [number, number];
+  /** Size factor of clutter items (line widths, blob sizes) and their opacity range. */
+  clutterScale: number;
+  clutterOpacity: [number, number];
+  /** Inner/outer radius ratio ranges of the stars (closer ranges: more alike). */
+  starInner: { five: [number, number]; six: [number, number] };
   /** Probability that the shape is drawn as an outline only. */
   outline: number;
   /** Rotation range in degrees either side of upright. */
@@ -44,19 +60,29 @@ export interface Difficulty {
   noise: [number, number];
 }
 
+/**
+ * Calibrated with test/benchmarks/dataset-difficulty.bench.ts: 4-fold
+ * cross-validation accuracy of a MobileNetV2 + softmax head near 92%, most
+ * errors between the two stars, the rest spread over occluded and small shapes.
+ */
 export const DEFAULT_DIFFICULTY: Difficulty = {
-  radius: [0.1, 0.36],
-  squash: [0.75, 1.25],
-  occlusion: 0.5,
-  clutter: [10, 30],
-  outline: 0.2,
-  rotation: 180,
-  backgroundTexture: 0.5,
-  gradientFill: 0.25,
-  textureFill: 0.3,
-  contrast: [10, 60],
-  overlays: 4,
-  noise: [2, 14],
+  radius: [0.27, 0.42],
+  squash: [0.9, 1.1],
+  occlusion: 0.15,
+  occluderSize: [0.1, 0.25],
+  clutter: [2, 6],
+  clutterScale: 0.3,
+  clutterOpacity: [0.2, 0.5],
+  starInner: { five: [0.34, 0.42], six: [0.55, 0.6] },
+  outline: 0,
+  rotation: 20,
+  // Textures are supported but off: each of them cost the embedded MobileNetV2 tens of points.
+  backgroundTexture: 0,
+  gradientFill: 0.2,
+  textureFill: 0,
+  contrast: [40, 60],
+  overlays: 0,
+  noise: [2, 8],
 };
 
 export function sceneSvg(shape: ShapeClass, random: Random, difficulty: Difficulty = DEFAULT_DIFFICULTY): string {
@@ -74,7 +100,7 @@ export function sceneSvg(shape: ShapeClass, random: Random, difficulty: Difficul
     body.push(`<rect width="${size}" height="${size}" fill="url(#bgtex)" opacity="${n(random.uniform(0.15, 0.5))}"/>`);
   }
   const clutter = random.int(difficulty.clutter[0], difficulty.clutter[1]);
-  for (let i = 0; i < clutter; i++) body.push(clutterItem(random, size));
+  for (let i = 0; i < clutter; i++) body.push(clutterItem(random, size, difficulty));
 
   const radius = size * random.uniform(difficulty.radius[0], difficulty.radius[1]);
   const margin = radius * 0.75;
@@ -91,11 +117,11 @@ export function sceneSvg(shape: ShapeClass, random: Random, difficulty: Difficul
   const paint = outline
     ? `fill="none" stroke="${fill}" stroke-width="${strokeWidth}" stroke-linejoin="${random.pick(['miter', 'round'])}"`
     : `fill="${fill}"${random.chance(0.4) ? ` stroke="${randomColor(random)}" stroke-width="${n(random.uniform(1, 5))}" stroke-linejoin="miter"` : ''}`;
-  body.push(`<g transform="translate(${n(cx)} ${n(cy)}) rotate(${n(rotation)}) scale(${n(squash)} 1)">${shapeElement(shape, random, radius, paint)}</g>`);
+  body.push(`<g transform="translate(${n(cx)} ${n(cy)}) rotate(${n(rotation)}) scale(${n(squash)} 1)">${shapeElement(shape, random, radius, paint, difficulty)}</g>`);
 
   if (random.chance(difficulty.occlusion)) {
     const occluders = random.int(1, 2);
-    for (let i = 0; i < occluders; i++) body.push(occluder(random, cx, cy, radius));
+    for (let i = 0; i < occluders; i++) body.push(occluder(random, cx, cy, radius, difficulty.occluderSize));
   }
   const overlays = random.int(0, difficulty.overlays);
   for (let i = 0; i < overlays; i++) body.push(line(random, size, random.uniform(0.5, 3)));
@@ -104,37 +130,27 @@ export function sceneSvg(shape: ShapeClass, random: Random, difficulty: Difficul
 }
 
 /** The class shape centred on the origin with circumradius `r` (stars: outer radius). */
-function shapeElement(shape: ShapeClass, random: Random, r: number, paint: string): string {
+function shapeElement(shape: ShapeClass, random: Random, r: number, paint: string, difficulty: Difficulty): string {
   switch (shape) {
     case 'circle':
       return `<circle r="${n(r * 0.9)}" ${paint}/>`;
     case 'triangle':
       return polygon(regular(3, r), paint);
     case 'square':
-      return polygon(regular(4, r * 0.9), paint);
+      // Sides horizontal and vertical when upright (regular() puts a vertex on top).
+      return polygon(regular(4, r * 0.9).map(([x, y]) => [(x - y) * Math.SQRT1_2, (x + y) * Math.SQRT1_2] as Point), paint);
     case 'pentagon':
       return polygon(regular(5, r), paint);
     case 'hexagon':
       return polygon(regular(6, r), paint);
     case 'five_pointed_star':
-      return polygon(star(5, r, r * random.uniform(0.38, 0.55)), paint);
+      return polygon(star(5, r, r * random.uniform(...difficulty.starInner.five)), paint);
     case 'six_pointed_star':
-      return polygon(star(6, r, r * random.uniform(0.45, 0.62)), paint);
+      return polygon(star(6, r, r * random.uniform(...difficulty.starInner.six)), paint);
     case 'cross': {
       const a = r * 0.85;
       const w = a * random.uniform(0.28, 0.4);
       return polygon([[-w, -a], [w, -a], [w, -w], [a, -w], [a, w], [w, w], [w, a], [-w, a], [-w, w], [-a, w], [-a, -w], [-w, -w]], paint);
-    }
-    case 'ring': {
-      const inner = r * 0.9 * random.uniform(0.45, 0.65);
-      const outer = r * 0.9;
-      return `<path fill-rule="evenodd" d="M${n(-outer)} 0a${n(outer)} ${n(outer)} 0 1 0 ${n(2 * outer)} 0a${n(outer)} ${n(outer)} 0 1 0 ${n(-2 * outer)} 0ZM${n(-inner)} 0a${n(inner)} ${n(inner)} 0 1 0 ${n(2 * inner)} 0a${n(inner)} ${n(inner)} 0 1 0 ${n(-2 * inner)} 0Z" ${paint}/>`;
-    }
-    case 'crescent': {
-      // Outer arc of radius R, inner arc of a larger circle shifted right: tips at (±h).
-      const R = r * 0.9;
-      const inner = R * random.uniform(1.4, 3);
-      return `<path d="M0 ${n(-R)}A${n(R)} ${n(R)} 0 1 0 0 ${n(R)}A${n(inner)} ${n(inner)} 0 0 1 0 ${n(-R)}Z" ${paint}/>`;
     }
     case 'heart': {
       const k = r * 0.9;
@@ -193,23 +209,24 @@ function texturePattern(id: string, random: Random, tile: number, lightness?: nu
 }
 
 /** Background distractors: lines, curves, ellipses and bars (no polygons, which would compete with the label). */
-function clutterItem(random: Random, size: number): string {
-  const opacity = n(random.uniform(0.3, 1));
+function clutterItem(random: Random, size: number, difficulty: Difficulty): string {
+  const opacity = n(random.uniform(difficulty.clutterOpacity[0], difficulty.clutterOpacity[1]));
+  const k = difficulty.clutterScale;
   const kind = random.next();
-  if (kind < 0.3) return line(random, size, random.uniform(1, 8), opacity);
+  if (kind < 0.3) return line(random, size, k * random.uniform(1, 8), opacity);
   if (kind < 0.55) {
     const [x0, y0, x1, y1, x2, y2] = Array.from({ length: 6 }, () => n(random.uniform(-20, size + 20)));
-    return `<path d="M${x0} ${y0} Q${x1} ${y1} ${x2} ${y2}" fill="none" stroke="${randomColor(random)}" stroke-width="${n(random.uniform(1, 6))}" opacity="${opacity}"/>`;
+    return `<path d="M${x0} ${y0} Q${x1} ${y1} ${x2} ${y2}" fill="none" stroke="${randomColor(random)}" stroke-width="${n(k * random.uniform(1, 6))}" opacity="${opacity}"/>`;
   }
   const cx = n(random.uniform(0, size));
   const cy = n(random.uniform(0, size));
   if (kind < 0.8) {
     const filled = random.chance(0.6);
-    const paint = filled ? `fill="${randomColor(random)}"` : `fill="none" stroke="${randomColor(random)}" stroke-width="${n(random.uniform(1, 4))}"`;
-    return `<ellipse cx="${cx}" cy="${cy}" rx="${n(random.uniform(3, size * 0.12))}" ry="${n(random.uniform(3, size * 0.12))}" ${paint} opacity="${opacity}"/>`;
+    const paint = filled ? `fill="${randomColor(random)}"` : `fill="none" stroke="${randomColor(random)}" stroke-width="${n(k * random.uniform(1, 4))}"`;
+    return `<ellipse cx="${cx}" cy="${cy}" rx="${n(k * random.uniform(3, size * 0.12))}" ry="${n(k * random.uniform(3, size * 0.12))}" ${paint} opacity="${opacity}"/>`;
   }
-  const w = random.uniform(size * 0.1, size * 0.5);
-  const h = random.uniform(2, 10);
+  const w = k * random.uniform(size * 0.1, size * 0.5);
+  const h = k * random.uniform(2, 10);
   return `<rect x="${n(-w / 2)}" y="${n(-h / 2)}" width="${n(w)}" height="${n(h)}" rx="${n(h / 2)}" fill="${randomColor(random)}" opacity="${opacity}" transform="translate(${cx} ${cy}) rotate(${n(random.uniform(0, 180))})"/>`;
 }
 
@@ -219,12 +236,12 @@ function line(random: Random, size: number, width: number, opacity = '1'): strin
 }
 
 /** A bar or blob placed over part of the shape (never centred on it, so the class stays visible). */
-function occluder(random: Random, cx: number, cy: number, radius: number): string {
+function occluder(random: Random, cx: number, cy: number, radius: number, sizeRange: [number, number]): string {
   const angle = random.uniform(0, 2 * Math.PI);
   const distance = radius * random.uniform(0.55, 1.0);
   const x = cx + distance * Math.cos(angle);
   const y = cy + distance * Math.sin(angle);
-  const extent = radius * random.uniform(0.25, 0.6);
+  const extent = radius * random.uniform(sizeRange[0], sizeRange[1]);
   const color = randomColor(random);
   if (random.chance(0.5)) return `<ellipse cx="${n(x)}" cy="${n(y)}" rx="${n(extent)}" ry="${n(extent * random.uniform(0.5, 1))}" fill="${color}"/>`;
   return `<rect x="${n(-extent)}" y="${n(-extent / 2)}" width="${n(2 * extent)}" height="${n(extent)}" fill="${color}" transform="translate(${n(x)} ${n(y)}) rotate(${n(random.uniform(0, 180))})"/>`;
