@@ -6,6 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 
 export async function useFastestBackend(): Promise<string> {
+  // No per-op debug checks (nor TF.js's "install tfjs-node" console banner) on host-side work.
+  tf.enableProdMode();
   try {
     // An optional dependency: absent where its libtensorflow download failed.
     await import('@tensorflow/tfjs-node' as string);

@@ -1,5 +1,6 @@
 import { defineCommand } from 'citty';
 import { commonArgs, datasetArgs, setup } from './common.ts';
+import { convertOverrides, variantArgs } from './convert.ts';
 import { runArgs, runOverrides } from './run.ts';
 import { retrainArgs, retrainOverrides, runRetrain } from './retrain.ts';
 import { withInterrupt } from '../interrupt.ts';
@@ -13,11 +14,12 @@ export default defineCommand({
     ...commonArgs,
     ...datasetArgs,
     ...retrainArgs,
+    ...variantArgs,
     ...runArgs,
   },
   async run({ args }) {
-    // The two flag sets map onto disjoint config sections.
-    const context = await setup(args, { ...retrainOverrides(args), ...runOverrides(args) });
+    // The flag sets map onto disjoint config sections.
+    const context = await setup(args, { ...retrainOverrides(args), ...convertOverrides(args), ...runOverrides(args) });
     const { log } = context;
     return withInterrupt(log, async (signal) => {
       log.info('== retrain');

@@ -9,11 +9,21 @@ import type { ModelMetadata, Normalization } from '../../models/metadata.ts';
 import { commonArgs, list, num, setup, type CommandContext } from './common.ts';
 import { withInterrupt } from '../interrupt.ts';
 
-export const convertArgs = {
-  model: { type: 'string', description: 'A layers model.json to convert, or retrained model ids, comma-separated (default: config models)', valueHint: 'model.json|ids' },
+/** Flags that shape the variants; shared with `bench all`. */
+export const variantArgs = {
   variants: { type: 'string', description: `Variants, comma-separated (default ${VARIANTS.join(',')})`, valueHint: 'list' },
   'calibration-images': { type: 'string', description: 'Training images that calibrate int8 activation ranges (default 100)', valueHint: 'n' },
   io: { type: 'string', description: 'Input/output type of int8 models: float or uint8 (default float)', valueHint: 'float|uint8' },
+} as const;
+
+/** Maps the variant flags onto config paths. */
+export function convertOverrides(args: Record<string, unknown>): Record<string, unknown> {
+  return { convert: { variants: list(args.variants), calibrationImages: num(args['calibration-images']), io: args.io } };
+}
+
+export const convertArgs = {
+  model: { type: 'string', description: 'A layers model.json to convert, or retrained model ids, comma-separated (default: config models)', valueHint: 'model.json|ids' },
+  ...variantArgs,
   output: { type: 'string', description: 'With a model.json: output folder, or the .tflite path for one variant (default: beside the model)', valueHint: 'path' },
   images: { type: 'string', description: 'With a model.json: class-per-folder images to calibrate int8 on (default: the dataset in its metadata.json)', valueHint: 'dir' },
   normalization: { type: 'string', description: 'With a model.json and no metadata.json: input normalisation, "unit" ([0,1]), "signed" ([-1,1]) or "scale,offset" (default unit)', valueHint: 'spec' },
@@ -126,9 +136,7 @@ export default defineCommand({
   args: { ...commonArgs, ...convertArgs },
   async run({ args }) {
     const modelFile = isModelFile(args.model) ? args.model : undefined;
-    const context = await setup({ ...args, model: modelFile ? undefined : args.model }, {
-      convert: { variants: list(args.variants), calibrationImages: num(args['calibration-images']), io: args.io },
-    });
+    const context = await setup({ ...args, model: modelFile ? undefined : args.model }, convertOverrides(args));
     const { log, config } = context;
     return withInterrupt(log, async (signal) => {
       if (modelFile) {

@@ -46,6 +46,8 @@ function isModuleNotFound(error: unknown, specifier: string): boolean {
 /** Imports the backend package (which registers the backend) and makes it the active one. */
 async function activate(spec: BackendSpec): Promise<Tf> {
   const tf = await import('@tensorflow/tfjs');
+  // Production mode: no per-op correctness checks in the timed path (and no console banner).
+  tf.enableProdMode();
   // tfjs-node(-gpu) register "tensorflow" on import; wasm registers "wasm"; "cpu" comes with @tensorflow/tfjs.
   if (spec.backend !== 'cpu') await import(spec.package as string);
   if (!(await tf.setBackend(spec.backend))) throw new Error(`TF.js backend "${spec.backend}" failed to initialise (see the messages above)`);
