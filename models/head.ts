@@ -74,7 +74,7 @@ async function evaluate(head: tf.Sequential, x: tf.Tensor, y: tf.Tensor): Promis
 
 export async function trainHead(options: TrainHeadOptions): Promise<TrainedHead> {
   const { featureSize, classes, settings } = options;
-  const random = seededRandom(options.seed);
+  const random = seededRandom(`edgebench-head-${options.seed}`).next;
   const head = tf.sequential({
     name: 'edgebench_head_model',
     layers: [

@@ -47,9 +47,9 @@ test('identical samples and independent draws from one distribution are the same
   assert.equal(identical.verdict, 'same');
   assert.equal(identical.latency!.ratio, 1);
   assert.equal(identical.latency!.pValue, 1);
-  // The noise case: independent draws from one distribution are not flagged. With ±10% jitter
-  // and 50 samples, no pair of 200 is; with ±30% jitter and 30 samples (p50s drift past 5% by
-  // chance), no more often than the significance level allows.
+  // The noise case: independent draws from one distribution are flagged no more often than the
+  // significance level allows (alpha 0.01: about 2 of 200 pairs), whether the p50s stay within
+  // the threshold (±10% jitter, 50 samples) or drift past it by chance (±30%, 30 samples).
   const flagged = (spread: number, count: number) => {
     let changed = 0;
     for (let seed = 100; seed < 300; seed += 1) {
@@ -64,7 +64,7 @@ test('identical samples and independent draws from one distribution are the same
     }
     return changed;
   };
-  assert.equal(flagged(0.1, 50), 0);
+  assert.ok(flagged(0.1, 50) <= 2, 'at most 1% of 200 same-distribution pairs flagged at alpha 0.01');
   assert.ok(flagged(0.3, 30) <= 4, 'at most 2% of 200 same-distribution pairs flagged at alpha 0.01');
 });
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { decodeImage, ImageDecodeError } from '../models/dataset/index.ts';
-import { seededRandom } from '../models/dataset/prng.ts';
+import { seededRandom } from '../models/random.ts';
 
 let dir: string;
 before(async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Logger } from '../../harness/log.ts';
 import { generatedDatasetDir } from '../layout.ts';
-import { seededRandom, type Random } from './prng.ts';
+import { seededRandom, type Random } from '../random.ts';
 import { DEFAULT_DIFFICULTY, IMAGE_SIZE, SHAPE_CLASSES, sceneSvg, type Difficulty, type ShapeClass } from './scene.ts';
 
 /** Bumped whenever the pictures change, so that a cached folder from an older generator is redrawn. */

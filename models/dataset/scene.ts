@@ -12,7 +12,7 @@
  * clutter each pulled its accuracy far below 90% in calibration, so the
  * defaults keep the shape clearly readable and the clutter light.
  */
-import type { Random } from './prng.ts';
+import type { Random } from '../random.ts';
 
 export const IMAGE_SIZE = 256;
 
