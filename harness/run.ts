@@ -229,18 +229,20 @@ async function attachReferences(
   }
 }
 
-/** The download size of each browser runtime in the plan (JS bundle + wasm), for the report's size comparison. */
+/** The download size of each page runtime in the plan (JS bundle + wasm), for the report's size comparison. */
 async function recordRuntimeSizes(jobs: PlannedJob[], store: RunRecordStore, log: Logger): Promise<void> {
-  const planned = [...new Set(jobs.filter(({ target }) => target.kind === 'browser').map(({ job }) => job.runtime))];
-  if (planned.length === 0) return;
-  try {
-    const browser = (await import('../targets/browser/index.ts')) as { runtimeSizes?: (options: { runtimes: string[] }) => Promise<RuntimeSize[]>; RUNTIME_SIZE_ENTRIES?: Record<string, unknown> };
-    if (!browser.runtimeSizes) return;
-    const known = planned.filter((runtime) => !browser.RUNTIME_SIZE_ENTRIES || runtime in browser.RUNTIME_SIZE_ENTRIES);
-    if (known.length) store.setRuntimeSizes(await browser.runtimeSizes({ runtimes: known }));
-  } catch (error) {
-    log.warn(`runtime download sizes not measured: ${firstLine(error)}`);
+  const sizes = new Map<string, RuntimeSize>();
+  for (const target of new Set(jobs.map(({ target }) => target))) {
+    if (!target.runtimeSizes) continue;
+    const planned = [...new Set(jobs.filter((entry) => entry.target === target).map(({ job }) => job.runtime))].filter((runtime) => !sizes.has(runtime));
+    if (planned.length === 0) continue;
+    try {
+      for (const size of await target.runtimeSizes(planned)) sizes.set(size.runtime, size);
+    } catch (error) {
+      log.warn(`runtime download sizes not measured (${target.kind}): ${firstLine(error)}`);
+    }
   }
+  if (sizes.size) store.setRuntimeSizes([...sizes.values()]);
 }
 
 /** Calls each target's prepare once; a target that cannot prepare fails its jobs (phase setup) and leaves the plan. */

@@ -4,7 +4,7 @@
  */
 import type { ResolvedConfig } from '../harness/config.ts';
 import type { Logger } from '../harness/log.ts';
-import type { ArtifactFormat, ArtifactInfo, DeviceInfo, Failure, Measurement, TargetKind } from '../harness/record.ts';
+import type { ArtifactFormat, ArtifactInfo, DeviceInfo, Failure, Measurement, RuntimeSize, TargetKind } from '../harness/record.ts';
 import type { ModelMetadata } from '../models/metadata.ts';
 import type { KernelOptions } from './kernel/types.ts';
 
@@ -63,6 +63,8 @@ export interface Target {
   prepare?(context: TargetContext, devices: DiscoveredDevice[]): Promise<void>;
   /** Runs one job; a failure is returned as data, not thrown. */
   run(job: Job, context: TargetContext): Promise<JobResult>;
+  /** What an app must download to use each of these runtimes (JS + wasm), where the target ships runtimes to a page. */
+  runtimeSizes?(runtimes: string[]): Promise<RuntimeSize[]>;
   /** Stops whatever prepare started; always called. */
   dispose?(): Promise<void>;
 }

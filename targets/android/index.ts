@@ -18,7 +18,7 @@
  */
 import type { ResolvedConfig } from '../../harness/config.ts';
 import type { Logger } from '../../harness/log.ts';
-import { serializeError, type DeviceInfo, type Failure, type JobPhase, type Measurement, type MeasurementKey } from '../../harness/record.ts';
+import { serializeError, type DeviceInfo, type Failure, type JobPhase, type Measurement, type MeasurementKey, type RuntimeSize } from '../../harness/record.ts';
 import type { PageServer } from '../browser/index.ts';
 import { expectedKeyOptions, requestedThreads, toJobResult } from '../browser/measurement.ts';
 import { isPageRuntime, PAGE_RUNTIMES, type PageCapabilities } from '../browser/protocol.ts';
@@ -374,6 +374,12 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
       log = context.log;
       for (const found of devices) if (found.usable && found.device.kind === 'android') laneFor(found.device);
       if (context.config.android.appiumUrl) context.log.debug(`android: sessions go to ${redactUrl(context.config.android.appiumUrl)}`);
+    },
+
+    /** Phones download the same page runtimes as desktop browsers. */
+    async runtimeSizes(runtimes: string[]): Promise<RuntimeSize[]> {
+      const { runtimeSizes, RUNTIME_SIZE_ENTRIES } = await import('../browser/index.ts');
+      return runtimeSizes({ runtimes: runtimes.filter((runtime): runtime is keyof typeof RUNTIME_SIZE_ENTRIES => runtime in RUNTIME_SIZE_ENTRIES) });
     },
 
     /** Queues the job on its phone's lane: one job at a time per phone, phones in parallel. */

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ResolvedConfig } from '../../harness/config.ts';
-import { serializeError } from '../../harness/record.ts';
+import { serializeError, type RuntimeSize } from '../../harness/record.ts';
 import type { DiscoveredDevice, Job, JobResult, RuntimeStatus, Target, TargetContext } from '../types.ts';
 import { packageVersion, vendorMounts } from './assets.ts';
 import { findBrowsers, type BrowserCandidate } from './browsers.ts';
@@ -22,6 +22,7 @@ import { normalizeReference } from './reference.ts';
 import { BrowserRunner, type PageHook } from './runner.ts';
 import { RUNTIME_FORMATS, runtimeStatuses } from './runtimes.ts';
 import { startStaticServer, type StaticServer, type StaticServerOptions } from './server.ts';
+import { runtimeSizes as measureRuntimeSizes } from './sizes.ts';
 
 export * from './protocol.ts';
 export { runtimeSizes, RUNTIME_SIZE_ENTRIES, type RuntimeSizeOptions } from './sizes.ts';
@@ -151,6 +152,10 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
     async prepare(context: TargetContext): Promise<void> {
       config = context.config;
       await ensureServer(context.out);
+    },
+
+    async runtimeSizes(runtimes: string[]): Promise<RuntimeSize[]> {
+      return measureRuntimeSizes({ runtimes: runtimes.filter(isPageRuntime) });
     },
 
     async run(job: Job, context: TargetContext): Promise<JobResult> {
