@@ -61,7 +61,7 @@ test('classes are the sorted folder names as labels; images carry class, label, 
   assert.deepEqual(dataset.warnings, []);
 });
 
-test('non-image files, hidden files and nested folders are skipped; non-images get a debug line', async () => {
+test('non-image files, hidden files and nested folders are skipped; non-images get a warning naming them', async () => {
   const root = await tree('mixed', { cats: ['a.jpg', 'b.jpg', 'c.jpg', 'notes.txt', '.DS_Store', 'd.gif'], dogs: ['a.jpg', 'b.jpg', 'c.jpg'], '.hidden': ['a.jpg'] });
   await mkdir(join(root, 'cats', 'nested'));
   await writeFile(join(root, 'cats', 'nested', 'e.jpg'), 'x');
@@ -70,10 +70,12 @@ test('non-image files, hidden files and nested folders are skipped; non-images g
   const dataset = await scan(root, log);
   assert.deepEqual(dataset.classNames, ['cats', 'dogs']);
   assert.deepEqual(dataset.images.filter((image) => image.label === 'cats').map((image) => image.relPath), ['cats/a.jpg', 'cats/b.jpg', 'cats/c.jpg']);
-  assert.ok(log.lines.some((line) => line.includes('cats/notes.txt') && line.includes('not a .jpg/.jpeg/.png')), log.lines.join('\n'));
-  assert.ok(log.lines.some((line) => line.includes('cats/d.gif')));
+  assert.deepEqual(dataset.warnings, [
+    `skipping ${join(root, 'cats', 'd.gif')}: not a .jpg/.jpeg/.png file`,
+    `skipping ${join(root, 'cats', 'notes.txt')}: not a .jpg/.jpeg/.png file`,
+  ]);
   assert.ok(!log.lines.some((line) => line.includes('DS_Store')));
-  assert.deepEqual(dataset.warnings, []);
+  assert.ok(log.lines.some((line) => line.includes('cats/nested') && line.includes('a folder inside a class folder')));
 });
 
 test('a missing images folder is a one-line user error naming it', async () => {
@@ -107,8 +109,10 @@ test('a class folder with no images is left out with a warning naming the folder
   const log = memoryLogger();
   const dataset = await scan(root, log);
   assert.deepEqual(dataset.classNames, ['cats', 'dogs']);
-  assert.equal(dataset.warnings.length, 1);
-  assert.ok(dataset.warnings[0]!.includes(join(root, 'birds')), dataset.warnings[0]);
+  // One warning for the stray file, one for the class left out.
+  assert.equal(dataset.warnings.length, 2);
+  assert.ok(dataset.warnings.some((warning) => warning.includes(join(root, 'birds', 'notes.txt'))), dataset.warnings.join('\n'));
+  assert.ok(dataset.warnings.some((warning) => warning.includes(`class folder ${join(root, 'birds')} has no`)), dataset.warnings.join('\n'));
   assert.ok(log.lines.some((line) => line.includes('warning:') && line.includes('birds')));
 });
 

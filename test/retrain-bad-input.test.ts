@@ -70,6 +70,7 @@ test('corrupt images, non-image files and empty class folders are skipped with a
   assert.ok(warnings.some((line) => line.includes('broken.jpg')), warnings.join('\n'));
   assert.ok(warnings.some((line) => line.includes('truncated.png')), warnings.join('\n'));
   assert.ok(warnings.some((line) => line.includes('empty_class')), warnings.join('\n'));
+  assert.ok(warnings.some((line) => line.includes('notes.txt')), warnings.join('\n'));
   assert.equal(outcome.failures.length, 0);
   const model = outcome.models[0]!;
   // retrain.py's order: folder names sorted by code point ('R' before 'b').

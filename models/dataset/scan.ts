@@ -65,7 +65,7 @@ export async function scanDataset(options: ScanOptions): Promise<Dataset> {
   const folders = await classFolders(root);
   const classes: { folder: string; label: string; files: string[] }[] = [];
   for (const folder of folders) {
-    const files = await imageFiles(join(root, folder), folder, log);
+    const files = await imageFiles(join(root, folder), folder, log, warn);
     if (files.length === 0) {
       warn(`class folder ${join(root, folder)} has no .jpg/.jpeg/.png images; class left out`);
       continue;
@@ -130,14 +130,19 @@ async function classFolders(root: string): Promise<string[]> {
   return folders.sort(compareCodePoints);
 }
 
-/** Image files directly inside one class folder, sorted; everything else is skipped with a debug line. */
-async function imageFiles(dir: string, folder: string, log: Logger): Promise<string[]> {
+/**
+ * Image files directly inside one class folder, sorted. Any other file is
+ * skipped with a warning naming it (it may be a photo in a format we do not
+ * read); hidden files silently; nested folders with a debug line.
+ */
+async function imageFiles(dir: string, folder: string, log: Logger, warn: (message: string) => void): Promise<string[]> {
   const files: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (entry.name.startsWith('.')) continue;
     const isFile = entry.isFile() || (entry.isSymbolicLink() && !(await isFolder(join(dir, entry.name))));
     if (isFile && isImageFile(entry.name)) files.push(entry.name);
-    else log.debug(`skipping ${folder}/${entry.name}: ${isFile ? 'not a .jpg/.jpeg/.png file' : 'a folder inside a class folder'}`);
+    else if (isFile) warn(`skipping ${join(dir, entry.name)}: not a .jpg/.jpeg/.png file`);
+    else log.debug(`skipping ${folder}/${entry.name}: a folder inside a class folder`);
   }
   return files.sort(compareCodePoints);
 }
