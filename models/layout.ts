@@ -3,7 +3,7 @@
  * module owns the layout so that retrain, convert, run and report agree.
  *
  * <out>/
- *   datasets/generated-<seed>-<n>/<class>/<file>.png   the generated default dataset
+ *   datasets/generated-<seed>-<n>/<class>/<file>.jpg   the generated default dataset (every tenth a .png)
  *   cache/bottlenecks/<backbone>/<sha256>.f32          one bottleneck vector per image
  *   models/<model>/
  *     mobile/model.json, *.bin                         the Mobile-path artifact (TF.js layers model)
