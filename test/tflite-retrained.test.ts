@@ -121,7 +121,7 @@ test('retrained mobilenet_v2 and inception_v3: every .tflite variant against the
 
   const log = memoryLogger();
   const started = performance.now();
-  const files = await convertArtifacts({ out, models: [...MODELS, 'not_retrained'], variants: ['float32', 'float16', 'int8-dynamic', 'int8'], calibrationImages: 16, io: 'float', log });
+  const files = await convertArtifacts({ out, models: [...MODELS, 'not_retrained'], variants: ['float32', 'float16', 'int8-dynamic', 'int8'], calibrationImages: 48, io: 'float', log });
   const convertSeconds = (performance.now() - started) / 1000;
   t.diagnostic(`conversion of 2 models × 4 variants: ${convertSeconds.toFixed(1)} s`);
 
@@ -200,7 +200,7 @@ test('retrained mobilenet_v2 and inception_v3: every .tflite variant against the
   }
 
   await t.test('a second conversion reuses every up-to-date file', async () => {
-    const again = await convertArtifacts({ out, models: [...MODELS], variants: ['float32', 'float16', 'int8-dynamic', 'int8'], calibrationImages: 16, io: 'float', log: memoryLogger() });
+    const again = await convertArtifacts({ out, models: [...MODELS], variants: ['float32', 'float16', 'int8-dynamic', 'int8'], calibrationImages: 48, io: 'float', log: memoryLogger() });
     assert.ok(again.every((file) => file.reused && file.seconds === 0), JSON.stringify(again.filter((file) => !file.reused)));
     const changed = await convertArtifacts({ out, models: ['mobilenet_v2'], variants: ['int8'], calibrationImages: 8, io: 'float', log: memoryLogger() });
     assert.equal(changed[0]!.reused, false, 'a different calibration count converts again');
