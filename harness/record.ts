@@ -101,11 +101,8 @@ export interface Evaluation {
 
 export type JobPhase = 'setup' | 'load' | 'first-inference' | 'warmup' | 'loop' | 'evaluation';
 
-export interface Measurement {
-  key: MeasurementKey;
-  artifact: string; // ArtifactInfo.id
-  device: DeviceInfo;
-  batchSize: number;
+/** What the measurement kernel measures for one job: the same fields on every target. */
+export interface MeasuredNumbers {
   /** Milliseconds. */
   loadMs: number;
   firstInferenceMs: number;
@@ -117,6 +114,13 @@ export interface Measurement {
   throughput: number;
   memory: { peakRssBytes?: number; runtimeBytes?: number; runtimeTensors?: number };
   evaluation: Evaluation | null;
+}
+
+export interface Measurement extends MeasuredNumbers {
+  key: MeasurementKey;
+  artifact: string; // ArtifactInfo.id
+  device: DeviceInfo;
+  batchSize: number;
   startedAt: string;
   finishedAt: string;
   /** Device state around the job where the target can read it (battery, thermal …). */

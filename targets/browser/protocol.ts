@@ -6,7 +6,7 @@
  *
  * This module is bundled into the page: no Node APIs here.
  */
-import type { Evaluation, JobPhase, LatencyStats, SerializedError } from '../../harness/record.ts';
+import type { JobPhase, MeasuredNumbers, SerializedError } from '../../harness/record.ts';
 import type { KernelOptions } from '../kernel/types.ts';
 import type { Normalization } from '../../models/metadata.ts';
 
@@ -56,17 +56,8 @@ export interface PageJob {
   runtimeOptions: PageRuntimeOptions;
 }
 
-/** The kernel's result as JSON (targets/kernel/types.ts KernelResult without the raw outputs). */
-export interface PageMeasurement {
-  loadMs: number;
-  firstInferenceMs: number;
-  warmup: { iterations: number; ms: number };
-  latency: LatencyStats;
-  samples: number[];
-  throughput: number;
-  memory: { peakRssBytes?: number; runtimeBytes?: number; runtimeTensors?: number };
-  evaluation: Evaluation | null;
-}
+/** The kernel's result as JSON (KernelResult without the raw outputs). */
+export type PageMeasurement = MeasuredNumbers;
 
 /** What the runtime actually used, which may differ from what was asked (no threads without isolation …). */
 export interface PageRuntimeReport {

@@ -2,7 +2,7 @@
  * The measurement kernel's contract. This folder must stay free of Node APIs:
  * it is bundled (esbuild) into the browser benchmark page as well.
  */
-import type { Evaluation, JobPhase, LatencyStats } from '../../harness/record.ts';
+import type { JobPhase, MeasuredNumbers } from '../../harness/record.ts';
 
 /** The test split at the model's input size, decoded once on the host (models/eval-pack.ts). */
 export interface EvalPack {
@@ -63,15 +63,7 @@ export interface KernelInput {
   onPhase?: (phase: JobPhase) => void;
 }
 
-export interface KernelResult {
-  loadMs: number;
-  firstInferenceMs: number;
-  warmup: { iterations: number; ms: number };
-  latency: LatencyStats;
-  samples: number[];
-  throughput: number;
-  memory: { peakRssBytes?: number; runtimeBytes?: number; runtimeTensors?: number };
-  evaluation: Evaluation | null;
+export interface KernelResult extends MeasuredNumbers {
   /** Probabilities on the evaluated images (images × classes), so a `cpu` run can serve as the reference. */
   outputs?: Float32Array;
 }
