@@ -102,13 +102,11 @@ function run(op: IrOp, inputs: tf.Tensor[]): tf.Tensor {
     case 'LOGISTIC':
       return tf.sigmoid(x);
     case 'TANH':
-      return tf.tanh(x);
     case 'RELU':
-      return tf.relu(x);
     case 'RELU6':
-      return tf.clipByValue(x, 0, 6);
     case 'RELU_N1_TO_1':
-      return tf.clipByValue(x, -1, 1);
+      // Standalone activation ops compute what the same fused activation does.
+      return activate(x, op.op);
     default:
       break;
   }
