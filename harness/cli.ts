@@ -4,7 +4,7 @@
  * Only `main` decides the exit code; commands throw, never exit.
  */
 import { defineCommand, runCommand, renderUsage, type CommandDef } from 'citty';
-import { isUserError } from './errors.ts';
+import { isUserError } from './core/errors.ts';
 
 const load = <T>(importer: () => Promise<{ default: T }>) => () => importer().then((module) => module.default);
 

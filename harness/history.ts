@@ -7,9 +7,9 @@
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { UserError } from './errors.ts';
-import { RECORD_SCHEMA, type RunRecord } from './record.ts';
-import { runDir, runsDir } from '../models/layout.ts';
+import { UserError } from './core/errors.ts';
+import { RECORD_SCHEMA, type RunRecord } from './core/record.ts';
+import { runDir, runsDir } from './core/layout.ts';
 
 /** One line of `bench history`. */
 export interface RunSummary {

@@ -2,8 +2,8 @@
  * Ctrl-C handling: the first SIGINT aborts the signal so work stops cleanly
  * (records are kept, the command says where); a second one exits at once.
  */
-import { UserError } from './errors.ts';
-import type { Logger } from './log.ts';
+import { UserError } from './core/errors.ts';
+import type { Logger } from './core/log.ts';
 
 export async function withInterrupt<T>(log: Logger, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();

@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runDir } from '../models/layout.ts';
-import { RECORD_SCHEMA, type DeviceInfo, type Failure, type Measurement, type RunRecord, type RuntimeSize } from './record.ts';
+import { runDir } from './core/layout.ts';
+import { RECORD_SCHEMA, type DeviceInfo, type Failure, type Measurement, type RunRecord, type RuntimeSize } from './core/record.ts';
 
 /** What this harness benchmarks; compare and history only match records with the same name and version. */
 export const BENCHMARK = { name: 'edgebench-image-classifier', version: 1 } as const;

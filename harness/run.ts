@@ -15,17 +15,18 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listArtifacts, trainingSummary, type ModelArtifacts } from './artifacts.ts';
-import type { ResolvedConfig } from './config.ts';
-import { UserError } from './errors.ts';
-import { gitInfo, hostInfo } from './host.ts';
-import type { Logger } from './log.ts';
-import { keyId, serializeError, type DeviceInfo, type MeasurementKey, type RunRecord, type RuntimeSize, type TargetKind } from './record.ts';
+import type { ResolvedConfig } from './core/config.ts';
+import { UserError } from './core/errors.ts';
+import { gitInfo, hostInfo } from './core/host.ts';
+import type { Logger } from './core/log.ts';
+import { keyId, serializeError, type DeviceInfo, type MeasurementKey, type RunRecord, type RuntimeSize, type TargetKind } from './core/record.ts';
 import { RunRecordStore } from './record-store.ts';
 import { formatSummary } from './summary.ts';
-import { PACK_JSON } from '../models/eval-pack.ts';
-import { evalPackDir } from '../models/layout.ts';
+import { PACK_JSON } from './core/eval-pack.ts';
+import { evalPackDir } from './core/layout.ts';
 import type { KernelOptions } from '../targets/kernel/types.ts';
-import { targetFactories, type DiscoveredDevice, type Job, type JobResult, type Target, type TargetContext } from '../targets/types.ts';
+import { targetFactories } from './targets.ts';
+import type { DiscoveredDevice, Job, JobResult, Target, TargetContext } from '../targets/types.ts';
 
 export interface RunOptions {
   config: ResolvedConfig;

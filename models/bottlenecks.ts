@@ -8,10 +8,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Logger } from '../harness/log.ts';
+import type { Logger } from '../harness/core/log.ts';
 import type { Backbone } from './zoo.ts';
 import { decodeImage, ImageDecodeError, type ImageEntry } from './dataset/index.ts';
-import { bottleneckDir } from './layout.ts';
+import { bottleneckDir } from '../harness/core/layout.ts';
 
 export interface BottleneckResult {
   /** Feature vector per image path; images that could not be decoded are absent. */

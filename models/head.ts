@@ -3,9 +3,9 @@
  * vectors, as retrain.py's final_training_ops, validated every N steps.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ResolvedConfig } from '../harness/config.ts';
-import type { Progress } from '../harness/log.ts';
-import type { TrainingPoint } from '../harness/record.ts';
+import type { ResolvedConfig } from '../harness/core/config.ts';
+import type { Progress } from '../harness/core/log.ts';
+import type { TrainingPoint } from '../harness/core/record.ts';
 import { seededRandom } from './random.ts';
 
 export const HEAD_LAYER = 'edgebench_head';

@@ -5,7 +5,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../harness/errors.ts';
+import { UserError } from '../harness/core/errors.ts';
 
 /** Writes model.json and one weights file `weights.bin` into `dir`; returns the model.json path. */
 export async function saveLayersModel(model: tf.LayersModel, dir: string): Promise<string> {

@@ -7,16 +7,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { ResolvedConfig } from '../harness/config.ts';
-import { UserError } from '../harness/errors.ts';
-import type { Logger } from '../harness/log.ts';
+import type { ResolvedConfig } from '../harness/core/config.ts';
+import { UserError } from '../harness/core/errors.ts';
+import type { Logger } from '../harness/core/log.ts';
 import { useFastestBackend } from './backend.ts';
 import { computeBottlenecks, extractFeatures } from './bottlenecks.ts';
 import { decodeImage, generateDefaultDataset, scanDataset, type Dataset, type ImageEntry } from './dataset/index.ts';
-import { writeEvalPack } from './eval-pack.ts';
+import { writeEvalPack } from '../harness/core/eval-pack.ts';
 import { HEAD_LAYER, trainHead, type Batch, type LabeledVectors } from './head.ts';
-import { evalPackDir, labelsPath, metadataPath, mobileModelPath } from './layout.ts';
-import type { ModelMetadata } from './metadata.ts';
+import { evalPackDir, labelsPath, metadataPath, mobileModelPath } from '../harness/core/layout.ts';
+import type { ModelMetadata } from '../harness/core/metadata.ts';
 import { saveLayersModel } from './model-io.ts';
 import { loadBackbone, resolveBackbone, type Backbone } from './zoo.ts';
 

@@ -13,9 +13,9 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { ResolvedConfig } from '../harness/config.ts';
-import { UserError } from '../harness/errors.ts';
-import type { Normalization } from './metadata.ts';
+import type { ResolvedConfig } from '../harness/core/config.ts';
+import { UserError } from '../harness/core/errors.ts';
+import type { Normalization } from '../harness/core/metadata.ts';
 import { loadLayersModel } from './model-io.ts';
 
 export type BackboneSource =

@@ -5,8 +5,8 @@
  * the dashboard joins the same key run to run. Every value is smaller-is-better:
  * accuracy is given as top-1 error.
  */
-import type { RunRecord } from '../harness/record.ts';
-import { measurementId } from '../harness/compare.ts';
+import type { RunRecord } from '../harness/core/record.ts';
+import { measurementId } from '../harness/core/record.ts';
 
 export interface BenchmarkEntry {
   name: string;

@@ -7,8 +7,8 @@
  * Plain JSON; no Node APIs (the viewer imports the types).
  */
 import { quantileSorted } from 'simple-statistics';
-import type { ArtifactInfo, DeviceInfo, Failure, HostInfo, Measurement, RunRecord, RuntimeSize, TrainingSummary } from '../harness/record.ts';
-import { measurementId } from '../harness/compare.ts';
+import type { ArtifactInfo, DeviceInfo, Failure, HostInfo, Measurement, RunRecord, RuntimeSize, TrainingSummary } from '../harness/core/record.ts';
+import { measurementId } from '../harness/core/record.ts';
 import { summarizeModel, type DeviceSummary } from './summary.ts';
 
 export const REPORT_DATA_VERSION = 1;

@@ -6,12 +6,11 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { DeviceInfo, RunRecord } from '../harness/record.ts';
-import { loadHistory } from '../harness/history.ts';
-import { runDir } from '../models/layout.ts';
+import type { DeviceInfo, RunRecord } from '../harness/core/record.ts';
+import { runDir } from '../harness/core/layout.ts';
 import { viewerScript } from './bundle.ts';
 import { artifactLabel, buildReportData, type ModelReport, type ReportData, type TableRow } from './data.ts';
-import { count, formatBytes, formatDate, formatMs, formatPercent, formatSmall, formatThroughput } from './format.ts';
+import { count, formatBytes, formatDate, formatMs, formatPercent, formatSmall, formatThroughput } from '../harness/core/format.ts';
 
 /** Markup that is already safe; everything else interpolated into `html` is escaped. */
 class Safe {
@@ -286,8 +285,8 @@ ${failuresSection(data)}
 export interface HtmlReportOptions {
   /** The output folder (for the default path and for earlier runs). */
   out: string;
-  /** Earlier runs for the trend; loaded from `<out>/runs` when absent. Pass [] for none. */
-  history?: RunRecord[];
+  /** Earlier runs for the trend (harness/history.ts loads them); [] for none. */
+  history: RunRecord[];
   /** Where to write; default `<out>/runs/<run-id>/report.html`. */
   path?: string;
   now?: Date;
@@ -295,8 +294,7 @@ export interface HtmlReportOptions {
 
 /** Writes the self-contained report of `record` and returns its path. */
 export async function writeHtmlReport(record: RunRecord, options: HtmlReportOptions): Promise<string> {
-  const history = options.history ?? (await loadHistory(options.out, record));
-  const data = buildReportData(record, { history, ...(options.now ? { now: options.now } : {}) });
+  const data = buildReportData(record, { history: options.history, ...(options.now ? { now: options.now } : {}) });
   const page = renderHtml(data, await viewerScript());
   const path = options.path ?? join(runDir(options.out, record.runId), 'report.html');
   await mkdir(dirname(path), { recursive: true });

@@ -3,10 +3,10 @@
  * headline per model, one compact table per model, and the failures.
  * GitHub-flavoured tables; no HTML, so it renders wherever markdown does.
  */
-import type { Comparison, KeyComparison } from '../harness/compare.ts';
-import type { RunRecord } from '../harness/record.ts';
+import type { Comparison, KeyComparison } from './compare.ts';
+import type { RunRecord } from '../harness/core/record.ts';
 import { artifactLabel, buildReportData, type BuildOptions, type TableRow } from './data.ts';
-import { count, formatBytes, formatDate, formatMs, formatPercent, formatThroughput } from './format.ts';
+import { count, formatBytes, formatDate, formatMs, formatPercent, formatThroughput } from '../harness/core/format.ts';
 
 /** `|` and line breaks would break a table cell. */
 function cell(text: string): string {

@@ -4,7 +4,7 @@
  * Pure; shared by the HTML report and markdown.
  */
 import type { TableRow } from './data.ts';
-import { formatBytes, formatMs, formatPercent, formatPoints, formatTimes } from './format.ts';
+import { formatBytes, formatMs, formatPercent, formatPoints, formatTimes } from '../harness/core/format.ts';
 
 export interface SummaryOption {
   rowId: string;

@@ -1,11 +1,12 @@
 /**
  * The Target seam: one adapter per target kind (node, browser, android). The
- * orchestrator (harness/run.ts) never knows which kind it talks to.
+ * orchestrator (harness/run.ts) never knows which kind it talks to; the
+ * registry of kinds is harness/targets.ts.
  */
-import type { ResolvedConfig } from '../harness/config.ts';
-import type { Logger } from '../harness/log.ts';
-import type { ArtifactFormat, ArtifactInfo, DeviceInfo, Failure, Measurement, RuntimeSize, TargetKind } from '../harness/record.ts';
-import type { ModelMetadata } from '../models/metadata.ts';
+import type { ResolvedConfig } from '../harness/core/config.ts';
+import type { Logger } from '../harness/core/log.ts';
+import type { ArtifactFormat, ArtifactInfo, DeviceInfo, Failure, Measurement, RuntimeSize, TargetKind } from '../harness/core/record.ts';
+import type { ModelMetadata } from '../harness/core/metadata.ts';
 import type { KernelOptions } from './kernel/types.ts';
 
 /** One runtime on one device, available or not (and why not). */
@@ -68,10 +69,3 @@ export interface Target {
   /** Stops whatever prepare started; always called. */
   dispose?(): Promise<void>;
 }
-
-/** Target kinds by name, imported lazily (browsers and Appium are heavy). */
-export const targetFactories: Record<TargetKind, () => Promise<Target>> = {
-  node: async () => (await import('./node/index.ts')).createNodeTarget(),
-  browser: async () => (await import('./browser/index.ts')).createBrowserTarget(),
-  android: async () => (await import('./android/index.ts')).createAndroidTarget(),
-};

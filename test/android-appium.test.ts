@@ -13,7 +13,7 @@ import { before, test } from 'node:test';
 import { createAdb } from '../targets/android/adb.ts';
 import { createAndroidTarget } from '../targets/android/index.ts';
 import { startAppiumServer } from '../targets/android/appium-server.ts';
-import { memoryLogger } from '../harness/log.ts';
+import { memoryLogger } from '../harness/core/log.ts';
 import type { DiscoveredDevice, Target } from '../targets/types.ts';
 import { artifactFor, jobFor, tinyModelFixture, type ModelFixture } from './helpers/browser-fixture.ts';
 import { tempDir } from './helpers/tmp.ts';

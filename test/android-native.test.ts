@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import type { Measurement } from '../harness/record.ts';
+import type { Measurement } from '../harness/core/record.ts';
 import { createAdb } from '../targets/android/adb.ts';
 import { createAndroidTarget } from '../targets/android/index.ts';
 import type { JobResult } from '../targets/types.ts';

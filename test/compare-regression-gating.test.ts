@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../harness/cli.ts';
-import { compareExitCode, compareRecords, type Comparison } from '../harness/compare.ts';
+import { compareExitCode, compareRecords, type Comparison } from '../reports/compare.ts';
 import { failure, latencies, measurement, record, saveRecord } from './fixtures/report-records.ts';
 
 const options = { threshold: 0.05, alpha: 0.01, accuracyDropPoints: 1 };

@@ -3,8 +3,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadConfig, parseConfig } from '../harness/config.ts';
-import { UserError } from '../harness/errors.ts';
+import { parseConfig } from '../harness/core/config.ts';
+import { loadConfig } from '../harness/config-file.ts';
+import { UserError } from '../harness/core/errors.ts';
 
 test('defaults fill every section', () => {
   const config = parseConfig({});
@@ -37,7 +38,7 @@ test('bench.config.ts is found in the working folder and CLI flags override it',
   const dir = await mkdtemp(join(tmpdir(), 'edgebench-config-'));
   await writeFile(
     join(dir, 'bench.config.ts'),
-    `import { defineConfig } from '${join(import.meta.dirname, '..', 'harness', 'config.ts')}';\nexport default defineConfig({ models: ['mobilenet_v2'], retrain: { steps: 7, learningRate: 0.1 } });\n`,
+    `import { defineConfig } from '${join(import.meta.dirname, '..', 'harness', 'core', 'config.ts')}';\nexport default defineConfig({ models: ['mobilenet_v2'], retrain: { steps: 7, learningRate: 0.1 } });\n`,
   );
   const { config, file } = await loadConfig({ cwd: dir, overrides: { retrain: { steps: 9 } } });
   assert.equal(file, join(dir, 'bench.config.ts'));

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
-import { memoryLogger } from '../harness/log.ts';
-import { generatedDatasetDir } from '../models/layout.ts';
+import { memoryLogger } from '../harness/core/log.ts';
+import { generatedDatasetDir } from '../harness/core/layout.ts';
 import { generateDefaultDataset, scanDataset, SHAPE_CLASSES } from '../models/dataset/index.ts';
 import { COMPLETE_MARKER } from '../models/dataset/generate.ts';
 

@@ -8,7 +8,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { memoryLogger } from '../harness/log.ts';
+import { memoryLogger } from '../harness/core/log.ts';
 import { labelFromFolder, scanDataset, splitOf } from '../models/dataset/index.ts';
 
 test('labels are lowercased folder names with each run of other characters made one space', () => {

@@ -7,8 +7,8 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { UserError } from '../harness/errors.ts';
-import { memoryLogger } from '../harness/log.ts';
+import { UserError } from '../harness/core/errors.ts';
+import { memoryLogger } from '../harness/core/log.ts';
 import { scanDataset, splitOf } from '../models/dataset/index.ts';
 
 let base: string;

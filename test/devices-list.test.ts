@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatDevices, listDevices, type TargetListing } from '../harness/commands/devices.ts';
-import { parseConfig } from '../harness/config.ts';
-import { memoryLogger } from '../harness/log.ts';
+import { parseConfig } from '../harness/core/config.ts';
+import { memoryLogger } from '../harness/core/log.ts';
 import type { Target } from '../targets/types.ts';
 import { createNodeTarget } from '../targets/node/index.ts';
 

@@ -6,8 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { measure, PhaseError } from '../targets/kernel/index.ts';
-import type { EvalPack, InferenceSession, KernelOptions } from '../targets/kernel/types.ts';
-import type { JobPhase } from '../harness/record.ts';
+import type { EvalPack } from '../harness/core/eval-pack.ts';
+import type { InferenceSession, KernelOptions } from '../targets/kernel/types.ts';
+import type { JobPhase } from '../harness/core/record.ts';
 
 const CLASSES = ['a', 'b', 'c'];
 

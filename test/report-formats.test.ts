@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { main } from '../harness/cli.ts';
 import { normalizeRecord } from '../harness/history.ts';
-import type { RunRecord } from '../harness/record.ts';
+import type { RunRecord } from '../harness/core/record.ts';
 import { toBenchmarkJson } from '../reports/benchmark-json.ts';
 import { buildReportData } from '../reports/data.ts';
 import { renderHtml } from '../reports/html.ts';

@@ -12,10 +12,11 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { measurementId } from '../harness/compare.ts';
-import { parseConfig } from '../harness/config.ts';
-import { memoryLogger } from '../harness/log.ts';
-import type { RunRecord } from '../harness/record.ts';
+import { measurementId } from '../harness/core/record.ts';
+import { parseConfig } from '../harness/core/config.ts';
+import { memoryLogger } from '../harness/core/log.ts';
+import type { RunRecord } from '../harness/core/record.ts';
+import { loadHistory } from '../harness/history.ts';
 import { runBenchmarks } from '../harness/run.ts';
 import { saveLayersModel } from '../models/model-io.ts';
 import { retrainModels } from '../models/retrain.ts';
@@ -61,7 +62,7 @@ before(async () => {
   record = JSON.parse(await readFile(second.recordPath, 'utf8')) as RunRecord;
   const formats = new Set(record.measurements.map((entry) => entry.key.format));
   assert.deepEqual([...formats].sort(), ['tfjs', 'tflite'], 'both paths measured');
-  reportPath = await writeHtmlReport(record, { out });
+  reportPath = await writeHtmlReport(record, { out, history: await loadHistory(out, record) });
 
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',

@@ -8,8 +8,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { parseConfig } from '../harness/config.ts';
-import { memoryLogger } from '../harness/log.ts';
+import { parseConfig } from '../harness/core/config.ts';
+import { memoryLogger } from '../harness/core/log.ts';
 import { retrainModels } from '../models/retrain.ts';
 import { tempDir } from './helpers/tmp.ts';
 

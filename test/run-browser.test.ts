@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { parseConfig } from '../harness/config.ts';
-import { memoryLogger } from '../harness/log.ts';
+import { parseConfig } from '../harness/core/config.ts';
+import { memoryLogger } from '../harness/core/log.ts';
 import { runBenchmarks } from '../harness/run.ts';
 import { runtimeSizes } from '../targets/browser/index.ts';
 import { makeTinyArtifact } from './fixtures/node-tiny-model.ts';

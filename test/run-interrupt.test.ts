@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunRecord } from '../harness/record.ts';
+import type { RunRecord } from '../harness/core/record.ts';
 import { makeTinyArtifact } from './fixtures/node-tiny-model.ts';
 
 const BIN = fileURLToPath(new URL('../harness/bin.js', import.meta.url));

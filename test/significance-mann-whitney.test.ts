@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mannWhitneyU } from '../harness/significance.ts';
+import { mannWhitneyU } from '../harness/core/significance.ts';
 
 const close = (actual: number, expected: number, relative = 1e-6) =>
   assert.ok(Math.abs(actual - expected) <= relative * Math.abs(expected), `${actual} should be within ${relative} of ${expected}`);

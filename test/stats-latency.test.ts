@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeLatencyStats, percentileSorted, tCritical95 } from '../targets/kernel/stats.ts';
+import { computeLatencyStats, percentileSorted, tCritical95 } from '../harness/core/stats.ts';
 
 const close = (actual: number, expected: number, tolerance = 1e-9) =>
   assert.ok(Math.abs(actual - expected) <= tolerance * Math.max(1, Math.abs(expected)), `${actual} should be within ${tolerance} of ${expected}`);

@@ -17,15 +17,16 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import sharp from 'sharp';
-import { parseConfig } from '../harness/config.ts';
-import { memoryLogger } from '../harness/log.ts';
-import { readEvalPack } from '../models/eval-pack.ts';
-import { evalPackDir, metadataPath, mobileModelPath } from '../models/layout.ts';
-import type { ModelMetadata } from '../models/metadata.ts';
+import { parseConfig } from '../harness/core/config.ts';
+import { memoryLogger } from '../harness/core/log.ts';
+import { readEvalPack } from '../harness/core/eval-pack.ts';
+import { evalPackDir, metadataPath, mobileModelPath } from '../harness/core/layout.ts';
+import type { ModelMetadata } from '../harness/core/metadata.ts';
 import { loadLayersModel } from '../models/model-io.ts';
 import { retrainModels } from '../models/retrain.ts';
 import { convertArtifacts, inspectTflite, type ConvertedArtifact, type Variant } from '../models/tflite/index.ts';
-import type { EvalPack } from '../targets/kernel/types.ts';
+import type { EvalPack } from '../harness/core/eval-pack.ts';
+
 import { openTfliteSession } from '../targets/node/tflite.ts';
 import { tempDir } from './helpers/tmp.ts';
 

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { parseConfig } from '../harness/config.ts';
-import { UserError } from '../harness/errors.ts';
+import { parseConfig } from '../harness/core/config.ts';
+import { UserError } from '../harness/core/errors.ts';
 import { saveLayersModel } from '../models/model-io.ts';
 import { CATALOG, loadBackbone, resolveBackbone } from '../models/zoo.ts';
 

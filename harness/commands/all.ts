@@ -3,6 +3,7 @@ import { commonArgs, datasetArgs, setup } from './common.ts';
 import { convertOverrides, variantArgs } from './convert.ts';
 import { runArgs, runOverrides } from './run.ts';
 import { retrainArgs, retrainOverrides, runRetrain } from './retrain.ts';
+import { loadHistory } from '../history.ts';
 import { withInterrupt } from '../interrupt.ts';
 
 export default defineCommand({
@@ -44,7 +45,7 @@ export default defineCommand({
 
       log.info('== report');
       const { writeHtmlReport } = await import('../../reports/index.ts');
-      const reportPath = await writeHtmlReport(run.record, { out: context.out });
+      const reportPath = await writeHtmlReport(run.record, { out: context.out, history: await loadHistory(context.out, run.record) });
       log.info(`report: ${reportPath}`);
       log.result({ runId: run.runId, record: run.recordPath, report: reportPath });
       return run.record.measurements.length > 0 ? 0 : 1;

@@ -4,8 +4,9 @@
  */
 import { resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
-import { loadConfig, deepMerge, type ResolvedConfig } from '../config.ts';
-import { createLogger, type Logger } from '../log.ts';
+import { deepMerge, type ResolvedConfig } from '../core/config.ts';
+import { loadConfig } from '../config-file.ts';
+import { createLogger, type Logger } from '../core/log.ts';
 
 export const commonArgs = {
   out: { type: 'string', description: 'Output folder for caches, artifacts and runs (default .bench)', valueHint: 'dir' },

@@ -5,10 +5,10 @@
  */
 import { defineCommand } from 'citty';
 import { commonArgs, num, setup } from './common.ts';
-import { compareExitCode, compareRecords, type Comparison, type KeyComparison, type Verdict } from '../compare.ts';
-import { UserError } from '../errors.ts';
+import { compareExitCode, compareRecords, type Comparison, type KeyComparison, type Verdict } from '../../reports/compare.ts';
+import { UserError } from '../core/errors.ts';
 import { RecordError, resolveRun } from '../history.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../core/log.ts';
 
 export default defineCommand({
   meta: { name: 'compare', description: 'Compare a run against a baseline: regressed / improved / same / inconclusive per key (exit 1 on a regression)' },

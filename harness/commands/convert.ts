@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { defineCommand } from 'citty';
-import { VARIANTS } from '../config.ts';
-import { UserError } from '../errors.ts';
-import type { Logger } from '../log.ts';
-import type { ModelMetadata, Normalization } from '../../models/metadata.ts';
+import { VARIANTS } from '../core/config.ts';
+import { UserError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import type { ModelMetadata, Normalization } from '../core/metadata.ts';
 import { commonArgs, list, num, setup, type CommandContext } from './common.ts';
 import { withInterrupt } from '../interrupt.ts';
 

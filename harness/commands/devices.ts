@@ -5,9 +5,10 @@
 import { defineCommand } from 'citty';
 import pc from 'picocolors';
 import { commonArgs, list, setup } from './common.ts';
-import type { TargetKind } from '../record.ts';
-import { TARGETS } from '../config.ts';
-import { targetFactories, type DiscoveredDevice, type Target, type TargetContext } from '../../targets/types.ts';
+import type { TargetKind } from '../core/record.ts';
+import { TARGETS } from '../core/config.ts';
+import { targetFactories } from '../targets.ts';
+import type { DiscoveredDevice, Target, TargetContext } from '../../targets/types.ts';
 
 export interface TargetListing {
   kind: TargetKind;
@@ -82,7 +83,7 @@ export default defineCommand({
     const kinds = (list(args.targets) ?? [...TARGETS]) as TargetKind[];
     const unknown = kinds.filter((kind) => !TARGETS.includes(kind));
     if (unknown.length) {
-      const { UserError } = await import('../errors.ts');
+      const { UserError } = await import('../core/errors.ts');
       throw new UserError(`unknown target ${unknown.join(', ')}: choose from ${TARGETS.join(', ')}`, 'TARGET_UNKNOWN');
     }
     const listings = await listDevices(kinds, { config, log, out, signal: new AbortController().signal });

@@ -4,7 +4,7 @@
 import { defineCommand } from 'citty';
 import { commonArgs, num, setup } from './common.ts';
 import { listRuns, type RunSummary } from '../history.ts';
-import { runsDir } from '../../models/layout.ts';
+import { runsDir } from '../core/layout.ts';
 
 export default defineCommand({
   meta: { name: 'history', description: 'List the benchmark runs kept under <out>/runs' },

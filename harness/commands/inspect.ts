@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { defineCommand } from 'citty';
-import { UserError } from '../errors.ts';
+import { UserError } from '../core/errors.ts';
 import type { TensorSummary, TfliteSummary } from '../../models/tflite/reader.ts';
 import { commonArgs, setup } from './common.ts';
 

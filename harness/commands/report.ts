@@ -7,7 +7,7 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { defineCommand } from 'citty';
 import { commonArgs, setup } from './common.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../core/errors.ts';
 import { loadHistory, resolveRun } from '../history.ts';
 
 const FORMATS = ['html', 'md', 'json'] as const;

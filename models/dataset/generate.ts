@@ -7,8 +7,8 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { Logger } from '../../harness/log.ts';
-import { generatedDatasetDir } from '../layout.ts';
+import type { Logger } from '../../harness/core/log.ts';
+import { generatedDatasetDir } from '../../harness/core/layout.ts';
 import { seededRandom, type Random } from '../random.ts';
 import { DEFAULT_DIFFICULTY, IMAGE_SIZE, SHAPE_CLASSES, sceneSvg, type Difficulty, type ShapeClass } from './scene.ts';
 

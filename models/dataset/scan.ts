@@ -6,8 +6,8 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { UserError } from '../../harness/errors.ts';
-import type { Logger } from '../../harness/log.ts';
+import { UserError } from '../../harness/core/errors.ts';
+import type { Logger } from '../../harness/core/log.ts';
 import { compareCodePoints, labelFromFolder } from './labels.ts';
 import { splitOf, type Split } from './split.ts';
 

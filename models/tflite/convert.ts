@@ -4,9 +4,9 @@
  * prepared once and emitted in every variant (convertArtifacts does).
  */
 import type * as tf from '@tensorflow/tfjs';
-import { UserError } from '../../harness/errors.ts';
-import type { ArtifactVariant } from '../../harness/record.ts';
-import type { Normalization } from '../metadata.ts';
+import { UserError } from '../../harness/core/errors.ts';
+import type { ArtifactVariant } from '../../harness/core/record.ts';
+import type { Normalization } from '../../harness/core/metadata.ts';
 import { calibrate } from './calibrate.ts';
 import { elementCount, type IrGraph } from './graph.ts';
 import { lowerLayersModel } from './lower.ts';

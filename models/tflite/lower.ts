@@ -7,7 +7,7 @@
  * without a faithful lowering is an UnsupportedLayerError naming it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../../harness/errors.ts';
+import { UserError } from '../../harness/core/errors.ts';
 import { addOp, addTensor, emptyGraph, type IrGraph, type OpOptions } from './graph.ts';
 import type { ActivationName, OpName, PaddingName } from './schema.ts';
 

@@ -10,7 +10,7 @@ import { BarChart, BoxplotChart, HeatmapChart, LineChart, ScatterChart } from 'e
 import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
 import type { ChartSpec, ReportData } from '../data.ts';
-import { formatBytes, formatMs } from '../format.ts';
+import { formatBytes, formatMs } from '../../harness/core/format.ts';
 
 echarts.use([BarChart, BoxplotChart, HeatmapChart, LineChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent, SVGRenderer]);
 

@@ -4,7 +4,7 @@
  * fake one. Every call has a timeout; output is parsed by ./adb-parsers.ts.
  */
 import { execFile } from 'node:child_process';
-import { UserError } from '../../harness/errors.ts';
+import { UserError } from '../../harness/core/errors.ts';
 import { parseBattery, parseCpuRange, parseDevices, parseGetprop, parseThermal, type AdbDeviceEntry, type BatteryState, type ThermalState } from './adb-parsers.ts';
 
 /** adb itself could not be run. */

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import type { Logger } from '../../harness/log.ts';
+import type { Logger } from '../../harness/core/log.ts';
 
 const require = createRequire(import.meta.url);
 

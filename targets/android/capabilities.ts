@@ -4,8 +4,8 @@
  * `android.capabilities` is merged over them (a device farm's own keys, a
  * chromedriver path, or the Chromium stand-in CI uses instead of a phone).
  */
-import { deepMerge } from '../../harness/config.ts';
-import { UserError } from '../../harness/errors.ts';
+import { deepMerge } from '../../harness/core/config.ts';
+import { UserError } from '../../harness/core/errors.ts';
 
 export type Capabilities = Record<string, unknown>;
 

@@ -5,8 +5,8 @@
  * or offline phone, a phone that fails to answer are each an unusable device
  * with what to do about it.
  */
-import type { ResolvedConfig } from '../../harness/config.ts';
-import type { DeviceInfo } from '../../harness/record.ts';
+import type { ResolvedConfig } from '../../harness/core/config.ts';
+import type { DeviceInfo } from '../../harness/core/record.ts';
 import { PAGE_RUNTIMES } from '../browser/protocol.ts';
 import { RUNTIME_FORMATS } from '../browser/runtimes.ts';
 import type { DiscoveredDevice, RuntimeStatus } from '../types.ts';

@@ -16,9 +16,9 @@
  * them, so `bench devices` and native-only runs start nothing. A phone that
  * disappears fails its remaining jobs at once; the others go on.
  */
-import type { ResolvedConfig } from '../../harness/config.ts';
-import type { Logger } from '../../harness/log.ts';
-import { serializeError, type DeviceInfo, type Failure, type JobPhase, type Measurement, type MeasurementKey, type RuntimeSize } from '../../harness/record.ts';
+import type { ResolvedConfig } from '../../harness/core/config.ts';
+import type { Logger } from '../../harness/core/log.ts';
+import { serializeError, type DeviceInfo, type Failure, type JobPhase, type Measurement, type MeasurementKey, type RuntimeSize } from '../../harness/core/record.ts';
 import type { PageServer } from '../browser/index.ts';
 import { expectedKeyOptions, requestedThreads, toJobResult } from '../browser/measurement.ts';
 import { isPageRuntime, PAGE_RUNTIMES, type PageCapabilities } from '../browser/protocol.ts';

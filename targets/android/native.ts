@@ -10,8 +10,8 @@
  */
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { LatencyStats } from '../../harness/record.ts';
-import { tCritical95 } from '../kernel/stats.ts';
+import type { LatencyStats } from '../../harness/core/record.ts';
+import { tCritical95 } from '../../harness/core/stats.ts';
 import type { Job } from '../types.ts';
 import { shellQuote, type Adb } from './adb.ts';
 import { benchmarkModelFlags, parseBenchmarkModelOutput, type BenchmarkDelegate, type BenchmarkModelResult, type BenchmarkStatLine } from './benchmark-model.ts';

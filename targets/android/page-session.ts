@@ -7,8 +7,8 @@
  * A page in a tight measuring loop answers a poll only when the loop yields
  * to its event loop, so a poll may wait that long (timeouts allow for it).
  */
-import type { JobPhase } from '../../harness/record.ts';
-import type { Logger } from '../../harness/log.ts';
+import type { JobPhase } from '../../harness/core/record.ts';
+import type { Logger } from '../../harness/core/log.ts';
 import { PROTOCOL_VERSION, type EdgebenchPageApi, type PageCapabilities, type PageJob, type PageResult } from '../browser/protocol.ts';
 import { endpointFromUrl, type Capabilities } from './capabilities.ts';
 

@@ -10,8 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { ResolvedConfig } from '../../harness/config.ts';
-import { serializeError, type RuntimeSize } from '../../harness/record.ts';
+import type { ResolvedConfig } from '../../harness/core/config.ts';
+import { serializeError, type RuntimeSize } from '../../harness/core/record.ts';
 import type { DiscoveredDevice, Job, JobResult, RuntimeStatus, Target, TargetContext } from '../types.ts';
 import { packageVersion, vendorMounts } from './assets.ts';
 import { findBrowsers, type BrowserCandidate } from './browsers.ts';

@@ -3,7 +3,7 @@
  * Measurement or Failure, of the same shape as the Node target's.
  */
 import { cpus, totalmem, type as osType, release } from 'node:os';
-import type { DeviceInfo, Failure, JobPhase, Measurement, MeasurementKey, SerializedError } from '../../harness/record.ts';
+import type { DeviceInfo, Failure, JobPhase, Measurement, MeasurementKey, SerializedError } from '../../harness/core/record.ts';
 import type { Job, JobResult } from '../types.ts';
 import type { BrowserCandidate } from './browsers.ts';
 import { PROTOCOL_VERSION, type PageCapabilities, type PageJob, type PageResult, type PageRuntime, type PageRuntimeReport } from './protocol.ts';

@@ -5,7 +5,7 @@
  * it broken (renderer crash, hang past the timeout, disconnect).
  */
 import type { Browser, Page } from 'playwright-core';
-import type { JobPhase } from '../../harness/record.ts';
+import type { JobPhase } from '../../harness/core/record.ts';
 import type { BrowserCandidate } from './browsers.ts';
 import { closeBrowser, launchBrowser, type LaunchBrowserOptions } from './launcher.ts';
 import { HOST_CALLBACK, PAGE_GLOBAL, PAGE_PATH, PROTOCOL_VERSION, type PageCapabilities, type PageEvent, type PageJob, type PageResult } from './protocol.ts';

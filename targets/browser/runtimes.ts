@@ -2,7 +2,7 @@
  * Which page runtimes a browser can run, and why not, decided from the
  * capabilities the page itself reported. Pure: tests feed it capabilities.
  */
-import type { ArtifactFormat } from '../../harness/record.ts';
+import type { ArtifactFormat } from '../../harness/core/record.ts';
 import type { RuntimeStatus } from '../types.ts';
 import type { PageCapabilities, PageRuntime } from './protocol.ts';
 

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
-import type { RuntimeSize } from '../../harness/record.ts';
+import type { RuntimeSize } from '../../harness/core/record.ts';
 import { BROWSER_TARGET_DIR, litertWasmDir, tfjsWasmDir } from './assets.ts';
 import type { PageRuntime } from './protocol.ts';
 

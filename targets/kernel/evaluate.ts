@@ -2,7 +2,7 @@
  * Accuracy and agreement over the evaluation pack: pure functions over
  * probabilities (images × classes). No Node APIs.
  */
-import type { Evaluation } from '../../harness/record.ts';
+import type { Evaluation } from '../../harness/core/record.ts';
 import type { ReferenceOutputs } from './types.ts';
 
 /** Index of the largest value in row `row` of a rows × classes matrix (first one on ties). */

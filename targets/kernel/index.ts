@@ -3,6 +3,5 @@
  * worker process, the browser page, the phone's browser). No Node APIs here.
  */
 export { measure, PhaseError, batchPixels } from './measure.ts';
-export { computeLatencyStats, percentileSorted, tCritical95 } from './stats.ts';
 export { argmaxRow, top1Accuracy, agreementWith } from './evaluate.ts';
-export type { EvalPack, InferenceSession, KernelInput, KernelOptions, KernelResult, ReferenceOutputs } from './types.ts';
+export type { InferenceSession, KernelInput, KernelOptions, KernelResult, ReferenceOutputs } from './types.ts';

@@ -8,10 +8,11 @@
  * session's `run` returns host memory), so runtimes compare fairly.
  */
 import { Bench } from 'tinybench';
-import type { JobPhase } from '../../harness/record.ts';
+import type { JobPhase } from '../../harness/core/record.ts';
 import { agreementWith, top1Accuracy } from './evaluate.ts';
-import { computeLatencyStats } from './stats.ts';
-import type { EvalPack, InferenceSession, KernelInput, KernelResult } from './types.ts';
+import { computeLatencyStats } from '../../harness/core/stats.ts';
+import type { EvalPack } from '../../harness/core/eval-pack.ts';
+import type { InferenceSession, KernelInput, KernelResult } from './types.ts';
 
 /** A job failed in `phase`; `cause` is the runtime's own error. */
 export class PhaseError extends Error {

@@ -2,22 +2,8 @@
  * The measurement kernel's contract. This folder must stay free of Node APIs:
  * it is bundled (esbuild) into the browser benchmark page as well.
  */
-import type { JobPhase, MeasuredNumbers } from '../../harness/record.ts';
-
-/** The test split at the model's input size, decoded once on the host (models/eval-pack.ts). */
-export interface EvalPack {
-  model: string;
-  count: number;
-  height: number;
-  width: number;
-  /** count × height × width × 3 RGB bytes, NHWC. */
-  images: Uint8Array;
-  /** Class index of each image. */
-  labels: number[];
-  /** Dataset-relative file name of each image. */
-  files: string[];
-  classNames: string[];
-}
+import type { EvalPack } from '../../harness/core/eval-pack.ts';
+import type { JobPhase, MeasuredNumbers } from '../../harness/core/record.ts';
 
 /** One loaded model on one runtime. */
 export interface InferenceSession {

@@ -4,7 +4,7 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { JobPhase } from '../../harness/record.ts';
+import type { JobPhase } from '../../harness/core/record.ts';
 import type { WorkerMessage, WorkerRequest } from './protocol.ts';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));

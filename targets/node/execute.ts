@@ -3,7 +3,7 @@
  * gives back one outcome either way: a crash, a timeout or an interruption
  * becomes a failure of the phase the job was in.
  */
-import { serializeError, type JobPhase } from '../../harness/record.ts';
+import { serializeError, type JobPhase } from '../../harness/core/record.ts';
 import { callWorker } from './child.ts';
 import { probeRuntimes, runNodeJob } from './job.ts';
 import type { JobOutcome, NodeJobSpec, ProbedRuntime } from './protocol.ts';

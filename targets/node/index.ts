@@ -5,9 +5,9 @@
  * memory is returned between jobs.
  */
 import os from 'node:os';
-import type { ResolvedConfig } from '../../harness/config.ts';
-import { hostDevice } from '../../harness/host.ts';
-import { keyId, type Failure, type Measurement, type MeasurementKey } from '../../harness/record.ts';
+import type { ResolvedConfig } from '../../harness/core/config.ts';
+import { hostDevice } from '../../harness/core/host.ts';
+import { keyId, type Failure, type Measurement, type MeasurementKey } from '../../harness/core/record.ts';
 import type { DiscoveredDevice, Job, JobResult, Target, TargetContext } from '../types.ts';
 import { executeJob, isAborted, probeInWorker } from './execute.ts';
 import type { NodeJobSpec, ProbedRuntime } from './protocol.ts';

@@ -3,8 +3,8 @@
  * does the in-process mode tests use. Every failure comes back as data with
  * the phase it happened in.
  */
-import { serializeError, type JobPhase } from '../../harness/record.ts';
-import { readEvalPack } from '../../models/eval-pack.ts';
+import { serializeError, type JobPhase } from '../../harness/core/record.ts';
+import { readEvalPack } from '../../harness/core/eval-pack.ts';
 import { measure, PhaseError } from '../kernel/index.ts';
 import type { NodeJobSpec, JobOutcome, ProbedRuntime } from './protocol.ts';
 import { readReferenceOutputs } from './reference-file.ts';

@@ -3,8 +3,8 @@
  * IPC with the structured-clone serialisation, so typed arrays pass as is).
  * One request per worker process; the worker answers once and exits.
  */
-import type { JobPhase, SerializedError } from '../../harness/record.ts';
-import type { ModelMetadata } from '../../models/metadata.ts';
+import type { JobPhase, SerializedError } from '../../harness/core/record.ts';
+import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import type { KernelOptions, KernelResult } from '../kernel/types.ts';
 import type { RuntimeStatus } from '../types.ts';
 

@@ -3,12 +3,12 @@
  * first N images of the evaluation pack, in a worker process like any job.
  */
 import { join } from 'node:path';
-import type { ResolvedConfig } from '../../harness/config.ts';
-import type { Logger } from '../../harness/log.ts';
-import type { ArtifactInfo } from '../../harness/record.ts';
-import { readEvalPack } from '../../models/eval-pack.ts';
-import { evalPackDir } from '../../models/layout.ts';
-import type { ModelMetadata } from '../../models/metadata.ts';
+import type { ResolvedConfig } from '../../harness/core/config.ts';
+import type { Logger } from '../../harness/core/log.ts';
+import type { ArtifactInfo } from '../../harness/core/record.ts';
+import { readEvalPack } from '../../harness/core/eval-pack.ts';
+import { evalPackDir } from '../../harness/core/layout.ts';
+import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import { executeJob } from './execute.ts';
 import { readReferenceFile, REFERENCE_RUNTIME, writeReferenceFile } from './reference-file.ts';
 import { DEFAULT_RUNTIME_MODULE } from './runtimes.ts';

@@ -2,8 +2,8 @@
  * A runtime the Node target can run in-process: TF.js backends and
  * tfjs-tflite-node. Each module exporting one is listed in ./runtimes.ts.
  */
-import type { ArtifactFormat } from '../../harness/record.ts';
-import type { ModelMetadata } from '../../models/metadata.ts';
+import type { ArtifactFormat } from '../../harness/core/record.ts';
+import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import type { InferenceSession } from '../kernel/types.ts';
 
 export interface RuntimeProbe {

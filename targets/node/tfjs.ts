@@ -9,7 +9,7 @@
  * with `await data()`, disposing every tensor. Loading includes initialising
  * the backend: each job runs in a fresh process, so that cost is always paid.
  */
-import type { ModelMetadata } from '../../models/metadata.ts';
+import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import type { InferenceSession } from '../kernel/types.ts';
 import type { NodeRuntime, OpenOptions, RuntimeProbe } from './runtime-types.ts';
 

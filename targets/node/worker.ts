@@ -3,7 +3,7 @@
  * once and exits. A native crash or a hang here fails one job only, peak RSS
  * is this job's alone, and all memory goes back to the OS between jobs.
  */
-import { serializeError } from '../../harness/record.ts';
+import { serializeError } from '../../harness/core/record.ts';
 import { probeRuntimes, runNodeJob } from './job.ts';
 import type { WorkerMessage, WorkerRequest } from './protocol.ts';
 

@@ -10,8 +10,8 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { parseConfig } from '../../harness/config.ts';
-import { createLogger } from '../../harness/log.ts';
+import { parseConfig } from '../../harness/core/config.ts';
+import { createLogger } from '../../harness/core/log.ts';
 import { useFastestBackend } from '../../models/backend.ts';
 import { computeBottlenecks } from '../../models/bottlenecks.ts';
 import { generateDefaultDataset, scanDataset, type ImageEntry } from '../../models/dataset/index.ts';

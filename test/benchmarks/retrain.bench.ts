@@ -6,8 +6,8 @@
  *   BENCH_MODELS=mobilenet_v2 npm run benchmark:retrain   # one backbone only
  */
 import { rm } from 'node:fs/promises';
-import { parseConfig } from '../../harness/config.ts';
-import { createLogger } from '../../harness/log.ts';
+import { parseConfig } from '../../harness/core/config.ts';
+import { createLogger } from '../../harness/core/log.ts';
 import { retrainModels } from '../../models/retrain.ts';
 import { tempDir } from '../helpers/tmp.ts';
 

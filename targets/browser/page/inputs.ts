@@ -2,7 +2,8 @@
  * The evaluation pack and the reference outputs, fetched by the page from
  * the static server: the same bytes every target evaluates on.
  */
-import type { EvalPack, ReferenceOutputs } from '../../kernel/types.ts';
+import type { EvalPack } from '../../../harness/core/eval-pack.ts';
+import type { ReferenceOutputs } from '../../kernel/types.ts';
 
 async function fetchOk(url: string): Promise<Response> {
   const response = await fetch(url);
@@ -10,7 +11,7 @@ async function fetchOk(url: string): Promise<Response> {
   return response;
 }
 
-/** `<packUrl>/pack.json` + `<packUrl>/images.u8` (models/eval-pack.ts writes them). */
+/** `<packUrl>/pack.json` + `<packUrl>/images.u8` (harness/core/eval-pack.ts writes them). */
 export async function fetchEvalPack(packUrl: string): Promise<EvalPack> {
   const base = packUrl.endsWith('/') ? packUrl : `${packUrl}/`;
   const [json, bytes] = await Promise.all([

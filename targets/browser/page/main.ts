@@ -3,8 +3,8 @@
  * that any driver (Playwright, WebDriver, Appium) can ask for capabilities
  * and run jobs. Every job is measured by the shared kernel, as on Node.
  */
-import type { JobPhase } from '../../../harness/record.ts';
-import { serializeError } from '../../../harness/record.ts';
+import type { JobPhase } from '../../../harness/core/record.ts';
+import { serializeError } from '../../../harness/core/record.ts';
 import { measure, PhaseError } from '../../kernel/index.ts';
 import type { KernelResult } from '../../kernel/types.ts';
 import {

@@ -5,7 +5,21 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EvalPack } from '../targets/kernel/types.ts';
+
+/** The test split at the model's input size, decoded once on the host (this file). */
+export interface EvalPack {
+  model: string;
+  count: number;
+  height: number;
+  width: number;
+  /** count × height × width × 3 RGB bytes, NHWC. */
+  images: Uint8Array;
+  /** Class index of each image. */
+  labels: number[];
+  /** Dataset-relative file name of each image. */
+  files: string[];
+  classNames: string[];
+}
 
 export const PACK_JSON = 'pack.json';
 export const PACK_IMAGES = 'images.u8';

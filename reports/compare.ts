@@ -9,8 +9,8 @@
  * and so is every key whose sample sizes could never reach p < alpha.
  */
 import { median } from 'simple-statistics';
-import { RECORD_SCHEMA, keyId, type Failure, type Measurement, type MeasurementKey, type RunRecord } from './record.ts';
-import { mannWhitneyU } from './significance.ts';
+import { RECORD_SCHEMA, keyId, measurementId, type Failure, type Measurement, type MeasurementKey, type RunRecord } from '../harness/core/record.ts';
+import { mannWhitneyU } from '../harness/core/significance.ts';
 
 export type Verdict = 'regressed' | 'improved' | 'same' | 'inconclusive';
 
@@ -83,11 +83,6 @@ export type Comparison =
       current: RunRef;
       reason: string;
     };
-
-/** Stable id of a measurement across runs: its key and batch size. */
-export function measurementId(entry: { key: MeasurementKey; batchSize?: number }): string {
-  return `${keyId(entry.key)}#batch=${entry.batchSize ?? 1}`;
-}
 
 function ref(record: RunRecord): RunRef {
   return { runId: record.runId, startedAt: record.startedAt, status: record.status, git: record.git ?? null };

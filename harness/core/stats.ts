@@ -11,7 +11,7 @@
  *   0 for a single sample.
  */
 import { mean as arithmeticMean, sampleStandardDeviation } from 'simple-statistics';
-import type { LatencyStats } from '../../harness/record.ts';
+import type { LatencyStats } from './record.ts';
 
 export type { LatencyStats };
 

@@ -75,7 +75,7 @@ export interface MeasurementKey {
   options: Record<string, string | number | boolean>;
 }
 
-/** Latency statistics in milliseconds, from ../targets/kernel/stats.ts. */
+/** Latency statistics in milliseconds, from ./stats.ts. */
 export interface LatencyStats {
   samples: number;
   mean: number;
@@ -206,6 +206,11 @@ export function keyId(key: MeasurementKey): string {
     .map((name) => `${name}=${String(key.options[name])}`)
     .join(',');
   return `${key.model}/${key.format}/${key.variant}@${key.target}:${key.device}/${key.runtime}${options ? `[${options}]` : ''}`;
+}
+
+/** Stable id of a measurement across runs: its key and batch size. */
+export function measurementId(entry: { key: MeasurementKey; batchSize?: number }): string {
+  return `${keyId(entry.key)}#batch=${entry.batchSize ?? 1}`;
 }
 
 export function serializeError(error: unknown): SerializedError {

@@ -3,7 +3,7 @@
  * feed the model (input size, normalisation, class names) and what retraining
  * measured. Plain JSON, read by convert, run and report.
  */
-import type { TrainingPoint } from '../harness/record.ts';
+import type { TrainingPoint } from './record.ts';
 
 /** value = pixel (0..255) × scale + offset. */
 export interface Normalization {

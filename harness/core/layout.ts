@@ -8,14 +8,14 @@
  *   models/<model>/
  *     mobile/model.json, *.bin                         the Mobile-path artifact (TF.js layers model)
  *     labels.txt                                       one class name per line
- *     metadata.json                                    ModelMetadata (models/metadata.ts)
- *     eval/pack.json, eval/images.u8                   the evaluation pack (models/eval-pack.ts)
+ *     metadata.json                                    ModelMetadata (harness/core/metadata.ts)
+ *     eval/pack.json, eval/images.u8                   the evaluation pack (harness/core/eval-pack.ts)
  *     eval/reference.json                              TF.js `cpu` outputs on the pack (agreement reference)
  *     lite/<variant>.tflite                            the Lite-path artifacts
  *   runs/<run-id>/run.json, report.html
  */
 import { join } from 'node:path';
-import type { ArtifactVariant } from '../harness/record.ts';
+import type { ArtifactVariant } from './record.ts';
 
 export function generatedDatasetDir(out: string, seed: number, imagesPerClass: number): string {
   return join(out, 'datasets', `generated-${seed}-${imagesPerClass}`);
