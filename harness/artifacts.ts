@@ -10,8 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { VARIANTS } from './core/config.ts';
-import type { ArtifactInfo, ArtifactVariant, TrainingSummary } from './core/record.ts';
+import { VARIANTS, type ArtifactInfo, type ArtifactVariant, type TrainingSummary } from './core/record.ts';
 import { liteModelPath, metadataPath, mobileModelPath } from './core/layout.ts';
 import type { ModelMetadata } from './core/metadata.ts';
 

@@ -29,29 +29,42 @@ export const rootCommand = defineCommand({
   subCommands,
 });
 
+/** Where the CLI writes; the process's streams unless a test passes its own. */
+export interface CliOutput {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const processOutput: CliOutput = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
 /**
  * Runs the CLI with `argv` (without node and script) and returns the exit code:
  * 0 success, 1 failure, 2 usage error, other codes as a command documents them
- * (compare uses 1–3). Commands signal a code by throwing an ExitCode.
+ * (compare uses 1–3). Commands signal a code by returning it. With `--json`, a
+ * user error is also one JSON document on stdout: `{ "error": { "code", "message" } }`,
+ * the code being the UserError's stable code (`DATASET_EMPTY`, `CONFIG_INVALID` …).
  */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], output: CliOutput = processOutput): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
-    process.stdout.write(`${await renderUsage(rootCommand)}\n`);
+    output.stdout(`${await renderUsage(rootCommand)}\n`);
     return argv.length === 0 ? 2 : 0;
   }
   if (argv[0] === '--version' || argv[0] === '-v') {
-    process.stdout.write('0.1.0\n');
+    output.stdout('0.1.0\n');
     return 0;
   }
   const [name, ...rest] = argv;
   const loader = subCommands[name as keyof typeof subCommands];
   if (!loader) {
-    process.stderr.write(`error: unknown command "${name}"\n\n${await renderUsage(rootCommand)}\n`);
+    output.stderr(`error: unknown command "${name}"\n\n${await renderUsage(rootCommand)}\n`);
     return 2;
   }
   const command = (await loader()) as CommandDef;
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`${await renderUsage(command, rootCommand)}\n`);
+    output.stdout(`${await renderUsage(command, rootCommand)}\n`);
     return 0;
   }
   try {
@@ -59,15 +72,16 @@ export async function main(argv: string[]): Promise<number> {
     return typeof result === 'number' ? result : 0;
   } catch (error) {
     if (isUserError(error)) {
-      process.stderr.write(`error: ${error.message}\n`);
+      output.stderr(`error: ${error.message}\n`);
+      if (rest.includes('--json')) output.stdout(`${JSON.stringify({ error: { code: error.code, message: error.message } }, null, 2)}\n`);
       return 1;
     }
     const cittyCode = (error as { code?: string }).code;
     if (cittyCode === 'EARG') {
-      process.stderr.write(`error: ${(error as Error).message}\n\n${await renderUsage(command, rootCommand)}\n`);
+      output.stderr(`error: ${(error as Error).message}\n\n${await renderUsage(command, rootCommand)}\n`);
       return 2;
     }
-    process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+    output.stderr(`${(error as Error)?.stack ?? String(error)}\n`);
     return 1;
   }
 }

@@ -18,6 +18,7 @@ import { listArtifacts, trainingSummary, type ModelArtifacts } from './artifacts
 import type { ResolvedConfig } from './core/config.ts';
 import { UserError } from './core/errors.ts';
 import { gitInfo, hostInfo } from './core/host.ts';
+import { firstLine } from './core/format.ts';
 import type { Logger } from './core/log.ts';
 import { keyId, serializeError, type DeviceInfo, type MeasurementKey, type RunRecord, type RuntimeSize, type TargetKind } from './core/record.ts';
 import { RunRecordStore } from './record-store.ts';
@@ -318,6 +319,3 @@ function keyFor(job: Job, kind: TargetKind): MeasurementKey {
   };
 }
 
-function firstLine(error: unknown): string {
-  return String((error as Error)?.message ?? error).split('\n')[0]!;
-}

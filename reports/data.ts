@@ -8,42 +8,11 @@
  */
 import { quantileSorted } from 'simple-statistics';
 import type { ArtifactInfo, DeviceInfo, Failure, HostInfo, Measurement, RunRecord, RuntimeSize, TrainingSummary } from '../harness/core/record.ts';
-import { measurementId } from '../harness/core/record.ts';
+import { measurementId, VARIANTS } from '../harness/core/record.ts';
 import { summarizeModel, type DeviceSummary } from './summary.ts';
+import type { TableRow } from './table-row.ts';
 
 export const REPORT_DATA_VERSION = 1;
-
-/** One row of a model's comparison table: a measurement, or a failure in its place. */
-export interface TableRow {
-  /** keyId + batch size: stable across runs, used by history and compare too. */
-  id: string;
-  status: 'measured' | 'failed';
-  artifact: string;
-  format: Measurement['key']['format'];
-  variant: Measurement['key']['variant'];
-  target: Measurement['key']['target'];
-  device: string;
-  deviceName: string;
-  runtime: string;
-  /** Runtime options as `name=value, …`, empty when none. */
-  options: string;
-  batchSize: number | null;
-  sizeBytes: number | null;
-  gzipBytes: number | null;
-  loadMs: number | null;
-  firstInferenceMs: number | null;
-  p50: number | null;
-  p90: number | null;
-  p99: number | null;
-  samples: number | null;
-  throughput: number | null;
-  accuracy: number | null;
-  agreement: number | null;
-  maxAbsDiff: number | null;
-  peakRssBytes: number | null;
-  runtimeBytes: number | null;
-  error: { phase: string; name: string; message: string } | null;
-}
 
 /** [min, Q1, median, Q3, max] of raw samples. */
 export type FiveNumbers = [number, number, number, number, number];
@@ -180,12 +149,11 @@ function failedRow(failure: Failure, artifacts: Map<string, ArtifactInfo>, devic
 }
 
 /** Table order: device, then Mobile before Lite, variants in a fixed order, then runtime. */
-const VARIANT_ORDER = ['float32', 'float16', 'int8-dynamic', 'int8'];
 function compareRows(left: TableRow, right: TableRow): number {
   return (
     left.device.localeCompare(right.device) ||
     left.format.localeCompare(right.format) ||
-    VARIANT_ORDER.indexOf(left.variant) - VARIANT_ORDER.indexOf(right.variant) ||
+    VARIANTS.indexOf(left.variant) - VARIANTS.indexOf(right.variant) ||
     left.runtime.localeCompare(right.runtime) ||
     left.options.localeCompare(right.options) ||
     (left.batchSize ?? 0) - (right.batchSize ?? 0)
@@ -256,7 +224,7 @@ export function buildReportData(record: RunRecord, options: BuildOptions = {}): 
     }
 
     if (modelArtifacts.length) {
-      const sorted = [...modelArtifacts].sort((left, right) => left.format.localeCompare(right.format) || VARIANT_ORDER.indexOf(left.variant) - VARIANT_ORDER.indexOf(right.variant));
+      const sorted = [...modelArtifacts].sort((left, right) => left.format.localeCompare(right.format) || VARIANTS.indexOf(left.variant) - VARIANTS.indexOf(right.variant));
       chartIds.size = `${prefix}-size`;
       charts.push({
         kind: 'bar',

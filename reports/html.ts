@@ -9,8 +9,10 @@ import { dirname, join } from 'node:path';
 import type { DeviceInfo, RunRecord } from '../harness/core/record.ts';
 import { runDir } from '../harness/core/layout.ts';
 import { viewerScript } from './bundle.ts';
-import { artifactLabel, buildReportData, type ModelReport, type ReportData, type TableRow } from './data.ts';
+import { artifactLabel, buildReportData, type ModelReport, type ReportData } from './data.ts';
+import type { TableRow } from './table-row.ts';
 import { count, formatBytes, formatDate, formatMs, formatPercent, formatSmall, formatThroughput } from '../harness/core/format.ts';
+import { escapeHtml } from './escape.ts';
 
 /** Markup that is already safe; everything else interpolated into `html` is escaped. */
 class Safe {
@@ -22,9 +24,6 @@ class Safe {
 
 type Part = Safe | string | number | null | undefined | false | Part[];
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
-}
 
 function render(part: Part): string {
   if (part === null || part === undefined || part === false) return '';

@@ -5,7 +5,8 @@
  */
 import type { Comparison, KeyComparison } from './compare.ts';
 import type { RunRecord } from '../harness/core/record.ts';
-import { artifactLabel, buildReportData, type BuildOptions, type TableRow } from './data.ts';
+import { artifactLabel, buildReportData, type BuildOptions } from './data.ts';
+import type { TableRow } from './table-row.ts';
 import { count, formatBytes, formatDate, formatMs, formatPercent, formatThroughput } from '../harness/core/format.ts';
 
 /** `|` and line breaks would break a table cell. */

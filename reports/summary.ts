@@ -3,7 +3,7 @@
  * (TF.js) against the fastest Lite option (.tflite), in plain words.
  * Pure; shared by the HTML report and markdown.
  */
-import type { TableRow } from './data.ts';
+import type { TableRow } from './table-row.ts';
 import { formatBytes, formatMs, formatPercent, formatPoints, formatTimes } from '../harness/core/format.ts';
 
 export interface SummaryOption {

@@ -4,6 +4,7 @@
  * import is listed as unavailable with its error.
  */
 import { test } from 'node:test';
+import { stripVTControlCharacters } from 'node:util';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -39,7 +40,7 @@ test('listDevices: Node with its runtimes; a target that fails to import or to d
     assert.equal(status.get('tfjs-cpu')?.available, true);
     for (const runtime of node.runtimes.filter((candidate) => !candidate.available)) assert.ok(runtime.reason, `${runtime.runtime} says why it is unavailable`);
 
-    const lines = formatDevices(listings).map((line) => line.replace(/\x1b\[[0-9;]*m/g, ''));
+    const lines = formatDevices(listings).map((line) => stripVTControlCharacters(line));
     assert.ok(lines.some((line) => /^\s+tfjs-wasm\s+available/.test(line)), lines.join('\n'));
     assert.ok(lines.some((line) => line.startsWith('browser: unavailable (cannot load the browser target')));
   } finally {

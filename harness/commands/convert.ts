@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { defineCommand } from 'citty';
-import { VARIANTS } from '../core/config.ts';
+import { VARIANTS } from '../core/record.ts';
 import { UserError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { ModelMetadata, Normalization } from '../core/metadata.ts';

@@ -5,8 +5,7 @@
 import { defineCommand } from 'citty';
 import pc from 'picocolors';
 import { commonArgs, list, setup } from './common.ts';
-import type { TargetKind } from '../core/record.ts';
-import { TARGETS } from '../core/config.ts';
+import { TARGETS, type TargetKind } from '../core/record.ts';
 import { targetFactories } from '../targets.ts';
 import type { DiscoveredDevice, Target, TargetContext } from '../../targets/types.ts';
 

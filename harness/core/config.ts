@@ -6,12 +6,11 @@
  */
 import { z } from 'zod';
 import { UserError } from './errors.ts';
+import { TARGETS, VARIANTS } from './record.ts';
 
 const positiveInt = z.number().int().positive();
 const fraction = z.number().min(0).max(100);
 
-export const VARIANTS = ['float32', 'float16', 'int8-dynamic', 'int8'] as const;
-export const TARGETS = ['node', 'browser', 'android'] as const;
 
 /** A TF.js layers model given by URL or path, cut at a named layer to serve as a backbone. */
 const customBackbone = z.strictObject({

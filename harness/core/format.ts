@@ -66,3 +66,9 @@ export function formatDate(iso: string | null | undefined): string {
 export function count(n: number, singular: string, plural = `${singular}s`): string {
   return `${n} ${n === 1 ? singular : plural}`;
 }
+
+/** The first line of an error's message (or of any text): what a one-line warning shows. */
+export function firstLine(error: unknown): string {
+  const text = typeof error === 'string' ? error : String((error as Error)?.message ?? error);
+  return text.split('\n')[0]!;
+}

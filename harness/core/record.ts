@@ -12,10 +12,13 @@ export const RECORD_SCHEMA = 1 as const;
 /** The two deployment paths the project compares. */
 export type ArtifactFormat = 'tfjs' | 'tflite';
 
-/** `tfjs` artifacts have variant `float32`; `.tflite` files one of the four. */
-export type ArtifactVariant = 'float32' | 'float16' | 'int8-dynamic' | 'int8';
+/** The Lite variants, in the order reports show them. `tfjs` artifacts have variant `float32`. */
+export const VARIANTS = ['float32', 'float16', 'int8-dynamic', 'int8'] as const;
+export type ArtifactVariant = (typeof VARIANTS)[number];
 
-export type TargetKind = 'node' | 'browser' | 'android';
+/** The target kinds (harness/targets.ts maps each to its adapter). */
+export const TARGETS = ['node', 'browser', 'android'] as const;
+export type TargetKind = (typeof TARGETS)[number];
 
 /** Where a job ran. Browsers and phones fill the optional parts. */
 export interface DeviceInfo {

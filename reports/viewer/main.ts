@@ -11,6 +11,7 @@ import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } 
 import { SVGRenderer } from 'echarts/renderers';
 import type { ChartSpec, ReportData } from '../data.ts';
 import { formatBytes, formatMs } from '../../harness/core/format.ts';
+import { escapeHtml } from '../escape.ts';
 
 echarts.use([BarChart, BoxplotChart, HeatmapChart, LineChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent, SVGRenderer]);
 
@@ -144,9 +145,6 @@ function optionFor(spec: ChartSpec): Option {
   }
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-}
 
 function drawCharts(data: ReportData): number {
   const specs = new Map(data.charts.map((spec) => [spec.id, spec]));

@@ -54,12 +54,10 @@ export async function measure(input: KernelInput): Promise<KernelResult> {
   const loadMs = now() - loadStarted;
   memory.sample();
 
-  let failed = false;
-  let lastPhase: JobPhase = 'load';
+  let result: KernelResult;
   try {
     const loopBatch = batchPixels(pack, 0, batchSize, pack.count);
 
-    lastPhase = 'first-inference';
     const first = await phase('first-inference', async () => {
       const started = now();
       const output = await session.run(loopBatch, batchSize);
@@ -69,7 +67,6 @@ export async function measure(input: KernelInput): Promise<KernelResult> {
     const classes = first.classes;
     memory.sample();
 
-    lastPhase = 'warmup';
     const warmup = await phase('warmup', async () => {
       const started = now();
       for (let iteration = 0; iteration < options.warmupIterations; iteration += 1) await session.run(loopBatch, batchSize);
@@ -77,17 +74,15 @@ export async function measure(input: KernelInput): Promise<KernelResult> {
     });
     memory.sample();
 
-    lastPhase = 'loop';
     const samples = await phase('loop', () => measuredLoop(session, loopBatch, input, memory));
     const latency = computeLatencyStats(samples);
     const runtime = session.memory?.() ?? {};
     memory.sample();
 
-    lastPhase = 'evaluation';
     const evaluated = await phase('evaluation', () => evaluate(session, input, classes));
     memory.sample();
 
-    return {
+    result = {
       loadMs,
       firstInferenceMs: first.ms,
       warmup,
@@ -103,16 +98,21 @@ export async function measure(input: KernelInput): Promise<KernelResult> {
       ...(evaluated ? { outputs: evaluated.outputs } : {}),
     };
   } catch (error) {
-    failed = true;
-    throw error;
-  } finally {
+    // A failure already on its way matters more than a dispose that fails after it.
     try {
       await session.dispose();
-    } catch (error) {
-      // A failure already on its way matters more than the dispose that followed it.
-      if (!failed) throw new PhaseError(lastPhase, new Error(`disposing the session failed: ${(error as Error)?.message ?? String(error)}`));
+    } catch {
+      // ignored: the job has already failed
     }
+    throw error;
   }
+  try {
+    await session.dispose();
+  } catch (error) {
+    // The session is disposed after the evaluation, the last phase.
+    throw new PhaseError('evaluation', new Error(`disposing the session failed: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
+  }
+  return result;
 }
 
 /** tinybench drives the loop; the kernel times each call itself so the raw samples keep their order. */

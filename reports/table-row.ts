@@ -1,0 +1,34 @@
+/** The report table's row type, on its own so that data.ts (which builds rows) and summary.ts (which sums them up) do not import each other. */
+import type { Measurement } from '../harness/core/record.ts';
+
+/** One row of a model's comparison table: a measurement, or a failure in its place. */
+export interface TableRow {
+  /** keyId + batch size: stable across runs, used by history and compare too. */
+  id: string;
+  status: 'measured' | 'failed';
+  artifact: string;
+  format: Measurement['key']['format'];
+  variant: Measurement['key']['variant'];
+  target: Measurement['key']['target'];
+  device: string;
+  deviceName: string;
+  runtime: string;
+  /** Runtime options as `name=value, …`, empty when none. */
+  options: string;
+  batchSize: number | null;
+  sizeBytes: number | null;
+  gzipBytes: number | null;
+  loadMs: number | null;
+  firstInferenceMs: number | null;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  samples: number | null;
+  throughput: number | null;
+  accuracy: number | null;
+  agreement: number | null;
+  maxAbsDiff: number | null;
+  peakRssBytes: number | null;
+  runtimeBytes: number | null;
+  error: { phase: string; name: string; message: string } | null;
+}
