@@ -1,0 +1,117 @@
+/**
+ * Finding phones through adb as a process: the fake adb (test/fixtures/fake-adb)
+ * on PATH replays `devices -l`, getprop, dumpsys battery/thermalservice.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createAndroidTarget } from '../../targets/android/index.ts';
+import { createAdb } from '../../targets/android/adb.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { androidContext, FAKE_ADB, FAKE_ADB_DIR, fakeAdb, fakeBenchmarkBinary, GALAXY_A51, OFFLINE, PIXEL_7, UNAUTHORIZED } from '../fixtures/fake-adb/fake-device.ts';
+
+test('adb on PATH: usable phones with their facts, unauthorized and offline ones with what to do', async () => {
+  const adb = await fakeAdb([PIXEL_7, UNAUTHORIZED, GALAXY_A51, OFFLINE]);
+  const binary = await fakeBenchmarkBinary(adb.dir);
+  const saved = { PATH: process.env.PATH, FAKE_ADB_STATE: process.env.FAKE_ADB_STATE };
+  // The default config's `adb` is looked up on PATH, where the fake now comes first.
+  process.env.PATH = `${FAKE_ADB_DIR}:${process.env.PATH}`;
+  process.env.FAKE_ADB_STATE = adb.dir;
+  try {
+    const target = createAndroidTarget();
+    // The Chromium driver (installed here) instead of UiAutomator2 (an optional heavy package) makes the page runtimes available.
+    const android = { tfliteBenchmarkBinary: binary, capabilities: { 'appium:automationName': 'Chromium' } };
+    const devices = await target.discover(androidContext(adb.dir, { android }));
+    const bySerial = new Map(devices.map((found) => [found.device.id, found]));
+    assert.equal(devices.length, 4);
+
+    const pixel = bySerial.get(PIXEL_7.serial)!;
+    assert.equal(pixel.usable, true);
+    assert.deepEqual(pixel.device.android, {
+      serial: PIXEL_7.serial,
+      model: 'Pixel 7',
+      androidVersion: '14',
+      soc: 'GS201',
+      abi: 'arm64-v8a',
+      battery: { level: 87, charging: true, temperatureC: 29.1 },
+      thermalStatus: 'none',
+    });
+    assert.equal(pixel.device.name, 'Pixel 7');
+    assert.equal(pixel.device.os, 'Android 14 (SDK 34)');
+    assert.equal(pixel.device.cores, 8);
+    const runtimes = new Map(pixel.runtimes.map((status) => [status.runtime, status]));
+    for (const name of ['tfjs-wasm', 'tfjs-webgl', 'litert-wasm', 'tflite-benchmark-model']) assert.equal(runtimes.get(name)?.available, true, `${name} available`);
+    assert.equal(runtimes.get('tflite-benchmark-model')?.format, 'tflite');
+    assert.equal(runtimes.get('tfjs-wasm')?.format, 'tfjs');
+
+    const galaxy = bySerial.get(GALAXY_A51.serial)!;
+    assert.equal(galaxy.device.android?.soc, 'exynos9611', 'SoC from ro.board.platform when ro.soc.model is absent');
+    assert.deepEqual(galaxy.device.android?.battery, { level: 42, charging: false, temperatureC: 33.4 });
+
+    const unauthorized = bySerial.get(UNAUTHORIZED.serial)!;
+    assert.equal(unauthorized.usable, false);
+    assert.match(unauthorized.reason!, /accept the USB debugging prompt on the phone/);
+    const offline = bySerial.get(OFFLINE.serial)!;
+    assert.equal(offline.usable, false);
+    assert.match(offline.reason!, /replug .*adb kill-server/);
+
+    // No property reads on phones that cannot answer.
+    const calls = await adb.calls();
+    assert.ok(!calls.some((args) => args[1] === UNAUTHORIZED.serial || args[1] === OFFLINE.serial));
+  } finally {
+    process.env.PATH = saved.PATH;
+    if (saved.FAKE_ADB_STATE === undefined) delete process.env.FAKE_ADB_STATE;
+    else process.env.FAKE_ADB_STATE = saved.FAKE_ADB_STATE;
+  }
+});
+
+test('adb missing: one unusable entry saying how to get it, no exception', async () => {
+  const out = await tempDir('android-noadb');
+  const target = createAndroidTarget();
+  const started = performance.now();
+  const devices = await target.discover(androidContext(out, { android: { adb: '/nonexistent/bin/adb' } }));
+  assert.equal(devices.length, 1);
+  assert.equal(devices[0]!.usable, false);
+  assert.equal(devices[0]!.reason, 'adb not found: apt-get install adb, or set android.adb');
+  assert.ok(performance.now() - started < 2000);
+});
+
+test('benchmark_model: missing, built for another ABI, or fine', async () => {
+  const adb = await fakeAdb([PIXEL_7]);
+  const x86 = await fakeBenchmarkBinary(adb.dir, 62);
+  const native = async (binary?: string) => {
+    const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }) });
+    const [found] = await target.discover(androidContext(adb.dir, { android: binary ? { tfliteBenchmarkBinary: binary } : {} }));
+    return found!.runtimes.find((status) => status.runtime === 'tflite-benchmark-model')!;
+  };
+  const none = await native();
+  assert.equal(none.available, false);
+  assert.match(none.reason!, /--tflite-benchmark-binary .*arm64-v8a/);
+  const wrongAbi = await native(x86);
+  assert.equal(wrongAbi.available, false);
+  assert.match(wrongAbi.reason!, /built for x86_64, the phone is arm64-v8a/);
+  const notElf = await native(FAKE_ADB);
+  assert.match(notElf.reason!, /not an ELF executable/);
+});
+
+test('android.devices narrows to the named serials and reports one that is not attached', async () => {
+  const adb = await fakeAdb([PIXEL_7, GALAXY_A51]);
+  const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }) });
+  const devices = await target.discover(androidContext(adb.dir, { android: { devices: [GALAXY_A51.serial, 'NOTHERE123'] } }));
+  assert.deepEqual(devices.map((found) => [found.device.id, found.usable]), [['NOTHERE123', false], [GALAXY_A51.serial, true]]);
+  assert.match(devices[0]!.reason!, /not attached/);
+});
+
+test('page runtimes are unavailable, with the install command, when the Appium driver is missing', async () => {
+  const adb = await fakeAdb([PIXEL_7]);
+  // An APPIUM_HOME with no drivers stands for a project without appium-uiautomator2-driver.
+  const home = await tempDir('appium-home');
+  const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }), env: { ...process.env, APPIUM_HOME: home } });
+  const [found] = await target.discover(androidContext(adb.dir));
+  const wasm = found!.runtimes.find((status) => status.runtime === 'tfjs-wasm')!;
+  assert.equal(wasm.available, false);
+  assert.match(wasm.reason!, /UiAutomator2 driver is not installed .*npm install --save-optional appium-uiautomator2-driver/);
+  // With an external server the harness cannot tell, so it lets the session say.
+  const remote = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }), env: { ...process.env, APPIUM_HOME: home } });
+  const [viaUrl] = await remote.discover(androidContext(adb.dir, { android: { appiumUrl: 'http://grid.example:4444/wd/hub' } }));
+  assert.equal(viaUrl!.runtimes.find((status) => status.runtime === 'tfjs-wasm')!.available, true);
+});

@@ -1,0 +1,204 @@
+/**
+ * `bench compare` on constructed records with known shifts: the verdict per
+ * key and every exit code, through the real command.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../harness/cli.ts';
+import { compareExitCode, compareRecords, type Comparison } from '../../reports/compare.ts';
+import { failure, latencies, measurement, record, saveRecord } from '../fixtures/report-records.ts';
+
+const options = { threshold: 0.05, alpha: 0.01, accuracyDropPoints: 1 };
+
+function only(comparison: Comparison) {
+  assert.ok(comparison.comparable, 'records should be comparable');
+  assert.equal(comparison.entries.length, 1);
+  return comparison.entries[0]!;
+}
+
+test('a 20% slowdown with 50 samples each is a regression', () => {
+  const base = latencies(50, 10, 0.1, 1);
+  const slow = latencies(50, 12, 0.1, 2);
+  const entry = only(compareRecords(record({ runId: 'a', measurements: [measurement({ samples: base })] }), record({ runId: 'b', measurements: [measurement({ samples: slow })] }), options));
+  assert.equal(entry.verdict, 'regressed');
+  assert.ok(entry.latency!.ratio > 1.15 && entry.latency!.ratio < 1.25, `ratio ${entry.latency!.ratio}`);
+  assert.ok(entry.latency!.pValue! < 1e-6);
+  assert.equal(entry.latency!.method, 'normal');
+});
+
+test('a 20% speed-up with 50 samples each is an improvement', () => {
+  const entry = only(
+    compareRecords(
+      record({ runId: 'a', measurements: [measurement({ samples: latencies(50, 10, 0.1, 3) })] }),
+      record({ runId: 'b', measurements: [measurement({ samples: latencies(50, 8, 0.1, 4) })] }),
+      options,
+    ),
+  );
+  assert.equal(entry.verdict, 'improved');
+});
+
+test('identical samples and independent draws from one distribution are the same', () => {
+  const samples = latencies(50, 10, 0.1, 5);
+  const identical = only(compareRecords(record({ runId: 'a', measurements: [measurement({ samples })] }), record({ runId: 'b', measurements: [measurement({ samples: [...samples] })] }), options));
+  assert.equal(identical.verdict, 'same');
+  assert.equal(identical.latency!.ratio, 1);
+  assert.equal(identical.latency!.pValue, 1);
+  // The noise case: independent draws from one distribution are flagged no more often than the
+  // significance level allows (alpha 0.01: about 2 of 200 pairs), whether the p50s stay within
+  // the threshold (±10% jitter, 50 samples) or drift past it by chance (±30%, 30 samples).
+  const flagged = (spread: number, count: number) => {
+    let changed = 0;
+    for (let seed = 100; seed < 300; seed += 1) {
+      const entry = only(
+        compareRecords(
+          record({ runId: 'a', measurements: [measurement({ samples: latencies(count, 10, spread, seed) })] }),
+          record({ runId: 'b', measurements: [measurement({ samples: latencies(count, 10, spread, seed + 1000) })] }),
+          options,
+        ),
+      );
+      if (entry.verdict === 'regressed' || entry.verdict === 'improved') changed += 1;
+    }
+    return changed;
+  };
+  assert.ok(flagged(0.1, 50) <= 2, 'at most 1% of 200 same-distribution pairs flagged at alpha 0.01');
+  assert.ok(flagged(0.3, 30) <= 4, 'at most 2% of 200 same-distribution pairs flagged at alpha 0.01');
+});
+
+test('3 samples each are inconclusive, even for a large slowdown', () => {
+  for (const center of [10, 12, 20]) {
+    const entry = only(
+      compareRecords(
+        record({ runId: 'a', measurements: [measurement({ samples: [10, 10.1, 9.9] })] }),
+        record({ runId: 'b', measurements: [measurement({ samples: latencies(3, center, 0.01, 7) })] }),
+        options,
+      ),
+    );
+    assert.equal(entry.verdict, 'inconclusive', `center ${center}`);
+    assert.match(entry.reasons[0]!, /can never reach p < 0.01/);
+  }
+});
+
+test('a slowdown past the threshold that the samples cannot confirm is inconclusive', () => {
+  // Two wide, overlapping distributions whose medians differ by ~8%.
+  const base = latencies(12, 10, 0.5, 8);
+  const current = base.map((value, index) => (index % 2 === 0 ? value * 1.3 : value * 0.95));
+  const entry = only(compareRecords(record({ runId: 'a', measurements: [measurement({ samples: base })] }), record({ runId: 'b', measurements: [measurement({ samples: current })] }), options));
+  assert.ok(entry.latency!.ratio > 1.05, `ratio ${entry.latency!.ratio}`);
+  assert.ok(entry.latency!.pValue! >= 0.01);
+  assert.equal(entry.verdict, 'inconclusive');
+});
+
+test('an accuracy drop past the threshold is a regression; a smaller one is not', () => {
+  const samples = latencies(30, 10, 0.1, 9);
+  const run = (accuracy: number) => record({ runId: `acc-${accuracy}`, measurements: [measurement({ samples, accuracy })] });
+  const dropped = only(compareRecords(run(0.925), run(0.9), options));
+  assert.equal(dropped.verdict, 'regressed');
+  assert.equal(dropped.accuracy.verdict, 'regressed');
+  assert.ok(Math.abs(dropped.accuracy.deltaPoints! + 2.5) < 1e-9);
+  assert.equal(only(compareRecords(run(0.925), run(0.92), options)).verdict, 'same');
+  assert.equal(only(compareRecords(run(0.925), run(0.915), options)).verdict, 'same', 'exactly the threshold is not past it');
+});
+
+test('a key measured in the baseline that fails now is a regression; keys in one run only are listed, not compared', () => {
+  const baseline = record({
+    runId: 'a',
+    measurements: [measurement({ samples: latencies(30, 10) }), measurement({ format: 'tflite', variant: 'int8', samples: latencies(30, 5) }), measurement({ runtime: 'tfjs-cpu', samples: latencies(30, 90) })],
+  });
+  const current = record({
+    runId: 'b',
+    measurements: [measurement({ samples: latencies(30, 10, 0.1, 2) }), measurement({ format: 'tflite', variant: 'float16', samples: latencies(30, 6) })],
+    failures: [failure({ format: 'tflite', variant: 'int8', runtime: 'tflite-node', message: 'segfault in XNNPACK' })],
+  });
+  const comparison = compareRecords(baseline, current, options);
+  assert.ok(comparison.comparable);
+  const failed = comparison.entries.find((entry) => entry.key.variant === 'int8');
+  assert.equal(failed?.verdict, 'regressed');
+  assert.match(failed!.reasons[0]!, /segfault in XNNPACK/);
+  assert.deepEqual(comparison.onlyInBaseline, ['tiny/tfjs/float32@node:host/tfjs-cpu#batch=1']);
+  assert.deepEqual(comparison.onlyInCurrent, ['tiny/tflite/float16@node:host/tflite-node#batch=1']);
+  assert.equal(compareExitCode(comparison), 1);
+});
+
+test('records of another schema or another benchmark definition are not comparable', () => {
+  const samples = latencies(30, 10);
+  const ours = record({ runId: 'a', measurements: [measurement({ samples })] });
+  const otherSchema = compareRecords(record({ runId: 'b', schema: 2, measurements: [measurement({ samples })] }), ours, options);
+  assert.equal(otherSchema.comparable, false);
+  assert.match(otherSchema.comparable ? '' : otherSchema.reason, /schema 2/);
+  const otherBench = compareRecords(record({ runId: 'b', benchmark: { name: 'edgebench', version: 2 }, measurements: [measurement({ samples })] }), ours, options);
+  assert.equal(otherBench.comparable, false);
+  assert.equal(compareExitCode(otherBench), 3);
+});
+
+async function withRuns(fn: (out: string) => Promise<void>): Promise<void> {
+  const out = await mkdtemp(join(tmpdir(), 'edgebench-compare-'));
+  try {
+    await fn(out);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}
+
+test('exit codes through the real command: 0 same, 1 regressed, 2 inconclusive under --strict, 3 missing or incompatible', async () => {
+  await withRuns(async (out) => {
+    const base = latencies(50, 10, 0.1, 1);
+    await saveRecord(out, record({ runId: '20250101-000000-base', startedAt: '2025-01-01T00:00:00.000Z', measurements: [measurement({ samples: base })] }));
+    await saveRecord(out, record({ runId: '20250102-000000-same', startedAt: '2025-01-02T00:00:00.000Z', measurements: [measurement({ samples: latencies(50, 10, 0.1, 2) })] }));
+    await saveRecord(out, record({ runId: '20250103-000000-slow', startedAt: '2025-01-03T00:00:00.000Z', measurements: [measurement({ samples: latencies(50, 12, 0.1, 3) })] }));
+    await saveRecord(out, record({ runId: '20250104-000000-few', startedAt: '2025-01-04T00:00:00.000Z', measurements: [measurement({ samples: [12, 12.1, 11.9] })] }));
+    await saveRecord(out, record({ runId: '20250100-000000-few-base', startedAt: '2024-12-31T00:00:00.000Z', measurements: [measurement({ samples: [10, 10.1, 9.9] })] }));
+    await saveRecord(out, record({ runId: '20250105-000000-v2', startedAt: '2025-01-05T00:00:00.000Z', schema: 2, measurements: [measurement({ samples: base })] }));
+    const compare = (...args: string[]) => main(['compare', '--out', out, '--quiet', ...args]);
+
+    assert.equal(await compare('--baseline', '20250101-000000-base', '20250102-000000-same'), 0);
+    assert.equal(await compare('--baseline', '20250101-000000-base', '20250103-000000-slow'), 1);
+    assert.equal(await compare('--baseline', '20250100-000000-few-base', '20250104-000000-few'), 0, 'inconclusive is not a failure without --strict');
+    assert.equal(await compare('--baseline', '20250100-000000-few-base', '20250104-000000-few', '--strict'), 2);
+    assert.equal(await compare('--baseline', '20250101-000000-base', '20250105-000000-v2'), 3);
+    assert.equal(await compare('--baseline', 'no-such-run', '20250102-000000-same'), 3);
+    // A path works as a baseline; `latest` is the newest run other than the checked one.
+    assert.equal(await compare('--baseline', join(out, 'runs', '20250103-000000-slow', 'run.json'), '20250101-000000-base'), 0, 'faster than the slow run: improved');
+    assert.equal(await compare('--baseline', 'latest', '20250103-000000-slow', '--threshold', '0.5'), 3, 'latest other than slow is v2: another schema');
+  });
+});
+
+test('--json prints the comparison on stdout for machines', async () => {
+  await withRuns(async (out) => {
+    await saveRecord(out, record({ runId: 'r1', startedAt: '2025-01-01T00:00:00.000Z', measurements: [measurement({ samples: latencies(50, 10, 0.1, 1) })] }));
+    await saveRecord(out, record({ runId: 'r2', startedAt: '2025-01-02T00:00:00.000Z', measurements: [measurement({ samples: latencies(50, 12, 0.1, 2) })] }));
+    const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolvePromise) => {
+      const child = execFile(process.execPath, ['harness/bin.js', 'compare', '--out', out, '--baseline', 'latest', '--json'], (_error, stdout) =>
+        resolvePromise({ stdout, code: child.exitCode }),
+      );
+    });
+    assert.equal(code, 1);
+    const parsed = JSON.parse(stdout) as Comparison;
+    assert.ok(parsed.comparable);
+    assert.equal(parsed.baseline.runId, 'r1');
+    assert.equal(parsed.current.runId, 'r2');
+    assert.equal(parsed.entries[0]!.verdict, 'regressed');
+  });
+});
+
+test('--format md prints the verdicts as a markdown table for a CI comment, regressions first', async () => {
+  await withRuns(async (out) => {
+    const fast = measurement({ format: 'tflite', variant: 'int8', samples: latencies(50, 5, 0.1, 1) });
+    await saveRecord(out, record({ runId: 'r1', startedAt: '2025-01-01T00:00:00.000Z', measurements: [fast, measurement({ samples: latencies(50, 10, 0.1, 1) })] }));
+    await saveRecord(out, record({ runId: 'r2', startedAt: '2025-01-02T00:00:00.000Z', measurements: [fast, measurement({ samples: latencies(50, 12, 0.1, 2) })] }));
+    const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolvePromise) => {
+      const child = execFile(process.execPath, ['harness/bin.js', 'compare', '--out', out, '--baseline', 'r1', 'r2', '--format', 'md', '--quiet'], (_error, stdout) =>
+        resolvePromise({ stdout, code: child.exitCode }),
+      );
+    });
+    assert.equal(code, 1);
+    assert.match(stdout, /^### edgebench compare: `r2` against `r1`/);
+    const rows = stdout.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| verdict'));
+    assert.equal(rows.length, 2);
+    assert.match(rows[0]!, /^\| ❌ regressed \| `tiny\/tfjs\/float32@node:host\/tfjs-wasm` \|/);
+    assert.match(rows[1]!, /^\| same \| `tiny\/tflite\/int8@node:host\/tflite-node` \| 4\.\d+ ms \| 4\.\d+ ms \| \+0\.0% \| 1\.0000 \|/);
+  });
+});

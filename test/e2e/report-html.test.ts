@@ -1,0 +1,208 @@
+/**
+ * The HTML report of a real small run, opened in headless Chromium: a tiny
+ * backbone retrained on a small generated dataset, converted to .tflite, and
+ * benchmarked twice by the real Node target
+ * (the first run is the history of the second). The page must load from disk
+ * with no request and no console error, draw every chart, and show in its
+ * tables exactly the numbers of run.json.
+ */
+import assert from 'node:assert/strict';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { measurementId } from '../../harness/core/record.ts';
+import { parseConfig } from '../../harness/core/config.ts';
+import { memoryLogger } from '../../harness/core/log.ts';
+import type { RunRecord } from '../../harness/core/record.ts';
+import { loadHistory } from '../../harness/history.ts';
+import { runBenchmarks } from '../../harness/run.ts';
+import { saveLayersModel } from '../../models/model-io.ts';
+import { retrainModels } from '../../models/retrain.ts';
+import { convertArtifacts } from '../../models/tflite/index.ts';
+import type { ReportData } from '../../reports/data.ts';
+import { writeHtmlReport } from '../../reports/html.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+let root: string;
+let record: RunRecord;
+let reportPath: string;
+let browser: Browser;
+let page: Page;
+const problems: string[] = [];
+
+/** A 32-px two-conv backbone: real retraining and real inference in seconds. */
+async function tinyBackbone(dir: string): Promise<string> {
+  const input = tf.input({ shape: [32, 32, 3] });
+  const first = tf.layers.conv2d({ name: 'c1', filters: 8, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }).apply(input) as tf.SymbolicTensor;
+  const features = tf.layers.conv2d({ name: 'features', filters: 16, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }).apply(first) as tf.SymbolicTensor;
+  await saveLayersModel(tf.model({ inputs: input, outputs: features }), dir);
+  return join(dir, 'model.json');
+}
+
+before(async () => {
+  root = await tempDir('report-html');
+  const out = join(root, 'out');
+  const config = parseConfig({
+    out,
+    models: ['tiny'],
+    backbones: { tiny: { url: await tinyBackbone(join(root, 'backbone')), featureLayer: 'features', inputSize: 32 } },
+    dataset: { imagesPerClass: 12 },
+    retrain: { steps: 40, evalEvery: 10 },
+    convert: { variants: ['float32', 'int8'], calibrationImages: 8 },
+    run: { targets: ['node'], backends: ['tfjs-wasm', 'tfjs-cpu', 'tflite-node'], minSamples: 15, minTimeMs: 0, maxTimeMs: 1000, warmupIterations: 2 },
+  });
+  const log = memoryLogger('quiet');
+  const retrained = await retrainModels({ config, log, out });
+  assert.equal(retrained.failures.length, 0, 'retraining the tiny model');
+  await convertArtifacts({ out, models: ['tiny'], variants: config.convert.variants, calibrationImages: 8, io: 'float', log });
+  await runBenchmarks({ config, log, out });
+  const second = await runBenchmarks({ config, log, out });
+  record = JSON.parse(await readFile(second.recordPath, 'utf8')) as RunRecord;
+  const formats = new Set(record.measurements.map((entry) => entry.key.format));
+  assert.deepEqual([...formats].sort(), ['tfjs', 'tflite'], 'both paths measured');
+  reportPath = await writeHtmlReport(record, { out, history: await loadHistory(out, record) });
+
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('request', (request) => {
+    if (!request.url().startsWith('file://')) problems.push(`request: ${request.url()}`);
+  });
+  await page.goto(`file://${reportPath}`);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+test('the report is one file under the run folder that loads with no request and no console error', async () => {
+  assert.equal(reportPath, join(root, 'out', 'runs', record.runId, 'report.html'));
+  assert.ok((await stat(reportPath)).size > 100_000, 'the viewer and ECharts are inlined');
+  const html = await readFile(reportPath, 'utf8');
+  assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=/i, 'no external script or stylesheet');
+  assert.deepEqual(problems, []);
+});
+
+test('every chart is drawn: each chart box holds a non-empty SVG', async () => {
+  const data = JSON.parse((await page.textContent('#report-data'))!) as ReportData;
+  const boxes = await page.$$eval('[data-chart]', (elements) =>
+    elements.map((element) => ({
+      id: (element as HTMLElement).dataset.chart!,
+      drawn: (element as HTMLElement).dataset.drawn === 'true',
+      shapes: element.querySelectorAll('svg path, svg rect, svg circle').length,
+      width: element.querySelector('svg')?.getBoundingClientRect().width ?? 0,
+    })),
+  );
+  assert.deepEqual(boxes.map((box) => box.id).sort(), data.charts.map((chart) => chart.id).sort(), 'one box per chart');
+  const kinds = new Set(data.charts.map((chart) => chart.kind));
+  for (const kind of ['box', 'bar', 'scatter', 'line', 'heatmap'] as const) assert.ok(kinds.has(kind), `a ${kind} chart`);
+  assert.ok(data.charts.some((chart) => chart.id.includes('trend')), 'a trend chart over the earlier run');
+  for (const box of boxes) {
+    assert.ok(box.drawn, `${box.id} drawn`);
+    assert.ok(box.shapes > 5, `${box.id} has shapes (${box.shapes})`);
+    assert.ok(box.width > 100, `${box.id} has a width`);
+  }
+  assert.equal(Number(await page.getAttribute('body', 'data-charts-drawn')), data.charts.length);
+  // The latency chart names every runtime measured on the host.
+  const latencyText = await page.textContent(`[data-chart="${data.models[0]!.charts.latency[0]}"]`);
+  for (const runtime of new Set(record.measurements.map((entry) => entry.key.runtime))) assert.ok(latencyText!.includes(runtime), `${runtime} in the box plot`);
+});
+
+/** Parses a formatted cell back: "12.3 ms", "1.23 MiB", "92.5%", "33.6/s". */
+function parseShown(text: string): number {
+  const match = /^(-?[\d.]+(?:e-?\d+)?)\s*(ms|B|KiB|MiB|GiB|%|\/s)?$/.exec(text.trim());
+  assert.ok(match, `unparseable cell "${text}"`);
+  const value = Number(match[1]);
+  const scale = { KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, '%': 0.01 }[match[2] as string] ?? 1;
+  return value * scale;
+}
+
+test('the table cells equal the numbers in run.json', async () => {
+  const cells = await page.$$eval('table.results tbody tr', (rows) =>
+    rows.map((row) => ({
+      key: (row as HTMLElement).dataset.key!,
+      status: (row as HTMLElement).dataset.status!,
+      cells: Object.fromEntries(
+        [...row.querySelectorAll<HTMLElement>('[data-field]')].map((element) => [element.dataset.field!, { value: element.dataset.value!, text: element.textContent! }]),
+      ) as Record<string, { value: string; text: string }>,
+    })),
+  );
+  assert.equal(cells.length, record.measurements.length + record.failures.length, 'one row per measurement and failure');
+  const artifacts = new Map(record.artifacts.map((artifact) => [artifact.id, artifact]));
+  for (const measurement of record.measurements) {
+    const row = cells.find((entry) => entry.key === measurementId(measurement));
+    assert.ok(row, `row for ${measurementId(measurement)}`);
+    assert.equal(row.status, 'measured');
+    const expected: Record<string, number | null> = {
+      batchSize: measurement.batchSize,
+      sizeBytes: artifacts.get(measurement.artifact)!.bytes,
+      gzipBytes: artifacts.get(measurement.artifact)!.gzipBytes,
+      loadMs: measurement.loadMs,
+      firstInferenceMs: measurement.firstInferenceMs,
+      p50: measurement.latency.p50,
+      p90: measurement.latency.p90,
+      p99: measurement.latency.p99,
+      throughput: measurement.throughput,
+      accuracy: measurement.evaluation?.accuracy ?? null,
+      agreement: measurement.evaluation?.agreement?.top1 ?? null,
+      peakRssBytes: measurement.memory.peakRssBytes ?? null,
+      runtimeBytes: measurement.memory.runtimeBytes ?? null,
+    };
+    for (const [field, value] of Object.entries(expected)) {
+      const cell: { value: string; text: string } | undefined = row.cells[field];
+      assert.ok(cell, `${field} cell`);
+      if (value === null) {
+        assert.equal(cell.value, '', `${field} empty`);
+        continue;
+      }
+      assert.equal(Number(cell.value), value, `${row.key} ${field}: data-value`);
+      // The text a person reads rounds the same number (three significant digits or one decimal).
+      const shown = parseShown(cell.text);
+      const tolerance = field === 'accuracy' || field === 'agreement' ? 0.0005 : Math.max(Math.abs(value) * 0.006, 0.0006);
+      assert.ok(Math.abs(shown - value) <= tolerance, `${row.key} ${field}: shows "${cell.text}" for ${value}`);
+    }
+    assert.equal(row.cells.runtime!.value.split(' ')[0], measurement.key.runtime);
+    assert.equal(row.cells.device!.value, measurement.key.device);
+  }
+});
+
+test('the summary compares the fastest options on the host in plain words', async () => {
+  const sentence = await page.textContent('#summary li[data-device="host"]');
+  assert.ok(sentence, 'a summary line for the host');
+  const mobile = record.measurements.filter((entry) => entry.key.format === 'tfjs').sort((a, b) => a.latency.p50 - b.latency.p50)[0]!;
+  const lite = record.measurements.filter((entry) => entry.key.format === 'tflite').sort((a, b) => a.latency.p50 - b.latency.p50)[0];
+  assert.ok(lite, 'a Lite measurement');
+  const ratio = mobile.latency.p50 / lite.latency.p50;
+  const times = (value: number) => `${value >= 10 ? value.toFixed(0) : value.toFixed(1)}×`;
+  if (Math.abs(ratio - 1) > 0.02) assert.ok(sentence.includes(ratio > 1 ? `${times(ratio)} faster` : `${times(1 / ratio)} slower`), `"${sentence}" gives the ratio ${ratio}`);
+  assert.ok(sentence.includes(`the ${lite.key.variant} .tflite on ${lite.key.runtime}`), `"${sentence}" names the fastest Lite option`);
+  assert.ok(sentence.includes(`than the TF.js model on ${mobile.key.runtime}`) || sentence.includes(`as the TF.js model on ${mobile.key.runtime}`), `"${sentence}" names the fastest Mobile option`);
+});
+
+test('clicking a column header sorts the table by that column', async () => {
+  await page.click('table.results th[data-sort="p50"]');
+  const ascending = await page.$$eval('table.results tbody tr [data-field="p50"]', (cells) => cells.map((cell) => (cell as HTMLElement).dataset.value!).filter(Boolean).map(Number));
+  assert.deepEqual(ascending, [...ascending].sort((a, b) => a - b));
+  await page.click('table.results th[data-sort="p50"]');
+  const descending = await page.$$eval('table.results tbody tr [data-field="p50"]', (cells) => cells.map((cell) => (cell as HTMLElement).dataset.value!).filter(Boolean).map(Number));
+  assert.deepEqual(descending, [...ascending].reverse());
+});
+
+test('the environment, config and run details are shown', async () => {
+  const environment = (await page.textContent('#environment'))!;
+  assert.ok(environment.includes(record.host.cpu), 'host CPU');
+  assert.ok(environment.includes(record.host.node), 'Node version');
+  const config = JSON.parse((await page.textContent('#config pre'))!) as { run: { minSamples: number } };
+  assert.equal(config.run.minSamples, 15);
+  assert.ok((await page.textContent('header'))!.includes(record.runId));
+});

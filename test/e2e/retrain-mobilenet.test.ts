@@ -1,0 +1,71 @@
+/**
+ * Retraining for real: MobileNetV2 bottlenecks on a small generated dataset,
+ * a trained head, the exported Mobile artifact, and the bottleneck cache.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { parseConfig } from '../../harness/core/config.ts';
+import { memoryLogger } from '../../harness/core/log.ts';
+import { readEvalPack } from '../../harness/core/eval-pack.ts';
+import { evalPackDir, labelsPath, metadataPath, mobileModelPath } from '../../harness/core/layout.ts';
+import type { ModelMetadata } from '../../harness/core/metadata.ts';
+import { readModelArtifacts } from '../../models/model-io.ts';
+import { retrainModels } from '../../models/retrain.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+test('retraining mobilenet_v2 on a small generated dataset', async (t) => {
+  const out = await tempDir('retrain');
+  // The default dataset and training settings: what `bench all` retrains on.
+  const config = parseConfig({ out, models: ['mobilenet_v2'] });
+
+  const first = await retrainModels({ config, log: memoryLogger(), out });
+  assert.equal(first.failures.length, 0);
+  const model = first.models[0]!;
+  const metadata = JSON.parse(await readFile(metadataPath(out, 'mobilenet_v2'), 'utf8')) as ModelMetadata;
+
+  await t.test('reaches at least 90% test accuracy', () => {
+    assert.ok(metadata.dataset.splits.test >= 80, `the default test split must hold at least 80 images: ${metadata.dataset.splits.test}`);
+    assert.ok(metadata.dataset.splits.train + metadata.dataset.splits.validation + metadata.dataset.splits.test >= 400);
+    assert.ok(metadata.classNames.length >= 5);
+    assert.ok(metadata.training.testAccuracy >= 0.9, `test accuracy ${metadata.training.testAccuracy}`);
+    // The default dataset is meant to be hard enough that a runtime's or a quantized variant's accuracy cost shows.
+    assert.ok(metadata.training.testAccuracy < 1, "the default dataset is too easy: 100% test accuracy");
+  });
+
+  await t.test('writes the Mobile artifact, labels, metadata and evaluation pack', async () => {
+    assert.ok(existsSync(mobileModelPath(out, 'mobilenet_v2')));
+    const labels = (await readFile(labelsPath(out, 'mobilenet_v2'), 'utf8')).trim().split('\n');
+    assert.deepEqual(labels, metadata.classNames);
+    assert.equal(metadata.inputSize, 224);
+    assert.equal(metadata.training.history.at(-1)?.step, config.retrain.steps);
+    assert.equal(metadata.training.confusionMatrix.flat().reduce((a, b) => a + b, 0), metadata.dataset.splits.test);
+    const pack = await readEvalPack(evalPackDir(out, 'mobilenet_v2'));
+    assert.equal(pack.count, metadata.dataset.splits.test);
+    assert.equal(pack.images.length, pack.count * 224 * 224 * 3);
+  });
+
+  await t.test('the Mobile artifact reloads with tf.loadLayersModel and reproduces the retrained predictions', async () => {
+    const reloaded = await tf.loadLayersModel(tf.io.fromMemory(await readModelArtifacts(model.modelJsonPath)));
+    const pack = await readEvalPack(evalPackDir(out, 'mobilenet_v2'));
+    const { scale, offset } = metadata.normalization;
+    const predicted = tf.tidy(() => {
+      const input = tf.tensor4d(pack.images, [pack.count, 224, 224, 3], 'int32').toFloat().mul(scale).add(offset);
+      return (reloaded.predict(input) as tf.Tensor).argMax(-1);
+    });
+    const guesses = Array.from(await predicted.data());
+    const misclassified = pack.files.filter((_, index) => guesses[index] !== pack.labels[index]);
+    assert.deepEqual(misclassified.sort(), metadata.training.misclassified.map((entry) => entry.file).sort());
+  });
+
+  await t.test('a second retrain reads every bottleneck from the cache', async () => {
+    const second = await retrainModels({ config, log: memoryLogger(), out });
+    const again = second.models[0]!;
+    assert.equal(again.bottlenecks.computed, 0, 'no backbone inference on a warm cache');
+    assert.equal(again.bottlenecks.inferenceSeconds, 0);
+    assert.equal(again.bottlenecks.cached, model.bottlenecks.computed + model.bottlenecks.cached);
+    assert.equal(again.metadata.training.testAccuracy, metadata.training.testAccuracy);
+  });
+});

@@ -1,0 +1,122 @@
+/**
+ * `runBenchmarks` on the Node target with a tiny Mobile artifact: a run on
+ * tfjs-wasm and tfjs-cpu writes a complete record with sane values, and
+ * runtimes that throw mid-loop, crash their process or hang become failure
+ * entries with their phase while the other jobs complete.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../harness/core/config.ts';
+import { memoryLogger } from '../../harness/core/log.ts';
+import type { RunRecord } from '../../harness/core/record.ts';
+import { runBenchmarks } from '../../harness/run.ts';
+import { evalPackDir } from '../../harness/core/layout.ts';
+import { createNodeTarget, DEFAULT_RUNTIME_MODULE } from '../../targets/node/index.ts';
+import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
+import { FAILING_CALL } from '../fixtures/node-test-runtimes.ts';
+
+let out: string;
+let tiny: TinyArtifact;
+
+before(async () => {
+  out = mkdtempSync(join(tmpdir(), 'edgebench-run-'));
+  tiny = await makeTinyArtifact(out);
+});
+after(() => rmSync(out, { recursive: true, force: true }));
+
+const quick = { warmupIterations: 1, minSamples: 8, minTimeMs: 0, maxTimeMs: 10_000 };
+
+test('wasm and cpu: a complete record with sane values, accuracy as trained, full agreement', async () => {
+  const log = memoryLogger();
+  const config = parseConfig({ out, models: ['tiny'], run: { targets: ['node'], backends: ['tfjs-wasm', 'tfjs-cpu'], ...quick } });
+  const { recordPath, record, runId } = await runBenchmarks({ config, log, out });
+
+  const onDisk = JSON.parse(readFileSync(recordPath, 'utf8')) as RunRecord;
+  assert.deepEqual(onDisk, JSON.parse(JSON.stringify(record)), 'the file holds the final record');
+  assert.equal(onDisk.schema, 1);
+  assert.equal(onDisk.runId, runId);
+  assert.match(runId, /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z-[0-9a-f]{6}$/);
+  assert.equal(onDisk.status, 'complete');
+  assert.ok(onDisk.finishedAt && onDisk.finishedAt >= onDisk.startedAt);
+  assert.ok(onDisk.host.cores > 0 && onDisk.host.memoryBytes > 0 && onDisk.host.node === process.version && onDisk.host.cpu.length > 0);
+  assert.match(onDisk.git?.commit ?? '', /^[0-9a-f]{40}$/, 'run inside the repository: the commit is kept');
+  assert.equal((onDisk.config as { run: { minSamples: number } }).run.minSamples, 8);
+
+  // The artifact: bytes and sha256 over model.json + weights.bin, computed independently here.
+  const files = [tiny.modelJsonPath, join(tiny.modelJsonPath, '..', 'weights.bin')];
+  const sha = createHash('sha256');
+  for (const file of files) sha.update(readFileSync(file));
+  assert.deepEqual(onDisk.artifacts.map((artifact) => artifact.id), ['tiny/tfjs/float32']);
+  const artifact = onDisk.artifacts[0]!;
+  assert.equal(artifact.bytes, files.reduce((sum, file) => sum + statSync(file).size, 0));
+  assert.equal(artifact.sha256, sha.digest('hex'));
+  assert.ok(artifact.gzipBytes > 0 && artifact.gzipBytes < artifact.bytes);
+  assert.equal(onDisk.training[0]?.testAccuracy, tiny.accuracy);
+  assert.deepEqual(onDisk.devices.map((device) => [device.id, device.kind]), [['host', 'node']]);
+
+  assert.deepEqual(onDisk.failures, []);
+  assert.deepEqual(onDisk.measurements.map((measurement) => measurement.key.runtime).sort(), ['tfjs-cpu', 'tfjs-wasm']);
+  for (const measurement of onDisk.measurements) {
+    const what = measurement.key.runtime;
+    assert.deepEqual({ ...measurement.key, runtime: 'x' }, { model: 'tiny', format: 'tfjs', variant: 'float32', target: 'node', device: 'host', runtime: 'x', options: { batch: 1 } });
+    assert.ok(measurement.samples.length >= 8, `${what}: ${measurement.samples.length} samples`);
+    assert.equal(measurement.latency.samples, measurement.samples.length);
+    assert.ok(measurement.latency.min <= measurement.latency.p50 && measurement.latency.p50 <= measurement.latency.p99 && measurement.latency.p99 <= measurement.latency.max, what);
+    assert.ok(measurement.latency.min > 0, `${what}: a real inference takes time`);
+    assert.ok(Math.abs(measurement.throughput - 1000 / measurement.latency.mean) < 1e-9);
+    assert.ok(measurement.loadMs > 0 && measurement.firstInferenceMs > 0);
+    assert.equal(measurement.warmup.iterations, 1);
+    assert.ok((measurement.memory.peakRssBytes ?? 0) > 20 * 2 ** 20, `${what}: peak RSS ${measurement.memory.peakRssBytes}`);
+    assert.ok((measurement.memory.runtimeTensors ?? 0) >= 4, `${what}: the model's weights are tensors`);
+    assert.equal(measurement.evaluation?.images, tiny.images);
+    assert.equal(measurement.evaluation?.accuracy, tiny.accuracy, `${what}: accuracy equals the model's test accuracy`);
+    assert.equal(measurement.evaluation?.agreement?.reference, 'tfjs-cpu');
+    assert.equal(measurement.evaluation?.agreement?.top1, 1, `${what}: same top-1 as the reference`);
+    assert.ok(measurement.evaluation!.agreement!.maxAbsDiff < 1e-4, `${what}: max |Δp| ${measurement.evaluation!.agreement!.maxAbsDiff}`);
+    assert.ok(measurement.startedAt <= measurement.finishedAt);
+  }
+  // The reference is cached beside the pack, keyed by the artifact's sha256.
+  const reference = JSON.parse(readFileSync(join(evalPackDir(out, 'tiny'), 'reference.json'), 'utf8')) as { sha256: string; images: number; classes: number };
+  assert.deepEqual([reference.sha256, reference.images, reference.classes], [artifact.sha256, tiny.images, 3]);
+  assert.ok(log.lines.some((line) => line.includes('tfjs-wasm') && line.includes('83.3%')), 'the summary table is printed');
+  assert.ok(log.lines.some((line) => line === `run record: ${recordPath}`));
+});
+
+test('a runtime throwing mid-loop, one crashing its process and one hanging fail alone; the others complete', async () => {
+  const log = memoryLogger();
+  const config = parseConfig({
+    out,
+    models: ['tiny'],
+    run: { targets: ['node'], backends: ['test-throws-in-loop', 'test-crashes', 'test-hangs-on-load', 'test-unavailable', 'tfjs-wasm'], evalLimit: 5, jobTimeoutMs: 15_000, ...quick },
+  });
+  const failing = new URL('../fixtures/node-test-runtimes.ts', import.meta.url).href;
+  const { record } = await runBenchmarks({ config, log, out, targets: { node: async () => createNodeTarget({ runtimeModules: [DEFAULT_RUNTIME_MODULE, failing] }) } });
+
+  assert.equal(record.status, 'complete');
+  assert.deepEqual(record.measurements.map((measurement) => measurement.key.runtime), ['tfjs-wasm']);
+  assert.equal(record.measurements[0]!.evaluation?.images, 5, 'evalLimit: the first 5 images');
+  assert.equal(record.measurements[0]!.evaluation?.agreement?.top1, 1, 'the cached 12-image reference serves a 5-image evaluation');
+  const byRuntime = new Map(record.failures.map((failure) => [failure.key.runtime, failure]));
+  assert.deepEqual([...byRuntime.keys()].sort(), ['test-crashes', 'test-hangs-on-load', 'test-throws-in-loop']);
+
+  const thrown = byRuntime.get('test-throws-in-loop')!;
+  assert.equal(thrown.phase, 'loop');
+  assert.equal(thrown.error.message, `injected failure on inference ${FAILING_CALL}`);
+  assert.equal(thrown.artifact, 'tiny/tfjs/float32');
+  assert.equal(thrown.key.device, 'host');
+
+  const crashed = byRuntime.get('test-crashes')!;
+  assert.equal(crashed.phase, 'first-inference');
+  assert.match(crashed.error.message, /killed by SIGKILL/);
+
+  const hung = byRuntime.get('test-hangs-on-load')!;
+  assert.equal(hung.phase, 'load');
+  assert.match(hung.error.message, /timed out after 15000 ms/);
+
+  assert.ok(log.lines.some((line) => line.startsWith('failed: ') && line.includes('test-throws-in-loop') && line.includes('in loop')), 'failures are listed under the table');
+  assert.ok(existsSync(join(out, 'runs', record.runId, 'run.json')));
+});
