@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { remote } from 'webdriverio';
-import { CHROMIUM_FLAGS, expectedKeyOptions, preparePageJob, PROTOCOL_VERSION, startPageServer, toJobResult, type PageCapabilities, type PageJob, type PageResult } from '../targets/browser/index.ts';
+import { CHROMIUM_FLAGS } from '../targets/browser/index.ts';
+import { expectedKeyOptions, preparePageJob, PROTOCOL_VERSION, startPageServer, toJobResult, type PageCapabilities, type PageJob, type PageResult } from '../targets/page/index.ts';
 import { artifactFor, jobFor, tinyModelFixture } from './helpers/browser-fixture.ts';
 import { tempDir } from './helpers/tmp.ts';
 

@@ -7,8 +7,8 @@
  */
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { DeviceInfo } from '../../harness/core/record.ts';
-import { PAGE_RUNTIMES } from '../browser/protocol.ts';
-import { RUNTIME_FORMATS } from '../browser/runtimes.ts';
+import { PAGE_RUNTIMES } from '../page/app/protocol.ts';
+import { RUNTIME_FORMATS } from '../page/runtimes.ts';
 import type { DiscoveredDevice, RuntimeStatus } from '../types.ts';
 import { androidPropsOf, stateAdvice, type AdbDeviceEntry, type BatteryState, type ThermalState } from './adb-parsers.ts';
 import { AdbNotFoundError, type Adb } from './adb.ts';

@@ -1,8 +1,8 @@
 /**
  * The Android target: phones found with adb, benchmarked in two ways.
  *
- * - The page runtimes (`tfjs-wasm`, `tfjs-webgl`, `litert-wasm` …): the browser
- *   target's benchmark page and protocol, unchanged, in Chrome on the phone.
+ * - The page runtimes (`tfjs-wasm`, `tfjs-webgl`, `litert-wasm` …): the shared
+ *   benchmark page and protocol (targets/page), unchanged, in Chrome on the phone.
  *   `adb reverse` makes the host's page server the phone's own localhost, and
  *   a WebDriver session (Appium's UiAutomator2 driver, `browserName: Chrome`)
  *   drives the page. The Appium server is started from the project's
@@ -19,9 +19,9 @@
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { Logger } from '../../harness/core/log.ts';
 import { serializeError, type DeviceInfo, type Failure, type JobPhase, type Measurement, type MeasurementKey, type RuntimeSize } from '../../harness/core/record.ts';
-import type { PageServer } from '../browser/index.ts';
-import { expectedKeyOptions, requestedThreads, toJobResult } from '../browser/measurement.ts';
-import { isPageRuntime, PAGE_RUNTIMES, type PageCapabilities } from '../browser/protocol.ts';
+import type { PageServer } from '../page/index.ts';
+import { expectedKeyOptions, requestedThreads, toJobResult } from '../page/mapping.ts';
+import { isPageRuntime, PAGE_RUNTIMES, type PageCapabilities } from '../page/app/protocol.ts';
 import type { DiscoveredDevice, Job, JobResult, RuntimeStatus, Target, TargetContext } from '../types.ts';
 import { AdbCommandError, createAdb, DeviceDisconnectedError, type Adb } from './adb.ts';
 import { driverProblem, startAppiumServer, type AppiumServer, type StartAppiumOptions } from './appium-server.ts';
@@ -46,7 +46,7 @@ export interface AndroidTargetOptions {
   startAppium?: (options: StartAppiumOptions) => Promise<AppiumServer>;
   /** Opens a WebDriver session on the page. */
   openSession?: (options: OpenPageSessionOptions) => Promise<PageSession>;
-  /** Starts the page server; default the browser target's `startPageServer`. */
+  /** Starts the page server; default targets/page's `startPageServer`. */
   startPageServer?: (out: string) => Promise<PageServer>;
   /** Called when a job on a phone enters a phase (tests kill the browser with it). */
   onPhase?: (serial: string, phase: JobPhase) => void;
@@ -141,7 +141,7 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
   const ensurePageServer = (out: string): Promise<PageServer> => {
     pageServer ??= (async () => {
       if (options.startPageServer) return options.startPageServer(out);
-      const browser = await import('../browser/index.ts');
+      const browser = await import('../page/index.ts');
       return browser.startPageServer(out);
     })();
     return pageServer;
@@ -188,15 +188,15 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
     }
     lane.session = session;
     lane.pageCaps = await session.capabilities();
-    const { runtimeStatuses } = await import('../browser/runtimes.ts');
-    const { packageVersion } = await import('../browser/assets.ts');
+    const { runtimeStatuses } = await import('../page/runtimes.ts');
+    const { packageVersion } = await import('../page/assets.ts');
     lane.pageStatuses = runtimeStatuses(lane.pageCaps, { tfjs: packageVersion('@tensorflow/tfjs-core'), litert: packageVersion('@litertjs/core') });
     context.log.debug(`${lane.serial}: ${session.browser.name} ${session.browser.version} session open`);
     return session;
   };
 
   const runPage = async (lane: Lane, job: Job, context: TargetContext): Promise<JobResult> => {
-    const browser = await import('../browser/index.ts');
+    const browser = await import('../page/index.ts');
     let session: PageSession;
     try {
       session = await ensureSession(lane, context);
@@ -378,7 +378,7 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
 
     /** Phones download the same page runtimes as desktop browsers. */
     async runtimeSizes(runtimes: string[]): Promise<RuntimeSize[]> {
-      const { runtimeSizes, RUNTIME_SIZE_ENTRIES } = await import('../browser/index.ts');
+      const { runtimeSizes, RUNTIME_SIZE_ENTRIES } = await import('../page/index.ts');
       return runtimeSizes({ runtimes: runtimes.filter((runtime): runtime is keyof typeof RUNTIME_SIZE_ENTRIES => runtime in RUNTIME_SIZE_ENTRIES) });
     },
 

@@ -1,6 +1,6 @@
 /**
  * One WebDriver session (through Appium, a grid or a device farm) running the
- * browser target's benchmark page unchanged: navigate to the page, start a job
+ * shared benchmark page (targets/page) unchanged: navigate to the page, start a job
  * with `window.edgebench.start(job)`, poll `state`/`last` until the result is
  * there (docs/protocol.md). Polling, not one long executeAsync, so a job may
  * run for minutes and the phase last seen is known when the browser dies.
@@ -9,7 +9,7 @@
  */
 import type { JobPhase } from '../../harness/core/record.ts';
 import type { Logger } from '../../harness/core/log.ts';
-import { PROTOCOL_VERSION, type EdgebenchPageApi, type PageCapabilities, type PageJob, type PageResult } from '../browser/protocol.ts';
+import { PROTOCOL_VERSION, type EdgebenchPageApi, type PageCapabilities, type PageJob, type PageResult } from '../page/app/protocol.ts';
 import { endpointFromUrl, type Capabilities } from './capabilities.ts';
 
 /** What the session says about its browser. */

@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { JobPhase } from '../../harness/core/record.ts';
 import type { BrowserCandidate } from './browsers.ts';
 import { closeBrowser, launchBrowser, type LaunchBrowserOptions } from './launcher.ts';
-import { HOST_CALLBACK, PAGE_GLOBAL, PAGE_PATH, PROTOCOL_VERSION, type PageCapabilities, type PageEvent, type PageJob, type PageResult } from './protocol.ts';
+import { HOST_CALLBACK, PAGE_GLOBAL, PAGE_PATH, PROTOCOL_VERSION, type PageCapabilities, type PageEvent, type PageJob, type PageResult } from '../page/app/protocol.ts';
 
 /** A hook run on the fresh page before the job starts (tests use it to crash or hang the page). */
 export type PageHook = (page: Page, job: PageJob) => Promise<void> | void;
