@@ -19,12 +19,13 @@ import type { ResolvedConfig } from './core/config.ts';
 import { UserError } from './core/errors.ts';
 import { gitInfo, hostInfo } from './core/host.ts';
 import type { Logger } from './core/log.ts';
-import { keyId, serializeError, type DeviceInfo, type MeasurementKey, type RunRecord, type RuntimeSize, type TargetKind } from './core/record.ts';
+import { keyId, type DeviceInfo, type RunRecord, type RuntimeSize, type TargetKind } from './core/record.ts';
 import { RunRecordStore } from './record-store.ts';
 import { formatSummary } from './summary.ts';
 import { PACK_JSON } from './core/eval-pack.ts';
 import { evalPackDir } from './core/layout.ts';
 import type { KernelOptions } from '../targets/kernel/types.ts';
+import { failed, failure, jobKeyOptions } from '../targets/result.ts';
 import { targetFactories } from './targets.ts';
 import type { DiscoveredDevice, Job, JobResult, Target, TargetContext } from '../targets/types.ts';
 
@@ -257,7 +258,7 @@ async function prepareTargets(active: ActiveTarget[], jobs: PlannedJob[], contex
       for (let index = jobs.length - 1; index >= 0; index -= 1) {
         const planned = jobs[index]!;
         if (planned.target !== target) continue;
-        store.addFailure({ key: keyFor(planned.job, target.kind), artifact: planned.job.artifact.id, phase: 'setup', error: serializeError(error), at: new Date().toISOString() });
+        store.addFailure(failure({ job: planned.job, target: target.kind, options: jobKeyOptions(planned.job) }, 'setup', error));
         jobs.splice(index, 1);
       }
     }
@@ -302,20 +303,8 @@ async function runOne({ target, job }: PlannedJob, context: TargetContext): Prom
   try {
     return await target.run(job, context);
   } catch (error) {
-    return { ok: false, failure: { key: keyFor(job, target.kind), artifact: job.artifact.id, phase: 'setup', error: serializeError(error), at: new Date().toISOString() } };
+    return failed({ job, target: target.kind, options: jobKeyOptions(job) }, 'setup', error);
   }
-}
-
-function keyFor(job: Job, kind: TargetKind): MeasurementKey {
-  return {
-    model: job.artifact.model,
-    format: job.artifact.format,
-    variant: job.artifact.variant,
-    target: kind,
-    device: job.device.id,
-    runtime: job.runtime,
-    options: { batch: job.kernel.batchSize, ...job.runtimeOptions },
-  };
 }
 
 function firstLine(error: unknown): string {

@@ -69,7 +69,7 @@ test('page protocol over WebDriver', { skip: !existsSync(CHROMEDRIVER) || !exist
     assert.ok(result.ok, result.ok ? '' : result.error.message);
     assert.equal(await browser.execute(() => (window as unknown as EdgebenchWindow).edgebench.state.running), false);
     const caps = await browser.execute(() => (window as unknown as EdgebenchWindow).edgebench.capabilities());
-    const converted = toJobResult(job, result, expectedKeyOptions(job, 2, caps));
+    const converted = toJobResult(job, 'browser', result, expectedKeyOptions(job, 2, caps));
     assert.ok(converted.ok);
     assert.equal(converted.measurement.key.device, 'chromium-webdriver');
     assert.equal(converted.measurement.evaluation?.agreement?.top1, 1);

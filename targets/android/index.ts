@@ -18,7 +18,8 @@
  */
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { Logger } from '../../harness/core/log.ts';
-import { serializeError, type DeviceInfo, type Failure, type JobPhase, type Measurement, type MeasurementKey, type RuntimeSize } from '../../harness/core/record.ts';
+import type { DeviceInfo, JobPhase, RuntimeSize } from '../../harness/core/record.ts';
+import { failed, measured, type KeyOptions } from '../result.ts';
 import type { PageServer } from '../page/index.ts';
 import { expectedKeyOptions, requestedThreads, toJobResult } from '../page/mapping.ts';
 import { isPageRuntime, PAGE_RUNTIMES, type PageCapabilities } from '../page/app/protocol.ts';
@@ -73,15 +74,9 @@ interface Lane {
   pageStatuses?: RuntimeStatus[];
 }
 
-type KeyOptions = Record<string, string | number | boolean>;
-
-function keyFor(job: Job, options: KeyOptions): MeasurementKey {
-  return { model: job.artifact.model, format: job.artifact.format, variant: job.artifact.variant, target: 'android', device: job.device.id, runtime: job.runtime, options };
-}
-
-function failed(job: Job, options: KeyOptions, phase: JobPhase, error: unknown): JobResult {
-  const failure: Failure = { key: keyFor(job, options), artifact: job.artifact.id, phase, error: serializeError(error), at: new Date().toISOString() };
-  return { ok: false, failure };
+/** A failed job on a phone, keyed with these options. */
+function failedWith(job: Job, options: KeyOptions, phase: JobPhase, error: unknown): JobResult {
+  return failed({ job, target: 'android', options }, phase, error);
 }
 
 /** Battery and thermal state right now, for `deviceState.before/after`. */
@@ -201,13 +196,13 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
     try {
       session = await ensureSession(lane, context);
     } catch (error) {
-      return failed(job, { ...job.runtimeOptions }, 'setup', error);
+      return failedWith(job, { ...job.runtimeOptions }, 'setup', error);
     }
     const caps = lane.pageCaps!;
     const threads = requestedThreads(job, context.config.run.threads, caps);
     const expected = expectedKeyOptions(job, threads, caps);
     const status = lane.pageStatuses?.find((candidate) => candidate.runtime === job.runtime);
-    if (status && !status.available) return failed(job, expected, 'setup', new Error(`${job.runtime} is unavailable in ${session.browser.name} on ${lane.serial}: ${status.reason}`));
+    if (status && !status.available) return failedWith(job, expected, 'setup', new Error(`${job.runtime} is unavailable in ${session.browser.name} on ${lane.serial}: ${status.reason}`));
     let result: JobResult;
     try {
       const server = await ensurePageServer(context.out);
@@ -222,16 +217,12 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
           options.onPhase?.(lane.serial, phase);
         },
       });
-      result = toJobResult(job, pageResult, expected);
+      result = toJobResult(job, 'android', pageResult, expected);
     } catch (error) {
-      return failed(job, expected, 'setup', error);
+      return failedWith(job, expected, 'setup', error);
     }
-    if (!result.ok) {
-      result.failure.key = keyFor(job, result.failure.key.options);
-      return result;
-    }
+    if (!result.ok) return result;
     const measurement = result.measurement;
-    measurement.key = keyFor(job, measurement.key.options);
     measurement.device = {
       ...measurement.device,
       browser: { name: session.browser.name, version: session.browser.version, userAgent: caps.userAgent },
@@ -254,10 +245,10 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
     const threads = typeof ownThreads === 'number' && ownThreads >= 1 ? Math.floor(ownThreads) : (config.run.threads ?? Math.min(4, job.device.cores ?? 4));
     const keyOptions: KeyOptions = { ...job.runtimeOptions, threads, delegate };
     const binary = config.android.tfliteBenchmarkBinary;
-    if (!binary) return failed(job, keyOptions, 'setup', new Error(`${NATIVE_RUNTIME} needs --tflite-benchmark-binary (android.tfliteBenchmarkBinary)`));
-    if (job.artifact.format !== 'tflite') return failed(job, keyOptions, 'setup', new Error(`${NATIVE_RUNTIME} runs .tflite artifacts, not ${job.artifact.id}`));
+    if (!binary) return failedWith(job, keyOptions, 'setup', new Error(`${NATIVE_RUNTIME} needs --tflite-benchmark-binary (android.tfliteBenchmarkBinary)`));
+    if (job.artifact.format !== 'tflite') return failedWith(job, keyOptions, 'setup', new Error(`${NATIVE_RUNTIME} runs .tflite artifacts, not ${job.artifact.id}`));
     if (job.kernel.batchSize !== 1) {
-      return failed(job, keyOptions, 'setup', new Error(`${NATIVE_RUNTIME} runs the model's own input shape (batch 1); batch ${job.kernel.batchSize} is measured by the page runtimes only`));
+      return failedWith(job, keyOptions, 'setup', new Error(`${NATIVE_RUNTIME} runs the model's own input shape (batch 1); batch ${job.kernel.batchSize} is measured by the page runtimes only`));
     }
     const startedAt = new Date().toISOString();
     try {
@@ -272,30 +263,22 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
         signal: context.signal,
         pushed: lane.pushed,
       });
-      const measurement: Measurement = {
-        key: keyFor(job, keyOptions),
-        artifact: job.artifact.id,
-        device: {
-          ...job.device,
-          extra: {
-            ...job.device.extra,
-            backend: delegate === 'gpu' ? 'TFLite GPU delegate' : delegate === 'xnnpack' ? 'TFLite XNNPACK' : 'TFLite builtin kernels',
-            threads,
-            latencySource: latencySource(parsed.runs),
-            command,
-            ...(parsed.delegateNotes.length ? { delegate: parsed.delegateNotes.join(' | ') } : {}),
-          },
+      const device = {
+        ...job.device,
+        extra: {
+          ...job.device.extra,
+          backend: delegate === 'gpu' ? 'TFLite GPU delegate' : delegate === 'xnnpack' ? 'TFLite XNNPACK' : 'TFLite builtin kernels',
+          threads,
+          latencySource: latencySource(parsed.runs),
+          command,
+          ...(parsed.delegateNotes.length ? { delegate: parsed.delegateNotes.join(' | ') } : {}),
         },
-        batchSize: 1,
-        ...measurementFields(parsed),
-        startedAt,
-        finishedAt: new Date().toISOString(),
       };
-      return { ok: true, measurement };
+      return measured({ job, target: 'android', options: keyOptions }, measurementFields(parsed), { device, startedAt });
     } catch (error) {
       // Which phase failed is unknown inside the tool; a failed push is setup, anything later the load.
       const phase: JobPhase = error instanceof AdbCommandError && error.args.includes('push') ? 'setup' : 'load';
-      return failed(job, keyOptions, phase, error);
+      return failedWith(job, keyOptions, phase, error);
     }
   };
 
@@ -320,13 +303,13 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
   const runOnLane = async (lane: Lane, job: Job, context: TargetContext): Promise<JobResult> => {
     const { config } = context;
     const unknownOptions = { ...job.runtimeOptions };
-    if (lane.gone) return failed(job, unknownOptions, 'setup', new DeviceDisconnectedError(lane.serial));
-    if (context.signal.aborted) return failed(job, unknownOptions, 'setup', Object.assign(new Error('interrupted before the job started'), { name: 'AbortError' }));
+    if (lane.gone) return failedWith(job, unknownOptions, 'setup', new DeviceDisconnectedError(lane.serial));
+    if (context.signal.aborted) return failedWith(job, unknownOptions, 'setup', Object.assign(new Error('interrupted before the job started'), { name: 'AbortError' }));
     if (job.runtime !== NATIVE_RUNTIME && !isPageRuntime(job.runtime)) {
-      return failed(job, unknownOptions, 'setup', new Error(`the android target has no runtime "${job.runtime}" (it has ${[...PAGE_RUNTIMES, NATIVE_RUNTIME].join(', ')})`));
+      return failedWith(job, unknownOptions, 'setup', new Error(`the android target has no runtime "${job.runtime}" (it has ${[...PAGE_RUNTIMES, NATIVE_RUNTIME].join(', ')})`));
     }
     if (lane.remote) {
-      if (job.runtime === NATIVE_RUNTIME) return failed(job, unknownOptions, 'setup', new Error(`${NATIVE_RUNTIME} needs ${lane.serial} on this host's adb`));
+      if (job.runtime === NATIVE_RUNTIME) return failedWith(job, unknownOptions, 'setup', new Error(`${NATIVE_RUNTIME} needs ${lane.serial} on this host's adb`));
       lane.jobsRun += 1;
       return runPage(lane, job, context);
     }
@@ -342,7 +325,7 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
     } catch (error) {
       if (error instanceof DeviceDisconnectedError) {
         lane.gone = error.message;
-        return failed(job, unknownOptions, 'setup', error);
+        return failedWith(job, unknownOptions, 'setup', error);
       }
       context.log.warn(`${lane.serial}: cool-down check failed: ${(error as Error).message}`);
     }
@@ -351,7 +334,7 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
       before = { ...(await readDeviceState(device, lane.serial)), ...(cooldownMs !== undefined ? { cooldownMs } : {}) };
     } catch (error) {
       if (error instanceof DeviceDisconnectedError) lane.gone = error.message;
-      return failed(job, unknownOptions, 'setup', error);
+      return failedWith(job, unknownOptions, 'setup', error);
     }
     lane.jobsRun += 1;
     const result = await checkStillThere(lane, config, job.runtime === NATIVE_RUNTIME ? await runNative(lane, job, context) : await runPage(lane, job, context));
@@ -385,7 +368,7 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
     /** Queues the job on its phone's lane: one job at a time per phone, phones in parallel. */
     run(job: Job, context: TargetContext): Promise<JobResult> {
       const lane = laneFor(job.device);
-      const next = lane.queue.then(() => runOnLane(lane, job, context)).catch((error: unknown) => failed(job, { ...job.runtimeOptions }, 'setup', error));
+      const next = lane.queue.then(() => runOnLane(lane, job, context)).catch((error: unknown) => failedWith(job, { ...job.runtimeOptions }, 'setup', error));
       lane.queue = next;
       return next;
     },

@@ -3,11 +3,12 @@
  * shared benchmark page (targets/page) on its static server.
  */
 import type { ResolvedConfig } from '../../harness/core/config.ts';
-import { serializeError, type RuntimeSize } from '../../harness/core/record.ts';
+import type { RuntimeSize } from '../../harness/core/record.ts';
 import type { DiscoveredDevice, Job, JobResult, RuntimeStatus, Target, TargetContext } from '../types.ts';
 import { packageVersion } from '../page/assets.ts';
 import { startPageServer, preparePageJob, type PageServer } from '../page/index.ts';
-import { expectedKeyOptions, failure, requestedThreads, toJobResult } from '../page/mapping.ts';
+import { expectedKeyOptions, requestedThreads, toJobResult } from '../page/mapping.ts';
+import { failed, jobKeyOptions, type ResultOf } from '../result.ts';
 import { isPageRuntime, PAGE_RUNTIMES, type PageCapabilities, type PageJob } from '../page/app/protocol.ts';
 import { RUNTIME_FORMATS, runtimeStatuses } from '../page/runtimes.ts';
 import { runtimeSizes as measureRuntimeSizes } from '../page/sizes.ts';
@@ -106,23 +107,23 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
 
     async run(job: Job, context: TargetContext): Promise<JobResult> {
       const entry = browsers.get(job.device.id);
-      const fallbackOptions = { batch: job.kernel.batchSize, ...job.runtimeOptions };
-      if (!entry) return failure(job, fallbackOptions, 'setup', { name: 'Error', message: `browser ${job.device.id} was not discovered in this run` });
-      if (!isPageRuntime(job.runtime)) return failure(job, fallbackOptions, 'setup', { name: 'Error', message: `the browser target has no runtime "${job.runtime}" (it has ${PAGE_RUNTIMES.join(', ')})` });
+      const asked: ResultOf = { job, target: 'browser', options: jobKeyOptions(job) };
+      if (!entry) return failed(asked, 'setup', { name: 'Error', message: `browser ${job.device.id} was not discovered in this run` });
+      if (!isPageRuntime(job.runtime)) return failed(asked, 'setup', { name: 'Error', message: `the browser target has no runtime "${job.runtime}" (it has ${PAGE_RUNTIMES.join(', ')})` });
       const status = entry.statuses.find((candidate) => candidate.runtime === job.runtime);
       const threads = requestedThreads(job, (config ?? context.config).run.threads, entry.caps);
       const expected = expectedKeyOptions(job, threads, entry.caps);
-      if (status && !status.available) return failure(job, expected, 'setup', { name: 'Error', message: `${job.runtime} is unavailable in ${job.device.name}: ${status.reason}` });
+      if (status && !status.available) return failed({ ...asked, options: expected }, 'setup', { name: 'Error', message: `${job.runtime} is unavailable in ${job.device.name}: ${status.reason}` });
       let pageJob: PageJob;
       try {
         const server = await ensureServer(context.out);
         pageJob = await preparePageJob(server.server, job, { threads });
       } catch (error) {
-        return failure(job, expected, 'setup', serializeError(error));
+        return failed({ ...asked, options: expected }, 'setup', error);
       }
       const result = await entry.runner.run(pageJob, { timeoutMs: context.config.run.jobTimeoutMs, signal: context.signal });
       if (!result.ok) context.log.debug(`${job.device.id} ${job.artifact.id} ${job.runtime}: ${result.error.message}`);
-      return toJobResult(job, result, expected);
+      return toJobResult(job, 'browser', result, expected);
     },
 
     async dispose(): Promise<void> {

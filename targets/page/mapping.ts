@@ -2,7 +2,8 @@
  * Turning a Job into a PageJob and a PageResult back into the run record's
  * Measurement or Failure, of the same shape as the Node target's.
  */
-import type { DeviceInfo, Failure, JobPhase, Measurement, MeasurementKey, SerializedError } from '../../harness/core/record.ts';
+import type { DeviceInfo, TargetKind } from '../../harness/core/record.ts';
+import { failed, jobKeyOptions, measured, type KeyOptions, type ResultOf } from '../result.ts';
 import type { Job, JobResult } from '../types.ts';
 import { PROTOCOL_VERSION, type PageCapabilities, type PageJob, type PageResult, type PageRuntime, type PageRuntimeReport } from './app/protocol.ts';
 
@@ -19,9 +20,9 @@ export function requestedThreads(job: Job, configThreads: number | undefined, ca
  * The options in the measurement key: the job's, plus the threads and SIMD a
  * wasm runtime will really use in this browser (no threads without isolation).
  */
-export function expectedKeyOptions(job: Job, threads: number, caps: PageCapabilities): Record<string, string | number | boolean> {
+export function expectedKeyOptions(job: Job, threads: number, caps: PageCapabilities): KeyOptions {
   // `batch` first, as the Node target keys it.
-  const base = { batch: job.kernel.batchSize, ...job.runtimeOptions };
+  const base = jobKeyOptions(job);
   if (!WASM_RUNTIMES.has(job.runtime)) return base;
   if (job.runtime === 'tfjs-wasm') {
     const simd = caps.wasm.simd && job.runtimeOptions.simd !== false;
@@ -52,31 +53,14 @@ export function toPageJob(job: Job, urls: PageUrls, threads: number, id: string)
   };
 }
 
-export function measurementKey(job: Job, options: Record<string, string | number | boolean>): MeasurementKey {
-  return {
-    model: job.artifact.model,
-    format: job.artifact.format,
-    variant: job.artifact.variant,
-    target: 'browser',
-    device: job.device.id,
-    runtime: job.runtime,
-    options,
-  };
-}
-
-export function failure(job: Job, options: Record<string, string | number | boolean>, phase: JobPhase, error: SerializedError, at = new Date().toISOString()): JobResult {
-  const result: Failure = { key: measurementKey(job, options), artifact: job.artifact.id, phase, error, at };
-  return { ok: false, failure: result };
-}
-
 /**
  * The key keeps the options asked for (the same whether the job succeeds or
  * fails, so runs compare key by key); what the runtime really used (TF.js may
  * run fewer threads than asked) goes in the device's `extra`.
  */
-export function toJobResult(job: Job, result: PageResult, expected: Record<string, string | number | boolean>): JobResult {
-  if (!result.ok) return failure(job, expected, result.phase, result.error, result.finishedAt);
-  const m = result.measurement;
+export function toJobResult(job: Job, target: TargetKind, result: PageResult, expected: KeyOptions): JobResult {
+  const of: ResultOf = { job, target, options: expected };
+  if (!result.ok) return failed(of, result.phase, result.error, result.finishedAt);
   const { threads: _threads, simd: _simd, ...deviceExtra } = job.device.extra ?? {};
   const device: DeviceInfo = {
     ...job.device,
@@ -89,21 +73,5 @@ export function toJobResult(job: Job, result: PageResult, expected: Record<strin
       ...Object.fromEntries(Object.entries(result.runtime.versions).map(([name, version]) => [`${name}Version`, version])),
     },
   };
-  const measurement: Measurement = {
-    key: measurementKey(job, expected),
-    artifact: job.artifact.id,
-    device,
-    batchSize: job.kernel.batchSize,
-    loadMs: m.loadMs,
-    firstInferenceMs: m.firstInferenceMs,
-    warmup: m.warmup,
-    latency: m.latency,
-    samples: m.samples,
-    throughput: m.throughput,
-    memory: m.memory,
-    evaluation: m.evaluation,
-    startedAt: result.startedAt,
-    finishedAt: result.finishedAt,
-  };
-  return { ok: true, measurement };
+  return measured(of, result.measurement, { device, startedAt: result.startedAt, finishedAt: result.finishedAt });
 }
