@@ -5,9 +5,9 @@
  * Plan: artifacts × devices × available runtimes (narrowed by run.backends)
  * × batch sizes. Before the jobs, each model's agreement reference (its
  * Mobile artifact on TF.js `cpu` over the evaluation pack) is made or read
- * from eval/reference.json. Jobs run one at a time per machine: the Node
- * target and the browsers share the host's CPU, phones run in parallel with
- * it and with each other. A failing job is recorded with its phase and the run
+ * from eval/reference.json. Jobs run one at a time per machine (./lanes.ts):
+ * the Node target and the browsers share the host's CPU, phones run in
+ * parallel with it and with each other. A failing job is recorded with its phase and the run
  * goes on; Ctrl-C (the signal) stops after the current job and marks the
  * record interrupted.
  */
@@ -19,13 +19,14 @@ import type { ResolvedConfig } from './core/config.ts';
 import { UserError } from './core/errors.ts';
 import { gitInfo, hostInfo } from './core/host.ts';
 import type { Logger } from './core/log.ts';
-import { keyId, type DeviceInfo, type RunRecord, type RuntimeSize, type TargetKind } from './core/record.ts';
+import { keyId, type RunRecord, type RuntimeSize, type TargetKind } from './core/record.ts';
 import { RunRecordStore } from './record-store.ts';
 import { formatSummary } from './summary.ts';
 import { PACK_JSON } from './core/eval-pack.ts';
 import { evalPackDir } from './core/layout.ts';
 import type { KernelOptions } from '../targets/kernel/types.ts';
 import { failed, failure, jobKeyOptions } from '../targets/result.ts';
+import { runInLanes } from './lanes.ts';
 import { targetFactories } from './targets.ts';
 import type { DiscoveredDevice, Job, JobResult, Target, TargetContext } from '../targets/types.ts';
 
@@ -265,35 +266,29 @@ async function prepareTargets(active: ActiveTarget[], jobs: PlannedJob[], contex
   }
 }
 
-/** Devices sharing the host's CPU (Node, browsers) form one lane; each phone is its own lane. */
-function laneOf(device: DeviceInfo): string {
-  return device.kind === 'android' ? `android:${device.id}` : 'host';
-}
-
 async function runLanes(jobs: PlannedJob[], context: TargetContext, store: RunRecordStore): Promise<void> {
   if (jobs.length === 0) return;
-  const lanes = new Map<string, PlannedJob[]>();
-  for (const planned of jobs) lanes.set(laneOf(planned.job.device), [...(lanes.get(laneOf(planned.job.device)) ?? []), planned]);
   context.log.info(`${jobs.length} job${jobs.length === 1 ? '' : 's'} on ${store.record.devices.length} device${store.record.devices.length === 1 ? '' : 's'}`);
   const progress = context.log.progress('benchmarks', jobs.length);
-  await Promise.all(
-    [...lanes.values()].map(async (lane) => {
-      for (const planned of lane) {
-        if (context.signal.aborted) return;
-        const result = await runOne(planned, context);
-        // A job stopped by Ctrl-C did not fail; the harness's own abort may not have arrived yet.
-        if (!result.ok && result.failure.error.name === 'AbortError') return;
-        const label = `${planned.job.artifact.id} ${planned.job.runtime} b${planned.job.kernel.batchSize}`;
-        if (result.ok) {
-          store.addMeasurement(result.measurement);
-          progress.tick(1, `${label}: p50 ${result.measurement.latency.p50.toFixed(2)} ms`);
-        } else {
-          store.addFailure(result.failure);
-          context.log.warn(`${keyId(result.failure.key)} failed in ${result.failure.phase}: ${result.failure.error.message.split('\n')[0]}`);
-          progress.tick(1, `${label}: failed`);
-        }
+  await runInLanes(
+    jobs,
+    (planned) => planned.job.device,
+    async (planned) => {
+      if (context.signal.aborted) return 'stop';
+      const result = await runOne(planned, context);
+      // A job stopped by Ctrl-C did not fail; the harness's own abort may not have arrived yet.
+      if (!result.ok && result.failure.error.name === 'AbortError') return 'stop';
+      const label = `${planned.job.artifact.id} ${planned.job.runtime} b${planned.job.kernel.batchSize}`;
+      if (result.ok) {
+        store.addMeasurement(result.measurement);
+        progress.tick(1, `${label}: p50 ${result.measurement.latency.p50.toFixed(2)} ms`);
+      } else {
+        store.addFailure(result.failure);
+        context.log.warn(`${keyId(result.failure.key)} failed in ${result.failure.phase}: ${result.failure.error.message.split('\n')[0]}`);
+        progress.tick(1, `${label}: failed`);
       }
-    }),
+      return 'next';
+    },
   );
   progress.done(`${store.record.measurements.length} measured, ${store.record.failures.length} failed`);
 }
