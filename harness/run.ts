@@ -27,7 +27,7 @@ import { evalPackDir } from './core/layout.ts';
 import type { KernelOptions } from '../targets/kernel/types.ts';
 import { failed, failure, jobKeyOptions } from '../targets/result.ts';
 import { runInLanes } from './lanes.ts';
-import { targetFactories } from './targets.ts';
+import { discoverKinds, targetFactories } from './targets.ts';
 import type { DiscoveredDevice, Job, JobResult, Target, TargetContext } from '../targets/types.ts';
 
 export interface RunOptions {
@@ -121,36 +121,25 @@ function optionalGit(cwd: string): { git?: { commit: string; dirty: boolean } } 
 /** Imports and asks each target in run.targets; one that is missing or finds nothing is one info line, not an error. */
 async function discoverTargets(options: RunOptions, context: TargetContext): Promise<ActiveTarget[]> {
   const { config, log } = options;
-  const factories = { ...targetFactories, ...options.targets };
   const active: ActiveTarget[] = [];
-  for (const kind of config.run.targets) {
-    if (context.signal.aborted) break;
-    let target: Target;
-    try {
-      target = await factories[kind]();
-    } catch (error) {
-      log.info(`${kind}: not available (${firstLine(error)})`);
+  for (const found of await discoverKinds(config.run.targets, context, { ...targetFactories, ...options.targets })) {
+    const { kind } = found;
+    if (!found.ok) {
+      log.info(found.stage === 'load' ? `${kind}: not available (${found.message})` : `${kind}: discovery failed (${found.message})`);
       continue;
     }
-    let devices: DiscoveredDevice[];
-    try {
-      devices = await target.discover(context);
-    } catch (error) {
-      log.info(`${kind}: discovery failed (${firstLine(error)})`);
-      await target.dispose?.().catch(() => {});
-      continue;
-    }
-    const usable = devices.filter((found) => found.usable);
-    for (const found of devices.filter((candidate) => !candidate.usable)) log.info(`${kind} ${found.device.name}: not usable (${found.reason ?? 'no reason given'})`);
+    const { target, devices } = found;
+    const usable = devices.filter((candidate) => candidate.usable);
+    for (const candidate of devices.filter((device) => !device.usable)) log.info(`${kind} ${candidate.device.name}: not usable (${candidate.reason ?? 'no reason given'})`);
     if (usable.length === 0) {
       log.info(`${kind}: no usable device found`);
       await target.dispose?.().catch(() => {});
       continue;
     }
-    for (const found of usable) {
-      const available = found.runtimes.filter((runtime) => runtime.available).map((runtime) => runtime.runtime);
-      const unavailable = found.runtimes.filter((runtime) => !runtime.available).map((runtime) => runtime.runtime);
-      log.info(`${kind} ${found.device.name}: ${available.join(', ') || 'no runtime'}${unavailable.length ? ` (unavailable: ${unavailable.join(', ')}; see \`bench devices\`)` : ''}`);
+    for (const candidate of usable) {
+      const available = candidate.runtimes.filter((runtime) => runtime.available).map((runtime) => runtime.runtime);
+      const unavailable = candidate.runtimes.filter((runtime) => !runtime.available).map((runtime) => runtime.runtime);
+      log.info(`${kind} ${candidate.device.name}: ${available.join(', ') || 'no runtime'}${unavailable.length ? ` (unavailable: ${unavailable.join(', ')}; see \`bench devices\`)` : ''}`);
     }
     active.push({ target, devices: usable });
   }
