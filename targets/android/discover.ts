@@ -102,7 +102,7 @@ export async function discoverAndroid(options: DiscoverOptions): Promise<Discove
   const { adb, config } = options;
   let entries: AdbDeviceEntry[];
   try {
-    entries = await adb.devices({ timeoutMs: 10_000 });
+    entries = await adb.devices({ timeoutMs: config.timeouts.android.adbDevicesMs });
   } catch (error) {
     const reason = error instanceof AdbNotFoundError ? 'adb not found: apt-get install adb, or set android.adb' : `adb devices failed: ${(error as Error).message}`;
     return [unusable('adb', 'adb', reason)];

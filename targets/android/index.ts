@@ -42,7 +42,7 @@ export { parseBenchmarkModelOutput } from './benchmark-model.ts';
 export { NATIVE_RUNTIME } from './native.ts';
 
 export interface AndroidTargetOptions {
-  /** adb wrapper; default `createAdb({ executable: config.android.adb })`. */
+  /** adb wrapper; default `createAdb` with `android.adb` and `timeouts.android`. */
   adb?: Adb;
   /** Starts the harness's own Appium server (when no android.appiumUrl). */
   startAppium?: (options: StartAppiumOptions) => Promise<AppiumServer>;
@@ -65,7 +65,7 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
   let log: Logger | undefined;
 
   /** adb from the run's config, made once (discover, prepare or run comes first). */
-  const adbNow = (): Adb => (adb ??= createAdb({ executable: config!.android.adb }));
+  const adbNow = (): Adb => (adb ??= createAdb({ executable: config!.android.adb, timeouts: config!.timeouts.android }));
   const servers = new SharedServers({
     ...(options.startAppium ? { startAppium: options.startAppium } : {}),
     ...(options.startPageServer ? { startPageServer: options.startPageServer } : {}),

@@ -107,7 +107,7 @@ export class PhoneLane {
     const capabilities = sessionCapabilities(this.serial, config.android.capabilities);
     let session: PageSession;
     try {
-      session = await this.services.openSession({ url, capabilities, pageUrl, log: context.log });
+      session = await this.services.openSession({ url, capabilities, pageUrl, log: context.log, timeouts: config.timeouts.android });
     } catch (error) {
       const message = (error as Error).message;
       const hint = /could not find a driver|no driver/i.test(message) ? ` (${driverProblem(automationNameOf(capabilities) ?? 'UiAutomator2', this.services.env) ?? 'install the driver on that server'})` : '';

@@ -20,9 +20,9 @@ export interface PageJobOptions {
 }
 
 /** Whether the browser app still runs on the phone: pidof exits 1 when it does not; undefined when adb cannot tell. */
-async function browserRunning(adb: Adb, serial: string, pkg: string): Promise<boolean | undefined> {
+async function browserRunning(adb: Adb, serial: string, pkg: string, timeoutMs: number): Promise<boolean | undefined> {
   try {
-    return (await adb.shell(serial, `pidof ${pkg}`, { timeoutMs: 5_000 })).trim().length > 0;
+    return (await adb.shell(serial, `pidof ${pkg}`, { timeoutMs })).trim().length > 0;
   } catch (error) {
     if (error instanceof DeviceDisconnectedError) return false;
     if (error instanceof AdbCommandError && error.exitCode === 1 && !error.stdout.trim()) return false;
@@ -52,7 +52,7 @@ export function pageJobPart(options: PageJobOptions): JobPart {
       const pageResult = await session.run(pageJob, {
         timeoutMs: context.config.run.jobTimeoutMs,
         signal: context.signal,
-        ...(lane.remote ? {} : { isAlive: () => browserRunning(options.adb(), lane.serial, chrome) }),
+        ...(lane.remote ? {} : { isAlive: () => browserRunning(options.adb(), lane.serial, chrome, context.config.timeouts.android.browserAliveMs) }),
         onPhase: (phase) => {
           context.log.debug(`${lane.serial} ${job.artifact.id} ${job.runtime}: ${phase}`);
           options.onPhase?.(lane.serial, phase);

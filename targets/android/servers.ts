@@ -40,7 +40,7 @@ export class SharedServers {
     const capabilities = sessionCapabilities('-', config.android.capabilities);
     const problem = driverProblem(automationNameOf(capabilities) ?? 'UiAutomator2', this.options.env);
     if (problem) throw new Error(problem);
-    const start = () => (this.options.startAppium ?? startAppiumServer)({ log, allowInsecure: insecureFeaturesFor(capabilities), ...(this.options.env ? { env: this.options.env } : {}) });
+    const start = () => (this.options.startAppium ?? startAppiumServer)({ log, allowInsecure: insecureFeaturesFor(capabilities), timeouts: config.timeouts.android, ...(this.options.env ? { env: this.options.env } : {}) });
     this.appium ??= start();
     const server = await this.appium;
     if (server.running) return server.url;

@@ -75,14 +75,15 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
         const runner = new BrowserRunner({
           candidate,
           origin: server.server.origin,
-          launch: { headed: context.config.browser.headed, args: context.config.browser.args },
+          launch: { headed: context.config.browser.headed, args: context.config.browser.args, timeoutMs: context.config.timeouts.browser.launchMs },
+          closeTimeoutMs: context.config.timeouts.browser.closeMs,
           ...(options.beforeJob ? { beforeJob: options.beforeJob } : {}),
           onEvent: (event) => context.log.debug(`${candidate.name}: ${event.id} ${event.phase}`),
           onRestart: (reason) => context.log.warn(`${candidate.name}: restarting the browser after: ${reason.split('\n')[0]}`),
         });
         try {
           const version = await runner.browserVersion();
-          const caps = await runner.capabilities();
+          const caps = await runner.capabilities(context.config.timeouts.browser.pageReadyMs);
           const device = browserDevice(candidate, version, caps, { headless: !context.config.browser.headed });
           const statuses = runtimeStatuses(caps, { tfjs: packageVersion('@tensorflow/tfjs-core'), litert: packageVersion('@litertjs/core') });
           browsers.set(device.id, { runner, caps, statuses });

@@ -28,9 +28,6 @@ export interface NodeTargetOptions {
   isolate?: boolean;
 }
 
-/** Probing imports every runtime (TF.js, native addons): generous, but bounded. */
-const PROBE_TIMEOUT_MS = 120_000;
-
 /** Threads for runtimes that take a count: `run.threads`, else every core. */
 export function threadsFor(config: ResolvedConfig): number {
   return config.run.threads ?? os.availableParallelism();
@@ -47,7 +44,7 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
 
     async discover(context: TargetContext): Promise<DiscoveredDevice[]> {
       try {
-        const runtimes = await probeInWorker(runtimeModules, threadsFor(context.config), { isolate, timeoutMs: PROBE_TIMEOUT_MS, signal: context.signal });
+        const runtimes = await probeInWorker(runtimeModules, threadsFor(context.config), { isolate, timeoutMs: context.config.timeouts.node.probeMs, signal: context.signal });
         probed = new Map(runtimes.map((runtime) => [runtime.runtime, runtime]));
         return [{ device, usable: true, runtimes: runtimes.map(({ keyOptions: _keyOptions, ...status }) => status) }];
       } catch (error) {
