@@ -5,7 +5,7 @@
 import type { DeviceInfo, TargetKind } from '../../harness/core/record.ts';
 import { failed, jobKeyOptions, measured, type KeyOptions, type ResultOf } from '../result.ts';
 import type { Job, JobResult } from '../types.ts';
-import { PROTOCOL_VERSION, type PageCapabilities, type PageJob, type PageResult, type PageRuntime, type PageRuntimeReport } from './app/protocol.ts';
+import { PROTOCOL_VERSION, type PageCapabilities, type PageJob, type PageResult, type PageRuntime } from './app/protocol.ts';
 
 const WASM_RUNTIMES = new Set<string>(['tfjs-wasm', 'litert-wasm']);
 
