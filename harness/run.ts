@@ -5,9 +5,9 @@
  * Plan: artifacts × devices × available runtimes (narrowed by run.backends)
  * × batch sizes. Before the jobs, each model's agreement reference (its
  * Mobile artifact on TF.js `cpu` over the evaluation pack) is made or read
- * from eval/reference.json. Jobs run one at a time per machine: the Node
- * target and the browsers share the host's CPU, phones run in parallel with
- * it and with each other. A failing job is recorded with its phase and the run
+ * from eval/reference.json. Jobs run one at a time per machine (./lanes.ts):
+ * the Node target and the browsers share the host's CPU, phones run in
+ * parallel with it and with each other. A failing job is recorded with its phase and the run
  * goes on; Ctrl-C (the signal) stops after the current job and marks the
  * record interrupted.
  */
@@ -20,13 +20,15 @@ import { UserError } from './core/errors.ts';
 import { gitInfo, hostInfo } from './core/host.ts';
 import { firstLine } from './core/format.ts';
 import type { Logger } from './core/log.ts';
-import { keyId, serializeError, type DeviceInfo, type MeasurementKey, type RunRecord, type RuntimeSize, type TargetKind } from './core/record.ts';
+import { keyId, type RunRecord, type RuntimeSize, type TargetKind } from './core/record.ts';
 import { RunRecordStore } from './record-store.ts';
 import { formatSummary } from './summary.ts';
 import { PACK_JSON } from './core/eval-pack.ts';
 import { evalPackDir } from './core/layout.ts';
 import type { KernelOptions } from '../targets/kernel/types.ts';
-import { targetFactories } from './targets.ts';
+import { failed, failure, jobKeyOptions } from '../targets/result.ts';
+import { runInLanes } from './lanes.ts';
+import { discoverKinds, targetFactories } from './targets.ts';
 import type { DiscoveredDevice, Job, JobResult, Target, TargetContext } from '../targets/types.ts';
 
 export interface RunOptions {
@@ -120,36 +122,25 @@ function optionalGit(cwd: string): { git?: { commit: string; dirty: boolean } } 
 /** Imports and asks each target in run.targets; one that is missing or finds nothing is one info line, not an error. */
 async function discoverTargets(options: RunOptions, context: TargetContext): Promise<ActiveTarget[]> {
   const { config, log } = options;
-  const factories = { ...targetFactories, ...options.targets };
   const active: ActiveTarget[] = [];
-  for (const kind of config.run.targets) {
-    if (context.signal.aborted) break;
-    let target: Target;
-    try {
-      target = await factories[kind]();
-    } catch (error) {
-      log.info(`${kind}: not available (${firstLine(error)})`);
+  for (const found of await discoverKinds(config.run.targets, context, { ...targetFactories, ...options.targets })) {
+    const { kind } = found;
+    if (!found.ok) {
+      log.info(found.stage === 'load' ? `${kind}: not available (${found.message})` : `${kind}: discovery failed (${found.message})`);
       continue;
     }
-    let devices: DiscoveredDevice[];
-    try {
-      devices = await target.discover(context);
-    } catch (error) {
-      log.info(`${kind}: discovery failed (${firstLine(error)})`);
-      await target.dispose?.().catch(() => {});
-      continue;
-    }
-    const usable = devices.filter((found) => found.usable);
-    for (const found of devices.filter((candidate) => !candidate.usable)) log.info(`${kind} ${found.device.name}: not usable (${found.reason ?? 'no reason given'})`);
+    const { target, devices } = found;
+    const usable = devices.filter((candidate) => candidate.usable);
+    for (const candidate of devices.filter((device) => !device.usable)) log.info(`${kind} ${candidate.device.name}: not usable (${candidate.reason ?? 'no reason given'})`);
     if (usable.length === 0) {
       log.info(`${kind}: no usable device found`);
       await target.dispose?.().catch(() => {});
       continue;
     }
-    for (const found of usable) {
-      const available = found.runtimes.filter((runtime) => runtime.available).map((runtime) => runtime.runtime);
-      const unavailable = found.runtimes.filter((runtime) => !runtime.available).map((runtime) => runtime.runtime);
-      log.info(`${kind} ${found.device.name}: ${available.join(', ') || 'no runtime'}${unavailable.length ? ` (unavailable: ${unavailable.join(', ')}; see \`bench devices\`)` : ''}`);
+    for (const candidate of usable) {
+      const available = candidate.runtimes.filter((runtime) => runtime.available).map((runtime) => runtime.runtime);
+      const unavailable = candidate.runtimes.filter((runtime) => !runtime.available).map((runtime) => runtime.runtime);
+      log.info(`${kind} ${candidate.device.name}: ${available.join(', ') || 'no runtime'}${unavailable.length ? ` (unavailable: ${unavailable.join(', ')}; see \`bench devices\`)` : ''}`);
     }
     active.push({ target, devices: usable });
   }
@@ -258,42 +249,36 @@ async function prepareTargets(active: ActiveTarget[], jobs: PlannedJob[], contex
       for (let index = jobs.length - 1; index >= 0; index -= 1) {
         const planned = jobs[index]!;
         if (planned.target !== target) continue;
-        store.addFailure({ key: keyFor(planned.job, target.kind), artifact: planned.job.artifact.id, phase: 'setup', error: serializeError(error), at: new Date().toISOString() });
+        store.addFailure(failure({ job: planned.job, target: target.kind, options: jobKeyOptions(planned.job) }, 'setup', error));
         jobs.splice(index, 1);
       }
     }
   }
 }
 
-/** Devices sharing the host's CPU (Node, browsers) form one lane; each phone is its own lane. */
-function laneOf(device: DeviceInfo): string {
-  return device.kind === 'android' ? `android:${device.id}` : 'host';
-}
-
 async function runLanes(jobs: PlannedJob[], context: TargetContext, store: RunRecordStore): Promise<void> {
   if (jobs.length === 0) return;
-  const lanes = new Map<string, PlannedJob[]>();
-  for (const planned of jobs) lanes.set(laneOf(planned.job.device), [...(lanes.get(laneOf(planned.job.device)) ?? []), planned]);
   context.log.info(`${jobs.length} job${jobs.length === 1 ? '' : 's'} on ${store.record.devices.length} device${store.record.devices.length === 1 ? '' : 's'}`);
   const progress = context.log.progress('benchmarks', jobs.length);
-  await Promise.all(
-    [...lanes.values()].map(async (lane) => {
-      for (const planned of lane) {
-        if (context.signal.aborted) return;
-        const result = await runOne(planned, context);
-        // A job stopped by Ctrl-C did not fail; the harness's own abort may not have arrived yet.
-        if (!result.ok && result.failure.error.name === 'AbortError') return;
-        const label = `${planned.job.artifact.id} ${planned.job.runtime} b${planned.job.kernel.batchSize}`;
-        if (result.ok) {
-          store.addMeasurement(result.measurement);
-          progress.tick(1, `${label}: p50 ${result.measurement.latency.p50.toFixed(2)} ms`);
-        } else {
-          store.addFailure(result.failure);
-          context.log.warn(`${keyId(result.failure.key)} failed in ${result.failure.phase}: ${result.failure.error.message.split('\n')[0]}`);
-          progress.tick(1, `${label}: failed`);
-        }
+  await runInLanes(
+    jobs,
+    (planned) => planned.job.device,
+    async (planned) => {
+      if (context.signal.aborted) return 'stop';
+      const result = await runOne(planned, context);
+      // A job stopped by Ctrl-C did not fail; the harness's own abort may not have arrived yet.
+      if (!result.ok && result.failure.error.name === 'AbortError') return 'stop';
+      const label = `${planned.job.artifact.id} ${planned.job.runtime} b${planned.job.kernel.batchSize}`;
+      if (result.ok) {
+        store.addMeasurement(result.measurement);
+        progress.tick(1, `${label}: p50 ${result.measurement.latency.p50.toFixed(2)} ms`);
+      } else {
+        store.addFailure(result.failure);
+        context.log.warn(`${keyId(result.failure.key)} failed in ${result.failure.phase}: ${result.failure.error.message.split('\n')[0]}`);
+        progress.tick(1, `${label}: failed`);
       }
-    }),
+      return 'next';
+    },
   );
   progress.done(`${store.record.measurements.length} measured, ${store.record.failures.length} failed`);
 }
@@ -303,19 +288,7 @@ async function runOne({ target, job }: PlannedJob, context: TargetContext): Prom
   try {
     return await target.run(job, context);
   } catch (error) {
-    return { ok: false, failure: { key: keyFor(job, target.kind), artifact: job.artifact.id, phase: 'setup', error: serializeError(error), at: new Date().toISOString() } };
+    return failed({ job, target: target.kind, options: jobKeyOptions(job) }, 'setup', error);
   }
-}
-
-function keyFor(job: Job, kind: TargetKind): MeasurementKey {
-  return {
-    model: job.artifact.model,
-    format: job.artifact.format,
-    variant: job.artifact.variant,
-    target: kind,
-    device: job.device.id,
-    runtime: job.runtime,
-    options: { batch: job.kernel.batchSize, ...job.runtimeOptions },
-  };
 }
 

@@ -6,7 +6,7 @@ import { defineCommand } from 'citty';
 import pc from 'picocolors';
 import { commonArgs, list, setup } from './common.ts';
 import { TARGETS, type TargetKind } from '../core/record.ts';
-import { targetFactories } from '../targets.ts';
+import { discoverKinds, targetFactories } from '../targets.ts';
 import type { DiscoveredDevice, Target, TargetContext } from '../../targets/types.ts';
 
 export interface TargetListing {
@@ -20,20 +20,13 @@ export interface TargetListing {
 /** Discovers each kind; a target that fails to import or to discover is listed unavailable with its error. */
 export async function listDevices(kinds: readonly TargetKind[], context: TargetContext, factories: Record<TargetKind, () => Promise<Target>> = targetFactories): Promise<TargetListing[]> {
   const listings: TargetListing[] = [];
-  for (const kind of kinds) {
-    let target: Target;
-    try {
-      target = await factories[kind]();
-    } catch (error) {
-      listings.push({ kind, available: false, reason: `cannot load the ${kind} target: ${(error as Error).message.split('\n')[0]}`, devices: [] });
-      continue;
-    }
-    try {
-      listings.push({ kind, available: true, devices: await target.discover(context) });
-    } catch (error) {
-      listings.push({ kind, available: false, reason: `discovery failed: ${(error as Error).message.split('\n')[0]}`, devices: [] });
-    } finally {
-      await target.dispose?.().catch(() => {});
+  for (const found of await discoverKinds(kinds, context, factories)) {
+    if (found.ok) {
+      await found.target.dispose?.().catch(() => {});
+      listings.push({ kind: found.kind, available: true, devices: found.devices });
+    } else {
+      const reason = found.stage === 'load' ? `cannot load the ${found.kind} target: ${found.message}` : `discovery failed: ${found.message}`;
+      listings.push({ kind: found.kind, available: false, reason, devices: [] });
     }
   }
   return listings;

@@ -24,6 +24,68 @@ const customBackbone = z.strictObject({
   normalization: z.strictObject({ scale: z.number(), offset: z.number() }).default({ scale: 1 / 127.5, offset: -1 }),
 });
 
+/**
+ * Every wait a target bounds, in milliseconds, with its default here and
+ * nowhere else. The job itself is bounded by `run.jobTimeoutMs`.
+ */
+export const timeoutsSchema = z
+  .strictObject({
+    node: z
+      .strictObject({
+        /** Probing the Node runtimes in a worker at discovery (imports TF.js and native addons). */
+        probeMs: positiveInt.default(120000),
+      })
+      .prefault({}),
+    browser: z
+      .strictObject({
+        /** Starting a browser (Playwright's launch timeout). */
+        launchMs: positiveInt.default(60000),
+        /** Loading the benchmark page and reading its capabilities at discovery. */
+        pageReadyMs: positiveInt.default(60000),
+        /** Closing a browser before giving up on it (a hung renderer must not hang the run). */
+        closeMs: positiveInt.default(10000),
+      })
+      .prefault({}),
+    android: z
+      .strictObject({
+        /** Any adb call without a bound of its own. */
+        adbMs: positiveInt.default(20000),
+        /** `adb devices -l` at discovery. */
+        adbDevicesMs: positiveInt.default(10000),
+        /** `adb get-state`: is the phone still there after a failure. */
+        adbStateMs: positiveInt.default(5000),
+        /** `adb push` of benchmark_model or a model. */
+        adbPushMs: positiveInt.default(300000),
+        /** `pidof` of the phone's browser: is it still running during a page job. */
+        browserAliveMs: positiveInt.default(5000),
+        /** The harness's own Appium server becoming ready. */
+        appiumStartMs: positiveInt.default(60000),
+        /** One readiness check of that server (`/status`). */
+        appiumStatusMs: positiveInt.default(2000),
+        /** Appium ending its sessions on SIGINT before it is killed. */
+        appiumStopMs: positiveInt.default(10000),
+        /** Opening a WebDriver session (it may install helpers on the phone first). */
+        sessionStartMs: positiveInt.default(180000),
+        /** The page loading in the phone's browser (WebDriver pageLoad). */
+        pageLoadMs: positiveInt.default(120000),
+        /** The benchmark page becoming ready in the phone's browser. */
+        pageReadyMs: positiveInt.default(60000),
+        /** One poll of a page busy measuring, before it counts as "still busy" (it answers only when its loop yields). */
+        pagePollMs: positiveInt.default(5000),
+        /** One look at the session's DevTools endpoint: is the browser still there. */
+        devtoolsProbeMs: positiveInt.default(3000),
+        /** Ending a WebDriver session. */
+        sessionCloseMs: positiveInt.default(15000),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export type Timeouts = z.output<typeof timeoutsSchema>;
+
+/** The defaults of `timeouts`, for callers outside a run (tests, scripts) that pass no config. */
+export const DEFAULT_TIMEOUTS: Timeouts = timeoutsSchema.parse(undefined);
+
 export const configSchema = z.strictObject({
   /** Output folder for caches, artifacts and runs. Default `.bench`. */
   out: z.string().default('.bench'),
@@ -124,6 +186,8 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /** Bounds on every wait a target makes besides the job itself (see timeoutsSchema). */
+  timeouts: timeoutsSchema,
   compare: z
     .strictObject({
       /** Relative change of p50 below which a shift counts as the same. */

@@ -67,8 +67,8 @@ export function count(n: number, singular: string, plural = `${singular}s`): str
   return `${n} ${n === 1 ? singular : plural}`;
 }
 
-/** The first line of an error's message (or of any text): what a one-line warning shows. */
+/** The first non-empty line of an error's message (or of any text), trimmed: what a one-line warning shows. */
 export function firstLine(error: unknown): string {
   const text = typeof error === 'string' ? error : String((error as Error)?.message ?? error);
-  return text.split('\n')[0]!;
+  return text.split(/\r?\n/).map((line) => line.trim()).find(Boolean) ?? '';
 }

@@ -56,6 +56,17 @@ export function percentileSorted(sorted: readonly number[], p: number): number {
   return lowValue + (position - lower) * (sorted[upper]! - lowValue);
 }
 
+/**
+ * The relative margin of error of a mean, in percent: the half-width of its
+ * 95% confidence interval (Student's t, n − 1 degrees of freedom) over the
+ * mean. 0 for a single sample, and for a zero mean (a timer too coarse for
+ * the work), where it would be infinite and JSON cannot hold that.
+ */
+export function relativeMarginOfError(mean: number, sd: number, n: number): number {
+  const moe = n > 1 ? (tCritical95(n - 1) * sd) / Math.sqrt(n) : 0;
+  return mean > 0 ? (100 * moe) / mean : 0;
+}
+
 /** Statistics of latency samples in milliseconds (any order; the input is not modified). */
 export function computeLatencyStats(samples: readonly number[]): LatencyStats {
   const n = samples.length;
@@ -64,7 +75,6 @@ export function computeLatencyStats(samples: readonly number[]): LatencyStats {
   const values = Array.from(sorted);
   const mean = arithmeticMean(values);
   const sd = n > 1 ? sampleStandardDeviation(values) : 0;
-  const moe = n > 1 ? (tCritical95(n - 1) * sd) / Math.sqrt(n) : 0;
   return {
     samples: n,
     mean,
@@ -75,7 +85,6 @@ export function computeLatencyStats(samples: readonly number[]): LatencyStats {
     p90: percentileSorted(values, 0.9),
     p95: percentileSorted(values, 0.95),
     p99: percentileSorted(values, 0.99),
-    // A zero mean (a timer too coarse for the work) would make rme infinite, which JSON cannot hold.
-    rme: mean > 0 ? (100 * moe) / mean : 0,
+    rme: relativeMarginOfError(mean, sd, n),
   };
 }

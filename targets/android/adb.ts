@@ -4,8 +4,10 @@
  * fake one. Every call has a timeout; output is parsed by ./adb-parsers.ts.
  */
 import { execFile } from 'node:child_process';
+import { DEFAULT_TIMEOUTS, type Timeouts } from '../../harness/core/config.ts';
 import { UserError } from '../../harness/core/errors.ts';
 import { parseBattery, parseCpuRange, parseDevices, parseGetprop, parseThermal, type AdbDeviceEntry, type BatteryState, type ThermalState } from './adb-parsers.ts';
+import { firstLine } from '../../harness/core/format.ts';
 
 /** adb itself could not be run. */
 export class AdbNotFoundError extends UserError {
@@ -48,7 +50,7 @@ export function isDisconnectMessage(text: string): boolean {
 }
 
 export interface AdbCallOptions {
-  /** Default 20 s: queries are quick; pushes and benchmark runs pass their own. */
+  /** Default `timeouts.android.adbMs`: queries are quick; pushes and benchmark runs pass their own. */
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -77,6 +79,8 @@ export interface CreateAdbOptions {
   executable?: string;
   /** Environment for adb (tests point a fake adb at its state folder). Default: this process's. */
   env?: NodeJS.ProcessEnv;
+  /** Bounds of adb calls (config `timeouts.android`): any call, get-state, push. Default: the config's defaults. */
+  timeouts?: Pick<Timeouts['android'], 'adbMs' | 'adbStateMs' | 'adbPushMs'>;
 }
 
 /** Quotes one argument for the phone's /system/bin/sh. */
@@ -86,13 +90,14 @@ export function shellQuote(value: string): string {
 
 export function createAdb(options: CreateAdbOptions = {}): Adb {
   const executable = options.executable ?? 'adb';
+  const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS.android;
   const exec = (args: string[], call: AdbCallOptions = {}): Promise<string> =>
     new Promise((resolve, reject) => {
       const serial = args[0] === '-s' ? args[1] : undefined;
       execFile(
         executable,
         args,
-        { timeout: call.timeoutMs ?? 20_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', env: options.env ?? process.env, ...(call.signal ? { signal: call.signal } : {}) },
+        { timeout: call.timeoutMs ?? timeouts.adbMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', env: options.env ?? process.env, ...(call.signal ? { signal: call.signal } : {}) },
         (error, stdout, stderr) => {
           if (!error) return resolve(stdout);
           const code = (error as NodeJS.ErrnoException).code;
@@ -105,7 +110,7 @@ export function createAdb(options: CreateAdbOptions = {}): Adb {
           const exitCode = typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : null;
           const what = `adb ${args.join(' ')}`;
           const message = killed
-            ? `${what} timed out after ${Math.round((call.timeoutMs ?? 20_000) / 1000)} s`
+            ? `${what} timed out after ${Math.round((call.timeoutMs ?? timeouts.adbMs) / 1000)} s`
             : `${what} failed (exit ${exitCode ?? 'signal'}): ${firstLine(stderr) || firstLine(stdout) || error.message}`;
           reject(new AdbCommandError(args, exitCode, stdout, stderr, message));
         },
@@ -130,13 +135,10 @@ export function createAdb(options: CreateAdbOptions = {}): Adb {
         }),
       ),
     cpuCount: async (serial) => parseCpuRange(await shell(serial, 'cat /sys/devices/system/cpu/present')),
-    state: async (serial) => (await exec(['-s', serial, 'get-state'], { timeoutMs: 5_000 })).trim(),
+    state: async (serial) => (await exec(['-s', serial, 'get-state'], { timeoutMs: timeouts.adbStateMs })).trim(),
     reverse: async (serial, port) => void (await exec(['-s', serial, 'reverse', `tcp:${port}`, `tcp:${port}`])),
     removeReverse: async (serial, port) => void (await exec(['-s', serial, 'reverse', '--remove', `tcp:${port}`])),
-    push: async (serial, local, remote, call) => void (await exec(['-s', serial, 'push', local, remote], { timeoutMs: 300_000, ...call })),
+    push: async (serial, local, remote, call) => void (await exec(['-s', serial, 'push', local, remote], { timeoutMs: timeouts.adbPushMs, ...call })),
   };
 }
 
-function firstLine(text: string): string {
-  return text.split(/\r?\n/).map((line) => line.trim()).find(Boolean) ?? '';
-}

@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { DEFAULT_TIMEOUTS, type Timeouts } from '../../harness/core/config.ts';
 import type { Logger } from '../../harness/core/log.ts';
 
 const require = createRequire(import.meta.url);
@@ -92,8 +93,8 @@ export interface StartAppiumOptions {
   port?: number;
   /** `--allow-insecure` features, e.g. `uiautomator2:chromedriver_autodownload`. */
   allowInsecure?: string[];
-  /** Default 60 s. */
-  startTimeoutMs?: number;
+  /** Bounds (config `timeouts.android`): becoming ready, one `/status` check, ending on SIGINT. Default: the config's defaults. */
+  timeouts?: Pick<Timeouts['android'], 'appiumStartMs' | 'appiumStatusMs' | 'appiumStopMs'>;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -132,17 +133,19 @@ export async function startAppiumServer(options: StartAppiumOptions): Promise<Ap
   const url = `http://127.0.0.1:${port}/`;
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
 
-  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS.android;
+  const stop = () => stopChild(child, exited, timeouts.appiumStopMs);
+  const deadline = Date.now() + timeouts.appiumStartMs;
   let ready = false;
   while (!ready) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`Appium ${appium.version} exited while starting (code ${child.exitCode ?? child.signalCode}):\n  ${tail.slice(-10).join('\n  ')}`);
     }
     if (Date.now() > deadline) {
-      await stopChild(child, exited);
-      throw new Error(`Appium did not become ready on ${url} within ${Math.round((options.startTimeoutMs ?? 60_000) / 1000)} s:\n  ${tail.slice(-10).join('\n  ')}`);
+      await stop();
+      throw new Error(`Appium did not become ready on ${url} within ${Math.round(timeouts.appiumStartMs / 1000)} s:\n  ${tail.slice(-10).join('\n  ')}`);
     }
-    ready = await fetch(`${url}status`, { signal: AbortSignal.timeout(2_000) })
+    ready = await fetch(`${url}status`, { signal: AbortSignal.timeout(timeouts.appiumStatusMs) })
       .then(async (response) => response.ok && ((await response.json()) as { value?: { ready?: boolean } }).value?.ready !== false)
       .catch(() => false);
     if (!ready) await new Promise((wait) => setTimeout(wait, 150));
@@ -153,15 +156,15 @@ export async function startAppiumServer(options: StartAppiumOptions): Promise<Ap
     get running() {
       return child.exitCode === null && child.signalCode === null;
     },
-    stop: () => stopChild(child, exited),
+    stop,
   };
 }
 
-/** SIGINT lets Appium end its sessions; SIGKILL after 10 s if it does not. */
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+/** SIGINT lets Appium end its sessions; SIGKILL after `killAfterMs` if it does not. */
+async function stopChild(child: ChildProcess, exited: Promise<number | null>, killAfterMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGINT');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
   await exited;
   clearTimeout(timer);
 }

@@ -7,8 +7,8 @@
  */
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { DeviceInfo } from '../../harness/core/record.ts';
-import { PAGE_RUNTIMES } from '../browser/protocol.ts';
-import { RUNTIME_FORMATS } from '../browser/runtimes.ts';
+import { PAGE_RUNTIMES } from '../page/app/protocol.ts';
+import { RUNTIME_FORMATS } from '../page/runtimes.ts';
 import type { DiscoveredDevice, RuntimeStatus } from '../types.ts';
 import { androidPropsOf, stateAdvice, type AdbDeviceEntry, type BatteryState, type ThermalState } from './adb-parsers.ts';
 import { AdbNotFoundError, type Adb } from './adb.ts';
@@ -102,7 +102,7 @@ export async function discoverAndroid(options: DiscoverOptions): Promise<Discove
   const { adb, config } = options;
   let entries: AdbDeviceEntry[];
   try {
-    entries = await adb.devices({ timeoutMs: 10_000 });
+    entries = await adb.devices({ timeoutMs: config.timeouts.android.adbDevicesMs });
   } catch (error) {
     const reason = error instanceof AdbNotFoundError ? 'adb not found: apt-get install adb, or set android.adb' : `adb devices failed: ${(error as Error).message}`;
     return [unusable('adb', 'adb', reason)];

@@ -11,7 +11,7 @@
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { LatencyStats } from '../../harness/core/record.ts';
-import { tCritical95 } from '../../harness/core/stats.ts';
+import { relativeMarginOfError } from '../../harness/core/stats.ts';
 import type { Job } from '../types.ts';
 import { shellQuote, type Adb } from './adb.ts';
 import { benchmarkModelFlags, parseBenchmarkModelOutput, type BenchmarkDelegate, type BenchmarkModelResult, type BenchmarkStatLine } from './benchmark-model.ts';
@@ -112,7 +112,6 @@ export function latencyFromStatLine(stat: BenchmarkStatLine, averageUs: number):
   const max = ms(stat.max ?? stat.avg ?? averageUs);
   const p95 = stat.p95 !== undefined ? ms(stat.p95) : max;
   const n = stat.count;
-  const moe = n > 1 ? (tCritical95(n - 1) * sd) / Math.sqrt(n) : 0;
   return {
     samples: n,
     mean,
@@ -124,7 +123,7 @@ export function latencyFromStatLine(stat: BenchmarkStatLine, averageUs: number):
     p90: p95,
     p95,
     p99: max,
-    rme: mean > 0 ? (100 * moe) / mean : 0,
+    rme: relativeMarginOfError(mean, sd, n),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * One WebDriver session (through Appium, a grid or a device farm) running the
- * browser target's benchmark page unchanged: navigate to the page, start a job
+ * shared benchmark page (targets/page) unchanged: navigate to the page, start a job
  * with `window.edgebench.start(job)`, poll `state`/`last` until the result is
  * there (docs/protocol.md). Polling, not one long executeAsync, so a job may
  * run for minutes and the phase last seen is known when the browser dies.
@@ -8,9 +8,11 @@
  * to its event loop, so a poll may wait that long (timeouts allow for it).
  */
 import type { JobPhase } from '../../harness/core/record.ts';
+import { DEFAULT_TIMEOUTS, type Timeouts } from '../../harness/core/config.ts';
 import type { Logger } from '../../harness/core/log.ts';
-import { PROTOCOL_VERSION, type EdgebenchPageApi, type PageCapabilities, type PageJob, type PageResult } from '../browser/protocol.ts';
+import { PROTOCOL_VERSION, type EdgebenchPageApi, type PageCapabilities, type PageJob, type PageResult } from '../page/app/protocol.ts';
 import { endpointFromUrl, type Capabilities } from './capabilities.ts';
+import { firstLine } from '../../harness/core/format.ts';
 
 /** What the session says about its browser. */
 export interface SessionBrowser {
@@ -39,6 +41,8 @@ export interface RunPageOptions {
   isAlive?: AliveProbe;
 }
 
+export type SessionTimeouts = Pick<Timeouts['android'], 'sessionStartMs' | 'pageLoadMs' | 'pageReadyMs' | 'pagePollMs' | 'devtoolsProbeMs' | 'sessionCloseMs'>;
+
 export interface OpenPageSessionOptions {
   /** Appium server, grid or device farm URL. */
   url: string;
@@ -46,15 +50,16 @@ export interface OpenPageSessionOptions {
   /** The benchmark page as the device reaches it (`http://127.0.0.1:<port>/index.html`). */
   pageUrl: string;
   log: Logger;
-  /** Session creation may install helpers on a phone: default 3 minutes. */
-  startTimeoutMs?: number;
   /**
-   * How long one poll may wait for a page busy in a tight measuring loop
-   * (it answers only when the loop yields) before counting as "still busy".
-   * Default 5 s. A bounded wait is also what notices a dead browser: a poll
-   * left waiting on a killed browser never returns.
+   * Bounds (config `timeouts.android`): opening the session (it may install
+   * helpers on a phone), loading the page, the page becoming ready, one poll,
+   * one DevTools look, ending the session. Default: the config's defaults.
+   * A poll waits `pagePollMs` for a page busy in a tight measuring loop (it
+   * answers only when the loop yields) before counting as "still busy"; a
+   * bounded wait is also what notices a dead browser: a poll left waiting on
+   * a killed browser never returns.
    */
-  pollTimeoutMs?: number;
+  timeouts?: SessionTimeouts;
 }
 
 type Window = { edgebench?: EdgebenchPageApi };
@@ -78,12 +83,12 @@ export type AliveProbe = () => Promise<boolean | undefined>;
  * thread is busy and refuses once the browser is gone. Undefined when the
  * session does not report one or it is not reachable from here (a remote grid).
  */
-export function devtoolsProbe(capabilities: Record<string, unknown>): AliveProbe | undefined {
+export function devtoolsProbe(capabilities: Record<string, unknown>, timeoutMs = DEFAULT_TIMEOUTS.android.devtoolsProbeMs): AliveProbe | undefined {
   const address = (capabilities['goog:chromeOptions'] as { debuggerAddress?: unknown } | undefined)?.debuggerAddress;
   if (typeof address !== 'string' || !/^(localhost|127\.0\.0\.1|\[::1\]):\d+$/.test(address)) return undefined;
   return async () => {
     try {
-      const response = await fetch(`http://${address}/json/version`, { signal: AbortSignal.timeout(3_000) });
+      const response = await fetch(`http://${address}/json/version`, { signal: AbortSignal.timeout(timeoutMs) });
       return response.ok;
     } catch (error) {
       // Refused: nothing listens there any more. A timeout says nothing.
@@ -104,6 +109,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => T): Pr
 
 export async function openPageSession(options: OpenPageSessionOptions): Promise<PageSession> {
   const { remote } = await import('webdriverio');
+  const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS.android;
   const endpoint = endpointFromUrl(options.url);
   const driver = await remote({
     ...endpoint,
@@ -112,18 +118,18 @@ export async function openPageSession(options: OpenPageSessionOptions): Promise<
     capabilities: { 'wdio:enforceWebDriverClassic': true, ...options.capabilities } as WebdriverIO.Capabilities,
     logLevel: 'silent',
     connectionRetryCount: 0,
-    connectionRetryTimeout: options.startTimeoutMs ?? 180_000,
+    connectionRetryTimeout: timeouts.sessionStartMs,
   });
-  const pollTimeoutMs = options.pollTimeoutMs ?? 5_000;
+  const pollTimeoutMs = timeouts.pagePollMs;
   // Not every driver takes every timeout; a poll is bounded on this side as well.
-  await driver.setTimeout({ script: pollTimeoutMs, pageLoad: 120_000 }).catch(() => {});
+  await driver.setTimeout({ script: pollTimeoutMs, pageLoad: timeouts.pageLoadMs }).catch(() => {});
   let alive = true;
   const caps = driver.capabilities as Record<string, unknown>;
   const browser: SessionBrowser = {
     name: String(caps.browserName ?? options.capabilities.browserName ?? 'browser'),
     version: String(caps.browserVersion ?? caps.version ?? 'unknown'),
   };
-  const sessionProbe = devtoolsProbe(caps);
+  const sessionProbe = devtoolsProbe(caps, timeouts.devtoolsProbeMs);
 
   /** Runs a WebDriver call; a lost session marks this one dead and rethrows. */
   const call = async <T>(what: () => Promise<T>): Promise<T> => {
@@ -166,7 +172,7 @@ export async function openPageSession(options: OpenPageSessionOptions): Promise<
     },
 
     async capabilities() {
-      await openPage(60_000);
+      await openPage(timeouts.pageReadyMs);
       return call(() => driver.executeAsync((done: (caps: PageCapabilities) => void) => void (window as unknown as Window).edgebench!.capabilities().then(done)) as Promise<PageCapabilities>);
     },
 
@@ -185,7 +191,7 @@ export async function openPageSession(options: OpenPageSessionOptions): Promise<
       const isAlive = async () => (await sessionProbe?.()) ?? (await run.isAlive?.());
       try {
         // A fresh page per job: no memory or compiled kernels carried over from the previous one.
-        await openPage(60_000);
+        await openPage(timeouts.pageReadyMs);
         await call(() => driver.execute((pageJob: PageJob) => (window as unknown as Window).edgebench!.start(pageJob), job));
         // Started: loading is the least it has reached, even if no poll gets through a busy loop.
         phase = 'load';
@@ -230,7 +236,7 @@ export async function openPageSession(options: OpenPageSessionOptions): Promise<
     async close() {
       alive = false;
       // A poll stuck on a dead browser holds the session's command queue: do not wait on it for long.
-      await withTimeout(driver.deleteSession().catch(() => {}), 15_000, () => undefined);
+      await withTimeout(driver.deleteSession().catch(() => {}), timeouts.sessionCloseMs, () => undefined);
     },
   };
 }
@@ -239,6 +245,3 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function firstLine(text: string): string {
-  return text.split('\n')[0] ?? text;
-}

@@ -1,78 +1,25 @@
 /**
  * The browser target: every browser found, driven by Playwright through the
- * benchmark page (./page) served by the static server (./server.ts).
- *
- * Also the public entry for other targets that reuse the page unchanged (the
- * Android target drives it in Chrome on a phone through Appium): start the
- * server with `startPageServer`, turn a Job into a PageJob with
- * `preparePageJob`, run it with `window.edgebench` (see docs/protocol.md),
- * and read the result back with `toJobResult`.
+ * shared benchmark page (targets/page) on its static server.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { ResolvedConfig } from '../../harness/core/config.ts';
-import { serializeError, type RuntimeSize } from '../../harness/core/record.ts';
+import type { RuntimeSize } from '../../harness/core/record.ts';
 import type { DiscoveredDevice, Job, JobResult, RuntimeStatus, Target, TargetContext } from '../types.ts';
-import { packageVersion, vendorMounts } from './assets.ts';
+import { packageVersion } from '../page/assets.ts';
+import { startPageServer, preparePageJob, type PageServer } from '../page/index.ts';
+import { expectedKeyOptions, requestedThreads, toJobResult } from '../page/mapping.ts';
+import { failed, jobKeyOptions, type ResultOf } from '../result.ts';
+import { isPageRuntime, PAGE_RUNTIMES, type PageCapabilities, type PageJob } from '../page/app/protocol.ts';
+import { RUNTIME_FORMATS, runtimeStatuses } from '../page/runtimes.ts';
+import { runtimeSizes as measureRuntimeSizes } from '../page/sizes.ts';
 import { findBrowsers, type BrowserCandidate } from './browsers.ts';
-import { buildPageBundle } from './bundle.ts';
-import { browserDevice, expectedKeyOptions, failure, requestedThreads, toJobResult, toPageJob } from './measurement.ts';
-import { isPageRuntime, PAGE_PATH, PAGE_RUNTIMES, type PageCapabilities, type PageJob } from './protocol.ts';
-import { normalizeReference } from './reference.ts';
+import { browserDevice } from './device.ts';
 import { BrowserRunner, type PageHook } from './runner.ts';
-import { RUNTIME_FORMATS, runtimeStatuses } from './runtimes.ts';
-import { startStaticServer, type StaticServer, type StaticServerOptions } from './server.ts';
-import { runtimeSizes as measureRuntimeSizes } from './sizes.ts';
 
-export * from './protocol.ts';
-export { runtimeSizes, RUNTIME_SIZE_ENTRIES, type RuntimeSizeOptions } from './sizes.ts';
-export { buildPageBundle, pageBundleDir, type PageBundle } from './bundle.ts';
-export { startStaticServer, ISOLATION_HEADERS, type StaticServer } from './server.ts';
 export { findBrowsers, type BrowserCandidate, type BrowserEngine } from './browsers.ts';
 export { CHROMIUM_FLAGS, launchBrowser } from './launcher.ts';
 export { BrowserRunner, type PageHook } from './runner.ts';
-export { runtimeStatuses, RUNTIME_FORMATS } from './runtimes.ts';
-export { browserDevice, browserDeviceId, expectedKeyOptions, failure, measurementKey, requestedThreads, toJobResult, toPageJob } from './measurement.ts';
-export { normalizeReference } from './reference.ts';
-export { readTfliteIo, type TfliteIo, type TfliteTensorInfo } from './page/tflite-io.ts';
-
-/** A running page server: the bundle at `/`, the runtimes' wasm under `/vendor/`, job files under `/files/`. */
-export interface PageServer {
-  server: StaticServer;
-  /** `<origin>/index.html` */
-  pageUrl: string;
-  close(): Promise<void>;
-}
-
-/** Builds (or reuses) the page bundle under `<out>/cache/browser-page` and serves it with the runtimes' wasm files. */
-export async function startPageServer(out: string, options: StaticServerOptions = {}): Promise<PageServer> {
-  const bundle = await buildPageBundle(out);
-  const server = await startStaticServer(options);
-  server.mount('/', bundle.dir);
-  for (const [prefix, dir] of Object.entries(vendorMounts())) server.mount(prefix, dir);
-  return { server, pageUrl: `${server.origin}${PAGE_PATH}`, close: () => server.close() };
-}
-
-/**
- * Puts a job's files on the server and returns the PageJob for it. URLs are
- * paths on the server's origin, so they work through `adb reverse` as well.
- * The reference file is rewritten into the page's format (reference.ts).
- */
-export async function preparePageJob(server: StaticServer, job: Job, options: { threads: number; id?: string }): Promise<PageJob> {
-  const id = options.id ?? `${job.artifact.id}@${job.runtime}#${Date.now().toString(36)}`;
-  let referenceUrl: string | undefined;
-  if (job.referencePath) {
-    const reference = normalizeReference(JSON.parse(await readFile(job.referencePath, 'utf8')), job.referencePath);
-    const hash = createHash('sha256').update(job.referencePath).digest('hex').slice(0, 16);
-    referenceUrl = server.publish(`/generated/${hash}/reference.json`, JSON.stringify(reference));
-  }
-  return toPageJob(
-    job,
-    { artifactUrl: server.pathFor(job.artifact.path), packUrl: server.mountFolder(job.evalPackDir), ...(referenceUrl ? { referenceUrl } : {}) },
-    options.threads,
-    id,
-  );
-}
+export { browserDevice, browserDeviceId } from './device.ts';
 
 export interface BrowserTargetOptions {
   /** Runs on each fresh page before its job (tests crash or hang the page with it). */
@@ -128,14 +75,15 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
         const runner = new BrowserRunner({
           candidate,
           origin: server.server.origin,
-          launch: { headed: context.config.browser.headed, args: context.config.browser.args },
+          launch: { headed: context.config.browser.headed, args: context.config.browser.args, timeoutMs: context.config.timeouts.browser.launchMs },
+          closeTimeoutMs: context.config.timeouts.browser.closeMs,
           ...(options.beforeJob ? { beforeJob: options.beforeJob } : {}),
           onEvent: (event) => context.log.debug(`${candidate.name}: ${event.id} ${event.phase}`),
           onRestart: (reason) => context.log.warn(`${candidate.name}: restarting the browser after: ${reason.split('\n')[0]}`),
         });
         try {
           const version = await runner.browserVersion();
-          const caps = await runner.capabilities();
+          const caps = await runner.capabilities(context.config.timeouts.browser.pageReadyMs);
           const device = browserDevice(candidate, version, caps, { headless: !context.config.browser.headed });
           const statuses = runtimeStatuses(caps, { tfjs: packageVersion('@tensorflow/tfjs-core'), litert: packageVersion('@litertjs/core') });
           browsers.set(device.id, { runner, caps, statuses });
@@ -160,23 +108,23 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
 
     async run(job: Job, context: TargetContext): Promise<JobResult> {
       const entry = browsers.get(job.device.id);
-      const fallbackOptions = { batch: job.kernel.batchSize, ...job.runtimeOptions };
-      if (!entry) return failure(job, fallbackOptions, 'setup', { name: 'Error', message: `browser ${job.device.id} was not discovered in this run` });
-      if (!isPageRuntime(job.runtime)) return failure(job, fallbackOptions, 'setup', { name: 'Error', message: `the browser target has no runtime "${job.runtime}" (it has ${PAGE_RUNTIMES.join(', ')})` });
+      const asked: ResultOf = { job, target: 'browser', options: jobKeyOptions(job) };
+      if (!entry) return failed(asked, 'setup', { name: 'Error', message: `browser ${job.device.id} was not discovered in this run` });
+      if (!isPageRuntime(job.runtime)) return failed(asked, 'setup', { name: 'Error', message: `the browser target has no runtime "${job.runtime}" (it has ${PAGE_RUNTIMES.join(', ')})` });
       const status = entry.statuses.find((candidate) => candidate.runtime === job.runtime);
       const threads = requestedThreads(job, (config ?? context.config).run.threads, entry.caps);
       const expected = expectedKeyOptions(job, threads, entry.caps);
-      if (status && !status.available) return failure(job, expected, 'setup', { name: 'Error', message: `${job.runtime} is unavailable in ${job.device.name}: ${status.reason}` });
+      if (status && !status.available) return failed({ ...asked, options: expected }, 'setup', { name: 'Error', message: `${job.runtime} is unavailable in ${job.device.name}: ${status.reason}` });
       let pageJob: PageJob;
       try {
         const server = await ensureServer(context.out);
         pageJob = await preparePageJob(server.server, job, { threads });
       } catch (error) {
-        return failure(job, expected, 'setup', serializeError(error));
+        return failed({ ...asked, options: expected }, 'setup', error);
       }
       const result = await entry.runner.run(pageJob, { timeoutMs: context.config.run.jobTimeoutMs, signal: context.signal });
       if (!result.ok) context.log.debug(`${job.device.id} ${job.artifact.id} ${job.runtime}: ${result.error.message}`);
-      return toJobResult(job, result, expected);
+      return toJobResult(job, 'browser', result, expected);
     },
 
     async dispose(): Promise<void> {

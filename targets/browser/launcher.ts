@@ -4,6 +4,7 @@
  * WebGPU on SwiftShader where there is no GPU.
  */
 import type { Browser, LaunchOptions } from 'playwright-core';
+import { DEFAULT_TIMEOUTS } from '../../harness/core/config.ts';
 import type { BrowserCandidate } from './browsers.ts';
 
 /** Chromium flags for a quiet, reproducible benchmark browser. */
@@ -23,7 +24,7 @@ export interface LaunchBrowserOptions {
   headed?: boolean;
   /** Extra Chromium flags (config `browser.args`). */
   args?: string[];
-  /** Launch timeout in ms. */
+  /** Launch timeout in ms (config `timeouts.browser.launchMs`). */
   timeoutMs?: number;
 }
 
@@ -31,7 +32,7 @@ export function launchOptionsFor(candidate: BrowserCandidate, options: LaunchBro
   return {
     executablePath: candidate.executablePath,
     headless: !options.headed,
-    timeout: options.timeoutMs ?? 60_000,
+    timeout: options.timeoutMs ?? DEFAULT_TIMEOUTS.browser.launchMs,
     ...(candidate.engine === 'chromium' ? { args: [...CHROMIUM_FLAGS, ...(options.args ?? [])] } : {}),
   };
 }
@@ -47,8 +48,8 @@ export async function launchBrowser(candidate: BrowserCandidate, options: Launch
   }
 }
 
-/** Closes a browser, giving up after `timeoutMs` (a hung renderer must not hang the run). */
-export async function closeBrowser(browser: Browser | undefined, timeoutMs = 10_000): Promise<void> {
+/** Closes a browser, giving up after `timeoutMs` (config `timeouts.browser.closeMs`): a hung renderer must not hang the run. */
+export async function closeBrowser(browser: Browser | undefined, timeoutMs = DEFAULT_TIMEOUTS.browser.closeMs): Promise<void> {
   if (!browser) return;
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([

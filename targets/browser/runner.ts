@@ -5,10 +5,11 @@
  * it broken (renderer crash, hang past the timeout, disconnect).
  */
 import type { Browser, Page } from 'playwright-core';
+import { DEFAULT_TIMEOUTS } from '../../harness/core/config.ts';
 import type { JobPhase } from '../../harness/core/record.ts';
 import type { BrowserCandidate } from './browsers.ts';
 import { closeBrowser, launchBrowser, type LaunchBrowserOptions } from './launcher.ts';
-import { HOST_CALLBACK, PAGE_GLOBAL, PAGE_PATH, PROTOCOL_VERSION, type PageCapabilities, type PageEvent, type PageJob, type PageResult } from './protocol.ts';
+import { HOST_CALLBACK, PAGE_GLOBAL, PAGE_PATH, PROTOCOL_VERSION, type PageCapabilities, type PageEvent, type PageJob, type PageResult } from '../page/app/protocol.ts';
 
 /** A hook run on the fresh page before the job starts (tests use it to crash or hang the page). */
 export type PageHook = (page: Page, job: PageJob) => Promise<void> | void;
@@ -18,6 +19,8 @@ export interface BrowserRunnerOptions {
   /** Origin of the static server, e.g. http://127.0.0.1:43210. */
   origin: string;
   launch?: LaunchBrowserOptions;
+  /** Closing a browser before giving up on it (config `timeouts.browser.closeMs`). */
+  closeTimeoutMs?: number;
   /** Called with each page event (phase changes). */
   onEvent?: (event: PageEvent) => void;
   beforeJob?: PageHook;
@@ -82,7 +85,8 @@ export class BrowserRunner {
     return page;
   }
 
-  async capabilities(timeoutMs = 60_000): Promise<PageCapabilities> {
+  /** The page's capabilities; `timeoutMs` bounds loading the page (config `timeouts.browser.pageReadyMs`). */
+  async capabilities(timeoutMs = DEFAULT_TIMEOUTS.browser.pageReadyMs): Promise<PageCapabilities> {
     const browser = await this.ensureBrowser();
     const page = await this.openPage(browser, timeoutMs);
     try {
@@ -191,7 +195,7 @@ export class BrowserRunner {
   async restart(): Promise<void> {
     const browser = this.browser;
     this.browser = undefined;
-    await closeBrowser(browser);
+    await closeBrowser(browser, this.options.closeTimeoutMs);
   }
 
   async close(): Promise<void> {

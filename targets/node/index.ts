@@ -7,7 +7,8 @@
 import os from 'node:os';
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import { hostDevice } from '../../harness/core/host.ts';
-import { keyId, type Failure, type Measurement, type MeasurementKey } from '../../harness/core/record.ts';
+import { keyId } from '../../harness/core/record.ts';
+import { failed, measured, measurementKey, type ResultOf } from '../result.ts';
 import type { DiscoveredDevice, Job, JobResult, Target, TargetContext } from '../types.ts';
 import { executeJob, isAborted, probeInWorker } from './execute.ts';
 import type { NodeJobSpec, ProbedRuntime } from './protocol.ts';
@@ -27,9 +28,6 @@ export interface NodeTargetOptions {
   isolate?: boolean;
 }
 
-/** Probing imports every runtime (TF.js, native addons): generous, but bounded. */
-const PROBE_TIMEOUT_MS = 120_000;
-
 /** Threads for runtimes that take a count: `run.threads`, else every core. */
 export function threadsFor(config: ResolvedConfig): number {
   return config.run.threads ?? os.availableParallelism();
@@ -46,7 +44,7 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
 
     async discover(context: TargetContext): Promise<DiscoveredDevice[]> {
       try {
-        const runtimes = await probeInWorker(runtimeModules, threadsFor(context.config), { isolate, timeoutMs: PROBE_TIMEOUT_MS, signal: context.signal });
+        const runtimes = await probeInWorker(runtimeModules, threadsFor(context.config), { isolate, timeoutMs: context.config.timeouts.node.probeMs, signal: context.signal });
         probed = new Map(runtimes.map((runtime) => [runtime.runtime, runtime]));
         return [{ device, usable: true, runtimes: runtimes.map(({ keyOptions: _keyOptions, ...status }) => status) }];
       } catch (error) {
@@ -55,15 +53,8 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
     },
 
     async run(job: Job, context: TargetContext): Promise<JobResult> {
-      const key: MeasurementKey = {
-        model: job.artifact.model,
-        format: job.artifact.format,
-        variant: job.artifact.variant,
-        target: 'node',
-        device: job.device.id,
-        runtime: job.runtime,
-        options: { batch: job.kernel.batchSize, ...probed.get(job.runtime)?.keyOptions, ...job.runtimeOptions },
-      };
+      // The runtime's own key options (from the probe) sit between the batch size and the job's.
+      const of: ResultOf = { job, target: 'node', options: { batch: job.kernel.batchSize, ...probed.get(job.runtime)?.keyOptions, ...job.runtimeOptions } };
       const spec: NodeJobSpec = {
         runtime: job.runtime,
         runtimeModules,
@@ -75,7 +66,7 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
         threads: threadsFor(context.config),
       };
       const startedAt = new Date().toISOString();
-      const id = keyId(key);
+      const id = keyId(measurementKey(of));
       const outcome = await executeJob(spec, {
         isolate,
         timeoutMs: context.config.run.jobTimeoutMs,
@@ -84,28 +75,10 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
         onOutput: (line) => context.log.debug(`${id} | ${line}`),
       });
       if (!outcome.ok) {
-        const failure: Failure = { key, artifact: job.artifact.id, phase: outcome.phase, error: outcome.error, at: new Date().toISOString() };
         if (!isAborted(outcome)) context.log.debug(`${id}: failed in ${outcome.phase}: ${outcome.error.message}`);
-        return { ok: false, failure };
+        return failed(of, outcome.phase, outcome.error);
       }
-      const result = outcome.result;
-      const measurement: Measurement = {
-        key,
-        artifact: job.artifact.id,
-        device: job.device,
-        batchSize: job.kernel.batchSize,
-        loadMs: result.loadMs,
-        firstInferenceMs: result.firstInferenceMs,
-        warmup: result.warmup,
-        latency: result.latency,
-        samples: result.samples,
-        throughput: result.throughput,
-        memory: result.memory,
-        evaluation: result.evaluation,
-        startedAt,
-        finishedAt: new Date().toISOString(),
-      };
-      return { ok: true, measurement };
+      return measured(of, outcome.result, { startedAt });
     },
   };
 }

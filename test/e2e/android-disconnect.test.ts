@@ -6,7 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { runInLanes } from '../../harness/lanes.ts';
 import { createAdb } from '../../targets/android/adb.ts';
+import type { JobResult } from '../../targets/types.ts';
 import { createAndroidTarget } from '../../targets/android/index.ts';
 import { androidContext, FAKE_ADB, fakeAdb, fakeBenchmarkBinary, fakeTfliteArtifact, GALAXY_A51, nativeJob, PIXEL_7 } from '../fixtures/fake-adb/fake-device.ts';
 
@@ -19,7 +21,11 @@ test('unplugged mid-job: that job and the rest on the phone fail, the other phon
   const devices = await target.discover(context);
   const [pixel, galaxy] = [PIXEL_7, GALAXY_A51].map((phone) => devices.find((found) => found.device.id === phone.serial)!.device);
   const jobs = [0, 1, 2].flatMap(() => [nativeJob(artifact, pixel!), nativeJob(artifact, galaxy!)]);
-  const results = await Promise.all(jobs.map((job) => target.run(job, context)));
+  const results: JobResult[] = [];
+  await runInLanes(jobs.map((job, index) => ({ job, index })), ({ job }) => job.device, async ({ job, index }) => {
+    results[index] = await target.run(job, context);
+    return 'next';
+  });
   await target.dispose!();
 
   const pixelResults = results.filter((_, index) => index % 2 === 0);

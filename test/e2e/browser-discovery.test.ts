@@ -8,8 +8,9 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { findBrowsers } from '../../targets/browser/browsers.ts';
-import { createBrowserTarget, PAGE_RUNTIMES, type PageCapabilities } from '../../targets/browser/index.ts';
-import { runtimeStatuses } from '../../targets/browser/runtimes.ts';
+import { createBrowserTarget } from '../../targets/browser/index.ts';
+import { PAGE_RUNTIMES, type PageCapabilities } from '../../targets/page/index.ts';
+import { runtimeStatuses } from '../../targets/page/runtimes.ts';
 import { targetContext } from '../helpers/browser-fixture.ts';
 import { tempDir } from '../helpers/tmp.ts';
 

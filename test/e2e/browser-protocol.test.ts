@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { remote } from 'webdriverio';
-import { CHROMIUM_FLAGS, expectedKeyOptions, preparePageJob, PROTOCOL_VERSION, startPageServer, toJobResult, type PageCapabilities, type PageJob, type PageResult } from '../../targets/browser/index.ts';
+import { CHROMIUM_FLAGS } from '../../targets/browser/index.ts';
+import { expectedKeyOptions, preparePageJob, PROTOCOL_VERSION, startPageServer, toJobResult, type PageCapabilities, type PageJob, type PageResult } from '../../targets/page/index.ts';
 import { artifactFor, jobFor, tinyModelFixture } from '../helpers/browser-fixture.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -68,7 +69,7 @@ test('page protocol over WebDriver', { skip: !existsSync(CHROMEDRIVER) || !exist
     assert.ok(result.ok, result.ok ? '' : result.error.message);
     assert.equal(await browser.execute(() => (window as unknown as EdgebenchWindow).edgebench.state.running), false);
     const caps = await browser.execute(() => (window as unknown as EdgebenchWindow).edgebench.capabilities());
-    const converted = toJobResult(job, result, expectedKeyOptions(job, 2, caps));
+    const converted = toJobResult(job, 'browser', result, expectedKeyOptions(job, 2, caps));
     assert.ok(converted.ok);
     assert.equal(converted.measurement.key.device, 'chromium-webdriver');
     assert.equal(converted.measurement.evaluation?.agreement?.top1, 1);

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { createBrowserTarget, type PageJob } from '../../targets/browser/index.ts';
+import { createBrowserTarget } from '../../targets/browser/index.ts';
+import type { PageJob } from '../../targets/page/index.ts';
 import type { DiscoveredDevice, Job, JobResult } from '../../targets/types.ts';
 import { artifactFor, jobFor, targetContext, tinyModelFixture } from '../helpers/browser-fixture.ts';
 import { tempDir } from '../helpers/tmp.ts';

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { litertWasmDir, tfjsWasmDir } from '../../targets/browser/assets.ts';
-import { PAGE_RUNTIMES, runtimeSizes } from '../../targets/browser/index.ts';
+import { litertWasmDir, tfjsWasmDir } from '../../targets/page/assets.ts';
+import { PAGE_RUNTIMES, runtimeSizes } from '../../targets/page/index.ts';
 
 test('runtime download sizes', async () => {
   const sizes = await runtimeSizes();

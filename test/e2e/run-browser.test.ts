@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { parseConfig } from '../../harness/core/config.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
 import { runBenchmarks } from '../../harness/run.ts';
-import { runtimeSizes } from '../../targets/browser/index.ts';
+import { runtimeSizes } from '../../targets/page/index.ts';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { tempDir } from '../helpers/tmp.ts';
 

@@ -14,7 +14,7 @@ import { readEvalPack, writeEvalPack } from '../../harness/core/eval-pack.ts';
 import { evalPackDir, metadataPath, mobileModelPath } from '../../harness/core/layout.ts';
 import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import { loadLayersModel, saveLayersModel } from '../../models/model-io.ts';
-import type { ReferenceJson } from '../../targets/browser/page/inputs.ts';
+import type { ReferenceJson } from '../../targets/page/app/inputs.ts';
 import type { KernelOptions } from '../../targets/kernel/types.ts';
 import type { Job, TargetContext } from '../../targets/types.ts';
 

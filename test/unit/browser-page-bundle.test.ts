@@ -8,8 +8,8 @@ import { readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as esbuild from 'esbuild';
-import { PAGE_SOURCE_DIR } from '../../targets/browser/assets.ts';
-import { buildPageBundle, PAGE_SCRIPT } from '../../targets/browser/bundle.ts';
+import { PAGE_SOURCE_DIR } from '../../targets/page/assets.ts';
+import { buildPageBundle, PAGE_SCRIPT } from '../../targets/page/bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 test('page bundle cache', async (t) => {

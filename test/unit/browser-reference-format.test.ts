@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { normalizeReference } from '../../targets/browser/reference.ts';
-import { parseReference } from '../../targets/browser/page/inputs.ts';
+import { normalizeReference } from '../../targets/page/reference.ts';
+import { parseReference } from '../../targets/page/app/inputs.ts';
 
 test('reference outputs for the page', async (t) => {
   await t.test("the Node target's reference file keeps its numbers and its runtime's name", () => {

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { resolveInside, startStaticServer } from '../../targets/browser/server.ts';
+import { resolveInside, startStaticServer } from '../../targets/page/server.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 /** A raw GET, so that `..` and encoded slashes reach the server exactly as written. */

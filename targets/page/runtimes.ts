@@ -4,7 +4,7 @@
  */
 import type { ArtifactFormat } from '../../harness/core/record.ts';
 import type { RuntimeStatus } from '../types.ts';
-import type { PageCapabilities, PageRuntime } from './protocol.ts';
+import type { PageCapabilities, PageRuntime } from './app/protocol.ts';
 
 export const RUNTIME_FORMATS: Record<PageRuntime, ArtifactFormat> = {
   'tfjs-wasm': 'tfjs',

@@ -3,7 +3,7 @@
  * module), then load the job's artifact as an InferenceSession for the kernel.
  */
 import type { InferenceSession } from '../../kernel/types.ts';
-import type { PageJob, PageRuntimeReport } from '../protocol.ts';
+import type { PageJob, PageRuntimeReport } from './protocol.ts';
 
 export interface PreparedRuntime {
   /** What it actually runs with (backend, threads, SIMD, versions). */

@@ -10,8 +10,8 @@ import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import type { RuntimeSize } from '../../harness/core/record.ts';
-import { BROWSER_TARGET_DIR, litertWasmDir, tfjsWasmDir } from './assets.ts';
-import type { PageRuntime } from './protocol.ts';
+import { PAGE_DIR, litertWasmDir, tfjsWasmDir } from './assets.ts';
+import type { PageRuntime } from './app/protocol.ts';
 
 interface SizeEntry {
   /** The smallest app code that loads and runs a model on this runtime. */
@@ -69,7 +69,7 @@ export async function runtimeSizes(options: RuntimeSizeOptions = {}): Promise<Ru
   for (const runtime of runtimes) {
     const entry = RUNTIME_SIZE_ENTRIES[runtime];
     const built = await esbuild.build({
-      stdin: { contents: entry.source, resolveDir: BROWSER_TARGET_DIR, loader: 'js', sourcefile: `${runtime}-app.js` },
+      stdin: { contents: entry.source, resolveDir: PAGE_DIR, loader: 'js', sourcefile: `${runtime}-app.js` },
       bundle: true,
       format: 'esm',
       platform: 'browser',

@@ -1,11 +1,11 @@
 /**
  * The reference outputs (eval/reference.json, written on the host) in the
- * one shape the page reads (page/inputs.ts ReferenceJson). Accepts the flat
+ * one shape the page reads (app/inputs.ts ReferenceJson). Accepts the flat
  * and the nested (images × classes) layout and base64 float32 data, so the
  * page does not depend on how the host chose to write the file.
  */
 import { basename } from 'node:path';
-import type { ReferenceJson } from './page/inputs.ts';
+import type { ReferenceJson } from './app/inputs.ts';
 
 type Loose = Record<string, unknown>;
 

@@ -17,7 +17,7 @@ import {
   type PageJob,
   type PageMeasurement,
   type PageResult,
-} from '../protocol.ts';
+} from './protocol.ts';
 import { readCapabilities } from './capabilities.ts';
 import { fetchEvalPack, fetchReference } from './inputs.ts';
 import { setupLitert } from './litert.ts';

@@ -5,7 +5,7 @@
  */
 import { loadAndCompile, loadLiteRt, supportsFeature, Tensor, type CompiledModel, type TypedArray } from '@litertjs/core';
 import type { InferenceSession } from '../../kernel/types.ts';
-import type { PageJob, PageRuntimeReport } from '../protocol.ts';
+import type { PageJob, PageRuntimeReport } from './protocol.ts';
 import { withBatchSize } from '../../../models/tflite/reader.ts';
 import { readTfliteIo, type TfliteTensorInfo } from './tflite-io.ts';
 import { threadsFor, VENDOR_PATHS, type PreparedRuntime } from './runtime.ts';

@@ -6,9 +6,9 @@
  *
  * This module is bundled into the page: no Node APIs here.
  */
-import type { JobPhase, MeasuredNumbers, SerializedError } from '../../harness/core/record.ts';
-import type { KernelOptions } from '../kernel/types.ts';
-import type { Normalization } from '../../harness/core/metadata.ts';
+import type { JobPhase, MeasuredNumbers, SerializedError } from '../../../harness/core/record.ts';
+import type { KernelOptions } from '../../kernel/types.ts';
+import type { Normalization } from '../../../harness/core/metadata.ts';
 
 /** Bumped when a field changes meaning; the page and the host refuse to talk across versions. */
 export const PROTOCOL_VERSION = 1 as const;

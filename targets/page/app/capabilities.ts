@@ -3,7 +3,7 @@
  * cannot know whether WebGPU gives an adapter or the page is isolated without
  * asking the page itself.
  */
-import { PROTOCOL_VERSION, type PageCapabilities } from '../protocol.ts';
+import { PROTOCOL_VERSION, type PageCapabilities } from './protocol.ts';
 
 /** The slice of the WebGPU API the page uses (TypeScript's DOM library has no WebGPU types). */
 export interface GpuAdapterInfoLike {

@@ -1,17 +1,17 @@
 /**
  * Where the runtimes' wasm files are on disk, and the URL prefixes the page
- * expects them under (page/runtime.ts VENDOR_PATHS).
+ * expects them under (app/runtime.ts VENDOR_PATHS).
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { VENDOR_PATHS } from './page/runtime.ts';
+import { VENDOR_PATHS } from './app/runtime.ts';
 
 const require = createRequire(import.meta.url);
 
-/** Folder of this module: the page sources live in ./page. */
-export const BROWSER_TARGET_DIR = dirname(fileURLToPath(import.meta.url));
-export const PAGE_SOURCE_DIR = join(BROWSER_TARGET_DIR, 'page');
+/** Folder of this module: the page's own sources (bundled into it) live in ./app. */
+export const PAGE_DIR = dirname(fileURLToPath(import.meta.url));
+export const PAGE_SOURCE_DIR = join(PAGE_DIR, 'app');
 
 export function packageDir(name: string): string {
   return dirname(require.resolve(`${name}/package.json`));

@@ -1,5 +1,5 @@
 /**
- * Builds the benchmark page (page/main.ts + the shared kernel + TF.js and
+ * Builds the benchmark page (app/main.ts + the shared kernel + TF.js and
  * LiteRT.js) into one ES module with esbuild, cached under
  * `<out>/cache/browser-page/`. The cache is reused while every input file
  * esbuild read keeps its size and modification time, so editing the kernel or
@@ -10,7 +10,7 @@ import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { PAGE_SOURCE_DIR } from './assets.ts';
-import { PAGE_PATH } from './protocol.ts';
+import { PAGE_PATH } from './app/protocol.ts';
 
 export const PAGE_SCRIPT = 'page.js';
 

@@ -9,7 +9,7 @@ import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setThreadsCount, setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import type { InferenceSession } from '../../kernel/types.ts';
-import type { PageJob, PageRuntimeReport } from '../protocol.ts';
+import type { PageJob, PageRuntimeReport } from './protocol.ts';
 import { threadsFor, VENDOR_PATHS, type PreparedRuntime } from './runtime.ts';
 
 const BACKENDS = { 'tfjs-wasm': 'wasm', 'tfjs-webgl': 'webgl', 'tfjs-webgpu': 'webgpu', 'tfjs-cpu': 'cpu' } as const;

@@ -1,0 +1,197 @@
+/**
+ * One phone during a run: its state (gone or not, files pushed, jobs run), the
+ * lifetime of its `adb reverse` rule and WebDriver session, and what happens
+ * around every job on it (cool-down, battery and thermal state before and
+ * after, noticing that the phone went away).
+ *
+ * One job at a time per phone is the orchestrator's doing: each phone is its
+ * own lane there (harness/lanes.ts), so a PhoneLane never runs two jobs at once.
+ */
+import type { RuntimeStatus, Job, JobResult, TargetContext } from '../types.ts';
+import type { DeviceInfo } from '../../harness/core/record.ts';
+import { isPageRuntime, PAGE_RUNTIMES, type PageCapabilities } from '../page/app/protocol.ts';
+import { failed, type KeyOptions } from '../result.ts';
+import { DeviceDisconnectedError, type Adb } from './adb.ts';
+import { driverProblem } from './appium-server.ts';
+import { automationNameOf, redactUrl, sessionCapabilities } from './capabilities.ts';
+import { waitForCooldown } from './cooldown.ts';
+import { NATIVE_RUNTIME } from './native.ts';
+import type { OpenPageSessionOptions, PageSession } from './page-session.ts';
+import type { SharedServers } from './servers.ts';
+import { firstLine } from '../../harness/core/format.ts';
+
+/** What a lane needs from the target: adb, the shared servers, and how to open a session. */
+export interface LaneServices {
+  adb(): Adb;
+  servers: SharedServers;
+  openSession(options: OpenPageSessionOptions): Promise<PageSession>;
+  /** Environment for Appium lookups (APPIUM_HOME). */
+  env?: NodeJS.ProcessEnv;
+  /** Cool-down poll interval, default 5 s. */
+  cooldownPollMs?: number;
+}
+
+/** An open session on the page with what the page reported about the phone's browser. */
+export interface PhonePage {
+  session: PageSession;
+  caps: PageCapabilities;
+  statuses: RuntimeStatus[];
+}
+
+/** One way of running a job on a phone: the page (./page-job.ts) or benchmark_model (./native-job.ts). */
+export type JobPart = (lane: PhoneLane, job: Job, context: TargetContext) => Promise<JobResult>;
+
+/** A failed job on a phone, keyed with these options. */
+export function failedOnPhone(job: Job, options: KeyOptions, phase: Parameters<typeof failed>[1], error: unknown): JobResult {
+  return failed({ job, target: 'android', options }, phase, error);
+}
+
+/** Battery and thermal state right now, for `deviceState.before/after`. */
+async function readDeviceState(adb: Adb, serial: string): Promise<Record<string, unknown>> {
+  const [battery, thermal] = await Promise.all([adb.battery(serial), adb.thermal(serial)]);
+  return {
+    at: new Date().toISOString(),
+    ...(battery ? { batteryLevel: battery.level, charging: battery.charging, ...(battery.temperatureC !== undefined ? { batteryTemperatureC: battery.temperatureC } : {}) } : {}),
+    ...(thermal ? { thermalStatus: thermal.statusName, maxTemperatureC: thermal.maxTemperatureC } : {}),
+  };
+}
+
+/** The android block of DeviceInfo updated with the state before a job. */
+function withState(device: DeviceInfo, before: Record<string, unknown>): DeviceInfo {
+  if (!device.android) return device;
+  const android = { ...device.android };
+  if (typeof before.batteryLevel === 'number') {
+    android.battery = {
+      level: before.batteryLevel,
+      charging: before.charging === true,
+      ...(typeof before.batteryTemperatureC === 'number' ? { temperatureC: before.batteryTemperatureC } : {}),
+    };
+  }
+  if (typeof before.thermalStatus === 'string') android.thermalStatus = before.thermalStatus;
+  return { ...device, android };
+}
+
+export class PhoneLane {
+  readonly serial: string;
+  /** Behind an external Appium only (not on this host's adb): no reverse, no adb state. */
+  readonly remote: boolean;
+  /** Set once the phone went away: the reason every later job fails with. */
+  gone: string | undefined;
+  /** Remote paths already pushed to this phone (benchmark_model, models). */
+  readonly pushed = new Set<string>();
+  private jobsRun = 0;
+  private reversedPort: number | undefined;
+  private page: PhonePage | undefined;
+
+  constructor(
+    device: DeviceInfo,
+    private readonly services: LaneServices,
+  ) {
+    this.serial = device.id;
+    this.remote = device.extra?.remote === true;
+  }
+
+  /** A live session on this phone with the page's capabilities read, opening one (and the reverse rule) when needed. */
+  async pageSession(context: TargetContext): Promise<PhonePage> {
+    if (this.page?.session.alive) return this.page;
+    await this.page?.session.close();
+    this.page = undefined;
+    const { config } = context;
+    const server = await this.services.servers.page(context.out);
+    if (!this.remote && this.reversedPort !== server.server.port) {
+      await this.services.adb().reverse(this.serial, server.server.port);
+      this.reversedPort = server.server.port;
+    }
+    // A farm's tunnel forwards `localhost`, the name its docs use; both are this host to a phone on adb reverse.
+    const pageUrl = this.remote ? server.pageUrl.replace('//127.0.0.1:', '//localhost:') : server.pageUrl;
+    const url = await this.services.servers.appiumUrl(config, context.log);
+    const capabilities = sessionCapabilities(this.serial, config.android.capabilities);
+    let session: PageSession;
+    try {
+      session = await this.services.openSession({ url, capabilities, pageUrl, log: context.log, timeouts: config.timeouts.android });
+    } catch (error) {
+      const message = (error as Error).message;
+      const hint = /could not find a driver|no driver/i.test(message) ? ` (${driverProblem(automationNameOf(capabilities) ?? 'UiAutomator2', this.services.env) ?? 'install the driver on that server'})` : '';
+      throw new Error(`cannot open a WebDriver session on ${this.serial} through ${redactUrl(url)}: ${firstLine(message)}${hint}`, { cause: error });
+    }
+    const caps = await session.capabilities();
+    const { runtimeStatuses } = await import('../page/runtimes.ts');
+    const { packageVersion } = await import('../page/assets.ts');
+    this.page = { session, caps, statuses: runtimeStatuses(caps, { tfjs: packageVersion('@tensorflow/tfjs-core'), litert: packageVersion('@litertjs/core') }) };
+    context.log.debug(`${this.serial}: ${session.browser.name} ${session.browser.version} session open`);
+    return this.page;
+  }
+
+  /** Runs one job with `page` or `native` (by its runtime), with cool-down and the phone's state around it. */
+  async run(job: Job, context: TargetContext, parts: { page: JobPart; native: JobPart }): Promise<JobResult> {
+    const { config } = context;
+    const unknownOptions = { ...job.runtimeOptions };
+    if (this.gone) return failedOnPhone(job, unknownOptions, 'setup', new DeviceDisconnectedError(this.serial));
+    if (context.signal.aborted) return failedOnPhone(job, unknownOptions, 'setup', Object.assign(new Error('interrupted before the job started'), { name: 'AbortError' }));
+    if (job.runtime !== NATIVE_RUNTIME && !isPageRuntime(job.runtime)) {
+      return failedOnPhone(job, unknownOptions, 'setup', new Error(`the android target has no runtime "${job.runtime}" (it has ${[...PAGE_RUNTIMES, NATIVE_RUNTIME].join(', ')})`));
+    }
+    const part = job.runtime === NATIVE_RUNTIME ? parts.native : parts.page;
+    if (this.remote) {
+      if (job.runtime === NATIVE_RUNTIME) return failedOnPhone(job, unknownOptions, 'setup', new Error(`${NATIVE_RUNTIME} needs ${this.serial} on this host's adb`));
+      this.jobsRun += 1;
+      return part(this, job, context);
+    }
+    const adb = this.services.adb();
+    let cooldownMs: number | undefined;
+    try {
+      if (config.android.cooldown.enabled && this.jobsRun > 0) {
+        const cooled = await waitForCooldown({ readThermal: () => adb.thermal(this.serial), maxWaitMs: config.android.cooldown.maxWaitMs, ...(this.services.cooldownPollMs ? { pollMs: this.services.cooldownPollMs } : {}) });
+        cooldownMs = cooled.waitedMs;
+        if (!cooled.cool) context.log.warn(`${this.serial} still ${cooled.status} after ${Math.round(cooled.waitedMs / 1000)} s of cool-down (android.cooldown.maxWaitMs); running anyway`);
+        else if (cooled.waitedMs > 0) context.log.info(`${this.serial}: cooled down to ${cooled.status} in ${Math.round(cooled.waitedMs / 1000)} s`);
+      }
+    } catch (error) {
+      if (error instanceof DeviceDisconnectedError) {
+        this.gone = error.message;
+        return failedOnPhone(job, unknownOptions, 'setup', error);
+      }
+      context.log.warn(`${this.serial}: cool-down check failed: ${(error as Error).message}`);
+    }
+    let before: Record<string, unknown>;
+    try {
+      before = { ...(await readDeviceState(adb, this.serial)), ...(cooldownMs !== undefined ? { cooldownMs } : {}) };
+    } catch (error) {
+      if (error instanceof DeviceDisconnectedError) this.gone = error.message;
+      return failedOnPhone(job, unknownOptions, 'setup', error);
+    }
+    this.jobsRun += 1;
+    const result = await this.checkStillThere(await part(this, job, context));
+    if (!result.ok) return result;
+    const after = await readDeviceState(adb, this.serial).catch((error: unknown) => ({ error: (error as Error).message }));
+    result.measurement.device = withState(result.measurement.device, before);
+    result.measurement.deviceState = { before, after };
+    return result;
+  }
+
+  /** After a failure: is the phone still there? If not, the lane is gone and the failure says so. */
+  private async checkStillThere(result: JobResult): Promise<JobResult> {
+    if (result.ok) return result;
+    let state: string;
+    try {
+      state = await this.services.adb().state(this.serial);
+    } catch (error) {
+      state = error instanceof DeviceDisconnectedError ? 'gone' : `unknown (${(error as Error).message})`;
+    }
+    // Only a phone adb no longer sees (or sees offline/unauthorized) is gone; an adb hiccup proves nothing.
+    if (state === 'device' || state.startsWith('unknown')) return result;
+    this.gone = new DeviceDisconnectedError(this.serial).message;
+    await this.page?.session.close();
+    this.page = undefined;
+    result.failure.error = { ...result.failure.error, name: 'DeviceDisconnectedError', message: `${this.gone}; the job failed with: ${result.failure.error.message}` };
+    return result;
+  }
+
+  /** Closes the session and removes the reverse rule; `note` collects what failed. `adb` is absent when none was made. */
+  async close(adb: Adb | undefined, note: (what: string) => (error: unknown) => void): Promise<void> {
+    await this.page?.session.close().catch(note(`closing the session on ${this.serial}`));
+    this.page = undefined;
+    if (this.reversedPort !== undefined && !this.gone && adb) await adb.removeReverse(this.serial, this.reversedPort).catch(note(`removing adb reverse on ${this.serial}`));
+    this.reversedPort = undefined;
+  }
+}

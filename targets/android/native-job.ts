@@ -1,0 +1,60 @@
+/**
+ * A `tflite-benchmark-model` job on a phone: TFLite's own benchmark tool run
+ * in the phone's shell (./native.ts), its printed statistics turned into a
+ * Measurement. The key keeps the threads and delegate the tool ran with.
+ */
+import type { JobPhase } from '../../harness/core/record.ts';
+import { measured, type KeyOptions } from '../result.ts';
+import type { JobResult } from '../types.ts';
+import { AdbCommandError, type Adb } from './adb.ts';
+import type { BenchmarkDelegate } from './benchmark-model.ts';
+import { failedOnPhone, type JobPart } from './lane.ts';
+import { latencySource, measurementFields, NATIVE_RUNTIME, runBenchmarkModel } from './native.ts';
+
+export function nativeJobPart(options: { adb(): Adb }): JobPart {
+  return async (lane, job, context): Promise<JobResult> => {
+    const { config } = context;
+    const delegateOption = job.runtimeOptions.delegate;
+    const delegate: BenchmarkDelegate = delegateOption === 'gpu' || delegateOption === 'none' ? delegateOption : 'xnnpack';
+    const ownThreads = job.runtimeOptions.threads;
+    // Four threads unless told otherwise: all cores of a big.LITTLE phone are usually slower than its big ones.
+    const threads = typeof ownThreads === 'number' && ownThreads >= 1 ? Math.floor(ownThreads) : (config.run.threads ?? Math.min(4, job.device.cores ?? 4));
+    const keyOptions: KeyOptions = { ...job.runtimeOptions, threads, delegate };
+    const binary = config.android.tfliteBenchmarkBinary;
+    if (!binary) return failedOnPhone(job, keyOptions, 'setup', new Error(`${NATIVE_RUNTIME} needs --tflite-benchmark-binary (android.tfliteBenchmarkBinary)`));
+    if (job.artifact.format !== 'tflite') return failedOnPhone(job, keyOptions, 'setup', new Error(`${NATIVE_RUNTIME} runs .tflite artifacts, not ${job.artifact.id}`));
+    if (job.kernel.batchSize !== 1) {
+      return failedOnPhone(job, keyOptions, 'setup', new Error(`${NATIVE_RUNTIME} runs the model's own input shape (batch 1); batch ${job.kernel.batchSize} is measured by the page runtimes only`));
+    }
+    const startedAt = new Date().toISOString();
+    try {
+      const { parsed, command } = await runBenchmarkModel({
+        adb: options.adb(),
+        serial: lane.serial,
+        binary,
+        job,
+        threads,
+        delegate,
+        timeoutMs: config.run.jobTimeoutMs,
+        signal: context.signal,
+        pushed: lane.pushed,
+      });
+      const device = {
+        ...job.device,
+        extra: {
+          ...job.device.extra,
+          backend: delegate === 'gpu' ? 'TFLite GPU delegate' : delegate === 'xnnpack' ? 'TFLite XNNPACK' : 'TFLite builtin kernels',
+          threads,
+          latencySource: latencySource(parsed.runs),
+          command,
+          ...(parsed.delegateNotes.length ? { delegate: parsed.delegateNotes.join(' | ') } : {}),
+        },
+      };
+      return measured({ job, target: 'android', options: keyOptions }, measurementFields(parsed), { device, startedAt });
+    } catch (error) {
+      // Which phase failed is unknown inside the tool; a failed push is setup, anything later the load.
+      const phase: JobPhase = error instanceof AdbCommandError && error.args.includes('push') ? 'setup' : 'load';
+      return failedOnPhone(job, keyOptions, phase, error);
+    }
+  };
+}
