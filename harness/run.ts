@@ -79,6 +79,11 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
     training: listing.models.map((model) => trainingSummary(model.metadata)),
     runtimeSizes: [],
   });
+  // A second Ctrl-C exits at once (harness/interrupt.ts); the record still says it was interrupted.
+  const markOnExit = () => {
+    if (signal.aborted && store.record.status === 'running') store.finish('interrupted');
+  };
+  process.on('exit', markOnExit);
   log.info(`run ${store.record.runId}: ${artifacts.length} artifact${artifacts.length === 1 ? '' : 's'} of ${listing.models.map((model) => model.model).join(', ')}`);
 
   const active: ActiveTarget[] = [];
@@ -103,6 +108,7 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
       }
     }
     store.finish(signal.aborted ? 'interrupted' : 'complete');
+    process.off('exit', markOnExit);
   }
 
   for (const line of formatSummary(store.record)) log.info(line);

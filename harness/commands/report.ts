@@ -23,7 +23,9 @@ export default defineCommand({
     history: { type: 'string', description: 'Earlier runs shown in the trend (default 20; 0 for none)', valueHint: 'n' },
   },
   async run({ args }) {
-    const { log, out, cwd } = await setup(args);
+    // HTML goes into the out folder unless --output names a file; md and json go to stdout or --output.
+    const writesOut = (args.format ?? 'html') === 'html' && !args.output;
+    const { log, out, cwd } = await setup(args, {}, undefined, { out: writesOut ? 'write' : 'read' });
     const format = (args.format ?? 'html') as Format;
     if (!FORMATS.includes(format)) throw new UserError(`--format must be one of ${FORMATS.join(', ')} (got "${args.format}")`, 'REPORT_FORMAT');
     const limit = args.history === undefined ? 20 : Number(args.history);

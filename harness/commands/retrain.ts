@@ -52,8 +52,8 @@ export default defineCommand({
   meta: { name: 'retrain', description: 'Retrain a new softmax head on each backbone and write the Mobile-path artifacts (TF.js model, labels.txt, metadata.json, evaluation pack)' },
   args: { ...commonArgs, ...datasetArgs, ...retrainArgs },
   async run({ args }) {
-    const context = await setup(args, retrainOverrides(args));
-    const outcome = await withInterrupt(context.log, (signal) => runRetrain(context, signal));
+    const context = await setup(args, retrainOverrides(args), undefined, { out: 'lock', command: 'bench retrain' });
+    const outcome = await withInterrupt(context.log, (signal) => runRetrain(context, signal)).finally(() => context.lock?.release());
     context.log.result({
       models: outcome.models.map((model) => ({ model: model.model, modelJson: model.modelJsonPath, testAccuracy: model.metadata.training.testAccuracy, bottlenecks: model.bottlenecks })),
       failures: outcome.failures.map((failure) => ({ model: failure.model, error: failure.error.message })),
