@@ -43,7 +43,8 @@ export async function runRetrain(context: CommandContext, signal?: AbortSignal):
   const outcome = await retrainModels({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, ...(signal ? { signal } : {}) });
   for (const model of outcome.models) {
     const { training } = model.metadata;
-    context.log.info(`${model.model}: test ${(training.testAccuracy * 100).toFixed(1)}%, bottlenecks ${model.bottlenecks.computed} computed / ${model.bottlenecks.cached} cached → ${model.modelJsonPath}`);
+    const tested = training.testAccuracy !== null && Number.isFinite(training.testAccuracy) ? `test ${(training.testAccuracy * 100).toFixed(1)}%` : 'not tested (no test images)';
+    context.log.info(`${model.model}: ${tested}, bottlenecks ${model.bottlenecks.computed} computed / ${model.bottlenecks.cached} cached → ${model.modelJsonPath}`);
   }
   return outcome;
 }

@@ -54,6 +54,8 @@ export function redactUrl(value: string): string {
   } catch {
     return REDACTED_URL;
   }
+  // An '@' the parser did not take for user info (`jane:key@hub` parses as scheme `jane:`): fail closed.
+  if (value.includes('@') && !parsed.username && !parsed.password) return REDACTED_URL;
   const secretParams = [...parsed.searchParams.keys()].filter(isSecretKey);
   if (!parsed.username && !parsed.password && secretParams.length === 0) return value;
   for (const name of secretParams) parsed.searchParams.set(name, 'REDACTED');
@@ -186,8 +188,11 @@ function urlSecrets(value: string): string[] {
     // Cannot tell which part is the key: the whole string is secret.
     return [value];
   }
+  if (value.includes('@') && !parsed.username && !parsed.password) return [value];
   const secrets: string[] = [];
-  for (const part of [parsed.username, parsed.password]) {
+  // The password; the user name only when it stands alone (`https://TOKEN@host`), else it is an account
+  // name that may also appear in ordinary paths (/home/jane). URL-shaped text is scrubbed whole anyway.
+  for (const part of parsed.password ? [parsed.password] : [parsed.username]) {
     if (!part) continue;
     secrets.push(part);
     try {
