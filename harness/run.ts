@@ -286,8 +286,10 @@ async function runLanes(jobs: PlannedJob[], context: TargetContext, store: RunRe
       for (const planned of lane) {
         if (context.signal.aborted) return;
         const result = await runOne(planned, context);
-        // A job stopped by Ctrl-C did not fail; the harness's own abort may not have arrived yet.
-        if (!result.ok && result.failure.error.name === 'AbortError') return;
+        // A job stopped by Ctrl-C did not fail: a worker's AbortError may come before the harness's own abort,
+        // and every target names its stop its own way (the browser runner, a phone session), so once the run is
+        // aborted a failing job is taken for a stopped one.
+        if (!result.ok && (result.failure.error.name === 'AbortError' || context.signal.aborted)) return;
         const label = `${planned.job.artifact.id} ${planned.job.runtime} b${planned.job.kernel.batchSize}`;
         if (result.ok) {
           store.addMeasurement(result.measurement);
