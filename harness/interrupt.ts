@@ -24,6 +24,9 @@ export async function withInterrupt<T>(log: Logger, work: (signal: AbortSignal) 
     const onSignal = () => {
       // Exit listeners (the run record, the out-folder lock) still run on process.exit.
       if (controller.signal.aborted) process.exit(EXIT_CODES[name]);
+      // SIGHUP: the terminal may be gone, and writing to it then fails (EIO, EPIPE). That must not stop the
+      // record and the report from being written: output errors are ignored from here on.
+      if (name === 'SIGHUP') for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
       log.warn(`${name === 'SIGINT' ? 'interrupted' : `${name} received`}: finishing cleanly (${name === 'SIGINT' ? 'Ctrl-C' : name} again to quit at once)`);
       controller.abort(new Error('interrupted by the user'));
     };
