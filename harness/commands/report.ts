@@ -23,9 +23,9 @@ export default defineCommand({
     history: { type: 'string', description: 'Earlier runs shown in the trend (default 20; 0 for none)', valueHint: 'n' },
   },
   async run({ args }) {
-    // HTML goes into the out folder unless --output names a file; md and json go to stdout or --output.
-    const writesOut = (args.format ?? 'html') === 'html' && !args.output;
-    const { log, out, cwd } = await setup(args, {}, undefined, { out: writesOut ? 'write' : 'read' });
+    // Only read up front: a report is quick, and a folder with no runs must not be created just to say so.
+    // A write that fails (a read-only folder, a full disk) is still one line naming the path (cli.ts).
+    const { log, out, cwd } = await setup(args, {}, undefined, { out: 'read' });
     const format = (args.format ?? 'html') as Format;
     if (!FORMATS.includes(format)) throw new UserError(`--format must be one of ${FORMATS.join(', ')} (got "${args.format}")`, 'REPORT_FORMAT');
     const limit = args.history === undefined ? 20 : Number(args.history);
