@@ -82,6 +82,11 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
     training: listing.models.map((model) => trainingSummary(model.metadata)),
     runtimeSizes: [],
   });
+  // A second Ctrl-C exits at once (harness/interrupt.ts); the record still says it was interrupted.
+  const markOnExit = () => {
+    if (signal.aborted && store.record.status === 'running') store.finish('interrupted');
+  };
+  process.on('exit', markOnExit);
   log.info(`run ${store.record.runId}: ${artifacts.length} artifact${artifacts.length === 1 ? '' : 's'} of ${listing.models.map((model) => model.model).join(', ')}`);
 
   const active: ActiveTarget[] = [];
@@ -106,6 +111,7 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
       }
     }
     store.finish(signal.aborted ? 'interrupted' : 'complete');
+    process.off('exit', markOnExit);
   }
 
   for (const line of formatSummary(store.record)) log.info(line);
@@ -266,15 +272,17 @@ async function runLanes(jobs: PlannedJob[], context: TargetContext, store: RunRe
     async (planned) => {
       if (context.signal.aborted) return 'stop';
       const result = await runOne(planned, context);
-      // A job stopped by Ctrl-C did not fail; the harness's own abort may not have arrived yet.
-      if (!result.ok && result.failure.error.name === 'AbortError') return 'stop';
+      // A job stopped by Ctrl-C did not fail: a worker's AbortError may come before the harness's own abort,
+      // and every target names its stop its own way (the browser runner, a phone session), so once the run is
+      // aborted a failing job is taken for a stopped one.
+      if (!result.ok && (result.failure.error.name === 'AbortError' || context.signal.aborted)) return 'stop';
       const label = `${planned.job.artifact.id} ${planned.job.runtime} b${planned.job.kernel.batchSize}`;
       if (result.ok) {
         store.addMeasurement(result.measurement);
         progress.tick(1, `${label}: p50 ${result.measurement.latency.p50.toFixed(2)} ms`);
       } else {
         store.addFailure(result.failure);
-        context.log.warn(`${keyId(result.failure.key)} failed in ${result.failure.phase}: ${result.failure.error.message.split('\n')[0]}`);
+        context.log.warn(`${keyId(result.failure.key)} failed in ${result.failure.phase}: ${firstLine(result.failure.error.message)}`);
         progress.tick(1, `${label}: failed`);
       }
       return 'next';

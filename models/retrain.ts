@@ -115,6 +115,9 @@ async function retrainOne(id: string, dataset: Dataset, generated: boolean, back
   const validation = labeled(dataset.images.filter((image) => image.split === 'validation'), bottlenecks.vectors);
   const test = labeled(dataset.images.filter((image) => image.split === 'test'), bottlenecks.vectors);
   const trainImages = distort ? dataset.images.filter((image) => image.split === 'train') : train.images;
+  // A small dataset may put no image in a split (the split is a hash of each file name): say so once, never print NaN%.
+  if (validation.images.length === 0) log.warn(`${id}: no image in the validation split (${dataset.images.length} images, ${config.dataset.validationPercent}% for validation): validation accuracy is not measured; add images or raise --validation-percent`);
+  if (test.images.length === 0) log.warn(`${id}: no image in the test split (${config.dataset.testPercent}% for testing): test accuracy is not measured and benchmarks will measure latency only; add images or raise --test-percent`);
 
   const progress = log.progress(`${id}: training`, config.retrain.steps);
   const started = performance.now();
@@ -131,10 +134,10 @@ async function retrainOne(id: string, dataset: Dataset, generated: boolean, back
   });
   const trainSeconds = (performance.now() - started) / 1000;
   const last = history.at(-1);
-  progress.done(last ? `validation accuracy ${(last.validationAccuracy * 100).toFixed(1)}%` : 'done');
+  progress.done(last && Number.isFinite(last.validationAccuracy) ? `validation accuracy ${(last.validationAccuracy * 100).toFixed(1)}%` : 'done (no validation images)');
 
   const testing = await testHead(head, test, dataset);
-  log.info(`${id}: test accuracy ${(testing.accuracy * 100).toFixed(1)}% on ${test.images.length} images`);
+  if (test.images.length > 0) log.info(`${id}: test accuracy ${(testing.accuracy * 100).toFixed(1)}% on ${test.images.length} images`);
 
   const metadata: ModelMetadata = {
     schema: 1,

@@ -20,7 +20,7 @@ export default defineCommand({
   },
   async run({ args }) {
     // The flag sets map onto disjoint config sections.
-    const context = await setup(args, { ...retrainOverrides(args), ...convertOverrides(args), ...runOverrides(args) });
+    const context = await setup(args, { ...retrainOverrides(args), ...convertOverrides(args), ...runOverrides(args) }, undefined, { out: 'lock', command: 'bench all' });
     const { log } = context;
     return withInterrupt(log, async (signal) => {
       log.info('== retrain');
@@ -49,6 +49,6 @@ export default defineCommand({
       log.info(`report: ${reportPath}`);
       log.result({ runId: run.runId, record: run.recordPath, report: reportPath });
       return run.record.measurements.length > 0 ? 0 : 1;
-    });
+    }).finally(() => context.lock?.release());
   },
 });

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync, type Stats } from 'node:fs';
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { defineCommand } from 'citty';
@@ -41,9 +41,30 @@ function parseNormalization(value: string): Normalization {
   return { scale, offset };
 }
 
-/** A model.json path (or URL) rather than model ids. */
-function isModelFile(value: unknown): value is string {
-  return typeof value === 'string' && (/\.json$/i.test(value) || /^https?:\/\//i.test(value));
+/**
+ * `--model` is a model.json (path or URL) or retrained model ids. Anything
+ * else that names a path (a folder, a .pb, a .tflite, a missing file) is a
+ * clear error here, instead of being taken for a model id and failing later
+ * with a path the user never typed.
+ */
+export function modelArgument(value: unknown, cwd: string): { file?: string } {
+  if (typeof value !== 'string' || value === '') return {};
+  if (/\.json$/i.test(value) || /^https?:\/\//i.test(value)) return { file: value };
+  const path = resolve(cwd, value);
+  const looksLikePath = /[\\/]/.test(value) || value.startsWith('.');
+  let info: Stats | undefined;
+  try {
+    info = statSync(path);
+  } catch {
+    if (looksLikePath) throw new UserError(`--model ${value}: no such file (${path}); give a TF.js layers model.json, or retrained model ids`, 'MODEL_NOT_FOUND');
+    return {};
+  }
+  if (info.isDirectory()) {
+    const inside = join(path, 'model.json');
+    const hint = existsSync(inside) ? `: pass the model.json inside it (--model ${join(value, 'model.json')})` : ', with no model.json in it: give a TF.js layers model.json';
+    throw new UserError(`--model ${value} is a folder${hint}`, 'CONVERT_MODEL_ARG');
+  }
+  throw new UserError(`--model ${value} is not a TF.js model.json (bench convert reads a layers model.json or its URL, or takes retrained model ids; \`bench inspect\` reads a .tflite)`, 'CONVERT_MODEL_ARG');
 }
 
 function formatBytes(bytes: number): string {
@@ -135,8 +156,9 @@ export default defineCommand({
   meta: { name: 'convert', description: 'Convert retrained Mobile models (or any TF.js layers model.json) to .tflite: float32, float16, int8-dynamic, int8' },
   args: { ...commonArgs, ...convertArgs },
   async run({ args }) {
-    const modelFile = isModelFile(args.model) ? args.model : undefined;
-    const context = await setup({ ...args, model: modelFile ? undefined : args.model }, convertOverrides(args));
+    const modelFile = modelArgument(args.model, process.cwd()).file;
+    // A model.json converts beside itself (or to --output): the out folder is only read for it.
+    const context = await setup({ ...args, model: modelFile ? undefined : args.model }, convertOverrides(args), undefined, modelFile ? { out: 'none' } : { out: 'lock', command: 'bench convert' });
     const { log, config } = context;
     return withInterrupt(log, async (signal) => {
       if (modelFile) {
@@ -158,6 +180,6 @@ export default defineCommand({
       report(log, results);
       log.result({ files: results });
       return results.length > 0 ? 0 : 1;
-    });
+    }).finally(() => context.lock?.release());
   },
 });

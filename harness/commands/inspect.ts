@@ -65,7 +65,7 @@ export default defineCommand({
     file: { type: 'positional', description: 'The .tflite file', required: true },
   },
   async run({ args }) {
-    const { log, cwd } = await setup(args);
+    const { log, cwd } = await setup(args, {}, undefined, { out: 'none' });
     const path = resolve(cwd, String(args.file));
     if (!existsSync(path)) throw new UserError(`file not found: ${path}`, 'FILE_NOT_FOUND');
     const { inspectTflite } = await import('../../models/tflite/reader.ts');

@@ -47,9 +47,9 @@ export default defineCommand({
   meta: { name: 'run', description: 'Benchmark every retrained artifact (TF.js and .tflite) on every runtime of every target found, and write the run record' },
   args: { ...commonArgs, model: datasetArgs.model, ...runArgs },
   async run({ args }) {
-    const context = await setup(args, runOverrides(args));
+    const context = await setup(args, runOverrides(args), undefined, { out: 'lock', command: 'bench run' });
     const { runBenchmarks } = await import('../run.ts');
-    const outcome = await withInterrupt(context.log, (signal) => runBenchmarks({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, signal }));
+    const outcome = await withInterrupt(context.log, (signal) => runBenchmarks({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, signal })).finally(() => context.lock?.release());
     const { record } = outcome;
     context.log.result({
       runId: outcome.runId,

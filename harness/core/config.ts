@@ -6,10 +6,13 @@
  */
 import { z } from 'zod';
 import { UserError } from './errors.ts';
+import { isSafeSegment, SAFE_SEGMENT_RULE } from './path-segment.ts';
 import { TARGETS, VARIANTS } from './record.ts';
 
 const positiveInt = z.number().int().positive();
 const fraction = z.number().min(0).max(100);
+/** A model or backbone id: it names a folder under the out folder, so it must be one safe path segment. */
+const modelId = z.string().refine(isSafeSegment, { message: `a model id is ${SAFE_SEGMENT_RULE}` });
 
 
 /** A TF.js layers model given by URL or path, cut at a named layer to serve as a backbone. */
@@ -90,9 +93,9 @@ export const configSchema = z.strictObject({
   /** Output folder for caches, artifacts and runs. Default `.bench`. */
   out: z.string().default('.bench'),
   /** Backbone ids to retrain and benchmark (see models/zoo.ts). */
-  models: z.array(z.string().min(1)).min(1).default(['mobilenet_v2', 'inception_v3']),
+  models: z.array(modelId).min(1).default(['mobilenet_v2', 'inception_v3']),
   /** Extra backbones by URL or path, usable by id in `models`. */
-  backbones: z.record(z.string(), customBackbone).default({}),
+  backbones: z.record(modelId, customBackbone).default({}),
   dataset: z
     .strictObject({
       /** Class-per-folder image root; the generated default dataset when absent. */
@@ -225,6 +228,8 @@ export function parseConfig(input: unknown, source = 'config'): ResolvedConfig {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => `${[path, key].filter(Boolean).join('.')}: unknown key`).join('\n');
     }
+    // A bad record key (a backbone id): zod says only "Invalid key in record"; the inner issue says why.
+    if (issue.code === 'invalid_key') return `${path}: ${issue.issues[0]?.message ?? issue.message}`;
     return `${path || '(root)'}: ${issue.message}`;
   });
   throw new UserError(`invalid ${source}:\n  ${lines.join('\n  ')}`, 'CONFIG_INVALID');

@@ -118,7 +118,13 @@ export async function startAppiumServer(options: StartAppiumOptions): Promise<Ap
   const port = options.port ?? (await freePort());
   const args = [appium.entry, '--address', '127.0.0.1', '--port', String(port), '--log-level', 'info', '--log-no-colors'];
   if (options.allowInsecure?.length) args.push('--allow-insecure', options.allowInsecure.join(','));
-  const child = spawn(process.execPath, args, { cwd: appium.home, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a Ctrl-C in the terminal reaches the harness only, which ends the sessions and
+  // then stops Appium (harness/interrupt.ts); in the group, Appium would quit under the sessions first.
+  const child = spawn(process.execPath, args, { cwd: appium.home, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // Outside the group it would also outlive a harness that exits at once (a second Ctrl-C): stop it then.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   const tail: string[] = [];
   const keep = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split(/\r?\n/)) {
