@@ -13,6 +13,7 @@ import { lowerLayersModel } from './lower.ts';
 import { optimize } from './passes.ts';
 import { activationParams, quantizeDynamicRange, quantizeFullInteger, toFloat16 } from './quantize.ts';
 import { assignVersions } from './versions.ts';
+import { checkFile, float32Tolerance, referenceOutputs, SelfCheckError, type CheckRuntime, type SelfCheck } from './self-check.ts';
 import { writeTflite, type MetadataEntry } from './writer.ts';
 
 export type Variant = ArtifactVariant;
@@ -145,4 +146,67 @@ export async function emitVariant(prepared: PreparedModel, options: ConvertOptio
  */
 export async function convertLayersModel(model: tf.LayersModel, options: ConvertOptions): Promise<Uint8Array> {
   return emitVariant(prepareModel(model), options);
+}
+
+export interface ConvertModelOptions extends Omit<ConvertOptions, 'variant' | 'calibration' | 'source'> {
+  /** The TF.js model: lowered, and run for the self-check's reference (the caller disposes it). */
+  model: tf.LayersModel;
+  /** Names the model in messages. */
+  name: string;
+  variants: Variant[];
+  /** Normalised calibration inputs, asked for only when int8 is among the variants. */
+  calibration?: () => Promise<Float32Array>;
+  /** Recorded in each file's metadata. */
+  source?: (variant: Variant) => Record<string, unknown>;
+  /** Check each file on a TFLite runtime against the TF.js model on these images (raw pixels). */
+  check?: { runtime: CheckRuntime; pixels: Uint8Array; count: number };
+  /** After each variant. */
+  onVariant?: (variant: Variant) => void;
+}
+
+export interface ConvertedVariant {
+  variant: Variant;
+  bytes: Uint8Array;
+  /** Conversion wall time, without the self-check. */
+  seconds: number;
+  check?: SelfCheck;
+}
+
+/**
+ * One model to every asked variant, in memory, each self-checked when a runtime
+ * is given: nothing is returned (so nothing written) unless every variant
+ * converted and the float32 file matches the TF.js model (SelfCheckError).
+ */
+export async function convertModel(options: ConvertModelOptions): Promise<ConvertedVariant[]> {
+  const normalization = options.normalization ?? { scale: 1 / 255, offset: 0 };
+  const prepared = prepareModel(options.model);
+  const reference = options.check ? await referenceOutputs(options.model, options.check.pixels, options.check.count, normalization) : undefined;
+  let calibration: Float32Array | undefined;
+  const results: ConvertedVariant[] = [];
+  for (const variant of options.variants) {
+    const started = performance.now();
+    if (variant === 'int8' && !calibration) calibration = await options.calibration?.();
+    const bytes = await emitVariant(prepared, {
+      variant,
+      normalization,
+      ...(options.classNames ? { classNames: options.classNames } : {}),
+      ...(options.io ? { io: options.io } : {}),
+      ...(options.onCalibration ? { onCalibration: options.onCalibration } : {}),
+      ...(calibration ? { calibration } : {}),
+      ...(options.source ? { source: options.source(variant) } : {}),
+    });
+    const seconds = (performance.now() - started) / 1000;
+    let check: SelfCheck | undefined;
+    if (options.check && reference) {
+      check = await checkFile(bytes, reference, normalization, options.check.runtime);
+      if (variant === 'float32' && 'maxDelta' in check) {
+        const tolerance = float32Tolerance(reference);
+        check.tolerance = tolerance;
+        if (!(check.maxDelta <= tolerance)) throw new SelfCheckError(options.name, check, tolerance);
+      }
+    }
+    results.push({ variant, bytes, seconds, ...(check ? { check } : {}) });
+    options.onVariant?.(variant);
+  }
+  return results;
 }
