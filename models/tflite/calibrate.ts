@@ -135,8 +135,6 @@ function run(op: IrOp, inputs: tf.Tensor[]): tf.Tensor {
       const resize = op.op === 'RESIZE_BILINEAR' ? tf.image.resizeBilinear : tf.image.resizeNearestNeighbor;
       return resize(x as tf.Tensor4D, [height, width], options.alignCorners, options.halfPixelCenters);
     }
-    case 'SHAPE':
-      return tf.tensor1d(x.shape, 'int32');
     case 'SOFTMAX':
       if (options.kind !== 'softmax') break;
       return tf.softmax(options.beta === 1 ? x : tf.mul(x, options.beta));

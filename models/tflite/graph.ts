@@ -50,7 +50,6 @@ export type OpOptions =
   | { kind: 'transposeConv'; padding: PaddingName; strideH: number; strideW: number }
   | { kind: 'resize'; alignCorners: boolean; halfPixelCenters: boolean }
   | { kind: 'leakyRelu'; alpha: number }
-  | { kind: 'shape' }
   | { kind: 'gelu'; approximate: boolean }
   | { kind: 'none' };
 

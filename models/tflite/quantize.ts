@@ -177,19 +177,17 @@ export interface FullIntegerOptions {
   input: Params;
 }
 
-type Domain = 'int8' | 'float' | 'neutral';
+type Domain = 'int8' | 'float';
 
 /**
  * Which ops run on int8 kernels: those TFLite 2.9 has an int8 kernel for
- * (kernels.ts), unless another op of the same composed function has none;
- * ops on int32 shape tensors are neutral.
+ * (kernels.ts), unless another op of the same composed function has none.
  */
 function opDomains(graph: IrGraph): Map<IrOp, Domain> {
   const domains = new Map<IrOp, Domain>();
   const floatUnits = new Set<string>();
   for (const op of graph.ops) {
-    const neutral = op.outputs.every((index) => graph.tensors[index]!.dtype === 'int32');
-    const domain: Domain = neutral ? 'neutral' : INT8_KERNELS[op.op] ? 'int8' : 'float';
+    const domain: Domain = INT8_KERNELS[op.op] ? 'int8' : 'float';
     domains.set(op, domain);
     if (domain === 'float' && op.unit) floatUnits.add(op.unit);
   }
@@ -242,15 +240,13 @@ export function quantizeFullInteger(graph: IrGraph, options: FullIntegerOptions)
   for (const op of source.ops) {
     const domain = domains.get(op)!;
     const before: IrOp[] = [];
-    if (domain !== 'neutral') {
-      op.inputs = op.inputs.map((index) => {
-        if (!isActivation(index)) return index;
-        const isInt8 = int8Tensors.has(index);
-        if (domain === 'int8' && !isInt8) return convert(index, 'int8', before);
-        if (domain === 'float' && isInt8) return convert(index, 'float', before);
-        return index;
-      });
-    }
+    op.inputs = op.inputs.map((index) => {
+      if (!isActivation(index)) return index;
+      const isInt8 = int8Tensors.has(index);
+      if (domain === 'int8' && !isInt8) return convert(index, 'int8', before);
+      if (domain === 'float' && isInt8) return convert(index, 'float', before);
+      return index;
+    });
     if (domain === 'int8') for (const output of op.outputs) int8Tensors.add(output);
     out.ops.push(...before, op);
   }

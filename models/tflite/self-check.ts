@@ -123,9 +123,3 @@ export class SelfCheckError extends UserError {
     );
   }
 }
-
-export function formatCheck(check: SelfCheck | undefined): string {
-  if (!check) return '';
-  if ('skipped' in check) return `self-check skipped: ${check.skipped}`;
-  return `checked on ${check.runtime}, ${check.images} images: max |Δ| ${check.maxDelta.toExponential(1)}, top-1 agreement ${(check.agreement * 100).toFixed(0)}%`;
-}

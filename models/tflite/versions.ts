@@ -49,7 +49,6 @@ function versionOf(graph: IrGraph, op: IrOp): number {
       // int8 → int8 (requantization) is version 2.
       return input === 'int8' ? 2 : 1;
     case 'RESHAPE':
-    case 'SHAPE':
     case 'ELU':
     case 'HARD_SWISH':
     case 'PRELU':

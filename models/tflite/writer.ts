@@ -202,11 +202,6 @@ function writeOptions(builder: Builder, op: IrOp['op'], options: OpOptions): [nu
       builder.startObject(1);
       builder.addFieldFloat32(0, options.alpha, 0);
       return [OPTIONS_TAG.LeakyReluOptions, builder.endObject()];
-    case 'shape':
-      // out_type INT32 (2), written explicitly: the field's schema default is FLOAT32 (0).
-      builder.startObject(1);
-      builder.addFieldInt8(0, TENSOR_TYPE.int32, -1);
-      return [OPTIONS_TAG.ShapeOptions, builder.endObject()];
     case 'gelu':
       builder.startObject(1);
       builder.addFieldInt8(0, options.approximate ? 1 : 0, 0);
