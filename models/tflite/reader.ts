@@ -129,7 +129,10 @@ class Table {
     // The table starts with a signed offset back to its vtable: [vtable size, table size, field offsets…].
     this.vtable = pos - file.i32(pos, `${what} table`);
     this.vtableSize = file.u16(this.vtable, `${what} vtable`);
+    if (this.vtableSize < 4 || this.vtableSize % 2 !== 0) throw new TfliteFormatError(`malformed .tflite: ${what} vtable at byte ${this.vtable} has size ${this.vtableSize}`);
     file.check(this.vtable, this.vtableSize, `${what} vtable`);
+    // Every inline field lies within the table's own size, which lies within the file.
+    file.check(pos, file.u16(this.vtable + 2, `${what} vtable`), `${what} table`);
   }
   private field(slot: number): number {
     const entry = 4 + 2 * slot;
@@ -313,12 +316,35 @@ function floatFallback(operators: TableList, tensors: TableList, codes: { name: 
 }
 
 /**
+ * Reads every table and vector the summary does not need (every tensor of every
+ * subgraph, every operator's lists and options, every buffer), so that a file cut
+ * or corrupted anywhere fails here rather than summarising what happens to remain.
+ */
+function validateStructure(model: Table): void {
+  model.tables(SLOT.Model.buffers, 'buffer').forEach((buffer, index) => buffer.vector(SLOT.Buffer.data, 1, `buffer ${index} data`));
+  model.tables(SLOT.Model.subgraphs, 'subgraph').forEach((subgraph, s) => {
+    subgraph.string(SLOT.SubGraph.name);
+    subgraph.ints(SLOT.SubGraph.inputs, `subgraph ${s} inputs`);
+    subgraph.ints(SLOT.SubGraph.outputs, `subgraph ${s} outputs`);
+    subgraph.tables(SLOT.SubGraph.tensors, `subgraph ${s} tensor`).forEach((tensor, index) => tensorSummary(tensor, index));
+    subgraph.tables(SLOT.SubGraph.operators, `subgraph ${s} operator`).forEach((operator, index) => {
+      operator.ints(SLOT.Operator.inputs, `operator ${index} inputs`);
+      operator.ints(SLOT.Operator.outputs, `operator ${index} outputs`);
+      operator.ints(SLOT.Operator.intermediates, `operator ${index} intermediates`);
+      operator.vector(SLOT.Operator.custom_options, 1, `operator ${index} custom options`);
+      if (operator.uint8(SLOT.Operator.builtin_options_type)) operator.table(SLOT.Operator.builtin_options, `operator ${index} options`);
+    });
+  });
+}
+
+/**
  * Reads any .tflite file into a plain summary. Throws TfliteFormatError for a
  * truncated or malformed file (every offset, length, count and index is checked).
  */
 export function inspectTflite(bytes: Uint8Array): TfliteSummary {
   const model = rootTable(bytes);
   const slots = SLOT.Model;
+  validateStructure(model);
   const bufferData = bufferReader(model, bytes);
 
   const codes = model.tables(slots.operator_codes, 'operator code').map((code) => {
@@ -400,6 +426,7 @@ export function readMetadataJson(bytes: Uint8Array, name: string): unknown {
 export function withBatchSize(bytes: Uint8Array, batch: number): Uint8Array {
   const copy = Uint8Array.from(bytes);
   const model = rootTable(copy);
+  validateStructure(model);
   const main = model.tables(SLOT.Model.subgraphs, 'subgraph').at(0);
   if (!main) throw new TfliteFormatError('the .tflite file has no subgraph');
   const tensors = main.tables(SLOT.SubGraph.tensors, 'tensor');

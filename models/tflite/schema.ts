@@ -162,7 +162,7 @@ export const SLOT = {
   OperatorCode: { deprecated_builtin_code: 0, custom_code: 1, version: 2, builtin_code: 3 },
   SubGraph: { tensors: 0, inputs: 1, outputs: 2, operators: 3, name: 4 },
   Tensor: { shape: 0, type: 1, buffer: 2, name: 3, quantization: 4, is_variable: 5, sparsity: 6, shape_signature: 7, has_rank: 8 },
-  Operator: { opcode_index: 0, inputs: 1, outputs: 2, builtin_options_type: 3, builtin_options: 4 },
+  Operator: { opcode_index: 0, inputs: 1, outputs: 2, builtin_options_type: 3, builtin_options: 4, custom_options: 5, intermediates: 8 },
   Buffer: { data: 0, offset: 1, size: 2 },
   Quantization: { min: 0, max: 1, scale: 2, zero_point: 3, details_type: 4, details: 5, quantized_dimension: 6 },
   Metadata: { name: 0, buffer: 1 },
