@@ -13,7 +13,7 @@ import type { CheckRuntime, SelfCheck } from '../../models/tflite/self-check.ts'
 /** Flags that shape the variants; shared with `bench all`. */
 export const variantArgs = {
   variants: { type: 'string', description: `Variants, comma-separated (default ${VARIANTS.join(',')})`, valueHint: 'list' },
-  'calibration-images': { type: 'string', description: 'Training images that calibrate int8 activation ranges (default 100)', valueHint: 'n' },
+  'calibration-images': { type: 'string', description: 'Training images that calibrate int8 activation ranges and bias correction (default 100)', valueHint: 'n' },
   io: { type: 'string', description: 'Input/output type of int8 models: float or uint8 (default float)', valueHint: 'float|uint8' },
 } as const;
 
@@ -115,16 +115,17 @@ async function convertModelFile(context: CommandContext, args: Record<string, un
   try {
     const inputShape = [1, ...(model.inputs[0]!.shape.slice(1) as number[])];
     let calibration: Float32Array | undefined;
+    // int8 needs the images; int8-dynamic uses them (bias correction) when there are some.
     const calibrate = async () => {
-      calibration ??= await calibrationInputs({ root: root!, inputSize: inputShape[1]!, normalization, count: config.convert.calibrationImages, log });
-      if (calibration.length === 0) throw new UserError(`no calibration images in ${root}`, 'CONVERT_NO_CALIBRATION');
+      calibration ??= root ? await calibrationInputs({ root, inputSize: inputShape[1]!, normalization, count: config.convert.calibrationImages, log }) : new Float32Array(0);
+      if (calibration.length === 0 && variants.includes('int8')) throw new UserError(`no calibration images in ${root}`, 'CONVERT_NO_CALIBRATION');
       return calibration;
     };
-    // Check images: the first calibration images when there are some, else seeded random pixels.
+    // Check images: the first calibration images when they are loaded anyway, else seeded random pixels.
     const perImage = inputShape.slice(1).reduce((a, b) => a * b, 1);
-    const images = variants.includes('int8') ? await calibrate() : undefined;
-    const count = images ? Math.min(SELF_CHECK_IMAGES, images.length / perImage) : SELF_CHECK_IMAGES;
-    const pixels = images ? pixelsOf(images.subarray(0, count * perImage), normalization) : randomPixels(count, inputShape);
+    const images = root && variants.some((variant) => variant.startsWith('int8')) ? await calibrate() : undefined;
+    const count = images?.length ? Math.min(SELF_CHECK_IMAGES, images.length / perImage) : SELF_CHECK_IMAGES;
+    const pixels = images?.length ? pixelsOf(images.subarray(0, count * perImage), normalization) : randomPixels(count, inputShape);
     converted = await convertModel({
       model,
       name: stem,

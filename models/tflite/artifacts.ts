@@ -58,7 +58,10 @@ export async function sourceDigest(modelJsonPath: string): Promise<string> {
 
 /** What a file's reuse depends on, besides the source model. */
 function optionsKey(variant: Variant, options: Pick<ConvertArtifactsOptions, 'io' | 'calibrationImages'>): Record<string, unknown> {
-  return variant === 'int8' ? { converter: CONVERTER_VERSION, variant, io: options.io, calibrationImages: options.calibrationImages } : { converter: CONVERTER_VERSION, variant };
+  if (variant === 'int8') return { converter: CONVERTER_VERSION, variant, io: options.io, calibrationImages: options.calibrationImages };
+  // int8-dynamic's biases are corrected on the calibration images.
+  if (variant === 'int8-dynamic') return { converter: CONVERTER_VERSION, variant, calibrationImages: options.calibrationImages };
+  return { converter: CONVERTER_VERSION, variant };
 }
 
 async function upToDate(path: string, source: Record<string, unknown>): Promise<boolean> {

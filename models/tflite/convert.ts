@@ -7,7 +7,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../harness/core/errors.ts';
 import type { ArtifactVariant } from '../../harness/core/record.ts';
 import type { Normalization } from '../../harness/core/metadata.ts';
-import { calibrate } from './calibrate.ts';
+import { calibrate, type Calibration } from './calibrate.ts';
 import { elementCount, type IrGraph } from './graph.ts';
 import { lowerLayersModel } from './lower.ts';
 import { optimize } from './passes.ts';
@@ -34,7 +34,7 @@ export interface ConvertOptions {
   classNames?: string[];
   /** Input normalisation (value = pixel × scale + offset), recorded in the metadata; sets the int8 input range. */
   normalization?: Normalization;
-  /** Normalised calibration inputs, N × H × W × 3 (int8 only). */
+  /** Normalised calibration inputs, N × H × W × 3: int8's ranges, and both int8 variants' bias correction. */
   calibration?: Float32Array;
   /** Input/output type of full-integer models (default float). */
   io?: 'float' | 'uint8';
@@ -60,6 +60,8 @@ export interface PreparedModel {
   /** The optimised float32 graph (never mutated by the quantizers). */
   graph: IrGraph;
   inputShape: number[];
+  /** The last calibration, kept for the other int8 variant. */
+  calibration?: { images: Float32Array; result: Calibration };
 }
 
 export function prepareModel(model: tf.LayersModel): PreparedModel {
@@ -81,6 +83,16 @@ function inputParams(options: ConvertOptions, calibrated: [number, number] | und
   return activationParams(calibrated);
 }
 
+/** The calibration of the prepared graph on these images, run once for both int8 variants. */
+async function calibrationOf(prepared: PreparedModel, options: ConvertOptions): Promise<Calibration> {
+  const images = options.calibration!;
+  if (prepared.calibration?.images === images) return prepared.calibration.result;
+  const count = Math.floor(images.length / elementCount(prepared.inputShape));
+  const result = await calibrate(prepared.graph, { images, count, onProgress: (done) => options.onCalibration?.(done, count) });
+  prepared.calibration = { images, result };
+  return result;
+}
+
 export async function emitVariant(prepared: PreparedModel, options: ConvertOptions): Promise<Uint8Array> {
   const io = options.variant === 'int8' ? (options.io ?? 'float') : 'float';
   let graph: IrGraph;
@@ -91,21 +103,18 @@ export async function emitVariant(prepared: PreparedModel, options: ConvertOptio
     case 'float16':
       graph = toFloat16(prepared.graph);
       break;
-    case 'int8-dynamic':
-      graph = quantizeDynamicRange(prepared.graph);
+    case 'int8-dynamic': {
+      // Data-free like TFLite's dynamic-range quantization, bias-corrected when calibration images are at hand.
+      const calibration = options.calibration?.length ? await calibrationOf(prepared, options) : undefined;
+      graph = quantizeDynamicRange(prepared.graph, calibration?.biasCorrection);
       break;
+    }
     case 'int8': {
       if (!options.calibration || options.calibration.length === 0) {
         throw new UserError('the int8 variant needs calibration images (the training split of the dataset)', 'CONVERT_NO_CALIBRATION');
       }
-      const perImage = elementCount(prepared.inputShape);
-      const count = Math.floor(options.calibration.length / perImage);
-      const ranges = await calibrate(prepared.graph, {
-        images: options.calibration,
-        count,
-        onProgress: (done) => options.onCalibration?.(done, count),
-      });
-      graph = quantizeFullInteger(prepared.graph, { ranges, io, input: inputParams(options, ranges.get(prepared.graph.inputs[0]!)) });
+      const { ranges, biasCorrection } = await calibrationOf(prepared, options);
+      graph = quantizeFullInteger(prepared.graph, { ranges, io, input: inputParams(options, ranges.get(prepared.graph.inputs[0]!)), biasCorrection });
       break;
     }
     default:
@@ -185,7 +194,7 @@ export async function convertModel(options: ConvertModelOptions): Promise<Conver
   const results: ConvertedVariant[] = [];
   for (const variant of options.variants) {
     const started = performance.now();
-    if (variant === 'int8' && !calibration) calibration = await options.calibration?.();
+    if ((variant === 'int8' || variant === 'int8-dynamic') && !calibration) calibration = await options.calibration?.();
     const bytes = await emitVariant(prepared, {
       variant,
       normalization,

@@ -93,42 +93,72 @@ export function quantizeSymmetric(values: Float32Array, channels: number, channe
   return { data, scale: scale.map((s) => Math.fround(s)) };
 }
 
-/** Quantizes a weighted op's filter in place in `graph` (a clone); returns the filter's per-channel scales. */
-function quantizeFilter(graph: IrGraph, op: IrOp, perChannel: boolean): number[] {
-  const filterId = op.inputs[1]!;
-  const filter = graph.tensors[filterId]!;
+/**
+ * How a weighted op's filter is quantized: symmetric int8 with one scale per
+ * output channel for convolutions (axis 3 of a depthwise filter, 0 otherwise),
+ * one scale for FULLY_CONNECTED (TFLite 2.9's int8 and hybrid kernels take one).
+ */
+export function quantizedFilter(op: IrOp, filter: IrTensor): { data: Int8Array; scale: number[]; dimension: number; channelOf: (index: number) => number } {
   const values = filter.data as Float32Array;
   let channels = 1;
   let channelOf: (index: number) => number = () => 0;
   let dimension = 0;
-  if (perChannel && op.op === 'DEPTHWISE_CONV_2D') {
+  if (op.op === 'DEPTHWISE_CONV_2D') {
     channels = filter.shape[3]!;
     channelOf = (index) => index % channels;
     dimension = 3;
-  } else if (perChannel) {
+  } else if (op.op !== 'FULLY_CONNECTED') {
     channels = filter.shape[0]!;
     const per = values.length / channels;
     channelOf = (index) => Math.floor(index / per);
   }
-  const { data, scale } = quantizeSymmetric(values, channels, channelOf);
+  return { ...quantizeSymmetric(values, channels, channelOf), dimension, channelOf };
+}
+
+/** Quantizes a weighted op's filter in `graph` (a clone); returns the filter's scales. */
+function quantizeFilter(graph: IrGraph, op: IrOp): number[] {
+  const filterId = op.inputs[WEIGHTED_INPUTS[op.op]!.filter]!;
+  const filter = graph.tensors[filterId]!;
+  const { data, scale, dimension } = quantizedFilter(op, filter);
   graph.tensors[filterId] = { ...filter, dtype: 'int8', data, quantization: { scale, zeroPoint: scale.map(() => 0), dimension } };
   return scale;
 }
 
-const WEIGHTED: OpName[] = ['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED'];
+/**
+ * Bias correction: per output channel, the mean error that the int8 filter adds
+ * to a weighted op's output over the calibration images (calibrate.ts), by bias
+ * tensor. Subtracted from the float bias before it is stored, so that the
+ * rounding of the weights does not shift the op's output on average.
+ */
+export type BiasCorrection = Map<number, Float32Array>;
+
+/** The op's float bias with the correction applied (a new array: the input graph's arrays are never written). */
+function correctedBias(graph: IrGraph, op: IrOp, correction: BiasCorrection | undefined): Float32Array | undefined {
+  const biasId = op.inputs[WEIGHTED_INPUTS[op.op]!.bias];
+  if (biasId === undefined || biasId < 0) return undefined;
+  const bias = graph.tensors[biasId]!.data as Float32Array;
+  const shift = correction?.get(biasId);
+  return shift ? Float32Array.from(bias, (value, c) => value - shift[c]!) : bias;
+}
+
+const DYNAMIC_RANGE: OpName[] = ['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED'];
 
 /**
  * Dynamic range: int8 weights for CONV_2D and DEPTHWISE_CONV_2D (per output
  * channel) and FULLY_CONNECTED (per tensor: TFLite 2.9's hybrid kernel takes
  * one scale, and is told to quantize its inputs asymmetrically); the runtime
- * quantizes activations on the fly.
+ * quantizes activations on the fly. Biases stay float, bias-corrected when a
+ * correction is given (calibration images at hand).
  */
-export function quantizeDynamicRange(graph: IrGraph): IrGraph {
+export function quantizeDynamicRange(graph: IrGraph, correction?: BiasCorrection): IrGraph {
   const out = cloneGraph(graph);
   for (const op of out.ops) {
-    if (!WEIGHTED.includes(op.op)) continue;
+    if (!DYNAMIC_RANGE.includes(op.op)) continue;
     if (!(out.tensors[op.inputs[1]!]!.data instanceof Float32Array)) continue;
-    quantizeFilter(out, op, op.op !== 'FULLY_CONNECTED');
+    const bias = correctedBias(out, op, correction);
+    const biasId = op.inputs[WEIGHTED_INPUTS[op.op]!.bias]!;
+    if (bias) out.tensors[biasId] = { ...out.tensors[biasId]!, data: bias };
+    quantizeFilter(out, op);
     // Per-batch asymmetric activation quantization: a closer fit to post-ReLU features than symmetric.
     if (op.options.kind === 'fullyConnected') op.options.asymmetricQuantizeInputs = true;
   }
@@ -175,6 +205,7 @@ export interface FullIntegerOptions {
   io: 'float' | 'uint8';
   /** Parameters of the model input: from the normalisation, so that uint8 pixels map exactly. */
   input: Params;
+  biasCorrection?: BiasCorrection;
 }
 
 type Domain = 'int8' | 'float';
@@ -330,12 +361,12 @@ export function quantizeFullInteger(graph: IrGraph, options: FullIntegerOptions)
     if (domains.get(op) !== 'int8') continue;
     const weighted = WEIGHTED_INPUTS[op.op];
     if (weighted) {
-      const weightScales = quantizeFilter(out, op, op.op !== 'FULLY_CONNECTED');
+      const values = correctedBias(out, op, options.biasCorrection);
+      const weightScales = quantizeFilter(out, op);
       const inputScale = scaleOf(op.inputs[weighted.input]!);
       const biasId = op.inputs[weighted.bias];
-      if (biasId === undefined || biasId < 0) continue;
+      if (biasId === undefined || biasId < 0 || !values) continue;
       const bias = out.tensors[biasId]!;
-      const values = bias.data as Float32Array;
       const scale = Array.from(values, (_, c) => inputScale * weightScales[weightScales.length === 1 ? 0 : c]!);
       const data = Int32Array.from(values, (value, c) => Math.round(value / scale[c]!));
       out.tensors[biasId] = { ...bias, dtype: 'int32', data, quantization: { scale: scale.map(Math.fround), zeroPoint: scale.map(() => 0), dimension: 0 } };
