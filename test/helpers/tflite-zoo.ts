@@ -244,6 +244,33 @@ export const CONCATENATE_WITH_INPUT = seeded('concatenate_with_input', () => {
 });
 
 /**
+ * Every op the per-layer models emit, in one classifier (for runtimes where each
+ * model costs a page load: LiteRT.js in Chromium).
+ */
+export const ALL_OPS = seeded('all_ops', () => {
+  const image = input(16);
+  const act = (x: T, activation: string) => apply(tf.layers.activation({ activation: activation as 'relu' }), x);
+  let x = apply(tf.layers.leakyReLU({ alpha: 0.2 }), conv(image, 8));
+  x = apply(tf.layers.prelu({ sharedAxes: [1, 2], alphaInitializer: init(0.3) }), x);
+  x = act(apply(tf.layers.elu({}), conv(x, 8)), 'gelu');
+  x = act(act(conv(x, 8), 'gelu_new'), 'selu');
+  x = act(act(conv(x, 8), 'softplus'), 'softsign');
+  x = act(act(conv(x, 8), 'mish'), 'hardSigmoid');
+  x = act(conv(x, 8), 'logSoftmax');
+  x = apply(tf.layers.upSampling2d({ size: [2, 2], interpolation: 'bilinear' }), conv(x, 8, { activation: 'tanh' }));
+  x = apply(tf.layers.cropping2D({ cropping: [[1, 1], [2, 2]] }), x);
+  x = apply(tf.layers.permute({ dims: [2, 1, 3] }), x);
+  x = apply(tf.layers.conv2dTranspose({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', kernelInitializer: he() }), x);
+  x = apply(tf.layers.maxPooling2d({ poolSize: 4 }), apply(tf.layers.upSampling2d({ size: [2, 2] }), x));
+  const a = conv(x, 8, { kernelSize: 1, activation: 'sigmoid' });
+  const b = conv(x, 8, { kernelSize: 1, activation: 'swish' });
+  x = apply(tf.layers.average({}), [apply(tf.layers.maximum({}), [a, b]), apply(tf.layers.minimum({}), [a, b]), apply(tf.layers.reLU({ maxValue: 2.5 }), x)]);
+  x = apply(tf.layers.concatenate({}), [x, a]);
+  x = apply(tf.layers.dense({ units: 6, activation: 'relu', kernelInitializer: he() }), x);
+  return finish('all_ops', image, head(x));
+});
+
+/**
  * Images with structure at several scales (a per-image colour gradient, waves
  * and a bright patch) rather than white noise, which a global pool averages away.
  */
