@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { commonArgs, datasetArgs, setup } from './common.ts';
-import { convertOverrides, variantArgs } from './convert.ts';
+import { convertOverrides, tfliteNodeCheck, variantArgs } from './convert.ts';
 import { runArgs, runOverrides } from './run.ts';
 import { retrainArgs, retrainOverrides, runRetrain } from './retrain.ts';
 import { loadHistory } from '../history.ts';
@@ -37,6 +37,7 @@ export default defineCommand({
         io: context.config.convert.io,
         log,
         signal,
+        check: tfliteNodeCheck(),
       });
 
       log.info('== run');

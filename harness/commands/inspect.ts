@@ -39,6 +39,10 @@ export function formatSummary(path: string, summary: TfliteSummary): string[] {
   lines.push(`tensors: ${summary.tensorCount}`);
   const weights = Object.entries(summary.weightBytes).map(([type, bytes]) => `${type} ${formatBytes(bytes)}`);
   lines.push(`weights: ${weights.length ? weights.join(', ') : 'none'}`);
+  if (summary.floatFallback) {
+    const ops = Object.entries(summary.floatFallback).map(([name, count]) => `${name} ${count}`);
+    lines.push(`float fallback (ops of this integer graph that run in float32, between DEQUANTIZE and QUANTIZE): ${ops.join(', ')}`);
+  }
   if (summary.metadata.length) {
     lines.push('metadata:');
     for (const entry of summary.metadata) {

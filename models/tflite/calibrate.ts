@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { consumers, type IrGraph, type IrOp } from './graph.ts';
-import type { Range } from './quantize.ts';
+import { WEIGHTED_INPUTS } from './kernels.ts';
+import { quantizedFilter, type BiasCorrection, type Range } from './quantize.ts';
 import type { ActivationName } from './schema.ts';
 
 function activate(x: tf.Tensor, activation: ActivationName): tf.Tensor {
@@ -36,6 +37,8 @@ function prepareConstants(graph: IrGraph): Map<number, tf.Tensor> {
       const tensor = graph.tensors[index];
       if (!tensor?.data || constants.has(index)) return;
       if (op.op === 'CONV_2D' && position === 1) constants.set(index, tf.tidy(() => tf.transpose(asTensor(index), [1, 2, 3, 0])));
+      // TFLite [out, kh, kw, in] → TF.js conv2dTranspose [kh, kw, out, in].
+      else if (op.op === 'TRANSPOSE_CONV' && position === 1) constants.set(index, tf.tidy(() => tf.transpose(asTensor(index), [1, 2, 0, 3])));
       else if (op.op === 'DEPTHWISE_CONV_2D' && position === 1 && op.options.kind === 'depthwise') {
         const [, kh, kw, channels] = tensor.shape as [number, number, number, number];
         const multiplier = op.options.depthMultiplier;
@@ -46,6 +49,17 @@ function prepareConstants(graph: IrGraph): Map<number, tf.Tensor> {
   return constants;
 }
 
+const ints = (tensor: tf.Tensor) => Array.from(tensor.dataSync());
+
+/** FULLY_CONNECTED over the last axis of a tensor of any rank (keep_num_dims). */
+function fullyConnected(x: tf.Tensor, weights: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+  const inner = x.shape.at(-1)!;
+  const flat = tf.reshape(x, [-1, inner]) as tf.Tensor2D;
+  const product = tf.add(tf.matMul(flat, weights as tf.Tensor2D, false, true), bias);
+  return x.rank === 2 ? product : tf.reshape(product, [...x.shape.slice(0, -1), weights.shape[0]!]);
+}
+
+/** Computes one op of the float graph with TF.js, as TFLite's float kernel computes it. */
 function run(op: IrOp, inputs: tf.Tensor[]): tf.Tensor {
   const [x, w, b] = inputs as [tf.Tensor, tf.Tensor, tf.Tensor];
   const options = op.options;
@@ -65,15 +79,33 @@ function run(op: IrOp, inputs: tf.Tensor[]): tf.Tensor {
         ),
         options.activation,
       );
+    case 'TRANSPOSE_CONV': {
+      if (options.kind !== 'transposeConv') break;
+      const [shape, filter, input, bias] = inputs as [tf.Tensor, tf.Tensor4D, tf.Tensor4D, tf.Tensor | undefined];
+      // The output shape constant has batch 1 (lower-conv.ts); calibration runs batches.
+      const outputShape = [input.shape[0], ...ints(shape).slice(1)] as [number, number, number, number];
+      const result = tf.conv2dTranspose(input, filter, outputShape, [options.strideH, options.strideW], options.padding === 'SAME' ? 'same' : 'valid');
+      return bias ? tf.add(result, bias) : result;
+    }
     case 'FULLY_CONNECTED':
       if (options.kind !== 'fullyConnected') break;
-      return activate(tf.add(tf.dot(x, tf.transpose(w)), b), options.activation);
+      return activate(fullyConnected(x, w, b), options.activation);
     case 'ADD':
       if (options.kind !== 'add') break;
       return activate(tf.add(x, w), options.activation);
     case 'MUL':
       if (options.kind !== 'mul') break;
       return activate(tf.mul(x, w), options.activation);
+    case 'SUB':
+      if (options.kind !== 'sub') break;
+      return activate(tf.sub(x, w), options.activation);
+    case 'DIV':
+      if (options.kind !== 'div') break;
+      return activate(tf.div(x, w), options.activation);
+    case 'MAXIMUM':
+      return tf.maximum(x, w);
+    case 'MINIMUM':
+      return tf.minimum(x, w);
     case 'CONCATENATION':
       if (options.kind !== 'concatenation') break;
       return activate(tf.concat(inputs, options.axis), options.activation);
@@ -83,24 +115,58 @@ function run(op: IrOp, inputs: tf.Tensor[]): tf.Tensor {
       const pool = op.op === 'MAX_POOL_2D' ? tf.maxPool : tf.avgPool;
       return activate(pool(x as tf.Tensor4D, [options.filterH, options.filterW], [options.strideH, options.strideW], options.padding === 'SAME' ? 'same' : 'valid'), options.activation);
     }
-    case 'PAD': {
-      const pads = w.arraySync() as [number, number][];
-      return tf.pad(x, pads);
-    }
+    case 'PAD':
+      return tf.pad(x, w.arraySync() as [number, number][]);
     case 'MEAN':
     case 'REDUCE_MAX': {
       if (options.kind !== 'reducer') break;
-      const axes = Array.from(w.dataSync());
-      return op.op === 'MEAN' ? tf.mean(x, axes, options.keepDims) : tf.max(x, axes, options.keepDims);
+      return op.op === 'MEAN' ? tf.mean(x, ints(w), options.keepDims) : tf.max(x, ints(w), options.keepDims);
     }
     case 'RESHAPE':
       if (options.kind !== 'reshape') break;
       return tf.reshape(x, options.newShape);
+    case 'TRANSPOSE':
+      return tf.transpose(x, ints(w));
+    case 'SLICE':
+      return tf.slice(x, ints(w), ints(b));
+    case 'RESIZE_NEAREST_NEIGHBOR':
+    case 'RESIZE_BILINEAR': {
+      if (options.kind !== 'resize') break;
+      const [height, width] = ints(w) as [number, number];
+      const resize = op.op === 'RESIZE_BILINEAR' ? tf.image.resizeBilinear : tf.image.resizeNearestNeighbor;
+      return resize(x as tf.Tensor4D, [height, width], options.alignCorners, options.halfPixelCenters);
+    }
     case 'SOFTMAX':
       if (options.kind !== 'softmax') break;
       return tf.softmax(options.beta === 1 ? x : tf.mul(x, options.beta));
+    case 'LOG_SOFTMAX':
+      return tf.logSoftmax(x);
     case 'LOGISTIC':
       return tf.sigmoid(x);
+    case 'ELU':
+      return tf.elu(x);
+    case 'LEAKY_RELU':
+      if (options.kind !== 'leakyRelu') break;
+      return tf.leakyRelu(x, options.alpha);
+    case 'PRELU':
+      return tf.prelu(x, w);
+    case 'HARD_SWISH':
+      return tf.div(tf.mul(x, tf.clipByValue(tf.add(x, 3), 0, 6)), 6);
+    case 'GELU': {
+      if (options.kind === 'gelu' && options.approximate) {
+        const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+        return tf.mul(0.5, tf.mul(x, tf.add(1, tf.tanh(inner))));
+      }
+      return tf.mul(x, tf.mul(0.5, tf.add(1, tf.erf(tf.div(x, Math.SQRT2)))));
+    }
+    case 'ABS':
+      return tf.abs(x);
+    case 'NEG':
+      return tf.neg(x);
+    case 'EXP':
+      return tf.exp(x);
+    case 'LOG':
+      return tf.log(x);
     case 'TANH':
     case 'RELU':
     case 'RELU6':
@@ -110,7 +176,7 @@ function run(op: IrOp, inputs: tf.Tensor[]): tf.Tensor {
     default:
       break;
   }
-  throw new Error(`calibration cannot evaluate ${op.op} (layer ${op.layer ?? '?'})`);
+  throw new Error(`no TF.js evaluation of ${op.op}`);
 }
 
 export interface EvaluateOptions {
@@ -136,7 +202,13 @@ export function evaluateGraph(graph: IrGraph, input: tf.Tensor, options: Evaluat
       if (!value) throw new Error(`tensor ${graph.tensors[index]!.name} is read before it is written`);
       return value;
     });
-    const result = tf.tidy(() => run(op, inputs));
+    let result: tf.Tensor;
+    try {
+      result = tf.tidy(() => run(op, inputs));
+    } catch (error) {
+      // Name the layer: a TF.js stack trace alone says nothing about which part of the model failed.
+      throw new Error(`calibration failed at ${op.op} of layer "${op.layer ?? '?'}": ${(error as Error).message.split('\n')[0]}`);
+    }
     values.set(op.outputs[0]!, result);
     options.onTensor?.(op.outputs[0]!, result);
     for (const index of op.inputs) {
@@ -160,20 +232,69 @@ export interface CalibrateOptions {
   onProgress?: (done: number) => void;
 }
 
-/** [min, max] of every activation tensor of a float graph over the calibration images. */
-export async function calibrate(graph: IrGraph, options: CalibrateOptions): Promise<Map<number, Range>> {
+export interface Calibration {
+  /** [min, max] of every activation tensor. */
+  ranges: Map<number, Range>;
+  /** Mean output error of each weighted op's int8 filter, per output channel, by bias tensor. */
+  biasCorrection: BiasCorrection;
+}
+
+/**
+ * For each weighted op: the op itself with its filter replaced by (int8 filter − float
+ * filter), no bias and no activation. Weighted ops are linear in their filter, so on the
+ * op's float input this computes exactly the error the int8 filter adds to the output.
+ */
+function filterErrorOps(graph: IrGraph): { op: IrOp; input: number; bias: number; constants: tf.Tensor[] }[] {
+  const result: { op: IrOp; input: number; bias: number; constants: tf.Tensor[] }[] = [];
+  for (const op of graph.ops) {
+    const slots = WEIGHTED_INPUTS[op.op];
+    if (!slots || !(graph.tensors[op.inputs[slots.filter]!]!.data instanceof Float32Array)) continue;
+    const biasId = op.inputs[slots.bias];
+    if (biasId === undefined || biasId < 0) continue;
+    const filter = graph.tensors[op.inputs[slots.filter]!]!;
+    const values = filter.data as Float32Array;
+    const { data, scale, channelOf } = quantizedFilter(op, filter);
+    const delta = Float32Array.from(data, (q, i) => q * scale[channelOf(i)]! - values[i]!);
+    const filterTensor = tf.tidy(() => {
+      const raw = tf.tensor(delta, filter.shape);
+      if (op.op === 'CONV_2D') return tf.transpose(raw, [1, 2, 3, 0]);
+      if (op.op === 'TRANSPOSE_CONV') return tf.transpose(raw, [1, 2, 0, 3]);
+      if (op.op === 'DEPTHWISE_CONV_2D' && op.options.kind === 'depthwise') {
+        const [, kh, kw, channels] = filter.shape as [number, number, number, number];
+        return tf.reshape(raw, [kh, kw, channels / op.options.depthMultiplier, op.options.depthMultiplier]);
+      }
+      return raw;
+    });
+    const zeros = tf.zeros([graph.tensors[biasId]!.shape[0]!]);
+    const linear = { ...op, options: 'activation' in op.options ? { ...op.options, activation: 'NONE' } : op.options } as IrOp;
+    result.push({ op: linear, input: op.inputs[slots.input]!, bias: biasId, constants: [filterTensor, zeros] });
+  }
+  return result;
+}
+
+/**
+ * Runs the float graph over the calibration images (TF.js, the active backend):
+ * the [min, max] of every activation tensor (TFLite's own calibration: plain
+ * min/max over the images), and each weighted op's bias correction (the mean
+ * error its int8 filter adds, on the op's float input).
+ */
+export async function calibrate(graph: IrGraph, options: CalibrateOptions): Promise<Calibration> {
   const [, height, width, channels] = graph.tensors[graph.inputs[0]!]!.shape as [number, number, number, number];
   const perImage = height * width * channels;
   if (options.count < 1 || options.images.length < options.count * perImage) throw new Error(`calibration needs ${options.count} images of ${height}×${width}×${channels}; got ${options.images.length} values`);
   const batchSize = options.batchSize ?? 4;
   const constants = prepareConstants(graph);
+  const errorOps = filterErrorOps(graph);
   const ranges = new Map<number, Range>();
+  const errorSums = new Map<number, Float64Array>();
+  const positions = new Map<number, number>();
   try {
     for (let start = 0; start < options.count; start += batchSize) {
       const size = Math.min(batchSize, options.count - start);
       const input = tf.tensor4d(options.images.subarray(start * perImage, (start + size) * perImage), [size, height, width, channels]);
       const order: number[] = [];
       const extremes: tf.Tensor[] = [];
+      const errors: { bias: number; sum: tf.Tensor }[] = [];
       const outputs = evaluateGraph(
         graph,
         input,
@@ -181,13 +302,31 @@ export async function calibrate(graph: IrGraph, options: CalibrateOptions): Prom
           onTensor: (index, value) => {
             order.push(index);
             extremes.push(tf.tidy(() => tf.stack([tf.min(value), tf.max(value)])));
+            for (const { op, input: reads, bias, constants: [filter, zeros] } of errorOps) {
+              if (reads !== index) continue;
+              const inputs = op.op === 'TRANSPOSE_CONV' ? [tf.tensor1d(graph.tensors[op.inputs[0]!]!.data as Int32Array, 'int32'), filter!, value, zeros!] : [value, filter!, zeros!];
+              const sum = tf.tidy(() => {
+                const error = run(op, inputs);
+                return tf.sum(error, Array.from({ length: error.rank - 1 }, (_, axis) => axis));
+              });
+              if (op.op === 'TRANSPOSE_CONV') inputs[0]!.dispose();
+              const outputShape = graph.tensors[op.outputs[0]!]!.shape;
+              positions.set(bias, (positions.get(bias) ?? 0) + size * outputShape.slice(1, -1).reduce((a, b) => a * b, 1));
+              errors.push({ bias, sum });
+            }
           },
         },
         constants,
       );
       const flat = tf.concat(extremes);
       const data = await flat.data();
-      tf.dispose([flat, ...extremes, ...outputs, input]);
+      for (const { bias, sum } of errors) {
+        const values = await sum.data();
+        const total = errorSums.get(bias) ?? new Float64Array(values.length);
+        for (let c = 0; c < values.length; c++) total[c]! += values[c]!;
+        errorSums.set(bias, total);
+      }
+      tf.dispose([flat, ...extremes, ...outputs, input, ...errors.map((error) => error.sum)]);
       order.forEach((index, i) => {
         const min = data[2 * i]!;
         const max = data[2 * i + 1]!;
@@ -199,7 +338,9 @@ export async function calibrate(graph: IrGraph, options: CalibrateOptions): Prom
       await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
-    tf.dispose([...constants.values()]);
+    tf.dispose([...constants.values(), ...errorOps.flatMap((entry) => entry.constants)]);
   }
-  return ranges;
+  const biasCorrection: BiasCorrection = new Map();
+  for (const [bias, total] of errorSums) biasCorrection.set(bias, Float32Array.from(total, (value) => value / positions.get(bias)!));
+  return { ranges, biasCorrection };
 }
