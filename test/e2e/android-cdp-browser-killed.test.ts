@@ -46,7 +46,7 @@ test("Chrome killed mid-job: that job fails, the next one starts Chrome again an
     const killed = await running;
     assert.ok(Date.now() - started < 30_000, 'the failure is noticed at once, not at the job timeout');
     assert.ok(!killed.ok);
-    assert.ok(['load', 'first-inference', 'warmup', 'loop'].includes(killed.failure.phase), killed.failure.phase);
+    assert.ok(['setup', 'load', 'first-inference', 'warmup', 'loop'].includes(killed.failure.phase), killed.failure.phase);
     assert.match(killed.failure.error.message, /^Chrome on Pixel 7 \(2B161JEGR04567\): the (browser went away|page crashed) during /);
     assert.equal(killed.failure.key.target, 'android');
     assert.equal(killed.failure.key.device, PIXEL_7.serial);
