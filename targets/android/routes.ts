@@ -22,7 +22,6 @@ import { driverProblem, findAppium } from './appium-server.ts';
 import { automationNameOf, redactUrl, sessionCapabilities } from './capabilities.ts';
 
 export type AndroidRoute = 'cdp' | 'appium';
-export const ANDROID_ROUTES: readonly AndroidRoute[] = ['cdp', 'appium'];
 
 /** The Appium drivers that build and install an Android app on the phone: they need a JDK and the SDK's build-tools. */
 const SDK_DRIVERS = new Set(['uiautomator2', 'espresso']);
