@@ -20,6 +20,7 @@ export const runArgs = {
   browser: { type: 'string', description: 'Browsers by name (chromium, chrome, firefox, webkit) or executable path, comma-separated (default: every browser found)', valueHint: 'list' },
   headed: { type: 'boolean', description: 'Show the browser window (debugging)' },
   devices: { type: 'string', description: 'Android serials to use, comma-separated (default: every attached, authorized phone)', valueHint: 'list' },
+  'android-driver': { type: 'string', description: 'How page runtimes reach Chrome on a phone: cdp (adb + DevTools, nothing to install), appium (UiAutomator2, grids, farms) or auto (default: appium when its prerequisites are met or --appium-url is given, else cdp)', valueHint: 'cdp|appium|auto' },
   'appium-url': { type: 'string', description: 'An external Appium server, Selenium Grid or device farm (default: start one from node_modules)', valueHint: 'url' },
   'tflite-benchmark-binary': { type: 'string', description: "TFLite benchmark_model built for the phones' ABI: also run each .tflite natively", valueHint: 'file' },
 } as const;
@@ -39,7 +40,7 @@ export function runOverrides(args: Record<string, unknown>): Record<string, unkn
       threads: num(args.threads),
     },
     browser: { browsers: list(args.browser), headed: args.headed },
-    android: { devices: list(args.devices), appiumUrl: args['appium-url'], tfliteBenchmarkBinary: args['tflite-benchmark-binary'] },
+    android: { devices: list(args.devices), driver: args['android-driver'], appiumUrl: args['appium-url'], tfliteBenchmarkBinary: args['tflite-benchmark-binary'] },
   };
 }
 

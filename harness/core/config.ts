@@ -59,8 +59,12 @@ export const timeoutsSchema = z
         adbStateMs: positiveInt.default(5000),
         /** `adb push` of benchmark_model or a model. */
         adbPushMs: positiveInt.default(300000),
-        /** `pidof` of the phone's browser: is it still running during a page job. */
+        /** `pidof` of the phone's browser: is it still running during a page job (Appium route). */
         browserAliveMs: positiveInt.default(5000),
+        /** Chrome on the phone opening its DevTools socket after `am start` (CDP route). */
+        devtoolsSocketMs: positiveInt.default(20000),
+        /** Playwright connecting to Chrome's DevTools through `adb forward` (CDP route). */
+        cdpConnectMs: positiveInt.default(30000),
         /** The harness's own Appium server becoming ready. */
         appiumStartMs: positiveInt.default(60000),
         /** One readiness check of that server (`/status`). */
@@ -77,7 +81,7 @@ export const timeoutsSchema = z
         pagePollMs: positiveInt.default(5000),
         /** One look at the session's DevTools endpoint: is the browser still there. */
         devtoolsProbeMs: positiveInt.default(3000),
-        /** Ending a WebDriver session. */
+        /** Ending a WebDriver session, or closing the harness's tabs and letting go of Chrome over DevTools. */
         sessionCloseMs: positiveInt.default(15000),
       })
       .prefault({}),
@@ -171,6 +175,13 @@ export const configSchema = z.strictObject({
     .prefault({}),
   android: z
     .strictObject({
+      /**
+       * How page runtimes reach Chrome on a phone: `cdp` (adb starts Chrome and
+       * forwards its DevTools socket; nothing to install), `appium` (a WebDriver
+       * session through Appium's UiAutomator2 driver, a grid or a device farm),
+       * or `auto`: Appium when `appiumUrl` is set or its prerequisites are met, else CDP.
+       */
+      driver: z.enum(['auto', 'cdp', 'appium']).default('auto'),
       /** An external Appium server, Selenium Grid or device farm; the harness starts its own when absent. */
       appiumUrl: z.string().optional(),
       /** Capabilities merged over the defaults of each session. */
