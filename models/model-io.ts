@@ -32,7 +32,7 @@ export async function saveLayersModel(model: tf.LayersModel, dir: string): Promi
 /** Reads model.json plus its weight files from disk into in-memory artifacts. */
 export async function readModelArtifacts(modelJsonPath: string): Promise<tf.io.ModelArtifacts> {
   const path = resolve(modelJsonPath);
-  let json: { modelTopology?: unknown; weightsManifest?: tf.io.WeightsManifestConfig; format?: string; signature?: unknown; userDefinedMetadata?: Record<string, {}> };
+  let json: { modelTopology?: unknown; weightsManifest?: tf.io.WeightsManifestConfig; format?: string; signature?: unknown; userDefinedMetadata?: NonNullable<tf.io.ModelArtifacts['userDefinedMetadata']> };
   try {
     json = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
