@@ -13,9 +13,9 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { listArtifacts, trainingSummary, type ModelArtifacts } from './artifacts.ts';
-import type { ResolvedConfig } from './core/config.ts';
+import { modelIds, userModels, type ResolvedConfig } from './core/config.ts';
 import { UserError } from './core/errors.ts';
 import { gitInfo, hostInfo } from './core/host.ts';
 import { firstLine } from './core/format.ts';
@@ -67,10 +67,11 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
   const signal = options.signal ?? new AbortController().signal;
   const context: TargetContext = { config, log, out, signal };
 
-  const listing = await listArtifacts(out, config.models);
+  const ids = [...modelIds(config), ...(await importUserModels(config, out, log, options.cwd ?? process.cwd()))];
+  const listing = await listArtifacts(out, ids);
   for (const missing of listing.missing) log.warn(`${missing.model}: skipped, ${missing.reason} (run \`bench retrain\` first)`);
   if (listing.models.length === 0) {
-    throw new UserError(`nothing to benchmark: no retrained model among ${config.models.join(', ')} in ${out} (run \`bench retrain\` first, or pick models with --model)`, 'NO_ARTIFACTS');
+    throw new UserError(`nothing to benchmark: no retrained model among ${ids.join(', ') || 'the models given'} in ${out} (run \`bench retrain\` first, or give --model a model id or a model.json/.tflite path)`, 'NO_ARTIFACTS');
   }
   const artifacts = listing.models.flatMap((model) => model.artifacts);
 
@@ -79,7 +80,7 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
     ...optionalGit(options.cwd ?? process.cwd()),
     config,
     artifacts,
-    training: listing.models.map((model) => trainingSummary(model.metadata)),
+    training: listing.models.flatMap((model) => trainingSummary(model.metadata) ?? []),
     runtimeSizes: [],
   });
   // A second Ctrl-C exits at once (harness/interrupt.ts); the record still says it was interrupted.
@@ -118,6 +119,31 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
   if (signal.aborted) log.warn(`interrupted: ${store.record.measurements.length} measurement(s) kept in ${store.path}`);
   else log.info(`run record: ${store.path}`);
   return { runId: store.record.runId, recordPath: store.path, record: store.record };
+}
+
+/**
+ * Copies each of the user's own models (path entries of `models`) into the
+ * out folder as a model id, with an evaluation pack from dataset.images
+ * (`--images`) when given. One that cannot be read is a warning naming it;
+ * the others still run. Returns the ids imported.
+ */
+async function importUserModels(config: ResolvedConfig, out: string, log: Logger, cwd: string): Promise<string[]> {
+  const entries = userModels(config);
+  if (entries.length === 0) return [];
+  const { importUserModel } = await import('../models/user-model.ts');
+  const ids: string[] = [];
+  for (const entry of entries) {
+    try {
+      const labels = typeof entry.labels === 'string' ? resolve(cwd, entry.labels) : entry.labels;
+      const spec = { ...entry, path: resolve(cwd, entry.path), ...(labels ? { labels } : {}) };
+      const imported = await importUserModel(spec, { out, log, ...(config.dataset.images ? { images: resolve(cwd, config.dataset.images) } : {}) });
+      ids.push(imported.id);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      log.warn(`${entry.path}: skipped, ${firstLine(error)}`);
+    }
+  }
+  return ids;
 }
 
 function optionalGit(cwd: string): { git?: { commit: string; dirty: boolean } } {
@@ -216,7 +242,8 @@ async function attachReferences(
     if (options.signal.aborted) return;
     const evaluating = jobs.filter(({ job }) => job.artifact.model === model.model && job.kernel.evaluate !== false);
     if (evaluating.length === 0) continue;
-    const mobile = model.artifacts.find((artifact) => artifact.format === 'tfjs');
+    // A user's .tflite has no Mobile artifact: its own file on tflite-node is the reference then.
+    const mobile = model.artifacts.find((artifact) => artifact.format === 'tfjs') ?? model.artifacts.find((artifact) => artifact.format === 'tflite');
     if (!mobile) continue;
     try {
       const referencePath = await ensureReference({ ...options, artifact: mobile, metadata: model.metadata });

@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { defineCommand } from 'citty';
 import { VARIANTS } from '../core/record.ts';
 import { UserError } from '../core/errors.ts';
+import { modelIds } from '../core/config.ts';
 import type { Logger } from '../core/log.ts';
 import type { ModelMetadata, Normalization } from '../core/metadata.ts';
 import { commonArgs, list, num, setup, type CommandContext } from './common.ts';
@@ -126,7 +127,7 @@ async function convertModelFile(context: CommandContext, args: Record<string, un
   if (output?.endsWith('.tflite') && variants.length > 1) throw new UserError(`--output ${output} names one file, but ${variants.length} variants were asked for; give a folder or one --variants`, 'CONVERT_OUTPUT');
   const folder = output && !output.endsWith('.tflite') ? output : isUrl ? cwd : dirname(source);
   const stem = basename(isUrl ? new URL(modelPath).pathname : source).replace(/\.json$/i, '');
-  const root = typeof args.images === 'string' ? resolve(cwd, args.images) : metadata?.dataset.root;
+  const root = typeof args.images === 'string' ? resolve(cwd, args.images) : metadata?.dataset?.root;
   if (variants.includes('int8') && !root) throw new UserError('the int8 variant needs calibration images: pass --images <class-per-folder dir> (or leave int8 out of --variants)', 'CONVERT_NO_CALIBRATION');
 
   await useFastestBackend();
@@ -207,7 +208,7 @@ export default defineCommand({
       const { convertArtifacts } = await import('../../models/tflite/index.ts');
       const results = await convertArtifacts({
         out: context.out,
-        models: config.models,
+        models: modelIds(config),
         variants: config.convert.variants,
         calibrationImages: config.convert.calibrationImages,
         io: config.convert.io,

@@ -3,9 +3,43 @@
  * Exit code 0 when anything was measured, 1 when nothing could be.
  */
 import { defineCommand } from 'citty';
-import { commonArgs, datasetArgs, list, num, setup } from './common.ts';
+import { isModelPath } from '../core/config.ts';
+import { UserError } from '../core/errors.ts';
+import { commonArgs, list, num, setup } from './common.ts';
 import { withInterrupt } from '../interrupt.ts';
 import { summaryRows } from '../summary.ts';
+
+/** --model and the flags that describe a model given by path. */
+export const modelArgs = {
+  model: { type: 'string', description: 'Retrained model ids and/or your own models by path (model.json, layers or graph; .tflite), comma-separated', valueHint: 'ids|paths' },
+  images: { type: 'string', description: 'Labelled class-per-folder images for your own models: accuracy as well as agreement', valueHint: 'dir' },
+  'input-size': { type: 'string', description: "Your model's square input size, when neither it nor a metadata.json beside it says (default 224)", valueHint: 'px' },
+  normalization: { type: 'string', description: 'Input range pixels 0..255 map to, e.g. -1,1 or 0,1, when the model does not say (default -1,1)', valueHint: 'min,max' },
+  labels: { type: 'string', description: 'File with one class name per line, when the model does not say (default class_0..)', valueHint: 'file' },
+} as const;
+
+/** `-1,1` → value = pixel × 2/255 − 1. */
+export function normalizationFromRange(value: string): { scale: number; offset: number } {
+  const parts = value.split(',').map((part) => Number(part.trim()));
+  if (parts.length !== 2 || parts.some((part) => !Number.isFinite(part)) || parts[0] === parts[1]) {
+    throw new UserError(`--normalization ${JSON.stringify(value)}: give the range pixels 0..255 map to as min,max, e.g. -1,1 or 0,1`, 'BAD_FLAG');
+  }
+  const [min, max] = parts as [number, number];
+  return { scale: (max - min) / 255, offset: min };
+}
+
+/** --model entries; paths carry the describing flags as a config object. */
+export function modelOverrides(args: Record<string, unknown>): unknown[] | undefined {
+  const entries = list(args.model);
+  if (!entries) return undefined;
+  const inputSize = num(args['input-size']);
+  const describe = {
+    ...(inputSize !== undefined ? { inputSize } : {}),
+    ...(typeof args.normalization === 'string' ? { normalization: normalizationFromRange(args.normalization) } : {}),
+    ...(typeof args.labels === 'string' ? { labels: args.labels } : {}),
+  };
+  return entries.map((entry) => (isModelPath(entry) ? { path: entry, ...describe } : entry));
+}
 
 export const runArgs = {
   targets: { type: 'string', description: 'Targets, comma-separated: node, browser, android (default: all, whatever is found)', valueHint: 'list' },
@@ -45,10 +79,10 @@ export function runOverrides(args: Record<string, unknown>): Record<string, unkn
 }
 
 export default defineCommand({
-  meta: { name: 'run', description: 'Benchmark every retrained artifact (TF.js and .tflite) on every runtime of every target found, and write the run record' },
-  args: { ...commonArgs, model: datasetArgs.model, ...runArgs },
+  meta: { name: 'run', description: 'Benchmark every retrained artifact, or your own model.json/.tflite, on every runtime of every target found, and write the run record' },
+  args: { ...commonArgs, ...modelArgs, ...runArgs },
   async run({ args }) {
-    const context = await setup(args, runOverrides(args), undefined, { out: 'lock', command: 'bench run' });
+    const context = await setup(args, { ...runOverrides(args), models: modelOverrides(args) }, undefined, { out: 'lock', command: 'bench run' });
     const { runBenchmarks } = await import('../run.ts');
     const outcome = await withInterrupt(context.log, (signal) => runBenchmarks({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, signal })).finally(() => context.lock?.release());
     const { record } = outcome;

@@ -14,6 +14,45 @@ const fraction = z.number().min(0).max(100);
 /** A model or backbone id: it names a folder under the out folder, so it must be one safe path segment. */
 const modelId = z.string().refine(isSafeSegment, { message: `a model id is ${SAFE_SEGMENT_RULE}` });
 
+/** A `models` string that names a file (a separator, or a .json/.tflite name) rather than a retrained model id. */
+export function isModelPath(value: string): boolean {
+  return /[\\/]/.test(value) || /\.(json|tflite)$/i.test(value);
+}
+
+const normalizationSchema = z.strictObject({ scale: z.number(), offset: z.number() });
+
+/** A user's own model by path: a TF.js layers/graph model.json or a .tflite file. */
+const userModel = z.strictObject({
+  /** model.json (layers or graph model) or .tflite file; relative to the working folder. */
+  path: z.string().min(1),
+  /** Id in records and reports (default: the file's stem; for model.json, its folder's name). */
+  id: modelId.optional(),
+  /** Square input size, when the model does not fix it. */
+  inputSize: positiveInt.optional(),
+  /** value = pixel (0..255) × scale + offset, when the model's metadata does not say. */
+  normalization: normalizationSchema.optional(),
+  /** Class names, or a file with one per line, when the model's metadata does not say. */
+  labels: z.union([z.array(z.string()).min(1), z.string().min(1)]).optional(),
+});
+
+export type UserModelEntry = z.output<typeof userModel>;
+
+/** A `models` entry: a retrained model id, a path string, or a path with its description. */
+const modelEntry = z.union([
+  userModel,
+  z.string().refine((value) => isModelPath(value) || isSafeSegment(value), { message: `a models entry is a model id (${SAFE_SEGMENT_RULE}) or the path of a model.json or .tflite file` }),
+]);
+
+/** The retrained (backbone) ids among `models`. */
+export function modelIds(config: Pick<ResolvedConfig, 'models'>): string[] {
+  return config.models.filter((entry): entry is string => typeof entry === 'string' && !isModelPath(entry));
+}
+
+/** The user's own models among `models`, each as an object. */
+export function userModels(config: Pick<ResolvedConfig, 'models'>): UserModelEntry[] {
+  return config.models.flatMap((entry) => (typeof entry !== 'string' ? [entry] : isModelPath(entry) ? [{ path: entry }] : []));
+}
+
 
 /** A TF.js layers model given by URL or path, cut at a named layer to serve as a backbone. */
 const customBackbone = z.strictObject({
@@ -96,8 +135,11 @@ export const DEFAULT_TIMEOUTS: Timeouts = timeoutsSchema.parse(undefined);
 export const configSchema = z.strictObject({
   /** Output folder for caches, artifacts and runs. Default `.bench`. */
   out: z.string().default('.bench'),
-  /** Backbone ids to retrain and benchmark (see models/zoo.ts). */
-  models: z.array(modelId).min(1).default(['mobilenet_v2', 'inception_v3']),
+  /**
+   * Backbone ids to retrain and benchmark (see models/zoo.ts), and the user's
+   * own models to benchmark: a path string or `{ path, id?, inputSize?, normalization?, labels? }`.
+   */
+  models: z.array(modelEntry).min(1).default(['mobilenet_v2', 'inception_v3']),
   /** Extra backbones by URL or path, usable by id in `models`. */
   backbones: z.record(modelId, customBackbone).default({}),
   dataset: z

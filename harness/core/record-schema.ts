@@ -42,7 +42,7 @@ const latency = z.looseObject({
 
 const evaluation = z.looseObject({
   images: count,
-  accuracy: z.number(),
+  accuracy: maybeNumber, // NaN (null) for an unlabelled pack: a user model benchmarked without --images
   agreement: z.looseObject({ reference: z.string(), top1: z.number(), maxAbsDiff: z.number() }).nullable().optional(),
 });
 

@@ -113,8 +113,10 @@ async function retrainedCalibration(options: { metadata: ModelMetadata; out: str
   const { metadata, log } = options;
   const packDir = evalPackDir(options.out, metadata.model);
   const pack = existsSync(join(packDir, 'pack.json')) ? await readEvalPack(packDir) : undefined;
-  const values = await calibrationInputs({
-    root: metadata.dataset.root,
+  // A user's own model (models/user-model.ts) has no dataset: its evaluation pack is all there is.
+  const root = metadata.dataset?.root;
+  const values = root === undefined ? new Float32Array(0) : await calibrationInputs({
+    root,
     inputSize: metadata.inputSize,
     normalization: metadata.normalization,
     count: options.count,
@@ -122,8 +124,8 @@ async function retrainedCalibration(options: { metadata: ModelMetadata; out: str
     log,
   });
   if (values.length > 0) return values;
-  if (!pack) throw new UserError(`no calibration images for ${metadata.model}: the dataset ${metadata.dataset.root} is gone and there is no evaluation pack; retrain first`, 'CONVERT_NO_CALIBRATION');
-  log.warn(`${metadata.model}: the dataset ${metadata.dataset.root} is gone; calibrating int8 on the evaluation pack (its accuracy figures may flatter int8)`);
+  if (!pack) throw new UserError(`no calibration images for ${metadata.model}: ${root === undefined ? 'it has no dataset' : `the dataset ${root} is gone`} and there is no evaluation pack; retrain first, or pass --images`, 'CONVERT_NO_CALIBRATION');
+  if (root !== undefined) log.warn(`${metadata.model}: the dataset ${root} is gone; calibrating int8 on the evaluation pack (its accuracy figures may flatter int8)`);
   const { scale, offset } = metadata.normalization;
   const perImage = metadata.inputSize * metadata.inputSize * 3;
   return Float32Array.from(pack.images.subarray(0, Math.min(options.count, pack.count) * perImage), (pixel) => pixel * scale + offset);

@@ -36,6 +36,13 @@ async function layersNaming(path: string, kind: string, name: string): Promise<s
 }
 
 export async function loadModelToConvert(pathOrUrl: string): Promise<tf.LayersModel> {
+  // A GraphDef handed to the layers loader dies with its whole topology in the message: say what it is instead.
+  if (!/^https?:\/\//i.test(pathOrUrl)) {
+    const { isGraphModelJson, readModelArtifacts } = await import('../model-io.ts');
+    if (isGraphModelJson(await readModelArtifacts(pathOrUrl))) {
+      throw new UserError(`${pathOrUrl} is a TF.js graph model; the converter lowers layers models only (graph models can be benchmarked: bench run --model ${pathOrUrl})`, 'CONVERT_GRAPH_MODEL');
+    }
+  }
   try {
     return await loadLayersModel(pathOrUrl);
   } catch (error) {

@@ -16,8 +16,10 @@ import { DEFAULT_RUNTIME_MODULE } from './runtimes.ts';
 export { REFERENCE_RUNTIME, readReferenceFile, writeReferenceFile, readReferenceOutputs, type ReferenceFile } from './reference-file.ts';
 
 export interface ReferenceRequest {
-  /** model.json of the Mobile artifact. */
+  /** model.json of the Mobile artifact (or, for a model with none, its .tflite). */
   artifactPath: string;
+  /** Default REFERENCE_RUNTIME (TF.js cpu). */
+  runtime?: string;
   metadata: ModelMetadata;
   evalPackDir: string;
   /** The first N pack images. */
@@ -31,9 +33,10 @@ export interface ReferenceRequest {
 
 /** Probabilities (images × classes) of the reference runtime; throws with the phase in the message on failure. */
 export async function computeReferenceOutputs(request: ReferenceRequest): Promise<{ runtime: string; classes: number; probabilities: Float32Array }> {
+  const runtime = request.runtime ?? REFERENCE_RUNTIME;
   const outcome = await executeJob(
     {
-      runtime: REFERENCE_RUNTIME,
+      runtime,
       runtimeModules: [DEFAULT_RUNTIME_MODULE],
       artifactPath: request.artifactPath,
       metadata: request.metadata,
@@ -46,13 +49,13 @@ export async function computeReferenceOutputs(request: ReferenceRequest): Promis
     { isolate: request.isolate ?? true, timeoutMs: request.timeoutMs, ...(request.signal ? { signal: request.signal } : {}), ...(request.onOutput ? { onOutput: request.onOutput } : {}) },
   );
   if (!outcome.ok) {
-    const error = new Error(`${REFERENCE_RUNTIME} reference failed in ${outcome.phase}: ${outcome.error.message}`);
+    const error = new Error(`${runtime} reference failed in ${outcome.phase}: ${outcome.error.message}`);
     error.name = outcome.error.name === 'AbortError' ? 'AbortError' : 'Error';
     throw error;
   }
   const { outputs, evaluation } = outcome.result;
-  if (!outputs || !evaluation) throw new Error(`${REFERENCE_RUNTIME} reference produced no outputs (empty evaluation pack?)`);
-  return { runtime: REFERENCE_RUNTIME, classes: outputs.length / evaluation.images, probabilities: outputs };
+  if (!outputs || !evaluation) throw new Error(`${runtime} reference produced no outputs (empty evaluation pack?)`);
+  return { runtime, classes: outputs.length / evaluation.images, probabilities: outputs };
 }
 
 export interface EnsureReferenceOptions {
@@ -78,15 +81,18 @@ export async function ensureReference(options: EnsureReferenceOptions): Promise<
   const pack = await readEvalPack(packDir);
   const images = Math.min(config.run.evalLimit ?? pack.count, pack.count);
   const path = join(packDir, 'reference.json');
+  // A user's .tflite with no Mobile artifact is its own reference, on the Node TFLite runtime.
+  const runtime = artifact.format === 'tflite' ? 'tflite-node' : REFERENCE_RUNTIME;
   const cached = await readReferenceFile(path);
-  if (cached && cached.sha256 === artifact.sha256 && cached.runtime === REFERENCE_RUNTIME && cached.images >= images) {
+  if (cached && cached.sha256 === artifact.sha256 && cached.runtime === runtime && cached.images >= images) {
     log.debug(`${artifact.model}: reference outputs from ${path} (${cached.images} images)`);
     return path;
   }
-  log.info(`${artifact.model}: computing the agreement reference on ${REFERENCE_RUNTIME} (${images} image${images === 1 ? '' : 's'})`);
+  log.info(`${artifact.model}: computing the agreement reference on ${runtime} (${images} image${images === 1 ? '' : 's'})`);
   const started = performance.now();
   const computed = await computeReferenceOutputs({
     artifactPath: artifact.path,
+    runtime,
     metadata,
     evalPackDir: packDir,
     images,
