@@ -34,7 +34,10 @@ test('the layout refuses to build a path from an unsafe run or model id', () => 
 });
 
 test('the config refuses an unsafe model or backbone id, naming its path', () => {
-  assert.throws(() => parseConfig({ models: ['mobilenet_v2', '../../x'] }, 'flags'), /models\.1: a model id is letters, digits/);
+  // A string with a slash is the path of the user's own model (its id is then the file's stem), so the
+  // traversal is tried where an id is given as such.
+  assert.throws(() => parseConfig({ models: ['mobilenet_v2', 'mobile net'] }, 'flags'), /models\.1: a models entry is a model id \(letters, digits/);
+  assert.throws(() => parseConfig({ models: [{ path: 'mine/model.tflite', id: '../../x' }] }, 'flags'), /models\.0\.id: a model id is letters, digits/);
   assert.throws(() => parseConfig({ backbones: { 'a/b': { url: 'x', featureLayer: 'y', inputSize: 2 } } }, 'flags'), /backbones\.a\/b: a model id is letters/);
 });
 

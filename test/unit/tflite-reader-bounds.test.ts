@@ -118,25 +118,18 @@ test('an index that points outside its list is a TfliteFormatError naming it', a
   });
 });
 
-test('bench inspect on a truncated file: one error line, exit code 1, nothing on stdout', async () => {
+test('bench inspect on a truncated file: one error line, exit code 1, no summary on stdout', async () => {
   const dir = await tempDir('inspect-truncated');
   const path = join(dir, 'cut.tflite');
   const bytes = smallFile();
   await writeFile(path, bytes.slice(0, Math.floor(bytes.length * 0.6)));
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const writeOut = process.stdout.write.bind(process.stdout);
-  const writeErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => stdout.push(String(chunk)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => stderr.push(String(chunk)) > 0) as typeof process.stderr.write;
-  let code: number;
-  try {
-    code = await main(['inspect', path, '--json']);
-  } finally {
-    process.stdout.write = writeOut;
-    process.stderr.write = writeErr;
-  }
+  let stdout = '';
+  let stderr = '';
+  const code = await main(['inspect', path, '--json'], { stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text) });
   assert.equal(code, 1);
-  assert.equal(stdout.join(''), '');
-  assert.match(stderr.join(''), /^error: .*cut\.tflite: truncated or malformed \.tflite: .* lies outside the file \(\d+ bytes\)\n$/);
+  assert.match(stderr, /^error: .*cut\.tflite: truncated or malformed \.tflite: .* lies outside the file \(\d+ bytes\)\n$/);
+  // With --json, stdout carries the error document, never a summary.
+  const parsed = JSON.parse(stdout) as { error: { code: string; message: string } };
+  assert.equal(parsed.error.code, 'TFLITE_INVALID');
+  assert.equal(`error: ${parsed.error.message}\n`, stderr);
 });
