@@ -52,10 +52,10 @@ const cases: [string, (x: T) => T][] = [
 test('the bias correction of each weighted op is the mean error of its int8 filter', async (t) => {
   for (const [name, layer] of cases) {
     await t.test(name, async () => {
-      const input = tf.input({ shape: [7, 9, 3] });
+      const input = tf.input({ shape: [8, 9, 3] });
       const { graph } = prepareModel(tf.model({ inputs: input, outputs: layer(input) }));
       const op = graph.ops.find((candidate) => WEIGHTED_INPUTS[candidate.op])!;
-      const images = tf.randomUniform([6, 7, 9, 3], 0, 1, 'float32', 7);
+      const images = tf.randomUniform([6, 8, 9, 3], 0, 1, 'float32', 7);
       const { biasCorrection } = await calibrate(graph, { images: images.dataSync() as Float32Array, count: 6, batchSize: 4 });
       const expected = meanError(graph, op, images);
       const actual = biasCorrection.get(op.inputs[WEIGHTED_INPUTS[op.op]!.bias]!)!;
