@@ -63,7 +63,7 @@ export function formatSummary(path: string, summary: TfliteSummary): string[] {
 }
 
 export default defineCommand({
-  meta: { name: 'inspect', description: 'Describe a .tflite file: inputs/outputs (shape, type, quantization), operators, tensors, weight bytes by type, metadata, signatures' },
+  meta: { name: 'inspect', description: 'Describe a .tflite file: inputs/outputs (shape, type, quantization), operators, tensors, weight bytes by type, float fallback of an integer graph, metadata, signatures' },
   args: {
     ...commonArgs,
     file: { type: 'positional', description: 'The .tflite file', required: true },

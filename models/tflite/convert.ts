@@ -191,10 +191,19 @@ export async function convertModel(options: ConvertModelOptions): Promise<Conver
   const prepared = prepareModel(options.model);
   const reference = options.check ? await referenceOutputs(options.model, options.check.pixels, options.check.count, normalization) : undefined;
   let calibration: Float32Array | undefined;
+  let calibrationAsked = false;
   const results: ConvertedVariant[] = [];
   for (const variant of options.variants) {
     const started = performance.now();
-    if ((variant === 'int8' || variant === 'int8-dynamic') && !calibration) calibration = await options.calibration?.();
+    if ((variant === 'int8' || variant === 'int8-dynamic') && !calibrationAsked) {
+      calibrationAsked = true;
+      try {
+        calibration = await options.calibration?.();
+      } catch (error) {
+        // int8 needs the images; int8-dynamic only uses them (bias correction) when there are some.
+        if (options.variants.includes('int8') || !(error instanceof UserError)) throw error;
+      }
+    }
     const bytes = await emitVariant(prepared, {
       variant,
       normalization,

@@ -273,8 +273,9 @@ export function quantizeFullInteger(graph: IrGraph, options: FullIntegerOptions)
     const before: IrOp[] = [];
     op.inputs = op.inputs.map((index) => {
       if (!isActivation(index)) return index;
-      const isInt8 = int8Tensors.has(index);
-      if (domain === 'int8' && !isInt8) return convert(index, 'int8', before);
+      // A uint8 model input is integer too: float readers get it dequantized.
+      const isInt8 = int8Tensors.has(index) || (index === inputId && options.io === 'uint8');
+      if (domain === 'int8' && !int8Tensors.has(index)) return convert(index, 'int8', before);
       if (domain === 'float' && isInt8) return convert(index, 'float', before);
       return index;
     });
@@ -391,7 +392,6 @@ export function quantizeFullInteger(graph: IrGraph, options: FullIntegerOptions)
     const inner = out.tensors[inputId]!;
     inner.dtype = 'uint8';
     inner.quantization = perTensor({ scale: options.input.scale, zeroPoint: options.input.zeroPoint + 128 });
-    // uint8 → float for float readers of the input: a DEQUANTIZE already reads it, as it should.
   }
   out.outputs = out.outputs.map((innerId) => {
     const tensor = out.tensors[innerId]!;

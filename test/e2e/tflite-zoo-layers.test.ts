@@ -10,8 +10,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { inspectTflite } from '../../models/tflite/index.ts';
-import { compareOutputs, convertAndCompare, describe, failedBars, predictTflite } from '../helpers/tflite-compare.ts';
+import * as tf from '@tensorflow/tfjs';
+import { convertLayersModel, inspectTflite } from '../../models/tflite/index.ts';
+import { compareOutputs, convertAndCompare, describe, failedBars, predictTfjs, predictTflite, UNIT } from '../helpers/tflite-compare.ts';
 import { CONCATENATE_WITH_INPUT, LAYERS, zooImages } from '../helpers/tflite-zoo.ts';
 
 const IMAGES = 24;
@@ -46,5 +47,23 @@ test('a model with a Conv2DTranspose runs in batches of 4 as in four single runs
     const { maxDelta } = compareOutputs(await predictTflite(bytes, pixels, 8, 1), await predictTflite(bytes, pixels, 8, 4), 5);
     assert.ok(maxDelta <= 1e-6, `${variant}: batch 4 differs from single runs by ${maxDelta}`);
   }
+  model.dispose();
+});
+
+test('int8 with uint8 input and output, when the first and the last ops run in float (softsign), agrees with TF.js', async () => {
+  const input = tf.input({ shape: [16, 16, 3] });
+  let x = tf.layers.activation({ activation: 'softsign' }).apply(input) as tf.SymbolicTensor;
+  x = tf.layers.conv2d({ filters: 6, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed: 3 }) }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.dense({ units: 4, activation: 'softsign', kernelInitializer: tf.initializers.heNormal({ seed: 4 }) }).apply(x) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: x });
+  const pixels = zooImages(16, 16, 'uint8');
+  const bytes = await convertLayersModel(model, { variant: 'int8', io: 'uint8', normalization: UNIT, calibration: Float32Array.from(zooImages(32, 16, 'calibration'), (pixel) => pixel / 255) });
+  const summary = inspectTflite(bytes);
+  assert.equal(summary.inputs[0]!.type, 'uint8');
+  assert.equal(summary.outputs[0]!.type, 'uint8');
+  assert.deepEqual(summary.floatFallback, { ABS: 2, ADD: 2, DIV: 2 });
+  const { agreement, maxDelta } = compareOutputs(predictTfjs(model, pixels, 16), await predictTflite(bytes, pixels, 16), 4);
+  assert.ok(agreement >= 0.9 && maxDelta <= 0.05, `agreement ${agreement}, max |Δ| ${maxDelta}`);
   model.dispose();
 });
