@@ -9,6 +9,7 @@ import { consumers, type IrGraph, type IrOp } from './graph.ts';
 import { BiasCorrector } from './bias-correction.ts';
 import type { BiasCorrection, Range } from './quantize.ts';
 import type { ActivationName } from './schema.ts';
+import { firstLine } from '../../harness/core/format.ts';
 
 function activate(x: tf.Tensor, activation: ActivationName): tf.Tensor {
   switch (activation) {
@@ -207,7 +208,7 @@ export function evaluateGraph(graph: IrGraph, input: tf.Tensor, options: Evaluat
       result = tf.tidy(() => run(op, inputs));
     } catch (error) {
       // Name the layer: a TF.js stack trace alone says nothing about which part of the model failed.
-      throw new Error(`calibration failed at ${op.op} of layer "${op.layer ?? '?'}": ${(error as Error).message.split('\n')[0]}`);
+      throw new Error(`calibration failed at ${op.op} of layer "${op.layer ?? '?'}": ${firstLine(error)}`, { cause: error });
     }
     values.set(op.outputs[0]!, result);
     options.onTensor?.(op.outputs[0]!, result);

@@ -15,8 +15,8 @@ import type { ActivationName, OpName } from './schema.ts';
 export const FUSABLE: Record<string, ActivationName> = { linear: 'NONE', relu: 'RELU', relu6: 'RELU6' };
 
 /** TF.js's SELU constants (tfjs-core selu_util). */
-const SELU_SCALE = 1.0507009873554804934193349852946;
-const SELU_SCALEALPHA = 1.7580993408473768599402175208123;
+const SELU_SCALE = 1.0507009873554805;
+const SELU_SCALEALPHA = 1.7580993408473768;
 
 type Emitter = (context: LayerContext, input: number, step: Step) => number;
 

@@ -2,7 +2,7 @@
  * Layers that move or pick values without weights: padding, pooling,
  * reshaping, permuting, cropping and up-sampling.
  */
-import { constant, emit, pair, padding, requireChannelsLast, shapeOf, unsupported, type LayerContext, type Lowering } from './lower-context.ts';
+import { constant, emit, pair, padding, requireChannelsLast, shapeOf, unsupported, type Lowering } from './lower-context.ts';
 
 export const lowerZeroPadding2D: Lowering = (context) => {
   requireChannelsLast(context);

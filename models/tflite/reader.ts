@@ -263,6 +263,7 @@ function metadataSummary(name: string, data: Uint8Array): MetadataSummary {
   try {
     const text = decoder.decode(data);
     // Binary that happens to decode (e.g. a nested flatbuffer) has control characters.
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
     if (/[\u0000-\u0008\u000e-\u001f]/.test(text)) return summary;
     summary.text = text;
     try {
