@@ -10,6 +10,7 @@ import type { ModelMetadata, Normalization } from '../core/metadata.ts';
 import { commonArgs, list, num, setup, type CommandContext } from './common.ts';
 import { withInterrupt } from '../interrupt.ts';
 import type { CheckRuntime, SelfCheck } from '../../models/tflite/self-check.ts';
+import { formatBytes } from '../core/format.ts';
 
 /** Flags that shape the variants; shared with `bench all`. */
 export const variantArgs = {
@@ -69,9 +70,6 @@ export function modelArgument(value: unknown, cwd: string): { file?: string } {
   throw new UserError(`--model ${value} is not a TF.js model.json (bench convert reads a layers model.json or its URL, or takes retrained model ids; \`bench inspect\` reads a .tflite)`, 'CONVERT_MODEL_ARG');
 }
 
-function formatBytes(bytes: number): string {
-  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
-}
 
 /** metadata.json beside model.json or one folder up (the out folder's layout: models/<id>/mobile/model.json). */
 async function findMetadata(modelJsonPath: string): Promise<ModelMetadata | undefined> {

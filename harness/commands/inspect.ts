@@ -5,12 +5,8 @@ import { defineCommand } from 'citty';
 import { UserError } from '../core/errors.ts';
 import type { TensorSummary, TfliteSummary } from '../../models/tflite/reader.ts';
 import { commonArgs, setup } from './common.ts';
+import { formatBytes } from '../core/format.ts';
 
-function formatBytes(bytes: number): string {
-  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(2)} MB`;
-  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} kB`;
-  return `${bytes} B`;
-}
 
 function formatQuantization(tensor: TensorSummary): string {
   const q = tensor.quantization;
