@@ -7,6 +7,7 @@
  * anyone, and a CI comment must not render its HTML or markdown.
  */
 import type { Comparison, KeyComparison } from './compare.ts';
+import { describeNoise, describeRule, formatNoise } from './compare-text.ts';
 import type { RunRecord } from '../harness/core/record.ts';
 import { artifactLabel, buildReportData, type BuildOptions } from './data.ts';
 import type { TableRow } from './table-row.ts';
@@ -83,16 +84,14 @@ const VERDICT: Record<KeyComparison['verdict'], string> = { regressed: '❌ regr
 export function renderComparisonMarkdown(comparison: Comparison): string {
   const lines = [`### edgebench compare: ${mdCode(comparison.current.runId)} against ${mdCode(comparison.baseline.runId)}`, ''];
   if (!comparison.comparable) return redactText(`${[...lines, `Not comparable: ${mdText(comparison.reason)}`].join('\n')}\n`);
-  const { counts, options } = comparison;
-  lines.push(
-    `${counts.regressed} regressed, ${counts.improved} improved, ${counts.same} same, ${counts.inconclusive} inconclusive (p50 change past ±${(options.threshold * 100).toFixed(1)}% with Mann-Whitney p < ${options.alpha}; accuracy drop past ${options.accuracyDropPoints} points).`,
-    '',
-  );
+  const { counts } = comparison;
+  lines.push(`${counts.regressed} regressed, ${counts.improved} improved, ${counts.same} same, ${counts.inconclusive} inconclusive.`, '');
+  lines.push(`${mdText(describeRule(comparison))}; ${mdText(describeNoise(comparison))}.`, '');
   const order: KeyComparison['verdict'][] = ['regressed', 'inconclusive', 'improved', 'same'];
   const entries = [...comparison.entries].sort((left, right) => order.indexOf(left.verdict) - order.indexOf(right.verdict) || left.id.localeCompare(right.id));
   if (entries.length) {
-    lines.push(row(['verdict', 'key', 'p50 baseline', 'p50 now', 'change', 'p', 'accuracy Δ', 'why']));
-    lines.push('|---|---|--:|--:|--:|--:|--:|---|');
+    lines.push(row(['verdict', 'key', 'p50 baseline', 'p50 now', 'change', 'rounds', 'noise floor', 'p (adjusted)', 'accuracy Δ', 'why']));
+    lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|---|');
     for (const entry of entries) {
       const latency = entry.latency;
       lines.push(
@@ -102,9 +101,11 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
           latency ? formatMs(latency.baselineP50) : '–',
           latency ? formatMs(latency.currentP50) : '–',
           latency ? `${latency.ratio >= 1 ? '+' : '−'}${Math.abs((latency.ratio - 1) * 100).toFixed(1)}%` : '–',
-          latency?.pValue == null ? '–' : latency.pValue < 1e-12 ? '< 1e-12' : latency.pValue < 0.0001 ? latency.pValue.toExponential(1) : latency.pValue.toFixed(4),
+          latency ? `${latency.rounds.baseline} / ${latency.rounds.current}` : '–',
+          latency?.noise.floor == null ? '–' : `±${(latency.noise.floor * 100).toFixed(1)}%`,
+          formatP(latency?.adjustedP ?? null),
           entry.accuracy.deltaPoints === null ? '–' : Math.abs(entry.accuracy.deltaPoints) < 0.05 ? '0.0' : `${entry.accuracy.deltaPoints > 0 ? '+' : '−'}${Math.abs(entry.accuracy.deltaPoints).toFixed(1)}`,
-          mdText(entry.reasons.join('; ')),
+          mdText([...entry.reasons, ...(latency ? [`noise ${formatNoise(latency.noise)}`] : [])].join('; ')),
         ]),
       );
     }
@@ -114,4 +115,9 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
   if (comparison.onlyInCurrent.length) lines.push(`New in this run (not compared): ${comparison.onlyInCurrent.map((id) => mdCode(id)).join(', ')}`, '');
   // Compare reads records directly, not through the report data: scrub what it copies.
   return redactText(`${lines.join('\n').trimEnd()}\n`);
+}
+
+function formatP(p: number | null): string {
+  if (p === null) return '–';
+  return p < 1e-12 ? '< 1e-12' : p < 0.0001 ? p.toExponential(1) : p.toFixed(4);
 }

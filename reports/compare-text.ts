@@ -1,0 +1,41 @@
+/**
+ * The sentences that state how a comparison decided, shared by the terminal
+ * output of `bench compare` and its markdown: the rule (threshold, noise
+ * floor, significance and the family-wise adjustment) and where each key's
+ * noise came from.
+ */
+import type { Comparison, KeyNoise } from './compare.ts';
+
+type Comparable = Extract<Comparison, { comparable: true }>;
+
+const CORRECTION = { holm: 'Holm (family-wise error rate)', bh: 'Benjamini-Hochberg (false discovery rate)', none: 'no adjustment across keys' } as const;
+
+function percent(fraction: number): string {
+  return `${(fraction * 100).toFixed(1)}%`;
+}
+
+/** "flag: …": what a key must show to be regressed or improved. */
+export function describeRule(comparison: Comparable): string {
+  const { threshold, alpha, accuracyDropPoints } = comparison.options;
+  const adjustment = comparison.correction === 'none' ? 'with no adjustment across keys' : `adjusted over ${comparison.family} key${comparison.family === 1 ? '' : 's'} by ${CORRECTION[comparison.correction]}`;
+  return `flag: p50 change past ±${percent(threshold)} and past the key's noise floor, with p < ${alpha} on the round medians, ${adjustment}; accuracy drop past ${accuracyDropPoints} points`;
+}
+
+/** Where the run-to-run noise came from. */
+export function describeNoise(comparison: Comparable): string {
+  const { historyRuns, calibration } = comparison.noiseSources;
+  const parts = ['the rounds of both runs'];
+  if (calibration) parts.push(`the A/A calibration of ${calibration.createdAt.slice(0, 10)} (${calibration.runs} runs)`);
+  if (historyRuns > 0) parts.push(`${historyRuns} earlier run${historyRuns === 1 ? '' : 's'} on this machine`);
+  const hint = !calibration && historyRuns < 2 ? '; run-to-run noise unknown until there are earlier runs (or run `bench calibrate`)' : '';
+  return `noise from ${parts.join(', ')}${hint}`;
+}
+
+/** "rounds ±1.2%, runs ±3.4% (history, 7 runs), floor ±5.6%". */
+export function formatNoise(noise: KeyNoise): string {
+  const parts: string[] = [];
+  parts.push(noise.roundCv === null ? 'rounds unknown' : `rounds ±${percent(noise.roundCv)}`);
+  if (noise.runCv !== null) parts.push(`runs ±${percent(noise.runCv)} (${noise.source}, ${noise.runs} runs)`);
+  if (noise.floor !== null) parts.push(`floor ±${percent(noise.floor)}`);
+  return parts.join(', ');
+}
