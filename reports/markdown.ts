@@ -44,8 +44,14 @@ function row(cells: string[]): string {
 function tableRow(entry: TableRow): string {
   const runtime = `${entry.runtime}${entry.options ? ` (${entry.options})` : ''}${entry.batchSize && entry.batchSize !== 1 ? ` ×${entry.batchSize}` : ''}`;
   const key = [artifactLabel(entry.format, entry.variant), entry.deviceName, runtime].map(mdText);
-  if (entry.status === 'failed') return row([...key, formatBytes(entry.sizeBytes), mdText(`failed in ${entry.error!.phase}: ${entry.error!.message}`), '', '', '', '']);
-  return row([...key, formatBytes(entry.sizeBytes), formatMs(entry.p50), formatMs(entry.p99), formatThroughput(entry.throughput), formatPercent(entry.accuracy), formatMs(entry.loadMs)]);
+  if (entry.status === 'failed') return row([...key, formatBytes(entry.sizeBytes), mdText(`failed in ${entry.error!.phase}: ${entry.error!.message}`), '', '', '', '', '']);
+  return row([...key, formatBytes(entry.sizeBytes), formatMs(entry.p50), formatMs(entry.p99), noise(entry), formatThroughput(entry.throughput), formatPercent(entry.accuracy), formatMs(entry.loadMs)]);
+}
+
+/** Spread of the round medians, and run to run where earlier runs tell it. */
+function noise(entry: TableRow): string {
+  const rounds = entry.roundNoise === null ? `${entry.rounds ?? 1} round` : `±${(entry.roundNoise * 100).toFixed(1)}% (${entry.rounds} rounds)`;
+  return entry.runNoise === null ? rounds : `${rounds}, runs ±${(entry.runNoise * 100).toFixed(1)}%`;
 }
 
 export function renderMarkdown(record: RunRecord, options: BuildOptions = {}): string {
@@ -62,8 +68,8 @@ export function renderMarkdown(record: RunRecord, options: BuildOptions = {}): s
       lines.push('');
     }
     if (model.rows.length) {
-      lines.push(row(['artifact', 'device', 'runtime', 'size', 'p50', 'p99', 'throughput', 'accuracy', 'load']));
-      lines.push('|---|---|---|--:|--:|--:|--:|--:|--:|');
+      lines.push(row(['artifact', 'device', 'runtime', 'size', 'p50', 'p99', 'noise', 'throughput', 'accuracy', 'load']));
+      lines.push('|---|---|---|--:|--:|--:|--:|--:|--:|--:|');
       for (const entry of model.rows) lines.push(tableRow(entry));
       lines.push('');
     } else {
