@@ -1,12 +1,19 @@
 /**
- * The Mann-Whitney U test (Wilcoxon rank-sum), two-sided, as a pure function.
+ * Significance tests as pure functions.
  *
- * Latency samples are not normal (long right tails, bimodal under GC or
- * thermal throttling), so compare tests ranks rather than means. Small
- * samples get the exact permutation distribution of the rank sum, computed
- * with ties (browsers coarsen timers to 0.1 ms, so ties are common there);
- * larger ones the normal approximation with tie and continuity corrections,
- * which matches scipy.stats.mannwhitneyu(method='asymptotic').
+ * - `roundsTest` is what `bench compare` decides latency on: a t-test on the
+ *   log medians of each run's rounds (each round a fresh process or page),
+ *   whose variance adds the between-round spread and the run-to-run spread
+ *   known from earlier runs. The samples inside one round are never counted
+ *   as independent evidence: they share their process's state. Holm and
+ *   Benjamini-Hochberg adjust the p-values of all the keys of a comparison.
+ * - `mannWhitneyU` (Wilcoxon rank-sum), two-sided, on raw samples: the
+ *   pre-rounds gate, kept for the A/A benchmark's side-by-side count
+ *   (test/benchmarks/aa-gate.bench.ts). Small samples get the exact
+ *   permutation distribution of the rank sum, computed with ties (browsers
+ *   coarsen timers to 0.1 ms); larger ones the normal approximation with tie
+ *   and continuity corrections, which matches
+ *   scipy.stats.mannwhitneyu(method='asymptotic').
  */
 import { errorFunction, gammaln, probit } from 'simple-statistics';
 
