@@ -16,7 +16,7 @@ const RUNTIMES = ['tflite-node', 'litert-wasm'];
 /** One run of 8 keys, each 3 rounds scattered ±8% around its own level. */
 function run(seed: number, runId: string) {
   const measurements = RUNTIMES.flatMap((runtime, r) =>
-    KEYS.map((variant, v) => measurement({ format: 'tflite', variant, runtime, rounds: roundLatencies({ rounds: 3, center: 5 + 3 * v + 10 * r, roundSpread: 0.08, seed: seed * 100 + r * 10 + v }) })),
+    KEYS.map((variant, v) => measurement({ format: 'tflite', variant, runtime, rounds: roundLatencies({ rounds: 3, perRound: 10, center: 5 + 3 * v + 10 * r, roundSpread: 0.08, seed: seed * 100 + r * 10 + v }) })),
   );
   return record({ runId, measurements });
 }

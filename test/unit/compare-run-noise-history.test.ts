@@ -19,7 +19,7 @@ function run(seed: number, runId: string, cpu = 'Test CPU'): RunRecord {
   const random = seeded(seed);
   const shift = Math.exp(0.06 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
   const measurements = (['float32', 'float16', 'int8'] as const).flatMap((variant, v) =>
-    ['tflite-node', 'litert-wasm'].map((runtime, r) => measurement({ format: 'tflite', variant, runtime, rounds: roundLatencies({ rounds: 3, center: (5 + 4 * v + 9 * r) * shift, roundSpread: 0.02, sampleSpread: 0.02, seed: seed * 10 + v * 2 + r }) })),
+    ['tflite-node', 'litert-wasm'].map((runtime, r) => measurement({ format: 'tflite', variant, runtime, rounds: roundLatencies({ rounds: 3, perRound: 10, center: (5 + 4 * v + 9 * r) * shift, roundSpread: 0.02, sampleSpread: 0.02, seed: seed * 10 + v * 2 + r }) })),
   );
   return record({ runId, startedAt: new Date(Date.UTC(2025, 0, 1, 0, 0, seed)).toISOString(), measurements, host: { cpu } });
 }
