@@ -39,3 +39,16 @@ export function formatNoise(noise: KeyNoise): string {
   if (noise.floor !== null) parts.push(`floor ±${percent(noise.floor)}`);
   return parts.join(', ');
 }
+
+/**
+ * A warning for keys whose noise floor is wide (past 4× the threshold): for
+ * them "same" only means "no change larger than their noise", so say so.
+ * Null when there is none.
+ */
+export function describeNoisyKeys(comparison: Comparable): string | null {
+  const limit = 4 * comparison.options.threshold;
+  const noisy = comparison.entries.filter((entry) => (entry.latency?.noise.floor ?? 0) > limit);
+  if (noisy.length === 0) return null;
+  const floors = noisy.map((entry) => `±${percent(entry.latency!.noise.floor!)}`).join(', ');
+  return `${noisy.length} key${noisy.length === 1 ? ' is' : 's are'} too noisy to see a change under their floor (${floors}): quiet the machine (--threads, --cpus), keep earlier runs or raise --rounds (docs/regressions.md)`;
+}

@@ -7,7 +7,7 @@
  * anyone, and a CI comment must not render its HTML or markdown.
  */
 import type { Comparison, KeyComparison } from './compare.ts';
-import { describeNoise, describeRule, formatNoise } from './compare-text.ts';
+import { describeNoise, describeNoisyKeys, describeRule, formatNoise } from './compare-text.ts';
 import type { RunRecord } from '../harness/core/record.ts';
 import { artifactLabel, buildReportData, type BuildOptions } from './data.ts';
 import type { TableRow } from './table-row.ts';
@@ -93,6 +93,8 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
   const { counts } = comparison;
   lines.push(`${counts.regressed} regressed, ${counts.improved} improved, ${counts.same} same, ${counts.inconclusive} inconclusive.`, '');
   lines.push(`${mdText(describeRule(comparison))}; ${mdText(describeNoise(comparison))}.`, '');
+  const noisy = describeNoisyKeys(comparison);
+  if (noisy) lines.push(`⚠️ ${mdText(noisy)}.`, '');
   const order: KeyComparison['verdict'][] = ['regressed', 'inconclusive', 'improved', 'same'];
   const entries = [...comparison.entries].sort((left, right) => order.indexOf(left.verdict) - order.indexOf(right.verdict) || left.id.localeCompare(right.id));
   if (entries.length) {

@@ -8,7 +8,7 @@
 import { defineCommand } from 'citty';
 import { commonArgs, num, setup } from './common.ts';
 import { compareExitCode, compareRecords, type Comparison, type KeyComparison, type Verdict } from '../../reports/compare.ts';
-import { describeNoise, describeRule, formatNoise } from '../../reports/compare-text.ts';
+import { describeNoise, describeNoisyKeys, describeRule, formatNoise } from '../../reports/compare-text.ts';
 import { readCalibration } from '../calibration.ts';
 import { UserError } from '../core/errors.ts';
 import { loadHistory, RecordError, resolveRun } from '../history.ts';
@@ -86,6 +86,8 @@ function printComparison(comparison: Comparison, log: Logger): void {
   for (const row of rows) log.info(`${row[0]!.padEnd(width[0]!)}  ${row[1]!.padEnd(width[1]!)}  ${row[2]}`);
   if (comparison.onlyInBaseline.length) log.info(`only in the baseline (not compared): ${comparison.onlyInBaseline.join(', ')}`);
   if (comparison.onlyInCurrent.length) log.info(`new in this run (not compared): ${comparison.onlyInCurrent.join(', ')}`);
+  const noisy = describeNoisyKeys(comparison);
+  if (noisy) log.warn(noisy);
   const { counts } = comparison;
   log.info(`${counts.regressed} regressed, ${counts.improved} improved, ${counts.same} same, ${counts.inconclusive} inconclusive`);
 }

@@ -2,12 +2,15 @@
  * Keys compare cannot decide say so and say what would: one round each with
  * no earlier runs (nothing measures the noise) asks for rounds; a large but
  * unconfirmed change says about how many rounds per run would decide it; a
- * change inside the threshold or inside the key's noise floor is "same".
+ * change inside the threshold or inside the key's noise floor is "same", and
+ * a key whose floor is wide is named as too noisy to gate.
  * Records from before rounds read as one round each.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareExitCode, compareRecords, type Comparison } from '../../reports/compare.ts';
+import { describeNoisyKeys } from '../../reports/compare-text.ts';
+import { renderComparisonMarkdown } from '../../reports/markdown.ts';
 import { latencies, measurement, record } from '../fixtures/report-records.ts';
 
 const options = { threshold: 0.05, alpha: 0.01, accuracyDropPoints: 1, correction: 'holm' } as const;
@@ -53,4 +56,13 @@ test('inside the threshold, or inside the noise floor, is same', () => {
   assert.equal(inside.verdict, 'same');
   assert.ok(inside.latency!.noise.floor! > 0.5, `floor ${inside.latency!.noise.floor}`);
   assert.match(inside.reasons[0]!, /inside its noise floor ±\d+\.\d%/);
+  // Such a key is named as too noisy to gate, in the text and the markdown.
+  const noisyLite = (scale: number) => measurement({ format: 'tflite', variant: 'int8', rounds: [[6 * scale], [10 * scale], [16 * scale]] });
+  const comparison = compareRecords(record({ runId: 'a', measurements: [noisyLite(1), steady(10)] }), record({ runId: 'b', measurements: [noisyLite(1.12), steady(10.3)] }), options);
+  assert.ok(comparison.comparable);
+  assert.match(describeNoisyKeys(comparison) ?? '', /^1 key is too noisy to see a change under their floor \(±\d+\.\d%\)/);
+  assert.match(renderComparisonMarkdown(comparison), /⚠️ 1 key is too noisy/);
+  const quiet = compareRecords(record({ runId: 'a', measurements: [steady(10)] }), record({ runId: 'b', measurements: [steady(10.3)] }), options);
+  assert.ok(quiet.comparable);
+  assert.equal(describeNoisyKeys(quiet), null);
 });
