@@ -179,12 +179,9 @@ export function compareRecords(baseline: RunRecord, current: RunRecord, options:
   }
   // The family: every key with a p-value, whatever its size of change, so that choosing keys cannot inflate the error rate.
   const withP = tested.filter((entry) => entry.latency.test.pValue !== null);
-  const adjusted = adjustPValues(
-    withP.map((entry) => entry.latency.test.pValue!),
-    correction,
-  );
+  const adjusted = adjustPValues(withP.map((entry) => entry.latency.test.pValue!), correction);
   const adjustedById = new Map(withP.map((entry, index) => [entry.id, adjusted[index]!]));
-  const context = { ...options, family: withP.length };
+  const context = { ...options, correction, family: withP.length };
   const entries = [
     ...tested.map(({ id, old, fresh, latency }) => compareMeasurements(id, old, fresh, decideLatency(latency, adjustedById.get(id) ?? null, context), options)),
     ...failed,
