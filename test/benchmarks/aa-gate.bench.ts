@@ -38,7 +38,7 @@ import { roundMedians } from '../../harness/core/rounds.ts';
 import { mannWhitneyU } from '../../harness/core/significance.ts';
 import { runBenchmarks } from '../../harness/run.ts';
 import type { Variant } from '../../models/tflite/index.ts';
-import { compareExitCode, compareRecords, type Comparison } from '../../reports/compare.ts';
+import { compareRecords, type Comparison } from '../../reports/compare.ts';
 import { writeGateArtifacts } from './gate-artifacts.ts';
 
 const { values: flags } = parseArgs({
@@ -122,15 +122,21 @@ interface Tally {
 
 const tally = (): Tally => ({ comparisons: 0, anyFlag: 0, failing: 0, keysTested: 0, keysFlagged: 0, keysRegressed: 0 });
 
+/**
+ * Latency verdicts only: the heavier model also classifies the two noise
+ * images of the evaluation differently, and accuracy is not what this measures.
+ */
 function countGate(into: Tally, comparison: Comparison): void {
   if (!comparison.comparable) throw new Error(`not comparable: ${comparison.reason}`);
   into.comparisons += 1;
-  const flagged = comparison.counts.regressed + comparison.counts.improved;
+  const verdicts = comparison.entries.map((entry) => entry.latency?.verdict);
+  const flagged = verdicts.filter((verdict) => verdict === 'regressed' || verdict === 'improved').length;
+  const regressed = verdicts.filter((verdict) => verdict === 'regressed').length;
   if (flagged > 0) into.anyFlag += 1;
-  if (compareExitCode(comparison) === 1) into.failing += 1;
+  if (regressed > 0) into.failing += 1;
   into.keysTested += comparison.entries.length;
   into.keysFlagged += flagged;
-  into.keysRegressed += comparison.counts.regressed;
+  into.keysRegressed += regressed;
 }
 
 function countPooled(into: Tally, baseline: RunRecord, current: RunRecord): void {
@@ -179,7 +185,7 @@ const historyBefore = (current: RunRecord) => runs.filter((run) => run.which ===
 
 const aa = { gate: tally(), roundsOnly: tally(), pooled: tally() };
 const ab = { gate: tally(), roundsOnly: tally(), pooled: tally() };
-const perKey = new Map<string, { detected: number; tested: number; ratios: number[] }>();
+const perKey = new Map<string, { detected: number; tested: number; ratios: number[]; roundCv: number[]; runCv: number[] }>();
 const saved: unknown[] = [];
 const aRuns = runs.filter((run) => run.which === 'A').map((run) => run.record);
 for (let index = 1; index < aRuns.length; index += 1) {
@@ -199,10 +205,12 @@ for (let index = 1; index < runs.length; index += 2) {
     countPooled(ab.pooled, baseline, current);
     if (comparison.comparable) {
       for (const entry of comparison.entries) {
-        const stats = perKey.get(entry.id) ?? { detected: 0, tested: 0, ratios: [] };
+        const stats = perKey.get(entry.id) ?? { detected: 0, tested: 0, ratios: [], roundCv: [], runCv: [] };
         stats.tested += 1;
-        if (entry.verdict === 'regressed') stats.detected += 1;
+        if (entry.latency?.verdict === 'regressed') stats.detected += 1;
         if (entry.latency) stats.ratios.push(entry.latency.ratio);
+        if (entry.latency?.noise.roundCv != null) stats.roundCv.push(entry.latency.noise.roundCv);
+        if (entry.latency?.noise.runCv != null) stats.runCv.push(entry.latency.noise.runCv);
         perKey.set(entry.id, stats);
       }
     }
@@ -211,17 +219,19 @@ for (let index = 1; index < runs.length; index += 2) {
 }
 await writeFile(join(work, 'comparisons.json'), JSON.stringify(saved, null, 1));
 
-const row = (label: string, entry: Tally, what: 'anyFlag' | 'failing') => `  ${label.padEnd(44)} ${`${entry[what]} / ${entry.comparisons}`.padStart(8)}   keys flagged ${entry.keysFlagged} / ${entry.keysTested}`;
+const row = (label: string, entry: Tally, what: 'anyFlag' | 'failing') =>
+  `  ${label.padEnd(44)} ${`${entry[what]} / ${entry.comparisons}`.padStart(8)}   keys flagged ${entry.keysFlagged} / ${entry.keysTested} (${entry.keysRegressed} as regressed)`;
 console.log('');
 console.log(`A/A: ${aa.gate.comparisons} comparisons of consecutive A runs (same code); comparisons that flag any key (goal ≤ 1 in 20 with the gate):`);
 console.log(row(`gate: rounds + earlier runs, ${options.correction} α=${options.alpha}`, aa.gate, 'anyFlag'));
 console.log(row('gate without earlier runs (rounds only)', aa.roundsOnly, 'anyFlag'));
 console.log(row('pre-rounds: Mann-Whitney on pooled samples', aa.pooled, 'anyFlag'));
 console.log('');
-console.log(`Slowdown: ${ab.gate.comparisons} comparisons of a B run (${heavySize} px) against the A run before or after it; comparisons that fail (exit 1; goal ≥ 19 of 20):`);
+console.log(`Slowdown: ${ab.gate.comparisons} comparisons of a B run (${heavySize} px) against the A run before or after it; comparisons that flag a latency regression (the gate fails; goal ≥ 19 of 20):`);
 console.log(row('gate: rounds + earlier runs', ab.gate, 'failing'));
 console.log(row('gate without earlier runs (rounds only)', ab.roundsOnly, 'failing'));
 console.log(row('pre-rounds: Mann-Whitney on pooled samples', ab.pooled, 'failing'));
-console.log('  per key (gate): measured B/A ratio (median over comparisons), detected as regressed');
-for (const [id, stats] of perKey) console.log(`    ${id.replace(/#batch=1$/, '').padEnd(72)} ${median(stats.ratios).toFixed(3)}×  ${stats.detected} / ${stats.tested}`);
+console.log('  per key (gate): B/A ratio (median over comparisons), detected as regressed, noise between rounds and run to run (medians)');
+const pct = (values: number[]) => (values.length ? `±${(median(values) * 100).toFixed(1)}%` : '–');
+for (const [id, stats] of perKey) console.log(`    ${id.replace(/#batch=1$/, '').padEnd(72)} ${median(stats.ratios).toFixed(3)}×  ${`${stats.detected} / ${stats.tested}`.padStart(7)}   rounds ${pct(stats.roundCv)}, runs ${pct(stats.runCv)}`);
 console.log(`\n${((performance.now() - started) / 60000).toFixed(1)} min; load average now ${loadavg().map((value) => value.toFixed(1)).join(' ')}; every comparison in ${join(work, 'comparisons.json')}`);
