@@ -5,6 +5,7 @@
  * noise came from.
  */
 import type { Comparison, KeyNoise } from './compare.ts';
+import { MIN_RUNS_FOR_RUN_NOISE } from './noise.ts';
 
 type Comparable = Extract<Comparison, { comparable: true }>;
 
@@ -21,14 +22,13 @@ export function describeRule(comparison: Comparable): string {
   return `flag: p50 change past ±${percent(threshold)} and past the key's noise floor, with p < ${alpha} on the round medians, ${adjustment}; accuracy drop past ${accuracyDropPoints} points`;
 }
 
-/** Where the run-to-run noise came from. */
+/** Where the noise came from. */
 export function describeNoise(comparison: Comparable): string {
   const { historyRuns, calibration } = comparison.noiseSources;
-  const parts = ['the rounds of both runs'];
-  if (calibration) parts.push(`the A/A calibration of ${calibration.createdAt.slice(0, 10)} (${calibration.runs} runs)`);
-  if (historyRuns > 0) parts.push(`${historyRuns} earlier run${historyRuns === 1 ? '' : 's'} on this machine`);
-  const hint = !calibration && historyRuns < 2 ? '; run-to-run noise unknown until there are earlier runs (or run `bench calibrate`)' : '';
-  return `noise from ${parts.join(', ')}${hint}`;
+  if (calibration) return `noise from the rounds of both runs and the A/A calibration of ${calibration.createdAt.slice(0, 10)} (${calibration.runs} runs)`;
+  if (historyRuns >= MIN_RUNS_FOR_RUN_NOISE) return `noise from the rounds of both runs and ${historyRuns} earlier runs on this machine`;
+  const sofar = historyRuns ? ` (${historyRuns} so far)` : '';
+  return `noise from the rounds of both runs only; run-to-run noise unknown until there are ${MIN_RUNS_FOR_RUN_NOISE} earlier runs on this machine${sofar} or a \`bench calibrate\``;
 }
 
 /** "rounds ±1.2%, runs ±3.4% (history, 7 runs), floor ±5.6%". */

@@ -17,8 +17,8 @@
  */
 import { RECORD_SCHEMA, keyId, measurementId, type Failure, type Measurement, type MeasurementKey, type RunRecord } from '../harness/core/record.ts';
 import { roundMedians } from '../harness/core/rounds.ts';
-import { adjustPValues, roundsNeeded, roundsTest, type Correction, type RoundsTestResult, type VarianceEstimate } from '../harness/core/significance.ts';
-import { coefficientOfVariation, estimateNoise, noiseFloor, sameMachine, type NoiseCalibration } from './noise.ts';
+import { adjustPValues, roundsNeeded, roundsTest, type Correction, type RoundsTestResult } from '../harness/core/significance.ts';
+import { coefficientOfVariation, estimateNoise, MIN_RUNS_FOR_RUN_NOISE, noiseFloor, sameMachine, type NoiseCalibration, type NoiseEstimate } from './noise.ts';
 
 export type Verdict = 'regressed' | 'improved' | 'same' | 'inconclusive';
 
@@ -44,7 +44,7 @@ export interface NoiseSources {
 export interface KeyNoise {
   /** Spread of round medians inside a run (coefficient of variation); null with one round each and no other source. */
   roundCv: number | null;
-  /** Run-to-run spread of a run's level beyond its rounds; null when unknown (no calibration, fewer than 2 earlier runs). */
+  /** Run-to-run spread of a run's level beyond its rounds; null when unknown (no calibration, fewer than 4 earlier runs). */
   runCv: number | null;
   /** Where the run-to-run part came from. */
   source: 'calibration' | 'history' | 'none';
@@ -228,35 +228,36 @@ interface LatencyEvidence {
 }
 
 /**
- * The rounds test of one key, with the between-round noise pooled from the
- * two runs and the earlier runs (or the calibration), and the run-to-run
- * noise from the calibration when it has the key, else from the history.
+ * The rounds test of one key. With 4 or more earlier runs of the key on this
+ * machine (or a calibration of 4 or more runs, which comes first: it is a
+ * clean A/A), their rounds pool into the between-round noise and their
+ * spread is the run-to-run noise. With fewer, neither is used: a few runs
+ * that happened to agree would make the test sure of a quiet machine, and
+ * the next machine-wide shift would be flagged as a change.
  */
 function latencyEvidence(id: string, old: Measurement, fresh: Measurement, history: readonly RunRecord[], calibration: NoiseCalibration | null): LatencyEvidence {
   const baselineMedians = roundMedians(old);
   const currentMedians = roundMedians(fresh);
   const calibrated = calibration?.keys[id];
-  const past = calibrated ? null : estimateNoise(id, history);
-  let runVariance: VarianceEstimate = { variance: 0, df: 0 };
-  let source: KeyNoise['source'] = 'none';
-  let runs = 0;
-  if (calibrated && calibrated.run.df > 0) {
-    runVariance = calibrated.run;
-    source = 'calibration';
-    runs = calibrated.runs;
-  } else if (past && past.run.df > 0) {
-    runVariance = past.run;
-    source = 'history';
-    runs = past.runs;
-  }
-  const roundPrior = calibrated?.round ?? past?.round;
+  const known: { noise: NoiseEstimate; source: KeyNoise['source'] } | null =
+    calibrated && calibrated.runs >= MIN_RUNS_FOR_RUN_NOISE
+      ? { noise: calibrated, source: 'calibration' }
+      : ((past) => (past.runs >= MIN_RUNS_FOR_RUN_NOISE ? { noise: past, source: 'history' as const } : null))(estimateNoise(id, history));
   const test = roundsTest({
     baseline: baselineMedians.map(Math.log),
     current: currentMedians.map(Math.log),
-    ...(roundPrior && roundPrior.df > 0 ? { roundPrior } : {}),
-    runVariance,
+    ...(known && known.noise.round.df > 0 ? { roundPrior: known.noise.round } : {}),
+    ...(known ? { runVariance: known.noise.run } : {}),
   });
-  return { baselineMedians, currentMedians, test, source, runs, baselineSamples: old.samples?.length ?? 0, currentSamples: fresh.samples?.length ?? 0 };
+  return {
+    baselineMedians,
+    currentMedians,
+    test,
+    source: known?.source ?? 'none',
+    runs: known?.noise.runs ?? 0,
+    baselineSamples: old.samples?.length ?? 0,
+    currentSamples: fresh.samples?.length ?? 0,
+  };
 }
 
 function geometricMean(values: readonly number[]): number {

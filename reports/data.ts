@@ -12,7 +12,7 @@ import { measurementId, VARIANTS } from '../harness/core/record.ts';
 import { redactRecord } from '../harness/core/redact.ts';
 import { roundMedians } from '../harness/core/rounds.ts';
 import { varianceComponents } from '../harness/core/significance.ts';
-import { coefficientOfVariation, estimateNoise, sameMachine } from './noise.ts';
+import { coefficientOfVariation, estimateNoise, MIN_RUNS_FOR_RUN_NOISE, sameMachine } from './noise.ts';
 import { summarizeModel, type DeviceSummary } from './summary.ts';
 import type { TableRow } from './table-row.ts';
 
@@ -95,8 +95,8 @@ function noiseOf(measurement: Measurement, runs: readonly RunRecord[]): Pick<Tab
   return {
     rounds: medians.length,
     roundNoise: round.df > 0 ? coefficientOfVariation(round.variance) : null,
-    runNoise: history && history.run.df > 0 ? coefficientOfVariation(history.run.variance) : null,
-    noiseRuns: history && history.run.df > 0 ? history.runs : null,
+    runNoise: history && history.runs >= MIN_RUNS_FOR_RUN_NOISE ? coefficientOfVariation(history.run.variance) : null,
+    noiseRuns: history && history.runs >= MIN_RUNS_FOR_RUN_NOISE ? history.runs : null,
   };
 }
 

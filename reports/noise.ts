@@ -9,6 +9,14 @@ import { measurementId, type HostInfo, type RunRecord } from '../harness/core/re
 import { roundMedians } from '../harness/core/rounds.ts';
 import { varianceComponents, type VarianceEstimate } from '../harness/core/significance.ts';
 
+/**
+ * Runs needed before their spread counts as a key's run-to-run noise. With
+ * two or three runs the estimate is often zero by chance (the runs happened
+ * to agree), and a test that took that zero at its word would flag the next
+ * machine-wide shift as a change.
+ */
+export const MIN_RUNS_FOR_RUN_NOISE = 4;
+
 /** z of the two-sided 95% band: the noise floor is the change two runs of the same code stay inside 95% of the time. */
 const FLOOR_Z = 1.959963984540054;
 

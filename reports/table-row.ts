@@ -28,7 +28,7 @@ export interface TableRow {
   rounds: number | null;
   /** Spread of the round medians in this run (coefficient of variation); null with one round. */
   roundNoise: number | null;
-  /** Run-to-run spread of the key's level beyond its rounds, over the earlier runs on this machine and this one; null with fewer than 2 runs. */
+  /** Run-to-run spread of the key's level beyond its rounds, over the earlier runs on this machine and this one; null with fewer than 4 runs. */
   runNoise: number | null;
   /** Runs behind runNoise. */
   noiseRuns: number | null;

@@ -13,19 +13,21 @@ import { UserError } from '../core/errors.ts';
 import type { RunRecord } from '../core/record.ts';
 import { withInterrupt } from '../interrupt.ts';
 import { compareRecords } from '../../reports/compare.ts';
-import { calibrateNoise, coefficientOfVariation } from '../../reports/noise.ts';
+import { calibrateNoise, coefficientOfVariation, MIN_RUNS_FOR_RUN_NOISE } from '../../reports/noise.ts';
 
 export default defineCommand({
   meta: { name: 'calibrate', description: "An A/A measurement: run the benchmark several times unchanged, and store each key's noise floor for bench compare" },
   args: {
     ...commonArgs,
     model: datasetArgs.model,
-    runs: { type: 'string', description: 'Runs of the same benchmark (default 3, at least 2)', valueHint: 'n' },
+    runs: { type: 'string', description: `Runs of the same benchmark (default and least ${MIN_RUNS_FOR_RUN_NOISE}: fewer cannot tell run-to-run noise)`, valueHint: 'n' },
     ...runArgs,
   },
   async run({ args }) {
-    const runs = num(args.runs) ?? 3;
-    if (typeof runs !== 'number' || !Number.isInteger(runs) || runs < 2) throw new UserError(`--runs must be a whole number of at least 2 (got "${String(args.runs)}")`, 'CALIBRATE_RUNS');
+    const runs = num(args.runs) ?? MIN_RUNS_FOR_RUN_NOISE;
+    if (typeof runs !== 'number' || !Number.isInteger(runs) || runs < MIN_RUNS_FOR_RUN_NOISE) {
+      throw new UserError(`--runs must be a whole number of at least ${MIN_RUNS_FOR_RUN_NOISE} (got "${String(args.runs)}"): fewer runs cannot tell run-to-run noise`, 'CALIBRATE_RUNS');
+    }
     const context = await setup(args, runOverrides(args));
     const { config, log, out } = context;
     const { runBenchmarks } = await import('../run.ts');
@@ -37,8 +39,8 @@ export default defineCommand({
         if (signal.aborted) break;
         records.push(record);
       }
-      if (records.length < 2) {
-        log.error(`an A/A calibration needs at least 2 complete runs; ${records.length} finished`);
+      if (records.length < MIN_RUNS_FOR_RUN_NOISE) {
+        log.error(`an A/A calibration needs ${MIN_RUNS_FOR_RUN_NOISE} complete runs; ${records.length} finished, nothing stored`);
         return 1;
       }
       // What an A/A comparison looks like: no history, no calibration, only the rounds of each pair.

@@ -21,7 +21,7 @@
  *
  *   npm run benchmark:gate -- [--pairs 10] [--rounds 3] [--variants float32,float16,int8]
  *                             [--heavy-size 244] [--threads N] [--cpus 1] [--cooldown ms] [--out dir]
- *   npm run benchmark:gate -- --reuse    # compare again the runs already in --out (after a change to compare)
+ *   npm run benchmark:gate -- --reuse    # compare again the runs already in --out (after a change to compare); runs nothing
  */
 import { existsSync } from 'node:fs';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -159,7 +159,7 @@ function countPooled(into: Tally, baseline: RunRecord, current: RunRecord): void
 }
 
 const started = performance.now();
-console.log(`A/A gate benchmark: ${pairs + 1} A runs (224 px) and ${pairs} B runs (${heavySize} px), MobileNetV2 on Node tfjs-wasm + tflite-node (${variants.join(', ')}); load average ${loadavg().map((value) => value.toFixed(1)).join(' ')}`);
+if (!flags.reuse) console.log(`A/A gate benchmark: ${pairs + 1} A runs (224 px) and ${pairs} B runs (${heavySize} px), MobileNetV2 on Node tfjs-wasm + tflite-node (${variants.join(', ')}); load average ${loadavg().map((value) => value.toFixed(1)).join(' ')}`);
 const runs: { which: 'A' | 'B'; record: RunRecord }[] = [];
 if (flags.reuse) {
   for (const which of ['A', 'B'] as const) for (const run of (await listRuns(outs[which])).runs) runs.push({ which, record: await readRunRecord(run.path) });
@@ -170,7 +170,8 @@ if (flags.reuse) {
   await ensureArtifacts('A');
   await ensureArtifacts('B');
 }
-for (let index = runs.length; index < 2 * pairs + 1; index += 1) {
+// --reuse only compares what is there; it never adds runs made with other settings to a folder.
+for (let index = runs.length; !flags.reuse && index < 2 * pairs + 1; index += 1) {
   const which = index % 2 === 0 ? 'A' : 'B';
   const runStarted = performance.now();
   const record = await benchmark(which);

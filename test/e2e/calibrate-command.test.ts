@@ -1,5 +1,5 @@
 /**
- * `bench calibrate` on real runtimes: two A/A runs of a tiny model on Node
+ * `bench calibrate` on real runtimes: four A/A runs of a tiny model on Node
  * tfjs-wasm, in rounds, store each key's noise for this machine in
  * `<out>/calibration.json`, and `bench compare` then takes the run-to-run
  * noise from it.
@@ -26,10 +26,10 @@ before(async () => {
 after(() => rmSync(out, { recursive: true, force: true }));
 
 test('bench calibrate stores the A/A noise of each key for this machine; bench compare uses it', async () => {
-  const code = await main(['calibrate', '--out', out, '--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-wasm', '--runs', '2', '--rounds', '2', '--min-samples', '6', '--min-time', '0', '--warmup', '1', '--eval-limit', '3', '--quiet']);
+  const code = await main(['calibrate', '--out', out, '--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-wasm', '--runs', '4', '--rounds', '2', '--min-samples', '6', '--min-time', '0', '--warmup', '1', '--eval-limit', '3', '--quiet']);
   assert.equal(code, 0);
   const { runs } = await listRuns(out);
-  assert.equal(runs.length, 2, 'the A/A runs are ordinary runs');
+  assert.equal(runs.length, 4, 'the A/A runs are ordinary runs');
   const calibration = JSON.parse(readFileSync(join(out, 'calibration.json'), 'utf8')) as NoiseCalibration;
   const host = hostInfo();
   assert.deepEqual(calibration.host, { cpu: host.cpu, cores: host.cores, os: host.os });
@@ -37,7 +37,7 @@ test('bench calibrate stores the A/A noise of each key for this machine; bench c
   const ids = Object.keys(calibration.keys);
   assert.deepEqual(ids, ['tiny/tfjs/float32@node:host/tfjs-wasm[batch=1]#batch=1']);
   const key = calibration.keys[ids[0]!]!;
-  assert.deepEqual([key.runs, key.rounds, key.round.df, key.run.df], [2, 2, 2, 1]);
+  assert.deepEqual([key.runs, key.rounds, key.round.df, key.run.df], [4, 2, 4, 3]);
   assert.ok(key.round.variance > 0, 'real rounds differ');
   assert.ok(key.floor > 0 && Number.isFinite(key.floor));
 
@@ -46,6 +46,6 @@ test('bench calibrate stores the A/A noise of each key for this machine; bench c
   });
   const comparison = JSON.parse(stdout) as Comparison;
   assert.ok(comparison.comparable);
-  assert.deepEqual(comparison.noiseSources.calibration, { createdAt: calibration.createdAt, runs: 2 });
+  assert.deepEqual(comparison.noiseSources.calibration, { createdAt: calibration.createdAt, runs: 4 });
   assert.equal(comparison.entries[0]!.latency!.noise.source, 'calibration');
 });

@@ -46,6 +46,17 @@ test('run-level noise: rounds alone flag most A/A comparisons; with 8 earlier ru
   assert.ok(withHistory <= 16, `with history: ${withHistory} of ${comparisons}`);
 });
 
+test('fewer than 4 earlier runs do not measure run-to-run noise: two runs that happened to agree are not taken for a quiet machine', () => {
+  const [baseline, current] = [run(1, 'a'), run(2, 'b')];
+  const three = compareRecords(baseline, current, options, { history: [run(3, 'h3'), run(4, 'h4'), run(5, 'h5')] });
+  const four = compareRecords(baseline, current, options, { history: [run(3, 'h3'), run(4, 'h4'), run(5, 'h5'), run(6, 'h6')] });
+  assert.ok(three.comparable && four.comparable);
+  assert.equal(three.entries[0]!.latency!.noise.source, 'none');
+  assert.equal(three.entries[0]!.latency!.noise.runCv, null);
+  assert.equal(four.entries[0]!.latency!.noise.source, 'history');
+  assert.equal(four.entries[0]!.latency!.noise.runs, 4);
+});
+
 test("earlier runs of another machine and the current run itself do not estimate the noise", () => {
   const baseline = run(1, 'a');
   const current = run(2, 'b');

@@ -1,8 +1,8 @@
 /**
  * The A/A calibration: from runs of the same code it stores each key's
  * between-round and run-to-run noise and its floor, for the machine it ran
- * on; compare uses it for the keys it has, ahead of the history, and only on
- * that machine.
+ * on; compare uses it for the keys it has, ahead of the history, only on
+ * that machine and only from 4 runs on.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,7 +46,7 @@ test('calibrateNoise: per key σ² and τ² of the log round medians of the A/A 
 test('compare takes the run-to-run noise from a calibration of this machine, ahead of the history, and ignores one from elsewhere', () => {
   const calibration = calibrateNoise([run(1), run(2), run(3), run(4)]);
   const [baseline, current] = [run(5), run(6)];
-  const history = [run(7), run(8), run(9)].map((entry) => ({ ...entry, startedAt: '2024-12-01T00:00:00.000Z' }));
+  const history = [run(7), run(8), run(9), run(10)].map((entry) => ({ ...entry, startedAt: '2024-12-01T00:00:00.000Z' }));
   const calibrated = compareRecords(baseline, current, options, { history, calibration });
   assert.ok(calibrated.comparable);
   assert.deepEqual(calibrated.noiseSources.calibration, { createdAt: calibration.createdAt, runs: 4 });
@@ -57,5 +57,10 @@ test('compare takes the run-to-run noise from a calibration of this machine, ahe
   assert.ok(elsewhere.comparable);
   assert.equal(elsewhere.noiseSources.calibration, null);
   assert.equal(elsewhere.entries[0]!.latency!.noise.source, 'history');
-  assert.equal(elsewhere.entries[0]!.latency!.noise.runs, 3);
+  assert.equal(elsewhere.entries[0]!.latency!.noise.runs, 4);
+  // A calibration of fewer than 4 runs is not used (its run-to-run estimate is often zero by chance): only the pair's rounds count.
+  const short = compareRecords(baseline, current, options, { calibration: calibrateNoise([run(1), run(2), run(3)]) });
+  assert.ok(short.comparable);
+  assert.equal(short.entries[0]!.latency!.noise.source, 'none');
+  assert.equal(short.entries[0]!.latency!.df, 4);
 });
