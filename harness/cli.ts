@@ -19,6 +19,7 @@ export const subCommands = {
   report: load(() => import('./commands/report.ts')),
   history: load(() => import('./commands/history.ts')),
   compare: load(() => import('./commands/compare.ts')),
+  calibrate: load(() => import('./commands/calibrate.ts')),
   devices: load(() => import('./commands/devices.ts')),
 };
 

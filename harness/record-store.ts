@@ -83,6 +83,14 @@ export class RunRecordStore {
     this.flush();
   }
 
+  /** Replaces `previous` (a job measured in fewer rounds so far) with `next`, or adds `next`. */
+  replaceMeasurement(previous: Measurement | undefined, next: Measurement): void {
+    const index = previous ? this.record.measurements.indexOf(previous) : -1;
+    if (index >= 0) this.record.measurements[index] = next;
+    else this.record.measurements.push(next);
+    this.flush();
+  }
+
   addFailure(failure: Failure): void {
     this.record.failures.push(failure);
     this.flush();

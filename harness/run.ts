@@ -3,7 +3,7 @@
  * targets find, writing each result to the run record as it comes.
  *
  * Plan: artifacts × devices × available runtimes (narrowed by run.backends)
- * × batch sizes. Before the jobs, each model's agreement reference (its
+ * × batch sizes, each job measured in run.rounds rounds (./rounds.ts). Before the jobs, each model's agreement reference (its
  * Mobile artifact on TF.js `cpu` over the evaluation pack) is made or read
  * from eval/reference.json. Jobs run one at a time per machine (./lanes.ts):
  * the Node target and the browsers share the host's CPU, phones run in
@@ -13,6 +13,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { listArtifacts, trainingSummary, type ModelArtifacts } from './artifacts.ts';
 import { modelIds, userModels, type ResolvedConfig } from './core/config.ts';
@@ -20,14 +21,16 @@ import { UserError } from './core/errors.ts';
 import { gitInfo, hostInfo } from './core/host.ts';
 import { firstLine } from './core/format.ts';
 import type { Logger } from './core/log.ts';
-import { keyId, type RunRecord, type RuntimeSize, type TargetKind } from './core/record.ts';
+import { keyId, type Measurement, type MeasurementConditions, type RunRecord, type RuntimeSize, type TargetKind } from './core/record.ts';
+import { mergeRounds } from './core/rounds.ts';
+import { roundKernel, scheduleRounds } from './rounds.ts';
 import { RunRecordStore } from './record-store.ts';
 import { formatSummary } from './summary.ts';
 import { PACK_JSON } from './core/eval-pack.ts';
 import { evalPackDir } from './core/layout.ts';
 import type { KernelOptions } from '../targets/kernel/types.ts';
 import { failed, failure, jobKeyOptions } from '../targets/result.ts';
-import { runInLanes } from './lanes.ts';
+import { laneOf, runInLanes } from './lanes.ts';
 import { discoverKinds, targetFactories } from './targets.ts';
 import type { DiscoveredDevice, Job, JobResult, Target, TargetContext } from '../targets/types.ts';
 
@@ -82,6 +85,7 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
     artifacts,
     training: listing.models.flatMap((model) => trainingSummary(model.metadata) ?? []),
     runtimeSizes: [],
+    conditions: await measurementConditions(config, log),
   });
   // A second Ctrl-C exits at once (harness/interrupt.ts); the record still says it was interrupted.
   const markOnExit = () => {
@@ -144,6 +148,19 @@ async function importUserModels(config: ResolvedConfig, out: string, log: Logger
     }
   }
   return ids;
+}
+
+/** The schedule and noise knobs of this run, as the record reports them. */
+async function measurementConditions(config: ResolvedConfig, log: Logger): Promise<MeasurementConditions> {
+  const { rounds, order, seed, cooldownMs, cpus, threads } = config.run;
+  let affinity: MeasurementConditions['affinity'] = null;
+  if (cpus && config.run.targets.includes('node')) {
+    const { pinCommand } = await import('../targets/node/affinity.ts');
+    const pinned = pinCommand(cpus);
+    affinity = 'reason' in pinned ? { cpus, applied: false, reason: pinned.reason } : { cpus, applied: true };
+    if ('reason' in pinned) log.warn(`run.cpus: not pinning the Node workers: ${pinned.reason}`);
+  }
+  return { rounds, order, ...(order === 'shuffled' ? { seed } : {}), cooldownMs, threads: threads ?? availableParallelism(), affinity };
 }
 
 function optionalGit(cwd: string): { git?: { commit: string; dirty: boolean } } {
@@ -289,33 +306,74 @@ async function prepareTargets(active: ActiveTarget[], jobs: PlannedJob[], contex
   }
 }
 
+/**
+ * Runs every round of every job (./rounds.ts: round-major, so rounds of
+ * different jobs interleave) through the lanes. After each round the job's
+ * measurement is rewritten from all its rounds so far, so a killed run keeps
+ * every round measured. A round that fails records the failure (with its
+ * round) and that job's later rounds are skipped.
+ */
 async function runLanes(jobs: PlannedJob[], context: TargetContext, store: RunRecordStore): Promise<void> {
   if (jobs.length === 0) return;
-  context.log.info(`${jobs.length} job${jobs.length === 1 ? '' : 's'} on ${store.record.devices.length} device${store.record.devices.length === 1 ? '' : 's'}`);
-  const progress = context.log.progress('benchmarks', jobs.length);
+  const { rounds, order, seed, cooldownMs } = context.config.run;
+  context.log.info(`${jobs.length} job${jobs.length === 1 ? '' : 's'} on ${store.record.devices.length} device${store.record.devices.length === 1 ? '' : 's'}${rounds > 1 ? `, ${rounds} rounds each (${order})` : ''}`);
+  const progress = context.log.progress('benchmarks', jobs.length * rounds);
+  const measured = new Map<PlannedJob, { round: number; measurement: Measurement }[]>();
+  const merged = new Map<PlannedJob, Measurement>();
+  const failedJobs = new Set<PlannedJob>();
+  const startedLanes = new Set<string>();
   await runInLanes(
-    jobs,
-    (planned) => planned.job.device,
-    async (planned) => {
+    scheduleRounds(jobs, { rounds, order, seed }),
+    ({ job: planned }) => planned.job.device,
+    async ({ job: planned, round }) => {
       if (context.signal.aborted) return 'stop';
-      const result = await runOne(planned, context);
+      const label = `${planned.job.artifact.id} ${planned.job.runtime} b${planned.job.kernel.batchSize}${rounds > 1 ? ` round ${round}/${rounds}` : ''}`;
+      if (failedJobs.has(planned)) {
+        progress.tick(1, `${label}: skipped`);
+        return 'next';
+      }
+      const lane = laneOf(planned.job.device);
+      if (startedLanes.has(lane) && cooldownMs > 0 && !(await pause(cooldownMs, context.signal))) return 'stop';
+      startedLanes.add(lane);
+      const result = await runOne({ target: planned.target, job: { ...planned.job, kernel: roundKernel(planned.job.kernel, round, rounds) } }, context);
       // A job stopped by Ctrl-C did not fail: a worker's AbortError may come before the harness's own abort,
       // and every target names its stop its own way (the browser runner, a phone session), so once the run is
       // aborted a failing job is taken for a stopped one.
       if (!result.ok && (result.failure.error.name === 'AbortError' || context.signal.aborted)) return 'stop';
-      const label = `${planned.job.artifact.id} ${planned.job.runtime} b${planned.job.kernel.batchSize}`;
       if (result.ok) {
-        store.addMeasurement(result.measurement);
+        const done = [...(measured.get(planned) ?? []), { round, measurement: result.measurement }];
+        measured.set(planned, done);
+        const measurement = mergeRounds(done);
+        store.replaceMeasurement(merged.get(planned), measurement);
+        merged.set(planned, measurement);
         progress.tick(1, `${label}: p50 ${result.measurement.latency.p50.toFixed(2)} ms`);
       } else {
-        store.addFailure(result.failure);
-        context.log.warn(`${keyId(result.failure.key)} failed in ${result.failure.phase}: ${firstLine(result.failure.error.message)}`);
+        failedJobs.add(planned);
+        const failure = rounds > 1 ? { ...result.failure, round } : result.failure;
+        store.addFailure(failure);
+        context.log.warn(`${keyId(failure.key)} failed in ${failure.phase}${rounds > 1 ? ` (round ${round}; its later rounds are skipped)` : ''}: ${firstLine(failure.error.message)}`);
         progress.tick(1, `${label}: failed`);
       }
       return 'next';
     },
   );
   progress.done(`${store.record.measurements.length} measured, ${store.record.failures.length} failed`);
+}
+
+/** Waits `ms` (the cool-down between rounds); false when Ctrl-C came first. */
+function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** A target that throws instead of returning a failure still yields a failure. */

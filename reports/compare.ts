@@ -1,39 +1,79 @@
 /**
- * Holds a run against a baseline, key by key. Pure: two records in, plain
- * data out; `bench compare` prints it and turns it into an exit code.
+ * Holds a run against a baseline, key by key. Pure: records in, plain data
+ * out; `bench compare` prints it and turns it into an exit code.
  *
- * A key is flagged only when the change is both large (past the ratio
- * threshold) and real (Mann-Whitney p < alpha on the raw samples), and in the
- * direction of the ranks. A change inside the threshold is "same", however
- * significant; a large change the samples cannot confirm is "inconclusive",
- * and so is every key whose sample sizes could never reach p < alpha.
+ * Latency is decided on rounds, never on pooled samples: the hundreds of
+ * samples of one process share its thread placement, clocks and neighbours,
+ * which a run samples only once. The evidence is the round medians of each
+ * run (each round a fresh process or page), tested with their between-round
+ * spread plus the run-to-run noise known from earlier runs or an A/A
+ * calibration (see harness/core/significance.ts roundsTest).
+ *
+ * A key is flagged only when the change is both large (past the threshold
+ * and past its noise floor) and real (its p-value, adjusted across all the
+ * keys of the comparison by Holm or Benjamini-Hochberg, below alpha). A
+ * change inside the threshold or the noise floor is "same"; a larger one the
+ * rounds cannot confirm is "inconclusive", with the rounds it would need.
  */
-import { median } from 'simple-statistics';
 import { RECORD_SCHEMA, keyId, measurementId, type Failure, type Measurement, type MeasurementKey, type RunRecord } from '../harness/core/record.ts';
-import { mannWhitneyU } from '../harness/core/significance.ts';
+import { roundMedians } from '../harness/core/rounds.ts';
+import { adjustPValues, roundsNeeded, roundsTest, type Correction, type RoundsTestResult } from '../harness/core/significance.ts';
+import { coefficientOfVariation, estimateNoise, MIN_RUNS_FOR_RUN_NOISE, noiseFloor, sameMachine, type NoiseCalibration, type NoiseEstimate } from './noise.ts';
 
 export type Verdict = 'regressed' | 'improved' | 'same' | 'inconclusive';
 
 export interface CompareOptions {
   /** Relative change of p50 below which a shift counts as the same (0.05 = 5%). */
   threshold: number;
-  /** Significance level of the Mann-Whitney U test. */
+  /** Family-wise significance level across the keys of the comparison. */
   alpha: number;
   /** Top-1 accuracy drop, in percentage points, that is a regression. */
   accuracyDropPoints: number;
+  /** Adjustment of the p-values for the number of keys (default holm). */
+  correction?: Correction;
+}
+
+/** Where each key's run-to-run noise comes from, besides the two runs compared. */
+export interface NoiseSources {
+  /** Earlier runs (oldest first); only those on the same machine as the current run count. */
+  history?: readonly RunRecord[];
+  /** An A/A calibration (`bench calibrate`); used for the keys it has when made on the same machine and benchmark. */
+  calibration?: NoiseCalibration | null;
+}
+
+export interface KeyNoise {
+  /** Spread of round medians inside a run (coefficient of variation); null with one round each and no other source. */
+  roundCv: number | null;
+  /** Run-to-run spread of a run's level beyond its rounds; null when unknown (no calibration, fewer than 4 earlier runs). */
+  runCv: number | null;
+  /** Where the run-to-run part came from. */
+  source: 'calibration' | 'history' | 'none';
+  /** Runs behind the run-to-run estimate. */
+  runs: number;
+  /** The change two runs of the same code stay inside 95% of the time, relative; null when unknown. */
+  floor: number | null;
 }
 
 export interface LatencyComparison {
   verdict: Verdict;
+  /** Geometric mean of the round medians, ms. */
   baselineP50: number;
   currentP50: number;
-  /** current / baseline p50: above 1 is slower. */
+  /** current / baseline: above 1 is slower. */
   ratio: number;
+  rounds: { baseline: number; current: number };
   baselineSamples: number;
   currentSamples: number;
-  /** Two-sided Mann-Whitney p-value; null when a record kept no raw samples. */
+  /** Two-sided p-value of the rounds test; null when nothing measures the between-round noise. */
   pValue: number | null;
-  method: 'exact' | 'normal' | null;
+  /** The p-value adjusted across the keys of the comparison (see Comparison.correction). */
+  adjustedP: number | null;
+  /** Degrees of freedom of the test. */
+  df: number | null;
+  method: 'rounds' | null;
+  noise: KeyNoise;
+  /** For an inconclusive key: rounds per run that would decide a change of this size (null: more rounds cannot). */
+  roundsNeeded: number | null;
 }
 
 export interface AccuracyComparison {
@@ -70,6 +110,12 @@ export type Comparison =
       baseline: RunRef;
       current: RunRef;
       options: CompareOptions;
+      /** The adjustment applied across `family` keys, so the output can state it. */
+      correction: Correction;
+      /** Keys whose latency got a p-value: the family the adjustment spans. */
+      family: number;
+      /** What the run-to-run noise was estimated from. */
+      noiseSources: { historyRuns: number; calibration: { createdAt: string; runs: number } | null };
       entries: KeyComparison[];
       /** Measured in the baseline only (and not failed now): not compared. */
       onlyInBaseline: string[];
@@ -103,9 +149,16 @@ export function incompatibility(baseline: RunRecord, current: RunRecord): string
   return null;
 }
 
-export function compareRecords(baseline: RunRecord, current: RunRecord, options: CompareOptions): Comparison {
+export function compareRecords(baseline: RunRecord, current: RunRecord, options: CompareOptions, sources: NoiseSources = {}): Comparison {
   const reason = incompatibility(baseline, current);
   if (reason) return { comparable: false, baseline: ref(baseline), current: ref(current), reason };
+  const correction = options.correction ?? 'holm';
+  // Earlier runs on this machine: the current run (which may hold the change) never estimates the noise.
+  const history = (sources.history ?? []).filter((record) => record.runId !== current.runId && sameMachine(record.host, current.host));
+  const calibration =
+    sources.calibration && sameMachine(sources.calibration.host, current.host) && sources.calibration.benchmark?.name === current.benchmark.name && sources.calibration.benchmark?.version === current.benchmark.version
+      ? sources.calibration
+      : null;
 
   const before = new Map(baseline.measurements.map((entry) => [measurementId(entry), entry]));
   const now = new Map(current.measurements.map((entry) => [measurementId(entry), entry]));
@@ -115,18 +168,40 @@ export function compareRecords(baseline: RunRecord, current: RunRecord, options:
     for (const id of before.keys()) if (id.startsWith(`${keyId(failure.key)}#`) && !now.has(id)) failedNow.set(id, failure);
   }
 
-  const entries: KeyComparison[] = [];
+  const tested: { id: string; old: Measurement; fresh: Measurement; latency: LatencyEvidence }[] = [];
+  const failed: KeyComparison[] = [];
   const onlyInBaseline: string[] = [];
   for (const [id, old] of before) {
     const fresh = now.get(id);
-    if (fresh) entries.push(compareMeasurements(id, old, fresh, options));
-    else if (failedNow.has(id)) entries.push(failedEntry(id, old, failedNow.get(id)!));
+    if (fresh) tested.push({ id, old, fresh, latency: latencyEvidence(id, old, fresh, history, calibration) });
+    else if (failedNow.has(id)) failed.push(failedEntry(id, old, failedNow.get(id)!));
     else onlyInBaseline.push(id);
   }
+  // The family: every key with a p-value, whatever its size of change, so that choosing keys cannot inflate the error rate.
+  const withP = tested.filter((entry) => entry.latency.test.pValue !== null);
+  const adjusted = adjustPValues(withP.map((entry) => entry.latency.test.pValue!), correction);
+  const adjustedById = new Map(withP.map((entry, index) => [entry.id, adjusted[index]!]));
+  const context = { ...options, correction, family: withP.length };
+  const entries = [
+    ...tested.map(({ id, old, fresh, latency }) => compareMeasurements(id, old, fresh, decideLatency(latency, adjustedById.get(id) ?? null, context), options)),
+    ...failed,
+  ];
   const onlyInCurrent = [...now.keys()].filter((id) => !before.has(id));
   const counts: Record<Verdict, number> = { regressed: 0, improved: 0, same: 0, inconclusive: 0 };
   for (const entry of entries) counts[entry.verdict] += 1;
-  return { comparable: true, baseline: ref(baseline), current: ref(current), options, entries, onlyInBaseline, onlyInCurrent, counts };
+  return {
+    comparable: true,
+    baseline: ref(baseline),
+    current: ref(current),
+    options: { ...options, correction },
+    correction,
+    family: withP.length,
+    noiseSources: { historyRuns: history.length, calibration: calibration ? { createdAt: calibration.createdAt, runs: calibration.runIds.length } : null },
+    entries,
+    onlyInBaseline,
+    onlyInCurrent,
+    counts,
+  };
 }
 
 function failedEntry(id: string, old: Measurement, failure: Failure): KeyComparison {
@@ -135,52 +210,120 @@ function failedEntry(id: string, old: Measurement, failure: Failure): KeyCompari
     key: old.key,
     batchSize: old.batchSize,
     verdict: 'regressed',
-    reasons: [`measured in the baseline, failed now in ${failure.phase}: ${failure.error.message}`],
+    reasons: [`measured in the baseline, failed now in ${failure.phase}${failure.round ? ` (round ${failure.round})` : ''}: ${failure.error.message}`],
     latency: null,
     accuracy: { verdict: 'not-evaluated', baseline: old.evaluation?.accuracy ?? null, current: null, deltaPoints: null },
   };
 }
 
-/** p50 of the raw samples when kept, else the recorded statistic. */
-function p50(measurement: Measurement): number {
-  return measurement.samples?.length ? median(measurement.samples) : measurement.latency.p50;
+/** What a key's rounds say before the family-wise adjustment. */
+interface LatencyEvidence {
+  baselineMedians: number[];
+  currentMedians: number[];
+  test: RoundsTestResult;
+  source: KeyNoise['source'];
+  runs: number;
+  baselineSamples: number;
+  currentSamples: number;
 }
 
-export function compareLatency(old: Measurement, fresh: Measurement, options: CompareOptions): { comparison: LatencyComparison; reason: string } {
-  const baselineP50 = p50(old);
-  const currentP50 = p50(fresh);
-  const ratio = currentP50 / baselineP50;
-  const change = `p50 ${formatMs(baselineP50)} → ${formatMs(currentP50)} ms (${formatChange(ratio)})`;
-  const base = {
-    baselineP50,
-    currentP50,
-    ratio,
+/**
+ * The rounds test of one key. With 4 or more earlier runs of the key on this
+ * machine (or a calibration of 4 or more runs, which comes first: it is a
+ * clean A/A), their rounds pool into the between-round noise and their
+ * spread is the run-to-run noise. With fewer, neither is used: a few runs
+ * that happened to agree would make the test sure of a quiet machine, and
+ * the next machine-wide shift would be flagged as a change.
+ */
+function latencyEvidence(id: string, old: Measurement, fresh: Measurement, history: readonly RunRecord[], calibration: NoiseCalibration | null): LatencyEvidence {
+  const baselineMedians = roundMedians(old);
+  const currentMedians = roundMedians(fresh);
+  const calibrated = calibration?.keys[id];
+  const known: { noise: NoiseEstimate; source: KeyNoise['source'] } | null =
+    calibrated && calibrated.runs >= MIN_RUNS_FOR_RUN_NOISE
+      ? { noise: calibrated, source: 'calibration' }
+      : ((past) => (past.runs >= MIN_RUNS_FOR_RUN_NOISE ? { noise: past, source: 'history' as const } : null))(estimateNoise(id, history));
+  const test = roundsTest({
+    baseline: baselineMedians.map(Math.log),
+    current: currentMedians.map(Math.log),
+    ...(known && known.noise.round.df > 0 ? { roundPrior: known.noise.round } : {}),
+    ...(known ? { runVariance: known.noise.run } : {}),
+  });
+  return {
+    baselineMedians,
+    currentMedians,
+    test,
+    source: known?.source ?? 'none',
+    runs: known?.noise.runs ?? 0,
     baselineSamples: old.samples?.length ?? 0,
     currentSamples: fresh.samples?.length ?? 0,
   };
-  if (!old.samples?.length || !fresh.samples?.length) {
-    return { comparison: { ...base, verdict: 'inconclusive', pValue: null, method: null }, reason: `${change}; no raw samples to test` };
+}
+
+function geometricMean(values: readonly number[]): number {
+  return Math.exp(values.reduce((sum, value) => sum + Math.log(value), 0) / values.length);
+}
+
+/** The latency verdict of one key, given its p-value adjusted across the family. */
+function decideLatency(evidence: LatencyEvidence, adjustedP: number | null, options: CompareOptions & { family: number }): { comparison: LatencyComparison; reason: string } {
+  const { test } = evidence;
+  const baselineP50 = geometricMean(evidence.baselineMedians);
+  const currentP50 = geometricMean(evidence.currentMedians);
+  const ratio = currentP50 / baselineP50;
+  const rounds = { baseline: evidence.baselineMedians.length, current: evidence.currentMedians.length };
+  const known = test.round.df > 0;
+  const noise: KeyNoise = {
+    roundCv: known ? coefficientOfVariation(test.round.variance) : null,
+    runCv: evidence.source === 'none' ? null : coefficientOfVariation(test.run.variance),
+    source: evidence.source,
+    runs: evidence.runs,
+    floor: known ? noiseFloor({ round: test.round.variance, run: test.run.variance }, rounds.baseline, rounds.current) : null,
+  };
+  const comparison: LatencyComparison = {
+    verdict: 'inconclusive',
+    baselineP50,
+    currentP50,
+    ratio,
+    rounds,
+    baselineSamples: evidence.baselineSamples,
+    currentSamples: evidence.currentSamples,
+    pValue: test.pValue,
+    adjustedP,
+    df: known ? test.df : null,
+    method: known ? 'rounds' : null,
+    noise,
+    roundsNeeded: null,
+  };
+  const change = `p50 ${formatMs(baselineP50)} → ${formatMs(currentP50)} ms (${formatChange(ratio)}, ${rounds.baseline} vs ${rounds.current} rounds)`;
+  const withinThreshold = ratio <= 1 + options.threshold && ratio >= 1 - options.threshold;
+  if (withinThreshold) return { comparison: { ...comparison, verdict: 'same' }, reason: `${change}, within ±${formatPercent(options.threshold)}` };
+  if (noise.floor !== null && Math.abs(Math.log(ratio)) <= Math.log1p(noise.floor)) {
+    return { comparison: { ...comparison, verdict: 'same' }, reason: `${change}, inside its noise floor ±${formatPercent(noise.floor)}` };
   }
-  const test = mannWhitneyU(fresh.samples, old.samples);
-  const stats = { ...base, pValue: test.pValue, method: test.method };
-  const pText = formatP(test.pValue);
-  if (test.minPValue >= options.alpha) {
+  if (!known || adjustedP === null) {
     return {
-      comparison: { ...stats, verdict: 'inconclusive' },
-      reason: `${change}; ${test.n1} vs ${test.n2} samples can never reach p < ${options.alpha}: take more samples`,
+      comparison,
+      reason: `${change}: one round each and no earlier runs, so nothing measures its noise: run with --rounds 3 or more (or \`bench calibrate\`)`,
     };
   }
-  const slower = ratio > 1 + options.threshold;
-  const faster = ratio < 1 - options.threshold;
-  if (!slower && !faster) {
-    return { comparison: { ...stats, verdict: 'same' }, reason: `${change}, within ±${formatPercent(options.threshold)}` };
+  if (adjustedP < options.alpha) {
+    return { comparison: { ...comparison, verdict: ratio > 1 ? 'regressed' : 'improved' }, reason: `${change}, ${formatP(adjustedP)} ${adjustedText(options)}` };
   }
-  // The ranks must agree with the medians: more than half the pairs slower for a slowdown.
-  const agrees = slower ? test.effect > 0.5 : test.effect < 0.5;
-  if (test.pValue < options.alpha && agrees) {
-    return { comparison: { ...stats, verdict: slower ? 'regressed' : 'improved' }, reason: `${change}, ${pText}` };
-  }
-  return { comparison: { ...stats, verdict: 'inconclusive' }, reason: `${change} but ${pText} (not below ${options.alpha})` };
+  // Rounds that would tell a change this large from noise at the strictest step of the adjustment (alpha / keys).
+  const needed = roundsNeeded({ logChange: Math.log(ratio), roundVariance: test.round.variance, runVariance: test.run.variance, alpha: options.alpha / Math.max(1, options.family) });
+  const advice =
+    needed === null
+      ? `more rounds cannot tell it from the run-to-run noise (±${formatPercent(noise.runCv ?? 0)}): compare against more runs or quiet the machine`
+      : needed > Math.min(rounds.baseline, rounds.current)
+        ? `about ${needed} rounds per run would decide a change this size`
+        : 'the rounds disagree too much to decide';
+  return { comparison: { ...comparison, roundsNeeded: needed }, reason: `${change} but ${formatP(adjustedP)} ${adjustedText(options)} (not below ${options.alpha}): ${advice}` };
+}
+
+function adjustedText(options: CompareOptions & { family: number }): string {
+  const correction = options.correction ?? 'holm';
+  if (correction === 'none' || options.family <= 1) return '';
+  return `(${correction === 'holm' ? 'Holm' : 'BH'}-adjusted over ${options.family} keys)`;
 }
 
 export function compareAccuracy(old: Measurement, fresh: Measurement, options: CompareOptions): { comparison: AccuracyComparison; reason: string | null } {
@@ -201,8 +344,7 @@ export function compareAccuracy(old: Measurement, fresh: Measurement, options: C
   return { comparison: { ...values, verdict: 'same' }, reason: deltaPoints !== 0 || note ? `${text}${note}` : null };
 }
 
-function compareMeasurements(id: string, old: Measurement, fresh: Measurement, options: CompareOptions): KeyComparison {
-  const latency = compareLatency(old, fresh, options);
+function compareMeasurements(id: string, old: Measurement, fresh: Measurement, latency: { comparison: LatencyComparison; reason: string }, options: CompareOptions): KeyComparison {
   const accuracy = compareAccuracy(old, fresh, options);
   const verdicts = [latency.comparison.verdict, accuracy.comparison.verdict];
   // Precedence: any regression, then anything unknown, then any gain.

@@ -10,6 +10,9 @@ import { quantileSorted } from 'simple-statistics';
 import type { ArtifactInfo, DeviceInfo, Failure, HostInfo, Measurement, RunRecord, RuntimeSize, TrainingSummary } from '../harness/core/record.ts';
 import { measurementId, VARIANTS } from '../harness/core/record.ts';
 import { redactRecord } from '../harness/core/redact.ts';
+import { roundMedians } from '../harness/core/rounds.ts';
+import { varianceComponents } from '../harness/core/significance.ts';
+import { coefficientOfVariation, estimateNoise, MIN_RUNS_FOR_RUN_NOISE, sameMachine } from './noise.ts';
 import { summarizeModel, type DeviceSummary } from './summary.ts';
 import type { TableRow } from './table-row.ts';
 
@@ -84,7 +87,20 @@ export function artifactLabel(format: Measurement['key']['format'], variant: Mea
   return format === 'tfjs' ? `TF.js ${variant}` : `.tflite ${variant}`;
 }
 
-function measuredRow(measurement: Measurement, artifacts: Map<string, ArtifactInfo>): TableRow {
+/** The key's noise: between its rounds in this run, and from run to run over `runs` (this run and earlier ones on the same machine). */
+function noiseOf(measurement: Measurement, runs: readonly RunRecord[]): Pick<TableRow, 'rounds' | 'roundNoise' | 'runNoise' | 'noiseRuns'> {
+  const medians = roundMedians(measurement).filter((value) => value > 0);
+  const round = varianceComponents([medians.map(Math.log)]).round;
+  const history = runs.length > 1 ? estimateNoise(rowId(measurement), runs) : null;
+  return {
+    rounds: medians.length,
+    roundNoise: round.df > 0 ? coefficientOfVariation(round.variance) : null,
+    runNoise: history && history.runs >= MIN_RUNS_FOR_RUN_NOISE ? coefficientOfVariation(history.run.variance) : null,
+    noiseRuns: history && history.runs >= MIN_RUNS_FOR_RUN_NOISE ? history.runs : null,
+  };
+}
+
+function measuredRow(measurement: Measurement, artifacts: Map<string, ArtifactInfo>, runs: readonly RunRecord[] = []): TableRow {
   const artifact = artifacts.get(measurement.artifact);
   return {
     id: rowId(measurement),
@@ -106,6 +122,7 @@ function measuredRow(measurement: Measurement, artifacts: Map<string, ArtifactIn
     p90: measurement.latency.p90,
     p99: measurement.latency.p99,
     samples: measurement.latency.samples,
+    ...noiseOf(measurement, runs),
     throughput: measurement.throughput,
     accuracy: measurement.evaluation?.accuracy ?? null,
     agreement: measurement.evaluation?.agreement?.top1 ?? null,
@@ -139,6 +156,10 @@ function failedRow(failure: Failure, artifacts: Map<string, ArtifactInfo>, devic
     p90: null,
     p99: null,
     samples: null,
+    rounds: null,
+    roundNoise: null,
+    runNoise: null,
+    noiseRuns: null,
     throughput: null,
     accuracy: null,
     agreement: null,
@@ -195,10 +216,12 @@ export function buildReportData(unsafeRecord: RunRecord, options: BuildOptions =
   ];
   const charts: ChartSpec[] = [];
   const history = (options.history ?? []).map(redactRecord);
+  // Run-to-run noise only from runs on this machine (device ids such as `host` repeat across machines).
+  const noiseRuns = [...history.filter((entry) => sameMachine(entry.host, record.host)), record];
   const models = modelNames.map((model, modelIndex) => {
     const measurements = record.measurements.filter((entry) => entry.key.model === model);
     const rows = [
-      ...measurements.map((entry) => measuredRow(entry, artifacts)),
+      ...measurements.map((entry) => measuredRow(entry, artifacts, noiseRuns)),
       ...record.failures.filter((entry) => entry.key.model === model).map((entry) => failedRow(entry, artifacts, devices)),
     ].sort(compareRows);
     const modelArtifacts = record.artifacts.filter((entry) => entry.model === model);

@@ -72,6 +72,14 @@ const MEASURE_COLUMNS: Column[] = [
   num('p50', 'p50', formatMs, 'median latency of one inference'),
   num('p90', 'p90', formatMs),
   num('p99', 'p99', formatMs),
+  {
+    field: 'roundNoise',
+    title: 'noise',
+    type: 'number',
+    value: (row) => row.roundNoise,
+    text: (row) => formatNoise(row),
+    hint: 'spread of the round medians (each round a fresh process or page) in this run, and from run to run over the earlier runs on this machine: what bench compare holds a change against',
+  },
   num('throughput', 'throughput', formatThroughput, 'images per second: batch / mean latency'),
   num('accuracy', 'accuracy', formatPercent, 'top-1 accuracy on the evaluation pack'),
   num('agreement', 'agreement', formatPercent, 'top-1 agreement with the reference (TF.js cpu)'),
@@ -79,9 +87,22 @@ const MEASURE_COLUMNS: Column[] = [
   num('runtimeBytes', 'runtime memory', formatBytes, 'bytes the runtime reports holding (tensors, buffers)'),
 ];
 
+/** "±1.2% · runs ±3.4%": between rounds, then run to run where known. */
+function formatNoise(row: TableRow): string {
+  const rounds = row.roundNoise === null ? (row.rounds === 1 ? '1 round' : '–') : `±${(row.roundNoise * 100).toFixed(1)}%`;
+  return row.runNoise === null ? rounds : `${rounds} · runs ±${(row.runNoise * 100).toFixed(1)}%`;
+}
+
 function cell(column: Column, row: TableRow): Safe {
   const value = column.value(row);
-  const extra = column.field === 'agreement' && row.maxAbsDiff !== null ? ` title="max |Δp| ${escapeHtml(formatSmall(row.maxAbsDiff))}"` : column.field === 'device' ? ` title="${escapeHtml(row.device)}"` : '';
+  const extra =
+    column.field === 'agreement' && row.maxAbsDiff !== null
+      ? ` title="max |Δp| ${escapeHtml(formatSmall(row.maxAbsDiff))}"`
+      : column.field === 'device'
+        ? ` title="${escapeHtml(row.device)}"`
+        : column.field === 'roundNoise' && row.rounds !== null
+          ? ` title="${escapeHtml(`${row.rounds} round${row.rounds === 1 ? '' : 's'}${row.noiseRuns ? `; run to run over ${row.noiseRuns} runs on this machine` : ''}`)}"`
+          : '';
   return new Safe(
     `<td data-field="${column.field}" data-value="${value === null ? '' : escapeHtml(String(value))}"${column.type === 'number' ? ' class="num"' : ''}${extra}>${escapeHtml(column.text(row))}</td>`,
   );

@@ -7,6 +7,7 @@
  * anyone, and a CI comment must not render its HTML or markdown.
  */
 import type { Comparison, KeyComparison } from './compare.ts';
+import { describeNoise, describeNoisyKeys, describeRule, formatNoise } from './compare-text.ts';
 import type { RunRecord } from '../harness/core/record.ts';
 import { artifactLabel, buildReportData, type BuildOptions } from './data.ts';
 import type { TableRow } from './table-row.ts';
@@ -43,8 +44,14 @@ function row(cells: string[]): string {
 function tableRow(entry: TableRow): string {
   const runtime = `${entry.runtime}${entry.options ? ` (${entry.options})` : ''}${entry.batchSize && entry.batchSize !== 1 ? ` ×${entry.batchSize}` : ''}`;
   const key = [artifactLabel(entry.format, entry.variant), entry.deviceName, runtime].map(mdText);
-  if (entry.status === 'failed') return row([...key, formatBytes(entry.sizeBytes), mdText(`failed in ${entry.error!.phase}: ${entry.error!.message}`), '', '', '', '']);
-  return row([...key, formatBytes(entry.sizeBytes), formatMs(entry.p50), formatMs(entry.p99), formatThroughput(entry.throughput), formatPercent(entry.accuracy), formatMs(entry.loadMs)]);
+  if (entry.status === 'failed') return row([...key, formatBytes(entry.sizeBytes), mdText(`failed in ${entry.error!.phase}: ${entry.error!.message}`), '', '', '', '', '']);
+  return row([...key, formatBytes(entry.sizeBytes), formatMs(entry.p50), formatMs(entry.p99), noise(entry), formatThroughput(entry.throughput), formatPercent(entry.accuracy), formatMs(entry.loadMs)]);
+}
+
+/** Spread of the round medians, and run to run where earlier runs tell it. */
+function noise(entry: TableRow): string {
+  const rounds = entry.roundNoise === null ? `${entry.rounds ?? 1} round` : `±${(entry.roundNoise * 100).toFixed(1)}% (${entry.rounds} rounds)`;
+  return entry.runNoise === null ? rounds : `${rounds}, runs ±${(entry.runNoise * 100).toFixed(1)}%`;
 }
 
 export function renderMarkdown(record: RunRecord, options: BuildOptions = {}): string {
@@ -61,8 +68,8 @@ export function renderMarkdown(record: RunRecord, options: BuildOptions = {}): s
       lines.push('');
     }
     if (model.rows.length) {
-      lines.push(row(['artifact', 'device', 'runtime', 'size', 'p50', 'p99', 'throughput', 'accuracy', 'load']));
-      lines.push('|---|---|---|--:|--:|--:|--:|--:|--:|');
+      lines.push(row(['artifact', 'device', 'runtime', 'size', 'p50', 'p99', 'noise', 'throughput', 'accuracy', 'load']));
+      lines.push('|---|---|---|--:|--:|--:|--:|--:|--:|--:|');
       for (const entry of model.rows) lines.push(tableRow(entry));
       lines.push('');
     } else {
@@ -83,16 +90,16 @@ const VERDICT: Record<KeyComparison['verdict'], string> = { regressed: '❌ regr
 export function renderComparisonMarkdown(comparison: Comparison): string {
   const lines = [`### edgebench compare: ${mdCode(comparison.current.runId)} against ${mdCode(comparison.baseline.runId)}`, ''];
   if (!comparison.comparable) return redactText(`${[...lines, `Not comparable: ${mdText(comparison.reason)}`].join('\n')}\n`);
-  const { counts, options } = comparison;
-  lines.push(
-    `${counts.regressed} regressed, ${counts.improved} improved, ${counts.same} same, ${counts.inconclusive} inconclusive (p50 change past ±${(options.threshold * 100).toFixed(1)}% with Mann-Whitney p < ${options.alpha}; accuracy drop past ${options.accuracyDropPoints} points).`,
-    '',
-  );
+  const { counts } = comparison;
+  lines.push(`${counts.regressed} regressed, ${counts.improved} improved, ${counts.same} same, ${counts.inconclusive} inconclusive.`, '');
+  lines.push(`${mdText(describeRule(comparison))}; ${mdText(describeNoise(comparison))}.`, '');
+  const noisy = describeNoisyKeys(comparison);
+  if (noisy) lines.push(`⚠️ ${mdText(noisy)}.`, '');
   const order: KeyComparison['verdict'][] = ['regressed', 'inconclusive', 'improved', 'same'];
   const entries = [...comparison.entries].sort((left, right) => order.indexOf(left.verdict) - order.indexOf(right.verdict) || left.id.localeCompare(right.id));
   if (entries.length) {
-    lines.push(row(['verdict', 'key', 'p50 baseline', 'p50 now', 'change', 'p', 'accuracy Δ', 'why']));
-    lines.push('|---|---|--:|--:|--:|--:|--:|---|');
+    lines.push(row(['verdict', 'key', 'p50 baseline', 'p50 now', 'change', 'rounds', 'noise floor', 'p (adjusted)', 'accuracy Δ', 'why']));
+    lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|---|');
     for (const entry of entries) {
       const latency = entry.latency;
       lines.push(
@@ -102,9 +109,11 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
           latency ? formatMs(latency.baselineP50) : '–',
           latency ? formatMs(latency.currentP50) : '–',
           latency ? `${latency.ratio >= 1 ? '+' : '−'}${Math.abs((latency.ratio - 1) * 100).toFixed(1)}%` : '–',
-          latency?.pValue == null ? '–' : latency.pValue < 1e-12 ? '< 1e-12' : latency.pValue < 0.0001 ? latency.pValue.toExponential(1) : latency.pValue.toFixed(4),
+          latency ? `${latency.rounds.baseline} / ${latency.rounds.current}` : '–',
+          latency?.noise.floor == null ? '–' : `±${(latency.noise.floor * 100).toFixed(1)}%`,
+          formatP(latency?.adjustedP ?? null),
           entry.accuracy.deltaPoints === null ? '–' : Math.abs(entry.accuracy.deltaPoints) < 0.05 ? '0.0' : `${entry.accuracy.deltaPoints > 0 ? '+' : '−'}${Math.abs(entry.accuracy.deltaPoints).toFixed(1)}`,
-          mdText(entry.reasons.join('; ')),
+          mdText([...entry.reasons, ...(latency ? [`noise ${formatNoise(latency.noise)}`] : [])].join('; ')),
         ]),
       );
     }
@@ -114,4 +123,9 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
   if (comparison.onlyInCurrent.length) lines.push(`New in this run (not compared): ${comparison.onlyInCurrent.map((id) => mdCode(id)).join(', ')}`, '');
   // Compare reads records directly, not through the report data: scrub what it copies.
   return redactText(`${lines.join('\n').trimEnd()}\n`);
+}
+
+function formatP(p: number | null): string {
+  if (p === null) return '–';
+  return p < 1e-12 ? '< 1e-12' : p < 0.0001 ? p.toExponential(1) : p.toFixed(4);
 }

@@ -24,6 +24,14 @@ export interface TableRow {
   p90: number | null;
   p99: number | null;
   samples: number | null;
+  /** Rounds the job was measured in (1 for records from before rounds). */
+  rounds: number | null;
+  /** Spread of the round medians in this run (coefficient of variation); null with one round. */
+  roundNoise: number | null;
+  /** Run-to-run spread of the key's level beyond its rounds, over the earlier runs on this machine and this one; null with fewer than 4 runs. */
+  runNoise: number | null;
+  /** Runs behind runNoise. */
+  noiseRuns: number | null;
   throughput: number | null;
   accuracy: number | null;
   agreement: number | null;

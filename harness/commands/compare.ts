@@ -1,13 +1,17 @@
 /**
  * `bench compare --baseline <run-id|path|latest> [run-id]`: holds a run (the
- * newest by default) against a baseline. Exit codes: 0 nothing regressed,
+ * newest by default) against a baseline, on the rounds of each key, with the
+ * run-to-run noise of earlier runs on this machine (or `bench calibrate`'s)
+ * and the p-values adjusted across keys. Exit codes: 0 nothing regressed,
  * 1 a regression, 2 only inconclusive keys under --strict, 3 could not compare.
  */
 import { defineCommand } from 'citty';
 import { commonArgs, num, setup } from './common.ts';
 import { compareExitCode, compareRecords, type Comparison, type KeyComparison, type Verdict } from '../../reports/compare.ts';
+import { describeNoise, describeNoisyKeys, describeRule, formatNoise } from '../../reports/compare-text.ts';
+import { readCalibration } from '../calibration.ts';
 import { UserError } from '../core/errors.ts';
-import { RecordError, resolveRun } from '../history.ts';
+import { loadHistory, RecordError, resolveRun } from '../history.ts';
 import type { Logger } from '../core/log.ts';
 
 export default defineCommand({
@@ -19,14 +23,16 @@ export default defineCommand({
     format: { type: 'string', description: 'text (default: a table on stderr) or md (markdown on stdout, for a CI comment)', valueHint: 'text|md' },
     strict: { type: 'boolean', description: 'Exit 2 when nothing regressed but some keys are inconclusive' },
     threshold: { type: 'string', description: 'Relative p50 change below which a key is the same (default 0.05)', valueHint: 'fraction' },
-    alpha: { type: 'string', description: 'Significance level of the Mann-Whitney U test (default 0.01)', valueHint: 'p' },
+    alpha: { type: 'string', description: 'Family-wise significance level: the chance that a comparison of unchanged code flags any key (default 0.01)', valueHint: 'p' },
+    correction: { type: 'string', description: "Adjustment across keys: holm (family-wise, default), bh (Benjamini-Hochberg, false discovery rate) or none", valueHint: 'holm|bh|none' },
+    history: { type: 'string', description: 'Earlier runs on this machine that estimate run-to-run noise (default 20, 0 for none)', valueHint: 'n' },
     'accuracy-drop': { type: 'string', description: 'Accuracy drop in points that is a regression (default 1)', valueHint: 'points' },
   },
   async run({ args }) {
     if (args.format !== undefined && args.format !== 'text' && args.format !== 'md') throw new UserError(`--format must be text or md (got "${args.format}")`, 'COMPARE_FORMAT');
     const { config, log, out, cwd } = await setup(
       args,
-      { compare: { threshold: num(args.threshold), alpha: num(args.alpha), accuracyDropPoints: num(args['accuracy-drop']) } },
+      { compare: { threshold: num(args.threshold), alpha: num(args.alpha), accuracyDropPoints: num(args['accuracy-drop']), correction: args.correction, history: num(args.history) } },
       undefined,
       { out: 'read' },
     );
@@ -39,7 +45,10 @@ export default defineCommand({
         return 3;
       }
       if (current.record.status !== 'complete') log.warn(`run ${current.record.runId} is ${current.record.status}: comparing what it measured`);
-      comparison = compareRecords(baseline.record, current.record, config.compare);
+      const history = config.compare.history > 0 ? await loadHistory(out, current.record, { limit: config.compare.history }) : [];
+      const { calibration, problem } = await readCalibration(out);
+      if (problem) log.warn(problem);
+      comparison = compareRecords(baseline.record, current.record, config.compare, { history, calibration });
     } catch (error) {
       if (error instanceof RecordError) {
         log.error(error.message);
@@ -66,19 +75,27 @@ function printComparison(comparison: Comparison, log: Logger): void {
     log.error(comparison.reason);
     return;
   }
-  const { threshold, alpha, accuracyDropPoints } = comparison.options;
-  log.info(`flag: p50 change past ±${(threshold * 100).toFixed(1)}% with Mann-Whitney p < ${alpha}; accuracy drop past ${accuracyDropPoints} points`);
+  log.info(describeRule(comparison));
+  log.info(describeNoise(comparison));
   if (comparison.entries.length === 0) {
     log.error('no measurement key is in both runs: nothing to compare');
     return;
   }
-  const rows = comparison.entries.map((entry) => [MARK[entry.verdict], label(entry), entry.reasons.join('; ')]);
+  const rows = comparison.entries.map((entry) => [MARK[entry.verdict], label(entry), [...entry.reasons, noiseText(entry)].filter(Boolean).join('; ')]);
   const width = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
   for (const row of rows) log.info(`${row[0]!.padEnd(width[0]!)}  ${row[1]!.padEnd(width[1]!)}  ${row[2]}`);
   if (comparison.onlyInBaseline.length) log.info(`only in the baseline (not compared): ${comparison.onlyInBaseline.join(', ')}`);
   if (comparison.onlyInCurrent.length) log.info(`new in this run (not compared): ${comparison.onlyInCurrent.join(', ')}`);
+  const noisy = describeNoisyKeys(comparison);
+  if (noisy) log.warn(noisy);
   const { counts } = comparison;
   log.info(`${counts.regressed} regressed, ${counts.improved} improved, ${counts.same} same, ${counts.inconclusive} inconclusive`);
+}
+
+function noiseText(entry: KeyComparison): string {
+  const noise = entry.latency?.noise;
+  if (!noise) return '';
+  return `noise ${formatNoise(noise)}`;
 }
 
 function label(entry: KeyComparison): string {

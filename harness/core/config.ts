@@ -202,6 +202,22 @@ export const configSchema = z.strictObject({
       batchSizes: z.array(positiveInt).min(1).default([1]),
       /** CPU threads for runtimes that take a count; default = cores. */
       threads: positiveInt.optional(),
+      /**
+       * Rounds per job: each job is measured this many times, each in a fresh
+       * worker process or page, the rounds of all jobs interleaved. The
+       * measuring time (minSamples, minTimeMs, maxTimeMs) is split across the
+       * rounds, so more rounds cost only one more load and warm-up each.
+       * compare decides on the spread between rounds. Default 3.
+       */
+      rounds: positiveInt.default(3),
+      /** `interleaved`: A B C A B C …; `shuffled`: every round in a random order drawn from `seed`. */
+      order: z.enum(['interleaved', 'shuffled']).default('interleaved'),
+      /** Seed of the `shuffled` order. */
+      seed: z.number().int().default(1),
+      /** Pause before each round (ms), to let clocks and caches settle after the previous one. Default 0. */
+      cooldownMs: z.number().int().min(0).default(0),
+      /** CPUs (ids from 0) to pin the Node target's worker processes to, with taskset (Linux). Default: not pinned. */
+      cpus: z.array(z.number().int().min(0)).min(1).optional(),
       /** A job running longer than this fails (ms). */
       jobTimeoutMs: positiveInt.default(600000),
     })
@@ -248,8 +264,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Relative change of p50 below which a shift counts as the same. */
       threshold: z.number().positive().default(0.05),
-      /** Significance level of the Mann-Whitney U test. */
+      /** Family-wise significance level: the chance that a comparison where nothing changed flags any key. */
       alpha: z.number().positive().max(1).default(0.01),
+      /** Adjustment of the keys' p-values for testing many keys at once: Holm (family-wise error), Benjamini-Hochberg (false discovery rate) or none. */
+      correction: z.enum(['holm', 'bh', 'none']).default('holm'),
+      /** Earlier runs on the same machine that estimate each key's run-to-run noise (0: none). */
+      history: z.number().int().min(0).default(20),
       /** Accuracy drop in percentage points that counts as a regression. */
       accuracyDropPoints: z.number().min(0).default(1),
     })

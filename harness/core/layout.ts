@@ -13,6 +13,7 @@
  *     eval/reference.json                              TF.js `cpu` outputs on the pack (agreement reference)
  *     lite/<variant>.tflite                            the Lite-path artifacts
  *   runs/<run-id>/run.json, report.html
+ *   calibration.json                                   each key's A/A noise on this machine (bench calibrate)
  */
 import { join } from 'node:path';
 import { assertSafeSegment } from './path-segment.ts';
@@ -59,4 +60,8 @@ export function runsDir(out: string): string {
 
 export function runDir(out: string, runId: string): string {
   return join(runsDir(out), assertSafeSegment(runId, 'run id'));
+}
+
+export function calibrationPath(out: string): string {
+  return join(out, 'calibration.json');
 }

@@ -46,6 +46,17 @@ const evaluation = z.looseObject({
   agreement: z.looseObject({ reference: z.string(), top1: z.number(), maxAbsDiff: z.number() }).nullable().optional(),
 });
 
+/** One round of a measurement (./rounds.ts): compare decides on these. */
+const round = z.looseObject({
+  round: z.number().int().positive(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  loadMs: z.number(),
+  firstInferenceMs: z.number(),
+  latency,
+  samples: z.array(z.number()).default([]),
+});
+
 const measurement = z.looseObject({
   key,
   artifact: z.string(),
@@ -58,11 +69,13 @@ const measurement = z.looseObject({
   throughput: z.number(),
   memory: z.looseObject({ peakRssBytes: z.number().optional(), runtimeBytes: z.number().optional(), runtimeTensors: z.number().optional() }).default({}),
   evaluation: evaluation.nullable().default(null),
+  rounds: z.array(round).min(1).optional(),
 });
 
 const failure = z.looseObject({
   key,
   artifact: z.string(),
+  round: z.number().int().positive().optional(),
   phase: z.string(),
   error: z.looseObject({ name: z.string().default('Error'), message: z.string(), stack: z.string().optional() }),
   at: z.string(),
@@ -107,6 +120,15 @@ export const runRecordSchema = z.looseObject({
   devices: z.array(device).default([]),
   measurements: z.array(measurement).default([]),
   failures: z.array(failure).default([]),
+  conditions: z
+    .looseObject({
+      rounds: z.number().int().positive(),
+      order: z.string(),
+      cooldownMs: z.number().min(0),
+      threads: z.number(),
+      affinity: z.looseObject({ cpus: z.array(z.number().int().min(0)), applied: z.boolean() }).nullable(),
+    })
+    .optional(),
 });
 
 /** `measurements[3].latency.p50` from zod's path. */

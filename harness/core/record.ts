@@ -119,6 +119,32 @@ export interface MeasuredNumbers {
   evaluation: Evaluation | null;
 }
 
+/**
+ * One round of a job: the job measured once more in a fresh worker process or
+ * page, with the rounds of all jobs interleaved (see harness/rounds.ts).
+ * compare decides on the spread between rounds, not on the samples inside one.
+ */
+export interface MeasuredRound {
+  /** 1-based. */
+  round: number;
+  startedAt: string;
+  finishedAt: string;
+  loadMs: number;
+  firstInferenceMs: number;
+  warmup: { iterations: number; ms: number };
+  latency: LatencyStats;
+  /** This round's raw per-iteration latencies in ms. */
+  samples: number[];
+  memory: MeasuredNumbers['memory'];
+}
+
+/**
+ * A job's numbers. Measured in rounds, the top-level fields summarise them:
+ * `samples` and `latency` pool every round's samples (in round order),
+ * `loadMs` and `firstInferenceMs` are the medians over rounds, `warmup` the
+ * total, `memory.peakRssBytes` the highest; `evaluation` comes from the one
+ * round that evaluated (the first).
+ */
 export interface Measurement extends MeasuredNumbers {
   key: MeasurementKey;
   artifact: string; // ArtifactInfo.id
@@ -128,6 +154,8 @@ export interface Measurement extends MeasuredNumbers {
   finishedAt: string;
   /** Device state around the job where the target can read it (battery, thermal …). */
   deviceState?: { before?: Record<string, unknown>; after?: Record<string, unknown> };
+  /** Each round's own numbers, in round order. Absent in records made before rounds existed (read them as one round). */
+  rounds?: MeasuredRound[];
 }
 
 export interface SerializedError {
@@ -139,6 +167,8 @@ export interface SerializedError {
 export interface Failure {
   key: MeasurementKey;
   artifact: string;
+  /** The round that failed, when the job was measured in rounds (later rounds of that job are not run). */
+  round?: number;
   phase: JobPhase;
   error: SerializedError;
   at: string;
@@ -181,6 +211,24 @@ export interface TrainingPoint {
   validationLoss: number;
 }
 
+/**
+ * How the jobs were measured: the schedule and the knobs that reduce noise,
+ * so that a reader can tell a quiet setup from a noisy one.
+ */
+export interface MeasurementConditions {
+  /** Rounds per job (each in a fresh worker process or page). */
+  rounds: number;
+  /** `interleaved`: round 1 of every job, then round 2 …; `shuffled`: the same, each round in a seeded random order. */
+  order: 'interleaved' | 'shuffled';
+  seed?: number;
+  /** Pause before each round on a machine's lane, in ms. */
+  cooldownMs: number;
+  /** Threads given to runtimes that take a count (run.threads, else every core). */
+  threads: number;
+  /** CPUs the Node target's worker processes were pinned to, or why they were not; null when not asked for. */
+  affinity: { cpus: number[]; applied: boolean; reason?: string } | null;
+}
+
 export interface RunRecord {
   schema: typeof RECORD_SCHEMA;
   /** Identifies what was benchmarked; compare only matches records with the same definition. */
@@ -194,6 +242,8 @@ export interface RunRecord {
   git?: { commit: string; dirty: boolean };
   /** The resolved configuration (see ./config.ts). */
   config: unknown;
+  /** Rounds, order and noise knobs of this run; absent in records made before rounds existed. */
+  conditions?: MeasurementConditions;
   artifacts: ArtifactInfo[];
   training: TrainingSummary[];
   runtimeSizes: RuntimeSize[];

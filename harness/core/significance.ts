@@ -1,14 +1,21 @@
 /**
- * The Mann-Whitney U test (Wilcoxon rank-sum), two-sided, as a pure function.
+ * Significance tests as pure functions.
  *
- * Latency samples are not normal (long right tails, bimodal under GC or
- * thermal throttling), so compare tests ranks rather than means. Small
- * samples get the exact permutation distribution of the rank sum, computed
- * with ties (browsers coarsen timers to 0.1 ms, so ties are common there);
- * larger ones the normal approximation with tie and continuity corrections,
- * which matches scipy.stats.mannwhitneyu(method='asymptotic').
+ * - `roundsTest` is what `bench compare` decides latency on: a t-test on the
+ *   log medians of each run's rounds (each round a fresh process or page),
+ *   whose variance adds the between-round spread and the run-to-run spread
+ *   known from earlier runs. The samples inside one round are never counted
+ *   as independent evidence: they share their process's state. Holm and
+ *   Benjamini-Hochberg adjust the p-values of all the keys of a comparison.
+ * - `mannWhitneyU` (Wilcoxon rank-sum), two-sided, on raw samples: the
+ *   pre-rounds gate, kept for the A/A benchmark's side-by-side count
+ *   (test/benchmarks/aa-gate.bench.ts). Small samples get the exact
+ *   permutation distribution of the rank sum, computed with ties (browsers
+ *   coarsen timers to 0.1 ms); larger ones the normal approximation with tie
+ *   and continuity corrections, which matches
+ *   scipy.stats.mannwhitneyu(method='asymptotic').
  */
-import { errorFunction } from 'simple-statistics';
+import { errorFunction, gammaln, probit } from 'simple-statistics';
 
 export interface MannWhitneyResult {
   /** U of the first sample: pairs (a, b) with a > b, plus half of the tied pairs. */
@@ -135,4 +142,204 @@ function binomial(n: number, k: number): number {
   let result = 1;
   for (let index = 1; index <= smaller; index += 1) result = (result * (n - smaller + index)) / index;
   return result;
+}
+
+// ------------------------------------------------------------------ rounds
+
+/**
+ * The regularized incomplete beta function I_x(a, b), by its continued
+ * fraction (modified Lentz), with the symmetry I_x(a, b) = 1 − I_{1−x}(b, a)
+ * where the fraction converges slowly. Accurate to ~1e-14 for the arguments
+ * a t-test needs.
+ */
+export function regularizedIncompleteBeta(x: number, a: number, b: number): number {
+  if (!(a > 0 && b > 0)) throw new RangeError(`incomplete beta needs a, b > 0 (got ${a}, ${b})`);
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const front = Math.exp(a * Math.log(x) + b * Math.log1p(-x) - logBeta(a, b));
+  if (x < (a + 1) / (a + b + 2)) return (front * betaContinuedFraction(x, a, b)) / a;
+  return 1 - (front * betaContinuedFraction(1 - x, b, a)) / b;
+}
+
+function logBeta(a: number, b: number): number {
+  return gammaln(a) + gammaln(b) - gammaln(a + b);
+}
+
+function betaContinuedFraction(x: number, a: number, b: number): number {
+  const tiny = 1e-300;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  if (Math.abs(d) < tiny) d = tiny;
+  d = 1 / d;
+  let result = d;
+  for (let m = 1; m <= 500; m += 1) {
+    const even = (m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m));
+    d = 1 + even * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + even / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    result *= d * c;
+    const odd = (-(a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
+    d = 1 + odd * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + odd / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const step = d * c;
+    result *= step;
+    if (Math.abs(step - 1) < 1e-15) break;
+  }
+  return result;
+}
+
+/** Two-sided p-value of Student's t statistic `t` with `df` (> 0, not necessarily whole) degrees of freedom. */
+export function studentTwoSidedP(t: number, df: number): number {
+  if (!(df > 0)) throw new RangeError(`degrees of freedom must be > 0, got ${df}`);
+  if (!Number.isFinite(t)) return 0;
+  return Math.min(1, regularizedIncompleteBeta(df / (df + t * t), df / 2, 0.5));
+}
+
+/** Which family-wise adjustment compare applies across the keys of one comparison. */
+export type Correction = 'holm' | 'bh' | 'none';
+
+/**
+ * Holm's step-down adjusted p-values (in input order): controls the chance
+ * of flagging any key when none changed (the family-wise error rate) at
+ * alpha, for any dependence between the keys.
+ */
+export function holmAdjust(pValues: readonly number[]): number[] {
+  const k = pValues.length;
+  const order = pValues.map((_, index) => index).sort((left, right) => pValues[left]! - pValues[right]!);
+  const adjusted = new Array<number>(k);
+  let running = 0;
+  order.forEach((index, rank) => {
+    running = Math.max(running, Math.min(1, (k - rank) * pValues[index]!));
+    adjusted[index] = running;
+  });
+  return adjusted;
+}
+
+/**
+ * Benjamini–Hochberg adjusted p-values (in input order): controls the
+ * expected share of false flags among the flagged keys (the false discovery
+ * rate) for independent or positively dependent keys. When nothing changed it
+ * controls the chance of any flag as Holm does; with real changes it flags more.
+ */
+export function benjaminiHochbergAdjust(pValues: readonly number[]): number[] {
+  const k = pValues.length;
+  const order = pValues.map((_, index) => index).sort((left, right) => pValues[right]! - pValues[left]!);
+  const adjusted = new Array<number>(k);
+  let running = 1;
+  order.forEach((index, position) => {
+    const rank = k - position; // 1-based rank from the smallest
+    running = Math.min(running, Math.min(1, (k / rank) * pValues[index]!));
+    adjusted[index] = running;
+  });
+  return adjusted;
+}
+
+export function adjustPValues(pValues: readonly number[], correction: Correction): number[] {
+  if (correction === 'holm') return holmAdjust(pValues);
+  if (correction === 'bh') return benjaminiHochbergAdjust(pValues);
+  return [...pValues];
+}
+
+/** A variance estimate and its degrees of freedom (0 df: nothing is known). */
+export interface VarianceEstimate {
+  variance: number;
+  df: number;
+}
+
+/**
+ * Variance components of log round medians grouped by run: `round` is the
+ * pooled variance between the rounds of one run (σ²), `run` the extra
+ * variance of a run's level from run to run beyond what its rounds explain
+ * (τ²: the machine's state, neighbours, clocks, anything one run samples only
+ * once). One-way random-effects ANOVA estimates, τ² clipped at zero.
+ * A run of one round tells nothing about σ² but counts for τ².
+ */
+export function varianceComponents(runs: readonly (readonly number[])[], roundPrior?: VarianceEstimate): { round: VarianceEstimate; run: VarianceEstimate } {
+  let squares = roundPrior ? roundPrior.variance * roundPrior.df : 0;
+  let roundDf = roundPrior?.df ?? 0;
+  const usable = runs.filter((values) => values.length > 0);
+  for (const values of usable) {
+    if (values.length < 2) continue;
+    const center = values.reduce((sum, value) => sum + value, 0) / values.length;
+    for (const value of values) squares += (value - center) ** 2;
+    roundDf += values.length - 1;
+  }
+  const round: VarianceEstimate = { variance: roundDf > 0 ? squares / roundDf : 0, df: roundDf };
+  if (usable.length < 2) return { round, run: { variance: 0, df: 0 } };
+  const means = usable.map((values) => values.reduce((sum, value) => sum + value, 0) / values.length);
+  const grand = means.reduce((sum, value) => sum + value, 0) / means.length;
+  const between = means.reduce((sum, value) => sum + (value - grand) ** 2, 0) / (means.length - 1);
+  const inverseRounds = usable.reduce((sum, values) => sum + 1 / values.length, 0) / usable.length;
+  return { round, run: { variance: Math.max(0, between - round.variance * inverseRounds), df: means.length - 1 } };
+}
+
+export interface RoundsTestInput {
+  /** Log round medians of the baseline run. */
+  baseline: readonly number[];
+  /** Log round medians of the current run. */
+  current: readonly number[];
+  /** Between-round variance (σ²) from outside this pair (earlier runs, calibration), pooled with this pair's rounds. */
+  roundPrior?: VarianceEstimate;
+  /** Run-to-run variance beyond rounds (τ²), from earlier runs or calibration; unknown (0 df) means taken as 0. */
+  runVariance?: VarianceEstimate;
+}
+
+export interface RoundsTestResult {
+  /** mean(log current) − mean(log baseline): the log of the ratio of geometric means of the round medians. */
+  difference: number;
+  /** Variance of `difference` when nothing changed: 2τ² + σ²(1/m + 1/n). */
+  variance: number;
+  /** σ² pooled from this pair and the prior, with its df. */
+  round: VarianceEstimate;
+  run: VarianceEstimate;
+  /** Welch–Satterthwaite degrees of freedom of the variance; 0 when σ² is unknown. */
+  df: number;
+  t: number;
+  /** Two-sided p-value, or null when nothing estimates the between-round noise (one round each and no prior). */
+  pValue: number | null;
+}
+
+/**
+ * Tests whether two runs differ by more than their rounds and the run-to-run
+ * noise explain: a t-test on the mean log round medians whose variance has a
+ * between-round part (σ², from the rounds of both runs and any prior) and a
+ * run-level part (τ², from earlier runs; a single pair cannot see it).
+ * The samples inside a round never count as independent evidence.
+ */
+export function roundsTest(input: RoundsTestInput): RoundsTestResult {
+  const m = input.baseline.length;
+  const n = input.current.length;
+  if (m === 0 || n === 0) throw new Error(`roundsTest needs at least one round on each side (got ${m} and ${n})`);
+  const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const difference = mean(input.current) - mean(input.baseline);
+  const { round } = varianceComponents([input.baseline, input.current], input.roundPrior);
+  const run = input.runVariance && input.runVariance.df > 0 ? input.runVariance : { variance: 0, df: 0 };
+  const roundPart = round.variance * (1 / m + 1 / n);
+  const runPart = 2 * run.variance;
+  const variance = roundPart + runPart;
+  if (round.df === 0) return { difference, variance, round, run, df: 0, t: 0, pValue: null };
+  // Welch–Satterthwaite: the df of a sum of independently estimated variance terms.
+  const denominator = roundPart ** 2 / round.df + (run.df > 0 ? runPart ** 2 / run.df : 0);
+  const df = denominator > 0 ? variance ** 2 / denominator : round.df;
+  if (variance === 0) return { difference, variance, round, run, df, t: difference === 0 ? 0 : Math.sign(difference) * Infinity, pValue: difference === 0 ? 1 : 0 };
+  const t = difference / Math.sqrt(variance);
+  return { difference, variance, round, run, df, t, pValue: studentTwoSidedP(t, df) };
+}
+
+/**
+ * Rounds per run that would tell a change of `logChange` from noise at
+ * two-sided level `alpha` with the given power: n ≥ 2σ² / ((|Δ| / (z₁₋α/₂ + z_power))² − 2τ²)
+ * (normal approximation). Null when no number of rounds can: the run-to-run
+ * noise alone is as large as the change.
+ */
+export function roundsNeeded(options: { logChange: number; roundVariance: number; runVariance: number; alpha: number; power?: number }): number | null {
+  const z = probit(1 - options.alpha / 2) + probit(options.power ?? 0.8);
+  const room = (Math.abs(options.logChange) / z) ** 2 - 2 * options.runVariance;
+  if (!(room > 0)) return null;
+  return Math.max(2, Math.ceil((2 * options.roundVariance) / room));
 }

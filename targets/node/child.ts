@@ -5,6 +5,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { JobPhase } from '../../harness/core/record.ts';
+import type { PinCommand } from './affinity.ts';
 import type { WorkerMessage, WorkerRequest } from './protocol.ts';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -25,14 +26,18 @@ export interface WorkerCallOptions {
   onPhase?: (phase: JobPhase) => void;
   /** Each line the worker prints (TF.js notices, native warnings). */
   onOutput?: (line: string) => void;
+  /** Start the worker through this command (CPU affinity, ./affinity.ts). */
+  pin?: PinCommand;
 }
 
 export function callWorker(request: WorkerRequest, options: WorkerCallOptions): Promise<WorkerAnswer> {
   return new Promise((resolve) => {
     let phase: JobPhase = 'setup';
     const tail: string[] = [];
+    // Pinned: fork runs `taskset -c <cpus> node --import tsx worker.ts`, which keeps the IPC channel.
     const child = fork(WORKER, [], {
-      execArgv: ['--import', TSX],
+      ...(options.pin ? { execPath: options.pin.execPath } : {}),
+      execArgv: [...(options.pin ? [...options.pin.args, process.execPath] : []), '--import', TSX],
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });

@@ -4,6 +4,7 @@
  * becomes a failure of the phase the job was in.
  */
 import { serializeError, type JobPhase } from '../../harness/core/record.ts';
+import type { PinCommand } from './affinity.ts';
 import { callWorker } from './child.ts';
 import { probeRuntimes, runNodeJob } from './job.ts';
 import type { JobOutcome, NodeJobSpec, ProbedRuntime } from './protocol.ts';
@@ -15,6 +16,8 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   onPhase?: (phase: JobPhase) => void;
   onOutput?: (line: string) => void;
+  /** Pin the worker process to CPUs (ignored in process). */
+  pin?: PinCommand;
 }
 
 /** A failed outcome whose error is named AbortError: the run was interrupted, the job did not fail. */

@@ -10,6 +10,7 @@ import { hostDevice } from '../../harness/core/host.ts';
 import { keyId } from '../../harness/core/record.ts';
 import { failed, measured, measurementKey, type ResultOf } from '../result.ts';
 import type { DiscoveredDevice, Job, JobResult, Target, TargetContext } from '../types.ts';
+import { pinCommand } from './affinity.ts';
 import { executeJob, isAborted, probeInWorker } from './execute.ts';
 import type { NodeJobSpec, ProbedRuntime } from './protocol.ts';
 import { DEFAULT_RUNTIME_MODULE } from './runtimes.ts';
@@ -67,8 +68,10 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
       };
       const startedAt = new Date().toISOString();
       const id = keyId(measurementKey(of));
+      const pinned = context.config.run.cpus ? pinCommand(context.config.run.cpus) : undefined;
       const outcome = await executeJob(spec, {
         isolate,
+        ...(pinned && 'execPath' in pinned ? { pin: pinned } : {}),
         timeoutMs: context.config.run.jobTimeoutMs,
         signal: context.signal,
         onPhase: (phase) => context.log.debug(`${id}: ${phase}`),

@@ -30,7 +30,7 @@ after(() => rm(out, { recursive: true, force: true }));
 function startRun() {
   const child = spawn(
     process.execPath,
-    [BIN, 'run', '--out', out, '--model', 'tiny', '--targets', 'browser', '--browser', CHROMIUM, '--backends', 'tfjs-cpu,tfjs-wasm', '--batch-sizes', '1,2', '--min-samples', '5', '--min-time', '1500', '--warmup', '1'],
+    [BIN, 'run', '--out', out, '--model', 'tiny', '--targets', 'browser', '--browser', CHROMIUM, '--backends', 'tfjs-cpu,tfjs-wasm', '--batch-sizes', '1,2', '--min-samples', '5', '--min-time', '1500', '--warmup', '1', '--rounds', '1'],
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, NO_COLOR: '1' } },
   );
   let text = '';

@@ -15,7 +15,7 @@ import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const BIN = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));
-const QUICK = ['--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-cpu', '--min-samples', '3', '--min-time', '0', '--warmup', '0'];
+const QUICK = ['--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-cpu', '--min-samples', '3', '--min-time', '0', '--warmup', '0', '--rounds', '1'];
 
 function bench(args: string[], options: { cwd?: string; asNobody?: boolean } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   // As root every folder is writable: run as nobody to meet a permission error.

@@ -24,7 +24,7 @@ test('a browser run records its measurement and the runtime download size', asyn
   const config = parseConfig({
     out,
     models: ['tiny'],
-    run: { targets: ['browser'], backends: ['tfjs-cpu'], warmupIterations: 1, minSamples: 5, minTimeMs: 0, maxTimeMs: 5000 },
+    run: { targets: ['browser'], backends: ['tfjs-cpu'], warmupIterations: 1, minSamples: 5, minTimeMs: 0, maxTimeMs: 5000, rounds: 1 },
     browser: { browsers: ['/usr/bin/chromium'] },
   });
   const { record } = await runBenchmarks({ config, log: memoryLogger(), out });

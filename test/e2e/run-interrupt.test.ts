@@ -26,7 +26,7 @@ after(() => rmSync(out, { recursive: true, force: true }));
 function startRun(options: { ownProcessGroup?: boolean } = {}): { child: ChildProcess; output: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
   const child = spawn(
     process.execPath,
-    [BIN, 'run', '--out', out, '--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-wasm,tfjs-cpu', '--batch-sizes', '1,2', '--min-samples', '5', '--min-time', '1500', '--warmup', '1'],
+    [BIN, 'run', '--out', out, '--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-wasm,tfjs-cpu', '--batch-sizes', '1,2', '--min-samples', '5', '--min-time', '1500', '--warmup', '1', '--rounds', '1'],
     { stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup ?? false },
   );
   let text = '';

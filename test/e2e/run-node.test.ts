@@ -28,7 +28,8 @@ before(async () => {
 });
 after(() => rmSync(out, { recursive: true, force: true }));
 
-const quick = { warmupIterations: 1, minSamples: 8, minTimeMs: 0, maxTimeMs: 10_000 };
+// One round: these tests are about one job's process; rounds have their own test (test/e2e/run-rounds-compare.test.ts).
+const quick = { warmupIterations: 1, minSamples: 8, minTimeMs: 0, maxTimeMs: 10_000, rounds: 1 };
 
 test('wasm and cpu: a complete record with sane values, accuracy as trained, full agreement', async () => {
   const log = memoryLogger();

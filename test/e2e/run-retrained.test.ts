@@ -44,7 +44,7 @@ test('a run on wasm and cpu measures exactly the test accuracy retraining report
     backbones: { tiny: { url: await tinyBackbone(join(root, 'backbone')), featureLayer: 'features', inputSize: 32 } },
     dataset: { imagesPerClass: 16, testPercent: 25 },
     retrain: { steps: 60, evalEvery: 20 },
-    run: { targets: ['node'], backends: ['tfjs-wasm', 'tfjs-cpu'], minSamples: 5, minTimeMs: 0, warmupIterations: 1 },
+    run: { targets: ['node'], backends: ['tfjs-wasm', 'tfjs-cpu'], minSamples: 5, minTimeMs: 0, warmupIterations: 1, rounds: 1 },
   });
   const log = memoryLogger('quiet');
   const retrained = await retrainModels({ config, log, out });

@@ -39,7 +39,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 test('a .tflite by path on tflite-node: metadata from the file, accuracy on --images, agreement with itself as reference', async () => {
   const out = join(dir, '.bench');
   const log = memoryLogger();
-  const config = parseConfig({ out, models: [tflitePath], dataset: { images: images.root }, run: { targets: ['node'], backends: ['tflite-node'], warmupIterations: 1, minSamples: 3, minTimeMs: 0, maxTimeMs: 5_000 } });
+  const config = parseConfig({ out, models: [tflitePath], dataset: { images: images.root }, run: { targets: ['node'], backends: ['tflite-node'], warmupIterations: 1, minSamples: 3, minTimeMs: 0, maxTimeMs: 5_000, rounds: 1 } });
   const { record } = await runBenchmarks({ config, log, out, referenceInProcess: true });
   assert.deepEqual(record.artifacts.map((artifact) => artifact.id), ['my-colours/tflite/float32'], 'the id is the file stem; no Mobile artifact');
   assert.equal(record.measurements.length, 1, JSON.stringify(record.failures));

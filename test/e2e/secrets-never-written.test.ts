@@ -62,7 +62,7 @@ test('farm credentials never appear in run.json, report.html, markdown, JSON, --
     const printed: string[] = [];
     // Port 9 on loopback refuses at once: the session fails with a message naming the server.
     const run = await bench(
-      ['run', '--out', out, '--model', 'tiny', '--targets', 'node,android', '--backends', 'tfjs-cpu', '--min-samples', '3', '--min-time', '0', '--warmup', '0', '--verbose', '--json', '--appium-url', `https://jane:${FARM_KEY}@127.0.0.1:9/wd/hub`],
+      ['run', '--out', out, '--model', 'tiny', '--targets', 'node,android', '--backends', 'tfjs-cpu', '--min-samples', '3', '--min-time', '0', '--warmup', '0', '--rounds', '1', '--verbose', '--json', '--appium-url', `https://jane:${FARM_KEY}@127.0.0.1:9/wd/hub`],
       cwd,
       env,
     );

@@ -1,0 +1,72 @@
+/**
+ * `bench calibrate`: an A/A measurement. Runs the same benchmark several
+ * times back to back (the same commit, nothing changed), estimates each key's
+ * noise from those runs (between rounds, and from run to run) and stores it
+ * in `<out>/calibration.json`, where `bench compare` finds it. Also shows what
+ * an A/A comparison looks like: each run against the one before it.
+ */
+import { defineCommand } from 'citty';
+import { commonArgs, datasetArgs, num, setup } from './common.ts';
+import { runArgs, runOverrides } from './run.ts';
+import { writeCalibration } from '../calibration.ts';
+import { UserError } from '../core/errors.ts';
+import type { RunRecord } from '../core/record.ts';
+import { withInterrupt } from '../interrupt.ts';
+import { compareRecords } from '../../reports/compare.ts';
+import { calibrateNoise, coefficientOfVariation, MIN_RUNS_FOR_RUN_NOISE } from '../../reports/noise.ts';
+
+export default defineCommand({
+  meta: { name: 'calibrate', description: "An A/A measurement: run the benchmark several times unchanged, and store each key's noise floor for bench compare" },
+  args: {
+    ...commonArgs,
+    model: datasetArgs.model,
+    runs: { type: 'string', description: `Runs of the same benchmark (default and least ${MIN_RUNS_FOR_RUN_NOISE}: fewer cannot tell run-to-run noise)`, valueHint: 'n' },
+    ...runArgs,
+  },
+  async run({ args }) {
+    const runs = num(args.runs) ?? MIN_RUNS_FOR_RUN_NOISE;
+    if (typeof runs !== 'number' || !Number.isInteger(runs) || runs < MIN_RUNS_FOR_RUN_NOISE) {
+      throw new UserError(`--runs must be a whole number of at least ${MIN_RUNS_FOR_RUN_NOISE} (got "${String(args.runs)}"): fewer runs cannot tell run-to-run noise`, 'CALIBRATE_RUNS');
+    }
+    const context = await setup(args, runOverrides(args));
+    const { config, log, out } = context;
+    const { runBenchmarks } = await import('../run.ts');
+    return withInterrupt(log, async (signal) => {
+      const records: RunRecord[] = [];
+      for (let index = 1; index <= runs; index += 1) {
+        log.info(`== A/A run ${index} of ${runs}`);
+        const { record } = await runBenchmarks({ config, log, out, cwd: context.cwd, signal });
+        if (signal.aborted) break;
+        records.push(record);
+      }
+      if (records.length < MIN_RUNS_FOR_RUN_NOISE) {
+        log.error(`an A/A calibration needs ${MIN_RUNS_FOR_RUN_NOISE} complete runs; ${records.length} finished, nothing stored`);
+        return 1;
+      }
+      // What an A/A comparison looks like: no history, no calibration, only the rounds of each pair.
+      log.info('== A/A comparisons (each run against the one before; nothing changed, so nothing should be flagged)');
+      const pairs = records.slice(1).map((record, index) => compareRecords(records[index]!, record, config.compare));
+      for (const comparison of pairs) {
+        if (!comparison.comparable) continue;
+        const { counts } = comparison;
+        log.info(`${comparison.current.runId} vs ${comparison.baseline.runId}: ${counts.regressed} regressed, ${counts.improved} improved, ${counts.same} same, ${counts.inconclusive} inconclusive`);
+      }
+      const calibration = calibrateNoise(records);
+      const path = await writeCalibration(out, calibration);
+      log.info('== noise per key (between rounds; run to run beyond the rounds; the floor: the change two runs of the same code stay inside 95% of the time)');
+      const ids = Object.keys(calibration.keys);
+      const width = Math.max(0, ...ids.map((id) => id.length));
+      for (const id of ids) {
+        const key = calibration.keys[id]!;
+        log.info(`${id.padEnd(width)}  rounds ±${pct(coefficientOfVariation(key.round.variance))}  runs ±${pct(coefficientOfVariation(key.run.variance))}  floor ±${pct(key.floor)}  (${key.runs} runs × ${key.rounds} rounds)`);
+      }
+      log.info(`calibration: ${path}`);
+      log.result({ calibration: path, runs: calibration.runIds, keys: calibration.keys, comparisons: pairs });
+      return 0;
+    });
+  },
+});
+
+function pct(fraction: number): string {
+  return `${(fraction * 100).toFixed(1)}%`;
+}
