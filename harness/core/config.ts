@@ -146,6 +146,12 @@ export const configSchema = z.strictObject({
       backends: z.array(z.string()).optional(),
       /** Evaluate only the first N images of each evaluation pack. */
       evalLimit: positiveInt.optional(),
+      /**
+       * Each job evaluates until it has done the whole pack (or evalLimit) or
+       * spent this many ms evaluating; the record says how many images it used.
+       * 0: no budget, always the whole pack.
+       */
+      evalBudgetMs: z.number().int().min(0).default(15000),
       warmupIterations: z.number().int().min(0).default(5),
       minSamples: positiveInt.default(20),
       minTimeMs: z.number().min(0).default(2000),

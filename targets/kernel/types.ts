@@ -26,11 +26,17 @@ export interface KernelOptions {
   batchSize: number;
   /** Evaluate only the first N images of the pack. */
   evalLimit?: number;
+  /**
+   * Stop evaluating once this many ms went into it (checked after each batch,
+   * so at least one batch is evaluated); the result says how many images were
+   * used. Absent: the whole pack (or evalLimit).
+   */
+  evalBudgetMs?: number;
   /** Skip the evaluation (e.g. for a batch-size sweep). */
   evaluate?: boolean;
 }
 
-/** Reference probabilities (the same model on TF.js `cpu`) for the first `images` pack images. */
+/** Reference probabilities (the same model on the host's fastest float32 TF.js engine) for the first `images` pack images. */
 export interface ReferenceOutputs {
   name: string;
   images: number;
