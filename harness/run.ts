@@ -11,9 +11,6 @@
  * goes on; Ctrl-C (the signal) stops after the current job and marks the
  * record interrupted.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { listArtifacts, trainingSummary, type ModelArtifacts } from './artifacts.ts';
 import type { ResolvedConfig } from './core/config.ts';
 import { UserError } from './core/errors.ts';
@@ -23,13 +20,11 @@ import type { Logger } from './core/log.ts';
 import { keyId, type RunRecord, type RuntimeSize, type TargetKind } from './core/record.ts';
 import { RunRecordStore } from './record-store.ts';
 import { formatSummary } from './summary.ts';
-import { PACK_JSON } from './core/eval-pack.ts';
-import { evalPackDir } from './core/layout.ts';
-import type { KernelOptions } from '../targets/kernel/types.ts';
 import { failed, failure, jobKeyOptions } from '../targets/result.ts';
 import { runInLanes } from './lanes.ts';
+import { leftOutLine, planJobs, type ActiveTarget, type PlannedJob } from './plan.ts';
 import { discoverKinds, targetFactories } from './targets.ts';
-import type { DiscoveredDevice, Job, JobResult, Target, TargetContext } from '../targets/types.ts';
+import type { JobResult, Target, TargetContext } from '../targets/types.ts';
 
 export interface RunOptions {
   config: ResolvedConfig;
@@ -50,16 +45,6 @@ export interface RunOutcome {
   runId: string;
   recordPath: string;
   record: RunRecord;
-}
-
-interface PlannedJob {
-  target: Target;
-  job: Job;
-}
-
-interface ActiveTarget {
-  target: Target;
-  devices: DiscoveredDevice[];
 }
 
 export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
@@ -90,7 +75,10 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
     store.addDevices(active.flatMap((entry) => entry.devices.map((found) => found.device)));
     warnUnknownBackends(config, active, log);
 
-    const jobs = await planJobs(listing.models, active, config, out, log);
+    const plan = await planJobs(listing.models, active, config, out);
+    for (const missing of plan.noPack) log.warn(`${missing.model}: no evaluation pack in ${missing.dir}: latency only, no accuracy (retrain to make one)`);
+    for (const entry of plan.leftOut) log.info(leftOutLine(entry));
+    const jobs = plan.jobs;
     if (jobs.length === 0) log.warn('no job to run: no available runtime matches the artifacts (see `bench devices`)');
     else await attachReferences(jobs, listing.models, { config, log, out, signal, inProcess: options.referenceInProcess ?? false });
 
@@ -153,50 +141,6 @@ function warnUnknownBackends(config: ResolvedConfig, active: ActiveTarget[], log
   for (const name of config.run.backends) {
     if (!known.has(name)) log.warn(`--backends ${name}: no target found a runtime of that name (found: ${[...known].join(', ') || 'none'})`);
   }
-}
-
-async function packCount(dir: string): Promise<number | undefined> {
-  const path = join(dir, PACK_JSON);
-  if (!existsSync(path)) return undefined;
-  try {
-    return (JSON.parse(await readFile(path, 'utf8')) as { count: number }).count;
-  } catch {
-    return undefined;
-  }
-}
-
-async function planJobs(models: ModelArtifacts[], active: ActiveTarget[], config: ResolvedConfig, out: string, log: Logger): Promise<PlannedJob[]> {
-  const batchSizes = [...new Set(config.run.batchSizes)].sort((a, b) => a - b);
-  const jobs: PlannedJob[] = [];
-  for (const model of models) {
-    const packDir = evalPackDir(out, model.model);
-    const count = await packCount(packDir);
-    if (count === undefined) log.warn(`${model.model}: no evaluation pack in ${packDir}: latency only, no accuracy (retrain to make one)`);
-    for (const { target, devices } of active) {
-      for (const found of devices) {
-        const runtimes = found.runtimes.filter((runtime) => runtime.available && (!config.run.backends || config.run.backends.includes(runtime.runtime)));
-        for (const runtime of runtimes) {
-          for (const artifact of model.artifacts.filter((candidate) => candidate.format === runtime.format)) {
-            for (const batchSize of batchSizes) {
-              // Accuracy does not depend on the batch size: evaluate once per artifact and runtime, at the smallest.
-              const evaluate = count !== undefined && count > 0 && batchSize === batchSizes[0];
-              const kernel: KernelOptions = {
-                warmupIterations: config.run.warmupIterations,
-                minSamples: config.run.minSamples,
-                minTimeMs: config.run.minTimeMs,
-                maxTimeMs: config.run.maxTimeMs,
-                batchSize,
-                evaluate,
-                ...(config.run.evalLimit !== undefined ? { evalLimit: config.run.evalLimit } : {}),
-              };
-              jobs.push({ target, job: { artifact, metadata: model.metadata, evalPackDir: packDir, device: found.device, runtime: runtime.runtime, kernel, runtimeOptions: {} } });
-            }
-          }
-        }
-      }
-    }
-  }
-  return jobs;
 }
 
 /** Makes or reuses each model's reference outputs and points its evaluating jobs at them. */

@@ -6,7 +6,7 @@
 import type { Comparison, KeyComparison } from './compare.ts';
 import type { RunRecord } from '../harness/core/record.ts';
 import { artifactLabel, buildReportData, type BuildOptions } from './data.ts';
-import type { TableRow } from './table-row.ts';
+import { runtimeName, type TableRow } from './table-row.ts';
 import { count, formatBytes, formatDate, formatMs, formatPercent, formatThroughput } from '../harness/core/format.ts';
 
 /** `|` and line breaks would break a table cell. */
@@ -19,7 +19,7 @@ function row(cells: string[]): string {
 }
 
 function tableRow(entry: TableRow): string {
-  const runtime = `${entry.runtime}${entry.options ? ` (${entry.options})` : ''}${entry.batchSize && entry.batchSize !== 1 ? ` ×${entry.batchSize}` : ''}`;
+  const runtime = `${runtimeName(entry)}${entry.options ? ` (${entry.options})` : ''}${entry.batchSize && entry.batchSize !== 1 ? ` ×${entry.batchSize}` : ''}`;
   const key = [artifactLabel(entry.format, entry.variant), entry.deviceName, runtime];
   if (entry.status === 'failed') return row([...key, formatBytes(entry.sizeBytes), `failed in ${entry.error!.phase}: ${entry.error!.message}`, '', '', '', '']);
   return row([...key, formatBytes(entry.sizeBytes), formatMs(entry.p50), formatMs(entry.p99), formatThroughput(entry.throughput), formatPercent(entry.accuracy), formatMs(entry.loadMs)]);
