@@ -2,10 +2,11 @@
  * `bench run`: benchmarks every artifact on every runtime of every device the
  * targets find, writing each result to the run record as it comes.
  *
- * Plan: artifacts × devices × available runtimes (narrowed by run.backends)
- * × batch sizes. Before the jobs, each model's agreement reference (its
- * Mobile artifact on TF.js `cpu` over the evaluation pack) is made or read
- * from eval/reference.json. Jobs run one at a time per machine (./lanes.ts):
+ * Plan (./plan.ts): artifacts × devices × available runtimes (narrowed by
+ * run.backends; software GPUs only when named) × batch sizes. Before the jobs,
+ * each model's agreement reference (its Mobile artifact on the fastest exact
+ * TF.js engine over the evaluation pack) is made or read from
+ * eval/reference.json. Jobs run one at a time per machine (./lanes.ts):
  * the Node target and the browsers share the host's CPU, phones run in
  * parallel with it and with each other. A failing job is recorded with its phase and the run
  * goes on; Ctrl-C (the signal) stops after the current job and marks the
@@ -22,6 +23,8 @@ import { RunRecordStore } from './record-store.ts';
 import { formatSummary } from './summary.ts';
 import { failed, failure, jobKeyOptions } from '../targets/result.ts';
 import { runInLanes } from './lanes.ts';
+import { durationsFromHistory, Eta, formatDuration, jobPlanId } from './estimate.ts';
+import { loadHistory } from './history.ts';
 import { leftOutLine, planJobs, type ActiveTarget, type PlannedJob } from './plan.ts';
 import { discoverKinds, targetFactories } from './targets.ts';
 import type { JobResult, Target, TargetContext } from '../targets/types.ts';
@@ -45,6 +48,15 @@ export interface RunOutcome {
   runId: string;
   recordPath: string;
   record: RunRecord;
+  /** Wall time of the run's phases, for people and the benchmark script (not part of the record). */
+  timings: RunTimings;
+}
+
+export interface RunTimings {
+  /** One per model: the agreement reference, made now or read from the cache. */
+  references: { model: string; runtime: string; images: number; seconds: number; cached: boolean }[];
+  /** One per job that ran, in the order they finished: wall seconds, evaluation included. */
+  jobs: { id: string; seconds: number; ok: boolean; images: number | null }[];
 }
 
 export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
@@ -70,6 +82,7 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
   log.info(`run ${store.record.runId}: ${artifacts.length} artifact${artifacts.length === 1 ? '' : 's'} of ${listing.models.map((model) => model.model).join(', ')}`);
 
   const active: ActiveTarget[] = [];
+  const timings: RunTimings = { references: [], jobs: [] };
   try {
     active.push(...(await discoverTargets(options, context)));
     store.addDevices(active.flatMap((entry) => entry.devices.map((found) => found.device)));
@@ -80,11 +93,11 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
     for (const entry of plan.leftOut) log.info(leftOutLine(entry));
     const jobs = plan.jobs;
     if (jobs.length === 0) log.warn('no job to run: no available runtime matches the artifacts (see `bench devices`)');
-    else await attachReferences(jobs, listing.models, { config, log, out, signal, inProcess: options.referenceInProcess ?? false });
+    else timings.references = await attachReferences(jobs, listing.models, { config, log, out, signal, inProcess: options.referenceInProcess ?? false });
 
     await recordRuntimeSizes(jobs, store, log);
     await prepareTargets(active, jobs, context, store);
-    await runLanes(jobs, context, store);
+    timings.jobs = await runLanes(jobs, context, store, await historyEstimates(jobs, out, store.record));
   } finally {
     for (const { target } of active) {
       try {
@@ -99,7 +112,7 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
   for (const line of formatSummary(store.record)) log.info(line);
   if (signal.aborted) log.warn(`interrupted: ${store.record.measurements.length} measurement(s) kept in ${store.path}`);
   else log.info(`run record: ${store.path}`);
-  return { runId: store.record.runId, recordPath: store.path, record: store.record };
+  return { runId: store.record.runId, recordPath: store.path, record: store.record, timings };
 }
 
 function optionalGit(cwd: string): { git?: { commit: string; dirty: boolean } } {
@@ -148,22 +161,31 @@ async function attachReferences(
   jobs: PlannedJob[],
   models: ModelArtifacts[],
   options: { config: ResolvedConfig; log: Logger; out: string; signal: AbortSignal; inProcess: boolean },
-): Promise<void> {
+): Promise<RunTimings['references']> {
   const { ensureReference } = await import('../targets/node/reference.ts');
+  const timings: RunTimings['references'] = [];
   for (const model of models) {
-    if (options.signal.aborted) return;
+    if (options.signal.aborted) break;
     const evaluating = jobs.filter(({ job }) => job.artifact.model === model.model && job.kernel.evaluate !== false);
     if (evaluating.length === 0) continue;
     const mobile = model.artifacts.find((artifact) => artifact.format === 'tfjs');
     if (!mobile) continue;
     try {
-      const referencePath = await ensureReference({ ...options, artifact: mobile, metadata: model.metadata });
-      for (const { job } of evaluating) job.referencePath = referencePath;
+      const reference = await ensureReference({ ...options, artifact: mobile, metadata: model.metadata });
+      for (const { job } of evaluating) job.referencePath = reference.path;
+      timings.push({ model: model.model, runtime: reference.runtime, images: reference.images, seconds: reference.seconds, cached: reference.cached });
     } catch (error) {
-      if (options.signal.aborted) return;
+      if (options.signal.aborted) break;
       options.log.warn(`${model.model}: no agreement reference (${firstLine(error)}); accuracy is still measured`);
     }
   }
+  return timings;
+}
+
+/** Each job's duration in earlier runs of the same benchmark, where there is one (for the ETA). */
+async function historyEstimates(jobs: PlannedJob[], out: string, record: RunRecord): Promise<(number | undefined)[]> {
+  const durations = durationsFromHistory(await loadHistory(out, record).catch(() => []));
+  return jobs.map(({ target, job }) => durations.get(jobPlanId(job, target.kind)));
 }
 
 /** The download size of each page runtime in the plan (JS bundle + wasm), for the report's size comparison. */
@@ -200,31 +222,44 @@ async function prepareTargets(active: ActiveTarget[], jobs: PlannedJob[], contex
   }
 }
 
-async function runLanes(jobs: PlannedJob[], context: TargetContext, store: RunRecordStore): Promise<void> {
-  if (jobs.length === 0) return;
+async function runLanes(jobs: PlannedJob[], context: TargetContext, store: RunRecordStore, estimates: (number | undefined)[]): Promise<RunTimings['jobs']> {
+  const timings: RunTimings['jobs'] = [];
+  if (jobs.length === 0) return timings;
   context.log.info(`${jobs.length} job${jobs.length === 1 ? '' : 's'} on ${store.record.devices.length} device${store.record.devices.length === 1 ? '' : 's'}`);
   const progress = context.log.progress('benchmarks', jobs.length);
+  const eta = new Eta(estimates);
+  let done = 0;
   await runInLanes(
     jobs,
     (planned) => planned.job.device,
     async (planned) => {
       if (context.signal.aborted) return 'stop';
+      const started = performance.now();
       const result = await runOne(planned, context);
       // A job stopped by Ctrl-C did not fail; the harness's own abort may not have arrived yet.
       if (!result.ok && result.failure.error.name === 'AbortError') return 'stop';
+      const seconds = (performance.now() - started) / 1000;
+      eta.done(jobs.indexOf(planned), seconds);
+      done += 1;
+      const left = eta.remainingSeconds();
+      const status = `[${done}/${jobs.length}${left === undefined || done === jobs.length ? '' : `, ETA ${formatDuration(left)}`}]`;
       const label = `${planned.job.artifact.id} ${planned.job.runtime} b${planned.job.kernel.batchSize}`;
       if (result.ok) {
         store.addMeasurement(result.measurement);
-        progress.tick(1, `${label}: p50 ${result.measurement.latency.p50.toFixed(2)} ms`);
+        const images = result.measurement.evaluation?.images;
+        timings.push({ id: keyId(result.measurement.key), seconds, ok: true, images: images ?? null });
+        progress.tick(1, `${label}: p50 ${result.measurement.latency.p50.toFixed(2)} ms${images ? `, ${images} images` : ''} ${status}`);
       } else {
         store.addFailure(result.failure);
+        timings.push({ id: keyId(result.failure.key), seconds, ok: false, images: null });
         context.log.warn(`${keyId(result.failure.key)} failed in ${result.failure.phase}: ${result.failure.error.message.split('\n')[0]}`);
-        progress.tick(1, `${label}: failed`);
+        progress.tick(1, `${label}: failed ${status}`);
       }
       return 'next';
     },
   );
   progress.done(`${store.record.measurements.length} measured, ${store.record.failures.length} failed`);
+  return timings;
 }
 
 /** A target that throws instead of returning a failure still yields a failure. */
