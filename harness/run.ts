@@ -121,7 +121,7 @@ function optionalGit(cwd: string): { git?: { commit: string; dirty: boolean } } 
 }
 
 /** Imports and asks each target in run.targets; one that is missing or finds nothing is one info line, not an error. */
-async function discoverTargets(options: RunOptions, context: TargetContext): Promise<ActiveTarget[]> {
+export async function discoverTargets(options: Pick<RunOptions, 'config' | 'log' | 'targets'>, context: TargetContext): Promise<ActiveTarget[]> {
   const { config, log } = options;
   const active: ActiveTarget[] = [];
   for (const found of await discoverKinds(config.run.targets, context, { ...targetFactories, ...options.targets })) {

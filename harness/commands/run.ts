@@ -3,7 +3,7 @@
  * Exit code 0 when anything was measured, 1 when nothing could be.
  */
 import { defineCommand } from 'citty';
-import { commonArgs, datasetArgs, list, num, setup } from './common.ts';
+import { commonArgs, datasetArgs, list, num, setup, type CommandContext } from './common.ts';
 import { withInterrupt } from '../interrupt.ts';
 import { summaryRows } from '../summary.ts';
 
@@ -23,7 +23,18 @@ export const runArgs = {
   devices: { type: 'string', description: 'Android serials to use, comma-separated (default: every attached, authorized phone)', valueHint: 'list' },
   'appium-url': { type: 'string', description: 'An external Appium server, Selenium Grid or device farm (default: start one from node_modules)', valueHint: 'url' },
   'tflite-benchmark-binary': { type: 'string', description: "TFLite benchmark_model built for the phones' ABI: also run each .tflite natively", valueHint: 'file' },
+  'dry-run': { type: 'boolean', description: 'List every job with an estimated duration (from earlier runs, else a one-inference probe) and the total; measure nothing' },
 } as const;
+
+/** `--dry-run`: prints the plan and its estimates; shared with `bench all`. */
+export async function runDryRun(context: CommandContext, options: { prospective: boolean }): Promise<number> {
+  const { dryRun, formatDryRun, formatPreparation } = await import('../dry-run.ts');
+  if (options.prospective) for (const line of await formatPreparation(context.config, context.out)) context.log.info(line);
+  const outcome = await withInterrupt(context.log, (signal) => dryRun({ config: context.config, log: context.log, out: context.out, signal, prospective: options.prospective }));
+  for (const line of formatDryRun(outcome)) context.log.info(line);
+  context.log.result({ dryRun: true, jobs: outcome.jobs, leftOut: outcome.leftOut, knownSeconds: outcome.knownSeconds, unknown: outcome.unknown });
+  return 0;
+}
 
 /** Maps run flags onto config paths; shared with `bench all`. */
 export function runOverrides(args: Record<string, unknown>): Record<string, unknown> {
@@ -50,6 +61,7 @@ export default defineCommand({
   args: { ...commonArgs, model: datasetArgs.model, ...runArgs },
   async run({ args }) {
     const context = await setup(args, runOverrides(args));
+    if (args['dry-run']) return runDryRun(context, { prospective: false });
     const { runBenchmarks } = await import('../run.ts');
     const outcome = await withInterrupt(context.log, (signal) => runBenchmarks({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, signal }));
     const { record } = outcome;
