@@ -75,7 +75,14 @@ async function readWebgpu(): Promise<PageCapabilities['webgpu']> {
     if (!adapter) return { api: true, adapter: false, error: 'navigator.gpu.requestAdapter() returned null (no usable GPU adapter)' };
     const info = adapter.info ?? (await adapter.requestAdapterInfo?.()) ?? {};
     const isFallbackAdapter = info.isFallbackAdapter ?? adapter.isFallbackAdapter;
-    const software = softwareAdapter({ ...info, ...(isFallbackAdapter !== undefined ? { isFallbackAdapter } : {}) });
+    // GPUAdapterInfo's fields are getters on its prototype: read them one by one (a spread would copy none).
+    const software = softwareAdapter({
+      ...(info.vendor !== undefined ? { vendor: info.vendor } : {}),
+      ...(info.architecture !== undefined ? { architecture: info.architecture } : {}),
+      ...(info.device !== undefined ? { device: info.device } : {}),
+      ...(info.description !== undefined ? { description: info.description } : {}),
+      ...(isFallbackAdapter !== undefined ? { isFallbackAdapter } : {}),
+    });
     return {
       api: true,
       adapter: true,
