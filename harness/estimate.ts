@@ -56,7 +56,7 @@ export interface ProbeNumbers {
  */
 export function estimateFromProbe(probe: ProbeNumbers, kernel: KernelOptions, packImages: number): number {
   const t = Math.max(probe.inferenceMs, 1e-3);
-  const warmup = kernel.warmupIterations * t;
+  const warmup = kernel.warmupIterations > 0 ? Math.max(t, Math.min(kernel.warmupIterations * t, kernel.warmupMaxMs ?? Number.POSITIVE_INFINITY)) : 0;
   const loop = Math.min(Math.max(kernel.minSamples * t, kernel.minTimeMs), Math.max(kernel.maxTimeMs, t));
   const images = kernel.evaluate === false ? 0 : Math.min(kernel.evalLimit ?? packImages, packImages);
   const batches = Math.ceil(images / kernel.batchSize);

@@ -58,6 +58,7 @@ export async function packCount(dir: string): Promise<number | undefined> {
 export function kernelOptions(config: ResolvedConfig, batchSize: number, evaluate: boolean): KernelOptions {
   return {
     warmupIterations: config.run.warmupIterations,
+    warmupMaxMs: config.run.warmupMaxMs,
     minSamples: config.run.minSamples,
     minTimeMs: config.run.minTimeMs,
     maxTimeMs: config.run.maxTimeMs,

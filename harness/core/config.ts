@@ -153,6 +153,8 @@ export const configSchema = z.strictObject({
        */
       evalBudgetMs: z.number().int().min(0).default(15000),
       warmupIterations: z.number().int().min(0).default(5),
+      /** Warm-up stops after this many ms, even before warmupIterations (at least one iteration runs). */
+      warmupMaxMs: z.number().min(0).default(2000),
       minSamples: positiveInt.default(20),
       minTimeMs: z.number().min(0).default(2000),
       maxTimeMs: z.number().positive().default(20000),

@@ -70,8 +70,12 @@ export async function measure(input: KernelInput): Promise<KernelResult> {
 
     const warmup = await phase('warmup', async () => {
       const started = now();
-      for (let iteration = 0; iteration < options.warmupIterations; iteration += 1) await session.run(loopBatch, batchSize);
-      return { iterations: options.warmupIterations, ms: now() - started };
+      let iterations = 0;
+      while (iterations < options.warmupIterations && (iterations === 0 || options.warmupMaxMs === undefined || now() - started < options.warmupMaxMs)) {
+        await session.run(loopBatch, batchSize);
+        iterations += 1;
+      }
+      return { iterations, ms: now() - started };
     });
     memory.sample();
 

@@ -20,6 +20,12 @@ export interface InferenceSession {
 
 export interface KernelOptions {
   warmupIterations: number;
+  /**
+   * Warm-up stops after this many ms even before warmupIterations (after at
+   * least one iteration): a runtime at seconds per inference is warm after
+   * one, and five would cost it half a minute. Absent: no bound.
+   */
+  warmupMaxMs?: number;
   minSamples: number;
   minTimeMs: number;
   maxTimeMs: number;
