@@ -10,7 +10,7 @@
  */
 import { Bench } from 'tinybench';
 import type { JobPhase } from '../../harness/core/record.ts';
-import { agreementWith, top1Accuracy } from './evaluate.ts';
+import { agreementWith, top1Accuracy, top1Hits } from './evaluate.ts';
 import { computeLatencyStats } from '../../harness/core/stats.ts';
 import type { EvalPack } from '../../harness/core/eval-pack.ts';
 import type { InferenceSession, KernelInput, KernelResult } from './types.ts';
@@ -179,6 +179,7 @@ async function evaluate(session: InferenceSession, input: KernelInput, classes: 
     evaluation: {
       images,
       accuracy: top1Accuracy(used, labels, classes),
+      hits: top1Hits(used, labels, classes),
       agreement: input.reference ? agreementWith(used, images, classes, input.reference) : null,
     },
     outputs: used,
