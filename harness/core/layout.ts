@@ -10,7 +10,7 @@
  *     labels.txt                                       one class name per line
  *     metadata.json                                    ModelMetadata (harness/core/metadata.ts)
  *     eval/pack.json, eval/images.u8                   the evaluation pack (harness/core/eval-pack.ts)
- *     eval/reference.json                              TF.js `cpu` outputs on the pack (agreement reference)
+ *     eval/reference.json                              the agreement reference (fastest exact TF.js engine)
  *     lite/<variant>.tflite                            the Lite-path artifacts
  *   runs/<run-id>/run.json, report.html
  */
