@@ -211,3 +211,33 @@ export function guardedFeatureEngine(options: GuardOptions): FeatureEngine {
     },
   };
 }
+
+/**
+ * [min, max] of every output of a float32 .tflite over `count` normalised
+ * inputs (count × H × W × C), run image by image on the host's native
+ * runner. The hook for int8 calibration on the fast engine: a float32 file
+ * whose subgraph outputs are every activation tensor gives every range the
+ * quantizer needs (models/tflite/calibrate.ts computes them on TF.js today).
+ */
+export async function outputRanges(runner: TfliteRunner, bytes: Uint8Array, inputs: Float32Array, count: number): Promise<Array<[number, number]>> {
+  if (count < 1 || inputs.length % count !== 0) throw new Error(`outputRanges: ${inputs.length} input values do not make ${count} images`);
+  const perImage = inputs.length / count;
+  const session = await runner.open(bytes, { batchSize: 1, threads: runner.maxThreads });
+  try {
+    const ranges: Array<[number, number]> = [];
+    for (let image = 0; image < count; image += 1) {
+      const outputs = await session.run(inputs.subarray(image * perImage, (image + 1) * perImage));
+      outputs.forEach((output, index) => {
+        let [low, high] = ranges[index] ?? [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+        for (const value of output) {
+          if (value < low) low = value;
+          if (value > high) high = value;
+        }
+        ranges[index] = [low, high];
+      });
+    }
+    return ranges;
+  } finally {
+    session.dispose();
+  }
+}
