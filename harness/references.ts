@@ -5,7 +5,7 @@
  * measured then, so the overlap costs no measurement anything; the run then
  * finds each reference in eval/reference.json.
  */
-import { mobileArtifactFiles, describeFiles, artifactId } from './artifacts.ts';
+import { artifactId, describeFiles, loadGzipSizes, mobileArtifactFiles, saveGzipSizes } from './artifacts.ts';
 import type { ResolvedConfig } from './core/config.ts';
 import { firstLine } from './core/format.ts';
 import { mobileModelPath } from './core/layout.ts';
@@ -33,11 +33,14 @@ export interface PrefetchedReference {
 export async function prefetchReferences(models: { model: string; metadata: ModelMetadata }[], options: PrefetchOptions): Promise<PrefetchedReference[]> {
   const { ensureReference } = await import('../targets/node/reference.ts');
   const made: PrefetchedReference[] = [];
+  // The run describes the same files again: the gzip sizes worked out here are kept for it.
+  const gzipSizes = await loadGzipSizes(options.out);
   for (const { model, metadata } of models) {
     if (options.signal?.aborted) break;
     try {
       const path = mobileModelPath(options.out, model);
-      const artifact: ArtifactInfo = { id: artifactId(model, 'tfjs', 'float32'), model, format: 'tfjs', variant: 'float32', path, ...(await describeFiles(await mobileArtifactFiles(path))) };
+      const artifact: ArtifactInfo = { id: artifactId(model, 'tfjs', 'float32'), model, format: 'tfjs', variant: 'float32', path, ...(await describeFiles(await mobileArtifactFiles(path), gzipSizes)) };
+      await saveGzipSizes(options.out, gzipSizes);
       const reference = await ensureReference({ artifact, metadata, config: options.config, log: options.log, out: options.out, ...(options.signal ? { signal: options.signal } : {}) });
       made.push({ model, runtime: reference.runtime, images: reference.images, seconds: reference.seconds, cached: reference.cached });
     } catch (error) {

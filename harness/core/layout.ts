@@ -5,6 +5,7 @@
  * <out>/
  *   datasets/generated-<seed>-<n>/<class>/<file>.jpg   the generated default dataset (every tenth a .png)
  *   cache/bottlenecks/<backbone>/<sha256>.f32          one bottleneck vector per image
+ *   cache/gzip-sizes.json                              gzip size of each artifact file, by its sha256
  *   models/<model>/
  *     mobile/model.json, *.bin                         the Mobile-path artifact (TF.js layers model)
  *     labels.txt                                       one class name per line
@@ -23,6 +24,10 @@ export function generatedDatasetDir(out: string, seed: number, imagesPerClass: n
 
 export function bottleneckDir(out: string, backbone: string): string {
   return join(out, 'cache', 'bottlenecks', backbone);
+}
+
+export function gzipSizesPath(out: string): string {
+  return join(out, 'cache', 'gzip-sizes.json');
 }
 
 export function modelDir(out: string, model: string): string {
