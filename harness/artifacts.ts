@@ -1,7 +1,7 @@
 /**
  * The artifacts under the output folder, described for the run record:
- * each model's Mobile artifact (model.json + weight shards) and every Lite
- * variant present, with download bytes, gzip bytes and a sha256 over the
+ * each model's Mobile artifact (model.json + weight shards, when it has one:
+ * a user's .tflite has none) and every Lite variant present, with download bytes, gzip bytes and a sha256 over the
  * files; plus each model's training summary from its metadata.json.
  */
 import { createHash } from 'node:crypto';
@@ -19,7 +19,7 @@ const gzip = promisify(gzipCallback);
 export interface ModelArtifacts {
   model: string;
   metadata: ModelMetadata;
-  /** The Mobile artifact first, then the Lite variants present. */
+  /** The Mobile artifact first (when there is one), then the Lite variants present. */
   artifacts: ArtifactInfo[];
 }
 
@@ -86,8 +86,11 @@ export function artifactId(model: string, format: ArtifactInfo['format'], varian
 async function describeModel(out: string, model: string, gzipSizes: GzipSizes): Promise<ModelArtifacts> {
   const metadata = JSON.parse(await readFile(metadataPath(out, model), 'utf8')) as ModelMetadata;
   const modelJsonPath = mobileModelPath(out, model);
-  const mobile = await describeFiles(await mobileArtifactFiles(modelJsonPath), gzipSizes);
-  const artifacts: ArtifactInfo[] = [{ id: artifactId(model, 'tfjs', 'float32'), model, format: 'tfjs', variant: 'float32', path: modelJsonPath, ...mobile }];
+  const artifacts: ArtifactInfo[] = [];
+  if (existsSync(modelJsonPath)) {
+    const mobile = await describeFiles(await mobileArtifactFiles(modelJsonPath), gzipSizes);
+    artifacts.push({ id: artifactId(model, 'tfjs', 'float32'), model, format: 'tfjs', variant: 'float32', path: modelJsonPath, ...mobile });
+  }
   for (const variant of VARIANTS) {
     const path = liteModelPath(out, model, variant);
     if (!existsSync(path)) continue;
@@ -102,7 +105,8 @@ export async function listArtifacts(out: string, models: readonly string[]): Pro
   const gzipSizes = await loadGzipSizes(out);
   const known = gzipSizes.size;
   for (const model of models) {
-    if (!existsSync(mobileModelPath(out, model))) {
+    const hasLite = VARIANTS.some((variant) => existsSync(liteModelPath(out, model, variant)));
+    if (!existsSync(mobileModelPath(out, model)) && !hasLite) {
       listing.missing.push({ model, reason: `no Mobile artifact at ${mobileModelPath(out, model)}` });
       continue;
     }
@@ -120,8 +124,9 @@ export async function listArtifacts(out: string, models: readonly string[]): Pro
   return listing;
 }
 
-/** The retraining summary a report shows, from metadata.json. */
-export function trainingSummary(metadata: ModelMetadata): TrainingSummary {
+/** The retraining summary a report shows, from metadata.json; none for a user's own model (never retrained). */
+export function trainingSummary(metadata: ModelMetadata): TrainingSummary | undefined {
+  if (!metadata.dataset || !metadata.training) return undefined;
   return {
     model: metadata.model,
     backbone: metadata.backbone,

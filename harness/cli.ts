@@ -5,6 +5,8 @@
  */
 import { defineCommand, runCommand, renderUsage, type CommandDef } from 'citty';
 import { isUserError } from './core/errors.ts';
+import { describeFsError } from './core/fs-errors.ts';
+import { redactText } from './core/redact.ts';
 
 const load = <T>(importer: () => Promise<{ default: T }>) => () => importer().then((module) => module.default);
 
@@ -71,17 +73,30 @@ export async function main(argv: string[], output: CliOutput = processOutput): P
     const { result } = await runCommand(command, { rawArgs: rest });
     return typeof result === 'number' ? result : 0;
   } catch (error) {
+    // Every message is scrubbed of credentials: an error may quote a URL or a key it was given.
+    const print = (text: string) => output.stderr(redactText(text));
+    const printJson = (code: string, message: string) => {
+      if (rest.includes('--json')) output.stdout(`${JSON.stringify({ error: { code, message: redactText(message) } }, null, 2)}\n`);
+    };
     if (isUserError(error)) {
-      output.stderr(`error: ${error.message}\n`);
-      if (rest.includes('--json')) output.stdout(`${JSON.stringify({ error: { code: error.code, message: error.message } }, null, 2)}\n`);
+      print(`error: ${error.message}
+`);
+      printJson(error.code, error.message);
       return 1;
     }
     const cittyCode = (error as { code?: string }).code;
     if (cittyCode === 'EARG') {
-      output.stderr(`error: ${(error as Error).message}\n\n${await renderUsage(command, rootCommand)}\n`);
+      print(`error: ${(error as Error).message}\n\n${await renderUsage(command, rootCommand)}\n`);
       return 2;
     }
-    output.stderr(`${(error as Error)?.stack ?? String(error)}\n`);
+    // A full disk or a folder we may not write to is the user's to fix, not a bug: one line naming the path.
+    const fsProblem = describeFsError(error);
+    if (fsProblem) {
+      print(`error: ${fsProblem}\n`);
+      printJson('FILESYSTEM', fsProblem);
+      return 1;
+    }
+    print(`${(error as Error)?.stack ?? String(error)}\n`);
     return 1;
   }
 }

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { artifactId, listArtifacts, type ModelArtifacts } from './artifacts.ts';
-import type { ResolvedConfig } from './core/config.ts';
+import { modelIds, userModels, type ResolvedConfig } from './core/config.ts';
 import { UserError } from './core/errors.ts';
 import { evalPackDir, liteModelPath, mobileModelPath } from './core/layout.ts';
 import type { ModelMetadata } from './core/metadata.ts';
@@ -98,13 +98,15 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunOutcome> {
   const { config, log, out } = options;
   const signal = options.signal ?? new AbortController().signal;
   const context: TargetContext = { config, log, out, signal };
-  const listing = await listArtifacts(out, config.models);
+  const listing = await listArtifacts(out, modelIds(config));
+  // The user's own model files are imported when a run starts (that writes): a dry run cannot plan them.
+  for (const entry of userModels(config)) log.info(`${entry.path}: imported when the run starts; not planned here`);
   const models = [...listing.models];
   for (const missing of listing.missing) {
     if (options.prospective) models.push(prospectiveModel(out, missing.model, config));
     else log.warn(`${missing.model}: skipped, ${missing.reason} (run \`bench retrain\` first)`);
   }
-  if (models.length === 0) throw new UserError(`nothing to plan: no retrained model among ${config.models.join(', ')} in ${out} (run \`bench retrain\` first, or pick models with --model)`, 'NO_ARTIFACTS');
+  if (models.length === 0) throw new UserError(`nothing to plan: no retrained model among ${modelIds(config).join(', ') || 'the models given'} in ${out} (run \`bench retrain\` first, or pick models with --model)`, 'NO_ARTIFACTS');
 
   const active = await discoverTargets(options, context);
   try {
@@ -156,7 +158,7 @@ export function formatDryRun(outcome: DryRunOutcome): string[] {
 /** What `bench all --dry-run` says about retraining and conversion before the jobs: what is cached and what will be made. */
 export async function formatPreparation(config: ResolvedConfig, out: string): Promise<string[]> {
   const lines: string[] = [];
-  for (const model of config.models) {
+  for (const model of modelIds(config)) {
     const metadataFile = join(out, 'models', model, 'metadata.json');
     if (!existsSync(metadataFile)) {
       lines.push(`${model}: retrain (bottlenecks, head, Mobile artifact) and convert ${config.convert.variants.length} variants: not estimated, nothing cached yet`);
@@ -164,7 +166,8 @@ export async function formatPreparation(config: ResolvedConfig, out: string): Pr
     }
     const metadata = JSON.parse(await readFile(metadataFile, 'utf8')) as ModelMetadata;
     const missing = config.convert.variants.filter((variant) => !existsSync(liteModelPath(out, model, variant)));
-    lines.push(`${model}: retrain the head (~${formatDuration(metadata.training.trainSeconds)} last time; bottlenecks cached unless the dataset changed), convert: ${missing.length ? `${missing.join(', ')} to write` : 'every variant present (reused when unchanged)'}`);
+    const last = metadata.training ? ` (~${formatDuration(metadata.training.trainSeconds)} last time)` : '';
+    lines.push(`${model}: retrain the head${last}; bottlenecks cached unless the dataset changed; convert: ${missing.length ? `${missing.join(', ')} to write` : 'every variant present (reused when unchanged)'}`);
   }
   return lines;
 }

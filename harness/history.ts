@@ -6,9 +6,11 @@
  * partial record (a run that crashed while `running`) loads like any other.
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UserError } from './core/errors.ts';
 import { RECORD_SCHEMA, type RunRecord } from './core/record.ts';
+import { checkRunRecord } from './core/record-schema.ts';
+import { isSafeSegment } from './core/path-segment.ts';
 import { runDir, runsDir } from './core/layout.ts';
 
 /** One line of `bench history`. */
@@ -59,31 +61,18 @@ export async function readRunRecord(path: string): Promise<RunRecord> {
   } catch (error) {
     throw new RecordError(`run record ${path} is not valid JSON (${(error as Error).message}); the run may have been killed while writing it`, 'RECORD_INVALID');
   }
-  return normalizeRecord(parsed, path);
+  return normalizeRecord(parsed, `run record ${path}`);
 }
 
-/** Checks the fields every reader relies on, and fills the arrays a partial record may lack. */
+/**
+ * Checks a parsed record against the schema (core/record-schema.ts) and fills
+ * the arrays a partial record may lack. A bad field is one line naming the
+ * source and the field; a record of a newer schema is refused.
+ */
 export function normalizeRecord(value: unknown, source = 'run record'): RunRecord {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new RecordError(`${source} is not a run record (expected a JSON object)`, 'RECORD_INVALID');
-  }
-  const record = value as Partial<RunRecord> & Record<string, unknown>;
-  if (typeof record.schema !== 'number' || typeof record.runId !== 'string' || typeof record.startedAt !== 'string') {
-    throw new RecordError(`${source} is not a run record (schema, runId or startedAt missing)`, 'RECORD_INVALID');
-  }
-  return {
-    ...record,
-    benchmark: record.benchmark ?? { name: 'unknown', version: 0 },
-    status: record.status ?? 'running',
-    host: record.host ?? { os: 'unknown', platform: 'unknown', arch: 'unknown', cpu: 'unknown', cores: 0, memoryBytes: 0, node: 'unknown' },
-    config: record.config ?? null,
-    artifacts: record.artifacts ?? [],
-    training: record.training ?? [],
-    runtimeSizes: record.runtimeSizes ?? [],
-    devices: record.devices ?? [],
-    measurements: record.measurements ?? [],
-    failures: record.failures ?? [],
-  } as RunRecord;
+  const check = checkRunRecord(value);
+  if (!check.ok) throw new RecordError(`${source}: ${check.problem}`, 'RECORD_INVALID');
+  return check.record;
 }
 
 /** Every run under `<out>/runs`, oldest first; unreadable ones are listed in `skipped`. */
@@ -153,8 +142,11 @@ export async function resolveRun(out: string, ref: string | undefined, options: 
     }
     return { record: await readRunRecord(newest.path), path: newest.path };
   }
-  const byId = join(runDir(out, ref), 'run.json');
-  if (basename(ref) === ref && (await isFile(byId))) return { record: await readRunRecord(byId), path: byId };
+  // Only a safe folder name is taken for a run id (`..` or `a/b` are paths, resolved below like any other).
+  if (isSafeSegment(ref)) {
+    const byId = join(runDir(out, ref), 'run.json');
+    if (await isFile(byId)) return { record: await readRunRecord(byId), path: byId };
+  }
   const asPath = resolve(options.cwd ?? process.cwd(), ref);
   if (await isFile(asPath)) return { record: await readRunRecord(asPath), path: asPath };
   const inFolder = join(asPath, 'run.json');

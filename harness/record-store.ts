@@ -3,11 +3,14 @@
  * whole record is rewritten after every device, measurement and failure,
  * into a temporary file that is then renamed over run.json. A rename is
  * atomic, so a kill at any moment leaves the previous or the next valid JSON.
+ * What is written is redacted (core/redact.ts): credentials in the resolved
+ * config or in an error message never reach the disk.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDir } from './core/layout.ts';
+import { redactRecord } from './core/redact.ts';
 import { RECORD_SCHEMA, type DeviceInfo, type Failure, type Measurement, type RunRecord, type RuntimeSize } from './core/record.ts';
 
 /** What this harness benchmarks; compare and history only match records with the same name and version. */
@@ -94,7 +97,7 @@ export class RunRecordStore {
 
   /** Synchronous on purpose: writes never interleave, and nothing is pending when the process is killed. */
   private flush(): void {
-    writeFileSync(this.temporaryPath, `${JSON.stringify(this.record)}\n`);
+    writeFileSync(this.temporaryPath, `${JSON.stringify(redactRecord(this.record))}\n`);
     renameSync(this.temporaryPath, this.path);
   }
 }

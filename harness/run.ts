@@ -12,8 +12,9 @@
  * goes on; Ctrl-C (the signal) stops after the current job and marks the
  * record interrupted.
  */
+import { resolve } from 'node:path';
 import { listArtifacts, trainingSummary, type ModelArtifacts } from './artifacts.ts';
-import type { ResolvedConfig } from './core/config.ts';
+import { modelIds, userModels, type ResolvedConfig } from './core/config.ts';
 import { UserError } from './core/errors.ts';
 import { gitInfo, hostInfo } from './core/host.ts';
 import { firstLine } from './core/format.ts';
@@ -64,10 +65,11 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
   const signal = options.signal ?? new AbortController().signal;
   const context: TargetContext = { config, log, out, signal };
 
-  const listing = await listArtifacts(out, config.models);
+  const ids = [...modelIds(config), ...(await importUserModels(config, out, log, options.cwd ?? process.cwd()))];
+  const listing = await listArtifacts(out, ids);
   for (const missing of listing.missing) log.warn(`${missing.model}: skipped, ${missing.reason} (run \`bench retrain\` first)`);
   if (listing.models.length === 0) {
-    throw new UserError(`nothing to benchmark: no retrained model among ${config.models.join(', ')} in ${out} (run \`bench retrain\` first, or pick models with --model)`, 'NO_ARTIFACTS');
+    throw new UserError(`nothing to benchmark: no retrained model among ${ids.join(', ') || 'the models given'} in ${out} (run \`bench retrain\` first, or give --model a model id or a model.json/.tflite path)`, 'NO_ARTIFACTS');
   }
   const artifacts = listing.models.flatMap((model) => model.artifacts);
 
@@ -76,9 +78,14 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
     ...optionalGit(options.cwd ?? process.cwd()),
     config,
     artifacts,
-    training: listing.models.map((model) => trainingSummary(model.metadata)),
+    training: listing.models.flatMap((model) => trainingSummary(model.metadata) ?? []),
     runtimeSizes: [],
   });
+  // A second Ctrl-C exits at once (harness/interrupt.ts); the record still says it was interrupted.
+  const markOnExit = () => {
+    if (signal.aborted && store.record.status === 'running') store.finish('interrupted');
+  };
+  process.on('exit', markOnExit);
   log.info(`run ${store.record.runId}: ${artifacts.length} artifact${artifacts.length === 1 ? '' : 's'} of ${listing.models.map((model) => model.model).join(', ')}`);
 
   const active: ActiveTarget[] = [];
@@ -107,12 +114,38 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
       }
     }
     store.finish(signal.aborted ? 'interrupted' : 'complete');
+    process.off('exit', markOnExit);
   }
 
   for (const line of formatSummary(store.record)) log.info(line);
   if (signal.aborted) log.warn(`interrupted: ${store.record.measurements.length} measurement(s) kept in ${store.path}`);
   else log.info(`run record: ${store.path}`);
   return { runId: store.record.runId, recordPath: store.path, record: store.record, timings };
+}
+
+/**
+ * Copies each of the user's own models (path entries of `models`) into the
+ * out folder as a model id, with an evaluation pack from dataset.images
+ * (`--images`) when given. One that cannot be read is a warning naming it;
+ * the others still run. Returns the ids imported.
+ */
+async function importUserModels(config: ResolvedConfig, out: string, log: Logger, cwd: string): Promise<string[]> {
+  const entries = userModels(config);
+  if (entries.length === 0) return [];
+  const { importUserModel } = await import('../models/user-model.ts');
+  const ids: string[] = [];
+  for (const entry of entries) {
+    try {
+      const labels = typeof entry.labels === 'string' ? resolve(cwd, entry.labels) : entry.labels;
+      const spec = { ...entry, path: resolve(cwd, entry.path), ...(labels ? { labels } : {}) };
+      const imported = await importUserModel(spec, { out, log, ...(config.dataset.images ? { images: resolve(cwd, config.dataset.images) } : {}) });
+      ids.push(imported.id);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      log.warn(`${entry.path}: skipped, ${firstLine(error)}`);
+    }
+  }
+  return ids;
 }
 
 function optionalGit(cwd: string): { git?: { commit: string; dirty: boolean } } {
@@ -168,7 +201,8 @@ async function attachReferences(
     if (options.signal.aborted) break;
     const evaluating = jobs.filter(({ job }) => job.artifact.model === model.model && job.kernel.evaluate !== false);
     if (evaluating.length === 0) continue;
-    const mobile = model.artifacts.find((artifact) => artifact.format === 'tfjs');
+    // A user's .tflite has no Mobile artifact: its own file on tflite-node is the reference then.
+    const mobile = model.artifacts.find((artifact) => artifact.format === 'tfjs') ?? model.artifacts.find((artifact) => artifact.format === 'tflite');
     if (!mobile) continue;
     try {
       const reference = await ensureReference({ ...options, artifact: mobile, metadata: model.metadata });
@@ -236,8 +270,10 @@ async function runLanes(jobs: PlannedJob[], context: TargetContext, store: RunRe
       if (context.signal.aborted) return 'stop';
       const started = performance.now();
       const result = await runOne(planned, context);
-      // A job stopped by Ctrl-C did not fail; the harness's own abort may not have arrived yet.
-      if (!result.ok && result.failure.error.name === 'AbortError') return 'stop';
+      // A job stopped by Ctrl-C did not fail: a worker's AbortError may come before the harness's own abort,
+      // and every target names its stop its own way (the browser runner, a phone session), so once the run is
+      // aborted a failing job is taken for a stopped one.
+      if (!result.ok && (result.failure.error.name === 'AbortError' || context.signal.aborted)) return 'stop';
       const seconds = (performance.now() - started) / 1000;
       eta.done(jobs.indexOf(planned), seconds);
       done += 1;
@@ -252,7 +288,7 @@ async function runLanes(jobs: PlannedJob[], context: TargetContext, store: RunRe
       } else {
         store.addFailure(result.failure);
         timings.push({ id: keyId(result.failure.key), seconds, ok: false, images: null });
-        context.log.warn(`${keyId(result.failure.key)} failed in ${result.failure.phase}: ${result.failure.error.message.split('\n')[0]}`);
+        context.log.warn(`${keyId(result.failure.key)} failed in ${result.failure.phase}: ${firstLine(result.failure.error.message)}`);
         progress.tick(1, `${label}: failed ${status}`);
       }
       return 'next';

@@ -105,7 +105,7 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainedHead>
       if (step % settings.evalEvery === 0 || step === settings.steps) {
         const validation = options.validation.vectors.length > 0 ? await evaluate(head, validationX, validationY) : { loss: Number.NaN, accuracy: Number.NaN };
         history.push({ step, trainAccuracy: trainAccuracy!, trainLoss: trainLoss!, validationAccuracy: validation.accuracy, validationLoss: validation.loss });
-        options.progress?.tick(0, `validation ${(validation.accuracy * 100).toFixed(1)}%`);
+        if (Number.isFinite(validation.accuracy)) options.progress?.tick(0, `validation ${(validation.accuracy * 100).toFixed(1)}%`);
       }
       options.progress?.tick(1);
     }

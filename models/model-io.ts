@@ -32,13 +32,13 @@ export async function saveLayersModel(model: tf.LayersModel, dir: string): Promi
 /** Reads model.json plus its weight files from disk into in-memory artifacts. */
 export async function readModelArtifacts(modelJsonPath: string): Promise<tf.io.ModelArtifacts> {
   const path = resolve(modelJsonPath);
-  let json: { modelTopology?: unknown; weightsManifest?: tf.io.WeightsManifestConfig; format?: string };
+  let json: { modelTopology?: unknown; weightsManifest?: tf.io.WeightsManifestConfig; format?: string; signature?: unknown; userDefinedMetadata?: NonNullable<tf.io.ModelArtifacts['userDefinedMetadata']> };
   try {
     json = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
     throw new UserError(`cannot read TF.js model ${path}: ${(error as Error).message}`, 'MODEL_UNREADABLE');
   }
-  if (!json.modelTopology || !json.weightsManifest) throw new UserError(`${path} is not a TF.js layers model (no modelTopology/weightsManifest)`, 'MODEL_INVALID');
+  if (!json.modelTopology || !json.weightsManifest) throw new UserError(`${path} is not a TF.js model (no modelTopology/weightsManifest)`, 'MODEL_INVALID');
   const buffers: Buffer[] = [];
   for (const group of json.weightsManifest) {
     for (const shard of group.paths) buffers.push(await readFile(join(dirname(path), shard)));
@@ -49,7 +49,27 @@ export async function readModelArtifacts(modelJsonPath: string): Promise<tf.io.M
     weightSpecs: json.weightsManifest.flatMap((group) => group.weights),
     weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength) as ArrayBuffer,
     ...(json.format ? { format: json.format } : {}),
+    // Graph models name their inputs and outputs here; loadGraphModel reads it.
+    ...(json.signature ? { signature: json.signature as object } : {}),
+    ...(json.userDefinedMetadata ? { userDefinedMetadata: json.userDefinedMetadata } : {}),
   };
+}
+
+/** A loaded TF.js model of either format: both answer predict() and dispose(). */
+export type TfjsModel = tf.LayersModel | tf.GraphModel;
+
+/** True when a model.json holds a graph model (a GraphDef, as tensorflowjs_converter writes from a SavedModel). */
+export function isGraphModelJson(json: { format?: unknown; modelTopology?: unknown }): boolean {
+  if (json.format === 'graph-model') return true;
+  // Older converters leave `format` out; a GraphDef has a node list, a Keras topology does not.
+  return json.format === undefined && Array.isArray((json.modelTopology as { node?: unknown } | undefined)?.node);
+}
+
+/** Loads a local model.json as a layers model or, when it holds a GraphDef, through tf.loadGraphModel. */
+export async function loadTfjsModel(modelJsonPath: string): Promise<TfjsModel> {
+  const artifacts = await readModelArtifacts(modelJsonPath);
+  if (isGraphModelJson(artifacts)) return tf.loadGraphModel(tf.io.fromMemory(artifacts));
+  return tf.loadLayersModel(tf.io.fromMemory(artifacts));
 }
 
 /**

@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { ResolvedConfig } from '../harness/core/config.ts';
+import { modelIds, type ResolvedConfig } from '../harness/core/config.ts';
 import { UserError } from '../harness/core/errors.ts';
 import type { Logger } from '../harness/core/log.ts';
 import { useFastestBackend } from './backend.ts';
@@ -17,7 +17,7 @@ import { decodeImage, generateDefaultDataset, scanDataset, type Dataset, type Im
 import { writeEvalPack } from '../harness/core/eval-pack.ts';
 import { HEAD_LAYER, trainHead, type Batch, type LabeledVectors } from './head.ts';
 import { evalPackDir, labelsPath, metadataPath, mobileModelPath } from '../harness/core/layout.ts';
-import type { ModelMetadata } from '../harness/core/metadata.ts';
+import type { RetrainedMetadata } from '../harness/core/metadata.ts';
 import { saveLayersModel } from './model-io.ts';
 import { loadBackbone, resolveBackbone, type Backbone } from './zoo.ts';
 
@@ -39,7 +39,7 @@ export interface RetrainOptions {
 export interface RetrainedModel {
   model: string;
   modelJsonPath: string;
-  metadata: ModelMetadata;
+  metadata: RetrainedMetadata;
   /** Bottlenecks computed now vs read from the cache (a warm run computes none). */
   bottlenecks: { computed: number; cached: number; skipped: number; inferenceSeconds: number; seconds: number; engine: string };
   /** Wall seconds of training the head. */
@@ -85,7 +85,8 @@ export async function retrainModels(options: RetrainOptions): Promise<RetrainOut
   if (splits.test === 0) log.warn(`dataset ${dataset.root} has no test images: raise dataset.testPercent or add images`);
 
   const outcome: RetrainOutcome = { datasetSeconds, models: [], failures: [] };
-  for (const id of config.models) {
+  // Path entries are the user's own models: there is nothing to retrain in them.
+  for (const id of modelIds(config)) {
     options.signal?.throwIfAborted();
     try {
       outcome.models.push(await retrainOne(id, dataset, generated, backend, options));
@@ -174,6 +175,9 @@ async function retrainWith(inputs: RetrainInputs, options: RetrainOptions): Prom
   const validation = labeled(dataset.images.filter((image) => image.split === 'validation'), bottlenecks.vectors);
   const test = labeled(dataset.images.filter((image) => image.split === 'test'), bottlenecks.vectors);
   const trainImages = distort ? dataset.images.filter((image) => image.split === 'train') : train.images;
+  // A small dataset may put no image in a split (the split is a hash of each file name): say so once, never print NaN%.
+  if (validation.images.length === 0) log.warn(`${id}: no image in the validation split (${dataset.images.length} images, ${config.dataset.validationPercent}% for validation): validation accuracy is not measured; add images or raise --validation-percent`);
+  if (test.images.length === 0) log.warn(`${id}: no image in the test split (${config.dataset.testPercent}% for testing): test accuracy is not measured and benchmarks will measure latency only; add images or raise --test-percent`);
 
   const progress = log.progress(`${id}: training`, config.retrain.steps);
   const started = performance.now();
@@ -190,12 +194,12 @@ async function retrainWith(inputs: RetrainInputs, options: RetrainOptions): Prom
   });
   const trainSeconds = (performance.now() - started) / 1000;
   const last = history.at(-1);
-  progress.done(last ? `validation accuracy ${(last.validationAccuracy * 100).toFixed(1)}%` : 'done');
+  progress.done(last && Number.isFinite(last.validationAccuracy) ? `validation accuracy ${(last.validationAccuracy * 100).toFixed(1)}%` : 'done (no validation images)');
 
   const testing = await testHead(head, test, dataset);
-  log.info(`${id}: test accuracy ${(testing.accuracy * 100).toFixed(1)}% on ${test.images.length} images`);
+  if (test.images.length > 0) log.info(`${id}: test accuracy ${(testing.accuracy * 100).toFixed(1)}% on ${test.images.length} images`);
 
-  const metadata: ModelMetadata = {
+  const metadata: RetrainedMetadata = {
     schema: 1,
     model: id,
     backbone: spec.id,
@@ -291,7 +295,7 @@ async function testHead(head: tf.Sequential, test: LabeledVectors & { images: Im
 }
 
 /** Joins backbone and head into one layers model and writes the Mobile artifact, labels, metadata and evaluation pack. */
-async function exportMobileArtifact(options: { backbone: Backbone; head: tf.Sequential; metadata: ModelMetadata; testImages: ImageEntry[]; out: string }): Promise<string> {
+async function exportMobileArtifact(options: { backbone: Backbone; head: tf.Sequential; metadata: RetrainedMetadata; testImages: ImageEntry[]; out: string }): Promise<string> {
   const { backbone, head, metadata, out } = options;
   const headLayer = head.getLayer(HEAD_LAYER);
   const probabilities = headLayer.apply(backbone.features.outputs[0]!) as tf.SymbolicTensor;

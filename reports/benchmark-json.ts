@@ -7,6 +7,7 @@
  */
 import type { RunRecord } from '../harness/core/record.ts';
 import { measurementId } from '../harness/core/record.ts';
+import { redactRecord } from '../harness/core/redact.ts';
 
 export interface BenchmarkEntry {
   name: string;
@@ -20,7 +21,8 @@ function round(value: number, digits = 4): number {
   return Number(value.toFixed(digits));
 }
 
-export function toBenchmarkJson(record: RunRecord): BenchmarkEntry[] {
+export function toBenchmarkJson(unsafeRecord: RunRecord): BenchmarkEntry[] {
+  const record = redactRecord(unsafeRecord);
   const entries: BenchmarkEntry[] = [];
   for (const measurement of record.measurements) {
     const name = measurementId(measurement).replace(/#batch=1$/, '').replace(/#batch=(\d+)$/, ' batch=$1');

@@ -9,6 +9,7 @@
 import { quantileSorted } from 'simple-statistics';
 import type { ArtifactInfo, DeviceInfo, Failure, HostInfo, Measurement, RunRecord, RuntimeSize, TrainingSummary } from '../harness/core/record.ts';
 import { measurementId, VARIANTS } from '../harness/core/record.ts';
+import { redactRecord } from '../harness/core/redact.ts';
 import { summarizeModel, type DeviceSummary } from './summary.ts';
 import { runtimeName, type TableRow } from './table-row.ts';
 
@@ -183,7 +184,9 @@ export interface BuildOptions {
   now?: Date;
 }
 
-export function buildReportData(record: RunRecord, options: BuildOptions = {}): ReportData {
+export function buildReportData(unsafeRecord: RunRecord, options: BuildOptions = {}): ReportData {
+  // A record written by an older version, or sent by someone else, may hold credentials in clear: never render them.
+  const record = redactRecord(unsafeRecord);
   const artifacts = new Map(record.artifacts.map((artifact) => [artifact.id, artifact]));
   const devices = new Map<string, DeviceInfo>();
   for (const device of record.devices) devices.set(device.id, device);
@@ -193,7 +196,7 @@ export function buildReportData(record: RunRecord, options: BuildOptions = {}): 
     ...new Set([...record.training.map((entry) => entry.model), ...record.artifacts.map((entry) => entry.model), ...record.measurements.map((entry) => entry.key.model), ...record.failures.map((entry) => entry.key.model)]),
   ];
   const charts: ChartSpec[] = [];
-  const history = options.history ?? [];
+  const history = (options.history ?? []).map(redactRecord);
   const models = modelNames.map((model, modelIndex) => {
     const measurements = record.measurements.filter((entry) => entry.key.model === model);
     const rows = [

@@ -1,27 +1,49 @@
 /**
  * A markdown summary of a run for a CI job comment: the Mobile-vs-Lite
  * headline per model, one compact table per model, and the failures.
- * GitHub-flavoured tables; no HTML, so it renders wherever markdown does.
+ * GitHub-flavoured tables; no HTML of ours but one <details>, so it renders
+ * wherever markdown does. Everything copied from a record (labels, model and
+ * device names, error messages, ids) is escaped: a run record may come from
+ * anyone, and a CI comment must not render its HTML or markdown.
  */
 import type { Comparison, KeyComparison } from './compare.ts';
 import type { RunRecord } from '../harness/core/record.ts';
 import { artifactLabel, buildReportData, type BuildOptions } from './data.ts';
 import { runtimeName, type TableRow } from './table-row.ts';
+import { redactText } from '../harness/core/redact.ts';
 import { count, formatBytes, formatDate, formatMs, formatPercent, formatThroughput } from '../harness/core/format.ts';
 
-/** `|` and line breaks would break a table cell. */
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+/**
+ * Text copied from a record, escaped so that it renders as the text it is:
+ * markdown and HTML specials get a backslash (CommonMark escapes any ASCII
+ * punctuation), line breaks become spaces, `|` cannot end a table cell.
+ */
+export function mdText(value: string): string {
+  return value.replace(/\r\n|\r|\n/g, ' ').replace(/[\\`*_[\]<>|~&]/g, '\\$&');
 }
 
+/**
+ * A code span of copied text: a fence longer than any run of backticks
+ * inside, so the text cannot close it. Inside a table, `|` still splits
+ * cells in GFM even in code, so it is escaped there.
+ */
+export function mdCode(value: string, options: { inTable?: boolean } = {}): string {
+  const flat = value.replace(/\r\n|\r|\n/g, ' ');
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const padded = flat.startsWith('`') || flat.endsWith('`') ? ` ${flat} ` : flat;
+  return `${fence}${options.inTable ? padded.replace(/\|/g, '\\|') : padded}${fence}`;
+}
+
+/** A table row of cells already rendered as markdown (with mdText or mdCode). */
 function row(cells: string[]): string {
-  return `| ${cells.map(cell).join(' | ')} |`;
+  return `| ${cells.join(' | ')} |`;
 }
 
 function tableRow(entry: TableRow): string {
   const runtime = `${runtimeName(entry)}${entry.options ? ` (${entry.options})` : ''}${entry.batchSize && entry.batchSize !== 1 ? ` ×${entry.batchSize}` : ''}`;
-  const key = [artifactLabel(entry.format, entry.variant), entry.deviceName, runtime];
-  if (entry.status === 'failed') return row([...key, formatBytes(entry.sizeBytes), `failed in ${entry.error!.phase}: ${entry.error!.message}`, '', '', '', '']);
+  const key = [artifactLabel(entry.format, entry.variant), entry.deviceName, runtime].map(mdText);
+  if (entry.status === 'failed') return row([...key, formatBytes(entry.sizeBytes), mdText(`failed in ${entry.error!.phase}: ${entry.error!.message}`), '', '', '', '']);
   return row([...key, formatBytes(entry.sizeBytes), formatMs(entry.p50), formatMs(entry.p99), formatThroughput(entry.throughput), formatPercent(entry.accuracy), formatMs(entry.loadMs)]);
 }
 
@@ -29,13 +51,13 @@ export function renderMarkdown(record: RunRecord, options: BuildOptions = {}): s
   const data = buildReportData(record, options);
   const run = data.run;
   const lines: string[] = [];
-  const git = run.git ? `, git \`${run.git.commit.slice(0, 10)}\`${run.git.dirty ? ' (dirty)' : ''}` : '';
-  lines.push(`### edgebench run \`${run.runId}\``, '');
-  lines.push(`${run.status === 'complete' ? 'Complete' : `**${run.status}** (partial results)`}, started ${formatDate(run.startedAt)}${git}; ${count(record.measurements.length, 'measurement')}, ${count(record.failures.length, 'failure')}.`, '');
+  const git = run.git ? `, git ${mdCode(run.git.commit.slice(0, 10))}${run.git.dirty ? ' (dirty)' : ''}` : '';
+  lines.push(`### edgebench run ${mdCode(run.runId)}`, '');
+  lines.push(`${run.status === 'complete' ? 'Complete' : `**${mdText(run.status)}** (partial results)`}, started ${mdText(formatDate(run.startedAt))}${git}; ${count(record.measurements.length, 'measurement')}, ${count(record.failures.length, 'failure')}.`, '');
   for (const model of data.models) {
-    lines.push(`#### ${model.model}${model.training ? ` (test accuracy ${formatPercent(model.training.testAccuracy)} after retraining)` : ''}`, '');
+    lines.push(`#### ${mdText(model.model)}${model.training ? ` (test accuracy ${formatPercent(model.training.testAccuracy)} after retraining)` : ''}`, '');
     if (model.summary.length) {
-      for (const entry of model.summary) lines.push(`- ${entry.sentence}`);
+      for (const entry of model.summary) lines.push(`- ${mdText(entry.sentence)}`);
       lines.push('');
     }
     if (model.rows.length) {
@@ -49,7 +71,7 @@ export function renderMarkdown(record: RunRecord, options: BuildOptions = {}): s
   }
   if (data.failures.length) {
     lines.push('<details><summary>Failures</summary>', '');
-    for (const failure of data.failures) lines.push(`- \`${failure.id.replace(/#batch=\d+$/, '')}\` failed in ${failure.phase}: ${cell(`${failure.error.name}: ${failure.error.message}`)}`);
+    for (const failure of data.failures) lines.push(`- ${mdCode(failure.id.replace(/#batch=\d+$/, ''))} failed in ${mdText(failure.phase)}: ${mdText(`${failure.error.name}: ${failure.error.message}`)}`);
     lines.push('', '</details>', '');
   }
   return `${lines.join('\n').trimEnd()}\n`;
@@ -59,8 +81,8 @@ const VERDICT: Record<KeyComparison['verdict'], string> = { regressed: '❌ regr
 
 /** `bench compare --format md`: the verdict per key, regressions first, for a CI comment. */
 export function renderComparisonMarkdown(comparison: Comparison): string {
-  const lines = [`### edgebench compare: \`${comparison.current.runId}\` against \`${comparison.baseline.runId}\``, ''];
-  if (!comparison.comparable) return `${[...lines, `Not comparable: ${comparison.reason}`].join('\n')}\n`;
+  const lines = [`### edgebench compare: ${mdCode(comparison.current.runId)} against ${mdCode(comparison.baseline.runId)}`, ''];
+  if (!comparison.comparable) return redactText(`${[...lines, `Not comparable: ${mdText(comparison.reason)}`].join('\n')}\n`);
   const { counts, options } = comparison;
   lines.push(
     `${counts.regressed} regressed, ${counts.improved} improved, ${counts.same} same, ${counts.inconclusive} inconclusive (p50 change past ±${(options.threshold * 100).toFixed(1)}% with Mann-Whitney p < ${options.alpha}; accuracy drop past ${options.accuracyDropPoints} points).`,
@@ -76,19 +98,20 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
       lines.push(
         row([
           VERDICT[entry.verdict],
-          `\`${entry.id.replace(/#batch=1$/, '').replace(/#batch=(\d+)$/, ' batch $1')}\``,
+          mdCode(entry.id.replace(/#batch=1$/, '').replace(/#batch=(\d+)$/, ' batch $1'), { inTable: true }),
           latency ? formatMs(latency.baselineP50) : '–',
           latency ? formatMs(latency.currentP50) : '–',
           latency ? `${latency.ratio >= 1 ? '+' : '−'}${Math.abs((latency.ratio - 1) * 100).toFixed(1)}%` : '–',
           latency?.pValue == null ? '–' : latency.pValue < 1e-12 ? '< 1e-12' : latency.pValue < 0.0001 ? latency.pValue.toExponential(1) : latency.pValue.toFixed(4),
           entry.accuracy.deltaPoints === null ? '–' : Math.abs(entry.accuracy.deltaPoints) < 0.05 ? '0.0' : `${entry.accuracy.deltaPoints > 0 ? '+' : '−'}${Math.abs(entry.accuracy.deltaPoints).toFixed(1)}`,
-          entry.reasons.join('; '),
+          mdText(entry.reasons.join('; ')),
         ]),
       );
     }
     lines.push('');
   }
-  if (comparison.onlyInBaseline.length) lines.push(`Only in the baseline (not compared): ${comparison.onlyInBaseline.map((id) => `\`${id}\``).join(', ')}`, '');
-  if (comparison.onlyInCurrent.length) lines.push(`New in this run (not compared): ${comparison.onlyInCurrent.map((id) => `\`${id}\``).join(', ')}`, '');
-  return `${lines.join('\n').trimEnd()}\n`;
+  if (comparison.onlyInBaseline.length) lines.push(`Only in the baseline (not compared): ${comparison.onlyInBaseline.map((id) => mdCode(id)).join(', ')}`, '');
+  if (comparison.onlyInCurrent.length) lines.push(`New in this run (not compared): ${comparison.onlyInCurrent.map((id) => mdCode(id)).join(', ')}`, '');
+  // Compare reads records directly, not through the report data: scrub what it copies.
+  return redactText(`${lines.join('\n').trimEnd()}\n`);
 }

@@ -34,6 +34,8 @@ export interface DiscoveredDevice {
   usable: boolean;
   reason?: string;
   runtimes: RuntimeStatus[];
+  /** Lines worth showing under the device in `bench devices` (a phone's routes to its browser, say). */
+  notes?: string[];
 }
 
 export interface TargetContext {

@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { commonArgs, datasetArgs, setup } from './common.ts';
-import { convertOverrides, variantArgs } from './convert.ts';
+import { convertOverrides, tfliteNodeCheck, variantArgs } from './convert.ts';
 import { runArgs, runDryRun, runOverrides } from './run.ts';
 import { retrainArgs, retrainOverrides, runRetrain } from './retrain.ts';
 import { formatDuration } from '../estimate.ts';
@@ -59,9 +59,11 @@ export default defineCommand({
   },
   async run({ args }) {
     // The flag sets map onto disjoint config sections.
-    const context = await setup(args, { ...retrainOverrides(args), ...convertOverrides(args), ...runOverrides(args) });
+    // A dry run writes nothing: it only reads the out folder (no lock, no folder made).
+    const dry = Boolean(args['dry-run']);
+    const context = await setup(args, { ...retrainOverrides(args), ...convertOverrides(args), ...runOverrides(args) }, undefined, dry ? { out: 'read' } : { out: 'lock', command: 'bench all' });
     const { log } = context;
-    if (args['dry-run']) return runDryRun(context, { prospective: true });
+    if (dry) return runDryRun(context, { prospective: true });
     return withInterrupt(log, async (signal) => {
       const started = performance.now();
       log.info('== retrain');
@@ -81,6 +83,7 @@ export default defineCommand({
         io: context.config.convert.io,
         log,
         signal,
+        check: tfliteNodeCheck(),
       }).finally(() => references);
       const prefetched = await references;
 
@@ -98,6 +101,6 @@ export default defineCommand({
       log.info(`bench all took ${formatDuration(totalSeconds)} (${run.timings.jobs.length} jobs; --json lists every phase)`);
       log.result({ runId: run.runId, record: run.recordPath, report: reportPath, totalSeconds, phases });
       return run.record.measurements.length > 0 ? 0 : 1;
-    });
+    }).finally(() => context.lock?.release());
   },
 });

@@ -7,6 +7,9 @@ import type { ArgsDef } from 'citty';
 import { deepMerge, type ResolvedConfig } from '../core/config.ts';
 import { loadConfig } from '../config-file.ts';
 import { createLogger, type Logger } from '../core/log.ts';
+import { registerSecrets, secretsIn } from '../core/redact.ts';
+import { checkOutFolder } from '../out-folder.ts';
+import { lockOutFolder, type OutLock } from '../out-lock.ts';
 
 export const commonArgs = {
   out: { type: 'string', description: 'Output folder for caches, artifacts and runs (default .bench)', valueHint: 'dir' },
@@ -28,6 +31,20 @@ export interface CommandContext {
   /** Absolute output folder. */
   out: string;
   cwd: string;
+  /** Held when setup was asked for it (`out: 'lock'`); the command releases it when done. */
+  lock?: OutLock;
+}
+
+export interface SetupNeeds {
+  /**
+   * What the command does with the out folder, checked before any long work:
+   * `none` (inspect), `read` (history, compare: it must be a folder if it
+   * exists), `write` (made and written to), `lock` (written, and held
+   * against a second writer: run, all, retrain, convert). Default `write`.
+   */
+  out?: 'none' | 'read' | 'write' | 'lock';
+  /** The command name for the lock (`bench run`). */
+  command?: string;
 }
 
 type Parsed = Record<string, unknown>;
@@ -50,7 +67,7 @@ export function num(value: unknown): number | string | undefined {
  * Resolves config (file, then flags) and the logger.
  * `overrides` maps flags to config paths, e.g. `{ retrain: { steps: num(args.steps) } }`.
  */
-export async function setup(args: Parsed, overrides: Record<string, unknown> = {}, cwd = process.cwd()): Promise<CommandContext> {
+export async function setup(args: Parsed, overrides: Record<string, unknown> = {}, cwd = process.cwd(), needs: SetupNeeds = {}): Promise<CommandContext> {
   const log = createLogger({
     level: args.quiet ? 'quiet' : args.verbose ? 'verbose' : 'normal',
     json: Boolean(args.json),
@@ -64,6 +81,15 @@ export async function setup(args: Parsed, overrides: Record<string, unknown> = {
     overrides,
   ) as Record<string, unknown>;
   const { config, file } = await loadConfig({ cwd, ...(typeof args.config === 'string' ? { file: args.config } : {}), overrides: flags });
+  // From here on every message, record and report is scrubbed of these (core/redact.ts).
+  registerSecrets(secretsIn(config));
   if (file) log.debug(`config: ${file}`);
-  return { config, log, out: resolve(cwd, config.out), cwd };
+  const out = resolve(cwd, config.out);
+  const use = needs.out ?? 'write';
+  const label = typeof args.out === 'string' ? '--out' : 'the out folder';
+  if (use !== 'none') checkOutFolder(out, { write: use !== 'read', label });
+  if (use !== 'lock') return { config, log, out, cwd };
+  const lock = lockOutFolder(out, needs.command ?? 'bench');
+  if (lock.tookOverFrom) log.info(`took over the lock of ${out} left by pid ${lock.tookOverFrom.pid} ("${lock.tookOverFrom.command}"), which no longer runs`);
+  return { config, log, out, cwd, lock };
 }

@@ -24,9 +24,12 @@ export default defineCommand({
   },
   async run({ args }) {
     if (args.format !== undefined && args.format !== 'text' && args.format !== 'md') throw new UserError(`--format must be text or md (got "${args.format}")`, 'COMPARE_FORMAT');
-    const { config, log, out, cwd } = await setup(args, {
-      compare: { threshold: num(args.threshold), alpha: num(args.alpha), accuracyDropPoints: num(args['accuracy-drop']) },
-    });
+    const { config, log, out, cwd } = await setup(
+      args,
+      { compare: { threshold: num(args.threshold), alpha: num(args.alpha), accuracyDropPoints: num(args['accuracy-drop']) } },
+      undefined,
+      { out: 'read' },
+    );
     let comparison: Comparison;
     try {
       const current = await resolveRun(out, args.run, { cwd });

@@ -1,18 +1,20 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync, type Stats } from 'node:fs';
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { defineCommand } from 'citty';
 import { VARIANTS } from '../core/record.ts';
 import { UserError } from '../core/errors.ts';
+import { modelIds } from '../core/config.ts';
 import type { Logger } from '../core/log.ts';
 import type { ModelMetadata, Normalization } from '../core/metadata.ts';
 import { commonArgs, list, num, setup, type CommandContext } from './common.ts';
 import { withInterrupt } from '../interrupt.ts';
+import type { CheckRuntime, SelfCheck } from '../../models/tflite/self-check.ts';
 
 /** Flags that shape the variants; shared with `bench all`. */
 export const variantArgs = {
   variants: { type: 'string', description: `Variants, comma-separated (default ${VARIANTS.join(',')})`, valueHint: 'list' },
-  'calibration-images': { type: 'string', description: 'Training images that calibrate int8 activation ranges (default 100)', valueHint: 'n' },
+  'calibration-images': { type: 'string', description: 'Training images that calibrate int8 activation ranges and bias correction (default 100)', valueHint: 'n' },
   io: { type: 'string', description: 'Input/output type of int8 models: float or uint8 (default float)', valueHint: 'float|uint8' },
 } as const;
 
@@ -41,9 +43,30 @@ function parseNormalization(value: string): Normalization {
   return { scale, offset };
 }
 
-/** A model.json path (or URL) rather than model ids. */
-function isModelFile(value: unknown): value is string {
-  return typeof value === 'string' && (/\.json$/i.test(value) || /^https?:\/\//i.test(value));
+/**
+ * `--model` is a model.json (path or URL) or retrained model ids. Anything
+ * else that names a path (a folder, a .pb, a .tflite, a missing file) is a
+ * clear error here, instead of being taken for a model id and failing later
+ * with a path the user never typed.
+ */
+export function modelArgument(value: unknown, cwd: string): { file?: string } {
+  if (typeof value !== 'string' || value === '') return {};
+  if (/\.json$/i.test(value) || /^https?:\/\//i.test(value)) return { file: value };
+  const path = resolve(cwd, value);
+  const looksLikePath = /[\\/]/.test(value) || value.startsWith('.');
+  let info: Stats | undefined;
+  try {
+    info = statSync(path);
+  } catch {
+    if (looksLikePath) throw new UserError(`--model ${value}: no such file (${path}); give a TF.js layers model.json, or retrained model ids`, 'MODEL_NOT_FOUND');
+    return {};
+  }
+  if (info.isDirectory()) {
+    const inside = join(path, 'model.json');
+    const hint = existsSync(inside) ? `: pass the model.json inside it (--model ${join(value, 'model.json')})` : ', with no model.json in it: give a TF.js layers model.json';
+    throw new UserError(`--model ${value} is a folder${hint}`, 'CONVERT_MODEL_ARG');
+  }
+  throw new UserError(`--model ${value} is not a TF.js model.json (bench convert reads a layers model.json or its URL, or takes retrained model ids; \`bench inspect\` reads a .tflite)`, 'CONVERT_MODEL_ARG');
 }
 
 function formatBytes(bytes: number): string {
@@ -59,18 +82,39 @@ async function findMetadata(modelJsonPath: string): Promise<ModelMetadata | unde
 }
 
 interface FileResult {
+  model?: string;
   variant: string;
   path: string;
   bytes: number;
   seconds: number;
+  reused?: boolean;
+  check?: SelfCheck;
+}
+
+/**
+ * The self-check runtime: tfjs-tflite-node on one thread (XNNPACK when its plugin
+ * builds), the runtime the Lite path is benchmarked on in Node.
+ */
+export function tfliteNodeCheck(): CheckRuntime {
+  return {
+    name: 'tflite-node',
+    async open(bytes, normalization) {
+      const { openTfliteSession } = await import('../../targets/node/tflite.ts');
+      return openTfliteSession({ bytes, normalization, threads: 1, batchSize: 1 });
+    },
+  };
+}
+
+/** Raw pixels of the first normalised calibration images (value = pixel × scale + offset). */
+function pixelsOf(values: Float32Array, normalization: Normalization): Uint8Array {
+  return Uint8Array.from(values, (value) => Math.round((value - normalization.offset) / normalization.scale));
 }
 
 /** `bench convert --model path/to/model.json`: any layers model the converter supports. */
 async function convertModelFile(context: CommandContext, args: Record<string, unknown>, modelPath: string, signal: AbortSignal): Promise<FileResult[]> {
   const { config, log, cwd } = context;
-  const { loadLayersModel } = await import('../../models/model-io.ts');
   const { useFastestBackend } = await import('../../models/backend.ts');
-  const { prepareModel, emitVariant, calibrationInputs } = await import('../../models/tflite/index.ts');
+  const { convertModel, calibrationInputs, loadModelToConvert, randomPixels, SELF_CHECK_IMAGES } = await import('../../models/tflite/index.ts');
   const isUrl = /^https?:\/\//i.test(modelPath);
   const source = isUrl ? modelPath : resolve(cwd, modelPath);
   if (!isUrl && !existsSync(source)) throw new UserError(`model not found: ${source}`, 'MODEL_NOT_FOUND');
@@ -78,56 +122,71 @@ async function convertModelFile(context: CommandContext, args: Record<string, un
   const normalization = typeof args.normalization === 'string' ? parseNormalization(args.normalization) : (metadata?.normalization ?? KNOWN_NORMALIZATIONS.unit!);
   if (!metadata && typeof args.normalization !== 'string') log.info('no metadata.json beside the model: assuming inputs in [0, 1] (pass --normalization to change)');
 
-  await useFastestBackend();
-  const model = await loadLayersModel(source);
-  const prepared = (() => {
-    try {
-      return prepareModel(model);
-    } finally {
-      model.dispose();
-    }
-  })();
   const variants = config.convert.variants;
   const output = typeof args.output === 'string' ? resolve(cwd, args.output) : undefined;
   if (output?.endsWith('.tflite') && variants.length > 1) throw new UserError(`--output ${output} names one file, but ${variants.length} variants were asked for; give a folder or one --variants`, 'CONVERT_OUTPUT');
   const folder = output && !output.endsWith('.tflite') ? output : isUrl ? cwd : dirname(source);
   const stem = basename(isUrl ? new URL(modelPath).pathname : source).replace(/\.json$/i, '');
+  const root = typeof args.images === 'string' ? resolve(cwd, args.images) : metadata?.dataset?.root;
+  if (variants.includes('int8') && !root) throw new UserError('the int8 variant needs calibration images: pass --images <class-per-folder dir> (or leave int8 out of --variants)', 'CONVERT_NO_CALIBRATION');
 
-  let calibration: Float32Array | undefined;
-  if (variants.includes('int8')) {
-    const root = typeof args.images === 'string' ? resolve(cwd, args.images) : metadata?.dataset.root;
-    if (!root) throw new UserError('the int8 variant needs calibration images: pass --images <class-per-folder dir> (or leave int8 out of --variants)', 'CONVERT_NO_CALIBRATION');
-    const inputSize = prepared.inputShape[1]!;
-    calibration = await calibrationInputs({ root, inputSize, normalization, count: config.convert.calibrationImages, log });
-    if (calibration.length === 0) throw new UserError(`no calibration images in ${root}`, 'CONVERT_NO_CALIBRATION');
-  }
-
-  const results: FileResult[] = [];
+  await useFastestBackend();
+  const model = await loadModelToConvert(source);
   const progress = log.progress('convert', variants.length);
-  for (const variant of variants) {
-    signal.throwIfAborted();
-    const started = performance.now();
-    const bytes = await emitVariant(prepared, {
-      variant,
+  let converted;
+  try {
+    const inputShape = [1, ...(model.inputs[0]!.shape.slice(1) as number[])];
+    let calibration: Float32Array | undefined;
+    // int8 needs the images; int8-dynamic uses them (bias correction) when there are some.
+    const calibrate = async () => {
+      calibration ??= root ? await calibrationInputs({ root, inputSize: inputShape[1]!, normalization, count: config.convert.calibrationImages, log }) : new Float32Array(0);
+      if (calibration.length === 0 && variants.includes('int8')) throw new UserError(`no calibration images in ${root}`, 'CONVERT_NO_CALIBRATION');
+      return calibration;
+    };
+    // Check images: the first calibration images when they are loaded anyway, else seeded random pixels.
+    const perImage = inputShape.slice(1).reduce((a, b) => a * b, 1);
+    const images = root && variants.some((variant) => variant.startsWith('int8')) ? await calibrate() : undefined;
+    const count = images?.length ? Math.min(SELF_CHECK_IMAGES, images.length / perImage) : SELF_CHECK_IMAGES;
+    const pixels = images?.length ? pixelsOf(images.subarray(0, count * perImage), normalization) : randomPixels(count, inputShape);
+    converted = await convertModel({
+      model,
+      name: stem,
+      variants,
       normalization,
       io: config.convert.io,
       ...(metadata ? { classNames: metadata.classNames } : {}),
-      ...(calibration ? { calibration } : {}),
+      calibration: calibrate,
+      check: { runtime: tfliteNodeCheck(), pixels, count },
+      onVariant: (variant) => {
+        signal.throwIfAborted();
+        progress.tick(1, variant);
+      },
     });
+  } finally {
+    model.dispose();
+  }
+  const results: FileResult[] = [];
+  for (const { variant, bytes, seconds, check } of converted) {
     const path = output?.endsWith('.tflite') ? output : join(folder, `${stem}.${variant}.tflite`);
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, bytes);
-    results.push({ variant, path, bytes: bytes.length, seconds: (performance.now() - started) / 1000 });
-    progress.tick(1, variant);
+    results.push({ variant, path, bytes: bytes.length, seconds, ...(check ? { check } : {}) });
   }
   progress.done(`${results.length} written`);
   return results;
 }
 
-function report(log: Logger, results: { model?: string; variant: string; path: string; bytes: number; seconds: number; reused?: boolean }[]): void {
+export function formatCheck(check: SelfCheck): string {
+  if ('skipped' in check) return `self-check skipped: ${check.skipped}`;
+  return `checked on ${check.runtime}, ${check.images} images: max |Δ| ${check.maxDelta.toExponential(1)}, top-1 agreement ${(check.agreement * 100).toFixed(0)}%`;
+}
+
+function report(log: Logger, results: FileResult[]): void {
   for (const result of results) {
     const what = result.reused ? 'up to date' : `${result.seconds.toFixed(1)} s`;
-    log.info(`${result.model ? `${result.model} ` : ''}${result.variant} → ${result.path} (${formatBytes(result.bytes)}, ${what})`);
+    const check = result.check ? `; ${formatCheck(result.check)}` : '';
+    log.info(`${result.model ? `${result.model} ` : ''}${result.variant} → ${result.path} (${formatBytes(result.bytes)}, ${what}${check})`);
+    if (result.check && 'skipped' in result.check) log.warn(`${result.model ? `${result.model} ` : ''}${result.variant}: ${formatCheck(result.check)}`);
   }
 }
 
@@ -135,8 +194,9 @@ export default defineCommand({
   meta: { name: 'convert', description: 'Convert retrained Mobile models (or any TF.js layers model.json) to .tflite: float32, float16, int8-dynamic, int8' },
   args: { ...commonArgs, ...convertArgs },
   async run({ args }) {
-    const modelFile = isModelFile(args.model) ? args.model : undefined;
-    const context = await setup({ ...args, model: modelFile ? undefined : args.model }, convertOverrides(args));
+    const modelFile = modelArgument(args.model, process.cwd()).file;
+    // A model.json converts beside itself (or to --output): the out folder is only read for it.
+    const context = await setup({ ...args, model: modelFile ? undefined : args.model }, convertOverrides(args), undefined, modelFile ? { out: 'none' } : { out: 'lock', command: 'bench convert' });
     const { log, config } = context;
     return withInterrupt(log, async (signal) => {
       if (modelFile) {
@@ -148,16 +208,17 @@ export default defineCommand({
       const { convertArtifacts } = await import('../../models/tflite/index.ts');
       const results = await convertArtifacts({
         out: context.out,
-        models: config.models,
+        models: modelIds(config),
         variants: config.convert.variants,
         calibrationImages: config.convert.calibrationImages,
         io: config.convert.io,
         log,
         signal,
+        check: tfliteNodeCheck(),
       });
       report(log, results);
       log.result({ files: results });
       return results.length > 0 ? 0 : 1;
-    });
+    }).finally(() => context.lock?.release());
   },
 });

@@ -53,6 +53,7 @@ export function formatDevices(listings: TargetListing[]): string[] {
         .filter(Boolean)
         .join(', ');
       lines.push(`${listing.kind} ${device.id}: ${device.name}${facts ? ` (${facts})` : ''}${found.usable ? '' : ` ${pc.red('not usable')}: ${found.reason ?? ''}`}`);
+      for (const note of found.notes ?? []) lines.push(`  ${note}`);
       const width = Math.max(0, ...found.runtimes.map((runtime) => runtime.runtime.length));
       for (const runtime of found.runtimes) {
         const details = runtime.details ? Object.entries(runtime.details).map(([name, value]) => `${name} ${value}`).join(', ') : '';

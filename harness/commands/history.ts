@@ -13,7 +13,7 @@ export default defineCommand({
     limit: { type: 'string', description: 'Show only the newest N runs', valueHint: 'n' },
   },
   async run({ args }) {
-    const { log, out } = await setup(args);
+    const { log, out } = await setup(args, {}, undefined, { out: 'read' });
     const { runs, skipped } = await listRuns(out);
     const limit = num(args.limit);
     const shown = typeof limit === 'number' && limit > 0 ? runs.slice(-limit) : runs;

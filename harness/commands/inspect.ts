@@ -39,6 +39,10 @@ export function formatSummary(path: string, summary: TfliteSummary): string[] {
   lines.push(`tensors: ${summary.tensorCount}`);
   const weights = Object.entries(summary.weightBytes).map(([type, bytes]) => `${type} ${formatBytes(bytes)}`);
   lines.push(`weights: ${weights.length ? weights.join(', ') : 'none'}`);
+  if (summary.floatFallback) {
+    const ops = Object.entries(summary.floatFallback).map(([name, count]) => `${name} ${count}`);
+    lines.push(`float fallback (ops of this integer graph that run in float32, between DEQUANTIZE and QUANTIZE): ${ops.join(', ')}`);
+  }
   if (summary.metadata.length) {
     lines.push('metadata:');
     for (const entry of summary.metadata) {
@@ -59,13 +63,13 @@ export function formatSummary(path: string, summary: TfliteSummary): string[] {
 }
 
 export default defineCommand({
-  meta: { name: 'inspect', description: 'Describe a .tflite file: inputs/outputs (shape, type, quantization), operators, tensors, weight bytes by type, metadata, signatures' },
+  meta: { name: 'inspect', description: 'Describe a .tflite file: inputs/outputs (shape, type, quantization), operators, tensors, weight bytes by type, float fallback of an integer graph, metadata, signatures' },
   args: {
     ...commonArgs,
     file: { type: 'positional', description: 'The .tflite file', required: true },
   },
   async run({ args }) {
-    const { log, cwd } = await setup(args);
+    const { log, cwd } = await setup(args, {}, undefined, { out: 'none' });
     const path = resolve(cwd, String(args.file));
     if (!existsSync(path)) throw new UserError(`file not found: ${path}`, 'FILE_NOT_FOUND');
     const { inspectTflite } = await import('../../models/tflite/reader.ts');

@@ -23,7 +23,9 @@ export default defineCommand({
     history: { type: 'string', description: 'Earlier runs shown in the trend (default 20; 0 for none)', valueHint: 'n' },
   },
   async run({ args }) {
-    const { log, out, cwd } = await setup(args);
+    // Only read up front: a report is quick, and a folder with no runs must not be created just to say so.
+    // A write that fails (a read-only folder, a full disk) is still one line naming the path (cli.ts).
+    const { log, out, cwd } = await setup(args, {}, undefined, { out: 'read' });
     const format = (args.format ?? 'html') as Format;
     if (!FORMATS.includes(format)) throw new UserError(`--format must be one of ${FORMATS.join(', ')} (got "${args.format}")`, 'REPORT_FORMAT');
     const limit = args.history === undefined ? 20 : Number(args.history);

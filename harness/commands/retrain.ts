@@ -45,8 +45,9 @@ export async function runRetrain(context: CommandContext, signal?: AbortSignal):
   const outcome = await retrainModels({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, tflite: tfliteHostRunner, ...(signal ? { signal } : {}) });
   for (const model of outcome.models) {
     const { training } = model.metadata;
+    const tested = training.testAccuracy !== null && Number.isFinite(training.testAccuracy) ? `test ${(training.testAccuracy * 100).toFixed(1)}%` : 'not tested (no test images)';
     const computed = model.bottlenecks.computed ? ` on ${model.bottlenecks.engine}` : '';
-    context.log.info(`${model.model}: test ${(training.testAccuracy * 100).toFixed(1)}%, bottlenecks ${model.bottlenecks.computed} computed${computed} / ${model.bottlenecks.cached} cached → ${model.modelJsonPath}`);
+    context.log.info(`${model.model}: ${tested}, bottlenecks ${model.bottlenecks.computed} computed${computed} / ${model.bottlenecks.cached} cached → ${model.modelJsonPath}`);
   }
   return outcome;
 }
@@ -55,8 +56,8 @@ export default defineCommand({
   meta: { name: 'retrain', description: 'Retrain a new softmax head on each backbone and write the Mobile-path artifacts (TF.js model, labels.txt, metadata.json, evaluation pack)' },
   args: { ...commonArgs, ...datasetArgs, ...retrainArgs },
   async run({ args }) {
-    const context = await setup(args, retrainOverrides(args));
-    const outcome = await withInterrupt(context.log, (signal) => runRetrain(context, signal));
+    const context = await setup(args, retrainOverrides(args), undefined, { out: 'lock', command: 'bench retrain' });
+    const outcome = await withInterrupt(context.log, (signal) => runRetrain(context, signal)).finally(() => context.lock?.release());
     context.log.result({
       models: outcome.models.map((model) => ({ model: model.model, modelJson: model.modelJsonPath, testAccuracy: model.metadata.training.testAccuracy, bottlenecks: model.bottlenecks })),
       failures: outcome.failures.map((failure) => ({ model: failure.model, error: failure.error.message })),

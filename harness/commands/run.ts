@@ -3,9 +3,43 @@
  * Exit code 0 when anything was measured, 1 when nothing could be.
  */
 import { defineCommand } from 'citty';
-import { commonArgs, datasetArgs, list, num, setup, type CommandContext } from './common.ts';
+import { isModelPath } from '../core/config.ts';
+import { UserError } from '../core/errors.ts';
+import { commonArgs, list, num, setup, type CommandContext } from './common.ts';
 import { withInterrupt } from '../interrupt.ts';
 import { summaryRows } from '../summary.ts';
+
+/** --model and the flags that describe a model given by path. */
+export const modelArgs = {
+  model: { type: 'string', description: 'Retrained model ids and/or your own models by path (model.json, layers or graph; .tflite), comma-separated', valueHint: 'ids|paths' },
+  images: { type: 'string', description: 'Labelled class-per-folder images for your own models: accuracy as well as agreement', valueHint: 'dir' },
+  'input-size': { type: 'string', description: "Your model's square input size, when neither it nor a metadata.json beside it says (default 224)", valueHint: 'px' },
+  normalization: { type: 'string', description: 'Input range pixels 0..255 map to, e.g. -1,1 or 0,1, when the model does not say (default -1,1)', valueHint: 'min,max' },
+  labels: { type: 'string', description: 'File with one class name per line, when the model does not say (default class_0..)', valueHint: 'file' },
+} as const;
+
+/** `-1,1` → value = pixel × 2/255 − 1. */
+export function normalizationFromRange(value: string): { scale: number; offset: number } {
+  const parts = value.split(',').map((part) => Number(part.trim()));
+  if (parts.length !== 2 || parts.some((part) => !Number.isFinite(part)) || parts[0] === parts[1]) {
+    throw new UserError(`--normalization ${JSON.stringify(value)}: give the range pixels 0..255 map to as min,max, e.g. -1,1 or 0,1`, 'BAD_FLAG');
+  }
+  const [min, max] = parts as [number, number];
+  return { scale: (max - min) / 255, offset: min };
+}
+
+/** --model entries; paths carry the describing flags as a config object. */
+export function modelOverrides(args: Record<string, unknown>): unknown[] | undefined {
+  const entries = list(args.model);
+  if (!entries) return undefined;
+  const inputSize = num(args['input-size']);
+  const describe = {
+    ...(inputSize !== undefined ? { inputSize } : {}),
+    ...(typeof args.normalization === 'string' ? { normalization: normalizationFromRange(args.normalization) } : {}),
+    ...(typeof args.labels === 'string' ? { labels: args.labels } : {}),
+  };
+  return entries.map((entry) => (isModelPath(entry) ? { path: entry, ...describe } : entry));
+}
 
 export const runArgs = {
   targets: { type: 'string', description: 'Targets, comma-separated: node, browser, android (default: all, whatever is found)', valueHint: 'list' },
@@ -21,6 +55,7 @@ export const runArgs = {
   browser: { type: 'string', description: 'Browsers by name (chromium, chrome, firefox, webkit) or executable path, comma-separated (default: every browser found)', valueHint: 'list' },
   headed: { type: 'boolean', description: 'Show the browser window (debugging)' },
   devices: { type: 'string', description: 'Android serials to use, comma-separated (default: every attached, authorized phone)', valueHint: 'list' },
+  'android-driver': { type: 'string', description: 'How page runtimes reach Chrome on a phone: cdp (adb + DevTools, nothing to install), appium (UiAutomator2, grids, farms) or auto (default: appium when its prerequisites are met or --appium-url is given, else cdp)', valueHint: 'cdp|appium|auto' },
   'appium-url': { type: 'string', description: 'An external Appium server, Selenium Grid or device farm (default: start one from node_modules)', valueHint: 'url' },
   'tflite-benchmark-binary': { type: 'string', description: "TFLite benchmark_model built for the phones' ABI: also run each .tflite natively", valueHint: 'file' },
   'dry-run': { type: 'boolean', description: 'List every job with an estimated duration (from earlier runs, else a one-inference probe) and the total; measure nothing' },
@@ -52,18 +87,20 @@ export function runOverrides(args: Record<string, unknown>): Record<string, unkn
       threads: num(args.threads),
     },
     browser: { browsers: list(args.browser), headed: args.headed },
-    android: { devices: list(args.devices), appiumUrl: args['appium-url'], tfliteBenchmarkBinary: args['tflite-benchmark-binary'] },
+    android: { devices: list(args.devices), driver: args['android-driver'], appiumUrl: args['appium-url'], tfliteBenchmarkBinary: args['tflite-benchmark-binary'] },
   };
 }
 
 export default defineCommand({
-  meta: { name: 'run', description: 'Benchmark every retrained artifact (TF.js and .tflite) on every runtime of every target found, and write the run record' },
-  args: { ...commonArgs, model: datasetArgs.model, ...runArgs },
+  meta: { name: 'run', description: 'Benchmark every retrained artifact, or your own model.json/.tflite, on every runtime of every target found, and write the run record' },
+  args: { ...commonArgs, ...modelArgs, ...runArgs },
   async run({ args }) {
-    const context = await setup(args, runOverrides(args));
-    if (args['dry-run']) return runDryRun(context, { prospective: false });
+    // A dry run writes nothing: it only reads the out folder (no lock).
+    const dry = Boolean(args['dry-run']);
+    const context = await setup(args, { ...runOverrides(args), models: modelOverrides(args) }, undefined, dry ? { out: 'read' } : { out: 'lock', command: 'bench run' });
+    if (dry) return runDryRun(context, { prospective: false });
     const { runBenchmarks } = await import('../run.ts');
-    const outcome = await withInterrupt(context.log, (signal) => runBenchmarks({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, signal }));
+    const outcome = await withInterrupt(context.log, (signal) => runBenchmarks({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, signal })).finally(() => context.lock?.release());
     const { record } = outcome;
     context.log.result({
       runId: outcome.runId,

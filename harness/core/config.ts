@@ -6,10 +6,52 @@
  */
 import { z } from 'zod';
 import { UserError } from './errors.ts';
+import { isSafeSegment, SAFE_SEGMENT_RULE } from './path-segment.ts';
 import { TARGETS, VARIANTS } from './record.ts';
 
 const positiveInt = z.number().int().positive();
 const fraction = z.number().min(0).max(100);
+/** A model or backbone id: it names a folder under the out folder, so it must be one safe path segment. */
+const modelId = z.string().refine(isSafeSegment, { message: `a model id is ${SAFE_SEGMENT_RULE}` });
+
+/** A `models` string that names a file (a separator, or a .json/.tflite name) rather than a retrained model id. */
+export function isModelPath(value: string): boolean {
+  return /[\\/]/.test(value) || /\.(json|tflite)$/i.test(value);
+}
+
+const normalizationSchema = z.strictObject({ scale: z.number(), offset: z.number() });
+
+/** A user's own model by path: a TF.js layers/graph model.json or a .tflite file. */
+const userModel = z.strictObject({
+  /** model.json (layers or graph model) or .tflite file; relative to the working folder. */
+  path: z.string().min(1),
+  /** Id in records and reports (default: the file's stem; for model.json, its folder's name). */
+  id: modelId.optional(),
+  /** Square input size, when the model does not fix it. */
+  inputSize: positiveInt.optional(),
+  /** value = pixel (0..255) × scale + offset, when the model's metadata does not say. */
+  normalization: normalizationSchema.optional(),
+  /** Class names, or a file with one per line, when the model's metadata does not say. */
+  labels: z.union([z.array(z.string()).min(1), z.string().min(1)]).optional(),
+});
+
+export type UserModelEntry = z.output<typeof userModel>;
+
+/** A `models` entry: a retrained model id, a path string, or a path with its description. */
+const modelEntry = z.union([
+  userModel,
+  z.string().refine((value) => isModelPath(value) || isSafeSegment(value), { message: `a models entry is a model id (${SAFE_SEGMENT_RULE}) or the path of a model.json or .tflite file` }),
+]);
+
+/** The retrained (backbone) ids among `models`. */
+export function modelIds(config: Pick<ResolvedConfig, 'models'>): string[] {
+  return config.models.filter((entry): entry is string => typeof entry === 'string' && !isModelPath(entry));
+}
+
+/** The user's own models among `models`, each as an object. */
+export function userModels(config: Pick<ResolvedConfig, 'models'>): UserModelEntry[] {
+  return config.models.flatMap((entry) => (typeof entry !== 'string' ? [entry] : isModelPath(entry) ? [{ path: entry }] : []));
+}
 
 
 /** A TF.js layers model given by URL or path, cut at a named layer to serve as a backbone. */
@@ -56,8 +98,12 @@ export const timeoutsSchema = z
         adbStateMs: positiveInt.default(5000),
         /** `adb push` of benchmark_model or a model. */
         adbPushMs: positiveInt.default(300000),
-        /** `pidof` of the phone's browser: is it still running during a page job. */
+        /** `pidof` of the phone's browser: is it still running during a page job (Appium route). */
         browserAliveMs: positiveInt.default(5000),
+        /** Chrome on the phone opening its DevTools socket after `am start` (CDP route). */
+        devtoolsSocketMs: positiveInt.default(20000),
+        /** Playwright connecting to Chrome's DevTools through `adb forward` (CDP route). */
+        cdpConnectMs: positiveInt.default(30000),
         /** The harness's own Appium server becoming ready. */
         appiumStartMs: positiveInt.default(60000),
         /** One readiness check of that server (`/status`). */
@@ -74,7 +120,7 @@ export const timeoutsSchema = z
         pagePollMs: positiveInt.default(5000),
         /** One look at the session's DevTools endpoint: is the browser still there. */
         devtoolsProbeMs: positiveInt.default(3000),
-        /** Ending a WebDriver session. */
+        /** Ending a WebDriver session, or closing the harness's tabs and letting go of Chrome over DevTools. */
         sessionCloseMs: positiveInt.default(15000),
       })
       .prefault({}),
@@ -89,10 +135,13 @@ export const DEFAULT_TIMEOUTS: Timeouts = timeoutsSchema.parse(undefined);
 export const configSchema = z.strictObject({
   /** Output folder for caches, artifacts and runs. Default `.bench`. */
   out: z.string().default('.bench'),
-  /** Backbone ids to retrain and benchmark (see models/zoo.ts). */
-  models: z.array(z.string().min(1)).min(1).default(['mobilenet_v2', 'inception_v3']),
+  /**
+   * Backbone ids to retrain and benchmark (see models/zoo.ts), and the user's
+   * own models to benchmark: a path string or `{ path, id?, inputSize?, normalization?, labels? }`.
+   */
+  models: z.array(modelEntry).min(1).default(['mobilenet_v2', 'inception_v3']),
   /** Extra backbones by URL or path, usable by id in `models`. */
-  backbones: z.record(z.string(), customBackbone).default({}),
+  backbones: z.record(modelId, customBackbone).default({}),
   dataset: z
     .strictObject({
       /** Class-per-folder image root; the generated default dataset when absent. */
@@ -176,6 +225,13 @@ export const configSchema = z.strictObject({
     .prefault({}),
   android: z
     .strictObject({
+      /**
+       * How page runtimes reach Chrome on a phone: `cdp` (adb starts Chrome and
+       * forwards its DevTools socket; nothing to install), `appium` (a WebDriver
+       * session through Appium's UiAutomator2 driver, a grid or a device farm),
+       * or `auto`: Appium when `appiumUrl` is set or its prerequisites are met, else CDP.
+       */
+      driver: z.enum(['auto', 'cdp', 'appium']).default('auto'),
       /** An external Appium server, Selenium Grid or device farm; the harness starts its own when absent. */
       appiumUrl: z.string().optional(),
       /** Capabilities merged over the defaults of each session. */
@@ -233,6 +289,8 @@ export function parseConfig(input: unknown, source = 'config'): ResolvedConfig {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => `${[path, key].filter(Boolean).join('.')}: unknown key`).join('\n');
     }
+    // A bad record key (a backbone id): zod says only "Invalid key in record"; the inner issue says why.
+    if (issue.code === 'invalid_key') return `${path}: ${issue.issues[0]?.message ?? issue.message}`;
     return `${path || '(root)'}: ${issue.message}`;
   });
   throw new UserError(`invalid ${source}:\n  ${lines.join('\n  ')}`, 'CONFIG_INVALID');

@@ -16,14 +16,18 @@
  *   runs/<run-id>/run.json, report.html
  */
 import { join } from 'node:path';
+import { assertSafeSegment } from './path-segment.ts';
 import type { ArtifactVariant } from './record.ts';
+
+// Every id that becomes a folder name is checked here, where paths are made:
+// no caller can build a path outside the out folder from a record or a flag.
 
 export function generatedDatasetDir(out: string, seed: number, imagesPerClass: number): string {
   return join(out, 'datasets', `generated-${seed}-${imagesPerClass}`);
 }
 
 export function bottleneckDir(out: string, backbone: string): string {
-  return join(out, 'cache', 'bottlenecks', backbone);
+  return join(out, 'cache', 'bottlenecks', assertSafeSegment(backbone, 'backbone id'));
 }
 
 export function gzipSizesPath(out: string): string {
@@ -31,7 +35,7 @@ export function gzipSizesPath(out: string): string {
 }
 
 export function modelDir(out: string, model: string): string {
-  return join(out, 'models', model);
+  return join(out, 'models', assertSafeSegment(model, 'model id'));
 }
 
 export function mobileModelPath(out: string, model: string): string {
@@ -59,5 +63,5 @@ export function runsDir(out: string): string {
 }
 
 export function runDir(out: string, runId: string): string {
-  return join(runsDir(out), runId);
+  return join(runsDir(out), assertSafeSegment(runId, 'run id'));
 }

@@ -2,9 +2,12 @@
  * Output for people and machines. Messages for people go to stderr, so that
  * with `--json` stdout carries exactly one JSON document (the command's result).
  * `--quiet` keeps warnings and errors; `--verbose` adds debug lines.
+ * Every line and the JSON result pass through `redactText` (./redact.ts):
+ * a farm key inside an error message or a URL is never printed.
  */
 import { SingleBar, Presets } from 'cli-progress';
 import pc from 'picocolors';
+import { redactText } from './redact.ts';
 
 export type LogLevel = 'quiet' | 'normal' | 'verbose';
 
@@ -40,8 +43,10 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? 'normal';
   const json = options.json ?? false;
-  const write = options.write ?? ((text: string) => process.stderr.write(text));
-  const writeResult = options.writeResult ?? ((text: string) => process.stdout.write(text));
+  const rawWrite = options.write ?? ((text: string) => process.stderr.write(text));
+  const rawWriteResult = options.writeResult ?? ((text: string) => process.stdout.write(text));
+  const write = (text: string) => rawWrite(redactText(text));
+  const writeResult = (text: string) => rawWriteResult(redactText(text));
   const isTTY = options.isTTY ?? (options.write ? false : Boolean(process.stderr.isTTY));
   const line = (text: string) => write(`${text}\n`);
   return {

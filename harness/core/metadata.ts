@@ -11,22 +11,36 @@ export interface Normalization {
   offset: number;
 }
 
+/** A model that did not come from retraining: the user's own file. */
+export type UserModelFormat = 'layers' | 'graph' | 'tflite';
+
+export interface UserModelSource {
+  kind: 'user';
+  format: UserModelFormat;
+  /** The file it was imported from. */
+  path: string;
+  /** The fields that fell back to a default, in words. */
+  assumed: string[];
+}
+
 export interface ModelMetadata {
   schema: 1;
-  /** Model id (the backbone id it was retrained from). */
+  /** Model id (the backbone id it was retrained from, or the user model's id). */
   model: string;
   backbone: string;
+  /** Present for a user's own model (models/user-model.ts), which has no dataset or training. */
+  source?: UserModelSource;
   /** Square input size in pixels. */
   inputSize: number;
   normalization: Normalization;
   classNames: string[];
-  dataset: {
+  dataset?: {
     root: string;
     generated: boolean;
     splits: { train: number; validation: number; test: number };
     classCounts: Record<string, number>;
   };
-  training: {
+  training?: {
     steps: number;
     learningRate: number;
     batchSize: number;
@@ -46,3 +60,6 @@ export interface ModelMetadata {
   };
   createdAt: string;
 }
+
+/** The metadata `bench retrain` writes: dataset and training always present. */
+export type RetrainedMetadata = ModelMetadata & Required<Pick<ModelMetadata, 'dataset' | 'training'>>;

@@ -13,9 +13,11 @@ import { decodeImage, scanDataset } from '../dataset/index.ts';
 import { readEvalPack } from '../../harness/core/eval-pack.ts';
 import { evalPackDir, liteModelPath, metadataPath, mobileModelPath } from '../../harness/core/layout.ts';
 import type { ModelMetadata, Normalization } from '../../harness/core/metadata.ts';
-import { loadLayersModel } from '../model-io.ts';
-import { CONVERTER_VERSION, emitVariant, METADATA_NAME, prepareModel, type PreparedModel, type TfliteMetadata, type Variant } from './convert.ts';
+import { convertModel, CONVERTER_VERSION, METADATA_NAME, type ConvertedVariant, type TfliteMetadata, type Variant } from './convert.ts';
+import { elementCount } from './graph.ts';
+import { loadModelToConvert } from './load.ts';
 import { inspectTflite } from './reader.ts';
+import { randomPixels, SELF_CHECK_IMAGES, type CheckRuntime, type SelfCheck } from './self-check.ts';
 
 export interface ConvertArtifactsOptions {
   /** Absolute output folder. */
@@ -28,6 +30,8 @@ export interface ConvertArtifactsOptions {
   io: 'float' | 'uint8';
   log: Logger;
   signal?: AbortSignal;
+  /** The TFLite runtime every new file is self-checked on against its TF.js model (none: no self-check). */
+  check?: CheckRuntime;
 }
 
 export interface ConvertedArtifact {
@@ -38,6 +42,8 @@ export interface ConvertedArtifact {
   /** Wall time of this variant (0 when reused). */
   seconds: number;
   reused: boolean;
+  /** The self-check of a file written now. */
+  check?: SelfCheck;
 }
 
 /** sha256 of model.json and every weight file it names: the identity of a Mobile artifact. */
@@ -52,7 +58,10 @@ export async function sourceDigest(modelJsonPath: string): Promise<string> {
 
 /** What a file's reuse depends on, besides the source model. */
 function optionsKey(variant: Variant, options: Pick<ConvertArtifactsOptions, 'io' | 'calibrationImages'>): Record<string, unknown> {
-  return variant === 'int8' ? { converter: CONVERTER_VERSION, variant, io: options.io, calibrationImages: options.calibrationImages } : { converter: CONVERTER_VERSION, variant };
+  if (variant === 'int8') return { converter: CONVERTER_VERSION, variant, io: options.io, calibrationImages: options.calibrationImages };
+  // int8-dynamic's biases are corrected on the calibration images.
+  if (variant === 'int8-dynamic') return { converter: CONVERTER_VERSION, variant, calibrationImages: options.calibrationImages };
+  return { converter: CONVERTER_VERSION, variant };
 }
 
 async function upToDate(path: string, source: Record<string, unknown>): Promise<boolean> {
@@ -104,8 +113,10 @@ async function retrainedCalibration(options: { metadata: ModelMetadata; out: str
   const { metadata, log } = options;
   const packDir = evalPackDir(options.out, metadata.model);
   const pack = existsSync(join(packDir, 'pack.json')) ? await readEvalPack(packDir) : undefined;
-  const values = await calibrationInputs({
-    root: metadata.dataset.root,
+  // A user's own model (models/user-model.ts) has no dataset: its evaluation pack is all there is.
+  const root = metadata.dataset?.root;
+  const values = root === undefined ? new Float32Array(0) : await calibrationInputs({
+    root,
     inputSize: metadata.inputSize,
     normalization: metadata.normalization,
     count: options.count,
@@ -113,8 +124,8 @@ async function retrainedCalibration(options: { metadata: ModelMetadata; out: str
     log,
   });
   if (values.length > 0) return values;
-  if (!pack) throw new UserError(`no calibration images for ${metadata.model}: the dataset ${metadata.dataset.root} is gone and there is no evaluation pack; retrain first`, 'CONVERT_NO_CALIBRATION');
-  log.warn(`${metadata.model}: the dataset ${metadata.dataset.root} is gone; calibrating int8 on the evaluation pack (its accuracy figures may flatter int8)`);
+  if (!pack) throw new UserError(`no calibration images for ${metadata.model}: ${root === undefined ? 'it has no dataset' : `the dataset ${root} is gone`} and there is no evaluation pack; retrain first, or pass --images`, 'CONVERT_NO_CALIBRATION');
+  if (root !== undefined) log.warn(`${metadata.model}: the dataset ${root} is gone; calibrating int8 on the evaluation pack (its accuracy figures may flatter int8)`);
   const { scale, offset } = metadata.normalization;
   const perImage = metadata.inputSize * metadata.inputSize * 3;
   return Float32Array.from(pack.images.subarray(0, Math.min(options.count, pack.count) * perImage), (pixel) => pixel * scale + offset);
@@ -127,9 +138,29 @@ async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
   await rename(partial, path);
 }
 
+/** Up to SELF_CHECK_IMAGES images of the evaluation pack (raw pixels), else seeded random pixels. */
+async function checkImages(out: string, model: string, inputShape: number[]): Promise<{ pixels: Uint8Array; count: number }> {
+  const packDir = evalPackDir(out, model);
+  if (existsSync(join(packDir, 'pack.json'))) {
+    const pack = await readEvalPack(packDir);
+    const count = Math.min(SELF_CHECK_IMAGES, pack.count);
+    const perImage = pack.images.length / pack.count;
+    if (count > 0 && perImage === elementCount(inputShape.slice(1))) return { pixels: pack.images.slice(0, count * perImage), count };
+  }
+  return { pixels: randomPixels(SELF_CHECK_IMAGES, inputShape), count: SELF_CHECK_IMAGES };
+}
+
+/**
+ * Converts every model with a Mobile artifact into the asked variants, reusing
+ * up-to-date files. A model whose conversion fails (a layer the converter
+ * refuses, a failed self-check) is reported on its own line and the others go
+ * on; at the end that failure is thrown as one UserError. Files of a model are
+ * written only once all its variants converted and passed the self-check.
+ */
 export async function convertArtifacts(options: ConvertArtifactsOptions): Promise<ConvertedArtifact[]> {
   const { log, out } = options;
   const results: ConvertedArtifact[] = [];
+  const failures: string[] = [];
   const present = options.models.filter((model) => {
     const path = mobileModelPath(out, model);
     if (existsSync(path)) return true;
@@ -142,46 +173,56 @@ export async function convertArtifacts(options: ConvertArtifactsOptions): Promis
     const metadata = existsSync(metadataPath(out, model)) ? (JSON.parse(await readFile(metadataPath(out, model), 'utf8')) as ModelMetadata) : undefined;
     if (!metadata) throw new UserError(`${metadataPath(out, model)} is missing; retrain ${model} again to rewrite it`, 'CONVERT_NO_METADATA');
     const sha256 = await sourceDigest(modelJsonPath);
-    let prepared: PreparedModel | undefined;
-    let calibration: Float32Array | undefined;
+    const sourceOf = (variant: Variant) => ({ model, sha256, ...optionsKey(variant, options) });
+    const pending: Variant[] = [];
     for (const variant of options.variants) {
-      options.signal?.throwIfAborted();
       const path = liteModelPath(out, model, variant);
-      const source = { model, sha256, ...optionsKey(variant, options) };
-      if (await upToDate(path, source)) {
-        const bytes = (await readFile(path)).length;
-        results.push({ model, variant, path, bytes, seconds: 0, reused: true });
+      if (await upToDate(path, sourceOf(variant))) {
+        results.push({ model, variant, path, bytes: (await readFile(path)).length, seconds: 0, reused: true });
         log.debug(`${model} ${variant}: up to date (${path})`);
         progress.tick(1, `${model} ${variant} (reused)`);
-        continue;
+      } else pending.push(variant);
+    }
+    if (pending.length === 0) continue;
+    options.signal?.throwIfAborted();
+    const { useFastestBackend } = await import('../backend.ts');
+    log.debug(`converting on TF.js backend "${await useFastestBackend()}"`);
+    try {
+      const layersModel = await loadModelToConvert(modelJsonPath);
+      let converted: ConvertedVariant[];
+      try {
+        const inputShape = [1, ...(layersModel.inputs[0]!.shape.slice(1) as number[])];
+        converted = await convertModel({
+          model: layersModel,
+          name: model,
+          variants: pending,
+          normalization: metadata.normalization as Normalization,
+          classNames: metadata.classNames,
+          io: options.io,
+          calibration: () => retrainedCalibration({ metadata, out, count: options.calibrationImages, log }),
+          source: sourceOf,
+          ...(options.check ? { check: { runtime: options.check, ...(await checkImages(out, model, inputShape)) } } : {}),
+          onVariant: (variant) => {
+            options.signal?.throwIfAborted();
+            progress.tick(1, `${model} ${variant}`);
+          },
+        });
+      } finally {
+        layersModel.dispose();
       }
-      const started = performance.now();
-      if (!prepared) {
-        const { useFastestBackend } = await import('../backend.ts');
-        log.debug(`converting on TF.js backend "${await useFastestBackend()}"`);
-        const layersModel = await loadLayersModel(modelJsonPath);
-        try {
-          prepared = prepareModel(layersModel);
-        } finally {
-          layersModel.dispose();
-        }
+      for (const { variant, bytes, seconds, check } of converted) {
+        const path = liteModelPath(out, model, variant);
+        await writeAtomically(path, bytes);
+        results.push({ model, variant, path, bytes: bytes.length, seconds, reused: false, ...(check ? { check } : {}) });
       }
-      if (variant === 'int8' && !calibration) calibration = await retrainedCalibration({ metadata, out, count: options.calibrationImages, log });
-      const bytes = await emitVariant(prepared, {
-        variant,
-        classNames: metadata.classNames,
-        normalization: metadata.normalization as Normalization,
-        io: options.io,
-        source,
-        ...(variant === 'int8' ? { calibration: calibration! } : {}),
-      });
-      await writeAtomically(path, bytes);
-      const seconds = (performance.now() - started) / 1000;
-      results.push({ model, variant, path, bytes: bytes.length, seconds, reused: false });
-      progress.tick(1, `${model} ${variant}`);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      log.error(error.message);
+      failures.push(model);
     }
   }
   const written = results.filter((result) => !result.reused).length;
   progress.done(`${written} written, ${results.length - written} up to date`);
+  if (failures.length) throw new UserError(`could not convert ${failures.join(', ')} (see above); ${results.length} file${results.length === 1 ? '' : 's'} converted or up to date`, 'CONVERT_FAILED');
   return results;
 }

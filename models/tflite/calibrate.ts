@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { consumers, type IrGraph, type IrOp } from './graph.ts';
-import type { Range } from './quantize.ts';
+import { BiasCorrector } from './bias-correction.ts';
+import type { BiasCorrection, Range } from './quantize.ts';
 import type { ActivationName } from './schema.ts';
 
 function activate(x: tf.Tensor, activation: ActivationName): tf.Tensor {
@@ -36,6 +37,8 @@ function prepareConstants(graph: IrGraph): Map<number, tf.Tensor> {
       const tensor = graph.tensors[index];
       if (!tensor?.data || constants.has(index)) return;
       if (op.op === 'CONV_2D' && position === 1) constants.set(index, tf.tidy(() => tf.transpose(asTensor(index), [1, 2, 3, 0])));
+      // TFLite [out, kh, kw, in] → TF.js conv2dTranspose [kh, kw, out, in].
+      else if (op.op === 'TRANSPOSE_CONV' && position === 1) constants.set(index, tf.tidy(() => tf.transpose(asTensor(index), [1, 2, 0, 3])));
       else if (op.op === 'DEPTHWISE_CONV_2D' && position === 1 && op.options.kind === 'depthwise') {
         const [, kh, kw, channels] = tensor.shape as [number, number, number, number];
         const multiplier = op.options.depthMultiplier;
@@ -46,6 +49,17 @@ function prepareConstants(graph: IrGraph): Map<number, tf.Tensor> {
   return constants;
 }
 
+const ints = (tensor: tf.Tensor) => Array.from(tensor.dataSync());
+
+/** FULLY_CONNECTED over the last axis of a tensor of any rank (keep_num_dims). */
+function fullyConnected(x: tf.Tensor, weights: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+  const inner = x.shape.at(-1)!;
+  const flat = tf.reshape(x, [-1, inner]) as tf.Tensor2D;
+  const product = tf.add(tf.matMul(flat, weights as tf.Tensor2D, false, true), bias);
+  return x.rank === 2 ? product : tf.reshape(product, [...x.shape.slice(0, -1), weights.shape[0]!]);
+}
+
+/** Computes one op of the float graph with TF.js, as TFLite's float kernel computes it. */
 function run(op: IrOp, inputs: tf.Tensor[]): tf.Tensor {
   const [x, w, b] = inputs as [tf.Tensor, tf.Tensor, tf.Tensor];
   const options = op.options;
@@ -65,15 +79,33 @@ function run(op: IrOp, inputs: tf.Tensor[]): tf.Tensor {
         ),
         options.activation,
       );
+    case 'TRANSPOSE_CONV': {
+      if (options.kind !== 'transposeConv') break;
+      const [shape, filter, input, bias] = inputs as [tf.Tensor, tf.Tensor4D, tf.Tensor4D, tf.Tensor | undefined];
+      // The output shape constant has batch 1 (lower-conv.ts); calibration runs batches.
+      const outputShape = [input.shape[0], ...ints(shape).slice(1)] as [number, number, number, number];
+      const result = tf.conv2dTranspose(input, filter, outputShape, [options.strideH, options.strideW], options.padding === 'SAME' ? 'same' : 'valid');
+      return bias ? tf.add(result, bias) : result;
+    }
     case 'FULLY_CONNECTED':
       if (options.kind !== 'fullyConnected') break;
-      return activate(tf.add(tf.dot(x, tf.transpose(w)), b), options.activation);
+      return activate(fullyConnected(x, w, b), options.activation);
     case 'ADD':
       if (options.kind !== 'add') break;
       return activate(tf.add(x, w), options.activation);
     case 'MUL':
       if (options.kind !== 'mul') break;
       return activate(tf.mul(x, w), options.activation);
+    case 'SUB':
+      if (options.kind !== 'sub') break;
+      return activate(tf.sub(x, w), options.activation);
+    case 'DIV':
+      if (options.kind !== 'div') break;
+      return activate(tf.div(x, w), options.activation);
+    case 'MAXIMUM':
+      return tf.maximum(x, w);
+    case 'MINIMUM':
+      return tf.minimum(x, w);
     case 'CONCATENATION':
       if (options.kind !== 'concatenation') break;
       return activate(tf.concat(inputs, options.axis), options.activation);
@@ -83,24 +115,58 @@ function run(op: IrOp, inputs: tf.Tensor[]): tf.Tensor {
       const pool = op.op === 'MAX_POOL_2D' ? tf.maxPool : tf.avgPool;
       return activate(pool(x as tf.Tensor4D, [options.filterH, options.filterW], [options.strideH, options.strideW], options.padding === 'SAME' ? 'same' : 'valid'), options.activation);
     }
-    case 'PAD': {
-      const pads = w.arraySync() as [number, number][];
-      return tf.pad(x, pads);
-    }
+    case 'PAD':
+      return tf.pad(x, w.arraySync() as [number, number][]);
     case 'MEAN':
     case 'REDUCE_MAX': {
       if (options.kind !== 'reducer') break;
-      const axes = Array.from(w.dataSync());
-      return op.op === 'MEAN' ? tf.mean(x, axes, options.keepDims) : tf.max(x, axes, options.keepDims);
+      return op.op === 'MEAN' ? tf.mean(x, ints(w), options.keepDims) : tf.max(x, ints(w), options.keepDims);
     }
     case 'RESHAPE':
       if (options.kind !== 'reshape') break;
       return tf.reshape(x, options.newShape);
+    case 'TRANSPOSE':
+      return tf.transpose(x, ints(w));
+    case 'SLICE':
+      return tf.slice(x, ints(w), ints(b));
+    case 'RESIZE_NEAREST_NEIGHBOR':
+    case 'RESIZE_BILINEAR': {
+      if (options.kind !== 'resize') break;
+      const [height, width] = ints(w) as [number, number];
+      const resize = op.op === 'RESIZE_BILINEAR' ? tf.image.resizeBilinear : tf.image.resizeNearestNeighbor;
+      return resize(x as tf.Tensor4D, [height, width], options.alignCorners, options.halfPixelCenters);
+    }
     case 'SOFTMAX':
       if (options.kind !== 'softmax') break;
       return tf.softmax(options.beta === 1 ? x : tf.mul(x, options.beta));
+    case 'LOG_SOFTMAX':
+      return tf.logSoftmax(x);
     case 'LOGISTIC':
       return tf.sigmoid(x);
+    case 'ELU':
+      return tf.elu(x);
+    case 'LEAKY_RELU':
+      if (options.kind !== 'leakyRelu') break;
+      return tf.leakyRelu(x, options.alpha);
+    case 'PRELU':
+      return tf.prelu(x, w);
+    case 'HARD_SWISH':
+      return tf.div(tf.mul(x, tf.clipByValue(tf.add(x, 3), 0, 6)), 6);
+    case 'GELU': {
+      if (options.kind === 'gelu' && options.approximate) {
+        const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+        return tf.mul(0.5, tf.mul(x, tf.add(1, tf.tanh(inner))));
+      }
+      return tf.mul(x, tf.mul(0.5, tf.add(1, tf.erf(tf.div(x, Math.SQRT2)))));
+    }
+    case 'ABS':
+      return tf.abs(x);
+    case 'NEG':
+      return tf.neg(x);
+    case 'EXP':
+      return tf.exp(x);
+    case 'LOG':
+      return tf.log(x);
     case 'TANH':
     case 'RELU':
     case 'RELU6':
@@ -110,7 +176,7 @@ function run(op: IrOp, inputs: tf.Tensor[]): tf.Tensor {
     default:
       break;
   }
-  throw new Error(`calibration cannot evaluate ${op.op} (layer ${op.layer ?? '?'})`);
+  throw new Error(`no TF.js evaluation of ${op.op}`);
 }
 
 export interface EvaluateOptions {
@@ -136,7 +202,13 @@ export function evaluateGraph(graph: IrGraph, input: tf.Tensor, options: Evaluat
       if (!value) throw new Error(`tensor ${graph.tensors[index]!.name} is read before it is written`);
       return value;
     });
-    const result = tf.tidy(() => run(op, inputs));
+    let result: tf.Tensor;
+    try {
+      result = tf.tidy(() => run(op, inputs));
+    } catch (error) {
+      // Name the layer: a TF.js stack trace alone says nothing about which part of the model failed.
+      throw new Error(`calibration failed at ${op.op} of layer "${op.layer ?? '?'}": ${(error as Error).message.split('\n')[0]}`);
+    }
     values.set(op.outputs[0]!, result);
     options.onTensor?.(op.outputs[0]!, result);
     for (const index of op.inputs) {
@@ -160,13 +232,33 @@ export interface CalibrateOptions {
   onProgress?: (done: number) => void;
 }
 
-/** [min, max] of every activation tensor of a float graph over the calibration images. */
-export async function calibrate(graph: IrGraph, options: CalibrateOptions): Promise<Map<number, Range>> {
+export interface Calibration {
+  /** [min, max] of every activation tensor. */
+  ranges: Map<number, Range>;
+  /** Mean output error of each weighted op's int8 filter, per output channel, by bias tensor. */
+  biasCorrection: BiasCorrection;
+}
+
+/**
+ * Images the bias correction is measured on (the first of the calibration images): a
+ * mean over every output position of 32 images is steady, and measuring costs about as
+ * much as calibrating.
+ */
+export const BIAS_CORRECTION_IMAGES = 32;
+
+/**
+ * Runs the float graph over the calibration images (TF.js, the active backend):
+ * the [min, max] of every activation tensor (TFLite's own calibration: plain
+ * min/max over the images), and each weighted op's bias correction (the mean
+ * error its int8 filter adds, on the op's float input: bias-correction.ts).
+ */
+export async function calibrate(graph: IrGraph, options: CalibrateOptions): Promise<Calibration> {
   const [, height, width, channels] = graph.tensors[graph.inputs[0]!]!.shape as [number, number, number, number];
   const perImage = height * width * channels;
   if (options.count < 1 || options.images.length < options.count * perImage) throw new Error(`calibration needs ${options.count} images of ${height}×${width}×${channels}; got ${options.images.length} values`);
   const batchSize = options.batchSize ?? 4;
   const constants = prepareConstants(graph);
+  const corrector = new BiasCorrector(graph);
   const ranges = new Map<number, Range>();
   try {
     for (let start = 0; start < options.count; start += batchSize) {
@@ -181,6 +273,7 @@ export async function calibrate(graph: IrGraph, options: CalibrateOptions): Prom
           onTensor: (index, value) => {
             order.push(index);
             extremes.push(tf.tidy(() => tf.stack([tf.min(value), tf.max(value)])));
+            if (start < BIAS_CORRECTION_IMAGES) corrector.observe(index, value);
           },
         },
         constants,
@@ -201,5 +294,5 @@ export async function calibrate(graph: IrGraph, options: CalibrateOptions): Prom
   } finally {
     tf.dispose([...constants.values()]);
   }
-  return ranges;
+  return { ranges, biasCorrection: corrector.result() };
 }

@@ -7,19 +7,20 @@ import type * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../harness/core/errors.ts';
 import type { ArtifactVariant } from '../../harness/core/record.ts';
 import type { Normalization } from '../../harness/core/metadata.ts';
-import { calibrate } from './calibrate.ts';
+import { calibrate, type Calibration } from './calibrate.ts';
 import { elementCount, type IrGraph } from './graph.ts';
 import { lowerLayersModel } from './lower.ts';
 import { optimize } from './passes.ts';
 import { activationParams, quantizeDynamicRange, quantizeFullInteger, toFloat16 } from './quantize.ts';
 import { assignVersions } from './versions.ts';
+import { checkFile, float32Tolerance, referenceOutputs, SelfCheckError, type CheckRuntime, type SelfCheck } from './self-check.ts';
 import { writeTflite, type MetadataEntry } from './writer.ts';
 
 export type Variant = ArtifactVariant;
 export const VARIANTS: readonly Variant[] = ['float32', 'float16', 'int8-dynamic', 'int8'];
 
 /** Bumped when the converter's output for the same model and options changes (invalidates reuse). */
-export const CONVERTER_VERSION = 1;
+export const CONVERTER_VERSION = 2;
 
 /** Name of the JSON metadata entry in every file we write. */
 export const METADATA_NAME = 'edgebench';
@@ -33,7 +34,7 @@ export interface ConvertOptions {
   classNames?: string[];
   /** Input normalisation (value = pixel × scale + offset), recorded in the metadata; sets the int8 input range. */
   normalization?: Normalization;
-  /** Normalised calibration inputs, N × H × W × 3 (int8 only). */
+  /** Normalised calibration inputs, N × H × W × 3: int8's ranges, and both int8 variants' bias correction. */
   calibration?: Float32Array;
   /** Input/output type of full-integer models (default float). */
   io?: 'float' | 'uint8';
@@ -59,6 +60,8 @@ export interface PreparedModel {
   /** The optimised float32 graph (never mutated by the quantizers). */
   graph: IrGraph;
   inputShape: number[];
+  /** The last calibration, kept for the other int8 variant. */
+  calibration?: { images: Float32Array; result: Calibration };
 }
 
 export function prepareModel(model: tf.LayersModel): PreparedModel {
@@ -80,6 +83,16 @@ function inputParams(options: ConvertOptions, calibrated: [number, number] | und
   return activationParams(calibrated);
 }
 
+/** The calibration of the prepared graph on these images, run once for both int8 variants. */
+async function calibrationOf(prepared: PreparedModel, options: ConvertOptions): Promise<Calibration> {
+  const images = options.calibration!;
+  if (prepared.calibration?.images === images) return prepared.calibration.result;
+  const count = Math.floor(images.length / elementCount(prepared.inputShape));
+  const result = await calibrate(prepared.graph, { images, count, onProgress: (done) => options.onCalibration?.(done, count) });
+  prepared.calibration = { images, result };
+  return result;
+}
+
 export async function emitVariant(prepared: PreparedModel, options: ConvertOptions): Promise<Uint8Array> {
   const io = options.variant === 'int8' ? (options.io ?? 'float') : 'float';
   let graph: IrGraph;
@@ -90,21 +103,18 @@ export async function emitVariant(prepared: PreparedModel, options: ConvertOptio
     case 'float16':
       graph = toFloat16(prepared.graph);
       break;
-    case 'int8-dynamic':
-      graph = quantizeDynamicRange(prepared.graph);
+    case 'int8-dynamic': {
+      // Data-free like TFLite's dynamic-range quantization, bias-corrected when calibration images are at hand.
+      const calibration = options.calibration?.length ? await calibrationOf(prepared, options) : undefined;
+      graph = quantizeDynamicRange(prepared.graph, calibration?.biasCorrection);
       break;
+    }
     case 'int8': {
       if (!options.calibration || options.calibration.length === 0) {
         throw new UserError('the int8 variant needs calibration images (the training split of the dataset)', 'CONVERT_NO_CALIBRATION');
       }
-      const perImage = elementCount(prepared.inputShape);
-      const count = Math.floor(options.calibration.length / perImage);
-      const ranges = await calibrate(prepared.graph, {
-        images: options.calibration,
-        count,
-        onProgress: (done) => options.onCalibration?.(done, count),
-      });
-      graph = quantizeFullInteger(prepared.graph, { ranges, io, input: inputParams(options, ranges.get(prepared.graph.inputs[0]!)) });
+      const { ranges, biasCorrection } = await calibrationOf(prepared, options);
+      graph = quantizeFullInteger(prepared.graph, { ranges, io, input: inputParams(options, ranges.get(prepared.graph.inputs[0]!)), biasCorrection });
       break;
     }
     default:
@@ -145,4 +155,76 @@ export async function emitVariant(prepared: PreparedModel, options: ConvertOptio
  */
 export async function convertLayersModel(model: tf.LayersModel, options: ConvertOptions): Promise<Uint8Array> {
   return emitVariant(prepareModel(model), options);
+}
+
+export interface ConvertModelOptions extends Omit<ConvertOptions, 'variant' | 'calibration' | 'source'> {
+  /** The TF.js model: lowered, and run for the self-check's reference (the caller disposes it). */
+  model: tf.LayersModel;
+  /** Names the model in messages. */
+  name: string;
+  variants: Variant[];
+  /** Normalised calibration inputs, asked for only when int8 is among the variants. */
+  calibration?: () => Promise<Float32Array>;
+  /** Recorded in each file's metadata. */
+  source?: (variant: Variant) => Record<string, unknown>;
+  /** Check each file on a TFLite runtime against the TF.js model on these images (raw pixels). */
+  check?: { runtime: CheckRuntime; pixels: Uint8Array; count: number };
+  /** After each variant. */
+  onVariant?: (variant: Variant) => void;
+}
+
+export interface ConvertedVariant {
+  variant: Variant;
+  bytes: Uint8Array;
+  /** Conversion wall time, without the self-check. */
+  seconds: number;
+  check?: SelfCheck;
+}
+
+/**
+ * One model to every asked variant, in memory, each self-checked when a runtime
+ * is given: nothing is returned (so nothing written) unless every variant
+ * converted and the float32 file matches the TF.js model (SelfCheckError).
+ */
+export async function convertModel(options: ConvertModelOptions): Promise<ConvertedVariant[]> {
+  const normalization = options.normalization ?? { scale: 1 / 255, offset: 0 };
+  const prepared = prepareModel(options.model);
+  const reference = options.check ? await referenceOutputs(options.model, options.check.pixels, options.check.count, normalization) : undefined;
+  let calibration: Float32Array | undefined;
+  let calibrationAsked = false;
+  const results: ConvertedVariant[] = [];
+  for (const variant of options.variants) {
+    const started = performance.now();
+    if ((variant === 'int8' || variant === 'int8-dynamic') && !calibrationAsked) {
+      calibrationAsked = true;
+      try {
+        calibration = await options.calibration?.();
+      } catch (error) {
+        // int8 needs the images; int8-dynamic only uses them (bias correction) when there are some.
+        if (options.variants.includes('int8') || !(error instanceof UserError)) throw error;
+      }
+    }
+    const bytes = await emitVariant(prepared, {
+      variant,
+      normalization,
+      ...(options.classNames ? { classNames: options.classNames } : {}),
+      ...(options.io ? { io: options.io } : {}),
+      ...(options.onCalibration ? { onCalibration: options.onCalibration } : {}),
+      ...(calibration ? { calibration } : {}),
+      ...(options.source ? { source: options.source(variant) } : {}),
+    });
+    const seconds = (performance.now() - started) / 1000;
+    let check: SelfCheck | undefined;
+    if (options.check && reference) {
+      check = await checkFile(bytes, reference, normalization, options.check.runtime);
+      if (variant === 'float32' && 'maxDelta' in check) {
+        const tolerance = float32Tolerance(reference);
+        check.tolerance = tolerance;
+        if (!(check.maxDelta <= tolerance)) throw new SelfCheckError(options.name, check, tolerance);
+      }
+    }
+    results.push({ variant, bytes, seconds, ...(check ? { check } : {}) });
+    options.onVariant?.(variant);
+  }
+  return results;
 }

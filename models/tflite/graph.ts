@@ -41,9 +41,16 @@ export type OpOptions =
   | { kind: 'concatenation'; axis: number; activation: ActivationName }
   | { kind: 'add'; activation: ActivationName }
   | { kind: 'mul'; activation: ActivationName }
+  | { kind: 'sub'; activation: ActivationName }
+  | { kind: 'div'; activation: ActivationName }
   | { kind: 'reshape'; newShape: number[] }
   | { kind: 'reducer'; keepDims: boolean }
   | { kind: 'pad' }
+  | { kind: 'transpose' }
+  | { kind: 'transposeConv'; padding: PaddingName; strideH: number; strideW: number }
+  | { kind: 'resize'; alignCorners: boolean; halfPixelCenters: boolean }
+  | { kind: 'leakyRelu'; alpha: number }
+  | { kind: 'gelu'; approximate: boolean }
   | { kind: 'none' };
 
 export interface IrOp {
@@ -55,6 +62,11 @@ export interface IrOp {
   version: number;
   /** Keras layer this op came from, for messages. */
   layer?: string;
+  /**
+   * Ops lowered together from one function (a composed activation): the int8
+   * quantizer keeps them in one domain, all int8 or all float.
+   */
+  unit?: string;
 }
 
 export interface IrGraph {

@@ -4,12 +4,14 @@
  * .tflite file. The only public entry of models/tflite/.
  *
  * - `convertLayersModel(model, options)`: one model, one variant → bytes.
+ * - `convertModel(options)`: one model to every asked variant in memory, each self-checked on a TFLite runtime.
  * - `convertArtifacts(options)`: every retrained model in the out folder (bench convert / bench all).
  * - `inspectTflite(bytes)`: inputs, outputs, operators, weights, metadata, signatures.
  * - `withBatchSize(bytes, n)`: the same file taking batches of n.
  */
 export {
   convertLayersModel,
+  convertModel,
   prepareModel,
   emitVariant,
   VARIANTS,
@@ -23,8 +25,12 @@ export {
   type ConvertOptions,
   type PreparedModel,
   type TfliteMetadata,
+  type ConvertModelOptions,
+  type ConvertedVariant,
 } from './convert.ts';
+export { loadModelToConvert } from './load.ts';
+export { SELF_CHECK_IMAGES, SELF_CHECK_FLOAT32_TOLERANCE, SelfCheckError, randomPixels, agreement, type SelfCheck, type CheckRuntime, type CheckSession } from './self-check.ts';
 export { convertArtifacts, calibrationInputs, sourceDigest, type ConvertArtifactsOptions, type ConvertedArtifact } from './artifacts.ts';
-export { inspectTflite, withBatchSize, readMetadataJson, type TfliteSummary, type TensorSummary, type MetadataSummary, type SignatureSummary } from './reader.ts';
+export { inspectTflite, withBatchSize, readMetadataJson, TfliteFormatError, type TfliteSummary, type TensorSummary, type MetadataSummary, type SignatureSummary } from './reader.ts';
 export { UnsupportedLayerError, SUPPORTED_LAYERS } from './lower.ts';
 export { toHalfBits, activationParams } from './quantize.ts';

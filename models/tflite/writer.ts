@@ -109,7 +109,7 @@ function writeTensor(builder: Builder, tensor: IrTensor, buffer: number, shared:
 }
 
 /** Writes an op's option table; returns [union tag, offset] or [0, 0] when the op has none. */
-function writeOptions(builder: Builder, options: OpOptions): [number, Offset] {
+function writeOptions(builder: Builder, op: IrOp['op'], options: OpOptions): [number, Offset] {
   switch (options.kind) {
     case 'conv':
       builder.startObject(6);
@@ -156,9 +156,13 @@ function writeOptions(builder: Builder, options: OpOptions): [number, Offset] {
       return [OPTIONS_TAG.ConcatenationOptions, builder.endObject()];
     case 'add':
     case 'mul':
+    case 'sub':
+    case 'div': {
       builder.startObject(1);
       builder.addFieldInt8(0, ACTIVATION[options.activation], 0);
-      return [options.kind === 'add' ? OPTIONS_TAG.AddOptions : OPTIONS_TAG.MulOptions, builder.endObject()];
+      const tags = { add: OPTIONS_TAG.AddOptions, mul: OPTIONS_TAG.MulOptions, sub: OPTIONS_TAG.SubOptions, div: OPTIONS_TAG.DivOptions };
+      return [tags[options.kind], builder.endObject()];
+    }
     case 'reshape': {
       const newShape = intVector(builder, options.newShape);
       builder.startObject(1);
@@ -172,6 +176,36 @@ function writeOptions(builder: Builder, options: OpOptions): [number, Offset] {
     case 'pad':
       builder.startObject(0);
       return [OPTIONS_TAG.PadOptions, builder.endObject()];
+    case 'transpose':
+      builder.startObject(0);
+      return [OPTIONS_TAG.TransposeOptions, builder.endObject()];
+    case 'transposeConv':
+      builder.startObject(3);
+      builder.addFieldInt8(0, PADDING[options.padding], 0);
+      builder.addFieldInt32(1, options.strideW, 0);
+      builder.addFieldInt32(2, options.strideH, 0);
+      return [OPTIONS_TAG.TransposeConvOptions, builder.endObject()];
+    case 'resize':
+      // ResizeBilinearOptions: 2 align_corners, 3 half_pixel_centers (0, 1 deprecated);
+      // ResizeNearestNeighborOptions: 0 align_corners, 1 half_pixel_centers.
+      if (op === 'RESIZE_BILINEAR') {
+        builder.startObject(4);
+        builder.addFieldInt8(2, options.alignCorners ? 1 : 0, 0);
+        builder.addFieldInt8(3, options.halfPixelCenters ? 1 : 0, 0);
+        return [OPTIONS_TAG.ResizeBilinearOptions, builder.endObject()];
+      }
+      builder.startObject(2);
+      builder.addFieldInt8(0, options.alignCorners ? 1 : 0, 0);
+      builder.addFieldInt8(1, options.halfPixelCenters ? 1 : 0, 0);
+      return [OPTIONS_TAG.ResizeNearestNeighborOptions, builder.endObject()];
+    case 'leakyRelu':
+      builder.startObject(1);
+      builder.addFieldFloat32(0, options.alpha, 0);
+      return [OPTIONS_TAG.LeakyReluOptions, builder.endObject()];
+    case 'gelu':
+      builder.startObject(1);
+      builder.addFieldInt8(0, options.approximate ? 1 : 0, 0);
+      return [OPTIONS_TAG.GeluOptions, builder.endObject()];
     case 'none':
       return [0, 0];
   }
@@ -181,7 +215,7 @@ function writeOperator(builder: Builder, op: IrOp, opcodeIndex: number): Offset 
   const slots = SLOT.Operator;
   const inputs = intVector(builder, op.inputs);
   const outputs = intVector(builder, op.outputs);
-  const [tag, options] = writeOptions(builder, op.options);
+  const [tag, options] = writeOptions(builder, op.op, op.options);
   builder.startObject(FIELD_COUNT.Operator);
   builder.addFieldInt32(slots.opcode_index, opcodeIndex, 0);
   builder.addFieldOffset(slots.inputs, inputs, 0);

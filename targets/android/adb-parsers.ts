@@ -264,3 +264,114 @@ export function parseCpuRange(text: string): number | undefined {
   }
   return count > 0 ? count : undefined;
 }
+
+/** What `dumpsys package <package>` says about one installed package. */
+export interface PackageDump {
+  /** `versionName=` of the installed package (not of the factory image kept under "Hidden system packages"). */
+  versionName?: string;
+  /** `installed=` of user 0; false for a system app removed for the user (`pm uninstall --user 0`). */
+  installedForUser: boolean;
+  /** `enabled=` of user 0: 0 default, 1 enabled, 2 disabled, 3 disabled by the user, 4 disabled until used. */
+  enabledState?: number;
+}
+
+/**
+ * Parses `adb shell dumpsys package <package>`: the package's block under
+ * `Packages:`, whose per-user line says whether it is installed and enabled:
+ * ```
+ * Packages:
+ *   Package [com.android.chrome] (9e1c4d5):
+ *     versionCode=677803933 minSdk=29 targetSdk=35
+ *     versionName=131.0.6778.39
+ *     User 0: ceDataInode=… installed=true hidden=false … enabled=0 …
+ * Hidden system packages:
+ *   Package [com.android.chrome] (2b0f5a1):
+ *     versionName=118.0.5993.111          (the factory image's, not the running one)
+ * ```
+ * Returns null when the package has no block there (not installed).
+ */
+export function parsePackageDump(text: string, pkg: string): PackageDump | null {
+  const lines = text.split(/\r?\n/);
+  const section = lines.findIndex((line) => line === 'Packages:');
+  if (section < 0) return null;
+  const header = `Package [${pkg}]`;
+  const start = lines.findIndex((line, index) => index > section && line.trim().startsWith(header));
+  if (start < 0) return null;
+  const indent = lines[start]!.search(/\S/);
+  const block: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    // The block ends at the next package (same indent) or the next section (no indent).
+    if (line.trim() && line.search(/\S/) <= indent) break;
+    block.push(line);
+  }
+  const text0 = block.join('\n');
+  const user = /^\s*User 0:(.*)$/m.exec(text0)?.[1] ?? '';
+  const installed = /\binstalled=(true|false)\b/.exec(user)?.[1];
+  const enabled = /\benabled=(\d+)\b/.exec(user)?.[1];
+  const versionName = /^\s*versionName=(\S+)\s*$/m.exec(text0)?.[1];
+  return {
+    ...(versionName ? { versionName } : {}),
+    installedForUser: installed !== 'false',
+    ...(enabled !== undefined ? { enabledState: Number(enabled) } : {}),
+  };
+}
+
+/** Package names from `adb shell pm list packages [-d|-e|…]` (`package:com.android.chrome` per line). */
+export function parsePackageList(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^package:(\S+)\s*$/.exec(line.trim());
+    if (match) names.add(match[1]!);
+  }
+  return names;
+}
+
+/**
+ * Whether `/proc/net/unix` lists a listening abstract socket of this exact
+ * name (its Path column is `@<name>`):
+ * ```
+ * Num       RefCount Protocol Flags    Type St Inode Path
+ * 0000000000000000: 00000002 00000000 00010000 0001 01 912345 @chrome_devtools_remote
+ * ```
+ * `@webview_devtools_remote_<pid>` and the like are other sockets.
+ */
+export function hasAbstractSocket(procNetUnix: string, name: string): boolean {
+  return procNetUnix.split(/\r?\n/).some((line) => {
+    const columns = line.trim().split(/\s+/);
+    // Flags 00010000 is __SO_ACCEPTCON: a listening socket, not one of its connections.
+    return columns.length >= 8 && columns[columns.length - 1] === `@${name}` && columns[3] === '00010000';
+  });
+}
+
+/** The host port `adb forward tcp:0 …` picked (it prints the number alone). */
+export function parseForwardPort(stdout: string): number | undefined {
+  const match = /^\s*(\d+)\s*$/.exec(stdout);
+  const port = match ? Number(match[1]) : NaN;
+  return Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined;
+}
+
+/**
+ * The error line of `adb shell am start …`, or undefined when it started:
+ * ```
+ * Starting: Intent { act=android.intent.action.VIEW dat=http://127.0.0.1:41234/... pkg=com.android.chrome }
+ * Error: Activity not started, unable to resolve Intent { act=android.intent.action.VIEW … }
+ * ```
+ * `am` prints such errors on stdout and, on older Android, exits 0 all the same.
+ */
+export function amStartError(output: string): string | undefined {
+  const lines = output.split(/\r?\n/).map((line) => line.trim());
+  return lines.find((line) => line.startsWith('Error:')) ?? lines.find((line) => /^Error type \d+/.test(line) || line.startsWith('Exception occurred'));
+}
+
+/**
+ * The activity in front (`package/activity`) from `adb shell dumpsys activity
+ * activities`: `ResumedActivity: ActivityRecord{8a1f0c3 u0 com.android.chrome/org.chromium.chrome.browser.ChromeTabbedActivity t412}`
+ * (Android 12+), `mResumedActivity: …` (older), or `topResumedActivity=…`.
+ */
+export function resumedActivity(text: string): string | undefined {
+  const match = /\b(?:m|top)?ResumedActivity[:=]\s*ActivityRecord\{\S+ u\d+ ([^\s/]+)\/([^\s}]+)/.exec(text) ?? /\bResumed:\s*ActivityRecord\{\S+ u\d+ ([^\s/]+)\/([^\s}]+)/.exec(text);
+  if (!match) return undefined;
+  const [, pkg, activity] = match;
+  // `.Main` is shorthand for an activity in the package's own namespace.
+  return `${pkg}/${activity!.startsWith('.') ? `${pkg}${activity}` : activity}`;
+}

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { DEFAULT_TIMEOUTS, type Timeouts } from '../../harness/core/config.ts';
 import { UserError } from '../../harness/core/errors.ts';
-import { parseBattery, parseCpuRange, parseDevices, parseGetprop, parseThermal, type AdbDeviceEntry, type BatteryState, type ThermalState } from './adb-parsers.ts';
+import { parseBattery, parseCpuRange, parseDevices, parseForwardPort, parseGetprop, parseThermal, type AdbDeviceEntry, type BatteryState, type ThermalState } from './adb-parsers.ts';
 import { firstLine } from '../../harness/core/format.ts';
 
 /** adb itself could not be run. */
@@ -71,6 +71,9 @@ export interface Adb {
   /** The phone's `localhost:<port>` reaches the host's `localhost:<port>`. */
   reverse(serial: string, port: number): Promise<void>;
   removeReverse(serial: string, port: number): Promise<void>;
+  /** `adb forward tcp:0 <remote>`: a free host port that reaches `remote` on the phone (e.g. `localabstract:chrome_devtools_remote`). */
+  forward(serial: string, remote: string): Promise<number>;
+  removeForward(serial: string, port: number): Promise<void>;
   push(serial: string, local: string, remote: string, options?: AdbCallOptions): Promise<void>;
 }
 
@@ -138,6 +141,13 @@ export function createAdb(options: CreateAdbOptions = {}): Adb {
     state: async (serial) => (await exec(['-s', serial, 'get-state'], { timeoutMs: timeouts.adbStateMs })).trim(),
     reverse: async (serial, port) => void (await exec(['-s', serial, 'reverse', `tcp:${port}`, `tcp:${port}`])),
     removeReverse: async (serial, port) => void (await exec(['-s', serial, 'reverse', '--remove', `tcp:${port}`])),
+    forward: async (serial, remote) => {
+      const printed = await exec(['-s', serial, 'forward', 'tcp:0', remote]);
+      const port = parseForwardPort(printed);
+      if (port === undefined) throw new AdbCommandError(['-s', serial, 'forward', 'tcp:0', remote], 0, printed, '', `adb forward tcp:0 ${remote} printed no port: ${firstLine(printed) || '(nothing)'}`);
+      return port;
+    },
+    removeForward: async (serial, port) => void (await exec(['-s', serial, 'forward', '--remove', `tcp:${port}`])),
     push: async (serial, local, remote, call) => void (await exec(['-s', serial, 'push', local, remote], { timeoutMs: timeouts.adbPushMs, ...call })),
   };
 }

@@ -48,14 +48,18 @@ export function findAppium(env: NodeJS.ProcessEnv = process.env): AppiumInstall 
   return { entry: join(appiumDir, 'index.js'), version, home: env.APPIUM_HOME ? resolve(env.APPIUM_HOME) : project };
 }
 
+/** Packages an Appium home's package.json lists (dependencies of every kind). */
+function listedDependencies(home: string): Set<string> {
+  const manifest = join(home, 'package.json');
+  if (!existsSync(manifest)) return new Set();
+  const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, Record<string, string> | undefined>;
+  return new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})]);
+}
+
 /** Drivers installed in an Appium home, by lower-case automationName → npm package. */
 export function installedDrivers(home: string): Map<string, string> {
   const drivers = new Map<string, string>();
-  const manifest = join(home, 'package.json');
-  if (!existsSync(manifest)) return drivers;
-  const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, Record<string, string> | undefined>;
-  const names = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})]);
-  for (const name of names) {
+  for (const name of listedDependencies(home)) {
     const file = join(home, 'node_modules', name, 'package.json');
     if (!existsSync(file)) continue;
     const info = JSON.parse(readFileSync(file, 'utf8')) as { appium?: { automationName?: string; driverName?: string } };
@@ -75,8 +79,14 @@ export function driverProblem(automationName: string, env: NodeJS.ProcessEnv = p
     return `Appium is not installed in this project: npm install --save-optional appium${wanted ? ` ${wanted}` : ''} (or point --appium-url at a running server)`;
   }
   if (installedDrivers(appium.home).has(automationName.toLowerCase())) return null;
-  const install = wanted ? `npm install --save-optional ${wanted}` : `install the Appium driver for automationName "${automationName}"`;
-  return `Appium's ${automationName} driver is not installed in ${appium.home}: ${install} (Appium then finds it through package.json), or point --appium-url at a server that has it`;
+  // Listed but absent: an optional dependency that `npm ci` skipped or that was installed with --omit=optional.
+  const listed = wanted !== undefined && listedDependencies(appium.home).has(wanted);
+  const install = listed
+    ? `npm install (${wanted} is an optional dependency of this project that did not install)`
+    : wanted
+      ? `npm install --save-optional ${wanted} (Appium then finds it through package.json)`
+      : `install the Appium driver for automationName "${automationName}"`;
+  return `Appium's ${automationName} driver is not installed in ${appium.home}: ${install}, or point --appium-url at a server that has it`;
 }
 
 export interface AppiumServer {
@@ -118,7 +128,13 @@ export async function startAppiumServer(options: StartAppiumOptions): Promise<Ap
   const port = options.port ?? (await freePort());
   const args = [appium.entry, '--address', '127.0.0.1', '--port', String(port), '--log-level', 'info', '--log-no-colors'];
   if (options.allowInsecure?.length) args.push('--allow-insecure', options.allowInsecure.join(','));
-  const child = spawn(process.execPath, args, { cwd: appium.home, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a Ctrl-C in the terminal reaches the harness only, which ends the sessions and
+  // then stops Appium (harness/interrupt.ts); in the group, Appium would quit under the sessions first.
+  const child = spawn(process.execPath, args, { cwd: appium.home, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // Outside the group it would also outlive a harness that exits at once (a second Ctrl-C): stop it then.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   const tail: string[] = [];
   const keep = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split(/\r?\n/)) {

@@ -6,6 +6,7 @@
  */
 import { deepMerge } from '../../harness/core/config.ts';
 import { UserError } from '../../harness/core/errors.ts';
+import { redactUrl } from '../../harness/core/redact.ts';
 
 export type Capabilities = Record<string, unknown>;
 
@@ -69,10 +70,11 @@ export function endpointFromUrl(url: string): WebDriverEndpoint {
   try {
     parsed = new URL(url);
   } catch {
-    throw new UserError(`android.appiumUrl "${url}" is not a URL: use e.g. http://127.0.0.1:4723/`, 'CONFIG_INVALID');
+    // Never echo it: a URL that does not parse may still hold a key.
+    throw new UserError(`android.appiumUrl is not a URL (${redactUrl(url)}): use e.g. http://127.0.0.1:4723/`, 'CONFIG_INVALID');
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new UserError(`android.appiumUrl "${url}" must be http:// or https://`, 'CONFIG_INVALID');
+    throw new UserError(`android.appiumUrl "${redactUrl(url)}" must be http:// or https://`, 'CONFIG_INVALID');
   }
   const protocol = parsed.protocol === 'https:' ? 'https' : 'http';
   return {
@@ -85,14 +87,5 @@ export function endpointFromUrl(url: string): WebDriverEndpoint {
   };
 }
 
-/** The URL without credentials, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
+/** The URL without credentials, for messages; `<redacted url>` when it does not parse (harness/core/redact.ts). */
+export { redactUrl };

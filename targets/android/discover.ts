@@ -1,9 +1,11 @@
 /**
  * Finding phones: `adb devices -l`, then for each authorized device its
- * properties, battery and thermal state (in parallel, a few adb calls each),
- * and which runtimes it offers. Never throws: a missing adb, an unauthorized
- * or offline phone, a phone that fails to answer are each an unusable device
- * with what to do about it.
+ * properties, battery and thermal state, whether Chrome is installed and
+ * enabled (in parallel, a few adb calls each), and which runtimes it offers
+ * by the route this run takes (./routes.ts), with both routes described in
+ * the device's notes for `bench devices`. Never throws: a missing adb, an
+ * unauthorized or offline phone, a phone that fails to answer are each an
+ * unusable device with what to do about it.
  */
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { DeviceInfo } from '../../harness/core/record.ts';
@@ -12,9 +14,9 @@ import { RUNTIME_FORMATS } from '../page/runtimes.ts';
 import type { DiscoveredDevice, RuntimeStatus } from '../types.ts';
 import { androidPropsOf, stateAdvice, type AdbDeviceEntry, type BatteryState, type ThermalState } from './adb-parsers.ts';
 import { AdbNotFoundError, type Adb } from './adb.ts';
-import { driverProblem, findAppium } from './appium-server.ts';
-import { automationNameOf, redactUrl, sessionCapabilities } from './capabilities.ts';
-import { checkBenchmarkBinary, NATIVE_RUNTIME } from './native.ts';
+import { chromeState, type ChromeState } from './chrome-on-phone.ts';
+import { checkBenchmarkBinary, missingBinaryAdvice, NATIVE_RUNTIME } from './native.ts';
+import { chooseRoute, type RouteChoice } from './routes.ts';
 
 export interface DiscoverOptions {
   adb: Adb;
@@ -58,12 +60,13 @@ export function androidDevice(serial: string, props: Record<string, string>, bat
  */
 export function remoteDevice(serial: string, via: string): DiscoveredDevice {
   return {
-    device: { id: serial, kind: 'android', name: serial, extra: { remote: true } },
+    device: { id: serial, kind: 'android', name: serial, extra: { remote: true, driver: 'appium' } },
     usable: true,
     runtimes: [
       ...pageRuntimeStatuses(null, via),
       { runtime: NATIVE_RUNTIME, format: 'tflite', available: false, reason: `${serial} is not on this host's adb: benchmark_model needs the phone attached here` },
     ],
+    notes: [`route appium (in use): page runtimes through ${via}; cdp needs the phone on this host's adb`],
   };
 }
 
@@ -82,20 +85,24 @@ export function pageRuntimeStatuses(problem: string | null, via: string): Runtim
 export async function nativeRuntimeStatus(config: ResolvedConfig, abi: string): Promise<RuntimeStatus> {
   const binary = config.android.tfliteBenchmarkBinary;
   const base = { runtime: NATIVE_RUNTIME, format: 'tflite' as const };
-  if (!binary) {
-    return { ...base, available: false, reason: `set --tflite-benchmark-binary (android.tfliteBenchmarkBinary) to TFLite's benchmark_model built for ${abi}` };
-  }
+  if (!binary) return { ...base, available: false, reason: missingBinaryAdvice(abi) };
   const problem = await checkBenchmarkBinary(binary, abi);
   return problem ? { ...base, available: false, reason: problem } : { ...base, available: true, details: { binary } };
 }
 
-/** Where sessions go, and why they cannot start (null when they can, as far as can be told without starting one). */
-export function sessionRoute(config: ResolvedConfig, env: NodeJS.ProcessEnv = process.env): { via: string; problem: string | null } {
-  if (config.android.appiumUrl) return { via: `Appium at ${redactUrl(config.android.appiumUrl)}`, problem: null };
-  // Any serial gives the same automationName.
-  const automationName = automationNameOf(sessionCapabilities('-', config.android.capabilities)) ?? 'UiAutomator2';
-  const appium = findAppium(env);
-  return { via: appium ? `Appium ${appium.version} started by the harness` : 'Appium (not installed)', problem: driverProblem(automationName, env) };
+/** Where page runtimes go on this phone by `route`, and why they cannot (null when they can, as far as can be told before opening the browser). */
+function routeProblem(route: RouteChoice['route'], choice: RouteChoice, chrome: ChromeState): { via: string; problem: string | null } {
+  if (route === 'cdp') return chrome.ok ? { via: `Chrome ${chrome.version} over adb and DevTools (cdp)`, problem: null } : { via: 'Chrome over adb and DevTools (cdp)', problem: chrome.problem };
+  return { via: choice.appium.via, problem: choice.appium.problems.length ? choice.appium.problems.join('; ') : null };
+}
+
+/** Both routes on one phone, for `bench devices`: which is in use and why, and what each can run. */
+export function routeNotes(choice: RouteChoice, chrome: ChromeState): string[] {
+  return (['cdp', 'appium'] as const).map((route) => {
+    const { via, problem } = routeProblem(route, choice, chrome);
+    const label = `route ${route}${route === choice.route ? ` (in use: ${choice.why})` : ''}`;
+    return problem ? `${label}: cannot run the page runtimes: ${problem}` : `${label}: runs the page runtimes (${PAGE_RUNTIMES.join(', ')}) through ${via}${route === 'cdp' ? ', nothing to install' : ''}`;
+  });
 }
 
 export async function discoverAndroid(options: DiscoverOptions): Promise<DiscoveredDevice[]> {
@@ -109,11 +116,11 @@ export async function discoverAndroid(options: DiscoverOptions): Promise<Discove
   }
   const wanted = config.android.devices;
   const found: DiscoveredDevice[] = [];
-  const route = sessionRoute(config, options.env);
+  const choice = chooseRoute(config, options.env);
   if (wanted) {
     for (const serial of wanted.filter((serial) => !entries.some((entry) => entry.serial === serial))) {
       // Not on this host's adb: with an external Appium (a grid node, a device farm) it may well be there.
-      found.push(config.android.appiumUrl ? remoteDevice(serial, route.via) : unusable(serial, serial, `device ${serial} (android.devices) is not attached: check the cable and \`adb devices\`, or set android.appiumUrl for a phone on a grid or device farm`));
+      found.push(config.android.appiumUrl ? remoteDevice(serial, choice.appium.via) : unusable(serial, serial, `device ${serial} (android.devices) is not attached: check the cable and \`adb devices\`, or set android.appiumUrl for a phone on a grid or device farm`));
     }
     entries = entries.filter((entry) => wanted.includes(entry.serial));
   }
@@ -129,8 +136,11 @@ export async function discoverAndroid(options: DiscoverOptions): Promise<Discove
           adb.cpuCount(entry.serial).catch(() => undefined),
         ]);
         const device = androidDevice(entry.serial, props, battery, thermal, cores);
-        const runtimes = [...pageRuntimeStatuses(route.problem, route.via), await nativeRuntimeStatus(config, device.android!.abi)];
-        return { device, usable: true, runtimes };
+        device.extra = { ...device.extra, driver: choice.route };
+        const chrome = await chromeState(adb, entry.serial, device.android!.model).catch((error: unknown): ChromeState => ({ ok: false, problem: `cannot tell whether Chrome is on ${entry.serial}: ${(error as Error).message}` }));
+        const { via, problem } = routeProblem(choice.route, choice, chrome);
+        const runtimes = [...pageRuntimeStatuses(problem, via), await nativeRuntimeStatus(config, device.android!.abi)];
+        return { device, usable: true, runtimes, notes: routeNotes(choice, chrome) };
       } catch (error) {
         return unusable(entry.serial, name, `device ${entry.serial} did not answer: ${(error as Error).message}`);
       }

@@ -4,17 +4,20 @@
  * - The page runtimes (`tfjs-wasm`, `tfjs-webgl`, `litert-wasm` …): the shared
  *   benchmark page and protocol (targets/page), unchanged, in Chrome on the phone.
  *   `adb reverse` makes the host's page server the phone's own localhost, and
- *   a WebDriver session (Appium's UiAutomator2 driver, `browserName: Chrome`)
- *   drives the page. The Appium server is started from the project's
- *   dependencies, or is an external server, grid or device farm
- *   (`android.appiumUrl`).
+ *   one of two routes (./routes.ts) drives the page: `cdp`, Chrome started
+ *   with adb and driven over its DevTools socket by Playwright, with nothing
+ *   to install (./cdp-browser.ts); or `appium`, a WebDriver session through
+ *   Appium's UiAutomator2 driver started from the project's dependencies, or
+ *   an external server, grid or device farm (`android.appiumUrl`)
+ *   (./appium-browser.ts). `android.driver: auto` takes Appium when it is
+ *   ready or named, else CDP.
  * - `tflite-benchmark-model`: TFLite's own benchmark tool pushed with adb and
  *   run in the phone's shell (./native.ts).
  *
  * Each phone is a lane of the orchestrator (one job at a time on it, phones in
  * parallel) and a PhoneLane here (./lane.ts): its state, reverse rule and
  * session. A job runs through its part, the page (./page-job.ts) or
- * benchmark_model (./native-job.ts). Servers (./servers.ts), sessions and
+ * benchmark_model (./native-job.ts). Servers (./servers.ts), browsers and
  * reverse rules start lazily with a lane's first job that needs them, so
  * `bench devices` and native-only runs start nothing. A phone that disappears
  * fails its remaining jobs at once; the others go on.
@@ -23,21 +26,26 @@ import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { Logger } from '../../harness/core/log.ts';
 import type { DeviceInfo, JobPhase, RuntimeSize } from '../../harness/core/record.ts';
 import type { PageServer } from '../page/index.ts';
+import { isPageRuntime } from '../page/app/protocol.ts';
 import type { DiscoveredDevice, Job, JobResult, Target, TargetContext } from '../types.ts';
 import { createAdb, type Adb } from './adb.ts';
 import type { AppiumServer, StartAppiumOptions } from './appium-server.ts';
+import { appiumBrowserOpener } from './appium-browser.ts';
 import { redactUrl } from './capabilities.ts';
+import { cdpBrowserOpener } from './cdp-browser.ts';
 import { discoverAndroid } from './discover.ts';
 import { failedOnPhone, PhoneLane, type LaneServices } from './lane.ts';
 import { nativeJobPart } from './native-job.ts';
 import { pageJobPart } from './page-job.ts';
 import { openPageSession, type OpenPageSessionOptions, type PageSession } from './page-session.ts';
+import { chooseRoute } from './routes.ts';
 import { SharedServers } from './servers.ts';
 
 export { createAdb, AdbNotFoundError, DeviceDisconnectedError, type Adb } from './adb.ts';
 export { discoverAndroid } from './discover.ts';
 export { startAppiumServer, findAppium, driverProblem, type AppiumServer } from './appium-server.ts';
 export { phoneCapabilities, sessionCapabilities } from './capabilities.ts';
+export { chooseRoute, appiumPrerequisites, type AndroidRoute, type RouteChoice } from './routes.ts';
 export { parseBenchmarkModelOutput } from './benchmark-model.ts';
 export { NATIVE_RUNTIME } from './native.ts';
 
@@ -46,7 +54,7 @@ export interface AndroidTargetOptions {
   adb?: Adb;
   /** Starts the harness's own Appium server (when no android.appiumUrl). */
   startAppium?: (options: StartAppiumOptions) => Promise<AppiumServer>;
-  /** Opens a WebDriver session on the page. */
+  /** Opens a WebDriver session on the page (Appium route). */
   openSession?: (options: OpenPageSessionOptions) => Promise<PageSession>;
   /** Starts the page server; default targets/page's `startPageServer`. */
   startPageServer?: (out: string) => Promise<PageServer>;
@@ -54,7 +62,7 @@ export interface AndroidTargetOptions {
   onPhase?: (serial: string, phase: JobPhase) => void;
   /** Cool-down poll interval, default 5 s. */
   cooldownPollMs?: number;
-  /** Environment for Appium lookups (APPIUM_HOME). */
+  /** Environment for Appium lookups (APPIUM_HOME) and its prerequisites (JAVA_HOME, ANDROID_HOME). */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -74,12 +82,15 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
   const services: LaneServices = {
     adb: adbNow,
     servers,
-    openSession: options.openSession ?? openPageSession,
-    ...(options.env ? { env: options.env } : {}),
+    openBrowser: {
+      cdp: cdpBrowserOpener({ adb: adbNow }),
+      appium: appiumBrowserOpener({ adb: adbNow, servers, openSession: options.openSession ?? openPageSession, ...(options.env ? { env: options.env } : {}) }),
+    },
+    defaultRoute: (context) => chooseRoute(context.config, options.env).route,
     ...(options.cooldownPollMs ? { cooldownPollMs: options.cooldownPollMs } : {}),
   };
   const parts = {
-    page: pageJobPart({ adb: adbNow, servers, ...(options.onPhase ? { onPhase: options.onPhase } : {}) }),
+    page: pageJobPart({ servers, ...(options.onPhase ? { onPhase: options.onPhase } : {}) }),
     native: nativeJobPart({ adb: adbNow }),
   };
   const laneFor = (device: DeviceInfo): PhoneLane => {
@@ -101,7 +112,15 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
 
     async prepare(context: TargetContext, devices: DiscoveredDevice[]): Promise<void> {
       ({ config, log } = context);
-      for (const found of devices) if (found.usable && found.device.kind === 'android') laneFor(found.device);
+      const choice = chooseRoute(context.config, options.env);
+      context.log.info(`android: page runtimes through ${choice.route} (${choice.why})`);
+      for (const found of devices) {
+        if (!found.usable || found.device.kind !== 'android') continue;
+        laneFor(found.device);
+        // What keeps the page runtimes off this phone, once, where a person reads it (bench run lists them as unavailable).
+        const blocked = found.runtimes.find((status) => isPageRuntime(status.runtime) && !status.available);
+        if (blocked && found.runtimes.every((status) => !isPageRuntime(status.runtime) || !status.available)) context.log.warn(`android ${found.device.id}: no page runtime: ${blocked.reason}`);
+      }
       if (context.config.android.appiumUrl) context.log.debug(`android: sessions go to ${redactUrl(context.config.android.appiumUrl)}`);
     },
 

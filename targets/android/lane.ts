@@ -7,35 +7,27 @@
  * One job at a time per phone is the orchestrator's doing: each phone is its
  * own lane there (harness/lanes.ts), so a PhoneLane never runs two jobs at once.
  */
-import type { RuntimeStatus, Job, JobResult, TargetContext } from '../types.ts';
+import type { Job, JobResult, TargetContext } from '../types.ts';
 import type { DeviceInfo } from '../../harness/core/record.ts';
-import { isPageRuntime, PAGE_RUNTIMES, type PageCapabilities } from '../page/app/protocol.ts';
+import { isPageRuntime, PAGE_RUNTIMES } from '../page/app/protocol.ts';
 import { failed, type KeyOptions } from '../result.ts';
 import { DeviceDisconnectedError, type Adb } from './adb.ts';
-import { driverProblem } from './appium-server.ts';
-import { automationNameOf, redactUrl, sessionCapabilities } from './capabilities.ts';
 import { waitForCooldown } from './cooldown.ts';
 import { NATIVE_RUNTIME } from './native.ts';
-import type { OpenPageSessionOptions, PageSession } from './page-session.ts';
+import { PhoneActionNeeded, type OpenPhoneBrowser, type PhoneBrowser } from './phone-browser.ts';
+import type { AndroidRoute } from './routes.ts';
 import type { SharedServers } from './servers.ts';
-import { firstLine } from '../../harness/core/format.ts';
 
-/** What a lane needs from the target: adb, the shared servers, and how to open a session. */
+/** What a lane needs from the target: adb, the shared servers, and how each route opens the phone's browser. */
 export interface LaneServices {
   adb(): Adb;
   servers: SharedServers;
-  openSession(options: OpenPageSessionOptions): Promise<PageSession>;
-  /** Environment for Appium lookups (APPIUM_HOME). */
-  env?: NodeJS.ProcessEnv;
+  /** Opens the phone's browser by each route (./appium-browser.ts, ./cdp-browser.ts). */
+  openBrowser: Record<AndroidRoute, OpenPhoneBrowser>;
+  /** The route of a phone whose discovery did not name one (`device.extra.driver`). */
+  defaultRoute(context: TargetContext): AndroidRoute;
   /** Cool-down poll interval, default 5 s. */
   cooldownPollMs?: number;
-}
-
-/** An open session on the page with what the page reported about the phone's browser. */
-export interface PhonePage {
-  session: PageSession;
-  caps: PageCapabilities;
-  statuses: RuntimeStatus[];
 }
 
 /** One way of running a job on a phone: the page (./page-job.ts) or benchmark_model (./native-job.ts). */
@@ -79,9 +71,14 @@ export class PhoneLane {
   gone: string | undefined;
   /** Remote paths already pushed to this phone (benchmark_model, models). */
   readonly pushed = new Set<string>();
+  /** The route discovery chose for this phone (`device.extra.driver`); a farm's phone is always on Appium. */
+  readonly route: AndroidRoute | undefined;
+  private readonly model: string | undefined;
   private jobsRun = 0;
   private reversedPort: number | undefined;
-  private page: PhonePage | undefined;
+  private browser: PhoneBrowser | undefined;
+  /** What the person at the phone must do before page jobs can run on it, once seen. */
+  private actionNeeded: string | undefined;
 
   constructor(
     device: DeviceInfo,
@@ -89,14 +86,18 @@ export class PhoneLane {
   ) {
     this.serial = device.id;
     this.remote = device.extra?.remote === true;
+    this.model = device.android?.model;
+    const driver = device.extra?.driver;
+    this.route = this.remote ? 'appium' : driver === 'cdp' || driver === 'appium' ? driver : undefined;
   }
 
-  /** A live session on this phone with the page's capabilities read, opening one (and the reverse rule) when needed. */
-  async pageSession(context: TargetContext): Promise<PhonePage> {
-    if (this.page?.session.alive) return this.page;
-    await this.page?.session.close();
-    this.page = undefined;
-    const { config } = context;
+  /** A live browser on this phone with the page's capabilities read, opening one (and the reverse rule) when needed. */
+  async pageBrowser(context: TargetContext): Promise<PhoneBrowser> {
+    if (this.browser?.alive) return this.browser;
+    // Chrome missing, its first-run screens … : asking the phone again before someone acts on it only waits longer.
+    if (this.actionNeeded) throw new PhoneActionNeeded(this.actionNeeded);
+    await this.browser?.close();
+    this.browser = undefined;
     const server = await this.services.servers.page(context.out);
     if (!this.remote && this.reversedPort !== server.server.port) {
       await this.services.adb().reverse(this.serial, server.server.port);
@@ -104,22 +105,14 @@ export class PhoneLane {
     }
     // A farm's tunnel forwards `localhost`, the name its docs use; both are this host to a phone on adb reverse.
     const pageUrl = this.remote ? server.pageUrl.replace('//127.0.0.1:', '//localhost:') : server.pageUrl;
-    const url = await this.services.servers.appiumUrl(config, context.log);
-    const capabilities = sessionCapabilities(this.serial, config.android.capabilities);
-    let session: PageSession;
+    const route = this.route ?? this.services.defaultRoute(context);
     try {
-      session = await this.services.openSession({ url, capabilities, pageUrl, log: context.log, timeouts: config.timeouts.android });
+      this.browser = await this.services.openBrowser[route]({ serial: this.serial, ...(this.model ? { model: this.model } : {}), remote: this.remote, pageUrl, context });
     } catch (error) {
-      const message = (error as Error).message;
-      const hint = /could not find a driver|no driver/i.test(message) ? ` (${driverProblem(automationNameOf(capabilities) ?? 'UiAutomator2', this.services.env) ?? 'install the driver on that server'})` : '';
-      throw new Error(`cannot open a WebDriver session on ${this.serial} through ${redactUrl(url)}: ${firstLine(message)}${hint}`, { cause: error });
+      if (error instanceof PhoneActionNeeded) this.actionNeeded = error.message;
+      throw error;
     }
-    const caps = await session.capabilities();
-    const { runtimeStatuses } = await import('../page/runtimes.ts');
-    const { packageVersion } = await import('../page/assets.ts');
-    this.page = { session, caps, statuses: runtimeStatuses(caps, { tfjs: packageVersion('@tensorflow/tfjs-core'), litert: packageVersion('@litertjs/core') }) };
-    context.log.debug(`${this.serial}: ${session.browser.name} ${session.browser.version} session open`);
-    return this.page;
+    return this.browser;
   }
 
   /** Runs one job with `page` or `native` (by its runtime), with cool-down and the phone's state around it. */
@@ -181,16 +174,16 @@ export class PhoneLane {
     // Only a phone adb no longer sees (or sees offline/unauthorized) is gone; an adb hiccup proves nothing.
     if (state === 'device' || state.startsWith('unknown')) return result;
     this.gone = new DeviceDisconnectedError(this.serial).message;
-    await this.page?.session.close();
-    this.page = undefined;
+    await this.browser?.close().catch(() => {});
+    this.browser = undefined;
     result.failure.error = { ...result.failure.error, name: 'DeviceDisconnectedError', message: `${this.gone}; the job failed with: ${result.failure.error.message}` };
     return result;
   }
 
-  /** Closes the session and removes the reverse rule; `note` collects what failed. `adb` is absent when none was made. */
+  /** Closes the browser (session, or DevTools connection and forward) and removes the reverse rule; `note` collects what failed. `adb` is absent when none was made. */
   async close(adb: Adb | undefined, note: (what: string) => (error: unknown) => void): Promise<void> {
-    await this.page?.session.close().catch(note(`closing the session on ${this.serial}`));
-    this.page = undefined;
+    await this.browser?.close().catch(note(`closing the browser on ${this.serial}`));
+    this.browser = undefined;
     if (this.reversedPort !== undefined && !this.gone && adb) await adb.removeReverse(this.serial, this.reversedPort).catch(note(`removing adb reverse on ${this.serial}`));
     this.reversedPort = undefined;
   }

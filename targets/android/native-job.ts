@@ -9,7 +9,7 @@ import type { JobResult } from '../types.ts';
 import { AdbCommandError, type Adb } from './adb.ts';
 import type { BenchmarkDelegate } from './benchmark-model.ts';
 import { failedOnPhone, type JobPart } from './lane.ts';
-import { latencySource, measurementFields, NATIVE_RUNTIME, runBenchmarkModel } from './native.ts';
+import { latencySource, measurementFields, missingBinaryAdvice, NATIVE_RUNTIME, runBenchmarkModel } from './native.ts';
 
 export function nativeJobPart(options: { adb(): Adb }): JobPart {
   return async (lane, job, context): Promise<JobResult> => {
@@ -21,7 +21,7 @@ export function nativeJobPart(options: { adb(): Adb }): JobPart {
     const threads = typeof ownThreads === 'number' && ownThreads >= 1 ? Math.floor(ownThreads) : (config.run.threads ?? Math.min(4, job.device.cores ?? 4));
     const keyOptions: KeyOptions = { ...job.runtimeOptions, threads, delegate };
     const binary = config.android.tfliteBenchmarkBinary;
-    if (!binary) return failedOnPhone(job, keyOptions, 'setup', new Error(`${NATIVE_RUNTIME} needs --tflite-benchmark-binary (android.tfliteBenchmarkBinary)`));
+    if (!binary) return failedOnPhone(job, keyOptions, 'setup', new Error(`${NATIVE_RUNTIME}: ${missingBinaryAdvice(job.device.android?.abi ?? 'arm64-v8a')}`));
     if (job.artifact.format !== 'tflite') return failedOnPhone(job, keyOptions, 'setup', new Error(`${NATIVE_RUNTIME} runs .tflite artifacts, not ${job.artifact.id}`));
     if (job.kernel.batchSize !== 1) {
       return failedOnPhone(job, keyOptions, 'setup', new Error(`${NATIVE_RUNTIME} runs the model's own input shape (batch 1); batch ${job.kernel.batchSize} is measured by the page runtimes only`));

@@ -26,6 +26,27 @@ const MB = 1024 * 1024;
 const ABI_MACHINES: Record<string, number> = { 'arm64-v8a': 183, 'armeabi-v7a': 40, armeabi: 40, x86_64: 62, x86: 3 };
 const MACHINE_NAMES: Record<number, string> = { 183: 'arm64-v8a', 40: 'armeabi-v7a', 62: 'x86_64', 3: 'x86' };
 
+/** Where TFLite publishes its nightly prebuilt benchmark_model for Android, by the phone's ABI. */
+const PREBUILT_BASE = 'https://storage.googleapis.com/tensorflow-nightly-public/prod/tensorflow/release/lite/tools/nightly/latest';
+const PREBUILT_NAMES: Record<string, string> = { 'arm64-v8a': 'android_aarch64_benchmark_model', 'armeabi-v7a': 'android_arm_benchmark_model' };
+/** The TFLite page that lists the prebuilt binaries. */
+export const PREBUILT_DOCS = 'https://www.tensorflow.org/lite/performance/measurement#native_benchmark_binary';
+
+/** TFLite's prebuilt benchmark_model for this ABI (name and URL), or null when it publishes none (x86 phones and emulators). */
+export function prebuiltBenchmarkModel(abi: string): { name: string; url: string } | null {
+  const name = PREBUILT_NAMES[abi];
+  return name ? { name, url: `${PREBUILT_BASE}/${name}` } : null;
+}
+
+/** One line for a phone with no benchmark_model given: where to get one for its ABI, and how to pass it. */
+export function missingBinaryAdvice(abi: string): string {
+  const prebuilt = prebuiltBenchmarkModel(abi);
+  if (!prebuilt) {
+    return `no benchmark_model given, and TFLite publishes none prebuilt for ${abi} (${PREBUILT_DOCS}): build one (bazel build -c opt --config=android_${abi === 'x86_64' ? 'x86_64' : 'x86'} //tensorflow/lite/tools/benchmark:benchmark_model) and pass --tflite-benchmark-binary <file> (or set android.tfliteBenchmarkBinary)`;
+  }
+  return `no benchmark_model given: TFLite publishes a prebuilt one for ${abi}, ${prebuilt.name} (${prebuilt.url}, listed at ${PREBUILT_DOCS}); download it and pass --tflite-benchmark-binary ./${prebuilt.name} (or set android.tfliteBenchmarkBinary)`;
+}
+
 /**
  * Whether `binary` can run on a phone with `abi`: null when fine, else why
  * not. Reads the ELF header only (a wrong-ABI binary fails on the phone with

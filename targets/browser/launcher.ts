@@ -33,6 +33,11 @@ export function launchOptionsFor(candidate: BrowserCandidate, options: LaunchBro
     executablePath: candidate.executablePath,
     headless: !options.headed,
     timeout: options.timeoutMs ?? DEFAULT_TIMEOUTS.browser.launchMs,
+    // The harness alone handles Ctrl-C, SIGTERM and SIGHUP (harness/interrupt.ts). Playwright's own handlers
+    // would close the browsers and call process.exit(130) first, leaving the record `running` and no report.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
     ...(candidate.engine === 'chromium' ? { args: [...CHROMIUM_FLAGS, ...(options.args ?? [])] } : {}),
   };
 }

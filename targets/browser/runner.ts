@@ -1,205 +1,39 @@
 /**
- * Drives one browser through the page protocol with Playwright: a fresh page
- * (in a fresh context) per job, the job's result or failure read back, and
- * the browser thrown away and relaunched after anything that may have left
- * it broken (renderer crash, hang past the timeout, disconnect).
+ * Drives one browser found on this host through the page protocol: the
+ * shared Playwright page runner (targets/page/playwright-runner.ts) with a
+ * browser this target launches, a fresh context per job, and the browser
+ * closed and relaunched after anything that may have left it broken.
  */
-import type { Browser, Page } from 'playwright-core';
-import { DEFAULT_TIMEOUTS } from '../../harness/core/config.ts';
-import type { JobPhase } from '../../harness/core/record.ts';
+import { PlaywrightPageRunner, type BrowserSource, type PageRunnerOptions } from '../page/playwright-runner.ts';
 import type { BrowserCandidate } from './browsers.ts';
 import { closeBrowser, launchBrowser, type LaunchBrowserOptions } from './launcher.ts';
-import { HOST_CALLBACK, PAGE_GLOBAL, PAGE_PATH, PROTOCOL_VERSION, type PageCapabilities, type PageEvent, type PageJob, type PageResult } from '../page/app/protocol.ts';
 
-/** A hook run on the fresh page before the job starts (tests use it to crash or hang the page). */
-export type PageHook = (page: Page, job: PageJob) => Promise<void> | void;
+export type { PageHook } from '../page/playwright-runner.ts';
 
-export interface BrowserRunnerOptions {
+export interface BrowserRunnerOptions extends Omit<PageRunnerOptions, 'source'> {
   candidate: BrowserCandidate;
-  /** Origin of the static server, e.g. http://127.0.0.1:43210. */
-  origin: string;
   launch?: LaunchBrowserOptions;
   /** Closing a browser before giving up on it (config `timeouts.browser.closeMs`). */
   closeTimeoutMs?: number;
-  /** Called with each page event (phase changes). */
-  onEvent?: (event: PageEvent) => void;
-  beforeJob?: PageHook;
-  /** Called when the browser is thrown away after a crash, hang or disconnect. */
-  onRestart?: (reason: string) => void;
 }
 
-export interface RunPageJobOptions {
-  timeoutMs: number;
-  signal?: AbortSignal;
+/** A browser launched here: each job in a fresh context, closed with it; a broken browser is closed whole. */
+export function launchedBrowser(candidate: BrowserCandidate, launch?: LaunchBrowserOptions, closeTimeoutMs?: number): BrowserSource {
+  return {
+    name: candidate.name,
+    open: () => launchBrowser(candidate, launch),
+    newPage: (browser) => browser.newPage(),
+    closePage: (page) => page.context().close(),
+    release: (browser) => closeBrowser(browser, closeTimeoutMs),
+  };
 }
 
-/** Thrown inside the runner when the browser side ends the job abnormally; becomes a failed PageResult. */
-class JobInterrupted extends Error {
-  override name = 'BrowserJobInterrupted';
-}
+export class BrowserRunner extends PlaywrightPageRunner {
+  readonly candidate: BrowserCandidate;
 
-export class BrowserRunner {
-  private browser: Browser | undefined;
-  private launching: Promise<Browser> | undefined;
-  private version: string | undefined;
-  /** Launches so far (the first and every restart), for logs and tests. */
-  launches = 0;
-
-  constructor(private readonly options: BrowserRunnerOptions) {}
-
-  get candidate(): BrowserCandidate {
-    return this.options.candidate;
-  }
-
-  /** The running browser, launched (again) as needed. */
-  async ensureBrowser(): Promise<Browser> {
-    if (this.browser?.isConnected()) return this.browser;
-    this.browser = undefined;
-    this.launching ??= launchBrowser(this.options.candidate, this.options.launch).then(
-      (browser) => {
-        this.browser = browser;
-        this.version = browser.version();
-        this.launches += 1;
-        this.launching = undefined;
-        return browser;
-      },
-      (error: unknown) => {
-        this.launching = undefined;
-        throw error;
-      },
-    );
-    return this.launching;
-  }
-
-  async browserVersion(): Promise<string> {
-    if (!this.version) await this.ensureBrowser();
-    return this.version ?? 'unknown';
-  }
-
-  /** Opens the page in a fresh context and waits until `window.edgebench` is ready. */
-  private async openPage(browser: Browser, timeoutMs: number): Promise<Page> {
-    const page = await browser.newPage();
-    page.setDefaultTimeout(timeoutMs);
-    await page.goto(`${this.options.origin}${PAGE_PATH}`, { waitUntil: 'load', timeout: timeoutMs });
-    await page.waitForFunction((name) => Boolean((globalThis as unknown as Record<string, { ready?: boolean } | undefined>)[name]?.ready), PAGE_GLOBAL, { timeout: timeoutMs });
-    return page;
-  }
-
-  /** The page's capabilities; `timeoutMs` bounds loading the page (config `timeouts.browser.pageReadyMs`). */
-  async capabilities(timeoutMs = DEFAULT_TIMEOUTS.browser.pageReadyMs): Promise<PageCapabilities> {
-    const browser = await this.ensureBrowser();
-    const page = await this.openPage(browser, timeoutMs);
-    try {
-      return await page.evaluate((name) => (globalThis as unknown as Record<string, { capabilities(): Promise<PageCapabilities> }>)[name]!.capabilities(), PAGE_GLOBAL);
-    } finally {
-      await page.context().close().catch(() => {});
-    }
-  }
-
-  /**
-   * Runs one job in a fresh page. Never throws: a crash, a hang past
-   * `timeoutMs`, an abort or a page that cannot load comes back as a failed
-   * result naming the phase the job had reached.
-   */
-  async run(job: PageJob, options: RunPageJobOptions): Promise<PageResult> {
-    const startedAt = new Date().toISOString();
-    let phase: JobPhase = 'setup';
-    let page: Page | undefined;
-    let broken = false;
-    let brokenBy = '';
-    const cleanups: (() => void)[] = [];
-    const fail = (error: Error): PageResult => ({
-      protocol: PROTOCOL_VERSION,
-      id: job.id,
-      ok: false,
-      phase,
-      error: { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) },
-      startedAt,
-      finishedAt: new Date().toISOString(),
-    });
-
-    try {
-      const interrupted = new Promise<never>((_, reject) => {
-        const timer = setTimeout(() => {
-          broken = true;
-          reject(new JobInterrupted(`${this.options.candidate.name}: job ${job.id} did not finish within ${Math.round(options.timeoutMs / 1000)} s (stuck in ${phase}); the browser is restarted for the next job`));
-        }, options.timeoutMs);
-        cleanups.push(() => clearTimeout(timer));
-        if (options.signal) {
-          const onAbort = () => {
-            broken = true;
-            reject(new JobInterrupted(`job ${job.id} aborted (interrupted by the user)`));
-          };
-          if (options.signal.aborted) onAbort();
-          options.signal.addEventListener('abort', onAbort, { once: true });
-          cleanups.push(() => options.signal?.removeEventListener('abort', onAbort));
-        }
-      });
-      interrupted.catch(() => {});
-
-      const work = async (): Promise<PageResult> => {
-        const browser = await this.ensureBrowser();
-        page = await browser.newPage();
-        const crashed = new Promise<never>((_, reject) => {
-          page!.on('crash', () => {
-            broken = true;
-            reject(new JobInterrupted(`${this.options.candidate.name}: the page crashed during ${phase} (renderer process gone); the browser is restarted for the next job`));
-          });
-          const onDisconnect = () => {
-            broken = true;
-            reject(new JobInterrupted(`${this.options.candidate.name}: the browser exited during ${phase}`));
-          };
-          browser.on('disconnected', onDisconnect);
-          // The browser outlives the job: one listener per job would pile up.
-          cleanups.push(() => browser.off('disconnected', onDisconnect));
-        });
-        crashed.catch(() => {});
-        const guarded = <T>(promise: Promise<T>) => Promise.race([promise, crashed]);
-
-        await guarded(
-          page.exposeFunction(HOST_CALLBACK, (event: PageEvent) => {
-            if (event?.type === 'phase' && event.id === job.id) phase = event.phase;
-            this.options.onEvent?.(event);
-          }),
-        );
-        page.setDefaultTimeout(options.timeoutMs);
-        await guarded(page.goto(`${this.options.origin}${PAGE_PATH}`, { waitUntil: 'load' }));
-        await guarded(page.waitForFunction((name) => Boolean((globalThis as unknown as Record<string, { ready?: boolean } | undefined>)[name]?.ready), PAGE_GLOBAL));
-        await guarded(Promise.resolve(this.options.beforeJob?.(page, job)));
-        const result = await guarded(
-          page.evaluate(
-            ({ name, pageJob }) => (globalThis as unknown as Record<string, { run(job: PageJob): Promise<PageResult> }>)[name]!.run(pageJob),
-            { name: PAGE_GLOBAL, pageJob: job },
-          ),
-        );
-        return result;
-      };
-      return await Promise.race([work(), interrupted]);
-    } catch (error) {
-      if (!(error instanceof JobInterrupted) && !this.browser?.isConnected()) broken = true;
-      const reason = error instanceof Error ? error : new Error(String(error));
-      brokenBy = reason.message;
-      return fail(reason);
-    } finally {
-      for (const cleanup of cleanups) cleanup();
-      if (broken) {
-        this.options.onRestart?.(brokenBy);
-        await this.restart();
-      } else if (page) {
-        await (page as Page).context().close().catch(() => {});
-      }
-    }
-  }
-
-  /** Throws the browser away; the next job launches a new one. */
-  async restart(): Promise<void> {
-    const browser = this.browser;
-    this.browser = undefined;
-    await closeBrowser(browser, this.options.closeTimeoutMs);
-  }
-
-  async close(): Promise<void> {
-    await this.launching?.catch(() => {});
-    await this.restart();
+  constructor(options: BrowserRunnerOptions) {
+    const { candidate, launch, closeTimeoutMs, ...rest } = options;
+    super({ ...rest, source: launchedBrowser(candidate, launch, closeTimeoutMs) });
+    this.candidate = candidate;
   }
 }

@@ -34,9 +34,9 @@ export function installedReferenceEngines(resolve: (specifier: string) => string
 }
 
 export interface ReferenceRequest {
-  /** The TF.js runtime to run it on (one of REFERENCE_ENGINES). */
+  /** The runtime to run it on: one of REFERENCE_ENGINES, or tflite-node for a model with no Mobile artifact. */
   runtime: string;
-  /** model.json of the Mobile artifact. */
+  /** model.json of the Mobile artifact (or, for a model with none, its .tflite). */
   artifactPath: string;
   metadata: ModelMetadata;
   evalPackDir: string;
@@ -117,12 +117,14 @@ export async function ensureReference(options: EnsureReferenceOptions): Promise<
   const digest = packDigest(pack);
   const path = join(packDir, 'reference.json');
   const cached = await readReferenceFile(path);
-  const exact = new Set(REFERENCE_ENGINES.map((engine) => engine.runtime));
+  // A user's .tflite with no Mobile artifact is its own reference, on the Node TFLite runtime.
+  const tflite = artifact.format === 'tflite';
+  const exact = new Set(tflite ? ['tflite-node'] : REFERENCE_ENGINES.map((engine) => engine.runtime));
   if (cached && cached.sha256 === artifact.sha256 && cached.pack === digest && exact.has(cached.runtime) && cached.images >= images) {
     log.debug(`${artifact.model}: reference outputs from ${path} (${cached.images} images on ${cached.runtime})`);
     return { path, runtime: cached.runtime, images: cached.images, seconds: 0, cached: true };
   }
-  const engines = options.engines ?? installedReferenceEngines();
+  const engines = tflite ? ['tflite-node'] : (options.engines ?? installedReferenceEngines());
   if (engines.length === 0) throw new Error(`no TF.js engine to make the reference on (none of ${REFERENCE_ENGINES.map((engine) => engine.package).join(', ')} is installed)`);
   for (const [index, runtime] of engines.entries()) {
     log.info(`${artifact.model}: computing the agreement reference on ${runtime} (${images} image${images === 1 ? '' : 's'})`);

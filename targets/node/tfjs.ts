@@ -5,7 +5,7 @@
  * listing the runtimes costs nothing.
  *
  * A session normalises the raw RGB bytes (value = pixel × scale + offset, as
- * the model's metadata says), runs the layers model and reads the output back
+ * the model's metadata says), runs the layers or graph model and reads the output back
  * with `await data()`, disposing every tensor. Loading includes initialising
  * the backend: each job runs in a fresh process, so that cost is always paid.
  */
@@ -72,8 +72,8 @@ async function probe(spec: BackendSpec): Promise<RuntimeProbe> {
   return { available: true, details };
 }
 
-/** A session on a loaded layers model; exported for tests. */
-export function tfjsSession(tf: Tf, model: import('@tensorflow/tfjs').LayersModel, metadata: Pick<ModelMetadata, 'inputSize' | 'normalization'>): InferenceSession {
+/** A session on a loaded layers or graph model; exported for tests. */
+export function tfjsSession(tf: Tf, model: import('../../models/model-io.ts').TfjsModel, metadata: Pick<ModelMetadata, 'inputSize' | 'normalization'>): InferenceSession {
   const size = metadata.inputSize;
   const { scale, offset } = metadata.normalization;
   const imageValues = size * size * 3;
@@ -83,10 +83,11 @@ export function tfjsSession(tf: Tf, model: import('@tensorflow/tfjs').LayersMode
       const values = new Float32Array(pixels.length);
       for (let index = 0; index < pixels.length; index += 1) values[index] = pixels[index]! * scale + offset;
       const input = tf.tensor4d(values, [batch, size, size, 3]);
-      let output: import('@tensorflow/tfjs').Tensor | import('@tensorflow/tfjs').Tensor[] | undefined;
+      let output: import('@tensorflow/tfjs').Tensor | import('@tensorflow/tfjs').Tensor[] | import('@tensorflow/tfjs').NamedTensorMap | undefined;
       try {
         output = model.predict(input);
-        const first = Array.isArray(output) ? output[0]! : output;
+        // A graph model with several outputs may answer a map by name; the classifier's is the first.
+        const first = output instanceof tf.Tensor ? output : Array.isArray(output) ? output[0]! : Object.values(output)[0]!;
         return (await first.data()) as Float32Array;
       } finally {
         input.dispose();
@@ -105,12 +106,13 @@ export function tfjsSession(tf: Tf, model: import('@tensorflow/tfjs').LayersMode
 
 async function open(spec: BackendSpec, options: OpenOptions): Promise<InferenceSession> {
   const tf = await activate(spec);
-  const { loadLayersModel } = await import('../../models/model-io.ts');
-  const model = await loadLayersModel(options.artifactPath);
-  const inputShape = model.inputs[0]?.shape;
-  if (inputShape && inputShape[1] !== null && inputShape[1] !== options.metadata.inputSize) {
+  const { loadTfjsModel } = await import('../../models/model-io.ts');
+  const model = await loadTfjsModel(options.artifactPath);
+  // Graph models say -1 for a free dimension, layers models null.
+  const side = model.inputs[0]?.shape?.[1];
+  if (typeof side === 'number' && side > 0 && side !== options.metadata.inputSize) {
     model.dispose();
-    throw new Error(`${options.artifactPath} takes ${inputShape[1]} px inputs, its metadata says ${options.metadata.inputSize}`);
+    throw new Error(`${options.artifactPath} takes ${side} px inputs, its metadata says ${options.metadata.inputSize}`);
   }
   return tfjsSession(tf, model, options.metadata);
 }

@@ -10,17 +10,19 @@
  * shared library exporting tflite_plugin_create_delegate), so a 20-line
  * plugin that calls the library's own TfLiteXNNPackDelegateCreate is compiled
  * once with the system C compiler (the same toolchain that built the binding
- * at install) into the temp folder. Without a compiler the runtime still
- * works, on TFLite's builtin kernels, and says so in its probe details.
+ * at install) into a private per-user cache folder, and loaded only after
+ * its owner, mode and hash are checked (see preparePlugin). Without a
+ * compiler the runtime still works, on TFLite's builtin kernels, and says so
+ * in its probe details.
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { availableParallelism } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { privateCacheDir, privateFileProblem } from '../../harness/core/private-dir.ts';
 import { inspectTflite, withBatchSize, type TensorSummary } from '../../models/tflite/reader.ts';
 import type { TfliteRunner } from '../../models/feature-engine.ts';
 import type { InferenceSession } from '../kernel/types.ts';
@@ -74,45 +76,121 @@ void tflite_plugin_destroy_delegate(TfLiteDelegate* delegate) { TfLiteXNNPackDel
 
 const LIBRARY_DIRS: Record<string, string> = { 'linux-x64': 'linux_amd64', 'linux-arm64': 'linux_arm64', 'darwin-arm64': 'darwin_arm64' };
 
-export type PluginState = { path: string } | { reason: string };
+/** The plugin's file, or why there is none; `refused` says what cached file was refused before this one was built. */
+export type PluginState = { path: string; refused?: string } | { reason: string };
 
 let pluginPromise: Promise<PluginState> | undefined;
 
-/** Builds (once per machine, cached in the temp folder) the XNNPACK plugin; never throws. */
+/** Builds (once per user, cached in a private folder) the XNNPACK plugin; never throws. */
 export function xnnpackPlugin(): Promise<PluginState> {
-  pluginPromise ??= buildPlugin().catch((error: unknown) => ({ reason: `XNNPACK plugin build failed: ${(error as Error).message.split('\n')[0]}` }));
+  pluginPromise ??= preparePlugin().catch((error: unknown) => ({ reason: `XNNPACK plugin build failed: ${(error as Error).message.split('\n')[0]}` }));
   return pluginPromise;
 }
 
-async function buildPlugin(): Promise<PluginState> {
-  if (process.env.EDGEBENCH_TFLITE_XNNPACK === '0') return { reason: 'XNNPACK turned off by EDGEBENCH_TFLITE_XNNPACK=0' };
+export interface PluginOptions {
+  /** Environment (EDGEBENCH_TFLITE_XNNPACK, CC, XDG_CACHE_HOME); default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What the manifest beside the plugin records: the hash of the compiled bytes, checked before every load. */
+interface PluginManifest {
+  sha256: string;
+  file: string;
+}
+
+function sha256(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * The cached plugin when it can be trusted: manifest and library both
+ * regular files of ours that nobody else may write, in our private folder,
+ * and the library's bytes hashing to what the manifest recorded when we
+ * built it. Returns why not otherwise (null: nothing cached yet).
+ */
+async function cachedPlugin(folder: string, manifestPath: string): Promise<{ path: string } | { refused: string } | null> {
+  if (!existsSync(manifestPath)) return null;
+  const manifestProblem = privateFileProblem(manifestPath);
+  if (manifestProblem) return { refused: `${manifestPath}: ${manifestProblem}` };
+  let manifest: PluginManifest;
+  try {
+    manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as PluginManifest;
+  } catch {
+    return { refused: `${manifestPath}: not a plugin manifest` };
+  }
+  if (typeof manifest.sha256 !== 'string' || typeof manifest.file !== 'string' || basename(manifest.file) !== manifest.file) return { refused: `${manifestPath}: not a plugin manifest` };
+  const path = join(folder, manifest.file);
+  if (!existsSync(path)) return { refused: `${path}: missing` };
+  const problem = privateFileProblem(path);
+  if (problem) return { refused: `${path}: ${problem}` };
+  if (sha256(await readFile(path)) !== manifest.sha256) return { refused: `${path}: its bytes are not the ones built (hash mismatch)` };
+  return { path };
+}
+
+/** Compiles the plugin source, given on stdin so that it is never written anywhere, into `output`. */
+function compile(compiler: string, args: string[], source: string): Promise<void> {
+  return new Promise((resolveCompile, reject) => {
+    const child = spawn(compiler, args, { stdio: ['pipe', 'ignore', 'pipe'], timeout: 60_000 });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => (code === 0 ? resolveCompile() : reject(new Error(`${compiler} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}: ${stderr.trim().split('\n')[0] ?? ''}`))));
+    child.stdin.on('error', () => {});
+    child.stdin.end(source);
+  });
+}
+
+/**
+ * Finds or builds the plugin. It is code the process loads, so it lives in a
+ * private per-user folder (harness/core/private-dir.ts), never in the shared
+ * temp folder, and a cached file is loaded only if it is ours, writable by
+ * us alone, and hashes to the bytes we compiled; anything else is refused,
+ * removed and rebuilt. Exported for tests.
+ */
+export async function preparePlugin(options: PluginOptions = {}): Promise<PluginState> {
+  const env = options.env ?? process.env;
+  if (env.EDGEBENCH_TFLITE_XNNPACK === '0') return { reason: 'XNNPACK turned off by EDGEBENCH_TFLITE_XNNPACK=0' };
   const platform = `${process.platform}-${process.arch}`;
   const libraryFolder = LIBRARY_DIRS[platform];
   if (!libraryFolder) return { reason: `no XNNPACK plugin build for ${platform}; TFLite runs its builtin kernels` };
+  const cache = privateCacheDir('tflite-plugin', env);
+  if ('reason' in cache) return { reason: `XNNPACK plugin not built (${cache.reason}); TFLite runs its builtin kernels` };
+  const folder = cache.dir;
   const libraryDir = join(dirname(require.resolve(`${PACKAGE}/package.json`)), 'cc_deps', libraryFolder);
-  const hash = createHash('sha256').update(PLUGIN_SOURCE).update(libraryDir).digest('hex').slice(0, 16);
-  const folder = join(tmpdir(), 'edgebench-tflite');
+  const compiler = env.CC ?? 'cc';
+  const inputs = sha256(`${PLUGIN_SOURCE}\0${libraryDir}\0${compiler}\0${platform}`).slice(0, 16);
+  const manifestPath = join(folder, `xnnpack-plugin-${inputs}.json`);
+
+  const cached = await cachedPlugin(folder, manifestPath);
+  if (cached && 'path' in cached) return cached;
+  const refused = cached?.refused;
+
   const extension = process.platform === 'darwin' ? 'dylib' : 'so';
-  const path = join(folder, `xnnpack-plugin-${hash}.${extension}`);
-  if (existsSync(path)) return { path };
-  await mkdir(folder, { recursive: true });
-  const source = join(folder, `xnnpack-plugin-${hash}-${process.pid}.c`);
-  const partial = `${path}.${process.pid}.tmp`;
-  await writeFile(source, PLUGIN_SOURCE);
-  const compiler = process.env.CC ?? 'cc';
+  const partial = join(folder, `xnnpack-plugin-${inputs}.${process.pid}.tmp`);
   const shared = process.platform === 'darwin' ? '-dynamiclib' : '-shared';
+  let path: string;
   try {
-    await promisify(execFile)(compiler, [shared, '-fPIC', '-O2', '-o', partial, source, `-L${libraryDir}`, '-ltensorflowlite_c', `-Wl,-rpath,${libraryDir}`], { timeout: 60000 });
-    // Rename is atomic: a concurrent process sees either no plugin or a whole one.
+    await compile(compiler, [shared, '-fPIC', '-O2', '-x', 'c', '-o', partial, '-', `-L${libraryDir}`, '-ltensorflowlite_c', `-Wl,-rpath,${libraryDir}`], PLUGIN_SOURCE);
+    await chmod(partial, 0o700);
+    const digest = sha256(await readFile(partial));
+    path = join(folder, `xnnpack-plugin-${inputs}-${digest.slice(0, 16)}.${extension}`);
+    // Renames are atomic: a concurrent process sees either the old files or whole new ones.
     await rename(partial, path);
+    const manifest: PluginManifest = { sha256: digest, file: basename(path) };
+    const manifestPartial = `${manifestPath}.${process.pid}.tmp`;
+    await writeFile(manifestPartial, `${JSON.stringify(manifest)}\n`, { mode: 0o600 });
+    await rename(manifestPartial, manifestPath);
   } catch (error) {
     const message = (error as { code?: string }).code === 'ENOENT' ? `no C compiler "${compiler}" on PATH` : (error as Error).message;
     return { reason: `XNNPACK plugin not built (${message.split('\n')[0]}); TFLite runs its builtin kernels` };
   } finally {
-    await rm(source, { force: true });
     await rm(partial, { force: true });
   }
-  return { path };
+  // Earlier builds for the same inputs (a refused file among them) are never loaded again.
+  for (const name of await readdir(folder)) {
+    if (name.startsWith(`xnnpack-plugin-${inputs}-`) && name !== basename(path)) await rm(join(folder, name), { force: true });
+  }
+  return { path, ...(refused ? { refused } : {}) };
 }
 
 // ------------------------------------------------------------ sessions
@@ -261,7 +339,7 @@ async function probe(): Promise<RuntimeProbe> {
     available: true,
     details: {
       tflite: '2.9.0 (tfjs-tflite-node 0.0.2)',
-      xnnpack: 'path' in plugin ? 'on' : `off: ${plugin.reason}`,
+      xnnpack: 'path' in plugin ? `on${plugin.refused ? ` (rebuilt: refused the cached ${plugin.refused})` : ''}` : `off: ${plugin.reason}`,
       threads: `default ${availableParallelism()} (cores)`,
     },
   };

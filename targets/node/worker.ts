@@ -35,6 +35,13 @@ if (!process.send) {
   process.exit(2);
 }
 
+// The harness alone handles Ctrl-C, SIGTERM and SIGHUP (harness/interrupt.ts) and stops this worker
+// itself when it aborts the job. A terminal's Ctrl-C (or a closed terminal's SIGHUP) reaches the whole
+// process group: dying of it here first would make the job read as a crash.
+for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(name, () => {});
+// The harness is gone (killed with -9): nobody will read the answer, so do not linger.
+process.on('disconnect', () => process.exit(0));
+
 process.once('message', (request: WorkerRequest) => {
   handle(request).then(
     // Backends may keep handles open (wasm threads, timers): leave explicitly once answered.

@@ -6,11 +6,17 @@
  * It serves only folders mounted on it, each under its own URL prefix:
  * the page bundle at `/`, the runtimes' wasm files under `/vendor/…`, and the
  * model and evaluation-pack folders of each job under `/files/<id>/`.
- * Nothing outside a mounted folder can be read (no `..`, no absolute paths).
+ * Nothing outside a mounted folder can be read (no `..`, no absolute paths,
+ * no symbolic link pointing out of it: paths are compared after realpath).
+ *
+ * It answers only requests addressed to it by a loopback name
+ * (`Host: 127.0.0.1:<port>` or `localhost:<port>`): a web page the user has
+ * open while a run goes on could otherwise point a DNS name of its own at
+ * 127.0.0.1 (DNS rebinding) and read the models and the evaluation images.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, extname, resolve, sep } from 'node:path';
@@ -77,15 +83,44 @@ export function resolveInside(root: string, relativeUrlPath: string): string | n
   return file === rootAbs || file.startsWith(rootAbs + sep) ? file : null;
 }
 
+/**
+ * Whether a request's Host header names this server by a loopback name and
+ * its own port. Exported for tests.
+ */
+export function isAllowedHost(header: string | undefined, port: number, listenHost = '127.0.0.1'): boolean {
+  if (!header) return false;
+  const allowed = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${listenHost.includes(':') ? `[${listenHost}]` : listenHost}:${port}`]);
+  return allowed.has(header.trim().toLowerCase());
+}
+
+/**
+ * The real path of `file` when it is inside the real path of `root`, else
+ * null: a symbolic link inside a mounted folder cannot lead out of it.
+ */
+export async function realPathInside(root: string, file: string): Promise<string | null> {
+  try {
+    const [realRoot, realFile] = await Promise.all([realpath(root), realpath(file)]);
+    return realFile === realRoot || realFile.startsWith(realRoot + sep) ? realFile : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function startStaticServer(options: StaticServerOptions = {}): Promise<StaticServer> {
   const host = options.host ?? '127.0.0.1';
   /** Longest prefix first, so `/files/a/` wins over `/`. */
   const mounts = new Map<string, string>();
   const sortedMounts = () => [...mounts.entries()].sort((a, b) => b[0].length - a[0].length);
   const published = new Map<string, { body: Buffer; contentType: string }>();
+  /** Known once listening; no request arrives before. */
+  let port = 0;
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     for (const [name, value] of Object.entries(ISOLATION_HEADERS)) response.setHeader(name, value);
+    if (!isAllowedHost(request.headers.host, port, host)) {
+      response.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' }).end('misdirected request: this server answers only to 127.0.0.1 or localhost\n');
+      return;
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
@@ -98,7 +133,8 @@ export async function startStaticServer(options: StaticServerOptions = {}): Prom
       return;
     }
     const mount = sortedMounts().find(([prefix]) => pathname.startsWith(prefix));
-    const file = mount ? resolveInside(mount[1], pathname.slice(mount[0].length) || 'index.html') : null;
+    const inside = mount ? resolveInside(mount[1], pathname.slice(mount[0].length) || 'index.html') : null;
+    const file = inside && mount ? await realPathInside(mount[1], inside) : null;
     const info = file ? await stat(file).catch(() => null) : null;
     if (!file || !info?.isFile()) {
       response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`not found: ${pathname}\n`);
@@ -130,7 +166,7 @@ export async function startStaticServer(options: StaticServerOptions = {}): Prom
       resolveListen();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   const mountFolder = (dir: string): string => {

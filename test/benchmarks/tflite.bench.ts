@@ -3,7 +3,9 @@
  * - p50 latency of mobilenet_v2 on tfjs-tflite-node (float32 and int8) against
  *   the Mobile model on Node TF.js `wasm` (targets: ≤ 0.5× and ≤ 0.35×);
  * - conversion wall time per model and variant (goal: InceptionV3, all four
- *   variants, under 60 s), int8 calibrated on the default 100 images.
+ *   variants, under 60 s), int8 calibrated (ranges and bias correction, shared
+ *   by both int8 variants) on the default 100 images, and the self-check of each
+ *   file (8 images on tflite-node against TF.js) measured apart.
  *
  * Models: the embedded backbones with a 5-class softmax head of fixed random
  * weights (latency and conversion time do not depend on the head's training).
@@ -14,7 +16,8 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { emitVariant, prepareModel, VARIANTS, type Variant } from '../../models/tflite/index.ts';
+import { emitVariant, prepareModel, randomPixels, SELF_CHECK_IMAGES, VARIANTS, type Variant } from '../../models/tflite/index.ts';
+import { checkFile, referenceOutputs } from '../../models/tflite/self-check.ts';
 import { loadBackbone, resolveBackbone } from '../../models/zoo.ts';
 import type { InferenceSession } from '../../targets/kernel/types.ts';
 import { tfjsSession } from '../../targets/node/tfjs.ts';
@@ -53,6 +56,8 @@ async function p50(session: InferenceSession, pixels: Uint8Array): Promise<numbe
 }
 
 const conversion: Record<string, Partial<Record<Variant | 'prepare', number>>> = {};
+const selfCheck: Record<string, Partial<Record<Variant, number>>> = {};
+const checkRuntime = { name: 'tflite-node', open: (bytes: Uint8Array, normalization: typeof UNIT) => openTfliteSession({ bytes, normalization, threads: 1, batchSize: 1 }) };
 const latency: Record<string, number> = {};
 
 for (const id of models) {
@@ -67,14 +72,22 @@ for (const id of models) {
   const prepared = prepareModel(model);
   times.prepare = (performance.now() - started) / 1000;
   const files: Partial<Record<Variant, Uint8Array>> = {};
+  const reference = await referenceOutputs(model, randomPixels(SELF_CHECK_IMAGES, [1, size, size, 3]), SELF_CHECK_IMAGES, UNIT);
+  const checks: Partial<Record<Variant, number>> = {};
   for (const variant of VARIANTS) {
     started = performance.now();
     files[variant] = await emitVariant(prepared, { variant, normalization: UNIT, calibration });
     times[variant] = (performance.now() - started) / 1000;
+    started = performance.now();
+    await checkFile(files[variant]!, reference, UNIT, checkRuntime);
+    checks[variant] = (performance.now() - started) / 1000;
   }
   conversion[id] = times;
+  selfCheck[id] = checks;
   const total = Object.values(times).reduce((sum, value) => sum + value, 0);
+  const checkTotal = Object.values(checks).reduce((sum, value) => sum + value, 0);
   console.log(`${id} conversion (s): ${Object.entries(times).map(([name, value]) => `${name} ${value.toFixed(1)}`).join(', ')}; all four variants ${total.toFixed(1)} s`);
+  console.log(`${id} self-check (s, ${SELF_CHECK_IMAGES} images on tflite-node, 1 thread): ${Object.entries(checks).map(([name, value]) => `${name} ${value.toFixed(1)}`).join(', ')}; all four ${checkTotal.toFixed(1)} s`);
 
   if (id !== 'mobilenet_v2') continue;
   const pixels = pixelsOf(1, size, 3);
@@ -98,4 +111,4 @@ if (inception) {
   const total = Object.values(inception).reduce((sum, value) => sum + value, 0);
   console.log(`inception_v3 all four variants: ${total.toFixed(1)} s (goal < 60 s) ${total < 60 ? 'PASS' : 'FAIL'}`);
 }
-console.log(JSON.stringify({ latencyMs: latency, conversionSeconds: conversion, threads, iterations, calibrationImages }));
+console.log(JSON.stringify({ latencyMs: latency, conversionSeconds: conversion, selfCheckSeconds: selfCheck, threads, iterations, calibrationImages }));

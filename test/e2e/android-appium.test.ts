@@ -95,6 +95,7 @@ test('one job through Appium, the page and protocol, read back to a Measurement'
     assert.match(m.device.browser?.version ?? '', /^\d+\./);
     assert.match(m.device.browser?.userAgent ?? '', /Chrome\//);
     assert.equal(m.device.extra?.crossOriginIsolated, true);
+    assert.equal(m.device.extra?.driver, 'appium', 'the route in the record');
   } finally {
     await target.dispose!();
   }

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import { createAndroidTarget } from '../../targets/android/index.ts';
 import { createAdb } from '../../targets/android/adb.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { androidContext, FAKE_ADB, FAKE_ADB_DIR, fakeAdb, fakeBenchmarkBinary, GALAXY_A51, OFFLINE, PIXEL_7, UNAUTHORIZED } from '../fixtures/fake-adb/fake-device.ts';
+import type { BenchConfig } from '../../harness/core/config.ts';
+import { androidContext, FAKE_ADB, FAKE_ADB_DIR, fakeAdb, fakeBenchmarkBinary, GALAXY_A51, OFFLINE, PIXEL_7, UNAUTHORIZED, withoutAppiumPrerequisites } from '../fixtures/fake-adb/fake-device.ts';
 
 test('adb on PATH: usable phones with their facts, unauthorized and offline ones with what to do', async () => {
   const adb = await fakeAdb([PIXEL_7, UNAUTHORIZED, GALAXY_A51, OFFLINE]);
@@ -85,7 +86,9 @@ test('benchmark_model: missing, built for another ABI, or fine', async () => {
   };
   const none = await native();
   assert.equal(none.available, false);
-  assert.match(none.reason!, /--tflite-benchmark-binary .*arm64-v8a/);
+  // Where TFLite publishes the prebuilt binary for the phone's ABI, and how to pass it.
+  assert.match(none.reason!, /prebuilt one for arm64-v8a, android_aarch64_benchmark_model \(https:\/\/\S+\/android_aarch64_benchmark_model,/);
+  assert.match(none.reason!, /pass --tflite-benchmark-binary \.\/android_aarch64_benchmark_model/);
   const wrongAbi = await native(x86);
   assert.equal(wrongAbi.available, false);
   assert.match(wrongAbi.reason!, /built for x86_64, the phone is arm64-v8a/);
@@ -101,17 +104,34 @@ test('android.devices narrows to the named serials and reports one that is not a
   assert.match(devices[0]!.reason!, /not attached/);
 });
 
-test('page runtimes are unavailable, with the install command, when the Appium driver is missing', async () => {
+test('auto takes CDP when Appium is not ready and Appium when a URL is given; android.driver appium says what is missing', async () => {
   const adb = await fakeAdb([PIXEL_7]);
-  // An APPIUM_HOME with no drivers stands for a project without appium-uiautomator2-driver.
+  // An APPIUM_HOME with no drivers and no JDK or SDK: a project without appium-uiautomator2-driver, on a bare machine.
   const home = await tempDir('appium-home');
-  const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }), env: { ...process.env, APPIUM_HOME: home } });
-  const [found] = await target.discover(androidContext(adb.dir));
-  const wasm = found!.runtimes.find((status) => status.runtime === 'tfjs-wasm')!;
-  assert.equal(wasm.available, false);
-  assert.match(wasm.reason!, /UiAutomator2 driver is not installed .*npm install --save-optional appium-uiautomator2-driver/);
-  // With an external server the harness cannot tell, so it lets the session say.
-  const remote = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }), env: { ...process.env, APPIUM_HOME: home } });
-  const [viaUrl] = await remote.discover(androidContext(adb.dir, { android: { appiumUrl: 'http://grid.example:4444/wd/hub' } }));
-  assert.equal(viaUrl!.runtimes.find((status) => status.runtime === 'tfjs-wasm')!.available, true);
+  const env = { ...withoutAppiumPrerequisites(), APPIUM_HOME: home };
+  const discover = async (android: BenchConfig['android']) => {
+    const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }), env });
+    const [found] = await target.discover(androidContext(adb.dir, { android }));
+    return { found: found!, wasm: found!.runtimes.find((status) => status.runtime === 'tfjs-wasm')! };
+  };
+
+  const auto = await discover({});
+  assert.equal(auto.found.device.extra?.driver, 'cdp');
+  assert.equal(auto.wasm.available, true, 'Chrome is on the phone: the CDP route needs nothing else');
+  assert.match(auto.found.notes![1]!, /^route appium: cannot run the page runtimes: Appium's UiAutomator2 driver is not installed .*npm install --save-optional appium-uiautomator2-driver.*; JAVA_HOME is not set .*; ANDROID_HOME is not set /);
+
+  const explicit = await discover({ driver: 'appium' });
+  assert.equal(explicit.found.device.extra?.driver, 'appium');
+  assert.equal(explicit.wasm.available, false);
+  assert.match(explicit.wasm.reason!, /UiAutomator2 driver is not installed .*npm install --save-optional appium-uiautomator2-driver/);
+  assert.match(explicit.wasm.reason!, /JAVA_HOME is not set/);
+  assert.match(explicit.wasm.reason!, /ANDROID_HOME is not set/);
+  assert.match(explicit.found.notes![0]!, /^route cdp: runs the page runtimes .*Chrome 131\.0\.6778\.39/);
+
+  // With an external server the harness cannot tell what it has, so it lets the session say.
+  const viaUrl = await discover({ appiumUrl: 'http://grid.example:4444/wd/hub' });
+  assert.equal(viaUrl.found.device.extra?.driver, 'appium');
+  assert.equal(viaUrl.wasm.available, true);
+  assert.equal(viaUrl.wasm.details?.via, 'Appium at http://grid.example:4444/wd/hub');
+  assert.match(viaUrl.found.notes![1]!, /^route appium \(in use: auto: an Appium URL is given\): runs the page runtimes/);
 });

@@ -105,7 +105,7 @@ test('retraining on the fast engine’s bottlenecks: the same accuracy within on
     assert.equal(a.bottlenecks.engine, 'tflite-node');
     assert.equal(b.bottlenecks.engine, `tfjs-${backend}`);
     const metadata = JSON.parse(await readFile(metadataPath(fastOut, 'mobilenet_v2'), 'utf8')) as ModelMetadata;
-    assert.equal(metadata.training.bottleneckEngine, 'tflite-node', 'kept in metadata.json');
+    assert.equal(metadata.training?.bottleneckEngine, 'tflite-node', 'kept in metadata.json');
     const tests = a.metadata.dataset.splits.test;
     assert.equal(tests, b.metadata.dataset.splits.test);
     const differentImages = Math.round(Math.abs(a.metadata.training.testAccuracy - b.metadata.training.testAccuracy) * tests);

@@ -162,7 +162,8 @@ test('exit codes through the real command: 0 same, 1 regressed, 2 inconclusive u
     assert.equal(await compare('--baseline', 'no-such-run', '20250102-000000-same'), 3);
     // A path works as a baseline; `latest` is the newest run other than the checked one.
     assert.equal(await compare('--baseline', join(out, 'runs', '20250103-000000-slow', 'run.json'), '20250101-000000-base'), 0, 'faster than the slow run: improved');
-    assert.equal(await compare('--baseline', 'latest', '20250103-000000-slow', '--threshold', '0.5'), 3, 'latest other than slow is v2: another schema');
+    // v2 is of a newer schema: refused when named (3 above), and not taken for `latest`, which is then `few`.
+    assert.equal(await compare('--baseline', 'latest', '20250103-000000-slow', '--threshold', '0.5'), 0, 'latest other than slow, skipping the unreadable v2, is few');
   });
 });
 

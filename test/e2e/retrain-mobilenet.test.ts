@@ -11,7 +11,7 @@ import { parseConfig } from '../../harness/core/config.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
 import { readEvalPack } from '../../harness/core/eval-pack.ts';
 import { evalPackDir, labelsPath, metadataPath, mobileModelPath } from '../../harness/core/layout.ts';
-import type { ModelMetadata } from '../../harness/core/metadata.ts';
+import type { RetrainedMetadata } from '../../harness/core/metadata.ts';
 import { readModelArtifacts } from '../../models/model-io.ts';
 import { retrainModels } from '../../models/retrain.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -24,7 +24,7 @@ test('retraining mobilenet_v2 on a small generated dataset', async (t) => {
   const first = await retrainModels({ config, log: memoryLogger(), out });
   assert.equal(first.failures.length, 0);
   const model = first.models[0]!;
-  const metadata = JSON.parse(await readFile(metadataPath(out, 'mobilenet_v2'), 'utf8')) as ModelMetadata;
+  const metadata = JSON.parse(await readFile(metadataPath(out, 'mobilenet_v2'), 'utf8')) as RetrainedMetadata;
 
   await t.test('reaches at least 90% test accuracy', () => {
     assert.ok(metadata.dataset.splits.test >= 80, `the default test split must hold at least 80 images: ${metadata.dataset.splits.test}`);

@@ -32,7 +32,7 @@ test('Appium URLs: local server, Selenium Grid path, device farm credentials', (
   assert.deepEqual(endpointFromUrl('http://127.0.0.1:4723/'), { protocol: 'http', hostname: '127.0.0.1', port: 4723, path: '/' });
   assert.deepEqual(endpointFromUrl('http://grid.lab:4444/wd/hub'), { protocol: 'http', hostname: 'grid.lab', port: 4444, path: '/wd/hub' });
   assert.deepEqual(endpointFromUrl('https://jane:s3cr%40t@hub.farm.example/wd/hub'), { protocol: 'https', hostname: 'hub.farm.example', port: 443, path: '/wd/hub', user: 'jane', key: 's3cr@t' });
-  assert.equal(redactUrl('https://jane:secret@hub.farm.example/wd/hub'), 'https://hub.farm.example/wd/hub');
+  assert.equal(redactUrl('https://jane:secret@hub.farm.example/wd/hub'), 'https://<redacted>@hub.farm.example/wd/hub');
   assert.throws(() => endpointFromUrl('grid:4444'), /must be http:\/\/ or https:\/\//);
   assert.throws(() => endpointFromUrl('not a url'), /is not a URL/);
 });

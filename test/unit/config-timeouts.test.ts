@@ -19,6 +19,8 @@ test('timeouts resolve with their defaults, and one key overrides only itself', 
   assert.equal(defaults.android.adbStateMs, 5_000);
   assert.equal(defaults.android.browserAliveMs, 5_000);
   assert.equal(defaults.android.sessionStartMs, 180_000);
+  assert.equal(defaults.android.devtoolsSocketMs, 20_000);
+  assert.equal(defaults.android.cdpConnectMs, 30_000);
 
   const tuned = parseConfig({ timeouts: { browser: { launchMs: 90_000 }, android: { adbPushMs: 600_000 } } }).timeouts;
   assert.equal(tuned.browser.launchMs, 90_000);

@@ -1,0 +1,205 @@
+/**
+ * The CDP route: Chrome on the phone driven over its DevTools socket, with
+ * nothing installed but adb. Per phone:
+ *
+ *   adb shell am start -a android.intent.action.VIEW -d <page> com.android.chrome
+ *   (wait for @chrome_devtools_remote in /proc/net/unix)
+ *   adb forward tcp:0 localabstract:chrome_devtools_remote   → a host port
+ *   chromium.connectOverCDP(http://127.0.0.1:<port>)
+ *
+ * then the page jobs run exactly as on a desktop browser, through the shared
+ * Playwright runner (targets/page/playwright-runner.ts): a fresh tab per job,
+ * the result read back, and Chrome reopened the same way after a crash. The
+ * page reaches the host through the lane's `adb reverse`. When Chrome does
+ * not come up, one line says what to do on the phone.
+ */
+import type { Browser, Page } from 'playwright-core';
+import type { Timeouts } from '../../harness/core/config.ts';
+import { firstLine } from '../../harness/core/format.ts';
+import type { JobPhase } from '../../harness/core/record.ts';
+import { PAGE_GLOBAL } from '../page/app/protocol.ts';
+import { PlaywrightPageRunner, type BrowserSource } from '../page/playwright-runner.ts';
+import type { Adb } from './adb.ts';
+import { DEVTOOLS_SOCKET, devtoolsSocketOpen, firstRunInFront, firstRunProblem, phoneName, socketProblem, startChrome } from './chrome-on-phone.ts';
+import { PhoneActionNeeded, type OpenPhoneBrowser, type PhoneBrowser } from './phone-browser.ts';
+
+type CdpTimeouts = Pick<Timeouts['android'], 'devtoolsSocketMs' | 'cdpConnectMs' | 'pageReadyMs' | 'sessionCloseMs'>;
+
+export interface PhoneChromeOptions {
+  adb: Adb;
+  serial: string;
+  model?: string;
+  /** The benchmark page as the phone reaches it. */
+  pageUrl: string;
+  timeouts: CdpTimeouts;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** `promise`, or `fallback` after `ms` (a page mid-navigation can hold an evaluate for long). */
+function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)))]).finally(() => clearTimeout(timer));
+}
+
+/** Chrome on one phone as a BrowserSource: started with adb, reached through `adb forward`, left running at the end. */
+export class PhoneChrome implements BrowserSource {
+  readonly name: string;
+  /** The host port `adb forward` gave for the DevTools socket; kept across reconnects. */
+  private port: number | undefined;
+  /** The product in Chrome's `/json/version` (`Chrome`), once connected. */
+  product = 'Chrome';
+  private readonly origin: string;
+
+  constructor(private readonly options: PhoneChromeOptions) {
+    this.name = `Chrome on ${phoneName(options.serial, options.model)}`;
+    this.origin = new URL(options.pageUrl).origin;
+  }
+
+  async open(): Promise<Browser> {
+    const { adb, serial, pageUrl, timeouts } = this.options;
+    await startChrome(adb, serial, pageUrl);
+    await this.waitForSocket();
+    this.port ??= await adb.forward(serial, `localabstract:${DEVTOOLS_SOCKET}`);
+    const endpoint = `http://127.0.0.1:${this.port}`;
+    const version = await fetch(`${endpoint}/json/version`, { signal: AbortSignal.timeout(timeouts.cdpConnectMs) })
+      .then((response) => response.json() as Promise<{ Browser?: string }>)
+      .catch(() => ({}) as { Browser?: string });
+    if (version.Browser) this.product = version.Browser.split('/')[0] ?? this.product;
+    const { chromium } = await import('playwright-core');
+    let browser: Browser;
+    try {
+      browser = await chromium.connectOverCDP(endpoint, { timeout: timeouts.cdpConnectMs });
+    } catch (error) {
+      throw new Error(`cannot connect to Chrome's DevTools on ${serial} through adb forward tcp:${this.port}: ${firstLine(error)}`, { cause: error });
+    }
+    try {
+      await this.waitForStartPage(browser);
+    } catch (error) {
+      await within(browser.close(), timeouts.sessionCloseMs, undefined);
+      throw error;
+    }
+    return browser;
+  }
+
+  /** Chrome opens its socket a moment after `am start`; no socket for long means DevTools is off, or the first-run screens hold it. */
+  private async waitForSocket(): Promise<void> {
+    const { adb, serial, timeouts } = this.options;
+    const started = Date.now();
+    while (!(await devtoolsSocketOpen(adb, serial))) {
+      if (Date.now() - started > timeouts.devtoolsSocketMs) {
+        throw new PhoneActionNeeded((await firstRunInFront(adb, serial)) ? firstRunProblem(serial) : socketProblem(serial, timeouts.devtoolsSocketMs));
+      }
+      await sleep(250);
+    }
+  }
+
+  /**
+   * The tab `am start` opened on the benchmark page, ready: proof that the
+   * phone reaches the page server (adb reverse) and nothing stands in front
+   * of Chrome's tabs.
+   */
+  private async waitForStartPage(browser: Browser): Promise<void> {
+    const { adb, serial, pageUrl, timeouts } = this.options;
+    const deadline = Date.now() + timeouts.pageReadyMs;
+    const ready = (page: Page) => within(page.evaluate((name) => Boolean((globalThis as unknown as Record<string, { ready?: boolean } | undefined>)[name]?.ready), PAGE_GLOBAL).catch(() => false), 2_000, false);
+    for (;;) {
+      const pages = browser.contexts().flatMap((context) => context.pages()).filter((page) => page.url().startsWith(pageUrl));
+      for (const page of pages) if (await ready(page)) return;
+      if (Date.now() > deadline) break;
+      await sleep(250);
+    }
+    if (await firstRunInFront(adb, serial)) throw new PhoneActionNeeded(firstRunProblem(serial));
+    const port = new URL(pageUrl).port;
+    throw new Error(`the benchmark page ${pageUrl} did not open in Chrome on ${serial} within ${Math.round(timeouts.pageReadyMs / 1000)} s: unlock the phone's screen, and check that \`adb -s ${serial} reverse --list\` shows tcp:${port}`);
+  }
+
+  /** A new tab in Chrome's own profile (a connected browser has no other context to make). */
+  async newPage(browser: Browser): Promise<Page> {
+    const [context] = browser.contexts();
+    if (!context) throw new Error(`Chrome on ${this.options.serial} has no browser context over DevTools`);
+    return context.newPage();
+  }
+
+  closePage(page: Page): Promise<void> {
+    return page.close();
+  }
+
+  /** Closes the tabs this run opened on the page server (a broken job's tab may still be busy measuring), then disconnects; Chrome keeps running. */
+  async release(browser: Browser | undefined, leftover: Page | undefined): Promise<void> {
+    if (!browser) return;
+    const ours = new Set(browser.contexts().flatMap((context) => context.pages()).filter((page) => page.url().startsWith(this.origin)));
+    if (leftover) ours.add(leftover);
+    const close = async () => {
+      await Promise.all([...ours].map((page) => page.close().catch(() => {})));
+      await browser.close().catch(() => {});
+    };
+    await within(close(), this.options.timeouts.sessionCloseMs, undefined);
+  }
+
+  /** Removes the `adb forward` rule (at the end of the run). */
+  async removeForward(): Promise<void> {
+    if (this.port === undefined) return;
+    const port = this.port;
+    this.port = undefined;
+    await this.options.adb.removeForward(this.options.serial, port);
+  }
+}
+
+/** Opens Chrome on a phone over CDP and reads what the page says about it. */
+export function cdpBrowserOpener(deps: { adb(): Adb }): OpenPhoneBrowser {
+  return async ({ serial, model, pageUrl, context }): Promise<PhoneBrowser> => {
+    const { config, log } = context;
+    const timeouts = config.timeouts.android;
+    const chrome = new PhoneChrome({ adb: deps.adb(), serial, ...(model ? { model } : {}), pageUrl, timeouts });
+    let onPhase: ((phase: JobPhase) => void) | undefined;
+    let current: string | undefined;
+    const runner = new PlaywrightPageRunner({
+      source: chrome,
+      origin: new URL(pageUrl).origin,
+      onEvent: (event) => {
+        if (event.type === 'phase' && event.id === current) onPhase?.(event.phase);
+      },
+      onRestart: (reason) => log.warn(`${serial}: reconnecting to Chrome after: ${firstLine(reason)}`),
+    });
+    let closed = false;
+    const close = async () => {
+      closed = true;
+      await runner.close();
+      await chrome.removeForward();
+    };
+    try {
+      const caps = await runner.capabilities(timeouts.pageReadyMs);
+      const version = await runner.browserVersion();
+      const { runtimeStatuses } = await import('../page/runtimes.ts');
+      const { packageVersion } = await import('../page/assets.ts');
+      const statuses = runtimeStatuses(caps, { tfjs: packageVersion('@tensorflow/tfjs-core'), litert: packageVersion('@litertjs/core') });
+      log.debug(`${serial}: ${chrome.product} ${version} over DevTools (adb forward)`);
+      return {
+        route: 'cdp',
+        name: chrome.product,
+        version,
+        caps,
+        statuses,
+        // The runner reopens Chrome itself after a crash; only the end of the run closes this.
+        get alive() {
+          return !closed;
+        },
+        async run(job, options) {
+          current = job.id;
+          onPhase = options.onPhase;
+          try {
+            return await runner.run(job, { timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+          } finally {
+            current = undefined;
+            onPhase = undefined;
+          }
+        },
+        close,
+      };
+    } catch (error) {
+      await close().catch(() => {});
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * Runs page jobs with Playwright on one browser, wherever that browser comes
+ * from: launched on this host (targets/browser) or Chrome on a phone reached
+ * over its DevTools socket (targets/android, the CDP route). A fresh page per
+ * job, the job's result or failure read back, and the browser let go of and
+ * reopened after anything that may have left it broken (renderer crash, hang
+ * past the timeout, disconnect).
+ *
+ * Where the browser comes from, how a job's page is made and how the browser
+ * is let go of is a BrowserSource; everything else is the same for both.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { DEFAULT_TIMEOUTS } from '../../harness/core/config.ts';
+import type { JobPhase } from '../../harness/core/record.ts';
+import { HOST_CALLBACK, PAGE_GLOBAL, PAGE_PATH, PROTOCOL_VERSION, type PageCapabilities, type PageEvent, type PageJob, type PageResult } from './app/protocol.ts';
+
+/** Where the runner's browser comes from. */
+export interface BrowserSource {
+  /** For messages: `chromium`, `Chrome on 2B161JEGR04567`. */
+  readonly name: string;
+  /** Launches the browser, or connects to it. */
+  open(): Promise<Browser>;
+  /** A fresh page for one job: a new context on a launched browser, a new tab on a connected one. */
+  newPage(browser: Browser): Promise<Page>;
+  /** Ends a job's page. */
+  closePage(page: Page): Promise<void>;
+  /**
+   * Lets go of the browser after a crash, a hang or at the end: a launched
+   * one is closed; a connected one is left running, less the pages this
+   * runner opened (`leftover`: the page of a job that broke, if any).
+   */
+  release(browser: Browser | undefined, leftover: Page | undefined): Promise<void>;
+}
+
+/** A hook run on the fresh page before the job starts (tests use it to crash or hang the page). */
+export type PageHook = (page: Page, job: PageJob) => Promise<void> | void;
+
+export interface PageRunnerOptions {
+  source: BrowserSource;
+  /** Origin of the page server as the browser reaches it, e.g. http://127.0.0.1:43210. */
+  origin: string;
+  /** Called with each page event (phase changes). */
+  onEvent?: (event: PageEvent) => void;
+  beforeJob?: PageHook;
+  /** Called when the browser is let go of after a crash, hang or disconnect. */
+  onRestart?: (reason: string) => void;
+}
+
+export interface RunPageJobOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** Thrown inside the runner when the browser side ends the job abnormally; becomes a failed PageResult. */
+class JobInterrupted extends Error {
+  override name = 'BrowserJobInterrupted';
+}
+
+export class PlaywrightPageRunner {
+  private browser: Browser | undefined;
+  private opening: Promise<Browser> | undefined;
+  private version: string | undefined;
+  /** Opens so far (the first and every restart), for logs and tests. */
+  launches = 0;
+
+  constructor(private readonly options: PageRunnerOptions) {}
+
+  /** The open browser, opened (again) as needed. */
+  async ensureBrowser(): Promise<Browser> {
+    if (this.browser?.isConnected()) return this.browser;
+    this.browser = undefined;
+    this.opening ??= this.options.source.open().then(
+      (browser) => {
+        this.browser = browser;
+        this.version = browser.version();
+        this.launches += 1;
+        this.opening = undefined;
+        return browser;
+      },
+      (error: unknown) => {
+        this.opening = undefined;
+        throw error;
+      },
+    );
+    return this.opening;
+  }
+
+  async browserVersion(): Promise<string> {
+    if (!this.version) await this.ensureBrowser();
+    return this.version ?? 'unknown';
+  }
+
+  /** A fresh page on the benchmark page, waited on until `window.edgebench` is ready. */
+  private async openPage(browser: Browser, timeoutMs: number): Promise<Page> {
+    const page = await this.options.source.newPage(browser);
+    try {
+      page.setDefaultTimeout(timeoutMs);
+      await page.goto(`${this.options.origin}${PAGE_PATH}`, { waitUntil: 'load', timeout: timeoutMs });
+      await page.waitForFunction((name) => Boolean((globalThis as unknown as Record<string, { ready?: boolean } | undefined>)[name]?.ready), PAGE_GLOBAL, { timeout: timeoutMs });
+      return page;
+    } catch (error) {
+      await this.options.source.closePage(page).catch(() => {});
+      throw error;
+    }
+  }
+
+  /** The page's capabilities; `timeoutMs` bounds loading the page (config `timeouts.browser.pageReadyMs`). */
+  async capabilities(timeoutMs = DEFAULT_TIMEOUTS.browser.pageReadyMs): Promise<PageCapabilities> {
+    const browser = await this.ensureBrowser();
+    const page = await this.openPage(browser, timeoutMs);
+    try {
+      return await page.evaluate((name) => (globalThis as unknown as Record<string, { capabilities(): Promise<PageCapabilities> }>)[name]!.capabilities(), PAGE_GLOBAL);
+    } finally {
+      await this.options.source.closePage(page).catch(() => {});
+    }
+  }
+
+  /**
+   * Runs one job in a fresh page. Never throws: a crash, a hang past
+   * `timeoutMs`, an abort or a page that cannot load comes back as a failed
+   * result naming the phase the job had reached.
+   */
+  async run(job: PageJob, options: RunPageJobOptions): Promise<PageResult> {
+    const { source } = this.options;
+    const startedAt = new Date().toISOString();
+    let phase: JobPhase = 'setup';
+    let page: Page | undefined;
+    let broken = false;
+    let brokenBy = '';
+    const cleanups: (() => void)[] = [];
+    const fail = (error: Error): PageResult => ({
+      protocol: PROTOCOL_VERSION,
+      id: job.id,
+      ok: false,
+      phase,
+      error: { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) },
+      startedAt,
+      finishedAt: new Date().toISOString(),
+    });
+
+    try {
+      const interrupted = new Promise<never>((_, reject) => {
+        const timer = setTimeout(() => {
+          broken = true;
+          reject(new JobInterrupted(`${source.name}: job ${job.id} did not finish within ${Math.round(options.timeoutMs / 1000)} s (stuck in ${phase}); the browser is restarted for the next job`));
+        }, options.timeoutMs);
+        cleanups.push(() => clearTimeout(timer));
+        if (options.signal) {
+          const onAbort = () => {
+            broken = true;
+            reject(new JobInterrupted(`job ${job.id} aborted (interrupted by the user)`));
+          };
+          if (options.signal.aborted) onAbort();
+          options.signal.addEventListener('abort', onAbort, { once: true });
+          cleanups.push(() => options.signal?.removeEventListener('abort', onAbort));
+        }
+      });
+      interrupted.catch(() => {});
+
+      const work = async (): Promise<PageResult> => {
+        const browser = await this.ensureBrowser();
+        page = await source.newPage(browser);
+        const crashed = new Promise<never>((_, reject) => {
+          page!.on('crash', () => {
+            broken = true;
+            reject(new JobInterrupted(`${source.name}: the page crashed during ${phase} (renderer process gone); the browser is restarted for the next job`));
+          });
+          const onDisconnect = () => {
+            broken = true;
+            reject(new JobInterrupted(`${source.name}: the browser went away during ${phase}`));
+          };
+          browser.on('disconnected', onDisconnect);
+          // The browser outlives the job: one listener per job would pile up.
+          cleanups.push(() => browser.off('disconnected', onDisconnect));
+        });
+        crashed.catch(() => {});
+        const guarded = <T>(promise: Promise<T>) => Promise.race([promise, crashed]);
+
+        await guarded(
+          page.exposeFunction(HOST_CALLBACK, (event: PageEvent) => {
+            if (event?.type === 'phase' && event.id === job.id) phase = event.phase;
+            this.options.onEvent?.(event);
+          }),
+        );
+        page.setDefaultTimeout(options.timeoutMs);
+        await guarded(page.goto(`${this.options.origin}${PAGE_PATH}`, { waitUntil: 'load' }));
+        await guarded(page.waitForFunction((name) => Boolean((globalThis as unknown as Record<string, { ready?: boolean } | undefined>)[name]?.ready), PAGE_GLOBAL));
+        await guarded(Promise.resolve(this.options.beforeJob?.(page, job)));
+        const result = await guarded(
+          page.evaluate(
+            ({ name, pageJob }) => (globalThis as unknown as Record<string, { run(job: PageJob): Promise<PageResult> }>)[name]!.run(pageJob),
+            { name: PAGE_GLOBAL, pageJob: job },
+          ),
+        );
+        return result;
+      };
+      return await Promise.race([work(), interrupted]);
+    } catch (error) {
+      if (!(error instanceof JobInterrupted) && !this.browser?.isConnected()) broken = true;
+      const reason = error instanceof Error ? error : new Error(String(error));
+      brokenBy = reason.message;
+      return fail(reason);
+    } finally {
+      for (const cleanup of cleanups) cleanup();
+      if (broken) {
+        this.options.onRestart?.(brokenBy);
+        await this.restart(page);
+      } else if (page) {
+        await source.closePage(page).catch(() => {});
+      }
+    }
+  }
+
+  /** Lets go of the browser (and a broken job's page); the next job opens it again. */
+  async restart(leftover?: Page): Promise<void> {
+    const browser = this.browser;
+    this.browser = undefined;
+    await this.options.source.release(browser, leftover);
+  }
+
+  async close(): Promise<void> {
+    await this.opening?.catch(() => {});
+    await this.restart();
+  }
+}

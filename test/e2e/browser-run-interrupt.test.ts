@@ -1,0 +1,79 @@
+/**
+ * Ctrl-C, SIGTERM and SIGHUP while a job runs in Chromium are the harness's
+ * alone: the record is marked interrupted, the summary is printed, the exit
+ * code says something was measured. (Playwright's own handlers, on by
+ * default, used to close the browser and exit 130 first, leaving the record
+ * `running` with no summary.)
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { RunRecord } from '../../harness/core/record.ts';
+import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const BIN = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
+let out: string;
+
+before(async () => {
+  out = await tempDir('browser-interrupt');
+  await makeTinyArtifact(out);
+});
+after(() => rm(out, { recursive: true, force: true }));
+
+/** Four browser jobs of at least 1.5 s each, in its own process group as a terminal's foreground job is. */
+function startRun() {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'run', '--out', out, '--model', 'tiny', '--targets', 'browser', '--browser', CHROMIUM, '--backends', 'tfjs-cpu,tfjs-wasm', '--batch-sizes', '1,2', '--min-samples', '5', '--min-time', '1500', '--warmup', '1'],
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, NO_COLOR: '1' } },
+  );
+  let text = '';
+  child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  return { child, output: () => text, exit };
+}
+
+/** Polls until a new run record holds a measurement; returns its path. */
+async function firstMeasurement(known: Set<string>, output: () => string): Promise<string> {
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    const runs = existsSync(join(out, 'runs')) ? readdirSync(join(out, 'runs')).filter((id) => !known.has(id)) : [];
+    for (const id of runs) {
+      const path = join(out, 'runs', id, 'run.json');
+      if (existsSync(path) && (JSON.parse(readFileSync(path, 'utf8')) as RunRecord).measurements.length > 0) return path;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no browser measurement within 180 s:\n${output()}`);
+}
+
+for (const [signal, toGroup] of [
+  ['SIGINT', true],
+  ['SIGTERM', false],
+  ['SIGHUP', true],
+] as const) {
+  test(`${signal} during a browser job: record interrupted, summary printed, exit 0`, { skip: !existsSync(CHROMIUM) && 'no Chromium at /usr/bin/chromium' }, async () => {
+    const known = new Set(existsSync(join(out, 'runs')) ? readdirSync(join(out, 'runs')) : []);
+    const { child, output, exit } = startRun();
+    const path = await firstMeasurement(known, output);
+    // Ctrl-C and a closed terminal signal the whole foreground group; `kill` the harness alone.
+    process.kill(toGroup ? -child.pid! : child.pid!, signal);
+    const { code } = await exit;
+    const record = JSON.parse(readFileSync(path, 'utf8')) as RunRecord;
+    assert.equal(record.status, 'interrupted', output());
+    assert.ok(record.finishedAt);
+    assert.ok(record.measurements.length >= 1 && record.measurements.length < 4, `${record.measurements.length} measurements`);
+    assert.deepEqual(record.failures, [], 'the job stopped by the signal is not a failure');
+    assert.equal(code, 0, output());
+    assert.match(output(), /^model\s+artifact\s+device\s+runtime/m, 'the summary table was printed');
+    assert.match(output(), new RegExp(`interrupted: \\d+ measurement\\(s\\) kept in ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.ok(!existsSync(join(out, 'bench.lock')), 'the out folder is unlocked');
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * The out folder through the real CLI: a second `bench run` into a folder a
+ * run is using is refused at once, naming the process; the lock a killed run
+ * leaves is taken over by the next; an out folder that is a file or cannot be
+ * written is one line naming it, before any work starts.
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const BIN = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));
+const QUICK = ['--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-cpu', '--min-samples', '3', '--min-time', '0', '--warmup', '0'];
+
+function bench(args: string[], options: { cwd?: string; asNobody?: boolean } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  // As root every folder is writable: run as nobody to meet a permission error.
+  const [command, prefix] = options.asNobody ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath]] : [process.execPath, []];
+  return new Promise((resolve) => {
+    const child = execFile(command, [...prefix, BIN, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1' } }, (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
+  });
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test('a second run into a busy out folder is refused naming the first; a killed run\'s lock is taken over', async () => {
+  const out = await tempDir('out-lock-cli');
+  try {
+    await makeTinyArtifact(out);
+    const first = spawn(process.execPath, [BIN, 'run', '--out', out, ...QUICK, '--min-time', '60000', '--max-time', '60000'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => first.on('close', resolve));
+    const lockPath = join(out, 'bench.lock');
+    await until(() => existsSync(lockPath) && readFileSync(lockPath, 'utf8').includes(`"pid":${first.pid}`), 'the first run to take the lock');
+
+    const started = Date.now();
+    const second = await bench(['run', '--out', out, ...QUICK]);
+    assert.equal(second.code, 1);
+    assert.equal(second.stderr.trim().split('\n').length, 1, second.stderr);
+    assert.match(second.stderr, new RegExp(`^error: ${out} is in use by another bench command \\(pid ${first.pid}, "bench run", since .*\\): wait for it to finish, or use another --out`));
+    assert.ok(Date.now() - started < 30_000, 'refused before any work');
+
+    first.kill('SIGKILL');
+    await exited;
+    assert.ok(existsSync(lockPath), 'a killed run cannot remove its lock');
+    const third = await bench(['run', '--out', out, ...QUICK]);
+    assert.equal(third.code, 0, third.stderr);
+    assert.match(third.stderr, new RegExp(`took over the lock of ${out} left by pid ${first.pid} \\("bench run"\\), which no longer runs`));
+    assert.ok(!existsSync(lockPath), 'released at the end');
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+});
+
+test('an out folder that is a file, under a file, or read-only is one line naming it', async () => {
+  const root = await tempDir('out-unusable-cli');
+  try {
+    const file = join(root, 'results.txt');
+    await writeFile(file, 'a file');
+    for (const args of [['run', '--out', file], ['retrain', '--out', join(file, 'sub')], ['history', '--out', file], ['report', '--out', file]]) {
+      const result = await bench(args, { cwd: root });
+      assert.equal(result.code, 1, args.join(' '));
+      assert.equal(result.stderr.trim().split('\n').length, 1, `${args.join(' ')}:\n${result.stderr}`);
+      assert.match(result.stderr, new RegExp(`^error: --out ${file}(/sub)? cannot be used: (it is a file, not a folder|.*a part of the path is a file, not a folder \\(ENOTDIR\\))`), args.join(' '));
+    }
+    const readOnly = join(root, 'read-only');
+    await mkdir(readOnly);
+    await chmod(readOnly, 0o555);
+    await chmod(root, 0o755);
+    const asNobody = process.getuid?.() === 0;
+    const result = await bench(['retrain', '--out', readOnly], { cwd: root, asNobody });
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    assert.match(result.stderr, new RegExp(`^error: --out ${readOnly} cannot be used: cannot open ${readOnly}/\\.edgebench-write-check-\\d+: permission denied \\(EACCES\\)`));
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,89 @@
+/**
+ * LiteRT.js accepts what the converter writes: the zoo's classifier networks
+ * and one model holding every other op the converter emits, each in all four
+ * variants, loaded and run by LiteRT.js (wasm) in headless Chromium through the
+ * browser target, against TF.js in Node on the same images (float32 within
+ * 1e-4 and 100% top-1, float16 within 5e-3, int8 variants at least 90%).
+ * (The U-Net's per-pixel output does not fit the page's per-image
+ * evaluation; tflite-node checks it.)
+ */
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { writeEvalPack } from '../../harness/core/eval-pack.ts';
+import { evalPackDir, liteModelPath, metadataPath, mobileModelPath } from '../../harness/core/layout.ts';
+import type { ModelMetadata } from '../../harness/core/metadata.ts';
+import { saveLayersModel } from '../../models/model-io.ts';
+import { convertLayersModel } from '../../models/tflite/index.ts';
+import { createBrowserTarget } from '../../targets/browser/index.ts';
+import { artifactFor, jobFor, targetContext, type ModelFixture } from '../helpers/browser-fixture.ts';
+import { ALL_OPS, NETWORKS, zooImages, type ZooModel } from '../helpers/tflite-zoo.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const IMAGES = 8;
+const UNIT = { scale: 1 / 255, offset: 0 };
+
+/** The zoo model as a retrained model would lie in the out folder: model.json, metadata, evaluation pack, Node's reference outputs. */
+async function fixture(out: string, entry: ZooModel, model: tf.LayersModel): Promise<ModelFixture> {
+  const size = model.inputs[0]!.shape[1]!;
+  const classNames = Array.from({ length: model.outputs[0]!.shape.at(-1)! }, (_, i) => `class${i}`);
+  const modelJsonPath = await saveLayersModel(model, dirname(mobileModelPath(out, entry.name)));
+  const metadata = {
+    schema: 1,
+    model: entry.name,
+    backbone: entry.name,
+    inputSize: size,
+    normalization: UNIT,
+    classNames,
+    dataset: { root: 'zoo', generated: true, splits: { train: 0, validation: 0, test: IMAGES }, classCounts: {} },
+    training: { steps: 0, learningRate: 0, batchSize: 0, optimizer: 'none', distortions: false, backend: 'none', history: [], testAccuracy: 0, perClassAccuracy: {}, confusionMatrix: [], misclassified: [], bottleneckSeconds: 0, trainSeconds: 0 },
+    createdAt: new Date(0).toISOString(),
+  } as ModelMetadata;
+  await mkdir(dirname(metadataPath(out, entry.name)), { recursive: true });
+  await writeFile(metadataPath(out, entry.name), JSON.stringify(metadata));
+  const pixels = zooImages(IMAGES, size, 'litert');
+  const packDir = evalPackDir(out, entry.name);
+  await writeEvalPack(packDir, { model: entry.name, count: IMAGES, height: size, width: size, images: pixels, labels: new Array(IMAGES).fill(0), files: Array.from({ length: IMAGES }, (_, i) => `${i}.png`), classNames });
+  const probabilities = tf.tidy(() => Array.from((model.predict(tf.tensor4d(pixels, [IMAGES, size, size, 3], 'int32').toFloat().mul(UNIT.scale)) as tf.Tensor).dataSync()));
+  const referencePath = join(packDir, 'reference.json');
+  await writeFile(referencePath, JSON.stringify({ name: 'node-tfjs', images: IMAGES, classes: classNames.length, probabilities }));
+  return { out, model: entry.name, modelJsonPath, metadata, packDir, referencePath, nodeTop1: [], nodeAccuracy: 0 };
+}
+
+test('LiteRT.js runs every variant of the zoo networks and of a model with every op', async (t) => {
+  const out = await tempDir('litert-zoo');
+  const target = await createBrowserTarget();
+  const context = targetContext(out, { run: { targets: ['browser'] } });
+  const chromium = (await target.discover!(context)).find((found) => found.device.id.startsWith('chromium'));
+  if (!chromium) return t.skip('no Chromium here');
+  await target.prepare?.(context, [chromium]);
+  try {
+    for (const entry of [...NETWORKS.filter((network) => network.name !== 'unet_like_decoder'), ALL_OPS]) {
+      await t.test(entry.name, async (s) => {
+        const model = entry.build();
+        const zoo = await fixture(out, entry, model);
+        const calibration = Float32Array.from(zooImages(32, zoo.metadata.inputSize, 'calibration'), (pixel) => pixel / 255);
+        const measured: string[] = [];
+        for (const variant of ['float32', 'float16', 'int8-dynamic', 'int8'] as const) {
+          const path = liteModelPath(out, entry.name, variant);
+          await mkdir(dirname(path), { recursive: true });
+          await writeFile(path, await convertLayersModel(model, { variant, normalization: UNIT, calibration, classNames: zoo.metadata.classNames }));
+          const result = await target.run(jobFor(zoo, await artifactFor(zoo, 'tflite', variant, path), chromium.device, 'litert-wasm', { kernel: { evalLimit: IMAGES, minSamples: 2 } }), context);
+          assert.ok(result.ok, `${variant}: ${result.ok ? '' : `${result.failure.phase}: ${result.failure.error.message}`}`);
+          const agreement = result.measurement.evaluation?.agreement;
+          assert.ok(agreement, `${variant}: no agreement measured`);
+          measured.push(`${variant} ${agreement.maxAbsDiff.toExponential(1)} ${(agreement.top1 * 100).toFixed(0)}%`);
+          if (variant === 'float32') assert.ok(agreement.maxAbsDiff <= 1e-4 && agreement.top1 === 1, measured.at(-1));
+          if (variant === 'float16') assert.ok(agreement.maxAbsDiff <= 5e-3, measured.at(-1));
+          if (variant.startsWith('int8')) assert.ok(agreement.top1 >= 0.9, measured.at(-1));
+        }
+        s.diagnostic(measured.join(', '));
+        model.dispose();
+      });
+    }
+  } finally {
+    await target.dispose?.();
+  }
+});
