@@ -47,7 +47,7 @@ export const runArgs = {
   'eval-limit': { type: 'string', description: 'Evaluate only the first N images of each evaluation pack (slow runtimes)', valueHint: 'n' },
   'eval-budget': { type: 'string', description: 'Each job evaluates until the whole pack or this many ms spent evaluating (default 15000; 0: no budget)', valueHint: 'ms' },
   'min-samples': { type: 'string', description: 'Minimum measured inferences per job (default 20)', valueHint: 'n' },
-  'min-time': { type: 'string', description: 'Minimum measured time per job in ms (default 2000)', valueHint: 'ms' },
+  'min-time': { type: 'string', description: 'Minimum measured time per job in ms (default 1000)', valueHint: 'ms' },
   'max-time': { type: 'string', description: 'The measured loop stops after this many ms (default 20000)', valueHint: 'ms' },
   warmup: { type: 'string', description: 'Warm-up inferences before the measured loop (default 5)', valueHint: 'n' },
   'batch-sizes': { type: 'string', description: 'Batch sizes, comma-separated (default 1)', valueHint: 'list' },
