@@ -6,12 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { VARIANTS, type ArtifactInfo, type ArtifactVariant, type TrainingSummary } from './core/record.ts';
-import { liteModelPath, metadataPath, mobileModelPath } from './core/layout.ts';
+import { gzipSizesPath, liteModelPath, metadataPath, mobileModelPath } from './core/layout.ts';
 import type { ModelMetadata } from './core/metadata.ts';
 
 const gzip = promisify(gzipCallback);
@@ -29,8 +29,31 @@ export interface ArtifactListing {
   missing: { model: string; reason: string }[];
 }
 
+/**
+ * gzip sizes by the sha256 of a file's bytes. Gzipping InceptionV3's files
+ * takes seconds on every run, and a warm run's artifacts have not changed:
+ * the sizes are kept in the out folder (a cache: unreadable means empty).
+ */
+export type GzipSizes = Map<string, number>;
+
+export async function loadGzipSizes(out: string): Promise<GzipSizes> {
+  try {
+    return new Map(Object.entries(JSON.parse(await readFile(gzipSizesPath(out), 'utf8')) as Record<string, number>));
+  } catch {
+    return new Map();
+  }
+}
+
+export async function saveGzipSizes(out: string, sizes: GzipSizes): Promise<void> {
+  const path = gzipSizesPath(out);
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, JSON.stringify(Object.fromEntries(sizes)));
+  await rename(temporary, path);
+}
+
 /** Bytes, gzip bytes (default level, as a web server would send them) and sha256 over `files` in order. */
-export async function describeFiles(files: string[]): Promise<{ bytes: number; gzipBytes: number; sha256: string }> {
+export async function describeFiles(files: string[], gzipSizes: GzipSizes = new Map()): Promise<{ bytes: number; gzipBytes: number; sha256: string }> {
   const hash = createHash('sha256');
   let bytes = 0;
   let gzipBytes = 0;
@@ -38,7 +61,13 @@ export async function describeFiles(files: string[]): Promise<{ bytes: number; g
     const data = await readFile(file);
     hash.update(data);
     bytes += data.byteLength;
-    gzipBytes += (await gzip(data)).byteLength;
+    const digest = createHash('sha256').update(data).digest('hex');
+    let size = gzipSizes.get(digest);
+    if (size === undefined) {
+      size = (await gzip(data)).byteLength;
+      gzipSizes.set(digest, size);
+    }
+    gzipBytes += size;
   }
   return { bytes, gzipBytes, sha256: hash.digest('hex') };
 }
@@ -54,18 +83,18 @@ export function artifactId(model: string, format: ArtifactInfo['format'], varian
   return `${model}/${format}/${variant}`;
 }
 
-async function describeModel(out: string, model: string): Promise<ModelArtifacts> {
+async function describeModel(out: string, model: string, gzipSizes: GzipSizes): Promise<ModelArtifacts> {
   const metadata = JSON.parse(await readFile(metadataPath(out, model), 'utf8')) as ModelMetadata;
   const modelJsonPath = mobileModelPath(out, model);
   const artifacts: ArtifactInfo[] = [];
   if (existsSync(modelJsonPath)) {
-    const mobile = await describeFiles(await mobileArtifactFiles(modelJsonPath));
+    const mobile = await describeFiles(await mobileArtifactFiles(modelJsonPath), gzipSizes);
     artifacts.push({ id: artifactId(model, 'tfjs', 'float32'), model, format: 'tfjs', variant: 'float32', path: modelJsonPath, ...mobile });
   }
   for (const variant of VARIANTS) {
     const path = liteModelPath(out, model, variant);
     if (!existsSync(path)) continue;
-    artifacts.push({ id: artifactId(model, 'tflite', variant), model, format: 'tflite', variant, path, ...(await describeFiles([path])) });
+    artifacts.push({ id: artifactId(model, 'tflite', variant), model, format: 'tflite', variant, path, ...(await describeFiles([path], gzipSizes)) });
   }
   return { model, metadata, artifacts };
 }
@@ -73,6 +102,8 @@ async function describeModel(out: string, model: string): Promise<ModelArtifacts
 /** Describes the artifacts of `models` under `out`; models without a Mobile artifact or metadata are listed as missing. */
 export async function listArtifacts(out: string, models: readonly string[]): Promise<ArtifactListing> {
   const listing: ArtifactListing = { models: [], missing: [] };
+  const gzipSizes = await loadGzipSizes(out);
+  const known = gzipSizes.size;
   for (const model of models) {
     const hasLite = VARIANTS.some((variant) => existsSync(liteModelPath(out, model, variant)));
     if (!existsSync(mobileModelPath(out, model)) && !hasLite) {
@@ -84,11 +115,12 @@ export async function listArtifacts(out: string, models: readonly string[]): Pro
       continue;
     }
     try {
-      listing.models.push(await describeModel(out, model));
+      listing.models.push(await describeModel(out, model, gzipSizes));
     } catch (error) {
       listing.missing.push({ model, reason: `cannot read its artifacts: ${(error as Error).message}` });
     }
   }
+  if (gzipSizes.size !== known) await saveGzipSizes(out, gzipSizes).catch(() => {});
   return listing;
 }
 

@@ -2,19 +2,19 @@
  * `bench run`: benchmarks every artifact on every runtime of every device the
  * targets find, writing each result to the run record as it comes.
  *
- * Plan: artifacts × devices × available runtimes (narrowed by run.backends)
- * × batch sizes, each job measured in run.rounds rounds (./rounds.ts). Before the jobs, each model's agreement reference (its
- * Mobile artifact on TF.js `cpu` over the evaluation pack) is made or read
- * from eval/reference.json. Jobs run one at a time per machine (./lanes.ts):
+ * Plan (./plan.ts): artifacts × devices × available runtimes (narrowed by
+ * run.backends; software GPUs only when named) × batch sizes, each job measured
+ * in run.rounds rounds (./rounds.ts). Before the jobs,
+ * each model's agreement reference (its Mobile artifact on the fastest exact
+ * TF.js engine over the evaluation pack) is made or read from
+ * eval/reference.json. Jobs run one at a time per machine (./lanes.ts):
  * the Node target and the browsers share the host's CPU, phones run in
  * parallel with it and with each other. A failing job is recorded with its phase and the run
  * goes on; Ctrl-C (the signal) stops after the current job and marks the
  * record interrupted.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { listArtifacts, trainingSummary, type ModelArtifacts } from './artifacts.ts';
 import { modelIds, userModels, type ResolvedConfig } from './core/config.ts';
 import { UserError } from './core/errors.ts';
@@ -26,13 +26,13 @@ import { mergeRounds } from './core/rounds.ts';
 import { roundKernel, scheduleRounds } from './rounds.ts';
 import { RunRecordStore } from './record-store.ts';
 import { formatSummary } from './summary.ts';
-import { PACK_JSON } from './core/eval-pack.ts';
-import { evalPackDir } from './core/layout.ts';
-import type { KernelOptions } from '../targets/kernel/types.ts';
 import { failed, failure, jobKeyOptions } from '../targets/result.ts';
 import { laneOf, runInLanes } from './lanes.ts';
+import { durationsFromHistory, Eta, formatDuration, jobPlanId } from './estimate.ts';
+import { loadHistory } from './history.ts';
+import { leftOutLine, planJobs, type ActiveTarget, type PlannedJob } from './plan.ts';
 import { discoverKinds, targetFactories } from './targets.ts';
-import type { DiscoveredDevice, Job, JobResult, Target, TargetContext } from '../targets/types.ts';
+import type { JobResult, Target, TargetContext } from '../targets/types.ts';
 
 export interface RunOptions {
   config: ResolvedConfig;
@@ -53,16 +53,15 @@ export interface RunOutcome {
   runId: string;
   recordPath: string;
   record: RunRecord;
+  /** Wall time of the run's phases, for people and the benchmark script (not part of the record). */
+  timings: RunTimings;
 }
 
-interface PlannedJob {
-  target: Target;
-  job: Job;
-}
-
-interface ActiveTarget {
-  target: Target;
-  devices: DiscoveredDevice[];
+export interface RunTimings {
+  /** One per model: the agreement reference, made now or read from the cache. */
+  references: { model: string; runtime: string; images: number; seconds: number; cached: boolean }[];
+  /** One per job that ran, in the order they finished: wall seconds, evaluation included. */
+  jobs: { id: string; seconds: number; ok: boolean; images: number | null }[];
 }
 
 export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
@@ -95,18 +94,22 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
   log.info(`run ${store.record.runId}: ${artifacts.length} artifact${artifacts.length === 1 ? '' : 's'} of ${listing.models.map((model) => model.model).join(', ')}`);
 
   const active: ActiveTarget[] = [];
+  const timings: RunTimings = { references: [], jobs: [] };
   try {
     active.push(...(await discoverTargets(options, context)));
     store.addDevices(active.flatMap((entry) => entry.devices.map((found) => found.device)));
     warnUnknownBackends(config, active, log);
 
-    const jobs = await planJobs(listing.models, active, config, out, log);
+    const plan = await planJobs(listing.models, active, config, out);
+    for (const missing of plan.noPack) log.warn(`${missing.model}: no evaluation pack in ${missing.dir}: latency only, no accuracy (retrain to make one)`);
+    for (const entry of plan.leftOut) log.info(leftOutLine(entry));
+    const jobs = plan.jobs;
     if (jobs.length === 0) log.warn('no job to run: no available runtime matches the artifacts (see `bench devices`)');
-    else await attachReferences(jobs, listing.models, { config, log, out, signal, inProcess: options.referenceInProcess ?? false });
+    else timings.references = await attachReferences(jobs, listing.models, { config, log, out, signal, inProcess: options.referenceInProcess ?? false });
 
     await recordRuntimeSizes(jobs, store, log);
     await prepareTargets(active, jobs, context, store);
-    await runLanes(jobs, context, store);
+    timings.jobs = await runLanes(jobs, context, store, await historyEstimates(jobs, out, store.record));
   } finally {
     for (const { target } of active) {
       try {
@@ -122,7 +125,7 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
   for (const line of formatSummary(store.record)) log.info(line);
   if (signal.aborted) log.warn(`interrupted: ${store.record.measurements.length} measurement(s) kept in ${store.path}`);
   else log.info(`run record: ${store.path}`);
-  return { runId: store.record.runId, recordPath: store.path, record: store.record };
+  return { runId: store.record.runId, recordPath: store.path, record: store.record, timings };
 }
 
 /**
@@ -169,7 +172,7 @@ function optionalGit(cwd: string): { git?: { commit: string; dirty: boolean } } 
 }
 
 /** Imports and asks each target in run.targets; one that is missing or finds nothing is one info line, not an error. */
-async function discoverTargets(options: RunOptions, context: TargetContext): Promise<ActiveTarget[]> {
+export async function discoverTargets(options: Pick<RunOptions, 'config' | 'log' | 'targets'>, context: TargetContext): Promise<ActiveTarget[]> {
   const { config, log } = options;
   const active: ActiveTarget[] = [];
   for (const found of await discoverKinds(config.run.targets, context, { ...targetFactories, ...options.targets })) {
@@ -204,72 +207,37 @@ function warnUnknownBackends(config: ResolvedConfig, active: ActiveTarget[], log
   }
 }
 
-async function packCount(dir: string): Promise<number | undefined> {
-  const path = join(dir, PACK_JSON);
-  if (!existsSync(path)) return undefined;
-  try {
-    return (JSON.parse(await readFile(path, 'utf8')) as { count: number }).count;
-  } catch {
-    return undefined;
-  }
-}
-
-async function planJobs(models: ModelArtifacts[], active: ActiveTarget[], config: ResolvedConfig, out: string, log: Logger): Promise<PlannedJob[]> {
-  const batchSizes = [...new Set(config.run.batchSizes)].sort((a, b) => a - b);
-  const jobs: PlannedJob[] = [];
-  for (const model of models) {
-    const packDir = evalPackDir(out, model.model);
-    const count = await packCount(packDir);
-    if (count === undefined) log.warn(`${model.model}: no evaluation pack in ${packDir}: latency only, no accuracy (retrain to make one)`);
-    for (const { target, devices } of active) {
-      for (const found of devices) {
-        const runtimes = found.runtimes.filter((runtime) => runtime.available && (!config.run.backends || config.run.backends.includes(runtime.runtime)));
-        for (const runtime of runtimes) {
-          for (const artifact of model.artifacts.filter((candidate) => candidate.format === runtime.format)) {
-            for (const batchSize of batchSizes) {
-              // Accuracy does not depend on the batch size: evaluate once per artifact and runtime, at the smallest.
-              const evaluate = count !== undefined && count > 0 && batchSize === batchSizes[0];
-              const kernel: KernelOptions = {
-                warmupIterations: config.run.warmupIterations,
-                minSamples: config.run.minSamples,
-                minTimeMs: config.run.minTimeMs,
-                maxTimeMs: config.run.maxTimeMs,
-                batchSize,
-                evaluate,
-                ...(config.run.evalLimit !== undefined ? { evalLimit: config.run.evalLimit } : {}),
-              };
-              jobs.push({ target, job: { artifact, metadata: model.metadata, evalPackDir: packDir, device: found.device, runtime: runtime.runtime, kernel, runtimeOptions: {} } });
-            }
-          }
-        }
-      }
-    }
-  }
-  return jobs;
-}
-
 /** Makes or reuses each model's reference outputs and points its evaluating jobs at them. */
 async function attachReferences(
   jobs: PlannedJob[],
   models: ModelArtifacts[],
   options: { config: ResolvedConfig; log: Logger; out: string; signal: AbortSignal; inProcess: boolean },
-): Promise<void> {
+): Promise<RunTimings['references']> {
   const { ensureReference } = await import('../targets/node/reference.ts');
+  const timings: RunTimings['references'] = [];
   for (const model of models) {
-    if (options.signal.aborted) return;
+    if (options.signal.aborted) break;
     const evaluating = jobs.filter(({ job }) => job.artifact.model === model.model && job.kernel.evaluate !== false);
     if (evaluating.length === 0) continue;
     // A user's .tflite has no Mobile artifact: its own file on tflite-node is the reference then.
     const mobile = model.artifacts.find((artifact) => artifact.format === 'tfjs') ?? model.artifacts.find((artifact) => artifact.format === 'tflite');
     if (!mobile) continue;
     try {
-      const referencePath = await ensureReference({ ...options, artifact: mobile, metadata: model.metadata });
-      for (const { job } of evaluating) job.referencePath = referencePath;
+      const reference = await ensureReference({ ...options, artifact: mobile, metadata: model.metadata });
+      for (const { job } of evaluating) job.referencePath = reference.path;
+      timings.push({ model: model.model, runtime: reference.runtime, images: reference.images, seconds: reference.seconds, cached: reference.cached });
     } catch (error) {
-      if (options.signal.aborted) return;
+      if (options.signal.aborted) break;
       options.log.warn(`${model.model}: no agreement reference (${firstLine(error)}); accuracy is still measured`);
     }
   }
+  return timings;
+}
+
+/** Each job's duration in earlier runs of the same benchmark, where there is one (for the ETA). */
+async function historyEstimates(jobs: PlannedJob[], out: string, record: RunRecord): Promise<(number | undefined)[]> {
+  const durations = durationsFromHistory(await loadHistory(out, record).catch(() => []));
+  return jobs.map(({ target, job }) => durations.get(jobPlanId(job, target.kind)));
 }
 
 /** The download size of each page runtime in the plan (JS bundle + wasm), for the report's size comparison. */
@@ -311,53 +279,76 @@ async function prepareTargets(active: ActiveTarget[], jobs: PlannedJob[], contex
  * different jobs interleave) through the lanes. After each round the job's
  * measurement is rewritten from all its rounds so far, so a killed run keeps
  * every round measured. A round that fails records the failure (with its
- * round) and that job's later rounds are skipped.
+ * round) and that job's later rounds are skipped. The progress line counts
+ * rounds, with an ETA from the jobs' estimates (split evenly over their rounds);
+ * the returned timings are per job, all its rounds together.
  */
-async function runLanes(jobs: PlannedJob[], context: TargetContext, store: RunRecordStore): Promise<void> {
-  if (jobs.length === 0) return;
+async function runLanes(jobs: PlannedJob[], context: TargetContext, store: RunRecordStore, estimates: (number | undefined)[]): Promise<RunTimings['jobs']> {
+  if (jobs.length === 0) return [];
   const { rounds, order, seed, cooldownMs } = context.config.run;
   context.log.info(`${jobs.length} job${jobs.length === 1 ? '' : 's'} on ${store.record.devices.length} device${store.record.devices.length === 1 ? '' : 's'}${rounds > 1 ? `, ${rounds} rounds each (${order})` : ''}`);
-  const progress = context.log.progress('benchmarks', jobs.length * rounds);
+  const schedule = scheduleRounds(jobs, { rounds, order, seed });
+  const progress = context.log.progress('benchmarks', schedule.length);
+  const eta = new Eta(schedule.map(({ job }) => {
+    const estimate = estimates[jobs.indexOf(job)];
+    return estimate === undefined ? undefined : estimate / rounds;
+  }));
   const measured = new Map<PlannedJob, { round: number; measurement: Measurement }[]>();
   const merged = new Map<PlannedJob, Measurement>();
   const failedJobs = new Set<PlannedJob>();
+  const timings = new Map<PlannedJob, RunTimings['jobs'][number]>();
   const startedLanes = new Set<string>();
+  let done = 0;
   await runInLanes(
-    scheduleRounds(jobs, { rounds, order, seed }),
+    schedule,
     ({ job: planned }) => planned.job.device,
-    async ({ job: planned, round }) => {
+    async (item) => {
+      const { job: planned, round } = item;
       if (context.signal.aborted) return 'stop';
       const label = `${planned.job.artifact.id} ${planned.job.runtime} b${planned.job.kernel.batchSize}${rounds > 1 ? ` round ${round}/${rounds}` : ''}`;
+      const tick = (text: string, seconds: number) => {
+        eta.done(schedule.indexOf(item), seconds);
+        done += 1;
+        const left = eta.remainingSeconds();
+        progress.tick(1, `${text} [${done}/${schedule.length}${left === undefined || done === schedule.length ? '' : `, ETA ${formatDuration(left)}`}]`);
+      };
       if (failedJobs.has(planned)) {
-        progress.tick(1, `${label}: skipped`);
+        tick(`${label}: skipped`, 0);
         return 'next';
       }
       const lane = laneOf(planned.job.device);
       if (startedLanes.has(lane) && cooldownMs > 0 && !(await pause(cooldownMs, context.signal))) return 'stop';
       startedLanes.add(lane);
+      const started = performance.now();
       const result = await runOne({ target: planned.target, job: { ...planned.job, kernel: roundKernel(planned.job.kernel, round, rounds) } }, context);
       // A job stopped by Ctrl-C did not fail: a worker's AbortError may come before the harness's own abort,
       // and every target names its stop its own way (the browser runner, a phone session), so once the run is
       // aborted a failing job is taken for a stopped one.
       if (!result.ok && (result.failure.error.name === 'AbortError' || context.signal.aborted)) return 'stop';
+      const seconds = (performance.now() - started) / 1000;
+      const timing = timings.get(planned);
       if (result.ok) {
-        const done = [...(measured.get(planned) ?? []), { round, measurement: result.measurement }];
-        measured.set(planned, done);
-        const measurement = mergeRounds(done);
+        const all = [...(measured.get(planned) ?? []), { round, measurement: result.measurement }];
+        measured.set(planned, all);
+        const measurement = mergeRounds(all);
         store.replaceMeasurement(merged.get(planned), measurement);
         merged.set(planned, measurement);
-        progress.tick(1, `${label}: p50 ${result.measurement.latency.p50.toFixed(2)} ms`);
+        const images = measurement.evaluation?.images ?? null;
+        timings.set(planned, { id: keyId(measurement.key), seconds: (timing?.seconds ?? 0) + seconds, ok: timing?.ok ?? true, images });
+        tick(`${label}: p50 ${result.measurement.latency.p50.toFixed(2)} ms${images && round === 1 ? `, ${images} images` : ''}`, seconds);
       } else {
         failedJobs.add(planned);
         const failure = rounds > 1 ? { ...result.failure, round } : result.failure;
         store.addFailure(failure);
+        timings.set(planned, { id: keyId(failure.key), seconds: (timing?.seconds ?? 0) + seconds, ok: false, images: timing?.images ?? null });
         context.log.warn(`${keyId(failure.key)} failed in ${failure.phase}${rounds > 1 ? ` (round ${round}; its later rounds are skipped)` : ''}: ${firstLine(failure.error.message)}`);
-        progress.tick(1, `${label}: failed`);
+        tick(`${label}: failed`, seconds);
       }
       return 'next';
     },
   );
   progress.done(`${store.record.measurements.length} measured, ${store.record.failures.length} failed`);
+  return jobs.flatMap((planned) => timings.get(planned) ?? []);
 }
 
 /** Waits `ms` (the cool-down between rounds); false when Ctrl-C came first. */

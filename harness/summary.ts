@@ -29,7 +29,8 @@ export function summaryRows(record: RunRecord): SummaryRow[] {
       model: measurement.key.model,
       artifact: `${measurement.key.format} ${measurement.key.variant}`,
       device: measurement.key.device,
-      runtime: measurement.key.runtime,
+      // A software GPU (SwiftShader …) is never read as a GPU's number.
+      runtime: measurement.device?.extra?.software ? `${measurement.key.runtime} (software)` : measurement.key.runtime,
       batch: measurement.batchSize,
       p50: measurement.latency.p50,
       p99: measurement.latency.p99,

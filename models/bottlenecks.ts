@@ -2,7 +2,9 @@
  * Bottleneck vectors: the backbone's pooled features of each image, computed
  * once and cached on disk, keyed by the image's content hash and the backbone
  * id (as retrain.py cached them). A cache entry of the wrong size is treated
- * as missing and recomputed, never fatal.
+ * as missing and recomputed, never fatal. The engine is not part of the key:
+ * every engine that passes the feature guard (./feature-engine.ts) gives the
+ * same vectors to within 1e-4.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -10,6 +12,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Logger } from '../harness/core/log.ts';
 import type { Backbone } from './zoo.ts';
+import { tfjsFeatureEngine, type FeatureEngine } from './feature-engine.ts';
 import { decodeImage, ImageDecodeError, type ImageEntry } from './dataset/index.ts';
 import { bottleneckDir } from '../harness/core/layout.ts';
 
@@ -22,10 +25,16 @@ export interface BottleneckResult {
   skipped: { path: string; reason: string }[];
   /** Seconds spent running the backbone (0 on a fully warm cache). */
   inferenceSeconds: number;
+  /** Wall seconds of the whole step: hashing, cache reads, decoding and inference. */
+  seconds: number;
+  /** The engine that computed the vectors (after its guard), or `cache` when every vector was cached. */
+  engine: string;
 }
 
 export interface BottleneckOptions {
   backbone: Backbone;
+  /** Runs the backbone: TF.js by default; the harness passes the guarded fast engine (./feature-engine.ts). */
+  engine?: FeatureEngine;
   images: ImageEntry[];
   out: string;
   batchSize: number;
@@ -47,26 +56,40 @@ async function readCached(path: string, size: number): Promise<Float32Array | un
   }
 }
 
-/** Runs the backbone on raw RGB images (n × size × size × 3 bytes) and returns n feature vectors. */
+/** Runs the backbone on raw RGB images (n × size × size × 3 bytes) on the active TF.js backend and returns n feature vectors. */
 export async function extractFeatures(backbone: Backbone, pixels: Uint8Array, count: number): Promise<Float32Array[]> {
-  const { inputSize, normalization } = backbone.spec;
-  const features = tf.tidy(() => {
-    const input = tf.tensor4d(pixels, [count, inputSize, inputSize, 3], 'int32').toFloat().mul(normalization.scale).add(normalization.offset);
-    return backbone.features.predict(input) as tf.Tensor;
-  });
-  const flat = (await features.data()) as Float32Array;
-  features.dispose();
-  const size = backbone.featureSize;
-  return Array.from({ length: count }, (_, index) => flat.slice(index * size, (index + 1) * size));
+  return tfjsFeatureEngine(backbone, tf.getBackend()).extract(pixels, count);
+}
+
+interface Missing {
+  image: ImageEntry;
+  cachePath: string;
+}
+
+type Decoded = { entry: Missing; pixels: Uint8Array } | { entry: Missing; error: ImageDecodeError };
+
+/** Decodes one batch, every image at once (sharp works on its own threads). */
+function decodeBatch(entries: Missing[], inputSize: number): Promise<Decoded[]> {
+  return Promise.all(
+    entries.map(async (entry): Promise<Decoded> => {
+      try {
+        return { entry, pixels: await decodeImage(entry.image.path, inputSize) };
+      } catch (error) {
+        if (!(error instanceof ImageDecodeError)) throw error;
+        return { entry, error };
+      }
+    }),
+  );
 }
 
 export async function computeBottlenecks(options: BottleneckOptions): Promise<BottleneckResult> {
   const { backbone, images, log } = options;
+  const started = performance.now();
   const dir = bottleneckDir(options.out, backbone.spec.id);
   await mkdir(dir, { recursive: true });
-  const result: BottleneckResult = { vectors: new Map(), computed: 0, cached: 0, skipped: [], inferenceSeconds: 0 };
+  const result: BottleneckResult = { vectors: new Map(), computed: 0, cached: 0, skipped: [], inferenceSeconds: 0, seconds: 0, engine: 'cache' };
 
-  const missing: { image: ImageEntry; cachePath: string }[] = [];
+  const missing: Missing[] = [];
   for (const image of images) {
     const cachePath = join(dir, `${await sha256File(image.path)}.f32`);
     const vector = await readCached(cachePath, backbone.featureSize);
@@ -77,31 +100,47 @@ export async function computeBottlenecks(options: BottleneckOptions): Promise<Bo
       missing.push({ image, cachePath });
     }
   }
-  if (missing.length === 0) return result;
+  if (missing.length === 0) {
+    result.seconds = (performance.now() - started) / 1000;
+    return result;
+  }
 
+  const engine = options.engine ?? tfjsFeatureEngine(backbone, tf.getBackend());
   const progress = log.progress(`bottlenecks ${backbone.spec.id}`, missing.length);
   const imageBytes = backbone.spec.inputSize * backbone.spec.inputSize * 3;
-  for (let start = 0; start < missing.length; start += options.batchSize) {
+  const batches: Missing[][] = [];
+  for (let start = 0; start < missing.length; start += options.batchSize) batches.push(missing.slice(start, start + options.batchSize));
+  // The next batch decodes while this one runs through the backbone: with a fast engine, decoding is the other half of the time.
+  const prefetch = (index: number): Promise<Decoded[]> | undefined => {
+    if (index >= batches.length) return undefined;
+    const decoding = decodeBatch(batches[index]!, backbone.spec.inputSize);
+    // Awaited in the next round; if this round throws (Ctrl-C), its failure must not go unhandled.
+    decoding.catch(() => {});
+    return decoding;
+  };
+  let next = prefetch(0);
+  for (let index = 0; index < batches.length; index += 1) {
     options.signal?.throwIfAborted();
-    const batch: { image: ImageEntry; cachePath: string; pixels: Uint8Array }[] = [];
-    for (const entry of missing.slice(start, start + options.batchSize)) {
-      try {
-        batch.push({ ...entry, pixels: await decodeImage(entry.image.path, backbone.spec.inputSize) });
-      } catch (error) {
-        if (!(error instanceof ImageDecodeError)) throw error;
-        result.skipped.push({ path: entry.image.path, reason: error.message });
-        log.warn(`skipping ${entry.image.relPath}: ${error.message}`);
-        progress.tick(1);
+    const decoded = await next!;
+    next = prefetch(index + 1);
+    const batch: { entry: Missing; pixels: Uint8Array }[] = [];
+    for (const item of decoded) {
+      if ('pixels' in item) {
+        batch.push(item);
+        continue;
       }
+      result.skipped.push({ path: item.entry.image.path, reason: item.error.message });
+      log.warn(`skipping ${item.entry.image.relPath}: ${item.error.message}`);
+      progress.tick(1);
     }
     if (batch.length === 0) continue;
     const pixels = new Uint8Array(batch.length * imageBytes);
-    batch.forEach((entry, index) => pixels.set(entry.pixels, index * imageBytes));
-    const started = performance.now();
-    const vectors = await extractFeatures(backbone, pixels, batch.length);
-    result.inferenceSeconds += (performance.now() - started) / 1000;
-    for (const [index, entry] of batch.entries()) {
-      const vector = vectors[index]!;
+    batch.forEach((item, position) => pixels.set(item.pixels, position * imageBytes));
+    const inferenceStarted = performance.now();
+    const vectors = await engine.extract(pixels, batch.length);
+    result.inferenceSeconds += (performance.now() - inferenceStarted) / 1000;
+    for (const [position, { entry }] of batch.entries()) {
+      const vector = vectors[position]!;
       result.vectors.set(entry.image.path, vector);
       // Write then rename: an interrupted run never leaves a half-written entry.
       const temp = `${entry.cachePath}.${process.pid}.tmp`;
@@ -111,6 +150,9 @@ export async function computeBottlenecks(options: BottleneckOptions): Promise<Bo
     }
     progress.tick(batch.length);
   }
-  progress.done(`${result.computed} computed, ${result.cached} cached${result.skipped.length ? `, ${result.skipped.length} skipped` : ''}`);
+  result.engine = engine.name;
+  result.seconds = (performance.now() - started) / 1000;
+  const rate = result.inferenceSeconds > 0 ? `, ${(result.computed / result.inferenceSeconds).toFixed(1)} images/s on ${engine.name}` : '';
+  progress.done(`${result.computed} computed, ${result.cached} cached${result.skipped.length ? `, ${result.skipped.length} skipped` : ''}${rate}`);
   return result;
 }

@@ -11,7 +11,8 @@ import { modelIds, type ResolvedConfig } from '../harness/core/config.ts';
 import { UserError } from '../harness/core/errors.ts';
 import type { Logger } from '../harness/core/log.ts';
 import { useFastestBackend } from './backend.ts';
-import { computeBottlenecks, extractFeatures } from './bottlenecks.ts';
+import { computeBottlenecks } from './bottlenecks.ts';
+import { guardedFeatureEngine, tfjsFeatureEngine, tfliteFeatureEngine, type FeatureEngine, type TfliteRunner } from './feature-engine.ts';
 import { decodeImage, generateDefaultDataset, scanDataset, type Dataset, type ImageEntry } from './dataset/index.ts';
 import { writeEvalPack } from '../harness/core/eval-pack.ts';
 import { HEAD_LAYER, trainHead, type Batch, type LabeledVectors } from './head.ts';
@@ -27,6 +28,12 @@ export interface RetrainOptions {
   out: string;
   cwd?: string;
   signal?: AbortSignal;
+  /**
+   * The host's native TFLite runner (targets/node/tflite.ts tfliteHostRunner,
+   * wired by the harness): bottlenecks then run on a float32 conversion of the
+   * backbone there, behind the feature guard. Absent: TF.js only.
+   */
+  tflite?: TfliteRunner;
 }
 
 export interface RetrainedModel {
@@ -34,10 +41,14 @@ export interface RetrainedModel {
   modelJsonPath: string;
   metadata: RetrainedMetadata;
   /** Bottlenecks computed now vs read from the cache (a warm run computes none). */
-  bottlenecks: { computed: number; cached: number; skipped: number; inferenceSeconds: number };
+  bottlenecks: { computed: number; cached: number; skipped: number; inferenceSeconds: number; seconds: number; engine: string };
+  /** Wall seconds of training the head. */
+  trainSeconds: number;
 }
 
 export interface RetrainOutcome {
+  /** Wall seconds of making (or finding) and scanning the dataset. */
+  datasetSeconds: number;
   models: RetrainedModel[];
   /** Models that could not be retrained, with why; the others went on. */
   failures: { model: string; error: Error }[];
@@ -65,13 +76,15 @@ export async function retrainModels(options: RetrainOptions): Promise<RetrainOut
   const { config, log } = options;
   const backend = await useFastestBackend();
   log.debug(`retraining on TF.js backend "${backend}"`);
+  const datasetStarted = performance.now();
   const { dataset, generated } = await resolveDataset(options);
+  const datasetSeconds = (performance.now() - datasetStarted) / 1000;
   const splits = countSplits(dataset.images);
   log.info(`dataset ${dataset.root}: ${dataset.classNames.length} classes, ${dataset.images.length} images (train ${splits.train}, validation ${splits.validation}, test ${splits.test})`);
   if (splits.train === 0) throw new UserError(`dataset ${dataset.root} has no training images after the split`, 'DATASET_NO_TRAIN');
   if (splits.test === 0) log.warn(`dataset ${dataset.root} has no test images: raise dataset.testPercent or add images`);
 
-  const outcome: RetrainOutcome = { models: [], failures: [] };
+  const outcome: RetrainOutcome = { datasetSeconds, models: [], failures: [] };
   // Path entries are the user's own models: there is nothing to retrain in them.
   for (const id of modelIds(config)) {
     options.signal?.throwIfAborted();
@@ -102,7 +115,7 @@ function hasDistortions(settings: ResolvedConfig['retrain']['distortions']): boo
 }
 
 async function retrainOne(id: string, dataset: Dataset, generated: boolean, backend: string, options: RetrainOptions): Promise<RetrainedModel> {
-  const { config, log, out } = options;
+  const { config, log } = options;
   const spec = resolveBackbone(id, config);
   log.info(`${id}: loading backbone (${spec.description})`);
   const backbone = await loadBackbone(spec);
@@ -110,7 +123,53 @@ async function retrainOne(id: string, dataset: Dataset, generated: boolean, back
   // Distorted training images are new every step, so only validation and test
   // bottlenecks can come from the cache (as in retrain.py).
   const cachedImages = distort ? dataset.images.filter((image) => image.split !== 'train') : dataset.images;
-  const bottlenecks = await computeBottlenecks({ backbone, images: cachedImages, out, batchSize: config.retrain.bottleneckBatch, log, signal: options.signal });
+  const engine = featureEngine(backbone, backend, options);
+  try {
+    return await retrainWith({ engine, backbone, dataset, generated, backend, distort, cachedImages }, options);
+  } finally {
+    engine.dispose();
+    backbone.features.dispose();
+  }
+}
+
+/** The guarded fast engine when the harness passed a native runner, else TF.js on the active backend. */
+function featureEngine(backbone: Backbone, backend: string, options: RetrainOptions): FeatureEngine {
+  const reference = tfjsFeatureEngine(backbone, backend);
+  const runner = options.tflite;
+  if (!runner) return reference;
+  const id = backbone.spec.id;
+  return guardedFeatureEngine({
+    fast: async () => {
+      const started = performance.now();
+      const engine = await tfliteFeatureEngine(backbone, runner);
+      options.log.info(`${id}: bottlenecks on ${engine.name} (${engine.detail ?? ''}), the backbone converted to float32 .tflite in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      return engine;
+    },
+    reference,
+    log: options.log,
+    label: id,
+  });
+}
+
+interface RetrainInputs {
+  engine: FeatureEngine;
+  backbone: Backbone;
+  dataset: Dataset;
+  generated: boolean;
+  /** The TF.js backend training runs on. */
+  backend: string;
+  distort: boolean;
+  /** The images whose bottlenecks come from (and go to) the cache. */
+  cachedImages: ImageEntry[];
+}
+
+/** Bottlenecks, the head, its test, and the Mobile artifact of one backbone. */
+async function retrainWith(inputs: RetrainInputs, options: RetrainOptions): Promise<RetrainedModel> {
+  const { engine, backbone, dataset, generated, backend, distort, cachedImages } = inputs;
+  const { config, log, out } = options;
+  const { spec } = backbone;
+  const id = spec.id;
+  const bottlenecks = await computeBottlenecks({ backbone, engine, images: cachedImages, out, batchSize: config.retrain.bottleneckBatch, log, signal: options.signal });
 
   const train = labeled(dataset.images.filter((image) => image.split === 'train'), bottlenecks.vectors);
   const validation = labeled(dataset.images.filter((image) => image.split === 'validation'), bottlenecks.vectors);
@@ -129,7 +188,7 @@ async function retrainOne(id: string, dataset: Dataset, generated: boolean, back
     validation,
     settings: config.retrain,
     seed: config.dataset.seed,
-    ...(distort ? { nextBatch: (size, random) => distortedBatch(backbone, trainImages, size, random, config.retrain.distortions) } : {}),
+    ...(distort ? { nextBatch: (size, random) => distortedBatch(engine, backbone, trainImages, size, random, config.retrain.distortions) } : {}),
     progress,
     signal: options.signal,
   });
@@ -166,6 +225,7 @@ async function retrainOne(id: string, dataset: Dataset, generated: boolean, back
       confusionMatrix: testing.confusion,
       misclassified: testing.misclassified,
       bottleneckSeconds: bottlenecks.inferenceSeconds,
+      bottleneckEngine: bottlenecks.engine,
       trainSeconds,
     },
     createdAt: new Date().toISOString(),
@@ -173,21 +233,28 @@ async function retrainOne(id: string, dataset: Dataset, generated: boolean, back
   const modelJsonPath = await exportMobileArtifact({ backbone, head, metadata, testImages: test.images, out });
   log.info(`${id}: Mobile artifact ${modelJsonPath}`);
   head.dispose();
-  backbone.features.dispose();
   return {
     model: id,
     modelJsonPath,
     metadata,
-    bottlenecks: { computed: bottlenecks.computed, cached: bottlenecks.cached, skipped: bottlenecks.skipped.length, inferenceSeconds: bottlenecks.inferenceSeconds },
+    bottlenecks: {
+      computed: bottlenecks.computed,
+      cached: bottlenecks.cached,
+      skipped: bottlenecks.skipped.length,
+      inferenceSeconds: bottlenecks.inferenceSeconds,
+      seconds: bottlenecks.seconds,
+      engine: bottlenecks.engine,
+    },
+    trainSeconds,
   };
 }
 
-async function distortedBatch(backbone: Backbone, images: ImageEntry[], size: number, random: () => number, distortions: ResolvedConfig['retrain']['distortions']): Promise<Batch> {
+async function distortedBatch(engine: FeatureEngine, backbone: Backbone, images: ImageEntry[], size: number, random: () => number, distortions: ResolvedConfig['retrain']['distortions']): Promise<Batch> {
   const picks = Array.from({ length: size }, () => images[Math.floor(random() * images.length)]!);
   const imageBytes = backbone.spec.inputSize ** 2 * 3;
   const pixels = new Uint8Array(picks.length * imageBytes);
   for (const [index, image] of picks.entries()) pixels.set(await decodeImage(image.path, backbone.spec.inputSize, { distortions, random }), index * imageBytes);
-  const vectors = await extractFeatures(backbone, pixels, picks.length);
+  const vectors = await engine.extract(pixels, picks.length);
   const x = new Float32Array(picks.length * backbone.featureSize);
   vectors.forEach((vector, index) => x.set(vector, index * backbone.featureSize));
   return { x, labels: picks.map((image) => image.classIndex) };

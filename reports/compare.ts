@@ -332,10 +332,15 @@ export function compareAccuracy(old: Measurement, fresh: Measurement, options: C
   if (!before || !after) {
     return { comparison: { verdict: 'not-evaluated', baseline: before?.accuracy ?? null, current: after?.accuracy ?? null, deltaPoints: null }, reason: null };
   }
-  const deltaPoints = (after.accuracy - before.accuracy) * 100;
-  const values = { baseline: before.accuracy, current: after.accuracy, deltaPoints };
-  const text = `accuracy ${formatPercent(before.accuracy)} → ${formatPercent(after.accuracy)} (${deltaPoints >= 0 ? '+' : '−'}${Math.abs(deltaPoints).toFixed(1)} points)`;
-  const note = before.images !== after.images ? ` on ${before.images} vs ${after.images} images` : '';
+  // A job stopped by its evaluation budget may use fewer or more images than last time: judge the images both used.
+  const common = Math.min(before.images, after.images);
+  const samePrefix = before.images !== after.images && before.hits?.length === before.images && after.hits?.length === after.images && common > 0;
+  const onPrefix = (hits: string) => [...hits.slice(0, common)].filter((hit) => hit === '1').length / common;
+  const [baseline, current] = samePrefix ? [onPrefix(before.hits!), onPrefix(after.hits!)] : [before.accuracy, after.accuracy];
+  const deltaPoints = (current - baseline) * 100;
+  const values = { baseline, current, deltaPoints };
+  const text = `accuracy ${formatPercent(baseline)} → ${formatPercent(current)} (${deltaPoints >= 0 ? '+' : '−'}${Math.abs(deltaPoints).toFixed(1)} points)`;
+  const note = samePrefix ? ` on the first ${common} images both runs evaluated (${before.images} vs ${after.images})` : before.images !== after.images ? ` on ${before.images} vs ${after.images} images` : '';
   // Accuracy on a fixed evaluation pack is deterministic: no significance test, only the threshold.
   // A tiny epsilon keeps a drop of exactly the threshold (float noise aside) from counting.
   const epsilon = 1e-9;

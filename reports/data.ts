@@ -14,7 +14,7 @@ import { roundMedians } from '../harness/core/rounds.ts';
 import { varianceComponents } from '../harness/core/significance.ts';
 import { coefficientOfVariation, estimateNoise, MIN_RUNS_FOR_RUN_NOISE, sameMachine } from './noise.ts';
 import { summarizeModel, type DeviceSummary } from './summary.ts';
-import type { TableRow } from './table-row.ts';
+import { runtimeName, type TableRow } from './table-row.ts';
 
 export const REPORT_DATA_VERSION = 1;
 
@@ -112,6 +112,7 @@ function measuredRow(measurement: Measurement, artifacts: Map<string, ArtifactIn
     device: measurement.key.device,
     deviceName: measurement.device?.name ?? measurement.key.device,
     runtime: measurement.key.runtime,
+    software: typeof measurement.device?.extra?.software === 'string' ? measurement.device.extra.software : null,
     options: optionsText(measurement.key.options),
     batchSize: measurement.batchSize,
     sizeBytes: artifact?.bytes ?? null,
@@ -145,6 +146,7 @@ function failedRow(failure: Failure, artifacts: Map<string, ArtifactInfo>, devic
     device: failure.key.device,
     deviceName: devices.get(failure.key.device)?.name ?? failure.key.device,
     runtime: failure.key.runtime,
+    software: null,
     options: optionsText(failure.key.options),
     // A failure keeps no batch size of its own; the key's options may name it.
     batchSize: typeof failure.key.options.batch === 'number' ? failure.key.options.batch : null,
@@ -191,9 +193,9 @@ function slug(text: string): string {
   return text.replace(/[^A-Za-z0-9_-]+/g, '-');
 }
 
-function rowLabel(row: Pick<TableRow, 'format' | 'variant' | 'runtime' | 'options' | 'batchSize'>): string {
+function rowLabel(row: Pick<TableRow, 'format' | 'variant' | 'runtime' | 'software' | 'options' | 'batchSize'>): string {
   const extras = [row.options, row.batchSize && row.batchSize !== 1 ? `batch ${row.batchSize}` : ''].filter(Boolean).join(', ');
-  return `${artifactLabel(row.format, row.variant)} · ${row.runtime}${extras ? ` (${extras})` : ''}`;
+  return `${artifactLabel(row.format, row.variant)} · ${runtimeName(row)}${extras ? ` (${extras})` : ''}`;
 }
 
 export interface BuildOptions {

@@ -10,7 +10,7 @@ import type { DeviceInfo, RunRecord } from '../harness/core/record.ts';
 import { runDir } from '../harness/core/layout.ts';
 import { viewerScript } from './bundle.ts';
 import { artifactLabel, buildReportData, type ModelReport, type ReportData } from './data.ts';
-import type { TableRow } from './table-row.ts';
+import { runtimeName, type TableRow } from './table-row.ts';
 import { count, formatBytes, formatDate, formatMs, formatPercent, formatSmall, formatThroughput } from '../harness/core/format.ts';
 import { escapeHtml } from './escape.ts';
 
@@ -60,7 +60,7 @@ const KEY_COLUMNS: Column[] = [
   { field: 'artifact', title: 'format / variant', type: 'text', value: (row) => `${row.format}/${row.variant}`, text: (row) => artifactLabel(row.format, row.variant) },
   { field: 'target', title: 'target', type: 'text', value: (row) => row.target, text: (row) => row.target },
   { field: 'device', title: 'device', type: 'text', value: (row) => row.device, text: (row) => row.deviceName },
-  { field: 'runtime', title: 'runtime', type: 'text', value: (row) => `${row.runtime}${row.options ? ` ${row.options}` : ''}`, text: (row) => `${row.runtime}${row.options ? ` (${row.options})` : ''}` },
+  { field: 'runtime', title: 'runtime', type: 'text', value: (row) => `${row.runtime}${row.options ? ` ${row.options}` : ''}`, text: (row) => `${runtimeName(row)}${row.options ? ` (${row.options})` : ''}` },
   num('batchSize', 'batch', (value) => String(value)),
   num('sizeBytes', 'size', formatBytes, 'every file a runtime downloads for this artifact'),
   num('gzipBytes', 'gzip', formatBytes, 'the same files gzip-compressed (what travels over HTTP)'),
@@ -82,7 +82,7 @@ const MEASURE_COLUMNS: Column[] = [
   },
   num('throughput', 'throughput', formatThroughput, 'images per second: batch / mean latency'),
   num('accuracy', 'accuracy', formatPercent, 'top-1 accuracy on the evaluation pack'),
-  num('agreement', 'agreement', formatPercent, 'top-1 agreement with the reference (TF.js cpu)'),
+  num('agreement', 'agreement', formatPercent, 'top-1 agreement with the reference (the Mobile model on the fastest float32 TF.js engine of the host)'),
   num('peakRssBytes', 'peak RSS', formatBytes, 'peak resident memory of the process running the job'),
   num('runtimeBytes', 'runtime memory', formatBytes, 'bytes the runtime reports holding (tensors, buffers)'),
 ];

@@ -10,7 +10,7 @@ import type { Comparison, KeyComparison } from './compare.ts';
 import { describeNoise, describeNoisyKeys, describeRule, formatNoise } from './compare-text.ts';
 import type { RunRecord } from '../harness/core/record.ts';
 import { artifactLabel, buildReportData, type BuildOptions } from './data.ts';
-import type { TableRow } from './table-row.ts';
+import { runtimeName, type TableRow } from './table-row.ts';
 import { redactText } from '../harness/core/redact.ts';
 import { count, formatBytes, formatDate, formatMs, formatPercent, formatThroughput } from '../harness/core/format.ts';
 
@@ -42,7 +42,7 @@ function row(cells: string[]): string {
 }
 
 function tableRow(entry: TableRow): string {
-  const runtime = `${entry.runtime}${entry.options ? ` (${entry.options})` : ''}${entry.batchSize && entry.batchSize !== 1 ? ` ×${entry.batchSize}` : ''}`;
+  const runtime = `${runtimeName(entry)}${entry.options ? ` (${entry.options})` : ''}${entry.batchSize && entry.batchSize !== 1 ? ` ×${entry.batchSize}` : ''}`;
   const key = [artifactLabel(entry.format, entry.variant), entry.deviceName, runtime].map(mdText);
   if (entry.status === 'failed') return row([...key, formatBytes(entry.sizeBytes), mdText(`failed in ${entry.error!.phase}: ${entry.error!.message}`), '', '', '', '', '']);
   return row([...key, formatBytes(entry.sizeBytes), formatMs(entry.p50), formatMs(entry.p99), noise(entry), formatThroughput(entry.throughput), formatPercent(entry.accuracy), formatMs(entry.loadMs)]);

@@ -3,7 +3,7 @@
  * (TF.js) against the fastest Lite option (.tflite), in plain words.
  * Pure; shared by the HTML report and markdown.
  */
-import type { TableRow } from './table-row.ts';
+import { runtimeName, type TableRow } from './table-row.ts';
 import { formatBytes, formatMs, formatPercent, formatPoints, formatTimes } from '../harness/core/format.ts';
 
 export interface SummaryOption {
@@ -36,7 +36,7 @@ export interface DeviceSummary {
 function describe(row: TableRow): string {
   const artifact = row.format === 'tfjs' ? (row.variant === 'float32' ? 'the TF.js model' : `the ${row.variant} TF.js model`) : `the ${row.variant} .tflite`;
   const extras = [row.options, row.batchSize && row.batchSize !== 1 ? `batch ${row.batchSize}` : ''].filter(Boolean).join(', ');
-  return `${artifact} on ${row.runtime}${extras ? ` (${extras})` : ''}`;
+  return `${artifact} on ${runtimeName(row)}${extras ? ` (${extras})` : ''}`;
 }
 
 function fastest(rows: TableRow[]): SummaryOption | null {

@@ -13,6 +13,8 @@ export interface TableRow {
   device: string;
   deviceName: string;
   runtime: string;
+  /** Set when the runtime ran on a CPU emulation of a GPU (`software renderer (SwiftShader)`), from the measurement's device.extra.software. */
+  software: string | null;
   /** Runtime options as `name=value, …`, empty when none. */
   options: string;
   batchSize: number | null;
@@ -39,4 +41,9 @@ export interface TableRow {
   peakRssBytes: number | null;
   runtimeBytes: number | null;
   error: { phase: string; name: string; message: string } | null;
+}
+
+/** The runtime as reports name it: `tfjs-webgl — software renderer (SwiftShader)` for a software GPU, so its numbers are never read as a GPU's. */
+export function runtimeName(row: Pick<TableRow, 'runtime' | 'software'>): string {
+  return row.software ? `${row.runtime} — ${row.software}` : row.runtime;
 }

@@ -20,6 +20,12 @@ export interface RuntimeStatus {
   reason?: string;
   /** Version strings and similar facts worth showing in `bench devices`. */
   details?: Record<string, string>;
+  /**
+   * Set when the runtime would run on a CPU emulation of a GPU, in words:
+   * `software renderer (SwiftShader)`. Such a runtime is available but left
+   * out of the default plan (harness/plan.ts); naming it in run.backends runs it.
+   */
+  software?: string;
 }
 
 export interface DiscoveredDevice {

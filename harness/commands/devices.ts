@@ -57,7 +57,9 @@ export function formatDevices(listings: TargetListing[]): string[] {
       const width = Math.max(0, ...found.runtimes.map((runtime) => runtime.runtime.length));
       for (const runtime of found.runtimes) {
         const details = runtime.details ? Object.entries(runtime.details).map(([name, value]) => `${name} ${value}`).join(', ') : '';
-        const status = runtime.available ? `${pc.green('available')}${details ? `  ${details}` : ''}` : `${pc.yellow('unavailable')}: ${runtime.reason ?? 'no reason given'}`;
+        // A software GPU runs, but is no GPU: marked, and left out of the default plan (harness/plan.ts).
+        const software = runtime.software ? ` ${pc.yellow('software')} (${runtime.software}; runs only when named in --backends)` : '';
+        const status = runtime.available ? `${pc.green('available')}${software}${details ? `  ${details}` : ''}` : `${pc.yellow('unavailable')}: ${runtime.reason ?? 'no reason given'}`;
         lines.push(`  ${runtime.runtime.padEnd(width)}  ${status}`);
       }
     }

@@ -40,11 +40,14 @@ export function retrainOverrides(args: Record<string, unknown>): Record<string, 
 
 /** Runs retraining and prints its summary; shared with `bench all`. */
 export async function runRetrain(context: CommandContext, signal?: AbortSignal): Promise<RetrainOutcome> {
-  const outcome = await retrainModels({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, ...(signal ? { signal } : {}) });
+  // Host work on the fastest engine: native TFLite with XNNPACK, behind the feature guard (TF.js otherwise).
+  const { tfliteHostRunner } = await import('../../targets/node/tflite.ts');
+  const outcome = await retrainModels({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, tflite: tfliteHostRunner, ...(signal ? { signal } : {}) });
   for (const model of outcome.models) {
     const { training } = model.metadata;
     const tested = training.testAccuracy !== null && Number.isFinite(training.testAccuracy) ? `test ${(training.testAccuracy * 100).toFixed(1)}%` : 'not tested (no test images)';
-    context.log.info(`${model.model}: ${tested}, bottlenecks ${model.bottlenecks.computed} computed / ${model.bottlenecks.cached} cached → ${model.modelJsonPath}`);
+    const computed = model.bottlenecks.computed ? ` on ${model.bottlenecks.engine}` : '';
+    context.log.info(`${model.model}: ${tested}, bottlenecks ${model.bottlenecks.computed} computed${computed} / ${model.bottlenecks.cached} cached → ${model.modelJsonPath}`);
   }
   return outcome;
 }

@@ -5,7 +5,7 @@
 import { defineCommand } from 'citty';
 import { isModelPath } from '../core/config.ts';
 import { UserError } from '../core/errors.ts';
-import { commonArgs, list, num, setup } from './common.ts';
+import { commonArgs, list, num, setup, type CommandContext } from './common.ts';
 import { withInterrupt } from '../interrupt.ts';
 import { summaryRows } from '../summary.ts';
 
@@ -45,8 +45,9 @@ export const runArgs = {
   targets: { type: 'string', description: 'Targets, comma-separated: node, browser, android (default: all, whatever is found)', valueHint: 'list' },
   backends: { type: 'string', description: 'Runtimes to keep, comma-separated, e.g. tfjs-wasm,tfjs-cpu,tflite-node (default: every available one)', valueHint: 'list' },
   'eval-limit': { type: 'string', description: 'Evaluate only the first N images of each evaluation pack (slow runtimes)', valueHint: 'n' },
+  'eval-budget': { type: 'string', description: 'Each job evaluates until the whole pack or this many ms spent evaluating (default 15000; 0: no budget)', valueHint: 'ms' },
   'min-samples': { type: 'string', description: 'Minimum measured inferences per job (default 20)', valueHint: 'n' },
-  'min-time': { type: 'string', description: 'Minimum measured time per job in ms (default 2000)', valueHint: 'ms' },
+  'min-time': { type: 'string', description: 'Minimum measured time per job in ms (default 1000)', valueHint: 'ms' },
   'max-time': { type: 'string', description: 'The measured loop stops after this many ms (default 20000)', valueHint: 'ms' },
   warmup: { type: 'string', description: 'Warm-up inferences before the measured loop (default 5)', valueHint: 'n' },
   'batch-sizes': { type: 'string', description: 'Batch sizes, comma-separated (default 1)', valueHint: 'list' },
@@ -62,7 +63,18 @@ export const runArgs = {
   'android-driver': { type: 'string', description: 'How page runtimes reach Chrome on a phone: cdp (adb + DevTools, nothing to install), appium (UiAutomator2, grids, farms) or auto (default: appium when its prerequisites are met or --appium-url is given, else cdp)', valueHint: 'cdp|appium|auto' },
   'appium-url': { type: 'string', description: 'An external Appium server, Selenium Grid or device farm (default: start one from node_modules)', valueHint: 'url' },
   'tflite-benchmark-binary': { type: 'string', description: "TFLite benchmark_model built for the phones' ABI: also run each .tflite natively", valueHint: 'file' },
+  'dry-run': { type: 'boolean', description: 'List every job with an estimated duration (from earlier runs, else a one-inference probe) and the total; measure nothing' },
 } as const;
+
+/** `--dry-run`: prints the plan and its estimates; shared with `bench all`. */
+export async function runDryRun(context: CommandContext, options: { prospective: boolean }): Promise<number> {
+  const { dryRun, formatDryRun, formatPreparation } = await import('../dry-run.ts');
+  if (options.prospective) for (const line of await formatPreparation(context.config, context.out)) context.log.info(line);
+  const outcome = await withInterrupt(context.log, (signal) => dryRun({ config: context.config, log: context.log, out: context.out, signal, prospective: options.prospective }));
+  for (const line of formatDryRun(outcome)) context.log.info(line);
+  context.log.result({ dryRun: true, jobs: outcome.jobs, leftOut: outcome.leftOut, knownSeconds: outcome.knownSeconds, unknown: outcome.unknown });
+  return 0;
+}
 
 /** Maps run flags onto config paths; shared with `bench all`. */
 export function runOverrides(args: Record<string, unknown>): Record<string, unknown> {
@@ -71,6 +83,7 @@ export function runOverrides(args: Record<string, unknown>): Record<string, unkn
       targets: list(args.targets),
       backends: list(args.backends),
       evalLimit: num(args['eval-limit']),
+      evalBudgetMs: num(args['eval-budget']),
       minSamples: num(args['min-samples']),
       minTimeMs: num(args['min-time']),
       maxTimeMs: num(args['max-time']),
@@ -92,7 +105,10 @@ export default defineCommand({
   meta: { name: 'run', description: 'Benchmark every retrained artifact, or your own model.json/.tflite, on every runtime of every target found, and write the run record' },
   args: { ...commonArgs, ...modelArgs, ...runArgs },
   async run({ args }) {
-    const context = await setup(args, { ...runOverrides(args), models: modelOverrides(args) }, undefined, { out: 'lock', command: 'bench run' });
+    // A dry run writes nothing: it only reads the out folder (no lock).
+    const dry = Boolean(args['dry-run']);
+    const context = await setup(args, { ...runOverrides(args), models: modelOverrides(args) }, undefined, dry ? { out: 'read' } : { out: 'lock', command: 'bench run' });
+    if (dry) return runDryRun(context, { prospective: false });
     const { runBenchmarks } = await import('../run.ts');
     const outcome = await withInterrupt(context.log, (signal) => runBenchmarks({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, signal })).finally(() => context.lock?.release());
     const { record } = outcome;

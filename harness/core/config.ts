@@ -195,9 +195,18 @@ export const configSchema = z.strictObject({
       backends: z.array(z.string()).optional(),
       /** Evaluate only the first N images of each evaluation pack. */
       evalLimit: positiveInt.optional(),
+      /**
+       * Each job evaluates until it has done the whole pack (or evalLimit) or
+       * spent this many ms evaluating; the record says how many images it used.
+       * 0: no budget, always the whole pack.
+       */
+      evalBudgetMs: z.number().int().min(0).default(15000),
       warmupIterations: z.number().int().min(0).default(5),
+      /** Warm-up stops after this many ms, even before warmupIterations (at least one iteration runs). */
+      warmupMaxMs: z.number().min(0).default(2000),
       minSamples: positiveInt.default(20),
-      minTimeMs: z.number().min(0).default(2000),
+      /** The measured loop runs at least this long (1 s: 200+ samples of a 5 ms model; 20 samples bound the slower ones). */
+      minTimeMs: z.number().min(0).default(1000),
       maxTimeMs: z.number().positive().default(20000),
       batchSizes: z.array(positiveInt).min(1).default([1]),
       /** CPU threads for runtimes that take a count; default = cores. */

@@ -5,12 +5,13 @@
  * <out>/
  *   datasets/generated-<seed>-<n>/<class>/<file>.jpg   the generated default dataset (every tenth a .png)
  *   cache/bottlenecks/<backbone>/<sha256>.f32          one bottleneck vector per image
+ *   cache/gzip-sizes.json                              gzip size of each artifact file, by its sha256
  *   models/<model>/
  *     mobile/model.json, *.bin                         the Mobile-path artifact (TF.js layers model)
  *     labels.txt                                       one class name per line
  *     metadata.json                                    ModelMetadata (harness/core/metadata.ts)
  *     eval/pack.json, eval/images.u8                   the evaluation pack (harness/core/eval-pack.ts)
- *     eval/reference.json                              TF.js `cpu` outputs on the pack (agreement reference)
+ *     eval/reference.json                              the agreement reference (fastest exact TF.js engine)
  *     lite/<variant>.tflite                            the Lite-path artifacts
  *   runs/<run-id>/run.json, report.html
  *   calibration.json                                   each key's A/A noise on this machine (bench calibrate)
@@ -28,6 +29,10 @@ export function generatedDatasetDir(out: string, seed: number, imagesPerClass: n
 
 export function bottleneckDir(out: string, backbone: string): string {
   return join(out, 'cache', 'bottlenecks', assertSafeSegment(backbone, 'backbone id'));
+}
+
+export function gzipSizesPath(out: string): string {
+  return join(out, 'cache', 'gzip-sizes.json');
 }
 
 export function modelDir(out: string, model: string): string {

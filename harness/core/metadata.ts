@@ -54,6 +54,8 @@ export interface ModelMetadata {
     confusionMatrix: number[][];
     misclassified: { file: string; label: string; predicted: string }[];
     bottleneckSeconds: number;
+    /** The engine that computed the bottlenecks of this retrain (`tflite-node`, `tfjs-wasm` …), `cache` when all were cached; absent in older files. */
+    bottleneckEngine?: string;
     trainSeconds: number;
   };
   createdAt: string;

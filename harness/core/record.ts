@@ -94,11 +94,18 @@ export interface LatencyStats {
 }
 
 export interface Evaluation {
-  /** How many images of the evaluation pack were used (the first N, in pack order). */
+  /** How many images of the evaluation pack were used (the first N, in pack order: class round-robin, so balanced). */
   images: number;
   /** Top-1 accuracy in [0, 1]. */
   accuracy: number;
-  /** Agreement with the reference output (the same model on TF.js `cpu`); null when no reference was available. */
+  /**
+   * One character per evaluated image, in pack order: `1` when its top-1 class
+   * is its label, else `0`. A job stopped by its evaluation budget may use a
+   * different number of images from run to run; compare judges accuracy on
+   * the prefix both runs evaluated. Absent in records from before it was kept.
+   */
+  hits?: string;
+  /** Agreement with the reference output (the same model on the host's fastest exact TF.js engine, named here); null when no reference was available. */
   agreement: { reference: string; top1: number; maxAbsDiff: number } | null;
 }
 

@@ -30,6 +30,11 @@ export function top1Accuracy(probabilities: Float32Array, labels: readonly numbe
   return correct / labels.length;
 }
 
+/** `1` or `0` per image: whether its top-1 class is its label (Evaluation.hits). */
+export function top1Hits(probabilities: Float32Array, labels: readonly number[], classes: number): string {
+  return labels.map((label, row) => (argmaxRow(probabilities, row, classes) === label ? '1' : '0')).join('');
+}
+
 /**
  * Agreement of `probabilities` with the reference on the first `images` rows:
  * share of equal top-1 classes and the largest absolute difference of any probability.

@@ -4,12 +4,13 @@
  *
  * Phases: load → first (cold) inference → warm-up → measured loop (tinybench,
  * bounded by minSamples/minTimeMs and cut at maxTimeMs) → evaluation over the
- * pack. Every inference includes reading the output back to the host (the
- * session's `run` returns host memory), so runtimes compare fairly.
+ * pack (a prefix of it when evalLimit or evalBudgetMs stops it first). Every
+ * inference includes reading the output back to the host (the session's `run`
+ * returns host memory), so runtimes compare fairly.
  */
 import { Bench } from 'tinybench';
 import type { JobPhase } from '../../harness/core/record.ts';
-import { agreementWith, top1Accuracy } from './evaluate.ts';
+import { agreementWith, top1Accuracy, top1Hits } from './evaluate.ts';
 import { computeLatencyStats } from '../../harness/core/stats.ts';
 import type { EvalPack } from '../../harness/core/eval-pack.ts';
 import type { InferenceSession, KernelInput, KernelResult } from './types.ts';
@@ -69,8 +70,12 @@ export async function measure(input: KernelInput): Promise<KernelResult> {
 
     const warmup = await phase('warmup', async () => {
       const started = now();
-      for (let iteration = 0; iteration < options.warmupIterations; iteration += 1) await session.run(loopBatch, batchSize);
-      return { iterations: options.warmupIterations, ms: now() - started };
+      let iterations = 0;
+      while (iterations < options.warmupIterations && (iterations === 0 || options.warmupMaxMs === undefined || now() - started < options.warmupMaxMs)) {
+        await session.run(loopBatch, batchSize);
+        iterations += 1;
+      }
+      return { iterations, ms: now() - started };
     });
     memory.sample();
 
@@ -152,25 +157,32 @@ async function measuredLoop(session: InferenceSession, pixels: Uint8Array, input
 async function evaluate(session: InferenceSession, input: KernelInput, classes: number): Promise<{ evaluation: NonNullable<KernelResult['evaluation']>; outputs: Float32Array } | null> {
   const { options, pack } = input;
   if (options.evaluate === false) return null;
-  const images = Math.min(options.evalLimit ?? pack.count, pack.count);
-  if (images === 0) return null;
+  const available = Math.min(options.evalLimit ?? pack.count, pack.count);
+  if (available === 0) return null;
   const batchSize = options.batchSize;
-  const outputs = new Float32Array(images * classes);
-  for (let start = 0; start < images; start += batchSize) {
-    const probabilities = await session.run(batchPixels(pack, start, batchSize, images), batchSize);
+  const budget = options.evalBudgetMs ?? Number.POSITIVE_INFINITY;
+  const outputs = new Float32Array(available * classes);
+  const started = now();
+  let images = 0;
+  // The pack is in class round-robin order, so the images done when the budget runs out are a balanced prefix.
+  while (images < available && (images === 0 || now() - started < budget)) {
+    const probabilities = await session.run(batchPixels(pack, images, batchSize, available), batchSize);
     if (probabilities.length !== batchSize * classes) throw new Error(`a batch of ${batchSize} gave ${probabilities.length} outputs, expected ${batchSize * classes}`);
     // The last batch is padded with copies of the last image; only real images count.
-    const real = Math.min(batchSize, images - start);
-    outputs.set(probabilities.subarray(0, real * classes), start * classes);
+    const real = Math.min(batchSize, available - images);
+    outputs.set(probabilities.subarray(0, real * classes), images * classes);
+    images += real;
   }
   const labels = pack.labels.slice(0, images);
+  const used = images < available ? outputs.slice(0, images * classes) : outputs;
   return {
     evaluation: {
       images,
-      accuracy: top1Accuracy(outputs, labels, classes),
-      agreement: input.reference ? agreementWith(outputs, images, classes, input.reference) : null,
+      accuracy: top1Accuracy(used, labels, classes),
+      hits: top1Hits(used, labels, classes),
+      agreement: input.reference ? agreementWith(used, images, classes, input.reference) : null,
     },
-    outputs,
+    outputs: used,
   };
 }
 

@@ -20,17 +20,29 @@ export interface InferenceSession {
 
 export interface KernelOptions {
   warmupIterations: number;
+  /**
+   * Warm-up stops after this many ms even before warmupIterations (after at
+   * least one iteration): a runtime at seconds per inference is warm after
+   * one, and five would cost it half a minute. Absent: no bound.
+   */
+  warmupMaxMs?: number;
   minSamples: number;
   minTimeMs: number;
   maxTimeMs: number;
   batchSize: number;
   /** Evaluate only the first N images of the pack. */
   evalLimit?: number;
+  /**
+   * Stop evaluating once this many ms went into it (checked after each batch,
+   * so at least one batch is evaluated); the result says how many images were
+   * used. Absent: the whole pack (or evalLimit).
+   */
+  evalBudgetMs?: number;
   /** Skip the evaluation (e.g. for a batch-size sweep). */
   evaluate?: boolean;
 }
 
-/** Reference probabilities (the same model on TF.js `cpu`) for the first `images` pack images. */
+/** Reference probabilities (the same model on the host's fastest float32 TF.js engine) for the first `images` pack images. */
 export interface ReferenceOutputs {
   name: string;
   images: number;

@@ -1,13 +1,22 @@
 /**
- * `eval/reference.json`: the Mobile artifact's probabilities on TF.js `cpu`
- * for the first `images` pack images, keyed by the artifact's sha256. Every
- * runtime's agreement is measured against it.
+ * `eval/reference.json`: the Mobile artifact's probabilities on an exact
+ * float32 TF.js engine (the fastest on the host: `tfjs-tensorflow`, else
+ * `tfjs-wasm`, else `tfjs-cpu`; they agree to ~1e-5) for the first `images`
+ * pack images, keyed by the artifact's sha256 and the pack's image order.
+ * Every runtime's agreement is measured against it.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { createHash } from 'node:crypto';
+import type { EvalPack } from '../../harness/core/eval-pack.ts';
 import type { ReferenceOutputs } from '../kernel/types.ts';
 
-export const REFERENCE_RUNTIME = 'tfjs-cpu';
+/** The engines a reference may come from, fastest first, with the package each needs (float32 TF.js: they agree to ~1e-5). */
+export const REFERENCE_ENGINES: ReadonlyArray<{ runtime: string; package: string }> = [
+  { runtime: 'tfjs-tensorflow', package: '@tensorflow/tfjs-node' },
+  { runtime: 'tfjs-wasm', package: '@tensorflow/tfjs-backend-wasm' },
+  { runtime: 'tfjs-cpu', package: '@tensorflow/tfjs-backend-cpu' },
+];
 
 export interface ReferenceFile {
   schema: 1;
@@ -16,10 +25,17 @@ export interface ReferenceFile {
   /** ArtifactInfo.id and sha256 of the Mobile artifact it was computed from. */
   artifact: string;
   sha256: string;
+  /** packDigest() of the evaluation pack the rows follow (absent in files from before it was kept: they are recomputed). */
+  pack?: string;
   images: number;
   classes: number;
   /** images × classes, row-major. */
   probabilities: number[];
+}
+
+/** Identifies a pack's images and their order: a reference made on another order is another reference. */
+export function packDigest(pack: Pick<EvalPack, 'files' | 'labels' | 'height' | 'width'>): string {
+  return createHash('sha256').update(JSON.stringify([pack.height, pack.width, pack.files, pack.labels])).digest('hex').slice(0, 16);
 }
 
 /** The file, or undefined when absent or unreadable (it is a cache). */

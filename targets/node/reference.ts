@@ -1,7 +1,11 @@
 /**
- * Makes the agreement reference: the Mobile artifact on TF.js `cpu`, over the
- * first N images of the evaluation pack, in a worker process like any job.
+ * Makes the agreement reference: the Mobile artifact on the fastest exact
+ * float32 TF.js engine installed (`tfjs-tensorflow` > `tfjs-wasm` >
+ * `tfjs-cpu`), over the first N images of the evaluation pack, in a worker
+ * process like any job. Made once per model and pack, then read from
+ * eval/reference.json by every later run, whichever engine made it.
  */
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { Logger } from '../../harness/core/log.ts';
@@ -10,16 +14,30 @@ import { readEvalPack } from '../../harness/core/eval-pack.ts';
 import { evalPackDir } from '../../harness/core/layout.ts';
 import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import { executeJob } from './execute.ts';
-import { readReferenceFile, REFERENCE_RUNTIME, writeReferenceFile } from './reference-file.ts';
+import { packDigest, readReferenceFile, REFERENCE_ENGINES, writeReferenceFile } from './reference-file.ts';
 import { DEFAULT_RUNTIME_MODULE } from './runtimes.ts';
 
-export { REFERENCE_RUNTIME, readReferenceFile, writeReferenceFile, readReferenceOutputs, type ReferenceFile } from './reference-file.ts';
+export { REFERENCE_ENGINES, packDigest, readReferenceFile, writeReferenceFile, readReferenceOutputs, type ReferenceFile } from './reference-file.ts';
+
+const require = createRequire(import.meta.url);
+
+/** The reference engines whose package is installed here, fastest first (tfjs-node is optional and usually absent). */
+export function installedReferenceEngines(resolve: (specifier: string) => string = require.resolve): string[] {
+  return REFERENCE_ENGINES.filter((engine) => {
+    try {
+      resolve(engine.package);
+      return true;
+    } catch {
+      return false;
+    }
+  }).map((engine) => engine.runtime);
+}
 
 export interface ReferenceRequest {
+  /** The runtime to run it on: one of REFERENCE_ENGINES, or tflite-node for a model with no Mobile artifact. */
+  runtime: string;
   /** model.json of the Mobile artifact (or, for a model with none, its .tflite). */
   artifactPath: string;
-  /** Default REFERENCE_RUNTIME (TF.js cpu). */
-  runtime?: string;
   metadata: ModelMetadata;
   evalPackDir: string;
   /** The first N pack images. */
@@ -31,12 +49,11 @@ export interface ReferenceRequest {
   onOutput?: (line: string) => void;
 }
 
-/** Probabilities (images × classes) of the reference runtime; throws with the phase in the message on failure. */
+/** Probabilities (images × classes) on the request's runtime; throws with the phase in the message (and `phase` on the error) on failure. */
 export async function computeReferenceOutputs(request: ReferenceRequest): Promise<{ runtime: string; classes: number; probabilities: Float32Array }> {
-  const runtime = request.runtime ?? REFERENCE_RUNTIME;
   const outcome = await executeJob(
     {
-      runtime,
+      runtime: request.runtime,
       runtimeModules: [DEFAULT_RUNTIME_MODULE],
       artifactPath: request.artifactPath,
       metadata: request.metadata,
@@ -49,13 +66,13 @@ export async function computeReferenceOutputs(request: ReferenceRequest): Promis
     { isolate: request.isolate ?? true, timeoutMs: request.timeoutMs, ...(request.signal ? { signal: request.signal } : {}), ...(request.onOutput ? { onOutput: request.onOutput } : {}) },
   );
   if (!outcome.ok) {
-    const error = new Error(`${runtime} reference failed in ${outcome.phase}: ${outcome.error.message}`);
+    const error = Object.assign(new Error(`${request.runtime} reference failed in ${outcome.phase}: ${outcome.error.message}`), { phase: outcome.phase });
     error.name = outcome.error.name === 'AbortError' ? 'AbortError' : 'Error';
     throw error;
   }
   const { outputs, evaluation } = outcome.result;
-  if (!outputs || !evaluation) throw new Error(`${runtime} reference produced no outputs (empty evaluation pack?)`);
-  return { runtime, classes: outputs.length / evaluation.images, probabilities: outputs };
+  if (!outputs || !evaluation) throw new Error(`${request.runtime} reference produced no outputs (empty evaluation pack?)`);
+  return { runtime: request.runtime, classes: outputs.length / evaluation.images, probabilities: outputs };
 }
 
 export interface EnsureReferenceOptions {
@@ -68,48 +85,84 @@ export interface EnsureReferenceOptions {
   signal?: AbortSignal;
   /** Compute in this process (tests); default in a worker process. */
   inProcess?: boolean;
+  /** Engines to try, in order (default: installedReferenceEngines()). */
+  engines?: string[];
+}
+
+/** Where the reference is and how it came to be. */
+export interface ReferenceOutcome {
+  path: string;
+  /** The engine that made it (REFERENCE_ENGINES). */
+  runtime: string;
+  images: number;
+  /** Seconds spent computing it now; 0 when read from the cache. */
+  seconds: number;
+  cached: boolean;
 }
 
 /**
- * The path of `eval/reference.json` covering the images this run evaluates
- * (run.evalLimit, else the whole pack), computed when the cached file is
- * absent, from another artifact (sha256) or covers fewer images.
+ * `eval/reference.json` covering the images this run evaluates (run.evalLimit,
+ * else the whole pack: a job's evaluation budget only shortens the prefix it
+ * uses), computed when the cached file is absent, from another artifact
+ * (sha256) or pack order, or covers fewer images. Any exact engine's cached
+ * file is kept: tfjs-tensorflow, tfjs-wasm and tfjs-cpu agree to ~1e-5. A new
+ * one is made on the fastest engine installed; an engine that fails to load
+ * hands over to the next one with a warning.
  */
-export async function ensureReference(options: EnsureReferenceOptions): Promise<string> {
+export async function ensureReference(options: EnsureReferenceOptions): Promise<ReferenceOutcome> {
   const { artifact, metadata, config, log, out } = options;
   const packDir = evalPackDir(out, artifact.model);
   const pack = await readEvalPack(packDir);
   const images = Math.min(config.run.evalLimit ?? pack.count, pack.count);
+  const digest = packDigest(pack);
   const path = join(packDir, 'reference.json');
-  // A user's .tflite with no Mobile artifact is its own reference, on the Node TFLite runtime.
-  const runtime = artifact.format === 'tflite' ? 'tflite-node' : REFERENCE_RUNTIME;
   const cached = await readReferenceFile(path);
-  if (cached && cached.sha256 === artifact.sha256 && cached.runtime === runtime && cached.images >= images) {
-    log.debug(`${artifact.model}: reference outputs from ${path} (${cached.images} images)`);
-    return path;
+  // A user's .tflite with no Mobile artifact is its own reference, on the Node TFLite runtime.
+  const tflite = artifact.format === 'tflite';
+  const exact = new Set(tflite ? ['tflite-node'] : REFERENCE_ENGINES.map((engine) => engine.runtime));
+  if (cached && cached.sha256 === artifact.sha256 && cached.pack === digest && exact.has(cached.runtime) && cached.images >= images) {
+    log.debug(`${artifact.model}: reference outputs from ${path} (${cached.images} images on ${cached.runtime})`);
+    return { path, runtime: cached.runtime, images: cached.images, seconds: 0, cached: true };
   }
-  log.info(`${artifact.model}: computing the agreement reference on ${runtime} (${images} image${images === 1 ? '' : 's'})`);
-  const started = performance.now();
-  const computed = await computeReferenceOutputs({
-    artifactPath: artifact.path,
-    runtime,
-    metadata,
-    evalPackDir: packDir,
-    images,
-    timeoutMs: config.run.jobTimeoutMs,
-    isolate: !options.inProcess,
-    ...(options.signal ? { signal: options.signal } : {}),
-    onOutput: (line) => log.debug(`reference | ${line}`),
-  });
-  await writeReferenceFile(path, {
-    schema: 1,
-    runtime: computed.runtime,
-    artifact: artifact.id,
-    sha256: artifact.sha256,
-    images,
-    classes: computed.classes,
-    probabilities: Array.from(computed.probabilities),
-  });
-  log.debug(`${artifact.model}: reference written to ${path} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  return path;
+  const engines = tflite ? ['tflite-node'] : (options.engines ?? installedReferenceEngines());
+  if (engines.length === 0) throw new Error(`no TF.js engine to make the reference on (none of ${REFERENCE_ENGINES.map((engine) => engine.package).join(', ')} is installed)`);
+  for (const [index, runtime] of engines.entries()) {
+    log.info(`${artifact.model}: computing the agreement reference on ${runtime} (${images} image${images === 1 ? '' : 's'})`);
+    const started = performance.now();
+    let computed: Awaited<ReturnType<typeof computeReferenceOutputs>>;
+    try {
+      computed = await computeReferenceOutputs({
+        runtime,
+        artifactPath: artifact.path,
+        metadata,
+        evalPackDir: packDir,
+        images,
+        timeoutMs: config.run.jobTimeoutMs,
+        isolate: !options.inProcess,
+        ...(options.signal ? { signal: options.signal } : {}),
+        onOutput: (line) => log.debug(`reference | ${line}`),
+      });
+    } catch (error) {
+      // An engine that cannot load hands over to the next; one that loaded and then failed is a real failure.
+      const phase = (error as { phase?: string }).phase;
+      const next = engines[index + 1];
+      if ((error as Error).name === 'AbortError' || !next || (phase !== 'setup' && phase !== 'load')) throw error;
+      log.warn(`${artifact.model}: ${(error as Error).message.split('\n')[0]}; making the reference on ${next} instead`);
+      continue;
+    }
+    await writeReferenceFile(path, {
+      schema: 1,
+      runtime: computed.runtime,
+      artifact: artifact.id,
+      sha256: artifact.sha256,
+      pack: digest,
+      images,
+      classes: computed.classes,
+      probabilities: Array.from(computed.probabilities),
+    });
+    const seconds = (performance.now() - started) / 1000;
+    log.debug(`${artifact.model}: reference written to ${path} in ${seconds.toFixed(1)} s`);
+    return { path, runtime: computed.runtime, images, seconds, cached: false };
+  }
+  throw new Error('unreachable: every reference engine was tried');
 }

@@ -3,6 +3,7 @@
  * capabilities the page itself reported. Pure: tests feed it capabilities.
  */
 import type { ArtifactFormat } from '../../harness/core/record.ts';
+import { softwareLabel } from '../../harness/core/software-gpu.ts';
 import type { RuntimeStatus } from '../types.ts';
 import type { PageCapabilities, PageRuntime } from './app/protocol.ts';
 
@@ -34,24 +35,32 @@ export function runtimeStatuses(caps: PageCapabilities, versions: RuntimeVersion
   const noGpu = caps.webgpu.adapter ? undefined : (caps.webgpu.error ?? 'no WebGPU adapter');
   const tfjs = { tfjs: versions.tfjs };
   const litert = { litert: versions.litert };
-  const status = (runtime: PageRuntime, reason: string | undefined, details: Record<string, string>): RuntimeStatus => ({
+  const webglSoftware = caps.webgl.software ? softwareLabel('renderer', caps.webgl.software) : undefined;
+  const webgpuSoftware = caps.webgpu.software ? softwareLabel('adapter', caps.webgpu.software) : undefined;
+  const status = (runtime: PageRuntime, reason: string | undefined, details: Record<string, string>, software?: string): RuntimeStatus => ({
     runtime,
     format: RUNTIME_FORMATS[runtime],
     available: reason === undefined,
     ...(reason ? { reason } : {}),
     details,
+    ...(reason === undefined && software ? { software } : {}),
   });
   // LiteRT.js ships its threaded build only for relaxed-SIMD browsers.
   const litertThreadsReason = threadsReason ?? (caps.wasm.relaxedSimd ? undefined : 'LiteRT.js threads need WebAssembly relaxed SIMD');
   return [
     status('tfjs-wasm', noWasm, { ...tfjs, simd: String(caps.wasm.simd), threads: threadsReason ? `no: ${threadsReason}` : 'yes' }),
-    status('tfjs-webgl', caps.webgl.webgl2 ? undefined : `no WebGL2: ${caps.webgl.error ?? 'context unavailable'}`, {
-      ...tfjs,
-      ...(caps.webgl.renderer ? { renderer: caps.webgl.renderer } : {}),
-    }),
-    status('tfjs-webgpu', noGpu, { ...tfjs, ...(caps.webgpu.architecture ? { adapter: [caps.webgpu.vendor, caps.webgpu.architecture].filter(Boolean).join(' ') } : {}) }),
+    status(
+      'tfjs-webgl',
+      caps.webgl.webgl2 ? undefined : `no WebGL2: ${caps.webgl.error ?? 'context unavailable'}`,
+      {
+        ...tfjs,
+        ...(caps.webgl.renderer ? { renderer: caps.webgl.renderer } : {}),
+      },
+      webglSoftware,
+    ),
+    status('tfjs-webgpu', noGpu, { ...tfjs, ...(caps.webgpu.architecture ? { adapter: [caps.webgpu.vendor, caps.webgpu.architecture].filter(Boolean).join(' ') } : {}) }, webgpuSoftware),
     status('tfjs-cpu', undefined, tfjs),
     status('litert-wasm', noWasm, { ...litert, threads: litertThreadsReason ? `no: ${litertThreadsReason}` : 'yes', relaxedSimd: String(caps.wasm.relaxedSimd) }),
-    status('litert-webgpu', noGpu, litert),
+    status('litert-webgpu', noGpu, litert, webgpuSoftware),
   ];
 }

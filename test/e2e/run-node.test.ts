@@ -16,6 +16,7 @@ import type { RunRecord } from '../../harness/core/record.ts';
 import { runBenchmarks } from '../../harness/run.ts';
 import { evalPackDir } from '../../harness/core/layout.ts';
 import { createNodeTarget, DEFAULT_RUNTIME_MODULE } from '../../targets/node/index.ts';
+import { installedReferenceEngines } from '../../targets/node/reference.ts';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { FAILING_CALL } from '../fixtures/node-test-runtimes.ts';
 
@@ -75,7 +76,7 @@ test('wasm and cpu: a complete record with sane values, accuracy as trained, ful
     assert.ok((measurement.memory.runtimeTensors ?? 0) >= 4, `${what}: the model's weights are tensors`);
     assert.equal(measurement.evaluation?.images, tiny.images);
     assert.equal(measurement.evaluation?.accuracy, tiny.accuracy, `${what}: accuracy equals the model's test accuracy`);
-    assert.equal(measurement.evaluation?.agreement?.reference, 'tfjs-cpu');
+    assert.equal(measurement.evaluation?.agreement?.reference, installedReferenceEngines()[0], 'the fastest exact TF.js engine installed');
     assert.equal(measurement.evaluation?.agreement?.top1, 1, `${what}: same top-1 as the reference`);
     assert.ok(measurement.evaluation!.agreement!.maxAbsDiff < 1e-4, `${what}: max |Δp| ${measurement.evaluation!.agreement!.maxAbsDiff}`);
     assert.ok(measurement.startedAt <= measurement.finishedAt);

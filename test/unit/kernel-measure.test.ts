@@ -95,6 +95,27 @@ test('maxTimeMs cuts the loop short of minSamples', async () => {
   assert.equal(result.outputs, undefined);
 });
 
+test('warmupMaxMs ends the warm-up of a slow runtime early, after at least one iteration', async () => {
+  const slow = await measure({ load: async () => scripted({ delayMs: 30 }), pack: pack([0], [0]), options: { ...fast, warmupIterations: 5, warmupMaxMs: 45, minSamples: 1, evaluate: false } });
+  assert.ok(slow.warmup.iterations >= 1 && slow.warmup.iterations < 5, `${slow.warmup.iterations} warm-up iterations`);
+  const once = await measure({ load: async () => scripted({ delayMs: 30 }), pack: pack([0], [0]), options: { ...fast, warmupIterations: 5, warmupMaxMs: 0, minSamples: 1, evaluate: false } });
+  assert.equal(once.warmup.iterations, 1, 'one iteration even with no time to spend');
+  const quick = await measure({ load: async () => scripted(), pack: pack([0], [0]), options: { ...fast, warmupIterations: 5, warmupMaxMs: 10_000, minSamples: 1, evaluate: false } });
+  assert.equal(quick.warmup.iterations, 5, 'a fast runtime does every iteration');
+});
+
+test('evalBudgetMs stops the evaluation of a slow session after whole batches; accuracy and agreement on the images done', async () => {
+  const images = pack([0, 1, 2, 1, 0, 2, 1, 0], [0, 1, 2, 2, 0, 0, 1, 0]);
+  const reference = { name: 'tfjs-wasm', images: 8, classes: 3, probabilities: probabilitiesFor(images.images, 8) };
+  const result = await measure({ load: async () => scripted({ delayMs: 25 }), pack: images, reference, options: { ...fast, warmupIterations: 0, minSamples: 1, batchSize: 2, evalBudgetMs: 60 } });
+  const evaluated = result.evaluation!.images;
+  assert.ok(evaluated >= 2 && evaluated < 8 && evaluated % 2 === 0, `${evaluated} images`);
+  const correct = images.labels.slice(0, evaluated).filter((label, index) => label === images.images[index * 3]).length;
+  assert.equal(result.evaluation!.accuracy, correct / evaluated);
+  assert.deepEqual(result.evaluation!.agreement, { reference: 'tfjs-wasm', top1: 1, maxAbsDiff: 0 });
+  assert.equal(result.outputs!.length, evaluated * 3);
+});
+
 test('evaluation: batches padded with the last image, evalLimit keeps the first N, agreement against the reference', async () => {
   const session = scripted();
   const images = pack([0, 1, 2, 1, 0, 2], [0, 1, 2, 2, 0, 0]);

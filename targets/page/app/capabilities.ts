@@ -3,6 +3,7 @@
  * cannot know whether WebGPU gives an adapter or the page is isolated without
  * asking the page itself.
  */
+import { softwareAdapter, softwareRenderer } from '../../../harness/core/software-gpu.ts';
 import { PROTOCOL_VERSION, type PageCapabilities } from './protocol.ts';
 
 /** The slice of the WebGPU API the page uses (TypeScript's DOM library has no WebGPU types). */
@@ -11,9 +12,12 @@ export interface GpuAdapterInfoLike {
   architecture?: string;
   device?: string;
   description?: string;
+  isFallbackAdapter?: boolean;
 }
 export interface GpuAdapterLike {
   info?: GpuAdapterInfoLike;
+  /** Where the fallback flag lived before GPUAdapterInfo had it. */
+  isFallbackAdapter?: boolean;
   requestAdapterInfo?: () => Promise<GpuAdapterInfoLike>;
 }
 export interface GpuLike {
@@ -56,7 +60,8 @@ function readWebgl(): PageCapabilities['webgl'] {
     const vendor = String(gl.getParameter(debug ? debug.UNMASKED_VENDOR_WEBGL : gl.VENDOR));
     const renderer = String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
     gl.getExtension('WEBGL_lose_context')?.loseContext();
-    return { webgl2: true, vendor, renderer };
+    const software = softwareRenderer(renderer);
+    return { webgl2: true, vendor, renderer, ...(software ? { software } : {}) };
   } catch (error) {
     return { webgl2: false, error: (error as Error).message };
   }
@@ -69,9 +74,20 @@ async function readWebgpu(): Promise<PageCapabilities['webgpu']> {
     const adapter = await gpu.requestAdapter();
     if (!adapter) return { api: true, adapter: false, error: 'navigator.gpu.requestAdapter() returned null (no usable GPU adapter)' };
     const info = adapter.info ?? (await adapter.requestAdapterInfo?.()) ?? {};
+    const isFallbackAdapter = info.isFallbackAdapter ?? adapter.isFallbackAdapter;
+    // GPUAdapterInfo's fields are getters on its prototype: read them one by one (a spread would copy none).
+    const software = softwareAdapter({
+      ...(info.vendor !== undefined ? { vendor: info.vendor } : {}),
+      ...(info.architecture !== undefined ? { architecture: info.architecture } : {}),
+      ...(info.device !== undefined ? { device: info.device } : {}),
+      ...(info.description !== undefined ? { description: info.description } : {}),
+      ...(isFallbackAdapter !== undefined ? { isFallbackAdapter } : {}),
+    });
     return {
       api: true,
       adapter: true,
+      ...(isFallbackAdapter !== undefined ? { isFallbackAdapter } : {}),
+      ...(software ? { software } : {}),
       ...(info.vendor ? { vendor: info.vendor } : {}),
       ...(info.architecture ? { architecture: info.architecture } : {}),
       ...(info.device ? { device: info.device } : {}),

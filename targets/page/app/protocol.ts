@@ -85,8 +85,10 @@ export interface PageCapabilities {
   crossOriginIsolated: boolean;
   sharedArrayBuffer: boolean;
   wasm: { supported: boolean; simd: boolean; relaxedSimd: boolean; threads: boolean };
-  webgl: { webgl2: boolean; vendor?: string; renderer?: string; error?: string };
-  webgpu: { api: boolean; adapter: boolean; vendor?: string; architecture?: string; device?: string; description?: string; error?: string };
+  /** `software`: the CPU emulation behind the renderer (SwiftShader, llvmpipe …; harness/core/software-gpu.ts), absent on a real GPU. */
+  webgl: { webgl2: boolean; vendor?: string; renderer?: string; software?: string; error?: string };
+  /** `software`: as for WebGL, from the adapter info and its isFallbackAdapter flag. */
+  webgpu: { api: boolean; adapter: boolean; vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean; software?: string; error?: string };
 }
 
 /** Progress the page pushes to a host that listens (Playwright's exposeFunction); polling clients read `state` instead. */

@@ -1,0 +1,173 @@
+/**
+ * `bench run --dry-run` and `bench all --dry-run`: the plan before the run.
+ * Every job the run would do, with an estimated duration and the total,
+ * without measuring anything or writing a record: an estimate comes from
+ * earlier runs of the same job (./estimate.ts), else from a one-inference
+ * probe of the artifact on its runtime, else it is "unknown".
+ *
+ * For `bench all` a model not retrained yet is planned with the artifacts
+ * retraining and conversion will make; those jobs can only be estimated from
+ * history, since there is nothing to probe yet.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { artifactId, listArtifacts, type ModelArtifacts } from './artifacts.ts';
+import { modelIds, userModels, type ResolvedConfig } from './core/config.ts';
+import { UserError } from './core/errors.ts';
+import { evalPackDir, liteModelPath, mobileModelPath } from './core/layout.ts';
+import type { ModelMetadata } from './core/metadata.ts';
+import { RECORD_SCHEMA, type RunRecord, type TargetKind } from './core/record.ts';
+import { durationsFromHistory, estimateFromProbe, formatDuration, jobPlanId, probeKernel, type Estimate } from './estimate.ts';
+import { listRuns, readRunRecord } from './history.ts';
+import { leftOutLine, packCount, planJobs, type PlannedJob } from './plan.ts';
+import { discoverTargets, type RunOptions } from './run.ts';
+import { resolveBackbone } from '../models/zoo.ts';
+import type { TargetContext } from '../targets/types.ts';
+
+export interface DryRunOptions extends Pick<RunOptions, 'config' | 'log' | 'out' | 'signal' | 'targets'> {
+  /** `bench all`: plan models that are not retrained yet with the artifacts they will have. */
+  prospective?: boolean;
+  /** Probe jobs that have no history (default true). */
+  probe?: boolean;
+}
+
+export interface PlannedEstimate {
+  /** artifact@target:device/runtime#batch */
+  id: string;
+  artifact: string;
+  target: TargetKind;
+  device: string;
+  runtime: string;
+  batchSize: number;
+  estimate: Estimate;
+}
+
+export interface DryRunOutcome {
+  jobs: PlannedEstimate[];
+  /** Runtimes the default plan leaves out, one line each (software GPUs). */
+  leftOut: string[];
+  /** Sum of the known estimates, seconds. */
+  knownSeconds: number;
+  /** Jobs without an estimate. */
+  unknown: number;
+}
+
+/** The artifacts retraining and conversion will make for a model that has none yet. */
+function prospectiveModel(out: string, model: string, config: ResolvedConfig): ModelArtifacts {
+  const spec = resolveBackbone(model, config);
+  const placeholder = { bytes: 0, gzipBytes: 0, sha256: '' };
+  // Only what planning reads; these jobs are listed, never run.
+  const metadata = { schema: 1, model, backbone: spec.id, inputSize: spec.inputSize, normalization: spec.normalization, classNames: [] } as unknown as ModelMetadata;
+  return {
+    model,
+    metadata,
+    artifacts: [
+      { id: artifactId(model, 'tfjs', 'float32'), model, format: 'tfjs', variant: 'float32', path: mobileModelPath(out, model), ...placeholder },
+      ...config.convert.variants.map((variant) => ({ id: artifactId(model, 'tflite', variant), model, format: 'tflite' as const, variant, path: liteModelPath(out, model, variant), ...placeholder })),
+    ],
+  };
+}
+
+/** Earlier runs of this benchmark, oldest first (a dry run has no record of its own to compare with). */
+async function history(out: string): Promise<RunRecord[]> {
+  const { runs } = await listRuns(out);
+  const records: RunRecord[] = [];
+  for (const run of runs.slice(-20)) {
+    if (run.schema !== RECORD_SCHEMA) continue;
+    try {
+      records.push(await readRunRecord(run.path));
+    } catch {
+      // Listed a moment ago and gone or broken since: not an estimate.
+    }
+  }
+  return records;
+}
+
+/** One inference of the job on its runtime, turned into an estimate of the whole job; undefined when the probe fails. */
+async function probe(planned: PlannedJob, context: TargetContext, packImages: number): Promise<number | undefined> {
+  const { target, job } = planned;
+  const started = performance.now();
+  const result = await target.run({ ...job, kernel: probeKernel(job.kernel) }, context).catch(() => undefined);
+  if (!result?.ok) return undefined;
+  const wallMs = performance.now() - started;
+  return estimateFromProbe({ wallMs, inferenceMs: result.measurement.latency.mean }, job.kernel, packImages);
+}
+
+export async function dryRun(options: DryRunOptions): Promise<DryRunOutcome> {
+  const { config, log, out } = options;
+  const signal = options.signal ?? new AbortController().signal;
+  const context: TargetContext = { config, log, out, signal };
+  const listing = await listArtifacts(out, modelIds(config));
+  // The user's own model files are imported when a run starts (that writes): a dry run cannot plan them.
+  for (const entry of userModels(config)) log.info(`${entry.path}: imported when the run starts; not planned here`);
+  const models = [...listing.models];
+  for (const missing of listing.missing) {
+    if (options.prospective) models.push(prospectiveModel(out, missing.model, config));
+    else log.warn(`${missing.model}: skipped, ${missing.reason} (run \`bench retrain\` first)`);
+  }
+  if (models.length === 0) throw new UserError(`nothing to plan: no retrained model among ${modelIds(config).join(', ') || 'the models given'} in ${out} (run \`bench retrain\` first, or pick models with --model)`, 'NO_ARTIFACTS');
+
+  const active = await discoverTargets(options, context);
+  try {
+    const plan = await planJobs(models, active, config, out);
+    const durations = durationsFromHistory(await history(out));
+    const packs = new Map<string, number>();
+    for (const model of models) packs.set(model.model, (await packCount(evalPackDir(out, model.model))) ?? 0);
+    const prepared = new Set<string>();
+    const jobs: PlannedEstimate[] = [];
+    for (const planned of plan.jobs) {
+      if (signal.aborted) break;
+      const { target, job } = planned;
+      const id = jobPlanId(job, target.kind);
+      let estimate: Estimate = { seconds: undefined, source: 'unknown' };
+      const known = durations.get(id);
+      if (known !== undefined) estimate = { seconds: known, source: 'history' };
+      else if (options.probe !== false && existsSync(job.artifact.path)) {
+        if (!prepared.has(target.kind)) {
+          prepared.add(target.kind);
+          await target.prepare?.(context, active.find((entry) => entry.target === target)?.devices ?? []).catch((error: unknown) => log.warn(`${target.kind}: cannot prepare for probes: ${(error as Error).message.split('\n')[0]}`));
+        }
+        log.info(`probing ${job.artifact.id} on ${job.runtime} (${job.device.name})`);
+        const seconds = await probe(planned, context, packs.get(job.artifact.model) ?? 0);
+        if (seconds !== undefined) estimate = { seconds, source: 'probe' };
+      }
+      jobs.push({ id, artifact: job.artifact.id, target: target.kind, device: job.device.id, runtime: job.runtime, batchSize: job.kernel.batchSize, estimate });
+    }
+    const knownSeconds = jobs.reduce((sum, entry) => sum + (entry.estimate.seconds ?? 0), 0);
+    return { jobs, leftOut: plan.leftOut.map(leftOutLine), knownSeconds, unknown: jobs.filter((entry) => entry.estimate.seconds === undefined).length };
+  } finally {
+    for (const { target } of active) await target.dispose?.().catch(() => {});
+  }
+}
+
+/** The plan as lines: one per job with its estimate, the left-out runtimes, then the total. */
+export function formatDryRun(outcome: DryRunOutcome): string[] {
+  const lines: string[] = [];
+  const width = Math.max(0, ...outcome.jobs.map((entry) => entry.id.length));
+  for (const entry of outcome.jobs) {
+    const estimate = entry.estimate.seconds === undefined ? 'unknown' : `~${formatDuration(entry.estimate.seconds)} (${entry.estimate.source})`;
+    lines.push(`  ${entry.id.padEnd(width)}  ${estimate}`);
+  }
+  for (const line of outcome.leftOut) lines.push(`left out: ${line}`);
+  const unknown = outcome.unknown ? ` + ${outcome.unknown} job${outcome.unknown === 1 ? '' : 's'} unknown` : '';
+  lines.push(`${outcome.jobs.length} job${outcome.jobs.length === 1 ? '' : 's'}, total ~${formatDuration(outcome.knownSeconds)}${unknown}; nothing was measured (dry run)`);
+  return lines;
+}
+
+/** What `bench all --dry-run` says about retraining and conversion before the jobs: what is cached and what will be made. */
+export async function formatPreparation(config: ResolvedConfig, out: string): Promise<string[]> {
+  const lines: string[] = [];
+  for (const model of modelIds(config)) {
+    const metadataFile = join(out, 'models', model, 'metadata.json');
+    if (!existsSync(metadataFile)) {
+      lines.push(`${model}: retrain (bottlenecks, head, Mobile artifact) and convert ${config.convert.variants.length} variants: not estimated, nothing cached yet`);
+      continue;
+    }
+    const metadata = JSON.parse(await readFile(metadataFile, 'utf8')) as ModelMetadata;
+    const missing = config.convert.variants.filter((variant) => !existsSync(liteModelPath(out, model, variant)));
+    const last = metadata.training ? ` (~${formatDuration(metadata.training.trainSeconds)} last time)` : '';
+    lines.push(`${model}: retrain the head${last}; bottlenecks cached unless the dataset changed; convert: ${missing.length ? `${missing.join(', ')} to write` : 'every variant present (reused when unchanged)'}`);
+  }
+  return lines;
+}

@@ -1,0 +1,112 @@
+/**
+ * How long a planned job will take, before it runs: from earlier runs of the
+ * same job in the history (its wall time then), else from a one-inference
+ * probe (load, one inference, and the kernel's own bounds worked out from
+ * that inference's time), else unknown. `bench run --dry-run` prints these;
+ * a run's progress line turns them into an ETA.
+ */
+import type { Measurement, RunRecord, TargetKind } from './core/record.ts';
+import type { KernelOptions } from '../targets/kernel/types.ts';
+import type { Job } from '../targets/types.ts';
+
+export type Estimate = { seconds: number; source: 'history' | 'probe' } | { seconds: undefined; source: 'unknown' };
+
+/**
+ * The id a planned job and a past measurement share: artifact, target,
+ * device, runtime and batch. Runtime options are left out: a target settles
+ * them (threads the browser really has …) only when the job runs.
+ */
+export function planId(entry: { artifact: string; target: TargetKind; device: string; runtime: string; batchSize: number }): string {
+  return `${entry.artifact}@${entry.target}:${entry.device}/${entry.runtime}#${entry.batchSize}`;
+}
+
+export function jobPlanId(job: Job, target: TargetKind): string {
+  return planId({ artifact: job.artifact.id, target, device: job.device.id, runtime: job.runtime, batchSize: job.kernel.batchSize });
+}
+
+function measurementPlanId(measurement: Measurement): string {
+  return planId({ artifact: measurement.artifact, target: measurement.key.target, device: measurement.key.device, runtime: measurement.key.runtime, batchSize: measurement.batchSize });
+}
+
+/** Wall seconds of each job in earlier runs (oldest first), the latest run's figure winning. */
+export function durationsFromHistory(records: readonly RunRecord[]): Map<string, number> {
+  const durations = new Map<string, number>();
+  for (const record of records) {
+    for (const measurement of record.measurements) {
+      const seconds = (Date.parse(measurement.finishedAt) - Date.parse(measurement.startedAt)) / 1000;
+      if (Number.isFinite(seconds) && seconds >= 0) durations.set(measurementPlanId(measurement), seconds);
+    }
+  }
+  return durations;
+}
+
+/** What a one-inference probe measured. */
+export interface ProbeNumbers {
+  /** Wall time of the whole probe (process or page start, load, inferences), ms. */
+  wallMs: number;
+  /** One warm inference, ms. */
+  inferenceMs: number;
+}
+
+/**
+ * A job's duration from a probe: the probe's own wall time (start-up, load,
+ * a cold and a warm inference), plus what the kernel will add on top: the
+ * warm-up, the measured loop within its bounds, and the evaluation within its
+ * limit and budget.
+ */
+export function estimateFromProbe(probe: ProbeNumbers, kernel: KernelOptions, packImages: number): number {
+  const t = Math.max(probe.inferenceMs, 1e-3);
+  const warmup = kernel.warmupIterations > 0 ? Math.max(t, Math.min(kernel.warmupIterations * t, kernel.warmupMaxMs ?? Number.POSITIVE_INFINITY)) : 0;
+  const loop = Math.min(Math.max(kernel.minSamples * t, kernel.minTimeMs), Math.max(kernel.maxTimeMs, t));
+  const images = kernel.evaluate === false ? 0 : Math.min(kernel.evalLimit ?? packImages, packImages);
+  const batches = Math.ceil(images / kernel.batchSize);
+  const evaluation = batches === 0 ? 0 : Math.min(batches * t, Math.max(kernel.evalBudgetMs ?? Number.POSITIVE_INFINITY, t));
+  return (probe.wallMs + warmup + loop + evaluation) / 1000;
+}
+
+/** The kernel options of a probe: load, the cold inference, one timed inference, no evaluation. */
+export function probeKernel(kernel: KernelOptions): KernelOptions {
+  return { warmupIterations: 0, minSamples: 1, minTimeMs: 0, maxTimeMs: 0, batchSize: kernel.batchSize, evaluate: false };
+}
+
+/** `45 s`, `3 min 20 s`, `1 h 5 min`. */
+export function formatDuration(seconds: number): string {
+  const whole = Math.max(0, Math.round(seconds));
+  if (whole < 60) return `${whole} s`;
+  const minutes = Math.floor(whole / 60);
+  if (minutes < 60) return `${minutes} min${whole % 60 ? ` ${whole % 60} s` : ''}`;
+  return `${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
+}
+
+/**
+ * The time left in a run: each job not yet done counts its estimate, or,
+ * without one, the mean of the jobs done so far; undefined while nothing
+ * tells (no estimate and nothing done yet).
+ */
+export class Eta {
+  private readonly pending: Map<number, number | undefined>;
+  private doneSeconds = 0;
+  private doneCount = 0;
+
+  constructor(estimates: ReadonlyArray<number | undefined>) {
+    this.pending = new Map(estimates.map((seconds, index) => [index, seconds]));
+  }
+
+  /** Job `index` finished after `seconds`. */
+  done(index: number, seconds: number): void {
+    if (!this.pending.delete(index)) return;
+    this.doneSeconds += seconds;
+    this.doneCount += 1;
+  }
+
+  remainingSeconds(): number | undefined {
+    const mean = this.doneCount > 0 ? this.doneSeconds / this.doneCount : undefined;
+    let total = 0;
+    for (const seconds of this.pending.values()) {
+      const guess = seconds ?? mean;
+      if (guess === undefined) return undefined;
+      total += guess;
+    }
+    return total;
+  }
+}

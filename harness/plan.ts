@@ -1,0 +1,119 @@
+/**
+ * The plan of a run: artifacts × devices × available runtimes (narrowed by
+ * run.backends) × batch sizes, each a Job with its kernel options. `bench run`
+ * runs it; `bench run --dry-run` only prints it with estimates.
+ *
+ * Software GPUs are not GPUs: a runtime whose status says it would run on a
+ * CPU emulation of a GPU (SwiftShader, llvmpipe …) leaves the default plan
+ * with a line saying why; naming it in run.backends runs it, and its jobs'
+ * device carries `extra.software` so the record and the report label them.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ModelArtifacts } from './artifacts.ts';
+import type { ResolvedConfig } from './core/config.ts';
+import { PACK_JSON } from './core/eval-pack.ts';
+import { evalPackDir } from './core/layout.ts';
+import type { DeviceInfo } from './core/record.ts';
+import type { KernelOptions } from '../targets/kernel/types.ts';
+import type { DiscoveredDevice, Job, RuntimeStatus, Target } from '../targets/types.ts';
+
+export interface PlannedJob {
+  target: Target;
+  job: Job;
+}
+
+export interface ActiveTarget {
+  target: Target;
+  devices: DiscoveredDevice[];
+}
+
+/** A runtime the default plan leaves out, and why (one line each in the run's log). */
+export interface LeftOut {
+  device: DeviceInfo;
+  runtime: string;
+  reason: string;
+}
+
+export interface Plan {
+  jobs: PlannedJob[];
+  leftOut: LeftOut[];
+  /** Models whose evaluation pack is missing: latency only. */
+  noPack: { model: string; dir: string }[];
+}
+
+/** Images in a model's evaluation pack, or undefined without one. */
+export async function packCount(dir: string): Promise<number | undefined> {
+  const path = join(dir, PACK_JSON);
+  if (!existsSync(path)) return undefined;
+  try {
+    return (JSON.parse(await readFile(path, 'utf8')) as { count: number }).count;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The kernel options of one job from the run config. */
+export function kernelOptions(config: ResolvedConfig, batchSize: number, evaluate: boolean): KernelOptions {
+  return {
+    warmupIterations: config.run.warmupIterations,
+    warmupMaxMs: config.run.warmupMaxMs,
+    minSamples: config.run.minSamples,
+    minTimeMs: config.run.minTimeMs,
+    maxTimeMs: config.run.maxTimeMs,
+    batchSize,
+    evaluate,
+    ...(config.run.evalLimit !== undefined ? { evalLimit: config.run.evalLimit } : {}),
+    ...(config.run.evalBudgetMs > 0 ? { evalBudgetMs: config.run.evalBudgetMs } : {}),
+  };
+}
+
+/** The one line a software runtime's absence gets: what it is, and how to measure it anyway. */
+export function leftOutLine(entry: LeftOut): string {
+  return `${entry.runtime} on ${entry.device.name}: ${entry.reason}, not a GPU; --backends ${entry.runtime} to measure it anyway`;
+}
+
+/** Whether the plan takes this runtime: available, named by run.backends when given, and not a software GPU unless named. */
+function selects(runtime: RuntimeStatus, backends: string[] | undefined): 'yes' | 'no' | 'software' {
+  if (!runtime.available) return 'no';
+  if (backends) return backends.includes(runtime.runtime) ? 'yes' : 'no';
+  return runtime.software ? 'software' : 'yes';
+}
+
+export async function planJobs(models: ModelArtifacts[], active: ActiveTarget[], config: ResolvedConfig, out: string): Promise<Plan> {
+  const batchSizes = [...new Set(config.run.batchSizes)].sort((a, b) => a - b);
+  const plan: Plan = { jobs: [], leftOut: [], noPack: [] };
+  for (const { devices } of active) {
+    for (const found of devices) {
+      for (const runtime of found.runtimes) {
+        if (selects(runtime, config.run.backends) === 'software') plan.leftOut.push({ device: found.device, runtime: runtime.runtime, reason: runtime.software! });
+      }
+    }
+  }
+  for (const model of models) {
+    const packDir = evalPackDir(out, model.model);
+    const count = await packCount(packDir);
+    if (count === undefined) plan.noPack.push({ model: model.model, dir: packDir });
+    for (const { target, devices } of active) {
+      for (const found of devices) {
+        const runtimes = found.runtimes.filter((runtime) => selects(runtime, config.run.backends) === 'yes');
+        for (const runtime of runtimes) {
+          // A software GPU asked for by name: its rows say so in the record and the report.
+          const device = runtime.software ? { ...found.device, extra: { ...found.device.extra, software: runtime.software } } : found.device;
+          for (const artifact of model.artifacts.filter((candidate) => candidate.format === runtime.format)) {
+            for (const batchSize of batchSizes) {
+              // Accuracy does not depend on the batch size: evaluate once per artifact and runtime, at the smallest.
+              const evaluate = count !== undefined && count > 0 && batchSize === batchSizes[0];
+              plan.jobs.push({
+                target,
+                job: { artifact, metadata: model.metadata, evalPackDir: packDir, device, runtime: runtime.runtime, kernel: kernelOptions(config, batchSize, evaluate), runtimeOptions: {} },
+              });
+            }
+          }
+        }
+      }
+    }
+  }
+  return plan;
+}

@@ -1,0 +1,154 @@
+/**
+ * `npm run benchmark:all`: `bench all` on the default, as a new user runs it,
+ * into an empty out folder (cold), then again into the same folder (warm).
+ * Prints the wall time of every phase of both runs side by side (from
+ * `bench all --json`: dataset, bottlenecks and training per model,
+ * conversion per model, reference per model, each job with its evaluation)
+ * and the totals, held against the goals: cold ≤ 10 min and warm ≤ 3 min on
+ * a 2-core machine without a GPU, both models and every runtime found
+ * (software GPUs excepted) measured, every job's accuracy on ≥ 40 images.
+ *
+ * Then bottleneck extraction side by side on the same images: the host's fast
+ * engine (tflite-node) against TF.js wasm, per backbone (goal ≥ 5×).
+ *
+ * The machines are shared: the load average and the busiest other processes
+ * are printed before and after, so the figures can be read for what they are.
+ *
+ *   BENCH_ALL_ARGS="--model mobilenet_v2" npm run benchmark:all   # extra flags for both runs
+ *   BENCH_SKIP_ALL=1 npm run benchmark:all                         # only the extraction comparison
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { formatDuration } from '../../harness/estimate.ts';
+import type { PhaseTiming } from '../../harness/commands/all.ts';
+import { createLogger } from '../../harness/core/log.ts';
+import type { RunRecord } from '../../harness/core/record.ts';
+import { useFastestBackend } from '../../models/backend.ts';
+import { decodeImage, generateDefaultDataset, scanDataset } from '../../models/dataset/index.ts';
+import { tfjsFeatureEngine, tfliteFeatureEngine, type FeatureEngine } from '../../models/feature-engine.ts';
+import { loadBackbone, resolveBackbone } from '../../models/zoo.ts';
+import { tfliteHostRunner } from '../../targets/node/tflite.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const BIN = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));
+const extraArgs = (process.env.BENCH_ALL_ARGS ?? '').split(/\s+/).filter(Boolean);
+const COLD_GOAL_S = 600;
+const WARM_GOAL_S = 180;
+const MIN_IMAGES = 40;
+
+function machineLoad(when: string): void {
+  const [one, five] = loadavg();
+  console.log(`${when}: load average ${one!.toFixed(1)} (1 min), ${five!.toFixed(1)} (5 min)`);
+  try {
+    const top = execFileSync('ps', ['-eo', 'pcpu,etime,args', '--sort=-pcpu'], { encoding: 'utf8' }).split('\n').slice(1, 7);
+    for (const line of top) if (line.trim()) console.log(`  ${line.trim().slice(0, 150)}`);
+  } catch {
+    // ps is a nicety here
+  }
+}
+
+interface AllResult {
+  totalSeconds: number;
+  record: string;
+  phases: PhaseTiming[];
+}
+
+/** `bench all --json` in its own process, as a user runs it; its messages stream through to stderr. */
+function benchAll(out: string): Promise<{ wallSeconds: number; result: AllResult }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [BIN, 'all', '--out', out, '--json', ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wallSeconds = (performance.now() - started) / 1000;
+      try {
+        resolve({ wallSeconds, result: JSON.parse(stdout) as AllResult });
+      } catch (error) {
+        reject(new Error(`bench all exited with ${code} and no JSON result: ${(error as Error).message}`));
+      }
+    });
+  });
+}
+
+function phaseRows(cold: AllResult, warm: AllResult): string[] {
+  const key = (phase: PhaseTiming) => `${phase.phase} ${phase.subject}`;
+  const warmBy = new Map(warm.phases.map((phase) => [key(phase), phase]));
+  const width = Math.max(...cold.phases.map((phase) => key(phase).length));
+  return cold.phases.map((phase) => {
+    const other = warmBy.get(key(phase));
+    const warmText = other ? `${other.seconds.toFixed(1).padStart(7)} s` : '        –';
+    return `  ${key(phase).padEnd(width)}  ${phase.seconds.toFixed(1).padStart(7)} s ${warmText}   ${phase.detail}${other && other.detail !== phase.detail ? ` | warm: ${other.detail}` : ''}`;
+  });
+}
+
+async function checkCoverage(label: string, result: AllResult): Promise<void> {
+  const record = JSON.parse(await readFile(result.record, 'utf8')) as RunRecord;
+  const models = [...new Set(record.measurements.map((entry) => entry.key.model))];
+  const runtimes = [...new Set(record.measurements.map((entry) => `${entry.key.target}:${entry.key.runtime}`))];
+  const software = record.measurements.filter((entry) => entry.device.extra?.software).length;
+  const fewImages = record.measurements.filter((entry) => (entry.evaluation?.images ?? 0) < MIN_IMAGES);
+  console.log(`  ${label}: ${record.measurements.length} measured, ${record.failures.length} failed; models ${models.join(', ')}; runtimes ${runtimes.join(', ')}${software ? `; ${software} software-rendered (asked for)` : ''}`);
+  for (const failure of record.failures) console.log(`    failed: ${failure.key.model}/${failure.key.format}/${failure.key.variant} ${failure.key.target}:${failure.key.runtime} in ${failure.phase}: ${failure.error.message.split('\n')[0]}`);
+  console.log(`    accuracy on ≥ ${MIN_IMAGES} images: ${record.measurements.length - fewImages.length}/${record.measurements.length} jobs`);
+  for (const entry of fewImages) console.log(`      ${entry.artifact} ${entry.key.target}:${entry.key.runtime}: ${entry.evaluation?.images ?? 0} images (p50 ${entry.latency.p50.toFixed(0)} ms)`);
+}
+
+/** Images/s of an engine on the same pixels: inference only, after one untimed image. */
+async function imagesPerSecond(engine: FeatureEngine, pixels: Uint8Array, count: number, imageBytes: number): Promise<number> {
+  await engine.extract(pixels.subarray(0, imageBytes), 1);
+  const started = performance.now();
+  await engine.extract(pixels, count);
+  return count / ((performance.now() - started) / 1000);
+}
+
+async function extractionComparison(): Promise<void> {
+  const out = await tempDir('bench-all-extraction');
+  const log = createLogger({ level: 'quiet' });
+  try {
+    const backend = await useFastestBackend();
+    const root = await generateDefaultDataset({ out, seed: 1, imagesPerClass: 4, log });
+    const images = (await scanDataset({ root, validationPercent: 10, testPercent: 10, minImagesPerClass: 1, log })).images;
+    console.log(`\nbottleneck extraction, the same ${Math.min(16, images.length)} images of the generated dataset on each engine (inference only):`);
+    for (const id of ['mobilenet_v2', 'inception_v3']) {
+      const backbone = await loadBackbone(resolveBackbone(id));
+      const size = backbone.spec.inputSize;
+      const count = Math.min(id === 'inception_v3' ? 8 : 16, images.length);
+      const imageBytes = size * size * 3;
+      const pixels = new Uint8Array(count * imageBytes);
+      for (let index = 0; index < count; index += 1) pixels.set(await decodeImage(images[index]!.path, size), index * imageBytes);
+      const fast = await tfliteFeatureEngine(backbone, tfliteHostRunner);
+      const fastRate = await imagesPerSecond(fast, pixels, count, imageBytes);
+      fast.dispose();
+      const tfjsRate = await imagesPerSecond(tfjsFeatureEngine(backbone, backend), pixels, count, imageBytes);
+      console.log(`  ${id}: ${fast.name} (${fast.detail}) ${fastRate.toFixed(1)} images/s, TF.js ${backend} ${tfjsRate.toFixed(1)} images/s: ${(fastRate / tfjsRate).toFixed(1)}× (goal ≥ 5×)`);
+      backbone.features.dispose();
+    }
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}
+
+machineLoad('before');
+if (!process.env.BENCH_SKIP_ALL) {
+  const out = await tempDir('bench-all');
+  try {
+    console.error(`== cold: bench all --out ${out} ${extraArgs.join(' ')}`);
+    const cold = await benchAll(out);
+    console.error(`== warm: bench all --out ${out} ${extraArgs.join(' ')}`);
+    const warm = await benchAll(out);
+    console.log(`\nbench all on the default${extraArgs.length ? ` (${extraArgs.join(' ')})` : ''}, cold then warm (phases overlap where noted, so they need not add up):`);
+    console.log(`  ${'phase'.padEnd(20)}     cold      warm`);
+    for (const line of phaseRows(cold.result, warm.result)) console.log(line);
+    console.log(`  total: cold ${formatDuration(cold.wallSeconds)} (goal ≤ ${formatDuration(COLD_GOAL_S)}: ${cold.wallSeconds <= COLD_GOAL_S ? 'met' : 'missed'}), warm ${formatDuration(warm.wallSeconds)} (goal ≤ ${formatDuration(WARM_GOAL_S)}: ${warm.wallSeconds <= WARM_GOAL_S ? 'met' : 'missed'})`);
+    await checkCoverage('cold', cold.result);
+    await checkCoverage('warm', warm.result);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}
+await extractionComparison();
+machineLoad('after');

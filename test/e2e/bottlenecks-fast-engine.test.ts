@@ -1,0 +1,122 @@
+/**
+ * Host work on the fastest engine: MobileNetV2's bottlenecks through native
+ * TFLite with XNNPACK (the backbone converted by our own converter) agree
+ * with TF.js within the guard's tolerance on real images of the generated
+ * dataset; a fast engine that fails to load or computes something else falls
+ * back to TF.js with one warning; retraining on the fast engine's bottlenecks
+ * gives the accuracy TF.js's give (within one test image), and the bottleneck
+ * cache one engine wrote is the other's.
+ */
+import assert from 'node:assert/strict';
+import { readFile, rm } from 'node:fs/promises';
+import { after, before, test } from 'node:test';
+import { parseConfig } from '../../harness/core/config.ts';
+import { metadataPath } from '../../harness/core/layout.ts';
+import { memoryLogger } from '../../harness/core/log.ts';
+import type { ModelMetadata } from '../../harness/core/metadata.ts';
+import { useFastestBackend } from '../../models/backend.ts';
+import { decodeImage, generateDefaultDataset, scanDataset } from '../../models/dataset/index.ts';
+import { FEATURE_TOLERANCE, guardedFeatureEngine, relativeDifference, tfjsFeatureEngine, tfliteFeatureEngine, type TfliteRunner } from '../../models/feature-engine.ts';
+import { retrainModels } from '../../models/retrain.ts';
+import { loadBackbone, resolveBackbone, type Backbone } from '../../models/zoo.ts';
+import { tfliteHostRunner } from '../../targets/node/tflite.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const IMAGES_PER_CLASS = 12;
+let out: string;
+let backbone: Backbone;
+let backend: string;
+let pixels: Uint8Array;
+const COUNT = 8;
+
+before(async () => {
+  out = await tempDir('fast-engine');
+  backend = await useFastestBackend();
+  backbone = await loadBackbone(resolveBackbone('mobilenet_v2'));
+  const quiet = memoryLogger('quiet');
+  const root = await generateDefaultDataset({ out, seed: 1, imagesPerClass: IMAGES_PER_CLASS, log: quiet });
+  const dataset = await scanDataset({ root, validationPercent: 10, testPercent: 20, minImagesPerClass: 1, log: quiet });
+  // One image of each class first, then more: real photos-like scenes, not noise.
+  const picks = dataset.classNames.map((_, classIndex) => dataset.images.find((image) => image.classIndex === classIndex)!).concat(dataset.images).slice(0, COUNT);
+  const size = backbone.spec.inputSize;
+  pixels = new Uint8Array(COUNT * size * size * 3);
+  for (const [index, image] of picks.entries()) pixels.set(await decodeImage(image.path, size), index * size * size * 3);
+});
+after(async () => {
+  backbone.features.dispose();
+  await rm(out, { recursive: true, force: true });
+});
+
+test('tflite-node bottlenecks agree with TF.js within the tolerance on real images', async () => {
+  const fast = await tfliteFeatureEngine(backbone, tfliteHostRunner);
+  try {
+    assert.equal(fast.name, 'tflite-node');
+    const expected = await tfjsFeatureEngine(backbone, backend).extract(pixels, COUNT);
+    const actual = await fast.extract(pixels, COUNT);
+    assert.equal(actual.length, COUNT);
+    assert.ok(actual.every((vector) => vector.length === backbone.featureSize));
+    const difference = relativeDifference(actual, expected);
+    assert.ok(difference <= FEATURE_TOLERANCE, `max relative difference ${difference}`);
+    assert.ok(expected.some((vector) => vector.some((value) => value > 0)), 'real features, not all zeros');
+  } finally {
+    fast.dispose();
+  }
+});
+
+/** The real runner, its outputs nudged: a fast engine that computes something slightly else. */
+const skewed: TfliteRunner = {
+  ...tfliteHostRunner,
+  async open(bytes, options) {
+    const session = await tfliteHostRunner.open(bytes, options);
+    return { ...session, run: async (input) => (await session.run(input)).map((output) => output.map((value) => value * 1.01 + 1e-3)) };
+  },
+};
+
+test('a fast engine that disagrees, or fails to load, falls back to TF.js with one warning', async (t) => {
+  const tfjs = await tfjsFeatureEngine(backbone, backend).extract(pixels, COUNT);
+  for (const [name, fast, warning] of [
+    ['disagrees', () => tfliteFeatureEngine(backbone, skewed), /tflite-node disagrees with tfjs-\w+ on the first batch \(max relative difference/],
+    ['fails to load', () => Promise.reject(new Error('libtensorflowlite_c.so: cannot open shared object file')), /the fast engine failed to load \(libtensorflowlite_c\.so/],
+  ] as const) {
+    await t.test(name, async () => {
+      const log = memoryLogger();
+      const engine = guardedFeatureEngine({ fast, reference: tfjsFeatureEngine(backbone, backend), log, label: 'mobilenet_v2' });
+      const first = await engine.extract(pixels.subarray(0, (COUNT / 2) * pixels.length / COUNT), COUNT / 2);
+      const second = await engine.extract(pixels.subarray((COUNT / 2) * pixels.length / COUNT), COUNT / 2);
+      engine.dispose();
+      assert.equal(engine.name, `tfjs-${backend}`, 'the engine that computed is named');
+      const warnings = log.lines.filter((line) => line.includes('warning:'));
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.match(warnings[0]!, warning);
+      assert.match(warnings[0]!, /computing bottlenecks on tfjs-\w+ instead/);
+      assert.equal(relativeDifference([...first, ...second], tfjs), 0, "TF.js's own features, for both batches");
+    });
+  }
+});
+
+test('retraining on the fast engine’s bottlenecks: the same accuracy within one test image, and one cache for both engines', async () => {
+  const config = parseConfig({ out, models: ['mobilenet_v2'], dataset: { imagesPerClass: IMAGES_PER_CLASS, testPercent: 20 }, retrain: { steps: 200 } });
+  const fastOut = out;
+  const tfjsOut = await tempDir('fast-engine-tfjs');
+  try {
+    const fast = await retrainModels({ config, log: memoryLogger('quiet'), out: fastOut, tflite: tfliteHostRunner });
+    const slow = await retrainModels({ config: { ...config, out: tfjsOut }, log: memoryLogger('quiet'), out: tfjsOut });
+    const [a, b] = [fast.models[0]!, slow.models[0]!];
+    assert.equal(a.bottlenecks.engine, 'tflite-node');
+    assert.equal(b.bottlenecks.engine, `tfjs-${backend}`);
+    const metadata = JSON.parse(await readFile(metadataPath(fastOut, 'mobilenet_v2'), 'utf8')) as ModelMetadata;
+    assert.equal(metadata.training?.bottleneckEngine, 'tflite-node', 'kept in metadata.json');
+    const tests = a.metadata.dataset.splits.test;
+    assert.equal(tests, b.metadata.dataset.splits.test);
+    const differentImages = Math.round(Math.abs(a.metadata.training.testAccuracy - b.metadata.training.testAccuracy) * tests);
+    assert.ok(differentImages <= 1, `accuracy ${a.metadata.training.testAccuracy} vs ${b.metadata.training.testAccuracy} on ${tests} test images`);
+
+    // The fast engine's cache serves a TF.js-only retrain: nothing recomputed.
+    const again = await retrainModels({ config, log: memoryLogger('quiet'), out: fastOut });
+    assert.equal(again.models[0]!.bottlenecks.computed, 0);
+    assert.equal(again.models[0]!.bottlenecks.cached, a.bottlenecks.computed + a.bottlenecks.cached);
+    assert.equal(again.models[0]!.bottlenecks.engine, 'cache');
+  } finally {
+    await rm(tfjsOut, { recursive: true, force: true });
+  }
+});

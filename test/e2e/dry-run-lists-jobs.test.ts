@@ -1,0 +1,81 @@
+/**
+ * `bench run --dry-run` lists every job with an estimate and the total, and
+ * runs none: no run record, no reference, nothing evaluated. Without history
+ * the estimates come from a one-inference probe; after a real run, from that
+ * run. `bench all --dry-run` on an empty folder plans what retraining and
+ * conversion will make, without making any of it.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parseConfig } from '../../harness/core/config.ts';
+import { evalPackDir, runsDir } from '../../harness/core/layout.ts';
+import { memoryLogger } from '../../harness/core/log.ts';
+import type { DryRunOutcome } from '../../harness/dry-run.ts';
+import { runBenchmarks } from '../../harness/run.ts';
+import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const BIN = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));
+const quick = { warmupIterations: 1, minSamples: 5, minTimeMs: 0 };
+let out: string;
+
+before(async () => {
+  out = await tempDir('dry-run');
+  await makeTinyArtifact(out);
+});
+after(() => rm(out, { recursive: true, force: true }));
+
+function bench(args: string[]): { result: DryRunOutcome & { dryRun: boolean }; stderr: string } {
+  const run = spawnSync(process.execPath, [BIN, ...args, '--json'], { encoding: 'utf8', timeout: 300_000 });
+  assert.equal(run.status, 0, run.stderr);
+  return { result: JSON.parse(run.stdout), stderr: run.stderr };
+}
+
+test('bench run --dry-run: each job with a probe estimate and the total, and nothing run', () => {
+  const { result, stderr } = bench(['run', '--dry-run', '--out', out, '--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-wasm,tfjs-cpu', '--min-samples', '5', '--min-time', '0', '--warmup', '1']);
+  assert.equal(result.dryRun, true);
+  assert.deepEqual(result.jobs.map((job) => job.id).sort(), ['tiny/tfjs/float32@node:host/tfjs-cpu#1', 'tiny/tfjs/float32@node:host/tfjs-wasm#1']);
+  for (const job of result.jobs) {
+    assert.equal(job.estimate.source, 'probe', job.id);
+    assert.ok(job.estimate.seconds !== undefined && job.estimate.seconds > 0, `${job.id}: ${job.estimate.seconds}`);
+  }
+  assert.equal(result.unknown, 0);
+  assert.ok(Math.abs(result.knownSeconds - result.jobs.reduce((sum, job) => sum + (job.estimate.seconds ?? 0), 0)) < 1e-9);
+  assert.match(stderr, /2 jobs, total ~\d+ s; nothing was measured \(dry run\)/);
+  assert.equal(existsSync(runsDir(out)), false, 'no run record');
+  assert.equal(existsSync(join(evalPackDir(out, 'tiny'), 'reference.json')), false, 'no reference made');
+});
+
+test('after a real run, the estimates come from its history', async () => {
+  const config = parseConfig({ out, models: ['tiny'], run: { targets: ['node'], backends: ['tfjs-wasm'], ...quick } });
+  const { record } = await runBenchmarks({ config, log: memoryLogger('quiet'), out });
+  const measured = record.measurements[0]!;
+  const { result } = bench(['run', '--dry-run', '--out', out, '--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-wasm']);
+  assert.equal(result.jobs.length, 1);
+  assert.equal(result.jobs[0]!.estimate.source, 'history');
+  assert.equal(result.jobs[0]!.estimate.seconds, (Date.parse(measured.finishedAt) - Date.parse(measured.startedAt)) / 1000);
+});
+
+test('bench all --dry-run on an empty folder plans the artifacts to come, and makes none', async () => {
+  const empty = await tempDir('dry-run-empty');
+  try {
+    const { result, stderr } = bench(['all', '--dry-run', '--out', empty, '--model', 'mobilenet_v2', '--targets', 'node', '--backends', 'tfjs-wasm,tflite-node', '--variants', 'float32,int8']);
+    assert.deepEqual(result.jobs.map((job) => job.id), [
+      'mobilenet_v2/tfjs/float32@node:host/tfjs-wasm#1',
+      'mobilenet_v2/tflite/float32@node:host/tflite-node#1',
+      'mobilenet_v2/tflite/int8@node:host/tflite-node#1',
+    ]);
+    assert.ok(result.jobs.every((job) => job.estimate.source === 'unknown'), 'nothing to probe, no history');
+    assert.match(stderr, /mobilenet_v2: retrain .* not estimated/);
+    assert.match(stderr, /3 jobs, total ~0 s \+ 3 jobs unknown/);
+    assert.equal(existsSync(join(empty, 'datasets')), false, 'no dataset generated');
+    assert.equal(existsSync(join(empty, 'models')), false, 'nothing retrained');
+  } finally {
+    await rm(empty, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,45 @@
+/**
+ * Estimates before and during a run: a job's duration from earlier runs (the
+ * latest wins), from a one-inference probe within the kernel's bounds, the
+ * ETA from what is left, and durations in words.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { durationsFromHistory, estimateFromProbe, Eta, formatDuration, planId } from '../../harness/estimate.ts';
+import type { RunRecord } from '../../harness/core/record.ts';
+import { measurement } from '../fixtures/report-records.ts';
+
+test('history: each job’s wall time in the latest run that measured it', () => {
+  const older = { ...measurement({ samples: [1, 2, 3] }), startedAt: '2025-01-01T00:00:00.000Z', finishedAt: '2025-01-01T00:00:30.000Z' };
+  const newer = { ...older, startedAt: '2025-01-02T00:00:00.000Z', finishedAt: '2025-01-02T00:00:12.500Z' };
+  const durations = durationsFromHistory([{ measurements: [older] }, { measurements: [newer] }] as unknown as RunRecord[]);
+  const id = planId({ artifact: older.artifact, target: older.key.target, device: older.key.device, runtime: older.key.runtime, batchSize: 1 });
+  assert.equal(durations.get(id), 12.5);
+  assert.equal(durations.size, 1);
+});
+
+test('probe: start-up plus warm-up, loop and evaluation within their bounds', () => {
+  const kernel = { warmupIterations: 5, warmupMaxMs: 2000, minSamples: 20, minTimeMs: 2000, maxTimeMs: 20000, batchSize: 1, evalBudgetMs: 15000 };
+  // A fast runtime: 10 ms per image; 88 images take 0.88 s, within the budget; the loop runs its 2 s.
+  assert.equal(estimateFromProbe({ wallMs: 3000, inferenceMs: 10 }, kernel, 88), (3000 + 50 + 2000 + 880) / 1000);
+  // A slow one: 5 s per image; warm-up stops at its bound, the loop at maxTime, evaluation at the budget.
+  assert.equal(estimateFromProbe({ wallMs: 12000, inferenceMs: 5000 }, kernel, 88), (12000 + 5000 + 20000 + 15000) / 1000);
+  assert.equal(estimateFromProbe({ wallMs: 1000, inferenceMs: 10 }, { ...kernel, evaluate: false }, 88), (1000 + 50 + 2000) / 1000);
+});
+
+test('ETA: estimates of the jobs left, the mean of those done for the ones without', () => {
+  const eta = new Eta([10, undefined, 30, undefined]);
+  assert.equal(eta.remainingSeconds(), undefined, 'nothing tells yet');
+  eta.done(0, 20);
+  assert.equal(eta.remainingSeconds(), 20 + 30 + 20);
+  eta.done(2, 40);
+  assert.equal(eta.remainingSeconds(), 30 + 30);
+});
+
+test('durations in words', () => {
+  assert.equal(formatDuration(4.4), '4 s');
+  assert.equal(formatDuration(59.6), '1 min');
+  assert.equal(formatDuration(479.7), '8 min');
+  assert.equal(formatDuration(125), '2 min 5 s');
+  assert.equal(formatDuration(3 * 3600 + 20 * 60), '3 h 20 min');
+});
