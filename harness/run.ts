@@ -29,7 +29,7 @@ import type { KernelOptions } from '../targets/kernel/types.ts';
 import { failed, failure, jobKeyOptions } from '../targets/result.ts';
 import { runInLanes } from './lanes.ts';
 import { discoverKinds, targetFactories } from './targets.ts';
-import type { DiscoveredDevice, Job, JobResult, Target, TargetContext } from '../targets/types.ts';
+import type { DiscoveredDevice, Job, JobResult, RuntimeStatus, Target, TargetContext } from '../targets/types.ts';
 
 export interface RunOptions {
   config: ResolvedConfig;
@@ -141,6 +141,9 @@ async function discoverTargets(options: RunOptions, context: TargetContext): Pro
       const available = candidate.runtimes.filter((runtime) => runtime.available).map((runtime) => runtime.runtime);
       const unavailable = candidate.runtimes.filter((runtime) => !runtime.available).map((runtime) => runtime.runtime);
       log.info(`${kind} ${candidate.device.name}: ${available.join(', ') || 'no runtime'}${unavailable.length ? ` (unavailable: ${unavailable.join(', ')}; see \`bench devices\`)` : ''}`);
+      for (const runtime of candidate.runtimes.filter((entry) => entry.available && entry.software && !config.run.backends)) {
+        log.info(`${kind} ${candidate.device.name}: ${runtime.runtime} left out of the default plan (${runtime.software}); include it with --backends ${runtime.runtime}`);
+      }
     }
     active.push({ target, devices: usable });
   }
@@ -153,6 +156,16 @@ function warnUnknownBackends(config: ResolvedConfig, active: ActiveTarget[], log
   for (const name of config.run.backends) {
     if (!known.has(name)) log.warn(`--backends ${name}: no target found a runtime of that name (found: ${[...known].join(', ') || 'none'})`);
   }
+}
+
+/**
+ * Whether a runtime found available joins the plan: the ones `run.backends`
+ * names, else every one except those on a software device (a CPU standing in
+ * for a GPU measures nothing a GPU user wants, and slowly).
+ */
+function inPlan(runtime: RuntimeStatus, config: ResolvedConfig): boolean {
+  if (!runtime.available) return false;
+  return config.run.backends ? config.run.backends.includes(runtime.runtime) : !runtime.software;
 }
 
 async function packCount(dir: string): Promise<number | undefined> {
@@ -174,7 +187,7 @@ async function planJobs(models: ModelArtifacts[], active: ActiveTarget[], config
     if (count === undefined) log.warn(`${model.model}: no evaluation pack in ${packDir}: latency only, no accuracy (retrain to make one)`);
     for (const { target, devices } of active) {
       for (const found of devices) {
-        const runtimes = found.runtimes.filter((runtime) => runtime.available && (!config.run.backends || config.run.backends.includes(runtime.runtime)));
+        const runtimes = found.runtimes.filter((runtime) => inPlan(runtime, config));
         for (const runtime of runtimes) {
           for (const artifact of model.artifacts.filter((candidate) => candidate.format === runtime.format)) {
             for (const batchSize of batchSizes) {

@@ -20,6 +20,12 @@ export interface RuntimeStatus {
   reason?: string;
   /** Version strings and similar facts worth showing in `bench devices`. */
   details?: Record<string, string>;
+  /**
+   * Set when the runtime runs on a software device (SwiftShader, lavapipe,
+   * WARP: a CPU standing in for a GPU), saying so: the plan leaves such a
+   * runtime out unless `run.backends` names it.
+   */
+  software?: string;
 }
 
 export interface DiscoveredDevice {

@@ -56,7 +56,8 @@ export function formatDevices(listings: TargetListing[]): string[] {
       const width = Math.max(0, ...found.runtimes.map((runtime) => runtime.runtime.length));
       for (const runtime of found.runtimes) {
         const details = runtime.details ? Object.entries(runtime.details).map(([name, value]) => `${name} ${value}`).join(', ') : '';
-        const status = runtime.available ? `${pc.green('available')}${details ? `  ${details}` : ''}` : `${pc.yellow('unavailable')}: ${runtime.reason ?? 'no reason given'}`;
+        const software = runtime.software ? `  ${pc.yellow(`[${runtime.software}: left out of the default plan; include it with --backends ${runtime.runtime}]`)}` : '';
+        const status = runtime.available ? `${pc.green('available')}${details ? `  ${details}` : ''}${software}` : `${pc.yellow('unavailable')}: ${runtime.reason ?? 'no reason given'}`;
         lines.push(`  ${runtime.runtime.padEnd(width)}  ${status}`);
       }
     }

@@ -25,6 +25,8 @@ export interface WorkerCallOptions {
   onPhase?: (phase: JobPhase) => void;
   /** Each line the worker prints (TF.js notices, native warnings). */
   onOutput?: (line: string) => void;
+  /** Variables the worker starts with, over this process's environment (a native library reads them when it loads). */
+  env?: Record<string, string>;
 }
 
 export function callWorker(request: WorkerRequest, options: WorkerCallOptions): Promise<WorkerAnswer> {
@@ -33,6 +35,7 @@ export function callWorker(request: WorkerRequest, options: WorkerCallOptions): 
     const tail: string[] = [];
     const child = fork(WORKER, [], {
       execArgv: ['--import', TSX],
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
