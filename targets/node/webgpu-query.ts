@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import type { AdapterFacts } from './webgpu-adapter.ts';
 
 const CHILD = fileURLToPath(new URL('./webgpu-query-child.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 
 export type AdapterAnswer = { found: true; facts: AdapterFacts } | { found: false; why: string };
 
@@ -23,7 +22,8 @@ export function queryAdapter(env: Readonly<Record<string, string | undefined>>, 
   return new Promise((resolve) => {
     let output = '';
     let settled = false;
-    const child = fork(CHILD, [], { execArgv: ['--import', TSX], env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    // tsx is resolved here, not at import: code bundled without it (the GPU-machine runner) imports this module but never queries.
+    const child = fork(CHILD, [], { execArgv: ['--import', import.meta.resolve('tsx')], env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     const settle = (answer: AdapterAnswer) => {
       if (settled) return;
       settled = true;
