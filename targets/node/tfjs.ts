@@ -24,6 +24,12 @@ interface BackendSpec {
   backend: string;
   /** Package that registers the backend when imported. */
   package: string;
+  /**
+   * Imports the package. A literal specifier where the package is always
+   * installed, so that a bundler (the GPU-machine bundle) includes it;
+   * default: import(package), for the optional ones.
+   */
+  load?: () => Promise<unknown>;
   /** Added to "not installed" reasons. */
   installHint?: string;
   /** Checked before the import: why the backend could not run here as named, or undefined. */
@@ -48,7 +54,7 @@ const tensorflowGpu = {
 export const TFJS_BACKENDS: readonly BackendSpec[] = [
   { runtime: 'tfjs-tensorflow', backend: 'tensorflow', package: '@tensorflow/tfjs-node', installHint: TFJS_NODE_HINT },
   { runtime: 'tfjs-tensorflow-gpu', backend: 'tensorflow', package: '@tensorflow/tfjs-node-gpu', installHint: TFJS_NODE_GPU_HINT, ...tensorflowGpu },
-  { runtime: 'tfjs-wasm', backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm' },
+  { runtime: 'tfjs-wasm', backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', load: () => import('@tensorflow/tfjs-backend-wasm') },
   { runtime: 'tfjs-cpu', backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu' },
 ];
 
@@ -63,7 +69,7 @@ async function activate(spec: BackendSpec): Promise<Tf> {
   // Production mode: no per-op correctness checks in the timed path (and no console banner).
   tf.enableProdMode();
   // tfjs-node(-gpu) register "tensorflow" on import; wasm registers "wasm"; "cpu" comes with @tensorflow/tfjs.
-  if (spec.backend !== 'cpu') await import(spec.package as string);
+  if (spec.backend !== 'cpu') await (spec.load ? spec.load() : import(spec.package as string));
   if (!(await tf.setBackend(spec.backend))) throw new Error(`TF.js backend "${spec.backend}" failed to initialise (see the messages above)`);
   await tf.ready();
   return tf;

@@ -8,7 +8,12 @@ import { adapterFacts, identifyBackend, loadDawn, POWER_PREFERENCE } from './daw
 import type { AdapterAnswer } from './webgpu-query.ts';
 
 async function query(): Promise<AdapterAnswer> {
-  const dawn = await loadDawn();
+  let dawn: Awaited<ReturnType<typeof loadDawn>>;
+  try {
+    dawn = await loadDawn();
+  } catch (error) {
+    return { found: false, loadFailed: true, why: (error as Error)?.message?.split('\n')[0] ?? String(error) };
+  }
   const adapter = await dawn.create([]).requestAdapter({ powerPreference: POWER_PREFERENCE });
   if (!adapter) return { found: false, why: 'Dawn found no adapter' };
   const device = await adapter.requestDevice();

@@ -10,7 +10,8 @@ import type { AdapterFacts } from './webgpu-adapter.ts';
 
 const CHILD = fileURLToPath(new URL('./webgpu-query-child.ts', import.meta.url));
 
-export type AdapterAnswer = { found: true; facts: AdapterFacts } | { found: false; why: string };
+/** `loadFailed`: dawn.node itself did not load (a missing system library, too old a glibc): no driver choice can help. */
+export type AdapterAnswer = { found: true; facts: AdapterFacts } | { found: false; why: string; loadFailed?: boolean };
 
 /** Dawn's own explanation on stderr ("Warning: Couldn't load Vulkan: libvulkan.so.1: cannot open …"), first line of it. */
 function dawnExplanation(output: string): string | undefined {
@@ -41,7 +42,7 @@ export function queryAdapter(env: Readonly<Record<string, string | undefined>>, 
     child.on('close', (code, signal) => {
       const explanation = dawnExplanation(output);
       if (answer?.found) return settle(answer);
-      if (answer) return settle({ found: false, why: explanation ? `${answer.why} (${explanation})` : answer.why });
+      if (answer) return settle(explanation && !answer.loadFailed ? { ...answer, why: `${answer.why} (${explanation})` } : answer);
       const last = explanation ?? output.trim().split('\n').slice(-1)[0];
       settle({ found: false, why: `the adapter query ${signal ? `was killed by ${signal}` : `exited with code ${code}`} without answering${last ? `: ${last}` : ''}` });
     });

@@ -29,7 +29,6 @@ import { adapterName, describeAdapter, softwareAdapter, type AdapterFacts } from
 import { queryAdapter } from './webgpu-query.ts';
 
 export const WEBGPU_RUNTIME = 'tfjs-webgpu';
-const TFJS_WEBGPU = '@tensorflow/tfjs-backend-webgpu';
 const NOT_INSTALLED = `not installed: ${WEBGPU_PACKAGE} (Dawn for Node, prebuilt for Linux, macOS and Windows) is an optional dependency that did not install here; npm install ${WEBGPU_PACKAGE}@0.6.2`;
 
 const require = createRequire(import.meta.url);
@@ -59,6 +58,7 @@ async function probe(context?: ProbeContext): Promise<RuntimeProbe> {
   const timeoutMs = context?.timeouts.adapterQueryMs ?? DEFAULT_TIMEOUTS.node.adapterQueryMs;
   const system = await queryAdapter(process.env, timeoutMs);
   if (system.found) return usable(system.facts, {});
+  if (system.loadFailed) return { available: false, reason: `failed to load ${WEBGPU_PACKAGE} (dawn.node): ${system.why}` };
 
   const named = namedDriverProblem(process.env, existsSync);
   const choice = swiftShaderFallback({ platform: process.platform, env: process.env, exists: existsSync });
@@ -122,7 +122,8 @@ async function open(options: OpenOptions): Promise<NodeSession> {
     const tf = await import('@tensorflow/tfjs');
     // Production mode: no per-op correctness checks in the timed path.
     tf.enableProdMode();
-    await import(TFJS_WEBGPU);
+    // A literal specifier, so that a bundler includes it; imported only now that navigator.gpu exists.
+    await import('@tensorflow/tfjs-backend-webgpu');
     if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js backend "webgpu" failed to initialise (see the messages above)');
     await tf.ready();
     const device = (tf.backend() as unknown as { device: DawnDevice }).device;

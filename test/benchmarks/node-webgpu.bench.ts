@@ -77,14 +77,6 @@ async function runJob(request: JobRequest): Promise<JobAnswer> {
   }
 }
 
-if (process.argv.includes(JOB_FLAG)) {
-  process.once('message', (request: JobRequest) => {
-    void runJob(request).then((answer) => process.send!(answer, undefined, {}, () => process.exit(0)));
-  });
-} else {
-  await main();
-}
-
 // ------------------------------------------------------------ the run, in the parent
 
 function inChild(request: JobRequest, env: NodeJS.ProcessEnv): Promise<JobAnswer> {
@@ -165,4 +157,14 @@ async function main(): Promise<void> {
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+// ------------------------------------------------------------ entry: a job (child) or the run (parent)
+
+if (process.argv.includes(JOB_FLAG)) {
+  process.once('message', (request: JobRequest) => {
+    void runJob(request).then((answer) => process.send!(answer, undefined, {}, () => process.exit(0)));
+  });
+} else {
+  await main();
 }
