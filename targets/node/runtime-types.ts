@@ -17,6 +17,8 @@ export interface RuntimeProbe {
    * it is named in `run.backends`.
    */
   software?: string;
+  /** Options found by the probe that change the numbers and so belong in the measurement key (the GPU adapter). */
+  keyOptions?: Record<string, string | number | boolean>;
   /**
    * Variables the job's worker process must start with (a native library
    * reads them when it loads, so they cannot be set from inside the job).

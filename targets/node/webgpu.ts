@@ -50,7 +50,14 @@ function usable(facts: AdapterFacts, workerEnv: Record<string, string>): Runtime
     dawn: `${WEBGPU_PACKAGE} ${packageVersion(WEBGPU_PACKAGE) ?? '?'}`,
   };
   if (workerEnv.VK_ICD_FILENAMES) details.vulkanDriver = `${workerEnv.VK_ICD_FILENAMES} (found by the harness)`;
-  return { available: true, details, ...(software ? { software } : {}), ...(Object.keys(workerEnv).length ? { workerEnv } : {}) };
+  return {
+    available: true,
+    details,
+    // A run on SwiftShader and one on a GPU must never be compared as the same key.
+    keyOptions: { adapter: adapterName(facts) },
+    ...(software ? { software } : {}),
+    ...(Object.keys(workerEnv).length ? { workerEnv } : {}),
+  };
 }
 
 async function probe(context?: ProbeContext): Promise<RuntimeProbe> {

@@ -149,7 +149,7 @@ async function main(): Promise<void> {
           `${model.padEnd(14)} ${runtime.padEnd(12)} ${String(latency.samples).padStart(8)} ${ms(latency.p50)} ${ms(latency.p90)} ${ms(loadMs)} ${ms(firstInferenceMs)}  ${agreement ? `${(agreement.top1 * 100).toFixed(0)}%`.padStart(11) : '—'.padStart(11)}  ${agreement ? agreement.maxAbsDiff.toExponential(1) : '—'}`,
         );
       }
-      if (p50['tfjs-webgpu'] && p50['tfjs-wasm']) ratios.push(`${model}: wasm p50 / webgpu p50 = ${(p50['tfjs-wasm'] / p50['tfjs-webgpu']).toFixed(2)}× (webgpu is faster above 1)`);
+      if (p50['tfjs-webgpu'] && p50['tfjs-wasm']) ratios.push(`${model}: wasm p50 / webgpu p50 = ${(p50['tfjs-wasm'] / p50['tfjs-webgpu']).toPrecision(3)}× (webgpu is faster above 1)`);
       console.log(`  (${prepared.source})`);
     }
     for (const line of ratios) console.log(line);

@@ -2,8 +2,8 @@
  * Node `tfjs-webgpu`, named in --backends, runs a model end to end through
  * the Node target: on this GPU-less host Dawn's adapter is Chromium's
  * SwiftShader, found by the harness itself. The measurement has the same
- * accuracy and full agreement with the TF.js `cpu` reference, and its device
- * block names the adapter the job ran on.
+ * accuracy and full agreement with the TF.js `cpu` reference, its device
+ * block names the adapter the job ran on, and its key holds the adapter.
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -38,7 +38,7 @@ test('tfjs-webgpu named in --backends: measured, accurate, agreeing with the ref
   assert.deepEqual(record.failures, []);
   assert.deepEqual(record.measurements.map((m) => m.key.runtime), ['tfjs-webgpu']);
   const [m] = record.measurements;
-  assert.deepEqual(m!.key.options, { batch: 1 });
+  assert.deepEqual(m!.key.options, { batch: 1, adapter: status.details!.adapter }, 'the adapter is in the key: a software run never compares with a GPU run');
   assert.ok(m!.samples.length >= 5 && m!.latency.min > 0, `${m!.samples.length} samples`);
   assert.equal(m!.evaluation?.images, tiny.images);
   assert.equal(m!.evaluation?.accuracy, tiny.accuracy, 'the accuracy the model has on TF.js cpu');

@@ -40,7 +40,15 @@ const IMAGES = 8;
 const require = createRequire(import.meta.url);
 const out = resolve(process.argv[2] ?? join(ROOT, '.bench', 'gpu-machine'));
 const stage = join(out, 'stage', FOLDER);
-const packageDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
+/** A package's folder: from its entry upwards to its package.json (nsfwjs's "exports" hides package.json from require.resolve). */
+function packageDir(name: string): string {
+  let dir = dirname(require.resolve(name));
+  while (!existsSync(join(dir, 'package.json')) || (require(join(dir, 'package.json')) as { name?: string }).name !== name) {
+    if (dirname(dir) === dir) throw new Error(`no package.json of ${name} above ${require.resolve(name)}`);
+    dir = dirname(dir);
+  }
+  return dir;
+}
 
 /**
  * The dataset drawing code (sharp, a native addon) is only reached where no
@@ -86,12 +94,15 @@ async function copyPackages(): Promise<void> {
   await mkdir(join(webgpuTo, 'dist', 'linux-x64'), { recursive: true });
   for (const file of ['package.json', 'index.js', 'LICENSE.md', 'dist/linux-x64/dawn.node']) await copyFile(join(webgpu, file), join(webgpuTo, file));
 
-  // models/zoo.ts finds nsfwjs's model files through require.resolve('nsfwjs'): its entry and the two models.
+  // models/zoo.ts finds nsfwjs's model files through require.resolve('nsfwjs'): its entry and the two models. The
+  // package is "type": "module"; the package.json files under dist/ make its CommonJS entry and its UMD model files CommonJS again.
   const nsfwjs = packageDir('nsfwjs');
   const nsfwjsTo = join(stage, 'node_modules', 'nsfwjs');
   await mkdir(join(nsfwjsTo, 'dist', 'cjs'), { recursive: true });
-  await copyFile(join(nsfwjs, 'package.json'), join(nsfwjsTo, 'package.json'));
-  await copyFile(join(nsfwjs, 'dist', 'cjs', 'index.js'), join(nsfwjsTo, 'dist', 'cjs', 'index.js'));
+  await mkdir(join(nsfwjsTo, 'dist', 'models'), { recursive: true });
+  for (const file of ['package.json', 'LICENSE', 'dist/cjs/package.json', 'dist/cjs/index.js', 'dist/models/package.json']) {
+    if (existsSync(join(nsfwjs, file))) await copyFile(join(nsfwjs, file), join(nsfwjsTo, file));
+  }
   for (const { model } of MODELS) await cp(join(nsfwjs, 'dist', 'models', model), join(nsfwjsTo, 'dist', 'models', model), { recursive: true });
 
   const wasm = join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist');
@@ -134,7 +145,9 @@ work=\${EDGEBENCH_WORK:-$(mktemp -d)}
 tar -xJf "$here/${ARCHIVE}" -C "$work"
 echo "unpacked into $work/${FOLDER}"
 if command -v nvidia-smi >/dev/null 2>&1; then nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader; else echo "nvidia-smi: not found"; fi
-for dir in /usr/share/vulkan/icd.d /etc/vulkan/icd.d; do [ -d "$dir" ] && echo "Vulkan drivers in $dir: $(ls "$dir" | tr '\\n' ' ')"; done
+for dir in /usr/share/vulkan/icd.d /etc/vulkan/icd.d; do
+  if [ -d "$dir" ]; then echo "Vulkan drivers in $dir: $(ls "$dir" | tr '\\n' ' ')"; fi
+done
 exec sh "$work/${FOLDER}/run.sh"
 `;
 
