@@ -136,7 +136,7 @@ export function tfjsSession(tf: Tf, model: import('@tensorflow/tfjs').LayersMode
 }
 
 /** Loads the artifact's layers model on the active backend and checks its input size against the metadata. */
-export async function loadTfjsModel(options: OpenOptions): Promise<import('@tensorflow/tfjs').LayersModel> {
+export async function loadCheckedModel(options: OpenOptions): Promise<import('@tensorflow/tfjs').LayersModel> {
   const { loadLayersModel } = await import('../../models/model-io.ts');
   const model = await loadLayersModel(options.artifactPath);
   const inputShape = model.inputs[0]?.shape;
@@ -149,7 +149,7 @@ export async function loadTfjsModel(options: OpenOptions): Promise<import('@tens
 
 async function open(spec: BackendSpec, options: OpenOptions): Promise<InferenceSession> {
   const tf = await activate(spec);
-  return tfjsSession(tf, await loadTfjsModel(options), options.metadata);
+  return tfjsSession(tf, await loadCheckedModel(options), options.metadata);
 }
 
 export function tfjsRuntime(spec: BackendSpec): NodeRuntime {

@@ -24,7 +24,7 @@ import { DEFAULT_TIMEOUTS } from '../../harness/core/config.ts';
 import { adapterFacts, identifyBackend, loadDawn, POWER_PREFERENCE, WEBGPU_PACKAGE, type DawnDevice, type DawnGpu } from './dawn.ts';
 import { namedDriverProblem, swiftShaderFallback } from './dawn-env.ts';
 import type { DeviceFacts, NodeRuntime, NodeSession, OpenOptions, ProbeContext, RuntimeProbe } from './runtime-types.ts';
-import { loadTfjsModel, tfjsSession } from './tfjs.ts';
+import { loadCheckedModel, tfjsSession } from './tfjs.ts';
 import { adapterName, describeAdapter, softwareAdapter, type AdapterFacts } from './webgpu-adapter.ts';
 import { queryAdapter } from './webgpu-query.ts';
 
@@ -135,7 +135,7 @@ async function open(options: OpenOptions): Promise<NodeSession> {
     await tf.ready();
     const device = (tf.backend() as unknown as { device: DawnDevice }).device;
     const watch = watchDevice(device);
-    const session = tfjsSession(tf, await watch.guard(loadTfjsModel(options)), options.metadata);
+    const session = tfjsSession(tf, await watch.guard(loadCheckedModel(options)), options.metadata);
     return {
       run: (pixels, batch) => watch.guard(session.run(pixels, batch)),
       memory: session.memory,
