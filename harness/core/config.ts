@@ -76,6 +76,8 @@ export const timeoutsSchema = z
       .strictObject({
         /** Probing the Node runtimes in a worker at discovery (imports TF.js and native addons). */
         probeMs: positiveInt.default(120000),
+        /** Asking Dawn for its WebGPU adapter (tfjs-webgpu), in a child process of its own, within the probe. */
+        adapterQueryMs: positiveInt.default(30000),
       })
       .prefault({}),
     browser: z

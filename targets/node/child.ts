@@ -28,6 +28,8 @@ export interface WorkerCallOptions {
   onOutput?: (line: string) => void;
   /** Start the worker through this command (CPU affinity, ./affinity.ts). */
   pin?: PinCommand;
+  /** Variables the worker starts with, over this process's environment (a native library reads them when it loads). */
+  env?: Record<string, string>;
 }
 
 export function callWorker(request: WorkerRequest, options: WorkerCallOptions): Promise<WorkerAnswer> {
@@ -38,6 +40,7 @@ export function callWorker(request: WorkerRequest, options: WorkerCallOptions): 
     const child = fork(WORKER, [], {
       ...(options.pin ? { execPath: options.pin.execPath } : {}),
       execArgv: [...(options.pin ? [...options.pin.args, process.execPath] : []), '--import', TSX],
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });

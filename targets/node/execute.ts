@@ -8,6 +8,7 @@ import type { PinCommand } from './affinity.ts';
 import { callWorker } from './child.ts';
 import { probeRuntimes, runNodeJob } from './job.ts';
 import type { JobOutcome, NodeJobSpec, ProbedRuntime } from './protocol.ts';
+import type { ProbeContext } from './runtime-types.ts';
 
 export interface ExecuteOptions {
   /** Own process per job (default true). */
@@ -18,6 +19,8 @@ export interface ExecuteOptions {
   onOutput?: (line: string) => void;
   /** Pin the worker process to CPUs (ignored in process). */
   pin?: PinCommand;
+  /** Variables the worker process starts with, over this process's environment. */
+  env?: Record<string, string>;
 }
 
 /** A failed outcome whose error is named AbortError: the run was interrupted, the job did not fail. */
@@ -26,7 +29,12 @@ export function isAborted(outcome: JobOutcome): boolean {
 }
 
 export async function executeJob(job: NodeJobSpec, options: ExecuteOptions): Promise<JobOutcome> {
-  if (!options.isolate) return inProcess(job, options);
+  if (!options.isolate) {
+    const names = Object.keys(options.env ?? {});
+    // A native library reads these when it loads: this process has loaded long ago.
+    if (names.length) return { ok: false, phase: 'setup', error: serializeError(new Error(`${job.runtime} needs a process of its own started with ${names.join(', ')}; run it isolated (the default)`)) };
+    return inProcess(job, options);
+  }
   const answer = await callWorker({ type: 'job', job }, options);
   if (answer.kind !== 'answer') return { ok: false, phase: answer.phase, error: serializeError(answer.error) };
   if (answer.message.type !== 'job-done') return { ok: false, phase: 'setup', error: serializeError(new Error(`the worker answered "${answer.message.type}" to a job`)) };
@@ -53,9 +61,9 @@ async function inProcess(job: NodeJobSpec, options: ExecuteOptions): Promise<Job
   }
 }
 
-export async function probeInWorker(runtimeModules: string[], threads: number, options: ExecuteOptions): Promise<ProbedRuntime[]> {
-  if (!options.isolate) return probeRuntimes(runtimeModules, threads);
-  const answer = await callWorker({ type: 'probe', runtimeModules, threads }, options);
+export async function probeInWorker(runtimeModules: string[], threads: number, context: ProbeContext, options: ExecuteOptions): Promise<ProbedRuntime[]> {
+  if (!options.isolate) return probeRuntimes(runtimeModules, threads, context);
+  const answer = await callWorker({ type: 'probe', runtimeModules, threads, timeouts: context.timeouts }, options);
   if (answer.kind !== 'answer') throw answer.error;
   if (answer.message.type === 'probe-done') return answer.message.runtimes;
   if (answer.message.type === 'probe-failed') throw Object.assign(new Error(answer.message.error.message), { name: answer.message.error.name });

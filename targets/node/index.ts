@@ -45,9 +45,10 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
 
     async discover(context: TargetContext): Promise<DiscoveredDevice[]> {
       try {
-        const runtimes = await probeInWorker(runtimeModules, threadsFor(context.config), { isolate, timeoutMs: context.config.timeouts.node.probeMs, signal: context.signal });
+        const timeouts = context.config.timeouts.node;
+        const runtimes = await probeInWorker(runtimeModules, threadsFor(context.config), { timeouts }, { isolate, timeoutMs: timeouts.probeMs, signal: context.signal });
         probed = new Map(runtimes.map((runtime) => [runtime.runtime, runtime]));
-        return [{ device, usable: true, runtimes: runtimes.map(({ keyOptions: _keyOptions, ...status }) => status) }];
+        return [{ device, usable: true, runtimes: runtimes.map(({ keyOptions: _keyOptions, workerEnv: _workerEnv, ...status }) => status) }];
       } catch (error) {
         return [{ device, usable: false, reason: `cannot probe the Node runtimes: ${(error as Error).message}`, runtimes: [] }];
       }
@@ -69,9 +70,11 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
       const startedAt = new Date().toISOString();
       const id = keyId(measurementKey(of));
       const pinned = context.config.run.cpus ? pinCommand(context.config.run.cpus) : undefined;
+      const workerEnv = probed.get(job.runtime)?.workerEnv;
       const outcome = await executeJob(spec, {
         isolate,
         ...(pinned && 'execPath' in pinned ? { pin: pinned } : {}),
+        ...(workerEnv ? { env: workerEnv } : {}),
         timeoutMs: context.config.run.jobTimeoutMs,
         signal: context.signal,
         onPhase: (phase) => context.log.debug(`${id}: ${phase}`),
@@ -81,7 +84,9 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
         if (!isAborted(outcome)) context.log.debug(`${id}: failed in ${outcome.phase}: ${outcome.error.message}`);
         return failed(of, outcome.phase, outcome.error);
       }
-      return measured(of, outcome.result, { startedAt });
+      // What the runtime really ran on (the GPU adapter) joins the device block as discovered.
+      const measuredOn = outcome.device ? { ...job.device, ...(outcome.device.gpu ? { gpu: outcome.device.gpu } : {}), extra: { ...job.device.extra, ...outcome.device.extra } } : job.device;
+      return measured(of, outcome.result, { startedAt, device: measuredOn });
     },
   };
 }

@@ -8,6 +8,7 @@ import { readEvalPack } from '../../harness/core/eval-pack.ts';
 import { measure, PhaseError } from '../kernel/index.ts';
 import type { NodeJobSpec, JobOutcome, ProbedRuntime } from './protocol.ts';
 import { readReferenceOutputs } from './reference-file.ts';
+import type { NodeSession, ProbeContext } from './runtime-types.ts';
 import { loadRuntimes } from './runtimes.ts';
 
 export async function runNodeJob(job: NodeJobSpec, onPhase: (phase: JobPhase) => void = () => {}): Promise<JobOutcome> {
@@ -18,8 +19,9 @@ export async function runNodeJob(job: NodeJobSpec, onPhase: (phase: JobPhase) =>
     const pack = await readEvalPack(job.evalPackDir);
     const images = Math.min(job.kernel.evalLimit ?? pack.count, pack.count);
     const reference = job.referencePath && job.kernel.evaluate !== false && images > 0 ? await readReferenceOutputs(job.referencePath, images) : undefined;
+    let session: NodeSession | undefined;
     const result = await measure({
-      load: () => runtime.open({ artifactPath: job.artifactPath, metadata: job.metadata, threads: job.threads, batchSize: job.kernel.batchSize }),
+      load: async () => (session = await runtime.open({ artifactPath: job.artifactPath, metadata: job.metadata, threads: job.threads, batchSize: job.kernel.batchSize })),
       pack,
       ...(reference ? { reference } : {}),
       options: job.kernel,
@@ -27,7 +29,9 @@ export async function runNodeJob(job: NodeJobSpec, onPhase: (phase: JobPhase) =>
       onPhase,
     });
     if (!job.returnOutputs) delete result.outputs;
-    return { ok: true, result };
+    // Asked after the measurement, so that finding it out is never timed; a runtime that cannot tell leaves the device block as discovered.
+    const device = await (session as NodeSession | undefined)?.deviceFacts?.().catch(() => undefined);
+    return { ok: true, result, ...(device ? { device } : {}) };
   } catch (error) {
     if (error instanceof PhaseError) return { ok: false, phase: error.phase, error: serializeError(error.cause) };
     return { ok: false, phase: 'setup', error: serializeError(error) };
@@ -35,13 +39,13 @@ export async function runNodeJob(job: NodeJobSpec, onPhase: (phase: JobPhase) =>
 }
 
 /** Probes every runtime of the modules; a runtime whose probe throws is unavailable with that message. */
-export async function probeRuntimes(runtimeModules: string[], threads: number): Promise<ProbedRuntime[]> {
+export async function probeRuntimes(runtimeModules: string[], threads: number, context: ProbeContext): Promise<ProbedRuntime[]> {
   const runtimes = await loadRuntimes(runtimeModules);
   const probed: ProbedRuntime[] = [];
   for (const runtime of runtimes) {
     let status: Awaited<ReturnType<typeof runtime.probe>>;
     try {
-      status = await runtime.probe();
+      status = await runtime.probe(context);
     } catch (error) {
       status = { available: false, reason: `probe failed: ${(error as Error)?.message ?? String(error)}` };
     }
@@ -51,7 +55,9 @@ export async function probeRuntimes(runtimeModules: string[], threads: number): 
       available: status.available,
       ...(status.reason ? { reason: status.reason } : {}),
       ...(status.details ? { details: status.details } : {}),
-      keyOptions: status.available ? (runtime.keyOptions?.({ threads }) ?? {}) : {},
+      ...(status.available && status.software ? { software: status.software } : {}),
+      keyOptions: status.available ? { ...runtime.keyOptions?.({ threads }), ...status.keyOptions } : {},
+      ...(status.available && status.workerEnv ? { workerEnv: status.workerEnv } : {}),
     });
   }
   return probed;

@@ -7,6 +7,7 @@ import type { JobPhase, SerializedError } from '../../harness/core/record.ts';
 import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import type { KernelOptions, KernelResult } from '../kernel/types.ts';
 import type { RuntimeStatus } from '../types.ts';
+import type { DeviceFacts, ProbeContext } from './runtime-types.ts';
 
 /** One artifact on one Node runtime, as the worker needs it. */
 export interface NodeJobSpec {
@@ -24,14 +25,17 @@ export interface NodeJobSpec {
   returnOutputs?: boolean;
 }
 
-/** A runtime's status plus the key options it reports for the thread count. */
+/** A runtime's status plus what the Node target keeps for its jobs: key options for the thread count, the worker's environment. */
 export interface ProbedRuntime extends RuntimeStatus {
   keyOptions: Record<string, string | number | boolean>;
+  /** Variables the job's worker process starts with (see RuntimeProbe.workerEnv). */
+  workerEnv?: Record<string, string>;
 }
 
-export type WorkerRequest = { type: 'job'; job: NodeJobSpec } | { type: 'probe'; runtimeModules: string[]; threads: number };
+export type WorkerRequest = { type: 'job'; job: NodeJobSpec } | { type: 'probe'; runtimeModules: string[]; threads: number; timeouts: ProbeContext['timeouts'] };
 
-export type JobOutcome = { ok: true; result: KernelResult } | { ok: false; phase: JobPhase; error: SerializedError };
+/** A measured job carries what the runtime told about the device it ran on (the GPU adapter, for tfjs-webgpu). */
+export type JobOutcome = { ok: true; result: KernelResult; device?: DeviceFacts } | { ok: false; phase: JobPhase; error: SerializedError };
 
 export type WorkerMessage =
   | { type: 'phase'; phase: JobPhase }

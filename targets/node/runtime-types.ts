@@ -2,7 +2,7 @@
  * A runtime the Node target can run in-process: TF.js backends and
  * tfjs-tflite-node. Each module exporting one is listed in ./runtimes.ts.
  */
-import type { ArtifactFormat } from '../../harness/core/record.ts';
+import type { ArtifactFormat, DeviceInfo } from '../../harness/core/record.ts';
 import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import type { InferenceSession } from '../kernel/types.ts';
 
@@ -11,6 +11,25 @@ export interface RuntimeProbe {
   /** Why not, in words a user can act on (not installed; failed to load: <loader message>; needs CUDA 11.2 …). */
   reason?: string;
   details?: Record<string, string>;
+  /**
+   * Set when the runtime runs on a software device (a CPU standing in for a
+   * GPU): why, in words. Such a runtime stays out of the default plan unless
+   * it is named in `run.backends`.
+   */
+  software?: string;
+  /** Options found by the probe that change the numbers and so belong in the measurement key (the GPU adapter). */
+  keyOptions?: Record<string, string | number | boolean>;
+  /**
+   * Variables the job's worker process must start with (a native library
+   * reads them when it loads, so they cannot be set from inside the job).
+   */
+  workerEnv?: Record<string, string>;
+}
+
+/** What a probe may use: the run's bounds on the Node target's waits. */
+export interface ProbeContext {
+  /** `timeouts.node` of the run's config. */
+  timeouts: { probeMs: number; adapterQueryMs: number };
 }
 
 export interface OpenOptions {
@@ -22,14 +41,22 @@ export interface OpenOptions {
   batchSize: number;
 }
 
+/** What a job learnt about the device it ran on, added to the measurement's device block. */
+export type DeviceFacts = Pick<DeviceInfo, 'gpu' | 'extra'>;
+
+/** A session, plus what the runtime can tell about the device it really used (asked once, after the measurement). */
+export interface NodeSession extends InferenceSession {
+  deviceFacts?(): Promise<DeviceFacts>;
+}
+
 export interface NodeRuntime {
-  /** `tfjs-tensorflow`, `tfjs-tensorflow-gpu`, `tfjs-wasm`, `tfjs-cpu`, `tflite-node`. */
+  /** `tfjs-tensorflow`, `tfjs-tensorflow-gpu`, `tfjs-webgpu`, `tfjs-wasm`, `tfjs-cpu`, `tflite-node`. */
   name: string;
   format: ArtifactFormat;
   /** Imports lazily and reports whether it can run on this machine. Never throws. */
-  probe(): Promise<RuntimeProbe>;
+  probe(context?: ProbeContext): Promise<RuntimeProbe>;
   /** Loads the artifact; the kernel times this call as the load phase. */
-  open(options: OpenOptions): Promise<InferenceSession>;
+  open(options: OpenOptions): Promise<NodeSession>;
   /** Options that change the numbers and belong in the measurement key (threads, simd …). */
   keyOptions?(options: { threads: number }): Record<string, string | number | boolean>;
 }

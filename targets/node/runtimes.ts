@@ -4,8 +4,9 @@
  * `runtimes: NodeRuntime[]`; the job's worker process imports the same
  * modules, so what is injected runs in the worker too.
  */
-import type { NodeRuntime, RuntimeProbe } from './runtime-types.ts';
+import type { NodeRuntime, ProbeContext, RuntimeProbe } from './runtime-types.ts';
 import { tfjsRuntimes } from './tfjs.ts';
+import { webgpuRuntime } from './webgpu.ts';
 
 /**
  * A runtime whose module is imported on first use. A module that does not
@@ -18,9 +19,9 @@ export function lazyRuntime(name: string, format: NodeRuntime['format'], importe
   return {
     name,
     format,
-    async probe(): Promise<RuntimeProbe> {
+    async probe(context?: ProbeContext): Promise<RuntimeProbe> {
       try {
-        return await (await load()).probe();
+        return await (await load()).probe(context);
       } catch (error) {
         const code = (error as { code?: string })?.code;
         if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return { available: false, reason: `not built yet (${(error as Error).message.split('\n')[0]})` };
@@ -41,7 +42,11 @@ export const tfliteNodeRuntime = lazyRuntime('tflite-node', 'tflite', async () =
   return module.tfliteNodeRuntime;
 });
 
-export const runtimes: NodeRuntime[] = [...tfjsRuntimes, tfliteNodeRuntime];
+/** In the order `bench devices` lists them: libtensorflow (CPU, CUDA), Dawn, then wasm and cpu. */
+const libtensorflow = tfjsRuntimes.filter((runtime) => runtime.name.startsWith('tfjs-tensorflow'));
+const portable = tfjsRuntimes.filter((runtime) => !libtensorflow.includes(runtime));
+
+export const runtimes: NodeRuntime[] = [...libtensorflow, webgpuRuntime, ...portable, tfliteNodeRuntime];
 
 /** This module's URL: the default runtime module of the Node target. */
 export const DEFAULT_RUNTIME_MODULE = import.meta.url;

@@ -1,8 +1,9 @@
 /**
  * TF.js backends as Node runtimes: `tfjs-tensorflow` (@tensorflow/tfjs-node,
  * libtensorflow on the CPU), `tfjs-tensorflow-gpu` (@tensorflow/tfjs-node-gpu,
- * CUDA), `tfjs-wasm` and `tfjs-cpu`. TF.js itself is imported lazily, so
- * listing the runtimes costs nothing.
+ * CUDA 11.2 only: see ./cuda.ts), `tfjs-wasm` and `tfjs-cpu`; `tfjs-webgpu`
+ * (Dawn) is ./webgpu.ts. TF.js itself is imported lazily, so listing the
+ * runtimes costs nothing.
  *
  * A session normalises the raw RGB bytes (value = pixel × scale + offset, as
  * the model's metadata says), runs the layers or graph model and reads the output back
@@ -11,6 +12,7 @@
  */
 import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import type { InferenceSession } from '../kernel/types.ts';
+import { cudaSearchHere, findCuda, tensorflowGpuLoadFailure, tensorflowGpuReadiness } from './cuda.ts';
 import type { NodeRuntime, OpenOptions, RuntimeProbe } from './runtime-types.ts';
 
 type Tf = typeof import('@tensorflow/tfjs');
@@ -22,23 +24,41 @@ interface BackendSpec {
   backend: string;
   /** Package that registers the backend when imported. */
   package: string;
+  /**
+   * Imports the package. A literal specifier where the package is always
+   * installed, so that a bundler (the GPU-machine bundle) includes it;
+   * default: import(package), for the optional ones.
+   */
+  load?: () => Promise<unknown>;
   /** Added to "not installed" reasons. */
   installHint?: string;
+  /** Checked before the import: why the backend could not run here as named, or undefined. */
+  precheck?: () => string | undefined;
+  /** The reason for an import that threw, from the loader's message (default: "failed to load <package>: <message>"). */
+  loadFailure?: (message: string) => string;
 }
 
 const TFJS_NODE_HINT =
   'an optional dependency whose install downloads libtensorflow; it did not install here (offline?). Install it with network access: npm install @tensorflow/tfjs-node (or point TFJS_NODE_CDN_STORAGE at a mirror)';
 const TFJS_NODE_GPU_HINT =
-  'an optional dependency whose install downloads libtensorflow 2.9.1 for CUDA; it did not install here. It needs Linux x64, an NVIDIA GPU, CUDA 11.2 and cuDNN 8.1 (it does not load on CUDA 12); install it with network access: npm install @tensorflow/tfjs-node-gpu';
+  'an optional dependency whose install downloads libtensorflow 2.9.1 for CUDA; it did not install here. It needs Linux x64, an NVIDIA GPU, CUDA 11.2 and cuDNN 8.1 (not CUDA 12/13: there, use tfjs-webgpu); install it with network access: npm install @tensorflow/tfjs-node-gpu';
+
+const tensorflowGpu = {
+  precheck: () => {
+    const readiness = tensorflowGpuReadiness(findCuda(cudaSearchHere()));
+    return readiness.ready ? undefined : readiness.reason;
+  },
+  loadFailure: (message: string) => tensorflowGpuLoadFailure(message, findCuda(cudaSearchHere())),
+};
 
 export const TFJS_BACKENDS: readonly BackendSpec[] = [
   { runtime: 'tfjs-tensorflow', backend: 'tensorflow', package: '@tensorflow/tfjs-node', installHint: TFJS_NODE_HINT },
-  { runtime: 'tfjs-tensorflow-gpu', backend: 'tensorflow', package: '@tensorflow/tfjs-node-gpu', installHint: TFJS_NODE_GPU_HINT },
-  { runtime: 'tfjs-wasm', backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm' },
+  { runtime: 'tfjs-tensorflow-gpu', backend: 'tensorflow', package: '@tensorflow/tfjs-node-gpu', installHint: TFJS_NODE_GPU_HINT, ...tensorflowGpu },
+  { runtime: 'tfjs-wasm', backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', load: () => import('@tensorflow/tfjs-backend-wasm') },
   { runtime: 'tfjs-cpu', backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu' },
 ];
 
-function isModuleNotFound(error: unknown, specifier: string): boolean {
+export function isModuleNotFound(error: unknown, specifier: string): boolean {
   const code = (error as { code?: string })?.code;
   return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((error as Error).message).includes(specifier);
 }
@@ -49,20 +69,32 @@ async function activate(spec: BackendSpec): Promise<Tf> {
   // Production mode: no per-op correctness checks in the timed path (and no console banner).
   tf.enableProdMode();
   // tfjs-node(-gpu) register "tensorflow" on import; wasm registers "wasm"; "cpu" comes with @tensorflow/tfjs.
-  if (spec.backend !== 'cpu') await import(spec.package as string);
+  if (spec.backend !== 'cpu') await (spec.load ? spec.load() : import(spec.package as string));
   if (!(await tf.setBackend(spec.backend))) throw new Error(`TF.js backend "${spec.backend}" failed to initialise (see the messages above)`);
   await tf.ready();
   return tf;
 }
 
+function isInstalled(specifier: string): boolean {
+  try {
+    import.meta.resolve(specifier);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function probe(spec: BackendSpec): Promise<RuntimeProbe> {
+  if (!isInstalled(spec.package)) return { available: false, reason: `not installed: ${spec.package} is ${spec.installHint ?? 'missing (run npm ci)'}` };
+  const unfit = spec.precheck?.();
+  if (unfit) return { available: false, reason: unfit };
   let tf: Tf;
   try {
     tf = await activate(spec);
   } catch (error) {
     if (isModuleNotFound(error, spec.package)) return { available: false, reason: `not installed: ${spec.package} is ${spec.installHint ?? 'missing (run npm ci)'}` };
-    const hint = spec.runtime === 'tfjs-tensorflow-gpu' ? ' (it needs CUDA 11.2 and cuDNN 8.1 on the library path)' : '';
-    return { available: false, reason: `failed to load ${spec.package}: ${(error as Error)?.message ?? String(error)}${hint}` };
+    const message = (error as Error)?.message ?? String(error);
+    return { available: false, reason: spec.loadFailure?.(message) ?? `failed to load ${spec.package}: ${message}` };
   }
   const details: Record<string, string> = { tfjs: tf.version.tfjs, backend: spec.backend };
   if (spec.backend === 'wasm') {
@@ -104,8 +136,8 @@ export function tfjsSession(tf: Tf, model: import('../../models/model-io.ts').Tf
   };
 }
 
-async function open(spec: BackendSpec, options: OpenOptions): Promise<InferenceSession> {
-  const tf = await activate(spec);
+/** Loads the artifact's TF.js model (layers or graph) on the active backend and checks its input size against the metadata. */
+export async function loadCheckedModel(options: OpenOptions): Promise<import('../../models/model-io.ts').TfjsModel> {
   const { loadTfjsModel } = await import('../../models/model-io.ts');
   const model = await loadTfjsModel(options.artifactPath);
   // Graph models say -1 for a free dimension, layers models null.
@@ -114,7 +146,12 @@ async function open(spec: BackendSpec, options: OpenOptions): Promise<InferenceS
     model.dispose();
     throw new Error(`${options.artifactPath} takes ${side} px inputs, its metadata says ${options.metadata.inputSize}`);
   }
-  return tfjsSession(tf, model, options.metadata);
+  return model;
+}
+
+async function open(spec: BackendSpec, options: OpenOptions): Promise<InferenceSession> {
+  const tf = await activate(spec);
+  return tfjsSession(tf, await loadCheckedModel(options), options.metadata);
 }
 
 export function tfjsRuntime(spec: BackendSpec): NodeRuntime {

@@ -57,7 +57,7 @@ test('bench devices --targets node --json prints the listing as JSON on stdout',
     const { targets } = JSON.parse(result.stdout) as { targets: TargetListing[] };
     assert.equal(targets.length, 1);
     const runtimes = targets[0]!.devices[0]!.runtimes;
-    assert.deepEqual(runtimes.map((runtime) => runtime.runtime), ['tfjs-tensorflow', 'tfjs-tensorflow-gpu', 'tfjs-wasm', 'tfjs-cpu', 'tflite-node']);
+    assert.deepEqual(runtimes.map((runtime) => runtime.runtime), ['tfjs-tensorflow', 'tfjs-tensorflow-gpu', 'tfjs-webgpu', 'tfjs-wasm', 'tfjs-cpu', 'tflite-node']);
     assert.ok(runtimes.every((runtime) => runtime.available || (runtime.reason ?? '').length > 0));
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -26,12 +26,13 @@ const installed = (name: string) => {
 };
 const byName = (name: string) => runtimes.find((runtime) => runtime.name === name)!;
 
-test('the runtime list: four TF.js backends and tflite-node', () => {
+test('the runtime list: five TF.js backends and tflite-node', () => {
   assert.deepEqual(
     runtimes.map((runtime) => [runtime.name, runtime.format]),
     [
       ['tfjs-tensorflow', 'tfjs'],
       ['tfjs-tensorflow-gpu', 'tfjs'],
+      ['tfjs-webgpu', 'tfjs'],
       ['tfjs-wasm', 'tfjs'],
       ['tfjs-cpu', 'tfjs'],
       ['tflite-node', 'tflite'],
@@ -39,9 +40,9 @@ test('the runtime list: four TF.js backends and tflite-node', () => {
   );
 });
 
-test('the tfjs-node packages are optional dependencies, so npm ci succeeds where their download fails', () => {
+test('the tfjs-node packages and webgpu (Dawn) are optional dependencies, so npm ci succeeds where they cannot install', () => {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { optionalDependencies?: Record<string, string>; dependencies?: Record<string, string> };
-  for (const name of ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu']) {
+  for (const name of ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu']) {
     assert.ok(manifest.optionalDependencies?.[name], `${name} in optionalDependencies`);
     assert.equal(manifest.dependencies?.[name], undefined, `${name} not in dependencies`);
   }

@@ -11,6 +11,7 @@ test('timeouts resolve with their defaults, and one key overrides only itself', 
   const defaults = parseConfig({}).timeouts;
   assert.deepEqual(defaults, DEFAULT_TIMEOUTS);
   assert.equal(defaults.node.probeMs, 120_000);
+  assert.equal(defaults.node.adapterQueryMs, 30_000);
   assert.equal(defaults.browser.launchMs, 60_000);
   assert.equal(defaults.browser.pageReadyMs, 60_000);
   assert.equal(defaults.browser.closeMs, 10_000);

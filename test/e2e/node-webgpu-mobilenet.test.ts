@@ -1,0 +1,52 @@
+/**
+ * The real model on Node `tfjs-webgpu`: mobilenet_v2 retrained on a small
+ * generated dataset runs end to end through the Node target (bench run's
+ * orchestrator, a worker process, Dawn on SwiftShader here) and agrees with
+ * the TF.js `cpu` reference on a handful of evaluation images.
+ *
+ * A handful, and one timed inference: SwiftShader is a CPU pretending to be
+ * a GPU, and one MobileNetV2 inference on it takes 15-30 s on this project's
+ * 2-core machines (the whole test takes a few minutes).
+ */
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { parseConfig } from '../../harness/core/config.ts';
+import { memoryLogger } from '../../harness/core/log.ts';
+import { runBenchmarks } from '../../harness/run.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { webgpuSkip } from '../helpers/webgpu.ts';
+
+const IMAGES = 3;
+let out: string;
+
+before(async () => {
+  out = await tempDir('node-webgpu-mobilenet');
+});
+after(() => rmSync(out, { recursive: true, force: true }));
+
+test('mobilenet_v2 on tfjs-webgpu: measured end to end, agreeing with TF.js cpu', { skip: webgpuSkip(), timeout: 900_000 }, async (t) => {
+  const { retrainModels } = await import('../../models/retrain.ts');
+  const config = parseConfig({
+    out,
+    models: ['mobilenet_v2'],
+    dataset: { imagesPerClass: 12, testPercent: 25 },
+    retrain: { steps: 100 },
+    run: { targets: ['node'], backends: ['tfjs-webgpu'], evalLimit: IMAGES, warmupIterations: 0, minSamples: 1, minTimeMs: 0, maxTimeMs: 1, jobTimeoutMs: 600_000 },
+  });
+  const retrained = await retrainModels({ config, log: memoryLogger('quiet'), out });
+  assert.deepEqual(retrained.failures, []);
+
+  const { record } = await runBenchmarks({ config, log: memoryLogger(), out });
+  assert.deepEqual(record.failures, []);
+  assert.deepEqual(record.measurements.map((m) => [m.key.model, m.key.runtime]), [['mobilenet_v2', 'tfjs-webgpu']]);
+  const [m] = record.measurements;
+  assert.ok(m!.latency.p50 > 0 && m!.loadMs > 0 && m!.firstInferenceMs > 0);
+  assert.equal(m!.evaluation?.images, IMAGES);
+  assert.equal(m!.evaluation?.agreement?.reference, 'tfjs-cpu');
+  t.diagnostic(`${m!.device.extra?.webgpuAdapter}: p50 ${m!.latency.p50.toFixed(0)} ms, top-1 agreement ${m!.evaluation?.agreement?.top1}, max |Δp| ${m!.evaluation?.agreement?.maxAbsDiff.toExponential(2)}`);
+  assert.equal(m!.evaluation?.agreement?.top1, 1, 'same top-1 class as TF.js cpu on every image');
+  // float32 on a GPU path vs the CPU: small differences, reported.
+  assert.ok(m!.evaluation!.agreement!.maxAbsDiff < 1e-3, `max |Δp| ${m!.evaluation!.agreement!.maxAbsDiff}`);
+  assert.match(String(m!.device.extra?.webgpuAdapter), /\S/);
+});
