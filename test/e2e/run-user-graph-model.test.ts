@@ -28,7 +28,7 @@ before(async () => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('a graph model.json by path: measured on tfjs-wasm, agreeing with the cpu reference, described by the flags', () => {
+test('a graph model.json by path: measured on tfjs-wasm, agreeing with the reference, described by the flags', () => {
   const out = join(dir, '.bench');
   const result = spawnSync(
     process.execPath,
@@ -46,7 +46,8 @@ test('a graph model.json by path: measured on tfjs-wasm, agreeing with the cpu r
   assert.ok(measurement!.latency.p50 > 0);
   assert.equal(measurement!.evaluation?.images, 2);
   assert.equal(measurement!.evaluation?.accuracy, null, 'no labelled images: no accuracy');
-  assert.equal(measurement!.evaluation?.agreement?.reference, 'tfjs-cpu');
+  // The reference is made once, on the fastest exact TF.js engine of the host.
+  assert.match(measurement!.evaluation?.agreement?.reference ?? '', /^tfjs-(tensorflow|wasm|cpu)$/);
   assert.equal(measurement!.evaluation?.agreement?.top1, 1);
   assert.ok(measurement!.evaluation!.agreement!.maxAbsDiff < 1e-3, `max |Δp| ${measurement!.evaluation!.agreement!.maxAbsDiff}`);
 
