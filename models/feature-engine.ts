@@ -7,7 +7,7 @@
  * installed, else `wasm`, else `cpu`: models/backend.ts picks).
  *
  * models/ does not import targets/, so the native runner is passed in
- * (targets/node/tflite.ts implements TfliteRunner; the harness wires it).
+ * (targets/node/tflite-host.ts implements TfliteRunner; the harness wires it).
  * The same runner is the hook for anything else the host computes on a
  * float32 graph: e.g. int8 calibration could run a float32 file whose
  * outputs are every activation tensor through `runner.open(bytes)` and read
@@ -37,11 +37,15 @@ export interface TfliteRunnerSession {
 export interface TfliteRunner {
   /** Kept in metadata.json, e.g. `tflite-node`. */
   name: string;
-  /** Threads it may use: the host's cores. */
-  maxThreads: number;
-  /** How it runs with that many threads, for the log: `XNNPACK, 2 threads`. */
-  describe(threads: number): Promise<string>;
-  open(bytes: Uint8Array, options: { batchSize: number; threads: number }): Promise<TfliteRunnerSession>;
+  /** The host's cores. */
+  cores: number;
+  /** How it runs, for the log: `XNNPACK, 2 interpreters of 1 thread in parallel`. */
+  describe(how: { threads: number; instances: number }): Promise<string>;
+  /**
+   * A session of `instances` interpreters (default 1) of `threads` threads
+   * each; with several, concurrent `run` calls go to them in parallel.
+   */
+  open(bytes: Uint8Array, options: { batchSize: number; threads: number; instances?: number }): Promise<TfliteRunnerSession>;
 }
 
 export interface FeatureEngine {
@@ -76,53 +80,35 @@ function split(flat: Float32Array, count: number, size: number): Float32Array[] 
   return Array.from({ length: count }, (_, index) => flat.slice(index * size, (index + 1) * size));
 }
 
-/** Seconds of one inference, after one untimed run (the first one allocates and packs weights). */
-async function timeOne(session: TfliteRunnerSession, input: Float32Array): Promise<number> {
-  await session.run(input);
-  const started = performance.now();
-  await session.run(input);
-  return performance.now() - started;
-}
-
 /**
  * The backbone converted to a float32 .tflite in memory (our converter) and
- * run image by image on `runner`: batch 1 is the shape XNNPACK is tuned for,
- * and it spreads one image over every core. Every core only helps when the
- * cores are free: on a host busy with other work, XNNPACK's threads wait on
- * each other (measured here under load: MobileNetV2 21 ms on one thread, 275
- * ms on two), so one image is timed both ways and the faster kept.
+ * run on `runner`, one single-threaded interpreter per core, the images of a
+ * batch spread over them. One image at a time on one interpreter with a
+ * thread per core would be slower: XNNPACK's threads wait for each other at
+ * every operator, and on a host busy with other work they stall (measured
+ * here under load: MobileNetV2 21 ms on one thread, 275 ms on two).
  */
 export async function tfliteFeatureEngine(backbone: Backbone, runner: TfliteRunner): Promise<FeatureEngine> {
   const { inputSize, normalization } = backbone.spec;
   const bytes = await convertLayersModel(backbone.features, { variant: 'float32', normalization });
   const imageValues = inputSize * inputSize * 3;
-  const input = new Float32Array(imageValues).fill(normalization.offset + 128 * normalization.scale);
-  let threads = Math.max(1, runner.maxThreads);
-  let session = await runner.open(bytes, { batchSize: 1, threads });
-  if (threads > 1) {
-    const single = await runner.open(bytes, { batchSize: 1, threads: 1 });
-    if ((await timeOne(single, input)) < (await timeOne(session, input))) {
-      session.dispose();
-      session = single;
-      threads = 1;
-    } else {
-      single.dispose();
-    }
-  }
-  const detail = await runner.describe(threads);
+  const how = { threads: 1, instances: Math.max(1, runner.cores) };
+  const session = await runner.open(bytes, { batchSize: 1, ...how });
+  const detail = await runner.describe(how);
   return {
     name: runner.name,
     detail,
     async extract(pixels, count) {
-      const vectors: Float32Array[] = [];
-      for (let image = 0; image < count; image += 1) {
-        const offset = image * imageValues;
-        for (let index = 0; index < imageValues; index += 1) input[index] = pixels[offset + index]! * normalization.scale + normalization.offset;
-        const [output] = await session.run(input);
-        if (!output || output.length !== backbone.featureSize) throw new Error(`${runner.name} gave ${output?.length ?? 0} features, expected ${backbone.featureSize}`);
-        vectors.push(Float32Array.from(output));
-      }
-      return vectors;
+      return Promise.all(
+        Array.from({ length: count }, async (_, image) => {
+          const offset = image * imageValues;
+          const input = new Float32Array(imageValues);
+          for (let index = 0; index < imageValues; index += 1) input[index] = pixels[offset + index]! * normalization.scale + normalization.offset;
+          const [output] = await session.run(input);
+          if (!output || output.length !== backbone.featureSize) throw new Error(`${runner.name} gave ${output?.length ?? 0} features, expected ${backbone.featureSize}`);
+          return output;
+        }),
+      );
     },
     dispose() {
       session.dispose();
@@ -222,7 +208,7 @@ export function guardedFeatureEngine(options: GuardOptions): FeatureEngine {
 export async function outputRanges(runner: TfliteRunner, bytes: Uint8Array, inputs: Float32Array, count: number): Promise<Array<[number, number]>> {
   if (count < 1 || inputs.length % count !== 0) throw new Error(`outputRanges: ${inputs.length} input values do not make ${count} images`);
   const perImage = inputs.length / count;
-  const session = await runner.open(bytes, { batchSize: 1, threads: runner.maxThreads });
+  const session = await runner.open(bytes, { batchSize: 1, threads: runner.cores });
   try {
     const ranges: Array<[number, number]> = [];
     for (let image = 0; image < count; image += 1) {

@@ -41,7 +41,7 @@ export function retrainOverrides(args: Record<string, unknown>): Record<string, 
 /** Runs retraining and prints its summary; shared with `bench all`. */
 export async function runRetrain(context: CommandContext, signal?: AbortSignal): Promise<RetrainOutcome> {
   // Host work on the fastest engine: native TFLite with XNNPACK, behind the feature guard (TF.js otherwise).
-  const { tfliteHostRunner } = await import('../../targets/node/tflite.ts');
+  const { tfliteHostRunner } = await import('../../targets/node/tflite-host.ts');
   const outcome = await retrainModels({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, tflite: tfliteHostRunner, ...(signal ? { signal } : {}) });
   for (const model of outcome.models) {
     const { training } = model.metadata;

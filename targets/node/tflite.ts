@@ -24,28 +24,28 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { privateCacheDir, privateFileProblem } from '../../harness/core/private-dir.ts';
 import { inspectTflite, withBatchSize, type TensorSummary } from '../../models/tflite/reader.ts';
-import type { TfliteRunner } from '../../models/feature-engine.ts';
 import type { InferenceSession } from '../kernel/types.ts';
 import type { NodeRuntime, OpenOptions, RuntimeProbe } from './runtime-types.ts';
 
 const PACKAGE = 'tfjs-tflite-node';
 
 /** The parts of the binding's interpreter this runtime uses. */
-interface TensorInfo {
+export interface TensorInfo {
   name: string;
   dataType: string;
   data(): Float32Array | Uint8Array | Int8Array | Int32Array;
 }
-interface Interpreter {
+export interface Interpreter {
   getInputs(): TensorInfo[];
   getOutputs(): TensorInfo[];
   infer(): boolean;
 }
-type InterpreterConstructor = new (model: ArrayBuffer, options: { threads?: number; delegate?: { path: string; options: [string, string][] } }) => Interpreter;
+export type InterpreterConstructor = new (model: ArrayBuffer, options: { threads?: number; delegate?: { path: string; options: [string, string][] } }) => Interpreter;
 
 const require = createRequire(import.meta.url);
 
-function loadBinding(): InterpreterConstructor {
+/** The binding's interpreter class; throws when tfjs-tflite-node is not installed or its addon does not load. */
+export function loadBinding(): InterpreterConstructor {
   return (require(PACKAGE) as { TFLiteNodeModelRunner: InterpreterConstructor }).TFLiteNodeModelRunner;
 }
 
@@ -277,54 +277,6 @@ export async function openTfliteSession(options: TfliteSessionOptions): Promise<
     },
   };
 }
-
-// ------------------------------------------------------------ host work
-
-/**
- * Float32 .tflite files on native TFLite with XNNPACK on every core: the fast
- * engine of the host's own work (bottlenecks through models/feature-engine.ts;
- * the hook for calibration passes too). Normalised float inputs in, every
- * output read back. Never measured: it may use the cores however it likes.
- */
-export const tfliteHostRunner: TfliteRunner = {
-  name: 'tflite-node',
-  maxThreads: availableParallelism(),
-  async describe(threads) {
-    const plugin = await xnnpackPlugin();
-    const count = `${threads} thread${threads === 1 ? '' : 's'}`;
-    return 'path' in plugin ? `XNNPACK, ${count}` : `TFLite builtin kernels, ${count} (${plugin.reason})`;
-  },
-  async open(source, { batchSize, threads }) {
-    const Interpreter = loadBinding();
-    const bytes = batchSize === 1 ? source : withBatchSize(source, batchSize);
-    const summary = inspectTflite(bytes);
-    const inputSummary = summary.inputs[0];
-    if (summary.inputs.length !== 1 || inputSummary?.type !== 'float32') throw new Error(`host runs take one float32 input; this file has ${summary.inputs.map((tensor) => tensor.type).join(', ') || 'none'}`);
-    const plugin = await xnnpackPlugin();
-    const delegate = 'path' in plugin ? { path: plugin.path, options: [['num_threads', String(threads)]] as [string, string][] } : undefined;
-    const model = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    let interpreter: Interpreter | undefined = new Interpreter(model, { threads, ...(delegate ? { delegate } : {}) });
-    const input = interpreter.getInputs()[0]!;
-    const outputs = interpreter.getOutputs();
-    const values = inputSummary.shape.reduce((product, dim) => product * dim, 1);
-    return {
-      async run(data) {
-        if (!interpreter) throw new Error('tflite-node session used after dispose');
-        if (data.length !== values) throw new Error(`expected ${values} input values (${inputSummary.shape.join('×')}), got ${data.length}`);
-        (input.data() as Float32Array).set(data);
-        if (!interpreter.infer()) throw new Error('TFLite inference failed');
-        return outputs.map((output) => {
-          if (output.dataType !== 'float32') throw new Error(`output "${output.name}" is ${output.dataType}; host runs read float32 outputs`);
-          return Float32Array.from(output.data() as Float32Array);
-        });
-      },
-      dispose() {
-        // The binding frees the native interpreter when the object is garbage collected.
-        interpreter = undefined;
-      },
-    };
-  },
-};
 
 async function probe(): Promise<RuntimeProbe> {
   try {

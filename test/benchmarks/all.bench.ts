@@ -29,7 +29,7 @@ import { useFastestBackend } from '../../models/backend.ts';
 import { decodeImage, generateDefaultDataset, scanDataset } from '../../models/dataset/index.ts';
 import { tfjsFeatureEngine, tfliteFeatureEngine, type FeatureEngine } from '../../models/feature-engine.ts';
 import { loadBackbone, resolveBackbone } from '../../models/zoo.ts';
-import { tfliteHostRunner } from '../../targets/node/tflite.ts';
+import { tfliteHostRunner } from '../../targets/node/tflite-host.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const BIN = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));

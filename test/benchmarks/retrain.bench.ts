@@ -9,7 +9,7 @@ import { rm } from 'node:fs/promises';
 import { parseConfig } from '../../harness/core/config.ts';
 import { createLogger } from '../../harness/core/log.ts';
 import { retrainModels } from '../../models/retrain.ts';
-import { tfliteHostRunner } from '../../targets/node/tflite.ts';
+import { tfliteHostRunner } from '../../targets/node/tflite-host.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const models = (process.env.BENCH_MODELS ?? 'mobilenet_v2,inception_v3').split(',');

@@ -19,7 +19,7 @@ import { decodeImage, generateDefaultDataset, scanDataset } from '../../models/d
 import { FEATURE_TOLERANCE, guardedFeatureEngine, relativeDifference, tfjsFeatureEngine, tfliteFeatureEngine, type TfliteRunner } from '../../models/feature-engine.ts';
 import { retrainModels } from '../../models/retrain.ts';
 import { loadBackbone, resolveBackbone, type Backbone } from '../../models/zoo.ts';
-import { tfliteHostRunner } from '../../targets/node/tflite.ts';
+import { tfliteHostRunner } from '../../targets/node/tflite-host.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const IMAGES_PER_CLASS = 12;

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { outputRanges } from '../../models/feature-engine.ts';
 import { loadLayersModel } from '../../models/model-io.ts';
 import { convertLayersModel } from '../../models/tflite/index.ts';
-import { tfliteHostRunner } from '../../targets/node/tflite.ts';
+import { tfliteHostRunner } from '../../targets/node/tflite-host.ts';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
