@@ -4,19 +4,21 @@
  */
 import { constant, emit, pair, padding, requireChannelsLast, shapeOf, unsupported, type Lowering } from './lower-context.ts';
 
+/**
+ * Keras' (top, bottom), (left, right) amounts of ZeroPadding2D and Cropping2D:
+ * one number for all four, one number per axis, or a pair per axis.
+ */
+function rowsAndCols(context: Parameters<Lowering>[0], key: 'padding' | 'cropping'): [[number, number], [number, number]] {
+  const value = context.config[key];
+  if (typeof value === 'number') return [[value, value], [value, value]];
+  if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'number') return [[value[0], value[0]], [value[1] as number, value[1] as number]];
+  if (Array.isArray(value) && value.length === 2) return [pair(value[0], key, context), pair(value[1], key, context)];
+  throw unsupported(context, `${key} ${JSON.stringify(value)}`);
+}
+
 export const lowerZeroPadding2D: Lowering = (context) => {
   requireChannelsLast(context);
-  const value = context.config.padding;
-  let rows: [number, number];
-  let cols: [number, number];
-  if (typeof value === 'number') rows = cols = [value, value];
-  else if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'number') {
-    rows = [value[0], value[0]];
-    cols = [value[1] as number, value[1] as number];
-  } else if (Array.isArray(value) && value.length === 2) {
-    rows = pair(value[0], 'padding', context);
-    cols = pair(value[1], 'padding', context);
-  } else throw unsupported(context, `padding ${JSON.stringify(value)}`);
+  const [rows, cols] = rowsAndCols(context, 'padding');
   const paddings = constant(context.graph, `${context.layer.name}/paddings`, [4, 2], Int32Array.of(0, 0, rows[0], rows[1], cols[0], cols[1], 0, 0));
   return emit(context, 'PAD', [context.inputs[0]!, paddings], { kind: 'pad' });
 };
@@ -65,17 +67,7 @@ export const lowerPermute: Lowering = (context) => {
 /** Cropping2D: SLICE from (top, left) of the cropped height and width; batch and channels whole (-1). */
 export const lowerCropping2D: Lowering = (context) => {
   requireChannelsLast(context);
-  const value = context.config.cropping;
-  let rows: [number, number];
-  let cols: [number, number];
-  if (typeof value === 'number') rows = cols = [value, value];
-  else if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'number') {
-    rows = [value[0], value[0]];
-    cols = [value[1] as number, value[1] as number];
-  } else if (Array.isArray(value) && value.length === 2) {
-    rows = pair(value[0], 'cropping', context);
-    cols = pair(value[1], 'cropping', context);
-  } else throw unsupported(context, `cropping ${JSON.stringify(value)}`);
+  const [rows, cols] = rowsAndCols(context, 'cropping');
   const [, height, width] = context.shape as [number, number, number, number];
   const begin = constant(context.graph, `${context.layer.name}/begin`, [4], Int32Array.of(0, rows[0], cols[0], 0));
   const size = constant(context.graph, `${context.layer.name}/size`, [4], Int32Array.of(-1, height, width, -1));
