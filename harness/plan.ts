@@ -7,6 +7,8 @@
  * CPU emulation of a GPU (SwiftShader, llvmpipe …) leaves the default plan
  * with a line saying why; naming it in run.backends runs it, and its jobs'
  * device carries `extra.software` so the record and the report label them.
+ * A runtime marked `optIn` (TF.js `cpu`, the reference backend) leaves the
+ * default plan the same way.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -69,16 +71,22 @@ export function kernelOptions(config: ResolvedConfig, batchSize: number, evaluat
   };
 }
 
-/** The one line a software runtime's absence gets: what it is, and how to measure it anyway. */
+/** The one line a left-out runtime gets: what it is, and how to measure it anyway. */
 export function leftOutLine(entry: LeftOut): string {
-  return `${entry.runtime} on ${entry.device.name}: ${entry.reason}, not a GPU; --backends ${entry.runtime} to measure it anyway`;
+  return `${entry.runtime} on ${entry.device.name}: ${entry.reason}; --backends ${entry.runtime} to measure it anyway`;
 }
 
-/** Whether the plan takes this runtime: available, named by run.backends when given, and not a software GPU unless named. */
-function selects(runtime: RuntimeStatus, backends: string[] | undefined): 'yes' | 'no' | 'software' {
+/** Why the default plan leaves an available runtime out, or undefined when it takes it. */
+function optInReason(runtime: RuntimeStatus): string | undefined {
+  if (runtime.software) return `${runtime.software}, not a GPU`;
+  return runtime.optIn;
+}
+
+/** Whether the plan takes this runtime: available, named by run.backends when given, and not opt-in unless named. */
+function selects(runtime: RuntimeStatus, backends: string[] | undefined): 'yes' | 'no' | 'opt-in' {
   if (!runtime.available) return 'no';
   if (backends) return backends.includes(runtime.runtime) ? 'yes' : 'no';
-  return runtime.software ? 'software' : 'yes';
+  return optInReason(runtime) ? 'opt-in' : 'yes';
 }
 
 export async function planJobs(models: ModelArtifacts[], active: ActiveTarget[], config: ResolvedConfig, out: string): Promise<Plan> {
@@ -87,7 +95,7 @@ export async function planJobs(models: ModelArtifacts[], active: ActiveTarget[],
   for (const { devices } of active) {
     for (const found of devices) {
       for (const runtime of found.runtimes) {
-        if (selects(runtime, config.run.backends) === 'software') plan.leftOut.push({ device: found.device, runtime: runtime.runtime, reason: runtime.software! });
+        if (selects(runtime, config.run.backends) === 'opt-in') plan.leftOut.push({ device: found.device, runtime: runtime.runtime, reason: optInReason(runtime)! });
       }
     }
   }

@@ -193,9 +193,6 @@ export async function discoverTargets(options: Pick<RunOptions, 'config' | 'log'
       const available = candidate.runtimes.filter((runtime) => runtime.available).map((runtime) => runtime.runtime);
       const unavailable = candidate.runtimes.filter((runtime) => !runtime.available).map((runtime) => runtime.runtime);
       log.info(`${kind} ${candidate.device.name}: ${available.join(', ') || 'no runtime'}${unavailable.length ? ` (unavailable: ${unavailable.join(', ')}; see \`bench devices\`)` : ''}`);
-      for (const runtime of candidate.runtimes.filter((entry) => entry.available && entry.software && !config.run.backends)) {
-        log.info(`${kind} ${candidate.device.name}: ${runtime.runtime} left out of the default plan (${runtime.software}); include it with --backends ${runtime.runtime}`);
-      }
     }
     active.push({ target, devices: usable });
   }

@@ -26,6 +26,13 @@ export interface RuntimeStatus {
    * out of the default plan (harness/plan.ts); naming it in run.backends runs it.
    */
   software?: string;
+  /**
+   * Set when the runtime is available but not worth the time of a default
+   * run, in words: why (TF.js's plain-JavaScript `cpu` reference backend,
+   * which no one ships and which takes seconds per image). Left out of the
+   * default plan like a software GPU; naming it in run.backends runs it.
+   */
+  optIn?: string;
 }
 
 export interface DiscoveredDevice {

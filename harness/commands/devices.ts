@@ -58,7 +58,11 @@ export function formatDevices(listings: TargetListing[]): string[] {
       for (const runtime of found.runtimes) {
         const details = runtime.details ? Object.entries(runtime.details).map(([name, value]) => `${name} ${value}`).join(', ') : '';
         // A software GPU runs, but is no GPU: marked, and left out of the default plan (harness/plan.ts).
-        const software = runtime.software ? ` ${pc.yellow('software')} (${runtime.software}; runs only when named in --backends)` : '';
+        const software = runtime.software
+          ? ` ${pc.yellow('software')} (${runtime.software}; runs only when named in --backends)`
+          : runtime.optIn
+            ? ` ${pc.yellow('opt-in')} (${runtime.optIn}; runs only when named in --backends)`
+            : '';
         const status = runtime.available ? `${pc.green('available')}${software}${details ? `  ${details}` : ''}` : `${pc.yellow('unavailable')}: ${runtime.reason ?? 'no reason given'}`;
         lines.push(`  ${runtime.runtime.padEnd(width)}  ${status}`);
       }

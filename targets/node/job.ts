@@ -56,6 +56,7 @@ export async function probeRuntimes(runtimeModules: string[], threads: number, c
       ...(status.reason ? { reason: status.reason } : {}),
       ...(status.details ? { details: status.details } : {}),
       ...(status.available && status.software ? { software: status.software } : {}),
+      ...(status.available && status.optIn ? { optIn: status.optIn } : {}),
       keyOptions: status.available ? { ...runtime.keyOptions?.({ threads }), ...status.keyOptions } : {},
       ...(status.available && status.workerEnv ? { workerEnv: status.workerEnv } : {}),
     });

@@ -17,6 +17,8 @@ export interface RuntimeProbe {
    * it is named in `run.backends`.
    */
   software?: string;
+  /** Set when the runtime is not worth a default run, in words (targets/opt-in.ts); it runs when named in `run.backends`. */
+  optIn?: string;
   /** Options found by the probe that change the numbers and so belong in the measurement key (the GPU adapter). */
   keyOptions?: Record<string, string | number | boolean>;
   /**

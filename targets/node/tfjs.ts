@@ -10,6 +10,7 @@
  * with `await data()`, disposing every tensor. Loading includes initialising
  * the backend: each job runs in a fresh process, so that cost is always paid.
  */
+import { TFJS_CPU_OPT_IN } from '../opt-in.ts';
 import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import type { InferenceSession } from '../kernel/types.ts';
 import { cudaSearchHere, findCuda, tensorflowGpuLoadFailure, tensorflowGpuReadiness } from './cuda.ts';
@@ -30,6 +31,8 @@ interface BackendSpec {
    * default: import(package), for the optional ones.
    */
   load?: () => Promise<unknown>;
+  /** Why a default run leaves it out (targets/opt-in.ts). */
+  optIn?: string;
   /** Added to "not installed" reasons. */
   installHint?: string;
   /** Checked before the import: why the backend could not run here as named, or undefined. */
@@ -55,7 +58,7 @@ export const TFJS_BACKENDS: readonly BackendSpec[] = [
   { runtime: 'tfjs-tensorflow', backend: 'tensorflow', package: '@tensorflow/tfjs-node', installHint: TFJS_NODE_HINT },
   { runtime: 'tfjs-tensorflow-gpu', backend: 'tensorflow', package: '@tensorflow/tfjs-node-gpu', installHint: TFJS_NODE_GPU_HINT, ...tensorflowGpu },
   { runtime: 'tfjs-wasm', backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', load: () => import('@tensorflow/tfjs-backend-wasm') },
-  { runtime: 'tfjs-cpu', backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu' },
+  { runtime: 'tfjs-cpu', backend: 'cpu', package: '@tensorflow/tfjs-backend-cpu', optIn: TFJS_CPU_OPT_IN },
 ];
 
 export function isModuleNotFound(error: unknown, specifier: string): boolean {
@@ -101,7 +104,7 @@ async function probe(spec: BackendSpec): Promise<RuntimeProbe> {
     details.simd = String(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
     details.threads = '1 (TF.js wasm is single-threaded in Node)';
   }
-  return { available: true, details };
+  return { available: true, details, ...(spec.optIn ? { optIn: spec.optIn } : {}) };
 }
 
 /** A session on a loaded layers or graph model; exported for tests. */

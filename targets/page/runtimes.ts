@@ -4,6 +4,7 @@
  */
 import type { ArtifactFormat } from '../../harness/core/record.ts';
 import { softwareLabel } from '../../harness/core/software-gpu.ts';
+import { TFJS_CPU_OPT_IN } from '../opt-in.ts';
 import type { RuntimeStatus } from '../types.ts';
 import type { PageCapabilities, PageRuntime } from './app/protocol.ts';
 
@@ -59,7 +60,7 @@ export function runtimeStatuses(caps: PageCapabilities, versions: RuntimeVersion
       webglSoftware,
     ),
     status('tfjs-webgpu', noGpu, { ...tfjs, ...(caps.webgpu.architecture ? { adapter: [caps.webgpu.vendor, caps.webgpu.architecture].filter(Boolean).join(' ') } : {}) }, webgpuSoftware),
-    status('tfjs-cpu', undefined, tfjs),
+    { ...status('tfjs-cpu', undefined, tfjs), optIn: TFJS_CPU_OPT_IN },
     status('litert-wasm', noWasm, { ...litert, threads: litertThreadsReason ? `no: ${litertThreadsReason}` : 'yes', relaxedSimd: String(caps.wasm.relaxedSimd) }),
     status('litert-webgpu', noGpu, litert, webgpuSoftware),
   ];

@@ -2,7 +2,8 @@
  * Software GPUs are not GPUs, on this machine's real headless Chromium: its
  * page reports WebGL on SwiftShader and a SwiftShader WebGPU adapter, so the
  * default plan leaves tfjs-webgl, tfjs-webgpu and litert-webgpu out with one
- * line each saying why, and `bench devices` marks them software; naming
+ * line each saying why (as it leaves out TF.js's `cpu` reference backend),
+ * and `bench devices` marks them software; naming
  * tfjs-webgl in --backends puts it back, and its measured row is labelled as
  * software-rendered in the record and the report.
  */
@@ -61,10 +62,13 @@ test('the default plan leaves the software runtimes out and says why; --backends
 
   const plan = await planJobs(models, active, parseConfig({ out, models: ['tiny'] }), out);
   const planned = plan.jobs.map(({ job }) => job.runtime);
-  assert.deepEqual([...planned].sort(), ['tfjs-cpu', 'tfjs-wasm'], 'the Mobile artifact on the CPU runtimes only');
-  assert.deepEqual(plan.leftOut.map((entry) => entry.runtime).sort(), ['litert-webgpu', 'tfjs-webgl', 'tfjs-webgpu']);
+  assert.deepEqual([...planned].sort(), ['tfjs-wasm'], 'the Mobile artifact on wasm only');
+  assert.deepEqual(plan.leftOut.map((entry) => entry.runtime).sort(), ['litert-webgpu', 'tfjs-cpu', 'tfjs-webgl', 'tfjs-webgpu']);
   const webgl = plan.leftOut.find((entry) => entry.runtime === 'tfjs-webgl')!;
   assert.equal(leftOutLine(webgl), `tfjs-webgl on ${chromium.device.name}: software renderer (SwiftShader), not a GPU; --backends tfjs-webgl to measure it anyway`);
+  // The reference backend is no GPU, but no default run spends its seconds per image either.
+  const cpu = plan.leftOut.find((entry) => entry.runtime === 'tfjs-cpu')!;
+  assert.match(leftOutLine(cpu), new RegExp(`^tfjs-cpu on ${chromium.device.name}: TF\\.js's plain-JavaScript reference backend .*; --backends tfjs-cpu to measure it anyway$`));
 
   const asked = await planJobs(models, active, parseConfig({ out, models: ['tiny'], run: { backends: ['tfjs-webgl'] } }), out);
   assert.deepEqual(asked.jobs.map(({ job }) => job.runtime), ['tfjs-webgl']);
