@@ -29,6 +29,7 @@ import { formatSummary } from './summary.ts';
 import { failed, failure, jobKeyOptions } from '../targets/result.ts';
 import { laneOf, runInLanes } from './lanes.ts';
 import { durationsFromHistory, Eta, formatDuration, jobPlanId } from './estimate.ts';
+import { codeIdentity, planEvaluations, stampEvaluation, type EvaluationPlan } from './evaluation-reuse.ts';
 import { loadHistory } from './history.ts';
 import { leftOutLine, planJobs, type ActiveTarget, type PlannedJob } from './plan.ts';
 import { discoverKinds, targetFactories } from './targets.ts';
@@ -61,7 +62,7 @@ export interface RunTimings {
   /** One per model: the agreement reference, made now or read from the cache. */
   references: { model: string; runtime: string; images: number; seconds: number; cached: boolean }[];
   /** One per job that ran, in the order they finished: wall seconds, evaluation included. */
-  jobs: { id: string; seconds: number; ok: boolean; images: number | null }[];
+  jobs: { id: string; seconds: number; ok: boolean; images: number | null; /** The run whose evaluation this job reused. */ reusedFrom?: string }[];
 }
 
 export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
@@ -107,9 +108,14 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
     if (jobs.length === 0) log.warn('no job to run: no available runtime matches the artifacts (see `bench devices`)');
     else timings.references = await attachReferences(jobs, listing.models, { config, log, out, signal, inProcess: options.referenceInProcess ?? false });
 
+    const history = await loadHistory(out, store.record).catch(() => []);
+    const evaluations = await planEvaluations(jobs, history, { code: await codeIdentity(), host: store.record.host, threads: store.record.conditions?.threads ?? availableParallelism(), reuse: config.run.reuseEvaluations });
+    const reused = [...evaluations.values()].filter((entry) => entry.reused).length;
+    if (reused) log.info(`accuracy of ${reused} job${reused === 1 ? '' : 's'} reused from earlier runs (same model file, code, runtime, device and images; --reevaluate to evaluate again)`);
+
     await recordRuntimeSizes(jobs, store, log);
     await prepareTargets(active, jobs, context, store);
-    timings.jobs = await runLanes(jobs, context, store, await historyEstimates(jobs, out, store.record));
+    timings.jobs = await runLanes(jobs, context, store, historyEstimates(jobs, history), evaluations);
   } finally {
     for (const { target } of active) {
       try {
@@ -235,8 +241,8 @@ async function attachReferences(
 }
 
 /** Each job's duration in earlier runs of the same benchmark, where there is one (for the ETA). */
-async function historyEstimates(jobs: PlannedJob[], out: string, record: RunRecord): Promise<(number | undefined)[]> {
-  const durations = durationsFromHistory(await loadHistory(out, record).catch(() => []));
+function historyEstimates(jobs: PlannedJob[], history: RunRecord[]): (number | undefined)[] {
+  const durations = durationsFromHistory(history);
   return jobs.map(({ target, job }) => durations.get(jobPlanId(job, target.kind)));
 }
 
@@ -283,7 +289,13 @@ async function prepareTargets(active: ActiveTarget[], jobs: PlannedJob[], contex
  * rounds, with an ETA from the jobs' estimates (split evenly over their rounds);
  * the returned timings are per job, all its rounds together.
  */
-async function runLanes(jobs: PlannedJob[], context: TargetContext, store: RunRecordStore, estimates: (number | undefined)[]): Promise<RunTimings['jobs']> {
+async function runLanes(
+  jobs: PlannedJob[],
+  context: TargetContext,
+  store: RunRecordStore,
+  estimates: (number | undefined)[],
+  evaluations: Map<PlannedJob, EvaluationPlan>,
+): Promise<RunTimings['jobs']> {
   if (jobs.length === 0) return [];
   const { rounds, order, seed, cooldownMs } = context.config.run;
   context.log.info(`${jobs.length} job${jobs.length === 1 ? '' : 's'} on ${store.record.devices.length} device${store.record.devices.length === 1 ? '' : 's'}${rounds > 1 ? `, ${rounds} rounds each (${order})` : ''}`);
@@ -330,12 +342,15 @@ async function runLanes(jobs: PlannedJob[], context: TargetContext, store: RunRe
       if (result.ok) {
         const all = [...(measured.get(planned) ?? []), { round, measurement: result.measurement }];
         measured.set(planned, all);
-        const measurement = mergeRounds(all);
+        const rounded = mergeRounds(all);
+        const measurement = { ...rounded, evaluation: stampEvaluation(rounded.evaluation, evaluations.get(planned)) };
         store.replaceMeasurement(merged.get(planned), measurement);
         merged.set(planned, measurement);
         const images = measurement.evaluation?.images ?? null;
-        timings.set(planned, { id: keyId(measurement.key), seconds: (timing?.seconds ?? 0) + seconds, ok: timing?.ok ?? true, images });
-        tick(`${label}: p50 ${result.measurement.latency.p50.toFixed(2)} ms${images && round === 1 ? `, ${images} images` : ''}`, seconds);
+        const reusedFrom = measurement.evaluation?.reusedFrom;
+        timings.set(planned, { id: keyId(measurement.key), seconds: (timing?.seconds ?? 0) + seconds, ok: timing?.ok ?? true, images, ...(reusedFrom ? { reusedFrom } : {}) });
+        const evaluated = images && round === 1 ? (reusedFrom ? `, accuracy of ${images} images reused` : `, ${images} images`) : '';
+        tick(`${label}: p50 ${result.measurement.latency.p50.toFixed(2)} ms${evaluated}`, seconds);
       } else {
         failedJobs.add(planned);
         const failure = rounds > 1 ? { ...result.failure, round } : result.failure;

@@ -42,7 +42,8 @@ export interface BottleneckOptions {
   signal?: AbortSignal;
 }
 
-async function sha256File(path: string): Promise<string> {
+/** Hex SHA-256 of a file's bytes: the cache key of an image. */
+export async function sha256File(path: string): Promise<string> {
   return createHash('sha256').update(await readFile(path)).digest('hex');
 }
 

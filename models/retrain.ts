@@ -19,6 +19,7 @@ import { HEAD_LAYER, trainHead, type Batch, type LabeledVectors } from './head.t
 import { evalPackDir, labelsPath, metadataPath, mobileModelPath } from '../harness/core/layout.ts';
 import type { RetrainedMetadata } from '../harness/core/metadata.ts';
 import { saveLayersModel } from './model-io.ts';
+import { retrainFingerprint, reusableRetrain } from './retrain-fingerprint.ts';
 import { loadBackbone, resolveBackbone, type Backbone } from './zoo.ts';
 
 export interface RetrainOptions {
@@ -44,6 +45,8 @@ export interface RetrainedModel {
   bottlenecks: { computed: number; cached: number; skipped: number; inferenceSeconds: number; seconds: number; engine: string };
   /** Wall seconds of training the head. */
   trainSeconds: number;
+  /** True when nothing retraining reads had changed since the last retrain, whose artifact was kept (models/retrain-fingerprint.ts). */
+  reused: boolean;
 }
 
 export interface RetrainOutcome {
@@ -117,6 +120,13 @@ function hasDistortions(settings: ResolvedConfig['retrain']['distortions']): boo
 async function retrainOne(id: string, dataset: Dataset, generated: boolean, backend: string, options: RetrainOptions): Promise<RetrainedModel> {
   const { config, log } = options;
   const spec = resolveBackbone(id, config);
+  const checked = performance.now();
+  const fingerprint = await retrainFingerprint({ spec, dataset, settings: config.retrain, seed: config.dataset.seed });
+  const earlier = config.retrain.reuse ? await reusableRetrain(options.out, id, fingerprint) : undefined;
+  if (earlier) {
+    const seconds = (performance.now() - checked) / 1000;
+    return { model: id, modelJsonPath: mobileModelPath(options.out, id), metadata: earlier, bottlenecks: { computed: 0, cached: 0, skipped: 0, inferenceSeconds: 0, seconds, engine: 'reused' }, trainSeconds: 0, reused: true };
+  }
   log.info(`${id}: loading backbone (${spec.description})`);
   const backbone = await loadBackbone(spec);
   const distort = hasDistortions(config.retrain.distortions);
@@ -125,7 +135,7 @@ async function retrainOne(id: string, dataset: Dataset, generated: boolean, back
   const cachedImages = distort ? dataset.images.filter((image) => image.split !== 'train') : dataset.images;
   const engine = featureEngine(backbone, backend, options);
   try {
-    return await retrainWith({ engine, backbone, dataset, generated, backend, distort, cachedImages }, options);
+    return await retrainWith({ engine, backbone, dataset, generated, backend, distort, cachedImages, fingerprint }, options);
   } finally {
     engine.dispose();
     backbone.features.dispose();
@@ -161,11 +171,13 @@ interface RetrainInputs {
   distort: boolean;
   /** The images whose bottlenecks come from (and go to) the cache. */
   cachedImages: ImageEntry[];
+  /** What this retrain read, hashed; kept in metadata.json so the next retrain can reuse it. */
+  fingerprint: string | undefined;
 }
 
 /** Bottlenecks, the head, its test, and the Mobile artifact of one backbone. */
 async function retrainWith(inputs: RetrainInputs, options: RetrainOptions): Promise<RetrainedModel> {
-  const { engine, backbone, dataset, generated, backend, distort, cachedImages } = inputs;
+  const { engine, backbone, dataset, generated, backend, distort, cachedImages, fingerprint } = inputs;
   const { config, log, out } = options;
   const { spec } = backbone;
   const id = spec.id;
@@ -227,6 +239,7 @@ async function retrainWith(inputs: RetrainInputs, options: RetrainOptions): Prom
       bottleneckSeconds: bottlenecks.inferenceSeconds,
       bottleneckEngine: bottlenecks.engine,
       trainSeconds,
+      ...(fingerprint ? { fingerprint } : {}),
     },
     createdAt: new Date().toISOString(),
   };
@@ -246,6 +259,7 @@ async function retrainWith(inputs: RetrainInputs, options: RetrainOptions): Prom
       engine: bottlenecks.engine,
     },
     trainSeconds,
+    reused: false,
   };
 }
 

@@ -27,7 +27,7 @@ function phaseTimings(retrained: RetrainOutcome, converted: ConvertedArtifact[],
     const { bottlenecks } = model;
     const rate = bottlenecks.computed && bottlenecks.inferenceSeconds ? `, ${(bottlenecks.computed / bottlenecks.inferenceSeconds).toFixed(1)} images/s` : '';
     phases.push({ phase: 'bottlenecks', subject: model.model, seconds: bottlenecks.seconds, detail: `${bottlenecks.computed} computed on ${bottlenecks.engine}${rate}, ${bottlenecks.cached} cached` });
-    phases.push({ phase: 'training', subject: model.model, seconds: model.trainSeconds, detail: `${model.metadata.training.steps} steps` });
+    phases.push({ phase: 'training', subject: model.model, seconds: model.trainSeconds, detail: model.reused ? 'unchanged: head kept' : `${model.metadata.training.steps} steps` });
   }
   for (const model of [...new Set(converted.map((entry) => entry.model))]) {
     const files = converted.filter((entry) => entry.model === model);
@@ -41,7 +41,10 @@ function phaseTimings(retrained: RetrainOutcome, converted: ConvertedArtifact[],
     const detail = shown.cached ? `cached (${shown.runtime}, ${shown.images} images)` : `${shown.runtime}, ${shown.images} images${shown === early ? ', during conversion' : ''}`;
     phases.push({ phase: 'reference', subject: reference.model, seconds: shown.seconds, detail });
   }
-  for (const job of run.jobs) phases.push({ phase: 'job', subject: job.id, seconds: job.seconds, detail: job.ok ? `${job.images ?? 0} images evaluated` : 'failed' });
+  for (const job of run.jobs) {
+    const detail = !job.ok ? 'failed' : job.reusedFrom ? `accuracy on ${job.images ?? 0} images reused from ${job.reusedFrom}` : `${job.images ?? 0} images evaluated`;
+    phases.push({ phase: 'job', subject: job.id, seconds: job.seconds, detail });
+  }
   return phases;
 }
 

@@ -16,6 +16,7 @@ export const retrainArgs = {
   'random-crop': { type: 'string', description: 'Random crop margin in percent (bypasses the cache)', valueHint: 'p' },
   'random-scale': { type: 'string', description: 'Random scale in percent (bypasses the cache)', valueHint: 'p' },
   'random-brightness': { type: 'string', description: 'Random brightness in percent (bypasses the cache)', valueHint: 'p' },
+  force: { type: 'boolean', description: 'Train again even when the backbone, images and settings are those of the last retrain (whose head is kept otherwise)' },
 } as const;
 
 /** Maps retrain flags onto config paths. */
@@ -28,6 +29,7 @@ export function retrainOverrides(args: Record<string, unknown>): Record<string, 
       batchSize: num(args['batch-size']),
       optimizer: args.optimizer,
       evalEvery: num(args['eval-every']),
+      reuse: args.force === true ? false : undefined,
       distortions: {
         flipLeftRight: args['flip-left-right'],
         randomCrop: num(args['random-crop']),
@@ -47,6 +49,10 @@ export async function runRetrain(context: CommandContext, signal?: AbortSignal):
     const { training } = model.metadata;
     const tested = training.testAccuracy !== null && Number.isFinite(training.testAccuracy) ? `test ${(training.testAccuracy * 100).toFixed(1)}%` : 'not tested (no test images)';
     const computed = model.bottlenecks.computed ? ` on ${model.bottlenecks.engine}` : '';
+    if (model.reused) {
+      context.log.info(`${model.model}: ${tested}, unchanged since ${model.metadata.createdAt}: head kept (--force trains again) → ${model.modelJsonPath}`);
+      continue;
+    }
     context.log.info(`${model.model}: ${tested}, bottlenecks ${model.bottlenecks.computed} computed${computed} / ${model.bottlenecks.cached} cached → ${model.modelJsonPath}`);
   }
   return outcome;

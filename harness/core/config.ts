@@ -179,6 +179,12 @@ export const configSchema = z.strictObject({
         .prefault({}),
       /** Images per batch when computing bottlenecks. */
       bottleneckBatch: positiveInt.default(8),
+      /**
+       * Keep the head of an earlier retrain whose inputs are all unchanged
+       * (models/retrain-fingerprint.ts): training is seeded, so it would make
+       * the same head again. `--force` sets it false.
+       */
+      reuse: z.boolean().default(true),
     })
     .prefault({}),
   convert: z
@@ -203,6 +209,12 @@ export const configSchema = z.strictObject({
        * 0: no budget, always the whole pack.
        */
       evalBudgetMs: z.number().int().min(0).default(15000),
+      /**
+       * A job whose model file, code, runtime, device and images an earlier run
+       * of the same out folder evaluated reads that accuracy instead of
+       * evaluating again (harness/evaluation-reuse.ts). `--reevaluate` sets it false.
+       */
+      reuseEvaluations: z.boolean().default(true),
       warmupIterations: z.number().int().min(0).default(5),
       /** Warm-up stops after this many ms, even before warmupIterations (at least one iteration runs). */
       warmupMaxMs: z.number().min(0).default(2000),

@@ -57,6 +57,8 @@ export interface ModelMetadata {
     /** The engine that computed the bottlenecks of this retrain (`tflite-node`, `tfjs-wasm` …), `cache` when all were cached; absent in older files. */
     bottleneckEngine?: string;
     trainSeconds: number;
+    /** Everything this retrain read, hashed (models/retrain-fingerprint.ts): the same value next time means the same head. */
+    fingerprint?: string;
   };
   createdAt: string;
 }

@@ -44,6 +44,8 @@ const evaluation = z.looseObject({
   images: count,
   accuracy: maybeNumber, // NaN (null) for an unlabelled pack: a user model benchmarked without --images
   agreement: z.looseObject({ reference: z.string(), top1: z.number(), maxAbsDiff: z.number() }).nullable().optional(),
+  fingerprint: z.string().optional(),
+  reusedFrom: z.string().optional(),
 });
 
 /** One round of a measurement (./rounds.ts): compare decides on these. */

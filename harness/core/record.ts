@@ -107,6 +107,10 @@ export interface Evaluation {
   hits?: string;
   /** Agreement with the reference output (the same model on the host's fastest exact TF.js engine, named here); null when no reference was available. */
   agreement: { reference: string; top1: number; maxAbsDiff: number } | null;
+  /** Hash of everything the answers depend on (harness/evaluation-reuse.ts); absent in older records. */
+  fingerprint?: string;
+  /** The run that evaluated these images, when this run found the same fingerprint there and did not evaluate again. */
+  reusedFrom?: string;
 }
 
 export type JobPhase = 'setup' | 'load' | 'first-inference' | 'warmup' | 'loop' | 'evaluation';

@@ -60,8 +60,21 @@ test('retraining mobilenet_v2 on a small generated dataset', async (t) => {
     assert.deepEqual(misclassified.sort(), metadata.training.misclassified.map((entry) => entry.file).sort());
   });
 
+  await t.test('a second retrain on unchanged inputs keeps the head it made, without loading the backbone', async () => {
+    const log = memoryLogger();
+    const second = await retrainModels({ config, log, out });
+    const again = second.models[0]!;
+    assert.equal(again.reused, true);
+    assert.equal(again.trainSeconds, 0);
+    assert.equal(again.metadata.createdAt, metadata.createdAt, 'metadata.json is the first retrain\'s');
+    assert.equal(again.metadata.training.fingerprint, metadata.training.fingerprint);
+    assert.match(metadata.training.fingerprint ?? '', /^[0-9a-f]{64}$/);
+    assert.ok(!log.lines.some((line) => line.includes('loading backbone')), log.lines.join('\n'));
+  });
+
   await t.test('a second retrain reads every bottleneck from the cache', async () => {
-    const second = await retrainModels({ config, log: memoryLogger(), out });
+    // reuse: false is --force: train again even though nothing changed.
+    const second = await retrainModels({ config: parseConfig({ out, models: ['mobilenet_v2'], retrain: { reuse: false } }), log: memoryLogger(), out });
     const again = second.models[0]!;
     assert.equal(again.bottlenecks.computed, 0, 'no backbone inference on a warm cache');
     assert.equal(again.bottlenecks.inferenceSeconds, 0);

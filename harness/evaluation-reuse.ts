@@ -1,0 +1,144 @@
+/**
+ * Accuracy is a pure function of the model file, the code that feeds it, the
+ * runtime and device that run it, and the images: a second run with all of
+ * them unchanged would evaluate the same images to the same answers. Each
+ * evaluation carries a fingerprint of those inputs; a job whose fingerprint
+ * an earlier run of the same out folder already evaluated reads that
+ * evaluation (marked `reusedFrom` with the run id) instead of spending its
+ * evaluation budget again, and measures latency as always. Any change to the
+ * project's code, its lockfile, the artifact, the pack, the runtime's options,
+ * the device or the evaluation budget makes a new fingerprint, so CI runs on
+ * a new commit always evaluate.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PACK_IMAGES, PACK_JSON } from './core/eval-pack.ts';
+import type { Evaluation, HostInfo, RunRecord } from './core/record.ts';
+import type { Job } from '../targets/types.ts';
+
+/** The project's root: harness/ is one level down. */
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The code that decides what a job computes: every source folder, and the lockfile that pins the runtimes. */
+const CODE_FOLDERS = ['harness', 'targets', 'models'];
+const CODE_FILES = ['package-lock.json'];
+
+/** Hash of the project's code and pinned dependencies, once per process. */
+let codeHash: Promise<string> | undefined;
+export function codeIdentity(): Promise<string> {
+  codeHash ??= hashCode();
+  return codeHash;
+}
+
+async function hashCode(): Promise<string> {
+  const hash = createHash('sha256');
+  const files: string[] = [];
+  for (const folder of CODE_FOLDERS) files.push(...(await sourceFiles(join(ROOT, folder))));
+  for (const file of CODE_FILES) if (existsSync(join(ROOT, file))) files.push(join(ROOT, file));
+  for (const file of files.sort()) hash.update(`\n${relative(ROOT, file)}\n`).update(await readFile(file));
+  return hash.digest('hex');
+}
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  if (!existsSync(dir)) return [];
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile() && /\.(ts|js|mjs|json)$/.test(entry.name)).map((entry) => join(entry.parentPath, entry.name));
+}
+
+/** Hash of some files' bytes (an evaluation pack's labels and pixels; a reference), undefined when one cannot be read. */
+async function filesIdentity(paths: string[]): Promise<string | undefined> {
+  try {
+    const hash = createHash('sha256');
+    for (const path of paths) hash.update(await readFile(path));
+    return hash.digest('hex');
+  } catch {
+    return undefined;
+  }
+}
+
+export interface FingerprintContext {
+  code: string;
+  host: HostInfo;
+  /** The run's thread count for runtimes that take one. */
+  threads: number;
+}
+
+/** The fingerprint of one job's evaluation, or undefined when it does not evaluate or a file it reads cannot be read. */
+export async function evaluationFingerprint(job: Job, target: string, context: FingerprintContext, files = new Map<string, Promise<string | undefined>>()): Promise<string | undefined> {
+  if (job.kernel.evaluate === false) return undefined;
+  const identity = (paths: string[]) => {
+    const id = paths.join('\n');
+    if (!files.has(id)) files.set(id, filesIdentity(paths));
+    return files.get(id)!;
+  };
+  const pack = await identity([join(job.evalPackDir, PACK_JSON), join(job.evalPackDir, PACK_IMAGES)]);
+  if (pack === undefined) return undefined;
+  // Agreement reads the reference outputs: the same pack with another reference gives other figures.
+  const reference = job.referencePath === undefined ? null : await identity([job.referencePath]);
+  if (reference === undefined) return undefined;
+  const { kernel } = job;
+  return createHash('sha256')
+    .update(
+      JSON.stringify({
+        code: context.code,
+        host: { cpu: context.host.cpu, cores: context.host.cores, os: context.host.os, node: context.host.node },
+        threads: context.threads,
+        artifact: job.artifact.sha256,
+        pack,
+        reference,
+        target,
+        device: { id: job.device.id, name: job.device.name },
+        runtime: job.runtime,
+        runtimeOptions: job.runtimeOptions,
+        batchSize: kernel.batchSize,
+        evalLimit: kernel.evalLimit ?? null,
+        evalBudgetMs: kernel.evalBudgetMs ?? null,
+      }),
+    )
+    .digest('hex');
+}
+
+/** The latest evaluation with this fingerprint in the history (newest last), with the run that made it. */
+export function findEvaluation(history: readonly RunRecord[], fingerprint: string): { evaluation: Evaluation; runId: string } | undefined {
+  for (let index = history.length - 1; index >= 0; index -= 1) {
+    const record = history[index]!;
+    for (const measurement of record.measurements) {
+      const evaluation = measurement.evaluation;
+      if (evaluation?.fingerprint === fingerprint && evaluation.images > 0) return { evaluation, runId: evaluation.reusedFrom ?? record.runId };
+    }
+  }
+  return undefined;
+}
+
+/** What a planned job does about its evaluation: evaluate and stamp this fingerprint, or reuse an earlier one. */
+export interface EvaluationPlan {
+  fingerprint: string;
+  reused?: { evaluation: Evaluation; runId: string };
+}
+
+/**
+ * The evaluation plan of every evaluating job; a job that can reuse an
+ * earlier evaluation gets `evaluate: false` in its kernel options (it only
+ * measures latency), and `stamp` puts the reused evaluation in its measurement.
+ */
+export async function planEvaluations<T extends { job: Job; target: { kind: string } }>(jobs: T[], history: readonly RunRecord[], context: FingerprintContext & { reuse: boolean }): Promise<Map<T, EvaluationPlan>> {
+  const plans = new Map<T, EvaluationPlan>();
+  const files = new Map<string, Promise<string | undefined>>();
+  for (const planned of jobs) {
+    const fingerprint = await evaluationFingerprint(planned.job, planned.target.kind, context, files);
+    if (fingerprint === undefined) continue;
+    const reused = context.reuse ? findEvaluation(history, fingerprint) : undefined;
+    plans.set(planned, { fingerprint, ...(reused ? { reused } : {}) });
+    if (reused) planned.job = { ...planned.job, kernel: { ...planned.job.kernel, evaluate: false } };
+  }
+  return plans;
+}
+
+/** The measurement's evaluation as the record keeps it: its own, fingerprinted, or the reused one. */
+export function stampEvaluation(evaluation: Evaluation | null, plan: EvaluationPlan | undefined): Evaluation | null {
+  if (!plan) return evaluation;
+  if (plan.reused) return { ...plan.reused.evaluation, fingerprint: plan.fingerprint, reusedFrom: plan.reused.runId };
+  return evaluation ? { ...evaluation, fingerprint: plan.fingerprint } : null;
+}
