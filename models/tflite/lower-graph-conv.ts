@@ -13,7 +13,6 @@ import {
   constantTensor,
   emit,
   irInput,
-  isConstant,
   paddingOf,
   refuse,
   requireNhwc,
@@ -132,7 +131,8 @@ function windowOf(context: NodeContext, kh: number, kw: number): Window {
   if (strides.length !== 4 || strides[0] !== 1 || strides[3] !== 1) throw refuse(context, `strides ${JSON.stringify(strides)}`);
   if (dilations.length !== 4 || dilations[0] !== 1 || dilations[3] !== 1) throw refuse(context, `dilations ${JSON.stringify(dilations)}`);
   let input = tensorInput(context, 0);
-  let [batch, height, width, channels] = context.graph.tensors[input]!.shape as [number, number, number, number];
+  const [batch, inputHeight, inputWidth, channels] = context.graph.tensors[input]!.shape as [number, number, number, number];
+  let [height, width] = [inputHeight, inputWidth];
   let padding: PaddingName;
   if (context.node.attr.padding?.s && Buffer.from(context.node.attr.padding.s, 'base64').toString() === 'EXPLICIT') {
     const amounts = attrInts(context.node, 'explicit_paddings') ?? [];
