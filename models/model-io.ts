@@ -6,6 +6,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../harness/core/errors.ts';
+import { isGraphModelJson } from './model-format.ts';
+
+// Callers that already load models through this module ask it here too.
+export { isGraphModelJson } from './model-format.ts';
 
 /** Writes model.json and one weights file `weights.bin` into `dir`; returns the model.json path. */
 export async function saveLayersModel(model: tf.LayersModel, dir: string): Promise<string> {
@@ -57,13 +61,6 @@ export async function readModelArtifacts(modelJsonPath: string): Promise<tf.io.M
 
 /** A loaded TF.js model of either format: both answer predict() and dispose(). */
 export type TfjsModel = tf.LayersModel | tf.GraphModel;
-
-/** True when a model.json holds a graph model (a GraphDef, as tensorflowjs_converter writes from a SavedModel). */
-export function isGraphModelJson(json: { format?: unknown; modelTopology?: unknown }): boolean {
-  if (json.format === 'graph-model') return true;
-  // Older converters leave `format` out; a GraphDef has a node list, a Keras topology does not.
-  return json.format === undefined && Array.isArray((json.modelTopology as { node?: unknown } | undefined)?.node);
-}
 
 /** Loads a local model.json as a layers model or, when it holds a GraphDef, through tf.loadGraphModel. */
 export async function loadTfjsModel(modelJsonPath: string): Promise<TfjsModel> {

@@ -6,7 +6,7 @@
  * need no second code path.
  *
  * What a runtime must know to feed it comes, per field, from the model itself
- * (its input shape, the edgebench entry of .tflite metadata, a metadata.json
+ * (its input shape, the edgebench entry or TFLite Support metadata of a .tflite, a metadata.json
  * or labels.txt beside it), else from flags or the config entry, else a
  * default, and each default taken is named in `assumed` for one log line.
  */
@@ -20,6 +20,7 @@ import type { Logger } from '../harness/core/log.ts';
 import type { ModelMetadata, Normalization, UserModelFormat } from '../harness/core/metadata.ts';
 import { isSafeSegment } from '../harness/core/path-segment.ts';
 import type { ArtifactVariant } from '../harness/core/record.ts';
+import type { SupportMetadata } from './tflite-support-metadata.ts';
 
 /** A path entry of `models` (config) or `--model`, with the flags that describe it. */
 export interface UserModelSpec {
@@ -64,7 +65,7 @@ interface ModelShape {
   /** Square input side when the model fixes it. */
   inputSize?: number;
   classes: number;
-  /** From the edgebench metadata entry of a .tflite. */
+  /** From a .tflite's metadata: its edgebench entry, else its TFLite Support metadata. */
   normalization?: Normalization;
   classNames?: string[];
   /** The tensor types of a .tflite, to name its variant. */
@@ -74,6 +75,16 @@ interface ModelShape {
 function fixedSide(shape: readonly (number | null | undefined)[] | undefined): number | undefined {
   const side = shape?.[1];
   return typeof side === 'number' && side > 0 ? side : undefined;
+}
+
+/** TFLite Support metadata (TF Hub's, Model Maker's files), when the file carries some. */
+async function supportMetadata(path: string, bytes: Uint8Array): Promise<SupportMetadata | undefined> {
+  const { readSupportMetadata } = await import('./tflite-support-metadata.ts');
+  try {
+    return readSupportMetadata(bytes);
+  } catch (error) {
+    throw new UserError(`${path}: its TFLite Support metadata cannot be read: ${(error as Error).message}`, 'MODEL_METADATA_INVALID');
+  }
 }
 
 async function tfliteShape(path: string): Promise<ModelShape> {
@@ -90,12 +101,16 @@ async function tfliteShape(path: string): Promise<ModelShape> {
   if (!input || !output) throw new UserError(`${path} has no input or output tensor`, 'MODEL_INVALID');
   if (input.shape.length !== 4 || input.shape[3] !== 3) throw new UserError(`${path}: input ${input.name} has shape [${input.shape.join(', ')}], an image classifier takes [batch, height, width, 3]`, 'MODEL_INVALID');
   const own = readMetadataJson(bytes, 'edgebench') as { input?: { normalization?: Normalization }; classNames?: string[] } | undefined;
+  const support = await supportMetadata(path, bytes);
+  const inputSize = fixedSide(input.shape) ?? support?.inputSize;
+  const normalization = own?.input?.normalization ?? support?.normalization;
+  const classNames = own?.classNames ?? support?.classNames;
   return {
     format: 'tflite',
-    ...(fixedSide(input.shape) ? { inputSize: fixedSide(input.shape)! } : {}),
+    ...(inputSize ? { inputSize } : {}),
     classes: output.shape.at(-1) ?? 0,
-    ...(own?.input?.normalization ? { normalization: own.input.normalization } : {}),
-    ...(own?.classNames ? { classNames: own.classNames } : {}),
+    ...(normalization ? { normalization } : {}),
+    ...(classNames ? { classNames } : {}),
     tflite: { inputType: input.type, weightTypes: Object.keys(summary.weightBytes) },
   };
 }

@@ -25,7 +25,7 @@ export function convertOverrides(args: Record<string, unknown>): Record<string, 
 }
 
 export const convertArgs = {
-  model: { type: 'string', description: 'A layers model.json to convert, or retrained model ids, comma-separated (default: config models)', valueHint: 'model.json|ids' },
+  model: { type: 'string', description: 'A TF.js model.json (layers or graph model) to convert, or retrained model ids, comma-separated (default: config models)', valueHint: 'model.json|ids' },
   ...variantArgs,
   output: { type: 'string', description: 'With a model.json: output folder, or the .tflite path for one variant (default: beside the model)', valueHint: 'path' },
   images: { type: 'string', description: 'With a model.json: class-per-folder images to calibrate int8 on (default: the dataset in its metadata.json)', valueHint: 'dir' },
@@ -59,15 +59,15 @@ export function modelArgument(value: unknown, cwd: string): { file?: string } {
   try {
     info = statSync(path);
   } catch {
-    if (looksLikePath) throw new UserError(`--model ${value}: no such file (${path}); give a TF.js layers model.json, or retrained model ids`, 'MODEL_NOT_FOUND');
+    if (looksLikePath) throw new UserError(`--model ${value}: no such file (${path}); give a TF.js model.json (layers or graph), or retrained model ids`, 'MODEL_NOT_FOUND');
     return {};
   }
   if (info.isDirectory()) {
     const inside = join(path, 'model.json');
-    const hint = existsSync(inside) ? `: pass the model.json inside it (--model ${join(value, 'model.json')})` : ', with no model.json in it: give a TF.js layers model.json';
+    const hint = existsSync(inside) ? `: pass the model.json inside it (--model ${join(value, 'model.json')})` : ', with no model.json in it: give a TF.js model.json (layers or graph)';
     throw new UserError(`--model ${value} is a folder${hint}`, 'CONVERT_MODEL_ARG');
   }
-  throw new UserError(`--model ${value} is not a TF.js model.json (bench convert reads a layers model.json or its URL, or takes retrained model ids; \`bench inspect\` reads a .tflite)`, 'CONVERT_MODEL_ARG');
+  throw new UserError(`--model ${value} is not a TF.js model.json (bench convert reads a layers or graph model.json, or a layers model URL, or takes retrained model ids; \`bench inspect\` reads a .tflite)`, 'CONVERT_MODEL_ARG');
 }
 
 
@@ -108,7 +108,7 @@ function pixelsOf(values: Float32Array, normalization: Normalization): Uint8Arra
   return Uint8Array.from(values, (value) => Math.round((value - normalization.offset) / normalization.scale));
 }
 
-/** `bench convert --model path/to/model.json`: any layers model the converter supports. */
+/** `bench convert --model path/to/model.json`: any layers or graph model the converter supports. */
 async function convertModelFile(context: CommandContext, args: Record<string, unknown>, modelPath: string, signal: AbortSignal): Promise<FileResult[]> {
   const { config, log, cwd } = context;
   const { useFastestBackend } = await import('../../models/backend.ts');
@@ -189,7 +189,7 @@ function report(log: Logger, results: FileResult[]): void {
 }
 
 export default defineCommand({
-  meta: { name: 'convert', description: 'Convert retrained Mobile models (or any TF.js layers model.json) to .tflite: float32, float16, int8-dynamic, int8' },
+  meta: { name: 'convert', description: 'Convert retrained Mobile models (or any TF.js layers or graph model.json) to .tflite: float32, float16, int8-dynamic, int8' },
   args: { ...commonArgs, ...convertArgs },
   async run({ args }) {
     const modelFile = modelArgument(args.model, process.cwd()).file;

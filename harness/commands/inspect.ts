@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { defineCommand } from 'citty';
 import { UserError } from '../core/errors.ts';
 import type { TensorSummary, TfliteSummary } from '../../models/tflite/reader.ts';
+import type { SupportMetadata } from '../../models/tflite-support-metadata.ts';
 import { commonArgs, setup } from './common.ts';
 import { formatBytes } from '../core/format.ts';
 
@@ -21,8 +22,18 @@ function formatTensor(tensor: TensorSummary): string {
   return `  ${tensor.name}  ${tensor.type}  [${tensor.shape.join(', ')}]${dynamic}${quantization ? `  ${quantization}` : ''}`;
 }
 
-/** The human-readable summary, one section per line group. */
-export function formatSummary(path: string, summary: TfliteSummary): string[] {
+/** What the TFLite Support metadata tells a runtime, in one line (or why it cannot be read). */
+function formatSupportMetadata(support: SupportMetadata | { error: string }): string {
+  if ('error' in support) return `TFLite Support metadata: unreadable (${support.error})`;
+  const parts: string[] = [];
+  if (support.inputSize) parts.push(`input ${support.inputSize}×${support.inputSize}`);
+  if (support.normalization) parts.push(`normalisation pixel × ${support.normalization.scale.toPrecision(6)} + ${support.normalization.offset.toPrecision(6)}`);
+  if (support.classNames) parts.push(`${support.classNames.length} labels: ${support.classNames.slice(0, 8).join(', ')}${support.classNames.length > 8 ? ', …' : ''}`);
+  return `TFLite Support metadata: ${parts.length ? parts.join(', ') : 'nothing a classifier runtime reads'}`;
+}
+
+/** The human-readable summary, one section per line group; `support`: the file's TFLite Support metadata, when it has some. */
+export function formatSummary(path: string, summary: TfliteSummary, support?: SupportMetadata | { error: string }): string[] {
   const lines = [`${path}: ${formatBytes(summary.fileBytes)}, schema v${summary.schemaVersion}, ${summary.subgraphs} subgraph${summary.subgraphs === 1 ? '' : 's'}${summary.description ? `, "${summary.description}"` : ''}`];
   lines.push('inputs:', ...summary.inputs.map(formatTensor));
   lines.push('outputs:', ...summary.outputs.map(formatTensor));
@@ -51,6 +62,7 @@ export function formatSummary(path: string, summary: TfliteSummary): string[] {
       lines.push(`  ${entry.name} (${formatBytes(entry.bytes)}): ${detail}`);
     }
   }
+  if (support) lines.push(formatSupportMetadata(support));
   for (const signature of summary.signatures) {
     const names = (maps: { name: string }[]) => maps.map((map) => map.name).join(', ');
     lines.push(`signature ${signature.key}: ${names(signature.inputs)} → ${names(signature.outputs)}`);
@@ -69,14 +81,23 @@ export default defineCommand({
     const path = resolve(cwd, String(args.file));
     if (!existsSync(path)) throw new UserError(`file not found: ${path}`, 'FILE_NOT_FOUND');
     const { inspectTflite } = await import('../../models/tflite/reader.ts');
+    const { readSupportMetadata } = await import('../../models/tflite-support-metadata.ts');
+    const bytes = new Uint8Array(await readFile(path));
     let summary: TfliteSummary;
     try {
-      summary = inspectTflite(new Uint8Array(await readFile(path)));
+      summary = inspectTflite(bytes);
     } catch (error) {
       throw new UserError(`${path}: ${(error as Error).message}`, 'TFLITE_INVALID');
     }
-    if (log.json) log.result({ file: path, ...summary });
-    else for (const line of formatSummary(path, summary)) log.info(line);
+    // Unreadable support metadata is shown, not fatal: the rest of the file is still described.
+    let support: SupportMetadata | { error: string } | undefined;
+    try {
+      support = readSupportMetadata(bytes);
+    } catch (error) {
+      support = { error: (error as Error).message };
+    }
+    if (log.json) log.result({ file: path, ...summary, ...(support ? { supportMetadata: support } : {}) });
+    else for (const line of formatSummary(path, summary, support)) log.info(line);
     return 0;
   },
 });

@@ -1,5 +1,5 @@
 /**
- * One layers model to one .tflite variant: lower, optimise, quantize, version
+ * One TF.js model (layers, or graph through its GraphDef) to one .tflite variant: lower, optimise, quantize, version
  * the ops, attach metadata and the signature, write. The float graph can be
  * prepared once and emitted in every variant (convertArtifacts does).
  */
@@ -10,6 +10,8 @@ import type { Normalization } from '../../harness/core/metadata.ts';
 import { calibrate, type Calibration } from './calibrate.ts';
 import { elementCount, type IrGraph } from './graph.ts';
 import { lowerLayersModel } from './lower.ts';
+import { lowerGraphDef } from './lower-graph.ts';
+import { GraphModelToConvert, type ModelToConvert } from './load.ts';
 import { optimize } from './passes.ts';
 import { activationParams, quantizeDynamicRange, quantizeFullInteger, toFloat16 } from './quantize.ts';
 import { assignVersions } from './versions.ts';
@@ -64,8 +66,8 @@ export interface PreparedModel {
   calibration?: { images: Float32Array; result: Calibration };
 }
 
-export function prepareModel(model: tf.LayersModel): PreparedModel {
-  const { graph, inputShape } = lowerLayersModel(model);
+export function prepareModel(model: ModelToConvert): PreparedModel {
+  const { graph, inputShape } = model instanceof GraphModelToConvert ? lowerGraphDef(model.graphDef, model.name) : lowerLayersModel(model);
   return { graph: optimize(graph), inputShape };
 }
 
@@ -158,8 +160,8 @@ export async function convertLayersModel(model: tf.LayersModel, options: Convert
 }
 
 export interface ConvertModelOptions extends Omit<ConvertOptions, 'variant' | 'calibration' | 'source'> {
-  /** The TF.js model: lowered, and run for the self-check's reference (the caller disposes it). */
-  model: tf.LayersModel;
+  /** The TF.js model (layers, or graph with its GraphDef): lowered, and run for the self-check's reference (the caller disposes it). */
+  model: ModelToConvert;
   /** Names the model in messages. */
   name: string;
   variants: Variant[];

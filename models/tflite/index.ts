@@ -1,5 +1,5 @@
 /**
- * The Lite path's converter: TF.js layers models to .tflite in four variants,
+ * The Lite path's converter: TF.js layers and graph models to .tflite in four variants,
  * written in TypeScript (no TensorFlow, no Python), and a reader for any
  * .tflite file. The only public entry of models/tflite/.
  *
@@ -28,9 +28,10 @@ export {
   type ConvertModelOptions,
   type ConvertedVariant,
 } from './convert.ts';
-export { loadModelToConvert } from './load.ts';
+export { loadModelToConvert, GraphModelToConvert, type ModelToConvert } from './load.ts';
 export { SELF_CHECK_IMAGES, SELF_CHECK_FLOAT32_TOLERANCE, SelfCheckError, randomPixels, agreement, type SelfCheck, type CheckRuntime, type CheckSession } from './self-check.ts';
 export { convertArtifacts, calibrationInputs, sourceDigest, type ConvertArtifactsOptions, type ConvertedArtifact } from './artifacts.ts';
 export { inspectTflite, withBatchSize, readMetadataJson, TfliteFormatError, type TfliteSummary, type TensorSummary, type MetadataSummary, type SignatureSummary } from './reader.ts';
 export { UnsupportedLayerError, SUPPORTED_LAYERS } from './lower.ts';
+export { UnsupportedNodeError, SUPPORTED_GRAPH_OPS } from './lower-graph.ts';
 export { toHalfBits, activationParams } from './quantize.ts';

@@ -1,14 +1,42 @@
 /**
- * Loading a layers model to convert: TF.js's own "Unknown layer: X. This may be
- * due to…" (a Keras layer or activation TF.js does not implement, such as
- * Subtract or TFOpLambda) becomes one line naming the layer, instead of a
- * multi-line stack from inside tfjs-layers.
+ * Loading a model to convert. A layers model: TF.js's own "Unknown layer: X.
+ * This may be due to…" (a Keras layer or activation TF.js does not implement,
+ * such as Subtract or TFOpLambda) becomes one line naming the layer, instead
+ * of a multi-line stack from inside tfjs-layers. A graph model: its GraphDef
+ * is lowered once here, before TF.js loads it, so that an op the converter
+ * cannot lower is our one line naming the node (TF.js would otherwise fail
+ * first on ops it does not know, with its own message), then TF.js loads it
+ * for the self-check's reference outputs.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../harness/core/errors.ts';
-import { loadLayersModel } from '../model-io.ts';
+import { isGraphModelJson, loadLayersModel, readModelArtifacts } from '../model-io.ts';
+import { readGraphDef, type GraphDef } from './graph-def.ts';
+import { lowerGraphDef } from './lower-graph.ts';
+
+/** A graph model to convert: its GraphDef (what is lowered) and TF.js's model of it (what the self-check compares with). */
+export class GraphModelToConvert {
+  readonly format = 'graph';
+  constructor(
+    readonly model: tf.GraphModel,
+    readonly graphDef: GraphDef,
+    /** Names the model in messages. */
+    readonly name: string,
+  ) {}
+  get inputs(): { name: string; shape: number[] }[] {
+    return this.model.inputs.map((input) => ({ name: input.name, shape: input.shape ?? [] }));
+  }
+  predict(input: tf.Tensor): tf.Tensor {
+    return this.model.predict(input) as tf.Tensor;
+  }
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+export type ModelToConvert = tf.LayersModel | GraphModelToConvert;
 
 interface LayerJson {
   name?: string;
@@ -35,12 +63,14 @@ async function layersNaming(path: string, kind: string, name: string): Promise<s
   }
 }
 
-export async function loadModelToConvert(pathOrUrl: string): Promise<tf.LayersModel> {
-  // A GraphDef handed to the layers loader dies with its whole topology in the message: say what it is instead.
+export async function loadModelToConvert(pathOrUrl: string): Promise<ModelToConvert> {
+  // A GraphDef handed to the layers loader would die with its whole topology in the message.
   if (!/^https?:\/\//i.test(pathOrUrl)) {
-    const { isGraphModelJson, readModelArtifacts } = await import('../model-io.ts');
-    if (isGraphModelJson(await readModelArtifacts(pathOrUrl))) {
-      throw new UserError(`${pathOrUrl} is a TF.js graph model; the converter lowers layers models only (graph models can be benchmarked: bench run --model ${pathOrUrl})`, 'CONVERT_GRAPH_MODEL');
+    const artifacts = await readModelArtifacts(pathOrUrl);
+    if (isGraphModelJson(artifacts)) {
+      const graphDef = readGraphDef(artifacts, pathOrUrl);
+      lowerGraphDef(graphDef, pathOrUrl);
+      return new GraphModelToConvert(await tf.loadGraphModel(tf.io.fromMemory(artifacts)), graphDef, pathOrUrl);
     }
   }
   try {

@@ -49,9 +49,15 @@ export function randomPixels(count: number, inputShape: number[], key = 'self-ch
   return pixels;
 }
 
+/** What the reference is computed with: a TF.js layers model, or a graph model's TF.js model. */
+export interface ReferenceModel {
+  inputs: { shape?: readonly (number | null)[] }[];
+  predict(input: tf.Tensor): tf.Tensor | tf.Tensor[];
+}
+
 /** The TF.js model's outputs on `pixels` (normalised as the model expects), on the active backend. */
-export async function referenceOutputs(model: tf.LayersModel, pixels: Uint8Array, count: number, normalization: Normalization): Promise<CheckReference> {
-  const shape = model.inputs[0]!.shape.slice(1) as number[];
+export async function referenceOutputs(model: ReferenceModel, pixels: Uint8Array, count: number, normalization: Normalization): Promise<CheckReference> {
+  const shape = model.inputs[0]!.shape!.slice(1) as number[];
   const output = tf.tidy(() => {
     const input = tf.tensor(pixels, [count, ...shape], 'int32').toFloat().mul(normalization.scale).add(normalization.offset);
     return model.predict(input) as tf.Tensor;

@@ -20,10 +20,10 @@ const SOURCE_FOLDERS = ['harness', 'targets', 'models', 'reports'];
  */
 const RULES: Array<{ folder: string; may: string[] }> = [
   { folder: 'harness/core/', may: ['harness/core/'] },
-  // The code bundled into the benchmark page: the kernel, the vocabulary and the .tflite reader (to rewrite a file's batch size), nothing with Node APIs.
-  { folder: 'targets/page/app/', may: ['targets/page/app/', 'targets/kernel/', 'harness/core/', 'models/tflite/reader.ts'] },
+  // The code bundled into the benchmark page: the kernel, the vocabulary, the .tflite reader (to rewrite a file's batch size) and the model.json format check, nothing with Node APIs.
+  { folder: 'targets/page/app/', may: ['targets/page/app/', 'targets/kernel/', 'harness/core/', 'models/tflite/reader.ts', 'models/model-format.ts'] },
   { folder: 'targets/kernel/', may: ['targets/kernel/', 'harness/core/'] },
-  { folder: 'targets/page/', may: ['targets/page/', 'targets/kernel/', 'targets/types.ts', 'targets/result.ts', 'models/', 'harness/core/'] },
+  { folder: 'targets/page/', may: ['targets/page/', 'targets/kernel/', 'targets/types.ts', 'targets/result.ts', 'targets/opt-in.ts', 'models/', 'harness/core/'] },
   { folder: 'targets/browser/', may: ['targets/browser/', 'targets/page/', 'targets/kernel/', 'targets/types.ts', 'targets/result.ts', 'models/', 'harness/core/'] },
   { folder: 'targets/android/', may: ['targets/android/', 'targets/page/', 'targets/kernel/', 'targets/types.ts', 'targets/result.ts', 'models/', 'harness/core/'] },
   { folder: 'targets/', may: ['targets/', 'models/', 'harness/core/'] },

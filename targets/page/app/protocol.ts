@@ -19,7 +19,7 @@ export const PAGE_GLOBAL = 'edgebench' as const;
 /** Path of the page on the static server (see ./server.ts). */
 export const PAGE_PATH = '/index.html';
 
-/** Runtimes the page can run. `tfjs-*` take a TF.js layers model, `litert-*` a .tflite file. */
+/** Runtimes the page can run. `tfjs-*` take a TF.js model.json (layers or graph model), `litert-*` a .tflite file. */
 export const PAGE_RUNTIMES = ['tfjs-wasm', 'tfjs-webgl', 'tfjs-webgpu', 'tfjs-cpu', 'litert-wasm', 'litert-webgpu'] as const;
 export type PageRuntime = (typeof PAGE_RUNTIMES)[number];
 
@@ -44,7 +44,7 @@ export interface PageJob {
   /** Echoed in the result, so a polling client can tell results apart. */
   id: string;
   runtime: PageRuntime;
-  /** model.json of a TF.js layers model (tfjs-*) or a .tflite file (litert-*). */
+  /** model.json of a TF.js layers or graph model (tfjs-*; the page reads which from its `format`) or a .tflite file (litert-*). */
   artifactUrl: string;
   /** Input size and normalisation (value = pixel × scale + offset), from metadata.json. */
   model: { name: string; inputSize: number; normalization: Normalization; classNames: string[] };

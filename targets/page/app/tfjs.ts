@@ -1,9 +1,11 @@
 /**
- * The Mobile path in the page: a TF.js layers model on one of TF.js's browser
+ * The Mobile path in the page: a TF.js model (layers, or a graph model as
+ * tensorflowjs_converter writes from a SavedModel) on one of TF.js's browser
  * backends (wasm with SIMD and threads, webgl, webgpu, cpu).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
+import { loadGraphModel } from '@tensorflow/tfjs-converter';
+import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -11,6 +13,7 @@ import { getThreadsCount, setThreadsCount, setWasmPaths, version_wasm } from '@t
 import type { InferenceSession } from '../../kernel/types.ts';
 import type { PageJob, PageRuntimeReport } from './protocol.ts';
 import { threadsFor, VENDOR_PATHS, type PreparedRuntime } from './runtime.ts';
+import { isGraphModelJson } from '../../../models/model-format.ts';
 
 const BACKENDS = { 'tfjs-wasm': 'wasm', 'tfjs-webgl': 'webgl', 'tfjs-webgpu': 'webgpu', 'tfjs-cpu': 'cpu' } as const;
 
@@ -48,7 +51,32 @@ async function configureWasm(job: PageJob): Promise<Pick<PageRuntimeReport, 'thr
   return { threads: multithread ? getThreadsCount() : 1, simd };
 }
 
-function session(model: Pick<LayersModel, 'predict' | 'dispose'>, job: PageJob): InferenceSession {
+/** What the session needs of either kind of model. */
+interface PageModel {
+  predict(input: tf.Tensor): tf.Tensor | tf.Tensor[] | tf.NamedTensorMap;
+  dispose(): void;
+}
+
+/**
+ * model.json fetched once; its own `format` says which loader takes it
+ * (the job carries only the URL, as for a retrained model).
+ */
+async function loadModel(url: string): Promise<PageModel> {
+  // The http handler always has load(); the IOHandler type leaves it optional.
+  const artifacts = await tf.io.http(url).load!();
+  const memory = tf.io.fromMemory(artifacts);
+  return isGraphModelJson(artifacts) ? loadGraphModel(memory) : loadLayersModel(memory);
+}
+
+/** A classifier's probabilities: its one output, or the first of several. */
+function firstOutput(result: tf.Tensor | tf.Tensor[] | tf.NamedTensorMap): tf.Tensor {
+  if (result instanceof tf.Tensor) return result;
+  const first = Array.isArray(result) ? result[0] : Object.values(result)[0];
+  if (!first) throw new Error('the model returned no output tensor');
+  return first;
+}
+
+function session(model: PageModel, job: PageJob): InferenceSession {
   const size = job.model.inputSize;
   const { scale, offset } = job.model.normalization;
   return {
@@ -56,7 +84,7 @@ function session(model: Pick<LayersModel, 'predict' | 'dispose'>, job: PageJob):
       // Normalised in JS, as the Node target does, so both time the same work.
       const values = new Float32Array(pixels.length);
       for (let index = 0; index < pixels.length; index += 1) values[index] = (pixels[index] as number) * scale + offset;
-      const probabilities = tf.tidy(() => model.predict(tf.tensor4d(values, [batch, size, size, 3])) as tf.Tensor);
+      const probabilities = tf.tidy(() => firstOutput(model.predict(tf.tensor4d(values, [batch, size, size, 3]))));
       try {
         return (await probabilities.data()) as Float32Array;
       } finally {
@@ -87,7 +115,7 @@ export async function setupTfjs(job: PageJob): Promise<PreparedRuntime> {
       } else {
         await setBackendOrThrow(backend);
       }
-      return session(await loadLayersModel(job.artifactUrl), job);
+      return session(await loadModel(job.artifactUrl), job);
     },
   };
 }
