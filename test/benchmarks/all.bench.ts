@@ -93,7 +93,8 @@ async function checkCoverage(label: string, result: AllResult): Promise<void> {
   const fewImages = record.measurements.filter((entry) => (entry.evaluation?.images ?? 0) < MIN_IMAGES);
   console.log(`  ${label}: ${record.measurements.length} measured, ${record.failures.length} failed; models ${models.join(', ')}; runtimes ${runtimes.join(', ')}${software ? `; ${software} software-rendered (asked for)` : ''}`);
   for (const failure of record.failures) console.log(`    failed: ${failure.key.model}/${failure.key.format}/${failure.key.variant} ${failure.key.target}:${failure.key.runtime} in ${failure.phase}: ${failure.error.message.split('\n')[0]}`);
-  console.log(`    accuracy on ≥ ${MIN_IMAGES} images: ${record.measurements.length - fewImages.length}/${record.measurements.length} jobs`);
+  const reused = record.measurements.filter((entry) => entry.evaluation?.reusedFrom).length;
+  console.log(`    accuracy on ≥ ${MIN_IMAGES} images: ${record.measurements.length - fewImages.length}/${record.measurements.length} jobs${reused ? ` (${reused} reused from an earlier run: same file, code, runtime and images)` : ''}`);
   for (const entry of fewImages) console.log(`      ${entry.artifact} ${entry.key.target}:${entry.key.runtime}: ${entry.evaluation?.images ?? 0} images (p50 ${entry.latency.p50.toFixed(0)} ms)`);
 }
 
