@@ -74,7 +74,12 @@ export function modelArgument(value: unknown, cwd: string): { file?: string } {
 /** metadata.json beside model.json or one folder up (the out folder's layout: models/<id>/mobile/model.json). */
 async function findMetadata(modelJsonPath: string): Promise<ModelMetadata | undefined> {
   for (const candidate of [join(dirname(modelJsonPath), 'metadata.json'), join(dirname(dirname(modelJsonPath)), 'metadata.json')]) {
-    if (existsSync(candidate)) return JSON.parse(await readFile(candidate, 'utf8')) as ModelMetadata;
+    if (!existsSync(candidate)) continue;
+    try {
+      return JSON.parse(await readFile(candidate, 'utf8')) as ModelMetadata;
+    } catch (error) {
+      throw new UserError(`${candidate}: not JSON (${(error as Error).message}); fix or remove it`, 'MODEL_METADATA_INVALID');
+    }
   }
   return undefined;
 }

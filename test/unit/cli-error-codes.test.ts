@@ -4,7 +4,7 @@
  * rather than on the wording.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -12,6 +12,10 @@ import { main } from '../../harness/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'edgebench-cli-codes-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
+// A model.json with a metadata.json beside it that is not JSON (a hand edit gone wrong).
+mkdirSync(join(dir, 'broken'));
+writeFileSync(join(dir, 'broken', 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: {} }));
+writeFileSync(join(dir, 'broken', 'metadata.json'), '{not json');
 
 async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -27,6 +31,7 @@ const cases: Array<{ argv: string[]; code: string }> = [
   { argv: ['devices', '--targets', 'toaster'], code: 'TARGET_UNKNOWN' },
   { argv: ['inspect', join(dir, 'absent.tflite')], code: 'FILE_NOT_FOUND' },
   { argv: ['run', '--config', join(dir, 'absent.config.json')], code: 'CONFIG_NOT_FOUND' },
+  { argv: ['convert', '--model', join(dir, 'broken', 'model.json')], code: 'MODEL_METADATA_INVALID' },
 ];
 
 for (const { argv, code } of cases) {
