@@ -71,9 +71,12 @@ export async function retrain(input: RetrainInput): Promise<KernelResult> {
   const { tf, layers, settings, trainPack } = input;
   let peakRss: number | undefined;
   let peakBytes: number | undefined;
+  // tf.memory() before load would initialise TF.js's default backend, not the job's: read it once the model is loaded.
+  let loaded = false;
   const sample = () => {
     const rss = input.sampleRss?.();
     if (rss !== undefined && (peakRss === undefined || rss > peakRss)) peakRss = rss;
+    if (!loaded) return;
     const bytes = tf.memory().numBytes;
     if (peakBytes === undefined || bytes > peakBytes) peakBytes = bytes;
   };
@@ -92,6 +95,7 @@ export async function retrain(input: RetrainInput): Promise<KernelResult> {
   const loadStarted = now();
   const model = await phase('load', input.load);
   const disposables: { dispose(): void }[] = [model];
+  loaded = true;
   try {
     const backbone = await phase('load', async () => cutAtHead(layers, model));
     const loadMs = now() - loadStarted;
@@ -214,7 +218,8 @@ async function train(
     picks.forEach((pick, row) => x.set(vectors.subarray(pick * featureSize, (pick + 1) * featureSize), row * featureSize));
     const started = now();
     const xs = tf.tensor2d(x, [picks.length, featureSize]);
-    const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(picks.map((pick) => labels[pick]!), 'int32'), classes).toFloat());
+    // tf.cast, not .toFloat(): the page's tfjs-core has no chained ops registered.
+    const ys = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(picks.map((pick) => labels[pick]!), 'int32'), classes), 'float32'));
     const [loss] = (await head.trainOnBatch(xs, ys)) as number[];
     samples.push(now() - started);
     xs.dispose();

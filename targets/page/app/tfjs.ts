@@ -3,7 +3,9 @@
  * backends (wasm with SIMD and threads, webgl, webgpu, cpu).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import * as layers from '@tensorflow/tfjs-layers';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
+import type { TrainingTf } from '../../kernel/retrain.ts';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -73,21 +75,33 @@ function session(model: Pick<LayersModel, 'predict' | 'dispose'>, job: PageJob):
   };
 }
 
-/** Loading initialises the backend too, as on Node (where each job is a fresh process). */
-export async function setupTfjs(job: PageJob): Promise<PreparedRuntime> {
+/** Initialises the job's backend and loads its layers model; the report says what the backend really used. */
+function backendLoader(job: PageJob): { report: PageRuntimeReport; loadModel: () => Promise<LayersModel> } {
   const backend = BACKENDS[job.runtime as keyof typeof BACKENDS];
   if (!backend) throw new Error(`${job.runtime} is not a TF.js runtime`);
   const report: PageRuntimeReport = { backend, versions: { tfjs: tf.version_core } };
   return {
     report,
-    load: async () => {
+    loadModel: async () => {
       if (backend === 'wasm') {
         Object.assign(report, await configureWasm(job));
         report.versions['tfjs-backend-wasm'] = version_wasm;
       } else {
         await setBackendOrThrow(backend);
       }
-      return session(await loadLayersModel(job.artifactUrl), job);
+      return loadLayersModel(job.artifactUrl);
     },
   };
+}
+
+/** Loading initialises the backend too, as on Node (where each job is a fresh process). */
+export async function setupTfjs(job: PageJob): Promise<PreparedRuntime> {
+  const { report, loadModel } = backendLoader(job);
+  return { report, load: async () => session(await loadModel(), job) };
+}
+
+/** The retrain workload: the page's TF.js and a loader that initialises the backend, then loads the layers model. */
+export function setupTfjsTraining(job: PageJob): TrainingTf & { report: PageRuntimeReport; load: () => Promise<LayersModel> } {
+  const { report, loadModel } = backendLoader(job);
+  return { tf, layers, report, load: loadModel };
 }
