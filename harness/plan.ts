@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelArtifacts } from './artifacts.ts';
-import { modelIds, type ResolvedConfig } from './core/config.ts';
+import { modelIds, workloadsOf, type ResolvedConfig } from './core/config.ts';
 import { PACK_JSON } from './core/eval-pack.ts';
 import { evalPackDir, trainPackDir } from './core/layout.ts';
 import type { DeviceInfo } from './core/record.ts';
@@ -87,7 +87,7 @@ function selects(runtime: RuntimeStatus, backends: string[] | undefined): 'yes' 
 export async function planJobs(models: ModelArtifacts[], active: ActiveTarget[], config: ResolvedConfig, out: string): Promise<Plan> {
   const batchSizes = [...new Set(config.run.batchSizes)].sort((a, b) => a - b);
   const plan: Plan = { jobs: [], leftOut: [], noPack: [], retrainNotes: [] };
-  const workloads = config.run.workloads;
+  const workloads = workloadsOf(config);
   for (const { devices } of active) {
     for (const found of devices) {
       for (const runtime of found.runtimes) {

@@ -231,8 +231,12 @@ export const configSchema = z.strictObject({
       cpus: z.array(z.number().int().min(0)).min(1).optional(),
       /** A job running longer than this fails (ms). */
       jobTimeoutMs: positiveInt.default(600000),
-      /** What each job measures: `infer` (the artifact's latency and accuracy), `retrain` (a new head trained on the device: see retrainWorkload). `bench all` runs both by default. */
-      workloads: z.array(z.enum(WORKLOADS)).min(1).default(['infer']),
+      /**
+       * What the jobs measure: `infer` (the artifact's latency and accuracy),
+       * `retrain` (a new head trained on the device: see retrainWorkload).
+       * Absent: `bench run` measures inference, `bench all` both (workloadsOf).
+       */
+      workloads: z.array(z.enum(WORKLOADS)).min(1).optional(),
     })
     .prefault({}),
   /**
@@ -305,6 +309,11 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
 });
+
+/** The workloads a run measures: run.workloads, else the command's default. */
+export function workloadsOf(config: ResolvedConfig, fallback: readonly (typeof WORKLOADS)[number][] = ['infer']): (typeof WORKLOADS)[number][] {
+  return config.run.workloads ?? [...fallback];
+}
 
 /** What a user writes: every key optional. */
 export type BenchConfig = z.input<typeof configSchema>;
