@@ -123,7 +123,8 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunOutcome> {
       let estimate: Estimate = { seconds: undefined, source: 'unknown' };
       const known = durations.get(id);
       if (known !== undefined) estimate = { seconds: known, source: 'history' };
-      else if (options.probe !== false && existsSync(job.artifact.path)) {
+      // A retrain job has no one-inference probe: it is estimated from earlier runs only.
+      else if (options.probe !== false && !job.retrain && existsSync(job.artifact.path)) {
         if (!prepared.has(target.kind)) {
           prepared.add(target.kind);
           await target.prepare?.(context, active.find((entry) => entry.target === target)?.devices ?? []).catch((error: unknown) => log.warn(`${target.kind}: cannot prepare for probes: ${(error as Error).message.split('\n')[0]}`));

@@ -5,7 +5,7 @@
  * that inference's time), else unknown. `bench run --dry-run` prints these;
  * a run's progress line turns them into an ETA.
  */
-import type { Measurement, RunRecord, TargetKind } from './core/record.ts';
+import { workloadOf, type Measurement, type RunRecord, type TargetKind, type Workload } from './core/record.ts';
 import type { KernelOptions } from '../targets/kernel/types.ts';
 import type { Job } from '../targets/types.ts';
 
@@ -16,16 +16,17 @@ export type Estimate = { seconds: number; source: 'history' | 'probe' } | { seco
  * device, runtime and batch. Runtime options are left out: a target settles
  * them (threads the browser really has …) only when the job runs.
  */
-export function planId(entry: { artifact: string; target: TargetKind; device: string; runtime: string; batchSize: number }): string {
-  return `${entry.artifact}@${entry.target}:${entry.device}/${entry.runtime}#${entry.batchSize}`;
+export function planId(entry: { artifact: string; target: TargetKind; device: string; runtime: string; batchSize: number; workload?: Workload }): string {
+  // A retrain job lasts nothing like an inference job of the same artifact and runtime.
+  return `${entry.artifact}@${entry.target}:${entry.device}/${entry.runtime}#${entry.batchSize}${entry.workload === 'retrain' ? '+retrain' : ''}`;
 }
 
 export function jobPlanId(job: Job, target: TargetKind): string {
-  return planId({ artifact: job.artifact.id, target, device: job.device.id, runtime: job.runtime, batchSize: job.kernel.batchSize });
+  return planId({ artifact: job.artifact.id, target, device: job.device.id, runtime: job.runtime, batchSize: job.kernel.batchSize, ...(job.workload ? { workload: job.workload } : {}) });
 }
 
 function measurementPlanId(measurement: Measurement): string {
-  return planId({ artifact: measurement.artifact, target: measurement.key.target, device: measurement.key.device, runtime: measurement.key.runtime, batchSize: measurement.batchSize });
+  return planId({ artifact: measurement.artifact, target: measurement.key.target, device: measurement.key.device, runtime: measurement.key.runtime, batchSize: measurement.batchSize, workload: workloadOf(measurement.key) });
 }
 
 /** Wall seconds of each job in earlier runs (oldest first), the latest run's figure winning. */

@@ -127,6 +127,8 @@ export async function planEvaluations<T extends { job: Job; target: { kind: stri
   const plans = new Map<T, EvaluationPlan>();
   const files = new Map<string, Promise<string | undefined>>();
   for (const planned of jobs) {
+    // A retrain job's accuracy is the head it trains: that is what it measures, never reused.
+    if (planned.job.retrain) continue;
     const fingerprint = await evaluationFingerprint(planned.job, planned.target.kind, context, files);
     if (fingerprint === undefined) continue;
     const reused = context.reuse ? findEvaluation(history, fingerprint) : undefined;

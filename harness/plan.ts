@@ -14,12 +14,13 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelArtifacts } from './artifacts.ts';
-import type { ResolvedConfig } from './core/config.ts';
+import { modelIds, workloadsOf, type ResolvedConfig } from './core/config.ts';
 import { PACK_JSON } from './core/eval-pack.ts';
-import { evalPackDir } from './core/layout.ts';
+import { evalPackDir, trainPackDir } from './core/layout.ts';
 import type { DeviceInfo } from './core/record.ts';
 import type { KernelOptions } from '../targets/kernel/types.ts';
 import type { DiscoveredDevice, Job, RuntimeStatus, Target } from '../targets/types.ts';
+import { retrainSettings } from './retrain-workload.ts';
 
 export interface PlannedJob {
   target: Target;
@@ -43,6 +44,8 @@ export interface Plan {
   leftOut: LeftOut[];
   /** Models whose evaluation pack is missing: latency only. */
   noPack: { model: string; dir: string }[];
+  /** Why some runtimes or models have no retrain job (one line each), when the retrain workload is asked for. */
+  retrainNotes: string[];
 }
 
 /** Images in a model's evaluation pack, or undefined without one. */
@@ -91,7 +94,8 @@ function selects(runtime: RuntimeStatus, backends: string[] | undefined): 'yes' 
 
 export async function planJobs(models: ModelArtifacts[], active: ActiveTarget[], config: ResolvedConfig, out: string): Promise<Plan> {
   const batchSizes = [...new Set(config.run.batchSizes)].sort((a, b) => a - b);
-  const plan: Plan = { jobs: [], leftOut: [], noPack: [] };
+  const plan: Plan = { jobs: [], leftOut: [], noPack: [], retrainNotes: [] };
+  const workloads = workloadsOf(config);
   for (const { devices } of active) {
     for (const found of devices) {
       for (const runtime of found.runtimes) {
@@ -110,7 +114,7 @@ export async function planJobs(models: ModelArtifacts[], active: ActiveTarget[],
           // A software GPU asked for by name: its rows say so in the record and the report.
           const device = runtime.software ? { ...found.device, extra: { ...found.device.extra, software: runtime.software } } : found.device;
           for (const artifact of model.artifacts.filter((candidate) => candidate.format === runtime.format)) {
-            for (const batchSize of batchSizes) {
+            if (workloads.includes('infer')) for (const batchSize of batchSizes) {
               // Accuracy does not depend on the batch size: evaluate once per artifact and runtime, at the smallest.
               const evaluate = count !== undefined && count > 0 && batchSize === batchSizes[0];
               plan.jobs.push({
@@ -123,5 +127,51 @@ export async function planJobs(models: ModelArtifacts[], active: ActiveTarget[],
       }
     }
   }
+  if (workloads.includes('retrain')) planRetrain(models, active, config, out, plan);
   return plan;
+}
+
+/**
+ * One retrain job per retrained model and runtime that trains (every TF.js
+ * backend), software GPUs left out as for inference. The pack and the host's
+ * accuracy are attached before the jobs run (harness/run.ts).
+ */
+function planRetrain(models: ModelArtifacts[], active: ActiveTarget[], config: ResolvedConfig, out: string, plan: Plan): void {
+  const settings = retrainSettings(config);
+  const retrained = new Set(modelIds(config));
+  for (const model of models) {
+    if (!retrained.has(model.model)) {
+      plan.retrainNotes.push(`${model.model}: no retrain job, it is not a model edgebench retrained (no head to train anew)`);
+      continue;
+    }
+    const artifact = model.artifacts.find((candidate) => candidate.format === 'tfjs');
+    if (!artifact) continue;
+    for (const { target, devices } of active) {
+      for (const found of devices) {
+        const chosen = found.runtimes.filter((runtime) => selects(runtime, config.run.backends) === 'yes');
+        const untrained = chosen.filter((runtime) => !runtime.trains).map((runtime) => runtime.runtime);
+        if (untrained.length && model === models.find((entry) => retrained.has(entry.model))) {
+          plan.retrainNotes.push(`${found.device.name}: no retrain job on ${untrained.join(', ')}: no training runtime (the Lite path and native runtimes run inference only)`);
+        }
+        for (const runtime of chosen.filter((candidate) => candidate.trains)) {
+          const device = runtime.software ? { ...found.device, extra: { ...found.device.extra, software: runtime.software } } : found.device;
+          plan.jobs.push({
+            target,
+            job: {
+              artifact,
+              metadata: model.metadata,
+              evalPackDir: evalPackDir(out, model.model),
+              device,
+              runtime: runtime.runtime,
+              kernel: { ...kernelOptions(config, settings.batchSize, true), evalLimit: settings.evalImages },
+              // The workload's size changes every number: it belongs in the key.
+              runtimeOptions: { steps: settings.steps, images: config.retrainWorkload.images },
+              workload: 'retrain',
+              retrain: { packDir: trainPackDir(out, model.model), settings, host: null },
+            },
+          });
+        }
+      }
+    }
+  }
 }

@@ -104,7 +104,9 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
     const plan = await planJobs(listing.models, active, config, out);
     for (const missing of plan.noPack) log.warn(`${missing.model}: no evaluation pack in ${missing.dir}: latency only, no accuracy (retrain to make one)`);
     for (const entry of plan.leftOut) log.info(leftOutLine(entry));
+    for (const line of plan.retrainNotes) log.info(line);
     const jobs = plan.jobs;
+    if (jobs.some(({ job }) => job.retrain)) await attachRetrainPacks(jobs, store, { config, log, out, cwd: options.cwd ?? process.cwd(), signal });
     if (jobs.length === 0) log.warn('no job to run: no available runtime matches the artifacts (see `bench devices`)');
     else timings.references = await attachReferences(jobs, listing.models, { config, log, out, signal, inProcess: options.referenceInProcess ?? false });
 
@@ -223,7 +225,7 @@ async function attachReferences(
   const timings: RunTimings['references'] = [];
   for (const model of models) {
     if (options.signal.aborted) break;
-    const evaluating = jobs.filter(({ job }) => job.artifact.model === model.model && job.kernel.evaluate !== false);
+    const evaluating = jobs.filter(({ job }) => job.artifact.model === model.model && job.kernel.evaluate !== false && !job.retrain);
     if (evaluating.length === 0) continue;
     // A user's .tflite has no Mobile artifact: its own file on tflite-node is the reference then.
     const mobile = model.artifacts.find((artifact) => artifact.format === 'tfjs') ?? model.artifacts.find((artifact) => artifact.format === 'tflite');
@@ -238,6 +240,41 @@ async function attachReferences(
     }
   }
   return timings;
+}
+
+/**
+ * Makes each model's training pack and the host's retrain of it, and points
+ * its retrain jobs at them. A model whose pack cannot be made fails its
+ * retrain jobs (phase setup) and only those; without the host's accuracy
+ * the jobs still run, unchecked.
+ */
+async function attachRetrainPacks(jobs: PlannedJob[], store: RunRecordStore, options: { config: ResolvedConfig; log: Logger; out: string; cwd: string; signal: AbortSignal }): Promise<void> {
+  const { ensureTrainPack, hostRetrain } = await import('./retrain-workload.ts');
+  const models = [...new Set(jobs.filter(({ job }) => job.retrain).map(({ job }) => job.artifact.model))];
+  for (const model of models) {
+    if (options.signal.aborted) return;
+    const mine = jobs.filter(({ job }) => job.retrain && job.artifact.model === model);
+    const { job: first } = mine[0]!;
+    let pack: Awaited<ReturnType<typeof ensureTrainPack>>;
+    try {
+      pack = await ensureTrainPack({ ...options, metadata: first.metadata });
+    } catch (error) {
+      options.log.warn(`${model}: no training pack (${firstLine(error)}): its retrain jobs fail`);
+      for (const planned of mine) {
+        store.addFailure(failure({ job: planned.job, target: planned.target.kind, options: jobKeyOptions(planned.job) }, 'setup', error));
+        jobs.splice(jobs.indexOf(planned), 1);
+      }
+      continue;
+    }
+    try {
+      const started = performance.now();
+      const host = await hostRetrain({ artifact: first.artifact, metadata: first.metadata, packDir: pack.dir, trainPack: pack.pack, evalPackDir: first.evalPackDir, settings: first.retrain!.settings });
+      options.log.info(`${model}: the host's retrain reaches ${(host.accuracy * 100).toFixed(1)}% on ${host.backend}${host.cached ? ' (cached)' : ` in ${((performance.now() - started) / 1000).toFixed(1)} s`}`);
+      for (const { job } of mine) job.retrain = { ...job.retrain!, packDir: pack.dir, host: { accuracy: host.accuracy, backend: host.backend } };
+    } catch (error) {
+      options.log.warn(`${model}: the host's retrain failed (${firstLine(error)}): targets' accuracy is not checked against it`);
+    }
+  }
 }
 
 /** Each job's duration in earlier runs of the same benchmark, where there is one (for the ETA). */
@@ -317,7 +354,7 @@ async function runLanes(
     async (item) => {
       const { job: planned, round } = item;
       if (context.signal.aborted) return 'stop';
-      const label = `${planned.job.artifact.id} ${planned.job.runtime} b${planned.job.kernel.batchSize}${rounds > 1 ? ` round ${round}/${rounds}` : ''}`;
+      const label = `${planned.job.artifact.id} ${planned.job.runtime}${planned.job.retrain ? ' retrain' : ` b${planned.job.kernel.batchSize}`}${rounds > 1 ? ` round ${round}/${rounds}` : ''}`;
       const tick = (text: string, seconds: number) => {
         eta.done(schedule.indexOf(item), seconds);
         done += 1;
@@ -349,8 +386,12 @@ async function runLanes(
         const images = measurement.evaluation?.images ?? null;
         const reusedFrom = measurement.evaluation?.reusedFrom;
         timings.set(planned, { id: keyId(measurement.key), seconds: (timing?.seconds ?? 0) + seconds, ok: timing?.ok ?? true, images, ...(reusedFrom ? { reusedFrom } : {}) });
+        const retrained = result.measurement.retrain;
         const evaluated = images && round === 1 ? (reusedFrom ? `, accuracy of ${images} images reused` : `, ${images} images`) : '';
-        tick(`${label}: p50 ${result.measurement.latency.p50.toFixed(2)} ms${evaluated}`, seconds);
+        const summary = retrained
+          ? `retrain ${retrained.extraction.imagesPerSecond.toFixed(1)} images/s, ${retrained.training.msPerStep.toFixed(2)} ms/step${retrained.accuracy !== null ? `, accuracy ${(retrained.accuracy * 100).toFixed(1)}%` : ''}${retrained.diverged ? ' (diverged)' : ''}`
+          : `p50 ${result.measurement.latency.p50.toFixed(2)} ms${evaluated}`;
+        tick(`${label}: ${summary}`, seconds);
       } else {
         failedJobs.add(planned);
         const failure = rounds > 1 ? { ...result.failure, round } : result.failure;

@@ -6,9 +6,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { ResolvedConfig } from '../harness/core/config.ts';
 import type { Progress } from '../harness/core/log.ts';
 import type { TrainingPoint } from '../harness/core/record.ts';
+import { createHead, HEAD_LAYER } from '../harness/core/head-recipe.ts';
 import { seededRandom } from './random.ts';
 
-export const HEAD_LAYER = 'edgebench_head';
+export { HEAD_LAYER };
 
 export interface LabeledVectors {
   vectors: Float32Array[];
@@ -39,19 +40,6 @@ export interface TrainedHead {
   history: TrainingPoint[];
 }
 
-function createOptimizer(name: TrainHeadOptions['settings']['optimizer'], learningRate: number): tf.Optimizer {
-  switch (name) {
-    case 'sgd':
-      return tf.train.sgd(learningRate);
-    case 'momentum':
-      return tf.train.momentum(learningRate, 0.9);
-    case 'adam':
-      return tf.train.adam(learningRate);
-    case 'rmsprop':
-      return tf.train.rmsprop(learningRate);
-  }
-}
-
 function stack(vectors: Float32Array[], featureSize: number): Float32Array {
   const out = new Float32Array(vectors.length * featureSize);
   vectors.forEach((vector, index) => out.set(vector, index * featureSize));
@@ -75,19 +63,7 @@ async function evaluate(head: tf.Sequential, x: tf.Tensor, y: tf.Tensor): Promis
 export async function trainHead(options: TrainHeadOptions): Promise<TrainedHead> {
   const { featureSize, classes, settings } = options;
   const random = seededRandom(`edgebench-head-${options.seed}`).next;
-  const head = tf.sequential({
-    name: 'edgebench_head_model',
-    layers: [
-      tf.layers.dense({
-        name: HEAD_LAYER,
-        inputShape: [featureSize],
-        units: classes,
-        activation: 'softmax',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed }),
-      }),
-    ],
-  });
-  head.compile({ optimizer: createOptimizer(settings.optimizer, settings.learningRate), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const head = createHead(tf, tf, { featureSize, classes, settings: { ...settings, seed: options.seed } });
 
   const validationX = tf.tensor2d(stack(options.validation.vectors, featureSize), [options.validation.vectors.length, featureSize]);
   const validationY = tf.oneHot(tf.tensor1d(options.validation.labels, 'int32'), classes).toFloat();

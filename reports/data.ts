@@ -8,12 +8,13 @@
  */
 import { quantileSorted } from 'simple-statistics';
 import type { ArtifactInfo, DeviceInfo, Failure, HostInfo, Measurement, RunRecord, RuntimeSize, TrainingSummary } from '../harness/core/record.ts';
-import { measurementId, VARIANTS } from '../harness/core/record.ts';
+import { measurementId, VARIANTS, workloadOf } from '../harness/core/record.ts';
 import { redactRecord } from '../harness/core/redact.ts';
 import { roundMedians } from '../harness/core/rounds.ts';
 import { varianceComponents } from '../harness/core/significance.ts';
 import { coefficientOfVariation, estimateNoise, MIN_RUNS_FOR_RUN_NOISE, sameMachine } from './noise.ts';
 import { summarizeModel, type DeviceSummary } from './summary.ts';
+import { retrainChart, retrainRows, type RetrainRow } from './retraining.ts';
 import { runtimeName, type TableRow } from './table-row.ts';
 
 export const REPORT_DATA_VERSION = 1;
@@ -23,7 +24,7 @@ export type FiveNumbers = [number, number, number, number, number];
 
 export type ChartSpec =
   | { kind: 'box'; id: string; title: string; unit: string; categories: string[]; boxes: FiveNumbers[]; counts: number[] }
-  | { kind: 'bar'; id: string; title: string; unit: 'bytes'; categories: string[]; series: { name: string; values: (number | null)[] }[] }
+  | { kind: 'bar'; id: string; title: string; unit: 'bytes' | 'ms'; stacked?: boolean; categories: string[]; series: { name: string; values: (number | null)[] }[] }
   | { kind: 'scatter'; id: string; title: string; xName: string; yName: string; series: { name: string; points: { label: string; x: number; y: number }[] }[] }
   | { kind: 'line'; id: string; title: string; xName: string; yName: string; unit: 'ms' | 'percent'; x: string[]; series: { name: string; values: (number | null)[] }[] }
   | { kind: 'heatmap'; id: string; title: string; labels: string[]; matrix: number[][] };
@@ -65,6 +66,8 @@ export interface ReportData {
   config: unknown;
   models: ModelReport[];
   failures: FailureView[];
+  /** The retrain workload, per model, device and backend ("Retraining on each device"); empty when it was not measured. */
+  retraining: { rows: RetrainRow[]; chart: string | null };
   charts: ChartSpec[];
   /** Earlier runs shown in the trend charts, oldest first (empty without history). */
   history: { runId: string; startedAt: string }[];
@@ -207,7 +210,9 @@ export interface BuildOptions {
 
 export function buildReportData(unsafeRecord: RunRecord, options: BuildOptions = {}): ReportData {
   // A record written by an older version, or sent by someone else, may hold credentials in clear: never render them.
-  const record = redactRecord(unsafeRecord);
+  const redacted = redactRecord(unsafeRecord);
+  // The retrain workload has its own section: the per-model tables and charts are about inference.
+  const record = { ...redacted, measurements: redacted.measurements.filter((entry) => workloadOf(entry.key) === 'infer'), failures: redacted.failures.filter((entry) => workloadOf(entry.key) === 'infer') };
   const artifacts = new Map(record.artifacts.map((artifact) => [artifact.id, artifact]));
   const devices = new Map<string, DeviceInfo>();
   for (const device of record.devices) devices.set(device.id, device);
@@ -327,10 +332,20 @@ export function buildReportData(unsafeRecord: RunRecord, options: BuildOptions =
     runtimeSizes: record.runtimeSizes,
     config: record.config,
     models,
-    failures: record.failures.map((failure) => ({ id: rowId(failure), artifact: failure.artifact, phase: failure.phase, error: failure.error, at: failure.at })),
+    failures: redacted.failures.map((failure) => ({ id: rowId(failure), artifact: failure.artifact, phase: failure.phase, error: failure.error, at: failure.at })),
+    retraining: retrainingSection(redacted, devices, charts),
     charts,
     history: history.map((entry) => ({ runId: entry.runId, startedAt: entry.startedAt })),
   };
+}
+
+function retrainingSection(record: RunRecord, devices: Map<string, DeviceInfo>, charts: ChartSpec[]): ReportData['retraining'] {
+  const rows = retrainRows(record.measurements, record.failures, devices);
+  const chart = retrainChart(rows);
+  if (!chart) return { rows, chart: null };
+  const id = 'retraining-time';
+  charts.push({ kind: 'bar', id, title: 'Time to retrain: bottleneck extraction + head training', unit: 'ms', stacked: true, ...chart });
+  return { rows, chart: id };
 }
 
 /**

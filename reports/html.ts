@@ -10,6 +10,7 @@ import type { DeviceInfo, RunRecord } from '../harness/core/record.ts';
 import { runDir } from '../harness/core/layout.ts';
 import { viewerScript } from './bundle.ts';
 import { artifactLabel, buildReportData, type ModelReport, type ReportData } from './data.ts';
+import type { RetrainRow } from './retraining.ts';
 import { runtimeName, type TableRow } from './table-row.ts';
 import { count, formatBytes, formatDate, formatMs, formatPercent, formatSmall, formatThroughput } from '../harness/core/format.ts';
 import { escapeHtml } from './escape.ts';
@@ -212,6 +213,25 @@ ${runtimeSizes}
 </section>`;
 }
 
+/** The retrain workload: per device and backend, beside the host's retrain of the same pack. */
+function retrainingSection(data: ReportData): Safe | '' {
+  const { rows, chart } = data.retraining;
+  if (rows.length === 0) return '';
+  const title = chart ? data.charts.find((spec) => spec.id === chart)?.title : undefined;
+  const accuracy = (row: RetrainRow) =>
+    row.accuracy === null ? '–' : html`${formatPercent(row.accuracy)}${row.host ? html` <small class="muted">host ${formatPercent(row.host.accuracy)} (${row.host.backend}, ±${formatPercent(row.host.tolerance)})</small>` : ''}${row.diverged ? html` <strong>diverged</strong>` : ''}`;
+  const body = rows.map((row) =>
+    row.status === 'failed'
+      ? html`<tr><td>${row.model}</td><td>${row.device}</td><td>${row.runtime}</td><td colspan="4">failed in ${row.failure!.phase}: ${row.failure!.message}</td></tr>`
+      : html`<tr><td>${row.model}</td><td>${row.device}</td><td>${row.runtime}${row.software ? html` <small class="muted">(${row.software})</small>` : ''}</td><td class="num">${formatMs(row.timeToRetrainMs!)} ms</td><td class="num">${row.extractionImagesPerSecond!.toFixed(1)} <small class="muted">(batch ${String(row.extractionBatch)})</small></td><td class="num">${formatMs(row.msPerStep!)} ms <small class="muted">× ${String(row.steps)}</small></td><td>${accuracy(row)}</td></tr>`,
+  );
+  return html`<section id="retraining"><h2>Retraining on each device</h2>
+<p class="muted">A new head trained on the device itself: bottlenecks of the training pack through the backbone, then head training with the host's hyper-parameters and seed; the head is evaluated on the evaluation pack beside the host's retrain of the same pack. Diverged: the loss went non-finite or the accuracy fell below the host's by more than the tolerance.</p>
+<table><thead><tr><th>model</th><th>device</th><th>backend</th><th>time to retrain</th><th>extraction images/s</th><th>ms per step</th><th>accuracy reached</th></tr></thead><tbody>${body}</tbody></table>
+<div class="charts">${chartBox(chart, title, 320)}</div>
+</section>`;
+}
+
 function failuresSection(data: ReportData): Safe {
   if (data.failures.length === 0) return html`<section id="failures"><h2>Failures</h2><p class="muted">None: every planned job finished.</p></section>`;
   return html`<section id="failures"><h2>Failures <small>(${data.failures.length})</small></h2><ol class="failures">${data.failures.map(
@@ -290,6 +310,7 @@ export function renderHtml(data: ReportData, script: string): string {
 ${header(data)}
 ${summarySection(data)}
 ${data.models.map((model) => modelSection(model, data))}
+${retrainingSection(data)}
 ${environmentSection(data)}
 ${failuresSection(data)}
 <section id="config"><h2>Resolved configuration</h2><details><summary>show</summary><pre>${JSON.stringify(data.config, null, 2) ?? 'null'}</pre></details></section>

@@ -30,6 +30,8 @@ export function measurementKey({ job, target, options }: ResultOf): MeasurementK
     device: job.device.id,
     runtime: job.runtime,
     options,
+    // Inference keys stay as they were before workloads existed (absent reads as infer).
+    ...(job.workload === 'retrain' ? { workload: 'retrain' as const } : {}),
   };
 }
 
@@ -71,6 +73,7 @@ export function measurement(of: ResultOf, numbers: MeasuredNumbers, run: Measure
     throughput: numbers.throughput,
     memory: numbers.memory,
     evaluation: numbers.evaluation,
+    ...(numbers.retrain ? { retrain: numbers.retrain } : {}),
     startedAt: run.startedAt,
     finishedAt: run.finishedAt ?? new Date().toISOString(),
   };

@@ -5,9 +5,20 @@
  */
 import type { ResolvedConfig } from '../harness/core/config.ts';
 import type { Logger } from '../harness/core/log.ts';
-import type { ArtifactFormat, ArtifactInfo, DeviceInfo, Failure, Measurement, RuntimeSize, TargetKind } from '../harness/core/record.ts';
+import type { ArtifactFormat, ArtifactInfo, DeviceInfo, Failure, Measurement, RuntimeSize, TargetKind, Workload } from '../harness/core/record.ts';
 import type { ModelMetadata } from '../harness/core/metadata.ts';
 import type { KernelOptions } from './kernel/types.ts';
+import type { RetrainSettings } from './kernel/retrain.ts';
+
+/** What a retrain job needs besides an inference job's fields (see targets/kernel/retrain.ts). */
+export interface RetrainJob {
+  /** Folder of the training pack (pack.json + images.u8, the evaluation pack's format). */
+  packDir: string;
+  /** Everything but `evaluate`, which comes from the job's kernel options (round 1 only). */
+  settings: Omit<RetrainSettings, 'evaluate'>;
+  /** The host's accuracy on the same pack and settings, when known. */
+  host: { accuracy: number; backend: string } | null;
+}
 
 /** One runtime on one device, available or not (and why not). */
 export interface RuntimeStatus {
@@ -33,6 +44,8 @@ export interface RuntimeStatus {
    * default plan like a software GPU; naming it in run.backends runs it.
    */
   optIn?: string;
+  /** True where the runtime can run the retrain workload (every TF.js backend that trains); absent: inference only. */
+  trains?: boolean;
 }
 
 export interface DiscoveredDevice {
@@ -67,6 +80,9 @@ export interface Job {
   kernel: KernelOptions;
   /** Options that change the numbers and so belong in the key (threads, simd …). */
   runtimeOptions: Record<string, string | number | boolean>;
+  /** Absent: `infer`. A `retrain` job carries `retrain` and its kernel's batch size is the training batch. */
+  workload?: Workload;
+  retrain?: RetrainJob;
 }
 
 export type JobResult = { ok: true; measurement: Measurement } | { ok: false; failure: Failure };

@@ -1,4 +1,5 @@
 import { defineCommand } from 'citty';
+import { workloadsOf } from '../core/config.ts';
 import { commonArgs, datasetArgs, setup } from './common.ts';
 import { convertOverrides, tfliteNodeCheck, variantArgs } from './convert.ts';
 import { runArgs, runDryRun, runOverrides } from './run.ts';
@@ -66,6 +67,8 @@ export default defineCommand({
     const dry = Boolean(args['dry-run']);
     const context = await setup(args, { ...retrainOverrides(args), ...convertOverrides(args), ...runOverrides(args) }, undefined, dry ? { out: 'read' } : { out: 'lock', command: 'bench all' });
     const { log } = context;
+    // bench all measures retraining on every target too, unless told otherwise.
+    context.config.run.workloads = workloadsOf(context.config, ['infer', 'retrain']);
     if (dry) return runDryRun(context, { prospective: true });
     return withInterrupt(log, async (signal) => {
       const started = performance.now();

@@ -44,6 +44,7 @@ export function modelOverrides(args: Record<string, unknown>): unknown[] | undef
 export const runArgs = {
   targets: { type: 'string', description: 'Targets, comma-separated: node, browser, android (default: all, whatever is found)', valueHint: 'list' },
   backends: { type: 'string', description: 'Runtimes to keep, comma-separated, e.g. tfjs-wasm,tfjs-cpu,tflite-node (default: every available one)', valueHint: 'list' },
+  workload: { type: 'string', description: 'What to measure, comma-separated: infer (latency and accuracy), retrain (a new head trained on each TF.js runtime) (default: infer; bench all: both)', valueHint: 'infer,retrain' },
   'eval-limit': { type: 'string', description: 'Evaluate only the first N images of each evaluation pack (slow runtimes)', valueHint: 'n' },
   'eval-budget': { type: 'string', description: 'Each job evaluates until the whole pack or this many ms spent evaluating (default 15000; 0: no budget)', valueHint: 'ms' },
   reevaluate: { type: 'boolean', description: 'Evaluate every job again even where an earlier run evaluated the same file, code, runtime and images (whose accuracy is reused otherwise)' },
@@ -83,6 +84,7 @@ export function runOverrides(args: Record<string, unknown>): Record<string, unkn
     run: {
       targets: list(args.targets),
       backends: list(args.backends),
+      workloads: list(args.workload),
       evalLimit: num(args['eval-limit']),
       evalBudgetMs: num(args['eval-budget']),
       reuseEvaluations: args.reevaluate === true ? false : undefined,

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { UserError } from './errors.ts';
 import { isSafeSegment, SAFE_SEGMENT_RULE } from './path-segment.ts';
-import { TARGETS, VARIANTS } from './record.ts';
+import { TARGETS, VARIANTS, WORKLOADS } from './record.ts';
 
 const positiveInt = z.number().int().positive();
 const fraction = z.number().min(0).max(100);
@@ -243,6 +243,29 @@ export const configSchema = z.strictObject({
       cpus: z.array(z.number().int().min(0)).min(1).optional(),
       /** A job running longer than this fails (ms). */
       jobTimeoutMs: positiveInt.default(600000),
+      /**
+       * What the jobs measure: `infer` (the artifact's latency and accuracy),
+       * `retrain` (a new head trained on the device: see retrainWorkload).
+       * Absent: `bench run` measures inference, `bench all` both (workloadsOf).
+       */
+      workloads: z.array(z.enum(WORKLOADS)).min(1).optional(),
+    })
+    .prefault({}),
+  /**
+   * The retrain workload: on every TF.js runtime, bottlenecks of a training
+   * pack (the first `images` training images, class round-robin) and `steps`
+   * steps of head training with retrain's learning rate, optimizer, batch
+   * size and seed; the trained head is evaluated on the first `evalImages`
+   * images of the evaluation pack and checked against the host's retrain of
+   * the same pack. Small by default: a mobilenet_v2 job costs seconds.
+   */
+  retrainWorkload: z
+    .strictObject({
+      images: positiveInt.default(24),
+      steps: positiveInt.default(60),
+      evalImages: positiveInt.default(32),
+      /** Accuracy (a fraction, 0.1 = 10 points) a target may fall below the host's before its training counts as diverged. */
+      tolerance: z.number().min(0).max(1).default(0.1),
     })
     .prefault({}),
   browser: z
@@ -298,6 +321,11 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
 });
+
+/** The workloads a run measures: run.workloads, else the command's default. */
+export function workloadsOf(config: ResolvedConfig, fallback: readonly (typeof WORKLOADS)[number][] = ['infer']): (typeof WORKLOADS)[number][] {
+  return config.run.workloads ?? [...fallback];
+}
 
 /** What a user writes: every key optional. */
 export type BenchConfig = z.input<typeof configSchema>;

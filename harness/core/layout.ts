@@ -55,6 +55,11 @@ export function evalPackDir(out: string, model: string): string {
   return join(modelDir(out, model), 'eval');
 }
 
+/** The training pack of the retrain workload (same format as the evaluation pack), beside it; host.json holds the host's retrain of it. */
+export function trainPackDir(out: string, model: string): string {
+  return join(modelDir(out, model), 'train-pack');
+}
+
 export function liteModelPath(out: string, model: string, variant: ArtifactVariant): string {
   return join(modelDir(out, model), 'lite', `${variant}.tflite`);
 }

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { isSafeSegment, SAFE_SEGMENT_RULE } from './path-segment.ts';
-import { RECORD_SCHEMA, type RunRecord } from './record.ts';
+import { RECORD_SCHEMA, WORKLOADS, type RunRecord } from './record.ts';
 
 const count = z.number().int().min(0);
 /** NaN is written to JSON as null (an accuracy with no image to measure it on). */
@@ -23,6 +23,8 @@ const key = z.looseObject({
   device: z.string(),
   runtime: z.string(),
   options: z.record(z.string(), optionValue),
+  /** Absent: inference (records from before workloads). */
+  workload: z.enum(WORKLOADS).optional(),
 });
 
 const device = z.looseObject({ id: z.string(), kind: z.string(), name: z.string() });
@@ -59,6 +61,17 @@ const round = z.looseObject({
   samples: z.array(z.number()).default([]),
 });
 
+/** What a retrain job measured (record.ts RetrainNumbers). */
+const retrain = z.looseObject({
+  extraction: z.looseObject({ images: count, batchSize: z.number().int().positive(), ms: z.number(), imagesPerSecond: z.number() }),
+  training: z.looseObject({ steps: count, batchSize: z.number().int().positive(), ms: z.number(), msPerStep: z.number(), finalLoss: maybeNumber }),
+  timeToRetrainMs: z.number(),
+  accuracy: maybeNumber,
+  host: z.looseObject({ accuracy: z.number(), backend: z.string(), tolerance: z.number().min(0) }).nullable(),
+  diverged: z.boolean(),
+  peakRuntimeBytes: z.number().optional(),
+});
+
 const measurement = z.looseObject({
   key,
   artifact: z.string(),
@@ -72,6 +85,7 @@ const measurement = z.looseObject({
   memory: z.looseObject({ peakRssBytes: z.number().optional(), runtimeBytes: z.number().optional(), runtimeTensors: z.number().optional() }).default({}),
   evaluation: evaluation.nullable().default(null),
   rounds: z.array(round).min(1).optional(),
+  retrain: retrain.optional(),
 });
 
 const failure = z.looseObject({

@@ -62,6 +62,14 @@ export interface ArtifactInfo {
 }
 
 /**
+ * What a job measures: `infer` (load, latency, accuracy of the artifact) or
+ * `retrain` (bottleneck extraction and head training on the device itself,
+ * then the accuracy the trained head reaches; see targets/kernel/retrain.ts).
+ */
+export const WORKLOADS = ['infer', 'retrain'] as const;
+export type Workload = (typeof WORKLOADS)[number];
+
+/**
  * Identifies one measurement across runs. Two records are compared key by key,
  * so every field must be stable from run to run on the same setup.
  */
@@ -76,6 +84,13 @@ export interface MeasurementKey {
   runtime: string;
   /** Runtime options that change the numbers: threads, simd, batch size, delegate … */
   options: Record<string, string | number | boolean>;
+  /** Absent in inference keys (and in every record from before retraining was measured on targets): read it with workloadOf. */
+  workload?: Workload;
+}
+
+/** A key's workload: a key without one is an inference key. */
+export function workloadOf(key: Pick<MeasurementKey, 'workload'>): Workload {
+  return key.workload ?? 'infer';
 }
 
 /** Latency statistics in milliseconds, from ./stats.ts. */
@@ -113,7 +128,30 @@ export interface Evaluation {
   reusedFrom?: string;
 }
 
-export type JobPhase = 'setup' | 'load' | 'first-inference' | 'warmup' | 'loop' | 'evaluation';
+/** `extraction` and `training` are the retrain workload's phases (it also uses setup, load and evaluation). */
+export type JobPhase = 'setup' | 'load' | 'first-inference' | 'warmup' | 'loop' | 'evaluation' | 'extraction' | 'training';
+
+/**
+ * What a retrain job measured besides the shared fields (where its
+ * `samples`/`latency` are the ms of each training step, `throughput` training
+ * examples per second, `evaluation` the trained head on the evaluation pack).
+ */
+export interface RetrainNumbers {
+  /** Bottlenecks of the training pack through the backbone (the artifact cut at its feature layer). */
+  extraction: { images: number; batchSize: number; ms: number; imagesPerSecond: number };
+  /** Head training: `steps` steps of `batchSize` examples drawn from the pack's bottlenecks. */
+  training: { steps: number; batchSize: number; ms: number; msPerStep: number; finalLoss: number };
+  /** Extraction + training, ms. */
+  timeToRetrainMs: number;
+  /** Top-1 accuracy of the trained head on the evaluation pack; null when not evaluated (a later round). */
+  accuracy: number | null;
+  /** The host's retrain with the same pack, steps and hyper-parameters, and how far below it still counts as agreeing; null when unknown. */
+  host: { accuracy: number; backend: string; tolerance: number } | null;
+  /** The loss went non-finite, or the accuracy fell more than `tolerance` below the host's: a finding about the backend, not a failure. */
+  diverged: boolean;
+  /** Highest tf.memory().numBytes seen during the job, where the runtime reports it. */
+  peakRuntimeBytes?: number;
+}
 
 /** What the measurement kernel measures for one job: the same fields on every target. */
 export interface MeasuredNumbers {
@@ -128,6 +166,8 @@ export interface MeasuredNumbers {
   throughput: number;
   memory: { peakRssBytes?: number; runtimeBytes?: number; runtimeTensors?: number };
   evaluation: Evaluation | null;
+  /** Present for the retrain workload only. */
+  retrain?: RetrainNumbers;
 }
 
 /**
@@ -269,7 +309,9 @@ export function keyId(key: MeasurementKey): string {
     .sort()
     .map((name) => `${name}=${String(key.options[name])}`)
     .join(',');
-  return `${key.model}/${key.format}/${key.variant}@${key.target}:${key.device}/${key.runtime}${options ? `[${options}]` : ''}`;
+  // Inference keys keep the id they had before workloads existed, so old records still match.
+  const workload = workloadOf(key) === 'infer' ? '' : `+${workloadOf(key)}`;
+  return `${key.model}/${key.format}/${key.variant}@${key.target}:${key.device}/${key.runtime}${options ? `[${options}]` : ''}${workload}`;
 }
 
 /** Stable id of a measurement across runs: its key and batch size. */

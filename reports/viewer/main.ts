@@ -54,14 +54,15 @@ function boxOption(spec: Extract<ChartSpec, { kind: 'box' }>): Option {
 }
 
 function barOption(spec: Extract<ChartSpec, { kind: 'bar' }>): Option {
+  const format = spec.unit === 'ms' ? (value: number) => `${formatMs(value)} ms` : (value: number) => formatBytes(value);
   return {
     ...base(),
     grid: { left: 12, right: 24, top: 36, bottom: 12, containLabel: true },
     legend: { top: 0 },
-    tooltip: { trigger: 'axis', confine: true, valueFormatter: (value: number) => formatBytes(value) },
+    tooltip: { trigger: 'axis', confine: true, valueFormatter: (value: number) => format(value) },
     xAxis: { type: 'category', data: spec.categories, axisLabel: { interval: 0 } },
-    yAxis: { type: 'value', axisLabel: { formatter: (value: number) => formatBytes(value) } },
-    series: spec.series.map((series) => ({ type: 'bar', name: series.name, data: series.values, barMaxWidth: 48 })),
+    yAxis: { type: 'value', axisLabel: { formatter: (value: number) => format(value) } },
+    series: spec.series.map((series) => ({ type: 'bar', name: series.name, data: series.values, barMaxWidth: 48, ...(spec.stacked ? { stack: 'total' } : {}) })),
   };
 }
 

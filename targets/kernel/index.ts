@@ -5,3 +5,5 @@
 export { measure, PhaseError, batchPixels } from './measure.ts';
 export { argmaxRow, top1Accuracy, agreementWith } from './evaluate.ts';
 export type { InferenceSession, KernelInput, KernelOptions, KernelResult, ReferenceOutputs } from './types.ts';
+export { retrain } from './retrain.ts';
+export type { RetrainInput, RetrainSettings, TrainingTf } from './retrain.ts';

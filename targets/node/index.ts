@@ -66,6 +66,7 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
         ...(job.referencePath ? { referencePath: job.referencePath } : {}),
         kernel: job.kernel,
         threads: threadsFor(context.config),
+        ...(job.retrain ? { retrain: job.retrain } : {}),
       };
       const startedAt = new Date().toISOString();
       const id = keyId(measurementKey(of));

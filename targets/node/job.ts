@@ -5,10 +5,11 @@
  */
 import { serializeError, type JobPhase } from '../../harness/core/record.ts';
 import { readEvalPack } from '../../harness/core/eval-pack.ts';
-import { measure, PhaseError } from '../kernel/index.ts';
+import { measure, PhaseError, retrain } from '../kernel/index.ts';
 import type { NodeJobSpec, JobOutcome, ProbedRuntime } from './protocol.ts';
 import { readReferenceOutputs } from './reference-file.ts';
-import type { NodeSession, ProbeContext } from './runtime-types.ts';
+import type { NodeRuntime, NodeSession, ProbeContext } from './runtime-types.ts';
+import type { EvalPack } from '../../harness/core/eval-pack.ts';
 import { loadRuntimes } from './runtimes.ts';
 
 export async function runNodeJob(job: NodeJobSpec, onPhase: (phase: JobPhase) => void = () => {}): Promise<JobOutcome> {
@@ -17,6 +18,7 @@ export async function runNodeJob(job: NodeJobSpec, onPhase: (phase: JobPhase) =>
     const runtime = (await loadRuntimes(job.runtimeModules)).find((candidate) => candidate.name === job.runtime);
     if (!runtime) throw new Error(`no Node runtime named "${job.runtime}" in ${job.runtimeModules.join(', ')}`);
     const pack = await readEvalPack(job.evalPackDir);
+    if (job.retrain) return await retrainJob(job, job.retrain, runtime, pack, onPhase);
     const images = Math.min(job.kernel.evalLimit ?? pack.count, pack.count);
     const reference = job.referencePath && job.kernel.evaluate !== false && images > 0 ? await readReferenceOutputs(job.referencePath, images) : undefined;
     let session: NodeSession | undefined;
@@ -38,6 +40,31 @@ export async function runNodeJob(job: NodeJobSpec, onPhase: (phase: JobPhase) =>
   }
 }
 
+/** The retrain workload on a runtime that can train (every TF.js backend). */
+async function retrainJob(job: NodeJobSpec, spec: NonNullable<NodeJobSpec['retrain']>, runtime: NodeRuntime, evalPack: EvalPack, onPhase: (phase: JobPhase) => void): Promise<JobOutcome> {
+  const openTraining = runtime.openTraining?.bind(runtime);
+  if (!openTraining) throw new Error(`${runtime.name} has no training runtime: the retrain workload runs on TF.js backends only`);
+  const trainPack = await readEvalPack(spec.packDir);
+  let opened: Awaited<ReturnType<typeof openTraining>> | undefined;
+  const open = async () => (opened ??= await openTraining({ artifactPath: job.artifactPath, metadata: job.metadata, threads: job.threads, batchSize: job.kernel.batchSize }));
+  // The backend is activated in setup: retrain() needs its TF.js before it loads the model.
+  const { tf, layers } = await open();
+  const result = await retrain({
+    tf,
+    layers,
+    load: async () => (await open()).model,
+    inputSize: job.metadata.inputSize,
+    normalization: job.metadata.normalization,
+    trainPack,
+    evalPack,
+    settings: { ...spec.settings, evaluate: job.kernel.evaluate !== false },
+    host: spec.host,
+    sampleRss: () => process.memoryUsage.rss(),
+    onPhase,
+  });
+  return { ok: true, result };
+}
+
 /** Probes every runtime of the modules; a runtime whose probe throws is unavailable with that message. */
 export async function probeRuntimes(runtimeModules: string[], threads: number, context: ProbeContext): Promise<ProbedRuntime[]> {
   const runtimes = await loadRuntimes(runtimeModules);
@@ -57,6 +84,7 @@ export async function probeRuntimes(runtimeModules: string[], threads: number, c
       ...(status.details ? { details: status.details } : {}),
       ...(status.available && status.software ? { software: status.software } : {}),
       ...(status.available && status.optIn ? { optIn: status.optIn } : {}),
+      ...(status.available && runtime.openTraining ? { trains: true } : {}),
       keyOptions: status.available ? { ...runtime.keyOptions?.({ threads }), ...status.keyOptions } : {},
       ...(status.available && status.workerEnv ? { workerEnv: status.workerEnv } : {}),
     });

@@ -6,7 +6,7 @@
 import type { JobPhase, SerializedError } from '../../harness/core/record.ts';
 import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import type { KernelOptions, KernelResult } from '../kernel/types.ts';
-import type { RuntimeStatus } from '../types.ts';
+import type { RetrainJob, RuntimeStatus } from '../types.ts';
 import type { DeviceFacts, ProbeContext } from './runtime-types.ts';
 
 /** One artifact on one Node runtime, as the worker needs it. */
@@ -23,6 +23,8 @@ export interface NodeJobSpec {
   threads: number;
   /** Send the evaluated probabilities back (used to make the reference). */
   returnOutputs?: boolean;
+  /** Present for the retrain workload: the job trains a head instead of timing inference. */
+  retrain?: RetrainJob;
 }
 
 /** A runtime's status plus what the Node target keeps for its jobs: key options for the thread count, the worker's environment. */

@@ -5,6 +5,7 @@
 import type { ArtifactFormat, DeviceInfo } from '../../harness/core/record.ts';
 import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import type { InferenceSession } from '../kernel/types.ts';
+import type { TrainingTf } from '../kernel/retrain.ts';
 
 export interface RuntimeProbe {
   available: boolean;
@@ -59,6 +60,12 @@ export interface NodeRuntime {
   probe(context?: ProbeContext): Promise<RuntimeProbe>;
   /** Loads the artifact; the kernel times this call as the load phase. */
   open(options: OpenOptions): Promise<NodeSession>;
+  /**
+   * For the retrain workload: TF.js with this runtime's backend active and
+   * the artifact's layers model loaded on it. Absent: the runtime cannot train
+   * (every .tflite runtime).
+   */
+  openTraining?(options: OpenOptions): Promise<TrainingTf & { model: import('@tensorflow/tfjs-layers').LayersModel }>;
   /** Options that change the numbers and belong in the measurement key (threads, simd …). */
   keyOptions?(options: { threads: number }): Record<string, string | number | boolean>;
 }

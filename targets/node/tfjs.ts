@@ -13,6 +13,7 @@
 import { TFJS_CPU_OPT_IN } from '../opt-in.ts';
 import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import type { InferenceSession } from '../kernel/types.ts';
+import type { TrainingTf } from '../kernel/retrain.ts';
 import { cudaSearchHere, findCuda, tensorflowGpuLoadFailure, tensorflowGpuReadiness } from './cuda.ts';
 import type { NodeRuntime, OpenOptions, RuntimeProbe } from './runtime-types.ts';
 
@@ -157,12 +158,24 @@ async function open(spec: BackendSpec, options: OpenOptions): Promise<InferenceS
   return tfjsSession(tf, await loadCheckedModel(options), options.metadata);
 }
 
+/** TF.js with the backend active and the artifact's layers model, for the retrain workload (a graph model has no layers to train). */
+export async function openTraining(tf: Tf, options: OpenOptions): Promise<TrainingTf & { model: import('@tensorflow/tfjs-layers').LayersModel }> {
+  const model = await loadCheckedModel(options);
+  if (!(model instanceof tf.LayersModel)) {
+    model.dispose();
+    throw new Error(`${options.artifactPath} is a graph model: only a layers model can be cut at its feature layer and retrained`);
+  }
+  // @tensorflow/tfjs re-exports tfjs-core and tfjs-layers: one namespace serves as both.
+  return { tf, layers: tf, model };
+}
+
 export function tfjsRuntime(spec: BackendSpec): NodeRuntime {
   return {
     name: spec.runtime,
     format: 'tfjs',
     probe: () => probe(spec),
     open: (options) => open(spec, options),
+    openTraining: async (options) => openTraining(await activate(spec), options),
   };
 }
 

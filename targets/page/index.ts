@@ -59,7 +59,12 @@ export async function preparePageJob(server: StaticServer, job: Job, options: { 
   }
   return toPageJob(
     job,
-    { artifactUrl: server.pathFor(job.artifact.path), packUrl: server.mountFolder(job.evalPackDir), ...(referenceUrl ? { referenceUrl } : {}) },
+    {
+      artifactUrl: server.pathFor(job.artifact.path),
+      packUrl: server.mountFolder(job.evalPackDir),
+      ...(referenceUrl ? { referenceUrl } : {}),
+      ...(job.retrain ? { trainPackUrl: server.mountFolder(job.retrain.packDir) } : {}),
+    },
     options.threads,
     id,
   );

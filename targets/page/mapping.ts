@@ -36,6 +36,8 @@ export interface PageUrls {
   artifactUrl: string;
   packUrl: string;
   referenceUrl?: string;
+  /** The training pack's folder, for a retrain job. */
+  trainPackUrl?: string;
 }
 
 export function toPageJob(job: Job, urls: PageUrls, threads: number, id: string): PageJob {
@@ -50,6 +52,7 @@ export function toPageJob(job: Job, urls: PageUrls, threads: number, id: string)
     ...(urls.referenceUrl ? { referenceUrl: urls.referenceUrl } : {}),
     kernel: job.kernel,
     runtimeOptions: { threads, ...(typeof simd === 'boolean' ? { simd } : {}) },
+    ...(job.retrain && urls.trainPackUrl ? { retrain: { trainPackUrl: urls.trainPackUrl, settings: job.retrain.settings, host: job.retrain.host } } : {}),
   };
 }
 

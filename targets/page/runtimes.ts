@@ -45,6 +45,8 @@ export function runtimeStatuses(caps: PageCapabilities, versions: RuntimeVersion
     ...(reason ? { reason } : {}),
     details,
     ...(reason === undefined && software ? { software } : {}),
+    // Every TF.js backend trains (the retrain workload); LiteRT.js runs inference only.
+    ...(reason === undefined && runtime.startsWith('tfjs-') ? { trains: true } : {}),
   });
   // LiteRT.js ships its threaded build only for relaxed-SIMD browsers.
   const litertThreadsReason = threadsReason ?? (caps.wasm.relaxedSimd ? undefined : 'LiteRT.js threads need WebAssembly relaxed SIMD');

@@ -5,7 +5,7 @@
  */
 import type { JobPhase } from '../../../harness/core/record.ts';
 import { serializeError } from '../../../harness/core/record.ts';
-import { measure, PhaseError } from '../../kernel/index.ts';
+import { measure, PhaseError, retrain } from '../../kernel/index.ts';
 import type { KernelResult } from '../../kernel/types.ts';
 import {
   HOST_CALLBACK,
@@ -22,7 +22,7 @@ import { readCapabilities } from './capabilities.ts';
 import { fetchEvalPack, fetchReference } from './inputs.ts';
 import { setupLitert } from './litert.ts';
 import type { RuntimeSetup } from './runtime.ts';
-import { setupTfjs } from './tfjs.ts';
+import { setupTfjs, setupTfjsTraining } from './tfjs.ts';
 
 const SETUPS: Record<'tfjs' | 'litert', RuntimeSetup> = { tfjs: setupTfjs, litert: setupLitert };
 
@@ -55,6 +55,7 @@ async function runJob(job: PageJob): Promise<PageResult> {
   try {
     enter('setup');
     checkJob(job);
+    if (job.retrain) return await retrainJob(job, job.retrain, enter, startedAt);
     const setup = SETUPS[job.runtime.startsWith('litert-') ? 'litert' : 'tfjs'];
     const [pack, reference, prepared] = await Promise.all([
       fetchEvalPack(job.packUrl),
@@ -74,6 +75,26 @@ async function runJob(job: PageJob): Promise<PageResult> {
     const failedIn = error instanceof PhaseError ? error.phase : phase;
     return { protocol: PROTOCOL_VERSION, id: job?.id ?? '', ok: false, phase: failedIn, error: serializeError(error), startedAt, finishedAt: new Date().toISOString() };
   }
+}
+
+/** The retrain workload on one of the page's TF.js backends (targets/kernel/retrain.ts). */
+async function retrainJob(job: PageJob, spec: NonNullable<PageJob['retrain']>, enter: (phase: JobPhase) => void, startedAt: string): Promise<PageResult> {
+  if (!job.runtime.startsWith('tfjs-')) throw new Error(`${job.runtime} has no training runtime: the retrain workload runs on TF.js backends only`);
+  const training = setupTfjsTraining(job);
+  const [trainPack, evalPack] = await Promise.all([fetchEvalPack(spec.trainPackUrl), fetchEvalPack(job.packUrl)]);
+  const result = await retrain({
+    tf: training.tf,
+    layers: training.layers,
+    load: training.load,
+    inputSize: job.model.inputSize,
+    normalization: job.model.normalization,
+    trainPack,
+    evalPack,
+    settings: { ...spec.settings, evaluate: job.kernel.evaluate !== false },
+    host: spec.host,
+    onPhase: enter,
+  });
+  return { protocol: PROTOCOL_VERSION, id: job.id, ok: true, measurement: toPageMeasurement(result), runtime: training.report, startedAt, finishedAt: new Date().toISOString() };
 }
 
 const api: EdgebenchPageApi = {

@@ -8,6 +8,7 @@
  */
 import type { JobPhase, MeasuredNumbers, SerializedError } from '../../../harness/core/record.ts';
 import type { KernelOptions } from '../../kernel/types.ts';
+import type { RetrainSettings } from '../../kernel/retrain.ts';
 import type { Normalization } from '../../../harness/core/metadata.ts';
 
 /** Bumped when a field changes meaning; the page and the host refuse to talk across versions. */
@@ -54,6 +55,22 @@ export interface PageJob {
   referenceUrl?: string;
   kernel: KernelOptions;
   runtimeOptions: PageRuntimeOptions;
+  /**
+   * Present for the retrain workload (tfjs-* runtimes only): the page cuts the
+   * layers model at its head layer, times bottleneck extraction over the
+   * training pack and `settings.steps` steps of head training, then evaluates
+   * the new head on the first `settings.evalImages` images of `packUrl`.
+   * `kernel.batchSize` is then the training batch; `kernel.evaluate` false skips the evaluation.
+   */
+  retrain?: PageRetrain;
+}
+
+export interface PageRetrain {
+  /** Folder of the training pack (the evaluation pack's format). */
+  trainPackUrl: string;
+  settings: Omit<RetrainSettings, 'evaluate'>;
+  /** The host's accuracy on the same pack and settings, so the page's result says whether it diverged; null when unknown. */
+  host: { accuracy: number; backend: string } | null;
 }
 
 /** The kernel's result as JSON (KernelResult without the raw outputs). */

@@ -5,7 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
-import { loadLayersModel } from '@tensorflow/tfjs-layers';
+import * as layers from '@tensorflow/tfjs-layers';
+import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
+import type { TrainingTf } from '../../kernel/retrain.ts';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -101,21 +103,46 @@ function session(model: PageModel, job: PageJob): InferenceSession {
   };
 }
 
-/** Loading initialises the backend too, as on Node (where each job is a fresh process). */
-export async function setupTfjs(job: PageJob): Promise<PreparedRuntime> {
+/** The job's backend, initialised on demand; the report says what the backend really used. */
+function backendLoader(job: PageJob): { report: PageRuntimeReport; initialise: () => Promise<void> } {
   const backend = BACKENDS[job.runtime as keyof typeof BACKENDS];
   if (!backend) throw new Error(`${job.runtime} is not a TF.js runtime`);
   const report: PageRuntimeReport = { backend, versions: { tfjs: tf.version_core } };
   return {
     report,
-    load: async () => {
+    initialise: async () => {
       if (backend === 'wasm') {
         Object.assign(report, await configureWasm(job));
         report.versions['tfjs-backend-wasm'] = version_wasm;
       } else {
         await setBackendOrThrow(backend);
       }
+    },
+  };
+}
+
+/** Loading initialises the backend too, as on Node (where each job is a fresh process). */
+export async function setupTfjs(job: PageJob): Promise<PreparedRuntime> {
+  const { report, initialise } = backendLoader(job);
+  return {
+    report,
+    load: async () => {
+      await initialise();
       return session(await loadModel(job.artifactUrl), job);
+    },
+  };
+}
+
+/** The retrain workload: the page's TF.js and a loader that initialises the backend, then loads the layers model (a retrained Mobile artifact). */
+export function setupTfjsTraining(job: PageJob): TrainingTf & { report: PageRuntimeReport; load: () => Promise<LayersModel> } {
+  const { report, initialise } = backendLoader(job);
+  return {
+    tf,
+    layers,
+    report,
+    load: async () => {
+      await initialise();
+      return loadLayersModel(job.artifactUrl);
     },
   };
 }

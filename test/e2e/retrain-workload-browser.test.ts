@@ -1,0 +1,43 @@
+/**
+ * The retrain workload in headless Chromium, through the benchmark page's
+ * protocol (the route phones take too): on tfjs-wasm and on tfjs-webgl
+ * (SwiftShader here, named explicitly since software GPUs are out of the
+ * default plan) extraction, head training and evaluation complete on a small
+ * training pack, and the head reaches the host's accuracy within the tolerance.
+ */
+import assert from 'node:assert/strict';
+import { test, before } from 'node:test';
+import { memoryLogger } from '../../harness/core/log.ts';
+import { workloadOf } from '../../harness/core/record.ts';
+import { runBenchmarks } from '../../harness/run.ts';
+import { retrainConfig, retrainFixture, RETRAIN_CACHE } from '../helpers/retrain-fixture.ts';
+
+before(async () => {
+  await retrainFixture();
+});
+
+test('headless Chromium tfjs-wasm and tfjs-webgl retrain mobilenet_v2 on a small pack to the host accuracy', async () => {
+  const out = RETRAIN_CACHE;
+  const config = retrainConfig(out, { run: { targets: ['browser'], backends: ['tfjs-wasm', 'tfjs-webgl'] }, browser: { browsers: ['/usr/bin/chromium'] } });
+  const log = memoryLogger();
+  const { record } = await runBenchmarks({ config, log, out });
+  assert.deepEqual(record.failures, [], log.lines.join('\n'));
+  assert.deepEqual(record.measurements.map((measured) => measured.key.runtime).sort(), ['tfjs-wasm', 'tfjs-webgl']);
+  for (const measured of record.measurements) {
+    const label = measured.key.runtime;
+    assert.equal(measured.key.target, 'browser');
+    assert.equal(workloadOf(measured.key), 'retrain');
+    const retrain = measured.retrain!;
+    assert.ok(retrain, `${label}: the page returned the retrain numbers`);
+    assert.equal(retrain.extraction.images, 10);
+    assert.ok(retrain.extraction.imagesPerSecond > 0);
+    assert.equal(measured.samples.length, 30, `${label}: one sample per training step`);
+    assert.ok(retrain.training.msPerStep > 0);
+    assert.equal(measured.evaluation?.images, 15);
+    assert.ok(retrain.host, `${label}: the host's accuracy travelled to the page`);
+    assert.ok(Math.abs(retrain.accuracy! - retrain.host.accuracy) <= retrain.host.tolerance, `${label}: accuracy ${retrain.accuracy} vs host ${retrain.host.accuracy}`);
+    assert.equal(retrain.diverged, false, `${label}: diverged`);
+    assert.ok((retrain.peakRuntimeBytes ?? 0) > 0, `${label}: tf.memory() peak kept`);
+    assert.equal(measured.device.extra?.backend, label.replace('tfjs-', ''), 'the page ran the backend asked for');
+  }
+});
