@@ -29,12 +29,18 @@ function measurementPlanId(measurement: Measurement): string {
   return planId({ artifact: measurement.artifact, target: measurement.key.target, device: measurement.key.device, runtime: measurement.key.runtime, batchSize: measurement.batchSize, workload: workloadOf(measurement.key) });
 }
 
-/** Wall seconds of each job in earlier runs (oldest first), the latest run's figure winning. */
+/**
+ * Wall seconds of each job in earlier runs (oldest first), the latest run's
+ * figure winning. A job measured in rounds took the sum of its rounds' own
+ * spans: its first round starts long before its last one ends, as the rounds
+ * of every other job run in between.
+ */
 export function durationsFromHistory(records: readonly RunRecord[]): Map<string, number> {
   const durations = new Map<string, number>();
+  const span = (entry: { startedAt: string; finishedAt: string }) => (Date.parse(entry.finishedAt) - Date.parse(entry.startedAt)) / 1000;
   for (const record of records) {
     for (const measurement of record.measurements) {
-      const seconds = (Date.parse(measurement.finishedAt) - Date.parse(measurement.startedAt)) / 1000;
+      const seconds = measurement.rounds?.length ? measurement.rounds.reduce((sum, round) => sum + span(round), 0) : span(measurement);
       if (Number.isFinite(seconds) && seconds >= 0) durations.set(measurementPlanId(measurement), seconds);
     }
   }

@@ -18,6 +18,20 @@ test('history: each job’s wall time in the latest run that measured it', () =>
   assert.equal(durations.size, 1);
 });
 
+test('history: a job measured in rounds took the sum of its rounds, not the span from its first round to its last', () => {
+  const base = measurement({ samples: [1, 2, 3] });
+  const round = (n: number, start: string, end: string) => ({ round: n, startedAt: start, finishedAt: end, loadMs: 1, firstInferenceMs: 1, warmup: { iterations: 1, ms: 1 }, latency: base.latency, samples: [1], memory: {} });
+  // Three rounds of 4 s each, interleaved with other jobs' rounds over ten minutes.
+  const interleaved = {
+    ...base,
+    startedAt: '2025-01-01T00:00:00.000Z',
+    finishedAt: '2025-01-01T00:10:00.000Z',
+    rounds: [round(1, '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:04.000Z'), round(2, '2025-01-01T00:05:00.000Z', '2025-01-01T00:05:04.000Z'), round(3, '2025-01-01T00:09:56.000Z', '2025-01-01T00:10:00.000Z')],
+  };
+  const durations = durationsFromHistory([{ measurements: [interleaved] }] as unknown as RunRecord[]);
+  assert.deepEqual([...durations.values()], [12]);
+});
+
 test('probe: start-up plus warm-up, loop and evaluation within their bounds', () => {
   const kernel = { warmupIterations: 5, warmupMaxMs: 2000, minSamples: 20, minTimeMs: 2000, maxTimeMs: 20000, batchSize: 1, evalBudgetMs: 15000 };
   // A fast runtime: 10 ms per image; 88 images take 0.88 s, within the budget; the loop runs its 2 s.
