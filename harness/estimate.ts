@@ -67,7 +67,8 @@ export function estimateFromProbe(probe: ProbeNumbers, kernel: KernelOptions, pa
   const loop = Math.min(Math.max(kernel.minSamples * t, kernel.minTimeMs), Math.max(kernel.maxTimeMs, t));
   const images = kernel.evaluate === false ? 0 : Math.min(kernel.evalLimit ?? packImages, packImages);
   const batches = Math.ceil(images / kernel.batchSize);
-  const evaluation = batches === 0 ? 0 : Math.min(batches * t, Math.max(kernel.evalBudgetMs ?? Number.POSITIVE_INFINITY, t));
+  const floor = Math.ceil(Math.min(kernel.evalMinImages ?? 1, images) / kernel.batchSize) * t;
+  const evaluation = batches === 0 ? 0 : Math.min(batches * t, Math.max(kernel.evalBudgetMs ?? Number.POSITIVE_INFINITY, floor, t));
   return (probe.wallMs + warmup + loop + evaluation) / 1000;
 }
 

@@ -7,7 +7,7 @@
  * evaluation (marked `reusedFrom` with the run id) instead of spending its
  * evaluation budget again, and measures latency as always. Any change to the
  * project's code, its lockfile, the artifact, the pack, the runtime's options,
- * the device or the evaluation budget makes a new fingerprint, so CI runs on
+ * the device or the evaluation's limits makes a new fingerprint, so CI runs on
  * a new commit always evaluate.
  */
 import { createHash } from 'node:crypto';
@@ -16,7 +16,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PACK_IMAGES, PACK_JSON } from './core/eval-pack.ts';
-import type { Evaluation, HostInfo, RunRecord } from './core/record.ts';
+import type { Evaluation, HostInfo, Measurement, RunRecord } from './core/record.ts';
 import type { Job } from '../targets/types.ts';
 
 /** The project's root: harness/ is one level down. */
@@ -78,6 +78,9 @@ export async function evaluationFingerprint(job: Job, target: string, context: F
   // Agreement reads the reference outputs: the same pack with another reference gives other figures.
   const reference = job.referencePath === undefined ? null : await identity([job.referencePath]);
   if (reference === undefined) return undefined;
+  // A retrain job's accuracy is that of the head it trains: its training pack and recipe are inputs too.
+  const training = job.retrain ? await identity([join(job.retrain.packDir, PACK_JSON), join(job.retrain.packDir, PACK_IMAGES)]) : null;
+  if (training === undefined) return undefined;
   const { kernel } = job;
   return createHash('sha256')
     .update(
@@ -95,6 +98,8 @@ export async function evaluationFingerprint(job: Job, target: string, context: F
         batchSize: kernel.batchSize,
         evalLimit: kernel.evalLimit ?? null,
         evalBudgetMs: kernel.evalBudgetMs ?? null,
+        evalMinImages: kernel.evalMinImages ?? null,
+        ...(job.retrain ? { workload: 'retrain', training, settings: job.retrain.settings } : {}),
       }),
     )
     .digest('hex');
@@ -127,8 +132,6 @@ export async function planEvaluations<T extends { job: Job; target: { kind: stri
   const plans = new Map<T, EvaluationPlan>();
   const files = new Map<string, Promise<string | undefined>>();
   for (const planned of jobs) {
-    // A retrain job's accuracy is the head it trains: that is what it measures, never reused.
-    if (planned.job.retrain) continue;
     const fingerprint = await evaluationFingerprint(planned.job, planned.target.kind, context, files);
     if (fingerprint === undefined) continue;
     const reused = context.reuse ? findEvaluation(history, fingerprint) : undefined;
@@ -138,9 +141,17 @@ export async function planEvaluations<T extends { job: Job; target: { kind: stri
   return plans;
 }
 
-/** The measurement's evaluation as the record keeps it: its own, fingerprinted, or the reused one. */
-export function stampEvaluation(evaluation: Evaluation | null, plan: EvaluationPlan | undefined): Evaluation | null {
-  if (!plan) return evaluation;
-  if (plan.reused) return { ...plan.reused.evaluation, fingerprint: plan.fingerprint, reusedFrom: plan.reused.runId };
-  return evaluation ? { ...evaluation, fingerprint: plan.fingerprint } : null;
+/**
+ * The measurement as the record keeps it: its own evaluation, fingerprinted,
+ * or the reused one; a retrain job's accuracy (and whether it fell out of the
+ * host's tolerance) follows the reused evaluation too.
+ */
+export function stampEvaluation(measurement: Measurement, plan: EvaluationPlan | undefined): Measurement {
+  if (!plan) return measurement;
+  if (!plan.reused) return measurement.evaluation ? { ...measurement, evaluation: { ...measurement.evaluation, fingerprint: plan.fingerprint } } : measurement;
+  const evaluation = { ...plan.reused.evaluation, fingerprint: plan.fingerprint, reusedFrom: plan.reused.runId };
+  const { retrain } = measurement;
+  if (!retrain) return { ...measurement, evaluation };
+  const lostAccuracy = retrain.host !== null && evaluation.accuracy < retrain.host.accuracy - retrain.host.tolerance;
+  return { ...measurement, evaluation, retrain: { ...retrain, accuracy: evaluation.accuracy, diverged: retrain.diverged || lostAccuracy } };
 }

@@ -70,7 +70,7 @@ export function kernelOptions(config: ResolvedConfig, batchSize: number, evaluat
     batchSize,
     evaluate,
     ...(config.run.evalLimit !== undefined ? { evalLimit: config.run.evalLimit } : {}),
-    ...(config.run.evalBudgetMs > 0 ? { evalBudgetMs: config.run.evalBudgetMs } : {}),
+    ...(config.run.evalBudgetMs > 0 ? { evalBudgetMs: config.run.evalBudgetMs, evalMinImages: config.run.evalMinImages } : {}),
   };
 }
 

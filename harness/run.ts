@@ -379,8 +379,7 @@ async function runLanes(
       if (result.ok) {
         const all = [...(measured.get(planned) ?? []), { round, measurement: result.measurement }];
         measured.set(planned, all);
-        const rounded = mergeRounds(all);
-        const measurement = { ...rounded, evaluation: stampEvaluation(rounded.evaluation, evaluations.get(planned)) };
+        const measurement = stampEvaluation(mergeRounds(all), evaluations.get(planned));
         store.replaceMeasurement(merged.get(planned), measurement);
         merged.set(planned, measurement);
         const images = measurement.evaluation?.images ?? null;

@@ -209,6 +209,8 @@ export const configSchema = z.strictObject({
        * 0: no budget, always the whole pack.
        */
       evalBudgetMs: z.number().int().min(0).default(15000),
+      /** The budget stops a job's evaluation only once it has done this many images (or the whole pack): accuracy on a handful of images says little. */
+      evalMinImages: z.number().int().min(0).default(40),
       /**
        * A job whose model file, code, runtime, device and images an earlier run
        * of the same out folder evaluated reads that accuracy instead of
@@ -230,9 +232,11 @@ export const configSchema = z.strictObject({
        * worker process or page, the rounds of all jobs interleaved. The
        * measuring time (minSamples, minTimeMs, maxTimeMs) is split across the
        * rounds, so more rounds cost only one more load and warm-up each.
-       * compare decides on the spread between rounds. Default 3.
+       * compare decides on the spread between rounds. Default 2: the most a
+       * default `bench all` affords on a 2-core machine; a CI gate on one
+       * model can afford more (docs/regressions.md).
        */
-      rounds: positiveInt.default(3),
+      rounds: positiveInt.default(2),
       /** `interleaved`: A B C A B C …; `shuffled`: every round in a random order drawn from `seed`. */
       order: z.enum(['interleaved', 'shuffled']).default('interleaved'),
       /** Seed of the `shuffled` order. */
@@ -261,9 +265,9 @@ export const configSchema = z.strictObject({
    */
   retrainWorkload: z
     .strictObject({
-      images: positiveInt.default(24),
+      images: positiveInt.default(16),
       steps: positiveInt.default(60),
-      evalImages: positiveInt.default(32),
+      evalImages: positiveInt.default(40),
       /** Accuracy (a fraction, 0.1 = 10 points) a target may fall below the host's before its training counts as diverged. */
       tolerance: z.number().min(0).max(1).default(0.1),
     })

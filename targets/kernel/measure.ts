@@ -4,7 +4,8 @@
  *
  * Phases: load → first (cold) inference → warm-up → measured loop (tinybench,
  * bounded by minSamples/minTimeMs and cut at maxTimeMs) → evaluation over the
- * pack (a prefix of it when evalLimit or evalBudgetMs stops it first). Every
+ * pack (a prefix of it when evalLimit or evalBudgetMs stops it first, the
+ * budget only past evalMinImages). Every
  * inference includes reading the output back to the host (the session's `run`
  * returns host memory), so runtimes compare fairly.
  */
@@ -161,11 +162,12 @@ async function evaluate(session: InferenceSession, input: KernelInput, classes: 
   if (available === 0) return null;
   const batchSize = options.batchSize;
   const budget = options.evalBudgetMs ?? Number.POSITIVE_INFINITY;
+  const floor = Math.max(1, options.evalMinImages ?? 1);
   const outputs = new Float32Array(available * classes);
   const started = now();
   let images = 0;
   // The pack is in class round-robin order, so the images done when the budget runs out are a balanced prefix.
-  while (images < available && (images === 0 || now() - started < budget)) {
+  while (images < available && (images < floor || now() - started < budget)) {
     const probabilities = await session.run(batchPixels(pack, images, batchSize, available), batchSize);
     if (probabilities.length !== batchSize * classes) throw new Error(`a batch of ${batchSize} gave ${probabilities.length} outputs, expected ${batchSize * classes}`);
     // The last batch is padded with copies of the last image; only real images count.

@@ -38,6 +38,8 @@ export interface KernelOptions {
    * used. Absent: the whole pack (or evalLimit).
    */
   evalBudgetMs?: number;
+  /** The budget stops the evaluation only once this many images are done (accuracy on a handful of images says little). */
+  evalMinImages?: number;
   /** Skip the evaluation (e.g. for a batch-size sweep). */
   evaluate?: boolean;
 }

@@ -51,7 +51,8 @@ test('a slow runtime stops evaluating at its budget; the record says how many im
   const config = parseConfig({
     out,
     models: [tiny.model],
-    run: { targets: ['node'], backends: ['test-slow'], evalBudgetMs: BUDGET_MS, warmupIterations: 0, minSamples: 2, minTimeMs: 0, maxTimeMs: 5000 },
+    // No floor of images: the budget alone decides (the floor has its own test below).
+    run: { targets: ['node'], backends: ['test-slow'], evalBudgetMs: BUDGET_MS, evalMinImages: 0, warmupIterations: 0, minSamples: 2, minTimeMs: 0, maxTimeMs: 5000, rounds: 1 },
   });
   const { record } = await runBenchmarks({ config, log: memoryLogger(), out, targets: { node: async () => createNodeTarget({ runtimeModules: [DEFAULT_RUNTIME_MODULE, slowModule] }) } });
   assert.equal(record.failures.length, 0, JSON.stringify(record.failures));
@@ -69,4 +70,19 @@ test('a slow runtime stops evaluating at its budget; the record says how many im
   assert.ok(evaluation.agreement, 'agreement against the reference');
   assert.equal(evaluation.agreement.top1, 1, 'the same model on TF.js: every top-1 agrees');
   assert.equal(evaluation.agreement.reference, installedReferenceEngines()[0], 'named after the fastest exact TF.js engine installed');
+});
+
+test('the budget stops an evaluation only past run.evalMinImages', async () => {
+  const slowModule = new URL('../fixtures/node-test-runtimes.ts', import.meta.url).href;
+  const floor = 14;
+  const config = parseConfig({
+    out,
+    models: [tiny.model],
+    run: { targets: ['node'], backends: ['test-slow'], evalBudgetMs: BUDGET_MS, evalMinImages: floor, reuseEvaluations: false, warmupIterations: 0, minSamples: 2, minTimeMs: 0, maxTimeMs: 5000, rounds: 1 },
+  });
+  const { record } = await runBenchmarks({ config, log: memoryLogger(), out, targets: { node: async () => createNodeTarget({ runtimeModules: [DEFAULT_RUNTIME_MODULE, slowModule] }) } });
+  const images = record.measurements.find((entry) => entry.key.runtime === 'test-slow')?.evaluation?.images ?? 0;
+  // The budget (8 inferences' worth) ran out long before: the floor kept it going, and it stopped right after.
+  assert.ok(images >= floor && images < IMAGES, `evaluated ${images} images with a floor of ${floor}`);
+  assert.ok(images <= floor + 1, `stopped once past the floor: ${images}`);
 });

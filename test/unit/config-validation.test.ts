@@ -14,7 +14,7 @@ test('defaults fill every section', () => {
   assert.equal(config.dataset.validationPercent, 10);
   assert.equal(config.retrain.distortions.flipLeftRight, false);
   assert.deepEqual(config.run.batchSizes, [1]);
-  assert.equal(config.run.rounds, 3);
+  assert.equal(config.run.rounds, 2);
   assert.equal(config.compare.correction, 'holm');
 });
 
