@@ -72,23 +72,32 @@ export async function ensureTrainPack(options: { config: ResolvedConfig; log: Lo
 }
 
 /**
- * The host's retrain of the pack: the kernel itself, in this process, on the
- * fastest TF.js backend (tfjs-node where installed, else wasm), cached in
- * host.json under what it depends on (artifact, pack, settings).
+ * The host's retrain of the pack, cached in host.json under what it depends
+ * on (artifact, pack, settings). Its head is trained by the kernel's own code
+ * (same recipe, seed and batch draws as every target), on the bottlenecks
+ * `bench retrain` cached for these very image files when they are all there
+ * (no backbone inference: the vectors the host's own head was trained on),
+ * else on bottlenecks the kernel extracts itself in this process, on the
+ * fastest TF.js backend.
  */
-export async function hostRetrain(options: { artifact: ArtifactInfo; metadata: ModelMetadata; packDir: string; trainPack: EvalPack; evalPackDir: string; settings: RetrainJob['settings'] }): Promise<{ accuracy: number; backend: string; cached: boolean }> {
+export async function hostRetrain(options: { artifact: ArtifactInfo; metadata: ModelMetadata; packDir: string; trainPack: EvalPack; evalPackDir: string; settings: RetrainJob['settings']; out: string }): Promise<{ accuracy: number; backend: string; cached: boolean }> {
   const path = join(options.packDir, 'host.json');
   const basis = createHash('sha256')
-    .update(JSON.stringify({ artifact: options.artifact.sha256, pack: options.trainPack.files, settings: options.settings }))
+    // version 2: the host trains on the bottleneck cache where it can.
+    .update(JSON.stringify({ version: 2, artifact: options.artifact.sha256, pack: options.trainPack.files, settings: options.settings }))
     .digest('hex');
   const cached = existsSync(path) ? ((await readFile(path, 'utf8').then(JSON.parse, () => undefined)) as HostJson | undefined) : undefined;
   if (cached?.basis === basis && typeof cached.accuracy === 'number') return { accuracy: cached.accuracy, backend: cached.backend, cached: true };
 
   const tf = await import('@tensorflow/tfjs');
   const { useFastestBackend } = await import('../models/backend.ts');
+  const backend = await useFastestBackend();
+  const evalPack = await readEvalPack(options.evalPackDir);
+  const fromCache = await retrainFromCache(tf, options, evalPack);
+  if (fromCache !== undefined) return save(path, { basis, accuracy: fromCache, backend: `tfjs-${backend} on the bottleneck cache` });
+
   const { loadLayersModel } = await import('../models/model-io.ts');
   const { retrain } = await import('../targets/kernel/retrain.ts');
-  const backend = await useFastestBackend();
   const result = await retrain({
     tf,
     layers: tf,
@@ -96,13 +105,44 @@ export async function hostRetrain(options: { artifact: ArtifactInfo; metadata: M
     inputSize: options.metadata.inputSize,
     normalization: options.metadata.normalization,
     trainPack: options.trainPack,
-    evalPack: await readEvalPack(options.evalPackDir),
+    evalPack,
     settings: { ...options.settings, evaluate: true },
     host: null,
   });
   const accuracy = result.retrain?.accuracy;
   if (typeof accuracy !== 'number' || !Number.isFinite(accuracy)) throw new Error('the host retrain measured no accuracy (an empty evaluation pack?)');
-  const json: HostJson = { basis, accuracy, backend: `tfjs-${backend}` };
+  return save(path, { basis, accuracy, backend: `tfjs-${backend}` });
+}
+
+async function save(path: string, json: HostJson): Promise<{ accuracy: number; backend: string; cached: boolean }> {
   await writeFile(path, `${JSON.stringify(json)}\n`);
-  return { accuracy, backend: json.backend, cached: false };
+  return { accuracy: json.accuracy, backend: json.backend, cached: false };
+}
+
+/** The host's accuracy from the bottleneck cache, or undefined when a vector is missing there (or the model has no dataset). */
+async function retrainFromCache(
+  tf: typeof import('@tensorflow/tfjs'),
+  options: { metadata: ModelMetadata; trainPack: EvalPack; settings: RetrainJob['settings']; out: string },
+  evalPack: EvalPack,
+): Promise<number | undefined> {
+  const { metadata, trainPack, settings } = options;
+  const root = metadata.dataset?.root;
+  if (!root) return undefined;
+  const evalCount = Math.min(settings.evalImages, evalPack.count);
+  if (evalCount === 0) return undefined;
+  const { cachedBottlenecks } = await import('../models/bottlenecks.ts');
+  const train = await cachedBottlenecks(options.out, metadata.backbone, trainPack.files.map((file) => join(root, file)));
+  const evaluation = train && (await cachedBottlenecks(options.out, metadata.backbone, evalPack.files.slice(0, evalCount).map((file) => join(root, file))));
+  const featureSize = train?.[0]?.length;
+  if (!train || !evaluation || featureSize === undefined || evaluation.some((vector) => vector.length !== featureSize)) return undefined;
+  const { trainOnBottlenecks } = await import('../targets/kernel/retrain.ts');
+  const flat = (vectors: Float32Array[]) => Float32Array.from(vectors.flatMap((vector) => Array.from(vector)));
+  const result = await trainOnBottlenecks(
+    { tf, layers: tf, settings: { ...settings, evaluate: true } },
+    { vectors: flat(train), labels: trainPack.labels },
+    { vectors: flat(evaluation), labels: evalPack.labels.slice(0, evalCount) },
+    featureSize,
+    trainPack.classNames.length,
+  );
+  return result.nonFinite ? undefined : result.accuracy;
 }

@@ -268,7 +268,7 @@ async function attachRetrainPacks(jobs: PlannedJob[], store: RunRecordStore, opt
     }
     try {
       const started = performance.now();
-      const host = await hostRetrain({ artifact: first.artifact, metadata: first.metadata, packDir: pack.dir, trainPack: pack.pack, evalPackDir: first.evalPackDir, settings: first.retrain!.settings });
+      const host = await hostRetrain({ artifact: first.artifact, metadata: first.metadata, packDir: pack.dir, trainPack: pack.pack, evalPackDir: first.evalPackDir, settings: first.retrain!.settings, out: options.out });
       options.log.info(`${model}: the host's retrain reaches ${(host.accuracy * 100).toFixed(1)}% on ${host.backend}${host.cached ? ' (cached)' : ` in ${((performance.now() - started) / 1000).toFixed(1)} s`}`);
       for (const { job } of mine) job.retrain = { ...job.retrain!, packDir: pack.dir, host: { accuracy: host.accuracy, backend: host.backend } };
     } catch (error) {

@@ -57,6 +57,28 @@ async function readCached(path: string, size: number): Promise<Float32Array | un
   }
 }
 
+/**
+ * The cached bottleneck vectors of these image files for a backbone, in
+ * order, or undefined when any is missing (a distorted retrain caches no
+ * training image; a cleared cache has none). The vectors' length is the
+ * first one's; an entry of another length counts as missing.
+ */
+export async function cachedBottlenecks(out: string, backbone: string, paths: readonly string[]): Promise<Float32Array[] | undefined> {
+  const dir = bottleneckDir(out, backbone);
+  const vectors: Float32Array[] = [];
+  for (const path of paths) {
+    try {
+      const bytes = await readFile(join(dir, `${await sha256File(path)}.f32`));
+      const size = vectors[0]?.length ?? bytes.byteLength / 4;
+      if (bytes.byteLength === 0 || bytes.byteLength !== size * 4) return undefined;
+      vectors.push(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
+    } catch {
+      return undefined;
+    }
+  }
+  return vectors;
+}
+
 /** Runs the backbone on raw RGB images (n × size × size × 3 bytes) on the active TF.js backend and returns n feature vectors. */
 export async function extractFeatures(backbone: Backbone, pixels: Uint8Array, count: number): Promise<Float32Array[]> {
   return tfjsFeatureEngine(backbone, tf.getBackend()).extract(pixels, count);

@@ -49,7 +49,7 @@ export const runArgs = {
   'eval-budget': { type: 'string', description: 'Each job evaluates until the whole pack or this many ms spent evaluating (default 15000; 0: no budget)', valueHint: 'ms' },
   'eval-min-images': { type: 'string', description: 'The budget stops a job\'s evaluation only past this many images (default 40)', valueHint: 'n' },
   reevaluate: { type: 'boolean', description: 'Evaluate every job again even where an earlier run evaluated the same file, code, runtime and images (whose accuracy is reused otherwise)' },
-  'min-samples': { type: 'string', description: 'Minimum measured inferences per job (default 20)', valueHint: 'n' },
+  'min-samples': { type: 'string', description: 'Minimum measured inferences per job, all rounds together (default 12)', valueHint: 'n' },
   'min-time': { type: 'string', description: 'Minimum measured time per job in ms (default 1000)', valueHint: 'ms' },
   'max-time': { type: 'string', description: 'The measured loop stops after this many ms (default 20000)', valueHint: 'ms' },
   warmup: { type: 'string', description: 'Warm-up inferences before the measured loop (default 5)', valueHint: 'n' },

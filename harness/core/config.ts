@@ -219,8 +219,10 @@ export const configSchema = z.strictObject({
       reuseEvaluations: z.boolean().default(true),
       warmupIterations: z.number().int().min(0).default(5),
       /** Warm-up stops after this many ms, even before warmupIterations (at least one iteration runs). */
-      warmupMaxMs: z.number().min(0).default(2000),
-      minSamples: positiveInt.default(20),
+      // A second of warm-up after the cold first inference warms JITs and caches; more only delays slow models.
+      warmupMaxMs: z.number().min(0).default(1000),
+      // A slow model (a 400 ms InceptionV3) needs few samples for a stable median; fast ones run minTimeMs anyway.
+      minSamples: positiveInt.default(12),
       /** The measured loop runs at least this long (1 s: 200+ samples of a 5 ms model; 20 samples bound the slower ones). */
       minTimeMs: z.number().min(0).default(1000),
       maxTimeMs: z.number().positive().default(20000),

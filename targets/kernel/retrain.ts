@@ -104,17 +104,13 @@ export async function retrain(input: RetrainInput): Promise<KernelResult> {
     sample();
 
     const extracted = await phase('extraction', () => extract(input, backbone, trainPack, trainPack.count, featureSize, sample));
-    const trained = await phase('training', () => train(input, extracted.vectors, trainPack.labels, featureSize, classes, disposables, sample));
+    const trained = await phase('training', () => trainHead(input, extracted.vectors, trainPack.labels, featureSize, classes, disposables, sample));
 
     const evaluation = await phase('evaluation', async () => {
       const images = Math.min(settings.evalImages, input.evalPack.count);
       if (!settings.evaluate || images === 0) return null;
       const features = await extract(input, backbone, input.evalPack, images, featureSize, sample);
-      const probabilities = tf.tidy(() => trained.head.predict(tf.tensor2d(features.vectors, [images, featureSize])) as Core.Tensor);
-      const values = (await probabilities.data()) as Float32Array;
-      probabilities.dispose();
-      const labels = input.evalPack.labels.slice(0, images);
-      return { images, accuracy: top1Accuracy(values, labels, classes), hits: top1Hits(values, labels, classes), agreement: null };
+      return { images, ...(await headAccuracy(tf, trained.head, features.vectors, input.evalPack.labels.slice(0, images), featureSize, classes)), agreement: null };
     });
     sample();
 
@@ -194,9 +190,41 @@ async function extract(input: RetrainInput, backbone: Layers.LayersModel, pack: 
   return { vectors, ms: now() - started, firstBatchMs };
 }
 
+/** Top-1 accuracy (and per-image hits) of a trained head on bottleneck vectors. */
+async function headAccuracy(tf: TfCore, head: Layers.Sequential, vectors: Float32Array, labels: readonly number[], featureSize: number, classes: number): Promise<{ accuracy: number; hits: string }> {
+  const probabilities = tf.tidy(() => head.predict(tf.tensor2d(vectors, [labels.length, featureSize])) as Core.Tensor);
+  const values = (await probabilities.data()) as Float32Array;
+  probabilities.dispose();
+  return { accuracy: top1Accuracy(values, labels, classes), hits: top1Hits(values, labels, classes) };
+}
+
+/**
+ * The head a retrain job trains, from bottlenecks already computed: the same
+ * recipe, seed and batch draws as `retrain` after its extraction, and its
+ * accuracy on the evaluation bottlenecks. The host's retrain uses it on the
+ * bottleneck cache (harness/retrain-workload.ts), so the figure every target
+ * is checked against costs no backbone inference.
+ */
+export async function trainOnBottlenecks(
+  input: TrainingTf & { settings: RetrainSettings },
+  train: { vectors: Float32Array; labels: readonly number[] },
+  evaluation: { vectors: Float32Array; labels: readonly number[] },
+  featureSize: number,
+  classes: number,
+): Promise<{ accuracy: number; finalLoss: number; nonFinite: boolean }> {
+  const disposables: { dispose(): void }[] = [];
+  try {
+    const trained = await trainHead(input, train.vectors, train.labels, featureSize, classes, disposables, () => {});
+    const { accuracy } = await headAccuracy(input.tf, trained.head, evaluation.vectors, evaluation.labels, featureSize, classes);
+    return { accuracy, finalLoss: trained.finalLoss, nonFinite: trained.nonFinite };
+  } finally {
+    for (const item of disposables.reverse()) item.dispose();
+  }
+}
+
 /** `steps` steps of the host's head recipe; each step's ms includes reading its loss back (trainOnBatch awaits it). */
-async function train(
-  input: RetrainInput,
+async function trainHead(
+  input: TrainingTf & { settings: RetrainSettings },
   vectors: Float32Array,
   labels: readonly number[],
   featureSize: number,
