@@ -44,19 +44,20 @@ export function scheduleRounds<T>(jobs: readonly T[], options: RoundOrder): Sche
 }
 
 /**
- * One round's share of a job: the warm-up and the measuring time (samples,
- * min and max time) divided by the rounds, so R rounds cost one job plus R − 1
- * loads and first inferences (the cold inference of a fresh process is never
- * a sample, and compare reads round medians, which a late-warming sample
- * barely moves); the evaluation in round 1 only (accuracy on a fixed pack
- * does not change from round to round).
+ * One round's share of a job: the measuring time (samples, min and max time)
+ * divided by the rounds, so R rounds cost one job plus R − 1 loads, first
+ * inferences and warm-ups; the evaluation in round 1 only (accuracy on a
+ * fixed pack does not change from round to round). The warm-up is not
+ * divided: each round is a fresh process or page, cold again (JITs, wasm
+ * tier-up, caches), and a round measured half-warm moves its median (an idle
+ * A/A run showed tfjs-wasm's round medians ±7% apart with 2 warm-up
+ * iterations per round, against ±1% from run to run).
  */
 export function roundKernel(kernel: KernelOptions, round: number, rounds: number): KernelOptions {
   if (rounds === 1) return kernel;
   const { evaluate, ...rest } = kernel;
   return {
     ...rest,
-    warmupIterations: Math.ceil(kernel.warmupIterations / rounds),
     minSamples: Math.max(1, Math.ceil(kernel.minSamples / rounds)),
     minTimeMs: kernel.minTimeMs / rounds,
     maxTimeMs: kernel.maxTimeMs / rounds,

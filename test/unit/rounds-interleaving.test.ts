@@ -33,10 +33,10 @@ test('shuffled: each round a permutation of all jobs, rounds stay in order, repr
   assert.notDeepEqual(labels(scheduleRounds(jobs, { rounds: 4, order: 'shuffled', seed: 8 })), labels(schedule), 'another seed, another order');
 });
 
-test("a round's kernel: warm-up, samples and time split across rounds; evaluation in round 1 only; one round unchanged", () => {
+test("a round's kernel: samples and time split across rounds, the whole warm-up in each (a fresh process); evaluation in round 1 only; one round unchanged", () => {
   const kernel = { warmupIterations: 5, minSamples: 20, minTimeMs: 2000, maxTimeMs: 20000, batchSize: 4, evalLimit: 40 };
   assert.equal(roundKernel(kernel, 1, 1), kernel);
-  assert.deepEqual(roundKernel(kernel, 1, 3), { warmupIterations: 2, minSamples: 7, minTimeMs: 2000 / 3, maxTimeMs: 20000 / 3, batchSize: 4, evalLimit: 40, evaluate: true });
+  assert.deepEqual(roundKernel(kernel, 1, 3), { warmupIterations: 5, minSamples: 7, minTimeMs: 2000 / 3, maxTimeMs: 20000 / 3, batchSize: 4, evalLimit: 40, evaluate: true });
   assert.equal(roundKernel(kernel, 2, 3).evaluate, false);
   assert.equal(roundKernel(kernel, 3, 3).evaluate, false);
   assert.equal(roundKernel({ ...kernel, evaluate: false }, 1, 3).evaluate, false, 'a job that does not evaluate never does');
