@@ -111,8 +111,8 @@ test('retraining on the fast engine’s bottlenecks: the same accuracy within on
     const differentImages = Math.round(Math.abs(a.metadata.training.testAccuracy - b.metadata.training.testAccuracy) * tests);
     assert.ok(differentImages <= 1, `accuracy ${a.metadata.training.testAccuracy} vs ${b.metadata.training.testAccuracy} on ${tests} test images`);
 
-    // The fast engine's cache serves a TF.js-only retrain: nothing recomputed.
-    const again = await retrainModels({ config, log: memoryLogger('quiet'), out: fastOut });
+    // The fast engine's cache serves a TF.js-only retrain: nothing recomputed (reuse: false trains the head again, as --force).
+    const again = await retrainModels({ config: { ...config, retrain: { ...config.retrain, reuse: false } }, log: memoryLogger('quiet'), out: fastOut });
     assert.equal(again.models[0]!.bottlenecks.computed, 0);
     assert.equal(again.models[0]!.bottlenecks.cached, a.bottlenecks.computed + a.bottlenecks.cached);
     assert.equal(again.models[0]!.bottlenecks.engine, 'cache');

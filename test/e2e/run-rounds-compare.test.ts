@@ -45,10 +45,10 @@ test('rounds=2 on Node writes each round, interleaved, and compare decides on th
     assert.equal(measurement.rounds?.length, 2, `${what}: two rounds`);
     assert.deepEqual(measurement.rounds!.map((round) => round.round), [1, 2]);
     for (const round of measurement.rounds!) {
-      // Each round's share: ceil(12 / 2) samples and ceil(2 / 2) warm-up, and a load of its own (a fresh process).
+      // Each round's share: ceil(12 / 2) samples; the whole warm-up (2) and a load of its own, as a fresh process.
       assert.ok(round.samples.length >= 6, `${what} round ${round.round}: ${round.samples.length} samples`);
       assert.deepEqual(round.latency, computeLatencyStats(round.samples));
-      assert.equal(round.warmup.iterations, 1);
+      assert.equal(round.warmup.iterations, 2);
       assert.ok(round.loadMs > 0 && round.firstInferenceMs > 0);
     }
     assert.deepEqual(measurement.samples, measurement.rounds!.flatMap((round) => round.samples), 'the pooled samples are the rounds in order');
