@@ -13,8 +13,8 @@ function biasOrZeros(weights: ReturnType<typeof weightsOf>, channels: number): F
   return weights.get('bias')?.values ?? new Float32Array(channels);
 }
 
-/** Keras [kh, kw, in, out] → TFLite [out, kh, kw, in]. */
-function convFilter(values: Float32Array, [kh, kw, cin, cout]: number[]): Float32Array {
+/** Keras and TensorFlow [kh, kw, in, out] → TFLite [out, kh, kw, in] (the graph lowering uses it too). */
+export function convFilter(values: Float32Array, [kh, kw, cin, cout]: number[]): Float32Array {
   const filter = new Float32Array(values.length);
   for (let y = 0; y < kh!; y++)
     for (let x = 0; x < kw!; x++)

@@ -23,16 +23,7 @@ import {
   type NodeLowering,
 } from './lower-graph-context.ts';
 import type { ActivationName, PaddingName } from './schema.ts';
-
-/** TensorFlow [kh, kw, in, out] → TFLite [out, kh, kw, in]. */
-export function convFilter(values: Float32Array, [kh, kw, cin, cout]: number[]): Float32Array {
-  const filter = new Float32Array(values.length);
-  for (let y = 0; y < kh!; y++)
-    for (let x = 0; x < kw!; x++)
-      for (let i = 0; i < cin!; i++)
-        for (let o = 0; o < cout!; o++) filter[((o * kh! + y) * kw! + x) * cin! + i] = values[((y * kw! + x) * cin! + i) * cout! + o]!;
-  return filter;
-}
+import { convFilter } from './lower-conv.ts';
 
 /** TF.js's fused activations that TFLite fuses into the op itself. */
 const FUSED: Record<string, ActivationName> = { '': 'NONE', relu: 'RELU', relu6: 'RELU6' };

@@ -29,6 +29,21 @@ export class PhaseError extends Error {
   }
 }
 
+/**
+ * Runs a job's phases: announces each, and turns what one throws into a
+ * PhaseError naming it (an error already naming its phase passes through).
+ */
+export function phaseRunner(onPhase?: (phase: JobPhase) => void): <T>(name: JobPhase, work: () => Promise<T>) => Promise<T> {
+  return async (name, work) => {
+    onPhase?.(name);
+    try {
+      return await work();
+    } catch (error) {
+      throw error instanceof PhaseError ? error : new PhaseError(name, error);
+    }
+  };
+}
+
 /** Resident memory is sampled at most this often during the loop (a sample costs microseconds). */
 const RSS_INTERVAL_MS = 25;
 
@@ -42,14 +57,7 @@ export async function measure(input: KernelInput): Promise<KernelResult> {
   const memory = peakTracker(input.sampleRss);
   memory.sample();
 
-  const phase = async <T>(name: JobPhase, work: () => Promise<T>): Promise<T> => {
-    input.onPhase?.(name);
-    try {
-      return await work();
-    } catch (error) {
-      throw error instanceof PhaseError ? error : new PhaseError(name, error);
-    }
-  };
+  const phase = phaseRunner(input.onPhase);
 
   const loadStarted = now();
   const session = await phase('load', input.load);

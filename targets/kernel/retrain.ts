@@ -18,7 +18,7 @@ import { createHead, HEAD_LAYER, type HeadSettings, type TfCore, type TfLayers }
 import type { JobPhase, RetrainNumbers } from '../../harness/core/record.ts';
 import { computeLatencyStats } from '../../harness/core/stats.ts';
 import { top1Accuracy, top1Hits } from './evaluate.ts';
-import { batchPixels, PhaseError } from './measure.ts';
+import { batchPixels, PhaseError, phaseRunner } from './measure.ts';
 import type { KernelResult } from './types.ts';
 
 export interface RetrainSettings extends HeadSettings {
@@ -80,14 +80,7 @@ export async function retrain(input: RetrainInput): Promise<KernelResult> {
     const bytes = tf.memory().numBytes;
     if (peakBytes === undefined || bytes > peakBytes) peakBytes = bytes;
   };
-  const phase = async <T>(name: JobPhase, work: () => Promise<T>): Promise<T> => {
-    input.onPhase?.(name);
-    try {
-      return await work();
-    } catch (error) {
-      throw error instanceof PhaseError ? error : new PhaseError(name, error);
-    }
-  };
+  const phase = phaseRunner(input.onPhase);
   if (trainPack.count === 0) throw new PhaseError('setup', new Error('the training pack has no image'));
   if (!Number.isInteger(settings.steps) || settings.steps < 1) throw new PhaseError('setup', new RangeError(`steps must be a positive integer, got ${settings.steps}`));
   sample();
