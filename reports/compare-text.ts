@@ -28,14 +28,14 @@ export function describeNoise(comparison: Comparable): string {
   if (calibration) return `noise from the rounds of both runs and the A/A calibration of ${calibration.createdAt.slice(0, 10)} (${calibration.runs} runs)`;
   if (historyRuns >= MIN_RUNS_FOR_RUN_NOISE) return `noise from the rounds of both runs and ${historyRuns} earlier runs on this machine`;
   const sofar = historyRuns ? ` (${historyRuns} so far)` : '';
-  return `noise from the rounds of both runs only; run-to-run noise unknown until there are ${MIN_RUNS_FOR_RUN_NOISE} earlier runs on this machine${sofar} or a \`bench calibrate\``;
+  return `noise from the rounds of both runs only; run-to-run noise unknown until there are ${MIN_RUNS_FOR_RUN_NOISE} earlier runs on this machine${sofar} or a \`bench calibrate\`, so a change is at most inconclusive`;
 }
 
-/** "rounds ±1.2%, runs ±3.4% (history, 7 runs), floor ±5.6%". */
+/** "rounds ±1.2%, runs ±3.4% (95% bound, history, 7 runs), floor ±5.6%". */
 export function formatNoise(noise: KeyNoise): string {
   const parts: string[] = [];
   parts.push(noise.roundCv === null ? 'rounds unknown' : `rounds ±${percent(noise.roundCv)}`);
-  if (noise.runCv !== null) parts.push(`runs ±${percent(noise.runCv)} (${noise.source}, ${noise.runs} runs)`);
+  if (noise.runCv !== null) parts.push(`runs ±${percent(noise.runCv)} (95% bound, ${noise.source}, ${noise.runs} runs)`);
   if (noise.floor !== null) parts.push(`floor ±${percent(noise.floor)}`);
   return parts.join(', ');
 }

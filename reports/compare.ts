@@ -11,9 +11,11 @@
  *
  * A key is flagged only when the change is both large (past the threshold
  * and past its noise floor) and real (its p-value, adjusted across all the
- * keys of the comparison by Holm or Benjamini-Hochberg, below alpha). A
- * change inside the threshold or the noise floor is "same"; a larger one the
- * rounds cannot confirm is "inconclusive", with the rounds it would need.
+ * keys of the comparison by Holm or Benjamini-Hochberg, below alpha), and
+ * only once earlier runs or a calibration measure how far whole runs move:
+ * two runs alone cannot tell a change from the machine. A change inside the
+ * threshold or the noise floor is "same"; a larger one the evidence cannot
+ * confirm is "inconclusive", saying what would decide it.
  */
 import { RECORD_SCHEMA, keyId, measurementId, type Failure, type Measurement, type MeasurementKey, type RunRecord } from '../harness/core/record.ts';
 import { roundMedians } from '../harness/core/rounds.ts';
@@ -44,7 +46,7 @@ export interface NoiseSources {
 export interface KeyNoise {
   /** Spread of round medians inside a run (coefficient of variation); null with one round each and no other source. */
   roundCv: number | null;
-  /** Run-to-run spread of a run's level beyond its rounds; null when unknown (no calibration, fewer than 4 earlier runs). */
+  /** Run-to-run spread of a run's level beyond its rounds, at its 95% upper bound (what the test holds a change against); null when unknown (no calibration, fewer than 4 earlier runs). */
   runCv: number | null;
   /** Where the run-to-run part came from. */
   source: 'calibration' | 'history' | 'none';
@@ -223,6 +225,8 @@ interface LatencyEvidence {
   test: RoundsTestResult;
   source: KeyNoise['source'];
   runs: number;
+  /** Earlier runs of the key on this machine, however few (for the advice when they are too few). */
+  earlierRuns: number;
   baselineSamples: number;
   currentSamples: number;
 }
@@ -239,15 +243,19 @@ function latencyEvidence(id: string, old: Measurement, fresh: Measurement, histo
   const baselineMedians = roundMedians(old);
   const currentMedians = roundMedians(fresh);
   const calibrated = calibration?.keys[id];
+  const past = estimateNoise(id, history);
   const known: { noise: NoiseEstimate; source: KeyNoise['source'] } | null =
     calibrated && calibrated.runs >= MIN_RUNS_FOR_RUN_NOISE
       ? { noise: calibrated, source: 'calibration' }
-      : ((past) => (past.runs >= MIN_RUNS_FOR_RUN_NOISE ? { noise: past, source: 'history' as const } : null))(estimateNoise(id, history));
+      : past.runs >= MIN_RUNS_FOR_RUN_NOISE
+        ? { noise: past, source: 'history' }
+        : null;
   const test = roundsTest({
     baseline: baselineMedians.map(Math.log),
     current: currentMedians.map(Math.log),
     ...(known && known.noise.round.df > 0 ? { roundPrior: known.noise.round } : {}),
-    ...(known ? { runVariance: known.noise.run } : {}),
+    // The upper bound of τ², not its estimate: a few earlier runs that agreed by chance must not make the test sure of a quiet machine.
+    ...(known ? { runVariance: { variance: known.noise.run.upper ?? known.noise.run.variance, df: known.noise.run.df }, runVarianceIsBound: known.noise.run.upper !== undefined } : {}),
   });
   return {
     baselineMedians,
@@ -255,6 +263,7 @@ function latencyEvidence(id: string, old: Measurement, fresh: Measurement, histo
     test,
     source: known?.source ?? 'none',
     runs: known?.noise.runs ?? 0,
+    earlierRuns: past.runs,
     baselineSamples: old.samples?.length ?? 0,
     currentSamples: fresh.samples?.length ?? 0,
   };
@@ -304,6 +313,17 @@ function decideLatency(evidence: LatencyEvidence, adjustedP: number | null, opti
     return {
       comparison,
       reason: `${change}: one round each and no earlier runs, so nothing measures its noise: run with --rounds 3 or more (or \`bench calibrate\`)`,
+    };
+  }
+  if (evidence.source === 'none') {
+    // Whole runs of unchanged code move together (where the OS put the threads, the neighbours, the clocks),
+    // and two runs sample that once each: tflite-node's rounds on this project's machine agreed within ±1%
+    // inside a run while whole runs sat 15-45% apart. Until earlier runs or a calibration measure how far a
+    // key's runs move, no change can be told from the machine, however well its rounds agree.
+    const sofar = evidence.earlierRuns === 1 ? '1 earlier run' : `${evidence.earlierRuns} earlier runs`;
+    return {
+      comparison,
+      reason: `${change}, ${[formatP(adjustedP), adjustedText(options)].filter(Boolean).join(' ')} on its rounds, but how far whole runs of this key move on this machine is not known yet (${sofar}, ${MIN_RUNS_FOR_RUN_NOISE} needed): keep the out folder's earlier runs or run \`bench calibrate\``,
     };
   }
   if (adjustedP < options.alpha) {

@@ -7,7 +7,7 @@
  */
 import { measurementId, type HostInfo, type RunRecord } from '../harness/core/record.ts';
 import { roundMedians } from '../harness/core/rounds.ts';
-import { varianceComponents, type VarianceEstimate } from '../harness/core/significance.ts';
+import { varianceComponents, type RunVarianceEstimate, type VarianceEstimate } from '../harness/core/significance.ts';
 
 /**
  * Runs needed before their spread counts as a key's run-to-run noise. With
@@ -23,8 +23,8 @@ const FLOOR_Z = 1.959963984540054;
 export interface NoiseEstimate {
   /** Between-round variance of log round medians (σ²). */
   round: VarianceEstimate;
-  /** Run-to-run variance of a run's level beyond its rounds (τ²). */
-  run: VarianceEstimate;
+  /** Run-to-run variance of a run's level beyond its rounds (τ²), with its upper confidence bound. */
+  run: RunVarianceEstimate;
   /** Runs that measured the key. */
   runs: number;
 }
@@ -89,7 +89,7 @@ export function calibrateNoise(records: readonly RunRecord[], now = new Date()):
   for (const id of [...ids].sort()) {
     const estimate = estimateNoise(id, records);
     const rounds = Math.round(logRoundsOf(id, records).reduce((sum, run) => sum + run.length, 0) / estimate.runs);
-    keys[id] = { ...estimate, rounds, floor: noiseFloor({ round: estimate.round.variance, run: estimate.run.variance }, rounds, rounds) };
+    keys[id] = { ...estimate, rounds, floor: noiseFloor({ round: estimate.round.variance, run: estimate.run.upper ?? estimate.run.variance }, rounds, rounds) };
   }
   return {
     schema: 1,

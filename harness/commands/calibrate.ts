@@ -15,16 +15,24 @@ import { withInterrupt } from '../interrupt.ts';
 import { compareRecords } from '../../reports/compare.ts';
 import { calibrateNoise, coefficientOfVariation, MIN_RUNS_FOR_RUN_NOISE } from '../../reports/noise.ts';
 
+/**
+ * Compare holds each key to the 95% upper bound of its run-to-run noise, and
+ * that bound is about 9 times the spread of the run means from 4 runs, 3 times
+ * from 8, twice from 20: 8 runs give a floor a gate can use without taking
+ * long (MobileNetV2 on Node at gate settings: about 3 minutes).
+ */
+const DEFAULT_CALIBRATION_RUNS = 8;
+
 export default defineCommand({
   meta: { name: 'calibrate', description: "An A/A measurement: run the benchmark several times unchanged, and store each key's noise floor for bench compare" },
   args: {
     ...commonArgs,
     model: datasetArgs.model,
-    runs: { type: 'string', description: `Runs of the same benchmark (default and least ${MIN_RUNS_FOR_RUN_NOISE}: fewer cannot tell run-to-run noise)`, valueHint: 'n' },
+    runs: { type: 'string', description: `Runs of the same benchmark (default ${DEFAULT_CALIBRATION_RUNS}, at least ${MIN_RUNS_FOR_RUN_NOISE}: fewer cannot tell run-to-run noise)`, valueHint: 'n' },
     ...runArgs,
   },
   async run({ args }) {
-    const runs = num(args.runs) ?? MIN_RUNS_FOR_RUN_NOISE;
+    const runs = num(args.runs) ?? DEFAULT_CALIBRATION_RUNS;
     if (typeof runs !== 'number' || !Number.isInteger(runs) || runs < MIN_RUNS_FOR_RUN_NOISE) {
       throw new UserError(`--runs must be a whole number of at least ${MIN_RUNS_FOR_RUN_NOISE} (got "${String(args.runs)}"): fewer runs cannot tell run-to-run noise`, 'CALIBRATE_RUNS');
     }
@@ -43,22 +51,24 @@ export default defineCommand({
         log.error(`an A/A calibration needs ${MIN_RUNS_FOR_RUN_NOISE} complete runs; ${records.length} finished, nothing stored`);
         return 1;
       }
-      // What an A/A comparison looks like: no history, no calibration, only the rounds of each pair.
-      log.info('== A/A comparisons (each run against the one before; nothing changed, so nothing should be flagged)');
-      const pairs = records.slice(1).map((record, index) => compareRecords(records[index]!, record, config.compare));
+      const calibration = calibrateNoise(records);
+      const path = await writeCalibration(out, calibration);
+      // What an A/A comparison looks like once this calibration measures the noise (without it, the
+      // run-to-run part is unknown and compare leaves every change inconclusive).
+      log.info('== A/A comparisons (each run against the one before, with this calibration; nothing changed, so nothing should be flagged)');
+      const pairs = records.slice(1).map((record, index) => compareRecords(records[index]!, record, config.compare, { calibration }));
       for (const comparison of pairs) {
         if (!comparison.comparable) continue;
         const { counts } = comparison;
         log.info(`${comparison.current.runId} vs ${comparison.baseline.runId}: ${counts.regressed} regressed, ${counts.improved} improved, ${counts.same} same, ${counts.inconclusive} inconclusive`);
       }
-      const calibration = calibrateNoise(records);
-      const path = await writeCalibration(out, calibration);
-      log.info('== noise per key (between rounds; run to run beyond the rounds; the floor: the change two runs of the same code stay inside 95% of the time)');
+      log.info('== noise per key (between rounds; run to run beyond the rounds, and the 95% upper bound compare holds changes against; the floor: the change two runs of the same code stay inside 95% of the time)');
       const ids = Object.keys(calibration.keys);
       const width = Math.max(0, ...ids.map((id) => id.length));
       for (const id of ids) {
         const key = calibration.keys[id]!;
-        log.info(`${id.padEnd(width)}  rounds ±${pct(coefficientOfVariation(key.round.variance))}  runs ±${pct(coefficientOfVariation(key.run.variance))}  floor ±${pct(key.floor)}  (${key.runs} runs × ${key.rounds} rounds)`);
+        const bound = coefficientOfVariation(key.run.upper ?? key.run.variance);
+        log.info(`${id.padEnd(width)}  rounds ±${pct(coefficientOfVariation(key.round.variance))}  runs ±${pct(coefficientOfVariation(key.run.variance))} (95% bound ±${pct(bound)})  floor ±${pct(key.floor)}  (${key.runs} runs × ${key.rounds} rounds)`);
       }
       log.info(`calibration: ${path}`);
       log.result({ calibration: path, runs: calibration.runIds, keys: calibration.keys, comparisons: pairs });

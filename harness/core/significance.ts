@@ -251,6 +251,20 @@ export interface VarianceEstimate {
   df: number;
 }
 
+/** τ² with the one-sided 95% upper confidence bound that compare tests against (absent in calibrations stored before it). */
+export interface RunVarianceEstimate extends VarianceEstimate {
+  upper?: number;
+}
+
+/** Confidence of the upper bound on τ² (see varianceComponents). */
+export const RUN_NOISE_CONFIDENCE = 0.95;
+
+/** The p-quantile of the chi-square distribution with `df` degrees of freedom (Wilson–Hilferty: within 7% at 3 df, closer above). */
+export function chiSquareQuantile(p: number, df: number): number {
+  const h = 2 / (9 * df);
+  return df * Math.max(0, 1 - h + probit(p) * Math.sqrt(h)) ** 3;
+}
+
 /**
  * Variance components of log round medians grouped by run: `round` is the
  * pooled variance between the rounds of one run (σ²), `run` the extra
@@ -258,8 +272,15 @@ export interface VarianceEstimate {
  * (τ²: the machine's state, neighbours, clocks, anything one run samples only
  * once). One-way random-effects ANOVA estimates, τ² clipped at zero.
  * A run of one round tells nothing about σ² but counts for τ².
+ *
+ * `run.upper` is τ²'s one-sided 95% upper confidence bound (from the spread
+ * of the run means, ν·s²/χ²₀.₀₅(ν)). From a handful of runs the point estimate
+ * is often near zero by chance: on this project's machine, four runs of
+ * tflite-node that all landed in its fast state gave ±0.5%, and the next run,
+ * in its slow state (+45%), was flagged as a regression. The bound is wide
+ * with few runs and tightens towards the estimate as runs accumulate.
  */
-export function varianceComponents(runs: readonly (readonly number[])[], roundPrior?: VarianceEstimate): { round: VarianceEstimate; run: VarianceEstimate } {
+export function varianceComponents(runs: readonly (readonly number[])[], roundPrior?: VarianceEstimate): { round: VarianceEstimate; run: RunVarianceEstimate } {
   let squares = roundPrior ? roundPrior.variance * roundPrior.df : 0;
   let roundDf = roundPrior?.df ?? 0;
   const usable = runs.filter((values) => values.length > 0);
@@ -275,7 +296,10 @@ export function varianceComponents(runs: readonly (readonly number[])[], roundPr
   const grand = means.reduce((sum, value) => sum + value, 0) / means.length;
   const between = means.reduce((sum, value) => sum + (value - grand) ** 2, 0) / (means.length - 1);
   const inverseRounds = usable.reduce((sum, values) => sum + 1 / values.length, 0) / usable.length;
-  return { round, run: { variance: Math.max(0, between - round.variance * inverseRounds), df: means.length - 1 } };
+  const df = means.length - 1;
+  const variance = Math.max(0, between - round.variance * inverseRounds);
+  const upper = Math.max(variance, (df * between) / chiSquareQuantile(1 - RUN_NOISE_CONFIDENCE, df) - round.variance * inverseRounds);
+  return { round, run: { variance, df, upper } };
 }
 
 export interface RoundsTestInput {
@@ -287,6 +311,12 @@ export interface RoundsTestInput {
   roundPrior?: VarianceEstimate;
   /** Run-to-run variance beyond rounds (τ²), from earlier runs or calibration; unknown (0 df) means taken as 0. */
   runVariance?: VarianceEstimate;
+  /**
+   * `runVariance` is an upper confidence bound, not an estimate: its
+   * uncertainty is already in it, so it adds no Welch–Satterthwaite penalty
+   * (counting both would leave a gate blind for its first dozen runs).
+   */
+  runVarianceIsBound?: boolean;
 }
 
 export interface RoundsTestResult {
@@ -324,7 +354,7 @@ export function roundsTest(input: RoundsTestInput): RoundsTestResult {
   const variance = roundPart + runPart;
   if (round.df === 0) return { difference, variance, round, run, df: 0, t: 0, pValue: null };
   // Welch–Satterthwaite: the df of a sum of independently estimated variance terms.
-  const denominator = roundPart ** 2 / round.df + (run.df > 0 ? runPart ** 2 / run.df : 0);
+  const denominator = roundPart ** 2 / round.df + (run.df > 0 && !input.runVarianceIsBound ? runPart ** 2 / run.df : 0);
   const df = denominator > 0 ? variance ** 2 / denominator : round.df;
   if (variance === 0) return { difference, variance, round, run, df, t: difference === 0 ? 0 : Math.sign(difference) * Infinity, pValue: difference === 0 ? 1 : 0 };
   const t = difference / Math.sqrt(variance);

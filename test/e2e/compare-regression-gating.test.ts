@@ -9,8 +9,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../harness/cli.ts';
+import type { RunRecord } from '../../harness/core/record.ts';
 import { compareExitCode, compareRecords, type Comparison } from '../../reports/compare.ts';
-import { failure, latencies, measurement, record, roundLatencies, saveRecord } from '../fixtures/report-records.ts';
+import { earlierRuns, failure, latencies, measurement, record, roundLatencies, saveRecord } from '../fixtures/report-records.ts';
 
 const options = { threshold: 0.05, alpha: 0.01, accuracyDropPoints: 1, correction: 'holm' } as const;
 
@@ -23,18 +24,26 @@ function only(comparison: Comparison) {
 /** Five rounds of 30 samples around `center`, rounds scattered ±3%. */
 const rounds = (center: number, seed: number) => roundLatencies({ rounds: 5, center, roundSpread: 0.03, seed });
 
+/** The 20 earlier runs a CI folder keeps (compare.history), of the same distribution as `like`. */
+const history20 = (like: RunRecord, roundSpread = 0.03, seed = 7) => earlierRuns(like, { count: 20, roundSpread, runSpread: 0, seed });
+
+/** Baseline and current of one key, compared with the earlier runs of the baseline's level. */
+function compareWithHistory(baselineRounds: number[][], currentRounds: number[][], history = history20(record({ runId: 'a', measurements: [measurement({ rounds: baselineRounds })] }))) {
+  return compareRecords(record({ runId: 'a', measurements: [measurement({ rounds: baselineRounds })] }), record({ runId: 'b', measurements: [measurement({ rounds: currentRounds })] }), options, { history });
+}
+
 test('a 20% slowdown over 5 rounds each is a regression', () => {
-  const entry = only(compareRecords(record({ runId: 'a', measurements: [measurement({ rounds: rounds(10, 1) })] }), record({ runId: 'b', measurements: [measurement({ rounds: rounds(12, 2) })] }), options));
+  const entry = only(compareWithHistory(rounds(10, 1), rounds(12, 2)));
   assert.equal(entry.verdict, 'regressed');
   assert.ok(entry.latency!.ratio > 1.1 && entry.latency!.ratio < 1.3, `ratio ${entry.latency!.ratio}`);
   assert.ok(entry.latency!.pValue! < 1e-3);
   assert.equal(entry.latency!.method, 'rounds');
-  assert.equal(entry.latency!.df, 8);
+  assert.equal(entry.latency!.noise.source, 'history');
+  assert.ok(entry.latency!.df! > 8, `df ${entry.latency!.df}: the earlier runs' rounds add to the pair's 8`);
 });
 
 test('a 20% speed-up over 5 rounds each is an improvement', () => {
-  const entry = only(compareRecords(record({ runId: 'a', measurements: [measurement({ rounds: rounds(10, 3) })] }), record({ runId: 'b', measurements: [measurement({ rounds: rounds(8, 4) })] }), options));
-  assert.equal(entry.verdict, 'improved');
+  assert.equal(only(compareWithHistory(rounds(10, 3), rounds(8, 4))).verdict, 'improved');
 });
 
 test('identical rounds, and independent draws of the same rounds distribution, are the same', () => {
@@ -43,10 +52,12 @@ test('identical rounds, and independent draws of the same rounds distribution, a
   assert.equal(identical.verdict, 'same');
   assert.equal(identical.latency!.ratio, 1);
   assert.equal(identical.latency!.pValue, 1);
-  // Independent draws: flagged no more often than alpha allows (0.01: about 2 of 200 pairs).
+  // Independent draws with earlier runs of the same distribution: flagged no more often than alpha allows (0.01: about 2 of 200 pairs).
   let changed = 0;
   for (let seed = 100; seed < 300; seed += 1) {
-    const entry = only(compareRecords(record({ runId: 'a', measurements: [measurement({ rounds: roundLatencies({ rounds: 3, center: 10, roundSpread: 0.1, seed }) })] }), record({ runId: 'b', measurements: [measurement({ rounds: roundLatencies({ rounds: 3, center: 10, roundSpread: 0.1, seed: seed + 1000 }) })] }), options));
+    const draw = (offset: number) => roundLatencies({ rounds: 3, center: 10, roundSpread: 0.1, seed: seed + offset });
+    const history = history20(record({ runId: 'a', measurements: [measurement({ rounds: draw(0) })] }), 0.1, seed);
+    const entry = only(compareWithHistory(draw(0), draw(1000), history));
     if (entry.verdict === 'regressed' || entry.verdict === 'improved') changed += 1;
   }
   assert.ok(changed <= 4, `${changed} of 200 same-distribution pairs flagged at alpha 0.01`);
@@ -113,7 +124,10 @@ async function withRuns(fn: (out: string) => Promise<void>): Promise<void> {
 test('exit codes through the real command: 0 same, 1 regressed, 2 inconclusive under --strict, 3 missing or incompatible', async () => {
   await withRuns(async (out) => {
     const base = rounds(10, 1);
-    await saveRecord(out, record({ runId: '20250101-000000-base', startedAt: '2025-01-01T00:00:00.000Z', measurements: [measurement({ rounds: base })] }));
+    const baseRecord = record({ runId: '20250101-000000-base', startedAt: '2025-01-01T00:00:00.000Z', measurements: [measurement({ rounds: base })] });
+    // The earlier runs a CI folder keeps: without them no change can be told from the machine (inconclusive).
+    for (const earlier of history20(baseRecord)) await saveRecord(out, earlier);
+    await saveRecord(out, baseRecord);
     await saveRecord(out, record({ runId: '20250102-000000-same', startedAt: '2025-01-02T00:00:00.000Z', measurements: [measurement({ rounds: rounds(10, 2) })] }));
     await saveRecord(out, record({ runId: '20250103-000000-slow', startedAt: '2025-01-03T00:00:00.000Z', measurements: [measurement({ rounds: rounds(12, 3) })] }));
     await saveRecord(out, record({ runId: '20250104-000000-few', startedAt: '2025-01-04T00:00:00.000Z', measurements: [measurement({ samples: [12, 12.1, 11.9] })] }));
@@ -137,7 +151,8 @@ test('exit codes through the real command: 0 same, 1 regressed, 2 inconclusive u
 
 test('--json prints the comparison on stdout for machines', async () => {
   await withRuns(async (out) => {
-    await saveRecord(out, record({ runId: 'r1', startedAt: '2025-01-01T00:00:00.000Z', measurements: [measurement({ rounds: rounds(10, 1) })] }));
+    const first = record({ runId: 'r1', startedAt: '2025-01-01T00:00:00.000Z', measurements: [measurement({ rounds: rounds(10, 1) })] });
+    for (const earlier of [...history20(first), first]) await saveRecord(out, earlier);
     await saveRecord(out, record({ runId: 'r2', startedAt: '2025-01-02T00:00:00.000Z', measurements: [measurement({ rounds: rounds(12, 2) })] }));
     const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolvePromise) => {
       const child = execFile(process.execPath, ['harness/bin.js', 'compare', '--out', out, '--baseline', 'latest', '--json'], (_error, stdout) =>
@@ -156,7 +171,8 @@ test('--json prints the comparison on stdout for machines', async () => {
 test('--format md prints the verdicts as a markdown table for a CI comment, regressions first', async () => {
   await withRuns(async (out) => {
     const fast = measurement({ format: 'tflite', variant: 'int8', rounds: rounds(5, 1) });
-    await saveRecord(out, record({ runId: 'r1', startedAt: '2025-01-01T00:00:00.000Z', measurements: [fast, measurement({ rounds: rounds(10, 1) })] }));
+    const first = record({ runId: 'r1', startedAt: '2025-01-01T00:00:00.000Z', measurements: [fast, measurement({ rounds: rounds(10, 1) })] });
+    for (const earlier of [...history20(first), first]) await saveRecord(out, earlier);
     await saveRecord(out, record({ runId: 'r2', startedAt: '2025-01-02T00:00:00.000Z', measurements: [fast, measurement({ rounds: rounds(12, 2) })] }));
     const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolvePromise) => {
       const child = execFile(process.execPath, ['harness/bin.js', 'compare', '--out', out, '--baseline', 'r1', 'r2', '--format', 'md', '--quiet'], (_error, stdout) =>

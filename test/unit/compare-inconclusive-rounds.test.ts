@@ -8,7 +8,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { measurementId } from '../../harness/core/record.ts';
 import { compareExitCode, compareRecords, type Comparison } from '../../reports/compare.ts';
+import { noiseFloor, type NoiseCalibration } from '../../reports/noise.ts';
 import { describeNoisyKeys } from '../../reports/compare-text.ts';
 import { renderComparisonMarkdown } from '../../reports/markdown.ts';
 import { latencies, measurement, record } from '../fixtures/report-records.ts';
@@ -31,11 +33,25 @@ test('one round each (records from before rounds) and no earlier runs: inconclus
   assert.equal(compareExitCode(compareRecords(record({ runId: 'a', measurements: [measurement({ samples: [10, 10.1] })] }), record({ runId: 'b', measurements: [measurement({ samples: [14, 14.1] })] }), options), { strict: true }), 2);
 });
 
+/** A calibration of 8 runs saying: rounds scatter ±`roundCv` (over `roundDf` df), whole runs do not move. */
+function quietCalibration(id: string, roundCv: number, roundDf: number): NoiseCalibration {
+  const round = { variance: roundCv ** 2, df: roundDf };
+  return {
+    schema: 1,
+    benchmark: { name: 'edgebench', version: 1 },
+    host: { cpu: 'Test CPU', cores: 2, os: 'Linux 6.1' },
+    createdAt: '2025-01-01T00:00:00.000Z',
+    runIds: [],
+    keys: { [id]: { round, run: { variance: 0, df: 7, upper: 0 }, runs: 8, rounds: 3, floor: noiseFloor({ round: round.variance, run: 0 }, 3, 3) } },
+  };
+}
+
 test('a large change the rounds cannot confirm: inconclusive, with the rounds per run that would decide it', () => {
-  // Rounds scattered ±5%, 14% slower: past the noise floor (±8%), p ≈ 0.03 on 3 rounds each, not below 0.01.
+  // Rounds scattered ±5%, 14% slower: past the noise floor (±8%), p ≈ 0.02 on 3 rounds each, not below 0.01.
   const baseline = measurement({ rounds: [[9.5], [10], [10.5]] });
   const current = measurement({ rounds: [[9.5 * 1.14], [10 * 1.14], [10.5 * 1.14]] });
-  const entry = only(compareRecords(record({ runId: 'a', measurements: [baseline] }), record({ runId: 'b', measurements: [current] }), options));
+  const calibration = quietCalibration(measurementId(baseline), 0.05, 2);
+  const entry = only(compareRecords(record({ runId: 'a', measurements: [baseline] }), record({ runId: 'b', measurements: [current] }), options, { calibration }));
   assert.equal(entry.verdict, 'inconclusive');
   assert.ok(Math.abs(entry.latency!.ratio - 1.14) < 1e-9, `ratio ${entry.latency!.ratio}`);
   assert.ok(entry.latency!.noise.floor! < 0.14, `floor ${entry.latency!.noise.floor}`);

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { keyId, workloadOf, type Measurement } from '../../harness/core/record.ts';
 import { checkRunRecord } from '../../harness/core/record-schema.ts';
 import { compareRecords } from '../../reports/compare.ts';
-import { failure, measurement, record, roundLatencies } from '../fixtures/report-records.ts';
+import { earlierRuns, failure, measurement, record, roundLatencies } from '../fixtures/report-records.ts';
 
 const options = { threshold: 0.05, alpha: 0.01, accuracyDropPoints: 1, correction: 'holm' } as const;
 
@@ -39,7 +39,7 @@ function inferMeasurement(seed: number): Measurement {
 test('retrain keys are their own keys: 50% slower training steps are regressed, the inference key beside them is not', () => {
   const baseline = record({ runId: 'a', measurements: [inferMeasurement(1), retrainMeasurement(4, 2)] });
   const current = record({ runId: 'b', measurements: [inferMeasurement(3), retrainMeasurement(6, 4)] });
-  const comparison = compareRecords(baseline, current, options);
+  const comparison = compareRecords(baseline, current, options, { history: earlierRuns(baseline) });
   assert.ok(comparison.comparable);
   assert.equal(comparison.entries.length, 2, 'same model, runtime and options, two workloads: two keys');
   const retrain = comparison.entries.find((entry) => workloadOf(entry.key) === 'retrain')!;

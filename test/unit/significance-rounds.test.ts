@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   benjaminiHochbergAdjust,
+  chiSquareQuantile,
   holmAdjust,
   regularizedIncompleteBeta,
   roundsNeeded,
@@ -16,6 +17,7 @@ import {
   studentTwoSidedP,
   varianceComponents,
 } from '../../harness/core/significance.ts';
+import { seeded } from '../fixtures/report-records.ts';
 
 const close = (actual: number, expected: number, tolerance: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} vs ${expected}`);
@@ -93,4 +95,25 @@ test('Holm and Benjamini-Hochberg adjusted p-values match R p.adjust, in input o
   assert.deepEqual(holmAdjust([0.5, 0.9]), [1, 1], 'capped at 1');
   assert.deepEqual(holmAdjust([]), []);
   assert.deepEqual(benjaminiHochbergAdjust([0.03]), [0.03], 'one key: unchanged');
+});
+
+test('chi-square quantiles (Wilson–Hilferty) against the table', () => {
+  // Lower 5% points for 3, 10 and 19 df and the upper 5% point for 5 df (Abramowitz & Stegun table 26.8).
+  for (const [p, df, exact, tolerance] of [[0.05, 3, 0.3518, 0.07], [0.05, 10, 3.9403, 0.01], [0.05, 19, 10.117, 0.01], [0.95, 5, 11.0705, 0.01]] as const) {
+    const value = chiSquareQuantile(p, df);
+    assert.ok(Math.abs(value / exact - 1) < tolerance, `χ²(${p}, ${df}) = ${value}, table ${exact}`);
+  }
+});
+
+test('the upper bound of τ²: never below the estimate, wide from a few runs, tightening as runs accumulate', () => {
+  // Runs of 3 rounds scattered ±5% around one level: no run-to-run part at all (τ = 0).
+  const random = seeded(11);
+  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const runs = Array.from({ length: 40 }, () => [0, 1, 2].map(() => 0.05 * gaussian()));
+  const bound = (count: number) => varianceComponents(runs.slice(0, count)).run;
+  for (const count of [4, 8, 40]) assert.ok(bound(count).upper! >= bound(count).variance, `${count} runs`);
+  // A confidence bound scales with σ²/R here (≈ 0.00083): wide from 4 runs, within about twice it from 40.
+  assert.ok(bound(4).upper! > bound(8).upper! && bound(8).upper! > bound(40).upper!, `${bound(4).upper}, ${bound(8).upper}, ${bound(40).upper}`);
+  assert.ok(bound(4).upper! > 0.0015, `4 runs: ${bound(4).upper}`);
+  assert.ok(bound(40).upper! < 0.0012, `40 runs: ${bound(40).upper}`);
 });
