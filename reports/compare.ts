@@ -235,9 +235,10 @@ interface LatencyEvidence {
  * The rounds test of one key. With 4 or more earlier runs of the key on this
  * machine (or a calibration of 4 or more runs, which comes first: it is a
  * clean A/A), their rounds pool into the between-round noise and their
- * spread is the run-to-run noise. With fewer, neither is used: a few runs
- * that happened to agree would make the test sure of a quiet machine, and
- * the next machine-wide shift would be flagged as a change.
+ * spread is the run-to-run noise, held at its upper confidence bound. With
+ * fewer, neither is used and no change is flagged: a few runs that happened
+ * to agree would make the test sure of a quiet machine, and the next
+ * machine-wide shift would be flagged as a change.
  */
 function latencyEvidence(id: string, old: Measurement, fresh: Measurement, history: readonly RunRecord[], calibration: NoiseCalibration | null): LatencyEvidence {
   const baselineMedians = roundMedians(old);
