@@ -20,10 +20,10 @@
  *
  * Order: `--history` A runs first (the earlier runs of the main branch that a
  * CI job keeps in its cached out folder, or the 8 runs of a `bench calibrate`,
- * as docs/regressions.md asks), then
- * B A B A … B A, so both experiments see the same machine over time. Every
- * comparison's history is the A runs before it. Defaults: 3 rounds (what a
- * gate asks for) and the measuring time of `bench run`; flags change them.
+ * as docs/regressions.md asks), then B A B A … B A, so both experiments see
+ * the same machine over time. Every comparison's history is the A runs before
+ * it. Defaults: 3 rounds (what a gate asks for) and the measuring time of
+ * `bench run`; flags change them.
  *
  *   npm run benchmark:gate -- [--pairs 10] [--history 8] [--rounds 3] [--min-time ms] [--variants float32,float16,int8]
  *                             [--heavy-size 248] [--threads N] [--cpus 1] [--cooldown ms] [--out dir]
