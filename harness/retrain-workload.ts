@@ -136,7 +136,11 @@ async function retrainFromCache(
   const featureSize = train?.[0]?.length;
   if (!train || !evaluation || featureSize === undefined || evaluation.some((vector) => vector.length !== featureSize)) return undefined;
   const { trainOnBottlenecks } = await import('../targets/kernel/retrain.ts');
-  const flat = (vectors: Float32Array[]) => Float32Array.from(vectors.flatMap((vector) => Array.from(vector)));
+  const flat = (vectors: Float32Array[]) => {
+    const matrix = new Float32Array(vectors.length * featureSize);
+    vectors.forEach((vector, row) => matrix.set(vector, row * featureSize));
+    return matrix;
+  };
   const result = await trainOnBottlenecks(
     { tf, layers: tf, settings: { ...settings, evaluate: true } },
     { vectors: flat(train), labels: trainPack.labels },

@@ -223,7 +223,7 @@ export const configSchema = z.strictObject({
       warmupMaxMs: z.number().min(0).default(1000),
       // A slow model (a 400 ms InceptionV3) needs few samples for a stable median; fast ones run minTimeMs anyway.
       minSamples: positiveInt.default(12),
-      /** The measured loop runs at least this long (1 s: 200+ samples of a 5 ms model; 20 samples bound the slower ones). */
+      /** The measured loop runs at least this long (1 s: 200+ samples of a 5 ms model; minSamples bounds the slower ones). */
       minTimeMs: z.number().min(0).default(1000),
       maxTimeMs: z.number().positive().default(20000),
       batchSizes: z.array(positiveInt).min(1).default([1]),
