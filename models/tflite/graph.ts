@@ -85,8 +85,14 @@ export function addTensor(graph: IrGraph, tensor: IrTensor): number {
   return graph.tensors.length - 1;
 }
 
+/**
+ * Adds an op with its own copy of `options` and of its tensor lists: the passes
+ * rewrite an op's options in place (a fused activation), and a lowering that
+ * emits several ops from one options literal (a chained n-ary Add) must not see
+ * that rewrite reach its other ops.
+ */
 export function addOp(graph: IrGraph, op: Omit<IrOp, 'version'> & { version?: number }): IrOp {
-  const full: IrOp = { version: 1, ...op };
+  const full: IrOp = { version: 1, ...op, inputs: [...op.inputs], outputs: [...op.outputs], options: { ...op.options } };
   graph.ops.push(full);
   return full;
 }
