@@ -181,7 +181,8 @@ async function convertModelFile(context: CommandContext, args: Record<string, un
 
 export function formatCheck(check: SelfCheck): string {
   if ('skipped' in check) return `self-check skipped: ${check.skipped}`;
-  return `checked on ${check.runtime}, ${check.images} images: max |Δ| ${check.maxDelta.toExponential(1)}, top-1 agreement ${(check.agreement * 100).toFixed(0)}%`;
+  const basis = check.against === 'float32' ? ' with the float32 file' : '';
+  return `checked on ${check.runtime}, ${check.images} images: max |Δ| ${check.maxDelta.toExponential(1)}, top-1 agreement ${(check.agreement * 100).toFixed(0)}%${basis}`;
 }
 
 function report(log: Logger, results: FileResult[]): void {

@@ -15,7 +15,7 @@ import { GraphModelToConvert, type ModelToConvert } from './load.ts';
 import { optimize } from './passes.ts';
 import { activationParams, quantizeDynamicRange, quantizeFullInteger, toFloat16 } from './quantize.ts';
 import { assignVersions } from './versions.ts';
-import { checkFile, float32Tolerance, referenceOutputs, SelfCheckError, type CheckRuntime, type SelfCheck } from './self-check.ts';
+import { checkFile, checkFloat32, referenceOutputs, type CheckReference, type CheckRuntime, type SelfCheck } from './self-check.ts';
 import { writeTflite, type MetadataEntry } from './writer.ts';
 
 export type Variant = ArtifactVariant;
@@ -169,7 +169,11 @@ export interface ConvertModelOptions extends Omit<ConvertOptions, 'variant' | 'c
   calibration?: () => Promise<Float32Array>;
   /** Recorded in each file's metadata. */
   source?: (variant: Variant) => Record<string, unknown>;
-  /** Check each file on a TFLite runtime against the TF.js model on these images (raw pixels). */
+  /**
+   * Check the files on a TFLite runtime on these images (raw pixels): the float32
+   * file against the TF.js model (converted first, even when not asked for), every
+   * other variant against the float32 file.
+   */
   check?: { runtime: CheckRuntime; pixels: Uint8Array; count: number };
   /** After each variant. */
   onVariant?: (variant: Variant) => void;
@@ -183,20 +187,51 @@ export interface ConvertedVariant {
   check?: SelfCheck;
 }
 
+/** Emits one variant and times it. */
+async function timedVariant(prepared: PreparedModel, options: ConvertOptions): Promise<{ bytes: Uint8Array; seconds: number }> {
+  const started = performance.now();
+  const bytes = await emitVariant(prepared, options);
+  return { bytes, seconds: (performance.now() - started) / 1000 };
+}
+
 /**
  * One model to every asked variant, in memory, each self-checked when a runtime
- * is given: nothing is returned (so nothing written) unless every variant
- * converted and the float32 file matches the TF.js model (SelfCheckError).
+ * is given. The float32 file is converted and checked against the TF.js model
+ * first: when it computes another function (SelfCheckError) no other variant is
+ * even converted, so a wrong lowering ships in none. Nothing is returned (so
+ * nothing written) unless every variant converted.
  */
 export async function convertModel(options: ConvertModelOptions): Promise<ConvertedVariant[]> {
   const normalization = options.normalization ?? { scale: 1 / 255, offset: 0 };
   const prepared = prepareModel(options.model);
-  const reference = options.check ? await referenceOutputs(options.model, options.check.pixels, options.check.count, normalization) : undefined;
   let calibration: Float32Array | undefined;
   let calibrationAsked = false;
+  const optionsOf = (variant: Variant): ConvertOptions => ({
+    variant,
+    normalization,
+    ...(options.classNames ? { classNames: options.classNames } : {}),
+    ...(options.io ? { io: options.io } : {}),
+    ...(options.onCalibration ? { onCalibration: options.onCalibration } : {}),
+    ...(calibration ? { calibration } : {}),
+    ...(options.source ? { source: options.source(variant) } : {}),
+  });
+
+  let float32: (ConvertedVariant & { basis: CheckReference }) | undefined;
+  if (options.check) {
+    const { runtime, pixels, count } = options.check;
+    const reference = await referenceOutputs(options.model, pixels, count, normalization);
+    const emitted = await timedVariant(prepared, optionsOf('float32'));
+    const { check, basis } = await checkFloat32({ model: options.name, bytes: emitted.bytes, reference, normalization, runtime });
+    float32 = { variant: 'float32', ...emitted, check, basis };
+  }
+
   const results: ConvertedVariant[] = [];
   for (const variant of options.variants) {
-    const started = performance.now();
+    if (variant === 'float32' && float32) {
+      results.push({ variant, bytes: float32.bytes, seconds: float32.seconds, check: float32.check });
+      options.onVariant?.(variant);
+      continue;
+    }
     if ((variant === 'int8' || variant === 'int8-dynamic') && !calibrationAsked) {
       calibrationAsked = true;
       try {
@@ -206,25 +241,8 @@ export async function convertModel(options: ConvertModelOptions): Promise<Conver
         if (options.variants.includes('int8') || !(error instanceof UserError)) throw error;
       }
     }
-    const bytes = await emitVariant(prepared, {
-      variant,
-      normalization,
-      ...(options.classNames ? { classNames: options.classNames } : {}),
-      ...(options.io ? { io: options.io } : {}),
-      ...(options.onCalibration ? { onCalibration: options.onCalibration } : {}),
-      ...(calibration ? { calibration } : {}),
-      ...(options.source ? { source: options.source(variant) } : {}),
-    });
-    const seconds = (performance.now() - started) / 1000;
-    let check: SelfCheck | undefined;
-    if (options.check && reference) {
-      check = await checkFile(bytes, reference, normalization, options.check.runtime);
-      if (variant === 'float32' && 'maxDelta' in check) {
-        const tolerance = float32Tolerance(reference);
-        check.tolerance = tolerance;
-        if (!(check.maxDelta <= tolerance)) throw new SelfCheckError(options.name, check, tolerance);
-      }
-    }
+    const { bytes, seconds } = await timedVariant(prepared, optionsOf(variant));
+    const check = options.check && float32 ? await checkFile(bytes, float32.basis, normalization, options.check.runtime) : undefined;
     results.push({ variant, bytes, seconds, ...(check ? { check } : {}) });
     options.onVariant?.(variant);
   }

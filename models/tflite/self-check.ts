@@ -1,10 +1,12 @@
 /**
- * The self-check at the end of every conversion: the new file runs on a TFLite
+ * The self-check at the end of every conversion: the new files run on a TFLite
  * runtime (tfjs-tflite-node, passed in by the caller: models/ does not import
- * targets/) on a few images, against the TF.js model it came from, and the
+ * targets/) on a few images. The float32 file is checked against the TF.js model
+ * it came from; every other variant against the float32 file's outputs on the
+ * same images, so its figures are its own quantization error and a lowering that
+ * computes another function is stopped before any variant is written. The
  * largest output difference and the top-1 agreement are reported per variant.
- * A float32 file outside SELF_CHECK_FLOAT32_TOLERANCE is an error: the
- * converter wrote something that computes another function.
+ * A float32 file outside SELF_CHECK_FLOAT32_TOLERANCE is an error.
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../harness/core/errors.ts';
@@ -28,17 +30,21 @@ export interface CheckRuntime {
   open(bytes: Uint8Array, normalization: Normalization): Promise<CheckSession>;
 }
 
+/** What a file's outputs were compared with: the TF.js model, or the float32 file of the same conversion. */
+export type CheckBasis = 'tfjs' | 'float32';
+
 export type SelfCheck =
-  | { runtime: string; images: number; maxDelta: number; agreement: number; tolerance?: number }
+  | { runtime: string; images: number; maxDelta: number; agreement: number; against: CheckBasis; tolerance?: number }
   | { skipped: string };
 
-/** What the file is checked against: pixels and the TF.js model's outputs on them. */
+/** What the file is checked against: pixels and the outputs of the TF.js model (or of the float32 file) on them. */
 export interface CheckReference {
   pixels: Uint8Array;
   count: number;
   outputs: Float32Array;
   /** Size of the last output axis: top-1 is taken along it (a class per image, or per pixel for dense outputs). */
   classes: number;
+  against: CheckBasis;
 }
 
 /** Seeded random pixels, for models with no images at hand. */
@@ -65,7 +71,7 @@ export async function referenceOutputs(model: ReferenceModel, pixels: Uint8Array
   const outputs = (await output.data()) as Float32Array;
   const classes = output.shape.at(-1) ?? 1;
   output.dispose();
-  return { pixels, count, outputs: Float32Array.from(outputs), classes };
+  return { pixels, count, outputs: Float32Array.from(outputs), classes, against: 'tfjs' };
 }
 
 /** max |a − b| and the share of rows (along the last axis) whose arg-max agrees. */
@@ -91,8 +97,8 @@ export function agreement(expected: Float32Array, actual: Float32Array, classes:
   return { maxDelta, agreement: rows > 0 ? agree / rows : 1 };
 }
 
-/** Runs the file on `runtime` over the reference images; a runtime that cannot open it is a skipped check. */
-export async function checkFile(bytes: Uint8Array, reference: CheckReference, normalization: Normalization, runtime: CheckRuntime): Promise<SelfCheck> {
+/** The file's outputs on the reference images, one image at a time; a runtime that cannot open it: why. */
+async function runFile(bytes: Uint8Array, reference: CheckReference, normalization: Normalization, runtime: CheckRuntime): Promise<Float32Array | { skipped: string }> {
   let session: CheckSession;
   try {
     session = await runtime.open(bytes, normalization);
@@ -104,12 +110,37 @@ export async function checkFile(bytes: Uint8Array, reference: CheckReference, no
     const outputs = new Float32Array(reference.outputs.length);
     const perOutput = reference.outputs.length / reference.count;
     for (let index = 0; index < reference.count; index++) {
-      outputs.set(await session.run(reference.pixels.subarray(index * perImage, (index + 1) * perImage), 1), index * perOutput);
+      const output = await session.run(reference.pixels.subarray(index * perImage, (index + 1) * perImage), 1);
+      if (output.length !== perOutput) throw new Error(`output sizes differ: ${perOutput} (reference) and ${output.length} (TFLite) per image`);
+      outputs.set(output, index * perOutput);
     }
-    return { runtime: runtime.name, images: reference.count, ...agreement(reference.outputs, outputs, reference.classes) };
+    return outputs;
   } finally {
     await session.dispose();
   }
+}
+
+/** Runs the file on `runtime` over the reference images; a runtime that cannot open it is a skipped check. */
+export async function checkFile(bytes: Uint8Array, reference: CheckReference, normalization: Normalization, runtime: CheckRuntime): Promise<SelfCheck> {
+  const outputs = await runFile(bytes, reference, normalization, runtime);
+  if (!(outputs instanceof Float32Array)) return outputs;
+  return { runtime: runtime.name, images: reference.count, against: reference.against, ...agreement(reference.outputs, outputs, reference.classes) };
+}
+
+/**
+ * The float32 file checked against the TF.js reference, and what the other
+ * variants are then checked against: the float32 file's own outputs on the same
+ * images (the TF.js reference again when the runtime could not open the file).
+ * Throws SelfCheckError when the float32 file computes another function.
+ */
+export async function checkFloat32(options: { model: string; bytes: Uint8Array; reference: CheckReference; normalization: Normalization; runtime: CheckRuntime }): Promise<{ check: SelfCheck; basis: CheckReference }> {
+  const { reference } = options;
+  const outputs = await runFile(options.bytes, reference, options.normalization, options.runtime);
+  if (!(outputs instanceof Float32Array)) return { check: outputs, basis: reference };
+  const tolerance = float32Tolerance(reference);
+  const check = { runtime: options.runtime.name, images: reference.count, against: reference.against, tolerance, ...agreement(reference.outputs, outputs, reference.classes) };
+  if (!(check.maxDelta <= tolerance)) throw new SelfCheckError(options.model, check, tolerance);
+  return { check, basis: { ...reference, outputs, against: 'float32' } };
 }
 
 /** The float32 tolerance for these reference outputs (relative above magnitude 1). */
