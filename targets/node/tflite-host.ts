@@ -12,82 +12,34 @@
  * thread stalls them all (measured here under load: MobileNetV2 21 ms on one
  * thread, 275 ms on two), while independent interpreters never wait.
  */
-import { createRequire } from 'node:module';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TfliteRunner, TfliteRunnerSession } from '../../models/feature-engine.ts';
 import { inspectTflite, withBatchSize } from '../../models/tflite/reader.ts';
-import { loadBinding, xnnpackPlugin, type Interpreter } from './tflite.ts';
-
-const require = createRequire(import.meta.url);
+import type { HostChildAnswer, HostChildRequest, HostChildSetup } from './tflite-host-child.ts';
+import { floatInference, loadBinding, xnnpackPlugin } from './tflite.ts';
 
 type Delegate = { path: string; options: [string, string][] };
 
-/**
- * The one interpreter a child process holds (plain CommonJS run with `node
- * -e`: no TypeScript loader needed). Processes, not worker threads:
- * tfjs-tflite-node's addon keeps per-process state, and a second set of
- * worker threads crashed the whole process here ("Entering the V8 API
- * without proper locking").
- */
-const CHILD_SOURCE = `(() => {
-// Ctrl-C is the harness's to handle: it stops this process through dispose(), or by closing the IPC channel.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => {});
-const { readFileSync } = require('node:fs');
-const setup = JSON.parse(process.argv[1]);
-const { TFLiteNodeModelRunner } = require(setup.binding);
-let interpreter;
-try {
-  const bytes = readFileSync(setup.model);
-  interpreter = new TFLiteNodeModelRunner(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), { threads: setup.threads, ...(setup.delegate ? { delegate: setup.delegate } : {}) });
-} catch (error) {
-  process.send({ ready: false, error: String(error && error.message || error) });
-  return;
-}
-const input = interpreter.getInputs()[0];
-const outputs = interpreter.getOutputs();
-process.send({ ready: true });
-process.on('message', ({ id, data }) => {
-  try {
-    input.data().set(data);
-    if (!interpreter.infer()) throw new Error('TFLite inference failed');
-    const result = outputs.map((output) => {
-      if (output.dataType !== 'float32') throw new Error('output "' + output.name + '" is ' + output.dataType + '; host runs read float32 outputs');
-      return Float32Array.from(output.data());
-    });
-    process.send({ id, outputs: result });
-  } catch (error) {
-    process.send({ id, error: String(error && error.message || error) });
-  }
-});
-process.on('disconnect', () => process.exit(0));
-})();
-`;
-
-type ChildAnswer = { ready: true } | { ready: false; error: string } | { id: number; outputs: Float32Array[] } | { id: number; error: string };
+/** The pool's child: a TypeScript module run through tsx, resolved from here so it works from any working folder (as ./child.ts does). */
+const CHILD = fileURLToPath(new URL('./tflite-host-child.ts', import.meta.url));
 
 /** One interpreter in this thread: calls run one after the other. */
 function inThreadSession(model: ArrayBuffer, threads: number, delegate: Delegate | undefined, values: number): TfliteRunnerSession {
   const Interpreter = loadBinding();
-  let interpreter: Interpreter | undefined = new Interpreter(model, { threads, ...(delegate ? { delegate } : {}) });
-  const input = interpreter.getInputs()[0]!;
-  const outputs = interpreter.getOutputs();
+  let infer: ((data: Float32Array) => Float32Array[]) | undefined = floatInference(new Interpreter(model, { threads, ...(delegate ? { delegate } : {}) }));
   return {
     async run(data) {
-      if (!interpreter) throw new Error('tflite-node session used after dispose');
+      if (!infer) throw new Error('tflite-node session used after dispose');
       if (data.length !== values) throw new Error(`expected ${values} input values, got ${data.length}`);
-      (input.data() as Float32Array).set(data);
-      if (!interpreter.infer()) throw new Error('TFLite inference failed');
-      return outputs.map((output) => {
-        if (output.dataType !== 'float32') throw new Error(`output "${output.name}" is ${output.dataType}; host runs read float32 outputs`);
-        return Float32Array.from(output.data() as Float32Array);
-      });
+      return infer(data);
     },
     dispose() {
       // The binding frees the native interpreter when the object is garbage collected.
-      interpreter = undefined;
+      infer = undefined;
     },
   };
 }
@@ -98,13 +50,13 @@ async function pooledSession(model: ArrayBuffer, threads: number, delegate: Dele
   const folder = await mkdtemp(join(tmpdir(), 'edgebench-host-tflite-'));
   const modelPath = join(folder, 'model.tflite');
   await writeFile(modelPath, new Uint8Array(model));
-  const setup = JSON.stringify({ binding: require.resolve('tfjs-tflite-node'), model: modelPath, threads, delegate });
-  const children = Array.from({ length: instances }, () =>
-    spawn(process.execPath, ['-e', CHILD_SOURCE, setup], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' }),
-  );
+  const setup: HostChildSetup = { model: modelPath, threads, ...(delegate ? { delegate } : {}) };
+  // tsx is resolved here, not at import: importing this module must not need it.
+  const execArgv = ['--import', import.meta.resolve('tsx')];
+  const children = Array.from({ length: instances }, () => fork(CHILD, [JSON.stringify(setup)], { execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' }));
   const pending = new Map<number, { resolve: (outputs: Float32Array[]) => void; reject: (error: Error) => void }>();
   const idle: ChildProcess[] = [];
-  const queue: Array<{ id: number; data: Float32Array }> = [];
+  const queue: HostChildRequest[] = [];
   let next = 0;
   let closed = false;
   const dispatch = () => {
@@ -124,7 +76,7 @@ async function pooledSession(model: ArrayBuffer, threads: number, delegate: Dele
       new Promise<void>((resolve, reject) => {
         let stderr = '';
         child.stderr?.on('data', (chunk: Buffer) => (stderr = `${stderr}${chunk.toString('utf8')}`.slice(-2000)));
-        child.on('message', (answer: ChildAnswer) => {
+        child.on('message', (answer: HostChildAnswer) => {
           if ('ready' in answer) {
             if (answer.ready) {
               idle.push(child);

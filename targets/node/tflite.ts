@@ -8,7 +8,7 @@
  * MobileNetV2 float32 ~52 ms/inference on one core without it, ~7 ms with
  * it). The binding only accepts delegates as "external delegate" plugins (a
  * shared library exporting tflite_plugin_create_delegate), so a 20-line
- * plugin that calls the library's own TfLiteXNNPackDelegateCreate is compiled
+ * plugin (./xnnpack-plugin.c) that calls the library's own TfLiteXNNPackDelegateCreate is compiled
  * once with the system C compiler (the same toolchain that built the binding
  * at install) into a private per-user cache folder, and loaded only after
  * its owner, mode and hash are checked (see preparePlugin). Without a
@@ -22,6 +22,7 @@ import { chmod, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { privateCacheDir, privateFileProblem } from '../../harness/core/private-dir.ts';
 import { inspectTflite, withBatchSize, type TensorSummary } from '../../models/tflite/reader.ts';
 import type { InferenceSession } from '../kernel/types.ts';
@@ -49,30 +50,27 @@ export function loadBinding(): InterpreterConstructor {
   return (require(PACKAGE) as { TFLiteNodeModelRunner: InterpreterConstructor }).TFLiteNodeModelRunner;
 }
 
+/**
+ * Float32 data in, every output read back as float32: how the host runner
+ * (./tflite-host.ts, in this process or in its pool's children) runs its files.
+ */
+export function floatInference(interpreter: Interpreter): (data: Float32Array) => Float32Array[] {
+  const input = interpreter.getInputs()[0]!;
+  const outputs = interpreter.getOutputs();
+  return (data) => {
+    (input.data() as Float32Array).set(data);
+    if (!interpreter.infer()) throw new Error('TFLite inference failed');
+    return outputs.map((output) => {
+      if (output.dataType !== 'float32') throw new Error(`output "${output.name}" is ${output.dataType}; host runs read float32 outputs`);
+      return Float32Array.from(output.data() as Float32Array);
+    });
+  };
+}
+
 // ------------------------------------------------------------ XNNPACK plugin
 
-const PLUGIN_SOURCE = `/* edgebench: TFLite external-delegate plugin that creates the XNNPACK delegate of libtensorflowlite_c. */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-typedef struct TfLiteDelegate TfLiteDelegate;
-/* TfLiteXNNPackDelegateOptions begins {int32 num_threads; uint32 flags; ...}; zeroed room for later fields. */
-typedef struct { int32_t num_threads; uint32_t flags; void* rest[16]; } Options;
-extern TfLiteDelegate* TfLiteXNNPackDelegateCreate(const Options* options);
-extern void TfLiteXNNPackDelegateDelete(TfLiteDelegate* delegate);
-TfLiteDelegate* tflite_plugin_create_delegate(char** keys, char** values, size_t count, void (*report_error)(const char*)) {
-  Options options;
-  memset(&options, 0, sizeof options);
-  options.num_threads = 1;
-  options.flags = 3; /* QS8 | QU8: int8 and uint8 kernels as well as float */
-  for (size_t i = 0; i < count; i++) {
-    if (!strcmp(keys[i], "num_threads")) options.num_threads = atoi(values[i]);
-    else if (!strcmp(keys[i], "flags")) options.flags = (uint32_t)strtoul(values[i], 0, 0);
-  }
-  return TfLiteXNNPackDelegateCreate(&options);
-}
-void tflite_plugin_destroy_delegate(TfLiteDelegate* delegate) { TfLiteXNNPackDelegateDelete(delegate); }
-`;
+/** The plugin's C source, a file of the repository read when the plugin is built. */
+export const PLUGIN_SOURCE_PATH = fileURLToPath(new URL('./xnnpack-plugin.c', import.meta.url));
 
 const LIBRARY_DIRS: Record<string, string> = { 'linux-x64': 'linux_amd64', 'linux-arm64': 'linux_arm64', 'darwin-arm64': 'darwin_arm64' };
 
@@ -127,8 +125,28 @@ async function cachedPlugin(folder: string, manifestPath: string): Promise<{ pat
   return { path };
 }
 
-/** Compiles the plugin source, given on stdin so that it is never written anywhere, into `output`. */
-function compile(compiler: string, args: string[], source: string): Promise<void> {
+/** Where tfjs-tflite-node keeps libtensorflowlite_c for this platform (`linux_amd64`, …). */
+export function pluginLibraryDir(libraryFolder = LIBRARY_DIRS[`${process.platform}-${process.arch}`] ?? ''): string {
+  return join(dirname(require.resolve(`${PACKAGE}/package.json`)), 'cc_deps', libraryFolder);
+}
+
+/**
+ * The compiler's arguments: a shared library from C on stdin, linked against
+ * libtensorflowlite_c and finding it at run time where it is. Exported so that
+ * the source test compiles with exactly these.
+ */
+export function pluginCompilerArgs(libraryDir: string, output: string): string[] {
+  const shared = process.platform === 'darwin' ? '-dynamiclib' : '-shared';
+  return [shared, '-fPIC', '-O2', '-x', 'c', '-o', output, '-', `-L${libraryDir}`, '-ltensorflowlite_c', `-Wl,-rpath,${libraryDir}`];
+}
+
+/** The cache key of a build: the source's bytes and everything else that changes the library built from them. */
+export function pluginKey(inputs: { source: Uint8Array; libraryDir: string; compiler: string; platform: string }): string {
+  return createHash('sha256').update(inputs.source).update(`\0${inputs.libraryDir}\0${inputs.compiler}\0${inputs.platform}`).digest('hex').slice(0, 16);
+}
+
+/** Compiles the plugin source, given on stdin (the very bytes hashed into the cache key), into the output the arguments name. */
+export function compile(compiler: string, args: string[], source: Uint8Array): Promise<void> {
   return new Promise((resolveCompile, reject) => {
     const child = spawn(compiler, args, { stdio: ['pipe', 'ignore', 'pipe'], timeout: 60_000 });
     let stderr = '';
@@ -156,9 +174,10 @@ export async function preparePlugin(options: PluginOptions = {}): Promise<Plugin
   const cache = privateCacheDir('tflite-plugin', env);
   if ('reason' in cache) return { reason: `XNNPACK plugin not built (${cache.reason}); TFLite runs its builtin kernels` };
   const folder = cache.dir;
-  const libraryDir = join(dirname(require.resolve(`${PACKAGE}/package.json`)), 'cc_deps', libraryFolder);
+  const libraryDir = pluginLibraryDir(libraryFolder);
   const compiler = env.CC ?? 'cc';
-  const inputs = sha256(`${PLUGIN_SOURCE}\0${libraryDir}\0${compiler}\0${platform}`).slice(0, 16);
+  const source = await readFile(PLUGIN_SOURCE_PATH);
+  const inputs = pluginKey({ source, libraryDir, compiler, platform });
   const manifestPath = join(folder, `xnnpack-plugin-${inputs}.json`);
 
   const cached = await cachedPlugin(folder, manifestPath);
@@ -167,10 +186,9 @@ export async function preparePlugin(options: PluginOptions = {}): Promise<Plugin
 
   const extension = process.platform === 'darwin' ? 'dylib' : 'so';
   const partial = join(folder, `xnnpack-plugin-${inputs}.${process.pid}.tmp`);
-  const shared = process.platform === 'darwin' ? '-dynamiclib' : '-shared';
   let path: string;
   try {
-    await compile(compiler, [shared, '-fPIC', '-O2', '-x', 'c', '-o', partial, '-', `-L${libraryDir}`, '-ltensorflowlite_c', `-Wl,-rpath,${libraryDir}`], PLUGIN_SOURCE);
+    await compile(compiler, pluginCompilerArgs(libraryDir, partial), source);
     await chmod(partial, 0o700);
     const digest = sha256(await readFile(partial));
     path = join(folder, `xnnpack-plugin-${inputs}-${digest.slice(0, 16)}.${extension}`);
