@@ -10,7 +10,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { IrGraph, IrOp, IrTensor } from '../../models/tflite/graph.ts';
-import { quantizeFullInteger, type Range } from '../../models/tflite/quantize.ts';
+import { quantizeFullInteger } from '../../models/tflite/full-integer.ts';
+import type { Range } from '../../models/tflite/quantize.ts';
 
 const UNIT_INPUT = { scale: 1 / 255, zeroPoint: -128 };
 
