@@ -79,11 +79,6 @@ export async function cachedBottlenecks(out: string, backbone: string, paths: re
   return vectors;
 }
 
-/** Runs the backbone on raw RGB images (n × size × size × 3 bytes) on the active TF.js backend and returns n feature vectors. */
-export async function extractFeatures(backbone: Backbone, pixels: Uint8Array, count: number): Promise<Float32Array[]> {
-  return tfjsFeatureEngine(backbone, tf.getBackend()).extract(pixels, count);
-}
-
 interface Missing {
   image: ImageEntry;
   cachePath: string;
