@@ -188,13 +188,6 @@ export interface ConvertedVariant {
   check?: SelfCheck;
 }
 
-/** Emits one variant and times it. */
-async function timedVariant(prepared: PreparedModel, options: ConvertOptions): Promise<{ bytes: Uint8Array; seconds: number }> {
-  const started = performance.now();
-  const bytes = await emitVariant(prepared, options);
-  return { bytes, seconds: (performance.now() - started) / 1000 };
-}
-
 /**
  * One model to every asked variant, in memory, each self-checked when a runtime
  * is given. The float32 file is converted and checked against the TF.js model
@@ -221,9 +214,11 @@ export async function convertModel(options: ConvertModelOptions): Promise<Conver
   if (options.check) {
     const { runtime, pixels, count } = options.check;
     const reference = await referenceOutputs(options.model, pixels, count, normalization);
-    const emitted = await timedVariant(prepared, optionsOf('float32'));
-    const { check, basis } = await checkFloat32({ model: options.name, bytes: emitted.bytes, reference, normalization, runtime });
-    float32 = { variant: 'float32', ...emitted, check, basis };
+    const started = performance.now();
+    const bytes = await emitVariant(prepared, optionsOf('float32'));
+    const seconds = (performance.now() - started) / 1000;
+    const { check, basis } = await checkFloat32({ model: options.name, bytes, reference, normalization, runtime });
+    float32 = { variant: 'float32', bytes, seconds, check, basis };
   }
 
   const results: ConvertedVariant[] = [];
@@ -233,6 +228,7 @@ export async function convertModel(options: ConvertModelOptions): Promise<Conver
       options.onVariant?.(variant);
       continue;
     }
+    const started = performance.now();
     if ((variant === 'int8' || variant === 'int8-dynamic') && !calibrationAsked) {
       calibrationAsked = true;
       try {
@@ -242,7 +238,8 @@ export async function convertModel(options: ConvertModelOptions): Promise<Conver
         if (options.variants.includes('int8') || !(error instanceof UserError)) throw error;
       }
     }
-    const { bytes, seconds } = await timedVariant(prepared, optionsOf(variant));
+    const bytes = await emitVariant(prepared, optionsOf(variant));
+    const seconds = (performance.now() - started) / 1000;
     const check = options.check && float32 ? await checkFile(bytes, float32.basis, normalization, options.check.runtime) : undefined;
     results.push({ variant, bytes, seconds, ...(check ? { check } : {}) });
     options.onVariant?.(variant);
