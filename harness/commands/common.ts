@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../core/log.ts';
 import { registerSecrets, secretsIn } from '../core/redact.ts';
 import { checkOutFolder, resolveOutFolder } from '../out-folder.ts';
 import { lockOutFolder, type OutLock } from '../out-lock.ts';
+import { closeAbandonedRuns } from '../record-store.ts';
 
 export const commonArgs = {
   out: { type: 'string', description: 'Output folder for caches, artifacts and runs (default .bench)', valueHint: 'dir' },
@@ -90,5 +91,8 @@ export async function setup(args: Parsed, overrides: Record<string, unknown> = {
   if (use !== 'lock') return { config, log, out, cwd };
   const lock = lockOutFolder(out, needs.command ?? 'bench');
   if (lock.tookOverFrom) log.info(`took over the lock of ${out} left by pid ${lock.tookOverFrom.pid} ("${lock.tookOverFrom.command}"), which no longer runs`);
+  // Holding the lock, no other bench writes here: a record still "running" was left by one that died.
+  const closed = closeAbandonedRuns(out);
+  if (closed.length) log.info(`marked interrupted: run${closed.length === 1 ? '' : 's'} ${closed.join(', ')}, left "running" by a bench that no longer runs (killed, or its disk filled)`);
   return { config, log, out, cwd, lock };
 }
