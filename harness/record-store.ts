@@ -176,7 +176,7 @@ export function closeAbandonedRuns(out: string, options: { key?: RecordKeyResult
     record.status = 'interrupted';
     record.finishedAt ??= modified.toISOString();
     writeSigned(path, `${JSON.stringify(record)}\n`, { inside: out, key: signed });
-    closed.push(typeof record.runId === 'string' ? record.runId : name);
+    closed.push(name); // The folder name: a safe segment, unlike whatever the file says.
   }
   return closed;
 }
