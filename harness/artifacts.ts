@@ -6,13 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { VARIANTS, type ArtifactInfo, type ArtifactVariant, type TrainingSummary } from './core/record.ts';
 import { gzipSizesPath, liteModelPath, metadataPath, mobileModelPath } from './core/layout.ts';
 import type { ModelMetadata } from './core/metadata.ts';
+import { writeFileAtomic } from './core/safe-fs.ts';
 
 const gzip = promisify(gzipCallback);
 
@@ -47,9 +48,7 @@ export async function loadGzipSizes(out: string): Promise<GzipSizes> {
 export async function saveGzipSizes(out: string, sizes: GzipSizes): Promise<void> {
   const path = gzipSizesPath(out);
   await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(Object.fromEntries(sizes)));
-  await rename(temporary, path);
+  writeFileAtomic(path, JSON.stringify(Object.fromEntries(sizes)), { inside: out });
 }
 
 /** Bytes, gzip bytes (default level, as a web server would send them) and sha256 over `files` in order. */

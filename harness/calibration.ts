@@ -4,8 +4,9 @@
  * `bench compare` and the report.
  */
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { calibrationPath } from './core/layout.ts';
+import { writeFileAtomic } from './core/safe-fs.ts';
 import type { NoiseCalibration } from '../reports/noise.ts';
 
 /** The calibration under `out`, or null when there is none; a broken file is null with the reason. */
@@ -21,11 +22,9 @@ export async function readCalibration(out: string): Promise<{ calibration: Noise
   }
 }
 
-/** Writes the calibration atomically; returns its path. */
+/** Writes the calibration atomically, never through a link planted in the out folder; returns its path. */
 export async function writeCalibration(out: string, calibration: NoiseCalibration): Promise<string> {
   const path = calibrationPath(out);
-  const partial = `${path}.${process.pid}.tmp`;
-  await writeFile(partial, `${JSON.stringify(calibration, null, 2)}\n`);
-  await rename(partial, path);
+  writeFileAtomic(path, `${JSON.stringify(calibration, null, 2)}\n`, { inside: out });
   return path;
 }

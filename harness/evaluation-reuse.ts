@@ -9,6 +9,11 @@
  * project's code, its lockfile, the artifact, the pack, the runtime's options,
  * the device or the evaluation's limits makes a new fingerprint, so CI runs on
  * a new commit always evaluate.
+ *
+ * Only records this harness wrote are reused from: a record's run.json must
+ * verify against its run.json.mac with the user's key (core/record-mac.ts),
+ * and the evaluation is taken from those verified bytes. A planted or edited
+ * run.json that would have been reused is ignored with one info line.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -16,7 +21,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PACK_IMAGES, PACK_JSON } from './core/eval-pack.ts';
+import { runDir } from './core/layout.ts';
+import type { Logger } from './core/log.ts';
+import { readSignedRecord, recordKey, type RecordKeyResult } from './core/record-mac.ts';
 import type { Evaluation, HostInfo, Measurement, RunRecord } from './core/record.ts';
+import { RECORD_FILE } from './record-store.ts';
 import type { Job } from '../targets/types.ts';
 
 /** The project's root: harness/ is one level down. */
@@ -123,20 +132,59 @@ export interface EvaluationPlan {
   reused?: { evaluation: Evaluation; runId: string };
 }
 
+/** The records of `history` whose run.json under `out` verifies, read from the verified bytes; the others with why not. */
+export function signedHistory(out: string, history: readonly RunRecord[], key: RecordKeyResult): { signed: RunRecord[]; unsigned: { record: RunRecord; reason: string }[] } {
+  const signed: RunRecord[] = [];
+  const unsigned: { record: RunRecord; reason: string }[] = [];
+  for (const record of history) {
+    let read: ReturnType<typeof readSignedRecord>;
+    try {
+      read = readSignedRecord(join(runDir(out, record.runId), RECORD_FILE), key);
+    } catch {
+      read = { reason: 'its run id is not a folder name' };
+    }
+    if ('reason' in read) {
+      unsigned.push({ record, reason: read.reason });
+      continue;
+    }
+    const verified = JSON.parse(read.bytes.toString('utf8')) as RunRecord;
+    if (Array.isArray(verified.measurements)) signed.push(verified);
+  }
+  return { signed, unsigned };
+}
+
+export interface ReuseContext extends FingerprintContext {
+  reuse: boolean;
+  /** The out folder the history was read from: its records are verified there. */
+  out: string;
+  log: Logger;
+  /** The record key (default: this user's). */
+  key?: RecordKeyResult;
+}
+
 /**
  * The evaluation plan of every evaluating job; a job that can reuse an
  * earlier evaluation gets `evaluate: false` in its kernel options (it only
  * measures latency), and `stamp` puts the reused evaluation in its measurement.
  */
-export async function planEvaluations<T extends { job: Job; target: { kind: string } }>(jobs: T[], history: readonly RunRecord[], context: FingerprintContext & { reuse: boolean }): Promise<Map<T, EvaluationPlan>> {
+export async function planEvaluations<T extends { job: Job; target: { kind: string } }>(jobs: T[], history: readonly RunRecord[], context: ReuseContext): Promise<Map<T, EvaluationPlan>> {
   const plans = new Map<T, EvaluationPlan>();
   const files = new Map<string, Promise<string | undefined>>();
+  const { signed, unsigned } = context.reuse && history.length ? signedHistory(context.out, history, context.key ?? recordKey()) : { signed: [], unsigned: [] };
+  const refused = new Map<string, string>();
   for (const planned of jobs) {
     const fingerprint = await evaluationFingerprint(planned.job, planned.target.kind, context, files);
     if (fingerprint === undefined) continue;
-    const reused = context.reuse ? findEvaluation(history, fingerprint) : undefined;
+    const reused = context.reuse ? findEvaluation(signed, fingerprint) : undefined;
+    if (context.reuse && !reused) {
+      for (const { record, reason } of unsigned) if (findEvaluation([record], fingerprint)) refused.set(record.runId, reason);
+    }
     plans.set(planned, { fingerprint, ...(reused ? { reused } : {}) });
     if (reused) planned.job = { ...planned.job, kernel: { ...planned.job.kernel, evaluate: false } };
+  }
+  if (refused.size) {
+    const runs = [...refused].map(([runId, reason]) => `run ${runId} (${reason})`).join('; ');
+    context.log.info(`accuracy not reused from ${runs}: only records this edgebench wrote and signed are trusted, so those jobs evaluate again`);
   }
   return plans;
 }

@@ -8,12 +8,19 @@
  * command and start time. A lock left by a process that no longer exists
  * (killed with -9, a crash, a reboot) is stale and taken over with a note.
  * The file is created with O_EXCL, so of two commands starting at once
- * exactly one gets it.
+ * exactly one gets it, and it is read without following a link: a
+ * `bench.lock` that is a link, a folder or not a lock edgebench wrote is
+ * one line saying so (remove it by hand), never read through or deleted.
+ * A lock from another host cannot be judged stale from here (its pid means
+ * nothing on this machine): the refusal names the host and pid and says to
+ * delete the file once nothing runs there; there is no flag that breaks a
+ * lock, so a live run elsewhere is never broken by accident.
  */
 import { hostname } from 'node:os';
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from './core/errors.ts';
+import { readFileNoFollow } from './core/safe-fs.ts';
 
 export const LOCK_FILE = 'bench.lock';
 
@@ -61,7 +68,7 @@ export function holderAlive(holder: LockHolder): boolean {
 
 function readHolder(path: string): LockHolder | undefined {
   try {
-    const value = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockHolder>;
+    const value = JSON.parse(readFileNoFollow(path, 64 * 1024).toString('utf8')) as Partial<LockHolder>;
     if (typeof value.pid === 'number' && typeof value.host === 'string') {
       return { pid: value.pid, host: value.host, command: String(value.command ?? 'bench'), startedAt: String(value.startedAt ?? 'unknown time'), ...(value.processStart ? { processStart: String(value.processStart) } : {}) };
     }
@@ -92,19 +99,40 @@ export function lockOutFolder(out: string, command: string): OutLock {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
+    const odd = notALockFile(path, out);
+    if (odd) throw new UserError(odd, 'OUT_LOCK_INVALID');
     const holder = readHolder(path);
     if (!holder) {
       // Created but not yet written by a process starting this instant: look again shortly.
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
       continue;
     }
+    if (holder.host !== hostname()) {
+      throw new UserError(`${out} is locked by a bench command on another host (${describe(holder)}), which cannot be checked from here: if nothing runs there any more, delete ${path}; else wait, or use another --out`, 'OUT_LOCKED');
+    }
     if (holderAlive(holder)) {
-      const elsewhere = holder.host !== hostname() ? ` (if nothing runs there any more, delete ${path})` : '';
-      throw new UserError(`${out} is in use by another bench command (${describe(holder)})${elsewhere}: wait for it to finish, or use another --out`, 'OUT_LOCKED');
+      throw new UserError(`${out} is in use by another bench command (${describe(holder)}): wait for it to finish, or use another --out`, 'OUT_LOCKED');
     }
     if (removeIfStill(path, holder)) tookOverFrom = holder;
   }
+  if (readHolder(path) === undefined && notALockFile(path, out) === null) {
+    throw new UserError(`${path} is not a lock edgebench wrote (no pid and host in it): if no bench runs in ${out}, delete it`, 'OUT_LOCK_INVALID');
+  }
   throw new UserError(`cannot take the lock ${path}: it keeps changing hands; is another bench starting into ${out}?`, 'OUT_LOCKED');
+}
+
+/** Why the existing `bench.lock` is no lock file at all (a link, a folder), or null for a regular file. */
+function notALockFile(path: string, out: string): string | null {
+  let info;
+  try {
+    info = lstatSync(path);
+  } catch {
+    return null; // Gone since: the caller tries again.
+  }
+  if (info.isSymbolicLink()) return `${path} is a symbolic link, not a lock edgebench wrote: if no bench runs in ${out}, remove the link (rm ${path})`;
+  if (info.isDirectory()) return `${path} is a folder, not a lock edgebench wrote: if no bench runs in ${out}, remove it (rm -r ${path})`;
+  if (!info.isFile()) return `${path} is not a regular file, so not a lock edgebench wrote: if no bench runs in ${out}, remove it`;
+  return null;
 }
 
 /**
@@ -141,7 +169,7 @@ function ownedLock(path: string, text: string, tookOverFrom: LockHolder | undefi
     process.off('exit', release);
     try {
       // Only our own lock: never one another process took after ours was (wrongly) judged stale.
-      if (readFileSync(path, 'utf8') === text) unlinkSync(path);
+      if (readFileNoFollow(path, 64 * 1024).toString('utf8') === text) unlinkSync(path);
     } catch {
       // Already gone.
     }

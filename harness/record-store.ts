@@ -5,12 +5,23 @@
  * atomic, so a kill at any moment leaves the previous or the next valid JSON.
  * What is written is redacted (core/redact.ts): credentials in the resolved
  * config or in an error message never reach the disk.
+ *
+ * Each version is signed: `run.json.mac` beside it holds an HMAC-SHA256 of
+ * its bytes with the user's private key (core/record-mac.ts), so that an
+ * earlier run's accuracy is reused only from records this harness wrote.
+ * Writes never follow a link planted in the out folder (core/safe-fs.ts); a
+ * full disk removes the temporary file and is one line. A record a killed
+ * run left `running` is marked interrupted by the next command that takes
+ * the out folder's lock (`closeAbandonedRuns`).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runDir } from './core/layout.ts';
+import { runDir, runsDir } from './core/layout.ts';
+import { isSafeSegment } from './core/path-segment.ts';
+import { MAC_SUFFIX, MAX_RECORD_BYTES, macText, readSignedRecord, recordKey, type RecordKey, type RecordKeyResult } from './core/record-mac.ts';
 import { redactRecord } from './core/redact.ts';
+import { assertNoLinkBetween, readFileNoFollow, writeFileAtomic, type WriteData } from './core/safe-fs.ts';
 import { RECORD_SCHEMA, type DeviceInfo, type Failure, type Measurement, type RunRecord, type RuntimeSize } from './core/record.ts';
 
 /** What this harness benchmarks; compare and history only match records with the same name and version. */
@@ -32,20 +43,32 @@ export type RecordInit = Omit<RunRecord, 'schema' | 'benchmark' | 'runId' | 'sta
   startedAt?: string;
 };
 
+export interface StoreOptions {
+  /** The signing key (default: this user's, from the private cache); without one, records are written unsigned. */
+  key?: RecordKeyResult;
+  /** How bytes reach the disk (tests simulate a full disk here). */
+  write?: WriteData;
+}
+
 export class RunRecordStore {
   readonly record: RunRecord;
   /** Absolute path of run.json. */
   readonly path: string;
-  private readonly temporaryPath: string;
+  private readonly out: string;
+  private readonly key: RecordKey | undefined;
+  private readonly write: WriteData | undefined;
 
-  private constructor(record: RunRecord, path: string) {
+  private constructor(record: RunRecord, out: string, path: string, options: StoreOptions) {
     this.record = record;
+    this.out = out;
     this.path = path;
-    this.temporaryPath = `${path}.${process.pid}.tmp`;
+    const key = options.key ?? recordKey();
+    this.key = 'reason' in key ? undefined : key;
+    this.write = options.write;
   }
 
   /** Creates runs/<run-id>/ and writes the first version of the record (status `running`). */
-  static create(out: string, init: RecordInit): RunRecordStore {
+  static create(out: string, init: RecordInit, options: StoreOptions = {}): RunRecordStore {
     const { runId = newRunId(), startedAt = new Date().toISOString(), ...rest } = init;
     const record: RunRecord = {
       schema: RECORD_SCHEMA,
@@ -59,8 +82,10 @@ export class RunRecordStore {
       failures: [],
     };
     const dir = runDir(out, runId);
+    const path = join(dir, RECORD_FILE);
+    assertNoLinkBetween(out, path, 'run record');
     mkdirSync(dir, { recursive: true });
-    const store = new RunRecordStore(record, join(dir, RECORD_FILE));
+    const store = new RunRecordStore(record, out, path, options);
     store.flush();
     return store;
   }
@@ -105,7 +130,53 @@ export class RunRecordStore {
 
   /** Synchronous on purpose: writes never interleave, and nothing is pending when the process is killed. */
   private flush(): void {
-    writeFileSync(this.temporaryPath, `${JSON.stringify(redactRecord(this.record))}\n`);
-    renameSync(this.temporaryPath, this.path);
+    writeSigned(this.path, `${JSON.stringify(redactRecord(this.record))}\n`, { inside: this.out, key: this.key, write: this.write });
   }
+}
+
+/** Writes run.json, then its MAC (when there is a key): a crash between leaves a record that does not verify, never a false one. */
+function writeSigned(path: string, text: string, options: { inside: string; key: RecordKey | undefined; write?: WriteData | undefined }): void {
+  const io = { inside: options.inside, ...(options.write ? { write: options.write } : {}) };
+  writeFileAtomic(path, text, io);
+  if (options.key) writeFileAtomic(`${path}${MAC_SUFFIX}`, macText(options.key, Buffer.from(text)), io);
+}
+
+/**
+ * Marks every record under `<out>/runs` still `running` as interrupted, its
+ * end the last time it was written. Call it only while holding the out
+ * folder's lock: every writer holds it, so such a record's writer is gone
+ * (killed with -9, out of disk, a crash). A signed record stays signed; an
+ * unsigned one is closed but not signed (that would vouch for it).
+ * Returns the run ids closed.
+ */
+export function closeAbandonedRuns(out: string, options: { key?: RecordKeyResult } = {}): string[] {
+  const dir = runsDir(out);
+  let names: string[];
+  try {
+    if (lstatSync(dir).isSymbolicLink()) return [];
+    names = readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory() && isSafeSegment(entry.name)).map((entry) => entry.name);
+  } catch {
+    return [];
+  }
+  let key: RecordKeyResult | undefined = options.key;
+  const closed: string[] = [];
+  for (const name of names) {
+    const path = join(dir, name, RECORD_FILE);
+    let record: RunRecord;
+    let modified: Date;
+    try {
+      record = JSON.parse(readFileNoFollow(path, MAX_RECORD_BYTES).toString('utf8')) as RunRecord;
+      modified = lstatSync(path).mtime;
+    } catch {
+      continue; // No record, or not one anyone could read as such: history lists it as skipped.
+    }
+    if (record?.status !== 'running') continue;
+    key ??= recordKey();
+    const signed = 'reason' in readSignedRecord(path, key) ? undefined : (key as RecordKey);
+    record.status = 'interrupted';
+    record.finishedAt ??= modified.toISOString();
+    writeSigned(path, `${JSON.stringify(record)}\n`, { inside: out, key: signed });
+    closed.push(name); // The folder name: a safe segment, unlike whatever the file says.
+  }
+  return closed;
 }

@@ -111,7 +111,7 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
     else timings.references = await attachReferences(jobs, listing.models, { config, log, out, signal, inProcess: options.referenceInProcess ?? false });
 
     const history = await loadHistory(out, store.record).catch(() => []);
-    const evaluations = await planEvaluations(jobs, history, { code: await codeIdentity(), host: store.record.host, threads: store.record.conditions?.threads ?? availableParallelism(), reuse: config.run.reuseEvaluations });
+    const evaluations = await planEvaluations(jobs, history, { code: await codeIdentity(), host: store.record.host, threads: store.record.conditions?.threads ?? availableParallelism(), reuse: config.run.reuseEvaluations, out, log });
     const reused = [...evaluations.values()].filter((entry) => entry.reused).length;
     if (reused) log.info(`accuracy of ${reused} job${reused === 1 ? '' : 's'} reused from earlier runs (same model file, code, runtime, device and images; --reevaluate to evaluate again)`);
 

@@ -7,7 +7,7 @@
  * same vectors to within 1e-4.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Logger } from '../harness/core/log.ts';
@@ -15,6 +15,7 @@ import type { Backbone } from './zoo.ts';
 import { tfjsFeatureEngine, type FeatureEngine } from './feature-engine.ts';
 import { decodeImage, ImageDecodeError, type ImageEntry } from './dataset/index.ts';
 import { bottleneckDir } from '../harness/core/layout.ts';
+import { writeFileAtomic } from '../harness/core/safe-fs.ts';
 
 export interface BottleneckResult {
   /** Feature vector per image path; images that could not be decoded are absent. */
@@ -161,9 +162,7 @@ export async function computeBottlenecks(options: BottleneckOptions): Promise<Bo
       const vector = vectors[position]!;
       result.vectors.set(entry.image.path, vector);
       // Write then rename: an interrupted run never leaves a half-written entry.
-      const temp = `${entry.cachePath}.${process.pid}.tmp`;
-      await writeFile(temp, new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
-      await rename(temp, entry.cachePath);
+      writeFileAtomic(entry.cachePath, new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
       result.computed += 1;
     }
     progress.tick(batch.length);

@@ -11,7 +11,7 @@
  * default, and each default taken is named in `assumed` for one log line.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { UserError } from '../harness/core/errors.ts';
 import { writeEvalPack, type EvalPack } from '../harness/core/eval-pack.ts';
@@ -20,6 +20,7 @@ import type { Logger } from '../harness/core/log.ts';
 import type { ModelMetadata, Normalization, UserModelFormat } from '../harness/core/metadata.ts';
 import { isSafeSegment } from '../harness/core/path-segment.ts';
 import type { ArtifactVariant } from '../harness/core/record.ts';
+import { removeFolderInside } from '../harness/core/safe-fs.ts';
 import type { SupportMetadata } from './tflite-support-metadata.ts';
 
 /** A path entry of `models` (config) or `--model`, with the flags that describe it. */
@@ -249,7 +250,7 @@ export async function importUserModel(spec: UserModelSpec, options: ImportOption
     if (!previous.source) throw new UserError(`model id ${model.id} (from ${model.path}) is already a retrained model in ${out}; give this one another id (config: models: [{ path, id }])`, 'MODEL_ID_TAKEN');
   }
   // A fresh folder each time: the file may have changed, and a stale artifact of another format must not be benchmarked.
-  await rm(modelDir(out, model.id), { recursive: true, force: true });
+  removeFolderInside(out, modelDir(out, model.id));
   if (model.format === 'tflite') {
     const shape = await tfliteShape(model.path);
     const target = liteModelPath(out, model.id, tfliteVariant(shape.tflite!.inputType, shape.tflite!.weightTypes));

@@ -4,7 +4,7 @@
  * as JSON, and the bundled viewer inlined to draw the charts. No external
  * requests: it opens offline from disk.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DeviceInfo, RunRecord } from '../harness/core/record.ts';
 import { runDir } from '../harness/core/layout.ts';
@@ -14,6 +14,7 @@ import type { RetrainRow } from './retraining.ts';
 import { runtimeName, type TableRow } from './table-row.ts';
 import { count, formatBytes, formatDate, formatMs, formatPercent, formatSmall, formatThroughput } from '../harness/core/format.ts';
 import { escapeHtml } from './escape.ts';
+import { assertNoLinkBetween, writeFileAtomic } from '../harness/core/safe-fs.ts';
 
 /** Markup that is already safe; everything else interpolated into `html` is escaped. */
 class Safe {
@@ -338,10 +339,11 @@ export async function writeHtmlReport(record: RunRecord, options: HtmlReportOpti
   const data = buildReportData(record, { history: options.history, ...(options.now ? { now: options.now } : {}) });
   const page = renderHtml(data, await viewerScript());
   const path = options.path ?? join(runDir(options.out, record.runId), 'report.html');
+  // The default place is inside the out folder: no link planted on the way is followed.
+  const inside = options.path === undefined ? { inside: options.out } : {};
+  if (inside.inside) assertNoLinkBetween(options.out, path, 'report');
   await mkdir(dirname(path), { recursive: true });
   // Write then rename: a reader (or a browser reload) never sees half a page.
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, page);
-  await rename(temporary, path);
+  writeFileAtomic(path, page, inside);
   return path;
 }

@@ -36,7 +36,8 @@ export default defineCommand({
     if (typeof runs !== 'number' || !Number.isInteger(runs) || runs < MIN_RUNS_FOR_RUN_NOISE) {
       throw new UserError(`--runs must be a whole number of at least ${MIN_RUNS_FOR_RUN_NOISE} (got "${String(args.runs)}"): fewer runs cannot tell run-to-run noise`, 'CALIBRATE_RUNS');
     }
-    const context = await setup(args, runOverrides(args));
+    // It writes run records like `bench run`: one writer per out folder, so a record left running is known abandoned.
+    const context = await setup(args, runOverrides(args), undefined, { out: 'lock', command: 'bench calibrate' });
     const { config, log, out } = context;
     const { runBenchmarks } = await import('../run.ts');
     return withInterrupt(log, async (signal) => {
@@ -73,7 +74,7 @@ export default defineCommand({
       log.info(`calibration: ${path}`);
       log.result({ calibration: path, runs: calibration.runIds, keys: calibration.keys, comparisons: pairs });
       return 0;
-    });
+    }).finally(() => context.lock?.release());
   },
 });
 

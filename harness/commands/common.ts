@@ -2,14 +2,14 @@
  * Flags every command takes, and the one place they turn into a resolved
  * config and a logger.
  */
-import { resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
 import { deepMerge, type ResolvedConfig } from '../core/config.ts';
 import { loadConfig } from '../config-file.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import { registerSecrets, secretsIn } from '../core/redact.ts';
-import { checkOutFolder } from '../out-folder.ts';
+import { checkOutFolder, resolveOutFolder } from '../out-folder.ts';
 import { lockOutFolder, type OutLock } from '../out-lock.ts';
+import { closeAbandonedRuns } from '../record-store.ts';
 
 export const commonArgs = {
   out: { type: 'string', description: 'Output folder for caches, artifacts and runs (default .bench)', valueHint: 'dir' },
@@ -84,12 +84,15 @@ export async function setup(args: Parsed, overrides: Record<string, unknown> = {
   // From here on every message, record and report is scrubbed of these (core/redact.ts).
   registerSecrets(secretsIn(config));
   if (file) log.debug(`config: ${file}`);
-  const out = resolve(cwd, config.out);
-  const use = needs.out ?? 'write';
   const label = typeof args.out === 'string' ? '--out' : 'the out folder';
+  const out = resolveOutFolder(config.out, cwd, label);
+  const use = needs.out ?? 'write';
   if (use !== 'none') checkOutFolder(out, { write: use !== 'read', label });
   if (use !== 'lock') return { config, log, out, cwd };
   const lock = lockOutFolder(out, needs.command ?? 'bench');
   if (lock.tookOverFrom) log.info(`took over the lock of ${out} left by pid ${lock.tookOverFrom.pid} ("${lock.tookOverFrom.command}"), which no longer runs`);
+  // Holding the lock, no other bench writes here: a record still "running" was left by one that died.
+  const closed = closeAbandonedRuns(out);
+  if (closed.length) log.info(`marked interrupted: run${closed.length === 1 ? '' : 's'} ${closed.join(', ')}, left "running" by a bench that no longer runs (killed, or its disk filled)`);
   return { config, log, out, cwd, lock };
 }

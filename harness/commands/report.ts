@@ -3,11 +3,13 @@
  * `<out>/runs/<id>/report.html`; markdown and the github-action-benchmark
  * JSON go to stdout, or to --output.
  */
-import { writeFile, mkdir } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { defineCommand } from 'citty';
 import { commonArgs, setup } from './common.ts';
 import { UserError } from '../core/errors.ts';
+import { writeFileAtomic } from '../core/safe-fs.ts';
 import { loadHistory, resolveRun } from '../history.ts';
 
 const FORMATS = ['html', 'md', 'json'] as const;
@@ -34,7 +36,7 @@ export default defineCommand({
     log.debug(`record: ${recordPath}`);
     if (record.status !== 'complete') log.warn(`run ${record.runId} is ${record.status}: reporting what it measured`);
     const history = limit > 0 ? await loadHistory(out, record, { limit }) : [];
-    const output = args.output ? resolve(cwd, args.output) : undefined;
+    const output = args.output ? outputFile(resolve(cwd, args.output)) : undefined;
 
     if (format === 'html') {
       const { writeHtmlReport } = await import('../../reports/html.ts');
@@ -53,7 +55,7 @@ export default defineCommand({
     }
     if (output) {
       await mkdir(dirname(output), { recursive: true });
-      await writeFile(output, text);
+      writeFileAtomic(output, text);
       log.info(`${format === 'md' ? 'markdown' : 'benchmark JSON'}: ${output}`);
       log.result({ runId: record.runId, format, path: output });
     } else {
@@ -62,3 +64,19 @@ export default defineCommand({
     }
   },
 });
+
+/**
+ * `--output` must name a file: a folder (`--output /tmp`) is refused before
+ * anything is written, where the write would otherwise leave a temporary
+ * file beside the folder (`/tmp.<pid>.tmp` at the root).
+ */
+function outputFile(path: string): string {
+  let folder = false;
+  try {
+    folder = statSync(path).isDirectory();
+  } catch {
+    // Not there yet: it will be made.
+  }
+  if (folder) throw new UserError(`--output ${path} is a folder: name a file in it (e.g. ${path.replace(/\/+$/, '')}/report.html)`, 'REPORT_OUTPUT');
+  return path;
+}

@@ -13,7 +13,7 @@
  *     eval/pack.json, eval/images.u8                   the evaluation pack (harness/core/eval-pack.ts)
  *     eval/reference.json                              the agreement reference (fastest exact TF.js engine)
  *     lite/<variant>.tflite                            the Lite-path artifacts
- *   runs/<run-id>/run.json, report.html
+ *   runs/<run-id>/run.json, run.json.mac, report.html   the record, its HMAC (core/record-mac.ts), its report
  *   calibration.json                                   each key's A/A noise on this machine (bench calibrate)
  */
 import { join } from 'node:path';

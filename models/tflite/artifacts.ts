@@ -5,9 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UserError } from '../../harness/core/errors.ts';
+import { writeFileAtomic } from '../../harness/core/safe-fs.ts';
 import type { Logger } from '../../harness/core/log.ts';
 import { decodeImage, scanDataset } from '../dataset/index.ts';
 import { readEvalPack } from '../../harness/core/eval-pack.ts';
@@ -133,9 +134,7 @@ async function retrainedCalibration(options: { metadata: ModelMetadata; out: str
 
 async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const partial = `${path}.${process.pid}.tmp`;
-  await writeFile(partial, bytes);
-  await rename(partial, path);
+  writeFileAtomic(path, bytes);
 }
 
 /** Up to SELF_CHECK_IMAGES images of the evaluation pack (raw pixels), else seeded random pixels. */

@@ -5,10 +5,11 @@
  * pack images, keyed by the artifact's sha256 and the pack's image order.
  * Every runtime's agreement is measured against it.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { EvalPack } from '../../harness/core/eval-pack.ts';
+import { writeFileAtomic } from '../../harness/core/safe-fs.ts';
 import type { ReferenceOutputs } from '../kernel/types.ts';
 
 /** The engines a reference may come from, fastest first, with the package each needs (float32 TF.js: they agree to ~1e-5). */
@@ -51,9 +52,7 @@ export async function readReferenceFile(path: string): Promise<ReferenceFile | u
 
 export async function writeReferenceFile(path: string, file: ReferenceFile): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(file));
-  await rename(temporary, path);
+  writeFileAtomic(path, JSON.stringify(file));
 }
 
 /** The first `images` rows as kernel input; an error when the file is missing or covers fewer images. */

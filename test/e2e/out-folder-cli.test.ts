@@ -1,13 +1,14 @@
 /**
  * The out folder through the real CLI: a second `bench run` into a folder a
  * run is using is refused at once, naming the process; the lock a killed run
- * leaves is taken over by the next; an out folder that is a file or cannot be
- * written is one line naming it, before any work starts.
+ * leaves is taken over by the next, which marks the killed run's record
+ * interrupted; an out folder that is a file or cannot be written is one line
+ * naming it, before any work starts.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -49,12 +50,19 @@ test('a second run into a busy out folder is refused naming the first; a killed 
     assert.match(second.stderr, new RegExp(`^error: ${out} is in use by another bench command \\(pid ${first.pid}, "bench run", since .*\\): wait for it to finish, or use another --out`));
     assert.ok(Date.now() - started < 30_000, 'refused before any work');
 
+    const runs = join(out, 'runs');
+    await until(() => existsSync(runs) && readdirSync(runs).some((id) => existsSync(join(runs, id, 'run.json'))), 'the first run to write its record');
+    const [killedRun] = readdirSync(runs);
     first.kill('SIGKILL');
     await exited;
     assert.ok(existsSync(lockPath), 'a killed run cannot remove its lock');
+    const killedRecord = join(runs, killedRun!, 'run.json');
+    assert.equal((JSON.parse(readFileSync(killedRecord, 'utf8')) as { status: string }).status, 'running', 'a killed run cannot close its record');
     const third = await bench(['run', '--out', out, ...QUICK]);
     assert.equal(third.code, 0, third.stderr);
     assert.match(third.stderr, new RegExp(`took over the lock of ${out} left by pid ${first.pid} \\("bench run"\\), which no longer runs`));
+    assert.match(third.stderr, new RegExp(`marked interrupted: run ${killedRun}, left "running" by a bench that no longer runs`));
+    assert.equal((JSON.parse(readFileSync(killedRecord, 'utf8')) as { status: string }).status, 'interrupted');
     assert.ok(!existsSync(lockPath), 'released at the end');
   } finally {
     await rm(out, { recursive: true, force: true });
@@ -77,10 +85,12 @@ test('an out folder that is a file, under a file, or read-only is one line namin
     await chmod(readOnly, 0o555);
     await chmod(root, 0o755);
     const asNobody = process.getuid?.() === 0;
+    // The user's own folder, read-only to them (as root: given to nobody, who then runs bench).
+    if (asNobody) await chown(readOnly, 65534, 65534);
     const result = await bench(['retrain', '--out', readOnly], { cwd: root, asNobody });
     assert.equal(result.code, 1);
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
-    assert.match(result.stderr, new RegExp(`^error: --out ${readOnly} cannot be used: cannot open ${readOnly}/\\.edgebench-write-check-\\d+: permission denied \\(EACCES\\)`));
+    assert.match(result.stderr, new RegExp(`^error: --out ${readOnly} cannot be used: cannot open ${readOnly}/\\.edgebench-write-check-\\d+-[0-9a-f]+: permission denied \\(EACCES\\)`));
   } finally {
     await rm(root, { recursive: true, force: true });
   }
