@@ -22,8 +22,8 @@ function distance(a: string, b: string): number {
   return previous[b.length]!;
 }
 
-/** The known flag closest to `name`, when it is close enough to be a slip (a third of its length, at least 2 edits). */
-export function closestFlag(name: string, known: readonly string[]): string | undefined {
+/** The known name (a flag, a command) closest to `name`, when it is close enough to be a slip (a third of its length, at least 2 edits). */
+export function closestName(name: string, known: readonly string[]): string | undefined {
   let best: { flag: string; cost: number } | undefined;
   for (const flag of known) {
     const cost = flag.startsWith(name) || name.startsWith(flag) ? Math.min(1, distance(name, flag)) : distance(name, flag);
@@ -61,7 +61,7 @@ export function argvProblem(argv: string[], args: ArgsDef, command: string): str
     // citty reads --no-<flag> as <flag> = false.
     if (name.startsWith('no-') && booleans.includes(name.slice(3))) continue;
     if (!known.includes(name)) {
-      const near = closestFlag(name, known);
+      const near = closestName(name, known);
       return `unknown flag ${rawName} for ${command}${near ? `: did you mean --${near}?` : ''} (\`${command} --help\` lists its flags)`;
     }
     if (strings.includes(name)) {

@@ -5,7 +5,7 @@
  */
 import { stripVTControlCharacters } from 'node:util';
 import { defineCommand, runCommand, renderUsage, type ArgsDef, type CommandDef } from 'citty';
-import { argvProblem } from './cli-args.ts';
+import { argvProblem, closestName } from './cli-args.ts';
 import type { CommandIo } from './commands/common.ts';
 import { isUserError } from './core/errors.ts';
 import { colourWanted } from './core/log.ts';
@@ -84,7 +84,8 @@ export async function main(argv: string[], output: CliOutput = processOutput()):
   const [name, ...rest] = argv;
   const loader = subCommands[name as keyof typeof subCommands];
   if (!loader) {
-    output.stderr(`error: unknown command "${name}"\n\n${await usage(rootCommand, io.stderrIsTTY)}\n`);
+    const near = closestName(name ?? '', Object.keys(subCommands));
+    output.stderr(`error: unknown command "${name}": ${near ? `did you mean ${near}? ` : ''}choose from ${Object.keys(subCommands).join(', ')} (\`bench --help\`)\n`);
     return 2;
   }
   const command = (await loader()) as CommandDef;

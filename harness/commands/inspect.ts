@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { defineCommand } from 'citty';
@@ -80,6 +80,7 @@ export default defineCommand({
     const { log, cwd } = await setup(args, undefined, data as CommandIo | undefined, { out: 'none' });
     const path = resolve(cwd, String(args.file));
     if (!existsSync(path)) throw new UserError(`file not found: ${path}`, 'FILE_NOT_FOUND');
+    if (statSync(path).isDirectory()) throw new UserError(`${path} is a folder: give a .tflite file`, 'TFLITE_INVALID');
     const { inspectTflite } = await import('../../models/tflite/reader.ts');
     const { readSupportMetadata } = await import('../../models/tflite-support-metadata.ts');
     const bytes = new Uint8Array(await readFile(path));
