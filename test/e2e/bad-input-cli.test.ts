@@ -109,10 +109,16 @@ function deflatedZip(name: string, data: Uint8Array, declared: number): Uint8Arr
   return Buffer.concat([local, nameBytes, packed, directory, end]);
 }
 
+/** The parts of a layers model.json the cases edit. */
+interface LayersJson {
+  modelTopology: { config: { layers: { class_name: string }[] } };
+  weightsManifest: { paths: string[]; weights: { shape: number[] }[] }[];
+}
+
 /** A layers model.json edited: `edit` gets the parsed JSON. */
-function editedLayers(box: Box, name: string, edit: (json: Record<string, any>) => void): string {
+function editedLayers(box: Box, name: string, edit: (json: LayersJson) => void): string {
   const folder = box.copy('layers', name);
-  const json = JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8')) as Record<string, any>;
+  const json = JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8')) as LayersJson;
   edit(json);
   writeFileSync(join(folder, 'model.json'), JSON.stringify(json));
   return join(folder, 'model.json');
@@ -268,14 +274,14 @@ const cases: Case[] = [
   { name: 'convert a truncated model.json', argv: (box) => ['convert', ...FLOAT32, '--model', box.file('m/model.json', readFileSync(join(fixtures.layers, 'model.json'), 'utf8').slice(0, 200))] },
   { name: 'convert an empty JSON object', argv: (box) => ['convert', ...FLOAT32, '--model', box.file('m/model.json', '{}')] },
   { name: 'convert a model.json that is an array', argv: (box) => ['convert', ...FLOAT32, '--model', box.file('m/model.json', '[]')] },
-  { name: 'convert a model.json with an unknown layer class', argv: (box) => ['convert', ...FLOAT32, '--model', editedLayers(box, 'm', (json) => { json.modelTopology.config.layers[0].class_name = 'Frobnicate'; })] },
-  { name: 'convert a model.json whose shard is missing', argv: (box) => ['convert', ...FLOAT32, '--model', editedLayers(box, 'm', (json) => { json.weightsManifest[0].paths = ['gone.bin']; })], fixedBy: 'sec-model' },
-  { name: 'convert a model.json whose shard is too short', argv: (box) => ['convert', ...FLOAT32, '--model', editedLayers(box, 'm', (json) => { json.weightsManifest[0].paths = ['short.bin']; writeFileSync(join(box.path('m'), 'short.bin'), Buffer.alloc(8)); })], fixedBy: 'sec-model' },
-  { name: 'convert a model.json whose shard climbs out of its folder', argv: (box) => ['convert', ...FLOAT32, '--model', editedLayers(box, 'm', (json) => { json.weightsManifest[0].paths = ['../../../../secret.bin']; })], fixedBy: 'sec-model' },
-  { name: 'convert a model.json whose shard is an absolute path', argv: (box) => ['convert', ...FLOAT32, '--model', editedLayers(box, 'm', (json) => { json.weightsManifest[0].paths = [join(root, 'secret.bin')]; })], fixedBy: 'sec-model' },
-  { name: 'run --model a model.json whose shard climbs out (written into <out>/models/…/../../../..)', argv: (box) => ['run', '--model', editedLayers(box, 'm', (json) => { json.weightsManifest[0].paths = ['../../../../secret.bin']; }), ...RUN_NODE], fixedBy: 'sec-model' },
-  { name: 'run --model a model.json whose shard is missing', argv: (box) => ['run', '--model', editedLayers(box, 'm', (json) => { json.weightsManifest[0].paths = ['gone.bin']; }), ...RUN_NODE], fixedBy: 'sec-model' },
-  { name: 'run --model a model.json with a weight that declares 2e8 elements', argv: (box) => ['run', '--model', editedLayers(box, 'm', (json) => { json.weightsManifest[0].weights[0].shape = [20000, 10000]; }), ...RUN_NODE], fixedBy: 'sec-model' },
+  { name: 'convert a model.json with an unknown layer class', argv: (box) => ['convert', ...FLOAT32, '--model', editedLayers(box, 'm', (json) => { json.modelTopology.config.layers[0]!.class_name = 'Frobnicate'; })] },
+  { name: 'convert a model.json whose shard is missing', argv: (box) => ['convert', ...FLOAT32, '--model', editedLayers(box, 'm', (json) => { json.weightsManifest[0]!.paths = ['gone.bin']; })], fixedBy: 'sec-model' },
+  { name: 'convert a model.json whose shard is too short', argv: (box) => ['convert', ...FLOAT32, '--model', editedLayers(box, 'm', (json) => { json.weightsManifest[0]!.paths = ['short.bin']; writeFileSync(join(box.path('m'), 'short.bin'), Buffer.alloc(8)); })], fixedBy: 'sec-model' },
+  { name: 'convert a model.json whose shard climbs out of its folder', argv: (box) => ['convert', ...FLOAT32, '--model', editedLayers(box, 'm', (json) => { json.weightsManifest[0]!.paths = ['../../../../secret.bin']; })], fixedBy: 'sec-model' },
+  { name: 'convert a model.json whose shard is an absolute path', argv: (box) => ['convert', ...FLOAT32, '--model', editedLayers(box, 'm', (json) => { json.weightsManifest[0]!.paths = [join(root, 'secret.bin')]; })], fixedBy: 'sec-model' },
+  { name: 'run --model a model.json whose shard climbs out (written into <out>/models/…/../../../..)', argv: (box) => ['run', '--model', editedLayers(box, 'm', (json) => { json.weightsManifest[0]!.paths = ['../../../../secret.bin']; }), ...RUN_NODE], fixedBy: 'sec-model' },
+  { name: 'run --model a model.json whose shard is missing', argv: (box) => ['run', '--model', editedLayers(box, 'm', (json) => { json.weightsManifest[0]!.paths = ['gone.bin']; }), ...RUN_NODE], fixedBy: 'sec-model' },
+  { name: 'run --model a model.json with a weight that declares 2e8 elements', argv: (box) => ['run', '--model', editedLayers(box, 'm', (json) => { json.weightsManifest[0]!.weights[0]!.shape = [20000, 10000]; }), ...RUN_NODE], fixedBy: 'sec-model' },
   { name: 'convert --model a folder', argv: (box) => ['convert', ...FLOAT32, '--model', box.copy('layers', 'm')] },
   { name: 'convert --model a .tflite', argv: (box) => ['convert', ...FLOAT32, '--model', box.file('m.tflite', tflite)] },
 
