@@ -82,7 +82,8 @@ export async function main(argv: string[], output: CliOutput = processOutput()):
     return 0;
   }
   const [name, ...rest] = argv;
-  const loader = subCommands[name as keyof typeof subCommands];
+  // Own names only: `bench constructor` is not a command.
+  const loader = Object.hasOwn(subCommands, name ?? '') ? subCommands[name as keyof typeof subCommands] : undefined;
   if (!loader) {
     const near = closestName(name ?? '', Object.keys(subCommands));
     output.stderr(`error: unknown command "${name}": ${near ? `did you mean ${near}? ` : ''}choose from ${Object.keys(subCommands).join(', ')} (\`bench --help\`)\n`);

@@ -158,16 +158,19 @@ export function countFlag(args: Parsed, flag: string, range: { min: number; max:
 }
 
 /** Named ranges `--normalization` takes besides `min,max`. */
-const NAMED_RANGES: Record<string, readonly [number, number]> = { unit: [0, 1], signed: [-1, 1] };
+const NAMED_RANGES = new Map<string, readonly [number, number]>([
+  ['unit', [0, 1]],
+  ['signed', [-1, 1]],
+]);
 
 /**
- * `--normalization` in every command (run, all, convert): the range pixels
+ * `--normalization` in every command that takes it (run, convert): the range pixels
  * 0..255 map to, as `min,max` (`-1,1` → value = pixel × 2/255 − 1), or `unit`
  * ([0, 1]) / `signed` ([-1, 1]). The default, when neither the flag nor the
  * model says, is models/user-model.ts' DEFAULT_NORMALIZATION ([-1, 1]).
  */
 export function parseNormalization(value: string): Normalization {
-  const named = NAMED_RANGES[value.trim()];
+  const named = NAMED_RANGES.get(value.trim());
   const parts = named ? [...named] : value.split(',').map((part) => (part.trim() === '' ? Number.NaN : Number(part.trim())));
   if (parts.length !== 2 || parts.some((part) => !Number.isFinite(part)) || parts[0] === parts[1]) {
     throw new UserError(`--normalization ${JSON.stringify(value)}: give the range pixels 0..255 map to as min,max (e.g. -1,1 or 0,1), or unit ([0, 1]) or signed ([-1, 1])`, 'BAD_FLAG');
