@@ -18,7 +18,7 @@ import { tsImport } from 'tsx/esm/api';
 import { deepMerge, parseConfig, type ResolvedConfig } from './core/config.ts';
 import { UserError } from './core/errors.ts';
 
-const CONFIG_FILES = ['bench.config.ts', 'bench.config.mts', 'bench.config.cts', 'bench.config.mjs', 'bench.config.js', 'bench.config.cjs', 'bench.config.json'];
+export const CONFIG_FILES = ['bench.config.ts', 'bench.config.mts', 'bench.config.cts', 'bench.config.mjs', 'bench.config.js', 'bench.config.cjs', 'bench.config.json'];
 
 export interface LoadConfigOptions {
   cwd?: string;

@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { workloadsOf } from '../core/config.ts';
-import { commonArgs, datasetArgs, setup } from './common.ts';
+import { commonArgs, datasetArgs, mergeOverrides, setup, type CommandIo } from './common.ts';
 import { convertOverrides, tfliteNodeCheck, variantArgs } from './convert.ts';
 import { runArgs, runDryRun, runOverrides } from './run.ts';
 import { retrainArgs, retrainOverrides, runRetrain } from './retrain.ts';
@@ -61,11 +61,11 @@ export default defineCommand({
     ...variantArgs,
     ...runArgs,
   },
-  async run({ args }) {
+  async run({ args, data }) {
     // The flag sets map onto disjoint config sections.
     // A dry run writes nothing: it only reads the out folder (no lock, no folder made).
     const dry = Boolean(args['dry-run']);
-    const context = await setup(args, { ...retrainOverrides(args), ...convertOverrides(args), ...runOverrides(args) }, undefined, dry ? { out: 'read' } : { out: 'lock', command: 'bench all' });
+    const context = await setup(args, mergeOverrides(retrainOverrides(args), convertOverrides(args), runOverrides(args)), data as CommandIo | undefined, dry ? { out: 'read' } : { out: 'lock', command: 'bench all' });
     const { log } = context;
     // bench all measures retraining on every target too, unless told otherwise.
     context.config.run.workloads = workloadsOf(context.config, ['infer', 'retrain']);

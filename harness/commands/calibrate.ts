@@ -6,10 +6,9 @@
  * an A/A comparison looks like: each run against the one before it.
  */
 import { defineCommand } from 'citty';
-import { commonArgs, datasetArgs, num, setup } from './common.ts';
+import { commonArgs, countFlag, datasetArgs, setup, type CommandIo } from './common.ts';
 import { runArgs, runOverrides } from './run.ts';
 import { writeCalibration } from '../calibration.ts';
-import { UserError } from '../core/errors.ts';
 import type { RunRecord } from '../core/record.ts';
 import { withInterrupt } from '../interrupt.ts';
 import { compareRecords } from '../../reports/compare.ts';
@@ -31,13 +30,11 @@ export default defineCommand({
     runs: { type: 'string', description: `Runs of the same benchmark (default ${DEFAULT_CALIBRATION_RUNS}, at least ${MIN_RUNS_FOR_RUN_NOISE}: fewer cannot tell run-to-run noise)`, valueHint: 'n' },
     ...runArgs,
   },
-  async run({ args }) {
-    const runs = num(args.runs) ?? DEFAULT_CALIBRATION_RUNS;
-    if (typeof runs !== 'number' || !Number.isInteger(runs) || runs < MIN_RUNS_FOR_RUN_NOISE) {
-      throw new UserError(`--runs must be a whole number of at least ${MIN_RUNS_FOR_RUN_NOISE} (got "${String(args.runs)}"): fewer runs cannot tell run-to-run noise`, 'CALIBRATE_RUNS');
-    }
+  async run({ args, data }) {
+    // Fewer than MIN_RUNS_FOR_RUN_NOISE runs cannot tell run-to-run noise.
+    const runs = countFlag(args, 'runs', { min: MIN_RUNS_FOR_RUN_NOISE, max: 100, what: 'runs', code: 'CALIBRATE_RUNS' }) ?? DEFAULT_CALIBRATION_RUNS;
     // It writes run records like `bench run`: one writer per out folder, so a record left running is known abandoned.
-    const context = await setup(args, runOverrides(args), undefined, { out: 'lock', command: 'bench calibrate' });
+    const context = await setup(args, runOverrides(args), data as CommandIo | undefined, { out: 'lock', command: 'bench calibrate' });
     const { config, log, out } = context;
     const { runBenchmarks } = await import('../run.ts');
     return withInterrupt(log, async (signal) => {

@@ -6,13 +6,22 @@
  * 1 a regression, 2 only inconclusive keys under --strict, 3 could not compare.
  */
 import { defineCommand } from 'citty';
-import { commonArgs, num, setup } from './common.ts';
+import { commonArgs, overridesFrom, setup, type CommandIo, type FlagPaths } from './common.ts';
 import { compareExitCode, compareRecords, type Comparison, type KeyComparison, type Verdict } from '../../reports/compare.ts';
 import { describeNoise, describeNoisyKeys, describeRule, formatNoise } from '../../reports/compare-text.ts';
 import { readCalibration } from '../calibration.ts';
 import { UserError } from '../core/errors.ts';
 import { loadHistory, RecordError, resolveRun } from '../history.ts';
 import type { Logger } from '../core/log.ts';
+
+/** Compare flags → config paths. */
+const COMPARE_PATHS: FlagPaths = {
+  threshold: ['compare.threshold', 'number'],
+  alpha: ['compare.alpha', 'number'],
+  'accuracy-drop': ['compare.accuracyDropPoints', 'number'],
+  correction: ['compare.correction', 'text'],
+  history: ['compare.history', 'number'],
+};
 
 export default defineCommand({
   meta: { name: 'compare', description: 'Compare a run against a baseline: regressed / improved / same / inconclusive per key (exit 1 on a regression)' },
@@ -28,12 +37,12 @@ export default defineCommand({
     history: { type: 'string', description: 'Earlier runs on this machine that estimate run-to-run noise (default 20, 0 for none)', valueHint: 'n' },
     'accuracy-drop': { type: 'string', description: 'Accuracy drop in points that is a regression (default 1)', valueHint: 'points' },
   },
-  async run({ args }) {
+  async run({ args, data }) {
     if (args.format !== undefined && args.format !== 'text' && args.format !== 'md') throw new UserError(`--format must be text or md (got "${args.format}")`, 'COMPARE_FORMAT');
-    const { config, log, out, cwd } = await setup(
+    const { config, log, out, cwd, stdout } = await setup(
       args,
-      { compare: { threshold: num(args.threshold), alpha: num(args.alpha), accuracyDropPoints: num(args['accuracy-drop']), correction: args.correction, history: num(args.history) } },
-      undefined,
+      overridesFrom(args, COMPARE_PATHS),
+      data as CommandIo | undefined,
       { out: 'read' },
     );
     let comparison: Comparison;
@@ -61,7 +70,7 @@ export default defineCommand({
     log.result(comparison);
     if (args.format === 'md') {
       const { renderComparisonMarkdown } = await import('../../reports/markdown.ts');
-      process.stdout.write(renderComparisonMarkdown(comparison));
+      stdout(renderComparisonMarkdown(comparison));
     }
     return compareExitCode(comparison, { strict: Boolean(args.strict) });
   },

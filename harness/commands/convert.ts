@@ -6,8 +6,9 @@ import { VARIANTS } from '../core/record.ts';
 import { UserError } from '../core/errors.ts';
 import { modelIds } from '../core/config.ts';
 import type { Logger } from '../core/log.ts';
-import type { ModelMetadata, Normalization } from '../core/metadata.ts';
-import { commonArgs, list, num, setup, type CommandContext } from './common.ts';
+import { describeNormalization, type ModelMetadata, type Normalization } from '../core/metadata.ts';
+import { commonArgs, overridesFrom, parseNormalization, setup, type CommandContext, type CommandIo, type FlagOverrides, type FlagPaths } from './common.ts';
+import { DEFAULT_NORMALIZATION } from '../../models/user-model.ts';
 import { withInterrupt } from '../interrupt.ts';
 import type { CheckRuntime, SelfCheck } from '../../models/tflite/self-check.ts';
 import { formatBytes } from '../core/format.ts';
@@ -19,9 +20,12 @@ export const variantArgs = {
   io: { type: 'string', description: 'Input/output type of int8 models: float or uint8 (default float)', valueHint: 'float|uint8' },
 } as const;
 
+/** Variant flags → config paths. */
+export const CONVERT_PATHS: FlagPaths = { variants: ['convert.variants', 'list'], 'calibration-images': ['convert.calibrationImages', 'number'], io: ['convert.io', 'text'] };
+
 /** Maps the variant flags onto config paths. */
-export function convertOverrides(args: Record<string, unknown>): Record<string, unknown> {
-  return { convert: { variants: list(args.variants), calibrationImages: num(args['calibration-images']), io: args.io } };
+export function convertOverrides(args: Record<string, unknown>): FlagOverrides {
+  return overridesFrom(args, CONVERT_PATHS);
 }
 
 export const convertArgs = {
@@ -29,20 +33,8 @@ export const convertArgs = {
   ...variantArgs,
   output: { type: 'string', description: 'With a model.json: output folder, or the .tflite path for one variant (default: beside the model)', valueHint: 'path' },
   images: { type: 'string', description: 'With a model.json: class-per-folder images to calibrate int8 on (default: the dataset in its metadata.json)', valueHint: 'dir' },
-  normalization: { type: 'string', description: 'With a model.json and no metadata.json: input normalisation, "unit" ([0,1]), "signed" ([-1,1]) or "scale,offset" (default unit)', valueHint: 'spec' },
+  normalization: { type: 'string', description: 'With a model.json and no metadata.json: input range pixels 0..255 map to, as min,max (e.g. -1,1 or 0,1) or unit/signed (default -1,1, as bench run)', valueHint: 'min,max' },
 } as const;
-
-const KNOWN_NORMALIZATIONS: Record<string, Normalization> = { unit: { scale: 1 / 255, offset: 0 }, signed: { scale: 1 / 127.5, offset: -1 } };
-
-function parseNormalization(value: string): Normalization {
-  const known = KNOWN_NORMALIZATIONS[value];
-  if (known) return known;
-  const [scale, offset] = value.split(',').map((part) => Number(part.trim()));
-  if (scale === undefined || offset === undefined || !Number.isFinite(scale) || !Number.isFinite(offset) || scale === 0) {
-    throw new UserError(`--normalization "${value}": use unit, signed, or "scale,offset" (value = pixel × scale + offset)`, 'CONVERT_NORMALIZATION');
-  }
-  return { scale, offset };
-}
 
 /**
  * `--model` is a model.json (path or URL) or retrained model ids. Anything
@@ -122,8 +114,9 @@ async function convertModelFile(context: CommandContext, args: Record<string, un
   const source = isUrl ? modelPath : resolve(cwd, modelPath);
   if (!isUrl && !existsSync(source)) throw new UserError(`model not found: ${source}`, 'MODEL_NOT_FOUND');
   const metadata = isUrl ? undefined : await findMetadata(source);
-  const normalization = typeof args.normalization === 'string' ? parseNormalization(args.normalization) : (metadata?.normalization ?? KNOWN_NORMALIZATIONS.unit!);
-  if (!metadata && typeof args.normalization !== 'string') log.info('no metadata.json beside the model: assuming inputs in [0, 1] (pass --normalization to change)');
+  // The same rule and default as `bench run` (models/user-model.ts), so that a model and its .tflite are fed alike.
+  const normalization = typeof args.normalization === 'string' ? parseNormalization(args.normalization) : (metadata?.normalization ?? DEFAULT_NORMALIZATION);
+  if (!metadata?.normalization && typeof args.normalization !== 'string') log.info(`no normalisation in a metadata.json beside the model: assuming ${describeNormalization(DEFAULT_NORMALIZATION)} (pass --normalization min,max to change)`);
 
   const variants = config.convert.variants;
   const output = typeof args.output === 'string' ? resolve(cwd, args.output) : undefined;
@@ -197,10 +190,11 @@ function report(log: Logger, results: FileResult[]): void {
 export default defineCommand({
   meta: { name: 'convert', description: 'Convert retrained Mobile models (or any TF.js layers or graph model.json) to .tflite: float32, float16, int8-dynamic, int8' },
   args: { ...commonArgs, ...convertArgs },
-  async run({ args }) {
-    const modelFile = modelArgument(args.model, process.cwd()).file;
+  async run({ args, data }) {
+    const io = data as CommandIo | undefined;
+    const modelFile = modelArgument(args.model, io?.cwd ?? process.cwd()).file;
     // A model.json converts beside itself (or to --output): the out folder is only read for it.
-    const context = await setup({ ...args, model: modelFile ? undefined : args.model }, convertOverrides(args), undefined, modelFile ? { out: 'none' } : { out: 'lock', command: 'bench convert' });
+    const context = await setup({ ...args, model: modelFile ? undefined : args.model }, convertOverrides(args), io, modelFile ? { out: 'none' } : { out: 'lock', command: 'bench convert' });
     const { log, config } = context;
     return withInterrupt(log, async (signal) => {
       if (modelFile) {

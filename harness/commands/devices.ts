@@ -3,8 +3,9 @@
  * as available or unavailable with the reason.
  */
 import { defineCommand } from 'citty';
-import pc from 'picocolors';
-import { commonArgs, list, setup } from './common.ts';
+import { createColors } from 'picocolors';
+import { commonArgs, list, setup, type CommandIo } from './common.ts';
+import type { Colors } from '../core/log.ts';
 import { TARGETS, type TargetKind } from '../core/record.ts';
 import { discoverKinds, targetFactories } from '../targets.ts';
 import type { DiscoveredDevice, Target, TargetContext } from '../../targets/types.ts';
@@ -32,7 +33,8 @@ export async function listDevices(kinds: readonly TargetKind[], context: TargetC
   return listings;
 }
 
-export function formatDevices(listings: TargetListing[]): string[] {
+/** `pc`: the logger's colours (plain unless its stream is a terminal). */
+export function formatDevices(listings: TargetListing[], pc: Colors = createColors(false)): string[] {
   const lines: string[] = [];
   for (const listing of listings) {
     if (!listing.available) {
@@ -77,8 +79,8 @@ export default defineCommand({
     ...commonArgs,
     targets: { type: 'string', description: 'Targets to look at, comma-separated (default: node, browser, android)', valueHint: 'list' },
   },
-  async run({ args }) {
-    const { config, log, out } = await setup(args);
+  async run({ args, data }) {
+    const { config, log, out } = await setup(args, undefined, data as CommandIo | undefined);
     const kinds = (list(args.targets) ?? [...TARGETS]) as TargetKind[];
     const unknown = kinds.filter((kind) => !TARGETS.includes(kind));
     if (unknown.length) {
@@ -86,7 +88,7 @@ export default defineCommand({
       throw new UserError(`unknown target ${unknown.join(', ')}: choose from ${TARGETS.join(', ')}`, 'TARGET_UNKNOWN');
     }
     const listings = await listDevices(kinds, { config, log, out, signal: new AbortController().signal });
-    for (const line of formatDevices(listings)) log.info(line);
+    for (const line of formatDevices(listings, log.colors)) log.info(line);
     log.result({ targets: listings });
   },
 });

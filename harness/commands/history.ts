@@ -2,7 +2,7 @@
  * `bench history`: the runs kept under `<out>/runs`, oldest first.
  */
 import { defineCommand } from 'citty';
-import { commonArgs, num, setup } from './common.ts';
+import { commonArgs, countFlag, setup, type CommandIo } from './common.ts';
 import { listRuns, type RunSummary } from '../history.ts';
 import { runsDir } from '../core/layout.ts';
 
@@ -12,11 +12,11 @@ export default defineCommand({
     ...commonArgs,
     limit: { type: 'string', description: 'Show only the newest N runs', valueHint: 'n' },
   },
-  async run({ args }) {
-    const { log, out } = await setup(args, {}, undefined, { out: 'read' });
+  async run({ args, data }) {
+    const limit = countFlag(args, 'limit', { min: 1, max: 1_000_000, what: 'runs' });
+    const { log, out } = await setup(args, undefined, data as CommandIo | undefined, { out: 'read' });
     const { runs, skipped } = await listRuns(out);
-    const limit = num(args.limit);
-    const shown = typeof limit === 'number' && limit > 0 ? runs.slice(-limit) : runs;
+    const shown = limit !== undefined ? runs.slice(-limit) : runs;
     for (const entry of skipped) log.warn(`skipped ${entry.path}: ${entry.reason}`);
     if (runs.length === 0) log.info(`no runs under ${runsDir(out)} yet: \`bench run\` or \`bench all\` makes one`);
     else printRuns(shown, log.info);

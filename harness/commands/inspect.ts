@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { defineCommand } from 'citty';
 import { UserError } from '../core/errors.ts';
 import type { TensorSummary, TfliteSummary } from '../../models/tflite/reader.ts';
 import type { SupportMetadata } from '../../models/tflite-support-metadata.ts';
-import { commonArgs, setup } from './common.ts';
+import { commonArgs, setup, type CommandIo } from './common.ts';
 import { formatBytes } from '../core/format.ts';
 
 
@@ -76,10 +76,11 @@ export default defineCommand({
     ...commonArgs,
     file: { type: 'positional', description: 'The .tflite file', required: true },
   },
-  async run({ args }) {
-    const { log, cwd } = await setup(args, {}, undefined, { out: 'none' });
+  async run({ args, data }) {
+    const { log, cwd } = await setup(args, undefined, data as CommandIo | undefined, { out: 'none' });
     const path = resolve(cwd, String(args.file));
     if (!existsSync(path)) throw new UserError(`file not found: ${path}`, 'FILE_NOT_FOUND');
+    if (statSync(path).isDirectory()) throw new UserError(`${path} is a folder: give a .tflite file`, 'TFLITE_INVALID');
     const { inspectTflite } = await import('../../models/tflite/reader.ts');
     const { readSupportMetadata } = await import('../../models/tflite-support-metadata.ts');
     const bytes = new Uint8Array(await readFile(path));

@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { defineCommand } from 'citty';
-import { commonArgs, setup } from './common.ts';
+import { commonArgs, countFlag, setup, type CommandIo } from './common.ts';
 import { UserError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/safe-fs.ts';
 import { loadHistory, resolveRun } from '../history.ts';
@@ -24,14 +24,13 @@ export default defineCommand({
     output: { type: 'string', description: 'Write here instead of the default (html: <out>/runs/<id>/report.html; md/json: stdout)', valueHint: 'file' },
     history: { type: 'string', description: 'Earlier runs shown in the trend (default 20; 0 for none)', valueHint: 'n' },
   },
-  async run({ args }) {
+  async run({ args, data }) {
     // Only read up front: a report is quick, and a folder with no runs must not be created just to say so.
     // A write that fails (a read-only folder, a full disk) is still one line naming the path (cli.ts).
-    const { log, out, cwd } = await setup(args, {}, undefined, { out: 'read' });
+    const { log, out, cwd, stdout } = await setup(args, undefined, data as CommandIo | undefined, { out: 'read' });
     const format = (args.format ?? 'html') as Format;
     if (!FORMATS.includes(format)) throw new UserError(`--format must be one of ${FORMATS.join(', ')} (got "${args.format}")`, 'REPORT_FORMAT');
-    const limit = args.history === undefined ? 20 : Number(args.history);
-    if (!Number.isInteger(limit) || limit < 0) throw new UserError(`--history must be a whole number of runs (got "${args.history}")`, 'REPORT_HISTORY');
+    const limit = countFlag(args, 'history', { min: 0, max: 1000, what: 'runs', code: 'REPORT_HISTORY' }) ?? 20;
     const { record, path: recordPath } = await resolveRun(out, args.run, { cwd });
     log.debug(`record: ${recordPath}`);
     if (record.status !== 'complete') log.warn(`run ${record.runId} is ${record.status}: reporting what it measured`);
@@ -60,7 +59,7 @@ export default defineCommand({
       log.result({ runId: record.runId, format, path: output });
     } else {
       // The document itself is the command's output; --json would wrap it in a second document.
-      process.stdout.write(text);
+      stdout(text);
     }
   },
 });

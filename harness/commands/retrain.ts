@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { retrainModels, type RetrainOutcome } from '../../models/retrain.ts';
-import { commonArgs, datasetArgs, num, setup, type CommandContext } from './common.ts';
+import { commonArgs, datasetArgs, overridesFrom, setup, type CommandContext, type CommandIo, type FlagOverrides, type FlagPaths } from './common.ts';
 import { withInterrupt } from '../interrupt.ts';
 
 export const retrainArgs = {
@@ -19,25 +19,26 @@ export const retrainArgs = {
   force: { type: 'boolean', description: 'Train again even when the backbone, images and settings are those of the last retrain (whose head is kept otherwise)' },
 } as const;
 
+/** Retrain flags → config paths; shared with `bench all`. */
+export const RETRAIN_PATHS: FlagPaths = {
+  seed: ['dataset.seed', 'number'],
+  'validation-percent': ['dataset.validationPercent', 'number'],
+  'test-percent': ['dataset.testPercent', 'number'],
+  steps: ['retrain.steps', 'number'],
+  'learning-rate': ['retrain.learningRate', 'number'],
+  'batch-size': ['retrain.batchSize', 'number'],
+  optimizer: ['retrain.optimizer', 'text'],
+  'eval-every': ['retrain.evalEvery', 'number'],
+  force: ['retrain.reuse', 'off-when-set'],
+  'flip-left-right': ['retrain.distortions.flipLeftRight', 'boolean'],
+  'random-crop': ['retrain.distortions.randomCrop', 'number'],
+  'random-scale': ['retrain.distortions.randomScale', 'number'],
+  'random-brightness': ['retrain.distortions.randomBrightness', 'number'],
+};
+
 /** Maps retrain flags onto config paths. */
-export function retrainOverrides(args: Record<string, unknown>): Record<string, unknown> {
-  return {
-    dataset: { seed: num(args.seed), validationPercent: num(args['validation-percent']), testPercent: num(args['test-percent']) },
-    retrain: {
-      steps: num(args.steps),
-      learningRate: num(args['learning-rate']),
-      batchSize: num(args['batch-size']),
-      optimizer: args.optimizer,
-      evalEvery: num(args['eval-every']),
-      reuse: args.force === true ? false : undefined,
-      distortions: {
-        flipLeftRight: args['flip-left-right'],
-        randomCrop: num(args['random-crop']),
-        randomScale: num(args['random-scale']),
-        randomBrightness: num(args['random-brightness']),
-      },
-    },
-  };
+export function retrainOverrides(args: Record<string, unknown>): FlagOverrides {
+  return overridesFrom(args, RETRAIN_PATHS);
 }
 
 /** Runs retraining and prints its summary; shared with `bench all`. */
@@ -61,8 +62,8 @@ export async function runRetrain(context: CommandContext, signal?: AbortSignal):
 export default defineCommand({
   meta: { name: 'retrain', description: 'Retrain a new softmax head on each backbone and write the Mobile-path artifacts (TF.js model, labels.txt, metadata.json, evaluation pack)' },
   args: { ...commonArgs, ...datasetArgs, ...retrainArgs },
-  async run({ args }) {
-    const context = await setup(args, retrainOverrides(args), undefined, { out: 'lock', command: 'bench retrain' });
+  async run({ args, data }) {
+    const context = await setup(args, retrainOverrides(args), data as CommandIo | undefined, { out: 'lock', command: 'bench retrain' });
     const outcome = await withInterrupt(context.log, (signal) => runRetrain(context, signal)).finally(() => context.lock?.release());
     context.log.result({
       models: outcome.models.map((model) => ({ model: model.model, modelJson: model.modelJsonPath, testAccuracy: model.metadata.training.testAccuracy, bottlenecks: model.bottlenecks })),

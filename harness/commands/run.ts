@@ -4,8 +4,7 @@
  */
 import { defineCommand } from 'citty';
 import { isModelPath } from '../core/config.ts';
-import { UserError } from '../core/errors.ts';
-import { commonArgs, list, num, setup, type CommandContext } from './common.ts';
+import { commonArgs, list, mergeOverrides, num, overridesFrom, parseNormalization, setup, type CommandContext, type CommandIo, type FlagOverrides, type FlagPaths } from './common.ts';
 import { withInterrupt } from '../interrupt.ts';
 import { summaryRows } from '../summary.ts';
 
@@ -14,31 +13,25 @@ export const modelArgs = {
   model: { type: 'string', description: 'Retrained model ids and/or your own models by path (model.json, layers or graph; .tflite), comma-separated', valueHint: 'ids|paths' },
   images: { type: 'string', description: 'Labelled class-per-folder images for your own models: accuracy as well as agreement', valueHint: 'dir' },
   'input-size': { type: 'string', description: "Your model's square input size, when neither it nor a metadata.json beside it says (default 224)", valueHint: 'px' },
-  normalization: { type: 'string', description: 'Input range pixels 0..255 map to, e.g. -1,1 or 0,1, when the model does not say (default -1,1)', valueHint: 'min,max' },
+  normalization: { type: 'string', description: 'Input range pixels 0..255 map to, as min,max (e.g. -1,1 or 0,1) or unit/signed, when the model does not say (default -1,1)', valueHint: 'min,max' },
   labels: { type: 'string', description: 'File with one class name per line, when the model does not say (default class_0..)', valueHint: 'file' },
 } as const;
 
-/** `-1,1` → value = pixel × 2/255 − 1. */
-export function normalizationFromRange(value: string): { scale: number; offset: number } {
-  const parts = value.split(',').map((part) => Number(part.trim()));
-  if (parts.length !== 2 || parts.some((part) => !Number.isFinite(part)) || parts[0] === parts[1]) {
-    throw new UserError(`--normalization ${JSON.stringify(value)}: give the range pixels 0..255 map to as min,max, e.g. -1,1 or 0,1`, 'BAD_FLAG');
-  }
-  const [min, max] = parts as [number, number];
-  return { scale: (max - min) / 255, offset: min };
-}
-
 /** --model entries; paths carry the describing flags as a config object. */
-export function modelOverrides(args: Record<string, unknown>): unknown[] | undefined {
+export function modelOverrides(args: Record<string, unknown>): FlagOverrides {
   const entries = list(args.model);
-  if (!entries) return undefined;
+  if (!entries) return { values: {}, flagOf: {} };
   const inputSize = num(args['input-size']);
   const describe = {
     ...(inputSize !== undefined ? { inputSize } : {}),
-    ...(typeof args.normalization === 'string' ? { normalization: normalizationFromRange(args.normalization) } : {}),
+    ...(typeof args.normalization === 'string' ? { normalization: parseNormalization(args.normalization) } : {}),
     ...(typeof args.labels === 'string' ? { labels: args.labels } : {}),
   };
-  return entries.map((entry) => (isModelPath(entry) ? { path: entry, ...describe } : entry));
+  const models = entries.map((entry) => (isModelPath(entry) ? { path: entry, ...describe } : entry));
+  // A bad --input-size is named as such: the value sits in every path entry of `models`.
+  const flagOf: Record<string, string> = { models: '--model' };
+  models.forEach((_, index) => Object.assign(flagOf, { [`models.${index}.inputSize`]: '--input-size', [`models.${index}.labels`]: '--labels' }));
+  return { values: { models }, flagOf };
 }
 
 export const runArgs = {
@@ -79,41 +72,46 @@ export async function runDryRun(context: CommandContext, options: { prospective:
   return 0;
 }
 
+/** Run flags → config paths; shared with `bench all` and `bench calibrate`. */
+export const RUN_PATHS: FlagPaths = {
+  targets: ['run.targets', 'list'],
+  backends: ['run.backends', 'list'],
+  workload: ['run.workloads', 'list'],
+  'eval-limit': ['run.evalLimit', 'number'],
+  'eval-budget': ['run.evalBudgetMs', 'number'],
+  'eval-min-images': ['run.evalMinImages', 'number'],
+  reevaluate: ['run.reuseEvaluations', 'off-when-set'],
+  'min-samples': ['run.minSamples', 'number'],
+  'min-time': ['run.minTimeMs', 'number'],
+  'max-time': ['run.maxTimeMs', 'number'],
+  warmup: ['run.warmupIterations', 'number'],
+  'batch-sizes': ['run.batchSizes', 'numbers'],
+  threads: ['run.threads', 'number'],
+  rounds: ['run.rounds', 'number'],
+  order: ['run.order', 'text'],
+  seed: ['run.seed', 'number'],
+  cooldown: ['run.cooldownMs', 'number'],
+  cpus: ['run.cpus', 'numbers'],
+  browser: ['browser.browsers', 'list'],
+  headed: ['browser.headed', 'boolean'],
+  devices: ['android.devices', 'list'],
+  'android-driver': ['android.driver', 'text'],
+  'appium-url': ['android.appiumUrl', 'text'],
+  'tflite-benchmark-binary': ['android.tfliteBenchmarkBinary', 'text'],
+};
+
 /** Maps run flags onto config paths; shared with `bench all`. */
-export function runOverrides(args: Record<string, unknown>): Record<string, unknown> {
-  return {
-    run: {
-      targets: list(args.targets),
-      backends: list(args.backends),
-      workloads: list(args.workload),
-      evalLimit: num(args['eval-limit']),
-      evalBudgetMs: num(args['eval-budget']),
-      evalMinImages: num(args['eval-min-images']),
-      reuseEvaluations: args.reevaluate === true ? false : undefined,
-      minSamples: num(args['min-samples']),
-      minTimeMs: num(args['min-time']),
-      maxTimeMs: num(args['max-time']),
-      warmupIterations: num(args.warmup),
-      batchSizes: list(args['batch-sizes'])?.map(num),
-      threads: num(args.threads),
-      rounds: num(args.rounds),
-      order: args.order,
-      seed: num(args.seed),
-      cooldownMs: num(args.cooldown),
-      cpus: list(args.cpus)?.map(num),
-    },
-    browser: { browsers: list(args.browser), headed: args.headed },
-    android: { devices: list(args.devices), driver: args['android-driver'], appiumUrl: args['appium-url'], tfliteBenchmarkBinary: args['tflite-benchmark-binary'] },
-  };
+export function runOverrides(args: Record<string, unknown>): FlagOverrides {
+  return overridesFrom(args, RUN_PATHS);
 }
 
 export default defineCommand({
   meta: { name: 'run', description: 'Benchmark every retrained artifact, or your own model.json/.tflite, on every runtime of every target found, and write the run record' },
   args: { ...commonArgs, ...modelArgs, ...runArgs },
-  async run({ args }) {
+  async run({ args, data }) {
     // A dry run writes nothing: it only reads the out folder (no lock).
     const dry = Boolean(args['dry-run']);
-    const context = await setup(args, { ...runOverrides(args), models: modelOverrides(args) }, undefined, dry ? { out: 'read' } : { out: 'lock', command: 'bench run' });
+    const context = await setup(args, mergeOverrides(runOverrides(args), modelOverrides(args)), data as CommandIo | undefined, dry ? { out: 'read' } : { out: 'lock', command: 'bench run' });
     if (dry) return runDryRun(context, { prospective: false });
     const { runBenchmarks } = await import('../run.ts');
     const outcome = await withInterrupt(context.log, (signal) => runBenchmarks({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, signal })).finally(() => context.lock?.release());

@@ -11,6 +11,12 @@ import { TARGETS, VARIANTS, WORKLOADS } from './record.ts';
 
 const positiveInt = z.number().int().positive();
 const fraction = z.number().min(0).max(100);
+/** A whole number from min to max: every count a flag can set has a range (README: Bad input). */
+const count = (min: number, max: number) => z.number().int().min(min).max(max);
+/** A duration in ms, up to a day. */
+const durationMs = z.number().min(0).max(86_400_000);
+/** The most threads a runtime is asked for: above any machine's cores today, below what makes a runtime allocate a thread pool it cannot start. */
+export const MAX_THREADS = 256;
 /** A model or backbone id: it names a folder under the out folder, so it must be one safe path segment. */
 const modelId = z.string().refine(isSafeSegment, { message: `a model id is ${SAFE_SEGMENT_RULE}` });
 
@@ -19,7 +25,8 @@ export function isModelPath(value: string): boolean {
   return /[\\/]/.test(value) || /\.(json|tflite)$/i.test(value);
 }
 
-const normalizationSchema = z.strictObject({ scale: z.number(), offset: z.number() });
+/** Finite, and a scale that is not 0 (every pixel would be the same value). */
+const normalizationSchema = z.strictObject({ scale: z.number().refine((scale) => scale !== 0, { message: 'scale must not be 0' }), offset: z.number() });
 
 /** A user's own model by path: a TF.js layers/graph model.json or a .tflite file. */
 const userModel = z.strictObject({
@@ -27,8 +34,8 @@ const userModel = z.strictObject({
   path: z.string().min(1),
   /** Id in records and reports (default: the file's stem; for model.json, its folder's name). */
   id: modelId.optional(),
-  /** Square input size, when the model does not fix it. */
-  inputSize: positiveInt.optional(),
+  /** Square input size, when the model does not fix it (up to 4096 px: a larger image is not a phone benchmark's input). */
+  inputSize: count(1, 4096).optional(),
   /** value = pixel (0..255) × scale + offset, when the model's metadata does not say. */
   normalization: normalizationSchema.optional(),
   /** Class names, or a file with one per line, when the model's metadata does not say. */
@@ -151,7 +158,7 @@ export const configSchema = z.strictObject({
       /** Seed of the generated default dataset. */
       seed: z.number().int().default(1),
       /** Images per class of the generated default dataset. */
-      imagesPerClass: positiveInt.default(120),
+      imagesPerClass: count(1, 100_000).default(120),
       /** Percentages of each class held out, as retrain.py's --validation_percentage / --testing_percentage. */
       validationPercent: fraction.default(10),
       testPercent: fraction.default(10),
@@ -161,12 +168,12 @@ export const configSchema = z.strictObject({
     .prefault({}),
   retrain: z
     .strictObject({
-      steps: positiveInt.default(1000),
-      learningRate: z.number().positive().default(0.005),
-      batchSize: positiveInt.default(100),
+      steps: count(1, 10_000_000).default(1000),
+      learningRate: z.number().positive().max(10).default(0.005),
+      batchSize: count(1, 100_000).default(100),
       optimizer: z.enum(['sgd', 'momentum', 'adam', 'rmsprop']).default('adam'),
       /** Validation accuracy and loss every N steps. */
-      evalEvery: positiveInt.default(50),
+      evalEvery: count(1, 10_000_000).default(50),
       /** Random distortions of training images; any of them bypasses the bottleneck cache. */
       distortions: z
         .strictObject({
@@ -178,7 +185,7 @@ export const configSchema = z.strictObject({
         })
         .prefault({}),
       /** Images per batch when computing bottlenecks. */
-      bottleneckBatch: positiveInt.default(8),
+      bottleneckBatch: count(1, 1024).default(8),
       /**
        * Keep the head of an earlier retrain whose inputs are all unchanged
        * (models/retrain-fingerprint.ts): training is seeded, so it would make
@@ -191,7 +198,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       variants: z.array(z.enum(VARIANTS)).min(1).default([...VARIANTS]),
       /** Training images used to calibrate int8 activation ranges. */
-      calibrationImages: positiveInt.default(100),
+      calibrationImages: count(1, 100_000).default(100),
       /** Input/output type of full-integer models. */
       io: z.enum(['float', 'uint8']).default('float'),
     })
@@ -202,33 +209,35 @@ export const configSchema = z.strictObject({
       /** Runtime names to keep (e.g. `tfjs-wasm`, `tflite-node`); all available ones when absent. */
       backends: z.array(z.string()).optional(),
       /** Evaluate only the first N images of each evaluation pack. */
-      evalLimit: positiveInt.optional(),
+      evalLimit: count(1, 10_000_000).optional(),
       /**
        * Each job evaluates until it has done the whole pack (or evalLimit) or
        * spent this many ms evaluating; the record says how many images it used.
        * 0: no budget, always the whole pack.
        */
-      evalBudgetMs: z.number().int().min(0).default(15000),
+      evalBudgetMs: durationMs.default(15000),
       /** The budget stops a job's evaluation only once it has done this many images (or the whole pack): accuracy on a handful of images says little. */
-      evalMinImages: z.number().int().min(0).default(40),
+      evalMinImages: count(0, 10_000_000).default(40),
       /**
        * A job whose model file, code, runtime, device and images an earlier run
        * of the same out folder evaluated reads that accuracy instead of
        * evaluating again (harness/evaluation-reuse.ts). `--reevaluate` sets it false.
        */
       reuseEvaluations: z.boolean().default(true),
-      warmupIterations: z.number().int().min(0).default(5),
+      warmupIterations: count(0, 100_000).default(5),
       /** Warm-up stops after this many ms, even before warmupIterations (at least one iteration runs). */
       // A second of warm-up after the cold first inference warms JITs and caches; more only delays slow models.
-      warmupMaxMs: z.number().min(0).default(1000),
+      warmupMaxMs: durationMs.default(1000),
       // A slow model (a 400 ms InceptionV3) needs few samples for a stable median; fast ones run minTimeMs anyway.
-      minSamples: positiveInt.default(12),
+      minSamples: count(1, 10_000_000).default(12),
       /** The measured loop runs at least this long (1 s: 200+ samples of a 5 ms model; minSamples bounds the slower ones). */
-      minTimeMs: z.number().min(0).default(1000),
-      maxTimeMs: z.number().positive().default(20000),
-      batchSizes: z.array(positiveInt).min(1).default([1]),
-      /** CPU threads for runtimes that take a count; default = cores. */
-      threads: positiveInt.optional(),
+      minTimeMs: durationMs.default(1000),
+      /** At least minTimeMs (parseConfig). */
+      maxTimeMs: durationMs.positive().default(20000),
+      /** Up to 1024 images a batch: a 224 px float batch of 1024 is 600 MB already. */
+      batchSizes: z.array(count(1, 1024)).min(1).default([1]),
+      /** CPU threads for runtimes that take a count, 1..MAX_THREADS; default = cores. */
+      threads: count(1, MAX_THREADS).optional(),
       /**
        * Rounds per job: each job is measured this many times, each in a fresh
        * worker process or page, the rounds of all jobs interleaved. The
@@ -238,17 +247,17 @@ export const configSchema = z.strictObject({
        * default `bench all` affords on a 2-core machine; a CI gate on one
        * model can afford more (docs/regressions.md).
        */
-      rounds: positiveInt.default(2),
+      rounds: count(1, 1000).default(2),
       /** `interleaved`: A B C A B C …; `shuffled`: every round in a random order drawn from `seed`. */
       order: z.enum(['interleaved', 'shuffled']).default('interleaved'),
       /** Seed of the `shuffled` order. */
       seed: z.number().int().default(1),
       /** Pause before each round (ms), to let clocks and caches settle after the previous one. Default 0. */
-      cooldownMs: z.number().int().min(0).default(0),
+      cooldownMs: durationMs.int().default(0),
       /** CPUs (ids from 0) to pin the Node target's worker processes to, with taskset (Linux). Default: not pinned. */
-      cpus: z.array(z.number().int().min(0)).min(1).optional(),
+      cpus: z.array(count(0, 4095)).min(1).optional(),
       /** A job running longer than this fails (ms). */
-      jobTimeoutMs: positiveInt.default(600000),
+      jobTimeoutMs: durationMs.int().positive().default(600000),
       /**
        * What the jobs measure: `infer` (the artifact's latency and accuracy),
        * `retrain` (a new head trained on the device: see retrainWorkload).
@@ -267,9 +276,9 @@ export const configSchema = z.strictObject({
    */
   retrainWorkload: z
     .strictObject({
-      images: positiveInt.default(16),
-      steps: positiveInt.default(60),
-      evalImages: positiveInt.default(40),
+      images: count(1, 100_000).default(16),
+      steps: count(1, 10_000_000).default(60),
+      evalImages: count(1, 100_000).default(40),
       /** Accuracy (a fraction, 0.1 = 10 points) a target may fall below the host's before its training counts as diverged. */
       tolerance: z.number().min(0).max(1).default(0.1),
     })
@@ -315,15 +324,15 @@ export const configSchema = z.strictObject({
   compare: z
     .strictObject({
       /** Relative change of p50 below which a shift counts as the same. */
-      threshold: z.number().positive().default(0.05),
+      threshold: z.number().positive().max(10).default(0.05),
       /** Family-wise significance level: the chance that a comparison where nothing changed flags any key. */
       alpha: z.number().positive().max(1).default(0.01),
       /** Adjustment of the keys' p-values for testing many keys at once: Holm (family-wise error), Benjamini-Hochberg (false discovery rate) or none. */
       correction: z.enum(['holm', 'bh', 'none']).default('holm'),
       /** Earlier runs on the same machine that estimate each key's run-to-run noise (0: none). */
-      history: z.number().int().min(0).default(20),
+      history: count(0, 1000).default(20),
       /** Accuracy drop in percentage points that counts as a regression. */
-      accuracyDropPoints: z.number().min(0).default(1),
+      accuracyDropPoints: z.number().min(0).max(100).default(1),
     })
     .prefault({}),
 });
@@ -351,18 +360,23 @@ export function parseConfig(input: unknown, source = 'config'): ResolvedConfig {
     if (config.dataset.validationPercent + config.dataset.testPercent >= 100) {
       throw new UserError(`${source}: dataset.validationPercent + dataset.testPercent must leave images for training`, 'CONFIG_INVALID');
     }
+    const { minTimeMs, maxTimeMs } = config.run;
+    if (minTimeMs > maxTimeMs) {
+      throw new UserError(`${source}: run.minTimeMs (--min-time, ${minTimeMs} ms) is more than run.maxTimeMs (--max-time, ${maxTimeMs} ms): the loop would stop before its minimum`, 'CONFIG_INVALID');
+    }
     return config;
   }
   const lines = result.error.issues.map((issue) => {
     const path = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => `${[path, key].filter(Boolean).join('.')}: unknown key`).join('\n');
+      return issue.keys.map((key) => `${[path, key].filter(Boolean).join('.')}: unknown key`).join('; ');
     }
     // A bad record key (a backbone id): zod says only "Invalid key in record"; the inner issue says why.
     if (issue.code === 'invalid_key') return `${path}: ${issue.issues[0]?.message ?? issue.message}`;
     return `${path || '(root)'}: ${issue.message}`;
   });
-  throw new UserError(`invalid ${source}:\n  ${lines.join('\n  ')}`, 'CONFIG_INVALID');
+  // One line, as every user error: the issues side by side.
+  throw new UserError(`invalid ${source}: ${lines.join('; ')}`, 'CONFIG_INVALID');
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

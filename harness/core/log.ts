@@ -6,8 +6,24 @@
  * a farm key inside an error message or a URL is never printed.
  */
 import { SingleBar, Presets } from 'cli-progress';
-import pc from 'picocolors';
+import { createColors } from 'picocolors';
 import { redactText } from './redact.ts';
+
+/** picocolors' colour functions, on or off. */
+export type Colors = ReturnType<typeof createColors>;
+
+/**
+ * Whether text for a stream may carry colour escapes: never with `NO_COLOR`
+ * (no-color.org: any non-empty value), always with `FORCE_COLOR` (unless
+ * `0`/`false`), else only on a terminal that is not `TERM=dumb`. Decided per
+ * stream: picocolors' own default looks at stdout only, so `bench run 2>log`
+ * on a terminal wrote escapes into the log.
+ */
+export function colourWanted(isTTY: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR) return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return true;
+  return isTTY && env.TERM !== 'dumb';
+}
 
 export type LogLevel = 'quiet' | 'normal' | 'verbose';
 
@@ -29,6 +45,8 @@ export interface Logger {
   progress(label: string, total: number): Progress;
   /** The command's machine-readable result (stdout, only with --json). */
   result(value: unknown): void;
+  /** Colours for text this logger prints: off unless its stream takes them (colourWanted). */
+  readonly colors: Colors;
 }
 
 export interface LoggerOptions {
@@ -38,6 +56,8 @@ export interface LoggerOptions {
   write?: (text: string) => void;
   writeResult?: (text: string) => void;
   isTTY?: boolean;
+  /** Colour escapes in messages; default colourWanted(isTTY). */
+  color?: boolean;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -49,9 +69,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const writeResult = (text: string) => rawWriteResult(redactText(text));
   const isTTY = options.isTTY ?? (options.write ? false : Boolean(process.stderr.isTTY));
   const line = (text: string) => write(`${text}\n`);
+  const pc = createColors(options.color ?? colourWanted(isTTY));
   return {
     level,
     json,
+    colors: pc,
     info: (message) => level !== 'quiet' && line(message),
     warn: (message) => line(pc.yellow(`warning: ${message}`)),
     error: (message) => line(pc.red(`error: ${message}`)),

@@ -65,3 +65,9 @@ export interface ModelMetadata {
 
 /** The metadata `bench retrain` writes: dataset and training always present. */
 export type RetrainedMetadata = ModelMetadata & Required<Pick<ModelMetadata, 'dataset' | 'training'>>;
+
+/** `[-1, 1] (pixel × 0.00784314 + -1)`: how a normalisation is said in the output. */
+export function describeNormalization({ scale, offset }: Normalization): string {
+  const top = Math.round((255 * scale + offset) * 1e6) / 1e6;
+  return `[${offset}, ${top}] (pixel × ${scale.toPrecision(6)} + ${offset})`;
+}

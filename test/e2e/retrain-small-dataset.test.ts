@@ -26,7 +26,7 @@ test('no validation and no test images: retrained, one warning each, no NaN anyw
     }
     const log = memoryLogger();
     const config = parseConfig({ out, models: ['mobilenet_v2'], dataset: { images: root, minImagesPerClass: 1, validationPercent: 0, testPercent: 0 }, retrain: { steps: 4, evalEvery: 2, batchSize: 4 } });
-    const outcome = await runRetrain({ config, log, out, cwd: out });
+    const outcome = await runRetrain({ config, log, stdout: () => {}, out, cwd: out });
     assert.equal(outcome.models.length, 1, log.lines.join('\n'));
     const text = log.lines.join('\n');
     assert.ok(!/NaN/.test(text), `no NaN printed:\n${text}`);

@@ -96,7 +96,7 @@ test('each missing prerequisite is one line naming it and what to do', async () 
 });
 
 test('--android-driver maps onto android.driver; anything but cdp, appium or auto is an error naming the key', () => {
-  assert.equal(parseConfig(runOverrides({ 'android-driver': 'cdp' })).android.driver, 'cdp');
-  assert.equal(parseConfig(runOverrides({})).android.driver, 'auto');
-  assert.throws(() => parseConfig(runOverrides({ 'android-driver': 'webdriver' })), /android\.driver: /);
+  assert.equal(parseConfig(runOverrides({ 'android-driver': 'cdp' }).values).android.driver, 'cdp');
+  assert.equal(parseConfig(runOverrides({}).values).android.driver, 'auto');
+  assert.throws(() => parseConfig(runOverrides({ 'android-driver': 'webdriver' }).values), /android\.driver: /);
 });

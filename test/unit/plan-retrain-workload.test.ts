@@ -37,7 +37,7 @@ const active: ActiveTarget[] = [
 ];
 
 test('--workload infer,retrain sets run.workloads; bench run alone plans inference only', async () => {
-  assert.deepEqual((runOverrides({ workload: 'infer,retrain' }) as { run: { workloads: string[] } }).run.workloads, ['infer', 'retrain']);
+  assert.deepEqual((runOverrides({ workload: 'infer,retrain' }).values as { run: { workloads: string[] } }).run.workloads, ['infer', 'retrain']);
   const plan = await planJobs(models, active, parseConfig({ out: '/tmp/x' }), '/tmp/x');
   assert.ok(plan.jobs.length > 0);
   assert.ok(plan.jobs.every(({ job }) => job.workload === undefined && job.retrain === undefined));

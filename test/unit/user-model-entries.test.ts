@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isModelPath, modelIds, parseConfig, userModels } from '../../harness/core/config.ts';
-import { modelOverrides, normalizationFromRange } from '../../harness/commands/run.ts';
+import { modelOverrides } from '../../harness/commands/run.ts';
+import { parseNormalization } from '../../harness/commands/common.ts';
 import { tfliteVariant, userModelId } from '../../models/user-model.ts';
 
 test('ids and paths are told apart, in config order', () => {
@@ -23,10 +24,14 @@ test('a bad entry names its path in the config', () => {
 });
 
 test('--normalization min,max and the describing flags go onto path entries only', () => {
-  assert.deepEqual(normalizationFromRange('-1,1'), { scale: 2 / 255, offset: -1 });
-  assert.deepEqual(normalizationFromRange('0,1'), { scale: 1 / 255, offset: 0 });
-  assert.throws(() => normalizationFromRange('1'), /--normalization "1"/);
-  assert.deepEqual(modelOverrides({ model: 'mobilenet_v2,a/model.json', 'input-size': '96', normalization: '0,1', labels: 'l.txt' }), [
+  assert.deepEqual(parseNormalization('-1,1'), { scale: 2 / 255, offset: -1 });
+  assert.deepEqual(parseNormalization('0,1'), { scale: 1 / 255, offset: 0 });
+  assert.deepEqual(parseNormalization('signed'), parseNormalization('-1,1'));
+  assert.deepEqual(parseNormalization('unit'), parseNormalization('0,1'));
+  assert.throws(() => parseNormalization('1'), /--normalization "1"/);
+  assert.throws(() => parseNormalization('1,1'), /--normalization "1,1"/);
+  assert.throws(() => parseNormalization('0,Infinity'), /--normalization "0,Infinity"/);
+  assert.deepEqual(modelOverrides({ model: 'mobilenet_v2,a/model.json', 'input-size': '96', normalization: '0,1', labels: 'l.txt' }).values.models, [
     'mobilenet_v2',
     { path: 'a/model.json', inputSize: 96, normalization: { scale: 1 / 255, offset: 0 }, labels: 'l.txt' },
   ]);
