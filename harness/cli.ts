@@ -7,6 +7,9 @@ import { defineCommand, runCommand, renderUsage, type CommandDef } from 'citty';
 import { isUserError } from './core/errors.ts';
 import { describeFsError } from './core/fs-errors.ts';
 import { redactText } from './core/redact.ts';
+import { processOutput, withOutput, type CliOutput } from './core/output.ts';
+
+export type { CliOutput } from './core/output.ts';
 
 const load = <T>(importer: () => Promise<{ default: T }>) => () => importer().then((module) => module.default);
 
@@ -31,17 +34,6 @@ export const rootCommand = defineCommand({
   },
   subCommands,
 });
-
-/** Where the CLI writes; the process's streams unless a test passes its own. */
-export interface CliOutput {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const processOutput: CliOutput = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
 
 /**
  * Runs the CLI with `argv` (without node and script) and returns the exit code:
@@ -71,7 +63,8 @@ export async function main(argv: string[], output: CliOutput = processOutput): P
     return 0;
   }
   try {
-    const { result } = await runCommand(command, { rawArgs: rest });
+    // Everything the command prints goes to `output` (core/output.ts): tests run the CLI in process.
+    const { result } = await withOutput(output, () => runCommand(command, { rawArgs: rest }));
     return typeof result === 'number' ? result : 0;
   } catch (error) {
     // Every message is scrubbed of credentials: an error may quote a URL or a key it was given.

@@ -13,6 +13,7 @@ import { readCalibration } from '../calibration.ts';
 import { UserError } from '../core/errors.ts';
 import { loadHistory, RecordError, resolveRun } from '../history.ts';
 import type { Logger } from '../core/log.ts';
+import { currentOutput } from '../core/output.ts';
 
 export default defineCommand({
   meta: { name: 'compare', description: 'Compare a run against a baseline: regressed / improved / same / inconclusive per key (exit 1 on a regression)' },
@@ -61,7 +62,7 @@ export default defineCommand({
     log.result(comparison);
     if (args.format === 'md') {
       const { renderComparisonMarkdown } = await import('../../reports/markdown.ts');
-      process.stdout.write(renderComparisonMarkdown(comparison));
+      currentOutput().stdout(renderComparisonMarkdown(comparison));
     }
     return compareExitCode(comparison, { strict: Boolean(args.strict) });
   },

@@ -9,6 +9,7 @@ import { defineCommand } from 'citty';
 import { commonArgs, setup } from './common.ts';
 import { UserError } from '../core/errors.ts';
 import { loadHistory, resolveRun } from '../history.ts';
+import { currentOutput } from '../core/output.ts';
 
 const FORMATS = ['html', 'md', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -58,7 +59,7 @@ export default defineCommand({
       log.result({ runId: record.runId, format, path: output });
     } else {
       // The document itself is the command's output; --json would wrap it in a second document.
-      process.stdout.write(text);
+      currentOutput().stdout(text);
     }
   },
 });

@@ -8,6 +8,7 @@
 import { SingleBar, Presets } from 'cli-progress';
 import pc from 'picocolors';
 import { redactText } from './redact.ts';
+import { currentOutput, outputIsTerminal } from './output.ts';
 
 export type LogLevel = 'quiet' | 'normal' | 'verbose';
 
@@ -34,7 +35,7 @@ export interface Logger {
 export interface LoggerOptions {
   level?: LogLevel;
   json?: boolean;
-  /** Where human output goes; stderr by default. Tests pass a collector. */
+  /** Where human output goes; the CLI's stderr by default (core/output.ts). Tests pass a collector. */
   write?: (text: string) => void;
   writeResult?: (text: string) => void;
   isTTY?: boolean;
@@ -43,11 +44,12 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? 'normal';
   const json = options.json ?? false;
-  const rawWrite = options.write ?? ((text: string) => process.stderr.write(text));
-  const rawWriteResult = options.writeResult ?? ((text: string) => process.stdout.write(text));
+  const output = currentOutput();
+  const rawWrite = options.write ?? output.stderr;
+  const rawWriteResult = options.writeResult ?? output.stdout;
   const write = (text: string) => rawWrite(redactText(text));
   const writeResult = (text: string) => rawWriteResult(redactText(text));
-  const isTTY = options.isTTY ?? (options.write ? false : Boolean(process.stderr.isTTY));
+  const isTTY = options.isTTY ?? (options.write ? false : outputIsTerminal());
   const line = (text: string) => write(`${text}\n`);
   return {
     level,
