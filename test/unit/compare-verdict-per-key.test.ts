@@ -2,7 +2,7 @@
  * `compareRecords` on constructed records with known shifts, measured in
  * rounds: the verdict per key (regressed, improved, same, inconclusive), a
  * key that failed now, keys in one run only, and records that cannot be
- * compared. The command's exit codes and output: test/e2e/compare-regression-gating.test.ts.
+ * compared. The command's exit codes and output: test/unit/compare-exit-codes.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
