@@ -129,7 +129,7 @@ export function createAdb(options: CreateAdbOptions = {}): Adb {
       );
     });
 
-  return adbCommands(executable, exec, timeouts);
+  return adbCommands({ executable, exec, timeouts });
 }
 
 /**
@@ -137,7 +137,7 @@ export function createAdb(options: CreateAdbOptions = {}): Adb {
  * `createAdb`, or a test's in-process fake. `exec` throws AdbNotFoundError,
  * DeviceDisconnectedError or AdbCommandError as `Adb.exec` documents.
  */
-export function adbCommands(executable: string, exec: Adb['exec'], timeouts: Pick<Timeouts['android'], 'adbStateMs' | 'adbPushMs'>): Adb {
+export function adbCommands({ executable, exec, timeouts }: { executable: string; exec: Adb['exec']; timeouts: Pick<Timeouts['android'], 'adbStateMs' | 'adbPushMs'> }): Adb {
   const shell = (serial: string, command: string, call?: AdbCallOptions) => exec(['-s', serial, 'shell', command], call);
 
   return {
