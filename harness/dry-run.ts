@@ -11,11 +11,10 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { artifactId, listArtifacts, type ModelArtifacts } from './artifacts.ts';
 import { modelIds, userModels, type ResolvedConfig } from './core/config.ts';
 import { UserError } from './core/errors.ts';
-import { evalPackDir, liteModelPath, mobileModelPath } from './core/layout.ts';
+import { evalPackDir, liteModelPath, metadataPath, mobileModelPath } from './core/layout.ts';
 import type { ModelMetadata } from './core/metadata.ts';
 import { RECORD_SCHEMA, type RunRecord, type TargetKind } from './core/record.ts';
 import { durationsFromHistory, estimateFromProbe, formatDuration, jobPlanId, probeKernel, type Estimate } from './estimate.ts';
@@ -160,7 +159,7 @@ export function formatDryRun(outcome: DryRunOutcome): string[] {
 export async function formatPreparation(config: ResolvedConfig, out: string): Promise<string[]> {
   const lines: string[] = [];
   for (const model of modelIds(config)) {
-    const metadataFile = join(out, 'models', model, 'metadata.json');
+    const metadataFile = metadataPath(out, model);
     if (!existsSync(metadataFile)) {
       lines.push(`${model}: retrain (bottlenecks, head, Mobile artifact) and convert ${config.convert.variants.length} variants: not estimated, nothing cached yet`);
       continue;

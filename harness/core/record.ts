@@ -2,7 +2,7 @@
  * The run record: plain, JSON-safe, versioned data. Everything a report,
  * `bench history` or `bench compare` shows is read from this shape alone.
  *
- * Written to `<out>/runs/<run-id>/run.json` incrementally (see ./record-store.ts)
+ * Written to `<out>/runs/<run-id>/run.json` incrementally (see ../record-store.ts)
  * so a crash or Ctrl-C loses nothing already measured.
  */
 

@@ -1,7 +1,7 @@
 /**
  * Pure parsers of what adb prints. Each takes the text of one command's
  * stdout and returns plain data; none runs anything, so each is tested on
- * recorded outputs (test/android-adb-parsers.test.ts).
+ * recorded outputs (test/unit/android-adb-parsers.test.ts).
  */
 
 /** The state column of `adb devices -l`. `device` is the only usable one. */

@@ -77,6 +77,22 @@ export interface Adb {
   push(serial: string, local: string, remote: string, options?: AdbCallOptions): Promise<void>;
 }
 
+/**
+ * The error of an adb call that did not succeed: the device gone (its output
+ * says so), a timeout, or the command's own failure with its first line.
+ */
+export function adbCallError(args: string[], result: { exitCode: number | null; stdout: string; stderr: string; message?: string; timedOutAfterMs?: number }): Error {
+  const { exitCode, stdout, stderr } = result;
+  const serial = args[0] === '-s' ? args[1] : undefined;
+  if (serial && isDisconnectMessage(`${stderr}\n${stdout}`)) return new DeviceDisconnectedError(serial, firstLine(stderr) || firstLine(stdout));
+  const what = `adb ${args.join(' ')}`;
+  const message =
+    result.timedOutAfterMs !== undefined
+      ? `${what} timed out after ${Math.round(result.timedOutAfterMs / 1000)} s`
+      : `${what} failed (exit ${exitCode ?? 'signal'}): ${firstLine(stderr) || firstLine(stdout) || result.message || 'no output'}`;
+  return new AdbCommandError(args, exitCode, stdout, stderr, message);
+}
+
 export interface CreateAdbOptions {
   /** adb executable: a name on PATH or a path. Default `adb`. */
   executable?: string;
@@ -96,7 +112,6 @@ export function createAdb(options: CreateAdbOptions = {}): Adb {
   const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS.android;
   const exec = (args: string[], call: AdbCallOptions = {}): Promise<string> =>
     new Promise((resolve, reject) => {
-      const serial = args[0] === '-s' ? args[1] : undefined;
       execFile(
         executable,
         args,
@@ -107,19 +122,22 @@ export function createAdb(options: CreateAdbOptions = {}): Adb {
           if (code === 'ENOENT' || code === 'EACCES') return reject(new AdbNotFoundError(executable));
           // Ctrl-C: an AbortError, which the orchestrator tells apart from a failed job.
           if (code === 'ABORT_ERR' || error.name === 'AbortError') return reject(error);
-          const output = `${stderr}\n${stdout}`;
-          if (serial && isDisconnectMessage(output)) return reject(new DeviceDisconnectedError(serial, firstLine(stderr) || firstLine(stdout)));
           const killed = (error as { killed?: boolean }).killed;
           const exitCode = typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : null;
-          const what = `adb ${args.join(' ')}`;
-          const message = killed
-            ? `${what} timed out after ${Math.round((call.timeoutMs ?? timeouts.adbMs) / 1000)} s`
-            : `${what} failed (exit ${exitCode ?? 'signal'}): ${firstLine(stderr) || firstLine(stdout) || error.message}`;
-          reject(new AdbCommandError(args, exitCode, stdout, stderr, message));
+          reject(adbCallError(args, { exitCode, stdout, stderr, message: error.message, ...(killed ? { timedOutAfterMs: call.timeoutMs ?? timeouts.adbMs } : {}) }));
         },
       );
     });
 
+  return adbCommands({ executable, exec, timeouts });
+}
+
+/**
+ * The Adb commands over one way of running `adb <args>`: the child process of
+ * `createAdb`, or a test's in-process fake. `exec` throws AdbNotFoundError,
+ * DeviceDisconnectedError or AdbCommandError as `Adb.exec` documents.
+ */
+export function adbCommands({ executable, exec, timeouts }: { executable: string; exec: Adb['exec']; timeouts: Pick<Timeouts['android'], 'adbStateMs' | 'adbPushMs'> }): Adb {
   const shell = (serial: string, command: string, call?: AdbCallOptions) => exec(['-s', serial, 'shell', command], call);
 
   return {

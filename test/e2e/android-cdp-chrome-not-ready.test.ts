@@ -3,13 +3,17 @@
  * socket after `am start`, or its first-run screens in front of every page.
  * Each fails the page job in setup with one line saying what to do on the
  * phone, and the phone's later page jobs fail at once with the same line
- * instead of waiting on the phone again.
+ * instead of waiting on the phone again. The first case is the target's own
+ * logic and calls the fake adb in process (a process per adb call made its
+ * "at once" depend on the machine's load); the second drives a stand-in
+ * Chrome through the fake `adb` process.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createAdb } from '../../targets/android/adb.ts';
 import { createAndroidTarget } from '../../targets/android/index.ts';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
+import { inProcessAdb } from '../fixtures/fake-adb/in-process-adb.ts';
 import { androidContext, FAKE_ADB, fakeAdb, PIXEL_7, standInChrome, tinyPageJob, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -27,9 +31,9 @@ after(() => {
 });
 
 /** Two page jobs on a phone whose Chrome is `chrome`; the adb calls they made. */
-async function twoJobs(adb: FakeAdb, timeouts: { devtoolsSocketMs?: number; pageReadyMs?: number }) {
+async function twoJobs(adb: FakeAdb, timeouts: { devtoolsSocketMs?: number; pageReadyMs?: number }, how: 'process' | 'in-process') {
   const context = androidContext(out, { android: { driver: 'cdp' }, timeouts: { android: timeouts } });
-  const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }) });
+  const target = createAndroidTarget({ adb: how === 'process' ? createAdb({ executable: FAKE_ADB, env: adb.env }) : inProcessAdb(adb) });
   const [phone] = await target.discover(context);
   await target.prepare!(context, [phone!]);
   try {
@@ -45,7 +49,7 @@ async function twoJobs(adb: FakeAdb, timeouts: { devtoolsSocketMs?: number; page
 test('no DevTools socket after am start: one line, and the next page job fails at once', { timeout: 60_000 }, async () => {
   // Chrome is installed, but nothing opens its socket (no stand-in behind am start).
   const adb = await fakeAdb([PIXEL_7]);
-  const { first, second, secondMs, calls } = await twoJobs(adb, { devtoolsSocketMs: 1_500 });
+  const { first, second, secondMs, calls } = await twoJobs(adb, { devtoolsSocketMs: 1_500 }, 'in-process');
   const line = 'Chrome on 2B161JEGR04567 opened no DevTools socket (chrome_devtools_remote) within 2 s: on the phone, check that Developer options → USB debugging is on and unlock the screen, open Chrome once, then rerun';
   for (const result of [first, second]) {
     assert.ok(!result.ok);
@@ -63,7 +67,7 @@ test("Chrome's first-run screens in front: one line saying to dismiss them", { t
   // Chrome starts and serves DevTools, but shows its welcome screens instead of the page.
   const adb = await fakeAdb([{ ...PIXEL_7, chrome: await standInChrome('first-run') }]);
   started.push(adb);
-  const { first, second } = await twoJobs(adb, { pageReadyMs: 4_000 });
+  const { first, second } = await twoJobs(adb, { pageReadyMs: 4_000 }, 'process');
   const line = 'Chrome on 2B161JEGR04567 is showing its first-run screens: on the phone, open Chrome, accept and dismiss the welcome screens, then rerun';
   for (const result of [first, second]) {
     assert.ok(!result.ok);

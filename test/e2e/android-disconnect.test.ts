@@ -2,7 +2,8 @@
  * A phone unplugged mid-run fails its remaining jobs with a clear message;
  * the other phone and everything already measured go on. Two ways the fake
  * adb loses a phone: mid-job (benchmark_model dies mid-output) and between
- * jobs (the test flips the fake's state file).
+ * jobs (the test flips the fake's state file). The first goes through the fake
+ * `adb` process; the second, the target's own logic, calls the fake in process.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -10,6 +11,7 @@ import { runInLanes } from '../../harness/lanes.ts';
 import { createAdb } from '../../targets/android/adb.ts';
 import type { JobResult } from '../../targets/types.ts';
 import { createAndroidTarget } from '../../targets/android/index.ts';
+import { inProcessAdb } from '../fixtures/fake-adb/in-process-adb.ts';
 import { androidContext, FAKE_ADB, fakeAdb, fakeBenchmarkBinary, fakeTfliteArtifact, GALAXY_A51, nativeJob, PIXEL_7 } from '../fixtures/fake-adb/fake-device.ts';
 
 test('unplugged mid-job: that job and the rest on the phone fail, the other phone goes on', async () => {
@@ -52,7 +54,7 @@ test('unplugged between jobs (state file flipped): the next job fails at once', 
   const binary = await fakeBenchmarkBinary(adb.dir);
   const artifact = await fakeTfliteArtifact(adb.dir);
   const context = androidContext(adb.dir, { android: { tfliteBenchmarkBinary: binary } });
-  const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }) });
+  const target = createAndroidTarget({ adb: inProcessAdb(adb) });
   const devices = await target.discover(context);
   const galaxy = devices.find((found) => found.device.id === GALAXY_A51.serial)!.device;
   const pixel = devices.find((found) => found.device.id === PIXEL_7.serial)!.device;

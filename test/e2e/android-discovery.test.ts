@@ -1,13 +1,15 @@
 /**
- * Finding phones through adb as a process: the fake adb (test/fixtures/fake-adb)
- * on PATH replays `devices -l`, getprop, dumpsys battery/thermalservice.
+ * Finding phones: the fake adb (test/fixtures/fake-adb) replays `devices -l`,
+ * getprop, dumpsys battery/thermalservice. The first test finds it as a
+ * process on PATH, as a user's adb is found; the others test which phones and
+ * runtimes discovery reports, with the same fake called in process.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createAndroidTarget } from '../../targets/android/index.ts';
-import { createAdb } from '../../targets/android/adb.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import type { BenchConfig } from '../../harness/core/config.ts';
+import { inProcessAdb } from '../fixtures/fake-adb/in-process-adb.ts';
 import { androidContext, FAKE_ADB, FAKE_ADB_DIR, fakeAdb, fakeBenchmarkBinary, GALAXY_A51, OFFLINE, PIXEL_7, UNAUTHORIZED, withoutAppiumPrerequisites } from '../fixtures/fake-adb/fake-device.ts';
 
 test('adb on PATH: usable phones with their facts, unauthorized and offline ones with what to do', async () => {
@@ -80,7 +82,7 @@ test('benchmark_model: missing, built for another ABI, or fine', async () => {
   const adb = await fakeAdb([PIXEL_7]);
   const x86 = await fakeBenchmarkBinary(adb.dir, 62);
   const native = async (binary?: string) => {
-    const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }) });
+    const target = createAndroidTarget({ adb: inProcessAdb(adb) });
     const [found] = await target.discover(androidContext(adb.dir, { android: binary ? { tfliteBenchmarkBinary: binary } : {} }));
     return found!.runtimes.find((status) => status.runtime === 'tflite-benchmark-model')!;
   };
@@ -98,7 +100,7 @@ test('benchmark_model: missing, built for another ABI, or fine', async () => {
 
 test('android.devices narrows to the named serials and reports one that is not attached', async () => {
   const adb = await fakeAdb([PIXEL_7, GALAXY_A51]);
-  const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }) });
+  const target = createAndroidTarget({ adb: inProcessAdb(adb) });
   const devices = await target.discover(androidContext(adb.dir, { android: { devices: [GALAXY_A51.serial, 'NOTHERE123'] } }));
   assert.deepEqual(devices.map((found) => [found.device.id, found.usable]), [['NOTHERE123', false], [GALAXY_A51.serial, true]]);
   assert.match(devices[0]!.reason!, /not attached/);
@@ -110,7 +112,7 @@ test('auto takes CDP when Appium is not ready and Appium when a URL is given; an
   const home = await tempDir('appium-home');
   const env = { ...withoutAppiumPrerequisites(), APPIUM_HOME: home };
   const discover = async (android: BenchConfig['android']) => {
-    const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }), env });
+    const target = createAndroidTarget({ adb: inProcessAdb(adb), env });
     const [found] = await target.discover(androidContext(adb.dir, { android }));
     return { found: found!, wasm: found!.runtimes.find((status) => status.runtime === 'tfjs-wasm')! };
   };

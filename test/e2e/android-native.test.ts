@@ -1,8 +1,10 @@
 /**
- * Native TFLite on phones through adb as a process: benchmark_model and the
+ * Native TFLite on phones through adb: benchmark_model and the
  * model pushed once per phone, run with the asked threads and delegate, its
  * output turned into a Measurement with the phone's state around the job;
- * phones in parallel, one job at a time on each.
+ * phones in parallel, one job at a time on each. The scheduling and pushing
+ * test calls the fake adb in process; the delegate and refusal test goes
+ * through the fake `adb` process.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -12,6 +14,7 @@ import { runInLanes } from '../../harness/lanes.ts';
 import { createAdb } from '../../targets/android/adb.ts';
 import { createAndroidTarget } from '../../targets/android/index.ts';
 import type { JobResult } from '../../targets/types.ts';
+import { inProcessAdb } from '../fixtures/fake-adb/in-process-adb.ts';
 import { androidContext, FAKE_ADB, fakeAdb, fakeBenchmarkBinary, fakeTfliteArtifact, GALAXY_A51, nativeJob, PIXEL_7 } from '../fixtures/fake-adb/fake-device.ts';
 
 function measured(result: JobResult): Measurement {
@@ -28,7 +31,7 @@ test('two phones in parallel, one job at a time per phone, files pushed once', a
   const float32 = await fakeTfliteArtifact(adb.dir, 'float32');
   const int8 = await fakeTfliteArtifact(adb.dir, 'int8');
   const context = androidContext(adb.dir, { android: { tfliteBenchmarkBinary: binary } });
-  const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }) });
+  const target = createAndroidTarget({ adb: inProcessAdb(adb) });
   const devices = await target.discover(context);
   await target.prepare!(context, devices);
   const [pixel, galaxy] = [PIXEL_7, GALAXY_A51].map((phone) => devices.find((found) => found.device.id === phone.serial)!.device);

@@ -6,16 +6,15 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../harness/cli.ts';
 import { hostInfo } from '../../harness/core/host.ts';
 import { listRuns } from '../../harness/history.ts';
 import type { Comparison } from '../../reports/compare.ts';
 import type { NoiseCalibration } from '../../reports/noise.ts';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
+import { bench } from '../helpers/cli.ts';
 
 let out: string;
 
@@ -26,7 +25,7 @@ before(async () => {
 after(() => rmSync(out, { recursive: true, force: true }));
 
 test('bench calibrate stores the A/A noise of each key for this machine; bench compare uses it', async () => {
-  const code = await main(['calibrate', '--out', out, '--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-wasm', '--runs', '4', '--rounds', '2', '--min-samples', '6', '--min-time', '0', '--warmup', '1', '--eval-limit', '3', '--quiet']);
+  const { code } = await bench(['calibrate', '--out', out, '--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-wasm', '--runs', '4', '--rounds', '2', '--min-samples', '6', '--min-time', '0', '--warmup', '1', '--eval-limit', '3', '--quiet']);
   assert.equal(code, 0);
   const { runs } = await listRuns(out);
   assert.equal(runs.length, 4, 'the A/A runs are ordinary runs');
@@ -41,9 +40,7 @@ test('bench calibrate stores the A/A noise of each key for this machine; bench c
   assert.ok(key.round.variance > 0, 'real rounds differ');
   assert.ok(key.floor > 0 && Number.isFinite(key.floor));
 
-  const { stdout } = await new Promise<{ stdout: string }>((resolvePromise) => {
-    execFile(process.execPath, ['harness/bin.js', 'compare', '--out', out, '--baseline', runs[0]!.runId, runs[1]!.runId, '--json', '--history', '0'], (_error, output) => resolvePromise({ stdout: output }));
-  });
+  const { stdout } = await bench(['compare', '--out', out, '--baseline', runs[0]!.runId, runs[1]!.runId, '--json', '--history', '0']);
   const comparison = JSON.parse(stdout) as Comparison;
   assert.ok(comparison.comparable);
   assert.deepEqual(comparison.noiseSources.calibration, { createdAt: calibration.createdAt, runs: 4 });

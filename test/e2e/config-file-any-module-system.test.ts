@@ -1,6 +1,7 @@
 /**
- * The README's `bench.config.ts` loads in any folder: no package.json (the
- * common case), a CommonJS package, an ES module package. Loaded in a fresh
+ * The documented `bench.config.ts` (docs/configuration.md) loads in any
+ * folder: no package.json (the common case), a CommonJS package, an ES module
+ * package. Loaded in a fresh
  * process set up as harness/bin.js sets itself up (tsx's ESM `register()`
  * only): a test runner started with `--import tsx` also has tsx's CommonJS
  * hooks, under which the old plain `import()` happened to work too.
@@ -15,11 +16,11 @@ import { tempDir } from '../helpers/tmp.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
-/** The first `bench.config.ts` example of the README, as a user would copy it. */
-async function readmeExample(): Promise<string> {
-  const readme = await readFile(join(REPO, 'README.md'), 'utf8');
-  const block = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!).find((code) => code.startsWith('// bench.config.ts') && code.includes('defineConfig'));
-  assert.ok(block, 'the README has a bench.config.ts example');
+/** The first `bench.config.ts` example of docs/configuration.md, as a user would copy it. */
+async function documentedExample(): Promise<string> {
+  const doc = await readFile(join(REPO, 'docs', 'configuration.md'), 'utf8');
+  const block = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!).find((code) => code.startsWith('// bench.config.ts') && code.includes('defineConfig'));
+  assert.ok(block, 'docs/configuration.md has a bench.config.ts example');
   return block;
 }
 
@@ -55,8 +56,8 @@ for (const [label, packageJson] of [
   ['a package.json with "type": "commonjs"', { name: 'app', type: 'commonjs' }],
   ['an ES module package.json', { name: 'app', type: 'module' }],
 ] as const) {
-  test(`the README example loads in a folder with ${label}`, async () => {
-    const dir = await project(packageJson, await readmeExample());
+  test(`the documented example loads in a folder with ${label}`, async () => {
+    const dir = await project(packageJson, await documentedExample());
     try {
       const { config, error } = await loadInCliProcess(dir);
       assert.equal(error, undefined);

@@ -6,16 +6,15 @@
 import { test } from 'node:test';
 import { stripVTControlCharacters } from 'node:util';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { formatDevices, listDevices, type TargetListing } from '../../harness/commands/devices.ts';
 import { parseConfig } from '../../harness/core/config.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
 import type { Target } from '../../targets/types.ts';
 import { createNodeTarget } from '../../targets/node/index.ts';
+import { bench } from '../helpers/cli.ts';
 
 test('listDevices: Node with its runtimes; a target that fails to import or to discover is unavailable with the error', async () => {
   const out = mkdtempSync(join(tmpdir(), 'edgebench-devices-'));
@@ -48,12 +47,11 @@ test('listDevices: Node with its runtimes; a target that fails to import or to d
   }
 });
 
-test('bench devices --targets node --json prints the listing as JSON on stdout', () => {
+test('bench devices --targets node --json prints the listing as JSON on stdout', async () => {
   const out = mkdtempSync(join(tmpdir(), 'edgebench-devices-cli-'));
   try {
-    const bin = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));
-    const result = spawnSync(process.execPath, [bin, 'devices', '--targets', 'node', '--json', '--out', out], { encoding: 'utf8', timeout: 120_000 });
-    assert.equal(result.status, 0, result.stderr);
+    const result = await bench(['devices', '--targets', 'node', '--json', '--out', out]);
+    assert.equal(result.code, 0, result.stderr);
     const { targets } = JSON.parse(result.stdout) as { targets: TargetListing[] };
     assert.equal(targets.length, 1);
     const runtimes = targets[0]!.devices[0]!.runtimes;

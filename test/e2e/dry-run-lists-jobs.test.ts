@@ -6,21 +6,19 @@
  * conversion will make, without making any of it.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../../harness/core/config.ts';
 import { evalPackDir, runsDir } from '../../harness/core/layout.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
 import type { DryRunOutcome } from '../../harness/dry-run.ts';
 import { runBenchmarks } from '../../harness/run.ts';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
+import { bench as benchCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
-const BIN = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));
 const quick = { warmupIterations: 1, minSamples: 5, minTimeMs: 0 };
 let out: string;
 
@@ -30,14 +28,14 @@ before(async () => {
 });
 after(() => rm(out, { recursive: true, force: true }));
 
-function bench(args: string[]): { result: DryRunOutcome & { dryRun: boolean }; stderr: string } {
-  const run = spawnSync(process.execPath, [BIN, ...args, '--json'], { encoding: 'utf8', timeout: 300_000 });
-  assert.equal(run.status, 0, run.stderr);
+async function bench(args: string[]): Promise<{ result: DryRunOutcome & { dryRun: boolean }; stderr: string }> {
+  const run = await benchCli([...args, '--json']);
+  assert.equal(run.code, 0, run.stderr);
   return { result: JSON.parse(run.stdout), stderr: run.stderr };
 }
 
-test('bench run --dry-run: each job with a probe estimate and the total, and nothing run', () => {
-  const { result, stderr } = bench(['run', '--dry-run', '--out', out, '--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-wasm,tfjs-cpu', '--min-samples', '5', '--min-time', '0', '--warmup', '1']);
+test('bench run --dry-run: each job with a probe estimate and the total, and nothing run', async () => {
+  const { result, stderr } = await bench(['run', '--dry-run', '--out', out, '--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-wasm,tfjs-cpu', '--min-samples', '5', '--min-time', '0', '--warmup', '1']);
   assert.equal(result.dryRun, true);
   assert.deepEqual(result.jobs.map((job) => job.id).sort(), ['tiny/tfjs/float32@node:host/tfjs-cpu#1', 'tiny/tfjs/float32@node:host/tfjs-wasm#1']);
   for (const job of result.jobs) {
@@ -55,7 +53,7 @@ test('after a real run, the estimates come from its history', async () => {
   const config = parseConfig({ out, models: ['tiny'], run: { targets: ['node'], backends: ['tfjs-wasm'], ...quick } });
   const { record } = await runBenchmarks({ config, log: memoryLogger('quiet'), out });
   const measured = record.measurements[0]!;
-  const { result } = bench(['run', '--dry-run', '--out', out, '--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-wasm']);
+  const { result } = await bench(['run', '--dry-run', '--out', out, '--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-wasm']);
   assert.equal(result.jobs.length, 1);
   assert.equal(result.jobs[0]!.estimate.source, 'history');
   // The job took its rounds' own time (other jobs' rounds would run in between).
@@ -67,7 +65,7 @@ test('after a real run, the estimates come from its history', async () => {
 test('bench all --dry-run on an empty folder plans the artifacts to come, and makes none', async () => {
   const empty = await tempDir('dry-run-empty');
   try {
-    const { result, stderr } = bench(['all', '--dry-run', '--out', empty, '--model', 'mobilenet_v2', '--targets', 'node', '--backends', 'tfjs-wasm,tflite-node', '--variants', 'float32,int8']);
+    const { result, stderr } = await bench(['all', '--dry-run', '--out', empty, '--model', 'mobilenet_v2', '--targets', 'node', '--backends', 'tfjs-wasm,tflite-node', '--variants', 'float32,int8']);
     assert.deepEqual(result.jobs.map((job) => job.id), [
       'mobilenet_v2/tfjs/float32@node:host/tfjs-wasm#1',
       'mobilenet_v2/tflite/float32@node:host/tflite-node#1',

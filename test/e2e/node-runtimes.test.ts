@@ -72,9 +72,17 @@ test('tfjs-wasm and tfjs-cpu are available, with the TF.js version', async () =>
   assert.equal((await byName('tfjs-wasm').probe()).details?.simd, 'true');
 });
 
-test('tflite-node reports a status either way (unavailable: why)', async () => {
+test('tflite-node reports a status either way: its versions when it loads, why when it does not', async () => {
   const probe = await byName('tflite-node').probe();
-  if (!probe.available) assert.ok(probe.reason && probe.reason.length > 10, probe.reason);
+  if (probe.available) {
+    assert.match(String(probe.details?.tflite), /^2\.\d+\.\d+ \(tfjs-tflite-node \d+\.\d+\.\d+\)$/);
+    assert.match(String(probe.details?.xnnpack), /^(on|off: .+)/);
+    assert.match(String(probe.details?.threads), /^default \d+ \(cores\)$/);
+  } else {
+    // A dependency, so npm ci installs it: only its native addon can fail (a machine without a build toolchain).
+    assert.ok(installed('tfjs-tflite-node'), probe.reason);
+    assert.match(probe.reason!, /^failed to load tfjs-tflite-node \(its native addon builds at install with node-gyp\): \S/);
+  }
 });
 
 test('a lazily imported runtime: a missing module is "not built yet", a throwing one "failed to load"', async () => {

@@ -1,12 +1,14 @@
 /**
  * The real model on Node `tfjs-webgpu`: mobilenet_v2 retrained on a small
- * generated dataset runs end to end through the Node target (bench run's
- * orchestrator, a worker process, Dawn on SwiftShader here) and agrees with
- * the TF.js `cpu` reference on a handful of evaluation images.
+ * generated dataset runs through the Node target (Dawn on SwiftShader here)
+ * and agrees with the TF.js `cpu` reference. What this adds to
+ * node-webgpu-tiny.test.ts (which covers the path: discovery, the adapter in
+ * the key and the device block, accuracy) is MobileNetV2's own kernels
+ * (depthwise convolutions, ReLU6, 224 px) on WebGPU agreeing with the CPU.
  *
- * A handful, and one timed inference: SwiftShader is a CPU pretending to be
- * a GPU, and one MobileNetV2 inference on it takes 15-30 s on this project's
- * 2-core machines (the whole test takes a few minutes).
+ * So one evaluation image and one timed inference: SwiftShader is a CPU
+ * pretending to be a GPU, and one MobileNetV2 inference on it takes 15-30 s
+ * on this project's 2-core machines.
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -17,7 +19,7 @@ import { runBenchmarks } from '../../harness/run.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { webgpuSkip } from '../helpers/webgpu.ts';
 
-const IMAGES = 3;
+const IMAGES = 1;
 let out: string;
 
 before(async () => {
@@ -46,7 +48,7 @@ test('mobilenet_v2 on tfjs-webgpu: measured end to end, agreeing with the TF.js 
   // The reference is made once, on the fastest exact TF.js engine of the host (tfjs-wasm here).
   assert.match(m!.evaluation?.agreement?.reference ?? '', /^tfjs-(tensorflow|wasm|cpu)$/);
   t.diagnostic(`${m!.device.extra?.webgpuAdapter}: p50 ${m!.latency.p50.toFixed(0)} ms, top-1 agreement ${m!.evaluation?.agreement?.top1}, max |Δp| ${m!.evaluation?.agreement?.maxAbsDiff.toExponential(2)}`);
-  assert.equal(m!.evaluation?.agreement?.top1, 1, 'same top-1 class as TF.js cpu on every image');
+  assert.equal(m!.evaluation?.agreement?.top1, 1, 'same top-1 class as TF.js cpu');
   // float32 on a GPU path vs the CPU: small differences, reported.
   assert.ok(m!.evaluation!.agreement!.maxAbsDiff < 1e-3, `max |Δp| ${m!.evaluation!.agreement!.maxAbsDiff}`);
   assert.match(String(m!.device.extra?.webgpuAdapter), /\S/);

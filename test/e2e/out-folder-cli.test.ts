@@ -3,7 +3,9 @@
  * run is using is refused at once, naming the process; the lock a killed run
  * leaves is taken over by the next, which marks the killed run's record
  * interrupted; an out folder that is a file or cannot be written is one line
- * naming it, before any work starts.
+ * naming it, before any work starts. The first run is a process (it is killed
+ * with SIGKILL) and so is the run as another user; the other commands run in
+ * this process.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -13,16 +15,18 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
+import { bench } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const BIN = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));
 const QUICK = ['--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-cpu', '--min-samples', '3', '--min-time', '0', '--warmup', '0', '--rounds', '1'];
 
-function bench(args: string[], options: { cwd?: string; asNobody?: boolean } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  // As root every folder is writable: run as nobody to meet a permission error.
-  const [command, prefix] = options.asNobody ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath]] : [process.execPath, []];
+/** As root every folder is writable: a process run as nobody meets the permission error. */
+function benchAsNobody(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(command, [...prefix, BIN, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1' } }, (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
+    const child = execFile('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } }, (_error, stdout, stderr) =>
+      resolve({ code: child.exitCode, stdout, stderr }),
+    );
   });
 }
 
@@ -87,7 +91,7 @@ test('an out folder that is a file, under a file, or read-only is one line namin
     const asNobody = process.getuid?.() === 0;
     // The user's own folder, read-only to them (as root: given to nobody, who then runs bench).
     if (asNobody) await chown(readOnly, 65534, 65534);
-    const result = await bench(['retrain', '--out', readOnly], { cwd: root, asNobody });
+    const result = asNobody ? await benchAsNobody(['retrain', '--out', readOnly], root) : await bench(['retrain', '--out', readOnly], { cwd: root });
     assert.equal(result.code, 1);
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
     assert.match(result.stderr, new RegExp(`^error: --out ${readOnly} cannot be used: cannot open ${readOnly}/\\.edgebench-write-check-\\d+-[0-9a-f]+: permission denied \\(EACCES\\)`));

@@ -3,7 +3,6 @@
  * where; the exit code is non-zero only when nothing could be done.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -11,13 +10,10 @@ import sharp from 'sharp';
 import { parseConfig } from '../../harness/core/config.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
 import { retrainModels } from '../../models/retrain.ts';
+import { bench as benchCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
-const BIN = join(import.meta.dirname, '..', '..', 'harness', 'bin.js');
-
-function bench(args: string[], cwd: string) {
-  return spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-}
+const bench = (args: string[], cwd: string) => benchCli(args, { cwd });
 
 /** Two easy classes (red and blue squares with noise), a few images each. */
 async function makeDataset(root: string, perClass: number): Promise<void> {
@@ -32,8 +28,8 @@ async function makeDataset(root: string, perClass: number): Promise<void> {
 
 test('a missing --images folder is one clear error line and exit code 1', async () => {
   const cwd = await tempDir('bad-missing');
-  const result = bench(['retrain', '--images', 'no/such/folder', '--model', 'mobilenet_v2'], cwd);
-  assert.equal(result.status, 1);
+  const result = await bench(['retrain', '--images', 'no/such/folder', '--model', 'mobilenet_v2'], cwd);
+  assert.equal(result.code, 1);
   const lines = result.stderr.trim().split('\n');
   assert.equal(lines.length, 1, result.stderr);
   assert.match(lines[0]!, /^error: images folder not found: .*no\/such\/folder/);
@@ -42,16 +38,16 @@ test('a missing --images folder is one clear error line and exit code 1', async 
 test('an empty --images folder is one clear error line', async () => {
   const cwd = await tempDir('bad-empty');
   await mkdir(join(cwd, 'photos'));
-  const result = bench(['retrain', '--images', 'photos'], cwd);
-  assert.equal(result.status, 1);
+  const result = await bench(['retrain', '--images', 'photos'], cwd);
+  assert.equal(result.code, 1);
   assert.match(result.stderr.trim(), /^error: no images found in .*photos/);
 });
 
 test('a misspelt config key is one clear error naming the key', async () => {
   const cwd = await tempDir('bad-config');
   await writeFile(join(cwd, 'bench.config.json'), JSON.stringify({ retrain: { learnignRate: 0.1 } }));
-  const result = bench(['retrain'], cwd);
-  assert.equal(result.status, 1);
+  const result = await bench(['retrain'], cwd);
+  assert.equal(result.code, 1);
   assert.match(result.stderr, /retrain\.learnignRate: unknown key/);
 });
 

@@ -7,17 +7,15 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import type { RunRecord } from '../../harness/core/record.ts';
 import { metadataPath } from '../../harness/core/layout.ts';
 import { NSFW_CLASSES, writeNsfwGraphModel } from '../fixtures/nsfwjs-graph-model.ts';
+import { bench } from '../helpers/cli.ts';
 
-const BIN = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));
 let dir: string;
 let modelJson: string;
 
@@ -28,14 +26,13 @@ before(async () => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('a graph model.json by path: measured on tfjs-wasm, agreeing with the reference, described by the flags', () => {
+test('a graph model.json by path: measured on tfjs-wasm, agreeing with the reference, described by the flags', async () => {
   const out = join(dir, '.bench');
-  const result = spawnSync(
-    process.execPath,
-    [BIN, 'run', '--json', '--model', modelJson, '--normalization', '0,1', '--labels', join(dir, 'classes.txt'), '--targets', 'node', '--backends', 'tfjs-wasm', '--eval-limit', '2', '--min-samples', '3', '--min-time', '0', '--warmup', '1', '--out', out],
-    { cwd: dir, encoding: 'utf8', timeout: 240_000 },
+  const result = await bench(
+    ['run', '--json', '--model', modelJson, '--normalization', '0,1', '--labels', join(dir, 'classes.txt'), '--targets', 'node', '--backends', 'tfjs-wasm', '--eval-limit', '2', '--min-samples', '3', '--min-time', '0', '--warmup', '1', '--out', out],
+    { cwd: dir },
   );
-  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.code, 0, result.stderr);
   const summary = JSON.parse(result.stdout) as { record: string };
   const record = JSON.parse(readFileSync(summary.record, 'utf8')) as RunRecord;
   assert.deepEqual(record.artifacts.map((artifact) => artifact.id), ['mobilenet_v2_mid/tfjs/float32'], 'the id is the model folder name');
@@ -60,9 +57,9 @@ test('a graph model.json by path: measured on tfjs-wasm, agreeing with the refer
   assert.doesNotMatch(result.stderr, /assumed/);
 });
 
-test('without describing flags the defaults taken are named in one line', () => {
+test('without describing flags the defaults taken are named in one line', async () => {
   const out = join(dir, '.bench-defaults');
-  const result = spawnSync(process.execPath, [BIN, 'run', '--model', modelJson, '--targets', 'node', '--backends', 'none-such', '--out', out], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const result = await bench(['run', '--model', modelJson, '--targets', 'node', '--backends', 'none-such', '--out', out], { cwd: dir });
   const lines = result.stderr.split('\n').filter((line) => line.includes('assumed'));
   assert.equal(lines.length, 1, result.stderr);
   assert.match(lines[0]!, /mobilenet_v2_mid: assumed normalisation to \[-1, 1\].*class names class_0\.\.class_4/);

@@ -1,7 +1,7 @@
 /**
  * A config file's default export must be a config object: a number, a
  * function, an array or no default export is an error naming the file,
- * whatever the folder's module system. (That the README's example loads in
+ * whatever the folder's module system. (That the documented example loads in
  * any folder is test/e2e/config-file-any-module-system.test.ts: it needs the
  * CLI's own loader setup, which a test runner started with --import tsx hides.)
  */

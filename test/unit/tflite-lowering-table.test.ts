@@ -1,6 +1,6 @@
 /**
  * The lowering table, without running anything: each supported layer (after a
- * small convolution) comes out as the TFLite ops the README's supported-layer
+ * small convolution) comes out as the TFLite ops docs/converter.md's supported-layer
  * table names, after the passes (batch norms folded, ReLUs fused, hard-swish
  * recognised).
  */

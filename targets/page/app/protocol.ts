@@ -17,7 +17,7 @@ export const PROTOCOL_VERSION = 1 as const;
 /** The global the page defines: `window.edgebench`. */
 export const PAGE_GLOBAL = 'edgebench' as const;
 
-/** Path of the page on the static server (see ./server.ts). */
+/** Path of the page on the static server (see ../server.ts). */
 export const PAGE_PATH = '/index.html';
 
 /** Runtimes the page can run. `tfjs-*` take a TF.js model.json (layers or graph model), `litert-*` a .tflite file. */

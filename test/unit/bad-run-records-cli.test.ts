@@ -5,22 +5,13 @@
  * code, no stack trace, and nothing written outside --out.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { measurement, record, saveRecord } from '../fixtures/report-records.ts';
+import { bench } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
-
-const BIN = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));
-
-function bench(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } }, (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
-  });
-}
 
 function good(runId: string) {
   return JSON.parse(JSON.stringify(record({ runId, measurements: [measurement({ samples: [10, 11, 12, 10.5, 11.5] })] }))) as Record<string, unknown> & { measurements: Record<string, unknown>[] };
@@ -63,7 +54,7 @@ test('each malformed record: one line naming file and field, exit 1 (report) or 
         [['report', name, '--out', out, '--format', 'md'], 1],
         [['compare', '--baseline', 'baseline', name, '--out', out], 3],
       ] as const) {
-        const result = await bench([...args], root);
+        const result = await bench([...args], { cwd: root });
         const lines = result.stderr.trim().split('\n');
         assert.equal(result.code, expectedCode, `${args.join(' ')}: ${result.stderr}`);
         assert.equal(lines.length, 1, `${args.join(' ')}: one line, no stack trace:\n${result.stderr}`);
