@@ -59,14 +59,8 @@ test("the next locking command closes a killed run's record with one line", asyn
     const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
     writeFileSync(join(out, LOCK_FILE), JSON.stringify({ pid: dead, host: hostname(), command: 'bench run', startedAt: 'then' }));
     const lines: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((text: string) => (lines.push(String(text)), true)) as typeof process.stderr.write;
-    let context;
-    try {
-      context = await setup({ out }, {}, root, { out: 'lock', command: 'bench run' });
-    } finally {
-      process.stderr.write = write;
-    }
+    const io = { cwd: root, stdout: () => {}, stderr: (text: string) => void lines.push(text), stdoutIsTTY: false, stderrIsTTY: false };
+    const context = await setup({ out }, undefined, io, { out: 'lock', command: 'bench run' });
     context.lock?.release();
     const said = lines.join('').trim().split('\n');
     assert.ok(said.some((line) => /marked interrupted: run killed-run, left "running" by a bench that no longer runs/.test(line)), said.join('\n'));
