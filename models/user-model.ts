@@ -13,14 +13,17 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import { containedPath } from '../harness/core/contained-path.ts';
 import { UserError } from '../harness/core/errors.ts';
 import { writeEvalPack, type EvalPack } from '../harness/core/eval-pack.ts';
 import { evalPackDir, liteModelPath, metadataPath, modelDir, mobileModelPath } from '../harness/core/layout.ts';
 import type { Logger } from '../harness/core/log.ts';
-import type { ModelMetadata, Normalization, UserModelFormat } from '../harness/core/metadata.ts';
+import { checkFeeding, MAX_CLASSES, type ModelMetadata, type Normalization, type UserModelFormat } from '../harness/core/metadata.ts';
 import { isSafeSegment } from '../harness/core/path-segment.ts';
 import type { ArtifactVariant } from '../harness/core/record.ts';
+import { present, readLabelsFile, readMetadataFile } from './metadata-file.ts';
 import type { SupportMetadata } from './tflite-support-metadata.ts';
+import { checkModelJson } from './weights-manifest.ts';
 
 /** A path entry of `models` (config) or `--model`, with the flags that describe it. */
 export interface UserModelSpec {
@@ -89,7 +92,12 @@ async function supportMetadata(path: string, bytes: Uint8Array): Promise<Support
 
 async function tfliteShape(path: string): Promise<ModelShape> {
   const { inspectTflite, readMetadataJson } = await import('./tflite/reader.ts');
-  const bytes = new Uint8Array(await readFile(path));
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch (error) {
+    throw new UserError(`cannot read ${path}: ${(error as Error).message}`, 'MODEL_UNREADABLE');
+  }
   let summary;
   try {
     summary = inspectTflite(bytes);
@@ -120,6 +128,8 @@ async function tfjsShape(path: string): Promise<ModelShape> {
   const { isGraphModelJson, loadTfjsModel, readModelArtifacts } = await import('./model-io.ts');
   const artifacts = await readModelArtifacts(path);
   const format: UserModelFormat = isGraphModelJson(artifacts) ? 'graph' : 'layers';
+  // A cycle or an outsized graph is our one line before TF.js builds its executor on it.
+  if (format === 'graph') (await import('./tflite/graph-def.ts')).checkGraphStructure(artifacts.modelTopology, path);
   // Shapes are read from the loaded model (either format) on the cpu backend, the one always present.
   if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
   let model;
@@ -150,35 +160,21 @@ async function tfjsShape(path: string): Promise<ModelShape> {
   }
 }
 
-/** metadata.json beside the model (this project's, or any with these keys), then labels.txt. */
+/** metadata.json beside the model (this project's, or any with these keys), then labels.txt; both checked (models/metadata-file.ts). */
 async function besideMetadata(path: string): Promise<{ inputSize?: number; normalization?: Normalization; classNames?: string[] }> {
   const dir = dirname(path);
   const found: { inputSize?: number; normalization?: Normalization; classNames?: string[] } = {};
   const jsonPath = join(dir, 'metadata.json');
-  if (existsSync(jsonPath)) {
-    let json: Record<string, unknown>;
-    try {
-      json = JSON.parse(await readFile(jsonPath, 'utf8')) as Record<string, unknown>;
-    } catch (error) {
-      throw new UserError(`${jsonPath}: not JSON (${(error as Error).message})`, 'MODEL_METADATA_INVALID');
-    }
-    if (typeof json.inputSize === 'number') found.inputSize = json.inputSize;
-    const normalization = json.normalization as Normalization | undefined;
-    if (normalization && typeof normalization.scale === 'number' && typeof normalization.offset === 'number') found.normalization = { scale: normalization.scale, offset: normalization.offset };
+  if (await present(jsonPath)) {
+    const json = await readMetadataFile(jsonPath);
+    if (json.inputSize !== undefined) found.inputSize = json.inputSize;
+    if (json.normalization) found.normalization = { scale: json.normalization.scale, offset: json.normalization.offset };
     const names = json.classNames ?? json.labels;
-    if (Array.isArray(names) && names.every((name) => typeof name === 'string')) found.classNames = names as string[];
+    if (names) found.classNames = names;
   }
   const labelsPath = join(dir, 'labels.txt');
-  if (!found.classNames && existsSync(labelsPath)) found.classNames = await readLabelsFile(labelsPath);
+  if (!found.classNames && (await present(labelsPath))) found.classNames = await readLabelsFile(labelsPath, dir);
   return found;
-}
-
-async function readLabelsFile(path: string): Promise<string[]> {
-  try {
-    return (await readFile(path, 'utf8')).split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
-  } catch (error) {
-    throw new UserError(`cannot read labels file ${path}: ${(error as Error).message}`, 'MODEL_LABELS_UNREADABLE');
-  }
 }
 
 /** Reads the model and settles input size, normalisation and class names, saying which were assumed. */
@@ -203,13 +199,17 @@ export async function resolveUserModel(spec: UserModelSpec): Promise<ResolvedUse
   const normalization = shape.normalization ?? beside.normalization ?? spec.normalization ?? DEFAULT_NORMALIZATION;
   if (!shape.normalization && !beside.normalization && !spec.normalization) assumed.push('normalisation to [-1, 1] (pixel / 127.5 - 1)');
 
+  // A labels file the user names is theirs to point anywhere; it is only bounded in size.
   const labels = typeof spec.labels === 'string' ? await readLabelsFile(resolve(spec.labels)) : spec.labels;
   let classNames = shape.classNames ?? beside.classNames ?? labels;
+  if (!Number.isSafeInteger(shape.classes) || shape.classes > MAX_CLASSES) throw new UserError(`${path} outputs ${shape.classes} classes, over the ${MAX_CLASSES} this harness reads`, 'MODEL_INVALID');
   if (!classNames) {
     classNames = Array.from({ length: shape.classes }, (_, index) => `class_${index}`);
     assumed.push(`class names class_0..class_${shape.classes - 1}`);
   }
   if (classNames.length !== shape.classes) throw new UserError(`${path} outputs ${shape.classes} classes, but ${classNames.length} class names were given`, 'MODEL_METADATA_INVALID');
+  // Whatever gave them (flags, config, the model's own metadata), the values fed to the model are checked once here.
+  checkFeeding({ inputSize, normalization, classNames }, path);
   return { id, path, format: shape.format, inputSize, normalization, classNames, assumed };
 }
 
@@ -219,12 +219,6 @@ export function tfliteVariant(inputType: string, weightTypes: readonly string[])
   if (weightTypes.includes('INT8')) return 'int8-dynamic';
   if (weightTypes.includes('FLOAT16')) return 'float16';
   return 'float32';
-}
-
-/** model.json and the weight files its manifest names. */
-async function tfjsFiles(modelJsonPath: string): Promise<string[]> {
-  const json = JSON.parse(await readFile(modelJsonPath, 'utf8')) as { weightsManifest?: { paths: string[] }[] };
-  return (json.weightsManifest ?? []).flatMap((group) => group.paths);
 }
 
 export interface ImportOptions {
@@ -259,11 +253,11 @@ export async function importUserModel(spec: UserModelSpec, options: ImportOption
     const target = mobileModelPath(out, model.id);
     await mkdir(dirname(target), { recursive: true });
     await copyFile(model.path, target);
-    for (const shard of await tfjsFiles(model.path)) {
-      const from = join(dirname(model.path), shard);
-      if (!existsSync(from)) throw new UserError(`${model.path} names weight file ${shard}, which is not beside it`, 'MODEL_INVALID');
-      await mkdir(dirname(join(dirname(target), shard)), { recursive: true });
-      await copyFile(from, join(dirname(target), shard));
+    // Checked again here (inside the model's folder, present, bounded): the file may have changed since it was loaded.
+    for (const shard of (await checkModelJson(model.path)).shards) {
+      const to = containedPath(dirname(target), shard.entry, `${model.path}: weight file`, modelDir(out, model.id));
+      await mkdir(dirname(to), { recursive: true });
+      await copyFile(shard.path, to);
     }
   }
   const metadata: ModelMetadata = {
