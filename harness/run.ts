@@ -160,7 +160,7 @@ async function importUserModels(config: ResolvedConfig, out: string, log: Logger
     }
   }
   if (ids.length === 0 && modelIds(config).length === 0) {
-    throw new UserError(`no model to benchmark: ${entries.length === 1 ? 'the model given could not be imported' : `none of the ${entries.length} models given could be imported`} (see the warning${entries.length === 1 ? '' : 's'} above)`, 'NO_MODEL_IMPORTED');
+    throw new UserError(`nothing to benchmark: ${entries.length === 1 ? 'the model given could not be imported' : `none of the ${entries.length} models given could be imported`} (see the warning${entries.length === 1 ? '' : 's'} above)`, 'NO_MODEL_IMPORTED');
   }
   return ids;
 }

@@ -73,7 +73,7 @@ test('bench run --model on the bomb: the model is skipped with one line naming i
     result.lines.filter((line) => /^(warning|error):/.test(line)),
     [
       `warning: ${file}: skipped, ${file}: its TFLite Support metadata cannot be read: zip entry labels.txt inflates to more than the 14 bytes it declares`,
-      'error: no model to benchmark: the model given could not be imported (see the warning above)',
+      'error: nothing to benchmark: the model given could not be imported (see the warning above)',
     ],
   );
   assert.ok(!result.lines.some((line) => /^\s+at /.test(line)), 'no stack trace');
