@@ -215,9 +215,12 @@ export async function resolveUserModel(spec: UserModelSpec): Promise<ResolvedUse
 
 /** The Lite variant a user's .tflite is closest to, from its tensor types, so the report files it in the right column. */
 export function tfliteVariant(inputType: string, weightTypes: readonly string[]): ArtifactVariant {
-  if (inputType === 'INT8' || inputType === 'UINT8') return 'int8';
-  if (weightTypes.includes('INT8')) return 'int8-dynamic';
-  if (weightTypes.includes('FLOAT16')) return 'float16';
+  // The reader names types in lower case (`int8`), TFLite's schema in upper case (`INT8`): either is read.
+  const input = inputType.toLowerCase();
+  const weights = weightTypes.map((type) => type.toLowerCase());
+  if (input === 'int8' || input === 'uint8') return 'int8';
+  if (weights.includes('int8')) return 'int8-dynamic';
+  if (weights.includes('float16')) return 'float16';
   return 'float32';
 }
 
