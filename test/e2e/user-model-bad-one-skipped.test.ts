@@ -18,13 +18,12 @@ import { runBenchmarks } from '../../harness/run.ts';
 import { saveLayersModel } from '../../models/model-io.ts';
 
 let dir: string;
-let good: string;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'edgebench-bad-one-'));
   await tf.setBackend('cpu');
   const model = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [16, 16, 3], filters: 2, kernelSize: 3 }), tf.layers.globalAveragePooling2d({}), tf.layers.dense({ units: 3, activation: 'softmax' })] });
-  good = await saveLayersModel(model, join(dir, 'good'));
+  await saveLayersModel(model, join(dir, 'good'));
   model.dispose();
   writeFileSync(join(dir, 'good', 'metadata.json'), JSON.stringify({ normalization: { scale: 1 / 255, offset: 0 }, classNames: ['a', 'b', 'c'] }));
   for (const [name, metadata] of [

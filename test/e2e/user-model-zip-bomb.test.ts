@@ -13,7 +13,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { appended, deflatedZeros, deflatedZip } from '../fixtures/deflate-bomb.ts';
 import { tfliteWithSupportMetadata } from '../fixtures/tflite-support-metadata.ts';
