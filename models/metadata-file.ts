@@ -5,23 +5,15 @@
  * refused), only up to a bound, and metadata.json is checked field by field
  * (harness/core/metadata.ts) before any value is used.
  */
-import { lstat, readFile, stat } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { assertRealPathInside } from '../harness/core/contained-path.ts';
 import { UserError } from '../harness/core/errors.ts';
+import { readBounded } from './bounded-read.ts';
 import { MAX_CLASSES, MAX_CLASS_NAME, MAX_METADATA_BYTES, parseMetadataFile, type MetadataFile } from '../harness/core/metadata.ts';
 
-/** The text of `path`, refused past MAX_METADATA_BYTES before it is read. */
 async function boundedText(path: string, code: string): Promise<string> {
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new UserError(`${path} is not a file`, code);
-    if (info.size > MAX_METADATA_BYTES) throw new UserError(`${path} is ${info.size} bytes, over the ${MAX_METADATA_BYTES / 2 ** 20} MiB this harness reads`, code);
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if (error instanceof UserError) throw error;
-    throw new UserError(`cannot read ${path}: ${(error as Error).message}`, code);
-  }
+  return (await readBounded(path, MAX_METADATA_BYTES, code)).toString('utf8');
 }
 
 /** True when `path` exists (a dangling link counts: it is then refused, not ignored). */

@@ -21,6 +21,7 @@ import type { Logger } from '../harness/core/log.ts';
 import { checkFeeding, MAX_CLASSES, type ModelMetadata, type Normalization, type UserModelFormat } from '../harness/core/metadata.ts';
 import { isSafeSegment } from '../harness/core/path-segment.ts';
 import type { ArtifactVariant } from '../harness/core/record.ts';
+import { MAX_TFLITE_BYTES, readBounded } from './bounded-read.ts';
 import { present, readLabelsFile, readMetadataFile } from './metadata-file.ts';
 import type { SupportMetadata } from './tflite-support-metadata.ts';
 import { checkModelJson } from './weights-manifest.ts';
@@ -92,12 +93,7 @@ async function supportMetadata(path: string, bytes: Uint8Array): Promise<Support
 
 async function tfliteShape(path: string): Promise<ModelShape> {
   const { inspectTflite, readMetadataJson } = await import('./tflite/reader.ts');
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(path));
-  } catch (error) {
-    throw new UserError(`cannot read ${path}: ${(error as Error).message}`, 'MODEL_UNREADABLE');
-  }
+  const bytes = new Uint8Array(await readBounded(path, MAX_TFLITE_BYTES, 'MODEL_UNREADABLE'));
   let summary;
   try {
     summary = inspectTflite(bytes);

@@ -12,6 +12,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { assertRealPathInside, containedPath, quotedEntry } from '../harness/core/contained-path.ts';
 import { UserError } from '../harness/core/errors.ts';
+import { readBounded } from './bounded-read.ts';
 
 /** Largest model.json read: a GraphDef with inline constants is a few MB; 256 MiB is far past any real one. */
 export const MAX_MODEL_JSON_BYTES = 256 * 1024 * 1024;
@@ -72,15 +73,7 @@ export interface CheckedModelJson {
 const FOLDER = "the model's folder";
 
 async function readModelJsonText(path: string): Promise<string> {
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new UserError(`${path} is not a file`, 'MODEL_UNREADABLE');
-    if (info.size > MAX_MODEL_JSON_BYTES) throw new UserError(`${path} is ${info.size} bytes, over the ${MAX_MODEL_JSON_BYTES / 2 ** 20} MiB a model.json may be`, 'MODEL_TOO_LARGE');
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if (error instanceof UserError) throw error;
-    throw new UserError(`cannot read TF.js model ${path}: ${(error as Error).message}`, 'MODEL_UNREADABLE');
-  }
+  return (await readBounded(path, MAX_MODEL_JSON_BYTES, 'MODEL_UNREADABLE')).toString('utf8');
 }
 
 /** Declared elements of one weight spec, and the bytes it takes in the shards (undefined for strings, whose size only the data says). */

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { defineCommand } from 'citty';
 import { UserError } from '../core/errors.ts';
@@ -82,7 +81,8 @@ export default defineCommand({
     if (!existsSync(path)) throw new UserError(`file not found: ${path}`, 'FILE_NOT_FOUND');
     const { inspectTflite } = await import('../../models/tflite/reader.ts');
     const { readSupportMetadata } = await import('../../models/tflite-support-metadata.ts');
-    const bytes = new Uint8Array(await readFile(path));
+    const { MAX_TFLITE_BYTES, readBounded } = await import('../../models/bounded-read.ts');
+    const bytes = new Uint8Array(await readBounded(path, MAX_TFLITE_BYTES, 'TFLITE_INVALID'));
     let summary: TfliteSummary;
     try {
       summary = inspectTflite(bytes);

@@ -5,6 +5,7 @@
  * checked before any shard is read. Sizes are bounded before reading too.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +90,10 @@ test('a missing shard, a folder for a shard and a malformed manifest are one lin
   const folder = modelFolder(shard(['sub']));
   mkdirSync(join(folder.dir, 'sub'));
   await refused(folder.modelJson, /paths\[0\] 'sub' is not a regular file/, 'MODEL_INVALID');
+  // A FIFO would block the read forever.
+  const fifo = modelFolder(shard(['pipe.bin']));
+  execFileSync('mkfifo', [join(fifo.dir, 'pipe.bin')]);
+  await refused(fifo.modelJson, /paths\[0\] 'pipe\.bin' is not a regular file/, 'MODEL_INVALID');
   await refused(modelFolder({ paths: [] }).modelJson, /weightsManifest: expected array, received object/, 'MODEL_INVALID');
   await refused(modelFolder([{ paths: ['weights.bin'], weights: [{ name: 'w', shape: [-1], dtype: 'float32' }] }]).modelJson, /weightsManifest\[0\]\.weights\[0\]\.shape\[0\]: Too small/, 'MODEL_INVALID');
 });
