@@ -18,7 +18,7 @@ import { UserError } from '../harness/core/errors.ts';
 import { writeEvalPack, type EvalPack } from '../harness/core/eval-pack.ts';
 import { evalPackDir, liteModelPath, metadataPath, modelDir, mobileModelPath } from '../harness/core/layout.ts';
 import type { Logger } from '../harness/core/log.ts';
-import { checkFeeding, MAX_CLASSES, type ModelMetadata, type Normalization, type UserModelFormat } from '../harness/core/metadata.ts';
+import { checkFeeding, INPUT_SIZE_RANGE, INPUT_SIZE_RULE, MAX_CLASSES, type ModelMetadata, type Normalization, type UserModelFormat } from '../harness/core/metadata.ts';
 import { isSafeSegment } from '../harness/core/path-segment.ts';
 import type { ArtifactVariant } from '../harness/core/record.ts';
 import { MAX_TFLITE_BYTES, readBounded } from './bounded-read.ts';
@@ -76,9 +76,14 @@ interface ModelShape {
   tflite?: { inputType: string; weightTypes: string[] };
 }
 
-function fixedSide(shape: readonly (number | null | undefined)[] | undefined): number | undefined {
+/** The square side a model's input shape fixes, held to the input-size rule before anything of that size is allocated. */
+function fixedSide(shape: readonly (number | null | undefined)[] | undefined, path: string): number | undefined {
   const side = shape?.[1];
-  return typeof side === 'number' && side > 0 ? side : undefined;
+  if (typeof side !== 'number' || !(side > 0)) return undefined;
+  if (!Number.isInteger(side) || side < INPUT_SIZE_RANGE.min || side > INPUT_SIZE_RANGE.max) {
+    throw new UserError(`${path}: input shape [${shape!.map((dim) => dim ?? '?').join(', ')}]: its side ${INPUT_SIZE_RULE}, got ${side}`, 'MODEL_INVALID');
+  }
+  return side;
 }
 
 /** TFLite Support metadata (TF Hub's, Model Maker's files), when the file carries some. */
@@ -106,7 +111,7 @@ async function tfliteShape(path: string): Promise<ModelShape> {
   if (input.shape.length !== 4 || input.shape[3] !== 3) throw new UserError(`${path}: input ${input.name} has shape [${input.shape.join(', ')}], an image classifier takes [batch, height, width, 3]`, 'MODEL_INVALID');
   const own = readMetadataJson(bytes, 'edgebench') as { input?: { normalization?: Normalization }; classNames?: string[] } | undefined;
   const support = await supportMetadata(path, bytes);
-  const inputSize = fixedSide(input.shape) ?? support?.inputSize;
+  const inputSize = fixedSide(input.shape, path) ?? support?.inputSize;
   const normalization = own?.input?.normalization ?? support?.normalization;
   const classNames = own?.classNames ?? support?.classNames;
   return {
@@ -143,14 +148,14 @@ async function tfjsShape(path: string): Promise<ModelShape> {
     let classes = output?.at(-1);
     if (typeof classes !== 'number' || classes <= 0) {
       // Graph models often leave the output shape out of their signature: one inference on zeros tells it.
-      const side = fixedSide(input) ?? DEFAULT_INPUT_SIZE;
+      const side = fixedSide(input, path) ?? DEFAULT_INPUT_SIZE;
       const probe = tf.zeros([1, side, side, 3]);
       const result = model.predict(probe) as import('@tensorflow/tfjs').Tensor | import('@tensorflow/tfjs').Tensor[];
       classes = (Array.isArray(result) ? result[0] : result)?.shape.at(-1);
       tf.dispose([probe, result]);
     }
     if (typeof classes !== 'number' || classes <= 0) throw new UserError(`${path}: output shape [${output?.join(', ') ?? '?'}] does not end in a class count`, 'MODEL_INVALID');
-    return { format, ...(fixedSide(input) ? { inputSize: fixedSide(input)! } : {}), classes };
+    return { format, ...(fixedSide(input, path) ? { inputSize: fixedSide(input, path)! } : {}), classes };
   } finally {
     model.dispose();
   }

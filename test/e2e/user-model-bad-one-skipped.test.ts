@@ -1,7 +1,8 @@
 /**
  * One bad model among good ones costs only its own jobs: a model whose
  * metadata.json says inputSize -5, one whose normalisation is Infinity
- * (1e999 in JSON), and a graph model with a cycle are each skipped with one
+ * (1e999 in JSON), a graph model with a cycle and a model whose input side
+ * is 100,000 pixels are each skipped with one
  * warning line naming the model and the field or nodes; the good model
  * beside them is still measured. (They used to abort the whole run with a
  * stack trace from sharp, or record NaN outputs as agreement.)
@@ -33,6 +34,10 @@ before(async () => {
     cpSync(join(dir, 'good'), join(dir, name!), { recursive: true });
     writeFileSync(join(dir, name!, 'metadata.json'), metadata!);
   }
+  // An input side of 100,000 pixels: refused before a probe or an evaluation image of that size is allocated.
+  const huge = tf.sequential({ layers: [tf.layers.globalAveragePooling2d({ inputShape: [100_000, 100_000, 3] }), tf.layers.dense({ units: 3, activation: 'softmax' })] });
+  await saveLayersModel(huge, join(dir, 'huge'));
+  huge.dispose();
   mkdirSync(join(dir, 'cycle'));
   const input = { name: 'input', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: [-1, 16, 16, 3].map((size) => ({ size: String(size) })) } } } };
   const node = [input, { name: 'a', op: 'AddV2', input: ['input', 'b'] }, { name: 'b', op: 'Relu', input: ['a'] }, { name: 'out', op: 'Softmax', input: ['b'] }];
@@ -43,7 +48,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 test('the good model is measured; each bad one is one warning line naming it', async () => {
   const out = join(dir, '.bench');
   const log = memoryLogger();
-  const paths = ['negative', 'good', 'infinite', 'cycle'].map((name) => join(dir, name, 'model.json'));
+  const paths = ['negative', 'good', 'infinite', 'cycle', 'huge'].map((name) => join(dir, name, 'model.json'));
   const config = parseConfig({ out, models: paths, run: { targets: ['node'], backends: ['tfjs-cpu'], warmupIterations: 1, minSamples: 3, minTimeMs: 0, maxTimeMs: 5_000, rounds: 1, evalLimit: 2 } });
   const { record } = await runBenchmarks({ config, log, out, referenceInProcess: true });
   assert.deepEqual([...new Set(record.measurements.map((measurement) => measurement.key.model))], ['good'], JSON.stringify(record.failures));
@@ -52,5 +57,6 @@ test('the good model is measured; each bad one is one warning line naming it', a
     `warning: ${paths[0]}: skipped, ${join(dir, 'negative', 'metadata.json')}: inputSize must be an integer between 8 and 4096, got -5`,
     `warning: ${paths[2]}: skipped, ${join(dir, 'infinite', 'metadata.json')}: normalization scale must be a finite number other than 0, got Infinity`,
     `warning: ${paths[3]}: skipped, ${paths[3]}: the graph has a cycle of 2 nodes: "a" → "b" → "a" (each reads the next); a feed-forward graph has none`,
+    `warning: ${paths[4]}: skipped, ${paths[4]}: input shape [?, 100000, 100000, 3]: its side must be an integer between 8 and 4096, got 100000`,
   ]);
 });
