@@ -243,7 +243,13 @@ export async function importUserModel(spec: UserModelSpec, options: ImportOption
   const model = await resolveUserModel(spec);
   const existing = metadataPath(out, model.id);
   if (existsSync(existing)) {
-    const previous = JSON.parse(await readFile(existing, 'utf8')) as Partial<ModelMetadata>;
+    let previous: Partial<ModelMetadata>;
+    try {
+      previous = JSON.parse(await readFile(existing, 'utf8')) as Partial<ModelMetadata>;
+    } catch (error) {
+      // Unreadable, it may be a retrained model's: never overwritten unasked.
+      throw new UserError(`model id ${model.id}: ${existing} cannot be read (${(error as Error).message}); remove it or give this model another id`, 'MODEL_ID_TAKEN');
+    }
     if (!previous.source) throw new UserError(`model id ${model.id} (from ${model.path}) is already a retrained model in ${out}; give this one another id (config: models: [{ path, id }])`, 'MODEL_ID_TAKEN');
   }
   // A fresh folder each time: the file may have changed, and a stale artifact of another format must not be benchmarked.
