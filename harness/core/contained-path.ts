@@ -36,6 +36,8 @@ export function containedPath(folder: string, entry: unknown, what: string, fold
   // A scheme (`http:`, `file:`, `data:`) where a file beside the model is expected; one letter is a Windows drive.
   if (/^[A-Za-z][A-Za-z0-9+.-]+:/.test(entry)) throw new UserError(`${shown} is a URL; a file inside ${folderName} is expected`, 'MODEL_PATH_UNSAFE');
   if (isAbsolute(entry) || win32.isAbsolute(entry)) throw new UserError(`${shown} is an absolute path; a file inside ${folderName} is expected`, 'MODEL_PATH_UNSAFE');
+  // On Windows `c:x` is relative to another drive's folder and `x:stream` an alternate data stream: no shard name needs a colon.
+  if (entry.includes(':')) throw new UserError(`${shown} holds ':' (a drive or a stream on Windows); a file inside ${folderName} is expected`, 'MODEL_PATH_UNSAFE');
   // A backslash is a separator on Windows: `..\\x` must not climb out there either.
   const portable = entry.replace(/\\/g, '/');
   const target = resolve(folder, portable);

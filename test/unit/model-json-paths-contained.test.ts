@@ -54,6 +54,8 @@ test('containedPath: inside is the absolute path; everything that leaves is refu
     ['\\\\server\\share\\x', /is an absolute path/],
     ['https://example.com/w.bin', /is a URL/],
     ['file:///etc/passwd', /is a URL/],
+    ['c:weights.bin', /'c:weights\.bin' holds ':'/],
+    ['weights.bin:hidden', /holds ':'/],
     ['w.bin\0.txt', /'w\.bin\\u0000\.txt' holds a NUL byte/],
     ['', /is not a file name/],
     [42, /is not a file name \(42\)/],
