@@ -154,9 +154,13 @@ async function importUserModels(config: ResolvedConfig, out: string, log: Logger
       const imported = await importUserModel(spec, { out, log, ...(config.dataset.images ? { images: resolve(cwd, config.dataset.images) } : {}) });
       ids.push(imported.id);
     } catch (error) {
-      if (!(error instanceof UserError)) throw error;
-      log.warn(`${entry.path}: skipped, ${firstLine(error)}`);
+      // A model is untrusted input: whatever it breaks (ours or a library's error), only its own jobs are lost.
+      if (!(error instanceof UserError)) log.debug(`${entry.path}: ${(error as Error)?.stack ?? String(error)}`);
+      log.warn(`${entry.path}: skipped, ${error instanceof UserError ? '' : `${(error as Error)?.name ?? 'Error'}: `}${firstLine(error)}`);
     }
+  }
+  if (ids.length === 0 && modelIds(config).length === 0) {
+    throw new UserError(`nothing to benchmark: ${entries.length === 1 ? 'the model given could not be imported' : `none of the ${entries.length} models given could be imported`} (see the warning${entries.length === 1 ? '' : 's'} above)`, 'NO_MODEL_IMPORTED');
   }
   return ids;
 }

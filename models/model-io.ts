@@ -2,11 +2,12 @@
  * Saving and loading TF.js layers models on disk or over HTTP without
  * @tensorflow/tfjs-node (whose file:// handler is not always installed).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../harness/core/errors.ts';
 import { isGraphModelJson } from './model-format.ts';
+import { checkModelJson, readShards } from './weights-manifest.ts';
 
 // Callers that already load models through this module ask it here too.
 export { isGraphModelJson } from './model-format.ts';
@@ -33,29 +34,24 @@ export async function saveLayersModel(model: tf.LayersModel, dir: string): Promi
   return modelJsonPath;
 }
 
-/** Reads model.json plus its weight files from disk into in-memory artifacts. */
+/**
+ * Reads model.json plus its weight files from disk into in-memory artifacts.
+ * The model.json is untrusted (models/weights-manifest.ts): a shard path
+ * that leaves its folder, a missing shard or sizes past the bounds are one
+ * UserError line, and nothing is read.
+ */
 export async function readModelArtifacts(modelJsonPath: string): Promise<tf.io.ModelArtifacts> {
-  const path = resolve(modelJsonPath);
-  let json: { modelTopology?: unknown; weightsManifest?: tf.io.WeightsManifestConfig; format?: string; signature?: unknown; userDefinedMetadata?: NonNullable<tf.io.ModelArtifacts['userDefinedMetadata']> };
-  try {
-    json = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    throw new UserError(`cannot read TF.js model ${path}: ${(error as Error).message}`, 'MODEL_UNREADABLE');
-  }
-  if (!json.modelTopology || !json.weightsManifest) throw new UserError(`${path} is not a TF.js model (no modelTopology/weightsManifest)`, 'MODEL_INVALID');
-  const buffers: Buffer[] = [];
-  for (const group of json.weightsManifest) {
-    for (const shard of group.paths) buffers.push(await readFile(join(dirname(path), shard)));
-  }
-  const weightData = Buffer.concat(buffers);
+  const checked = await checkModelJson(modelJsonPath);
+  const { json } = checked;
+  const weightData = await readShards(checked);
   return {
     modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'],
-    weightSpecs: json.weightsManifest.flatMap((group) => group.weights),
+    weightSpecs: json.weightsManifest.flatMap((group) => group.weights) as tf.io.WeightsManifestEntry[],
     weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength) as ArrayBuffer,
     ...(json.format ? { format: json.format } : {}),
     // Graph models name their inputs and outputs here; loadGraphModel reads it.
     ...(json.signature ? { signature: json.signature as object } : {}),
-    ...(json.userDefinedMetadata ? { userDefinedMetadata: json.userDefinedMetadata } : {}),
+    ...(json.userDefinedMetadata ? { userDefinedMetadata: json.userDefinedMetadata as NonNullable<tf.io.ModelArtifacts['userDefinedMetadata']> } : {}),
   };
 }
 

@@ -15,6 +15,8 @@ import { SLOT } from './tflite/schema.ts';
 import { readZipEntry } from './zip-entry.ts';
 
 export const SUPPORT_METADATA_NAME = 'TFLITE_METADATA';
+/** The most a packed label file is inflated to: 100,000 class names of 160 characters. */
+export const MAX_LABEL_FILE_BYTES = 16 * 1024 * 1024;
 
 const MODEL_METADATA = { subgraph_metadata: 3 } as const;
 const SUBGRAPH_METADATA = { input_tensor_metadata: 2, output_tensor_metadata: 3 } as const;
@@ -185,7 +187,7 @@ function labelsOf(tensor: Table, file: Uint8Array): string[] | undefined {
     .find((candidate) => candidate.uint8(ASSOCIATED_FILE.type, 'associated file type') === FILE_TENSOR_AXIS_LABELS);
   const name = labelFile?.string(ASSOCIATED_FILE.name, 'associated file name');
   if (!name) return undefined;
-  const bytes = readZipEntry(file, name);
+  const bytes = readZipEntry(file, name, MAX_LABEL_FILE_BYTES);
   if (!bytes) throw new SupportMetadataError(`the metadata names label file ${name}, which is not packed in the file`);
   return new TextDecoder().decode(bytes).split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
 }

@@ -13,15 +13,19 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import { containedPath } from '../harness/core/contained-path.ts';
 import { UserError } from '../harness/core/errors.ts';
 import { writeEvalPack, type EvalPack } from '../harness/core/eval-pack.ts';
 import { evalPackDir, liteModelPath, metadataPath, modelDir, mobileModelPath } from '../harness/core/layout.ts';
 import type { Logger } from '../harness/core/log.ts';
-import type { ModelMetadata, Normalization, UserModelFormat } from '../harness/core/metadata.ts';
+import { checkFeeding, INPUT_SIZE_RANGE, INPUT_SIZE_RULE, MAX_CLASSES, type ModelMetadata, type Normalization, type UserModelFormat } from '../harness/core/metadata.ts';
 import { isSafeSegment } from '../harness/core/path-segment.ts';
 import type { ArtifactVariant } from '../harness/core/record.ts';
 import { removeFolderInside } from '../harness/core/safe-fs.ts';
+import { MAX_TFLITE_BYTES, readBounded } from './bounded-read.ts';
+import { present, readLabelsFile, readMetadataFile } from './metadata-file.ts';
 import type { SupportMetadata } from './tflite-support-metadata.ts';
+import { checkModelJson } from './weights-manifest.ts';
 
 /** A path entry of `models` (config) or `--model`, with the flags that describe it. */
 export interface UserModelSpec {
@@ -73,9 +77,14 @@ interface ModelShape {
   tflite?: { inputType: string; weightTypes: string[] };
 }
 
-function fixedSide(shape: readonly (number | null | undefined)[] | undefined): number | undefined {
+/** The square side a model's input shape fixes, held to the input-size rule before anything of that size is allocated. */
+function fixedSide(shape: readonly (number | null | undefined)[] | undefined, path: string): number | undefined {
   const side = shape?.[1];
-  return typeof side === 'number' && side > 0 ? side : undefined;
+  if (typeof side !== 'number' || !(side > 0)) return undefined;
+  if (!Number.isInteger(side) || side < INPUT_SIZE_RANGE.min || side > INPUT_SIZE_RANGE.max) {
+    throw new UserError(`${path}: input shape [${shape!.map((dim) => dim ?? '?').join(', ')}]: its side ${INPUT_SIZE_RULE}, got ${side}`, 'MODEL_INVALID');
+  }
+  return side;
 }
 
 /** TFLite Support metadata (TF Hub's, Model Maker's files), when the file carries some. */
@@ -90,7 +99,7 @@ async function supportMetadata(path: string, bytes: Uint8Array): Promise<Support
 
 async function tfliteShape(path: string): Promise<ModelShape> {
   const { inspectTflite, readMetadataJson } = await import('./tflite/reader.ts');
-  const bytes = new Uint8Array(await readFile(path));
+  const bytes = new Uint8Array(await readBounded(path, MAX_TFLITE_BYTES, 'MODEL_UNREADABLE'));
   let summary;
   try {
     summary = inspectTflite(bytes);
@@ -103,7 +112,7 @@ async function tfliteShape(path: string): Promise<ModelShape> {
   if (input.shape.length !== 4 || input.shape[3] !== 3) throw new UserError(`${path}: input ${input.name} has shape [${input.shape.join(', ')}], an image classifier takes [batch, height, width, 3]`, 'MODEL_INVALID');
   const own = readMetadataJson(bytes, 'edgebench') as { input?: { normalization?: Normalization }; classNames?: string[] } | undefined;
   const support = await supportMetadata(path, bytes);
-  const inputSize = fixedSide(input.shape) ?? support?.inputSize;
+  const inputSize = fixedSide(input.shape, path) ?? support?.inputSize;
   const normalization = own?.input?.normalization ?? support?.normalization;
   const classNames = own?.classNames ?? support?.classNames;
   return {
@@ -121,6 +130,8 @@ async function tfjsShape(path: string): Promise<ModelShape> {
   const { isGraphModelJson, loadTfjsModel, readModelArtifacts } = await import('./model-io.ts');
   const artifacts = await readModelArtifacts(path);
   const format: UserModelFormat = isGraphModelJson(artifacts) ? 'graph' : 'layers';
+  // A cycle or an outsized graph is our one line before TF.js builds its executor on it.
+  if (format === 'graph') (await import('./tflite/graph-def.ts')).checkGraphStructure(artifacts.modelTopology, path);
   // Shapes are read from the loaded model (either format) on the cpu backend, the one always present.
   if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
   let model;
@@ -138,48 +149,34 @@ async function tfjsShape(path: string): Promise<ModelShape> {
     let classes = output?.at(-1);
     if (typeof classes !== 'number' || classes <= 0) {
       // Graph models often leave the output shape out of their signature: one inference on zeros tells it.
-      const side = fixedSide(input) ?? DEFAULT_INPUT_SIZE;
+      const side = fixedSide(input, path) ?? DEFAULT_INPUT_SIZE;
       const probe = tf.zeros([1, side, side, 3]);
       const result = model.predict(probe) as import('@tensorflow/tfjs').Tensor | import('@tensorflow/tfjs').Tensor[];
       classes = (Array.isArray(result) ? result[0] : result)?.shape.at(-1);
       tf.dispose([probe, result]);
     }
     if (typeof classes !== 'number' || classes <= 0) throw new UserError(`${path}: output shape [${output?.join(', ') ?? '?'}] does not end in a class count`, 'MODEL_INVALID');
-    return { format, ...(fixedSide(input) ? { inputSize: fixedSide(input)! } : {}), classes };
+    return { format, ...(fixedSide(input, path) ? { inputSize: fixedSide(input, path)! } : {}), classes };
   } finally {
     model.dispose();
   }
 }
 
-/** metadata.json beside the model (this project's, or any with these keys), then labels.txt. */
+/** metadata.json beside the model (this project's, or any with these keys), then labels.txt; both checked (models/metadata-file.ts). */
 async function besideMetadata(path: string): Promise<{ inputSize?: number; normalization?: Normalization; classNames?: string[] }> {
   const dir = dirname(path);
   const found: { inputSize?: number; normalization?: Normalization; classNames?: string[] } = {};
   const jsonPath = join(dir, 'metadata.json');
-  if (existsSync(jsonPath)) {
-    let json: Record<string, unknown>;
-    try {
-      json = JSON.parse(await readFile(jsonPath, 'utf8')) as Record<string, unknown>;
-    } catch (error) {
-      throw new UserError(`${jsonPath}: not JSON (${(error as Error).message})`, 'MODEL_METADATA_INVALID');
-    }
-    if (typeof json.inputSize === 'number') found.inputSize = json.inputSize;
-    const normalization = json.normalization as Normalization | undefined;
-    if (normalization && typeof normalization.scale === 'number' && typeof normalization.offset === 'number') found.normalization = { scale: normalization.scale, offset: normalization.offset };
+  if (await present(jsonPath)) {
+    const json = await readMetadataFile(jsonPath);
+    if (json.inputSize !== undefined) found.inputSize = json.inputSize;
+    if (json.normalization) found.normalization = { scale: json.normalization.scale, offset: json.normalization.offset };
     const names = json.classNames ?? json.labels;
-    if (Array.isArray(names) && names.every((name) => typeof name === 'string')) found.classNames = names as string[];
+    if (names) found.classNames = names;
   }
   const labelsPath = join(dir, 'labels.txt');
-  if (!found.classNames && existsSync(labelsPath)) found.classNames = await readLabelsFile(labelsPath);
+  if (!found.classNames && (await present(labelsPath))) found.classNames = await readLabelsFile(labelsPath, dir);
   return found;
-}
-
-async function readLabelsFile(path: string): Promise<string[]> {
-  try {
-    return (await readFile(path, 'utf8')).split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
-  } catch (error) {
-    throw new UserError(`cannot read labels file ${path}: ${(error as Error).message}`, 'MODEL_LABELS_UNREADABLE');
-  }
 }
 
 /** Reads the model and settles input size, normalisation and class names, saying which were assumed. */
@@ -204,28 +201,29 @@ export async function resolveUserModel(spec: UserModelSpec): Promise<ResolvedUse
   const normalization = shape.normalization ?? beside.normalization ?? spec.normalization ?? DEFAULT_NORMALIZATION;
   if (!shape.normalization && !beside.normalization && !spec.normalization) assumed.push('normalisation to [-1, 1] (pixel / 127.5 - 1)');
 
+  // A labels file the user names is theirs to point anywhere; it is only bounded in size.
   const labels = typeof spec.labels === 'string' ? await readLabelsFile(resolve(spec.labels)) : spec.labels;
   let classNames = shape.classNames ?? beside.classNames ?? labels;
+  if (!Number.isSafeInteger(shape.classes) || shape.classes > MAX_CLASSES) throw new UserError(`${path} outputs ${shape.classes} classes, over the ${MAX_CLASSES} this harness reads`, 'MODEL_INVALID');
   if (!classNames) {
     classNames = Array.from({ length: shape.classes }, (_, index) => `class_${index}`);
     assumed.push(`class names class_0..class_${shape.classes - 1}`);
   }
   if (classNames.length !== shape.classes) throw new UserError(`${path} outputs ${shape.classes} classes, but ${classNames.length} class names were given`, 'MODEL_METADATA_INVALID');
+  // Whatever gave them (flags, config, the model's own metadata), the values fed to the model are checked once here.
+  checkFeeding({ inputSize, normalization, classNames }, path);
   return { id, path, format: shape.format, inputSize, normalization, classNames, assumed };
 }
 
 /** The Lite variant a user's .tflite is closest to, from its tensor types, so the report files it in the right column. */
 export function tfliteVariant(inputType: string, weightTypes: readonly string[]): ArtifactVariant {
-  if (inputType === 'INT8' || inputType === 'UINT8') return 'int8';
-  if (weightTypes.includes('INT8')) return 'int8-dynamic';
-  if (weightTypes.includes('FLOAT16')) return 'float16';
+  // The reader names types in lower case (`int8`), TFLite's schema in upper case (`INT8`): either is read.
+  const input = inputType.toLowerCase();
+  const weights = weightTypes.map((type) => type.toLowerCase());
+  if (input === 'int8' || input === 'uint8') return 'int8';
+  if (weights.includes('int8')) return 'int8-dynamic';
+  if (weights.includes('float16')) return 'float16';
   return 'float32';
-}
-
-/** model.json and the weight files its manifest names. */
-async function tfjsFiles(modelJsonPath: string): Promise<string[]> {
-  const json = JSON.parse(await readFile(modelJsonPath, 'utf8')) as { weightsManifest?: { paths: string[] }[] };
-  return (json.weightsManifest ?? []).flatMap((group) => group.paths);
 }
 
 export interface ImportOptions {
@@ -246,7 +244,13 @@ export async function importUserModel(spec: UserModelSpec, options: ImportOption
   const model = await resolveUserModel(spec);
   const existing = metadataPath(out, model.id);
   if (existsSync(existing)) {
-    const previous = JSON.parse(await readFile(existing, 'utf8')) as Partial<ModelMetadata>;
+    let previous: Partial<ModelMetadata>;
+    try {
+      previous = JSON.parse(await readFile(existing, 'utf8')) as Partial<ModelMetadata>;
+    } catch (error) {
+      // Unreadable, it may be a retrained model's: never overwritten unasked.
+      throw new UserError(`model id ${model.id}: ${existing} cannot be read (${(error as Error).message}); remove it or give this model another id`, 'MODEL_ID_TAKEN');
+    }
     if (!previous.source) throw new UserError(`model id ${model.id} (from ${model.path}) is already a retrained model in ${out}; give this one another id (config: models: [{ path, id }])`, 'MODEL_ID_TAKEN');
   }
   // A fresh folder each time: the file may have changed, and a stale artifact of another format must not be benchmarked.
@@ -260,11 +264,11 @@ export async function importUserModel(spec: UserModelSpec, options: ImportOption
     const target = mobileModelPath(out, model.id);
     await mkdir(dirname(target), { recursive: true });
     await copyFile(model.path, target);
-    for (const shard of await tfjsFiles(model.path)) {
-      const from = join(dirname(model.path), shard);
-      if (!existsSync(from)) throw new UserError(`${model.path} names weight file ${shard}, which is not beside it`, 'MODEL_INVALID');
-      await mkdir(dirname(join(dirname(target), shard)), { recursive: true });
-      await copyFile(from, join(dirname(target), shard));
+    // Checked again here (inside the model's folder, present, bounded): the file may have changed since it was loaded.
+    for (const shard of (await checkModelJson(model.path)).shards) {
+      const to = containedPath(dirname(target), shard.entry, `${model.path}: weight file`, modelDir(out, model.id));
+      await mkdir(dirname(to), { recursive: true });
+      await copyFile(shard.path, to);
     }
   }
   const metadata: ModelMetadata = {

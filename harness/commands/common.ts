@@ -8,7 +8,7 @@ import { configSchema, deepMerge, type ResolvedConfig } from '../core/config.ts'
 import { CONFIG_FILES, loadConfig } from '../config-file.ts';
 import { UserError } from '../core/errors.ts';
 import { createLogger, type Logger } from '../core/log.ts';
-import type { Normalization } from '../core/metadata.ts';
+import { normalizationProblem, type Normalization } from '../core/metadata.ts';
 import { registerSecrets, secretsIn } from '../core/redact.ts';
 import { checkOutFolder, resolveOutFolder } from '../out-folder.ts';
 import { lockOutFolder, type OutLock } from '../out-lock.ts';
@@ -176,7 +176,11 @@ export function parseNormalization(value: string): Normalization {
     throw new UserError(`--normalization ${JSON.stringify(value)}: give the range pixels 0..255 map to as min,max (e.g. -1,1 or 0,1), or unit ([0, 1]) or signed ([-1, 1])`, 'BAD_FLAG');
   }
   const [min, max] = parts as [number, number];
-  return { scale: (max - min) / 255, offset: min };
+  const normalization = { scale: (max - min) / 255, offset: min };
+  // The rule a metadata.json is held to (core/metadata.ts): a finite range within ±1e6.
+  const problem = normalizationProblem(normalization);
+  if (problem) throw new UserError(`--normalization ${JSON.stringify(value)}: ${problem}`, 'BAD_FLAG');
+  return normalization;
 }
 
 /** Flags every command reads into the config. */

@@ -1,5 +1,5 @@
 import { existsSync, statSync, type Stats } from 'node:fs';
-import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { defineCommand } from 'citty';
 import { VARIANTS } from '../core/record.ts';
@@ -63,15 +63,25 @@ export function modelArgument(value: unknown, cwd: string): { file?: string } {
 }
 
 
-/** metadata.json beside model.json or one folder up (the out folder's layout: models/<id>/mobile/model.json). */
-async function findMetadata(modelJsonPath: string): Promise<ModelMetadata | undefined> {
+/** What convert reads from a metadata.json: how to feed the model, its class names, and where its training images are. */
+interface ConvertMetadata {
+  normalization?: Normalization;
+  classNames?: string[];
+  dataset?: { root: string };
+}
+
+/**
+ * metadata.json beside model.json or one folder up (the out folder's layout:
+ * models/<id>/mobile/model.json), checked field by field like `bench run`
+ * checks it (models/metadata-file.ts): a bad value is one line naming it.
+ */
+async function findMetadata(modelJsonPath: string): Promise<ConvertMetadata | undefined> {
+  const { present, readMetadataFile } = await import('../../models/metadata-file.ts');
   for (const candidate of [join(dirname(modelJsonPath), 'metadata.json'), join(dirname(dirname(modelJsonPath)), 'metadata.json')]) {
-    if (!existsSync(candidate)) continue;
-    try {
-      return JSON.parse(await readFile(candidate, 'utf8')) as ModelMetadata;
-    } catch (error) {
-      throw new UserError(`${candidate}: not JSON (${(error as Error).message}); fix or remove it`, 'MODEL_METADATA_INVALID');
-    }
+    if (!(await present(candidate))) continue;
+    const file = await readMetadataFile(candidate);
+    const classNames = file.classNames ?? file.labels;
+    return { ...(file.normalization ? { normalization: file.normalization } : {}), ...(classNames ? { classNames } : {}), ...(file.dataset ? { dataset: file.dataset } : {}) };
   }
   return undefined;
 }
@@ -150,7 +160,7 @@ async function convertModelFile(context: CommandContext, args: Record<string, un
       variants,
       normalization,
       io: config.convert.io,
-      ...(metadata ? { classNames: metadata.classNames } : {}),
+      ...(metadata?.classNames ? { classNames: metadata.classNames } : {}),
       calibration: calibrate,
       check: { runtime: tfliteNodeCheck(), pixels, count },
       onVariant: (variant) => {

@@ -1,5 +1,4 @@
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { defineCommand } from 'citty';
 import { UserError } from '../core/errors.ts';
@@ -83,7 +82,8 @@ export default defineCommand({
     if (statSync(path).isDirectory()) throw new UserError(`${path} is a folder: give a .tflite file`, 'TFLITE_INVALID');
     const { inspectTflite } = await import('../../models/tflite/reader.ts');
     const { readSupportMetadata } = await import('../../models/tflite-support-metadata.ts');
-    const bytes = new Uint8Array(await readFile(path));
+    const { MAX_TFLITE_BYTES, readBounded } = await import('../../models/bounded-read.ts');
+    const bytes = new Uint8Array(await readBounded(path, MAX_TFLITE_BYTES, 'TFLITE_INVALID'));
     let summary: TfliteSummary;
     try {
       summary = inspectTflite(bytes);

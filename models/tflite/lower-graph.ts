@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../harness/core/errors.ts';
 import { addTensor, emptyGraph, type IrGraph } from './graph.ts';
-import { attrInts, attrNumber, attrShape, type Constant, type GraphDef, type GraphNode } from './graph-def.ts';
+import { attrInts, attrNumber, attrShape, nodeOf, topologicalOrder, type Constant, type GraphDef, type GraphNode } from './graph-def.ts';
 import { lowerBiasAdd, lowerConv2D, lowerDepthwise, lowerFusedBatchNorm, lowerFusedConv2D, lowerFusedDepthwise, lowerFusedMatMul, lowerMatMul } from './lower-graph-conv.ts';
 import { UnsupportedNodeError, isConstant, type NodeLowering, type Operand } from './lower-graph-context.ts';
 import { GRAPH_OP_LOWERINGS } from './lower-graph-ops.ts';
@@ -52,6 +52,9 @@ const FOLDS: Record<string, (inputs: tf.Tensor[], node: GraphNode) => tf.Tensor>
   ConcatV2: (inputs) => tf.concat(inputs.slice(0, -1), inputs.at(-1)!.dataSync()[0]),
   Pack: (inputs, node) => tf.stack(inputs, attrNumber(node, 'axis') ?? 0),
 };
+
+/** Most values of one input image (4096 × 4096 × 4). */
+const MAX_INPUT_ELEMENTS = 4096 * 4096 * 4;
 
 export const SUPPORTED_GRAPH_OPS = ['Placeholder', 'Const', ...Object.keys(GRAPH_LOWERINGS)];
 
@@ -106,6 +109,10 @@ function inputShapeOf(def: GraphDef, name: string): number[] {
   if (!shape || shape.length !== 4 || shape.slice(1).some((dim) => !(dim > 0))) {
     throw new UnsupportedNodeError(input.name, 'Placeholder', `input shape ${JSON.stringify(shape ?? 'unknown')}; the converter needs [batch, height, width, channels] with a fixed height, width and channels`);
   }
+  // Bounded before any buffer of that size is made (calibration and check images): 4096×4096 RGBA at most.
+  if (shape.slice(1).reduce((a, b) => a * b, 1) > MAX_INPUT_ELEMENTS) {
+    throw new UnsupportedNodeError(input.name, 'Placeholder', `input shape ${JSON.stringify(shape)} holds over ${MAX_INPUT_ELEMENTS} values per image, past what the converter allocates`);
+  }
   return [1, ...shape.slice(1)];
 }
 
@@ -117,13 +124,25 @@ export function lowerGraphDef(def: GraphDef, name: string): LoweredGraph {
   graph.inputs = [inputId];
   const values = new Map<string, Operand>([[def.inputs[0]!.name, { tensor: inputId }]]);
 
-  const visit = (reference: string): Operand => {
-    const known = values.get(reference);
-    if (known) return known;
-    const [nodeName, index] = reference.includes(':') ? [reference.replace(/:\d+$/, ''), Number(reference.split(':').pop())] : [reference, 0];
+  // Operands by node name; an output other than a node's first is refused where it is read.
+  const operandOf = (reference: string): Operand => {
+    const nodeName = nodeOf(reference);
     const node = def.nodes.get(nodeName);
     if (!node) throw new UserError(`${name}: the graph reads "${reference}", which is no node of it`, 'MODEL_INVALID');
+    const index = nodeName === reference ? 0 : Number(reference.slice(nodeName.length + 1));
     if (index !== 0) throw new UnsupportedNodeError(node.name, node.op, `output ${index} is read; the converter lowers each node's first output only`, describeWhere(def, node.name));
+    return values.get(nodeName)!;
+  };
+
+  const order = topologicalOrder(def.nodes, def.outputs, name);
+  // A second output read anywhere is refused before any lowering, naming the node whose output it is.
+  for (const nodeName of order) for (const input of def.nodes.get(nodeName)?.inputs ?? []) if (input !== nodeOf(input)) operandOf(input);
+
+  // Each node after the nodes it reads (iteratively: a deep chain must not overflow the stack; cycles were refused when the GraphDef was read).
+  for (const nodeName of order) {
+    if (values.has(nodeName)) continue;
+    const node = def.nodes.get(nodeName);
+    if (!node) continue; // named by a reader, which refuses it (operandOf)
     let value: Operand;
     if (node.op === 'Const') {
       const constant = def.constants.get(node.name);
@@ -132,7 +151,7 @@ export function lowerGraphDef(def: GraphDef, name: string): LoweredGraph {
     } else if (node.op === 'Placeholder') {
       throw new UnsupportedNodeError(node.name, node.op, 'a second input');
     } else {
-      const operands = node.inputs.map(visit);
+      const operands = node.inputs.map(operandOf);
       const lowering = GRAPH_LOWERINGS[node.op];
       if (operands.length && operands.every(isConstant) && FOLDS[node.op]) {
         value = { constant: fold(node, operands.map((operand) => operand.constant)) };
@@ -147,12 +166,11 @@ export function lowerGraphDef(def: GraphDef, name: string): LoweredGraph {
         }
       }
     }
-    values.set(reference, value);
-    return value;
-  };
+    values.set(nodeName, value);
+  }
 
   graph.outputs = def.outputs.map((output, index) => {
-    const value = visit(output);
+    const value = operandOf(output);
     if (isConstant(value)) throw new UserError(`${name}: output "${output}" is a constant; nothing to convert`, 'MODEL_TRIVIAL');
     if (value.tensor === inputId) throw new UserError(`${name}: output "${output}" is the input unchanged; nothing to convert`, 'MODEL_TRIVIAL');
     graph.tensors[value.tensor]!.name = def.outputs.length === 1 ? 'probabilities' : `output_${index}`;

@@ -339,6 +339,30 @@ function validateStructure(model: Table): void {
 }
 
 /**
+ * Every constant tensor's declared size (its shape × its type's bytes) fits
+ * in the buffer it names: a forged shape over a small buffer would have a
+ * runtime read past the buffer. Sparse tensors, types without a fixed size
+ * (string, int4) and shapes with an unknown dimension are left to the runtime.
+ */
+function checkTensorBuffers(model: Table, bufferData: ReturnType<typeof bufferReader>): void {
+  model.tables(SLOT.Model.subgraphs, 'subgraph').forEach((subgraph, s) => {
+    subgraph.tables(SLOT.SubGraph.tensors, `subgraph ${s} tensor`).forEach((tensor, index) => {
+      const buffer = tensor.uint32(SLOT.Tensor.buffer);
+      if (buffer === 0 || tensor.has(SLOT.Tensor.sparsity)) return;
+      const present = bufferData(buffer, `tensor ${index}`).bytes;
+      const type = tensorTypeName(tensor.int8(SLOT.Tensor.type));
+      const bytes = TENSOR_TYPE_BYTES[type as TensorTypeName];
+      const shape = tensor.ints(SLOT.Tensor.shape, `tensor ${index} shape`);
+      if (present === 0 || bytes === undefined || shape.some((dim) => dim < 0)) return;
+      const declared = shape.reduce((product, dim) => product * dim, bytes);
+      if (declared > present) {
+        throw new TfliteFormatError(`malformed .tflite: subgraph ${s} tensor ${index} (${tensor.string(SLOT.Tensor.name) ?? 'unnamed'}) declares shape [${shape.join(', ')}] of ${type} (${declared} bytes), but its buffer ${buffer} holds ${present} bytes`);
+      }
+    });
+  });
+}
+
+/**
  * Reads any .tflite file into a plain summary. Throws TfliteFormatError for a
  * truncated or malformed file (every offset, length, count and index is checked).
  */
@@ -347,6 +371,7 @@ export function inspectTflite(bytes: Uint8Array): TfliteSummary {
   const slots = SLOT.Model;
   validateStructure(model);
   const bufferData = bufferReader(model, bytes);
+  checkTensorBuffers(model, bufferData);
 
   const codes = model.tables(slots.operator_codes, 'operator code').map((code) => {
     const builtin = Math.max(code.int8(SLOT.OperatorCode.deprecated_builtin_code), code.int32(SLOT.OperatorCode.builtin_code));

@@ -48,4 +48,8 @@ test('a .tflite files under the variant its tensor types say', () => {
   assert.equal(tfliteVariant('FLOAT32', ['FLOAT16', 'INT32']), 'float16');
   assert.equal(tfliteVariant('FLOAT32', ['INT8', 'FLOAT32']), 'int8-dynamic');
   assert.equal(tfliteVariant('UINT8', ['INT8']), 'int8');
+  // As inspectTflite names them (lower case): an int8 file is not filed as float32.
+  assert.equal(tfliteVariant('int8', ['int8', 'int32']), 'int8');
+  assert.equal(tfliteVariant('float32', ['int8', 'float32']), 'int8-dynamic');
+  assert.equal(tfliteVariant('float32', ['float16']), 'float16');
 });
