@@ -264,7 +264,7 @@ const cases: Case[] = [
   { name: 'inspect a .tflite whose root offset points past the end', argv: (box) => ['inspect', box.file('root.tflite', Uint8Array.from([0xff, 0xff, 0xff, 0x7f, ...tflite.subarray(4)]))] },
   { name: 'inspect a .tflite that is a folder', argv: (box) => ['inspect', dirname(box.file('dir.tflite/x', ''))] },
   { name: 'inspect a missing file', argv: (box) => ['inspect', box.path('absent.tflite')] },
-  { name: 'inspect a .tflite with a deflate bomb for labels', argv: (box) => ['inspect', box.file('bomb.tflite', Buffer.concat([tfliteNoLabels, deflatedZip('labels.txt', new Uint8Array(64 * 2 ** 20), 16)]))], fixedBy: 'sec-model' },
+  // `bench inspect` on a deflate bomb describes the rest of the file and names the metadata unreadable in one line, exit 0: user-model-zip-bomb.test.ts.
   { name: 'run --model a truncated .tflite', argv: (box) => ['run', '--model', box.file('half.tflite', tflite.subarray(0, 100)), ...RUN_NODE] },
   { name: 'run --model a .tflite of random bytes', argv: (box) => ['run', '--model', box.file('random.tflite', Uint8Array.from({ length: 512 }, (_, index) => index % 256)), ...RUN_NODE] },
   { name: 'run --model a .tflite with a deflate bomb for labels', argv: (box) => ['run', '--model', box.file('bomb.tflite', Buffer.concat([tfliteNoLabels, deflatedZip('labels.txt', new Uint8Array(64 * 2 ** 20), 16)])), ...RUN_NODE], fixedBy: 'sec-model' },
