@@ -37,7 +37,8 @@ import { discoverAndroid } from './discover.ts';
 import { failedOnPhone, PhoneLane, type LaneServices } from './lane.ts';
 import { nativeJobPart } from './native-job.ts';
 import { pageJobPart } from './page-job.ts';
-import { openPageSession, type OpenPageSessionOptions, type PageSession } from './page-session.ts';
+import type { PageHost } from '../page/host.ts';
+import type { WebDriverHostOptions } from '../page/webdriver-host.ts';
 import { chooseRoute } from './routes.ts';
 import { SharedServers } from './servers.ts';
 
@@ -54,8 +55,8 @@ export interface AndroidTargetOptions {
   adb?: Adb;
   /** Starts the harness's own Appium server (when no android.appiumUrl). */
   startAppium?: (options: StartAppiumOptions) => Promise<AppiumServer>;
-  /** Opens a WebDriver session on the page (Appium route). */
-  openSession?: (options: OpenPageSessionOptions) => Promise<PageSession>;
+  /** Opens the WebDriver page host (Appium route); default targets/page's `openWebDriverHost`. */
+  openWebDriver?: (options: WebDriverHostOptions) => Promise<PageHost>;
   /** Starts the page server; default targets/page's `startPageServer`. */
   startPageServer?: (out: string) => Promise<PageServer>;
   /** Called when a job on a phone enters a phase (tests kill the browser with it). */
@@ -84,7 +85,12 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
     servers,
     openBrowser: {
       cdp: cdpBrowserOpener({ adb: adbNow }),
-      appium: appiumBrowserOpener({ adb: adbNow, servers, openSession: options.openSession ?? openPageSession, ...(options.env ? { env: options.env } : {}) }),
+      appium: appiumBrowserOpener({
+        adb: adbNow,
+        servers,
+        openWebDriver: options.openWebDriver ?? (async (hostOptions) => (await import('../page/webdriver-host.ts')).openWebDriverHost(hostOptions)),
+        ...(options.env ? { env: options.env } : {}),
+      }),
     },
     defaultRoute: (context) => chooseRoute(context.config, options.env).route,
     ...(options.cooldownPollMs ? { cooldownPollMs: options.cooldownPollMs } : {}),

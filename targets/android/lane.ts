@@ -93,10 +93,10 @@ export class PhoneLane {
 
   /** A live browser on this phone with the page's capabilities read, opening one (and the reverse rule) when needed. */
   async pageBrowser(context: TargetContext): Promise<PhoneBrowser> {
-    if (this.browser?.alive) return this.browser;
+    if (this.browser?.host.alive) return this.browser;
     // Chrome missing, its first-run screens … : asking the phone again before someone acts on it only waits longer.
     if (this.actionNeeded) throw new PhoneActionNeeded(this.actionNeeded);
-    await this.browser?.close();
+    await this.browser?.host.close();
     this.browser = undefined;
     const server = await this.services.servers.page(context.out);
     if (!this.remote && this.reversedPort !== server.server.port) {
@@ -174,7 +174,7 @@ export class PhoneLane {
     // Only a phone adb no longer sees (or sees offline/unauthorized) is gone; an adb hiccup proves nothing.
     if (state === 'device' || state.startsWith('unknown')) return result;
     this.gone = new DeviceDisconnectedError(this.serial).message;
-    await this.browser?.close().catch(() => {});
+    await this.browser?.host.close().catch(() => {});
     this.browser = undefined;
     result.failure.error = { ...result.failure.error, name: 'DeviceDisconnectedError', message: `${this.gone}; the job failed with: ${result.failure.error.message}` };
     return result;
@@ -182,7 +182,7 @@ export class PhoneLane {
 
   /** Closes the browser (session, or DevTools connection and forward) and removes the reverse rule; `note` collects what failed. `adb` is absent when none was made. */
   async close(adb: Adb | undefined, note: (what: string) => (error: unknown) => void): Promise<void> {
-    await this.browser?.close().catch(note(`closing the browser on ${this.serial}`));
+    await this.browser?.host.close().catch(note(`closing the browser on ${this.serial}`));
     this.browser = undefined;
     if (this.reversedPort !== undefined && !this.gone && adb) await adb.removeReverse(this.serial, this.reversedPort).catch(note(`removing adb reverse on ${this.serial}`));
     this.reversedPort = undefined;

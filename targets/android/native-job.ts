@@ -5,6 +5,7 @@
  */
 import type { JobPhase } from '../../harness/core/record.ts';
 import { measured, type KeyOptions } from '../result.ts';
+import { chooseThreads } from '../page/settings.ts';
 import type { JobResult } from '../types.ts';
 import { AdbCommandError, type Adb } from './adb.ts';
 import type { BenchmarkDelegate } from './benchmark-model.ts';
@@ -16,9 +17,8 @@ export function nativeJobPart(options: { adb(): Adb }): JobPart {
     const { config } = context;
     const delegateOption = job.runtimeOptions.delegate;
     const delegate: BenchmarkDelegate = delegateOption === 'gpu' || delegateOption === 'none' ? delegateOption : 'xnnpack';
-    const ownThreads = job.runtimeOptions.threads;
-    // Four threads unless told otherwise: all cores of a big.LITTLE phone are usually slower than its big ones.
-    const threads = typeof ownThreads === 'number' && ownThreads >= 1 ? Math.floor(ownThreads) : (config.run.threads ?? Math.min(4, job.device.cores ?? 4));
+    // The phone's rule, as for its page jobs (targets/page/settings.ts): at most 4 unless told otherwise.
+    const { threads, from: threadsFrom } = chooseThreads(job.runtimeOptions.threads, config.run.threads, job.device.cores ?? 4, 'phone');
     const keyOptions: KeyOptions = { ...job.runtimeOptions, threads, delegate };
     const binary = config.android.tfliteBenchmarkBinary;
     if (!binary) return failedOnPhone(job, keyOptions, 'setup', new Error(`${NATIVE_RUNTIME}: ${missingBinaryAdvice(job.device.android?.abi ?? 'arm64-v8a')}`));
@@ -45,6 +45,7 @@ export function nativeJobPart(options: { adb(): Adb }): JobPart {
           ...job.device.extra,
           backend: delegate === 'gpu' ? 'TFLite GPU delegate' : delegate === 'xnnpack' ? 'TFLite XNNPACK' : 'TFLite builtin kernels',
           threads,
+          threadsFrom,
           latencySource: latencySource(parsed.runs),
           command,
           ...(parsed.delegateNotes.length ? { delegate: parsed.delegateNotes.join(' | ') } : {}),

@@ -1,13 +1,11 @@
 /**
  * A page-runtime job on a phone (`tfjs-wasm`, `litert-wasm` …): the shared
- * benchmark page (targets/page) in the phone's browser, whichever route
- * reached it (the lane's PhoneBrowser: Appium or CDP), read back into the
- * same Measurement as on a desktop browser, with the phone's browser, GPU
- * and route in the device block.
+ * page-job flow (targets/page/job-flow.ts) on the lane's browser, whichever
+ * route reached it (Appium or CDP), with the phone's thread rule and, in the
+ * device block, the phone's browser, GPU and route.
  */
-import type { JobPhase } from '../../harness/core/record.ts';
-import { expectedKeyOptions, requestedThreads, toJobResult } from '../page/mapping.ts';
-import type { JobResult } from '../types.ts';
+import type { DeviceInfo, JobPhase } from '../../harness/core/record.ts';
+import type { Job, JobResult } from '../types.ts';
 import { failedOnPhone, type JobPart } from './lane.ts';
 import type { PhoneBrowser } from './phone-browser.ts';
 import type { SharedServers } from './servers.ts';
@@ -18,48 +16,36 @@ export interface PageJobOptions {
   onPhase?: (serial: string, phase: JobPhase) => void;
 }
 
+/** The phone's device block with the browser the job ran in and the route that reached it. */
+async function phoneDevice(job: Job, browser: PhoneBrowser): Promise<DeviceInfo> {
+  const { browserBlock } = await import('../page/facts.ts');
+  const { caps } = browser.facts;
+  return { ...job.device, ...browserBlock(browser.facts.browser, caps), extra: { ...job.device.extra, driver: browser.route, crossOriginIsolated: caps.crossOriginIsolated } };
+}
+
 export function pageJobPart(options: PageJobOptions): JobPart {
   return async (lane, job, context): Promise<JobResult> => {
-    const page = await import('../page/index.ts');
+    const { runPageJob } = await import('../page/job-flow.ts');
     let browser: PhoneBrowser;
     try {
       browser = await lane.pageBrowser(context);
     } catch (error) {
       return failedOnPhone(job, { ...job.runtimeOptions }, 'setup', error);
     }
-    const { caps } = browser;
-    const threads = requestedThreads(job, context.config.run.threads, caps);
-    const expected = expectedKeyOptions(job, threads, caps);
-    const status = browser.statuses.find((candidate) => candidate.runtime === job.runtime);
-    if (status && !status.available) return failedOnPhone(job, expected, 'setup', new Error(`${job.runtime} is unavailable in ${browser.name} on ${lane.serial}: ${status.reason}`));
-    let result: JobResult;
-    try {
-      const server = await options.servers.page(context.out);
-      const pageJob = await page.preparePageJob(server.server, job, { threads });
-      const pageResult = await browser.run(pageJob, {
-        timeoutMs: context.config.run.jobTimeoutMs,
-        signal: context.signal,
-        onPhase: (phase) => {
-          context.log.debug(`${lane.serial} ${job.artifact.id} ${job.runtime}: ${phase}`);
-          options.onPhase?.(lane.serial, phase);
-        },
-      });
-      result = toJobResult(job, 'android', pageResult, expected);
-    } catch (error) {
-      return failedOnPhone(job, expected, 'setup', error);
-    }
-    if (!result.ok) return result;
-    const measurement = result.measurement;
-    measurement.device = {
-      ...measurement.device,
-      browser: { name: browser.name, version: browser.version, userAgent: caps.userAgent },
-      gpu: {
-        ...(caps.webgl.vendor ? { vendor: caps.webgl.vendor } : {}),
-        ...(caps.webgl.renderer ? { renderer: caps.webgl.renderer } : {}),
-        ...(caps.webgpu.adapter ? { adapter: [caps.webgpu.vendor, caps.webgpu.architecture, caps.webgpu.device].filter(Boolean).join(' ') } : {}),
+    return runPageJob(job, {
+      target: 'android',
+      host: browser.host,
+      facts: browser.facts,
+      server: () => options.servers.page(context.out),
+      threads: { config: context.config.run.threads, rule: 'phone' },
+      timeoutMs: context.config.run.jobTimeoutMs,
+      signal: context.signal,
+      onPhase: (phase) => {
+        context.log.debug(`${lane.serial} ${job.artifact.id} ${job.runtime}: ${phase}`);
+        options.onPhase?.(lane.serial, phase);
       },
-      extra: { ...measurement.device.extra, driver: browser.route, crossOriginIsolated: caps.crossOriginIsolated },
-    };
-    return result;
+      where: `${browser.facts.browser.name} on ${lane.serial}`,
+      device: await phoneDevice(job, browser),
+    });
   };
 }

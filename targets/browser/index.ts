@@ -1,24 +1,23 @@
 /**
- * The browser target: every browser found, driven by Playwright through the
- * shared benchmark page (targets/page) on its static server.
+ * The browser target: every browser found, each a CDP page host
+ * (targets/page/playwright-host.ts) on a browser launched here, running the
+ * shared page-job flow (targets/page/job-flow.ts) on the page's static server.
  */
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { RuntimeSize } from '../../harness/core/record.ts';
-import type { DiscoveredDevice, Job, JobResult, RuntimeStatus, Target, TargetContext } from '../types.ts';
-import { packageVersion } from '../page/assets.ts';
-import { startPageServer, preparePageJob, type PageServer } from '../page/index.ts';
-import { expectedKeyOptions, requestedThreads, toJobResult } from '../page/mapping.ts';
-import { failed, jobKeyOptions, type ResultOf } from '../result.ts';
-import { isPageRuntime, PAGE_RUNTIMES, type PageCapabilities, type PageJob } from '../page/app/protocol.ts';
-import { RUNTIME_FORMATS, runtimeStatuses } from '../page/runtimes.ts';
+import type { DiscoveredDevice, Job, JobResult, Target, TargetContext } from '../types.ts';
+import { startPageServer, PlaywrightHost, readBrowserFacts, runPageJob, type BrowserFacts, type PageHook, type PageServer } from '../page/index.ts';
+import { failed, jobKeyOptions } from '../result.ts';
+import { isPageRuntime, PAGE_RUNTIMES } from '../page/app/protocol.ts';
+import { RUNTIME_FORMATS } from '../page/runtimes.ts';
 import { runtimeSizes as measureRuntimeSizes } from '../page/sizes.ts';
 import { findBrowsers, type BrowserCandidate } from './browsers.ts';
 import { browserDevice } from './device.ts';
-import { BrowserRunner, type PageHook } from './runner.ts';
+import { launchedBrowser } from './runner.ts';
 
 export { findBrowsers, type BrowserCandidate, type BrowserEngine } from './browsers.ts';
 export { CHROMIUM_FLAGS, launchBrowser } from './launcher.ts';
-export { BrowserRunner, type PageHook } from './runner.ts';
+export { launchedBrowser } from './runner.ts';
 export { browserDevice, browserDeviceId } from './device.ts';
 
 export interface BrowserTargetOptions {
@@ -27,9 +26,10 @@ export interface BrowserTargetOptions {
 }
 
 interface BrowserEntry {
-  runner: BrowserRunner;
-  caps: PageCapabilities;
-  statuses: RuntimeStatus[];
+  host: PlaywrightHost;
+  facts: BrowserFacts;
+  /** `Chromium 156.0…`, for messages. */
+  name: string;
 }
 
 function unusable(id: string, name: string, reason: string, candidate?: BrowserCandidate): DiscoveredDevice {
@@ -72,24 +72,20 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
         return [...devices, ...search.found.map((candidate) => unusable(`${candidate.name}-unavailable`, candidate.name, reason, candidate))];
       }
       for (const candidate of search.found) {
-        const runner = new BrowserRunner({
-          candidate,
+        const launch = { headed: context.config.browser.headed, args: context.config.browser.args, timeoutMs: context.config.timeouts.browser.launchMs };
+        const host = new PlaywrightHost({
+          source: launchedBrowser(candidate, launch, context.config.timeouts.browser.closeMs),
           origin: server.server.origin,
-          launch: { headed: context.config.browser.headed, args: context.config.browser.args, timeoutMs: context.config.timeouts.browser.launchMs },
-          closeTimeoutMs: context.config.timeouts.browser.closeMs,
           ...(options.beforeJob ? { beforeJob: options.beforeJob } : {}),
-          onEvent: (event) => context.log.debug(`${candidate.name}: ${event.id} ${event.phase}`),
           onRestart: (reason) => context.log.warn(`${candidate.name}: restarting the browser after: ${reason.split('\n')[0]}`),
         });
         try {
-          const version = await runner.browserVersion();
-          const caps = await runner.capabilities(context.config.timeouts.browser.pageReadyMs);
-          const device = browserDevice(candidate, version, caps, { headless: !context.config.browser.headed });
-          const statuses = runtimeStatuses(caps, { tfjs: packageVersion('@tensorflow/tfjs-core'), litert: packageVersion('@litertjs/core') });
-          browsers.set(device.id, { runner, caps, statuses });
-          devices.push({ device, usable: true, runtimes: statuses });
+          const facts = await readBrowserFacts(host, context.config.timeouts.browser.pageReadyMs);
+          const device = browserDevice(candidate, facts.browser.version, facts.caps, { headless: !context.config.browser.headed });
+          browsers.set(device.id, { host, facts, name: device.name });
+          devices.push({ device, usable: true, runtimes: facts.statuses });
         } catch (error) {
-          await runner.close();
+          await host.close();
           const message = (error as Error).message.split('\n')[0] ?? String(error);
           devices.push(unusable(`${candidate.name}-unavailable`, candidate.name, message, candidate));
         }
@@ -108,27 +104,24 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
 
     async run(job: Job, context: TargetContext): Promise<JobResult> {
       const entry = browsers.get(job.device.id);
-      const asked: ResultOf = { job, target: 'browser', options: jobKeyOptions(job) };
-      if (!entry) return failed(asked, 'setup', { name: 'Error', message: `browser ${job.device.id} was not discovered in this run` });
-      if (!isPageRuntime(job.runtime)) return failed(asked, 'setup', { name: 'Error', message: `the browser target has no runtime "${job.runtime}" (it has ${PAGE_RUNTIMES.join(', ')})` });
-      const status = entry.statuses.find((candidate) => candidate.runtime === job.runtime);
-      const threads = requestedThreads(job, (config ?? context.config).run.threads, entry.caps);
-      const expected = expectedKeyOptions(job, threads, entry.caps);
-      if (status && !status.available) return failed({ ...asked, options: expected }, 'setup', { name: 'Error', message: `${job.runtime} is unavailable in ${job.device.name}: ${status.reason}` });
-      let pageJob: PageJob;
-      try {
-        const server = await ensureServer(context.out);
-        pageJob = await preparePageJob(server.server, job, { threads });
-      } catch (error) {
-        return failed({ ...asked, options: expected }, 'setup', error);
-      }
-      const result = await entry.runner.run(pageJob, { timeoutMs: context.config.run.jobTimeoutMs, signal: context.signal });
-      if (!result.ok) context.log.debug(`${job.device.id} ${job.artifact.id} ${job.runtime}: ${result.error.message}`);
-      return toJobResult(job, 'browser', result, expected);
+      if (!entry) return failed({ job, target: 'browser', options: jobKeyOptions(job) }, 'setup', new Error(`browser ${job.device.id} was not discovered in this run`));
+      const result = await runPageJob(job, {
+        target: 'browser',
+        host: entry.host,
+        facts: entry.facts,
+        server: () => ensureServer(context.out),
+        threads: { config: (config ?? context.config).run.threads, rule: 'every-core' },
+        timeoutMs: context.config.run.jobTimeoutMs,
+        signal: context.signal,
+        onPhase: (phase) => context.log.debug(`${job.device.id} ${job.artifact.id} ${job.runtime}: ${phase}`),
+        where: entry.name,
+      });
+      if (!result.ok) context.log.debug(`${job.device.id} ${job.artifact.id} ${job.runtime}: ${result.failure.error.message}`);
+      return result;
     },
 
     async dispose(): Promise<void> {
-      const runners = [...browsers.values()].map((entry) => entry.runner.close());
+      const runners = [...browsers.values()].map((entry) => entry.host.close());
       browsers.clear();
       await Promise.allSettled(runners);
       await starting?.catch(() => {});
