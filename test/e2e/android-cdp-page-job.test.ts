@@ -71,6 +71,10 @@ test('CDP route: Chrome started over adb, its DevTools socket forwarded, a page 
     assert.match(m.device.browser?.userAgent ?? '', /Chrome\//);
     assert.equal(m.device.extra?.driver, 'cdp');
     assert.equal(m.device.extra?.crossOriginIsolated, true);
+    // A phone's page jobs take the phone's thread rule, as its native jobs do, and the record says so.
+    assert.equal(m.device.extra?.threadsFrom, 'min(4, cores)');
+    assert.ok(Number(m.key.options.threads) >= 1 && Number(m.key.options.threads) <= 4, `threads ${m.key.options.threads}`);
+    assert.equal(m.device.extra?.threads, m.key.options.threads);
     measuredPort = /tcp:(\d+)/.exec(JSON.stringify(await adb.forwards()))![1]!;
   } finally {
     await target.dispose!();

@@ -1,0 +1,68 @@
+/**
+ * Threads and SIMD are decided once, on the host, and the record says what
+ * ran: in a real Chromium, for tfjs-wasm and litert-wasm, the threads and
+ * SIMD in each measurement's key equal those the page's runtime reports it
+ * used (device.extra), whether the default, the job or `run.threads` chose them.
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { loadLayersModel } from '../../models/model-io.ts';
+import { convertLayersModel } from '../../models/tflite/convert.ts';
+import { createBrowserTarget } from '../../targets/browser/index.ts';
+import type { DiscoveredDevice, Job, Target } from '../../targets/types.ts';
+import { artifactFor, jobFor, targetContext, tinyModelFixture, type ModelFixture } from '../helpers/browser-fixture.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+let out: string;
+let fixture: ModelFixture;
+let tflitePath: string;
+let target: Target;
+let chromium: DiscoveredDevice;
+
+before(async () => {
+  out = await tempDir('page-threads-simd');
+  fixture = await tinyModelFixture(out);
+  const model = await loadLayersModel(fixture.modelJsonPath);
+  tflitePath = join(out, 'tiny.tflite');
+  await writeFile(tflitePath, await convertLayersModel(model, { variant: 'float32', classNames: fixture.metadata.classNames, normalization: fixture.metadata.normalization }));
+  model.dispose();
+  target = createBrowserTarget();
+  const devices = await target.discover(targetContext(out));
+  const found = devices.find((entry) => entry.usable);
+  assert.ok(found, `no usable browser: ${JSON.stringify(devices.map((entry) => entry.reason))}`);
+  chromium = found;
+});
+
+after(() => target?.dispose?.());
+
+async function run(job: Job, config: Parameters<typeof targetContext>[1] = {}) {
+  const result = await target.run(job, targetContext(out, config));
+  assert.ok(result.ok, result.ok ? '' : `${job.runtime}: ${result.failure.phase}: ${result.failure.error.message}`);
+  return result.measurement;
+}
+
+test('tfjs-wasm and litert-wasm record the threads and SIMD the page used, as decided on the host', { timeout: 180_000 }, async () => {
+  const cores = chromium.device.cores!;
+  const tfjs = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
+  const tflite = await artifactFor(fixture, 'tflite', 'float32', tflitePath);
+
+  const byDefault = await run(jobFor(fixture, tfjs, chromium.device, 'tfjs-wasm'));
+  assert.deepEqual(byDefault.key.options, { batch: 1, threads: cores, simd: true }, 'a desktop browser: every core, SIMD where it has it');
+  assert.equal(byDefault.device.extra?.threadsFrom, 'every core');
+
+  const asked = await run(jobFor(fixture, tfjs, chromium.device, 'tfjs-wasm', { runtimeOptions: { threads: 1, simd: false } }));
+  assert.deepEqual(asked.key.options, { batch: 1, threads: 1, simd: false });
+  assert.equal(asked.device.extra?.threadsFrom, 'job option');
+
+  const litert = await run(jobFor(fixture, tflite, chromium.device, 'litert-wasm', { reference: false }), { run: { threads: 2 } });
+  assert.equal(litert.key.options.threads, 2);
+  assert.equal(litert.device.extra?.threadsFrom, 'run.threads');
+
+  for (const measurement of [byDefault, asked, litert]) {
+    const what = `${measurement.key.runtime} ${JSON.stringify(measurement.key.options)}`;
+    assert.equal(measurement.device.extra?.threads, measurement.key.options.threads, `${what}: threads used = threads in the key`);
+    assert.equal(measurement.device.extra?.simd, measurement.key.options.simd, `${what}: SIMD used = SIMD in the key`);
+  }
+});
