@@ -4,11 +4,11 @@
  */
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { RuntimeSize } from '../../harness/core/record.ts';
-import type { DiscoveredDevice, Job, JobResult, RuntimeStatus, Target, TargetContext } from '../types.ts';
+import type { DiscoveredDevice, Job, JobResult, JobSpec, KeyOptions, RuntimeStatus, Target, TargetContext } from '../types.ts';
 import { packageVersion } from '../page/assets.ts';
 import { startPageServer, preparePageJob, type PageServer } from '../page/index.ts';
 import { expectedKeyOptions, requestedThreads, toJobResult } from '../page/mapping.ts';
-import { failed, jobKeyOptions, type ResultOf } from '../result.ts';
+import { failed, jobKeyOptions } from '../result.ts';
 import { isPageRuntime, PAGE_RUNTIMES, type PageCapabilities, type PageJob } from '../page/app/protocol.ts';
 import { RUNTIME_FORMATS, runtimeStatuses } from '../page/runtimes.ts';
 import { runtimeSizes as measureRuntimeSizes } from '../page/sizes.ts';
@@ -106,25 +106,30 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
       return measureRuntimeSizes({ runtimes: runtimes.filter(isPageRuntime) });
     },
 
+    /** The threads and SIMD a wasm runtime will really use in this browser (its capabilities are read at discovery). */
+    keyOptions(job: JobSpec, runConfig: ResolvedConfig): KeyOptions {
+      const entry = browsers.get(job.device.id);
+      if (!entry) return jobKeyOptions(job);
+      return expectedKeyOptions(job, requestedThreads(job, runConfig.run.threads, entry.caps), entry.caps);
+    },
+
     async run(job: Job, context: TargetContext): Promise<JobResult> {
       const entry = browsers.get(job.device.id);
-      const asked: ResultOf = { job, target: 'browser', options: jobKeyOptions(job) };
-      if (!entry) return failed(asked, 'setup', { name: 'Error', message: `browser ${job.device.id} was not discovered in this run` });
-      if (!isPageRuntime(job.runtime)) return failed(asked, 'setup', { name: 'Error', message: `the browser target has no runtime "${job.runtime}" (it has ${PAGE_RUNTIMES.join(', ')})` });
+      if (!entry) return failed(job, 'setup', { name: 'Error', message: `browser ${job.device.id} was not discovered in this run` });
+      if (!isPageRuntime(job.runtime)) return failed(job, 'setup', { name: 'Error', message: `the browser target has no runtime "${job.runtime}" (it has ${PAGE_RUNTIMES.join(', ')})` });
       const status = entry.statuses.find((candidate) => candidate.runtime === job.runtime);
       const threads = requestedThreads(job, (config ?? context.config).run.threads, entry.caps);
-      const expected = expectedKeyOptions(job, threads, entry.caps);
-      if (status && !status.available) return failed({ ...asked, options: expected }, 'setup', { name: 'Error', message: `${job.runtime} is unavailable in ${job.device.name}: ${status.reason}` });
+      if (status && !status.available) return failed(job, 'setup', { name: 'Error', message: `${job.runtime} is unavailable in ${job.device.name}: ${status.reason}` });
       let pageJob: PageJob;
       try {
         const server = await ensureServer(context.out);
         pageJob = await preparePageJob(server.server, job, { threads });
       } catch (error) {
-        return failed({ ...asked, options: expected }, 'setup', error);
+        return failed(job, 'setup', error);
       }
       const result = await entry.runner.run(pageJob, { timeoutMs: context.config.run.jobTimeoutMs, signal: context.signal });
       if (!result.ok) context.log.debug(`${job.device.id} ${job.artifact.id} ${job.runtime}: ${result.error.message}`);
-      return toJobResult(job, 'browser', result, expected);
+      return toJobResult(job, result);
     },
 
     async dispose(): Promise<void> {

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Job } from '../types.ts';
+import type { JobSpec } from '../types.ts';
 import { vendorMounts } from './assets.ts';
 import { buildPageBundle } from './bundle.ts';
 import { toPageJob } from './mapping.ts';
@@ -49,7 +49,7 @@ export async function startPageServer(out: string, options: StaticServerOptions 
  * paths on the server's origin, so they work through `adb reverse` as well.
  * The reference file is rewritten into the page's format (reference.ts).
  */
-export async function preparePageJob(server: StaticServer, job: Job, options: { threads: number; id?: string }): Promise<PageJob> {
+export async function preparePageJob(server: StaticServer, job: JobSpec, options: { threads: number; id?: string }): Promise<PageJob> {
   const id = options.id ?? `${job.artifact.id}@${job.runtime}#${Date.now().toString(36)}`;
   let referenceUrl: string | undefined;
   if (job.referencePath) {

@@ -2,15 +2,15 @@
  * Turning a Job into a PageJob and a PageResult back into the run record's
  * Measurement or Failure, of the same shape as the Node target's.
  */
-import type { DeviceInfo, TargetKind } from '../../harness/core/record.ts';
-import { failed, jobKeyOptions, measured, type KeyOptions, type ResultOf } from '../result.ts';
-import type { Job, JobResult } from '../types.ts';
+import type { DeviceInfo } from '../../harness/core/record.ts';
+import { failed, jobKeyOptions, measured } from '../result.ts';
+import type { Job, JobResult, JobSpec, KeyOptions } from '../types.ts';
 import { PROTOCOL_VERSION, type PageCapabilities, type PageJob, type PageResult, type PageRuntime } from './app/protocol.ts';
 
 const WASM_RUNTIMES = new Set<string>(['tfjs-wasm', 'litert-wasm']);
 
 /** Threads a job asks for: its own option, then config `run.threads`, then every core the browser reports. */
-export function requestedThreads(job: Job, configThreads: number | undefined, caps: PageCapabilities): number {
+export function requestedThreads(job: JobSpec, configThreads: number | undefined, caps: Pick<PageCapabilities, 'hardwareConcurrency'>): number {
   const own = job.runtimeOptions.threads;
   if (typeof own === 'number' && own >= 1) return Math.floor(own);
   return configThreads ?? caps.hardwareConcurrency;
@@ -20,7 +20,7 @@ export function requestedThreads(job: Job, configThreads: number | undefined, ca
  * The options in the measurement key: the job's, plus the threads and SIMD a
  * wasm runtime will really use in this browser (no threads without isolation).
  */
-export function expectedKeyOptions(job: Job, threads: number, caps: PageCapabilities): KeyOptions {
+export function expectedKeyOptions(job: JobSpec, threads: number, caps: Pick<PageCapabilities, 'wasm'>): KeyOptions {
   // `batch` first, as the Node target keys it.
   const base = jobKeyOptions(job);
   if (!WASM_RUNTIMES.has(job.runtime)) return base;
@@ -40,7 +40,7 @@ export interface PageUrls {
   trainPackUrl?: string;
 }
 
-export function toPageJob(job: Job, urls: PageUrls, threads: number, id: string): PageJob {
+export function toPageJob(job: JobSpec, urls: PageUrls, threads: number, id: string): PageJob {
   const simd = job.runtimeOptions.simd;
   return {
     protocol: PROTOCOL_VERSION,
@@ -57,13 +57,13 @@ export function toPageJob(job: Job, urls: PageUrls, threads: number, id: string)
 }
 
 /**
- * The key keeps the options asked for (the same whether the job succeeds or
- * fails, so runs compare key by key); what the runtime really used (TF.js may
- * run fewer threads than asked) goes in the device's `extra`.
+ * The result is filed under the job's key, decided when the plan was made (the
+ * same whether the job succeeds or fails, so runs compare key by key); what
+ * the runtime really used (TF.js may run fewer threads than asked) goes in the
+ * device's `extra`.
  */
-export function toJobResult(job: Job, target: TargetKind, result: PageResult, expected: KeyOptions): JobResult {
-  const of: ResultOf = { job, target, options: expected };
-  if (!result.ok) return failed(of, result.phase, result.error, result.finishedAt);
+export function toJobResult(job: Job, result: PageResult): JobResult {
+  if (!result.ok) return failed(job, result.phase, result.error, result.finishedAt);
   const { threads: _threads, simd: _simd, ...deviceExtra } = job.device.extra ?? {};
   const device: DeviceInfo = {
     ...job.device,
@@ -76,5 +76,5 @@ export function toJobResult(job: Job, target: TargetKind, result: PageResult, ex
       ...Object.fromEntries(Object.entries(result.runtime.versions).map(([name, version]) => [`${name}Version`, version])),
     },
   };
-  return measured(of, result.measurement, { device, startedAt: result.startedAt, finishedAt: result.finishedAt });
+  return measured(job, result.measurement, { device, startedAt: result.startedAt, finishedAt: result.finishedAt });
 }

@@ -8,8 +8,10 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { remote } from 'webdriverio';
+import { parseConfig } from '../../harness/core/config.ts';
 import { CHROMIUM_FLAGS } from '../../targets/browser/index.ts';
 import { expectedKeyOptions, preparePageJob, PROTOCOL_VERSION, startPageServer, toJobResult, type PageCapabilities, type PageJob, type PageResult } from '../../targets/page/index.ts';
+import { keyedJob } from '../../targets/result.ts';
 import { artifactFor, jobFor, tinyModelFixture } from '../helpers/browser-fixture.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -69,7 +71,8 @@ test('page protocol over WebDriver', { skip: !existsSync(CHROMEDRIVER) || !exist
     assert.ok(result.ok, result.ok ? '' : result.error.message);
     assert.equal(await browser.execute(() => (window as unknown as EdgebenchWindow).edgebench.state.running), false);
     const caps = await browser.execute(() => (window as unknown as EdgebenchWindow).edgebench.capabilities());
-    const converted = toJobResult(job, 'browser', result, expectedKeyOptions(job, 2, caps));
+    const keyed = keyedJob({ kind: 'browser', keyOptions: (spec) => expectedKeyOptions(spec, 2, caps) }, job, parseConfig({ out }));
+    const converted = toJobResult(keyed, result);
     assert.ok(converted.ok);
     assert.equal(converted.measurement.key.device, 'chromium-webdriver');
     assert.equal(converted.measurement.evaluation?.agreement?.top1, 1);
