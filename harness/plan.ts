@@ -19,6 +19,7 @@ import { PACK_JSON } from './core/eval-pack.ts';
 import { evalPackDir, trainPackDir } from './core/layout.ts';
 import type { DeviceInfo } from './core/record.ts';
 import type { KernelOptions } from '../targets/kernel/types.ts';
+import { keyedJob } from '../targets/result.ts';
 import type { DiscoveredDevice, Job, RuntimeStatus, Target } from '../targets/types.ts';
 import { retrainSettings } from './retrain-workload.ts';
 
@@ -119,7 +120,7 @@ export async function planJobs(models: ModelArtifacts[], active: ActiveTarget[],
               const evaluate = count !== undefined && count > 0 && batchSize === batchSizes[0];
               plan.jobs.push({
                 target,
-                job: { artifact, metadata: model.metadata, evalPackDir: packDir, device, runtime: runtime.runtime, kernel: kernelOptions(config, batchSize, evaluate), runtimeOptions: {} },
+                job: keyedJob(target, { artifact, metadata: model.metadata, evalPackDir: packDir, device, runtime: runtime.runtime, kernel: kernelOptions(config, batchSize, evaluate), runtimeOptions: {} }, config),
               });
             }
           }
@@ -157,7 +158,7 @@ function planRetrain(models: ModelArtifacts[], active: ActiveTarget[], config: R
           const device = runtime.software ? { ...found.device, extra: { ...found.device.extra, software: runtime.software } } : found.device;
           plan.jobs.push({
             target,
-            job: {
+            job: keyedJob(target, {
               artifact,
               metadata: model.metadata,
               evalPackDir: evalPackDir(out, model.model),
@@ -168,7 +169,7 @@ function planRetrain(models: ModelArtifacts[], active: ActiveTarget[], config: R
               runtimeOptions: { steps: settings.steps, images: config.retrainWorkload.images },
               workload: 'retrain',
               retrain: { packDir: trainPackDir(out, model.model), settings, host: null },
-            },
+            }, config),
           });
         }
       }

@@ -26,7 +26,7 @@ import { mergeRounds } from './core/rounds.ts';
 import { roundKernel, scheduleRounds } from './rounds.ts';
 import { RunRecordStore } from './record-store.ts';
 import { formatSummary } from './summary.ts';
-import { failed, failure, jobKeyOptions } from '../targets/result.ts';
+import { failed, failure } from '../targets/result.ts';
 import { laneOf, runInLanes } from './lanes.ts';
 import { durationsFromHistory, Eta, formatDuration, jobPlanId } from './estimate.ts';
 import { codeIdentity, planEvaluations, stampEvaluation, type EvaluationPlan } from './evaluation-reuse.ts';
@@ -261,7 +261,7 @@ async function attachRetrainPacks(jobs: PlannedJob[], store: RunRecordStore, opt
     } catch (error) {
       options.log.warn(`${model}: no training pack (${firstLine(error)}): its retrain jobs fail`);
       for (const planned of mine) {
-        store.addFailure(failure({ job: planned.job, target: planned.target.kind, options: jobKeyOptions(planned.job) }, 'setup', error));
+        store.addFailure(failure(planned.job, 'setup', error));
         jobs.splice(jobs.indexOf(planned), 1);
       }
       continue;
@@ -310,7 +310,7 @@ async function prepareTargets(active: ActiveTarget[], jobs: PlannedJob[], contex
       for (let index = jobs.length - 1; index >= 0; index -= 1) {
         const planned = jobs[index]!;
         if (planned.target !== target) continue;
-        store.addFailure(failure({ job: planned.job, target: target.kind, options: jobKeyOptions(planned.job) }, 'setup', error));
+        store.addFailure(failure(planned.job, 'setup', error));
         jobs.splice(index, 1);
       }
     }
@@ -427,7 +427,7 @@ async function runOne({ target, job }: PlannedJob, context: TargetContext): Prom
   try {
     return await target.run(job, context);
   } catch (error) {
-    return failed({ job, target: target.kind, options: jobKeyOptions(job) }, 'setup', error);
+    return failed(job, 'setup', error);
   }
 }
 

@@ -27,16 +27,18 @@ import type { Logger } from '../../harness/core/log.ts';
 import type { DeviceInfo, JobPhase, RuntimeSize } from '../../harness/core/record.ts';
 import type { PageServer } from '../page/index.ts';
 import { isPageRuntime } from '../page/app/protocol.ts';
-import type { DiscoveredDevice, Job, JobResult, Target, TargetContext } from '../types.ts';
+import { failed } from '../result.ts';
+import type { DiscoveredDevice, Job, JobResult, JobSpec, KeyOptions, Target, TargetContext } from '../types.ts';
 import { createAdb, type Adb } from './adb.ts';
 import type { AppiumServer, StartAppiumOptions } from './appium-server.ts';
 import { appiumBrowserOpener } from './appium-browser.ts';
 import { redactUrl } from './capabilities.ts';
 import { cdpBrowserOpener } from './cdp-browser.ts';
 import { discoverAndroid } from './discover.ts';
-import { failedOnPhone, PhoneLane, type LaneServices } from './lane.ts';
-import { nativeJobPart } from './native-job.ts';
-import { pageJobPart } from './page-job.ts';
+import { PhoneLane, type LaneServices } from './lane.ts';
+import { NATIVE_RUNTIME } from './native.ts';
+import { nativeJobPart, nativeKeyOptions } from './native-job.ts';
+import { pageJobPart, phonePageKeyOptions } from './page-job.ts';
 import type { PageHost } from '../page/host.ts';
 import type { WebDriverHostOptions } from '../page/webdriver-host.ts';
 import { chooseRoute } from './routes.ts';
@@ -136,13 +138,18 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
       return runtimeSizes({ runtimes: runtimes.filter((runtime): runtime is keyof typeof RUNTIME_SIZE_ENTRIES => runtime in RUNTIME_SIZE_ENTRIES) });
     },
 
+    /** benchmark_model's threads and delegate, or the page's threads and SIMD (./page-job.ts). */
+    keyOptions(job: JobSpec, runConfig: ResolvedConfig): KeyOptions {
+      return job.runtime === NATIVE_RUNTIME ? nativeKeyOptions(job, runConfig) : phonePageKeyOptions(job, runConfig);
+    },
+
     /** One job on its phone; the orchestrator's lanes give each phone one job at a time. */
     async run(job: Job, context: TargetContext): Promise<JobResult> {
       config = context.config;
       try {
         return await laneFor(job.device).run(job, context, parts);
       } catch (error) {
-        return failedOnPhone(job, { ...job.runtimeOptions }, 'setup', error);
+        return failed(job, 'setup', error);
       }
     },
 

@@ -4,9 +4,12 @@
  * route reached it (Appium or CDP), with the phone's thread rule and, in the
  * device block, the phone's browser, GPU and route.
  */
+import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { DeviceInfo, JobPhase } from '../../harness/core/record.ts';
-import type { Job, JobResult } from '../types.ts';
-import { failedOnPhone, type JobPart } from './lane.ts';
+import { decideWasmSettings, pageKeyOptions, type WasmFeatures } from '../page/settings.ts';
+import { failed } from '../result.ts';
+import type { Job, JobResult, JobSpec, KeyOptions } from '../types.ts';
+import type { JobPart } from './lane.ts';
 import type { PhoneBrowser } from './phone-browser.ts';
 import type { SharedServers } from './servers.ts';
 
@@ -14,6 +17,23 @@ export interface PageJobOptions {
   servers: SharedServers;
   /** Called when a job on a phone enters a phase (tests kill the browser with it). */
   onPhase?: (serial: string, phase: JobPhase) => void;
+}
+
+/**
+ * What the key of a page job on a phone assumes of the phone's browser. The
+ * browser opens with the phone's first page job, after the plan has keyed
+ * every job (and a job can fail before it opens), so the key cannot wait for
+ * its capabilities: it assumes what Chrome on Android has had since 2023
+ * (Chrome 114: wasm threads on the cross-origin-isolated page, SIMD, relaxed
+ * SIMD). A browser without them fails the job in setup saying so
+ * (targets/page/settings.ts settingsProblem) rather than run other settings under this key.
+ */
+const PHONE_BROWSER_ASSUMED: WasmFeatures['wasm'] = { supported: true, threads: true, simd: true, relaxedSimd: true };
+
+/** A page job's key options on a phone: the phone's thread rule on the cores adb counted (4 when it could not), and PHONE_BROWSER_ASSUMED. */
+export function phonePageKeyOptions(job: JobSpec, config: ResolvedConfig): KeyOptions {
+  const wasm = decideWasmSettings(job, { configThreads: config.run.threads, rule: 'phone' }, { hardwareConcurrency: job.device.cores ?? 4, wasm: PHONE_BROWSER_ASSUMED });
+  return pageKeyOptions(job, wasm);
 }
 
 /** The phone's device block with the browser the job ran in and the route that reached it. */
@@ -30,14 +50,14 @@ export function pageJobPart(options: PageJobOptions): JobPart {
     try {
       browser = await lane.pageBrowser(context);
     } catch (error) {
-      return failedOnPhone(job, { ...job.runtimeOptions }, 'setup', error);
+      return failed(job, 'setup', error);
     }
     return runPageJob(job, {
       target: 'android',
       host: browser.host,
       facts: browser.facts,
       server: () => options.servers.page(context.out),
-      threads: { config: context.config.run.threads, rule: 'phone' },
+      threadRule: 'phone',
       timeoutMs: context.config.run.jobTimeoutMs,
       signal: context.signal,
       onPhase: (phase) => {

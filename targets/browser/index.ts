@@ -5,8 +5,8 @@
  */
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { RuntimeSize } from '../../harness/core/record.ts';
-import type { DiscoveredDevice, Job, JobResult, Target, TargetContext } from '../types.ts';
-import { startPageServer, PlaywrightHost, readBrowserFacts, runPageJob, type BrowserFacts, type PageHook, type PageServer } from '../page/index.ts';
+import type { DiscoveredDevice, Job, JobResult, JobSpec, KeyOptions, Target, TargetContext } from '../types.ts';
+import { decideWasmSettings, pageKeyOptions, startPageServer, PlaywrightHost, readBrowserFacts, runPageJob, type BrowserFacts, type PageHook, type PageServer } from '../page/index.ts';
 import { failed, jobKeyOptions } from '../result.ts';
 import { isPageRuntime, PAGE_RUNTIMES } from '../page/app/protocol.ts';
 import { RUNTIME_FORMATS } from '../page/runtimes.ts';
@@ -45,7 +45,6 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
   let pageServer: PageServer | undefined;
   let starting: Promise<PageServer> | undefined;
   const browsers = new Map<string, BrowserEntry>();
-  let config: ResolvedConfig | undefined;
 
   const ensureServer = async (out: string): Promise<PageServer> => {
     if (pageServer) return pageServer;
@@ -57,7 +56,6 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
     kind: 'browser',
 
     async discover(context: TargetContext): Promise<DiscoveredDevice[]> {
-      config = context.config;
       const search = await findBrowsers({ ...(context.config.browser.browsers ? { wanted: context.config.browser.browsers } : {}) });
       const devices: DiscoveredDevice[] = search.missing.map((missing) => unusable(`${missing.name}-missing`, missing.name, missing.reason));
       if (search.found.length === 0 && search.missing.length === 0) {
@@ -94,7 +92,6 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
     },
 
     async prepare(context: TargetContext): Promise<void> {
-      config = context.config;
       await ensureServer(context.out);
     },
 
@@ -102,15 +99,22 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
       return measureRuntimeSizes({ runtimes: runtimes.filter(isPageRuntime) });
     },
 
+    /** The threads and SIMD a wasm runtime runs with in this browser (its capabilities are read at discovery): decided here, once. */
+    keyOptions(job: JobSpec, runConfig: ResolvedConfig): KeyOptions {
+      const entry = browsers.get(job.device.id);
+      if (!entry) return jobKeyOptions(job);
+      return pageKeyOptions(job, decideWasmSettings(job, { configThreads: runConfig.run.threads, rule: 'every-core' }, entry.facts.caps));
+    },
+
     async run(job: Job, context: TargetContext): Promise<JobResult> {
       const entry = browsers.get(job.device.id);
-      if (!entry) return failed({ job, target: 'browser', options: jobKeyOptions(job) }, 'setup', new Error(`browser ${job.device.id} was not discovered in this run`));
+      if (!entry) return failed(job, 'setup', new Error(`browser ${job.device.id} was not discovered in this run`));
       const result = await runPageJob(job, {
         target: 'browser',
         host: entry.host,
         facts: entry.facts,
         server: () => ensureServer(context.out),
-        threads: { config: (config ?? context.config).run.threads, rule: 'every-core' },
+        threadRule: 'every-core',
         timeoutMs: context.config.run.jobTimeoutMs,
         signal: context.signal,
         onPhase: (phase) => context.log.debug(`${job.device.id} ${job.artifact.id} ${job.runtime}: ${phase}`),

@@ -1,19 +1,19 @@
 /**
- * The one page-job flow, the same for a desktop browser and a phone's:
- * decide the job's threads and SIMD (./settings.ts) and so its key, fail at
- * once where the browser cannot run the runtime, put the job's files on the
- * page server, run it on the page host, and read the result back into the
- * record's Measurement or Failure.
+ * The one page-job flow, the same for a desktop browser and a phone's: read
+ * the threads and SIMD decided for the job back from its key (./settings.ts),
+ * fail at once where the browser cannot run the runtime or those settings,
+ * put the job's files on the page server, run it on the page host, and read
+ * the result back into the record's Measurement or Failure (under the job's key).
  */
 import type { DeviceInfo, JobPhase, TargetKind } from '../../harness/core/record.ts';
-import { failed, jobKeyOptions } from '../result.ts';
+import { failed } from '../result.ts';
 import type { Job, JobResult } from '../types.ts';
-import { isPageRuntime, PAGE_RUNTIMES } from './app/protocol.ts';
+import { isPageRuntime, PAGE_RUNTIMES, type PageJob, type WasmSettings } from './app/protocol.ts';
 import type { BrowserFacts } from './facts.ts';
 import type { PageHost } from './host.ts';
-import { pageKeyOptions, toJobResult } from './mapping.ts';
+import { toJobResult } from './mapping.ts';
 import { preparePageJob, type PageServer } from './page-server.ts';
-import { decidePageSettings, type ThreadRule } from './settings.ts';
+import { keyedWasmSettings, settingsProblem, THREAD_RULES, type ThreadRule } from './settings.ts';
 
 export interface PageJobRun {
   target: TargetKind;
@@ -21,8 +21,8 @@ export interface PageJobRun {
   facts: BrowserFacts;
   /** The page server (started on first use). */
   server(): Promise<PageServer>;
-  /** Config `run.threads`, and the default rule for this kind of device. */
-  threads: { config: number | undefined; rule: ThreadRule };
+  /** The default thread rule of this kind of device, for the record (the key already holds the decided count). */
+  threadRule: ThreadRule;
   timeoutMs: number;
   signal?: AbortSignal;
   onPhase?: (phase: JobPhase) => void;
@@ -33,20 +33,20 @@ export interface PageJobRun {
 }
 
 export async function runPageJob(job: Job, run: PageJobRun): Promise<JobResult> {
-  if (!isPageRuntime(job.runtime)) {
-    return failed({ job, target: run.target, options: jobKeyOptions(job) }, 'setup', new Error(`the ${run.target} target has no page runtime "${job.runtime}" (it has ${PAGE_RUNTIMES.join(', ')})`));
-  }
-  const settings = decidePageSettings(job, { configThreads: run.threads.config, rule: run.threads.rule }, run.facts.caps);
-  const options = pageKeyOptions(job, settings);
-  const fail = (error: unknown) => failed({ job, target: run.target, options }, 'setup', error);
+  const fail = (error: unknown) => failed(job, 'setup', error);
+  if (!isPageRuntime(job.runtime)) return fail(new Error(`the ${run.target} target has no page runtime "${job.runtime}" (it has ${PAGE_RUNTIMES.join(', ')})`));
   const status = run.facts.statuses.find((candidate) => candidate.runtime === job.runtime);
   if (status && !status.available) return fail(new Error(`${job.runtime} is unavailable in ${run.where}: ${status.reason}`));
-  let pageJob;
+  let wasm: WasmSettings | undefined;
+  let pageJob: PageJob;
   try {
-    pageJob = await preparePageJob((await run.server()).server, job, { settings });
+    wasm = keyedWasmSettings(job);
+    const problem = wasm && settingsProblem(job.runtime, wasm, run.facts.caps);
+    if (problem) return fail(new Error(`${run.where}: ${problem}`));
+    pageJob = await preparePageJob((await run.server()).server, job, wasm ? { wasm } : {});
   } catch (error) {
     return fail(error);
   }
   const result = await run.host.run(pageJob, { timeoutMs: run.timeoutMs, ...(run.signal ? { signal: run.signal } : {}), ...(run.onPhase ? { onPhase: run.onPhase } : {}) });
-  return toJobResult(job, result, { target: run.target, options, settings, ...(run.device ? { device: run.device } : {}) });
+  return toJobResult(job, result, { threadsDefault: THREAD_RULES[run.threadRule], ...(run.device ? { device: run.device } : {}) });
 }

@@ -2,18 +2,10 @@
  * Turning a Job into a PageJob and a PageResult back into the run record's
  * Measurement or Failure, of the same shape as the Node target's.
  */
-import type { DeviceInfo, TargetKind } from '../../harness/core/record.ts';
-import { failed, jobKeyOptions, measured, type KeyOptions, type ResultOf } from '../result.ts';
-import type { Job, JobResult } from '../types.ts';
-import { PROTOCOL_VERSION, type PageJob, type PageResult, type PageRuntime } from './app/protocol.ts';
-import type { PageSettings } from './settings.ts';
-
-/** The options in the measurement key: the job's, with the threads and SIMD decided for a wasm runtime (./settings.ts). */
-export function pageKeyOptions(job: Job, settings: PageSettings): KeyOptions {
-  // `batch` first, as the Node target keys it.
-  const base = jobKeyOptions(job);
-  return settings.wasm ? { ...base, threads: settings.wasm.threads, simd: settings.wasm.simd } : base;
-}
+import type { DeviceInfo } from '../../harness/core/record.ts';
+import { failed, measured } from '../result.ts';
+import type { Job, JobResult, JobSpec } from '../types.ts';
+import { PROTOCOL_VERSION, type PageJob, type PageResult, type PageRuntime, type WasmSettings } from './app/protocol.ts';
 
 export interface PageUrls {
   artifactUrl: string;
@@ -23,7 +15,8 @@ export interface PageUrls {
   trainPackUrl?: string;
 }
 
-export function toPageJob(job: Job, urls: PageUrls, settings: PageSettings, id: string): PageJob {
+/** The PageJob of a job, with the wasm settings decided for it (./settings.ts). */
+export function toPageJob(job: JobSpec, urls: PageUrls, wasm: WasmSettings | undefined, id: string): PageJob {
   return {
     protocol: PROTOCOL_VERSION,
     id,
@@ -33,28 +26,26 @@ export function toPageJob(job: Job, urls: PageUrls, settings: PageSettings, id: 
     packUrl: urls.packUrl,
     ...(urls.referenceUrl ? { referenceUrl: urls.referenceUrl } : {}),
     kernel: job.kernel,
-    ...(settings.wasm ? { wasm: settings.wasm } : {}),
+    ...(wasm ? { wasm } : {}),
     ...(job.retrain && urls.trainPackUrl ? { retrain: { trainPackUrl: urls.trainPackUrl, settings: job.retrain.settings, host: job.retrain.host } } : {}),
   };
 }
 
 export interface PageRecordOptions {
-  target: TargetKind;
-  /** The key's options (pageKeyOptions): the same whether the job succeeds or fails, so runs compare key by key. */
-  options: KeyOptions;
-  settings: PageSettings;
   /** The device block before the runtime's facts are added; default the job's. */
   device?: DeviceInfo;
+  /** The default thread rule of the device, as the record writes it (settings.ts THREAD_RULES). */
+  threadsDefault?: string;
 }
 
 /**
- * A page result as the record's Measurement or Failure. What the runtime
- * really used (backend, threads, SIMD, versions) and where the thread count
- * came from go in the device's `extra`.
+ * A page result as the record's Measurement or Failure, filed under the job's
+ * key (decided when the plan was made, the same whether the job succeeds or
+ * fails). What the runtime reports it used (backend, threads, SIMD,
+ * versions) and the device's thread rule go in the device's `extra`.
  */
-export function toJobResult(job: Job, result: PageResult, record: PageRecordOptions): JobResult {
-  const of: ResultOf = { job, target: record.target, options: record.options };
-  if (!result.ok) return failed(of, result.phase, result.error, result.finishedAt);
+export function toJobResult(job: Job, result: PageResult, record: PageRecordOptions = {}): JobResult {
+  if (!result.ok) return failed(job, result.phase, result.error, result.finishedAt);
   const base = record.device ?? job.device;
   const { threads: _threads, simd: _simd, ...deviceExtra } = base.extra ?? {};
   const device: DeviceInfo = {
@@ -63,11 +54,11 @@ export function toJobResult(job: Job, result: PageResult, record: PageRecordOpti
       ...deviceExtra,
       backend: result.runtime.backend,
       ...(result.runtime.threads !== undefined ? { threads: result.runtime.threads } : {}),
-      ...(record.settings.threadsFrom ? { threadsFrom: record.settings.threadsFrom } : {}),
+      ...(result.runtime.threads !== undefined && record.threadsDefault ? { threadsDefault: record.threadsDefault } : {}),
       ...(result.runtime.simd !== undefined ? { simd: result.runtime.simd } : {}),
       ...(result.runtime.fullyAccelerated !== undefined ? { fullyAccelerated: result.runtime.fullyAccelerated } : {}),
       ...Object.fromEntries(Object.entries(result.runtime.versions).map(([name, version]) => [`${name}Version`, version])),
     },
   };
-  return measured(of, result.measurement, { device, startedAt: result.startedAt, finishedAt: result.finishedAt });
+  return measured(job, result.measurement, { device, startedAt: result.startedAt, finishedAt: result.finishedAt });
 }

@@ -4,13 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Job } from '../types.ts';
+import type { JobSpec } from '../types.ts';
 import { vendorMounts } from './assets.ts';
 import { buildPageBundle } from './bundle.ts';
 import { toPageJob } from './mapping.ts';
-import { PAGE_PATH, type PageJob } from './app/protocol.ts';
+import { PAGE_PATH, type PageJob, type WasmSettings } from './app/protocol.ts';
 import { normalizeReference } from './reference.ts';
-import type { PageSettings } from './settings.ts';
 import { startStaticServer, type StaticServer, type StaticServerOptions } from './server.ts';
 
 /** A running page server: the bundle at `/`, the runtimes' wasm under `/vendor/`, job files under `/files/`. */
@@ -32,11 +31,11 @@ export async function startPageServer(out: string, options: StaticServerOptions 
 
 /**
  * Puts a job's files on the server and returns the PageJob for it, with the
- * settings decided for it (./settings.ts). URLs are paths on the server's
+ * wasm settings decided for it (./settings.ts; none for other runtimes). URLs are paths on the server's
  * origin, so they work through `adb reverse` as well. The reference file is
  * rewritten into the page's format (reference.ts).
  */
-export async function preparePageJob(server: StaticServer, job: Job, options: { settings: PageSettings; id?: string }): Promise<PageJob> {
+export async function preparePageJob(server: StaticServer, job: JobSpec, options: { wasm?: WasmSettings; id?: string }): Promise<PageJob> {
   const id = options.id ?? `${job.artifact.id}@${job.runtime}#${Date.now().toString(36)}`;
   let referenceUrl: string | undefined;
   if (job.referencePath) {
@@ -52,7 +51,7 @@ export async function preparePageJob(server: StaticServer, job: Job, options: { 
       ...(referenceUrl ? { referenceUrl } : {}),
       ...(job.retrain ? { trainPackUrl: server.mountFolder(job.retrain.packDir) } : {}),
     },
-    options.settings,
+    options.wasm,
     id,
   );
 }

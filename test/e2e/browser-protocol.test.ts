@@ -8,8 +8,10 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { remote } from 'webdriverio';
+import { parseConfig } from '../../harness/core/config.ts';
 import { CHROMIUM_FLAGS } from '../../targets/browser/index.ts';
-import { decidePageSettings, pageKeyOptions, preparePageJob, PROTOCOL_VERSION, startPageServer, toJobResult, type PageJob, type PageResult } from '../../targets/page/index.ts';
+import { decideWasmSettings, pageKeyOptions, preparePageJob, PROTOCOL_VERSION, startPageServer, toJobResult, type PageJob, type PageResult } from '../../targets/page/index.ts';
+import { keyedJob } from '../../targets/result.ts';
 import { artifactFor, jobFor, tinyModelFixture } from '../helpers/browser-fixture.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -59,15 +61,17 @@ test('page protocol over WebDriver', { skip: !existsSync(CHROMEDRIVER) || !exist
     const device = { id: 'chromium-webdriver', kind: 'browser' as const, name: 'Chromium over WebDriver' };
     const job = jobFor(fixture, artifact, device, 'tfjs-wasm');
     const caps = await browser.execute(() => window.edgebench!.capabilities());
-    const settings = decidePageSettings(job, { configThreads: 2, rule: 'every-core' }, caps);
-    const pageJob = await preparePageJob(pageServer.server, job, { settings, id: 'webdriver-1' });
+    const wasm = decideWasmSettings(job, { configThreads: 2, rule: 'every-core' }, caps);
+    const pageJob = await preparePageJob(pageServer.server, job, { ...(wasm ? { wasm } : {}), id: 'webdriver-1' });
     assert.deepEqual(pageJob.wasm, { threads: 2, simd: true }, 'the job carries the threads and SIMD decided for it');
     assert.ok(pageJob.artifactUrl.startsWith('/files/'), 'URLs are origin-relative, so they work through adb reverse');
     const result = await runByPolling(pageJob);
     assert.equal(result.id, 'webdriver-1');
     assert.ok(result.ok, result.ok ? '' : result.error.message);
     assert.equal(await browser.execute(() => window.edgebench!.state.running), false);
-    const converted = toJobResult(job, result, { target: 'browser', options: pageKeyOptions(job, settings), settings });
+    const keyed = keyedJob({ kind: 'browser', keyOptions: (spec) => pageKeyOptions(spec, wasm) }, job, parseConfig({ out }));
+    const converted = toJobResult(keyed, result);
+    assert.deepEqual(converted.ok && converted.measurement.key.options, { batch: 1, threads: 2, simd: true });
     assert.ok(converted.ok);
     assert.equal(converted.measurement.key.device, 'chromium-webdriver');
     assert.equal(converted.measurement.evaluation?.agreement?.top1, 1);
@@ -76,7 +80,7 @@ test('page protocol over WebDriver', { skip: !existsSync(CHROMEDRIVER) || !exist
 
   await t.test('a job of another protocol version, an unknown runtime or no wasm settings fails in setup', async () => {
     const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
-    const good = await preparePageJob(pageServer.server, jobFor(fixture, artifact, { id: 'x', kind: 'browser', name: 'x' }, 'tfjs-cpu'), { settings: {}, id: 'bad' });
+    const good = await preparePageJob(pageServer.server, jobFor(fixture, artifact, { id: 'x', kind: 'browser', name: 'x' }, 'tfjs-cpu'), { id: 'bad' });
     const wrongVersion = await runByPolling({ ...good, protocol: 99 as unknown as typeof PROTOCOL_VERSION });
     assert.equal(wrongVersion.ok, false);
     if (!wrongVersion.ok) {

@@ -13,7 +13,9 @@ import type { Measurement } from '../../harness/core/record.ts';
 import { startAppiumServer, type AppiumServer } from '../../targets/android/appium-server.ts';
 import { endpointFromUrl } from '../../targets/android/capabilities.ts';
 import { CHROMIUM_FLAGS, launchedBrowser } from '../../targets/browser/index.ts';
-import { openWebDriverHost, PlaywrightHost, readBrowserFacts, runPageJob, startPageServer, type PageHost, type PageServer } from '../../targets/page/index.ts';
+import { parseConfig } from '../../harness/core/config.ts';
+import { decideWasmSettings, openWebDriverHost, pageKeyOptions, PlaywrightHost, readBrowserFacts, runPageJob, startPageServer, type PageHost, type PageServer } from '../../targets/page/index.ts';
+import { keyedJob } from '../../targets/result.ts';
 import { artifactFor, jobFor, tinyModelFixture, type ModelFixture } from '../helpers/browser-fixture.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -70,12 +72,15 @@ async function measureOn(host: PageHost): Promise<Measurement> {
   const facts = await readBrowserFacts(host, 30_000);
   const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
   const device = { id: 'chromium-here', kind: 'browser' as const, name: 'Chromium', cores: facts.caps.hardwareConcurrency };
-  const result = await runPageJob(jobFor(fixture, artifact, device, 'tfjs-wasm'), {
+  // Keyed as the browser target's keyOptions keys it at plan time: the decision from this browser's capabilities.
+  const target = { kind: 'browser' as const, keyOptions: (spec: Parameters<typeof pageKeyOptions>[0]) => pageKeyOptions(spec, decideWasmSettings(spec, { configThreads: undefined, rule: 'every-core' }, facts.caps)) };
+  const job = keyedJob(target, jobFor(fixture, artifact, device, 'tfjs-wasm'), parseConfig({ out }));
+  const result = await runPageJob(job, {
     target: 'browser',
     host,
     facts,
     server: async () => pageServer,
-    threads: { config: undefined, rule: 'every-core' },
+    threadRule: 'every-core',
     timeoutMs: 60_000,
     where: host.name,
   });
@@ -110,6 +115,6 @@ test('one tfjs-wasm job through the page-job flow on the CDP and the WebDriver t
     assert.equal(measurement.device.extra?.backend, 'wasm');
     assert.equal(measurement.device.extra?.threads, measurement.key.options.threads);
     assert.equal(measurement.device.extra?.simd, measurement.key.options.simd);
-    assert.equal(measurement.device.extra?.threadsFrom, 'every core');
+    assert.equal(measurement.device.extra?.threadsDefault, 'every core');
   }
 });

@@ -11,8 +11,9 @@ import { after, before, test } from 'node:test';
 import { loadLayersModel } from '../../models/model-io.ts';
 import { convertLayersModel } from '../../models/tflite/convert.ts';
 import { createBrowserTarget } from '../../targets/browser/index.ts';
-import type { DiscoveredDevice, Job, Target } from '../../targets/types.ts';
+import type { DiscoveredDevice, JobSpec, Target } from '../../targets/types.ts';
 import { artifactFor, jobFor, targetContext, tinyModelFixture, type ModelFixture } from '../helpers/browser-fixture.ts';
+import { runJob } from '../helpers/run-job.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 let out: string;
@@ -37,8 +38,9 @@ before(async () => {
 
 after(() => target?.dispose?.());
 
-async function run(job: Job, config: Parameters<typeof targetContext>[1] = {}) {
-  const result = await target.run(job, targetContext(out, config));
+/** Keyed as the plan keys it (the target's keyOptions: the one decision), then run. */
+async function run(job: JobSpec, config: Parameters<typeof targetContext>[1] = {}) {
+  const result = await runJob(target, job, targetContext(out, config));
   assert.ok(result.ok, result.ok ? '' : `${job.runtime}: ${result.failure.phase}: ${result.failure.error.message}`);
   return result.measurement;
 }
@@ -50,15 +52,13 @@ test('tfjs-wasm and litert-wasm record the threads and SIMD the page used, as de
 
   const byDefault = await run(jobFor(fixture, tfjs, chromium.device, 'tfjs-wasm'));
   assert.deepEqual(byDefault.key.options, { batch: 1, threads: cores, simd: true }, 'a desktop browser: every core, SIMD where it has it');
-  assert.equal(byDefault.device.extra?.threadsFrom, 'every core');
+  assert.equal(byDefault.device.extra?.threadsDefault, 'every core', 'the rule in the record');
 
   const asked = await run(jobFor(fixture, tfjs, chromium.device, 'tfjs-wasm', { runtimeOptions: { threads: 1, simd: false } }));
   assert.deepEqual(asked.key.options, { batch: 1, threads: 1, simd: false });
-  assert.equal(asked.device.extra?.threadsFrom, 'job option');
 
   const litert = await run(jobFor(fixture, tflite, chromium.device, 'litert-wasm', { reference: false }), { run: { threads: 2 } });
   assert.equal(litert.key.options.threads, 2);
-  assert.equal(litert.device.extra?.threadsFrom, 'run.threads');
 
   for (const measurement of [byDefault, asked, litert]) {
     const what = `${measurement.key.runtime} ${JSON.stringify(measurement.key.options)}`;
