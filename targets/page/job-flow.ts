@@ -34,7 +34,7 @@ export interface PageJobRun {
 
 export async function runPageJob(job: Job, run: PageJobRun): Promise<JobResult> {
   const fail = (error: unknown) => failed(job, 'setup', error);
-  if (!isPageRuntime(job.runtime)) return fail(new Error(`the ${run.target} target has no page runtime "${job.runtime}" (it has ${PAGE_RUNTIMES.join(', ')})`));
+  if (!isPageRuntime(job.runtime)) return fail(new Error(`the ${run.target} target has no runtime "${job.runtime}" (it has ${PAGE_RUNTIMES.join(', ')})`));
   const status = run.facts.statuses.find((candidate) => candidate.runtime === job.runtime);
   if (status && !status.available) return fail(new Error(`${job.runtime} is unavailable in ${run.where}: ${status.reason}`));
   let wasm: WasmSettings | undefined;
