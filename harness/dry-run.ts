@@ -120,7 +120,7 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunOutcome> {
     for (const planned of plan.jobs) {
       if (signal.aborted) break;
       const { target, job } = planned;
-      const id = jobPlanId(job, target.kind);
+      const id = jobPlanId(job);
       let estimate: Estimate = { seconds: undefined, source: 'unknown' };
       const known = durations.get(id);
       if (known !== undefined) estimate = { seconds: known, source: 'history' };

@@ -49,7 +49,7 @@ export async function measurePlan(planned: readonly PlannedJob[], active: readon
 /** Each job's duration in earlier runs of the same benchmark, where there is one (for the ETA). */
 function historyEstimates(jobs: readonly PlannedJob[], history: RunRecord[]): (number | undefined)[] {
   const durations = durationsFromHistory(history);
-  return jobs.map(({ target, job }) => durations.get(jobPlanId(job, target.kind)));
+  return jobs.map(({ job }) => durations.get(jobPlanId(job)));
 }
 
 /**
