@@ -93,7 +93,7 @@ function selects(runtime: RuntimeStatus, backends: string[] | undefined): 'yes' 
   return optInReason(runtime) ? 'opt-in' : 'yes';
 }
 
-export async function planJobs(models: ModelArtifacts[], active: ActiveTarget[], config: ResolvedConfig, out: string): Promise<Plan> {
+export async function planJobs(models: readonly ModelArtifacts[], active: readonly ActiveTarget[], config: ResolvedConfig, out: string): Promise<Plan> {
   const batchSizes = [...new Set(config.run.batchSizes)].sort((a, b) => a - b);
   const plan: Plan = { jobs: [], leftOut: [], noPack: [], retrainNotes: [] };
   const workloads = workloadsOf(config);
@@ -137,7 +137,7 @@ export async function planJobs(models: ModelArtifacts[], active: ActiveTarget[],
  * backend), software GPUs left out as for inference. The pack and the host's
  * accuracy are attached before the jobs run (harness/run.ts).
  */
-function planRetrain(models: ModelArtifacts[], active: ActiveTarget[], config: ResolvedConfig, out: string, plan: Plan): void {
+function planRetrain(models: readonly ModelArtifacts[], active: readonly ActiveTarget[], config: ResolvedConfig, out: string, plan: Plan): void {
   const settings = retrainSettings(config);
   const retrained = new Set(modelIds(config));
   for (const model of models) {

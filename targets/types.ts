@@ -98,6 +98,28 @@ export interface Job extends JobSpec {
 /** The options a key keeps: those that change the numbers (batch, threads, simd, delegate …). */
 export type KeyOptions = Record<string, string | number | boolean>;
 
+/** What a model's agreement reference is made from: its Mobile artifact (a user's .tflite when it has none) over its evaluation pack. */
+export interface AgreementRequest {
+  artifact: ArtifactInfo;
+  metadata: ModelMetadata;
+  /** Compute in this process (tests); default in a worker process. */
+  inProcess?: boolean;
+}
+
+/** A model's agreement reference: the outputs every evaluating job's top-1 is checked against, and how it came to be. */
+export interface AgreementReference {
+  path: string;
+  /** The engine that made it. */
+  runtime: string;
+  images: number;
+  /** Seconds spent computing it now; 0 when read from the cache. */
+  seconds: number;
+  cached: boolean;
+}
+
+/** Whether a target can pin its jobs to `run.cpus`, and why not (the record's `conditions.affinity`). */
+export type CpuPinning = { applied: true } | { applied: false; reason: string };
+
 export type JobResult = { ok: true; measurement: Measurement } | { ok: false; failure: Failure };
 
 export interface Target {
@@ -115,6 +137,14 @@ export interface Target {
   keyOptions?(job: JobSpec, config: ResolvedConfig): KeyOptions;
   /** Runs one job; a failure is returned as data, not thrown. */
   run(job: Job, context: TargetContext): Promise<JobResult>;
+  /**
+   * Makes (or reads back from its cache) a model's agreement reference. The
+   * Node target has it (an exact TF.js engine in Node); the run asks it even
+   * when it measures nothing on Node (harness/targets.ts `referenceTarget`).
+   */
+  reference?(request: AgreementRequest, context: TargetContext): Promise<AgreementReference>;
+  /** Where the target can pin its jobs to CPUs (`run.cpus`): whether it will for these. */
+  cpuPinning?(cpus: readonly number[]): CpuPinning;
   /** What an app must download to use each of these runtimes (JS + wasm), where the target ships runtimes to a page. */
   runtimeSizes?(runtimes: string[]): Promise<RuntimeSize[]>;
   /** Stops whatever prepare started; always called. */

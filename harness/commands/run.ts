@@ -7,7 +7,7 @@ import { isModelPath } from '../core/config.ts';
 import { UserError } from '../core/errors.ts';
 import { commonArgs, list, num, setup, type CommandContext } from './common.ts';
 import { withInterrupt } from '../interrupt.ts';
-import { summaryRows } from '../summary.ts';
+import { summaryRows } from '../../reports/run-summary.ts';
 
 /** --model and the flags that describe a model given by path. */
 export const modelArgs = {

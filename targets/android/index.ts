@@ -72,11 +72,15 @@ export interface AndroidTargetOptions {
 export function createAndroidTarget(options: AndroidTargetOptions = {}): Target {
   const lanes = new Map<string, PhoneLane>();
   let adb: Adb | undefined = options.adb;
-  let config: ResolvedConfig | undefined;
   let log: Logger | undefined;
 
-  /** adb from the run's config, made once (discover, prepare or run comes first). */
-  const adbNow = (): Adb => (adb ??= createAdb({ executable: config!.android.adb, timeouts: config!.timeouts.android }));
+  /** adb from the run's config, made once by the first of discover, prepare or run (each passes its config in). */
+  const adbFor = (config: ResolvedConfig): Adb => (adb ??= createAdb({ executable: config.android.adb, timeouts: config.timeouts.android }));
+  /** The adb made by then: lanes, browsers and benchmark_model only run inside a job, after discover or run made it. */
+  const adbNow = (): Adb => {
+    if (!adb) throw new Error('android: adb used before the target was discovered, prepared or run');
+    return adb;
+  };
   const servers = new SharedServers({
     ...(options.startAppium ? { startAppium: options.startAppium } : {}),
     ...(options.startPageServer ? { startPageServer: options.startPageServer } : {}),
@@ -114,12 +118,13 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
     kind: 'android',
 
     async discover(context: TargetContext): Promise<DiscoveredDevice[]> {
-      ({ config, log } = context);
-      return discoverAndroid({ adb: adbNow(), config: context.config, ...(options.env ? { env: options.env } : {}) });
+      log = context.log;
+      return discoverAndroid({ adb: adbFor(context.config), config: context.config, ...(options.env ? { env: options.env } : {}) });
     },
 
     async prepare(context: TargetContext, devices: DiscoveredDevice[]): Promise<void> {
-      ({ config, log } = context);
+      log = context.log;
+      adbFor(context.config);
       const choice = chooseRoute(context.config, options.env);
       context.log.info(`android: page runtimes through ${choice.route} (${choice.why})`);
       for (const found of devices) {
@@ -145,7 +150,7 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
 
     /** One job on its phone; the orchestrator's lanes give each phone one job at a time. */
     async run(job: Job, context: TargetContext): Promise<JobResult> {
-      config = context.config;
+      adbFor(context.config);
       try {
         return await laneFor(job.device).run(job, context, parts);
       } catch (error) {

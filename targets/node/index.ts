@@ -9,7 +9,7 @@ import type { ResolvedConfig } from '../../harness/core/config.ts';
 import { hostDevice } from '../../harness/core/host.ts';
 import { keyId } from '../../harness/core/record.ts';
 import { failed, measured } from '../result.ts';
-import type { DiscoveredDevice, Job, JobResult, JobSpec, KeyOptions, Target, TargetContext } from '../types.ts';
+import type { AgreementReference, AgreementRequest, CpuPinning, DiscoveredDevice, Job, JobResult, JobSpec, KeyOptions, Target, TargetContext } from '../types.ts';
 import { pinCommand } from './affinity.ts';
 import { executeJob, isAborted, probeInWorker } from './execute.ts';
 import type { NodeJobSpec, ProbedRuntime } from './protocol.ts';
@@ -52,6 +52,18 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
       } catch (error) {
         return [{ device, usable: false, reason: `cannot probe the Node runtimes: ${(error as Error).message}`, runtimes: [] }];
       }
+    },
+
+    /** On the fastest exact TF.js engine installed, in a worker process (./reference.ts). */
+    async reference(request: AgreementRequest, context: TargetContext): Promise<AgreementReference> {
+      const { ensureReference } = await import('./reference.ts');
+      return ensureReference({ ...request, config: context.config, log: context.log, out: context.out, signal: context.signal });
+    },
+
+    /** Each worker process started under `taskset` (./affinity.ts). */
+    cpuPinning(cpus: readonly number[]): CpuPinning {
+      const pinned = pinCommand(cpus);
+      return 'reason' in pinned ? { applied: false, reason: pinned.reason } : { applied: true };
     },
 
     keyOptions(job: JobSpec): KeyOptions {
