@@ -7,8 +7,7 @@
  * this, so another engine or protocol plugs in here and nowhere else.
  */
 import type { JobPhase } from '../../harness/core/record.ts';
-import type { PageCapabilities, PageJob, PageResult } from './app/protocol.ts';
-import { PROTOCOL_VERSION } from './app/protocol.ts';
+import { PROTOCOL_VERSION, type PageCapabilities, type PageJob, type PageResult } from './app/protocol.ts';
 
 export interface RunPageJobOptions {
   timeoutMs: number;

@@ -8,7 +8,7 @@
 import type { DeviceInfo, JobPhase, TargetKind } from '../../harness/core/record.ts';
 import { failed } from '../result.ts';
 import type { Job, JobResult } from '../types.ts';
-import { isPageRuntime, PAGE_RUNTIMES, type PageJob, type WasmSettings } from './app/protocol.ts';
+import { isPageRuntime, PAGE_RUNTIMES, type PageJob } from './app/protocol.ts';
 import type { BrowserFacts } from './facts.ts';
 import type { PageHost } from './host.ts';
 import { toJobResult } from './mapping.ts';
@@ -37,10 +37,9 @@ export async function runPageJob(job: Job, run: PageJobRun): Promise<JobResult> 
   if (!isPageRuntime(job.runtime)) return fail(new Error(`the ${run.target} target has no runtime "${job.runtime}" (it has ${PAGE_RUNTIMES.join(', ')})`));
   const status = run.facts.statuses.find((candidate) => candidate.runtime === job.runtime);
   if (status && !status.available) return fail(new Error(`${job.runtime} is unavailable in ${run.where}: ${status.reason}`));
-  let wasm: WasmSettings | undefined;
   let pageJob: PageJob;
   try {
-    wasm = keyedWasmSettings(job);
+    const wasm = keyedWasmSettings(job);
     const problem = wasm && settingsProblem(job.runtime, wasm, run.facts.caps);
     if (problem) return fail(new Error(`${run.where}: ${problem}`));
     pageJob = await preparePageJob((await run.server()).server, job, wasm ? { wasm } : {});
