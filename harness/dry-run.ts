@@ -20,7 +20,8 @@ import { RECORD_SCHEMA, type RunRecord, type TargetKind } from './core/record.ts
 import { durationsFromHistory, estimateFromProbe, formatDuration, jobPlanId, probeKernel, type Estimate } from './estimate.ts';
 import { listRuns, readRunRecord } from './history.ts';
 import { leftOutLine, packCount, planJobs, type PlannedJob } from './plan.ts';
-import { discoverTargets, type RunOptions } from './run.ts';
+import type { RunOptions } from './run.ts';
+import { discoverTargets, disposeTargets } from './targets.ts';
 import { resolveBackbone } from '../models/zoo.ts';
 import type { TargetContext } from '../targets/types.ts';
 
@@ -107,7 +108,7 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunOutcome> {
   }
   if (models.length === 0) throw new UserError(`nothing to plan: no retrained model among ${modelIds(config).join(', ') || 'the models given'} in ${out} (run \`bench retrain\` first, or pick models with --model)`, 'NO_ARTIFACTS');
 
-  const active = await discoverTargets(options, context);
+  const active = await discoverTargets(context, options.targets);
   try {
     const plan = await planJobs(models, active, config, out);
     const durations = durationsFromHistory(await history(out));
@@ -118,7 +119,7 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunOutcome> {
     for (const planned of plan.jobs) {
       if (signal.aborted) break;
       const { target, job } = planned;
-      const id = jobPlanId(job, target.kind);
+      const id = jobPlanId(job);
       let estimate: Estimate = { seconds: undefined, source: 'unknown' };
       const known = durations.get(id);
       if (known !== undefined) estimate = { seconds: known, source: 'history' };
@@ -137,7 +138,7 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunOutcome> {
     const knownSeconds = jobs.reduce((sum, entry) => sum + (entry.estimate.seconds ?? 0), 0);
     return { jobs, leftOut: plan.leftOut.map(leftOutLine), knownSeconds, unknown: jobs.filter((entry) => entry.estimate.seconds === undefined).length };
   } finally {
-    for (const { target } of active) await target.dispose?.().catch(() => {});
+    await disposeTargets(active, log);
   }
 }
 

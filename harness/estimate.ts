@@ -21,8 +21,9 @@ export function planId(entry: { artifact: string; target: TargetKind; device: st
   return `${entry.artifact}@${entry.target}:${entry.device}/${entry.runtime}#${entry.batchSize}${entry.workload === 'retrain' ? '+retrain' : ''}`;
 }
 
-export function jobPlanId(job: Job, target: TargetKind): string {
-  return planId({ artifact: job.artifact.id, target, device: job.device.id, runtime: job.runtime, batchSize: job.kernel.batchSize, ...(job.workload ? { workload: job.workload } : {}) });
+/** A planned job's plan id, from its key (the target kind is the key's). */
+export function jobPlanId(job: Job): string {
+  return planId({ artifact: job.artifact.id, target: job.key.target, device: job.device.id, runtime: job.runtime, batchSize: job.kernel.batchSize, ...(job.workload ? { workload: job.workload } : {}) });
 }
 
 function measurementPlanId(measurement: Measurement): string {

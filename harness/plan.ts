@@ -19,6 +19,7 @@ import { PACK_JSON } from './core/eval-pack.ts';
 import { evalPackDir, trainPackDir } from './core/layout.ts';
 import type { DeviceInfo } from './core/record.ts';
 import type { KernelOptions } from '../targets/kernel/types.ts';
+import { keyedJob } from '../targets/result.ts';
 import type { DiscoveredDevice, Job, RuntimeStatus, Target } from '../targets/types.ts';
 import { retrainSettings } from './retrain-workload.ts';
 
@@ -92,7 +93,7 @@ function selects(runtime: RuntimeStatus, backends: string[] | undefined): 'yes' 
   return optInReason(runtime) ? 'opt-in' : 'yes';
 }
 
-export async function planJobs(models: ModelArtifacts[], active: ActiveTarget[], config: ResolvedConfig, out: string): Promise<Plan> {
+export async function planJobs(models: readonly ModelArtifacts[], active: readonly ActiveTarget[], config: ResolvedConfig, out: string): Promise<Plan> {
   const batchSizes = [...new Set(config.run.batchSizes)].sort((a, b) => a - b);
   const plan: Plan = { jobs: [], leftOut: [], noPack: [], retrainNotes: [] };
   const workloads = workloadsOf(config);
@@ -119,7 +120,7 @@ export async function planJobs(models: ModelArtifacts[], active: ActiveTarget[],
               const evaluate = count !== undefined && count > 0 && batchSize === batchSizes[0];
               plan.jobs.push({
                 target,
-                job: { artifact, metadata: model.metadata, evalPackDir: packDir, device, runtime: runtime.runtime, kernel: kernelOptions(config, batchSize, evaluate), runtimeOptions: {} },
+                job: keyedJob(target, { artifact, metadata: model.metadata, evalPackDir: packDir, device, runtime: runtime.runtime, kernel: kernelOptions(config, batchSize, evaluate), runtimeOptions: {} }, config),
               });
             }
           }
@@ -136,7 +137,7 @@ export async function planJobs(models: ModelArtifacts[], active: ActiveTarget[],
  * backend), software GPUs left out as for inference. The pack and the host's
  * accuracy are attached before the jobs run (harness/run.ts).
  */
-function planRetrain(models: ModelArtifacts[], active: ActiveTarget[], config: ResolvedConfig, out: string, plan: Plan): void {
+function planRetrain(models: readonly ModelArtifacts[], active: readonly ActiveTarget[], config: ResolvedConfig, out: string, plan: Plan): void {
   const settings = retrainSettings(config);
   const retrained = new Set(modelIds(config));
   for (const model of models) {
@@ -157,7 +158,7 @@ function planRetrain(models: ModelArtifacts[], active: ActiveTarget[], config: R
           const device = runtime.software ? { ...found.device, extra: { ...found.device.extra, software: runtime.software } } : found.device;
           plan.jobs.push({
             target,
-            job: {
+            job: keyedJob(target, {
               artifact,
               metadata: model.metadata,
               evalPackDir: evalPackDir(out, model.model),
@@ -168,7 +169,7 @@ function planRetrain(models: ModelArtifacts[], active: ActiveTarget[], config: R
               runtimeOptions: { steps: settings.steps, images: config.retrainWorkload.images },
               workload: 'retrain',
               retrain: { packDir: trainPackDir(out, model.model), settings, host: null },
-            },
+            }, config),
           });
         }
       }

@@ -1,7 +1,18 @@
-/** The registry of target kinds, beside the orchestrator that uses it, and discovery across kinds. */
-import type { TargetKind } from './core/record.ts';
+/**
+ * The registry of target kinds, beside the orchestrator that uses it, and
+ * what the run does with targets across kinds: discover, prepare, find the
+ * one that makes agreement references, dispose.
+ */
+import type { ResolvedConfig } from './core/config.ts';
+import type { Failure, TargetKind } from './core/record.ts';
+import type { Logger } from './core/log.ts';
 import type { DiscoveredDevice, Target, TargetContext } from '../targets/types.ts';
+import { failure } from '../targets/result.ts';
 import { firstLine } from './core/format.ts';
+import type { ActiveTarget, PlannedJob } from './plan.ts';
+
+/** Target factories by kind; a run's own (tests inject targets here) over the built-in ones. */
+export type TargetFactories = Partial<Record<TargetKind, () => Promise<Target>>>;
 
 /** Target kinds by name, imported lazily (browsers and Appium are heavy). */
 export const targetFactories: Record<TargetKind, () => Promise<Target>> = {
@@ -24,7 +35,7 @@ export type KindDiscovery =
 export async function discoverKinds(
   kinds: readonly TargetKind[],
   context: TargetContext,
-  factories: Partial<Record<TargetKind, () => Promise<Target>>> = targetFactories,
+  factories: TargetFactories = targetFactories,
 ): Promise<KindDiscovery[]> {
   const found: KindDiscovery[] = [];
   for (const kind of kinds) {
@@ -47,3 +58,84 @@ export async function discoverKinds(
   return found;
 }
 
+
+/** Imports and asks each target in run.targets; one that is missing or finds nothing is one info line, not an error. */
+export async function discoverTargets(context: TargetContext, factories: TargetFactories = {}): Promise<ActiveTarget[]> {
+  const { config, log } = context;
+  const active: ActiveTarget[] = [];
+  for (const found of await discoverKinds(config.run.targets, context, { ...targetFactories, ...factories })) {
+    const { kind } = found;
+    if (!found.ok) {
+      log.info(found.stage === 'load' ? `${kind}: not available (${found.message})` : `${kind}: discovery failed (${found.message})`);
+      continue;
+    }
+    const { target, devices } = found;
+    const usable = devices.filter((candidate) => candidate.usable);
+    for (const candidate of devices.filter((device) => !device.usable)) log.info(`${kind} ${candidate.device.name}: not usable (${candidate.reason ?? 'no reason given'})`);
+    if (usable.length === 0) {
+      log.info(`${kind}: no usable device found`);
+      await target.dispose?.().catch(() => {});
+      continue;
+    }
+    for (const candidate of usable) {
+      const available = candidate.runtimes.filter((runtime) => runtime.available).map((runtime) => runtime.runtime);
+      const unavailable = candidate.runtimes.filter((runtime) => !runtime.available).map((runtime) => runtime.runtime);
+      log.info(`${kind} ${candidate.device.name}: ${available.join(', ') || 'no runtime'}${unavailable.length ? ` (unavailable: ${unavailable.join(', ')}; see \`bench devices\`)` : ''}`);
+    }
+    active.push({ target, devices: usable });
+  }
+  return active;
+}
+
+/** A warning for each run.backends name no target found. */
+export function warnUnknownBackends(config: ResolvedConfig, active: readonly ActiveTarget[], log: Logger): void {
+  if (!config.run.backends) return;
+  const known = new Set(active.flatMap((entry) => entry.devices.flatMap((found) => found.runtimes.map((runtime) => runtime.runtime))));
+  for (const name of config.run.backends) {
+    if (!known.has(name)) log.warn(`--backends ${name}: no target found a runtime of that name (found: ${[...known].join(', ') || 'none'})`);
+  }
+}
+
+/**
+ * Calls each target's prepare once. A target that cannot prepare fails its
+ * jobs (phase setup): they come back as failures, and the jobs returned are
+ * the others.
+ */
+export async function prepareTargets(active: readonly ActiveTarget[], jobs: readonly PlannedJob[], context: TargetContext): Promise<{ jobs: PlannedJob[]; failures: Failure[] }> {
+  const failed = new Set<Target>();
+  const failures: Failure[] = [];
+  for (const { target, devices } of active) {
+    if (!target.prepare || context.signal.aborted) continue;
+    try {
+      await target.prepare(context, devices);
+    } catch (error) {
+      context.log.warn(`${target.kind}: preparation failed: ${firstLine(error)}`);
+      failed.add(target);
+      failures.push(...jobs.filter((planned) => planned.target === target).map((planned) => failure(planned.job, 'setup', error)));
+    }
+  }
+  return { jobs: jobs.filter((planned) => !failed.has(planned.target)), failures };
+}
+
+/** Disposes every target; one that fails to is a warning. */
+export async function disposeTargets(active: readonly ActiveTarget[], log: Logger): Promise<void> {
+  for (const { target } of active) {
+    try {
+      await target.dispose?.();
+    } catch (error) {
+      log.warn(`${target.kind}: cleanup failed: ${(error as Error).message}`);
+    }
+  }
+}
+
+/**
+ * The target that makes agreement references: an active one that can, else
+ * the Node target loaded for that alone (its reference is TF.js in Node,
+ * whatever the run measures on). Undefined when none can.
+ */
+export async function referenceTarget(active: readonly ActiveTarget[], factories: TargetFactories = {}): Promise<Target | undefined> {
+  const found = active.find(({ target }) => target.reference)?.target;
+  if (found) return found;
+  const target = await (factories.node ?? targetFactories.node)();
+  return target.reference ? target : undefined;
+}

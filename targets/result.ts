@@ -1,38 +1,39 @@
 /**
- * The one place a job's result is built: its MeasurementKey, a Failure, or a
- * Measurement. Every target and the orchestrator use it, so the record's
- * shapes (and their field order in run.json) cannot drift between targets.
+ * The one place a job's result is built: its MeasurementKey (once, when the
+ * plan is made), a Failure, or a Measurement. Every target and the
+ * orchestrator use it, so the record's shapes (and their field order in
+ * run.json) cannot drift between targets, and a failure carries the very key
+ * its measurement would have had.
  */
-import { serializeError, type DeviceInfo, type Failure, type JobPhase, type MeasuredNumbers, type Measurement, type MeasurementKey, type SerializedError, type TargetKind } from '../harness/core/record.ts';
-import type { Job, JobResult } from './types.ts';
+import type { ResolvedConfig } from '../harness/core/config.ts';
+import { serializeError, type DeviceInfo, type Failure, type JobPhase, type MeasuredNumbers, type Measurement, type MeasurementKey, type SerializedError } from '../harness/core/record.ts';
+import type { Job, JobResult, JobSpec, KeyOptions, Target } from './types.ts';
 
-/** The options a key keeps: those that change the numbers (batch, threads, simd, delegate …). */
-export type KeyOptions = Record<string, string | number | boolean>;
-
-/** What a result is keyed by: the job, the kind of target that ran it, and the options in its key. */
-export interface ResultOf {
-  job: Job;
-  target: TargetKind;
-  options: KeyOptions;
-}
+export type { KeyOptions } from './types.ts';
 
 /** The key options when a target adds nothing of its own: the batch size first, then the job's options. */
-export function jobKeyOptions(job: Job): KeyOptions {
+export function jobKeyOptions(job: JobSpec): KeyOptions {
   return { batch: job.kernel.batchSize, ...job.runtimeOptions };
 }
 
-export function measurementKey({ job, target, options }: ResultOf): MeasurementKey {
+/** The key of a job on `target`, with the options the target decides for it (its `keyOptions` hook, else `jobKeyOptions`). */
+export function planKey(target: Pick<Target, 'kind' | 'keyOptions'>, job: JobSpec, config: ResolvedConfig): MeasurementKey {
   return {
     model: job.artifact.model,
     format: job.artifact.format,
     variant: job.artifact.variant,
-    target,
+    target: target.kind,
     device: job.device.id,
     runtime: job.runtime,
-    options,
+    options: target.keyOptions ? target.keyOptions(job, config) : jobKeyOptions(job),
     // Inference keys stay as they were before workloads existed (absent reads as infer).
     ...(job.workload === 'retrain' ? { workload: 'retrain' as const } : {}),
   };
+}
+
+/** The job with its key decided: what the plan hands to the lanes. */
+export function keyedJob(target: Pick<Target, 'kind' | 'keyOptions'>, job: JobSpec, config: ResolvedConfig): Job {
+  return { ...job, key: planKey(target, job, config) };
 }
 
 function isSerializedError(value: unknown): value is SerializedError {
@@ -42,12 +43,12 @@ function isSerializedError(value: unknown): value is SerializedError {
 }
 
 /** A Failure in `phase`; `error` is what was thrown, or an error already serialized (from a worker or a page). */
-export function failure(of: ResultOf, phase: JobPhase, error: unknown, at = new Date().toISOString()): Failure {
-  return { key: measurementKey(of), artifact: of.job.artifact.id, phase, error: isSerializedError(error) ? error : serializeError(error), at };
+export function failure(job: Job, phase: JobPhase, error: unknown, at = new Date().toISOString()): Failure {
+  return { key: job.key, artifact: job.artifact.id, phase, error: isSerializedError(error) ? error : serializeError(error), at };
 }
 
-export function failed(of: ResultOf, phase: JobPhase, error: unknown, at?: string): JobResult {
-  return { ok: false, failure: failure(of, phase, error, at) };
+export function failed(job: Job, phase: JobPhase, error: unknown, at?: string): JobResult {
+  return { ok: false, failure: failure(job, phase, error, at) };
 }
 
 export interface MeasuredRun {
@@ -59,12 +60,12 @@ export interface MeasuredRun {
 }
 
 /** A Measurement of the kernel's numbers, copied field by field so nothing else a runtime returned leaks into the record. */
-export function measurement(of: ResultOf, numbers: MeasuredNumbers, run: MeasuredRun): Measurement {
+export function measurement(job: Job, numbers: MeasuredNumbers, run: MeasuredRun): Measurement {
   return {
-    key: measurementKey(of),
-    artifact: of.job.artifact.id,
-    device: run.device ?? of.job.device,
-    batchSize: of.job.kernel.batchSize,
+    key: job.key,
+    artifact: job.artifact.id,
+    device: run.device ?? job.device,
+    batchSize: job.kernel.batchSize,
     loadMs: numbers.loadMs,
     firstInferenceMs: numbers.firstInferenceMs,
     warmup: numbers.warmup,
@@ -79,6 +80,6 @@ export function measurement(of: ResultOf, numbers: MeasuredNumbers, run: Measure
   };
 }
 
-export function measured(of: ResultOf, numbers: MeasuredNumbers, run: MeasuredRun): JobResult {
-  return { ok: true, measurement: measurement(of, numbers, run) };
+export function measured(job: Job, numbers: MeasuredNumbers, run: MeasuredRun): JobResult {
+  return { ok: true, measurement: measurement(job, numbers, run) };
 }

@@ -5,7 +5,7 @@
  */
 import type { ResolvedConfig } from '../harness/core/config.ts';
 import type { Logger } from '../harness/core/log.ts';
-import type { ArtifactFormat, ArtifactInfo, DeviceInfo, Failure, Measurement, RuntimeSize, TargetKind, Workload } from '../harness/core/record.ts';
+import type { ArtifactFormat, ArtifactInfo, DeviceInfo, Failure, Measurement, MeasurementKey, RuntimeSize, TargetKind, Workload } from '../harness/core/record.ts';
 import type { ModelMetadata } from '../harness/core/metadata.ts';
 import type { KernelOptions } from './kernel/types.ts';
 import type { RetrainSettings } from './kernel/retrain.ts';
@@ -67,8 +67,8 @@ export interface TargetContext {
   signal: AbortSignal;
 }
 
-/** One artifact on one runtime on one device. */
-export interface Job {
+/** One artifact on one runtime on one device, as the plan describes it before its key is decided. */
+export interface JobSpec {
   artifact: ArtifactInfo;
   metadata: ModelMetadata;
   /** Folder of the evaluation pack (pack.json + images.u8). */
@@ -85,6 +85,41 @@ export interface Job {
   retrain?: RetrainJob;
 }
 
+/**
+ * A planned job: its spec and the key its result is filed under, decided once
+ * when the plan is made (targets/result.ts `planKey`). Its measurement and
+ * every failure, however early, carry this key, so a job that fails now
+ * compares with the same job measured before.
+ */
+export interface Job extends JobSpec {
+  key: MeasurementKey;
+}
+
+/** The options a key keeps: those that change the numbers (batch, threads, simd, delegate …). */
+export type KeyOptions = Record<string, string | number | boolean>;
+
+/** What a model's agreement reference is made from: its Mobile artifact (a user's .tflite when it has none) over its evaluation pack. */
+export interface AgreementRequest {
+  artifact: ArtifactInfo;
+  metadata: ModelMetadata;
+  /** Compute in this process (tests); default in a worker process. */
+  inProcess?: boolean;
+}
+
+/** A model's agreement reference: the outputs every evaluating job's top-1 is checked against, and how it came to be. */
+export interface AgreementReference {
+  path: string;
+  /** The engine that made it. */
+  runtime: string;
+  images: number;
+  /** Seconds spent computing it now; 0 when read from the cache. */
+  seconds: number;
+  cached: boolean;
+}
+
+/** Whether a target can pin its jobs to `run.cpus`, and why not (the record's `conditions.affinity`). */
+export type CpuPinning = { applied: true } | { applied: false; reason: string };
+
 export type JobResult = { ok: true; measurement: Measurement } | { ok: false; failure: Failure };
 
 export interface Target {
@@ -93,8 +128,23 @@ export interface Target {
   discover(context: TargetContext): Promise<DiscoveredDevice[]>;
   /** Starts what the jobs need (servers, sessions) once per run. */
   prepare?(context: TargetContext, devices: DiscoveredDevice[]): Promise<void>;
+  /**
+   * The options in a job's key: what this target will run it with that changes
+   * the numbers (threads, SIMD, delegate, GPU adapter …). Called once per job
+   * when the plan is made, after discover; the key is then fixed for the job's
+   * measurement and every failure. Default: `jobKeyOptions` (targets/result.ts).
+   */
+  keyOptions?(job: JobSpec, config: ResolvedConfig): KeyOptions;
   /** Runs one job; a failure is returned as data, not thrown. */
   run(job: Job, context: TargetContext): Promise<JobResult>;
+  /**
+   * Makes (or reads back from its cache) a model's agreement reference. The
+   * Node target has it (an exact TF.js engine in Node); the run asks it even
+   * when it measures nothing on Node (harness/targets.ts `referenceTarget`).
+   */
+  reference?(request: AgreementRequest, context: TargetContext): Promise<AgreementReference>;
+  /** Where the target can pin its jobs to CPUs (`run.cpus`): whether it will for these. */
+  cpuPinning?(cpus: readonly number[]): CpuPinning;
   /** What an app must download to use each of these runtimes (JS + wasm), where the target ships runtimes to a page. */
   runtimeSizes?(runtimes: string[]): Promise<RuntimeSize[]>;
   /** Stops whatever prepare started; always called. */

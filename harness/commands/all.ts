@@ -65,10 +65,10 @@ export default defineCommand({
     // The flag sets map onto disjoint config sections.
     // A dry run writes nothing: it only reads the out folder (no lock, no folder made).
     const dry = Boolean(args['dry-run']);
-    const context = await setup(args, mergeOverrides(retrainOverrides(args), convertOverrides(args), runOverrides(args)), data as CommandIo | undefined, dry ? { out: 'read' } : { out: 'lock', command: 'bench all' });
+    const resolved = await setup(args, mergeOverrides(retrainOverrides(args), convertOverrides(args), runOverrides(args)), data as CommandIo | undefined, dry ? { out: 'read' } : { out: 'lock', command: 'bench all' });
+    // bench all measures retraining on every target too, unless the config or --workload says otherwise: its own default, in a config of its own (the resolved one is never changed).
+    const context = { ...resolved, config: { ...resolved.config, run: { ...resolved.config.run, workloads: workloadsOf(resolved.config, ['infer', 'retrain']) } } };
     const { log } = context;
-    // bench all measures retraining on every target too, unless told otherwise.
-    context.config.run.workloads = workloadsOf(context.config, ['infer', 'retrain']);
     if (dry) return runDryRun(context, { prospective: true });
     return withInterrupt(log, async (signal) => {
       const started = performance.now();

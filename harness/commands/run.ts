@@ -6,7 +6,7 @@ import { defineCommand } from 'citty';
 import { isModelPath } from '../core/config.ts';
 import { commonArgs, list, mergeOverrides, num, overridesFrom, parseNormalization, setup, type CommandContext, type CommandIo, type FlagOverrides, type FlagPaths } from './common.ts';
 import { withInterrupt } from '../interrupt.ts';
-import { summaryRows } from '../summary.ts';
+import { summaryRows } from '../../reports/run-summary.ts';
 
 /** --model and the flags that describe a model given by path. */
 export const modelArgs = {

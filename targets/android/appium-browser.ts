@@ -1,5 +1,5 @@
 /**
- * The Appium route: a WebDriver session (./page-session.ts) on Chrome on the
+ * The Appium route: a WebDriver page host (targets/page/webdriver-host.ts) on Chrome on the
  * phone, through the harness's own Appium server or an external server, grid
  * or device farm (`android.appiumUrl`). While a job runs, adb tells a page
  * busy measuring from a browser that died (`pidof`).
@@ -7,15 +7,18 @@
 import { firstLine } from '../../harness/core/format.ts';
 import { AdbCommandError, DeviceDisconnectedError, type Adb } from './adb.ts';
 import { driverProblem } from './appium-server.ts';
-import { automationNameOf, browserPackage, redactUrl, sessionCapabilities } from './capabilities.ts';
-import type { OpenPageSessionOptions, PageSession } from './page-session.ts';
+import { readBrowserFacts } from '../page/facts.ts';
+import type { PageHost } from '../page/host.ts';
+import type { WebDriverHostOptions } from '../page/webdriver-host.ts';
+import { automationNameOf, browserPackage, endpointFromUrl, redactUrl, sessionCapabilities } from './capabilities.ts';
 import type { OpenPhoneBrowser, PhoneBrowser } from './phone-browser.ts';
 import type { SharedServers } from './servers.ts';
 
 export interface AppiumBrowserDeps {
   adb(): Adb;
   servers: SharedServers;
-  openSession(options: OpenPageSessionOptions): Promise<PageSession>;
+  /** Opens the WebDriver page host (targets/page/webdriver-host.ts's openWebDriverHost). */
+  openWebDriver(options: WebDriverHostOptions): Promise<PageHost>;
   /** Environment for Appium lookups (APPIUM_HOME). */
   env?: NodeJS.ProcessEnv;
 }
@@ -36,40 +39,29 @@ export function appiumBrowserOpener(deps: AppiumBrowserDeps): OpenPhoneBrowser {
     const { config } = context;
     const url = await deps.servers.appiumUrl(config, context.log);
     const capabilities = sessionCapabilities(serial, config.android.capabilities);
-    let session: PageSession;
+    const pkg = browserPackage(capabilities);
+    let host: PageHost;
     try {
-      session = await deps.openSession({ url, capabilities, pageUrl, log: context.log, timeouts: config.timeouts.android });
+      host = await deps.openWebDriver({
+        endpoint: endpointFromUrl(url),
+        capabilities,
+        name: `${String(capabilities.browserName ?? 'browser')} on ${serial}`,
+        pageUrl,
+        timeouts: config.timeouts.android,
+        // A phone behind a farm is not on this host's adb.
+        ...(remote ? {} : { isAlive: () => browserRunning(deps.adb(), serial, pkg, config.timeouts.android.browserAliveMs) }),
+      });
     } catch (error) {
       const message = (error as Error).message;
       const hint = /could not find a driver|no driver/i.test(message) ? ` (${driverProblem(automationNameOf(capabilities) ?? 'UiAutomator2', deps.env) ?? 'install the driver on that server'})` : '';
       throw new Error(`cannot open a WebDriver session on ${serial} through ${redactUrl(url)}: ${firstLine(message)}${hint}`, { cause: error });
     }
     try {
-      const caps = await session.capabilities();
-      const { runtimeStatuses } = await import('../page/runtimes.ts');
-      const { packageVersion } = await import('../page/assets.ts');
-      const statuses = runtimeStatuses(caps, { tfjs: packageVersion('@tensorflow/tfjs-core'), litert: packageVersion('@litertjs/core') });
-      const pkg = browserPackage(capabilities);
-      context.log.debug(`${serial}: ${session.browser.name} ${session.browser.version} session open`);
-      return {
-        route: 'appium',
-        name: session.browser.name,
-        version: session.browser.version,
-        caps,
-        statuses,
-        get alive() {
-          return session.alive;
-        },
-        run: (job, options) =>
-          session.run(job, {
-            ...options,
-            // A phone behind a farm is not on this host's adb.
-            ...(remote ? {} : { isAlive: () => browserRunning(deps.adb(), serial, pkg, config.timeouts.android.browserAliveMs) }),
-          }),
-        close: () => session.close(),
-      };
+      const facts = await readBrowserFacts(host, config.timeouts.android.pageReadyMs);
+      context.log.debug(`${serial}: ${facts.browser.name} ${facts.browser.version} session open`);
+      return { route: 'appium', host, facts };
     } catch (error) {
-      await session.close().catch(() => {});
+      await host.close().catch(() => {});
       throw error;
     }
   };

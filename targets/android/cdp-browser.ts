@@ -8,7 +8,7 @@
  *   chromium.connectOverCDP(http://127.0.0.1:<port>)
  *
  * then the page jobs run exactly as on a desktop browser, through the shared
- * Playwright runner (targets/page/playwright-runner.ts): a fresh tab per job,
+ * CDP page host (targets/page/playwright-host.ts): a fresh tab per job,
  * the result read back, and Chrome reopened the same way after a crash. The
  * page reaches the host through the lane's `adb reverse`. When Chrome does
  * not come up, one line says what to do on the phone.
@@ -16,9 +16,8 @@
 import type { Browser, Page } from 'playwright-core';
 import type { Timeouts } from '../../harness/core/config.ts';
 import { firstLine } from '../../harness/core/format.ts';
-import type { JobPhase } from '../../harness/core/record.ts';
-import { PAGE_GLOBAL } from '../page/app/protocol.ts';
-import { PlaywrightPageRunner, type BrowserSource } from '../page/playwright-runner.ts';
+import { readBrowserFacts } from '../page/facts.ts';
+import { PlaywrightHost, type BrowserSource } from '../page/playwright-host.ts';
 import type { Adb } from './adb.ts';
 import { DEVTOOLS_SOCKET, devtoolsSocketOpen, firstRunInFront, firstRunProblem, phoneName, socketProblem, startChrome } from './chrome-on-phone.ts';
 import { PhoneActionNeeded, type OpenPhoneBrowser, type PhoneBrowser } from './phone-browser.ts';
@@ -102,7 +101,7 @@ export class PhoneChrome implements BrowserSource {
   private async waitForStartPage(browser: Browser): Promise<void> {
     const { adb, serial, pageUrl, timeouts } = this.options;
     const deadline = Date.now() + timeouts.pageReadyMs;
-    const ready = (page: Page) => within(page.evaluate((name) => Boolean((globalThis as unknown as Record<string, { ready?: boolean } | undefined>)[name]?.ready), PAGE_GLOBAL).catch(() => false), 2_000, false);
+    const ready = (page: Page) => within(page.evaluate(() => Boolean(window.edgebench?.ready)).catch(() => false), 2_000, false);
     for (;;) {
       const pages = browser.contexts().flatMap((context) => context.pages()).filter((page) => page.url().startsWith(pageUrl));
       for (const page of pages) if (await ready(page)) return;
@@ -137,8 +136,8 @@ export class PhoneChrome implements BrowserSource {
     await within(close(), this.options.timeouts.sessionCloseMs, undefined);
   }
 
-  /** Removes the `adb forward` rule (at the end of the run). */
-  async removeForward(): Promise<void> {
+  /** Removes the `adb forward` rule (when the host closes, at the end of the run). */
+  async dispose(): Promise<void> {
     if (this.port === undefined) return;
     const port = this.port;
     this.port = undefined;
@@ -152,53 +151,18 @@ export function cdpBrowserOpener(deps: { adb(): Adb }): OpenPhoneBrowser {
     const { config, log } = context;
     const timeouts = config.timeouts.android;
     const chrome = new PhoneChrome({ adb: deps.adb(), serial, ...(model ? { model } : {}), pageUrl, timeouts });
-    let onPhase: ((phase: JobPhase) => void) | undefined;
-    let current: string | undefined;
-    const runner = new PlaywrightPageRunner({
+    // The host reopens Chrome itself after a crash; only the end of the run closes it.
+    const host = new PlaywrightHost({
       source: chrome,
       origin: new URL(pageUrl).origin,
-      onEvent: (event) => {
-        if (event.type === 'phase' && event.id === current) onPhase?.(event.phase);
-      },
       onRestart: (reason) => log.warn(`${serial}: reconnecting to Chrome after: ${firstLine(reason)}`),
     });
-    let closed = false;
-    const close = async () => {
-      closed = true;
-      await runner.close();
-      await chrome.removeForward();
-    };
     try {
-      const caps = await runner.capabilities(timeouts.pageReadyMs);
-      const version = await runner.browserVersion();
-      const { runtimeStatuses } = await import('../page/runtimes.ts');
-      const { packageVersion } = await import('../page/assets.ts');
-      const statuses = runtimeStatuses(caps, { tfjs: packageVersion('@tensorflow/tfjs-core'), litert: packageVersion('@litertjs/core') });
-      log.debug(`${serial}: ${chrome.product} ${version} over DevTools (adb forward)`);
-      return {
-        route: 'cdp',
-        name: chrome.product,
-        version,
-        caps,
-        statuses,
-        // The runner reopens Chrome itself after a crash; only the end of the run closes this.
-        get alive() {
-          return !closed;
-        },
-        async run(job, options) {
-          current = job.id;
-          onPhase = options.onPhase;
-          try {
-            return await runner.run(job, { timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
-          } finally {
-            current = undefined;
-            onPhase = undefined;
-          }
-        },
-        close,
-      };
+      const facts = await readBrowserFacts(host, timeouts.pageReadyMs);
+      log.debug(`${serial}: ${facts.browser.name} ${facts.browser.version} over DevTools (adb forward)`);
+      return { route: 'cdp', host, facts };
     } catch (error) {
-      await close().catch(() => {});
+      await host.close().catch(() => {});
       throw error;
     }
   };

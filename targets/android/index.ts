@@ -27,17 +27,20 @@ import type { Logger } from '../../harness/core/log.ts';
 import type { DeviceInfo, JobPhase, RuntimeSize } from '../../harness/core/record.ts';
 import type { PageServer } from '../page/index.ts';
 import { isPageRuntime } from '../page/app/protocol.ts';
-import type { DiscoveredDevice, Job, JobResult, Target, TargetContext } from '../types.ts';
+import { failed } from '../result.ts';
+import type { DiscoveredDevice, Job, JobResult, JobSpec, KeyOptions, Target, TargetContext } from '../types.ts';
 import { createAdb, type Adb } from './adb.ts';
 import type { AppiumServer, StartAppiumOptions } from './appium-server.ts';
 import { appiumBrowserOpener } from './appium-browser.ts';
 import { redactUrl } from './capabilities.ts';
 import { cdpBrowserOpener } from './cdp-browser.ts';
 import { discoverAndroid } from './discover.ts';
-import { failedOnPhone, PhoneLane, type LaneServices } from './lane.ts';
-import { nativeJobPart } from './native-job.ts';
-import { pageJobPart } from './page-job.ts';
-import { openPageSession, type OpenPageSessionOptions, type PageSession } from './page-session.ts';
+import { PhoneLane, type LaneServices } from './lane.ts';
+import { NATIVE_RUNTIME } from './native.ts';
+import { nativeJobPart, nativeKeyOptions } from './native-job.ts';
+import { pageJobPart, phonePageKeyOptions } from './page-job.ts';
+import type { PageHost } from '../page/host.ts';
+import type { WebDriverHostOptions } from '../page/webdriver-host.ts';
 import { chooseRoute } from './routes.ts';
 import { SharedServers } from './servers.ts';
 
@@ -54,8 +57,8 @@ export interface AndroidTargetOptions {
   adb?: Adb;
   /** Starts the harness's own Appium server (when no android.appiumUrl). */
   startAppium?: (options: StartAppiumOptions) => Promise<AppiumServer>;
-  /** Opens a WebDriver session on the page (Appium route). */
-  openSession?: (options: OpenPageSessionOptions) => Promise<PageSession>;
+  /** Opens the WebDriver page host (Appium route); default targets/page's `openWebDriverHost`. */
+  openWebDriver?: (options: WebDriverHostOptions) => Promise<PageHost>;
   /** Starts the page server; default targets/page's `startPageServer`. */
   startPageServer?: (out: string) => Promise<PageServer>;
   /** Called when a job on a phone enters a phase (tests kill the browser with it). */
@@ -69,11 +72,15 @@ export interface AndroidTargetOptions {
 export function createAndroidTarget(options: AndroidTargetOptions = {}): Target {
   const lanes = new Map<string, PhoneLane>();
   let adb: Adb | undefined = options.adb;
-  let config: ResolvedConfig | undefined;
   let log: Logger | undefined;
 
-  /** adb from the run's config, made once (discover, prepare or run comes first). */
-  const adbNow = (): Adb => (adb ??= createAdb({ executable: config!.android.adb, timeouts: config!.timeouts.android }));
+  /** adb from the run's config, made once by the first of discover, prepare or run (each passes its config in). */
+  const adbFor = (config: ResolvedConfig): Adb => (adb ??= createAdb({ executable: config.android.adb, timeouts: config.timeouts.android }));
+  /** The adb made by then: lanes, browsers and benchmark_model only run inside a job, after discover or run made it. */
+  const adbNow = (): Adb => {
+    if (!adb) throw new Error('android: adb used before the target was discovered, prepared or run');
+    return adb;
+  };
   const servers = new SharedServers({
     ...(options.startAppium ? { startAppium: options.startAppium } : {}),
     ...(options.startPageServer ? { startPageServer: options.startPageServer } : {}),
@@ -84,7 +91,12 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
     servers,
     openBrowser: {
       cdp: cdpBrowserOpener({ adb: adbNow }),
-      appium: appiumBrowserOpener({ adb: adbNow, servers, openSession: options.openSession ?? openPageSession, ...(options.env ? { env: options.env } : {}) }),
+      appium: appiumBrowserOpener({
+        adb: adbNow,
+        servers,
+        openWebDriver: options.openWebDriver ?? (async (hostOptions) => (await import('../page/webdriver-host.ts')).openWebDriverHost(hostOptions)),
+        ...(options.env ? { env: options.env } : {}),
+      }),
     },
     defaultRoute: (context) => chooseRoute(context.config, options.env).route,
     ...(options.cooldownPollMs ? { cooldownPollMs: options.cooldownPollMs } : {}),
@@ -106,12 +118,13 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
     kind: 'android',
 
     async discover(context: TargetContext): Promise<DiscoveredDevice[]> {
-      ({ config, log } = context);
-      return discoverAndroid({ adb: adbNow(), config: context.config, ...(options.env ? { env: options.env } : {}) });
+      log = context.log;
+      return discoverAndroid({ adb: adbFor(context.config), config: context.config, ...(options.env ? { env: options.env } : {}) });
     },
 
     async prepare(context: TargetContext, devices: DiscoveredDevice[]): Promise<void> {
-      ({ config, log } = context);
+      log = context.log;
+      adbFor(context.config);
       const choice = chooseRoute(context.config, options.env);
       context.log.info(`android: page runtimes through ${choice.route} (${choice.why})`);
       for (const found of devices) {
@@ -130,13 +143,18 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
       return runtimeSizes({ runtimes: runtimes.filter((runtime): runtime is keyof typeof RUNTIME_SIZE_ENTRIES => runtime in RUNTIME_SIZE_ENTRIES) });
     },
 
+    /** benchmark_model's threads and delegate, or the page's threads and SIMD (./page-job.ts). */
+    keyOptions(job: JobSpec, runConfig: ResolvedConfig): KeyOptions {
+      return job.runtime === NATIVE_RUNTIME ? nativeKeyOptions(job, runConfig) : phonePageKeyOptions(job, runConfig);
+    },
+
     /** One job on its phone; the orchestrator's lanes give each phone one job at a time. */
     async run(job: Job, context: TargetContext): Promise<JobResult> {
-      config = context.config;
+      adbFor(context.config);
       try {
         return await laneFor(job.device).run(job, context, parts);
       } catch (error) {
-        return failedOnPhone(job, { ...job.runtimeOptions }, 'setup', error);
+        return failed(job, 'setup', error);
       }
     },
 

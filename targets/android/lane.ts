@@ -10,7 +10,7 @@
 import type { Job, JobResult, TargetContext } from '../types.ts';
 import type { DeviceInfo } from '../../harness/core/record.ts';
 import { isPageRuntime, PAGE_RUNTIMES } from '../page/app/protocol.ts';
-import { failed, type KeyOptions } from '../result.ts';
+import { failed } from '../result.ts';
 import { DeviceDisconnectedError, type Adb } from './adb.ts';
 import { waitForCooldown } from './cooldown.ts';
 import { NATIVE_RUNTIME } from './native.ts';
@@ -32,11 +32,6 @@ export interface LaneServices {
 
 /** One way of running a job on a phone: the page (./page-job.ts) or benchmark_model (./native-job.ts). */
 export type JobPart = (lane: PhoneLane, job: Job, context: TargetContext) => Promise<JobResult>;
-
-/** A failed job on a phone, keyed with these options. */
-export function failedOnPhone(job: Job, options: KeyOptions, phase: Parameters<typeof failed>[1], error: unknown): JobResult {
-  return failed({ job, target: 'android', options }, phase, error);
-}
 
 /** Battery and thermal state right now, for `deviceState.before/after`. */
 async function readDeviceState(adb: Adb, serial: string): Promise<Record<string, unknown>> {
@@ -93,10 +88,10 @@ export class PhoneLane {
 
   /** A live browser on this phone with the page's capabilities read, opening one (and the reverse rule) when needed. */
   async pageBrowser(context: TargetContext): Promise<PhoneBrowser> {
-    if (this.browser?.alive) return this.browser;
+    if (this.browser?.host.alive) return this.browser;
     // Chrome missing, its first-run screens … : asking the phone again before someone acts on it only waits longer.
     if (this.actionNeeded) throw new PhoneActionNeeded(this.actionNeeded);
-    await this.browser?.close();
+    await this.browser?.host.close();
     this.browser = undefined;
     const server = await this.services.servers.page(context.out);
     if (!this.remote && this.reversedPort !== server.server.port) {
@@ -118,15 +113,14 @@ export class PhoneLane {
   /** Runs one job with `page` or `native` (by its runtime), with cool-down and the phone's state around it. */
   async run(job: Job, context: TargetContext, parts: { page: JobPart; native: JobPart }): Promise<JobResult> {
     const { config } = context;
-    const unknownOptions = { ...job.runtimeOptions };
-    if (this.gone) return failedOnPhone(job, unknownOptions, 'setup', new DeviceDisconnectedError(this.serial));
-    if (context.signal.aborted) return failedOnPhone(job, unknownOptions, 'setup', Object.assign(new Error('interrupted before the job started'), { name: 'AbortError' }));
+    if (this.gone) return failed(job, 'setup', new DeviceDisconnectedError(this.serial));
+    if (context.signal.aborted) return failed(job, 'setup', Object.assign(new Error('interrupted before the job started'), { name: 'AbortError' }));
     if (job.runtime !== NATIVE_RUNTIME && !isPageRuntime(job.runtime)) {
-      return failedOnPhone(job, unknownOptions, 'setup', new Error(`the android target has no runtime "${job.runtime}" (it has ${[...PAGE_RUNTIMES, NATIVE_RUNTIME].join(', ')})`));
+      return failed(job, 'setup', new Error(`the android target has no runtime "${job.runtime}" (it has ${[...PAGE_RUNTIMES, NATIVE_RUNTIME].join(', ')})`));
     }
     const part = job.runtime === NATIVE_RUNTIME ? parts.native : parts.page;
     if (this.remote) {
-      if (job.runtime === NATIVE_RUNTIME) return failedOnPhone(job, unknownOptions, 'setup', new Error(`${NATIVE_RUNTIME} needs ${this.serial} on this host's adb`));
+      if (job.runtime === NATIVE_RUNTIME) return failed(job, 'setup', new Error(`${NATIVE_RUNTIME} needs ${this.serial} on this host's adb`));
       this.jobsRun += 1;
       return part(this, job, context);
     }
@@ -142,7 +136,7 @@ export class PhoneLane {
     } catch (error) {
       if (error instanceof DeviceDisconnectedError) {
         this.gone = error.message;
-        return failedOnPhone(job, unknownOptions, 'setup', error);
+        return failed(job, 'setup', error);
       }
       context.log.warn(`${this.serial}: cool-down check failed: ${(error as Error).message}`);
     }
@@ -151,7 +145,7 @@ export class PhoneLane {
       before = { ...(await readDeviceState(adb, this.serial)), ...(cooldownMs !== undefined ? { cooldownMs } : {}) };
     } catch (error) {
       if (error instanceof DeviceDisconnectedError) this.gone = error.message;
-      return failedOnPhone(job, unknownOptions, 'setup', error);
+      return failed(job, 'setup', error);
     }
     this.jobsRun += 1;
     const result = await this.checkStillThere(await part(this, job, context));
@@ -174,7 +168,7 @@ export class PhoneLane {
     // Only a phone adb no longer sees (or sees offline/unauthorized) is gone; an adb hiccup proves nothing.
     if (state === 'device' || state.startsWith('unknown')) return result;
     this.gone = new DeviceDisconnectedError(this.serial).message;
-    await this.browser?.close().catch(() => {});
+    await this.browser?.host.close().catch(() => {});
     this.browser = undefined;
     result.failure.error = { ...result.failure.error, name: 'DeviceDisconnectedError', message: `${this.gone}; the job failed with: ${result.failure.error.message}` };
     return result;
@@ -182,7 +176,7 @@ export class PhoneLane {
 
   /** Closes the browser (session, or DevTools connection and forward) and removes the reverse rule; `note` collects what failed. `adb` is absent when none was made. */
   async close(adb: Adb | undefined, note: (what: string) => (error: unknown) => void): Promise<void> {
-    await this.browser?.close().catch(note(`closing the browser on ${this.serial}`));
+    await this.browser?.host.close().catch(note(`closing the browser on ${this.serial}`));
     this.browser = undefined;
     if (this.reversedPort !== undefined && !this.gone && adb) await adb.removeReverse(this.serial, this.reversedPort).catch(note(`removing adb reverse on ${this.serial}`));
     this.reversedPort = undefined;

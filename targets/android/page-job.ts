@@ -1,14 +1,15 @@
 /**
  * A page-runtime job on a phone (`tfjs-wasm`, `litert-wasm` …): the shared
- * benchmark page (targets/page) in the phone's browser, whichever route
- * reached it (the lane's PhoneBrowser: Appium or CDP), read back into the
- * same Measurement as on a desktop browser, with the phone's browser, GPU
- * and route in the device block.
+ * page-job flow (targets/page/job-flow.ts) on the lane's browser, whichever
+ * route reached it (Appium or CDP), with the phone's thread rule and, in the
+ * device block, the phone's browser, GPU and route.
  */
-import type { JobPhase } from '../../harness/core/record.ts';
-import { expectedKeyOptions, requestedThreads, toJobResult } from '../page/mapping.ts';
-import type { JobResult } from '../types.ts';
-import { failedOnPhone, type JobPart } from './lane.ts';
+import type { ResolvedConfig } from '../../harness/core/config.ts';
+import type { DeviceInfo, JobPhase } from '../../harness/core/record.ts';
+import { decideWasmSettings, pageKeyOptions, type WasmFeatures } from '../page/settings.ts';
+import { failed } from '../result.ts';
+import type { Job, JobResult, JobSpec, KeyOptions } from '../types.ts';
+import type { JobPart } from './lane.ts';
 import type { PhoneBrowser } from './phone-browser.ts';
 import type { SharedServers } from './servers.ts';
 
@@ -18,48 +19,53 @@ export interface PageJobOptions {
   onPhase?: (serial: string, phase: JobPhase) => void;
 }
 
+/**
+ * What the key of a page job on a phone assumes of the phone's browser. The
+ * browser opens with the phone's first page job, after the plan has keyed
+ * every job (and a job can fail before it opens), so the key cannot wait for
+ * its capabilities: it assumes what Chrome on Android has had since 2023
+ * (Chrome 114: wasm threads on the cross-origin-isolated page, SIMD, relaxed
+ * SIMD). A browser without them fails the job in setup saying so
+ * (targets/page/settings.ts settingsProblem) rather than run other settings under this key.
+ */
+const PHONE_BROWSER_ASSUMED: WasmFeatures['wasm'] = { supported: true, threads: true, simd: true, relaxedSimd: true };
+
+/** A page job's key options on a phone: the phone's thread rule on the cores adb counted (4 when it could not), and PHONE_BROWSER_ASSUMED. */
+export function phonePageKeyOptions(job: JobSpec, config: ResolvedConfig): KeyOptions {
+  const wasm = decideWasmSettings(job, { configThreads: config.run.threads, rule: 'phone' }, { hardwareConcurrency: job.device.cores ?? 4, wasm: PHONE_BROWSER_ASSUMED });
+  return pageKeyOptions(job, wasm);
+}
+
+/** The phone's device block with the browser the job ran in and the route that reached it. */
+async function phoneDevice(job: Job, browser: PhoneBrowser): Promise<DeviceInfo> {
+  const { browserBlock } = await import('../page/facts.ts');
+  const { caps } = browser.facts;
+  return { ...job.device, ...browserBlock(browser.facts.browser, caps), extra: { ...job.device.extra, driver: browser.route, crossOriginIsolated: caps.crossOriginIsolated } };
+}
+
 export function pageJobPart(options: PageJobOptions): JobPart {
   return async (lane, job, context): Promise<JobResult> => {
-    const page = await import('../page/index.ts');
+    const { runPageJob } = await import('../page/job-flow.ts');
     let browser: PhoneBrowser;
     try {
       browser = await lane.pageBrowser(context);
     } catch (error) {
-      return failedOnPhone(job, { ...job.runtimeOptions }, 'setup', error);
+      return failed(job, 'setup', error);
     }
-    const { caps } = browser;
-    const threads = requestedThreads(job, context.config.run.threads, caps);
-    const expected = expectedKeyOptions(job, threads, caps);
-    const status = browser.statuses.find((candidate) => candidate.runtime === job.runtime);
-    if (status && !status.available) return failedOnPhone(job, expected, 'setup', new Error(`${job.runtime} is unavailable in ${browser.name} on ${lane.serial}: ${status.reason}`));
-    let result: JobResult;
-    try {
-      const server = await options.servers.page(context.out);
-      const pageJob = await page.preparePageJob(server.server, job, { threads });
-      const pageResult = await browser.run(pageJob, {
-        timeoutMs: context.config.run.jobTimeoutMs,
-        signal: context.signal,
-        onPhase: (phase) => {
-          context.log.debug(`${lane.serial} ${job.artifact.id} ${job.runtime}: ${phase}`);
-          options.onPhase?.(lane.serial, phase);
-        },
-      });
-      result = toJobResult(job, 'android', pageResult, expected);
-    } catch (error) {
-      return failedOnPhone(job, expected, 'setup', error);
-    }
-    if (!result.ok) return result;
-    const measurement = result.measurement;
-    measurement.device = {
-      ...measurement.device,
-      browser: { name: browser.name, version: browser.version, userAgent: caps.userAgent },
-      gpu: {
-        ...(caps.webgl.vendor ? { vendor: caps.webgl.vendor } : {}),
-        ...(caps.webgl.renderer ? { renderer: caps.webgl.renderer } : {}),
-        ...(caps.webgpu.adapter ? { adapter: [caps.webgpu.vendor, caps.webgpu.architecture, caps.webgpu.device].filter(Boolean).join(' ') } : {}),
+    return runPageJob(job, {
+      target: 'android',
+      host: browser.host,
+      facts: browser.facts,
+      server: () => options.servers.page(context.out),
+      threadRule: 'phone',
+      timeoutMs: context.config.run.jobTimeoutMs,
+      signal: context.signal,
+      onPhase: (phase) => {
+        context.log.debug(`${lane.serial} ${job.artifact.id} ${job.runtime}: ${phase}`);
+        options.onPhase?.(lane.serial, phase);
       },
-      extra: { ...measurement.device.extra, driver: browser.route, crossOriginIsolated: caps.crossOriginIsolated },
-    };
-    return result;
+      where: `${browser.facts.browser.name} on ${lane.serial}`,
+      device: await phoneDevice(job, browser),
+    });
   };
 }

@@ -1,35 +1,19 @@
 /**
  * A browser on a phone that runs page jobs, whichever route reached it: a
  * WebDriver session through Appium (./appium-browser.ts) or Chrome driven
- * over its DevTools socket (./cdp-browser.ts). The page job
- * (./page-job.ts) sees only this.
+ * over its DevTools socket (./cdp-browser.ts). Either is the shared page host
+ * (targets/page/host.ts); the phone adds only the route and the facts read
+ * once when it opened.
  */
-import type { JobPhase } from '../../harness/core/record.ts';
-import type { PageCapabilities, PageJob, PageResult } from '../page/app/protocol.ts';
-import type { RuntimeStatus, TargetContext } from '../types.ts';
+import type { BrowserFacts, PageHost } from '../page/index.ts';
+import type { TargetContext } from '../types.ts';
 import type { AndroidRoute } from './routes.ts';
 
 export interface PhoneBrowser {
   readonly route: AndroidRoute;
-  /** As the browser names itself (`Chrome`). */
-  readonly name: string;
-  readonly version: string;
-  /** False once it cannot run another job; the lane then opens a new one. */
-  readonly alive: boolean;
-  /** What the page reported about the browser, read once when it opened. */
-  readonly caps: PageCapabilities;
-  /** Each page runtime available in it or not, from `caps`. */
-  readonly statuses: RuntimeStatus[];
-  /** Never rejects: a lost browser or a timeout is a failed PageResult. */
-  run(job: PageJob, options: PhoneRunOptions): Promise<PageResult>;
-  close(): Promise<void>;
-}
-
-export interface PhoneRunOptions {
-  timeoutMs: number;
-  signal?: AbortSignal;
-  /** Called when the page reports a new phase (for progress, and tests). */
-  onPhase?: (phase: JobPhase) => void;
+  readonly host: PageHost;
+  /** Name, version, capabilities and runtime statuses, read once when it opened. */
+  readonly facts: BrowserFacts;
 }
 
 export interface OpenPhoneBrowserOptions {

@@ -6,7 +6,7 @@
  *   socket; Playwright drives it (./cdp-browser.ts). Needs nothing but adb and
  *   Chrome on the phone.
  * - `appium`: a WebDriver session through Appium's UiAutomator2 driver
- *   (./page-session.ts), or through an external server, grid or device farm.
+ *   (targets/page/webdriver-host.ts), or through an external server, grid or device farm.
  *   A harness-started UiAutomator2 needs a JDK, the Android SDK with
  *   build-tools, and the driver package; they are checked here up front
  *   rather than discovered at session start.

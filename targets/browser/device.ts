@@ -5,6 +5,7 @@
 import { cpus, totalmem, type as osType, release } from 'node:os';
 import type { DeviceInfo } from '../../harness/core/record.ts';
 import type { PageCapabilities } from '../page/app/protocol.ts';
+import { browserBlock } from '../page/facts.ts';
 import type { BrowserCandidate } from './browsers.ts';
 
 /** `Chromium 156.0.8078.108`, `Firefox 142.0`, … */
@@ -20,7 +21,7 @@ export function browserDeviceId(candidate: BrowserCandidate, version: string): s
 }
 
 export function browserDevice(candidate: BrowserCandidate, version: string, caps: PageCapabilities, options: { headless: boolean }): DeviceInfo {
-  const adapter = [caps.webgpu.vendor, caps.webgpu.architecture, caps.webgpu.device, caps.webgpu.description].filter(Boolean).join(' ');
+  const { browser, gpu } = browserBlock({ name: candidate.name, version }, caps);
   return {
     id: browserDeviceId(candidate, version),
     kind: 'browser',
@@ -29,12 +30,8 @@ export function browserDevice(candidate: BrowserCandidate, version: string, caps
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: caps.hardwareConcurrency,
     memoryBytes: totalmem(),
-    browser: { name: candidate.name, version, userAgent: caps.userAgent },
-    gpu: {
-      ...(caps.webgl.vendor ? { vendor: caps.webgl.vendor } : {}),
-      ...(caps.webgl.renderer ? { renderer: caps.webgl.renderer } : {}),
-      ...(adapter ? { adapter } : {}),
-    },
+    browser,
+    gpu,
     extra: {
       crossOriginIsolated: caps.crossOriginIsolated,
       simd: caps.wasm.simd,

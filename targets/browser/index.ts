@@ -1,24 +1,23 @@
 /**
- * The browser target: every browser found, driven by Playwright through the
- * shared benchmark page (targets/page) on its static server.
+ * The browser target: every browser found, each a CDP page host
+ * (targets/page/playwright-host.ts) on a browser launched here, running the
+ * shared page-job flow (targets/page/job-flow.ts) on the page's static server.
  */
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { RuntimeSize } from '../../harness/core/record.ts';
-import type { DiscoveredDevice, Job, JobResult, RuntimeStatus, Target, TargetContext } from '../types.ts';
-import { packageVersion } from '../page/assets.ts';
-import { startPageServer, preparePageJob, type PageServer } from '../page/index.ts';
-import { expectedKeyOptions, requestedThreads, toJobResult } from '../page/mapping.ts';
-import { failed, jobKeyOptions, type ResultOf } from '../result.ts';
-import { isPageRuntime, PAGE_RUNTIMES, type PageCapabilities, type PageJob } from '../page/app/protocol.ts';
-import { RUNTIME_FORMATS, runtimeStatuses } from '../page/runtimes.ts';
+import type { DiscoveredDevice, Job, JobResult, JobSpec, KeyOptions, Target, TargetContext } from '../types.ts';
+import { decideWasmSettings, pageKeyOptions, startPageServer, PlaywrightHost, readBrowserFacts, runPageJob, type BrowserFacts, type PageHook, type PageServer } from '../page/index.ts';
+import { failed, jobKeyOptions } from '../result.ts';
+import { isPageRuntime, PAGE_RUNTIMES } from '../page/app/protocol.ts';
+import { RUNTIME_FORMATS } from '../page/runtimes.ts';
 import { runtimeSizes as measureRuntimeSizes } from '../page/sizes.ts';
 import { findBrowsers, type BrowserCandidate } from './browsers.ts';
 import { browserDevice } from './device.ts';
-import { BrowserRunner, type PageHook } from './runner.ts';
+import { launchedBrowser } from './runner.ts';
 
 export { findBrowsers, type BrowserCandidate, type BrowserEngine } from './browsers.ts';
 export { CHROMIUM_FLAGS, launchBrowser } from './launcher.ts';
-export { BrowserRunner, type PageHook } from './runner.ts';
+export { launchedBrowser } from './runner.ts';
 export { browserDevice, browserDeviceId } from './device.ts';
 
 export interface BrowserTargetOptions {
@@ -27,9 +26,10 @@ export interface BrowserTargetOptions {
 }
 
 interface BrowserEntry {
-  runner: BrowserRunner;
-  caps: PageCapabilities;
-  statuses: RuntimeStatus[];
+  host: PlaywrightHost;
+  facts: BrowserFacts;
+  /** `Chromium 156.0…`, for messages. */
+  name: string;
 }
 
 function unusable(id: string, name: string, reason: string, candidate?: BrowserCandidate): DiscoveredDevice {
@@ -45,7 +45,6 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
   let pageServer: PageServer | undefined;
   let starting: Promise<PageServer> | undefined;
   const browsers = new Map<string, BrowserEntry>();
-  let config: ResolvedConfig | undefined;
 
   const ensureServer = async (out: string): Promise<PageServer> => {
     if (pageServer) return pageServer;
@@ -57,7 +56,6 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
     kind: 'browser',
 
     async discover(context: TargetContext): Promise<DiscoveredDevice[]> {
-      config = context.config;
       const search = await findBrowsers({ ...(context.config.browser.browsers ? { wanted: context.config.browser.browsers } : {}) });
       const devices: DiscoveredDevice[] = search.missing.map((missing) => unusable(`${missing.name}-missing`, missing.name, missing.reason));
       if (search.found.length === 0 && search.missing.length === 0) {
@@ -72,24 +70,20 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
         return [...devices, ...search.found.map((candidate) => unusable(`${candidate.name}-unavailable`, candidate.name, reason, candidate))];
       }
       for (const candidate of search.found) {
-        const runner = new BrowserRunner({
-          candidate,
+        const launch = { headed: context.config.browser.headed, args: context.config.browser.args, timeoutMs: context.config.timeouts.browser.launchMs };
+        const host = new PlaywrightHost({
+          source: launchedBrowser(candidate, launch, context.config.timeouts.browser.closeMs),
           origin: server.server.origin,
-          launch: { headed: context.config.browser.headed, args: context.config.browser.args, timeoutMs: context.config.timeouts.browser.launchMs },
-          closeTimeoutMs: context.config.timeouts.browser.closeMs,
           ...(options.beforeJob ? { beforeJob: options.beforeJob } : {}),
-          onEvent: (event) => context.log.debug(`${candidate.name}: ${event.id} ${event.phase}`),
           onRestart: (reason) => context.log.warn(`${candidate.name}: restarting the browser after: ${reason.split('\n')[0]}`),
         });
         try {
-          const version = await runner.browserVersion();
-          const caps = await runner.capabilities(context.config.timeouts.browser.pageReadyMs);
-          const device = browserDevice(candidate, version, caps, { headless: !context.config.browser.headed });
-          const statuses = runtimeStatuses(caps, { tfjs: packageVersion('@tensorflow/tfjs-core'), litert: packageVersion('@litertjs/core') });
-          browsers.set(device.id, { runner, caps, statuses });
-          devices.push({ device, usable: true, runtimes: statuses });
+          const facts = await readBrowserFacts(host, context.config.timeouts.browser.pageReadyMs);
+          const device = browserDevice(candidate, facts.browser.version, facts.caps, { headless: !context.config.browser.headed });
+          browsers.set(device.id, { host, facts, name: device.name });
+          devices.push({ device, usable: true, runtimes: facts.statuses });
         } catch (error) {
-          await runner.close();
+          await host.close();
           const message = (error as Error).message.split('\n')[0] ?? String(error);
           devices.push(unusable(`${candidate.name}-unavailable`, candidate.name, message, candidate));
         }
@@ -98,7 +92,6 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
     },
 
     async prepare(context: TargetContext): Promise<void> {
-      config = context.config;
       await ensureServer(context.out);
     },
 
@@ -106,29 +99,33 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
       return measureRuntimeSizes({ runtimes: runtimes.filter(isPageRuntime) });
     },
 
+    /** The threads and SIMD a wasm runtime runs with in this browser (its capabilities are read at discovery): decided here, once. */
+    keyOptions(job: JobSpec, runConfig: ResolvedConfig): KeyOptions {
+      const entry = browsers.get(job.device.id);
+      if (!entry) return jobKeyOptions(job);
+      return pageKeyOptions(job, decideWasmSettings(job, { configThreads: runConfig.run.threads, rule: 'every-core' }, entry.facts.caps));
+    },
+
     async run(job: Job, context: TargetContext): Promise<JobResult> {
       const entry = browsers.get(job.device.id);
-      const asked: ResultOf = { job, target: 'browser', options: jobKeyOptions(job) };
-      if (!entry) return failed(asked, 'setup', { name: 'Error', message: `browser ${job.device.id} was not discovered in this run` });
-      if (!isPageRuntime(job.runtime)) return failed(asked, 'setup', { name: 'Error', message: `the browser target has no runtime "${job.runtime}" (it has ${PAGE_RUNTIMES.join(', ')})` });
-      const status = entry.statuses.find((candidate) => candidate.runtime === job.runtime);
-      const threads = requestedThreads(job, (config ?? context.config).run.threads, entry.caps);
-      const expected = expectedKeyOptions(job, threads, entry.caps);
-      if (status && !status.available) return failed({ ...asked, options: expected }, 'setup', { name: 'Error', message: `${job.runtime} is unavailable in ${job.device.name}: ${status.reason}` });
-      let pageJob: PageJob;
-      try {
-        const server = await ensureServer(context.out);
-        pageJob = await preparePageJob(server.server, job, { threads });
-      } catch (error) {
-        return failed({ ...asked, options: expected }, 'setup', error);
-      }
-      const result = await entry.runner.run(pageJob, { timeoutMs: context.config.run.jobTimeoutMs, signal: context.signal });
-      if (!result.ok) context.log.debug(`${job.device.id} ${job.artifact.id} ${job.runtime}: ${result.error.message}`);
-      return toJobResult(job, 'browser', result, expected);
+      if (!entry) return failed(job, 'setup', new Error(`browser ${job.device.id} was not discovered in this run`));
+      const result = await runPageJob(job, {
+        target: 'browser',
+        host: entry.host,
+        facts: entry.facts,
+        server: () => ensureServer(context.out),
+        threadRule: 'every-core',
+        timeoutMs: context.config.run.jobTimeoutMs,
+        signal: context.signal,
+        onPhase: (phase) => context.log.debug(`${job.device.id} ${job.artifact.id} ${job.runtime}: ${phase}`),
+        where: entry.name,
+      });
+      if (!result.ok) context.log.debug(`${job.device.id} ${job.artifact.id} ${job.runtime}: ${result.failure.error.message}`);
+      return result;
     },
 
     async dispose(): Promise<void> {
-      const runners = [...browsers.values()].map((entry) => entry.runner.close());
+      const runners = [...browsers.values()].map((entry) => entry.host.close());
       browsers.clear();
       await Promise.allSettled(runners);
       await starting?.catch(() => {});

@@ -8,8 +8,8 @@ import os from 'node:os';
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import { hostDevice } from '../../harness/core/host.ts';
 import { keyId } from '../../harness/core/record.ts';
-import { failed, measured, measurementKey, type ResultOf } from '../result.ts';
-import type { DiscoveredDevice, Job, JobResult, Target, TargetContext } from '../types.ts';
+import { failed, measured } from '../result.ts';
+import type { AgreementReference, AgreementRequest, CpuPinning, DiscoveredDevice, Job, JobResult, JobSpec, KeyOptions, Target, TargetContext } from '../types.ts';
 import { pinCommand } from './affinity.ts';
 import { executeJob, isAborted, probeInWorker } from './execute.ts';
 import type { NodeJobSpec, ProbedRuntime } from './protocol.ts';
@@ -54,9 +54,24 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
       }
     },
 
+    /** On the fastest exact TF.js engine installed, in a worker process (./reference.ts). */
+    async reference(request: AgreementRequest, context: TargetContext): Promise<AgreementReference> {
+      const { ensureReference } = await import('./reference.ts');
+      return ensureReference({ ...request, config: context.config, log: context.log, out: context.out, signal: context.signal });
+    },
+
+    /** Each worker process started under `taskset` (./affinity.ts). */
+    cpuPinning(cpus: readonly number[]): CpuPinning {
+      const pinned = pinCommand(cpus);
+      return 'reason' in pinned ? { applied: false, reason: pinned.reason } : { applied: true };
+    },
+
+    keyOptions(job: JobSpec): KeyOptions {
+      // The runtime's own key options (from the probe: its threads, its GPU adapter) sit between the batch size and the job's.
+      return { batch: job.kernel.batchSize, ...probed.get(job.runtime)?.keyOptions, ...job.runtimeOptions };
+    },
+
     async run(job: Job, context: TargetContext): Promise<JobResult> {
-      // The runtime's own key options (from the probe) sit between the batch size and the job's.
-      const of: ResultOf = { job, target: 'node', options: { batch: job.kernel.batchSize, ...probed.get(job.runtime)?.keyOptions, ...job.runtimeOptions } };
       const spec: NodeJobSpec = {
         runtime: job.runtime,
         runtimeModules,
@@ -69,7 +84,7 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
         ...(job.retrain ? { retrain: job.retrain } : {}),
       };
       const startedAt = new Date().toISOString();
-      const id = keyId(measurementKey(of));
+      const id = keyId(job.key);
       const pinned = context.config.run.cpus ? pinCommand(context.config.run.cpus) : undefined;
       const workerEnv = probed.get(job.runtime)?.workerEnv;
       const outcome = await executeJob(spec, {
@@ -83,11 +98,11 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
       });
       if (!outcome.ok) {
         if (!isAborted(outcome)) context.log.debug(`${id}: failed in ${outcome.phase}: ${outcome.error.message}`);
-        return failed(of, outcome.phase, outcome.error);
+        return failed(job, outcome.phase, outcome.error);
       }
       // What the runtime really ran on (the GPU adapter) joins the device block as discovered.
       const measuredOn = outcome.device ? { ...job.device, ...(outcome.device.gpu ? { gpu: outcome.device.gpu } : {}), extra: { ...job.device.extra, ...outcome.device.extra } } : job.device;
-      return measured(of, outcome.result, { startedAt, device: measuredOn });
+      return measured(job, outcome.result, { startedAt, device: measuredOn });
     },
   };
 }

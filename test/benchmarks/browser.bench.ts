@@ -27,7 +27,8 @@ import { createBrowserTarget } from '../../targets/browser/index.ts';
 import { runtimeSizes } from '../../targets/page/index.ts';
 import type { KernelOptions } from '../../targets/kernel/types.ts';
 import { createNodeTarget } from '../../targets/node/index.ts';
-import type { Job, Target, TargetContext } from '../../targets/types.ts';
+import type { JobSpec, Target, TargetContext } from '../../targets/types.ts';
+import { runJob } from '../helpers/run-job.ts';
 
 const MODEL = 'mobilenet_v2';
 const timeMs = Number(process.env.BENCH_TIME_MS ?? 3000);
@@ -67,7 +68,7 @@ const liteFloat = artifact('tflite', 'float32', liteModelPath(out, MODEL, 'float
 const liteInt8 = artifact('tflite', 'int8', liteModelPath(out, MODEL, 'int8'));
 
 const context: TargetContext = { config: parseConfig({ out }), log: createLogger({ level: 'quiet' }), out, signal: new AbortController().signal };
-const job = (device: DeviceInfo, runtime: string, what: ArtifactInfo, runtimeOptions: Job['runtimeOptions'] = {}): Job => ({
+const job = (device: DeviceInfo, runtime: string, what: ArtifactInfo, runtimeOptions: JobSpec['runtimeOptions'] = {}): JobSpec => ({
   artifact: what,
   metadata,
   evalPackDir: evalPackDir(out, MODEL),
@@ -77,8 +78,8 @@ const job = (device: DeviceInfo, runtime: string, what: ArtifactInfo, runtimeOpt
   runtimeOptions,
 });
 
-async function measureOn(target: Target, device: DeviceInfo, label: string, runtime: string, what: ArtifactInfo, runtimeOptions: Job['runtimeOptions'] = {}): Promise<Measurement | undefined> {
-  const result = await target.run(job(device, runtime, what, runtimeOptions), context);
+async function measureOn(target: Target, device: DeviceInfo, label: string, runtime: string, what: ArtifactInfo, runtimeOptions: JobSpec['runtimeOptions'] = {}): Promise<Measurement | undefined> {
+  const result = await runJob(target, job(device, runtime, what, runtimeOptions), context);
   if (!result.ok) {
     console.log(`${label.padEnd(40)} failed in ${result.failure.phase}: ${result.failure.error.message.split('\n')[0]}`);
     return undefined;

@@ -27,6 +27,7 @@ import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import { saveLayersModel } from '../../models/model-io.ts';
 import { measure } from '../../targets/kernel/index.ts';
 import { createNodeTarget } from '../../targets/node/index.ts';
+import { runJob } from '../helpers/run-job.ts';
 
 const models = (process.env.BENCH_MODELS ?? 'mobilenet_v2,inception_v3').split(',').filter(Boolean);
 const benchOut = resolve(process.env.BENCH_OUT ?? '.bench');
@@ -84,7 +85,7 @@ for (const model of models) {
     ['tfjs-wasm', 10],
     ['tfjs-cpu', 3],
   ] as const) {
-    const result = await target.run(
+    const result = await runJob(target, 
       {
         artifact,
         metadata: prepared.metadata,

@@ -18,6 +18,7 @@ import type { DiscoveredDevice, Target } from '../../targets/types.ts';
 import { artifactFor, jobFor, tinyModelFixture, type ModelFixture } from '../helpers/browser-fixture.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { androidContext, FAKE_ADB, fakeAdb, PIXEL_7, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
+import { runJob } from '../helpers/run-job.ts';
 
 /** The CI stand-in for a phone: Chromium through Appium's Chromium driver. */
 function standInCapabilities(userDataDir: string) {
@@ -73,7 +74,7 @@ test('one job through Appium, the page and protocol, read back to a Measurement'
   const { target, phone, context } = await setUp(userDataDir);
   try {
     const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
-    const result = await target.run(jobFor(fixture, artifact, phone.device, 'tfjs-wasm'), context);
+    const result = await runJob(target, jobFor(fixture, artifact, phone.device, 'tfjs-wasm'), context);
     assert.ok(result.ok, result.ok ? '' : `${result.failure.phase}: ${result.failure.error.message}`);
     const m = result.measurement;
     assert.equal(m.key.target, 'android');
@@ -113,12 +114,12 @@ test('the browser killed mid-job: that job fails, the next one runs in a new ses
   try {
     const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
     const quick = jobFor(fixture, artifact, phone.device, 'tfjs-cpu');
-    const first = await target.run(quick, context);
+    const first = await runJob(target, quick, context);
     assert.ok(first.ok, first.ok ? '' : first.failure.error.message);
     // A loop long enough to be killed in. A page busy measuring answers no poll until its loop yields,
     // so the kill is timed from the job's start rather than from a phase.
     const long = jobFor(fixture, artifact, phone.device, 'tfjs-cpu', { kernel: { minTimeMs: 90_000, maxTimeMs: 90_000, minSamples: 1_000_000 } });
-    const running = target.run(long, context);
+    const running = runJob(target, long, context);
     await new Promise((wait) => setTimeout(wait, 5_000));
     assert.equal(await killBrowser(userDataDir), 1, 'the stand-in browser was killed');
     const killed = await running;
@@ -126,7 +127,7 @@ test('the browser killed mid-job: that job fails, the next one runs in a new ses
     assert.ok(['setup', 'load', 'first-inference', 'warmup', 'loop'].includes(killed.failure.phase), killed.failure.phase);
     assert.match(killed.failure.error.message, /browser went away during /);
     assert.equal(killed.failure.key.target, 'android');
-    const next = await target.run(quick, context);
+    const next = await runJob(target, quick, context);
     assert.ok(next.ok, next.ok ? '' : `${next.failure.phase}: ${next.failure.error.message}`);
     assert.equal(next.measurement.evaluation?.accuracy, fixture.nodeAccuracy);
   } finally {
@@ -146,7 +147,7 @@ test('an external Appium server (grid / farm): a phone not on this host\'s adb r
     assert.equal(remote!.device.id, 'FARM-PIXEL-8');
     assert.equal(remote!.runtimes.find((status) => status.runtime === 'tflite-benchmark-model')?.available, false);
     const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
-    const result = await target.run(jobFor(fixture, artifact, remote!.device, 'tfjs-cpu'), context);
+    const result = await runJob(target, jobFor(fixture, artifact, remote!.device, 'tfjs-cpu'), context);
     assert.ok(result.ok, result.ok ? '' : `${result.failure.phase}: ${result.failure.error.message}`);
     assert.equal(result.measurement.key.device, 'FARM-PIXEL-8');
     assert.equal(result.measurement.deviceState, undefined, 'no adb, no device state');

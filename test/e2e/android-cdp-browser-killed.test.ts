@@ -11,6 +11,7 @@ import { createAndroidTarget } from '../../targets/android/index.ts';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { androidContext, FAKE_ADB, fakeAdb, PIXEL_7, standInChrome, tinyPageJob, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { runJob } from '../helpers/run-job.ts';
 
 let out: string;
 let tiny: TinyArtifact;
@@ -32,14 +33,14 @@ test("Chrome killed mid-job: that job fails, the next one starts Chrome again an
   const [phone] = await target.discover(context);
   await target.prepare!(context, [phone!]);
   try {
-    const first = await target.run(await tinyPageJob(tiny, out, phone!.device, 'tfjs-cpu'), context);
+    const first = await runJob(target, await tinyPageJob(tiny, out, phone!.device, 'tfjs-cpu'), context);
     assert.ok(first.ok, first.ok ? '' : `${first.failure.phase}: ${first.failure.error.message}`);
     const firstChrome = adb.chromePid(PIXEL_7.serial);
     assert.ok(firstChrome);
 
     // A loop long enough to be killed in.
     const long = await tinyPageJob(tiny, out, phone!.device, 'tfjs-cpu', { minTimeMs: 90_000, maxTimeMs: 90_000, minSamples: 1_000_000 });
-    const running = target.run(long, context);
+    const running = runJob(target, long, context);
     await new Promise((wait) => setTimeout(wait, 5_000));
     assert.equal(adb.killChrome(PIXEL_7.serial), true, "the phone's Chrome was killed");
     const started = Date.now();
@@ -51,7 +52,7 @@ test("Chrome killed mid-job: that job fails, the next one starts Chrome again an
     assert.equal(killed.failure.key.target, 'android');
     assert.equal(killed.failure.key.device, PIXEL_7.serial);
 
-    const next = await target.run(await tinyPageJob(tiny, out, phone!.device, 'tfjs-cpu'), context);
+    const next = await runJob(target, await tinyPageJob(tiny, out, phone!.device, 'tfjs-cpu'), context);
     assert.ok(next.ok, next.ok ? '' : `${next.failure.phase}: ${next.failure.error.message}`);
     assert.equal(next.measurement.evaluation?.accuracy, tiny.accuracy);
     const secondChrome = adb.chromePid(PIXEL_7.serial);

@@ -16,6 +16,7 @@ import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model
 import { inProcessAdb } from '../fixtures/fake-adb/in-process-adb.ts';
 import { androidContext, FAKE_ADB, fakeAdb, PIXEL_7, standInChrome, tinyPageJob, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { runJob } from '../helpers/run-job.ts';
 
 let out: string;
 let tiny: TinyArtifact;
@@ -37,9 +38,9 @@ async function twoJobs(adb: FakeAdb, timeouts: { devtoolsSocketMs?: number; page
   const [phone] = await target.discover(context);
   await target.prepare!(context, [phone!]);
   try {
-    const first = await target.run(await tinyPageJob(tiny, out, phone!.device, 'tfjs-cpu'), context);
+    const first = await runJob(target, await tinyPageJob(tiny, out, phone!.device, 'tfjs-cpu'), context);
     const startedAt = Date.now();
-    const second = await target.run(await tinyPageJob(tiny, out, phone!.device, 'tfjs-wasm'), context);
+    const second = await runJob(target, await tinyPageJob(tiny, out, phone!.device, 'tfjs-wasm'), context);
     return { first, second, secondMs: Date.now() - startedAt, calls: (await adb.calls()).map((args) => args.join(' ')) };
   } finally {
     await target.dispose!();

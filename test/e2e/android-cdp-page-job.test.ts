@@ -15,6 +15,7 @@ import { createAndroidTarget } from '../../targets/android/index.ts';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { androidContext, FAKE_ADB, fakeAdb, PIXEL_7, standInChrome, tinyPageJob, withoutAppiumPrerequisites, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { runJob } from '../helpers/run-job.ts';
 
 let out: string;
 let tiny: TinyArtifact;
@@ -47,7 +48,7 @@ test('CDP route: Chrome started over adb, its DevTools socket forwarded, a page 
   await target.prepare!(context, [phone!]);
   let measuredPort: string;
   try {
-    const result = await target.run(await tinyPageJob(tiny, out, phone!.device, 'tfjs-wasm'), context);
+    const result = await runJob(target, await tinyPageJob(tiny, out, phone!.device, 'tfjs-wasm'), context);
     assert.ok(result.ok, result.ok ? '' : `${result.failure.phase}: ${result.failure.error.message}`);
     const m = result.measurement;
     assert.equal(m.key.target, 'android');
@@ -71,6 +72,9 @@ test('CDP route: Chrome started over adb, its DevTools socket forwarded, a page 
     assert.match(m.device.browser?.userAgent ?? '', /Chrome\//);
     assert.equal(m.device.extra?.driver, 'cdp');
     assert.equal(m.device.extra?.crossOriginIsolated, true);
+    // A phone's page jobs take the phone's thread rule, as its native jobs do, and the record says so.
+    assert.equal(m.device.extra?.threadsDefault, 'min(4, cores)');
+    assert.equal(m.key.options.threads, Math.min(4, phone!.device.cores ?? 4), 'the key: min(4, cores) of the phone adb counted');
     measuredPort = /tcp:(\d+)/.exec(JSON.stringify(await adb.forwards()))![1]!;
   } finally {
     await target.dispose!();

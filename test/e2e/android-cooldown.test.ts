@@ -9,6 +9,7 @@ import { waitForCooldown } from '../../targets/android/cooldown.ts';
 import { createAndroidTarget } from '../../targets/android/index.ts';
 import { THERMAL_STATUS_NAMES } from '../../targets/android/adb-parsers.ts';
 import { androidContext, FAKE_ADB, fakeAdb, fakeBenchmarkBinary, fakeTfliteArtifact, nativeJob, PIXEL_7 } from '../fixtures/fake-adb/fake-device.ts';
+import { runJob } from '../helpers/run-job.ts';
 
 const thermal = (status: number) => ({ status, statusName: THERMAL_STATUS_NAMES[status]!, maxTemperatureC: {} });
 
@@ -40,8 +41,8 @@ test('through adb: the second job waits for the phone to cool and records it', a
   const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }), cooldownPollMs: 20 });
   const [phone] = await target.discover(context);
   assert.equal(phone!.device.android?.thermalStatus, 'severe');
-  const first = await target.run(nativeJob(artifact, phone!.device), context);
-  const second = await target.run(nativeJob(artifact, phone!.device), context);
+  const first = await runJob(target, nativeJob(artifact, phone!.device), context);
+  const second = await runJob(target, nativeJob(artifact, phone!.device), context);
   await target.dispose!();
   assert.ok(first.ok && second.ok);
   assert.equal(first.measurement.deviceState?.before?.thermalStatus, 'severe');
@@ -59,8 +60,8 @@ test('through adb: a phone that stays hot runs anyway after the maximum, with a 
   const context = androidContext(adb.dir, { android: { tfliteBenchmarkBinary: binary, cooldown: { enabled: true, maxWaitMs: 100 } } });
   const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }), cooldownPollMs: 30 });
   const [phone] = await target.discover(context);
-  await target.run(nativeJob(artifact, phone!.device), context);
-  const second = await target.run(nativeJob(artifact, phone!.device), context);
+  await runJob(target, nativeJob(artifact, phone!.device), context);
+  const second = await runJob(target, nativeJob(artifact, phone!.device), context);
   await target.dispose!();
   assert.ok(second.ok);
   assert.ok(context.log.lines.some((line) => /still critical after .* running anyway/.test(line)));

@@ -13,6 +13,7 @@ import type { JobResult } from '../../targets/types.ts';
 import { createAndroidTarget } from '../../targets/android/index.ts';
 import { inProcessAdb } from '../fixtures/fake-adb/in-process-adb.ts';
 import { androidContext, FAKE_ADB, fakeAdb, fakeBenchmarkBinary, fakeTfliteArtifact, GALAXY_A51, nativeJob, PIXEL_7 } from '../fixtures/fake-adb/fake-device.ts';
+import { runJob } from '../helpers/run-job.ts';
 
 test('unplugged mid-job: that job and the rest on the phone fail, the other phone goes on', async () => {
   const adb = await fakeAdb([{ ...PIXEL_7, vanishOnBenchmarkRun: 2 }, GALAXY_A51]);
@@ -25,7 +26,7 @@ test('unplugged mid-job: that job and the rest on the phone fail, the other phon
   const jobs = [0, 1, 2].flatMap(() => [nativeJob(artifact, pixel!), nativeJob(artifact, galaxy!)]);
   const results: JobResult[] = [];
   await runInLanes(jobs.map((job, index) => ({ job, index })), ({ job }) => job.device, async ({ job, index }) => {
-    results[index] = await target.run(job, context);
+    results[index] = await runJob(target, job, context);
     return 'next';
   });
   await target.dispose!();
@@ -58,14 +59,14 @@ test('unplugged between jobs (state file flipped): the next job fails at once', 
   const devices = await target.discover(context);
   const galaxy = devices.find((found) => found.device.id === GALAXY_A51.serial)!.device;
   const pixel = devices.find((found) => found.device.id === PIXEL_7.serial)!.device;
-  assert.ok((await target.run(nativeJob(artifact, galaxy), context)).ok);
+  assert.ok((await runJob(target, nativeJob(artifact, galaxy), context)).ok);
   await adb.setState(GALAXY_A51.serial, 'gone');
-  const lost = await target.run(nativeJob(artifact, galaxy), context);
+  const lost = await runJob(target, nativeJob(artifact, galaxy), context);
   assert.ok(!lost.ok);
   assert.equal(lost.failure.phase, 'setup');
   assert.match(lost.failure.error.message, new RegExp(`device ${GALAXY_A51.serial} disconnected`));
-  const again = await target.run(nativeJob(artifact, galaxy), context);
+  const again = await runJob(target, nativeJob(artifact, galaxy), context);
   assert.ok(!again.ok && /disconnected/.test(again.failure.error.message));
-  assert.ok((await target.run(nativeJob(artifact, pixel), context)).ok, 'the other phone goes on');
+  assert.ok((await runJob(target, nativeJob(artifact, pixel), context)).ok, 'the other phone goes on');
   await target.dispose!();
 });

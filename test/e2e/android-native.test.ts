@@ -16,6 +16,7 @@ import { createAndroidTarget } from '../../targets/android/index.ts';
 import type { JobResult } from '../../targets/types.ts';
 import { inProcessAdb } from '../fixtures/fake-adb/in-process-adb.ts';
 import { androidContext, FAKE_ADB, fakeAdb, fakeBenchmarkBinary, fakeTfliteArtifact, GALAXY_A51, nativeJob, PIXEL_7 } from '../fixtures/fake-adb/fake-device.ts';
+import { runJob } from '../helpers/run-job.ts';
 
 function measured(result: JobResult): Measurement {
   assert.ok(result.ok, result.ok ? '' : `job failed: ${result.failure.error.message}`);
@@ -39,7 +40,7 @@ test('two phones in parallel, one job at a time per phone, files pushed once', a
   const jobs = [nativeJob(float32, pixel!), nativeJob(int8, pixel!), nativeJob(float32, galaxy!), nativeJob(int8, galaxy!, { threads: 2 })];
   const results: JobResult[] = [];
   await runInLanes(jobs.map((job, index) => ({ job, index })), ({ job }) => job.device, async ({ job, index }) => {
-    results[index] = await target.run(job, context);
+    results[index] = await runJob(target, job, context);
     return 'next';
   });
   await target.dispose!();
@@ -105,16 +106,16 @@ test('GPU delegate; and a Mobile artifact or a batch the tool cannot run fails w
   const context = androidContext(adb.dir, { android: { tfliteBenchmarkBinary: binary } });
   const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }) });
   const [phone] = await target.discover(context);
-  const gpu = measured(await target.run(nativeJob(artifact, phone!.device, { delegate: 'gpu' }), context));
+  const gpu = measured(await runJob(target, nativeJob(artifact, phone!.device, { delegate: 'gpu' }), context));
   assert.deepEqual(gpu.key.options, { delegate: 'gpu', threads: 4 });
   assert.equal(gpu.memory.peakRssBytes, Math.round(74.6641 * 1024 * 1024));
   assert.match(String(gpu.device.extra?.delegate), /TfLiteGpuDelegateV2/);
   const command = (await adb.calls()).find((args) => args[3]?.includes('benchmark_model --graph'))![3]!;
   assert.ok(command.includes('--use_gpu=true') && command.includes('--use_xnnpack=false'));
 
-  const mobile = await target.run({ ...nativeJob(artifact, phone!.device), artifact: { ...artifact, format: 'tfjs', id: 'tiny/tfjs/float32' } }, context);
+  const mobile = await runJob(target, { ...nativeJob(artifact, phone!.device), artifact: { ...artifact, format: 'tfjs', id: 'tiny/tfjs/float32' } }, context);
   assert.ok(!mobile.ok && /runs \.tflite artifacts/.test(mobile.failure.error.message));
-  const batch = await target.run({ ...nativeJob(artifact, phone!.device), kernel: { ...nativeJob(artifact, phone!.device).kernel, batchSize: 4 } }, context);
+  const batch = await runJob(target, { ...nativeJob(artifact, phone!.device), kernel: { ...nativeJob(artifact, phone!.device).kernel, batchSize: 4 } }, context);
   assert.ok(!batch.ok && batch.failure.phase === 'setup' && /batch 4/.test(batch.failure.error.message));
   await target.dispose!();
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { findBrowsers } from '../../targets/browser/browsers.ts';
 import { createBrowserTarget } from '../../targets/browser/index.ts';
-import { PAGE_RUNTIMES, type PageCapabilities } from '../../targets/page/index.ts';
+import { PAGE_RUNTIMES, PROTOCOL_VERSION, type PageCapabilities } from '../../targets/page/index.ts';
 import { runtimeStatuses } from '../../targets/page/runtimes.ts';
 import { targetContext } from '../helpers/browser-fixture.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -23,7 +23,7 @@ async function fakeExecutable(dir: string, name: string): Promise<string> {
 }
 
 const FULL: PageCapabilities = {
-  protocol: 1,
+  protocol: PROTOCOL_VERSION,
   userAgent: 'test',
   hardwareConcurrency: 8,
   crossOriginIsolated: true,

@@ -17,6 +17,7 @@ import { createBrowserTarget } from '../../targets/browser/index.ts';
 import type { JobResult } from '../../targets/types.ts';
 import { artifactFor, jobFor, mobilenetFixture, targetContext, tfliteNodeReference } from '../helpers/browser-fixture.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { runJob } from '../helpers/run-job.ts';
 
 const IMAGES = 16;
 
@@ -67,7 +68,7 @@ test('mobilenet_v2 in headless Chromium agrees with Node', async (t) => {
   const mobile = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
 
   await t.test('Mobile artifact on TF.js wasm (SIMD, threads)', async () => {
-    const m = measured(await target.run(jobFor(fixture, mobile, chromium.device, 'tfjs-wasm', { kernel: { evalLimit: IMAGES } }), context), 'tfjs-wasm');
+    const m = measured(await runJob(target, jobFor(fixture, mobile, chromium.device, 'tfjs-wasm', { kernel: { evalLimit: IMAGES } }), context), 'tfjs-wasm');
     assertComplete(m, 'tfjs-wasm');
     assert.equal(m.key.options.simd, true);
     assert.equal(m.evaluation?.images, IMAGES);
@@ -79,7 +80,7 @@ test('mobilenet_v2 in headless Chromium agrees with Node', async (t) => {
   await t.test('Mobile artifact on TF.js webgl (SwiftShader here)', async () => {
     // WebGL on a software GPU takes about a second an inference: fewer images and samples.
     const images = 6;
-    const m = measured(await target.run(jobFor(fixture, mobile, chromium.device, 'tfjs-webgl', { kernel: { evalLimit: images, minSamples: 3 } }), context), 'tfjs-webgl');
+    const m = measured(await runJob(target, jobFor(fixture, mobile, chromium.device, 'tfjs-webgl', { kernel: { evalLimit: images, minSamples: 3 } }), context), 'tfjs-webgl');
     assertComplete(m, 'tfjs-webgl');
     assert.equal(m.evaluation?.images, images);
     assert.ok(m.evaluation!.agreement!.top1 >= 0.99, `top-1 agreement ${m.evaluation!.agreement!.top1}`);
@@ -88,7 +89,7 @@ test('mobilenet_v2 in headless Chromium agrees with Node', async (t) => {
 
   await t.test('float32 .tflite on LiteRT.js wasm agrees with the Mobile artifact on Node', async () => {
     const lite = await artifactFor(fixture, 'tflite', 'float32', liteModelPath(out, 'mobilenet_v2', 'float32'));
-    const m = measured(await target.run(jobFor(fixture, lite, chromium.device, 'litert-wasm', { kernel: { evalLimit: IMAGES } }), context), 'litert-wasm float32');
+    const m = measured(await runJob(target, jobFor(fixture, lite, chromium.device, 'litert-wasm', { kernel: { evalLimit: IMAGES } }), context), 'litert-wasm float32');
     assertComplete(m, 'litert-wasm');
     assert.equal(m.key.variant, 'float32');
     assert.equal(m.key.format, 'tflite');
@@ -106,7 +107,7 @@ test('mobilenet_v2 in headless Chromium agrees with Node', async (t) => {
     }
     const lite = await artifactFor(fixture, 'tflite', 'int8', path);
     const job = { ...jobFor(fixture, lite, chromium.device, 'litert-wasm', { kernel: { evalLimit: IMAGES } }), referencePath: node.path };
-    const m = measured(await target.run(job, context), 'litert-wasm int8');
+    const m = measured(await runJob(target, job, context), 'litert-wasm int8');
     assertComplete(m, 'litert-wasm');
     assert.equal(m.key.variant, 'int8');
     assert.equal(m.evaluation?.agreement?.reference, 'tflite-node');
@@ -127,7 +128,7 @@ test('mobilenet_v2 in headless Chromium agrees with Node', async (t) => {
     }
     const lite = await artifactFor(fixture, 'tflite', 'int8', path);
     const job = { ...jobFor(fixture, lite, chromium.device, 'litert-wasm', { kernel: { evalLimit: IMAGES } }), referencePath: node.path };
-    const m = measured(await target.run(job, context), 'litert-wasm int8 uint8-io');
+    const m = measured(await runJob(target, job, context), 'litert-wasm int8 uint8-io');
     assert.ok(m.evaluation!.agreement!.top1 >= 0.99, `top-1 agreement with tflite-node ${m.evaluation!.agreement!.top1}`);
     assert.ok(m.evaluation!.agreement!.maxAbsDiff < 0.02, `probabilities dequantised like tflite-node's: ${m.evaluation!.agreement!.maxAbsDiff}`);
     assert.equal(m.evaluation?.accuracy, node.accuracy);

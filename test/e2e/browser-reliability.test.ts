@@ -8,8 +8,9 @@ import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { createBrowserTarget } from '../../targets/browser/index.ts';
 import type { PageJob } from '../../targets/page/index.ts';
-import type { DiscoveredDevice, Job, JobResult } from '../../targets/types.ts';
+import type { DiscoveredDevice, JobResult, JobSpec } from '../../targets/types.ts';
 import { artifactFor, jobFor, targetContext, tinyModelFixture } from '../helpers/browser-fixture.ts';
+import { runJob } from '../helpers/run-job.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 type Sabotage = (page: Page, job: PageJob) => Promise<void>;
@@ -32,7 +33,7 @@ test('browser jobs fail one at a time and the target recovers', async (t) => {
   const devices = await target.discover(context);
   const chromium = devices.find((entry: DiscoveredDevice) => entry.usable);
   assert.ok(chromium, `no usable browser: ${JSON.stringify(devices.map((entry) => entry.reason))}`);
-  const job = (overrides: Partial<Job> = {}): Job => ({ ...jobFor(fixture, artifact, chromium.device, 'tfjs-cpu'), ...overrides });
+  const job = (overrides: Partial<JobSpec> = {}): JobSpec => ({ ...jobFor(fixture, artifact, chromium.device, 'tfjs-cpu'), ...overrides });
   const expectOk = (result: JobResult, what: string) => {
     assert.ok(result.ok, `${what}: ${result.ok ? '' : `${result.failure.phase}: ${result.failure.error.message}`}`);
     assert.ok(result.measurement.samples.length >= 5);
@@ -44,7 +45,7 @@ test('browser jobs fail one at a time and the target recovers', async (t) => {
       // Crash once the job is under way, not before it starts.
       setTimeout(() => void cdp.send('Page.crash').catch(() => {}), 150);
     };
-    const crashed = await target.run(job({ kernel: { ...jobFor(fixture, artifact, chromium.device, 'tfjs-cpu').kernel, minTimeMs: 5000, maxTimeMs: 6000 } }), context);
+    const crashed = await runJob(target, job({ kernel: { ...jobFor(fixture, artifact, chromium.device, 'tfjs-cpu').kernel, minTimeMs: 5000, maxTimeMs: 6000 } }), context);
     assert.equal(crashed.ok, false);
     if (!crashed.ok) {
       assert.match(crashed.failure.error.message, /crash|closed|destroyed|Target/i);
@@ -53,7 +54,7 @@ test('browser jobs fail one at a time and the target recovers', async (t) => {
       assert.equal(crashed.failure.artifact, artifact.id);
     }
     assert.ok(context.log.lines.some((line) => /restarting the browser after/.test(line)), 'the crashed browser is restarted');
-    expectOk(await target.run(job(), context), 'job after the crash');
+    expectOk(await runJob(target, job(), context), 'job after the crash');
   });
 
   await t.test('a page that hangs past the job timeout fails with the phase it was in; the browser restarts', async () => {
@@ -72,7 +73,7 @@ test('browser jobs fail one at a time and the target recovers', async (t) => {
       });
     };
     const started = Date.now();
-    const hung = await target.run(job(), context);
+    const hung = await runJob(target, job(), context);
     assert.equal(hung.ok, false);
     if (!hung.ok) {
       assert.match(hung.failure.error.message, /did not finish within 8 s/);
@@ -80,22 +81,22 @@ test('browser jobs fail one at a time and the target recovers', async (t) => {
     }
     assert.ok(Date.now() - started < 30_000, 'the timeout must end the job');
     assert.ok(context.log.lines.some((line) => /restarting the browser after: .*did not finish/.test(line)), 'the hung browser is restarted');
-    expectOk(await target.run(job(), context), 'job after the hang');
+    expectOk(await runJob(target, job(), context), 'job after the hang');
   });
 
   await t.test('an artifact that cannot load fails in the load phase; the next job runs', async () => {
     const missing = { ...artifact, path: `${fixture.out}/models/tiny/mobile/missing.json` };
-    const failed = await target.run(job({ artifact: missing }), context);
+    const failed = await runJob(target, job({ artifact: missing }), context);
     assert.equal(failed.ok, false);
     if (!failed.ok) {
       assert.equal(failed.failure.phase, 'load');
       assert.match(failed.failure.error.message, /404|missing\.json/);
     }
-    expectOk(await target.run(job(), context), 'job after the failed load');
+    expectOk(await runJob(target, job(), context), 'job after the failed load');
   });
 
   await t.test('a runtime the browser lacks fails in setup without touching the browser', async () => {
-    const failed = await target.run(job({ runtime: 'tfjs-nonexistent' }), context);
+    const failed = await runJob(target, job({ runtime: 'tfjs-nonexistent' }), context);
     assert.equal(failed.ok, false);
     if (!failed.ok) {
       assert.equal(failed.failure.phase, 'setup');

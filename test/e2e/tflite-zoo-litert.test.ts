@@ -21,6 +21,7 @@ import { createBrowserTarget } from '../../targets/browser/index.ts';
 import { artifactFor, jobFor, targetContext, type ModelFixture } from '../helpers/browser-fixture.ts';
 import { ALL_OPS, NETWORKS, zooImages, type ZooModel } from '../helpers/tflite-zoo.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { runJob } from '../helpers/run-job.ts';
 
 const IMAGES = 8;
 const UNIT = { scale: 1 / 255, offset: 0 };
@@ -70,7 +71,7 @@ test('LiteRT.js runs every variant of the zoo networks and of a model with every
           const path = liteModelPath(out, entry.name, variant);
           await mkdir(dirname(path), { recursive: true });
           await writeFile(path, await convertLayersModel(model, { variant, normalization: UNIT, calibration, classNames: zoo.metadata.classNames }));
-          const result = await target.run(jobFor(zoo, await artifactFor(zoo, 'tflite', variant, path), chromium.device, 'litert-wasm', { kernel: { evalLimit: IMAGES, minSamples: 2 } }), context);
+          const result = await runJob(target, jobFor(zoo, await artifactFor(zoo, 'tflite', variant, path), chromium.device, 'litert-wasm', { kernel: { evalLimit: IMAGES, minSamples: 2 } }), context);
           assert.ok(result.ok, `${variant}: ${result.ok ? '' : `${result.failure.phase}: ${result.failure.error.message}`}`);
           const agreement = result.measurement.evaluation?.agreement;
           assert.ok(agreement, `${variant}: no agreement measured`);

@@ -16,7 +16,7 @@ import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import { loadLayersModel, saveLayersModel } from '../../models/model-io.ts';
 import type { ReferenceJson } from '../../targets/page/app/inputs.ts';
 import type { KernelOptions } from '../../targets/kernel/types.ts';
-import type { Job, TargetContext } from '../../targets/types.ts';
+import type { JobSpec, TargetContext } from '../../targets/types.ts';
 
 export const FAST_KERNEL: KernelOptions = { warmupIterations: 1, minSamples: 5, minTimeMs: 0, maxTimeMs: 5000, batchSize: 1 };
 
@@ -183,7 +183,7 @@ export async function artifactFor(fixture: ModelFixture, format: ArtifactFormat,
   return { id: `${fixture.model}/${format}/${variant}`, model: fixture.model, format, variant, path, bytes: info.bytes, gzipBytes: info.bytes, sha256: info.sha256 };
 }
 
-export function jobFor(fixture: ModelFixture, artifact: ArtifactInfo, device: DeviceInfo, runtime: string, options: { kernel?: Partial<KernelOptions>; runtimeOptions?: Job['runtimeOptions']; reference?: boolean } = {}): Job {
+export function jobFor(fixture: ModelFixture, artifact: ArtifactInfo, device: DeviceInfo, runtime: string, options: { kernel?: Partial<KernelOptions>; runtimeOptions?: JobSpec['runtimeOptions']; reference?: boolean } = {}): JobSpec {
   return {
     artifact,
     metadata: fixture.metadata,

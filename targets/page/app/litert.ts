@@ -8,7 +8,7 @@ import type { InferenceSession } from '../../kernel/types.ts';
 import type { PageJob, PageRuntimeReport } from './protocol.ts';
 import { withBatchSize } from '../../../models/tflite/reader.ts';
 import { readTfliteIo, type TfliteTensorInfo } from './tflite-io.ts';
-import { threadsFor, VENDOR_PATHS, type PreparedRuntime } from './runtime.ts';
+import { settingsRefused, VENDOR_PATHS, wasmSettings, type PreparedRuntime } from './runtime.ts';
 
 /** The @litertjs/core version the page was built with (checked by the size test against package.json). */
 export const LITERT_VERSION = '2.5.3';
@@ -76,17 +76,29 @@ function session(model: CompiledModel, input: TfliteTensorInfo, output: TfliteTe
 
 let loadedWith: { threads: boolean } | null = null;
 
+/**
+ * LiteRT.js picks its build itself (relaxed SIMD where the browser has it;
+ * threads only on top of relaxed SIMD, and only when asked): the host's
+ * decision is checked against what it will pick, never replaced by it.
+ */
+async function checkWasmSettings(job: PageJob): Promise<{ threads: number; simd: boolean }> {
+  const decided = wasmSettings(job);
+  const relaxedSimd = await supportsFeature('relaxedSimd');
+  if (decided.simd !== relaxedSimd) throw settingsRefused(job, `relaxed SIMD ${decided.simd ? 'on' : 'off'}`);
+  if (decided.threads > 1 && !(globalThis.crossOriginIsolated && relaxedSimd && (await supportsFeature('threads')))) {
+    throw settingsRefused(job, `${decided.threads} threads (LiteRT.js threads need cross-origin isolation and relaxed SIMD)`);
+  }
+  return decided;
+}
+
 export async function setupLitert(job: PageJob): Promise<PreparedRuntime> {
   const accelerator = job.runtime === 'litert-webgpu' ? 'webgpu' : 'wasm';
-  const asked = threadsFor(job);
-  // LiteRT.js ships its threaded build for relaxed-SIMD browsers only, and threads need isolation.
-  const relaxedSimd = await supportsFeature('relaxedSimd');
-  const canThread = globalThis.crossOriginIsolated && relaxedSimd && (await supportsFeature('threads'));
-  const threaded = accelerator === 'wasm' && asked > 1 && canThread;
+  const wasm = accelerator === 'wasm' ? await checkWasmSettings(job) : undefined;
+  const threaded = wasm !== undefined && wasm.threads > 1;
   const report: PageRuntimeReport = {
     backend: accelerator,
     versions: { litert: LITERT_VERSION },
-    ...(accelerator === 'wasm' ? { threads: threaded ? asked : 1, simd: relaxedSimd } : {}),
+    ...(wasm ? { threads: wasm.threads, simd: wasm.simd } : {}),
   };
   return {
     report,
@@ -110,7 +122,7 @@ export async function setupLitert(job: PageJob): Promise<PreparedRuntime> {
         // LiteRT.js sizes its output buffers from the shapes written in the file, so only the inputs can be rewritten.
         throw new Error(`LiteRT.js ${LITERT_VERSION} cannot resize a model: this .tflite's output is [${output.shape.join(', ')}], so it runs at batch ${output.shape[0] ?? 1} only, not ${batch} (use batch size 1 for litert-* runtimes)`);
       }
-      const model = await loadAndCompile(bytes, { accelerator, ...(accelerator === 'wasm' ? { cpuOptions: { numThreads: threaded ? asked : 1 } } : {}) });
+      const model = await loadAndCompile(bytes, { accelerator, ...(accelerator === 'wasm' ? { cpuOptions: { numThreads: wasm?.threads ?? 1 } } : {}) });
       report.fullyAccelerated = model.isFullyAccelerated;
       return session(model, input, output, job);
     },

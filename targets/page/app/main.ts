@@ -8,10 +8,9 @@ import { serializeError } from '../../../harness/core/record.ts';
 import { measure, PhaseError, retrain } from '../../kernel/index.ts';
 import type { KernelResult } from '../../kernel/types.ts';
 import {
-  HOST_CALLBACK,
-  PAGE_GLOBAL,
   PROTOCOL_VERSION,
   isPageRuntime,
+  isWasmRuntime,
   type EdgebenchPageApi,
   type PageEvent,
   type PageJob,
@@ -21,17 +20,14 @@ import {
 import { readCapabilities } from './capabilities.ts';
 import { fetchEvalPack, fetchReference } from './inputs.ts';
 import { setupLitert } from './litert.ts';
-import type { RuntimeSetup } from './runtime.ts';
+import { wasmSettings, type RuntimeSetup } from './runtime.ts';
 import { setupTfjs, setupTfjsTraining } from './tfjs.ts';
 
 const SETUPS: Record<'tfjs' | 'litert', RuntimeSetup> = { tfjs: setupTfjs, litert: setupLitert };
 
 function notifyHost(event: PageEvent): void {
-  const callback = (globalThis as Record<string, unknown>)[HOST_CALLBACK];
-  if (typeof callback === 'function') {
-    // The host may be gone (page closing): its answer never matters.
-    Promise.resolve(callback(event)).catch(() => {});
-  }
+  // The host may be gone (page closing): its answer never matters.
+  void Promise.resolve(window.__edgebenchHost?.(event)).catch(() => {});
 }
 
 function toPageMeasurement(result: KernelResult): PageMeasurement {
@@ -42,6 +38,7 @@ function toPageMeasurement(result: KernelResult): PageMeasurement {
 function checkJob(job: PageJob): void {
   if (job?.protocol !== PROTOCOL_VERSION) throw new Error(`job speaks protocol ${String(job?.protocol)}, this page speaks ${PROTOCOL_VERSION}`);
   if (!isPageRuntime(job.runtime)) throw new Error(`unknown runtime "${String(job.runtime)}"`);
+  if (isWasmRuntime(job.runtime)) wasmSettings(job);
 }
 
 async function runJob(job: PageJob): Promise<PageResult> {
@@ -116,5 +113,5 @@ const api: EdgebenchPageApi = {
   last: null,
 };
 
-(globalThis as Record<string, unknown>)[PAGE_GLOBAL] = api;
+window.edgebench = api;
 api.ready = true;

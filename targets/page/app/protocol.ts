@@ -11,11 +11,11 @@ import type { KernelOptions } from '../../kernel/types.ts';
 import type { RetrainSettings } from '../../kernel/retrain.ts';
 import type { Normalization } from '../../../harness/core/metadata.ts';
 
-/** Bumped when a field changes meaning; the page and the host refuse to talk across versions. */
-export const PROTOCOL_VERSION = 1 as const;
-
-/** The global the page defines: `window.edgebench`. */
-export const PAGE_GLOBAL = 'edgebench' as const;
+/**
+ * Bumped when a field changes meaning; the page and the host refuse to talk
+ * across versions. 2: `runtimeOptions` became `wasm`, decided by the host.
+ */
+export const PROTOCOL_VERSION = 2 as const;
 
 /** Path of the page on the static server (see ../server.ts). */
 export const PAGE_PATH = '/index.html';
@@ -28,12 +28,24 @@ export function isPageRuntime(name: string): name is PageRuntime {
   return (PAGE_RUNTIMES as readonly string[]).includes(name);
 }
 
-/** Options that change how a runtime runs (and so the numbers). */
-export interface PageRuntimeOptions {
-  /** WASM threads (tfjs-wasm, litert-wasm). 1 = single-threaded. Default: the browser's hardwareConcurrency, capped at 4 when absent. */
-  threads?: number;
-  /** tfjs-wasm only: false forces the non-SIMD binary. Default true where the browser supports it. */
-  simd?: boolean;
+/** The runtimes that take threads and SIMD settings (`PageJob.wasm`). */
+export const WASM_RUNTIMES = ['tfjs-wasm', 'litert-wasm'] as const satisfies readonly PageRuntime[];
+
+export function isWasmRuntime(runtime: string): runtime is (typeof WASM_RUNTIMES)[number] {
+  return (WASM_RUNTIMES as readonly string[]).includes(runtime);
+}
+
+/**
+ * The threads and SIMD a wasm runtime runs with, decided once by the host
+ * from the page's capabilities (targets/page/settings.ts) and put in the
+ * measurement's key. The page runs exactly these or fails in `setup`: it
+ * never picks others, so a key never names settings that were not used.
+ */
+export interface WasmSettings {
+  /** 1 = the single-threaded build. */
+  threads: number;
+  /** false = the build without SIMD (tfjs-wasm). litert-wasm: whether its relaxed-SIMD builds are used. */
+  simd: boolean;
 }
 
 /**
@@ -54,7 +66,8 @@ export interface PageJob {
   /** Reference outputs (eval/reference.json) for agreement; absent when there is none. */
   referenceUrl?: string;
   kernel: KernelOptions;
-  runtimeOptions: PageRuntimeOptions;
+  /** Required for tfjs-wasm and litert-wasm, absent for the others. */
+  wasm?: WasmSettings;
   /**
    * Present for the retrain workload (tfjs-* runtimes only): the page cuts the
    * layers model at its head layer, times bottleneck extraction over the
@@ -111,10 +124,10 @@ export interface PageCapabilities {
 /** Progress the page pushes to a host that listens (Playwright's exposeFunction); polling clients read `state` instead. */
 export type PageEvent = { type: 'phase'; id: string; phase: JobPhase };
 
-/** Name of the optional host callback the page calls with PageEvents. */
+/** Name of the optional host callback the page calls with PageEvents (`window.__edgebenchHost`, declared below). */
 export const HOST_CALLBACK = '__edgebenchHost' as const;
 
-/** `window.edgebench`. */
+/** `window.edgebench`: the page defines it (./main.ts), every host calls it (../playwright-host.ts, ../webdriver-host.ts). */
 export interface EdgebenchPageApi {
   protocol: typeof PROTOCOL_VERSION;
   /** True once the page has loaded its code. */
@@ -128,4 +141,13 @@ export interface EdgebenchPageApi {
   state: { id: string | null; phase: JobPhase | null; running: boolean };
   /** The latest result, or null while none has finished. */
   last: PageResult | null;
+}
+
+declare global {
+  interface Window {
+    /** The page's API, once its code has loaded. */
+    edgebench?: EdgebenchPageApi;
+    /** A listening host's callback (Playwright's exposeFunction); absent for polling hosts. */
+    [HOST_CALLBACK]?: (event: PageEvent) => Promise<void>;
+  }
 }

@@ -3,7 +3,7 @@
  * module), then load the job's artifact as an InferenceSession for the kernel.
  */
 import type { InferenceSession } from '../../kernel/types.ts';
-import type { PageJob, PageRuntimeReport } from './protocol.ts';
+import type { PageJob, PageRuntimeReport, WasmSettings } from './protocol.ts';
 
 export interface PreparedRuntime {
   /** What it actually runs with (backend, threads, SIMD, versions). */
@@ -20,10 +20,20 @@ export const VENDOR_PATHS = {
   litert: '/vendor/litert/',
 } as const;
 
-/** Threads asked for, or a default that leaves the browser a core. */
-export function threadsFor(job: PageJob): number {
-  const asked = job.runtimeOptions.threads;
-  if (asked !== undefined) return Math.max(1, Math.floor(asked));
-  const cores = navigator.hardwareConcurrency || 1;
-  return Math.max(1, Math.min(4, cores));
+/**
+ * The threads and SIMD the host decided for a wasm runtime (protocol.ts
+ * WasmSettings). The page has no default of its own: a job without them is
+ * refused, so only the host's decision (targets/page/settings.ts) is ever used.
+ */
+export function wasmSettings(job: PageJob): WasmSettings {
+  const wasm = job.wasm;
+  if (!wasm || !Number.isInteger(wasm.threads) || wasm.threads < 1 || typeof wasm.simd !== 'boolean') {
+    throw new Error(`${job.runtime} needs the job's wasm settings ({ threads: integer ≥ 1, simd: boolean }), decided by the host; got ${JSON.stringify(wasm)}`);
+  }
+  return wasm;
+}
+
+/** The page cannot run what the host decided (a host that predicted capabilities wrongly): say so rather than run something else. */
+export function settingsRefused(job: PageJob, what: string): Error {
+  return new Error(`${job.runtime}: the job asks for ${what}, which this page cannot give (capabilities changed since the host read them?)`);
 }

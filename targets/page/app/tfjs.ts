@@ -14,7 +14,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setThreadsCount, setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import type { InferenceSession } from '../../kernel/types.ts';
 import type { PageJob, PageRuntimeReport } from './protocol.ts';
-import { threadsFor, VENDOR_PATHS, type PreparedRuntime } from './runtime.ts';
+import { settingsRefused, VENDOR_PATHS, wasmSettings, type PreparedRuntime } from './runtime.ts';
 import { isGraphModelJson } from '../../../models/model-format.ts';
 
 const BACKENDS = { 'tfjs-wasm': 'wasm', 'tfjs-webgl': 'webgl', 'tfjs-webgpu': 'webgpu', 'tfjs-cpu': 'cpu' } as const;
@@ -40,16 +40,20 @@ async function setBackendOrThrow(name: string): Promise<void> {
   }
 }
 
+/** Sets the backend up with the host's decided threads and SIMD; the report says what TF.js then uses. */
 async function configureWasm(job: PageJob): Promise<Pick<PageRuntimeReport, 'threads' | 'simd'>> {
   setWasmPaths(VENDOR_PATHS.tfjsWasm);
-  const threads = threadsFor(job);
-  if (job.runtimeOptions.simd === false) tf.env().set('WASM_HAS_SIMD_SUPPORT', false);
+  const decided = wasmSettings(job);
+  // TF.js picks its binary from these flags: set both, so it never falls back to its own feature detection.
+  if (!decided.simd) tf.env().set('WASM_HAS_SIMD_SUPPORT', false);
   // One thread means the plain build: the threaded one with one worker is not the same thing.
-  if (threads <= 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  else setThreadsCount(threads);
-  await setBackendOrThrow('wasm');
+  if (decided.threads === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  else setThreadsCount(decided.threads);
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const multithread = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
+  if (simd !== decided.simd) throw settingsRefused(job, `SIMD ${decided.simd ? 'on' : 'off'}`);
+  if (decided.threads > 1 && !multithread) throw settingsRefused(job, `${decided.threads} threads (no threaded wasm: page not cross-origin isolated?)`);
+  await setBackendOrThrow('wasm');
   return { threads: multithread ? getThreadsCount() : 1, simd };
 }
 

@@ -1,7 +1,8 @@
 /**
- * One WebDriver session (through Appium, a grid or a device farm) running the
- * shared benchmark page (targets/page) unchanged: navigate to the page, start a job
- * with `window.edgebench.start(job)`, poll `state`/`last` until the result is
+ * The WebDriver transport of the page host (./host.ts): one webdriverio
+ * session (through Appium, a grid or a device farm) running the benchmark
+ * page unchanged: navigate to the page, start a job with
+ * `window.edgebench.start(job)`, poll `state`/`last` until the result is
  * there (docs/protocol.md). Polling, not one long executeAsync, so a job may
  * run for minutes and the phase last seen is known when the browser dies.
  * A page in a tight measuring loop answers a poll only when the loop yields
@@ -9,47 +10,35 @@
  */
 import type { JobPhase } from '../../harness/core/record.ts';
 import { DEFAULT_TIMEOUTS, type Timeouts } from '../../harness/core/config.ts';
-import type { Logger } from '../../harness/core/log.ts';
-import { PROTOCOL_VERSION, type EdgebenchPageApi, type PageCapabilities, type PageJob, type PageResult } from '../page/app/protocol.ts';
-import { endpointFromUrl, type Capabilities } from './capabilities.ts';
 import { firstLine } from '../../harness/core/format.ts';
-
-/** What the session says about its browser. */
-export interface SessionBrowser {
-  name: string;
-  version: string;
-}
-
-export interface PageSession {
-  readonly browser: SessionBrowser;
-  /** False once the browser or the session went away; open a new one. */
-  readonly alive: boolean;
-  capabilities(): Promise<PageCapabilities>;
-  /** Never rejects: a lost browser or a timeout is a failed PageResult. */
-  run(job: PageJob, options: RunPageOptions): Promise<PageResult>;
-  close(): Promise<void>;
-}
-
-export interface RunPageOptions {
-  timeoutMs: number;
-  signal?: AbortSignal;
-  /** Called when the page reports a new phase (for progress and tests). */
-  onPhase?: (phase: JobPhase) => void;
-  /** Poll interval, default 250 ms. */
-  pollMs?: number;
-  /** Tells a busy page from a dead browser when the session's own DevTools endpoint cannot (a phone: adb). */
-  isAlive?: AliveProbe;
-}
+import { PROTOCOL_VERSION, type PageCapabilities, type PageJob } from './app/protocol.ts';
+import { hostFailure, type HostBrowser, type PageHost } from './host.ts';
 
 export type SessionTimeouts = Pick<Timeouts['android'], 'sessionStartMs' | 'pageLoadMs' | 'pageReadyMs' | 'pagePollMs' | 'devtoolsProbeMs' | 'sessionCloseMs'>;
 
-export interface OpenPageSessionOptions {
-  /** Appium server, grid or device farm URL. */
-  url: string;
-  capabilities: Capabilities;
-  /** The benchmark page as the device reaches it (`http://127.0.0.1:<port>/index.html`). */
+/** Where the WebDriver server is (webdriverio's connection options; credentials stay in `user`/`key`). */
+export interface WebDriverEndpoint {
+  protocol: 'http' | 'https';
+  hostname: string;
+  port: number;
+  path: string;
+  user?: string;
+  key?: string;
+}
+
+export interface WebDriverHostOptions {
+  /** Appium server, grid or device farm. */
+  endpoint: WebDriverEndpoint;
+  /** The session's capabilities (W3C, with vendor prefixes). */
+  capabilities: Record<string, unknown>;
+  /** For messages: `chrome on 2B161JEGR04567`. */
+  name: string;
+  /** The benchmark page as the browser reaches it (`http://127.0.0.1:<port>/index.html`). */
   pageUrl: string;
-  log: Logger;
+  /** Tells a busy page from a dead browser when the session's own DevTools endpoint cannot (a phone: adb). */
+  isAlive?: AliveProbe;
+  /** Poll interval, default 250 ms. */
+  pollMs?: number;
   /**
    * Bounds (config `timeouts.android`): opening the session (it may install
    * helpers on a phone), loading the page, the page becoming ready, one poll,
@@ -62,8 +51,6 @@ export interface OpenPageSessionOptions {
   timeouts?: SessionTimeouts;
 }
 
-type Window = { edgebench?: EdgebenchPageApi };
-type Poll = { ready: boolean; protocol?: number; state: EdgebenchPageApi['state'] | null; last: PageResult | null } | null;
 
 /** A poll that waited out the script timeout: the page is busy measuring, not gone. */
 const SCRIPT_TIMEOUT = /script timeout|timed out receiving message from renderer/i;
@@ -107,12 +94,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => T): Pr
   });
 }
 
-export async function openPageSession(options: OpenPageSessionOptions): Promise<PageSession> {
+/** Opens a WebDriver session; throws when the server refuses it. */
+export async function openWebDriverHost(options: WebDriverHostOptions): Promise<PageHost> {
   const { remote } = await import('webdriverio');
   const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS.android;
-  const endpoint = endpointFromUrl(options.url);
   const driver = await remote({
-    ...endpoint,
+    ...options.endpoint,
     // Classic WebDriver only: webdriverio 9 asks for a BiDi socket by default, Appium 3 proxies it, and
     // a browser dying under it crashes the whole Appium server (ws close with code 1006). Polling needs none of it.
     capabilities: { 'wdio:enforceWebDriverClassic': true, ...options.capabilities } as WebdriverIO.Capabilities,
@@ -125,7 +112,7 @@ export async function openPageSession(options: OpenPageSessionOptions): Promise<
   await driver.setTimeout({ script: pollTimeoutMs, pageLoad: timeouts.pageLoadMs }).catch(() => {});
   let alive = true;
   const caps = driver.capabilities as Record<string, unknown>;
-  const browser: SessionBrowser = {
+  const browser: HostBrowser = {
     name: String(caps.browserName ?? options.capabilities.browserName ?? 'browser'),
     version: String(caps.browserVersion ?? caps.version ?? 'unknown'),
   };
@@ -145,11 +132,12 @@ export async function openPageSession(options: OpenPageSessionOptions): Promise<
     call(
       () =>
         driver.execute((jobId: string | null) => {
-          const api = (window as unknown as Window).edgebench;
+          const api = window.edgebench;
           if (!api) return null;
           return { ready: api.ready, protocol: api.protocol, state: api.state, last: api.last && api.last.id === jobId ? api.last : null };
-        }, id) as Promise<Poll>,
+        }, id),
     );
+  type Poll = Awaited<ReturnType<typeof poll>>;
 
   const openPage = async (timeoutMs: number): Promise<void> => {
     await call(() => driver.url(options.pageUrl));
@@ -165,34 +153,30 @@ export async function openPageSession(options: OpenPageSessionOptions): Promise<
     }
   };
 
+  let closed = false;
   return {
-    browser,
+    name: options.name,
     get alive() {
       return alive;
     },
 
-    async capabilities() {
-      await openPage(timeouts.pageReadyMs);
-      return call(() => driver.executeAsync((done: (caps: PageCapabilities) => void) => void (window as unknown as Window).edgebench!.capabilities().then(done)) as Promise<PageCapabilities>);
+    async browser() {
+      return browser;
+    },
+
+    async capabilities(timeoutMs) {
+      await openPage(timeoutMs);
+      return call(() => driver.executeAsync((done: (caps: PageCapabilities) => void) => void window.edgebench!.capabilities().then(done)));
     },
 
     async run(job, run) {
       const startedAt = new Date().toISOString();
       let phase: JobPhase = 'setup';
-      const failed = (error: unknown): PageResult => ({
-        protocol: PROTOCOL_VERSION,
-        id: job.id,
-        ok: false,
-        phase,
-        error: { name: (error as Error)?.name ?? 'Error', message: (error as Error)?.message ?? String(error) },
-        startedAt,
-        finishedAt: new Date().toISOString(),
-      });
-      const isAlive = async () => (await sessionProbe?.()) ?? (await run.isAlive?.());
+      const isAlive = async () => (await sessionProbe?.()) ?? (await options.isAlive?.());
       try {
         // A fresh page per job: no memory or compiled kernels carried over from the previous one.
         await openPage(timeouts.pageReadyMs);
-        await call(() => driver.execute((pageJob: PageJob) => (window as unknown as Window).edgebench!.start(pageJob), job));
+        await call(() => driver.execute((pageJob: PageJob) => window.edgebench!.start(pageJob), job));
         // Started: loading is the least it has reached, even if no poll gets through a busy loop.
         phase = 'load';
         const deadline = Date.now() + run.timeoutMs;
@@ -223,17 +207,19 @@ export async function openPageSession(options: OpenPageSessionOptions): Promise<
             run.onPhase?.(phase);
           }
           if (!state) throw new Error('the benchmark page went away mid-job (navigated or reloaded)');
-          await sleep(run.pollMs ?? 250);
+          await sleep(options.pollMs ?? 250);
         }
       } catch (error) {
         const message = (error as Error)?.message ?? String(error);
         const gone = !alive || SESSION_GONE.test(message);
         if (gone) alive = false;
-        return failed(gone ? new Error(`the browser went away during ${phase} (the last phase the page reported): ${firstLine(message)}`) : error);
+        return hostFailure(job, phase, gone ? new Error(`the browser went away during ${phase} (the last phase the page reported): ${firstLine(message)}`) : error, startedAt);
       }
     },
 
     async close() {
+      if (closed) return;
+      closed = true;
       alive = false;
       // A poll stuck on a dead browser holds the session's command queue: do not wait on it for long.
       await withTimeout(driver.deleteSession().catch(() => {}), timeouts.sessionCloseMs, () => undefined);

@@ -1,23 +1,25 @@
 /**
- * Runs page jobs with Playwright on one browser, wherever that browser comes
- * from: launched on this host (targets/browser) or Chrome on a phone reached
- * over its DevTools socket (targets/android, the CDP route). A fresh page per
- * job, the job's result or failure read back, and the browser let go of and
- * reopened after anything that may have left it broken (renderer crash, hang
- * past the timeout, disconnect).
+ * The CDP transport of the page host (./host.ts): Playwright on one browser,
+ * wherever that browser comes from: launched on this host (targets/browser)
+ * or Chrome on a phone reached over its DevTools socket (targets/android, the
+ * CDP route). A fresh page per job, the job's result or failure read back,
+ * and the browser let go of and reopened after anything that may have left
+ * it broken (renderer crash, hang past the timeout, disconnect).
  *
  * Where the browser comes from, how a job's page is made and how the browser
  * is let go of is a BrowserSource; everything else is the same for both.
  */
 import type { Browser, Page } from 'playwright-core';
-import { DEFAULT_TIMEOUTS } from '../../harness/core/config.ts';
 import type { JobPhase } from '../../harness/core/record.ts';
-import { HOST_CALLBACK, PAGE_GLOBAL, PAGE_PATH, PROTOCOL_VERSION, type PageCapabilities, type PageEvent, type PageJob, type PageResult } from './app/protocol.ts';
+import { HOST_CALLBACK, PAGE_PATH, type PageCapabilities, type PageEvent, type PageJob, type PageResult } from './app/protocol.ts';
+import { hostFailure, type HostBrowser, type PageHost, type RunPageJobOptions } from './host.ts';
 
-/** Where the runner's browser comes from. */
+/** Where the host's browser comes from. */
 export interface BrowserSource {
   /** For messages: `chromium`, `Chrome on 2B161JEGR04567`. */
   readonly name: string;
+  /** The browser's product name once open (Chrome's `/json/version`), when it differs from `name`. */
+  readonly product?: string;
   /** Launches the browser, or connects to it. */
   open(): Promise<Browser>;
   /** A fresh page for one job: a new context on a launched browser, a new tab on a connected one. */
@@ -30,48 +32,53 @@ export interface BrowserSource {
    * runner opened (`leftover`: the page of a job that broke, if any).
    */
   release(browser: Browser | undefined, leftover: Page | undefined): Promise<void>;
+  /** Once, when the host closes, after the last release (a phone's `adb forward` rule). */
+  dispose?(): Promise<void>;
 }
 
 /** A hook run on the fresh page before the job starts (tests use it to crash or hang the page). */
 export type PageHook = (page: Page, job: PageJob) => Promise<void> | void;
 
-export interface PageRunnerOptions {
+export interface PlaywrightHostOptions {
   source: BrowserSource;
   /** Origin of the page server as the browser reaches it, e.g. http://127.0.0.1:43210. */
   origin: string;
-  /** Called with each page event (phase changes). */
-  onEvent?: (event: PageEvent) => void;
   beforeJob?: PageHook;
   /** Called when the browser is let go of after a crash, hang or disconnect. */
   onRestart?: (reason: string) => void;
 }
 
-export interface RunPageJobOptions {
-  timeoutMs: number;
-  signal?: AbortSignal;
-}
-
-/** Thrown inside the runner when the browser side ends the job abnormally; becomes a failed PageResult. */
+/** Thrown inside the host when the browser side ends the job abnormally; becomes a failed PageResult. */
 class JobInterrupted extends Error {
   override name = 'BrowserJobInterrupted';
 }
 
-export class PlaywrightPageRunner {
-  private browser: Browser | undefined;
+export class PlaywrightHost implements PageHost {
+  private browserNow: Browser | undefined;
   private opening: Promise<Browser> | undefined;
   private version: string | undefined;
+  private closed = false;
   /** Opens so far (the first and every restart), for logs and tests. */
   launches = 0;
 
-  constructor(private readonly options: PageRunnerOptions) {}
+  constructor(private readonly options: PlaywrightHostOptions) {}
+
+  get name(): string {
+    return this.options.source.name;
+  }
+
+  /** True until closed: a broken browser is reopened for the next job. */
+  get alive(): boolean {
+    return !this.closed;
+  }
 
   /** The open browser, opened (again) as needed. */
   async ensureBrowser(): Promise<Browser> {
-    if (this.browser?.isConnected()) return this.browser;
-    this.browser = undefined;
+    if (this.browserNow?.isConnected()) return this.browserNow;
+    this.browserNow = undefined;
     this.opening ??= this.options.source.open().then(
       (browser) => {
-        this.browser = browser;
+        this.browserNow = browser;
         this.version = browser.version();
         this.launches += 1;
         this.opening = undefined;
@@ -85,9 +92,9 @@ export class PlaywrightPageRunner {
     return this.opening;
   }
 
-  async browserVersion(): Promise<string> {
+  async browser(): Promise<HostBrowser> {
     if (!this.version) await this.ensureBrowser();
-    return this.version ?? 'unknown';
+    return { name: this.options.source.product ?? this.options.source.name, version: this.version ?? 'unknown' };
   }
 
   /** A fresh page on the benchmark page, waited on until `window.edgebench` is ready. */
@@ -96,7 +103,7 @@ export class PlaywrightPageRunner {
     try {
       page.setDefaultTimeout(timeoutMs);
       await page.goto(`${this.options.origin}${PAGE_PATH}`, { waitUntil: 'load', timeout: timeoutMs });
-      await page.waitForFunction((name) => Boolean((globalThis as unknown as Record<string, { ready?: boolean } | undefined>)[name]?.ready), PAGE_GLOBAL, { timeout: timeoutMs });
+      await page.waitForFunction(() => Boolean(window.edgebench?.ready), undefined, { timeout: timeoutMs });
       return page;
     } catch (error) {
       await this.options.source.closePage(page).catch(() => {});
@@ -105,11 +112,11 @@ export class PlaywrightPageRunner {
   }
 
   /** The page's capabilities; `timeoutMs` bounds loading the page (config `timeouts.browser.pageReadyMs`). */
-  async capabilities(timeoutMs = DEFAULT_TIMEOUTS.browser.pageReadyMs): Promise<PageCapabilities> {
+  async capabilities(timeoutMs: number): Promise<PageCapabilities> {
     const browser = await this.ensureBrowser();
     const page = await this.openPage(browser, timeoutMs);
     try {
-      return await page.evaluate((name) => (globalThis as unknown as Record<string, { capabilities(): Promise<PageCapabilities> }>)[name]!.capabilities(), PAGE_GLOBAL);
+      return await page.evaluate(() => window.edgebench!.capabilities());
     } finally {
       await this.options.source.closePage(page).catch(() => {});
     }
@@ -128,15 +135,6 @@ export class PlaywrightPageRunner {
     let broken = false;
     let brokenBy = '';
     const cleanups: (() => void)[] = [];
-    const fail = (error: Error): PageResult => ({
-      protocol: PROTOCOL_VERSION,
-      id: job.id,
-      ok: false,
-      phase,
-      error: { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) },
-      startedAt,
-      finishedAt: new Date().toISOString(),
-    });
 
     try {
       const interrupted = new Promise<never>((_, reject) => {
@@ -178,28 +176,22 @@ export class PlaywrightPageRunner {
 
         await guarded(
           page.exposeFunction(HOST_CALLBACK, (event: PageEvent) => {
-            if (event?.type === 'phase' && event.id === job.id) phase = event.phase;
-            this.options.onEvent?.(event);
+            if (event?.type !== 'phase' || event.id !== job.id) return;
+            phase = event.phase;
+            options.onPhase?.(event.phase);
           }),
         );
         page.setDefaultTimeout(options.timeoutMs);
         await guarded(page.goto(`${this.options.origin}${PAGE_PATH}`, { waitUntil: 'load' }));
-        await guarded(page.waitForFunction((name) => Boolean((globalThis as unknown as Record<string, { ready?: boolean } | undefined>)[name]?.ready), PAGE_GLOBAL));
+        await guarded(page.waitForFunction(() => Boolean(window.edgebench?.ready)));
         await guarded(Promise.resolve(this.options.beforeJob?.(page, job)));
-        const result = await guarded(
-          page.evaluate(
-            ({ name, pageJob }) => (globalThis as unknown as Record<string, { run(job: PageJob): Promise<PageResult> }>)[name]!.run(pageJob),
-            { name: PAGE_GLOBAL, pageJob: job },
-          ),
-        );
-        return result;
+        return await guarded(page.evaluate((pageJob) => window.edgebench!.run(pageJob), job));
       };
       return await Promise.race([work(), interrupted]);
     } catch (error) {
-      if (!(error instanceof JobInterrupted) && !this.browser?.isConnected()) broken = true;
-      const reason = error instanceof Error ? error : new Error(String(error));
-      brokenBy = reason.message;
-      return fail(reason);
+      if (!(error instanceof JobInterrupted) && !this.browserNow?.isConnected()) broken = true;
+      brokenBy = error instanceof Error ? error.message : String(error);
+      return hostFailure(job, phase, error, startedAt);
     } finally {
       for (const cleanup of cleanups) cleanup();
       if (broken) {
@@ -213,13 +205,20 @@ export class PlaywrightPageRunner {
 
   /** Lets go of the browser (and a broken job's page); the next job opens it again. */
   async restart(leftover?: Page): Promise<void> {
-    const browser = this.browser;
-    this.browser = undefined;
+    const browser = this.browserNow;
+    this.browserNow = undefined;
     await this.options.source.release(browser, leftover);
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.opening?.catch(() => {});
-    await this.restart();
+    try {
+      await this.restart();
+    } finally {
+      await this.options.source.dispose?.();
+    }
   }
 }
+

@@ -3,8 +3,8 @@
  * measurement (fastest first within each model and device), then one line
  * per failure. The full data is in the run record.
  */
-import { keyId, type RunRecord } from './core/record.ts';
-import { formatMs, formatPercent, formatSmall } from './core/format.ts';
+import { keyId, type RunRecord } from '../harness/core/record.ts';
+import { formatMs, formatPercent, formatSmall } from '../harness/core/format.ts';
 
 export interface SummaryRow {
   model: string;

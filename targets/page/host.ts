@@ -1,0 +1,57 @@
+/**
+ * The page host: one browser that runs page jobs, whatever protocol reaches
+ * it. One transport per protocol implements it: CDP through Playwright
+ * (./playwright-host.ts: a browser launched here, or Chrome on a phone over
+ * its DevTools socket) and WebDriver through webdriverio (./webdriver-host.ts:
+ * Appium, a grid, a device farm). The page job flow (./page-job.ts) sees only
+ * this, so another engine or protocol plugs in here and nowhere else.
+ */
+import type { JobPhase } from '../../harness/core/record.ts';
+import { PROTOCOL_VERSION, type PageCapabilities, type PageJob, type PageResult } from './app/protocol.ts';
+
+export interface RunPageJobOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Called when the page reports a new phase (for progress, and tests). */
+  onPhase?: (phase: JobPhase) => void;
+}
+
+/** The browser as it names itself, for the device block. */
+export interface HostBrowser {
+  /** `chromium`, `Chrome`, `chrome` … */
+  name: string;
+  version: string;
+}
+
+export interface PageHost {
+  /** For messages: `chromium`, `Chrome on Pixel 7 (2B161JEGR04567)`. */
+  readonly name: string;
+  /** False once it cannot run another job (a lost WebDriver session); open a new host then. A CDP host reopens its browser itself. */
+  readonly alive: boolean;
+  /** The browser's name and version (opening it if needed). */
+  browser(): Promise<HostBrowser>;
+  /** Opens the benchmark page and reads what the browser offers; `timeoutMs` bounds the page becoming ready. */
+  capabilities(timeoutMs: number): Promise<PageCapabilities>;
+  /**
+   * Runs one job in a fresh page at the benchmark page's URL and reads its
+   * result. Never rejects: a crash, a hang past `timeoutMs`, an abort or a
+   * page that cannot load is a failed PageResult naming the phase reached.
+   */
+  run(job: PageJob, options: RunPageJobOptions): Promise<PageResult>;
+  /** Lets go of the browser (what this host opened in it); idempotent. */
+  close(): Promise<void>;
+}
+
+/** A failed PageResult made on the host side (the page could not say it). */
+export function hostFailure(job: PageJob, phase: JobPhase, error: unknown, startedAt: string): PageResult {
+  const reason = error instanceof Error ? error : new Error(String(error));
+  return {
+    protocol: PROTOCOL_VERSION,
+    id: job.id,
+    ok: false,
+    phase,
+    error: { name: reason.name, message: reason.message, ...(reason.stack ? { stack: reason.stack } : {}) },
+    startedAt,
+    finishedAt: new Date().toISOString(),
+  };
+}

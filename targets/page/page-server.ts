@@ -1,0 +1,57 @@
+/**
+ * The benchmark page on its static server, and a job's files put there:
+ * what every page host opens and what a PageJob's URLs point into.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { JobSpec } from '../types.ts';
+import { vendorMounts } from './assets.ts';
+import { buildPageBundle } from './bundle.ts';
+import { toPageJob } from './mapping.ts';
+import { PAGE_PATH, type PageJob, type WasmSettings } from './app/protocol.ts';
+import { normalizeReference } from './reference.ts';
+import { startStaticServer, type StaticServer, type StaticServerOptions } from './server.ts';
+
+/** A running page server: the bundle at `/`, the runtimes' wasm under `/vendor/`, job files under `/files/`. */
+export interface PageServer {
+  server: StaticServer;
+  /** `<origin>/index.html` */
+  pageUrl: string;
+  close(): Promise<void>;
+}
+
+/** Builds (or reuses) the page bundle under `<out>/cache/browser-page` and serves it with the runtimes' wasm files. */
+export async function startPageServer(out: string, options: StaticServerOptions = {}): Promise<PageServer> {
+  const bundle = await buildPageBundle(out);
+  const server = await startStaticServer(options);
+  server.mount('/', bundle.dir);
+  for (const [prefix, dir] of Object.entries(vendorMounts())) server.mount(prefix, dir);
+  return { server, pageUrl: `${server.origin}${PAGE_PATH}`, close: () => server.close() };
+}
+
+/**
+ * Puts a job's files on the server and returns the PageJob for it, with the
+ * wasm settings decided for it (./settings.ts; none for other runtimes). URLs are paths on the server's
+ * origin, so they work through `adb reverse` as well. The reference file is
+ * rewritten into the page's format (reference.ts).
+ */
+export async function preparePageJob(server: StaticServer, job: JobSpec, options: { wasm?: WasmSettings; id?: string }): Promise<PageJob> {
+  const id = options.id ?? `${job.artifact.id}@${job.runtime}#${Date.now().toString(36)}`;
+  let referenceUrl: string | undefined;
+  if (job.referencePath) {
+    const reference = normalizeReference(JSON.parse(await readFile(job.referencePath, 'utf8')), job.referencePath);
+    const hash = createHash('sha256').update(job.referencePath).digest('hex').slice(0, 16);
+    referenceUrl = server.publish(`/generated/${hash}/reference.json`, JSON.stringify(reference));
+  }
+  return toPageJob(
+    job,
+    {
+      artifactUrl: server.pathFor(job.artifact.path),
+      packUrl: server.mountFolder(job.evalPackDir),
+      ...(referenceUrl ? { referenceUrl } : {}),
+      ...(job.retrain ? { trainPackUrl: server.mountFolder(job.retrain.packDir) } : {}),
+    },
+    options.wasm,
+    id,
+  );
+}
