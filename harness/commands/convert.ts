@@ -6,7 +6,7 @@ import { VARIANTS } from '../core/record.ts';
 import { UserError } from '../core/errors.ts';
 import { modelIds } from '../core/config.ts';
 import type { Logger } from '../core/log.ts';
-import { describeNormalization, type ModelMetadata, type Normalization } from '../core/metadata.ts';
+import { describeNormalization, type Normalization } from '../core/metadata.ts';
 import { commonArgs, overridesFrom, parseNormalization, setup, type CommandContext, type CommandIo, type FlagOverrides, type FlagPaths } from './common.ts';
 import { DEFAULT_NORMALIZATION } from '../../models/user-model.ts';
 import { withInterrupt } from '../interrupt.ts';
