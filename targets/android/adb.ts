@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { DEFAULT_TIMEOUTS, type Timeouts } from '../../harness/core/config.ts';
 import { UserError } from '../../harness/core/errors.ts';
-import { parseBattery, parseCpuRange, parseDevices, parseForwardPort, parseGetprop, parseThermal, type AdbDeviceEntry, type BatteryState, type ThermalState } from './adb-parsers.ts';
+import { parseBattery, parseCpuRange, parseDevices, parseForwardList, parseForwardPort, parseGetprop, parseReverseList, parseThermal, type AdbDeviceEntry, type BatteryState, type ForwardRule, type ThermalState } from './adb-parsers.ts';
 import { firstLine } from '../../harness/core/format.ts';
 
 /** adb itself could not be run. */
@@ -57,6 +57,8 @@ export interface AdbCallOptions {
 
 export interface Adb {
   readonly executable: string;
+  /** The environment adb runs in (its server port, a fake's state folder): the exit guard's synchronous calls use it too. */
+  readonly env: NodeJS.ProcessEnv;
   /** Runs `adb <args>` and returns stdout; throws AdbNotFoundError, DeviceDisconnectedError or AdbCommandError. */
   exec(args: string[], options?: AdbCallOptions): Promise<string>;
   devices(options?: AdbCallOptions): Promise<AdbDeviceEntry[]>;
@@ -74,6 +76,10 @@ export interface Adb {
   /** `adb forward tcp:0 <remote>`: a free host port that reaches `remote` on the phone (e.g. `localabstract:chrome_devtools_remote`). */
   forward(serial: string, remote: string): Promise<number>;
   removeForward(serial: string, port: number): Promise<void>;
+  /** `adb forward --list`: the host's forward rules, every device's. */
+  forwardList(serial: string): Promise<ForwardRule[]>;
+  /** `adb -s <serial> reverse --list`: the phone's reverse rules. */
+  reverseList(serial: string): Promise<Array<{ remote: string; local: string }>>;
   push(serial: string, local: string, remote: string, options?: AdbCallOptions): Promise<void>;
 }
 
@@ -94,13 +100,14 @@ export function shellQuote(value: string): string {
 export function createAdb(options: CreateAdbOptions = {}): Adb {
   const executable = options.executable ?? 'adb';
   const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS.android;
+  const env = options.env ?? process.env;
   const exec = (args: string[], call: AdbCallOptions = {}): Promise<string> =>
     new Promise((resolve, reject) => {
       const serial = args[0] === '-s' ? args[1] : undefined;
       execFile(
         executable,
         args,
-        { timeout: call.timeoutMs ?? timeouts.adbMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', env: options.env ?? process.env, ...(call.signal ? { signal: call.signal } : {}) },
+        { timeout: call.timeoutMs ?? timeouts.adbMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', env, ...(call.signal ? { signal: call.signal } : {}) },
         (error, stdout, stderr) => {
           if (!error) return resolve(stdout);
           const code = (error as NodeJS.ErrnoException).code;
@@ -124,6 +131,7 @@ export function createAdb(options: CreateAdbOptions = {}): Adb {
 
   return {
     executable,
+    env,
     exec,
     devices: async (call) => parseDevices(await exec(['devices', '-l'], call)),
     shell,
@@ -148,6 +156,8 @@ export function createAdb(options: CreateAdbOptions = {}): Adb {
       return port;
     },
     removeForward: async (serial, port) => void (await exec(['-s', serial, 'forward', '--remove', `tcp:${port}`])),
+    forwardList: async (serial) => parseForwardList(await exec(['-s', serial, 'forward', '--list'])),
+    reverseList: async (serial) => parseReverseList(await exec(['-s', serial, 'reverse', '--list'])),
     push: async (serial, local, remote, call) => void (await exec(['-s', serial, 'push', local, remote], { timeoutMs: timeouts.adbPushMs, ...call })),
   };
 }

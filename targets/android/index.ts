@@ -22,6 +22,7 @@
  * `bench devices` and native-only runs start nothing. A phone that disappears
  * fails its remaining jobs at once; the others go on.
  */
+import { dirname } from 'node:path';
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { Logger } from '../../harness/core/log.ts';
 import type { DeviceInfo, JobPhase, RuntimeSize } from '../../harness/core/record.ts';
@@ -40,6 +41,11 @@ import { pageJobPart } from './page-job.ts';
 import { openPageSession, type OpenPageSessionOptions, type PageSession } from './page-session.ts';
 import { chooseRoute } from './routes.ts';
 import { SharedServers } from './servers.ts';
+import { guardOnExit } from './exit-guard.ts';
+import { sweepLeftovers } from './leftovers.ts';
+import { RunLedger } from './run-ledger.ts';
+import { trackedAdb } from './tracked-adb.ts';
+import { removeRules } from './undo-rules.ts';
 
 export { createAdb, AdbNotFoundError, DeviceDisconnectedError, type Adb } from './adb.ts';
 export { discoverAndroid } from './discover.ts';
@@ -68,16 +74,30 @@ export interface AndroidTargetOptions {
 
 export function createAndroidTarget(options: AndroidTargetOptions = {}): Target {
   const lanes = new Map<string, PhoneLane>();
-  let adb: Adb | undefined = options.adb;
+  let adb: Adb | undefined;
   let config: ResolvedConfig | undefined;
   let log: Logger | undefined;
+  /** What this run set up on the host and phones (./run-ledger.ts), guarded on every exit path (./exit-guard.ts). */
+  let ledger: RunLedger | undefined;
+  let swept = false;
 
-  /** adb from the run's config, made once (discover, prepare or run comes first). */
-  const adbNow = (): Adb => (adb ??= createAdb({ executable: config!.android.adb, timeouts: config!.timeouts.android }));
+  const ledgerNow = (): RunLedger => {
+    if (!ledger) {
+      const opened = RunLedger.open(options.env);
+      ledger = opened.ledger;
+      if (opened.why) log?.warn(`android: ${opened.why}: a run killed with kill -9 leaves its adb rules and Appium server for you to remove`);
+      // Armed only while something is held: after dispose removed everything, the process ends as it would have.
+      guardOnExit(ledger, () => adb);
+    }
+    return ledger;
+  };
+  /** adb from the run's config, made once (discover, prepare or run comes first), its rules written in the ledger. */
+  const adbNow = (): Adb => (adb ??= trackedAdb(options.adb ?? createAdb({ executable: config!.android.adb, timeouts: config!.timeouts.android }), ledgerNow()));
   const servers = new SharedServers({
     ...(options.startAppium ? { startAppium: options.startAppium } : {}),
     ...(options.startPageServer ? { startPageServer: options.startPageServer } : {}),
     ...(options.env ? { env: options.env } : {}),
+    ledger: ledgerNow,
   });
   const services: LaneServices = {
     adb: adbNow,
@@ -107,6 +127,12 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
 
     async discover(context: TargetContext): Promise<DiscoveredDevice[]> {
       ({ config, log } = context);
+      if (!swept) {
+        swept = true;
+        const current = adbNow();
+        const { file, owner } = ledgerNow();
+        if (file) await sweepLeftovers({ dir: dirname(file), adb: current, self: owner, say: (line) => context.log.warn(line) }).catch((error: unknown) => context.log.warn(`android: looking for what earlier runs left behind failed: ${(error as Error).message}`));
+      }
       return discoverAndroid({ adb: adbNow(), config: context.config, ...(options.env ? { env: options.env } : {}) });
     },
 
@@ -145,6 +171,8 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
       const note = (what: string) => (error: unknown) => void problems.push(`${what}: ${(error as Error).message}`);
       await Promise.all([...lanes.values()].map((lane) => lane.close(adb, note)));
       await servers.stop(note);
+      // What a lane could not remove (its phone went away mid-run, a close that failed): once more, then the ledger is done.
+      if (ledger && adb) problems.push(...(await removeRules(ledger, adb)));
       lanes.clear();
       for (const problem of problems) log?.warn(`android: ${problem}`);
     },
