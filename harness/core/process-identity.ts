@@ -32,7 +32,7 @@ function fromProc(pid: number): ProcessIdentity | undefined {
   if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
   const startTime = fields[19];
   if (!startTime) return undefined;
-  let command = '';
+  let command: string;
   try {
     command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
   } catch {

@@ -16,7 +16,7 @@
  */
 import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { processState, type ProcessIdentity } from '../../harness/core/process-identity.ts';
+import { processIdentity, processState, type ProcessIdentity } from '../../harness/core/process-identity.ts';
 import { firstLine } from '../../harness/core/format.ts';
 import { DeviceDisconnectedError, type Adb } from './adb.ts';
 import { ledgerFiles, readLedger, writeLedger, type Setup } from './run-ledger.ts';
@@ -36,30 +36,42 @@ export interface SweepOptions {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Signals the process group a detached child leads (Appium and its chromedriver), else the process alone. */
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
+/** Signals the process group a detached child leads (Appium and the chromedriver it started); false when the group is gone. */
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   try {
-    process.kill(-pid, signal);
+    process.kill(-pgid, signal);
+    return true;
   } catch {
-    process.kill(pid, signal);
+    return false;
   }
 }
 
-/** Stops a leftover Appium if it is still that process: true when it was running and is stopped now. */
-async function stopAppium(identity: ProcessIdentity, waitMs: number): Promise<'stopped' | 'gone' | 'unknown' | 'still running'> {
-  const state = processState(identity);
-  if (state !== 'running') return state;
-  signalGroup(identity.pid, 'SIGTERM');
+/** TERM (and CONT, so a stopped process gets it), a wait, then KILL for what is left of the group. */
+async function endGroup(pgid: number, waitMs: number, running: () => boolean): Promise<boolean> {
+  signalGroup(pgid, 'SIGTERM');
+  signalGroup(pgid, 'SIGCONT');
   const deadline = Date.now() + waitMs;
-  while (processState(identity) === 'running') {
-    if (Date.now() > deadline) {
-      signalGroup(identity.pid, 'SIGKILL');
-      await sleep(200);
-      return processState(identity) === 'running' ? 'still running' : 'stopped';
-    }
-    await sleep(100);
+  while (running() && Date.now() < deadline) await sleep(100);
+  if (running()) {
+    signalGroup(pgid, 'SIGKILL');
+    await sleep(200);
   }
-  return 'stopped';
+  return !running();
+}
+
+/**
+ * Stops a leftover Appium if its pid is still that Appium; or, when Appium
+ * itself is gone (it dies of a closed pipe on its next log line), what is
+ * left of its process group (the chromedriver it started). A group's id
+ * cannot be handed to a new process while any member lives, so members of a
+ * group whose leader pid is free are Appium's own.
+ */
+async function stopAppium(identity: ProcessIdentity, waitMs: number): Promise<'stopped' | 'group stopped' | 'gone' | 'unknown' | 'still running'> {
+  const state = processState(identity);
+  if (state === 'unknown') return 'unknown';
+  if (state === 'running') return (await endGroup(identity.pid, waitMs, () => processState(identity) === 'running')) ? 'stopped' : 'still running';
+  if (processIdentity(identity.pid) !== undefined || !signalGroup(identity.pid, 0)) return 'gone';
+  return (await endGroup(identity.pid, waitMs, () => signalGroup(identity.pid, 0))) ? 'group stopped' : 'still running';
 }
 
 /** Removes one ledger's rules that adb still lists; returns the setups that must be tried again next time. */
@@ -131,6 +143,7 @@ export async function sweepLeftovers(options: SweepOptions): Promise<string[]> {
       if (setup.kind !== 'appium') continue;
       const outcome = await stopAppium(setup.process, options.stopWaitMs ?? 3_000);
       if (outcome === 'stopped') say(`android: stopped a leftover Appium server (pid ${setup.process.pid}) started by an earlier run (${ownerName}) that ended without stopping it`);
+      else if (outcome === 'group stopped') say(`android: stopped what was left of an Appium server (pid ${setup.process.pid}, its chromedriver) started by an earlier run (${ownerName}) that ended without stopping it`);
       else if (outcome !== 'gone') {
         keep.push(setup);
         say(`android: a leftover Appium server (pid ${setup.process.pid}) of an earlier run ${outcome === 'unknown' ? 'cannot be checked on this platform' : 'did not stop'}: end it by hand`);
