@@ -18,8 +18,8 @@ import { removeRulesNow } from './undo-rules.ts';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-/** Arms the exit and signal hooks while `ledger` holds something; returns the disarm for the end of the run. */
-export function guardOnExit(ledger: RunLedger, adb: () => Adb | undefined): () => void {
+/** Keeps the exit and signal hooks armed exactly while `ledger` holds something, for the ledger's life. */
+export function guardOnExit(ledger: RunLedger, adb: () => Adb | undefined): void {
   const onExit = () => {
     const current = adb();
     if (current) removeRulesNow(ledger, current);
@@ -39,10 +39,6 @@ export function guardOnExit(ledger: RunLedger, adb: () => Adb | undefined): () =
     process[method]('exit', onExit);
     for (const [name, handler] of handlers) process[method](name, handler);
   };
-  const stop = ledger.onChange((setups) => arm(setups.length > 0));
+  ledger.onChange((setups) => arm(setups.length > 0));
   arm(ledger.setups().length > 0);
-  return () => {
-    stop();
-    arm(false);
-  };
 }

@@ -103,9 +103,8 @@ export class RunLedger {
   }
 
   /** Called with what is held after every change (./exit-guard.ts arms and disarms on it). */
-  onChange(listener: (setups: readonly Setup[]) => void): () => void {
+  onChange(listener: (setups: readonly Setup[]) => void): void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   add(setup: Setup): void {

@@ -5,7 +5,7 @@
  * reverse` with blocking adb calls as the process exits, and the ledger
  * goes with them. The phone is the fake adb with Debian's Chromium as its
  * Chrome (CDP route); the crash is a throw from the event loop
- * (test/fixtures/android-crash-child.ts).
+ * (test/fixtures/android-dies-mid-job-child.ts).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -17,7 +17,7 @@ import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model
 import { fakeAdb, PIXEL_7, standInChrome, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
-const CHILD = fileURLToPath(new URL('../fixtures/android-crash-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('../fixtures/android-dies-mid-job-child.ts', import.meta.url));
 let out: string;
 let cache: string;
 let tiny: TinyArtifact;
@@ -35,7 +35,7 @@ after(() => {
 });
 
 test('an uncaught exception mid-job leaves no adb forward, reverse or ledger', { timeout: 180_000 }, async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify({ out, tiny })], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...adb.env, XDG_CACHE_HOME: cache } });
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify({ out, tiny, how: 'crash' })], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...adb.env, XDG_CACHE_HOME: cache } });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
