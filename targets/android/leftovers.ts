@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { processIdentity, processState, type ProcessIdentity } from '../../harness/core/process-identity.ts';
 import { firstLine } from '../../harness/core/format.ts';
 import { DeviceDisconnectedError, type Adb } from './adb.ts';
-import { ledgerFiles, readLedger, writeLedger, type Setup } from './run-ledger.ts';
+import { ledgerFiles, readLedger, recoverInterrupted, writeLedger, type Setup } from './run-ledger.ts';
 import { isRule, undoArgs } from './undo-rules.ts';
 
 export interface SweepOptions {
@@ -116,6 +116,7 @@ export async function sweepLeftovers(options: SweepOptions): Promise<string[]> {
     lines.push(line);
     options.say(line);
   };
+  recoverInterrupted(options.dir, (pid) => processIdentity(pid) !== undefined);
   for (const name of ledgerFiles(options.dir)) {
     const path = join(options.dir, name);
     let ledger;

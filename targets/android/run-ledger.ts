@@ -53,6 +53,31 @@ export function ledgerFiles(dir: string): string[] {
   }
 }
 
+/**
+ * Files a process left half-way: a ledger being written (`<name>.<pid>.tmp`)
+ * or being swept (`<name>.sweep-<pid>`), by a process that is gone. A sweep
+ * cut short goes back to its ledger name (to be swept again); a write cut
+ * short is dropped (the ledger before it still stands).
+ */
+export function recoverInterrupted(dir: string, running: (pid: number) => boolean): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = /^(\d+-[\w.:-]+\.json)(?:\.(\d+)\.tmp|\.sweep-(\d+))$/.exec(name);
+    if (!match || running(Number(match[2] ?? match[3]))) continue;
+    try {
+      if (match[3]) renameSync(join(dir, name), join(dir, match[1]!));
+      else rmSync(join(dir, name), { force: true });
+    } catch {
+      // Another run got there first.
+    }
+  }
+}
+
 /** Reads and checks a ledger file: a regular file of ours that only we can write, small, in the schema. Throws with why not. */
 export function readLedger(path: string): LedgerFile {
   const problem = privateFileProblem(path);

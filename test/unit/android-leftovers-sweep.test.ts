@@ -2,7 +2,7 @@
  * The next start's sweep of what killed runs left (targets/android/leftovers.ts),
  * on the fake adb and real processes: a dead run's forward, reverse and
  * "Appium" (a detached child standing in for it) are removed with one line
- * each; a live run's ledger, a rule adb no longer lists and a pid now taken
+ * each, and so is what a sweep killed half-way had claimed; a live run's ledger, a rule adb no longer lists and a pid now taken
  * by another program are left alone.
  */
 import assert from 'node:assert/strict';
@@ -46,14 +46,17 @@ function fakeAppium(): ProcessIdentity {
 
 const alive = (pid: number) => existsSync(`/proc/${pid}/stat`) && !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 
-test('a dead run’s forward, reverse and Appium are removed, one line each; a live run’s and a stranger’s are not', { timeout: 60_000 }, async () => {
+test('a dead run’s forward, reverse and Appium are removed, one line each (a sweep cut short too); a live run’s and a stranger’s are not', { timeout: 60_000 }, async () => {
   const phone = await fakeAdb([PIXEL_7]);
   await writeFile(join(phone.dir, 'forward.json'), JSON.stringify({ [PIXEL_7.serial]: { 'tcp:41001': 'localabstract:chrome_devtools_remote', 'tcp:41002': 'localabstract:chrome_devtools_remote', 'tcp:41003': 'localabstract:chrome_devtools_remote' } }));
-  await writeFile(join(phone.dir, 'reverse.json'), JSON.stringify({ [PIXEL_7.serial]: ['tcp:42001', 'tcp:42002'] }));
+  await writeFile(join(phone.dir, 'reverse.json'), JSON.stringify({ [PIXEL_7.serial]: ['tcp:42001', 'tcp:42002', 'tcp:42003'] }));
   const dir = ensurePrivateDir(join(await tempDir('leftovers'), 'android-runs'));
   const appium = fakeAppium();
   const reused = fakeAppium();
   const dead = deadRun();
+  // A sweep cut short by a kill (its claim renamed the ledger) and a ledger write cut short, both by dead processes.
+  writeLedger(join(dir, `${dead.pid}-2.json.sweep-${dead.pid}`), { version: 1, owner: { ...dead, startTime: '2' }, setups: [{ kind: 'reverse', serial: PIXEL_7.serial, remote: 'tcp:42003', local: 'tcp:42003' }] });
+  await writeFile(join(dir, `${dead.pid}-3.json.${dead.pid}.tmp`), '{"version":1,"own');
   writeLedger(join(dir, `${dead.pid}-1.json`), {
     version: 1,
     owner: dead,
@@ -77,6 +80,7 @@ test('a dead run’s forward, reverse and Appium are removed, one line each; a l
   assert.deepEqual(lines.sort(), [
     `android: removed a stale adb forward tcp:41001 → localabstract:chrome_devtools_remote on ${PIXEL_7.serial}, left by an earlier run (pid ${dead.pid}) that ended without removing it`,
     `android: removed a stale adb reverse tcp:42001 → tcp:42001 on ${PIXEL_7.serial}, left by an earlier run (pid ${dead.pid}) that ended without removing it`,
+    `android: removed a stale adb reverse tcp:42003 → tcp:42003 on ${PIXEL_7.serial}, left by an earlier run (pid ${dead.pid}) that ended without removing it`,
     `android: stopped a leftover Appium server (pid ${appium.pid}) started by an earlier run (pid ${dead.pid}) that ended without stopping it`,
   ]);
   assert.deepEqual(Object.keys((await phone.forwards())[PIXEL_7.serial]!).sort(), ['tcp:41002', 'tcp:41003']);
