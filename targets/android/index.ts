@@ -21,6 +21,11 @@
  * reverse rules start lazily with a lane's first job that needs them, so
  * `bench devices` and native-only runs start nothing. A phone that disappears
  * fails its remaining jobs at once; the others go on.
+ *
+ * What a run sets up outside its process (adb forward and reverse rules, its
+ * Appium server) is written in its ledger (./run-ledger.ts) while it exists,
+ * removed on every exit path (dispose; ./exit-guard.ts for the rest), and a
+ * killed run's is swept at the next discovery (./leftovers.ts).
  */
 import { dirname } from 'node:path';
 import type { ResolvedConfig } from '../../harness/core/config.ts';
