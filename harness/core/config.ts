@@ -25,6 +25,27 @@ export function isModelPath(value: string): boolean {
   return /[\\/]/.test(value) || /\.(json|tflite)$/i.test(value);
 }
 
+/**
+ * An Android package name as Android accepts one (`com.android.chrome`):
+ * dot-separated parts of letters, digits and `_`, each starting with a
+ * letter. Such values reach the phone's shell (`pidof <package>`), so
+ * nothing else may pass.
+ */
+const JAVA_PACKAGE = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$/;
+const JAVA_PACKAGE_RULE = 'must be an Android package name such as com.android.chrome (dot-separated parts of letters, digits and _, each starting with a letter)';
+
+/** Session capabilities: anything a server takes, but the package names the harness also hands to the phone's shell are checked. */
+const capabilitiesSchema = z.record(z.string(), z.unknown()).superRefine((capabilities, context) => {
+  const check = (value: unknown, path: string[]) => {
+    if (value !== undefined && (typeof value !== 'string' || value.length > 255 || !JAVA_PACKAGE.test(value))) context.addIssue({ code: 'custom', path, message: JAVA_PACKAGE_RULE });
+  };
+  for (const key of ['goog:chromeOptions', 'appium:chromeOptions']) {
+    const options = capabilities[key];
+    if (typeof options === 'object' && options !== null) check((options as Record<string, unknown>).androidPackage, [key, 'androidPackage']);
+  }
+  check(capabilities['appium:appPackage'], ['appium:appPackage']);
+});
+
 /** Finite, and a scale that is not 0 (every pixel would be the same value). */
 const normalizationSchema = z.strictObject({ scale: z.number().refine((scale) => scale !== 0, { message: 'scale must not be 0' }), offset: z.number() });
 
@@ -304,7 +325,7 @@ export const configSchema = z.strictObject({
       /** An external Appium server, Selenium Grid or device farm; the harness starts its own when absent. */
       appiumUrl: z.string().optional(),
       /** Capabilities merged over the defaults of each session. */
-      capabilities: z.record(z.string(), z.unknown()).default({}),
+      capabilities: capabilitiesSchema.default({}),
       /** Serials to use; every attached, authorized device when absent. */
       devices: z.array(z.string()).optional(),
       /** Path to the TFLite `benchmark_model` binary built for the phone's ABI. */

@@ -350,6 +350,32 @@ export function parseForwardPort(stdout: string): number | undefined {
   return Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined;
 }
 
+/** One `adb forward --list` line: `<serial> <local> <remote>` (every device's rules, whichever -s was given). */
+export interface ForwardRule {
+  serial: string;
+  local: string;
+  remote: string;
+}
+
+export function parseForwardList(stdout: string): ForwardRule[] {
+  return stdout.split(/\r?\n/).flatMap((line) => {
+    const [serial, local, remote, ...rest] = line.trim().split(/\s+/);
+    return serial && local && remote && rest.length === 0 ? [{ serial, local, remote }] : [];
+  });
+}
+
+/**
+ * One `adb -s <serial> reverse --list` line: `<transport> <remote> <local>`,
+ * where the first column is the phone's name for the USB link (`UsbFfs`,
+ * `host-19`), not the serial: the list comes from the phone.
+ */
+export function parseReverseList(stdout: string): Array<{ remote: string; local: string }> {
+  return stdout.split(/\r?\n/).flatMap((line) => {
+    const [, remote, local, ...rest] = line.trim().split(/\s+/);
+    return remote && local && rest.length === 0 ? [{ remote, local }] : [];
+  });
+}
+
 /**
  * The error line of `adb shell am start …`, or undefined when it started:
  * ```

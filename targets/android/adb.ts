@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { DEFAULT_TIMEOUTS, type Timeouts } from '../../harness/core/config.ts';
 import { UserError } from '../../harness/core/errors.ts';
-import { parseBattery, parseCpuRange, parseDevices, parseForwardPort, parseGetprop, parseThermal, type AdbDeviceEntry, type BatteryState, type ThermalState } from './adb-parsers.ts';
+import { parseBattery, parseCpuRange, parseDevices, parseForwardList, parseForwardPort, parseGetprop, parseReverseList, parseThermal, type AdbDeviceEntry, type BatteryState, type ForwardRule, type ThermalState } from './adb-parsers.ts';
 import { firstLine } from '../../harness/core/format.ts';
 
 /** adb itself could not be run. */
@@ -57,6 +57,8 @@ export interface AdbCallOptions {
 
 export interface Adb {
   readonly executable: string;
+  /** The environment adb runs in (its server port, a fake's state folder): the exit guard's synchronous calls use it too. */
+  readonly env: NodeJS.ProcessEnv;
   /** Runs `adb <args>` and returns stdout; throws AdbNotFoundError, DeviceDisconnectedError or AdbCommandError. */
   exec(args: string[], options?: AdbCallOptions): Promise<string>;
   devices(options?: AdbCallOptions): Promise<AdbDeviceEntry[]>;
@@ -74,6 +76,10 @@ export interface Adb {
   /** `adb forward tcp:0 <remote>`: a free host port that reaches `remote` on the phone (e.g. `localabstract:chrome_devtools_remote`). */
   forward(serial: string, remote: string): Promise<number>;
   removeForward(serial: string, port: number): Promise<void>;
+  /** `adb forward --list`: the host's forward rules, every device's. */
+  forwardList(serial: string): Promise<ForwardRule[]>;
+  /** `adb -s <serial> reverse --list`: the phone's reverse rules. */
+  reverseList(serial: string): Promise<Array<{ remote: string; local: string }>>;
   push(serial: string, local: string, remote: string, options?: AdbCallOptions): Promise<void>;
 }
 
@@ -110,12 +116,13 @@ export function shellQuote(value: string): string {
 export function createAdb(options: CreateAdbOptions = {}): Adb {
   const executable = options.executable ?? 'adb';
   const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS.android;
+  const env = options.env ?? process.env;
   const exec = (args: string[], call: AdbCallOptions = {}): Promise<string> =>
     new Promise((resolve, reject) => {
       execFile(
         executable,
         args,
-        { timeout: call.timeoutMs ?? timeouts.adbMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', env: options.env ?? process.env, ...(call.signal ? { signal: call.signal } : {}) },
+        { timeout: call.timeoutMs ?? timeouts.adbMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', env, ...(call.signal ? { signal: call.signal } : {}) },
         (error, stdout, stderr) => {
           if (!error) return resolve(stdout);
           const code = (error as NodeJS.ErrnoException).code;
@@ -129,7 +136,7 @@ export function createAdb(options: CreateAdbOptions = {}): Adb {
       );
     });
 
-  return adbCommands({ executable, exec, timeouts });
+  return adbCommands({ executable, env, exec, timeouts });
 }
 
 /**
@@ -137,11 +144,12 @@ export function createAdb(options: CreateAdbOptions = {}): Adb {
  * `createAdb`, or a test's in-process fake. `exec` throws AdbNotFoundError,
  * DeviceDisconnectedError or AdbCommandError as `Adb.exec` documents.
  */
-export function adbCommands({ executable, exec, timeouts }: { executable: string; exec: Adb['exec']; timeouts: Pick<Timeouts['android'], 'adbStateMs' | 'adbPushMs'> }): Adb {
+export function adbCommands({ executable, env, exec, timeouts }: { executable: string; env: NodeJS.ProcessEnv; exec: Adb['exec']; timeouts: Pick<Timeouts['android'], 'adbStateMs' | 'adbPushMs'> }): Adb {
   const shell = (serial: string, command: string, call?: AdbCallOptions) => exec(['-s', serial, 'shell', command], call);
 
   return {
     executable,
+    env,
     exec,
     devices: async (call) => parseDevices(await exec(['devices', '-l'], call)),
     shell,
@@ -166,6 +174,8 @@ export function adbCommands({ executable, exec, timeouts }: { executable: string
       return port;
     },
     removeForward: async (serial, port) => void (await exec(['-s', serial, 'forward', '--remove', `tcp:${port}`])),
+    forwardList: async (serial) => parseForwardList(await exec(['-s', serial, 'forward', '--list'])),
+    reverseList: async (serial) => parseReverseList(await exec(['-s', serial, 'reverse', '--list'])),
     push: async (serial, local, remote, call) => void (await exec(['-s', serial, 'push', local, remote], { timeoutMs: timeouts.adbPushMs, ...call })),
   };
 }

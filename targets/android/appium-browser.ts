@@ -5,7 +5,7 @@
  * busy measuring from a browser that died (`pidof`).
  */
 import { firstLine } from '../../harness/core/format.ts';
-import { AdbCommandError, DeviceDisconnectedError, type Adb } from './adb.ts';
+import { AdbCommandError, DeviceDisconnectedError, shellQuote, type Adb } from './adb.ts';
 import { driverProblem } from './appium-server.ts';
 import { readBrowserFacts } from '../page/facts.ts';
 import type { PageHost } from '../page/host.ts';
@@ -26,7 +26,7 @@ export interface AppiumBrowserDeps {
 /** Whether the browser app still runs on the phone: pidof exits 1 when it does not; undefined when adb cannot tell. */
 async function browserRunning(adb: Adb, serial: string, pkg: string, timeoutMs: number): Promise<boolean | undefined> {
   try {
-    return (await adb.shell(serial, `pidof ${pkg}`, { timeoutMs })).trim().length > 0;
+    return (await adb.shell(serial, `pidof ${shellQuote(pkg)}`, { timeoutMs })).trim().length > 0;
   } catch (error) {
     if (error instanceof DeviceDisconnectedError) return false;
     if (error instanceof AdbCommandError && error.exitCode === 1 && !error.stdout.trim()) return false;

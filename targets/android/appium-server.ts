@@ -12,6 +12,8 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_TIMEOUTS, type Timeouts } from '../../harness/core/config.ts';
 import type { Logger } from '../../harness/core/log.ts';
+import { processIdentity } from '../../harness/core/process-identity.ts';
+import type { RunLedger, Setup } from './run-ledger.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -106,6 +108,8 @@ export interface StartAppiumOptions {
   /** Bounds (config `timeouts.android`): becoming ready, one `/status` check, ending on SIGINT. Default: the config's defaults. */
   timeouts?: Pick<Timeouts['android'], 'appiumStartMs' | 'appiumStatusMs' | 'appiumStopMs'>;
   env?: NodeJS.ProcessEnv;
+  /** The run's ledger (./run-ledger.ts): the server is written there while it runs, so a run killed with kill -9 does not leave it unnoticed. */
+  ledger?: RunLedger;
 }
 
 export async function freePort(): Promise<number> {
@@ -131,10 +135,24 @@ export async function startAppiumServer(options: StartAppiumOptions): Promise<Ap
   // Its own process group: a Ctrl-C in the terminal reaches the harness only, which ends the sessions and
   // then stops Appium (harness/interrupt.ts); in the group, Appium would quit under the sessions first.
   const child = spawn(process.execPath, args, { cwd: appium.home, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  // Outside the group it would also outlive a harness that exits at once (a second Ctrl-C): stop it then.
-  const killOnExit = () => child.kill('SIGKILL');
+  // Outside the group it would also outlive a harness that exits at once (a second Ctrl-C, an uncaught
+  // exception): stop it then, with the chromedriver it started (its group). A kill -9 of the harness runs no
+  // listener at all: the ledger names the server for the next run to stop (./leftovers.ts).
+  const killOnExit = () => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  };
   process.on('exit', killOnExit);
-  child.once('exit', () => process.off('exit', killOnExit));
+  const identity = child.pid !== undefined ? processIdentity(child.pid) : undefined;
+  const entry: Setup | undefined = identity ? { kind: 'appium', process: identity } : undefined;
+  if (entry) options.ledger?.add(entry);
+  child.once('exit', () => {
+    process.off('exit', killOnExit);
+    if (entry) options.ledger?.remove(entry);
+  });
   const tail: string[] = [];
   const keep = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split(/\r?\n/)) {

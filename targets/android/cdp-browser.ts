@@ -20,6 +20,7 @@ import { readBrowserFacts } from '../page/facts.ts';
 import { PlaywrightHost, type BrowserSource } from '../page/playwright-host.ts';
 import type { Adb } from './adb.ts';
 import { DEVTOOLS_SOCKET, devtoolsSocketOpen, firstRunInFront, firstRunProblem, phoneName, socketProblem, startChrome } from './chrome-on-phone.ts';
+import { reachableBeyondLoopback } from './loopback-only.ts';
 import { PhoneActionNeeded, type OpenPhoneBrowser, type PhoneBrowser } from './phone-browser.ts';
 
 type CdpTimeouts = Pick<Timeouts['android'], 'devtoolsSocketMs' | 'cdpConnectMs' | 'pageReadyMs' | 'sessionCloseMs'>;
@@ -59,7 +60,7 @@ export class PhoneChrome implements BrowserSource {
     const { adb, serial, pageUrl, timeouts } = this.options;
     await startChrome(adb, serial, pageUrl);
     await this.waitForSocket();
-    this.port ??= await adb.forward(serial, `localabstract:${DEVTOOLS_SOCKET}`);
+    this.port ??= await this.forwardOnLoopback();
     const endpoint = `http://127.0.0.1:${this.port}`;
     const version = await fetch(`${endpoint}/json/version`, { signal: AbortSignal.timeout(timeouts.cdpConnectMs) })
       .then((response) => response.json() as Promise<{ Browser?: string }>)
@@ -79,6 +80,23 @@ export class PhoneChrome implements BrowserSource {
       throw error;
     }
     return browser;
+  }
+
+  /**
+   * `adb forward` of Chrome's DevTools socket to a host port: reachable by
+   * every local user while it exists (docs/security.md), never by other
+   * machines. adb binds it to loopback unless its server was started with
+   * `-a`; then it is removed at once and the run told how to fix it.
+   */
+  private async forwardOnLoopback(): Promise<number> {
+    const { adb, serial } = this.options;
+    const port = await adb.forward(serial, `localabstract:${DEVTOOLS_SOCKET}`);
+    const exposed = await reachableBeyondLoopback(port);
+    if (exposed.length === 0) return port;
+    await adb.removeForward(serial, port);
+    throw new PhoneActionNeeded(
+      `adb's server listens on every network interface (started with -a): the phone's Chrome DevTools forwarded to port ${port} answered on ${exposed.join(', ')}, open to the network; it was removed. Restart adb on loopback (adb kill-server; adb start-server) and rerun`,
+    );
   }
 
   /** Chrome opens its socket a moment after `am start`; no socket for long means DevTools is off, or the first-run screens hold it. */

@@ -21,7 +21,13 @@
  * reverse rules start lazily with a lane's first job that needs them, so
  * `bench devices` and native-only runs start nothing. A phone that disappears
  * fails its remaining jobs at once; the others go on.
+ *
+ * What a run sets up outside its process (adb forward and reverse rules, its
+ * Appium server) is written in its ledger (./run-ledger.ts) while it exists,
+ * removed on every exit path (dispose; ./exit-guard.ts for the rest), and a
+ * killed run's is swept at the next discovery (./leftovers.ts).
  */
+import { dirname } from 'node:path';
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { Logger } from '../../harness/core/log.ts';
 import type { DeviceInfo, JobPhase, RuntimeSize } from '../../harness/core/record.ts';
@@ -43,6 +49,11 @@ import type { PageHost } from '../page/host.ts';
 import type { WebDriverHostOptions } from '../page/webdriver-host.ts';
 import { chooseRoute } from './routes.ts';
 import { SharedServers } from './servers.ts';
+import { guardOnExit } from './exit-guard.ts';
+import { sweepLeftovers } from './leftovers.ts';
+import { RunLedger } from './run-ledger.ts';
+import { trackedAdb } from './tracked-adb.ts';
+import { removeRules } from './undo-rules.ts';
 
 export { createAdb, AdbNotFoundError, DeviceDisconnectedError, type Adb } from './adb.ts';
 export { discoverAndroid } from './discover.ts';
@@ -71,11 +82,24 @@ export interface AndroidTargetOptions {
 
 export function createAndroidTarget(options: AndroidTargetOptions = {}): Target {
   const lanes = new Map<string, PhoneLane>();
-  let adb: Adb | undefined = options.adb;
+  let adb: Adb | undefined;
   let log: Logger | undefined;
+  /** What this run set up on the host and phones (./run-ledger.ts), guarded on every exit path (./exit-guard.ts). */
+  let ledger: RunLedger | undefined;
+  let swept = false;
 
-  /** adb from the run's config, made once by the first of discover, prepare or run (each passes its config in). */
-  const adbFor = (config: ResolvedConfig): Adb => (adb ??= createAdb({ executable: config.android.adb, timeouts: config.timeouts.android }));
+  const ledgerNow = (): RunLedger => {
+    if (!ledger) {
+      const opened = RunLedger.open(options.env);
+      ledger = opened.ledger;
+      if (opened.why) log?.warn(`android: ${opened.why}: a run killed with kill -9 leaves its adb rules and Appium server for you to remove`);
+      // Armed only while something is held: after dispose removed everything, the process ends as it would have.
+      guardOnExit(ledger, () => adb);
+    }
+    return ledger;
+  };
+  /** adb from the run's config, made once by the first of discover, prepare or run (each passes its config in), its rules written in the ledger. */
+  const adbFor = (config: ResolvedConfig): Adb => (adb ??= trackedAdb(options.adb ?? createAdb({ executable: config.android.adb, timeouts: config.timeouts.android }), ledgerNow()));
   /** The adb made by then: lanes, browsers and benchmark_model only run inside a job, after discover or run made it. */
   const adbNow = (): Adb => {
     if (!adb) throw new Error('android: adb used before the target was discovered, prepared or run');
@@ -85,6 +109,7 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
     ...(options.startAppium ? { startAppium: options.startAppium } : {}),
     ...(options.startPageServer ? { startPageServer: options.startPageServer } : {}),
     ...(options.env ? { env: options.env } : {}),
+    ledger: ledgerNow,
   });
   const services: LaneServices = {
     adb: adbNow,
@@ -119,7 +144,13 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
 
     async discover(context: TargetContext): Promise<DiscoveredDevice[]> {
       log = context.log;
-      return discoverAndroid({ adb: adbFor(context.config), config: context.config, ...(options.env ? { env: options.env } : {}) });
+      const current = adbFor(context.config);
+      if (!swept) {
+        swept = true;
+        const { file, owner } = ledgerNow();
+        if (file) await sweepLeftovers({ dir: dirname(file), adb: current, self: owner, say: (line) => context.log.warn(line) }).catch((error: unknown) => context.log.warn(`android: looking for what earlier runs left behind failed: ${(error as Error).message}`));
+      }
+      return discoverAndroid({ adb: current, config: context.config, ...(options.env ? { env: options.env } : {}) });
     },
 
     async prepare(context: TargetContext, devices: DiscoveredDevice[]): Promise<void> {
@@ -163,6 +194,8 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
       const note = (what: string) => (error: unknown) => void problems.push(`${what}: ${(error as Error).message}`);
       await Promise.all([...lanes.values()].map((lane) => lane.close(adb, note)));
       await servers.stop(note);
+      // What a lane could not remove (its phone went away mid-run, a close that failed): once more, then the ledger is done.
+      if (ledger && adb) problems.push(...(await removeRules(ledger, adb)));
       lanes.clear();
       for (const problem of problems) log?.warn(`android: ${problem}`);
     },

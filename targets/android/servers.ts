@@ -8,6 +8,7 @@ import type { Logger } from '../../harness/core/log.ts';
 import type { PageServer } from '../page/index.ts';
 import { driverProblem, startAppiumServer, type AppiumServer, type StartAppiumOptions } from './appium-server.ts';
 import { automationNameOf, insecureFeaturesFor, sessionCapabilities } from './capabilities.ts';
+import type { RunLedger } from './run-ledger.ts';
 
 export interface SharedServerOptions {
   /** Starts the harness's own Appium server (when no android.appiumUrl). */
@@ -16,6 +17,8 @@ export interface SharedServerOptions {
   startPageServer?: (out: string) => Promise<PageServer>;
   /** Environment for Appium lookups (APPIUM_HOME). */
   env?: NodeJS.ProcessEnv;
+  /** The run's ledger, where the harness's own Appium server is written while it runs. */
+  ledger?: () => RunLedger;
 }
 
 export class SharedServers {
@@ -40,7 +43,7 @@ export class SharedServers {
     const capabilities = sessionCapabilities('-', config.android.capabilities);
     const problem = driverProblem(automationNameOf(capabilities) ?? 'UiAutomator2', this.options.env);
     if (problem) throw new Error(problem);
-    const start = () => (this.options.startAppium ?? startAppiumServer)({ log, allowInsecure: insecureFeaturesFor(capabilities), timeouts: config.timeouts.android, ...(this.options.env ? { env: this.options.env } : {}) });
+    const start = () => (this.options.startAppium ?? startAppiumServer)({ log, allowInsecure: insecureFeaturesFor(capabilities), timeouts: config.timeouts.android, ...(this.options.env ? { env: this.options.env } : {}), ...(this.options.ledger ? { ledger: this.options.ledger() } : {}) });
     this.appium ??= start();
     const server = await this.appium;
     if (server.running) return server.url;

@@ -1,0 +1,59 @@
+/**
+ * Removing the adb rules a run holds in its ledger (./run-ledger.ts): the
+ * same `adb … --remove` whether it runs at the end of the run, at exit
+ * (blocking: an `exit` listener cannot wait), or in the next run's sweep of
+ * a killed one (./leftovers.ts). A rule whose phone went away went with it:
+ * adb drops a device's rules when it disconnects.
+ */
+import { execFileSync } from 'node:child_process';
+import { AdbCommandError, DeviceDisconnectedError, type Adb } from './adb.ts';
+import type { RunLedger, Setup } from './run-ledger.ts';
+
+type Rule = Extract<Setup, { kind: 'forward' | 'reverse' }>;
+
+/** One blocking adb call at exit: long enough for a busy adb server, short enough not to hang the exit. */
+const SYNC_ADB_TIMEOUT_MS = 3_000;
+
+export function isRule(setup: Setup): setup is Rule {
+  return setup.kind === 'forward' || setup.kind === 'reverse';
+}
+
+/** The adb arguments that remove a rule. */
+export function undoArgs(rule: Rule): string[] {
+  return rule.kind === 'forward' ? ['-s', rule.serial, 'forward', '--remove', rule.local] : ['-s', rule.serial, 'reverse', '--remove', rule.remote];
+}
+
+/** What adb says when the rule is not there (any more). */
+const NOT_THERE = /listener '[^']*' not found/i;
+
+/** Whether an error from removing a rule means the rule is gone all the same. */
+export function ruleIsGone(error: unknown): boolean {
+  return error instanceof DeviceDisconnectedError || (error instanceof AdbCommandError && NOT_THERE.test(`${error.stderr}\n${error.stdout}`));
+}
+
+/** Removes every adb rule the ledger still holds; returns what could not be removed (adb missing, hung), left in the ledger. */
+export async function removeRules(ledger: RunLedger, adb: Adb): Promise<string[]> {
+  const problems: string[] = [];
+  for (const rule of ledger.setups().filter(isRule)) {
+    try {
+      await adb.exec(undoArgs(rule));
+      ledger.remove(rule);
+    } catch (error) {
+      if (ruleIsGone(error)) ledger.remove(rule);
+      else problems.push(`adb ${undoArgs(rule).join(' ')}: ${(error as Error).message}`);
+    }
+  }
+  return problems;
+}
+
+/** The same, blocking, for an `exit` listener; failures stay in the ledger file for the next run. */
+export function removeRulesNow(ledger: RunLedger, adb: Adb): void {
+  for (const rule of ledger.setups().filter(isRule)) {
+    try {
+      execFileSync(adb.executable, undoArgs(rule), { env: adb.env, timeout: SYNC_ADB_TIMEOUT_MS, stdio: 'ignore' });
+      ledger.remove(rule);
+    } catch {
+      // Gone already, or adb hung: the ledger file keeps it for the next run.
+    }
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * SIGTERM to a `bench run` measuring on a phone removes what the run set up
+ * there: the `adb forward` that opens the phone's Chrome DevTools on a host
+ * port, and the `adb reverse` to the page server. Once (the run stops
+ * cleanly and disposes) and twice (the second exits at once: the exit guard
+ * removes them with blocking adb calls). The phone is the fake adb with
+ * Debian's Chromium as its Chrome (CDP route).
+ */
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
+import { FAKE_ADB, fakeAdb, PIXEL_7, standInChrome, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
+import { startBench, waitFor } from '../helpers/bench-child.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+let out: string;
+let cache: string;
+let config: string;
+let adb: FakeAdb;
+
+before(async () => {
+  out = await tempDir('android-sigterm');
+  cache = await tempDir('android-sigterm-cache');
+  await makeTinyArtifact(out);
+  adb = await fakeAdb([{ ...PIXEL_7, chrome: await standInChrome() }]);
+  config = join(out, 'bench.config.json');
+  await writeFile(config, JSON.stringify({ android: { adb: FAKE_ADB, driver: 'cdp' } }));
+});
+
+after(() => {
+  adb.killChrome(PIXEL_7.serial, 'SIGTERM');
+});
+
+const ledgers = () => readdirSync(join(cache, 'edgebench', 'android-runs')).filter((name) => name.endsWith('.json'));
+
+for (const times of [1, 2]) {
+  test(`SIGTERM ${times === 1 ? 'once' : 'twice'} during a phone job: no adb forward or reverse left`, { timeout: 300_000 }, async () => {
+    const run = startBench(
+      ['run', '--out', out, '--config', config, '--model', 'tiny', '--targets', 'android', '--backends', 'tfjs-wasm', '--min-samples', '5', '--min-time', '3000', '--warmup', '1', '--rounds', '1'],
+      { ...adb.env, XDG_CACHE_HOME: cache },
+    );
+    // The DevTools forward exists while the job runs; the ledger names it and the reverse.
+    await waitFor(async () => Object.keys((await adb.forwards())[PIXEL_7.serial] ?? {}).length > 0, 'an adb forward to the phone', run.output);
+    assert.equal((await adb.reverses())[PIXEL_7.serial]?.length, 1);
+    assert.equal(ledgers().length, 1, 'the run keeps a ledger while it holds rules');
+    process.kill(run.child.pid!, 'SIGTERM');
+    if (times === 2) {
+      await waitFor(() => /SIGTERM received/.test(run.output()), 'the first SIGTERM noticed', run.output, 30_000);
+      process.kill(run.child.pid!, 'SIGTERM');
+    }
+    const { code } = await run.exit;
+    assert.match(run.output(), /SIGTERM received: finishing cleanly/);
+    if (times === 2) assert.equal(code, 143, run.output());
+    assert.deepEqual((await adb.forwards())[PIXEL_7.serial], {}, run.output());
+    assert.deepEqual((await adb.reverses())[PIXEL_7.serial], [], run.output());
+    assert.deepEqual(ledgers(), [], 'nothing left for the next run to sweep');
+  });
+}
