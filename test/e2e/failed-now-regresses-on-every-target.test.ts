@@ -19,7 +19,7 @@ import { main } from '../../harness/cli.ts';
 import { parseConfig, type BenchConfig } from '../../harness/core/config.ts';
 import { liteModelPath } from '../../harness/core/layout.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
-import { keyId, type MeasurementKey, type RunRecord } from '../../harness/core/record.ts';
+import { keyId, measurementId, type MeasurementKey, type RunRecord } from '../../harness/core/record.ts';
 import { runBenchmarks, type RunOptions } from '../../harness/run.ts';
 import { compareRecords } from '../../reports/compare.ts';
 import { createAdb } from '../../targets/android/adb.ts';
@@ -126,6 +126,7 @@ test('every job failing before its runtime starts: each failure keyed as its mea
   const { code, comparison } = await compare(baseline, early);
   assert.equal(code, 1);
   assert.deepEqual(comparison.onlyInBaseline, []);
+  assert.deepEqual(comparison.entries.map((entry) => entry.id).sort(), baseline.measurements.map(measurementId).sort(), 'every key of the baseline, by name');
   assert.deepEqual(comparison.entries.map((entry) => entry.verdict), ['regressed', 'regressed', 'regressed', 'regressed']);
   for (const entry of comparison.entries) assert.match(entry.reasons[0]!, /^measured in the baseline, failed now in setup: /, entry.id);
 });
@@ -150,5 +151,6 @@ test('every job failing later (model load, the phone browser, benchmark_model): 
   const { code, comparison } = await compare(baseline, late);
   assert.equal(code, 1);
   assert.deepEqual(comparison.onlyInBaseline, []);
+  assert.deepEqual(comparison.entries.map((entry) => entry.id).sort(), baseline.measurements.map(measurementId).sort(), 'every key of the baseline, by name');
   assert.equal(comparison.counts.regressed, 4);
 });
