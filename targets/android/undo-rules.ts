@@ -7,12 +7,17 @@
  */
 import { execFileSync } from 'node:child_process';
 import { AdbCommandError, DeviceDisconnectedError, type Adb } from './adb.ts';
+import { parseForwardList, type ForwardRule } from './adb-parsers.ts';
 import type { RunLedger, Setup } from './run-ledger.ts';
 
 type Rule = Extract<Setup, { kind: 'forward' | 'reverse' }>;
 
 /** One blocking adb call at exit: long enough for a busy adb server, short enough not to hang the exit. */
 const SYNC_ADB_TIMEOUT_MS = 3_000;
+
+/** The port of a forward written down before adb picked one (./tracked-adb.ts). */
+export const PENDING_PORT = 0;
+const PENDING_LOCAL = `tcp:${PENDING_PORT}`;
 
 export function isRule(setup: Setup): setup is Rule {
   return setup.kind === 'forward' || setup.kind === 'reverse';
@@ -31,12 +36,24 @@ export function ruleIsGone(error: unknown): boolean {
   return error instanceof DeviceDisconnectedError || (error instanceof AdbCommandError && NOT_THERE.test(`${error.stderr}\n${error.stdout}`));
 }
 
+/**
+ * The rules to remove for one in the ledger: itself, or for a forward still
+ * pending (adb had not answered with its port), the phone's forwards to that
+ * remote as adb lists them now.
+ */
+function concreteRules(rule: Rule, listed: () => ForwardRule[] | Promise<ForwardRule[]>): Rule[] | Promise<Rule[]> {
+  if (rule.kind !== 'forward' || rule.local !== PENDING_LOCAL) return [rule];
+  const pick = (rules: ForwardRule[]): Rule[] => rules.filter((found) => found.serial === rule.serial && found.remote === rule.remote).map((found) => ({ kind: 'forward', serial: rule.serial, local: found.local, remote: found.remote }));
+  const rules = listed();
+  return Array.isArray(rules) ? pick(rules) : rules.then(pick);
+}
+
 /** Removes every adb rule the ledger still holds; returns what could not be removed (adb missing, hung), left in the ledger. */
 export async function removeRules(ledger: RunLedger, adb: Adb): Promise<string[]> {
   const problems: string[] = [];
   for (const rule of ledger.setups().filter(isRule)) {
     try {
-      await adb.exec(undoArgs(rule));
+      for (const concrete of await concreteRules(rule, () => adb.forwardList(rule.serial))) await adb.exec(undoArgs(concrete));
       ledger.remove(rule);
     } catch (error) {
       if (ruleIsGone(error)) ledger.remove(rule);
@@ -48,9 +65,10 @@ export async function removeRules(ledger: RunLedger, adb: Adb): Promise<string[]
 
 /** The same, blocking, for an `exit` listener; failures stay in the ledger file for the next run. */
 export function removeRulesNow(ledger: RunLedger, adb: Adb): void {
+  const run = (args: string[]) => execFileSync(adb.executable, args, { env: adb.env, timeout: SYNC_ADB_TIMEOUT_MS, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   for (const rule of ledger.setups().filter(isRule)) {
     try {
-      execFileSync(adb.executable, undoArgs(rule), { env: adb.env, timeout: SYNC_ADB_TIMEOUT_MS, stdio: 'ignore' });
+      for (const concrete of concreteRules(rule, () => parseForwardList(run(['-s', rule.serial, 'forward', '--list']))) as Rule[]) run(undoArgs(concrete));
       ledger.remove(rule);
     } catch {
       // Gone already, or adb hung: the ledger file keeps it for the next run.

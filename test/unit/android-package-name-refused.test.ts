@@ -41,7 +41,8 @@ for (const [key, wrap] of [
       const { code, stderr } = await devicesWith(wrap(value));
       assert.equal(code, 1, `${JSON.stringify(value)}: ${stderr}`);
       const lines = stderr.trim().split('\n');
-      assert.match(lines.at(-1)!, new RegExp(`^\\s*android\\.capabilities\\.${key.replace(/\./g, '\\.')}: must be an Android package name such as com\\.android\\.chrome`), stderr);
+      assert.equal(lines.length, 1, `one line: ${stderr}`);
+      assert.match(lines[0]!, new RegExp(`^error: invalid .*bench\\.config\\.json: android\\.capabilities\\.${key.replace(/\./g, '\\.')}: must be an Android package name such as com\\.android\\.chrome`), stderr);
       assert.equal(lines.filter((line) => /android\.capabilities/.test(line)).length, 1, `one line names the key: ${stderr}`);
       assert.doesNotMatch(stderr, /^\s+at /m, 'no stack trace');
       assert.equal(existsSync(ran), false, `adb never ran for ${JSON.stringify(value)}`);
