@@ -35,13 +35,25 @@ export function top1Hits(probabilities: Float32Array, labels: readonly number[],
   return labels.map((label, row) => (argmaxRow(probabilities, row, classes) === label ? '1' : '0')).join('');
 }
 
+/** Throws when a row holds NaN or ±Infinity: argmax and |Δ| would read such rows as agreeing (a NaN compares false with everything). */
+function assertFinite(values: Float32Array, rows: number, classes: number, whose: string): void {
+  for (let index = 0; index < rows * classes; index += 1) {
+    if (!Number.isFinite(values[index]!)) {
+      throw new Error(`${whose} outputs are not finite numbers (image ${Math.floor(index / classes)}, class ${index % classes}: ${values[index]}): the model or its input normalisation is broken`);
+    }
+  }
+}
+
 /**
  * Agreement of `probabilities` with the reference on the first `images` rows:
- * share of equal top-1 classes and the largest absolute difference of any probability.
+ * share of equal top-1 classes and the largest absolute difference of any
+ * probability. Outputs that are not finite on either side are an error, never agreement.
  */
 export function agreementWith(probabilities: Float32Array, images: number, classes: number, reference: ReferenceOutputs): NonNullable<Evaluation['agreement']> {
   if (reference.classes !== classes) throw new Error(`reference "${reference.name}" has ${reference.classes} classes, the model outputs ${classes}`);
   if (reference.images < images) throw new Error(`reference "${reference.name}" covers ${reference.images} images, the evaluation needs ${images}`);
+  assertFinite(probabilities, images, classes, 'the model\'s');
+  assertFinite(reference.probabilities, images, classes, `the reference "${reference.name}"`);
   let same = 0;
   let maxAbsDiff = 0;
   for (let row = 0; row < images; row += 1) {
