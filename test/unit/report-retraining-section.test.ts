@@ -47,7 +47,7 @@ test('retrain measurements get their own section and chart, not the inference ta
     ],
   );
   const chart = data.charts.find((spec) => spec.id === data.retraining.chart);
-  assert.ok(chart && chart.kind === 'bar' && chart.unit === 'ms' && chart.stacked);
+  assert.ok(chart && chart.kind === 'bar' && chart.unit === 'ms' && chart.stacked && chart.horizontal, 'stacked bars, one label line each');
   assert.deepEqual(chart.series, [
     { name: 'extraction', values: [2400, 9000] },
     { name: 'training', values: [600, 3000] },
@@ -57,6 +57,11 @@ test('retrain measurements get their own section and chart, not the inference ta
   assert.match(page, /failed in extraction: out of memory</);
   assert.equal(page.match(/<strong>diverged<\/strong>/g)?.length, 1);
   assert.match(page, /host 80(\.0)?%/);
+  // The pack sizes beside the accuracy, and each unit once.
+  assert.match(page, /80\.0%(<[^>]+>|\s)*of 40 images/);
+  assert.match(page, /<td class="num">24<\/td>/, 'the training pack');
+  assert.match(page, /<td class="num">3\.00 s<\/td>/, 'time to retrain in seconds');
+  assert.doesNotMatch(page, /ms(<[^>]+>|\s)*ms/);
 });
 
 test('a run without the retrain workload has no retraining section', () => {
