@@ -57,7 +57,8 @@ function boxOption(spec: Extract<ChartSpec, { kind: 'box' }>): Option {
 /** An axis tick in ms: ticks are round numbers, so no fixed decimals; a second or more reads in seconds (14 s, not 14000 ms). */
 function msTick(value: number): string {
   if (value === 0) return '0';
-  return Math.abs(value) >= 1000 ? `${value / 1000} s` : `${value} ms`;
+  // toPrecision drops the float noise of a division (0.30000000000000004).
+  return Math.abs(value) >= 1000 ? `${Number((value / 1000).toPrecision(6))} s` : `${Number(value.toPrecision(6))} ms`;
 }
 
 /** The binary unit of the largest value: a bytes axis is drawn in it, so ECharts' round ticks are round in MiB (2, 4, 6 MiB), not in bytes (1.91, 3.81 MiB). */
@@ -75,7 +76,7 @@ function barOption(spec: Extract<ChartSpec, { kind: 'bar' }>): Option {
   // Ms values are drawn as they are; bytes in the unit of the largest. The tooltip shows the value with its unit once (formatMs and formatBytes carry it).
   const unit = spec.unit === 'ms' ? { name: 'ms', size: 1 } : byteUnit(spec.series.flatMap((series) => series.values));
   const tooltip = spec.unit === 'ms' ? (value: number) => formatMs(value) : (value: number) => formatBytes(value * unit.size);
-  const tick = spec.unit === 'ms' ? msTick : (value: number) => (value === 0 ? '0' : `${value} ${unit.name}`);
+  const tick = spec.unit === 'ms' ? msTick : (value: number) => (value === 0 ? '0' : `${Number(value.toPrecision(6))} ${unit.name}`);
   const categories = spec.horizontal
     ? // One line each down the side; a long one is cut with an ellipsis and shown whole in the tooltip.
       { type: 'category', data: spec.categories, inverse: true, axisLabel: { width: 440, overflow: 'truncate' } }
