@@ -268,6 +268,7 @@ const STYLE = `
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 main{max-width:1680px;margin:0 auto;padding:20px 28px 60px}
+@media (max-width:1440px){main{padding:16px 14px 48px}}
 h1{font-size:22px;margin:0 0 4px}h1 small,h2 small{font-weight:normal;color:var(--muted);font-size:14px}
 h2{font-size:18px;margin:32px 0 10px;padding-bottom:4px;border-bottom:1px solid var(--line)}
 h3{font-size:15px;margin:14px 0 6px}
@@ -282,7 +283,13 @@ th{background:var(--soft);position:sticky;top:0}
 th[data-sort]{cursor:pointer;user-select:none}
 th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
 .num{text-align:right;font-variant-numeric:tabular-nums}
-td[data-field=device],td[data-field=runtime]{white-space:normal;min-width:200px}
+td[data-field=device],td[data-field=runtime]{white-space:normal;min-width:130px}
+/* At a laptop's width (1366 px) every column of a results table fits: headers and long cells wrap instead of pushing accuracy off the screen. */
+table.results{font-size:12px}
+table.results th{white-space:normal;vertical-align:bottom}
+table.results th,table.results td{padding:5px 5px}
+td[data-field=artifact]{white-space:normal;min-width:80px}
+td[data-field=roundNoise]{white-space:normal;min-width:80px}
 tr.failed td{background:#fef2f2}
 td.error,.failures .error{color:var(--bad);white-space:normal}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:18px;margin-top:16px}

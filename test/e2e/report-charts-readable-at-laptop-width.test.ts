@@ -5,7 +5,8 @@
  * earlier runs for the trend): no figure prints its unit twice ("11297 ms
  * ms"), and in every chart no two labels (axis labels, category names,
  * legend keys, axis names) are drawn over each other or outside the chart.
- * The labels are read from the SVG ECharts draws, as the reader sees them.
+ * The labels are read from the SVG ECharts draws, as the reader sees them;
+ * the tables fit the width without a sideways scroll.
  */
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
@@ -94,4 +95,11 @@ test('in every chart, no two labels overlap and none leaves the chart', async ()
   }
   assert.deepEqual(overlaps, [], 'labels drawn over each other');
   assert.deepEqual(outside, [], 'labels cut off at the chart edge');
+});
+
+test('every table fits the laptop\'s width: accuracy and memory on screen without scrolling sideways', async () => {
+  const wide = await page.$$eval('.table-wrap', (wraps) => wraps.filter((wrap) => wrap.scrollWidth > wrap.clientWidth + 1).map((wrap) => `${wrap.querySelector('table')?.className}: ${wrap.scrollWidth} px in ${wrap.clientWidth}`));
+  assert.deepEqual(wide, []);
+  const right = await page.$$eval('table.results th:last-child', (headers) => headers.map((header) => header.getBoundingClientRect().right));
+  for (const edge of right) assert.ok(edge <= 1366, `last column ends at ${edge} px`);
 });
