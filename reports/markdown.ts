@@ -88,7 +88,7 @@ export function renderMarkdown(record: RunRecord, options: BuildOptions = {}): s
       for (const entry of model.rows) lines.push(tableRow(entry));
       lines.push('');
     } else {
-      lines.push('Nothing measured.', '');
+      lines.push(data.retraining.rows.some((entry) => entry.model === model.model) ? 'No inference job (its retrain jobs are below).' : 'Nothing measured.', '');
     }
   }
   if (data.retraining.rows.length) {

@@ -64,3 +64,10 @@ test('markdown gives the retrain jobs their own table with the same figures', ()
   const before = text.slice(0, text.indexOf('#### Retraining on each device'));
   assert.doesNotMatch(before, /×100/);
 });
+
+test('in markdown, a model with retrain jobs only says its jobs are below, not "Nothing measured"', () => {
+  const only = { ...record, measurements: record.measurements.filter((entry) => entry.retrain) };
+  const text = renderMarkdown(only, { now: new Date(0) });
+  assert.doesNotMatch(text, /Nothing measured/);
+  assert.match(text, /#### mobilenet\\_v2[^\n]*\n\nNo inference job \(its retrain jobs are below\)\./);
+});
