@@ -135,7 +135,7 @@ function modelSection(model: ModelReport, data: ReportData): Safe {
   const training = model.training;
   return html`<section class="model" id="model-${model.model}">
 <h2>${model.model}${training ? html` <small>retrained from ${training.backbone}, ${training.classNames.length} classes, test accuracy ${formatPercent(training.testAccuracy)} (${training.splits.train}/${training.splits.validation}/${training.splits.test} train/validation/test images)</small>` : ''}</h2>
-${model.rows.length ? table(model) : html`<p class="muted">No measurement or failure recorded for this model.</p>`}
+${model.rows.length ? table(model) : data.retraining.rows.some((row) => row.model === model.model) ? html`<p class="muted">No inference job for this model; its retrain jobs are in <a href="#retraining">Retraining on each device</a>.</p>` : html`<p class="muted">No measurement or failure recorded for this model.</p>`}
 <div class="charts">
 ${model.charts.latency.map((id) => box(id))}
 ${box(model.charts.size)}
@@ -259,7 +259,7 @@ function header(data: ReportData): Safe {
   ]
     .filter(Boolean)
     .join(' · ')}</p>${partial}
-<nav>${[html`<a href="#summary">summary</a>`, ...data.models.map((model) => html`<a href="#model-${model.model}">${model.model}</a>`), html`<a href="#environment">environment</a>`, html`<a href="#failures">failures</a>`, html`<a href="#config">config</a>`]}</nav>
+<nav>${[html`<a href="#summary">summary</a>`, ...data.models.map((model) => html`<a href="#model-${model.model}">${model.model}</a>`), data.retraining.rows.length ? html`<a href="#retraining">retraining</a>` : '', html`<a href="#environment">environment</a>`, html`<a href="#failures">failures</a>`, html`<a href="#config">config</a>`]}</nav>
 </header>`;
 }
 

@@ -62,6 +62,16 @@ test('retrain measurements get their own section and chart, not the inference ta
   assert.match(page, /<td class="num">24<\/td>/, 'the training pack');
   assert.match(page, /<td class="num">3\.00 s<\/td>/, 'time to retrain in seconds');
   assert.doesNotMatch(page, /ms(<[^>]+>|\s)*ms/);
+  assert.match(page, /<nav>.*<a href="#retraining">retraining<\/a>/s, 'the section in the page\'s links');
+});
+
+test('a model with retrain jobs only points to them instead of saying nothing was recorded', () => {
+  const bare = record({ runId: 'r', measurements: [retrained('tfjs-wasm', 2400, 600, 0.8, false)] });
+  // The model's artifact gives it a section, as in a real run.
+  const run = { ...bare, artifacts: [{ id: 'mobilenet_v2/tfjs/float32', model: 'mobilenet_v2', format: 'tfjs' as const, variant: 'float32' as const, path: '/out/m', bytes: 1000, gzipBytes: 900, sha256: '0'.repeat(64) }] };
+  const page = renderHtml(buildReportData(run, { now: new Date(0) }), '');
+  assert.doesNotMatch(page, /No measurement or failure recorded/);
+  assert.match(page, /No inference job for this model; its retrain jobs are in <a href="#retraining">/);
 });
 
 test('a run without the retrain workload has no retraining section', () => {
