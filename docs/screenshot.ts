@@ -1,6 +1,6 @@
 /**
  * Regenerates docs/report.png from a report: opens it in headless Chromium
- * at a desktop width, waits for the charts, and writes a palette PNG.
+ * at a laptop's width (1366×768, what the layout test holds the report to), waits for the charts, and writes a palette PNG.
  *
  *   node --import tsx docs/screenshot.ts <report.html> [docs/report.png]
  */
@@ -18,7 +18,7 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+  const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
   const problems: string[] = [];
   page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
   page.on('pageerror', (error) => problems.push(error.message));

@@ -24,7 +24,17 @@ export type FiveNumbers = [number, number, number, number, number];
 
 export type ChartSpec =
   | { kind: 'box'; id: string; title: string; unit: string; categories: string[]; boxes: FiveNumbers[]; counts: number[] }
-  | { kind: 'bar'; id: string; title: string; unit: 'bytes' | 'ms'; stacked?: boolean; categories: string[]; series: { name: string; values: (number | null)[] }[] }
+  | {
+      kind: 'bar';
+      id: string;
+      title: string;
+      unit: 'bytes' | 'ms';
+      stacked?: boolean;
+      /** Categories down the side, one line each: for long labels (model · backend · device) that would collide side by side. */
+      horizontal?: boolean;
+      categories: string[];
+      series: { name: string; values: (number | null)[] }[];
+    }
   | { kind: 'scatter'; id: string; title: string; xName: string; yName: string; series: { name: string; points: { label: string; x: number; y: number }[] }[] }
   | { kind: 'line'; id: string; title: string; xName: string; yName: string; unit: 'ms' | 'percent'; x: string[]; series: { name: string; values: (number | null)[] }[] }
   | { kind: 'heatmap'; id: string; title: string; labels: string[]; matrix: number[][] };
@@ -344,7 +354,7 @@ function retrainingSection(record: RunRecord, devices: Map<string, DeviceInfo>, 
   const chart = retrainChart(rows);
   if (!chart) return { rows, chart: null };
   const id = 'retraining-time';
-  charts.push({ kind: 'bar', id, title: 'Time to retrain: bottleneck extraction + head training', unit: 'ms', stacked: true, ...chart });
+  charts.push({ kind: 'bar', id, title: 'Time to retrain: bottleneck extraction + head training', unit: 'ms', stacked: true, horizontal: true, ...chart });
   return { rows, chart: id };
 }
 

@@ -10,10 +10,11 @@ import type { DeviceInfo, RunRecord } from '../harness/core/record.ts';
 import { runDir } from '../harness/core/layout.ts';
 import { viewerScript } from './bundle.ts';
 import { artifactLabel, buildReportData, type ModelReport, type ReportData } from './data.ts';
-import type { RetrainRow } from './retraining.ts';
+import { formatDuration, type RetrainRow } from './retraining.ts';
 import { runtimeName, type TableRow } from './table-row.ts';
 import { count, formatBytes, formatDate, formatMs, formatPercent, formatSmall, formatThroughput } from '../harness/core/format.ts';
 import { escapeHtml } from './escape.ts';
+import { chartHeight } from './chart-layout.ts';
 import { assertNoLinkBetween, writeFileAtomic } from '../harness/core/safe-fs.ts';
 
 /** Markup that is already safe; everything else interpolated into `html` is escaped. */
@@ -130,17 +131,11 @@ function chartBox(id: string | null, title: string | undefined, height: number):
 
 function modelSection(model: ModelReport, data: ReportData): Safe {
   const titles = new Map(data.charts.map((chart) => [chart.id, chart.title]));
-  const heights = new Map(
-    data.charts.map((chart) => [
-      chart.id,
-      chart.kind === 'box' ? 70 + 30 * chart.categories.length : chart.kind === 'heatmap' ? Math.max(300, 110 + 36 * chart.labels.length) : 320,
-    ]),
-  );
-  const box = (id: string | null) => chartBox(id, id ? titles.get(id) : undefined, id ? (heights.get(id) ?? 320) : 0);
+  const box = (id: string | null) => chartBox(id, id ? titles.get(id) : undefined, chartHeight(data.charts.find((spec) => spec.id === id)));
   const training = model.training;
   return html`<section class="model" id="model-${model.model}">
 <h2>${model.model}${training ? html` <small>retrained from ${training.backbone}, ${training.classNames.length} classes, test accuracy ${formatPercent(training.testAccuracy)} (${training.splits.train}/${training.splits.validation}/${training.splits.test} train/validation/test images)</small>` : ''}</h2>
-${model.rows.length ? table(model) : html`<p class="muted">No measurement or failure recorded for this model.</p>`}
+${model.rows.length ? table(model) : data.retraining.rows.some((row) => row.model === model.model) ? html`<p class="muted">No inference job for this model; its retrain jobs are in <a href="#retraining">Retraining on each device</a>.</p>` : html`<p class="muted">No measurement or failure recorded for this model.</p>`}
 <div class="charts">
 ${model.charts.latency.map((id) => box(id))}
 ${box(model.charts.size)}
@@ -220,16 +215,18 @@ function retrainingSection(data: ReportData): Safe | '' {
   if (rows.length === 0) return '';
   const title = chart ? data.charts.find((spec) => spec.id === chart)?.title : undefined;
   const accuracy = (row: RetrainRow) =>
-    row.accuracy === null ? '–' : html`${formatPercent(row.accuracy)}${row.host ? html` <small class="muted">host ${formatPercent(row.host.accuracy)} (${row.host.backend}, ±${formatPercent(row.host.tolerance)})</small>` : ''}${row.diverged ? html` <strong>diverged</strong>` : ''}`;
+    row.accuracy === null
+      ? '–'
+      : html`${formatPercent(row.accuracy)}${row.evalImages === null ? '' : html` <small class="muted">of ${String(row.evalImages)} images</small>`}${row.host ? html` <small class="muted" title="${`the host's retrain of the same pack on ${row.host.backend}; below it by more than ${formatPercent(row.host.tolerance)} counts as diverged`}">· host ${formatPercent(row.host.accuracy)}</small>` : ''}${row.diverged ? html` <strong>diverged</strong>` : ''}`;
   const body = rows.map((row) =>
     row.status === 'failed'
-      ? html`<tr><td>${row.model}</td><td>${row.device}</td><td>${row.runtime}</td><td colspan="4">failed in ${row.failure!.phase}: ${row.failure!.message}</td></tr>`
-      : html`<tr><td>${row.model}</td><td>${row.device}</td><td>${row.runtime}${row.software ? html` <small class="muted">(${row.software})</small>` : ''}</td><td class="num">${formatMs(row.timeToRetrainMs!)} ms</td><td class="num">${row.extractionImagesPerSecond!.toFixed(1)} <small class="muted">(batch ${String(row.extractionBatch)})</small></td><td class="num">${formatMs(row.msPerStep!)} ms <small class="muted">× ${String(row.steps)}</small></td><td>${accuracy(row)}</td></tr>`,
+      ? html`<tr><td>${row.model}</td><td>${row.device}</td><td>${row.runtime}</td><td class="num">${row.trainImages === null ? '–' : String(row.trainImages)}</td><td colspan="4" class="error">failed in ${row.failure!.phase}: ${row.failure!.message}</td></tr>`
+      : html`<tr><td>${row.model}</td><td>${row.device}</td><td>${row.runtime}${row.software ? html` <small class="muted">(${row.software})</small>` : ''}</td><td class="num">${String(row.trainImages)}</td><td class="num">${row.extractionImagesPerSecond!.toFixed(1)} <small class="muted">(batch ${String(row.extractionBatch)})</small></td><td class="num">${formatMs(row.msPerStep!)} <small class="muted">× ${String(row.steps)}</small></td><td class="num">${formatDuration(row.timeToRetrainMs)}</td><td class="accuracy">${accuracy(row)}</td></tr>`,
   );
   return html`<section id="retraining"><h2>Retraining on each device</h2>
 <p class="muted">A new head trained on the device itself: bottlenecks of the training pack through the backbone, then head training with the host's hyper-parameters and seed; the head is evaluated on the evaluation pack beside the host's retrain of the same pack. Diverged: the loss went non-finite or the accuracy fell below the host's by more than the tolerance.</p>
-<table><thead><tr><th>model</th><th>device</th><th>backend</th><th>time to retrain</th><th>extraction images/s</th><th>ms per step</th><th>accuracy reached</th></tr></thead><tbody>${body}</tbody></table>
-<div class="charts">${chartBox(chart, title, 320)}</div>
+<div class="table-wrap"><table class="retraining"><thead><tr><th>model</th><th>device</th><th>backend</th><th class="num" title="images of the training pack put through the backbone">training pack</th><th class="num">extraction images/s</th><th class="num" title="one head-training step × the steps taken">ms per step</th><th class="num" title="extraction + training">time to retrain</th><th>accuracy reached</th></tr></thead><tbody>${body}</tbody></table></div>
+<div class="charts">${chartBox(chart, title, chartHeight(data.charts.find((spec) => spec.id === chart)))}</div>
 </section>`;
 }
 
@@ -262,7 +259,7 @@ function header(data: ReportData): Safe {
   ]
     .filter(Boolean)
     .join(' · ')}</p>${partial}
-<nav>${[html`<a href="#summary">summary</a>`, ...data.models.map((model) => html`<a href="#model-${model.model}">${model.model}</a>`), html`<a href="#environment">environment</a>`, html`<a href="#failures">failures</a>`, html`<a href="#config">config</a>`]}</nav>
+<nav>${[html`<a href="#summary">summary</a>`, ...data.models.map((model) => html`<a href="#model-${model.model}">${model.model}</a>`), data.retraining.rows.length ? html`<a href="#retraining">retraining</a>` : '', html`<a href="#environment">environment</a>`, html`<a href="#failures">failures</a>`, html`<a href="#config">config</a>`]}</nav>
 </header>`;
 }
 
@@ -271,6 +268,7 @@ const STYLE = `
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 main{max-width:1680px;margin:0 auto;padding:20px 28px 60px}
+@media (max-width:1440px){main{padding:16px 14px 48px}}
 h1{font-size:22px;margin:0 0 4px}h1 small,h2 small{font-weight:normal;color:var(--muted);font-size:14px}
 h2{font-size:18px;margin:32px 0 10px;padding-bottom:4px;border-bottom:1px solid var(--line)}
 h3{font-size:15px;margin:14px 0 6px}
@@ -285,7 +283,13 @@ th{background:var(--soft);position:sticky;top:0}
 th[data-sort]{cursor:pointer;user-select:none}
 th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
 .num{text-align:right;font-variant-numeric:tabular-nums}
-td[data-field=device],td[data-field=runtime]{white-space:normal;min-width:200px}
+td[data-field=device],td[data-field=runtime]{white-space:normal;min-width:130px}
+/* At a laptop's width (1366 px) every column of a results table fits: headers and long cells wrap instead of pushing accuracy off the screen. */
+table.results{font-size:12px}
+table.results th{white-space:normal;vertical-align:bottom}
+table.results th,table.results td{padding:5px 5px}
+td[data-field=artifact]{white-space:normal;min-width:80px}
+td[data-field=roundNoise]{white-space:normal;min-width:80px}
 tr.failed td{background:#fef2f2}
 td.error,.failures .error{color:var(--bad);white-space:normal}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:18px;margin-top:16px}

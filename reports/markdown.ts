@@ -11,6 +11,7 @@ import { describeNoise, describeNoisyKeys, describeRule, formatNoise } from './c
 import type { RunRecord } from '../harness/core/record.ts';
 import { artifactLabel, buildReportData, type BuildOptions } from './data.ts';
 import { runtimeName, type TableRow } from './table-row.ts';
+import { formatDuration, retrainAccuracyText, type RetrainRow } from './retraining.ts';
 import { redactText } from '../harness/core/redact.ts';
 import { count, formatBytes, formatDate, formatMs, formatPercent, formatThroughput } from '../harness/core/format.ts';
 
@@ -48,6 +49,20 @@ function tableRow(entry: TableRow): string {
   return row([...key, formatBytes(entry.sizeBytes), formatMs(entry.p50), formatMs(entry.p99), noise(entry), formatThroughput(entry.throughput), formatPercent(entry.accuracy), formatMs(entry.loadMs)]);
 }
 
+function retrainRow(entry: RetrainRow): string {
+  const backend = entry.software ? `${entry.runtime} — ${entry.software}` : entry.runtime;
+  const key = [entry.model, entry.device, backend].map(mdText);
+  if (entry.status === 'failed') return row([...key, entry.trainImages === null ? '–' : `${entry.trainImages} images`, mdText(`failed in ${entry.failure!.phase}: ${entry.failure!.message}`), '', '', '']);
+  return row([
+    ...key,
+    `${entry.trainImages} images`,
+    `${entry.extractionImagesPerSecond!.toFixed(1)} images/s`,
+    `${formatMs(entry.msPerStep)} × ${entry.steps}`,
+    formatDuration(entry.timeToRetrainMs),
+    mdText(retrainAccuracyText(entry)),
+  ]);
+}
+
 /** Spread of the round medians, and run to run where earlier runs tell it. */
 function noise(entry: TableRow): string {
   const rounds = entry.roundNoise === null ? `${entry.rounds ?? 1} round` : `±${(entry.roundNoise * 100).toFixed(1)}% (${entry.rounds} rounds)`;
@@ -73,8 +88,15 @@ export function renderMarkdown(record: RunRecord, options: BuildOptions = {}): s
       for (const entry of model.rows) lines.push(tableRow(entry));
       lines.push('');
     } else {
-      lines.push('Nothing measured.', '');
+      lines.push(data.retraining.rows.some((entry) => entry.model === model.model) ? 'No inference job (its retrain jobs are below).' : 'Nothing measured.', '');
     }
+  }
+  if (data.retraining.rows.length) {
+    lines.push('#### Retraining on each device', '', 'A new head trained on the device: the training pack through the backbone (extraction), then head training; its accuracy beside the host\'s retrain of the same pack.', '');
+    lines.push(row(['model', 'device', 'backend', 'training pack', 'extraction', 'ms per step', 'time to retrain', 'accuracy']));
+    lines.push('|---|---|---|--:|--:|--:|--:|---|');
+    for (const entry of data.retraining.rows) lines.push(retrainRow(entry));
+    lines.push('');
   }
   if (data.failures.length) {
     lines.push('<details><summary>Failures</summary>', '');

@@ -7,10 +7,14 @@
  */
 import type { DeviceInfo, Failure, Measurement } from '../harness/core/record.ts';
 import { keyId, workloadOf } from '../harness/core/record.ts';
+import { formatMs, formatPercent } from '../harness/core/format.ts';
 
 export interface RetrainRow {
   id: string;
   model: string;
+  /** DeviceInfo.id (`host`, `chromium-156` …): what the terminal table shows. */
+  deviceId: string;
+  /** The device's full name: what the report shows. */
   device: string;
   runtime: string;
   /** Marks a software GPU (SwiftShader …), as the inference rows do. */
@@ -23,7 +27,11 @@ export interface RetrainRow {
   extractionBatch: number | null;
   msPerStep: number | null;
   steps: number | null;
+  /** Images of the training pack that went through the backbone (the key's `images`). */
+  trainImages: number | null;
   accuracy: number | null;
+  /** Images of the evaluation pack the head was scored on; null when not evaluated. */
+  evalImages: number | null;
   host: { accuracy: number; backend: string; tolerance: number } | null;
   diverged: boolean;
   peakRuntimeBytes: number | null;
@@ -43,6 +51,7 @@ export function retrainRows(measurements: readonly Measurement[], failures: read
       return {
         id: keyId(entry.key),
         model: entry.key.model,
+        deviceId: entry.key.device,
         device: deviceName(entry.key.device, devices),
         runtime: entry.key.runtime,
         software: typeof entry.device?.extra?.software === 'string' ? entry.device.extra.software : null,
@@ -54,7 +63,9 @@ export function retrainRows(measurements: readonly Measurement[], failures: read
         extractionBatch: numbers.extraction.batchSize,
         msPerStep: numbers.training.msPerStep,
         steps: numbers.training.steps,
+        trainImages: numbers.extraction.images,
         accuracy: numbers.accuracy,
+        evalImages: numbers.accuracy === null ? null : (entry.evaluation?.images ?? null),
         host: numbers.host,
         diverged: numbers.diverged,
         peakRuntimeBytes: numbers.peakRuntimeBytes ?? null,
@@ -66,6 +77,7 @@ export function retrainRows(measurements: readonly Measurement[], failures: read
     .map((entry): RetrainRow => ({
       id: keyId(entry.key),
       model: entry.key.model,
+      deviceId: entry.key.device,
       device: deviceName(entry.key.device, devices),
       runtime: entry.key.runtime,
       software: null,
@@ -77,7 +89,9 @@ export function retrainRows(measurements: readonly Measurement[], failures: read
       extractionBatch: null,
       msPerStep: null,
       steps: null,
+      trainImages: typeof entry.key.options.images === 'number' ? entry.key.options.images : null,
       accuracy: null,
+      evalImages: null,
       host: null,
       diverged: false,
       peakRuntimeBytes: null,
@@ -86,12 +100,36 @@ export function retrainRows(measurements: readonly Measurement[], failures: read
   return [...measured, ...failed].sort((left, right) => left.model.localeCompare(right.model) || left.device.localeCompare(right.device) || left.runtime.localeCompare(right.runtime));
 }
 
+/**
+ * The accuracy a retrain reached, in words, beside the host's retrain of the
+ * same pack and with the evaluation pack's size, so a low figure on a small
+ * pack reads as what it is: `26.7% of 15 images, host 26.7%`. Plain text for
+ * the terminal and markdown; the HTML report sets the same parts in markup.
+ */
+export function retrainAccuracyText(row: Pick<RetrainRow, 'accuracy' | 'evalImages' | 'host' | 'diverged'>): string {
+  if (row.accuracy === null) return 'not evaluated';
+  const parts = [`${formatPercent(row.accuracy)}${row.evalImages === null ? '' : ` of ${row.evalImages} images`}`, row.host ? `host ${formatPercent(row.host.accuracy)}` : 'no host figure'];
+  return `${parts.join(', ')}${row.diverged ? ', DIVERGED' : ''}`;
+}
+
+/** A time to retrain: seconds once it is a second or more (`9.95 s`, `99.1 s`), since five-digit ms are hard to read. */
+export function formatDuration(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms) || Math.abs(ms) < 1000) return formatMs(ms);
+  const seconds = ms / 1000;
+  return `${seconds.toFixed(seconds >= 100 ? 0 : seconds >= 10 ? 1 : 2)} s`;
+}
+
+/** The chart's name for a row: the device's full name too, since two browsers may run the same backend. */
+export function retrainLabel(row: Pick<RetrainRow, 'model' | 'runtime' | 'software' | 'device'>): string {
+  return `${row.model} · ${row.runtime}${row.software ? ' (software)' : ''} · ${row.device}`;
+}
+
 /** Time-to-retrain of each measured row, stacked: extraction then training (ms). */
 export function retrainChart(rows: readonly RetrainRow[]): { categories: string[]; series: { name: string; values: (number | null)[] }[] } | null {
   const measured = rows.filter((row) => row.status === 'measured');
   if (measured.length === 0) return null;
   return {
-    categories: measured.map((row) => `${row.model} ${row.runtime} on ${row.device}`),
+    categories: measured.map(retrainLabel),
     series: [
       { name: 'extraction', values: measured.map((row) => row.extractionMs) },
       { name: 'training', values: measured.map((row) => row.trainingMs) },

@@ -6,7 +6,7 @@ import { defineCommand } from 'citty';
 import { isModelPath } from '../core/config.ts';
 import { commonArgs, list, mergeOverrides, num, overridesFrom, parseNormalization, setup, type CommandContext, type CommandIo, type FlagOverrides, type FlagPaths } from './common.ts';
 import { withInterrupt } from '../interrupt.ts';
-import { summaryRows } from '../../reports/run-summary.ts';
+import { retrainSummaryRows, summaryRows } from '../../reports/run-summary.ts';
 
 /** --model and the flags that describe a model given by path. */
 export const modelArgs = {
@@ -123,6 +123,7 @@ export default defineCommand({
       measurements: record.measurements.length,
       failures: record.failures.map((failure) => ({ key: failure.key, phase: failure.phase, error: failure.error.message })),
       summary: summaryRows(record),
+      retraining: retrainSummaryRows(record),
     });
     return record.measurements.length > 0 ? 0 : 1;
   },

@@ -10,6 +10,7 @@ import { BarChart, BoxplotChart, HeatmapChart, LineChart, ScatterChart } from 'e
 import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
 import type { ChartSpec, ReportData } from '../data.ts';
+import { legendRows } from '../chart-layout.ts';
 import { formatBytes, formatMs } from '../../harness/core/format.ts';
 import { escapeHtml } from '../escape.ts';
 
@@ -53,20 +54,55 @@ function boxOption(spec: Extract<ChartSpec, { kind: 'box' }>): Option {
   };
 }
 
+/** An axis tick in ms: ticks are round numbers, so no fixed decimals; a second or more reads in seconds (14 s, not 14000 ms). */
+function msTick(value: number): string {
+  if (value === 0) return '0';
+  // toPrecision drops the float noise of a division (0.30000000000000004).
+  return Math.abs(value) >= 1000 ? `${Number((value / 1000).toPrecision(6))} s` : `${Number(value.toPrecision(6))} ms`;
+}
+
+/** The binary unit of the largest value: a bytes axis is drawn in it, so ECharts' round ticks are round in MiB (2, 4, 6 MiB), not in bytes (1.91, 3.81 MiB). */
+function byteUnit(values: readonly (number | null)[]): { name: string; size: number } {
+  const largest = Math.max(0, ...values.filter((value): value is number => value !== null));
+  const units = [
+    { name: 'GiB', size: 1024 ** 3 },
+    { name: 'MiB', size: 1024 ** 2 },
+    { name: 'KiB', size: 1024 },
+  ];
+  return units.find((unit) => largest >= unit.size) ?? { name: 'B', size: 1 };
+}
+
 function barOption(spec: Extract<ChartSpec, { kind: 'bar' }>): Option {
-  const format = spec.unit === 'ms' ? (value: number) => `${formatMs(value)} ms` : (value: number) => formatBytes(value);
+  // Ms values are drawn as they are; bytes in the unit of the largest. The tooltip shows the value with its unit once (formatMs and formatBytes carry it).
+  const unit = spec.unit === 'ms' ? { name: 'ms', size: 1 } : byteUnit(spec.series.flatMap((series) => series.values));
+  const tooltip = spec.unit === 'ms' ? (value: number) => formatMs(value) : (value: number) => formatBytes(value * unit.size);
+  const tick = spec.unit === 'ms' ? msTick : (value: number) => (value === 0 ? '0' : `${Number(value.toPrecision(6))} ${unit.name}`);
+  const categories = spec.horizontal
+    ? // One line each down the side; a long one is cut with an ellipsis and shown whole in the tooltip.
+      { type: 'category', data: spec.categories, inverse: true, axisLabel: { width: 440, overflow: 'truncate' } }
+    : // Side by side: each label gets its band's width and wraps inside it rather than running into the next.
+      { type: 'category', data: spec.categories, axisLabel: { interval: 0, width: Math.max(48, 520 / Math.max(1, spec.categories.length) - 8), overflow: 'break', lineHeight: 16 } };
+  const values = { type: 'value', axisLabel: { formatter: tick, hideOverlap: true }, splitLine: { lineStyle: { color: '#e5e7eb' } } };
   return {
     ...base(),
     grid: { left: 12, right: 24, top: 36, bottom: 12, containLabel: true },
     legend: { top: 0 },
-    tooltip: { trigger: 'axis', confine: true, valueFormatter: (value: number) => format(value) },
-    xAxis: { type: 'category', data: spec.categories, axisLabel: { interval: 0 } },
-    yAxis: { type: 'value', axisLabel: { formatter: (value: number) => format(value) } },
-    series: spec.series.map((series) => ({ type: 'bar', name: series.name, data: series.values, barMaxWidth: 48, ...(spec.stacked ? { stack: 'total' } : {}) })),
+    tooltip: { trigger: 'axis', confine: true, valueFormatter: (value: number) => tooltip(value) },
+    xAxis: spec.horizontal ? values : categories,
+    yAxis: spec.horizontal ? categories : values,
+    series: spec.series.map((series) => ({
+      type: 'bar',
+      name: series.name,
+      data: series.values.map((value) => (value === null ? null : value / unit.size)),
+      barMaxWidth: spec.horizontal ? 22 : 48,
+      ...(spec.stacked ? { stack: 'total' } : {}),
+    })),
   };
 }
 
 function scatterOption(spec: Extract<ChartSpec, { kind: 'scatter' }>): Option {
+  const xs = spec.series.flatMap((series) => series.points.map((point) => point.x));
+  const logX = xs.length > 0 && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) > 20;
   return {
     ...base(),
     grid: { left: 12, right: 40, top: 36, bottom: 28, containLabel: true },
@@ -79,7 +115,8 @@ function scatterOption(spec: Extract<ChartSpec, { kind: 'scatter' }>): Option {
         return `<b>${escapeHtml(point.label)}</b><br>p50 ${formatMs(point.x)}<br>accuracy ${point.y.toFixed(1)}%`;
       },
     },
-    xAxis: { type: 'value', name: spec.xName, nameLocation: 'middle', nameGap: 24, scale: true },
+    // As in the box plots: a 20× spread of latencies squeezes the fast ones into one dot on a linear axis.
+    xAxis: logX ? { type: 'log', logBase: 10, name: `${spec.xName}, log scale`, nameLocation: 'middle', nameGap: 24 } : { type: 'value', name: spec.xName, nameLocation: 'middle', nameGap: 24, scale: true },
     yAxis: { type: 'value', name: spec.yName, nameLocation: 'middle', nameGap: 40, scale: true, max: (extent: { max: number }) => Math.min(100, Math.ceil(extent.max + 0.5)) },
     series: spec.series.map((series) => ({
       type: 'scatter',
@@ -92,13 +129,26 @@ function scatterOption(spec: Extract<ChartSpec, { kind: 'scatter' }>): Option {
 
 function lineOption(spec: Extract<ChartSpec, { kind: 'line' }>): Option {
   const format = spec.unit === 'ms' ? (value: number) => formatMs(value) : (value: number) => `${value.toFixed(1)}%`;
+  const values = spec.series.flatMap((series) => series.values).filter((value): value is number => value !== null);
+  // Runtimes can differ by 100×: on a linear axis the fast ones lie flat on the floor.
+  const logScale = spec.unit === 'ms' && values.length > 0 && Math.min(...values) > 0 && Math.max(...values) / Math.min(...values) > 20;
+  const rows = legendRows(spec);
   return {
     ...base(),
-    grid: { left: 12, right: 24, top: 36, bottom: 28, containLabel: true },
-    legend: { type: 'scroll', top: 0 },
+    // Below the legend, room for the y axis's name over its top end (beside the ticks it ran into their widest label).
+    grid: { left: 12, right: 40, top: 34 + 22 * rows, bottom: 28, containLabel: true },
+    legend: { type: 'plain', top: 0, left: 0, right: 0, itemGap: 12, textStyle: { width: 250, overflow: 'truncate' } },
     tooltip: { trigger: 'axis', confine: true, valueFormatter: (value: number | null) => (value === null ? '–' : format(value)) },
-    xAxis: { type: 'category', data: spec.x, name: spec.xName, nameLocation: 'middle', nameGap: 24, boundaryGap: false },
-    yAxis: { type: 'value', name: spec.yName, nameLocation: 'middle', nameGap: 40, scale: true },
+    // Runs sit in the middle of their bands: at the axis's ends the first run's date ran into the lowest y label.
+    xAxis: { type: 'category', data: spec.x, name: spec.xName, nameLocation: 'middle', nameGap: 24, boundaryGap: true, axisLabel: { hideOverlap: true } },
+    yAxis: {
+      type: logScale ? 'log' : 'value',
+      ...(logScale ? { logBase: 10 } : { scale: true }),
+      name: logScale ? `${spec.yName}, log scale` : spec.yName,
+      nameLocation: 'end',
+      nameGap: 10,
+      nameTextStyle: { align: 'left' },
+    },
     series: spec.series.map((series) => ({ type: 'line', name: series.name, data: series.values, connectNulls: true, showSymbol: spec.x.length <= 40, symbolSize: 6 })),
   };
 }

@@ -47,7 +47,7 @@ test('retrain measurements get their own section and chart, not the inference ta
     ],
   );
   const chart = data.charts.find((spec) => spec.id === data.retraining.chart);
-  assert.ok(chart && chart.kind === 'bar' && chart.unit === 'ms' && chart.stacked);
+  assert.ok(chart && chart.kind === 'bar' && chart.unit === 'ms' && chart.stacked && chart.horizontal, 'stacked bars, one label line each');
   assert.deepEqual(chart.series, [
     { name: 'extraction', values: [2400, 9000] },
     { name: 'training', values: [600, 3000] },
@@ -57,6 +57,21 @@ test('retrain measurements get their own section and chart, not the inference ta
   assert.match(page, /failed in extraction: out of memory</);
   assert.equal(page.match(/<strong>diverged<\/strong>/g)?.length, 1);
   assert.match(page, /host 80(\.0)?%/);
+  // The pack sizes beside the accuracy, and each unit once.
+  assert.match(page, /80\.0%(<[^>]+>|\s)*of 40 images/);
+  assert.match(page, /<td class="num">24<\/td>/, 'the training pack');
+  assert.match(page, /<td class="num">3\.00 s<\/td>/, 'time to retrain in seconds');
+  assert.doesNotMatch(page, /ms(<[^>]+>|\s)*ms/);
+  assert.match(page, /<nav>.*<a href="#retraining">retraining<\/a>/s, 'the section in the page\'s links');
+});
+
+test('a model with retrain jobs only points to them instead of saying nothing was recorded', () => {
+  const bare = record({ runId: 'r', measurements: [retrained('tfjs-wasm', 2400, 600, 0.8, false)] });
+  // The model's artifact gives it a section, as in a real run.
+  const run = { ...bare, artifacts: [{ id: 'mobilenet_v2/tfjs/float32', model: 'mobilenet_v2', format: 'tfjs' as const, variant: 'float32' as const, path: '/out/m', bytes: 1000, gzipBytes: 900, sha256: '0'.repeat(64) }] };
+  const page = renderHtml(buildReportData(run, { now: new Date(0) }), '');
+  assert.doesNotMatch(page, /No measurement or failure recorded/);
+  assert.match(page, /No inference job for this model; its retrain jobs are in <a href="#retraining">/);
 });
 
 test('a run without the retrain workload has no retraining section', () => {
