@@ -56,7 +56,7 @@ export function abVerdict(inputs: readonly AbKeyInput[], options: AbOptions): Ab
   const keys = inputs.map((input, index): AbKeyVerdict => {
     if (!('estimate' in input)) {
       const verdict: Verdict = input.failed === 'b' ? 'regressed' : 'inconclusive';
-      const what = input.failed === 'b' ? 'failed on B and measured on A' : input.failed === 'a' ? 'failed on A (the baseline), so nothing to hold B against' : 'failed on both sides';
+      const what = input.failed === 'b' ? 'failed on B, not on A' : input.failed === 'a' ? 'failed on A (the baseline), so nothing to hold B against' : 'failed where no side can be named (a crash, a timeout, the target)';
       return { key: input.key, verdict, adjustedP: null, reason: `${what}: ${input.message}` };
     }
     return judge(input.key, input.estimate, adjustedOf.get(index) ?? null, options);

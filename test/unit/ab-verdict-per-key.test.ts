@@ -77,7 +77,7 @@ test('failing on B while A measured is a regression naming the key; failing on A
     result.keys.map(({ verdict }) => verdict),
     ['regressed', 'inconclusive'],
   );
-  assert.match(result.keys[0]!.reason, /failed on B and measured on A: load failed: bad model/);
+  assert.match(result.keys[0]!.reason, /failed on B, not on A: load failed: bad model/);
   assert.equal(result.family, 0);
   assert.equal(abExitCode(result), 1);
 });
