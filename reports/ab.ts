@@ -5,6 +5,10 @@
  * fails on B while A measured is a regression. Pure: estimates in, plain
  * data out; the command prints it and turns it into an exit code.
  *
+ * "Same" is stricter than compare's: the ratio's whole interval must lie
+ * inside the threshold (a point estimate inside it with a wide interval is
+ * inconclusive), since here the interval is measured, not assumed.
+ *
  * No run-to-run noise is needed here, unlike compare: A and B share every
  * process, so the process's state cancels in each pair, and the spread
  * across processes is measured in this very run.
@@ -70,9 +74,13 @@ function judge(key: string, estimate: PairedEstimate, adjustedP: number | null, 
   const interval = estimate.pValue === null ? 'no interval' : `${percent(estimate.confidence)} interval ${estimate.low.toFixed(3)}–${estimate.high.toFixed(3)}`;
   const change = `B/A ${estimate.ratio.toFixed(3)} (${signed(estimate.ratio)}, ${interval}, ${estimate.pairs} pairs in ${estimate.processes} process${estimate.processes === 1 ? '' : 'es'})`;
   const base = { key, estimate, adjustedP };
-  // As compare: a change inside the threshold is the same, however sure we are of it.
-  if (estimate.ratio <= 1 + options.threshold && estimate.ratio >= 1 - options.threshold) return { ...base, verdict: 'same', reason: `${change}, within ±${percent(options.threshold)}` };
-  if (adjustedP === null) return { ...base, verdict: 'inconclusive', reason: `${change}: one pair cannot tell its spread; measure more pairs or processes` };
+  if (adjustedP === null) return { ...base, verdict: 'inconclusive', reason: `${change}: one pair or one process cannot tell its spread; measure more pairs or processes` };
+  const inside = (ratio: number) => ratio <= 1 + options.threshold && ratio >= 1 - options.threshold;
+  // Unlike compare, the pairs give an interval: "same" is claimed only when all of it lies inside the threshold.
+  if (inside(estimate.ratio)) {
+    if (inside(estimate.low) && inside(estimate.high)) return { ...base, verdict: 'same', reason: `${change}, all within ±${percent(options.threshold)}` };
+    return { ...base, verdict: 'inconclusive', reason: `${change}: inside ±${percent(options.threshold)} but its interval reaches past it; more processes would decide it` };
+  }
   if (adjustedP < options.alpha) return { ...base, verdict: estimate.ratio > 1 ? 'regressed' : 'improved', reason: `${change}, adjusted p = ${adjustedP.toPrecision(2)}` };
   return { ...base, verdict: 'inconclusive', reason: `${change} but adjusted p = ${adjustedP.toPrecision(2)} (not below ${options.alpha}): more processes would decide it` };
 }

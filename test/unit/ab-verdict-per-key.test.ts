@@ -81,3 +81,15 @@ test('failing on B while A measured is a regression naming the key; failing on A
   assert.equal(result.family, 0);
   assert.equal(abExitCode(result), 1);
 });
+
+test('"same" needs the whole interval inside the threshold: a ratio near 1 whose processes disagree is inconclusive', () => {
+  const wide = pairedRatio([
+    { a: [10], b: [9] },
+    { a: [10], b: [11] },
+    { a: [10], b: [10] },
+  ]);
+  assert.ok(Math.abs(wide.ratio - 1) < 0.01);
+  const result = abVerdict([{ key: 'wide', estimate: wide }], options);
+  assert.equal(result.keys[0]!.verdict, 'inconclusive');
+  assert.match(result.keys[0]!.reason, /inside ±5\.0% but its interval reaches past it/);
+});
