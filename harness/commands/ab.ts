@@ -32,6 +32,7 @@ export default defineCommand({
     model: { type: 'string', description: 'Retrained model ids, comma-separated (default: the config\'s)', valueHint: 'ids' },
     processes: { type: 'string', description: 'Fresh processes per key, each timing A and B alternately; which goes first alternates A B B A (default 4)', valueHint: 'n' },
     strict: { type: 'boolean', description: 'Exit 2 when nothing regressed but some keys are inconclusive' },
+    format: { type: 'string', description: 'text (default: a table on stderr) or md (markdown on stdout, for $GITHUB_STEP_SUMMARY)', valueHint: 'text|md' },
     targets: { type: 'string', description: 'Targets, comma-separated (only node can pair A and B in one process yet)', valueHint: 'list' },
     backends: { type: 'string', description: 'Runtimes to keep, comma-separated', valueHint: 'list' },
     'min-samples': { type: 'string', description: 'Minimum pairs per process (default 12)', valueHint: 'n' },
@@ -47,6 +48,7 @@ export default defineCommand({
     correction: { type: 'string', description: 'Adjustment across keys: holm (default), bh or none', valueHint: 'holm|bh|none' },
   },
   async run({ args, data }) {
+    if (args.format !== undefined && args.format !== 'text' && args.format !== 'md') throw new UserError(`--format must be text or md (got "${args.format}")`, 'AB_FORMAT');
     const processes = num(args.processes) ?? (await import('../ab.ts')).DEFAULT_AB_PROCESSES;
     if (typeof processes !== 'number' || !Number.isInteger(processes) || processes < 1) throw new UserError(`--processes must be a positive integer (got "${args.processes}")`, 'AB_PROCESSES');
     const context = await setup(args, mergeOverrides(overridesFrom(args, AB_PATHS), modelOverrides(args)), data as CommandIo | undefined, { out: 'lock', command: 'bench ab' });
@@ -68,6 +70,10 @@ export default defineCommand({
     printVerdict(outcome.verdict, context.log);
     context.log.info(`A/B verdicts: ${outcome.path}`);
     context.log.result({ ...outcome.verdict, skipped: outcome.skipped, path: outcome.path });
+    if (args.format === 'md') {
+      const { renderAbMarkdown } = await import('../../reports/ab-markdown.ts');
+      context.stdout(renderAbMarkdown(outcome.verdict, { baseline: String(args.baseline), current: context.out }));
+    }
     const { abExitCode } = await import('../../reports/ab.ts');
     return abExitCode(outcome.verdict, { strict: Boolean(args.strict) });
   },

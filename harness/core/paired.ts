@@ -4,14 +4,18 @@
  * placement, clocks, a neighbour's load) hits both sides of a pair alike and
  * cancels in their ratio.
  *
- * Two levels: each process gives the mean of its pairs' log-ratios
- * log(b/a); the estimate is the mean over processes. With two or more
+ * Two levels: each process gives the median of its pairs' log-ratios
+ * log(b/a) (one iteration hit by a collection pause or a neighbour's burst
+ * moves a mean a lot and a median not at all: on this project's loaded
+ * 2-core machine single TF.js iterations ran 10–20× their neighbours); the
+ * estimate is the mean over processes. With two or more
  * processes its uncertainty is the spread of the process means (which
  * already holds the within-process noise, and also how far one process's
  * ratio drifts from another's: the part a single process cannot see). With
- * one process only the within-process spread is there to use, and
- * successive iterations are not fully independent, so such an interval is
- * optimistic; the record says which level an estimate came from.
+ * one process only the within-process spread is there to use: the mean of
+ * its log-ratios with their standard error; successive iterations are not
+ * fully independent, so such an interval is optimistic, and the estimate
+ * says which level it came from.
  *
  * Pure: numbers in, plain data out.
  */
@@ -31,7 +35,7 @@ export interface PairedEstimate {
   high: number;
   /** Confidence of [low, high] (0.95 unless asked). */
   confidence: number;
-  /** mean log(b/a) and its standard error. */
+  /** The log of `ratio` (mean over processes of each one's median log(b/a); with one process the mean of its log-ratios) and its standard error. */
   logRatio: number;
   standardError: number;
   /** Degrees of freedom of the standard error: processes − 1, or pairs − 1 with one process. */
@@ -51,6 +55,12 @@ function meanAndVariance(values: readonly number[]): { mean: number; variance: n
   return { mean, variance };
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 /**
  * The B/A ratio of paired iteration times with its confidence interval
  * (Student's t on the log-ratios, two levels: see the file's comment).
@@ -67,8 +77,8 @@ export function pairedRatio(processes: readonly ProcessPairs[], confidence = 0.9
   const pairs = logRatios.reduce((sum, list) => sum + list.length, 0);
   if (pairs === 0) throw new Error('pairedRatio needs at least one pair');
   const level = logRatios.length >= 2 ? 'processes' : 'pairs';
-  // Across processes: one value per process, its mean; within the only process: every pair.
-  const values = level === 'processes' ? logRatios.map((list) => meanAndVariance(list).mean) : logRatios[0]!;
+  // Across processes: one value per process, its median; within the only process: every pair.
+  const values = level === 'processes' ? logRatios.map(median) : logRatios[0]!;
   const { mean, variance } = meanAndVariance(values);
   const df = values.length - 1;
   const standardError = Math.sqrt(variance / values.length);

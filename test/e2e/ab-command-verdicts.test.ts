@@ -42,7 +42,7 @@ test('A against a copy of itself: never regressed, exit 0, the verdict file writ
 });
 
 test('B with 9× the pixels: regressed, exit 1', async () => {
-  const result = await ab('slow', 3);
+  const result = await ab('slow', 4);
   assert.equal(result.code, 1, result.stderr);
   const json = JSON.parse(result.stdout) as { keys: { verdict: string; estimate: { ratio: number } }[] };
   assert.equal(json.keys[0]!.verdict, 'regressed');
