@@ -72,6 +72,8 @@ export async function runAb(options: AbRunOptions): Promise<AbOutcome> {
   const active = await discoverTargets(context, options.targets);
   const inputs: AbKeyInput[] = [];
   const skipped: string[] = [];
+  // Which files each key held against each other: the verdict file names both sides.
+  const sides: { key: string; a: { artifact: string; sha256: string }; b: { artifact: string; sha256: string } }[] = [];
   try {
     // plan: this side's jobs, inference only, each keyed once
     const plan = await planJobs(current.models, active, config, out);
@@ -97,6 +99,7 @@ export async function runAb(options: AbRunOptions): Promise<AbOutcome> {
       const b = { ...job, kernel: { ...job.kernel, evaluate: false } };
       delete b.referencePath;
       const a = { ...b, artifact: side.artifact, metadata: side.metadata, evalPackDir: evalPackDir(baseline, side.artifact.model) };
+      sides.push({ key: id, a: { artifact: a.artifact.id, sha256: a.artifact.sha256 }, b: { artifact: b.artifact.id, sha256: b.artifact.sha256 } });
       log.info(`${id}: A/B over ${options.processes} process${options.processes === 1 ? '' : 'es'}`);
       const result = await target.runPair({ a, b, processes: options.processes, seed: config.run.seed + index * 1000 }, context);
       inputs.push(result.ok ? { key: id, estimate: pairedRatio(result.processes) } : { key: id, failed: result.side, message: `${result.phase} failed: ${result.error.message}` });
@@ -109,6 +112,6 @@ export async function runAb(options: AbRunOptions): Promise<AbOutcome> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const path = abResultPath(out, stamp);
   await mkdir(dirname(path), { recursive: true });
-  writeFileAtomic(path, `${JSON.stringify({ schema: AB_SCHEMA, createdAt: new Date().toISOString(), baseline, current: out, processes: options.processes, design: 'in-process alternation', options: config.compare, skipped, ...verdict }, null, 2)}\n`);
+  writeFileAtomic(path, `${JSON.stringify({ schema: AB_SCHEMA, createdAt: new Date().toISOString(), baseline, current: out, processes: options.processes, design: 'in-process alternation', options: config.compare, sides, skipped, ...verdict }, null, 2)}\n`);
   return { verdict, skipped, path };
 }

@@ -36,8 +36,9 @@ test('A against a copy of itself: never regressed, exit 0, the verdict file writ
   assert.equal(json.keys.length, 1);
   assert.ok(['same', 'inconclusive'].includes(json.keys[0]!.verdict), result.stderr);
   assert.deepEqual([json.keys[0]!.estimate.processes, json.keys[0]!.estimate.pairs >= 20], [2, true]);
-  const saved = JSON.parse(await readFile(json.path, 'utf8')) as { schema: string; keys: unknown[] };
+  const saved = JSON.parse(await readFile(json.path, 'utf8')) as { schema: string; keys: unknown[]; sides: { a: { sha256: string }; b: { sha256: string } }[] };
   assert.equal(saved.schema, 'edgebench-ab/1');
+  assert.equal(saved.sides[0]!.a.sha256, saved.sides[0]!.b.sha256, 'a copy: the same file on both sides');
   assert.match(result.stderr, /B\/A\s+interval/);
 });
 

@@ -2,8 +2,8 @@
  * A/B on the Node target with the real TF.js cpu runtime in real worker
  * processes: A and B alternate inside each fresh worker, the processes
  * alternate which side goes first, and the paired times give the verdict.
- * A against itself is never a regression; a model 9× the pixels is; a B that
- * cannot load is a failure naming side B.
+ * A against itself is never a regression, and a B that cannot load is a
+ * failure naming side B (a slower B: test/e2e/ab-command-verdicts.test.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,11 +25,10 @@ function spec(out: string, artifact: TinyArtifact): NodeJobSpec {
   return { runtime: 'tfjs-cpu', runtimeModules: [DEFAULT_RUNTIME_MODULE], artifactPath: artifact.modelJsonPath, metadata: artifact.metadata, evalPackDir: evalPackDir(out, artifact.model), kernel, threads: 1 };
 }
 
-test('A/B in alternating worker processes: A/A is not a regression, a 9× larger model is, a B that fails is named', async (t) => {
+test('A/B in alternating worker processes: A/A is not a regression, a B that fails is named', async (t) => {
   const out = await mkdtemp(join(tmpdir(), 'edgebench-ab-'));
   t.after(() => rm(out, { recursive: true, force: true }));
   const small = spec(out, await makeTinyArtifact(out, { model: 'small' }));
-  const large = spec(out, await makeTinyArtifact(out, { model: 'large', size: 96 }));
   assert.deepEqual([0, 1, 2, 3, 4].map(abbaFirst), ['a', 'b', 'b', 'a', 'a']);
 
   const same = await measureAbOnNode({ a: small, b: small, processes: 2, seed: 1, execute });
@@ -41,24 +40,19 @@ test('A/B in alternating worker processes: A/A is not a regression, a 9× larger
       [15, 15],
     ],
   );
-  const slower = await measureAbOnNode({ a: small, b: large, processes: 2, seed: 1, execute });
-  assert.ok(slower.ok, JSON.stringify(slower));
-  const slowerRatio = pairedRatio(slower.processes);
-  assert.ok(slowerRatio.ratio > 2, `96×96 input against 32×32: B/A ${slowerRatio.ratio}`);
 
-  const broken = await measureAbOnNode({ a: small, b: { ...small, artifactPath: join(out, 'missing', 'model.json') }, processes: 2, seed: 1, execute });
+  const broken = await measureAbOnNode({ a: small, b: { ...small, artifactPath: join(out, 'missing', 'model.json') }, processes: 1, seed: 1, execute });
   assert.equal(broken.ok, false);
   assert.ok(!broken.ok && broken.side === 'b' && broken.phase === 'load', JSON.stringify(broken));
 
   const verdict = abVerdict(
     [
       { key: 'node/tfjs-cpu/small', estimate: pairedRatio(same.processes) },
-      { key: 'node/tfjs-cpu/large', estimate: slowerRatio },
       { key: 'node/tfjs-cpu/broken', failed: 'b', message: broken.ok ? '' : broken.error.message },
     ],
     { threshold: 0.05, alpha: 0.05 },
   );
   assert.notEqual(verdict.keys[0]!.verdict, 'regressed', verdict.keys[0]!.reason);
   assert.notEqual(verdict.keys[0]!.verdict, 'improved', verdict.keys[0]!.reason);
-  assert.equal(verdict.keys[2]!.verdict, 'regressed');
+  assert.equal(verdict.keys[1]!.verdict, 'regressed');
 });
