@@ -77,9 +77,12 @@ export async function runAb(options: AbRunOptions): Promise<AbOutcome> {
   try {
     // plan: this side's jobs, inference only, each keyed once
     const plan = await planJobs(current.models, active, config, out);
+    const infer = plan.jobs.filter(({ job }) => (job.workload ?? 'infer') === 'infer');
+    for (const { target, job } of infer.filter((planned) => !planned.target.runPair)) skipped.push(`${keyId(job.key)}: the ${target.kind} target cannot time A and B in one process yet`);
+    // Only the targets that can pair are started (a browser server, a phone session would be started for nothing).
     const prepared = await prepareTargets(
-      active,
-      plan.jobs.filter(({ job }) => (job.workload ?? 'infer') === 'infer'),
+      active.filter(({ target }) => target.runPair),
+      infer.filter((planned) => planned.target.runPair),
       context,
     );
     for (const failure of prepared.failures) inputs.push({ key: keyId(failure.key), failed: 'both', message: `the target could not start: ${failure.error.message}` });
@@ -91,10 +94,7 @@ export async function runAb(options: AbRunOptions): Promise<AbOutcome> {
         skipped.push(`${id}: the baseline has no ${job.artifact.id}`);
         continue;
       }
-      if (!target.runPair) {
-        skipped.push(`${id}: the ${target.kind} target cannot time A and B in one process yet`);
-        continue;
-      }
+      if (!target.runPair) continue; // listed above
       // A: the same job on the baseline's file, metadata and pack; no evaluation either side.
       const b = { ...job, kernel: { ...job.kernel, evaluate: false } };
       delete b.referencePath;
