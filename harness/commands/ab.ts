@@ -3,9 +3,9 @@
  * against the same job on the baseline's artifact, A and B alternated
  * iteration by iteration inside each of several fresh processes, judged per
  * key from the paired ratios. Exit codes as `bench compare`: 0 nothing
- * regressed, 1 a regression (a key slower, or failing on B where A
- * measured), 2 only inconclusive keys under --strict, 3 could not compare
- * (no such baseline folder).
+ * regressed, 1 a regression (a key slower, or failing on B and not on A),
+ * 2 only inconclusive keys under --strict, 3 could not compare (no such
+ * baseline folder, a bad flag or config: 1 is taken by a regression).
  */
 import { defineCommand } from 'citty';
 import { commonArgs, mergeOverrides, num, overridesFrom, setup, type CommandIo, type FlagPaths } from './common.ts';
@@ -48,36 +48,39 @@ export default defineCommand({
     correction: { type: 'string', description: 'Adjustment across keys: holm (default), bh or none', valueHint: 'holm|bh|none' },
   },
   async run({ args, data }) {
-    if (args.format !== undefined && args.format !== 'text' && args.format !== 'md') throw new UserError(`--format must be text or md (got "${args.format}")`, 'AB_FORMAT');
-    const processes = num(args.processes) ?? (await import('../ab.ts')).DEFAULT_AB_PROCESSES;
-    if (typeof processes !== 'number' || !Number.isInteger(processes) || processes < 1) throw new UserError(`--processes must be a positive integer (got "${args.processes}")`, 'AB_PROCESSES');
-    const context = await setup(args, mergeOverrides(overridesFrom(args, AB_PATHS), modelOverrides(args)), data as CommandIo | undefined, { out: 'lock', command: 'bench ab' });
-    const { runAb } = await import('../ab.ts');
-    let outcome: Awaited<ReturnType<typeof runAb>>;
+    // Exit 1 means a regression here, so bad input cannot take the CLI's usual 1: it is 3, "could not compare".
+    const io = data as CommandIo | undefined;
     try {
-      outcome = await withInterrupt(context.log, (signal) => runAb({ config: context.config, log: context.log, out: context.out, baseline: String(args.baseline), cwd: context.cwd, processes, signal }));
+      return await abCommand(args, io);
     } catch (error) {
-      if (error instanceof UserError && error.code === 'AB_BASELINE') {
-        context.log.error(error.message);
-        context.log.result({ comparable: false, reason: error.message });
-        return 3;
-      }
-      throw error;
-    } finally {
-      context.lock?.release();
+      if (!(error instanceof UserError)) throw error;
+      const stderr = io?.stderr ?? ((text: string) => void process.stderr.write(text));
+      const stdout = io?.stdout ?? ((text: string) => void process.stdout.write(text));
+      stderr(`error: ${error.message}\n`);
+      if (args.json) stdout(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
+      return 3;
     }
-    for (const line of outcome.skipped) context.log.warn(`not measured: ${line}`);
-    printVerdict(outcome.verdict, context.log);
-    context.log.info(`A/B verdicts: ${outcome.path}`);
-    context.log.result({ ...outcome.verdict, skipped: outcome.skipped, path: outcome.path });
-    if (args.format === 'md') {
-      const { renderAbMarkdown } = await import('../../reports/ab-markdown.ts');
-      context.stdout(renderAbMarkdown(outcome.verdict, { baseline: String(args.baseline), current: context.out }));
-    }
-    const { abExitCode } = await import('../../reports/ab.ts');
-    return abExitCode(outcome.verdict, { strict: Boolean(args.strict) });
   },
 });
+
+async function abCommand(args: Record<string, unknown>, io: CommandIo | undefined): Promise<number> {
+  if (args.format !== undefined && args.format !== 'text' && args.format !== 'md') throw new UserError(`--format must be text or md (got "${args.format}")`, 'AB_FORMAT');
+  const processes = num(args.processes) ?? (await import('../ab.ts')).DEFAULT_AB_PROCESSES;
+  if (typeof processes !== 'number' || !Number.isInteger(processes) || processes < 1) throw new UserError(`--processes must be a positive integer (got "${args.processes}")`, 'AB_PROCESSES');
+  const context = await setup(args, mergeOverrides(overridesFrom(args, AB_PATHS), modelOverrides(args)), io, { out: 'lock', command: 'bench ab' });
+  const { runAb } = await import('../ab.ts');
+  const outcome = await withInterrupt(context.log, (signal) => runAb({ config: context.config, log: context.log, out: context.out, baseline: String(args.baseline), cwd: context.cwd, processes, signal })).finally(() => context.lock?.release());
+  for (const line of outcome.skipped) context.log.warn(`not measured: ${line}`);
+  printVerdict(outcome.verdict, context.log);
+  context.log.info(`A/B verdicts: ${outcome.path}`);
+  context.log.result({ ...outcome.verdict, skipped: outcome.skipped, path: outcome.path });
+  if (args.format === 'md') {
+    const { renderAbMarkdown } = await import('../../reports/ab-markdown.ts');
+    context.stdout(renderAbMarkdown(outcome.verdict, { baseline: String(args.baseline), current: context.out }));
+  }
+  const { abExitCode } = await import('../../reports/ab.ts');
+  return abExitCode(outcome.verdict, { strict: Boolean(args.strict) });
+}
 
 const MARK: Record<Verdict, string> = { regressed: '✗ regressed', improved: '✓ improved', same: '= same', inconclusive: '? inconclusive' };
 

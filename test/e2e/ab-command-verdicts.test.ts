@@ -56,8 +56,10 @@ test('B fails to load while A measures: a regression naming the key, exit 1', as
   assert.match(result.stderr, /regressed\s+tiny\/tfjs\/float32@node:host\/tfjs-cpu\[batch=1\].*failed on B, not on A: load failed/);
 });
 
-test('a baseline folder that does not exist cannot be compared: exit 3, one line', async () => {
+test('a baseline folder that does not exist, or a bad flag, cannot be compared: exit 3 (1 is a regression), one line', async () => {
   const result = await bench(['ab', '--out', join(root, 'copy'), '--baseline', join(root, 'nowhere'), '--model', 'tiny', '--targets', 'node']);
   assert.equal(result.code, 3);
   assert.match(result.stderr, /--baseline .*nowhere: not an out folder/);
+  const zero = await bench(['ab', '--out', join(root, 'copy'), '--baseline', join(root, 'base'), '--processes', '0']);
+  assert.deepEqual([zero.code, zero.stderr.trim()], [3, "error: --processes must be a positive integer (got \"0\")"]);
 });
