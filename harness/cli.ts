@@ -23,6 +23,7 @@ export const subCommands = {
   report: load(() => import('./commands/report.ts')),
   history: load(() => import('./commands/history.ts')),
   compare: load(() => import('./commands/compare.ts')),
+  ab: load(() => import('./commands/ab.ts')),
   calibrate: load(() => import('./commands/calibrate.ts')),
   devices: load(() => import('./commands/devices.ts')),
 };

@@ -5,7 +5,8 @@
  */
 import type { ResolvedConfig } from '../harness/core/config.ts';
 import type { Logger } from '../harness/core/log.ts';
-import type { ArtifactFormat, ArtifactInfo, DeviceInfo, Failure, Measurement, MeasurementKey, RuntimeSize, TargetKind, Workload } from '../harness/core/record.ts';
+import type { ArtifactFormat, ArtifactInfo, DeviceInfo, Failure, JobPhase, Measurement, MeasurementKey, RuntimeSize, SerializedError, TargetKind, Workload } from '../harness/core/record.ts';
+import type { ProcessPairs } from '../harness/core/paired.ts';
 import type { ModelMetadata } from '../harness/core/metadata.ts';
 import type { KernelOptions } from './kernel/types.ts';
 import type { RetrainSettings } from './kernel/retrain.ts';
@@ -122,6 +123,19 @@ export type CpuPinning = { applied: true } | { applied: false; reason: string };
 
 export type JobResult = { ok: true; measurement: Measurement } | { ok: false; failure: Failure };
 
+/** An A/B job: the baseline's artifact (`a`) and this side's (`b`), the same runtime, device and settings. */
+export interface PairJob {
+  a: Job;
+  b: Job;
+  /** Fresh processes (or pages), which side goes first alternating A B B A. */
+  processes: number;
+  /** Seed of the per-pair order; process i uses seed + i. */
+  seed: number;
+}
+
+/** The paired loop times of every process, or the side that failed (both: neither side's own call, e.g. a crash). */
+export type PairJobResult = { ok: true; processes: ProcessPairs[] } | { ok: false; side: 'a' | 'b' | 'both'; phase: JobPhase; error: SerializedError };
+
 export interface Target {
   readonly kind: TargetKind;
   /** Finds devices and runtimes. Never throws for an absent part: reports it unavailable with the reason. */
@@ -147,6 +161,12 @@ export interface Target {
   cpuPinning?(cpus: readonly number[]): CpuPinning;
   /** What an app must download to use each of these runtimes (JS + wasm), where the target ships runtimes to a page. */
   runtimeSizes?(runtimes: string[]): Promise<RuntimeSize[]>;
+  /**
+   * A/B: times the pair's two artifacts alternately, iteration by iteration,
+   * inside each of several fresh processes (targets/kernel/paired.ts). Absent:
+   * this target cannot pair A and B yet, and `bench ab` says so.
+   */
+  runPair?(pair: PairJob, context: TargetContext): Promise<PairJobResult>;
   /** Stops whatever prepare started; always called. */
   dispose?(): Promise<void>;
 }

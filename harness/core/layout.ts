@@ -15,6 +15,7 @@
  *     lite/<variant>.tflite                            the Lite-path artifacts
  *   runs/<run-id>/run.json, run.json.mac, report.html   the record, its HMAC (core/record-mac.ts), its report
  *   calibration.json                                   each key's A/A noise on this machine (bench calibrate)
+ *   ab/<stamp>.json                                    `bench ab`'s verdicts against a baseline out folder
  */
 import { join } from 'node:path';
 import { assertSafeSegment } from './path-segment.ts';
@@ -74,4 +75,9 @@ export function runDir(out: string, runId: string): string {
 
 export function calibrationPath(out: string): string {
   return join(out, 'calibration.json');
+}
+
+/** Where `bench ab` keeps its verdicts: ab/<stamp>.json (a sibling of runs/, the run record's schema untouched). */
+export function abResultPath(out: string, stamp: string): string {
+  return join(out, 'ab', `${stamp}.json`);
 }

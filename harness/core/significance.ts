@@ -373,3 +373,22 @@ export function roundsNeeded(options: { logChange: number; roundVariance: number
   if (!(room > 0)) return null;
   return Math.max(2, Math.ceil((2 * options.roundVariance) / room));
 }
+
+/**
+ * The t with a two-sided tail of `twoSidedP` at `df` degrees of freedom
+ * (the inverse of studentTwoSidedP), by bisection: a 1 − p interval is
+ * mean ± t·se. Bisection is enough: it runs once per key.
+ */
+export function studentQuantileTwoSided(twoSidedP: number, df: number): number {
+  if (!(twoSidedP > 0 && twoSidedP < 1)) throw new RangeError(`a two-sided tail must be in (0, 1), got ${twoSidedP}`);
+  if (!(df > 0)) throw new RangeError(`degrees of freedom must be > 0, got ${df}`);
+  let low = 0;
+  let high = 1;
+  while (studentTwoSidedP(high, df) > twoSidedP) high *= 2;
+  for (let step = 0; step < 200 && high - low > 1e-12 * high; step += 1) {
+    const middle = (low + high) / 2;
+    if (studentTwoSidedP(middle, df) > twoSidedP) low = middle;
+    else high = middle;
+  }
+  return (low + high) / 2;
+}

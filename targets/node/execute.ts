@@ -6,8 +6,8 @@
 import { serializeError, type JobPhase } from '../../harness/core/record.ts';
 import type { PinCommand } from './affinity.ts';
 import { callWorker } from './child.ts';
-import { probeRuntimes, runNodeJob } from './job.ts';
-import type { JobOutcome, NodeJobSpec, ProbedRuntime } from './protocol.ts';
+import { probeRuntimes, runNodeJob, runNodePair } from './job.ts';
+import type { JobOutcome, NodeJobSpec, NodePairSpec, PairOutcome, ProbedRuntime } from './protocol.ts';
 import type { ProbeContext } from './runtime-types.ts';
 
 export interface ExecuteOptions {
@@ -38,6 +38,16 @@ export async function executeJob(job: NodeJobSpec, options: ExecuteOptions): Pro
   const answer = await callWorker({ type: 'job', job }, options);
   if (answer.kind !== 'answer') return { ok: false, phase: answer.phase, error: serializeError(answer.error) };
   if (answer.message.type !== 'job-done') return { ok: false, phase: 'setup', error: serializeError(new Error(`the worker answered "${answer.message.type}" to a job`)) };
+  return answer.message.outcome;
+}
+
+/** A pair (A and B timed alternately) in one fresh worker; a crash or timeout fails both sides. */
+export async function executePair(pair: NodePairSpec, options: ExecuteOptions): Promise<PairOutcome> {
+  // In process only for tests: a fresh process per pair is the design, so each process's state is sampled anew.
+  if (!options.isolate) return runNodePair(pair, options.onPhase);
+  const answer = await callWorker({ type: 'pair', pair }, options);
+  if (answer.kind !== 'answer') return { ok: false, side: 'both', phase: answer.phase, error: serializeError(answer.error) };
+  if (answer.message.type !== 'pair-done') return { ok: false, side: 'both', phase: 'setup', error: serializeError(new Error(`the worker answered "${answer.message.type}" to a pair`)) };
   return answer.message.outcome;
 }
 

@@ -9,9 +9,10 @@ import type { ResolvedConfig } from '../../harness/core/config.ts';
 import { hostDevice } from '../../harness/core/host.ts';
 import { keyId } from '../../harness/core/record.ts';
 import { failed, measured } from '../result.ts';
-import type { AgreementReference, AgreementRequest, CpuPinning, DiscoveredDevice, Job, JobResult, JobSpec, KeyOptions, Target, TargetContext } from '../types.ts';
+import type { AgreementReference, AgreementRequest, CpuPinning, DiscoveredDevice, Job, JobResult, JobSpec, KeyOptions, PairJob, PairJobResult, Target, TargetContext } from '../types.ts';
+import { measureAbOnNode } from './ab.ts';
 import { pinCommand } from './affinity.ts';
-import { executeJob, isAborted, probeInWorker } from './execute.ts';
+import { executeJob, isAborted, probeInWorker, type ExecuteOptions } from './execute.ts';
 import type { NodeJobSpec, ProbedRuntime } from './protocol.ts';
 import { DEFAULT_RUNTIME_MODULE } from './runtimes.ts';
 
@@ -72,30 +73,10 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
     },
 
     async run(job: Job, context: TargetContext): Promise<JobResult> {
-      const spec: NodeJobSpec = {
-        runtime: job.runtime,
-        runtimeModules,
-        artifactPath: job.artifact.path,
-        metadata: job.metadata,
-        evalPackDir: job.evalPackDir,
-        ...(job.referencePath ? { referencePath: job.referencePath } : {}),
-        kernel: job.kernel,
-        threads: threadsFor(context.config),
-        ...(job.retrain ? { retrain: job.retrain } : {}),
-      };
+      const spec = nodeSpec(job, context);
       const startedAt = new Date().toISOString();
       const id = keyId(job.key);
-      const pinned = context.config.run.cpus ? pinCommand(context.config.run.cpus) : undefined;
-      const workerEnv = probed.get(job.runtime)?.workerEnv;
-      const outcome = await executeJob(spec, {
-        isolate,
-        ...(pinned && 'execPath' in pinned ? { pin: pinned } : {}),
-        ...(workerEnv ? { env: workerEnv } : {}),
-        timeoutMs: context.config.run.jobTimeoutMs,
-        signal: context.signal,
-        onPhase: (phase) => context.log.debug(`${id}: ${phase}`),
-        onOutput: (line) => context.log.debug(`${id} | ${line}`),
-      });
+      const outcome = await executeJob(spec, executeOptions(job, context));
       if (!outcome.ok) {
         if (!isAborted(outcome)) context.log.debug(`${id}: failed in ${outcome.phase}: ${outcome.error.message}`);
         return failed(job, outcome.phase, outcome.error);
@@ -104,5 +85,42 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
       const measuredOn = outcome.device ? { ...job.device, ...(outcome.device.gpu ? { gpu: outcome.device.gpu } : {}), extra: { ...job.device.extra, ...outcome.device.extra } } : job.device;
       return measured(job, outcome.result, { startedAt, device: measuredOn });
     },
+
+    /** A and B in one worker, alternated per iteration; the processes in turn (./ab.ts). */
+    async runPair(pair: PairJob, context: TargetContext): Promise<PairJobResult> {
+      const outcome = await measureAbOnNode({ a: nodeSpec(pair.a, context), b: nodeSpec(pair.b, context), processes: pair.processes, seed: pair.seed, execute: executeOptions(pair.b, context) });
+      return outcome.ok ? { ok: true, processes: outcome.processes } : outcome;
+    },
   };
+
+  /** What the worker needs of a job. */
+  function nodeSpec(job: Job, context: TargetContext): NodeJobSpec {
+    return {
+      runtime: job.runtime,
+      runtimeModules,
+      artifactPath: job.artifact.path,
+      metadata: job.metadata,
+      evalPackDir: job.evalPackDir,
+      ...(job.referencePath ? { referencePath: job.referencePath } : {}),
+      kernel: job.kernel,
+      threads: threadsFor(context.config),
+      ...(job.retrain ? { retrain: job.retrain } : {}),
+    };
+  }
+
+  /** How a job's worker runs: isolated, pinned, with the runtime's environment, bounded by the job timeout. */
+  function executeOptions(job: Job, context: TargetContext): ExecuteOptions {
+    const id = keyId(job.key);
+    const pinned = context.config.run.cpus ? pinCommand(context.config.run.cpus) : undefined;
+    const workerEnv = probed.get(job.runtime)?.workerEnv;
+    return {
+      isolate,
+      ...(pinned && 'execPath' in pinned ? { pin: pinned } : {}),
+      ...(workerEnv ? { env: workerEnv } : {}),
+      timeoutMs: context.config.run.jobTimeoutMs,
+      signal: context.signal,
+      onPhase: (phase) => context.log.debug(`${id}: ${phase}`),
+      onOutput: (line) => context.log.debug(`${id} | ${line}`),
+    };
+  }
 }

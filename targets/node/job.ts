@@ -5,8 +5,8 @@
  */
 import { serializeError, type JobPhase } from '../../harness/core/record.ts';
 import { readEvalPack } from '../../harness/core/eval-pack.ts';
-import { measure, PhaseError, retrain } from '../kernel/index.ts';
-import type { NodeJobSpec, JobOutcome, ProbedRuntime } from './protocol.ts';
+import { measure, measurePair, PhaseError, retrain, SideError } from '../kernel/index.ts';
+import type { NodeJobSpec, JobOutcome, NodePairSpec, PairOutcome, ProbedRuntime } from './protocol.ts';
 import { readReferenceOutputs } from './reference-file.ts';
 import type { NodeRuntime, NodeSession, ProbeContext } from './runtime-types.ts';
 import type { EvalPack } from '../../harness/core/eval-pack.ts';
@@ -37,6 +37,31 @@ export async function runNodeJob(job: NodeJobSpec, onPhase: (phase: JobPhase) =>
   } catch (error) {
     if (error instanceof PhaseError) return { ok: false, phase: error.phase, error: serializeError(error.cause) };
     return { ok: false, phase: 'setup', error: serializeError(error) };
+  }
+}
+
+/** Two artifacts on one runtime, timed alternately in this process; a failure says which side. */
+export async function runNodePair(pair: NodePairSpec, onPhase: (phase: JobPhase) => void = () => {}): Promise<PairOutcome> {
+  const { a, b } = pair;
+  try {
+    onPhase('setup');
+    if (a.runtime !== b.runtime || a.threads !== b.threads) throw new Error(`a pair runs one runtime and thread count on both sides (A: ${a.runtime}, ${a.threads} threads; B: ${b.runtime}, ${b.threads})`);
+    const runtime = (await loadRuntimes(b.runtimeModules)).find((candidate) => candidate.name === b.runtime);
+    if (!runtime) throw new Error(`no Node runtime named "${b.runtime}" in ${b.runtimeModules.join(', ')}`);
+    const side = async (name: 'a' | 'b', job: NodeJobSpec) => {
+      try {
+        const pack = await readEvalPack(job.evalPackDir);
+        return { pack, load: () => runtime.open({ artifactPath: job.artifactPath, metadata: job.metadata, threads: b.threads, batchSize: b.kernel.batchSize }) };
+      } catch (error) {
+        throw new SideError(name, 'setup', error);
+      }
+    };
+    const result = await measurePair({ a: await side('a', a), b: await side('b', b), options: b.kernel, seed: pair.seed, first: pair.first, sampleRss: () => process.memoryUsage.rss(), onPhase });
+    return { ok: true, a: result.a, b: result.b, bFirst: result.bFirst };
+  } catch (error) {
+    if (error instanceof SideError) return { ok: false, side: error.side, phase: error.phase, error: serializeError(error.cause) };
+    if (error instanceof PhaseError) return { ok: false, side: 'both', phase: error.phase, error: serializeError(error.cause) };
+    return { ok: false, side: 'both', phase: 'setup', error: serializeError(error) };
   }
 }
 

@@ -34,7 +34,25 @@ export interface ProbedRuntime extends RuntimeStatus {
   workerEnv?: Record<string, string>;
 }
 
-export type WorkerRequest = { type: 'job'; job: NodeJobSpec } | { type: 'probe'; runtimeModules: string[]; threads: number; timeouts: ProbeContext['timeouts'] };
+/**
+ * Two artifacts timed alternately in one worker (targets/kernel/paired.ts):
+ * the same runtime, threads and kernel options on both sides, taken from `b`.
+ */
+export interface NodePairSpec {
+  a: NodeJobSpec;
+  b: NodeJobSpec;
+  /** Seed of the per-pair order in this process. */
+  seed: number;
+  /** Which side loads and warms first in this process. */
+  first: 'a' | 'b';
+}
+
+/** Paired loop times of one process, or the side that failed (both: neither side's own call). */
+export type PairOutcome = { ok: true; a: number[]; b: number[]; bFirst: number } | { ok: false; side: 'a' | 'b' | 'both'; phase: JobPhase; error: SerializedError };
+
+export type WorkerRequest =
+  | { type: 'job'; job: NodeJobSpec }
+  | { type: 'pair'; pair: NodePairSpec } | { type: 'probe'; runtimeModules: string[]; threads: number; timeouts: ProbeContext['timeouts'] };
 
 /** A measured job carries what the runtime told about the device it ran on (the GPU adapter, for tfjs-webgpu). */
 export type JobOutcome = { ok: true; result: KernelResult; device?: DeviceFacts } | { ok: false; phase: JobPhase; error: SerializedError };
@@ -42,5 +60,6 @@ export type JobOutcome = { ok: true; result: KernelResult; device?: DeviceFacts 
 export type WorkerMessage =
   | { type: 'phase'; phase: JobPhase }
   | { type: 'job-done'; outcome: JobOutcome }
+  | { type: 'pair-done'; outcome: PairOutcome }
   | { type: 'probe-done'; runtimes: ProbedRuntime[] }
   | { type: 'probe-failed'; error: SerializedError };

@@ -4,7 +4,7 @@
  * is this job's alone, and all memory goes back to the OS between jobs.
  */
 import { serializeError } from '../../harness/core/record.ts';
-import { probeRuntimes, runNodeJob } from './job.ts';
+import { probeRuntimes, runNodeJob, runNodePair } from './job.ts';
 import type { WorkerMessage, WorkerRequest } from './protocol.ts';
 
 function send(message: WorkerMessage): Promise<void> {
@@ -18,6 +18,10 @@ async function handle(request: WorkerRequest): Promise<void> {
     } catch (error) {
       await send({ type: 'probe-failed', error: serializeError(error) });
     }
+    return;
+  }
+  if (request.type === 'pair') {
+    await send({ type: 'pair-done', outcome: await runNodePair(request.pair, (phase) => void send({ type: 'phase', phase })) });
     return;
   }
   const outcome = await runNodeJob(request.job, (phase) => void send({ type: 'phase', phase }));

@@ -1,0 +1,117 @@
+/**
+ * `bench ab`: every job of this out folder's plan measured against the same
+ * job on the baseline out folder's artifact (same model id, format and
+ * variant), A and B alternated inside each of several fresh processes
+ * (targets/node/ab.ts), and the verdict from the pairs (reports/ab.ts).
+ *
+ * Phases, as `bench run`'s: artifacts on both sides → discover → plan (this
+ * side's jobs, keyed once) → pair each job with the baseline's artifact →
+ * measure the pairs → verdict, written to ab/<stamp>.json. The evaluation is
+ * not run here (the pair mode times inference only). A target without a
+ * pair mode, or a job whose artifact the baseline lacks, is named and skipped.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { listArtifacts } from './artifacts.ts';
+import { modelIds, type ResolvedConfig } from './core/config.ts';
+import { UserError } from './core/errors.ts';
+import { abResultPath, evalPackDir } from './core/layout.ts';
+import type { Logger } from './core/log.ts';
+import { pairedRatio } from './core/paired.ts';
+import { keyId } from './core/record.ts';
+import { writeFileAtomic } from './core/safe-fs.ts';
+import { planJobs } from './plan.ts';
+import { discoverTargets, disposeTargets, prepareTargets, type TargetFactories } from './targets.ts';
+import { abVerdict, type AbKeyInput, type AbVerdict } from '../reports/ab.ts';
+import type { TargetContext } from '../targets/types.ts';
+
+/** Processes per key when not asked: A B B A once. */
+export const DEFAULT_AB_PROCESSES = 4;
+
+export interface AbRunOptions {
+  config: ResolvedConfig;
+  log: Logger;
+  /** Absolute out folder of B (this side). */
+  out: string;
+  /** Out folder of A (the baseline), absolute or relative to the working folder. */
+  baseline: string;
+  cwd: string;
+  processes: number;
+  signal?: AbortSignal;
+  targets?: TargetFactories;
+}
+
+export interface AbOutcome {
+  verdict: AbVerdict;
+  /** Jobs not measured, one line each saying why. */
+  skipped: string[];
+  /** The written verdict file. */
+  path: string;
+}
+
+/** The schema tag of ab/<stamp>.json. */
+export const AB_SCHEMA = 'edgebench-ab/1';
+
+export async function runAb(options: AbRunOptions): Promise<AbOutcome> {
+  const { config, log, out } = options;
+  const signal = options.signal ?? new AbortController().signal;
+  const baseline = resolve(options.cwd, options.baseline);
+  if (!existsSync(baseline) || !statSync(baseline).isDirectory()) throw new UserError(`--baseline ${options.baseline}: not an out folder (no such folder)`, 'AB_BASELINE');
+  if (baseline === out) throw new UserError(`--baseline ${options.baseline} is this out folder: A and B would be the same files (give the baseline's out folder)`, 'AB_BASELINE');
+  if (!(Number.isInteger(options.processes) && options.processes >= 1)) throw new UserError(`--processes must be a positive integer (got ${options.processes})`, 'AB_PROCESSES');
+  const context: TargetContext = { config, log, out, signal };
+
+  // artifacts, both sides
+  const ids = modelIds(config);
+  const current = await listArtifacts(out, ids);
+  const before = await listArtifacts(baseline, ids);
+  if (current.models.length === 0) throw new UserError(`nothing to measure: no retrained model among ${ids.join(', ') || 'the models given'} in ${out}`, 'NO_ARTIFACTS');
+  const baselineArtifacts = new Map(before.models.flatMap((model) => model.artifacts.map((artifact) => [artifact.id, { artifact, metadata: model.metadata }] as const)));
+
+  const active = await discoverTargets(context, options.targets);
+  const inputs: AbKeyInput[] = [];
+  const skipped: string[] = [];
+  // Which files each key held against each other: the verdict file names both sides.
+  const sides: { key: string; a: { artifact: string; sha256: string }; b: { artifact: string; sha256: string } }[] = [];
+  try {
+    // plan: this side's jobs, inference only, each keyed once
+    const plan = await planJobs(current.models, active, config, out);
+    const infer = plan.jobs.filter(({ job }) => (job.workload ?? 'infer') === 'infer');
+    for (const { target, job } of infer.filter((planned) => !planned.target.runPair)) skipped.push(`${keyId(job.key)}: the ${target.kind} target cannot time A and B in one process yet`);
+    // Only the targets that can pair are started (a browser server, a phone session would be started for nothing).
+    const prepared = await prepareTargets(
+      active.filter(({ target }) => target.runPair),
+      infer.filter((planned) => planned.target.runPair),
+      context,
+    );
+    for (const failure of prepared.failures) inputs.push({ key: keyId(failure.key), failed: 'both', message: `the target could not start: ${failure.error.message}` });
+    for (const [index, { target, job }] of prepared.jobs.entries()) {
+      if (signal.aborted) break;
+      const id = keyId(job.key);
+      const side = baselineArtifacts.get(job.artifact.id);
+      if (!side) {
+        skipped.push(`${id}: the baseline has no ${job.artifact.id}`);
+        continue;
+      }
+      if (!target.runPair) continue; // listed above
+      // A: the same job on the baseline's file, metadata and pack; no evaluation either side.
+      const b = { ...job, kernel: { ...job.kernel, evaluate: false } };
+      delete b.referencePath;
+      const a = { ...b, artifact: side.artifact, metadata: side.metadata, evalPackDir: evalPackDir(baseline, side.artifact.model) };
+      sides.push({ key: id, a: { artifact: a.artifact.id, sha256: a.artifact.sha256 }, b: { artifact: b.artifact.id, sha256: b.artifact.sha256 } });
+      log.info(`${id}: A/B over ${options.processes} process${options.processes === 1 ? '' : 'es'}`);
+      const result = await target.runPair({ a, b, processes: options.processes, seed: config.run.seed + index * 1000 }, context);
+      inputs.push(result.ok ? { key: id, estimate: pairedRatio(result.processes) } : { key: id, failed: result.side, message: `${result.phase} failed: ${result.error.message}` });
+    }
+  } finally {
+    await disposeTargets(active, log);
+  }
+
+  const verdict = abVerdict(inputs, config.compare);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const path = abResultPath(out, stamp);
+  await mkdir(dirname(path), { recursive: true });
+  writeFileAtomic(path, `${JSON.stringify({ schema: AB_SCHEMA, createdAt: new Date().toISOString(), baseline, current: out, processes: options.processes, design: 'in-process alternation', options: config.compare, sides, skipped, ...verdict }, null, 2)}\n`);
+  return { verdict, skipped, path };
+}

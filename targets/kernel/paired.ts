@@ -1,0 +1,141 @@
+/**
+ * A and B in one process, timed alternately: the kernel's own phases (load,
+ * first inference, warm-up, the tinybench loop and its bounds) run on a
+ * session that is the pair, and each iteration of it runs A and B once each
+ * in a seeded random order, timing each. Whatever state the process is in
+ * (thread placement, clocks, a neighbour's load) then hits both sides of a
+ * pair alike. No Node APIs: this folder is bundled into the page too.
+ *
+ * minSamples and the time bounds count pairs; the evaluation is skipped
+ * (accuracy is each side's own run's business).
+ */
+import type { EvalPack } from '../../harness/core/eval-pack.ts';
+import type { JobPhase } from '../../harness/core/record.ts';
+import { batchPixels, measure, PhaseError } from './measure.ts';
+import type { InferenceSession, KernelOptions } from './types.ts';
+
+export type Side = 'a' | 'b';
+
+/** A failure of one side: which side, in which phase. */
+export class SideError extends Error {
+  override name = 'SideError';
+  constructor(
+    readonly side: Side,
+    readonly phase: JobPhase,
+    override readonly cause: unknown,
+  ) {
+    super(`${side.toUpperCase()}: ${phase} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+export interface PairSide {
+  load: () => Promise<InferenceSession>;
+  /** Its own pack: B may take another input size than A. */
+  pack: EvalPack;
+}
+
+export interface PairInput {
+  a: PairSide;
+  b: PairSide;
+  options: KernelOptions;
+  /** Seed of the per-pair order (each process its own). */
+  seed: number;
+  /** Which side loads and warms first in this process (alternated across processes: ABBA). */
+  first: Side;
+  sampleRss?: () => number;
+  onPhase?: (phase: JobPhase) => void;
+}
+
+export interface PairResult {
+  /** Loop iteration times in ms, paired by index: a[i] and b[i] ran back to back. */
+  a: number[];
+  b: number[];
+  /** How many pairs ran B first (about half, by the seeded order). */
+  bFirst: number;
+  loadMs: Record<Side, number>;
+}
+
+/** mulberry32: a small seeded generator, enough for a coin per pair. */
+function coin(seed: number): () => boolean {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 < 0.5;
+  };
+}
+
+const now = () => performance.now();
+
+/** Measures A against B in this process; throws a SideError naming the side and phase that failed. */
+export async function measurePair(input: PairInput): Promise<PairResult> {
+  const { options } = input;
+  const sides: Side[] = input.first === 'a' ? ['a', 'b'] : ['b', 'a'];
+  const sessions: Partial<Record<Side, InferenceSession>> = {};
+  const pixels = { a: batchPixels(input.a.pack, 0, options.batchSize, input.a.pack.count), b: batchPixels(input.b.pack, 0, options.batchSize, input.b.pack.count) };
+  const times: Record<Side, number[]> = { a: [], b: [] };
+  const loadMs: Record<Side, number> = { a: 0, b: 0 };
+  const bFirstNext = coin(input.seed);
+  let phase: JobPhase = 'setup';
+  let bFirst = 0;
+
+  const runSide = async (side: Side, batch: number) => {
+    const started = now();
+    try {
+      const output = await sessions[side]!.run(pixels[side], batch);
+      return { ms: now() - started, output };
+    } catch (error) {
+      throw new SideError(side, phase, error);
+    }
+  };
+  const pair: InferenceSession = {
+    async run(_pixels, batch) {
+      // Before the loop every call is load order; in it a seeded coin orders each pair.
+      const order: Side[] = phase === 'loop' ? (bFirstNext() ? ['b', 'a'] : ['a', 'b']) : sides;
+      const taken: Partial<Record<Side, { ms: number; output: Float32Array }>> = {};
+      for (const side of order) taken[side] = await runSide(side, batch);
+      if (phase === 'loop') {
+        if (order[0] === 'b') bFirst += 1;
+        times.a.push(taken.a!.ms);
+        times.b.push(taken.b!.ms);
+      }
+      // The kernel checks the output's shape against the pack: give it A's, whose pack it holds.
+      return taken.a!.output;
+    },
+    async dispose() {
+      for (const side of sides) await sessions[side]?.dispose();
+    },
+  };
+
+  try {
+    await measure({
+      load: async () => {
+        for (const side of sides) {
+          const started = now();
+          try {
+            sessions[side] = await input[side].load();
+          } catch (error) {
+            throw new SideError(side, 'load', error);
+          }
+          loadMs[side] = now() - started;
+        }
+        return pair;
+      },
+      pack: input.a.pack,
+      options: { ...options, evaluate: false },
+      ...(input.sampleRss ? { sampleRss: input.sampleRss } : {}),
+      onPhase: (next) => {
+        phase = next;
+        input.onPhase?.(next);
+      },
+    });
+  } catch (error) {
+    const cause = error instanceof PhaseError ? error.cause : error;
+    if (cause instanceof SideError) throw cause;
+    // Not one side's own call (the kernel's checks, a dispose): both.
+    throw error;
+  }
+  return { a: times.a, b: times.b, bFirst, loadMs };
+}

@@ -1,0 +1,91 @@
+/**
+ * `npm run benchmark:ab`: does `bench ab` cry wolf, and does it catch a 5%
+ * and a 10% slowdown in one A/B run? MobileNetV2 (the gate benchmark's
+ * artifacts, ./gate-artifacts.ts) on Node tfjs-wasm:
+ *
+ * - A/A: A (224 px) against a copy of itself. Goal: at most 1 of 20 runs flag.
+ * - B5: the same weights at 230 px (5.4% more pixels, about 5% slower).
+ *   Goal: at least 19 of 20 runs regressed.
+ * - B10: 235 px (10.1% more pixels). Goal: 20 of 20.
+ * - Cost: the wall time of one A/B run against one plain `bench run` of the
+ *   same jobs (goal ≤ 2.5×).
+ *
+ * The three experiments alternate run by run, so all see the same machine
+ * over time. Not run by the test tiers: it takes minutes per run.
+ *
+ *   npm run benchmark:ab -- [--runs 20] [--processes 4] [--min-time ms] [--threads N] [--backends tfjs-wasm] [--out dir]
+ */
+import { cp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runAb } from '../../harness/ab.ts';
+import { parseConfig } from '../../harness/core/config.ts';
+import { createLogger } from '../../harness/core/log.ts';
+import { runBenchmarks } from '../../harness/run.ts';
+import { writeGateArtifacts } from './gate-artifacts.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '20' },
+    processes: { type: 'string', default: '4' },
+    'min-time': { type: 'string', default: '1000' },
+    threads: { type: 'string' },
+    backends: { type: 'string', default: 'tfjs-wasm' },
+    out: { type: 'string', default: join(tmpdir(), 'edgebench-ab-bench') },
+  },
+});
+const runs = Number(flags.runs);
+const processes = Number(flags.processes);
+const work = resolve(flags.out!);
+const MODEL = 'mobilenet_v2';
+const sides = { A: 224, AA: 224, B5: 230, B10: 235 } as const;
+type Side = keyof typeof sides;
+const outs = Object.fromEntries(Object.keys(sides).map((side) => [side, join(work, side)])) as Record<Side, string>;
+
+const config = (out: string) =>
+  parseConfig({
+    out,
+    models: [MODEL],
+    run: {
+      targets: ['node'],
+      backends: flags.backends!.split(','),
+      minTimeMs: Number(flags['min-time']),
+      evalLimit: 2,
+      ...(flags.threads ? { threads: Number(flags.threads) } : {}),
+    },
+  });
+const log = createLogger({ level: 'quiet' });
+
+await rm(work, { recursive: true, force: true });
+for (const side of ['A', 'B5', 'B10'] as const) await writeGateArtifacts({ out: outs[side], model: MODEL, inputSize: sides[side], variants: [] });
+await cp(outs.A, outs.AA, { recursive: true });
+
+const flagged: Record<Exclude<Side, 'A'>, number> = { AA: 0, B5: 0, B10: 0 };
+const ratios: Record<Exclude<Side, 'A'>, number[]> = { AA: [], B5: [], B10: [] };
+const abSeconds: number[] = [];
+const runSeconds: number[] = [];
+for (let index = 0; index < runs; index += 1) {
+  for (const side of ['AA', 'B5', 'B10'] as const) {
+    const started = performance.now();
+    const outcome = await runAb({ config: config(outs[side]), log, out: outs[side], baseline: outs.A, cwd: process.cwd(), processes });
+    abSeconds.push((performance.now() - started) / 1000);
+    const keys = outcome.verdict.keys;
+    // A/A: any flag (regressed or improved) is a false alarm; B: caught when regressed.
+    if (side === 'AA' ? keys.some((key) => key.verdict === 'regressed' || key.verdict === 'improved') : keys.some((key) => key.verdict === 'regressed')) flagged[side] += 1;
+    ratios[side].push(...keys.flatMap((key) => (key.estimate ? [key.estimate.ratio] : [])));
+  }
+  const started = performance.now();
+  await runBenchmarks({ config: config(outs.A), log, out: outs.A });
+  runSeconds.push((performance.now() - started) / 1000);
+  process.stderr.write(`run ${index + 1}/${runs}: A/A ${flagged.AA}, B5 ${flagged.B5}, B10 ${flagged.B10} flagged so far\n`);
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+console.log(`| experiment | runs that flag | median B/A |`);
+console.log(`|---|--:|--:|`);
+console.log(`| A/A (goal ≤ 1 of 20) | ${flagged.AA} / ${runs} | ${median(ratios.AA).toFixed(3)} |`);
+console.log(`| B 230 px, ~5% (goal ≥ 19 of 20) | ${flagged.B5} / ${runs} | ${median(ratios.B5).toFixed(3)} |`);
+console.log(`| B 235 px, ~10% (goal 20 of 20) | ${flagged.B10} / ${runs} | ${median(ratios.B10).toFixed(3)} |`);
+console.log(`\none A/B run ${mean(abSeconds).toFixed(1)} s, one plain bench run ${mean(runSeconds).toFixed(1)} s: ${(mean(abSeconds) / mean(runSeconds)).toFixed(2)}× (goal ≤ 2.5×); ${processes} processes, --min-time ${flags['min-time']}`);
