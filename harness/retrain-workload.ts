@@ -97,7 +97,7 @@ export async function hostRetrain(options: { artifact: ArtifactInfo; metadata: M
   if (fromCache !== undefined) return save(path, { basis, accuracy: fromCache, backend: `tfjs-${backend} on the bottleneck cache` });
 
   const { loadLayersModel } = await import('../models/model-io.ts');
-  const { retrain } = await import('../targets/kernel/retrain.ts');
+  const { retrain } = await import('../targets/kernel/head-training.ts');
   const result = await retrain({
     tf,
     layers: tf,
@@ -135,7 +135,7 @@ async function retrainFromCache(
   const evaluation = train && (await cachedBottlenecks(options.out, metadata.backbone, evalPack.files.slice(0, evalCount).map((file) => join(root, file))));
   const featureSize = train?.[0]?.length;
   if (!train || !evaluation || featureSize === undefined || evaluation.some((vector) => vector.length !== featureSize)) return undefined;
-  const { trainOnBottlenecks } = await import('../targets/kernel/retrain.ts');
+  const { trainOnBottlenecks } = await import('../targets/kernel/head-training.ts');
   const flat = (vectors: Float32Array[]) => {
     const matrix = new Float32Array(vectors.length * featureSize);
     vectors.forEach((vector, row) => matrix.set(vector, row * featureSize));

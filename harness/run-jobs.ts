@@ -14,7 +14,7 @@ import { loadHistory } from './history.ts';
 import { laneOf, runInLanes } from './lanes.ts';
 import type { ActiveTarget, PlannedJob } from './plan.ts';
 import type { RunRecordStore } from './record-store.ts';
-import { roundKernel, scheduleRounds } from './rounds.ts';
+import { roundKernel, scheduleRounds } from './round-schedule.ts';
 import { plannedRuntimeSizes } from './runtime-sizes.ts';
 import { prepareTargets } from './targets.ts';
 import { failed } from '../targets/result.ts';

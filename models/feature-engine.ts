@@ -203,7 +203,7 @@ export function guardedFeatureEngine(options: GuardOptions): FeatureEngine {
  * inputs (count × H × W × C), run image by image on the host's native
  * runner. The hook for int8 calibration on the fast engine: a float32 file
  * whose subgraph outputs are every activation tensor gives every range the
- * quantizer needs (models/tflite/calibrate.ts computes them on TF.js today).
+ * quantizer needs (models/tflite/int8-calibration.ts computes them on TF.js today).
  */
 export async function outputRanges(runner: TfliteRunner, bytes: Uint8Array, inputs: Float32Array, count: number): Promise<Array<[number, number]>> {
   if (count < 1 || inputs.length % count !== 0) throw new Error(`outputRanges: ${inputs.length} input values do not make ${count} images`);

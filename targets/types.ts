@@ -9,9 +9,9 @@ import type { ArtifactFormat, ArtifactInfo, DeviceInfo, Failure, JobPhase, Measu
 import type { ProcessPairs } from '../harness/core/paired.ts';
 import type { ModelMetadata } from '../harness/core/metadata.ts';
 import type { KernelOptions } from './kernel/types.ts';
-import type { RetrainSettings } from './kernel/retrain.ts';
+import type { RetrainSettings } from './kernel/head-training.ts';
 
-/** What a retrain job needs besides an inference job's fields (see targets/kernel/retrain.ts). */
+/** What a retrain job needs besides an inference job's fields (see targets/kernel/head-training.ts). */
 export interface RetrainJob {
   /** Folder of the training pack (pack.json + images.u8, the evaluation pack's format). */
   packDir: string;

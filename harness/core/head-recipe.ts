@@ -1,7 +1,7 @@
 /**
  * The new head and its optimizer, the one recipe for every place that trains
  * one: the host's retrain (models/head.ts) and the retrain workload on every
- * target (targets/kernel/retrain.ts, bundled into the page). TF.js is passed
+ * target (targets/kernel/head-training.ts, bundled into the page). TF.js is passed
  * in, so the page's own copy (tfjs-core + tfjs-layers) and Node's
  * @tensorflow/tfjs build the same head.
  */

@@ -50,7 +50,7 @@ const evaluation = z.looseObject({
   reusedFrom: z.string().optional(),
 });
 
-/** One round of a measurement (./rounds.ts): compare decides on these. */
+/** One round of a measurement (../round-schedule.ts): compare decides on these. */
 const round = z.looseObject({
   round: z.number().int().positive(),
   startedAt: z.string(),

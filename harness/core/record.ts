@@ -64,7 +64,7 @@ export interface ArtifactInfo {
 /**
  * What a job measures: `infer` (load, latency, accuracy of the artifact) or
  * `retrain` (bottleneck extraction and head training on the device itself,
- * then the accuracy the trained head reaches; see targets/kernel/retrain.ts).
+ * then the accuracy the trained head reaches; see targets/kernel/head-training.ts).
  */
 export const WORKLOADS = ['infer', 'retrain'] as const;
 export type Workload = (typeof WORKLOADS)[number];
@@ -172,7 +172,7 @@ export interface MeasuredNumbers {
 
 /**
  * One round of a job: the job measured once more in a fresh worker process or
- * page, with the rounds of all jobs interleaved (see harness/rounds.ts).
+ * page, with the rounds of all jobs interleaved (see harness/round-schedule.ts).
  * compare decides on the spread between rounds, not on the samples inside one.
  */
 export interface MeasuredRound {

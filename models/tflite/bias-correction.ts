@@ -7,7 +7,7 @@
  * error applied to the mean of what each filter tap sees: for a convolution,
  * E[err_o] = Σ_{tap,i} ΔW[o,tap,i] · mean over output positions of x[pos + tap, i]
  * (padding zeros included), exact and far cheaper than running the convolution
- * again. Calibration (calibrate.ts) feeds each weighted op's float input in
+ * again. Calibration (int8-calibration.ts) feeds each weighted op's float input in
  * batches; TRANSPOSE_CONV, whose taps do not line up that way, gets its error
  * convolution run outright.
  */

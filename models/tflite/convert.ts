@@ -7,7 +7,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../harness/core/errors.ts';
 import type { ArtifactVariant } from '../../harness/core/record.ts';
 import type { Normalization } from '../../harness/core/metadata.ts';
-import { calibrate, type Calibration } from './calibrate.ts';
+import { calibrate, type Calibration } from './int8-calibration.ts';
 import { elementCount, type IrGraph } from './graph.ts';
 import { lowerLayersModel } from './lower.ts';
 import { lowerGraphDef } from './lower-graph.ts';

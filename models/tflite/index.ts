@@ -30,7 +30,7 @@ export {
 } from './convert.ts';
 export { loadModelToConvert, GraphModelToConvert, type ModelToConvert } from './load.ts';
 export { SELF_CHECK_IMAGES, SELF_CHECK_FLOAT32_TOLERANCE, SelfCheckError, randomPixels, agreement, type SelfCheck, type CheckRuntime, type CheckSession } from './self-check.ts';
-export { convertArtifacts, calibrationInputs, sourceDigest, type ConvertArtifactsOptions, type ConvertedArtifact } from './artifacts.ts';
+export { convertArtifacts, calibrationInputs, sourceDigest, type ConvertArtifactsOptions, type ConvertedArtifact } from './convert-artifacts.ts';
 export { inspectTflite, withBatchSize, readMetadataJson, TfliteFormatError, type TfliteSummary, type TensorSummary, type MetadataSummary, type SignatureSummary } from './reader.ts';
 export { UnsupportedLayerError, SUPPORTED_LAYERS } from './lower.ts';
 export { UnsupportedNodeError, SUPPORTED_GRAPH_OPS } from './lower-graph.ts';

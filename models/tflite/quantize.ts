@@ -127,7 +127,7 @@ export function quantizeFilter(graph: IrGraph, op: IrOp): number[] {
 
 /**
  * Bias correction: per output channel, the mean error that the int8 filter adds
- * to a weighted op's output over the calibration images (calibrate.ts), by bias
+ * to a weighted op's output over the calibration images (int8-calibration.ts), by bias
  * tensor. Subtracted from the float bias before it is stored, so that the
  * rounding of the weights does not shift the op's output on average.
  */

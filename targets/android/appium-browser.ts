@@ -8,7 +8,7 @@ import { firstLine } from '../../harness/core/format.ts';
 import { AdbCommandError, DeviceDisconnectedError, shellQuote, type Adb } from './adb.ts';
 import { driverProblem } from './appium-server.ts';
 import { readBrowserFacts } from '../page/facts.ts';
-import type { PageHost } from '../page/host.ts';
+import type { PageHost } from '../page/page-host.ts';
 import type { WebDriverHostOptions } from '../page/webdriver-host.ts';
 import { automationNameOf, browserPackage, endpointFromUrl, redactUrl, sessionCapabilities } from './capabilities.ts';
 import type { OpenPhoneBrowser, PhoneBrowser } from './phone-browser.ts';

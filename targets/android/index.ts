@@ -45,7 +45,7 @@ import { PhoneLane, type LaneServices } from './lane.ts';
 import { NATIVE_RUNTIME } from './native.ts';
 import { nativeJobPart, nativeKeyOptions } from './native-job.ts';
 import { pageJobPart, phonePageKeyOptions } from './page-job.ts';
-import type { PageHost } from '../page/host.ts';
+import type { PageHost } from '../page/page-host.ts';
 import type { WebDriverHostOptions } from '../page/webdriver-host.ts';
 import { chooseRoute } from './routes.ts';
 import { SharedServers } from './servers.ts';

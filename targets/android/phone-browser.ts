@@ -2,7 +2,7 @@
  * A browser on a phone that runs page jobs, whichever route reached it: a
  * WebDriver session through Appium (./appium-browser.ts) or Chrome driven
  * over its DevTools socket (./cdp-browser.ts). Either is the shared page host
- * (targets/page/host.ts); the phone adds only the route and the facts read
+ * (targets/page/page-host.ts); the phone adds only the route and the facts read
  * once when it opened.
  */
 import type { BrowserFacts, PageHost } from '../page/index.ts';

@@ -5,7 +5,7 @@
 import type { ArtifactFormat, DeviceInfo } from '../../harness/core/record.ts';
 import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import type { InferenceSession } from '../kernel/types.ts';
-import type { TrainingTf } from '../kernel/retrain.ts';
+import type { TrainingTf } from '../kernel/head-training.ts';
 
 export interface RuntimeProbe {
   available: boolean;

@@ -13,7 +13,7 @@
 import { TFJS_CPU_OPT_IN } from '../opt-in.ts';
 import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import type { InferenceSession } from '../kernel/types.ts';
-import type { TrainingTf } from '../kernel/retrain.ts';
+import type { TrainingTf } from '../kernel/head-training.ts';
 import { cudaSearchHere, findCuda, tensorflowGpuLoadFailure, tensorflowGpuReadiness } from './cuda.ts';
 import type { NodeRuntime, OpenOptions, RuntimeProbe } from './runtime-types.ts';
 

@@ -8,7 +8,7 @@ import type { DeviceInfo } from '../../harness/core/record.ts';
 import type { RuntimeStatus } from '../types.ts';
 import type { PageCapabilities } from './app/protocol.ts';
 import { packageVersion } from './assets.ts';
-import type { HostBrowser, PageHost } from './host.ts';
+import type { HostBrowser, PageHost } from './page-host.ts';
 import { runtimeStatuses } from './runtimes.ts';
 
 export interface BrowserFacts {

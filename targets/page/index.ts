@@ -19,7 +19,7 @@ export { chooseThreads, decideWasmSettings, keyedWasmSettings, pageKeyOptions, P
 export { normalizeReference } from './reference.ts';
 export { readTfliteIo, type TfliteIo, type TfliteTensorInfo } from './app/tflite-io.ts';
 export { preparePageJob, startPageServer, type PageServer } from './page-server.ts';
-export { hostFailure, type HostBrowser, type PageHost, type RunPageJobOptions } from './host.ts';
+export { hostFailure, type HostBrowser, type PageHost, type RunPageJobOptions } from './page-host.ts';
 export { PlaywrightHost, type BrowserSource, type PageHook, type PlaywrightHostOptions } from './playwright-host.ts';
 export { devtoolsProbe, openWebDriverHost, type AliveProbe, type SessionTimeouts, type WebDriverEndpoint, type WebDriverHostOptions } from './webdriver-host.ts';
 export { browserBlock, readBrowserFacts, type BrowserFacts } from './facts.ts';

@@ -10,7 +10,7 @@ import { failed } from '../result.ts';
 import type { Job, JobResult } from '../types.ts';
 import { isPageRuntime, PAGE_RUNTIMES, type PageJob } from './app/protocol.ts';
 import type { BrowserFacts } from './facts.ts';
-import type { PageHost } from './host.ts';
+import type { PageHost } from './page-host.ts';
 import { toJobResult } from './mapping.ts';
 import { preparePageJob, type PageServer } from './page-server.ts';
 import { keyedWasmSettings, settingsProblem, THREAD_RULES, type ThreadRule } from './settings.ts';

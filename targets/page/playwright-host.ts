@@ -1,5 +1,5 @@
 /**
- * The CDP transport of the page host (./host.ts): Playwright on one browser,
+ * The CDP transport of the page host (./page-host.ts): Playwright on one browser,
  * wherever that browser comes from: launched on this host (targets/browser)
  * or Chrome on a phone reached over its DevTools socket (targets/android, the
  * CDP route). A fresh page per job, the job's result or failure read back,
@@ -12,7 +12,7 @@
 import type { Browser, Page } from 'playwright-core';
 import type { JobPhase } from '../../harness/core/record.ts';
 import { HOST_CALLBACK, PAGE_PATH, type PageCapabilities, type PageEvent, type PageJob, type PageResult } from './app/protocol.ts';
-import { hostFailure, type HostBrowser, type PageHost, type RunPageJobOptions } from './host.ts';
+import { hostFailure, type HostBrowser, type PageHost, type RunPageJobOptions } from './page-host.ts';
 
 /** Where the host's browser comes from. */
 export interface BrowserSource {

@@ -1,5 +1,5 @@
 /**
- * The WebDriver transport of the page host (./host.ts): one webdriverio
+ * The WebDriver transport of the page host (./page-host.ts): one webdriverio
  * session (through Appium, a grid or a device farm) running the benchmark
  * page unchanged: navigate to the page, start a job with
  * `window.edgebench.start(job)`, poll `state`/`last` until the result is
@@ -12,7 +12,7 @@ import type { JobPhase } from '../../harness/core/record.ts';
 import { DEFAULT_TIMEOUTS, type Timeouts } from '../../harness/core/config.ts';
 import { firstLine } from '../../harness/core/format.ts';
 import { PROTOCOL_VERSION, type PageCapabilities, type PageJob } from './app/protocol.ts';
-import { hostFailure, type HostBrowser, type PageHost } from './host.ts';
+import { hostFailure, type HostBrowser, type PageHost } from './page-host.ts';
 
 export type SessionTimeouts = Pick<Timeouts['android'], 'sessionStartMs' | 'pageLoadMs' | 'pageReadyMs' | 'pagePollMs' | 'devtoolsProbeMs' | 'sessionCloseMs'>;
 

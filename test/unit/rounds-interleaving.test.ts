@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { roundKernel, scheduleRounds } from '../../harness/rounds.ts';
+import { roundKernel, scheduleRounds } from '../../harness/round-schedule.ts';
 
 const jobs = ['A', 'B', 'C', 'D', 'E', 'F'];
 const labels = (schedule: { job: string; round: number }[]) => schedule.map(({ job, round }) => `${job}${round}`);

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { calibrate } from '../../models/tflite/calibrate.ts';
+import { calibrate } from '../../models/tflite/int8-calibration.ts';
 import { prepareModel } from '../../models/tflite/convert.ts';
 import type { IrGraph, IrOp } from '../../models/tflite/graph.ts';
 import { WEIGHTED_INPUTS } from '../../models/tflite/kernels.ts';

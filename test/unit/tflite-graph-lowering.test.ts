@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { evaluateGraph } from '../../models/tflite/calibrate.ts';
+import { evaluateGraph } from '../../models/tflite/int8-calibration.ts';
 import type { Constant, GraphDef, GraphNode } from '../../models/tflite/graph-def.ts';
 import { lowerGraphDef, UnsupportedNodeError } from '../../models/tflite/lower-graph.ts';
 import { optimize } from '../../models/tflite/passes.ts';

@@ -74,7 +74,7 @@ async function runJob(job: PageJob): Promise<PageResult> {
   }
 }
 
-/** The retrain workload on one of the page's TF.js backends (targets/kernel/retrain.ts). */
+/** The retrain workload on one of the page's TF.js backends (targets/kernel/head-training.ts). */
 async function retrainJob(job: PageJob, spec: NonNullable<PageJob['retrain']>, enter: (phase: JobPhase) => void, startedAt: string): Promise<PageResult> {
   if (!job.runtime.startsWith('tfjs-')) throw new Error(`${job.runtime} has no training runtime: the retrain workload runs on TF.js backends only`);
   const training = setupTfjsTraining(job);

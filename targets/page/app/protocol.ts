@@ -8,7 +8,7 @@
  */
 import type { JobPhase, MeasuredNumbers, SerializedError } from '../../../harness/core/record.ts';
 import type { KernelOptions } from '../../kernel/types.ts';
-import type { RetrainSettings } from '../../kernel/retrain.ts';
+import type { RetrainSettings } from '../../kernel/head-training.ts';
 import type { Normalization } from '../../../harness/core/metadata.ts';
 
 /**

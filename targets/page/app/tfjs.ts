@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import * as layers from '@tensorflow/tfjs-layers';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
-import type { TrainingTf } from '../../kernel/retrain.ts';
+import type { TrainingTf } from '../../kernel/head-training.ts';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
