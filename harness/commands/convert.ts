@@ -126,7 +126,6 @@ async function convertModelFile(context: CommandContext, args: Record<string, un
   const metadata = isUrl ? undefined : await findMetadata(source);
   // The same rule and default as `bench run` (models/user-model.ts), so that a model and its .tflite are fed alike.
   const normalization = typeof args.normalization === 'string' ? parseNormalization(args.normalization) : (metadata?.normalization ?? DEFAULT_NORMALIZATION);
-  if (!metadata?.normalization && typeof args.normalization !== 'string') log.info(`no normalisation in a metadata.json beside the model: assuming ${describeNormalization(DEFAULT_NORMALIZATION)} (pass --normalization min,max to change)`);
 
   const variants = config.convert.variants;
   const output = typeof args.output === 'string' ? resolve(cwd, args.output) : undefined;
@@ -138,6 +137,8 @@ async function convertModelFile(context: CommandContext, args: Record<string, un
 
   await useFastestBackend();
   const model = await loadModelToConvert(source);
+  // Said once the model is known to load: a model refused on its own would otherwise print this line above its one error line.
+  if (!metadata?.normalization && typeof args.normalization !== 'string') log.info(`no normalisation in a metadata.json beside the model: assuming ${describeNormalization(DEFAULT_NORMALIZATION)} (pass --normalization min,max to change)`);
   const progress = log.progress('convert', variants.length);
   let converted;
   try {
