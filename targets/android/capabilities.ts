@@ -7,6 +7,7 @@
 import { deepMerge } from '../../harness/core/config.ts';
 import { UserError } from '../../harness/core/errors.ts';
 import { redactUrl } from '../../harness/core/redact.ts';
+import type { WebDriverEndpoint } from '../page/webdriver-host.ts';
 
 export type Capabilities = Record<string, unknown>;
 
@@ -51,14 +52,6 @@ export function browserPackage(capabilities: Capabilities): string {
   return 'com.android.chrome';
 }
 
-export interface WebDriverEndpoint {
-  protocol: 'http' | 'https';
-  hostname: string;
-  port: number;
-  path: string;
-  user?: string;
-  key?: string;
-}
 
 /**
  * webdriverio's connection options from a URL such as

@@ -24,6 +24,7 @@ import { prepareModel } from '../../models/tflite/convert.ts';
 import { assignVersions } from '../../models/tflite/versions.ts';
 import { writeTflite } from '../../models/tflite/writer.ts';
 import { tfliteWithSupportMetadata } from '../fixtures/tflite-support-metadata.ts';
+import { deflatedZip as zipOfDeflated } from '../fixtures/deflate-bomb.ts';
 
 /** A case's folder: `inputs/` holds what it feeds the CLI, `out/` is the only place it may write. */
 interface Box {
@@ -82,31 +83,7 @@ function graphModel(edit: (nodes: Record<string, unknown>[]) => Record<string, u
 
 /** A zip whose one deflated entry declares `declared` bytes but inflates to `data` (a deflate bomb when data is large). */
 function deflatedZip(name: string, data: Uint8Array, declared: number): Uint8Array {
-  const packed = deflateRawSync(data, { level: 9 });
-  const nameBytes = Buffer.from(name);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt32LE(packed.length, 18);
-  local.writeUInt32LE(declared, 22);
-  local.writeUInt16LE(nameBytes.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt32LE(packed.length, 20);
-  central.writeUInt32LE(declared, 24);
-  central.writeUInt16LE(nameBytes.length, 28);
-  const directory = Buffer.concat([central, nameBytes]);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(30 + nameBytes.length + packed.length, 16);
-  return Buffer.concat([local, nameBytes, packed, directory, end]);
+  return zipOfDeflated(name, deflateRawSync(data, { level: 9 }), declared);
 }
 
 /** The parts of a layers model.json the cases edit. */
