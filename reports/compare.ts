@@ -392,12 +392,17 @@ function compareMeasurements(id: string, old: Measurement, fresh: Measurement, l
   };
 }
 
-/** Exit code of `bench compare`: 0 nothing regressed, 1 a regression, 2 inconclusive under --strict, 3 not comparable. */
+/**
+ * Exit code of `bench compare`: 0 nothing regressed, 1 a regression, 3 not comparable, and 2 under --strict
+ * when nothing regressed but the gate could not vouch for everything: a key inconclusive, or a key the
+ * baseline measured missing from this run (a phone unplugged before discovery leaves no failed job to regress,
+ * only absent keys; a strict gate must not pass it).
+ */
 export function compareExitCode(comparison: Comparison, options: { strict?: boolean } = {}): number {
   if (!comparison.comparable) return 3;
   if (comparison.entries.length === 0) return 3;
   if (comparison.counts.regressed > 0) return 1;
-  if (options.strict && comparison.counts.inconclusive > 0) return 2;
+  if (options.strict && (comparison.counts.inconclusive > 0 || comparison.onlyInBaseline.length > 0)) return 2;
   return 0;
 }
 

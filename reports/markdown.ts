@@ -141,7 +141,7 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
     }
     lines.push('');
   }
-  if (comparison.onlyInBaseline.length) lines.push(`Only in the baseline (not compared): ${comparison.onlyInBaseline.map((id) => mdCode(id)).join(', ')}`, '');
+  if (comparison.onlyInBaseline.length) lines.push(`Missing from this run (measured in the baseline, not compared; \`--strict\` fails on these): ${comparison.onlyInBaseline.map((id) => mdCode(id)).join(', ')}`, '');
   if (comparison.onlyInCurrent.length) lines.push(`New in this run (not compared): ${comparison.onlyInCurrent.map((id) => mdCode(id)).join(', ')}`, '');
   // Compare reads records directly, not through the report data: scrub what it copies.
   return redactText(`${lines.join('\n').trimEnd()}\n`);

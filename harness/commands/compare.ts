@@ -3,7 +3,7 @@
  * newest by default) against a baseline, on the rounds of each key, with the
  * run-to-run noise of earlier runs on this machine (or `bench calibrate`'s)
  * and the p-values adjusted across keys. Exit codes: 0 nothing regressed,
- * 1 a regression, 2 only inconclusive keys under --strict, 3 could not compare.
+ * 1 a regression, 2 under --strict: inconclusive keys or baseline keys missing now, 3 could not compare.
  */
 import { defineCommand } from 'citty';
 import { commonArgs, overridesFrom, setup, type CommandIo, type FlagPaths } from './common.ts';
@@ -30,7 +30,7 @@ export default defineCommand({
     run: { type: 'positional', required: false, description: 'Run id or run.json path to check (default: the newest run)' },
     baseline: { type: 'string', required: true, description: 'Baseline: a run id, a run.json path, or `latest` (the newest run other than the checked one)', valueHint: 'run' },
     format: { type: 'string', description: 'text (default: a table on stderr) or md (markdown on stdout, for a CI comment)', valueHint: 'text|md' },
-    strict: { type: 'boolean', description: 'Exit 2 when nothing regressed but some keys are inconclusive' },
+    strict: { type: 'boolean', description: 'Exit 2 when nothing regressed but some keys are inconclusive or missing from this run' },
     threshold: { type: 'string', description: 'Relative p50 change below which a key is the same (default 0.05)', valueHint: 'fraction' },
     alpha: { type: 'string', description: 'Family-wise significance level: the chance that a comparison of unchanged code flags any key (default 0.01)', valueHint: 'p' },
     correction: { type: 'string', description: "Adjustment across keys: holm (family-wise, default), bh (Benjamini-Hochberg, false discovery rate) or none", valueHint: 'holm|bh|none' },
@@ -93,7 +93,11 @@ function printComparison(comparison: Comparison, log: Logger): void {
   const rows = comparison.entries.map((entry) => [MARK[entry.verdict], label(entry), [...entry.reasons, noiseText(entry)].filter(Boolean).join('; ')]);
   const width = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
   for (const row of rows) log.info(`${row[0]!.padEnd(width[0]!)}  ${row[1]!.padEnd(width[1]!)}  ${row[2]}`);
-  if (comparison.onlyInBaseline.length) log.info(`only in the baseline (not compared): ${comparison.onlyInBaseline.join(', ')}`);
+  if (comparison.onlyInBaseline.length) {
+    // Not a regression (no job failed: its device or runtime was not found), but a gate that expects the
+    // device must hear of it: --strict fails on it.
+    log.warn(`missing from this run (measured in the baseline, not compared; --strict fails on these): ${comparison.onlyInBaseline.join(', ')}`);
+  }
   if (comparison.onlyInCurrent.length) log.info(`new in this run (not compared): ${comparison.onlyInCurrent.join(', ')}`);
   const noisy = describeNoisyKeys(comparison);
   if (noisy) log.warn(noisy);

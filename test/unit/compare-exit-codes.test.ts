@@ -56,6 +56,19 @@ test('exit codes through the real command: 0 same, 1 regressed, 2 inconclusive u
   });
 });
 
+test('a key the baseline measured and this run lacks (a phone unplugged before discovery) passes plainly and fails under --strict with 2', async () => {
+  await withRuns(async (out) => {
+    const phone = measurement({ format: 'tflite', variant: 'int8', rounds: rounds(5, 1) });
+    const first = record({ runId: 'r1', startedAt: '2025-01-01T00:00:00.000Z', measurements: [phone, measurement({ rounds: rounds(10, 1) })] });
+    for (const earlier of [...history20(first), first]) await saveRecord(out, earlier);
+    await saveRecord(out, record({ runId: 'r2', startedAt: '2025-01-02T00:00:00.000Z', measurements: [measurement({ rounds: rounds(10, 2) })] }));
+    const plain = await bench(['compare', '--out', out, '--baseline', 'r1', 'r2']);
+    assert.equal(plain.code, 0, 'nothing failed: the remaining key is the same');
+    assert.match(plain.stderr, /missing from this run .*--strict fails on these\): .*tflite\/int8/);
+    assert.equal((await bench(['compare', '--out', out, '--baseline', 'r1', 'r2', '--strict', '--quiet'])).code, 2);
+  });
+});
+
 test('--json prints the comparison on stdout for machines', async () => {
   await withRuns(async (out) => {
     const first = record({ runId: 'r1', startedAt: '2025-01-01T00:00:00.000Z', measurements: [measurement({ rounds: rounds(10, 1) })] });
