@@ -11,7 +11,7 @@ import type { BrowserCandidate } from './browsers.ts';
 /** `Chromium 156.0.8078.108`, `Firefox 142.0`, … */
 export function browserDisplayName(candidate: BrowserCandidate, version: string): string {
   const label = candidate.name.replace(/^playwright-/, '');
-  const pretty = label === 'chrome' ? 'Chrome' : label.charAt(0).toUpperCase() + label.slice(1);
+  const pretty = label === 'chrome' ? 'Chrome' : label === 'webkitgtk' ? 'WebKitGTK' : label.charAt(0).toUpperCase() + label.slice(1);
   return `${pretty}${candidate.source === 'playwright' ? ' (Playwright)' : ''} ${version}`;
 }
 

@@ -1,19 +1,26 @@
 /**
- * The browser target: every browser found, each a CDP page host
- * (targets/page/playwright-host.ts) on a browser launched here, running the
- * shared page-job flow (targets/page/job-flow.ts) on the page's static server.
+ * The browser target: every browser found, each a page host on a browser
+ * launched here (Chromium-family and Playwright's browsers over CDP,
+ * targets/page/playwright-host.ts; Firefox over WebDriver BiDi,
+ * targets/page/bidi-host.ts; WebKitGTK over classic WebDriver, ./webkit.ts),
+ * running the shared page-job flow (targets/page/job-flow.ts) on the page's
+ * static server.
  */
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { RuntimeSize } from '../../harness/core/record.ts';
 import type { DiscoveredDevice, Job, JobResult, JobSpec, KeyOptions, Target, TargetContext } from '../types.ts';
-import { decideWasmSettings, pageKeyOptions, startPageServer, PlaywrightHost, readBrowserFacts, runPageJob, type BrowserFacts, type PageHook, type PageServer } from '../page/index.ts';
+import { decideWasmSettings, pageKeyOptions, startPageServer, PlaywrightHost, readBrowserFacts, runPageJob, type BrowserFacts, type PageHook, type PageHost, type PageServer } from '../page/index.ts';
+import { BidiHost } from '../page/bidi-host.ts';
 import { failed, jobKeyOptions } from '../result.ts';
 import { isPageRuntime, PAGE_RUNTIMES } from '../page/app/protocol.ts';
 import { RUNTIME_FORMATS } from '../page/runtimes.ts';
 import { runtimeSizes as measureRuntimeSizes } from '../page/sizes.ts';
 import { findBrowsers, type BrowserCandidate } from './browsers.ts';
 import { browserDevice } from './device.ts';
+import { engineDefaults } from './engine-defaults.ts';
+import { firefoxBrowser } from './firefox.ts';
 import { launchedBrowser } from './runner.ts';
+import { WebKitHost } from './webkit.ts';
 
 export { findBrowsers, type BrowserCandidate, type BrowserEngine } from './browsers.ts';
 export { CHROMIUM_FLAGS, launchBrowser } from './launcher.ts';
@@ -26,7 +33,7 @@ export interface BrowserTargetOptions {
 }
 
 interface BrowserEntry {
-  host: PlaywrightHost;
+  host: PageHost;
   facts: BrowserFacts;
   /** `Chromium 156.0…`, for messages. */
   name: string;
@@ -39,6 +46,21 @@ function unusable(id: string, name: string, reason: string, candidate?: BrowserC
     reason,
     runtimes: PAGE_RUNTIMES.map((runtime) => ({ runtime, format: RUNTIME_FORMATS[runtime], available: false, reason })),
   };
+}
+
+/** The page host for one found browser: the transport its engine speaks. */
+function openHost(candidate: BrowserCandidate, origin: string, context: TargetContext, options: BrowserTargetOptions): PageHost {
+  const { config, log } = context;
+  const onRestart = (reason: string) => log.warn(`${candidate.name}: restarting the browser after: ${reason.split('\n')[0]}`);
+  const launch = { headed: config.browser.headed, args: config.browser.args, timeoutMs: config.timeouts.browser.launchMs };
+  if (candidate.engine === 'webkit' && candidate.driverPath) return new WebKitHost({ candidate, origin, timeouts: config.timeouts });
+  if (candidate.engine === 'firefox' && candidate.source !== 'playwright') return new BidiHost({ source: firefoxBrowser(candidate, launch, config.timeouts.browser.closeMs), origin, onRestart });
+  return new PlaywrightHost({
+    source: launchedBrowser(candidate, launch, config.timeouts.browser.closeMs),
+    origin,
+    ...(options.beforeJob ? { beforeJob: options.beforeJob } : {}),
+    onRestart,
+  });
 }
 
 export function createBrowserTarget(options: BrowserTargetOptions = {}): Target {
@@ -70,18 +92,12 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
         return [...devices, ...search.found.map((candidate) => unusable(`${candidate.name}-unavailable`, candidate.name, reason, candidate))];
       }
       for (const candidate of search.found) {
-        const launch = { headed: context.config.browser.headed, args: context.config.browser.args, timeoutMs: context.config.timeouts.browser.launchMs };
-        const host = new PlaywrightHost({
-          source: launchedBrowser(candidate, launch, context.config.timeouts.browser.closeMs),
-          origin: server.server.origin,
-          ...(options.beforeJob ? { beforeJob: options.beforeJob } : {}),
-          onRestart: (reason) => context.log.warn(`${candidate.name}: restarting the browser after: ${reason.split('\n')[0]}`),
-        });
+        const host = openHost(candidate, server.server.origin, context, options);
         try {
           const facts = await readBrowserFacts(host, context.config.timeouts.browser.pageReadyMs);
-          const device = browserDevice(candidate, facts.browser.version, facts.caps, { headless: !context.config.browser.headed });
+          const device = browserDevice(candidate, facts.browser.version, facts.caps, { headless: !context.config.browser.headed && candidate.engine !== 'webkit' });
           browsers.set(device.id, { host, facts, name: device.name });
-          devices.push({ device, usable: true, runtimes: facts.statuses });
+          devices.push({ device, usable: true, runtimes: engineDefaults(candidate.engine, facts.statuses) });
         } catch (error) {
           await host.close();
           const message = (error as Error).message.split('\n')[0] ?? String(error);
