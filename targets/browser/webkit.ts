@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { ResolvedConfig } from '../../harness/core/config.ts';
+import { firstLine } from '../../harness/core/format.ts';
 import { PAGE_PATH, type PageCapabilities, type PageJob, type PageResult } from '../page/app/protocol.ts';
 import { hostFailure, type HostBrowser, type PageHost, type RunPageJobOptions } from '../page/page-host.ts';
 import { openWebDriverHost, type SessionTimeouts } from '../page/webdriver-host.ts';
@@ -203,9 +204,12 @@ export class WebKitHost implements PageHost {
       return hostFailure(job, 'setup', error, new Date().toISOString());
     }
     const result = await session.run(job, options);
+    if (result.ok) return result;
     // Whatever broke (the page, MiniBrowser, the driver), the next job starts on a fresh MiniBrowser.
-    if (!result.ok) await this.endSession();
-    return result;
+    const gone = this.driver && childPids(this.driver.process.pid ?? -1)?.length === 0;
+    await this.endSession();
+    if (!gone || /went away/.test(result.error.message)) return result;
+    return { ...result, error: { ...result.error, message: `${this.name}: the browser went away during ${result.phase} (the last phase the page reported): ${firstLine(result.error.message)}` } };
   }
 
   private async endSession(): Promise<void> {

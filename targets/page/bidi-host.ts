@@ -4,14 +4,15 @@
  * engines Playwright cannot drive here (Debian's Firefox ESR: Playwright's
  * BiDi code asks it for commands it lacks, and Debian ships no geckodriver
  * for webdriverio). The flow mirrors the CDP host's (./playwright-host.ts):
- * a fresh browser context per job, the phase reported through an exposed
- * function, and the browser closed and relaunched after anything that may
+ * a fresh browser context per job, its phase read from the page as it runs,
+ * and the browser closed and relaunched after anything that may
  * have left it broken (disconnect, hang past the timeout, abort). The two
  * stay separate files because their libraries' Browser and Page types differ.
  */
 import type { Browser, Page } from 'puppeteer-core';
+import { firstLine } from '../../harness/core/format.ts';
 import type { JobPhase } from '../../harness/core/record.ts';
-import { HOST_CALLBACK, PAGE_PATH, type PageCapabilities, type PageEvent, type PageJob, type PageResult } from './app/protocol.ts';
+import { PAGE_PATH, type PageCapabilities, type PageJob, type PageResult } from './app/protocol.ts';
 import { hostFailure, type HostBrowser, type PageHost, type RunPageJobOptions } from './page-host.ts';
 
 /** Where the host's browser comes from: launched here (targets/browser/firefox.ts). */
@@ -32,6 +33,12 @@ export interface BidiHostOptions {
   /** Called when the browser is let go of after a crash, hang or disconnect. */
   onRestart?: (reason: string) => void;
 }
+
+/** Messages of a call cut short because the browser went away. */
+const BROWSER_GONE = /Target closed|Connection closed|disconnected|ECONNRESET|socket hang up/i;
+
+/** How often the host reads the page's phase while a job runs. */
+const POLL_MS = 250;
 
 class JobInterrupted extends Error {
   override name = 'BrowserJobInterrupted';
@@ -150,23 +157,32 @@ export class BidiHost implements PageHost {
           broken = true;
           brokenBy = `the page crashed during ${phase}: ${error.message}`;
         });
-        await guarded(
-          opened.exposeFunction(HOST_CALLBACK, (event: PageEvent) => {
-            if (event?.type !== 'phase' || event.id !== job.id) return;
-            phase = event.phase;
-            options.onPhase?.(event.phase);
-          }),
-        );
         opened.setDefaultTimeout(options.timeoutMs);
         await guarded(opened.goto(`${this.options.origin}${PAGE_PATH}`, { waitUntil: 'load' }));
         await guarded(opened.waitForFunction(() => Boolean(window.edgebench?.ready)));
+        // The phase is polled from the page's state, not pushed through an exposed function: Firefox
+        // delivers such calls only until the job's own long evaluate is under way (setup and load, never the loop).
+        const poller = setInterval(() => {
+          opened
+            .evaluate((id) => (window.edgebench?.state.id === id ? window.edgebench.state.phase : null), job.id)
+            .then((now) => {
+              if (!now || now === phase) return;
+              phase = now;
+              options.onPhase?.(now);
+            })
+            .catch(() => {});
+        }, POLL_MS);
+        cleanups.push(() => clearInterval(poller));
         return await guarded(opened.evaluate((pageJob) => window.edgebench!.run(pageJob), job));
       };
       return await Promise.race([work(), interrupted]);
     } catch (error) {
-      if (!(error instanceof JobInterrupted) && !this.browserNow?.connected) broken = true;
-      brokenBy ||= error instanceof Error ? error.message : String(error);
-      return hostFailure(job, phase, error, startedAt);
+      const message = error instanceof Error ? error.message : String(error);
+      // A killed browser often shows first as a call cut short ("Target closed"), before `disconnected`.
+      const gone = !(error instanceof JobInterrupted) && (!this.browserNow?.connected || BROWSER_GONE.test(message));
+      if (gone) broken = true;
+      brokenBy ||= message;
+      return hostFailure(job, phase, gone ? new Error(`${source.name}: the browser went away during ${phase}: ${firstLine(message)}`) : error, startedAt);
     } finally {
       for (const cleanup of cleanups) cleanup();
       if (broken) {
