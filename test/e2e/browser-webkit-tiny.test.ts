@@ -37,7 +37,7 @@ test('WebKit measures tfjs-wasm in a default run, answering as Node does', { ski
   assert.deepEqual(record.failures.map((failure) => failure.error.message), []);
   assert.deepEqual(record.measurements.map((measurement) => measurement.key.runtime), ['tfjs-wasm']);
   const [measurement] = record.measurements;
-  assert.match(measurement!.key.device, /^webkitgtk-\d+$/);
+  assert.match(measurement!.key.device, /^webkitgtk-\d+\.\d+$/);
   assert.match(measurement!.device.browser?.userAgent ?? '', /AppleWebKit\/[\d.]+ .*Safari\//);
   assert.equal(measurement!.device.extra?.crossOriginIsolated, true, 'the page is cross-origin isolated, as in Chromium');
   assert.equal(measurement!.evaluation?.accuracy, tiny.accuracy);
