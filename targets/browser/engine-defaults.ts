@@ -12,9 +12,24 @@ import type { BrowserEngine } from './browsers.ts';
 /** The runtimes an extra engine runs by default: one per path. */
 export const EXTRA_ENGINE_DEFAULTS: readonly string[] = ['tfjs-wasm', 'litert-wasm'];
 
-/** The runtime statuses of a browser of `engine`, the ones an extra engine leaves out of a default run marked opt-in. */
-export function engineDefaults(engine: BrowserEngine, statuses: RuntimeStatus[]): RuntimeStatus[] {
-  if (engine === 'chromium') return statuses;
+/** GPU runtimes of a page: the ones a software renderer would run. */
+const GPU_RUNTIMES = ['tfjs-webgl', 'tfjs-webgpu', 'litert-webgpu'];
+
+/**
+ * WebKit on the Xvfb display it is started on: Xvfb has no GPU, so its WebGL
+ * is Mesa's software rasteriser, though WebKit names every renderer "Apple
+ * GPU" (it masks the real one), so the page cannot tell.
+ */
+export const XVFB_SOFTWARE = 'software rendering on Xvfb (no GPU; WebKit names every renderer "Apple GPU")';
+
+/**
+ * The runtime statuses of a browser of `engine`, the ones an extra engine
+ * leaves out of a default run marked opt-in; `software` (a browser known to
+ * render on a CPU whatever its page reports) marks its GPU runtimes software.
+ */
+export function engineDefaults(engine: BrowserEngine, statuses: RuntimeStatus[], options: { software?: string } = {}): RuntimeStatus[] {
+  const marked = options.software ? statuses.map((status) => (status.available && !status.software && GPU_RUNTIMES.includes(status.runtime) ? { ...status, software: options.software } : status)) : statuses;
+  if (engine === 'chromium') return marked;
   const reason = `${engine === 'firefox' ? 'Firefox' : 'WebKit'} measures each path's fastest runtime by default (${EXTRA_ENGINE_DEFAULTS.join(', ')})`;
-  return statuses.map((status) => (status.available && !status.optIn && !status.software && !EXTRA_ENGINE_DEFAULTS.includes(status.runtime) ? { ...status, optIn: reason } : status));
+  return marked.map((status) => (status.available && !status.optIn && !status.software && !EXTRA_ENGINE_DEFAULTS.includes(status.runtime) ? { ...status, optIn: reason } : status));
 }

@@ -9,7 +9,7 @@
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { RuntimeSize } from '../../harness/core/record.ts';
 import type { DiscoveredDevice, Job, JobResult, JobSpec, KeyOptions, Target, TargetContext } from '../types.ts';
-import { decideWasmSettings, pageKeyOptions, startPageServer, PlaywrightHost, readBrowserFacts, runPageJob, type BrowserFacts, type PageHook, type PageHost, type PageServer } from '../page/index.ts';
+import { decideWasmSettings, openWebDriverHost, PAGE_PATH, pageKeyOptions, startPageServer, PlaywrightHost, readBrowserFacts, runPageJob, type BrowserFacts, type PageHook, type PageHost, type PageServer } from '../page/index.ts';
 import { BidiHost } from '../page/bidi-host.ts';
 import { failed, jobKeyOptions } from '../result.ts';
 import { isPageRuntime, PAGE_RUNTIMES } from '../page/app/protocol.ts';
@@ -17,10 +17,12 @@ import { RUNTIME_FORMATS } from '../page/runtimes.ts';
 import { runtimeSizes as measureRuntimeSizes } from '../page/sizes.ts';
 import { findBrowsers, type BrowserCandidate } from './browsers.ts';
 import { browserDevice } from './device.ts';
-import { engineDefaults } from './engine-defaults.ts';
+import { engineDefaults, XVFB_SOFTWARE } from './engine-defaults.ts';
 import { firefoxBrowser } from './firefox.ts';
 import { launchedBrowser } from './runner.ts';
-import { WebKitHost } from './webkit.ts';
+import { browserSessionTimeouts, webkitHost } from './webkit.ts';
+import { parseEndpoint, playwrightServer, remoteDevice, type RemoteEndpoint } from './remote.ts';
+import { SessionHost } from '../page/session-host.ts';
 
 export { findBrowsers, type BrowserCandidate, type BrowserEngine } from './browsers.ts';
 export { CHROMIUM_FLAGS, launchBrowser } from './launcher.ts';
@@ -53,13 +55,26 @@ function openHost(candidate: BrowserCandidate, origin: string, context: TargetCo
   const { config, log } = context;
   const onRestart = (reason: string) => log.warn(`${candidate.name}: restarting the browser after: ${reason.split('\n')[0]}`);
   const launch = { headed: config.browser.headed, args: config.browser.args, timeoutMs: config.timeouts.browser.launchMs };
-  if (candidate.engine === 'webkit' && candidate.driverPath) return new WebKitHost({ candidate, origin, timeouts: config.timeouts });
+  if (candidate.engine === 'webkit' && candidate.driverPath) return webkitHost({ candidate, origin, timeouts: config.timeouts });
   if (candidate.engine === 'firefox' && candidate.source !== 'playwright') return new BidiHost({ source: firefoxBrowser(candidate, launch, config.timeouts.browser.closeMs), origin, onRestart });
   return new PlaywrightHost({
     source: launchedBrowser(candidate, launch, config.timeouts.browser.closeMs),
     origin,
     ...(options.beforeJob ? { beforeJob: options.beforeJob } : {}),
     onRestart,
+  });
+}
+
+/** The page host of a browser on another machine: the Playwright transport on a server's browser, or WebDriver sessions. */
+function remoteHost(endpoint: RemoteEndpoint, origin: string, context: TargetContext): PageHost {
+  const { config, log } = context;
+  if (endpoint.protocol === 'playwright') {
+    return new PlaywrightHost({ source: playwrightServer(endpoint, config.timeouts.browser.launchMs), origin, onRestart: (reason) => log.warn(`browser at ${endpoint.where}: reconnecting after: ${reason.split('\n')[0]}`) });
+  }
+  const name = `${endpoint.browserName} at ${endpoint.where}`;
+  return new SessionHost({
+    name,
+    open: () => openWebDriverHost({ endpoint: endpoint.endpoint, capabilities: { browserName: endpoint.browserName }, name, pageUrl: `${origin}${PAGE_PATH}`, timeouts: browserSessionTimeouts(config.timeouts) }),
   });
 }
 
@@ -78,9 +93,11 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
     kind: 'browser',
 
     async discover(context: TargetContext): Promise<DiscoveredDevice[]> {
-      const search = await findBrowsers({ ...(context.config.browser.browsers ? { wanted: context.config.browser.browsers } : {}) });
+      const { browsers: wanted, endpoints = [] } = context.config.browser;
+      // `browsers: []` with endpoints: the remote browsers only.
+      const search = wanted?.length === 0 && endpoints.length > 0 ? { found: [], missing: [] } : await findBrowsers({ ...(wanted ? { wanted } : {}) });
       const devices: DiscoveredDevice[] = search.missing.map((missing) => unusable(`${missing.name}-missing`, missing.name, missing.reason));
-      if (search.found.length === 0 && search.missing.length === 0) {
+      if (search.found.length === 0 && search.missing.length === 0 && endpoints.length === 0) {
         devices.push(unusable('browser-missing', 'browser', 'no browser found: install Chromium (apt-get install chromium) or Playwright browsers (npx playwright install chromium), or name one with --browser /path/to/chrome'));
         return devices;
       }
@@ -97,11 +114,25 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
           const facts = await readBrowserFacts(host, context.config.timeouts.browser.pageReadyMs);
           const device = browserDevice(candidate, facts.browser.version, facts.caps, { headless: !context.config.browser.headed && candidate.engine !== 'webkit' });
           browsers.set(device.id, { host, facts, name: device.name });
-          devices.push({ device, usable: true, runtimes: engineDefaults(candidate.engine, facts.statuses) });
+          devices.push({ device, usable: true, runtimes: engineDefaults(candidate.engine, facts.statuses, candidate.engine === 'webkit' && !process.env.DISPLAY ? { software: XVFB_SOFTWARE } : {}) });
         } catch (error) {
           await host.close();
           const message = (error as Error).message.split('\n')[0] ?? String(error);
           devices.push(unusable(`${candidate.name}-unavailable`, candidate.name, message, candidate));
+        }
+      }
+      for (const url of endpoints) {
+        const endpoint = parseEndpoint(url);
+        const host = remoteHost(endpoint, server.server.origin, context);
+        try {
+          const facts = await readBrowserFacts(host, context.config.timeouts.browser.pageReadyMs);
+          const device = remoteDevice(endpoint, facts.browser, facts.caps);
+          browsers.set(device.id, { host, facts, name: device.name });
+          devices.push({ device, usable: true, runtimes: facts.statuses });
+        } catch (error) {
+          await host.close();
+          const message = (error as Error).message.split('\n')[0] ?? String(error);
+          devices.push(unusable(`remote-${endpoint.where.replace(/[^A-Za-z0-9.-]+/g, '-')}-unavailable`, `browser at ${endpoint.where}`, message));
         }
       }
       return devices;

@@ -3,18 +3,19 @@
  * driven by Debian's `WebKitWebDriver` over classic WebDriver, through the
  * page's WebDriver transport (targets/page/webdriver-host.ts) unchanged.
  * MiniBrowser has no headless mode: it is shown on an Xvfb display started
- * here (or the `DISPLAY` already set). This host owns that display, the
- * driver process and one session at a time: a job that fails gets a fresh
- * session (a new MiniBrowser) for the next one, and a driver that died is
- * started again, so a crash fails that job only.
+ * here (or the `DISPLAY` already set). Its host owns that display, the
+ * driver process and one session at a time (targets/page/session-host.ts): a
+ * job that fails gets a fresh session (a new MiniBrowser) for the next one,
+ * and a driver that died is started again, so a crash fails that job only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import { firstLine } from '../../harness/core/format.ts';
-import { PAGE_PATH, type PageCapabilities, type PageJob, type PageResult } from '../page/app/protocol.ts';
-import { hostFailure, type HostBrowser, type PageHost, type RunPageJobOptions } from '../page/page-host.ts';
+import { PAGE_PATH } from '../page/app/protocol.ts';
+import type { PageHost } from '../page/page-host.ts';
+import { SessionHost } from '../page/session-host.ts';
 import { openWebDriverHost, type SessionTimeouts } from '../page/webdriver-host.ts';
 import type { BrowserCandidate } from './browsers.ts';
 
@@ -27,7 +28,7 @@ export interface WebKitHostOptions {
 }
 
 /** The session bounds of a local WebKit, from the browser timeouts (the poll bounds are the page transport's own). */
-export function webkitTimeouts(timeouts: ResolvedConfig['timeouts']): SessionTimeouts {
+export function browserSessionTimeouts(timeouts: ResolvedConfig['timeouts']): SessionTimeouts {
   return {
     sessionStartMs: timeouts.browser.launchMs,
     pageLoadMs: timeouts.browser.pageReadyMs,
@@ -119,114 +120,59 @@ async function startDriver(driverPath: string, env: NodeJS.ProcessEnv, timeoutMs
   }
 }
 
-export class WebKitHost implements PageHost {
-  private xvfb: ChildProcess | undefined;
-  private display: string | undefined;
-  private driver: { port: number; process: ChildProcess } | undefined;
-  private session: PageHost | undefined;
-  private opening: Promise<PageHost> | undefined;
-  private named: HostBrowser | undefined;
-  private closed = false;
-  /** Sessions opened so far (the first and one after each failed job), for tests. */
-  launches = 0;
+/**
+ * The page host of a WebKitGTK found here: a session host whose sessions
+ * each start a MiniBrowser through the driver, the display and the driver
+ * started on first use (and the driver again if it died).
+ */
+export function webkitHost(options: WebKitHostOptions): SessionHost {
+  const { candidate, timeouts } = options;
+  const env = options.env ?? process.env;
+  let xvfb: ChildProcess | undefined;
+  let display: string | undefined;
+  let driver: { port: number; process: ChildProcess } | undefined;
+  const driverExited = () => !driver || driver.process.exitCode !== null || driver.process.signalCode !== null;
 
-  constructor(private readonly options: WebKitHostOptions) {}
-
-  get name(): string {
-    return this.options.candidate.name;
-  }
-
-  get alive(): boolean {
-    return !this.closed;
-  }
-
-  private async openSession(): Promise<PageHost> {
-    const { candidate, timeouts } = this.options;
-    const env = this.options.env ?? process.env;
-    if (!this.display) {
-      if (env.DISPLAY) this.display = env.DISPLAY;
+  const open = async (): Promise<PageHost> => {
+    if (!display) {
+      if (env.DISPLAY) display = env.DISPLAY;
       else {
         const started = await startXvfb(timeouts.browser.launchMs);
-        this.xvfb = started.process;
-        this.display = started.display;
+        xvfb = started.process;
+        display = started.display;
       }
     }
-    if (!this.driver || this.driver.process.exitCode !== null || this.driver.process.signalCode !== null) {
-      this.driver = await startDriver(candidate.driverPath ?? 'WebKitWebDriver', { ...env, DISPLAY: this.display }, timeouts.browser.launchMs);
-    }
-    const driver = this.driver;
-    const session = await openWebDriverHost({
-      endpoint: { protocol: 'http', hostname: '127.0.0.1', port: driver.port, path: '/' },
+    // JavaScriptCore keeps SharedArrayBuffer off in WebKitGTK unless its option says so, even on a cross-origin-isolated page.
+    if (driverExited()) driver = await startDriver(candidate.driverPath ?? 'WebKitWebDriver', { ...env, DISPLAY: display, JSC_useSharedArrayBuffer: '1' }, timeouts.browser.launchMs);
+    const running = driver!;
+    return openWebDriverHost({
+      endpoint: { protocol: 'http', hostname: '127.0.0.1', port: running.port, path: '/' },
       capabilities: { 'webkitgtk:browserOptions': { binary: candidate.executablePath, args: ['--automation'] } },
       name: candidate.name,
-      pageUrl: `${this.options.origin}${PAGE_PATH}`,
+      pageUrl: `${options.origin}${PAGE_PATH}`,
       // A poll left waiting on a killed MiniBrowser never returns: the driver's child gone says so.
       isAlive: async () => {
-        const children = childPids(driver.process.pid ?? -1);
+        const children = childPids(running.process.pid ?? -1);
         return children === undefined ? undefined : children.length > 0;
       },
-      timeouts: webkitTimeouts(timeouts),
+      timeouts: browserSessionTimeouts(timeouts),
     });
-    this.launches += 1;
-    return session;
-  }
+  };
 
-  private async ensureSession(): Promise<PageHost> {
-    if (this.closed) throw new Error(`${this.name}: the host is closed`);
-    if (this.session?.alive) return this.session;
-    this.opening ??= this.openSession().then(
-      (session) => ((this.session = session), (this.opening = undefined), session),
-      (error: unknown) => {
-        this.opening = undefined;
-        throw error;
-      },
-    );
-    return this.opening;
-  }
-
-  async browser(): Promise<HostBrowser> {
-    if (!this.named) {
-      const raw = await (await this.ensureSession()).browser();
-      this.named = { name: 'WebKitGTK', version: raw.version };
-    }
-    return this.named;
-  }
-
-  async capabilities(timeoutMs: number): Promise<PageCapabilities> {
-    return (await this.ensureSession()).capabilities(timeoutMs);
-  }
-
-  async run(job: PageJob, options: RunPageJobOptions): Promise<PageResult> {
-    let session: PageHost;
-    try {
-      session = await this.ensureSession();
-    } catch (error) {
-      return hostFailure(job, 'setup', error, new Date().toISOString());
-    }
-    const result = await session.run(job, options);
-    if (result.ok) return result;
-    // Whatever broke (the page, MiniBrowser, the driver), the next job starts on a fresh MiniBrowser.
-    const gone = this.driver && childPids(this.driver.process.pid ?? -1)?.length === 0;
-    await this.endSession();
-    if (!gone || /went away/.test(result.error.message)) return result;
-    return { ...result, error: { ...result.error, message: `${this.name}: the browser went away during ${result.phase} (the last phase the page reported): ${firstLine(result.error.message)}` } };
-  }
-
-  private async endSession(): Promise<void> {
-    const session = this.session;
-    this.session = undefined;
-    await session?.close();
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.opening?.catch(() => {});
-    await this.endSession();
-    const closeMs = this.options.timeouts.browser.closeMs;
-    await stop(this.driver?.process, closeMs);
-    this.driver = undefined;
-    await stop(this.xvfb, closeMs);
-    this.xvfb = undefined;
-  }
+  return new SessionHost({
+    name: candidate.name,
+    product: 'WebKitGTK',
+    open,
+    explainFailure: (result) => {
+      const gone = driver && childPids(driver.process.pid ?? -1)?.length === 0;
+      if (!gone || /went away/.test(result.error.message)) return result;
+      return { ...result, error: { ...result.error, message: `${candidate.name}: the browser went away during ${result.phase} (the last phase the page reported): ${firstLine(result.error.message)}` } };
+    },
+    dispose: async () => {
+      await stop(driver?.process, timeouts.browser.closeMs);
+      driver = undefined;
+      await stop(xvfb, timeouts.browser.closeMs);
+      xvfb = undefined;
+    },
+  });
 }

@@ -31,3 +31,11 @@ test('Firefox and WebKit leave their non-default runtimes opt-in, Chromium none'
   }
   assert.deepEqual(engineDefaults('chromium', statuses), statuses);
 });
+
+test('WebKit on Xvfb: its GPU runtimes are software, whatever renderer it names', () => {
+  const decided = engineDefaults('webkit', statuses, { software: 'software rendering on Xvfb' });
+  assert.equal(decided.find((status) => status.runtime === 'tfjs-webgl')?.software, 'software rendering on Xvfb');
+  assert.equal(decided.find((status) => status.runtime === 'tfjs-webgl')?.optIn, undefined, 'left out as software, one reason');
+  assert.equal(decided.find((status) => status.runtime === 'tfjs-webgpu')?.software, 'software renderer (llvmpipe)', 'a reason already given stays');
+  assert.equal(decided.find((status) => status.runtime === 'tfjs-wasm')?.software, undefined);
+});
