@@ -86,7 +86,9 @@ async function startXvfb(timeoutMs: number): Promise<{ display: string; process:
     const timer = setTimeout(() => reject(new Error(`Xvfb did not start within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
     (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => {
       text += chunk.toString();
-      if (text.includes('\n')) (clearTimeout(timer), resolve(`:${text.trim()}`));
+      if (!text.includes('\n')) return;
+      clearTimeout(timer);
+      resolve(`:${text.trim()}`);
     });
     child.once('error', (error) => (clearTimeout(timer), reject(new Error(`cannot start Xvfb: ${error.message}`))));
     child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`Xvfb exited (${code}): ${stderr.trim().split('\n').pop() ?? ''}`))));

@@ -21,7 +21,7 @@ function descendants(name: RegExp, root = process.pid): number[] {
   const found: number[] = [];
   const walk = (pid: number) => {
     for (const child of childPids(pid) ?? []) {
-      let command = '';
+      let command: string;
       try {
         command = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0')[0] ?? '';
       } catch {
