@@ -24,6 +24,7 @@ test('Firefox and WebKit leave their non-default runtimes opt-in, Chromium none'
     const optIn = Object.fromEntries(decided.map((status) => [status.runtime, status.optIn]));
     assert.match(optIn['tfjs-webgl'] ?? '', /measures each path's fastest runtime by default \(tfjs-wasm, litert-wasm\)/);
     assert.equal(optIn['tfjs-wasm'], undefined);
+    assert.deepEqual(decided.find((status) => status.runtime === 'litert-wasm')?.defaultVariants?.variants, ['float32']);
     assert.equal(optIn['litert-wasm'], undefined);
     assert.equal(optIn['tfjs-cpu'], 'reference backend');
     assert.equal(optIn['tfjs-webgpu'], undefined, 'a software GPU keeps its own reason');
