@@ -151,7 +151,13 @@ function planRetrain(models: readonly ModelArtifacts[], active: readonly ActiveT
     if (!artifact) continue;
     for (const { target, devices } of active) {
       for (const found of devices) {
-        const chosen = found.runtimes.filter((runtime) => selects(runtime, config.run.backends) === 'yes');
+        const selected = found.runtimes.filter((runtime) => selects(runtime, config.run.backends) === 'yes');
+        // A runtime limited to a default scope (an extra browser engine) measures inference only unless named.
+        const scoped = config.run.backends ? [] : selected.filter((runtime) => runtime.defaultVariants && runtime.trains);
+        if (scoped.length && model === models.find((entry) => retrained.has(entry.model))) {
+          plan.retrainNotes.push(`${found.device.name}: no retrain job on ${scoped.map((runtime) => runtime.runtime).join(', ')} by default (${scoped[0]!.defaultVariants!.reason}); --backends ${scoped[0]!.runtime} to run it`);
+        }
+        const chosen = selected.filter((runtime) => !scoped.includes(runtime));
         const untrained = chosen.filter((runtime) => !runtime.trains).map((runtime) => runtime.runtime);
         if (untrained.length && model === models.find((entry) => retrained.has(entry.model))) {
           plan.retrainNotes.push(`${found.device.name}: no retrain job on ${untrained.join(', ')}: no training runtime (the Lite path and native runtimes run inference only)`);
