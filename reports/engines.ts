@@ -9,6 +9,7 @@
  */
 import type { DeviceInfo, Measurement, RunRecord } from '../harness/core/record.ts';
 import { workloadOf } from '../harness/core/record.ts';
+import { escapeHtml } from './escape.ts';
 
 export type Engine = 'chromium' | 'firefox' | 'webkit';
 
@@ -119,4 +120,19 @@ export function enginesMarkdown(view: EnginesSideBySide, md: MarkdownText): stri
     })]));
   }
   return [...lines, ''];
+}
+
+/** The view as an HTML section of the report (escaped here: labels and ids come from the record); '' when nothing is side by side. */
+export function enginesHtml(view: EnginesSideBySide | undefined): string {
+  if (!view || view.rows.length === 0) return '';
+  const cell = (row: EngineRow, column: EngineColumn) => {
+    const p50 = row.p50[column.device];
+    const ratio = row.ratio[column.device];
+    if (p50 === undefined) return '<td class="num">–</td>';
+    return `<td class="num" data-value="${p50}">${p50.toFixed(2)} ms${ratio !== undefined && column.device !== view.baseline ? ` <small>(${ratio.toFixed(2)}×)</small>` : ''}</td>`;
+  };
+  const head = view.columns.map((column) => `<th class="num" title="${escapeHtml(column.name)}">${escapeHtml(column.device)}</th>`).join('');
+  const body = view.rows.map((row) => `<tr><td>${escapeHtml(row.label)}</td>${view.columns.map((column) => cell(row, column)).join('')}</tr>`).join('');
+  const note = view.baseline ? `; in brackets, × ${escapeHtml(view.baseline)}'s (above 1: slower)` : '';
+  return `<section id="engines"><h2>Browsers side by side</h2><p class="muted">p50 of the same artifact and runtime in each browser engine${note}.</p><div class="table-wrap"><table class="engines"><thead><tr><th>job</th>${head}</tr></thead><tbody>${body}</tbody></table></div></section>`;
 }

@@ -70,3 +70,13 @@ test('the run summary in markdown has the side-by-side table, escaped', async ()
   assert.ok(lines.includes('| job | chromium-156 | firefox\\_\\<b\\> |'), lines.join('\n'));
   assert.ok(lines.includes('| m tfjs/float32 tfjs-wasm batch 1 simd=true | 10.00 ms | 20.00 ms (2.00×) |'), lines.join('\n'));
 });
+
+test('the HTML report has the side-by-side section, escaped', async () => {
+  const { enginesHtml } = await import('../../reports/engines.ts');
+  const view = enginesSideBySide({ measurements: [measured(device('chromium-156', UA.chromium), 'tfjs-wasm', 'float32', 10, 2), measured(device('firefox<script>', UA.firefox), 'tfjs-wasm', 'float32', 20, 2)] });
+  const section = enginesHtml(view);
+  assert.match(section, /<h2>Browsers side by side<\/h2>/);
+  assert.ok(section.includes('firefox&lt;script&gt;') && !section.includes('firefox<script>'));
+  assert.match(section, /20\.00 ms <small>\(2\.00×\)<\/small>/);
+  assert.equal(enginesHtml({ columns: [], rows: [] }), '');
+});
