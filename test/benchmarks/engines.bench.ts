@@ -32,7 +32,7 @@ const config = parseConfig({
   ...(hasModels ? {} : { models: ['tiny'] }),
   run: { targets: ['browser'], backends: ['tfjs-wasm', 'litert-wasm'], warmupIterations: 3, minSamples: 10, minTimeMs: timeMs, maxTimeMs: timeMs * 3, rounds: 1, evalLimit: 12 },
 });
-const log = createLogger({ level: 'info' });
+const log = createLogger({ level: 'normal' });
 try {
   const { record } = await runBenchmarks({ config, log, out, referenceInProcess: true });
   const view = enginesSideBySide(record);
