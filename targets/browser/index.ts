@@ -9,8 +9,7 @@
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { RuntimeSize } from '../../harness/core/record.ts';
 import type { DiscoveredDevice, Job, JobResult, JobSpec, KeyOptions, Target, TargetContext } from '../types.ts';
-import { decideWasmSettings, openWebDriverHost, PAGE_PATH, pageKeyOptions, startPageServer, PlaywrightHost, readBrowserFacts, runPageJob, type BrowserFacts, type PageHook, type PageHost, type PageServer } from '../page/index.ts';
-import { BidiHost } from '../page/bidi-host.ts';
+import { BidiHost, decideWasmSettings, openWebDriverHost, PAGE_PATH, pageKeyOptions, startPageServer, PlaywrightHost, readBrowserFacts, runPageJob, SessionHost, type BrowserFacts, type PageHook, type PageHost, type PageServer } from '../page/index.ts';
 import { failed, jobKeyOptions } from '../result.ts';
 import { isPageRuntime, PAGE_RUNTIMES } from '../page/app/protocol.ts';
 import { RUNTIME_FORMATS } from '../page/runtimes.ts';
@@ -22,7 +21,6 @@ import { firefoxBrowser } from './firefox.ts';
 import { launchedBrowser } from './runner.ts';
 import { browserSessionTimeouts, webkitHost } from './webkit.ts';
 import { parseEndpoint, playwrightServer, remoteDevice, type RemoteEndpoint } from './remote.ts';
-import { SessionHost } from '../page/session-host.ts';
 
 export { findBrowsers, type BrowserCandidate, type BrowserEngine } from './browsers.ts';
 export { CHROMIUM_FLAGS, launchBrowser } from './launcher.ts';

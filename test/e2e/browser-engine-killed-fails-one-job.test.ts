@@ -47,7 +47,12 @@ test('a killed Firefox or WebKit fails one job; the next job measures', { timeou
   const fixture = await tinyModelFixture(out, 6);
   const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
   const target = createBrowserTarget();
-  const context = targetContext(out, { browser: { browsers: search.found.map((candidate) => candidate.name) }, run: { jobTimeoutMs: 60_000 } });
+  const context = targetContext(out, {
+    browser: { browsers: search.found.map((candidate) => candidate.name) },
+    run: { jobTimeoutMs: 60_000 },
+    // Short waits on the dead browser: a poll that cannot return, a session that cannot end.
+    timeouts: { browser: { closeMs: 3_000 }, android: { pagePollMs: 1_000 } },
+  });
   t.after(() => target.dispose?.());
   const devices = await target.discover(context);
 
