@@ -6,6 +6,7 @@
  * running the shared page-job flow (targets/page/job-flow.ts) on the page's
  * static server.
  */
+import { availableParallelism } from 'node:os';
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { RuntimeSize } from '../../harness/core/record.ts';
 import type { DiscoveredDevice, Job, JobResult, JobSpec, KeyOptions, Target, TargetContext } from '../types.ts';
@@ -46,6 +47,16 @@ function unusable(id: string, name: string, reason: string, candidate?: BrowserC
     reason,
     runtimes: PAGE_RUNTIMES.map((runtime) => ({ runtime, format: RUNTIME_FORMATS[runtime], available: false, reason })),
   };
+}
+
+/**
+ * A browser launched here runs on this machine's cores: where its page
+ * reports more (WebKitGTK says 4 on a 2-core machine), the threads are
+ * decided from the real count, or a wasm job would run more threads than cores.
+ */
+function localCores(facts: BrowserFacts): BrowserFacts {
+  const cores = availableParallelism();
+  return facts.caps.hardwareConcurrency > cores ? { ...facts, caps: { ...facts.caps, hardwareConcurrency: cores } } : facts;
 }
 
 /** The page host for one found browser: the transport its engine speaks. */
@@ -109,7 +120,7 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
       for (const candidate of search.found) {
         const host = openHost(candidate, server.server.origin, context, options);
         try {
-          const facts = await readBrowserFacts(host, context.config.timeouts.browser.pageReadyMs);
+          const facts = localCores(await readBrowserFacts(host, context.config.timeouts.browser.pageReadyMs));
           const device = browserDevice(candidate, facts.browser.version, facts.caps, { headless: !context.config.browser.headed && candidate.engine !== 'webkit' });
           browsers.set(device.id, { host, facts, name: device.name });
           devices.push({ device, usable: true, runtimes: engineDefaults(candidate.engine, facts.statuses, candidate.engine === 'webkit' && !process.env.DISPLAY ? { software: XVFB_SOFTWARE } : {}) });

@@ -2,11 +2,13 @@
  * WebKit (Debian's WebKitGTK MiniBrowser, driven by WebKitWebDriver over
  * classic WebDriver on an Xvfb display the target starts) as a browser
  * target: a default run of the tiny Mobile model measures tfjs-wasm there,
- * with Node's accuracy, a cross-origin-isolated page (threads), and a device
+ * with Node's accuracy, a cross-origin-isolated page with threads (one per
+ * real core, not the 4 WebKit reports), and a device
  * block read from the browser. Skipped where WebKitGTK's parts are missing.
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { after, before, test } from 'node:test';
 import { parseConfig } from '../../harness/core/config.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
@@ -40,6 +42,7 @@ test('WebKit measures tfjs-wasm in a default run, answering as Node does', { ski
   assert.match(measurement!.key.device, /^webkitgtk-\d+\.\d+$/);
   assert.match(measurement!.device.browser?.userAgent ?? '', /AppleWebKit\/[\d.]+ .*Safari\//);
   assert.equal(measurement!.device.extra?.crossOriginIsolated, true, 'the page is cross-origin isolated, as in Chromium');
+  assert.equal(measurement!.key.options.threads, availableParallelism(), 'threads on every real core: WebKit reports 4 cores whatever the machine has');
   assert.equal(measurement!.evaluation?.accuracy, tiny.accuracy);
   assert.equal(measurement!.evaluation?.agreement?.top1, 1, 'WebKit answers as the host reference does');
 });
