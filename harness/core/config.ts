@@ -318,6 +318,8 @@ export const configSchema = z.strictObject({
        * Credentials in them are redacted wherever printed or written.
        */
       endpoints: z.array(z.string()).optional(),
+      /** Capabilities of each session on a WebDriver endpoint (a grid's or cloud's vendor options); secret keys are redacted. */
+      capabilities: capabilitiesSchema.default({}),
     })
     .prefault({}),
   android: z

@@ -83,7 +83,7 @@ function remoteHost(endpoint: RemoteEndpoint, origin: string, context: TargetCon
   const name = `${endpoint.browserName} at ${endpoint.where}`;
   return new SessionHost({
     name,
-    open: () => openWebDriverHost({ endpoint: endpoint.endpoint, capabilities: { browserName: endpoint.browserName }, name, pageUrl: `${origin}${PAGE_PATH}`, timeouts: browserSessionTimeouts(config.timeouts) }),
+    open: () => openWebDriverHost({ endpoint: endpoint.endpoint, capabilities: { browserName: endpoint.browserName, ...config.browser.capabilities }, name, pageUrl: `${origin}${PAGE_PATH}`, timeouts: browserSessionTimeouts(config.timeouts) }),
   });
 }
 
