@@ -1,14 +1,19 @@
 /**
  * How the orchestrator schedules jobs: by lane. Devices that share the host's
  * CPU (Node, browsers) form one lane, so their numbers do not disturb each
- * other; each phone is its own lane. Within a lane one job at a time, in plan
+ * other; each phone is its own lane, and so is each other machine a remote
+ * browser runs on. Within a lane one job at a time, in plan
  * order; the lanes run in parallel. This is the only queue: a target's `run`
  * is never called twice at once for one device.
  */
 import type { DeviceInfo } from './core/record.ts';
 
 export function laneOf(device: DeviceInfo): string {
-  return device.kind === 'android' ? `android:${device.id}` : 'host';
+  if (device.kind === 'android') return `android:${device.id}`;
+  // A browser on another machine (targets/browser/remote.ts) has its own CPU: one lane per machine, whatever the port.
+  const remote = device.extra?.remote === true && typeof device.extra.host === 'string' ? device.extra.host.replace(/:\d+$/, '') : undefined;
+  if (remote && !/^(127\.|localhost$|\[::1\]$|::1$)/.test(remote)) return `remote:${remote}`;
+  return 'host';
 }
 
 /** What a lane does after a job: go on with its next one, or stop (a job stopped by Ctrl-C). */

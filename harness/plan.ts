@@ -101,6 +101,7 @@ export async function planJobs(models: readonly ModelArtifacts[], active: readon
     for (const found of devices) {
       for (const runtime of found.runtimes) {
         if (selects(runtime, config.run.backends) === 'opt-in') plan.leftOut.push({ device: found.device, runtime: runtime.runtime, reason: optInReason(runtime)! });
+        else if (runtime.defaultVariants && !config.run.backends && selects(runtime, undefined) === 'yes') plan.leftOut.push({ device: found.device, runtime: runtime.runtime, reason: runtime.defaultVariants.reason });
       }
     }
   }
@@ -114,7 +115,8 @@ export async function planJobs(models: readonly ModelArtifacts[], active: readon
         for (const runtime of runtimes) {
           // A software GPU asked for by name: its rows say so in the record and the report.
           const device = runtime.software ? { ...found.device, extra: { ...found.device.extra, software: runtime.software } } : found.device;
-          for (const artifact of model.artifacts.filter((candidate) => candidate.format === runtime.format)) {
+          const variants = config.run.backends ? undefined : runtime.defaultVariants?.variants;
+          for (const artifact of model.artifacts.filter((candidate) => candidate.format === runtime.format && (!variants || variants.includes(candidate.variant)))) {
             if (workloads.includes('infer')) for (const batchSize of batchSizes) {
               // Accuracy does not depend on the batch size: evaluate once per artifact and runtime, at the smallest.
               const evaluate = count !== undefined && count > 0 && batchSize === batchSizes[0];
@@ -149,7 +151,13 @@ function planRetrain(models: readonly ModelArtifacts[], active: readonly ActiveT
     if (!artifact) continue;
     for (const { target, devices } of active) {
       for (const found of devices) {
-        const chosen = found.runtimes.filter((runtime) => selects(runtime, config.run.backends) === 'yes');
+        const selected = found.runtimes.filter((runtime) => selects(runtime, config.run.backends) === 'yes');
+        // A runtime limited to a default scope (an extra browser engine) measures inference only unless named.
+        const scoped = config.run.backends ? [] : selected.filter((runtime) => runtime.defaultVariants && runtime.trains);
+        if (scoped.length && model === models.find((entry) => retrained.has(entry.model))) {
+          plan.retrainNotes.push(`${found.device.name}: no retrain job on ${scoped.map((runtime) => runtime.runtime).join(', ')} by default (${scoped[0]!.defaultVariants!.reason}); --backends ${scoped[0]!.runtime} to run it`);
+        }
+        const chosen = selected.filter((runtime) => !scoped.includes(runtime));
         const untrained = chosen.filter((runtime) => !runtime.trains).map((runtime) => runtime.runtime);
         if (untrained.length && model === models.find((entry) => retrained.has(entry.model))) {
           plan.retrainNotes.push(`${found.device.name}: no retrain job on ${untrained.join(', ')}: no training runtime (the Lite path and native runtimes run inference only)`);

@@ -6,6 +6,7 @@
  *
  * Plain JSON; no Node APIs (the viewer imports the types).
  */
+import { enginesSideBySide, type EnginesSideBySide } from './engines.ts';
 import { quantileSorted } from 'simple-statistics';
 import type { ArtifactInfo, DeviceInfo, Failure, HostInfo, Measurement, RunRecord, RuntimeSize, TrainingSummary } from '../harness/core/record.ts';
 import { measurementId, VARIANTS, workloadOf } from '../harness/core/record.ts';
@@ -81,6 +82,8 @@ export interface ReportData {
   charts: ChartSpec[];
   /** Earlier runs shown in the trend charts, oldest first (empty without history). */
   history: { runId: string; startedAt: string }[];
+  /** The same job in each browser engine (reports/engines.ts); absent in report data from before it existed. */
+  engines?: EnginesSideBySide;
 }
 
 /** keyId + batch size: the id compare matches keys by. */
@@ -344,6 +347,7 @@ export function buildReportData(unsafeRecord: RunRecord, options: BuildOptions =
     models,
     failures: redacted.failures.map((failure) => ({ id: rowId(failure), artifact: failure.artifact, phase: failure.phase, error: failure.error, at: failure.at })),
     retraining: retrainingSection(redacted, devices, charts),
+    engines: enginesSideBySide(redacted),
     charts,
     history: history.map((entry) => ({ runId: entry.runId, startedAt: entry.startedAt })),
   };

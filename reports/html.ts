@@ -11,6 +11,7 @@ import { runDir } from '../harness/core/layout.ts';
 import { viewerScript } from './bundle.ts';
 import { artifactLabel, buildReportData, type ModelReport, type ReportData } from './data.ts';
 import { formatDuration, type RetrainRow } from './retraining.ts';
+import { enginesHtml } from './engines.ts';
 import { runtimeName, type TableRow } from './table-row.ts';
 import { count, formatBytes, formatDate, formatMs, formatPercent, formatSmall, formatThroughput } from '../harness/core/format.ts';
 import { escapeHtml } from './escape.ts';
@@ -316,6 +317,7 @@ ${header(data)}
 ${summarySection(data)}
 ${data.models.map((model) => modelSection(model, data))}
 ${retrainingSection(data)}
+${new Safe(enginesHtml(data.engines))}
 ${environmentSection(data)}
 ${failuresSection(data)}
 <section id="config"><h2>Resolved configuration</h2><details><summary>show</summary><pre>${JSON.stringify(data.config, null, 2) ?? 'null'}</pre></details></section>

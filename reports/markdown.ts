@@ -12,6 +12,7 @@ import type { RunRecord } from '../harness/core/record.ts';
 import { artifactLabel, buildReportData, type BuildOptions } from './data.ts';
 import { runtimeName, type TableRow } from './table-row.ts';
 import { formatDuration, retrainAccuracyText, type RetrainRow } from './retraining.ts';
+import { enginesMarkdown, enginesSideBySide } from './engines.ts';
 import { redactText } from '../harness/core/redact.ts';
 import { count, formatBytes, formatDate, formatMs, formatPercent, formatThroughput } from '../harness/core/format.ts';
 
@@ -91,6 +92,7 @@ export function renderMarkdown(record: RunRecord, options: BuildOptions = {}): s
       lines.push(data.retraining.rows.some((entry) => entry.model === model.model) ? 'No inference job (its retrain jobs are below).' : 'Nothing measured.', '');
     }
   }
+  lines.push(...enginesMarkdown(enginesSideBySide(record), { text: (value) => mdText(redactText(value)), row }));
   if (data.retraining.rows.length) {
     lines.push('#### Retraining on each device', '', 'A new head trained on the device: the training pack through the backbone (extraction), then head training; its accuracy beside the host\'s retrain of the same pack.', '');
     lines.push(row(['model', 'device', 'backend', 'training pack', 'extraction', 'ms per step', 'time to retrain', 'accuracy']));

@@ -45,6 +45,13 @@ export interface RuntimeStatus {
    * default plan like a software GPU; naming it in run.backends runs it.
    */
   optIn?: string;
+  /**
+   * The artifact variants a default run measures on it (every variant when
+   * absent), and why: an extra browser engine measures one variant per path
+   * (targets/browser/engine-defaults.ts), and no retrain job. Naming the
+   * runtime in run.backends measures every variant and retrains.
+   */
+  defaultVariants?: { variants: string[]; reason: string };
   /** True where the runtime can run the retrain workload (every TF.js backend that trains); absent: inference only. */
   trains?: boolean;
 }

@@ -5,12 +5,13 @@
  */
 import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { defineCommand } from 'citty';
 import { commonArgs, countFlag, setup, type CommandIo } from './common.ts';
 import { UserError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/safe-fs.ts';
 import { loadHistory, resolveRun } from '../history.ts';
+import type { RunRecord } from '../core/record.ts';
 
 const FORMATS = ['html', 'md', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -23,6 +24,7 @@ export default defineCommand({
     format: { type: 'string', description: 'html (default), md (CI comment) or json (github-action-benchmark customSmallerIsBetter)', valueHint: 'html|md|json' },
     output: { type: 'string', description: 'Write here instead of the default (html: <out>/runs/<id>/report.html; md/json: stdout)', valueHint: 'file' },
     history: { type: 'string', description: 'Earlier runs shown in the trend (default 20; 0 for none)', valueHint: 'n' },
+    merge: { type: 'string', description: 'Runs from several hosts in one report, comma-separated run folders or run.json paths, each optionally labelled (lab-a=/path/run); each device keeps its host (docs/browsers.md)', valueHint: 'runs' },
   },
   async run({ args, data }) {
     // Only read up front: a report is quick, and a folder with no runs must not be created just to say so.
@@ -31,10 +33,10 @@ export default defineCommand({
     const format = (args.format ?? 'html') as Format;
     if (!FORMATS.includes(format)) throw new UserError(`--format must be one of ${FORMATS.join(', ')} (got "${args.format}")`, 'REPORT_FORMAT');
     const limit = countFlag(args, 'history', { min: 0, max: 1000, what: 'runs', code: 'REPORT_HISTORY' }) ?? 20;
-    const { record, path: recordPath } = await resolveRun(out, args.run, { cwd });
+    const { record, path: recordPath } = args.merge ? await mergedRun(String(args.merge), cwd) : await resolveRun(out, args.run, { cwd });
     log.debug(`record: ${recordPath}`);
     if (record.status !== 'complete') log.warn(`run ${record.runId} is ${record.status}: reporting what it measured`);
-    const history = limit > 0 ? await loadHistory(out, record, { limit }) : [];
+    const history = limit > 0 && !args.merge ? await loadHistory(out, record, { limit }) : [];
     const output = args.output ? outputFile(resolve(cwd, args.output)) : undefined;
 
     if (format === 'html') {
@@ -78,4 +80,23 @@ function outputFile(path: string): string {
   }
   if (folder) throw new UserError(`--output ${path} is a folder: name a file in it (e.g. ${path.replace(/\/+$/, '')}/report.html)`, 'REPORT_OUTPUT');
   return path;
+}
+
+/** `--merge a,b`: each run read and validated as any record is, then merged (harness/merge-runs.ts). */
+async function mergedRun(argument: string, cwd: string): Promise<{ record: RunRecord; path: string }> {
+  const { mergeRuns, parseMergeArgument } = await import('../merge-runs.ts');
+  const { readRunRecord } = await import('../history.ts');
+  const runs = [];
+  for (const [index, entry] of argument.split(',').filter(Boolean).entries()) {
+    const { label, path } = parseMergeArgument(entry.trim(), index);
+    const full = resolve(cwd, path);
+    let folder: boolean;
+    try {
+      folder = statSync(full).isDirectory();
+    } catch {
+      throw new UserError(`--merge: no run at ${full}`, 'RECORD_NOT_FOUND');
+    }
+    runs.push({ label, record: await readRunRecord(folder ? join(full, 'run.json') : full) });
+  }
+  return { record: mergeRuns(runs), path: argument };
 }

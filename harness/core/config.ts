@@ -311,6 +311,15 @@ export const configSchema = z.strictObject({
       headed: z.boolean().default(false),
       /** Extra command-line flags for Chromium-family browsers. */
       args: z.array(z.string()).default([]),
+      /**
+       * Browsers on other machines, measured beside the local ones: a
+       * Playwright server (`ws://host:port/…`) or a WebDriver server or grid
+       * (`http://host:port/…`, `?browserName=firefox` to pick its browser).
+       * Credentials in them are redacted wherever printed or written.
+       */
+      endpoints: z.array(z.string()).optional(),
+      /** Capabilities of each session on a WebDriver endpoint (a grid's or cloud's vendor options); secret keys are redacted. */
+      capabilities: capabilitiesSchema.default({}),
     })
     .prefault({}),
   android: z

@@ -11,13 +11,19 @@ import type { BrowserCandidate } from './browsers.ts';
 /** `Chromium 156.0.8078.108`, `Firefox 142.0`, … */
 export function browserDisplayName(candidate: BrowserCandidate, version: string): string {
   const label = candidate.name.replace(/^playwright-/, '');
-  const pretty = label === 'chrome' ? 'Chrome' : label.charAt(0).toUpperCase() + label.slice(1);
+  const pretty = label === 'chrome' ? 'Chrome' : label === 'webkitgtk' ? 'WebKitGTK' : label.charAt(0).toUpperCase() + label.slice(1);
   return `${pretty}${candidate.source === 'playwright' ? ' (Playwright)' : ''} ${version}`;
 }
 
-/** Device id used in measurement keys: `<browser>-<major version>`, stable across patch updates. */
+/**
+ * Device id used in measurement keys: `<browser>-<major version>`, stable
+ * across patch updates. WebKitGTK keeps its minor too: its releases are
+ * 2.x, each a different engine (`webkitgtk-2.50`).
+ */
 export function browserDeviceId(candidate: BrowserCandidate, version: string): string {
-  return `${candidate.name}-${version.split('.')[0] ?? version}`;
+  const parts = version.split('.');
+  const release = candidate.engine === 'webkit' && parts.length > 1 ? parts.slice(0, 2).join('.') : (parts[0] ?? version);
+  return `${candidate.name}-${release}`;
 }
 
 export function browserDevice(candidate: BrowserCandidate, version: string, caps: PageCapabilities, options: { headless: boolean }): DeviceInfo {

@@ -1,19 +1,27 @@
 /**
- * The browser target: every browser found, each a CDP page host
- * (targets/page/playwright-host.ts) on a browser launched here, running the
- * shared page-job flow (targets/page/job-flow.ts) on the page's static server.
+ * The browser target: every browser found, each a page host on a browser
+ * launched here (Chromium-family and Playwright's browsers over CDP,
+ * targets/page/playwright-host.ts; Firefox over WebDriver BiDi,
+ * targets/page/bidi-host.ts; WebKitGTK over classic WebDriver, ./webkit.ts),
+ * running the shared page-job flow (targets/page/job-flow.ts) on the page's
+ * static server.
  */
+import { availableParallelism } from 'node:os';
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { RuntimeSize } from '../../harness/core/record.ts';
 import type { DiscoveredDevice, Job, JobResult, JobSpec, KeyOptions, Target, TargetContext } from '../types.ts';
-import { decideWasmSettings, pageKeyOptions, startPageServer, PlaywrightHost, readBrowserFacts, runPageJob, type BrowserFacts, type PageHook, type PageServer } from '../page/index.ts';
+import { BidiHost, decideWasmSettings, openWebDriverHost, PAGE_PATH, pageKeyOptions, startPageServer, PlaywrightHost, readBrowserFacts, runPageJob, SessionHost, type BrowserFacts, type PageHook, type PageHost, type PageServer } from '../page/index.ts';
 import { failed, jobKeyOptions } from '../result.ts';
 import { isPageRuntime, PAGE_RUNTIMES } from '../page/app/protocol.ts';
 import { RUNTIME_FORMATS } from '../page/runtimes.ts';
 import { runtimeSizes as measureRuntimeSizes } from '../page/sizes.ts';
 import { findBrowsers, type BrowserCandidate } from './browsers.ts';
 import { browserDevice } from './device.ts';
+import { engineDefaults, XVFB_SOFTWARE } from './engine-defaults.ts';
+import { firefoxBrowser } from './firefox.ts';
 import { launchedBrowser } from './runner.ts';
+import { browserSessionTimeouts, webkitHost } from './webkit.ts';
+import { parseEndpoint, playwrightServer, remoteDevice, type RemoteEndpoint } from './remote.ts';
 
 export { findBrowsers, type BrowserCandidate, type BrowserEngine } from './browsers.ts';
 export { CHROMIUM_FLAGS, launchBrowser } from './launcher.ts';
@@ -26,7 +34,7 @@ export interface BrowserTargetOptions {
 }
 
 interface BrowserEntry {
-  host: PlaywrightHost;
+  host: PageHost;
   facts: BrowserFacts;
   /** `Chromium 156.0…`, for messages. */
   name: string;
@@ -39,6 +47,44 @@ function unusable(id: string, name: string, reason: string, candidate?: BrowserC
     reason,
     runtimes: PAGE_RUNTIMES.map((runtime) => ({ runtime, format: RUNTIME_FORMATS[runtime], available: false, reason })),
   };
+}
+
+/**
+ * A browser launched here runs on this machine's cores: where its page
+ * reports more (WebKitGTK says 4 on a 2-core machine), the threads are
+ * decided from the real count, or a wasm job would run more threads than cores.
+ */
+function localCores(facts: BrowserFacts): BrowserFacts {
+  const cores = availableParallelism();
+  return facts.caps.hardwareConcurrency > cores ? { ...facts, caps: { ...facts.caps, hardwareConcurrency: cores } } : facts;
+}
+
+/** The page host for one found browser: the transport its engine speaks. */
+function openHost(candidate: BrowserCandidate, origin: string, context: TargetContext, options: BrowserTargetOptions): PageHost {
+  const { config, log } = context;
+  const onRestart = (reason: string) => log.warn(`${candidate.name}: restarting the browser after: ${reason.split('\n')[0]}`);
+  const launch = { headed: config.browser.headed, args: config.browser.args, timeoutMs: config.timeouts.browser.launchMs };
+  if (candidate.engine === 'webkit' && candidate.driverPath) return webkitHost({ candidate, origin, timeouts: config.timeouts });
+  if (candidate.engine === 'firefox' && candidate.source !== 'playwright') return new BidiHost({ source: firefoxBrowser(candidate, launch, config.timeouts.browser.closeMs), origin, onRestart });
+  return new PlaywrightHost({
+    source: launchedBrowser(candidate, launch, config.timeouts.browser.closeMs),
+    origin,
+    ...(options.beforeJob ? { beforeJob: options.beforeJob } : {}),
+    onRestart,
+  });
+}
+
+/** The page host of a browser on another machine: the Playwright transport on a server's browser, or WebDriver sessions. */
+function remoteHost(endpoint: RemoteEndpoint, origin: string, context: TargetContext): PageHost {
+  const { config, log } = context;
+  if (endpoint.protocol === 'playwright') {
+    return new PlaywrightHost({ source: playwrightServer(endpoint, config.timeouts.browser.launchMs), origin, onRestart: (reason) => log.warn(`browser at ${endpoint.where}: reconnecting after: ${reason.split('\n')[0]}`) });
+  }
+  const name = `${endpoint.browserName} at ${endpoint.where}`;
+  return new SessionHost({
+    name,
+    open: () => openWebDriverHost({ endpoint: endpoint.endpoint, capabilities: { browserName: endpoint.browserName, ...config.browser.capabilities }, name, pageUrl: `${origin}${PAGE_PATH}`, timeouts: browserSessionTimeouts(config.timeouts) }),
+  });
 }
 
 export function createBrowserTarget(options: BrowserTargetOptions = {}): Target {
@@ -56,9 +102,11 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
     kind: 'browser',
 
     async discover(context: TargetContext): Promise<DiscoveredDevice[]> {
-      const search = await findBrowsers({ ...(context.config.browser.browsers ? { wanted: context.config.browser.browsers } : {}) });
+      const { browsers: wanted, endpoints = [] } = context.config.browser;
+      // `browsers: []` with endpoints: the remote browsers only.
+      const search = wanted?.length === 0 && endpoints.length > 0 ? { found: [], missing: [] } : await findBrowsers({ ...(wanted ? { wanted } : {}) });
       const devices: DiscoveredDevice[] = search.missing.map((missing) => unusable(`${missing.name}-missing`, missing.name, missing.reason));
-      if (search.found.length === 0 && search.missing.length === 0) {
+      if (search.found.length === 0 && search.missing.length === 0 && endpoints.length === 0) {
         devices.push(unusable('browser-missing', 'browser', 'no browser found: install Chromium (apt-get install chromium) or Playwright browsers (npx playwright install chromium), or name one with --browser /path/to/chrome'));
         return devices;
       }
@@ -70,22 +118,30 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
         return [...devices, ...search.found.map((candidate) => unusable(`${candidate.name}-unavailable`, candidate.name, reason, candidate))];
       }
       for (const candidate of search.found) {
-        const launch = { headed: context.config.browser.headed, args: context.config.browser.args, timeoutMs: context.config.timeouts.browser.launchMs };
-        const host = new PlaywrightHost({
-          source: launchedBrowser(candidate, launch, context.config.timeouts.browser.closeMs),
-          origin: server.server.origin,
-          ...(options.beforeJob ? { beforeJob: options.beforeJob } : {}),
-          onRestart: (reason) => context.log.warn(`${candidate.name}: restarting the browser after: ${reason.split('\n')[0]}`),
-        });
+        const host = openHost(candidate, server.server.origin, context, options);
+        try {
+          const facts = localCores(await readBrowserFacts(host, context.config.timeouts.browser.pageReadyMs));
+          const device = browserDevice(candidate, facts.browser.version, facts.caps, { headless: !context.config.browser.headed && candidate.engine !== 'webkit' });
+          browsers.set(device.id, { host, facts, name: device.name });
+          devices.push({ device, usable: true, runtimes: engineDefaults(candidate.engine, facts.statuses, candidate.engine === 'webkit' && !process.env.DISPLAY ? { software: XVFB_SOFTWARE } : {}) });
+        } catch (error) {
+          await host.close();
+          const message = (error as Error).message.split('\n')[0] ?? String(error);
+          devices.push(unusable(`${candidate.name}-unavailable`, candidate.name, message, candidate));
+        }
+      }
+      for (const url of endpoints) {
+        const endpoint = parseEndpoint(url);
+        const host = remoteHost(endpoint, server.server.origin, context);
         try {
           const facts = await readBrowserFacts(host, context.config.timeouts.browser.pageReadyMs);
-          const device = browserDevice(candidate, facts.browser.version, facts.caps, { headless: !context.config.browser.headed });
+          const device = remoteDevice(endpoint, facts.browser, facts.caps);
           browsers.set(device.id, { host, facts, name: device.name });
           devices.push({ device, usable: true, runtimes: facts.statuses });
         } catch (error) {
           await host.close();
           const message = (error as Error).message.split('\n')[0] ?? String(error);
-          devices.push(unusable(`${candidate.name}-unavailable`, candidate.name, message, candidate));
+          devices.push(unusable(`remote-${endpoint.where.replace(/[^A-Za-z0-9.-]+/g, '-')}-unavailable`, `browser at ${endpoint.where}`, message));
         }
       }
       return devices;

@@ -1,10 +1,12 @@
 /**
  * The page host: one browser that runs page jobs, whatever protocol reaches
  * it. One transport per protocol implements it: CDP through Playwright
- * (./playwright-host.ts: a browser launched here, or Chrome on a phone over
- * its DevTools socket) and WebDriver through webdriverio (./webdriver-host.ts:
- * Appium, a grid, a device farm). The page job flow (./page-job.ts) sees only
- * this, so another engine or protocol plugs in here and nowhere else.
+ * (./playwright-host.ts: a browser launched here, a Playwright server's, or
+ * Chrome on a phone over its DevTools socket), WebDriver BiDi through
+ * Puppeteer (./bidi-host.ts: Firefox) and classic WebDriver through
+ * webdriverio (./webdriver-host.ts: Appium, a grid, a device farm, WebKitGTK;
+ * ./session-host.ts reopens its sessions). The page job flow (./job-flow.ts)
+ * sees only this, so another engine or protocol plugs in here and nowhere else.
  */
 import type { JobPhase } from '../../harness/core/record.ts';
 import { PROTOCOL_VERSION, type PageCapabilities, type PageJob, type PageResult } from './app/protocol.ts';

@@ -55,6 +55,8 @@ const config: BenchConfig = {
   models: ['tiny'],
   run: { targets: ['node', 'browser', 'android'], backends: ['tfjs-wasm', 'tflite-benchmark-model'], warmupIterations: 1, minSamples: 5, minTimeMs: 0, maxTimeMs: 5000, rounds: 1 },
   android: { driver: 'cdp', cooldown: { enabled: false } },
+  // Chromium alone: Firefox and WebKit, where installed, would add their own browser/tfjs-wasm keys.
+  browser: { browsers: ['chromium'] },
 };
 
 interface Sabotage {
