@@ -338,6 +338,14 @@ export const configSchema = z.strictObject({
           maxWaitMs: positiveInt.default(120000),
         })
         .prefault({}),
+      /** Energy per inference (docs/energy.md): the power monitor's rails, else the battery sampled; off by default (the idle baseline costs `idleMs` per job). */
+      energy: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          idleMs: positiveInt.default(5000),
+          sampleMs: positiveInt.default(500),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /** Bounds on every wait a target makes besides the job itself (see timeoutsSchema). */

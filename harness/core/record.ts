@@ -6,6 +6,8 @@
  * so a crash or Ctrl-C loses nothing already measured.
  */
 
+import type { EnergyRecord } from './energy-record.ts';
+
 /** Bump when a field changes meaning; compare refuses records of another version. */
 export const RECORD_SCHEMA = 1 as const;
 

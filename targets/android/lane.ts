@@ -13,6 +13,7 @@ import { isPageRuntime, PAGE_RUNTIMES } from '../page/app/protocol.ts';
 import { failed } from '../result.ts';
 import { DeviceDisconnectedError, type Adb } from './adb.ts';
 import { waitForCooldown } from './cooldown.ts';
+import { energyAround, type JobEnergy } from './job-energy.ts';
 import { NATIVE_RUNTIME } from './native.ts';
 import { PhoneActionNeeded, type OpenPhoneBrowser, type PhoneBrowser } from './phone-browser.ts';
 import type { AndroidRoute } from './routes.ts';
@@ -74,6 +75,8 @@ export class PhoneLane {
   private browser: PhoneBrowser | undefined;
   /** What the person at the phone must do before page jobs can run on it, once seen. */
   private actionNeeded: string | undefined;
+  /** The energy measurement of the job running now, if energy is on: page jobs bound its window by their phases. */
+  energy: JobEnergy | undefined;
 
   constructor(
     device: DeviceInfo,
@@ -148,7 +151,10 @@ export class PhoneLane {
       return failed(job, 'setup', error);
     }
     this.jobsRun += 1;
+    this.energy = config.android.energy.enabled ? await energyAround(adb, this.serial, job, config.android.energy) : undefined;
     const result = await this.checkStillThere(await part(this, job, context));
+    if (result.ok && this.energy) result.measurement.energy = await this.energy.finish(result.measurement);
+    this.energy = undefined;
     if (!result.ok) return result;
     const after = await readDeviceState(adb, this.serial).catch((error: unknown) => ({ error: (error as Error).message }));
     result.measurement.device = withState(result.measurement.device, before);
