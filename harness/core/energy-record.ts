@@ -45,3 +45,19 @@ export type EnergyRecord =
 /** `loop`: the measured loop only; `job`: the whole job (load and warm-up included). */
 export type EnergyWindowKind = 'loop' | 'job';
 
+
+/** A measured figure (not `none`). */
+export function measuredEnergy(record: EnergyRecord | undefined): Exclude<EnergyRecord, { method: 'none' }> | undefined {
+  return record && record.method !== 'none' ? record : undefined;
+}
+
+/**
+ * The energy of a job measured in rounds: the round with the median figure
+ * when every round measured one, else the first round's (its reason).
+ */
+export function mergeEnergy(rounds: readonly (EnergyRecord | undefined)[]): EnergyRecord | undefined {
+  const figures = rounds.map(measuredEnergy);
+  if (figures.length === 0 || figures.some((figure) => figure === undefined)) return rounds[0];
+  const sorted = [...figures].sort((a, b) => a!.mJPerInference - b!.mJPerInference);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}

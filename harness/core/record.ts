@@ -189,6 +189,8 @@ export interface MeasuredRound {
   /** This round's raw per-iteration latencies in ms. */
   samples: number[];
   memory: MeasuredNumbers['memory'];
+  /** This round's energy, where measured (compare tests energy on the rounds, as latency). */
+  energy?: EnergyRecord;
 }
 
 /**
@@ -209,6 +211,8 @@ export interface Measurement extends MeasuredNumbers {
   deviceState?: { before?: Record<string, unknown>; after?: Record<string, unknown> };
   /** Each round's own numbers, in round order. Absent in records made before rounds existed (read them as one round). */
   rounds?: MeasuredRound[];
+  /** Energy per inference where the target measures it (phones with `android.energy.enabled`); see energy-record.ts. */
+  energy?: EnergyRecord;
 }
 
 export interface SerializedError {
