@@ -94,6 +94,19 @@ const measurement = z.looseObject({
   rounds: z.array(round).min(1).optional(),
   retrain: retrain.optional(),
   energy: energy.optional(),
+  sustained: z
+    .looseObject({
+      durationS: z.number().min(0),
+      perSecond: z.array(z.looseObject({ t: z.number().int().min(0), inferences: count, p50: z.number() })),
+      windowS: z.number().min(0),
+      firstP50: z.number(),
+      lastP50: z.number(),
+      deviceSource: z.enum(['adb', 'sysfs', 'none']),
+      device: z.array(z.looseObject({ t: z.number() })).default([]),
+      throttleEvents: z.array(z.looseObject({ t: z.number(), from: z.string(), to: z.string() })).default([]),
+      firstThrottleS: z.number().nullable(),
+    })
+    .optional(),
 });
 
 const failure = z.looseObject({

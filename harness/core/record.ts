@@ -7,6 +7,7 @@
  */
 
 import type { EnergyRecord } from './energy-record.ts';
+import type { SustainedRecord } from './sustained.ts';
 
 /** Bump when a field changes meaning; compare refuses records of another version. */
 export const RECORD_SCHEMA = 1 as const;
@@ -213,6 +214,8 @@ export interface Measurement extends MeasuredNumbers {
   rounds?: MeasuredRound[];
   /** Energy per inference where the target measures it (phones with `android.energy.enabled`); see energy-record.ts. */
   energy?: EnergyRecord;
+  /** Sustained mode (`--sustained`): latency per second and the device's readings alongside; see sustained.ts. */
+  sustained?: SustainedRecord;
 }
 
 export interface SerializedError {
