@@ -7,7 +7,7 @@
  */
 
 import type { EnergyRecord } from './energy-record.ts';
-import type { SustainedRecord } from './sustained.ts';
+import type { SustainedRecord } from './sustained-record.ts';
 
 /** Bump when a field changes meaning; compare refuses records of another version. */
 export const RECORD_SCHEMA = 1 as const;
