@@ -4,6 +4,7 @@
  * sizes, then every round of every planned job, one job at a time per
  * machine (./lanes.ts), each result written to the record as it comes.
  */
+import { summariseSustained } from './core/sustained.ts';
 import { availableParallelism } from 'node:os';
 import { firstLine } from './core/format.ts';
 import { keyId, type Measurement } from './core/record.ts';
@@ -112,6 +113,8 @@ async function runLanes(
       const seconds = (performance.now() - started) / 1000;
       const timing = timings.get(planned);
       if (result.ok) {
+        // Sustained mode on a target that reads no device (a browser): the latency series alone.
+        if (context.config.run.sustained !== undefined && !result.measurement.sustained && result.measurement.samples.length) result.measurement.sustained = summariseSustained({ samples: result.measurement.samples, readings: [], deviceSource: 'none' });
         const all = [...(measured.get(planned) ?? []), { round, measurement: result.measurement }];
         measured.set(planned, all);
         const measurement = stampEvaluation(mergeRounds(all), evaluations.get(planned));

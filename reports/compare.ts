@@ -20,6 +20,7 @@
 import { RECORD_SCHEMA, keyId, measurementId, type Failure, type Measurement, type MeasurementKey, type RunRecord } from '../harness/core/record.ts';
 import { roundMedians } from '../harness/core/rounds.ts';
 import { adjustPValues, roundsNeeded, roundsTest, type Correction, type RoundsTestResult } from '../harness/core/significance.ts';
+import { energyHistory, energyView } from './energy-compare.ts';
 import { coefficientOfVariation, estimateNoise, MIN_RUNS_FOR_RUN_NOISE, noiseFloor, sameMachine, type NoiseCalibration, type NoiseEstimate } from './noise.ts';
 
 export type Verdict = 'regressed' | 'improved' | 'same' | 'inconclusive';
@@ -97,6 +98,8 @@ export interface KeyComparison {
   reasons: string[];
   latency: LatencyComparison | null;
   accuracy: AccuracyComparison;
+  /** Energy per inference, decided as latency is (p50 read as mJ per inference); absent where either run has no energy figure. */
+  energy?: LatencyComparison;
 }
 
 export interface RunRef {
@@ -170,22 +173,30 @@ export function compareRecords(baseline: RunRecord, current: RunRecord, options:
     for (const id of before.keys()) if (id.startsWith(`${keyId(failure.key)}#`) && !now.has(id)) failedNow.set(id, failure);
   }
 
-  const tested: { id: string; old: Measurement; fresh: Measurement; latency: LatencyEvidence }[] = [];
+  const tested: { id: string; old: Measurement; fresh: Measurement; latency: LatencyEvidence; energy?: LatencyEvidence }[] = [];
+  const energyPast = energyHistory(history);
   const failed: KeyComparison[] = [];
   const onlyInBaseline: string[] = [];
   for (const [id, old] of before) {
     const fresh = now.get(id);
-    if (fresh) tested.push({ id, old, fresh, latency: latencyEvidence(id, old, fresh, history, calibration) });
+    const energy = fresh && energyView(old) && energyView(fresh) ? latencyEvidence(id, energyView(old)!, energyView(fresh)!, energyPast, null) : undefined;
+    if (fresh) tested.push({ id, old, fresh, latency: latencyEvidence(id, old, fresh, history, calibration), ...(energy ? { energy } : {}) });
     else if (failedNow.has(id)) failed.push(failedEntry(id, old, failedNow.get(id)!));
     else onlyInBaseline.push(id);
   }
   // The family: every key with a p-value, whatever its size of change, so that choosing keys cannot inflate the error rate.
-  const withP = tested.filter((entry) => entry.latency.test.pValue !== null);
-  const adjusted = adjustPValues(withP.map((entry) => entry.latency.test.pValue!), correction);
+  // Energy tests join the same family: a key's energy is one more hypothesis, adjusted with the rest.
+  const withP = [
+    ...tested.filter((entry) => entry.latency.test.pValue !== null).map((entry) => ({ id: entry.id, pValue: entry.latency.test.pValue! })),
+    ...tested.filter((entry) => entry.energy && entry.energy.test.pValue !== null).map((entry) => ({ id: `energy:${entry.id}`, pValue: entry.energy!.test.pValue! })),
+  ];
+  const adjusted = adjustPValues(withP.map((entry) => entry.pValue), correction);
   const adjustedById = new Map(withP.map((entry, index) => [entry.id, adjusted[index]!]));
   const context = { ...options, correction, family: withP.length };
   const entries = [
-    ...tested.map(({ id, old, fresh, latency }) => compareMeasurements(id, old, fresh, decideLatency(latency, adjustedById.get(id) ?? null, context), options)),
+    ...tested.map(({ id, old, fresh, latency, energy }) =>
+      compareMeasurements(id, old, fresh, decideLatency(latency, adjustedById.get(id) ?? null, context), options, energy ? decideLatency(energy, adjustedById.get(`energy:${id}`) ?? null, context, ENERGY_FIGURE) : undefined),
+    ),
     ...failed,
   ];
   const onlyInCurrent = [...now.keys()].filter((id) => !before.has(id));
@@ -274,8 +285,12 @@ function geometricMean(values: readonly number[]): number {
   return Math.exp(values.reduce((sum, value) => sum + Math.log(value), 0) / values.length);
 }
 
+/** What a verdict's reason calls the figure: latency's p50 in ms, or energy per inference in mJ. */
+const LATENCY_FIGURE = { name: 'p50', unit: 'ms' };
+const ENERGY_FIGURE = { name: 'energy per inference', unit: 'mJ' };
+
 /** The latency verdict of one key, given its p-value adjusted across the family. */
-function decideLatency(evidence: LatencyEvidence, adjustedP: number | null, options: CompareOptions & { family: number }): { comparison: LatencyComparison; reason: string } {
+function decideLatency(evidence: LatencyEvidence, adjustedP: number | null, options: CompareOptions & { family: number }, figure = LATENCY_FIGURE): { comparison: LatencyComparison; reason: string } {
   const { test } = evidence;
   const baselineP50 = geometricMean(evidence.baselineMedians);
   const currentP50 = geometricMean(evidence.currentMedians);
@@ -304,7 +319,7 @@ function decideLatency(evidence: LatencyEvidence, adjustedP: number | null, opti
     noise,
     roundsNeeded: null,
   };
-  const change = `p50 ${formatMs(baselineP50)} → ${formatMs(currentP50)} ms (${formatChange(ratio)}, ${rounds.baseline} vs ${rounds.current} rounds)`;
+  const change = `${figure.name} ${formatMs(baselineP50)} → ${formatMs(currentP50)} ${figure.unit} (${formatChange(ratio)}, ${rounds.baseline} vs ${rounds.current} rounds)`;
   const withinThreshold = ratio <= 1 + options.threshold && ratio >= 1 - options.threshold;
   if (withinThreshold) return { comparison: { ...comparison, verdict: 'same' }, reason: `${change}, within ±${formatPercent(options.threshold)}` };
   if (noise.floor !== null && Math.abs(Math.log(ratio)) <= Math.log1p(noise.floor)) {
@@ -370,9 +385,9 @@ export function compareAccuracy(old: Measurement, fresh: Measurement, options: C
   return { comparison: { ...values, verdict: 'same' }, reason: deltaPoints !== 0 || note ? `${text}${note}` : null };
 }
 
-function compareMeasurements(id: string, old: Measurement, fresh: Measurement, latency: { comparison: LatencyComparison; reason: string }, options: CompareOptions): KeyComparison {
+function compareMeasurements(id: string, old: Measurement, fresh: Measurement, latency: { comparison: LatencyComparison; reason: string }, options: CompareOptions, energy?: { comparison: LatencyComparison; reason: string }): KeyComparison {
   const accuracy = compareAccuracy(old, fresh, options);
-  const verdicts = [latency.comparison.verdict, accuracy.comparison.verdict];
+  const verdicts = [latency.comparison.verdict, accuracy.comparison.verdict, ...(energy ? [energy.comparison.verdict] : [])];
   // Precedence: any regression, then anything unknown, then any gain.
   const verdict: Verdict = verdicts.includes('regressed')
     ? 'regressed'
@@ -386,9 +401,10 @@ function compareMeasurements(id: string, old: Measurement, fresh: Measurement, l
     key: fresh.key,
     batchSize: fresh.batchSize,
     verdict,
-    reasons: [latency.reason, ...(accuracy.reason ? [accuracy.reason] : [])],
+    reasons: [latency.reason, ...(accuracy.reason ? [accuracy.reason] : []), ...(energy ? [energy.reason] : [])],
     latency: latency.comparison,
     accuracy: accuracy.comparison,
+    ...(energy ? { energy: energy.comparison } : {}),
   };
 }
 

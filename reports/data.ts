@@ -16,6 +16,7 @@ import { varianceComponents } from '../harness/core/significance.ts';
 import { coefficientOfVariation, estimateNoise, MIN_RUNS_FOR_RUN_NOISE, sameMachine } from './noise.ts';
 import { summarizeModel, type DeviceSummary } from './summary.ts';
 import { retrainChart, retrainRows, type RetrainRow } from './retraining.ts';
+import { energyReport, type EnergyReport } from './energy.ts';
 import { runtimeName, type TableRow } from './table-row.ts';
 
 export const REPORT_DATA_VERSION = 1;
@@ -79,6 +80,8 @@ export interface ReportData {
   failures: FailureView[];
   /** The retrain workload, per model, device and backend ("Retraining on each device"); empty when it was not measured. */
   retraining: { rows: RetrainRow[]; chart: string | null };
+  /** Energy per inference and sustained runs ("Energy and sustained performance"); absent in data built before it existed. */
+  energy?: EnergyReport;
   charts: ChartSpec[];
   /** Earlier runs shown in the trend charts, oldest first (empty without history). */
   history: { runId: string; startedAt: string }[];
@@ -348,6 +351,7 @@ export function buildReportData(unsafeRecord: RunRecord, options: BuildOptions =
     failures: redacted.failures.map((failure) => ({ id: rowId(failure), artifact: failure.artifact, phase: failure.phase, error: failure.error, at: failure.at })),
     retraining: retrainingSection(redacted, devices, charts),
     engines: enginesSideBySide(redacted),
+    energy: energyReport(redacted.measurements, devices),
     charts,
     history: history.map((entry) => ({ runId: entry.runId, startedAt: entry.startedAt })),
   };

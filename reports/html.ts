@@ -16,6 +16,7 @@ import { runtimeName, type TableRow } from './table-row.ts';
 import { count, formatBytes, formatDate, formatMs, formatPercent, formatSmall, formatThroughput } from '../harness/core/format.ts';
 import { escapeHtml } from './escape.ts';
 import { chartHeight } from './chart-layout.ts';
+import { energySection } from './energy-html.ts';
 import { assertNoLinkBetween, writeFileAtomic } from '../harness/core/safe-fs.ts';
 
 /** Markup that is already safe; everything else interpolated into `html` is escaped. */
@@ -318,6 +319,7 @@ ${summarySection(data)}
 ${data.models.map((model) => modelSection(model, data))}
 ${retrainingSection(data)}
 ${new Safe(enginesHtml(data.engines))}
+${new Safe(energySection(data.energy))}
 ${environmentSection(data)}
 ${failuresSection(data)}
 <section id="config"><h2>Resolved configuration</h2><details><summary>show</summary><pre>${JSON.stringify(data.config, null, 2) ?? 'null'}</pre></details></section>

@@ -14,6 +14,7 @@ import { runtimeName, type TableRow } from './table-row.ts';
 import { formatDuration, retrainAccuracyText, type RetrainRow } from './retraining.ts';
 import { enginesMarkdown, enginesSideBySide } from './engines.ts';
 import { redactText } from '../harness/core/redact.ts';
+import { energyMarkdown } from './energy-markdown.ts';
 import { count, formatBytes, formatDate, formatMs, formatPercent, formatThroughput } from '../harness/core/format.ts';
 
 /**
@@ -100,6 +101,7 @@ export function renderMarkdown(record: RunRecord, options: BuildOptions = {}): s
     for (const entry of data.retraining.rows) lines.push(retrainRow(entry));
     lines.push('');
   }
+  if (data.energy) lines.push(...energyMarkdown(data.energy, mdText));
   if (data.failures.length) {
     lines.push('<details><summary>Failures</summary>', '');
     for (const failure of data.failures) lines.push(`- ${mdCode(failure.id.replace(/#batch=\d+$/, ''))} failed in ${mdText(failure.phase)}: ${mdText(`${failure.error.name}: ${failure.error.message}`)}`);

@@ -60,6 +60,7 @@ export const runArgs = {
   'android-driver': { type: 'string', description: 'How page runtimes reach Chrome on a phone: cdp (adb + DevTools, nothing to install), appium (UiAutomator2, grids, farms) or auto (default: appium when its prerequisites are met or --appium-url is given, else cdp)', valueHint: 'cdp|appium|auto' },
   'appium-url': { type: 'string', description: 'An external Appium server, Selenium Grid or device farm (default: start one from node_modules)', valueHint: 'url' },
   'tflite-benchmark-binary': { type: 'string', description: "TFLite benchmark_model built for the phones' ABI: also run each .tflite natively", valueHint: 'file' },
+  sustained: { type: 'string', description: 'Sustained mode: each job runs this long (10m, 90s) with latency per second and thermal status, CPU frequencies and temperatures alongside', valueHint: 'duration' },
   'dry-run': { type: 'boolean', description: 'List every job with an estimated duration (from earlier runs, else a one-inference probe) and the total; measure nothing' },
 } as const;
 
@@ -100,6 +101,7 @@ export const RUN_PATHS: FlagPaths = {
   'android-driver': ['android.driver', 'text'],
   'appium-url': ['android.appiumUrl', 'text'],
   'tflite-benchmark-binary': ['android.tfliteBenchmarkBinary', 'text'],
+  sustained: ['run.sustained', 'text'],
 };
 
 /** Maps run flags onto config paths; shared with `bench all`. */

@@ -4,6 +4,7 @@
  * (`ResolvedConfig`) that every command receives and the run record keeps.
  * Reading `bench.config.*` and merging CLI flags is harness/config-file.ts.
  */
+import { DURATION_PATTERN, parseDuration, sustainedRun } from './sustained-settings.ts';
 import { z } from 'zod';
 import { UserError } from './errors.ts';
 import { isSafeSegment, SAFE_SEGMENT_RULE } from './path-segment.ts';
@@ -280,6 +281,11 @@ export const configSchema = z.strictObject({
       /** A job running longer than this fails (ms). */
       jobTimeoutMs: durationMs.int().positive().default(600000),
       /**
+       * Sustained mode (docs/energy.md): each job's loop runs this long (`10m`, `90s`, or ms), with its latency per second
+       * and the device's thermal status, CPU frequencies and temperatures alongside; sets one round and min/max time to it.
+       */
+      sustained: z.union([durationMs.positive(), z.string().regex(DURATION_PATTERN, 'a duration such as 10m, 90s, 1h or 500ms')]).optional(),
+      /**
        * What the jobs measure: `infer` (the artifact's latency and accuracy),
        * `retrain` (a new head trained on the device: see retrainWorkload).
        * Absent: `bench run` measures inference, `bench all` both (workloadsOf).
@@ -347,6 +353,14 @@ export const configSchema = z.strictObject({
           maxWaitMs: positiveInt.default(120000),
         })
         .prefault({}),
+      /** Energy per inference (docs/energy.md): the power monitor's rails, else the battery sampled; off by default (the idle baseline costs `idleMs` per job). */
+      energy: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          idleMs: positiveInt.default(5000),
+          sampleMs: positiveInt.default(500),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /** Bounds on every wait a target makes besides the job itself (see timeoutsSchema). */
@@ -394,6 +408,9 @@ export function parseConfig(input: unknown, source = 'config'): ResolvedConfig {
     if (minTimeMs > maxTimeMs) {
       throw new UserError(`${source}: run.minTimeMs (--min-time, ${minTimeMs} ms) is more than run.maxTimeMs (--max-time, ${maxTimeMs} ms): the loop would stop before its minimum`, 'CONFIG_INVALID');
     }
+    const sustainedMs = config.run.sustained === undefined ? undefined : parseDuration(config.run.sustained);
+    if (config.run.sustained !== undefined && (sustainedMs === undefined || sustainedMs > 86_400_000)) throw new UserError(`${source}: run.sustained (--sustained) must be a duration from 1 ms to 24 h, such as 10m`, 'CONFIG_INVALID');
+    if (sustainedMs !== undefined) return { ...config, run: { ...sustainedRun(config.run, sustainedMs), sustained: sustainedMs } };
     return config;
   }
   const lines = result.error.issues.map((issue) => {

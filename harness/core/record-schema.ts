@@ -72,6 +72,13 @@ const retrain = z.looseObject({
   peakRuntimeBytes: z.number().optional(),
 });
 
+/** A job's energy (energy-record.ts): a method and, when measured, its figure per inference. */
+const energy = z.discriminatedUnion('method', [
+  z.looseObject({ method: z.literal('power-stats-hal'), window: z.enum(['loop', 'job']), inferences: z.number().positive(), durationMs: z.number().min(0), mJPerInference: z.number().min(0), netMJ: z.number().min(0), totalMJ: z.number().min(0), idle: z.looseObject({ durationMs: z.number(), mW: z.number() }), rails: z.array(z.looseObject({ rail: z.string(), subsystem: z.string(), mJ: z.number(), netMJ: z.number(), mJPerInference: z.number() })) }),
+  z.looseObject({ method: z.literal('battery'), window: z.enum(['loop', 'job']), inferences: z.number().positive(), durationMs: z.number().min(0), mJPerInference: z.number().min(0), samples: count, sampleHz: z.number().min(0), meanPowerMw: z.number().min(0) }),
+  z.looseObject({ method: z.literal('none'), reason: z.string() }),
+]);
+
 const measurement = z.looseObject({
   key,
   artifact: z.string(),
@@ -86,6 +93,20 @@ const measurement = z.looseObject({
   evaluation: evaluation.nullable().default(null),
   rounds: z.array(round).min(1).optional(),
   retrain: retrain.optional(),
+  energy: energy.optional(),
+  sustained: z
+    .looseObject({
+      durationS: z.number().min(0),
+      perSecond: z.array(z.looseObject({ t: z.number().int().min(0), inferences: count, p50: z.number() })),
+      windowS: z.number().min(0),
+      firstP50: z.number(),
+      lastP50: z.number(),
+      deviceSource: z.enum(['adb', 'sysfs', 'none']),
+      device: z.array(z.looseObject({ t: z.number() })).default([]),
+      throttleEvents: z.array(z.looseObject({ t: z.number(), from: z.string(), to: z.string() })).default([]),
+      firstThrottleS: z.number().nullable(),
+    })
+    .optional(),
 });
 
 const failure = z.looseObject({

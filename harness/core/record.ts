@@ -6,6 +6,9 @@
  * so a crash or Ctrl-C loses nothing already measured.
  */
 
+import type { EnergyRecord } from './energy-record.ts';
+import type { SustainedRecord } from './sustained-record.ts';
+
 /** Bump when a field changes meaning; compare refuses records of another version. */
 export const RECORD_SCHEMA = 1 as const;
 
@@ -187,6 +190,8 @@ export interface MeasuredRound {
   /** This round's raw per-iteration latencies in ms. */
   samples: number[];
   memory: MeasuredNumbers['memory'];
+  /** This round's energy, where measured (compare tests energy on the rounds, as latency). */
+  energy?: EnergyRecord;
 }
 
 /**
@@ -207,6 +212,10 @@ export interface Measurement extends MeasuredNumbers {
   deviceState?: { before?: Record<string, unknown>; after?: Record<string, unknown> };
   /** Each round's own numbers, in round order. Absent in records made before rounds existed (read them as one round). */
   rounds?: MeasuredRound[];
+  /** Energy per inference where the target measures it (phones with `android.energy.enabled`); see energy-record.ts. */
+  energy?: EnergyRecord;
+  /** Sustained mode (`--sustained`): latency per second and the device's readings alongside; see sustained.ts. */
+  sustained?: SustainedRecord;
 }
 
 export interface SerializedError {

@@ -5,6 +5,7 @@
  */
 import { computeLatencyStats, percentileSorted } from './stats.ts';
 import type { MeasuredRound, Measurement } from './record.ts';
+import { mergeEnergy } from './energy-record.ts';
 
 /** Median of a non-empty list (any order). */
 function median(values: readonly number[]): number {
@@ -23,6 +24,7 @@ export function toRound(round: number, measurement: Measurement): MeasuredRound 
     latency: measurement.latency,
     samples: measurement.samples,
     memory: measurement.memory,
+    ...(measurement.energy ? { energy: measurement.energy } : {}),
   };
 }
 
@@ -60,6 +62,7 @@ export function mergeRounds(rounds: readonly { round: number; measurement: Measu
     finishedAt: last.finishedAt,
     ...(before || after ? { deviceState: { ...(before ? { before } : {}), ...(after ? { after } : {}) } } : {}),
     rounds: rounds.map(({ round, measurement }) => toRound(round, measurement)),
+    ...(first.energy ? { energy: mergeEnergy(rounds.map(({ measurement }) => measurement.energy))! } : {}),
   };
 }
 

@@ -10,7 +10,7 @@
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { DeviceInfo } from '../../harness/core/record.ts';
 import { PAGE_RUNTIMES } from '../page/app/protocol.ts';
-import { RUNTIME_FORMATS } from '../page/runtimes.ts';
+import { pageRuntimeTrains, RUNTIME_FORMATS } from '../page/runtimes.ts';
 import type { DiscoveredDevice, RuntimeStatus } from '../types.ts';
 import { androidPropsOf, stateAdvice, type AdbDeviceEntry, type BatteryState, type ThermalState } from './adb-parsers.ts';
 import { AdbNotFoundError, type Adb } from './adb.ts';
@@ -79,6 +79,8 @@ export function pageRuntimeStatuses(problem: string | null, via: string): Runtim
     ...(problem ? { reason: problem } : {}),
     // WebGPU, WebGL and WASM threads are checked in the phone's browser when its session opens.
     details: { via },
+    // The retrain workload runs on a phone's page as on a desktop browser's (without this, phones were never planned for it).
+    ...(problem === null && pageRuntimeTrains(runtime) ? { trains: true } : {}),
   }));
 }
 

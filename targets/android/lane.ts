@@ -13,6 +13,8 @@ import { isPageRuntime, PAGE_RUNTIMES } from '../page/app/protocol.ts';
 import { failed } from '../result.ts';
 import { DeviceDisconnectedError, type Adb } from './adb.ts';
 import { waitForCooldown } from './cooldown.ts';
+import { energyAround, type JobEnergy } from './job-energy.ts';
+import { phoneSustained, type PhoneSustained } from './sustained.ts';
 import { NATIVE_RUNTIME } from './native.ts';
 import { PhoneActionNeeded, type OpenPhoneBrowser, type PhoneBrowser } from './phone-browser.ts';
 import type { AndroidRoute } from './routes.ts';
@@ -74,6 +76,10 @@ export class PhoneLane {
   private browser: PhoneBrowser | undefined;
   /** What the person at the phone must do before page jobs can run on it, once seen. */
   private actionNeeded: string | undefined;
+  /** The energy measurement of the job running now, if energy is on: page jobs bound its window by their phases. */
+  private energy: JobEnergy | undefined;
+  /** The thermal and frequency readings of the job running now, in sustained mode. */
+  private sustained: PhoneSustained | undefined;
 
   constructor(
     device: DeviceInfo,
@@ -148,7 +154,13 @@ export class PhoneLane {
       return failed(job, 'setup', error);
     }
     this.jobsRun += 1;
+    this.energy = config.android.energy.enabled ? await energyAround(adb, this.serial, job, config.android.energy) : undefined;
+    this.sustained = config.run.sustained !== undefined ? phoneSustained(adb, this.serial) : undefined;
     const result = await this.checkStillThere(await part(this, job, context));
+    if (result.ok && this.energy) result.measurement.energy = await this.energy.finish(result.measurement);
+    const sustained = await this.sustained?.finish(result.ok ? result.measurement.samples : []);
+    if (result.ok && sustained) result.measurement.sustained = sustained;
+    this.energy = this.sustained = undefined;
     if (!result.ok) return result;
     const after = await readDeviceState(adb, this.serial).catch((error: unknown) => ({ error: (error as Error).message }));
     result.measurement.device = withState(result.measurement.device, before);
@@ -172,6 +184,12 @@ export class PhoneLane {
     this.browser = undefined;
     result.failure.error = { ...result.failure.error, name: 'DeviceDisconnectedError', message: `${this.gone}; the job failed with: ${result.failure.error.message}` };
     return result;
+  }
+
+  /** A page job's phase, as the page reports it: the loop's start and end bound the energy window and date the sustained readings. */
+  notePhase(phase: string): void {
+    this.energy?.phase(phase);
+    this.sustained?.phase(phase);
   }
 
   /** Closes the browser (session, or DevTools connection and forward) and removes the reverse rule; `note` collects what failed. `adb` is absent when none was made. */

@@ -62,6 +62,7 @@ export function pageJobPart(options: PageJobOptions): JobPart {
       signal: context.signal,
       onPhase: (phase) => {
         context.log.debug(`${lane.serial} ${job.artifact.id} ${job.runtime}: ${phase}`);
+        lane.notePhase(phase);
         options.onPhase?.(lane.serial, phase);
       },
       where: `${browser.facts.browser.name} on ${lane.serial}`,

@@ -76,14 +76,20 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
       const spec = nodeSpec(job, context);
       const startedAt = new Date().toISOString();
       const id = keyId(job.key);
-      const outcome = await executeJob(spec, executeOptions(job, context));
+      // Sustained mode: the host's frequencies and temperatures read alongside, dated from the loop's start (./host-sustained.ts).
+      const sustained = context.config.run.sustained !== undefined ? (await import('./host-sustained.ts')).hostSustained() : undefined;
+      const execute = executeOptions(job, context);
+      const outcome = await executeJob(spec, sustained ? { ...execute, onPhase: (phase) => (execute.onPhase?.(phase), sustained.phase(phase)) } : execute);
+      const series = await sustained?.finish(outcome.ok ? outcome.result.samples : []);
       if (!outcome.ok) {
         if (!isAborted(outcome)) context.log.debug(`${id}: failed in ${outcome.phase}: ${outcome.error.message}`);
         return failed(job, outcome.phase, outcome.error);
       }
       // What the runtime really ran on (the GPU adapter) joins the device block as discovered.
       const measuredOn = outcome.device ? { ...job.device, ...(outcome.device.gpu ? { gpu: outcome.device.gpu } : {}), extra: { ...job.device.extra, ...outcome.device.extra } } : job.device;
-      return measured(job, outcome.result, { startedAt, device: measuredOn });
+      const result = measured(job, outcome.result, { startedAt, device: measuredOn });
+      if (result.ok && series) result.measurement.sustained = series;
+      return result;
     },
 
     /** A and B in one worker, alternated per iteration; the processes in turn (./ab.ts). */

@@ -17,6 +17,9 @@ export const RUNTIME_FORMATS: Record<PageRuntime, ArtifactFormat> = {
   'litert-webgpu': 'tflite',
 };
 
+/** Every TF.js backend trains (the retrain workload); LiteRT.js runs inference only. Desktop browsers and phones alike. */
+export const pageRuntimeTrains = (runtime: PageRuntime): boolean => RUNTIME_FORMATS[runtime] === 'tfjs';
+
 /** Why WASM threads are off, or undefined when they are on. */
 export function threadsUnavailableReason(caps: PageCapabilities): string | undefined {
   if (caps.wasm.threads) return undefined;
@@ -45,8 +48,7 @@ export function runtimeStatuses(caps: PageCapabilities, versions: RuntimeVersion
     ...(reason ? { reason } : {}),
     details,
     ...(reason === undefined && software ? { software } : {}),
-    // Every TF.js backend trains (the retrain workload); LiteRT.js runs inference only.
-    ...(reason === undefined && runtime.startsWith('tfjs-') ? { trains: true } : {}),
+    ...(reason === undefined && pageRuntimeTrains(runtime) ? { trains: true } : {}),
   });
   // LiteRT.js ships its threaded build only for relaxed-SIMD browsers.
   const litertThreadsReason = threadsReason ?? (caps.wasm.relaxedSimd ? undefined : 'LiteRT.js threads need WebAssembly relaxed SIMD');
