@@ -14,6 +14,7 @@ import { VARIANTS, type ArtifactInfo, type ArtifactVariant, type TrainingSummary
 import { gzipSizesPath, liteModelPath, metadataPath, mobileModelPath } from './core/layout.ts';
 import type { ModelMetadata } from './core/metadata.ts';
 import { writeFileAtomic } from './core/safe-fs.ts';
+import { attachFlops } from './model-flops.ts';
 
 const gzip = promisify(gzipCallback);
 
@@ -120,6 +121,7 @@ export async function listArtifacts(out: string, models: readonly string[]): Pro
     }
   }
   if (gzipSizes.size !== known) await saveGzipSizes(out, gzipSizes).catch(() => {});
+  await attachFlops(out, listing.models);
   return listing;
 }
 

@@ -86,6 +86,7 @@ const measurement = z.looseObject({
   evaluation: evaluation.nullable().default(null),
   rounds: z.array(round).min(1).optional(),
   retrain: retrain.optional(),
+  gflops: z.number().min(0).optional(),
 });
 
 const failure = z.looseObject({
@@ -97,7 +98,7 @@ const failure = z.looseObject({
   at: z.string(),
 });
 
-const artifact = z.looseObject({ id: z.string(), model: z.string(), format: z.string(), variant: z.string(), path: z.string(), bytes: count, gzipBytes: count, sha256: z.string() });
+const artifact = z.looseObject({ id: z.string(), model: z.string(), format: z.string(), variant: z.string(), path: z.string(), bytes: count, gzipBytes: count, sha256: z.string(), flops: z.number().min(0).optional() });
 
 const trainingPoint = z.looseObject({ step: count, trainAccuracy: maybeNumber, trainLoss: maybeNumber, validationAccuracy: maybeNumber, validationLoss: maybeNumber });
 

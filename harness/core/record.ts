@@ -59,6 +59,8 @@ export interface ArtifactInfo {
   bytes: number;
   gzipBytes: number;
   sha256: string;
+  /** FLOPs of one image through the model (harness/model-flops.ts); absent where it could not be counted. */
+  flops?: number;
 }
 
 /**
@@ -207,6 +209,8 @@ export interface Measurement extends MeasuredNumbers {
   deviceState?: { before?: Record<string, unknown>; after?: Record<string, unknown> };
   /** Each round's own numbers, in round order. Absent in records made before rounds existed (read them as one round). */
   rounds?: MeasuredRound[];
+  /** Achieved GFLOP/s: the artifact's FLOPs × batch size / p50 (absent where the FLOPs are unknown). */
+  gflops?: number;
 }
 
 export interface SerializedError {
