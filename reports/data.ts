@@ -138,6 +138,7 @@ function measuredRow(measurement: Measurement, artifacts: Map<string, ArtifactIn
     samples: measurement.latency.samples,
     ...noiseOf(measurement, runs),
     throughput: measurement.throughput,
+    gflops: measurement.gflops ?? null,
     accuracy: measurement.evaluation?.accuracy ?? null,
     agreement: measurement.evaluation?.agreement?.top1 ?? null,
     maxAbsDiff: measurement.evaluation?.agreement?.maxAbsDiff ?? null,

@@ -12,6 +12,7 @@ import { viewerScript } from './bundle.ts';
 import { artifactLabel, buildReportData, type ModelReport, type ReportData } from './data.ts';
 import { formatDuration, type RetrainRow } from './retraining.ts';
 import { runtimeName, type TableRow } from './table-row.ts';
+import { formatGflops } from '../harness/core/profile.ts';
 import { count, formatBytes, formatDate, formatMs, formatPercent, formatSmall, formatThroughput } from '../harness/core/format.ts';
 import { escapeHtml } from './escape.ts';
 import { chartHeight } from './chart-layout.ts';
@@ -84,6 +85,7 @@ const MEASURE_COLUMNS: Column[] = [
     hint: 'spread of the round medians (each round a fresh process or page) in this run, and from run to run over the earlier runs on this machine: what bench compare holds a change against',
   },
   num('throughput', 'throughput', formatThroughput, 'images per second: batch / mean latency'),
+  num('gflops', 'GFLOP/s', formatGflops, 'achieved GFLOP/s: the model\'s FLOPs (multiply-adds × 2) × batch / p50'),
   num('accuracy', 'accuracy', formatPercent, 'top-1 accuracy on the evaluation pack'),
   num('agreement', 'agreement', formatPercent, 'top-1 agreement with the reference (the Mobile model on the fastest float32 TF.js engine of the host)'),
   num('peakRssBytes', 'peak RSS', formatBytes, 'peak resident memory of the process running the job'),

@@ -87,3 +87,9 @@ export interface RuntimeProfile {
 export function achievedGflops(flops: number, ms: number): number {
   return ms > 0 ? flops / ms / 1e6 : 0;
 }
+
+/** "12.3" GFLOP/s, "–" where unknown. */
+export function formatGflops(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
+}
