@@ -22,8 +22,19 @@ add('activation', [
 ]);
 add('quantize', ['QUANTIZE', 'DEQUANTIZE', 'Cast']);
 
+/** XNNPACK's operator names, as benchmark_model's op profile prints them inside its delegate ("Convolution (NHWC, F32) DWConv"). */
+const XNNPACK_NAMES: [RegExp, LayerKind][] = [
+  [/^Convolution \(.*\) DWConv|^Depthwise/i, 'depthwise'],
+  [/^(Convolution|Deconvolution)\b/i, 'conv'],
+  [/^(Dynamic )?Fully Connected|^Batch Matrix Multiply/i, 'dense'],
+  [/Pooling|^Mean\b|^Max\b/i, 'pool'],
+  [/^(Clamp|Sigmoid|Softmax|HardSwish|Leaky ReLU|ELU|Tanh)\b/i, 'activation'],
+  [/^(Convert|Quantize|Dequantize)\b/i, 'quantize'],
+];
+
 /** The kind of an op, kernel or layer class name; anything unknown is "other" (adds, concatenations, reshapes, pads). */
 export function kindOfOp(name: string): LayerKind {
-  // benchmark_model names a delegate's node "TfLiteXNNPackDelegate"; our layer rows may carry "CONV_2D+…".
-  return TABLE[squash(name.split('+')[0]!)] ?? 'other';
+  const known = TABLE[squash(name)];
+  if (known) return known;
+  return XNNPACK_NAMES.find(([pattern]) => pattern.test(name.trim()))?.[1] ?? 'other';
 }
