@@ -24,6 +24,7 @@ import { redactRecord } from './core/redact.ts';
 import { assertNoLinkBetween, readFileNoFollow, writeFileAtomic, type WriteData } from './core/safe-fs.ts';
 import { RECORD_SCHEMA, type DeviceInfo, type Failure, type Measurement, type RunRecord, type RuntimeSize } from './core/record.ts';
 import { withGflops } from './model-flops.ts';
+import type { ModelProfile } from './core/profile.ts';
 
 /** What this harness benchmarks; compare and history only match records with the same name and version. */
 export const BENCHMARK = { name: 'edgebench-image-classifier', version: 1 } as const;
@@ -115,6 +116,12 @@ export class RunRecordStore {
     const counted = withGflops(next, this.record.artifacts);
     if (index >= 0) this.record.measurements[index] = counted;
     else this.record.measurements.push(counted);
+    this.flush();
+  }
+
+  /** Adds a model's profile (`bench profile`). */
+  addProfile(profile: ModelProfile): void {
+    (this.record.profiles ??= []).push(profile);
     this.flush();
   }
 

@@ -6,6 +6,7 @@
  *
  * Plain JSON; no Node APIs (the viewer imports the types).
  */
+import type { ModelProfile } from '../harness/core/profile.ts';
 import { quantileSorted } from 'simple-statistics';
 import type { ArtifactInfo, DeviceInfo, Failure, HostInfo, Measurement, RunRecord, RuntimeSize, TrainingSummary } from '../harness/core/record.ts';
 import { measurementId, VARIANTS, workloadOf } from '../harness/core/record.ts';
@@ -81,6 +82,8 @@ export interface ReportData {
   charts: ChartSpec[];
   /** Earlier runs shown in the trend charts, oldest first (empty without history). */
   history: { runId: string; startedAt: string }[];
+  /** `bench profile`'s "Where the time goes" (./profile.ts); absent or empty when the run profiled nothing. */
+  profiles?: ModelProfile[];
 }
 
 /** keyId + batch size: the id compare matches keys by. */
@@ -347,6 +350,7 @@ export function buildReportData(unsafeRecord: RunRecord, options: BuildOptions =
     retraining: retrainingSection(redacted, devices, charts),
     charts,
     history: history.map((entry) => ({ runId: entry.runId, startedAt: entry.startedAt })),
+    ...(redacted.profiles?.length ? { profiles: redacted.profiles } : {}),
   };
 }
 

@@ -13,6 +13,7 @@ import { artifactLabel, buildReportData, type ModelReport, type ReportData } fro
 import { formatDuration, type RetrainRow } from './retraining.ts';
 import { runtimeName, type TableRow } from './table-row.ts';
 import { formatGflops } from '../harness/core/profile.ts';
+import { profileSectionHtml } from './profile.ts';
 import { count, formatBytes, formatDate, formatMs, formatPercent, formatSmall, formatThroughput } from '../harness/core/format.ts';
 import { escapeHtml } from './escape.ts';
 import { chartHeight } from './chart-layout.ts';
@@ -318,6 +319,7 @@ ${header(data)}
 ${summarySection(data)}
 ${data.models.map((model) => modelSection(model, data))}
 ${retrainingSection(data)}
+${new Safe(profileSectionHtml(data.profiles))}
 ${environmentSection(data)}
 ${failuresSection(data)}
 <section id="config"><h2>Resolved configuration</h2><details><summary>show</summary><pre>${JSON.stringify(data.config, null, 2) ?? 'null'}</pre></details></section>

@@ -14,6 +14,7 @@ import { runtimeName, type TableRow } from './table-row.ts';
 import { formatDuration, retrainAccuracyText, type RetrainRow } from './retraining.ts';
 import { redactText } from '../harness/core/redact.ts';
 import { formatGflops } from '../harness/core/profile.ts';
+import { profileMarkdown } from './profile.ts';
 import { count, formatBytes, formatDate, formatMs, formatPercent, formatThroughput } from '../harness/core/format.ts';
 
 /**
@@ -99,6 +100,7 @@ export function renderMarkdown(record: RunRecord, options: BuildOptions = {}): s
     for (const entry of data.retraining.rows) lines.push(retrainRow(entry));
     lines.push('');
   }
+  lines.push(...profileMarkdown(data.profiles));
   if (data.failures.length) {
     lines.push('<details><summary>Failures</summary>', '');
     for (const failure of data.failures) lines.push(`- ${mdCode(failure.id.replace(/#batch=\d+$/, ''))} failed in ${mdText(failure.phase)}: ${mdText(`${failure.error.name}: ${failure.error.message}`)}`);

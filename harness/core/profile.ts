@@ -93,3 +93,16 @@ export function formatGflops(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
   return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
 }
+
+/** `bench profile`'s result for one model: its arithmetic and one profile per runtime (and variant). */
+export interface ModelProfile {
+  model: string;
+  flops: number;
+  macs: number;
+  weightBytes: number;
+  /** The model's costliest layers by FLOPs (at most 10). */
+  topLayers: LayerCost[];
+  runtimes: RuntimeProfile[];
+  /** Runtimes asked for that could not be profiled, with why. */
+  skipped: { runtime: string; variant: string; reason: string }[];
+}

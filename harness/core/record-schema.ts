@@ -137,6 +137,7 @@ export const runRecordSchema = z.looseObject({
   devices: z.array(device).default([]),
   measurements: z.array(measurement).default([]),
   failures: z.array(failure).default([]),
+  profiles: z.array(z.looseObject({ model: z.string(), flops: z.number(), runtimes: z.array(z.looseObject({ runtime: z.string(), variant: z.string(), rows: z.array(z.looseObject({ name: z.string(), kind: z.string(), ms: z.number().nullable() })) })) })).optional(),
   conditions: z
     .looseObject({
       rounds: z.number().int().positive(),

@@ -7,6 +7,8 @@
  */
 
 /** Bump when a field changes meaning; compare refuses records of another version. */
+import type { ModelProfile } from './profile.ts';
+
 export const RECORD_SCHEMA = 1 as const;
 
 /** The two deployment paths the project compares. */
@@ -305,6 +307,8 @@ export interface RunRecord {
   devices: DeviceInfo[];
   measurements: Measurement[];
   failures: Failure[];
+  /** `bench profile`: where the time goes, per model (./profile.ts). */
+  profiles?: ModelProfile[];
 }
 
 /** A stable string for a key, used for matching records and for display. */

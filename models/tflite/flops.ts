@@ -49,7 +49,7 @@ function otherFlops(graph: IrGraph, op: IrOp): number {
   if (MOVES_DATA.has(op.op)) return 0;
   const out = elementCount(graph.tensors[op.outputs[0]!]!.shape);
   if (op.options.kind === 'pool') return out * op.options.filterH * op.options.filterW;
-  if (op.op === 'MEAN' || op.op === 'REDUCE_MAX' || op.op === 'SUM') return elementCount(graph.tensors[op.inputs[0]!]!.shape);
+  if (op.op === 'MEAN' || op.op === 'REDUCE_MAX') return elementCount(graph.tensors[op.inputs[0]!]!.shape);
   return out;
 }
 

@@ -10,6 +10,7 @@
  * DEQUANTIZE to float32 so every runtime can read the prefix's output.
  */
 import { UserError } from '../../harness/core/errors.ts';
+import type { LayerKind } from '../../harness/core/layer-kind.ts';
 import { addTensor, compact, type IrGraph, type IrOp } from './graph.ts';
 import { modelFlops } from './flops.ts';
 import { SIGNATURE_KEY, variantGraph, type ConvertOptions, type PreparedModel } from './convert.ts';
@@ -28,6 +29,8 @@ export interface CutPoint {
 export interface Block {
   /** "first_layer … last_layer" of the ops between two cuts. */
   name: string;
+  /** The kind of its costliest layer. */
+  kind: LayerKind;
   layers: string[];
   ops: number;
   flops: number;
@@ -134,9 +137,12 @@ export function blocksOf(graph: IrGraph, cuts: CutPoint[]): Block[] {
     const upTo = closure(graph, tensor, producer);
     const ops = [...upTo].filter((index) => !before.has(index)).sort((a, b) => a - b);
     before = upTo;
-    const layers = [...new Set(ops.map((index) => layerOf(graph.ops[index]!, index)))];
+    // Named after the layers it holds; a weight's DEQUANTIZE (no layer) names a block only when nothing else does.
+    const named = ops.filter((index) => graph.ops[index]!.layer !== undefined);
+    const layers = [...new Set((named.length ? named : ops).map((index) => layerOf(graph.ops[index]!, index)))];
     const cost = modelFlops({ ...graph, ops: ops.map((index) => graph.ops[index]!) });
-    return { name: layers.length > 1 ? `${layers[0]} … ${layers.at(-1)}` : (layers[0] ?? '(empty)'), layers, ops: ops.length, flops: cost.flops, bytes: cost.bytes };
+    const heaviest = cost.layers.reduce<(typeof cost.layers)[number] | undefined>((best, row) => (!best || row.flops > best.flops ? row : best), undefined);
+    return { name: layers.length > 1 ? `${layers[0]} … ${layers.at(-1)}` : (layers[0] ?? '(empty)'), kind: heaviest?.kind ?? 'other', layers, ops: ops.length, flops: cost.flops, bytes: cost.bytes };
   });
 }
 
