@@ -68,7 +68,7 @@ test('float16 and int8-dynamic files are cut as well, and each prefix loads', as
 });
 
 test('block costs are the differences of the prefix times and add up to the full model\'s', () => {
-  const blocks = ['x', 'y', 'z'].map((name) => ({ name, layers: [name], ops: 1, flops: 1, bytes: 1 }));
+  const blocks = ['x', 'y', 'z'].map((name) => ({ name, kind: 'other' as const, layers: [name], ops: 1, flops: 1, bytes: 1 }));
   const times = attributeBlocks(blocks, [2, 5], 9);
   assert.deepEqual(times.map((block) => block.ms), [2, 3, 4]);
   assert.equal(times.reduce((total, block) => total + block.ms, 0), 9);
