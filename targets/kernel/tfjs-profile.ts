@@ -36,9 +36,9 @@ export interface TfjsProfile {
   why?: string;
   /** "layers" when kernels were attributed to layers, "kernels" when grouped by kernel name (graph models). */
   attribution: 'layers' | 'kernels';
-  /** Sum of the kernel times (null when untimed). */
+  /** Sum of the rows' times (null when untimed). */
   sumMs: number | null;
-  /** Wall time of the profiled inference, profiling included. */
+  /** Wall time of a profiled inference, profiling included (the median over the repeats). */
   wallMs: number;
 }
 
@@ -71,10 +71,27 @@ function markLayers(tf: Tf, model: LayersModel, marks: Mark[]): () => void {
 
 /**
  * Profiles `infer` (one inference of `model`, output read back) on the active
- * backend. `layerFlops` gives a row its FLOPs and intensity by layer name
+ * backend, `repeats` times; each row's time is its median over them.
+ * `layerFlops` gives a row its FLOPs and intensity by layer name
  * (models/tflite/flops.ts).
  */
-export async function profileTfjs(tf: Tf, model: LayersModel | import('@tensorflow/tfjs').GraphModel, infer: () => Promise<unknown>, layerFlops: Map<string, { flops: number; bytes: number }> = new Map()): Promise<TfjsProfile> {
+export async function profileTfjs(tf: Tf, model: LayersModel | import('@tensorflow/tfjs').GraphModel, infer: () => Promise<unknown>, layerFlops: Map<string, { flops: number; bytes: number }> = new Map(), repeats = 3): Promise<TfjsProfile> {
+  // Several profiled inferences, each row's median: one inference's kernels are microseconds to
+  // milliseconds each, and a single descheduling would otherwise land on whichever layer it hit.
+  const runs: TfjsProfile[] = [];
+  for (let run = 0; run < Math.max(1, repeats); run += 1) runs.push(await profileOnce(tf, model, infer, layerFlops));
+  const first = runs[0]!;
+  if (!first.timed || runs.length === 1) return first;
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  };
+  const rows = first.rows.map((row) => ({ ...row, ms: median(runs.map((entry) => entry.rows.find((other) => other.name === row.name)?.ms ?? 0)) }));
+  return { ...first, rows, sumMs: rows.reduce((total, row) => total + row.ms, 0), wallMs: median(runs.map((entry) => entry.wallMs)) };
+}
+
+async function profileOnce(tf: Tf, model: LayersModel | import('@tensorflow/tfjs').GraphModel, infer: () => Promise<unknown>, layerFlops: Map<string, { flops: number; bytes: number }>): Promise<TfjsProfile> {
   const marks: Mark[] = [];
   const isLayers = model instanceof tf.LayersModel;
   const restore = isLayers ? markLayers(tf, model, marks) : () => {};
