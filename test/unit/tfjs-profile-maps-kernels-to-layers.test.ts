@@ -45,7 +45,8 @@ test('kernels land on the layers that ran them, with FLOPs, summing to the total
   const rowsSum = profile.rows.reduce((total, row) => total + row.ms!, 0);
   assert.ok(Math.abs(rowsSum - profile.sumMs!) < 1e-9);
   assert.equal(profile.rows.reduce((total, row) => total + row.count, 0), profile.kernels);
-  assert.ok(profile.wallMs >= profile.sumMs!);
+  // The wall time is a median over the repeats, the sum one of per-row medians: only its sign is certain.
+  assert.ok(profile.wallMs > 0);
   // The wrappers are gone: a layer's call is its class's again.
   for (const layer of [...model.layers, ...inner.layers]) assert.equal(Object.prototype.hasOwnProperty.call(layer, 'call'), false, layer.name);
   image.dispose();
