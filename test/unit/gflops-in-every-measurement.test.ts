@@ -15,6 +15,8 @@ import { parseConfig } from '../../harness/core/config.ts';
 import type { ArtifactInfo } from '../../harness/core/record.ts';
 import { saveLayersModel } from '../../models/model-io.ts';
 import { measurement } from '../fixtures/report-records.ts';
+import { formatSummary } from '../../reports/run-summary.ts';
+import { renderMarkdown } from '../../reports/markdown.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const artifact = (format: 'tfjs' | 'tflite', variant: 'float32' | 'int8', path: string, sha256: string): ArtifactInfo => ({
@@ -44,6 +46,11 @@ test('a model\'s FLOPs reach all its artifacts, are cached, and a measurement ge
   assert.equal(store.record.measurements[0]!.gflops, 400);
   store.addMeasurement(measurement({ model: 'tiny', format: 'tflite', variant: 'int8', samples: [10] }));
   assert.equal(store.record.measurements[1]!.gflops, undefined, 'an artifact with no counted FLOPs has no GFLOP/s');
+  // The terminal table and the markdown carry it, "–" where unknown.
+  const [header, , ...rows] = formatSummary(store.record);
+  assert.match(header!, /p99\s+GFLOP\/s/);
+  assert.deepEqual(rows.map((line) => /\s(400|–)\s/.exec(line)?.[1]).sort(), ['400', '–']);
+  assert.match(renderMarkdown(store.record), /\| 400 \|/);
 });
 
 test('a model the converter cannot lower has no FLOPs, and the run goes on', async () => {
