@@ -99,8 +99,11 @@ async function describeModel(out: string, model: string, gzipSizes: GzipSizes): 
   return { model, metadata, artifacts };
 }
 
-/** Describes the artifacts of `models` under `out`; models without a Mobile artifact or metadata are listed as missing. */
-export async function listArtifacts(out: string, models: readonly string[]): Promise<ArtifactListing> {
+/**
+ * Describes the artifacts of `models` under `out`; models without a Mobile artifact or metadata are listed as missing.
+ * `flops: false` leaves the FLOPs uncounted (./model-flops.ts caches them in the out folder: a dry run writes nothing).
+ */
+export async function listArtifacts(out: string, models: readonly string[], options: { flops?: boolean } = {}): Promise<ArtifactListing> {
   const listing: ArtifactListing = { models: [], missing: [] };
   const gzipSizes = await loadGzipSizes(out);
   const known = gzipSizes.size;
@@ -121,7 +124,7 @@ export async function listArtifacts(out: string, models: readonly string[]): Pro
     }
   }
   if (gzipSizes.size !== known) await saveGzipSizes(out, gzipSizes).catch(() => {});
-  await attachFlops(out, listing.models);
+  if (options.flops !== false) await attachFlops(out, listing.models);
   return listing;
 }
 
