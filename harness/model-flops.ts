@@ -67,9 +67,14 @@ export async function attachFlops(out: string, models: { artifacts: ArtifactInfo
   }
 }
 
-/** The measurement with its achieved GFLOP/s (FLOPs × batch / p50) when its artifact's FLOPs are known. */
+/**
+ * Sets the measurement's achieved GFLOP/s (FLOPs × batch / p50) when its
+ * artifact's FLOPs are known. In place: the record store finds a measurement
+ * again by identity when a later round replaces it.
+ */
 export function withGflops(measurement: Measurement, artifacts: readonly ArtifactInfo[]): Measurement {
   const flops = artifacts.find((artifact) => artifact.id === measurement.artifact)?.flops;
   if (flops === undefined || measurement.key.workload === 'retrain' || !(measurement.latency.p50 > 0)) return measurement;
-  return { ...measurement, gflops: achievedGflops(flops * measurement.batchSize, measurement.latency.p50) };
+  measurement.gflops = achievedGflops(flops * measurement.batchSize, measurement.latency.p50);
+  return measurement;
 }

@@ -41,7 +41,12 @@ test('a model\'s FLOPs reach all its artifacts, are cached, and a measurement ge
   assert.equal(again[0]!.flops, 2e9);
 
   const store = RunRecordStore.create(out, { host: {} as never, config: parseConfig({}), artifacts: [{ ...again[0]! }], training: [], runtimeSizes: [] }, { key: { reason: 'no key in this test' } });
-  store.addMeasurement(measurement({ model: 'tiny', samples: [10, 10, 10], batchSize: 2 }));
+  const first = measurement({ model: 'tiny', samples: [20, 20, 20], batchSize: 2 });
+  store.addMeasurement(first);
+  assert.equal(store.record.measurements[0]!.gflops, 200);
+  // A later round replaces the measurement it was given (found by identity), never adds a second.
+  store.replaceMeasurement(first, measurement({ model: 'tiny', samples: [10, 10, 10], batchSize: 2 }));
+  assert.equal(store.record.measurements.length, 1);
   // 2e9 FLOPs × 2 images in 10 ms = 400 GFLOP/s.
   assert.equal(store.record.measurements[0]!.gflops, 400);
   store.addMeasurement(measurement({ model: 'tiny', format: 'tflite', variant: 'int8', samples: [10] }));
