@@ -14,6 +14,7 @@ import { VARIANTS, type ArtifactInfo, type ArtifactVariant, type TrainingSummary
 import { gzipSizesPath, liteModelPath, metadataPath, mobileModelPath } from './core/layout.ts';
 import type { ModelMetadata } from './core/metadata.ts';
 import { writeFileAtomic } from './core/safe-fs.ts';
+import { attachFlops } from './model-flops.ts';
 
 const gzip = promisify(gzipCallback);
 
@@ -98,8 +99,11 @@ async function describeModel(out: string, model: string, gzipSizes: GzipSizes): 
   return { model, metadata, artifacts };
 }
 
-/** Describes the artifacts of `models` under `out`; models without a Mobile artifact or metadata are listed as missing. */
-export async function listArtifacts(out: string, models: readonly string[]): Promise<ArtifactListing> {
+/**
+ * Describes the artifacts of `models` under `out`; models without a Mobile artifact or metadata are listed as missing.
+ * `flops: false` leaves the FLOPs uncounted (./model-flops.ts caches them in the out folder: a dry run writes nothing).
+ */
+export async function listArtifacts(out: string, models: readonly string[], options: { flops?: boolean } = {}): Promise<ArtifactListing> {
   const listing: ArtifactListing = { models: [], missing: [] };
   const gzipSizes = await loadGzipSizes(out);
   const known = gzipSizes.size;
@@ -120,6 +124,7 @@ export async function listArtifacts(out: string, models: readonly string[]): Pro
     }
   }
   if (gzipSizes.size !== known) await saveGzipSizes(out, gzipSizes).catch(() => {});
+  if (options.flops !== false) await attachFlops(out, listing.models);
   return listing;
 }
 

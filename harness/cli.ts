@@ -26,6 +26,7 @@ export const subCommands = {
   ab: load(() => import('./commands/ab.ts')),
   calibrate: load(() => import('./commands/calibrate.ts')),
   devices: load(() => import('./commands/devices.ts')),
+  profile: load(() => import('./commands/profile.ts')),
 };
 
 export const rootCommand = defineCommand({

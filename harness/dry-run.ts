@@ -98,7 +98,7 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunOutcome> {
   const { config, log, out } = options;
   const signal = options.signal ?? new AbortController().signal;
   const context: TargetContext = { config, log, out, signal };
-  const listing = await listArtifacts(out, modelIds(config));
+  const listing = await listArtifacts(out, modelIds(config), { flops: false });
   // The user's own model files are imported when a run starts (that writes): a dry run cannot plan them.
   for (const entry of userModels(config)) log.info(`${entry.path}: imported when the run starts; not planned here`);
   const models = [...listing.models];

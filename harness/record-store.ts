@@ -23,6 +23,8 @@ import { MAC_SUFFIX, MAX_RECORD_BYTES, macText, readSignedRecord, recordKey, typ
 import { redactRecord } from './core/redact.ts';
 import { assertNoLinkBetween, readFileNoFollow, writeFileAtomic, type WriteData } from './core/safe-fs.ts';
 import { RECORD_SCHEMA, type DeviceInfo, type Failure, type Measurement, type RunRecord, type RuntimeSize } from './core/record.ts';
+import { withGflops } from './model-flops.ts';
+import type { ModelProfile } from './core/profile.ts';
 
 /** What this harness benchmarks; compare and history only match records with the same name and version. */
 export const BENCHMARK = { name: 'edgebench-image-classifier', version: 1 } as const;
@@ -104,15 +106,22 @@ export class RunRecordStore {
   }
 
   addMeasurement(measurement: Measurement): void {
-    this.record.measurements.push(measurement);
+    this.record.measurements.push(withGflops(measurement, this.record.artifacts));
     this.flush();
   }
 
   /** Replaces `previous` (a job measured in fewer rounds so far) with `next`, or adds `next`. */
   replaceMeasurement(previous: Measurement | undefined, next: Measurement): void {
     const index = previous ? this.record.measurements.indexOf(previous) : -1;
-    if (index >= 0) this.record.measurements[index] = next;
-    else this.record.measurements.push(next);
+    const counted = withGflops(next, this.record.artifacts);
+    if (index >= 0) this.record.measurements[index] = counted;
+    else this.record.measurements.push(counted);
+    this.flush();
+  }
+
+  /** Adds a model's profile (`bench profile`). */
+  addProfile(profile: ModelProfile): void {
+    (this.record.profiles ??= []).push(profile);
     this.flush();
   }
 

@@ -7,6 +7,7 @@
  * Plain JSON; no Node APIs (the viewer imports the types).
  */
 import { enginesSideBySide, type EnginesSideBySide } from './engines.ts';
+import type { ModelProfile } from '../harness/core/profile.ts';
 import { quantileSorted } from 'simple-statistics';
 import type { ArtifactInfo, DeviceInfo, Failure, HostInfo, Measurement, RunRecord, RuntimeSize, TrainingSummary } from '../harness/core/record.ts';
 import { measurementId, VARIANTS, workloadOf } from '../harness/core/record.ts';
@@ -87,6 +88,8 @@ export interface ReportData {
   history: { runId: string; startedAt: string }[];
   /** The same job in each browser engine (reports/engines.ts); absent in report data from before it existed. */
   engines?: EnginesSideBySide;
+  /** `bench profile`'s "Where the time goes" (./profile.ts); absent or empty when the run profiled nothing. */
+  profiles?: ModelProfile[];
 }
 
 /** keyId + batch size: the id compare matches keys by. */
@@ -144,6 +147,7 @@ function measuredRow(measurement: Measurement, artifacts: Map<string, ArtifactIn
     samples: measurement.latency.samples,
     ...noiseOf(measurement, runs),
     throughput: measurement.throughput,
+    gflops: measurement.gflops ?? null,
     accuracy: measurement.evaluation?.accuracy ?? null,
     agreement: measurement.evaluation?.agreement?.top1 ?? null,
     maxAbsDiff: measurement.evaluation?.agreement?.maxAbsDiff ?? null,
@@ -354,6 +358,7 @@ export function buildReportData(unsafeRecord: RunRecord, options: BuildOptions =
     energy: energyReport(redacted.measurements, devices),
     charts,
     history: history.map((entry) => ({ runId: entry.runId, startedAt: entry.startedAt })),
+    ...(redacted.profiles?.length ? { profiles: redacted.profiles } : {}),
   };
 }
 

@@ -13,6 +13,8 @@ import { artifactLabel, buildReportData, type ModelReport, type ReportData } fro
 import { formatDuration, type RetrainRow } from './retraining.ts';
 import { enginesHtml } from './engines.ts';
 import { runtimeName, type TableRow } from './table-row.ts';
+import { formatGflops } from '../harness/core/profile.ts';
+import { profileSectionHtml } from './profile.ts';
 import { count, formatBytes, formatDate, formatMs, formatPercent, formatSmall, formatThroughput } from '../harness/core/format.ts';
 import { escapeHtml } from './escape.ts';
 import { chartHeight } from './chart-layout.ts';
@@ -86,6 +88,7 @@ const MEASURE_COLUMNS: Column[] = [
     hint: 'spread of the round medians (each round a fresh process or page) in this run, and from run to run over the earlier runs on this machine: what bench compare holds a change against',
   },
   num('throughput', 'throughput', formatThroughput, 'images per second: batch / mean latency'),
+  num('gflops', 'GFLOP/s', formatGflops, 'achieved GFLOP/s: the model\'s FLOPs (multiply-adds × 2) × batch / p50'),
   num('accuracy', 'accuracy', formatPercent, 'top-1 accuracy on the evaluation pack'),
   num('agreement', 'agreement', formatPercent, 'top-1 agreement with the reference (the Mobile model on the fastest float32 TF.js engine of the host)'),
   num('peakRssBytes', 'peak RSS', formatBytes, 'peak resident memory of the process running the job'),
@@ -320,6 +323,7 @@ ${data.models.map((model) => modelSection(model, data))}
 ${retrainingSection(data)}
 ${new Safe(enginesHtml(data.engines))}
 ${new Safe(energySection(data.energy))}
+${new Safe(profileSectionHtml(data.profiles))}
 ${environmentSection(data)}
 ${failuresSection(data)}
 <section id="config"><h2>Resolved configuration</h2><details><summary>show</summary><pre>${JSON.stringify(data.config, null, 2) ?? 'null'}</pre></details></section>

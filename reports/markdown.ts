@@ -15,6 +15,8 @@ import { formatDuration, retrainAccuracyText, type RetrainRow } from './retraini
 import { enginesMarkdown, enginesSideBySide } from './engines.ts';
 import { redactText } from '../harness/core/redact.ts';
 import { energyMarkdown } from './energy-markdown.ts';
+import { formatGflops } from '../harness/core/profile.ts';
+import { profileMarkdown } from './profile.ts';
 import { count, formatBytes, formatDate, formatMs, formatPercent, formatThroughput } from '../harness/core/format.ts';
 
 /**
@@ -47,8 +49,8 @@ function row(cells: string[]): string {
 function tableRow(entry: TableRow): string {
   const runtime = `${runtimeName(entry)}${entry.options ? ` (${entry.options})` : ''}${entry.batchSize && entry.batchSize !== 1 ? ` ×${entry.batchSize}` : ''}`;
   const key = [artifactLabel(entry.format, entry.variant), entry.deviceName, runtime].map(mdText);
-  if (entry.status === 'failed') return row([...key, formatBytes(entry.sizeBytes), mdText(`failed in ${entry.error!.phase}: ${entry.error!.message}`), '', '', '', '', '']);
-  return row([...key, formatBytes(entry.sizeBytes), formatMs(entry.p50), formatMs(entry.p99), noise(entry), formatThroughput(entry.throughput), formatPercent(entry.accuracy), formatMs(entry.loadMs)]);
+  if (entry.status === 'failed') return row([...key, formatBytes(entry.sizeBytes), mdText(`failed in ${entry.error!.phase}: ${entry.error!.message}`), '', '', '', '', '', '']);
+  return row([...key, formatBytes(entry.sizeBytes), formatMs(entry.p50), formatMs(entry.p99), noise(entry), formatThroughput(entry.throughput), formatGflops(entry.gflops), formatPercent(entry.accuracy), formatMs(entry.loadMs)]);
 }
 
 function retrainRow(entry: RetrainRow): string {
@@ -85,8 +87,8 @@ export function renderMarkdown(record: RunRecord, options: BuildOptions = {}): s
       lines.push('');
     }
     if (model.rows.length) {
-      lines.push(row(['artifact', 'device', 'runtime', 'size', 'p50', 'p99', 'noise', 'throughput', 'accuracy', 'load']));
-      lines.push('|---|---|---|--:|--:|--:|--:|--:|--:|--:|');
+      lines.push(row(['artifact', 'device', 'runtime', 'size', 'p50', 'p99', 'noise', 'throughput', 'GFLOP/s', 'accuracy', 'load']));
+      lines.push('|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|');
       for (const entry of model.rows) lines.push(tableRow(entry));
       lines.push('');
     } else {
@@ -102,6 +104,7 @@ export function renderMarkdown(record: RunRecord, options: BuildOptions = {}): s
     lines.push('');
   }
   if (data.energy) lines.push(...energyMarkdown(data.energy, mdText));
+  lines.push(...profileMarkdown(data.profiles));
   if (data.failures.length) {
     lines.push('<details><summary>Failures</summary>', '');
     for (const failure of data.failures) lines.push(`- ${mdCode(failure.id.replace(/#batch=\d+$/, ''))} failed in ${mdText(failure.phase)}: ${mdText(`${failure.error.name}: ${failure.error.message}`)}`);

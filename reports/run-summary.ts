@@ -6,6 +6,7 @@
  * pack read as a broken model in the inference columns), then one line per
  * failure. The full data is in the run record.
  */
+import { formatGflops } from '../harness/core/profile.ts';
 import { keyId, workloadOf, type DeviceInfo, type RunRecord } from '../harness/core/record.ts';
 import { formatMs, formatPercent, formatSmall } from '../harness/core/format.ts';
 import { formatDuration, retrainAccuracyText, retrainRows, type RetrainRow } from './retraining.ts';
@@ -19,6 +20,8 @@ export interface SummaryRow {
   batch: number;
   p50: number;
   p99: number;
+  /** Achieved GFLOP/s (the model's FLOPs × batch / p50); null where the FLOPs are unknown. */
+  gflops: number | null;
   rme: number;
   samples: number;
   loadMs: number;
@@ -40,6 +43,7 @@ export function summaryRows(record: RunRecord): SummaryRow[] {
       batch: measurement.batchSize,
       p50: measurement.latency.p50,
       p99: measurement.latency.p99,
+      gflops: measurement.gflops ?? null,
       rme: measurement.latency.rme,
       samples: measurement.latency.samples,
       loadMs: measurement.loadMs,
@@ -56,9 +60,9 @@ export function retrainSummaryRows(record: RunRecord): RetrainRow[] {
   return retrainRows(record.measurements, [], devices);
 }
 
-const HEADER = ['model', 'artifact', 'device', 'runtime', 'batch', 'p50', 'p99', '±rme', 'n', 'load', 'accuracy', 'agree', 'max|Δp|'];
+const HEADER = ['model', 'artifact', 'device', 'runtime', 'batch', 'p50', 'p99', 'GFLOP/s', '±rme', 'n', 'load', 'accuracy', 'agree', 'max|Δp|'];
 /** Numbers read better right-aligned. */
-const RIGHT = new Set(['batch', 'p50', 'p99', '±rme', 'n', 'load', 'accuracy', 'agree', 'max|Δp|']);
+const RIGHT = new Set(['batch', 'p50', 'p99', 'GFLOP/s', '±rme', 'n', 'load', 'accuracy', 'agree', 'max|Δp|']);
 
 /** Columns padded to their widest cell, numbers right-aligned. */
 function formatTable(header: readonly string[], right: ReadonlySet<string>, rows: string[][]): string[] {
@@ -96,6 +100,7 @@ export function formatSummary(record: RunRecord): string[] {
     String(row.batch),
     formatMs(row.p50),
     formatMs(row.p99),
+    formatGflops(row.gflops),
     `${row.rme.toFixed(1)}%`,
     String(row.samples),
     formatMs(row.loadMs),

@@ -35,6 +35,8 @@ export interface TableRow {
   /** Runs behind runNoise. */
   noiseRuns: number | null;
   throughput: number | null;
+  /** Achieved GFLOP/s (model FLOPs × batch / p50); absent or null where the model's FLOPs are unknown. */
+  gflops?: number | null;
   accuracy: number | null;
   agreement: number | null;
   maxAbsDiff: number | null;

@@ -109,16 +109,32 @@ export function runOverrides(args: Record<string, unknown>): FlagOverrides {
   return overridesFrom(args, RUN_PATHS);
 }
 
+/** `--profile`: the run's models profiled on tfjs-wasm and tflite-node (harness/profile.ts); the profile record's path. */
+async function profileAfterRun(context: CommandContext, record: import('../core/record.ts').RunRecord): Promise<string> {
+  const { PROFILE_VARIANTS, profileModels } = await import('../profile.ts');
+  const models = [...new Set(record.artifacts.map((artifact) => artifact.model))];
+  const variants = PROFILE_VARIANTS.filter((variant) => record.artifacts.some((artifact) => artifact.format === 'tflite' && artifact.variant === variant));
+  const outcome = await profileModels({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, models, runtimes: ['tfjs-wasm', 'tflite-node'], variants, cuts: { count: 12 }, budget: { minSamples: 10, minTimeMs: 1000 } });
+  context.log.info(`profile: ${outcome.recordPath}`);
+  return outcome.recordPath;
+}
+
 export default defineCommand({
   meta: { name: 'run', description: 'Benchmark every retrained artifact, or your own model.json/.tflite, on every runtime of every target found, and write the run record' },
-  args: { ...commonArgs, ...modelArgs, ...runArgs },
+  args: {
+    ...commonArgs,
+    ...modelArgs,
+    ...runArgs,
+    profile: { type: 'boolean', description: 'After the run, profile its models on tfjs-wasm and tflite-node (bench profile; a record of its own)' },
+  },
   async run({ args, data }) {
     // A dry run writes nothing: it only reads the out folder (no lock).
     const dry = Boolean(args['dry-run']);
     const context = await setup(args, mergeOverrides(runOverrides(args), modelOverrides(args)), data as CommandIo | undefined, dry ? { out: 'read' } : { out: 'lock', command: 'bench run' });
     if (dry) return runDryRun(context, { prospective: false });
     const { runBenchmarks } = await import('../run.ts');
-    const outcome = await withInterrupt(context.log, (signal) => runBenchmarks({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, signal })).finally(() => context.lock?.release());
+    const measured = withInterrupt(context.log, (signal) => runBenchmarks({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, signal }));
+    const [outcome, profiled] = await measured.then(async (done) => [done, args.profile ? await profileAfterRun(context, done.record) : undefined] as const).finally(() => context.lock?.release());
     const { record } = outcome;
     context.log.result({
       runId: outcome.runId,
@@ -128,6 +144,7 @@ export default defineCommand({
       failures: record.failures.map((failure) => ({ key: failure.key, phase: failure.phase, error: failure.error.message })),
       summary: summaryRows(record),
       retraining: retrainSummaryRows(record),
+      ...(profiled ? { profile: profiled } : {}),
     });
     return record.measurements.length > 0 ? 0 : 1;
   },

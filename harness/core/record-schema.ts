@@ -107,6 +107,7 @@ const measurement = z.looseObject({
       firstThrottleS: z.number().nullable(),
     })
     .optional(),
+  gflops: z.number().min(0).optional(),
 });
 
 const failure = z.looseObject({
@@ -118,7 +119,7 @@ const failure = z.looseObject({
   at: z.string(),
 });
 
-const artifact = z.looseObject({ id: z.string(), model: z.string(), format: z.string(), variant: z.string(), path: z.string(), bytes: count, gzipBytes: count, sha256: z.string() });
+const artifact = z.looseObject({ id: z.string(), model: z.string(), format: z.string(), variant: z.string(), path: z.string(), bytes: count, gzipBytes: count, sha256: z.string(), flops: z.number().min(0).optional() });
 
 const trainingPoint = z.looseObject({ step: count, trainAccuracy: maybeNumber, trainLoss: maybeNumber, validationAccuracy: maybeNumber, validationLoss: maybeNumber });
 
@@ -157,6 +158,7 @@ export const runRecordSchema = z.looseObject({
   devices: z.array(device).default([]),
   measurements: z.array(measurement).default([]),
   failures: z.array(failure).default([]),
+  profiles: z.array(z.looseObject({ model: z.string(), flops: z.number(), runtimes: z.array(z.looseObject({ runtime: z.string(), variant: z.string(), rows: z.array(z.looseObject({ name: z.string(), kind: z.string(), ms: z.number().nullable() })) })) })).optional(),
   conditions: z
     .looseObject({
       rounds: z.number().int().positive(),

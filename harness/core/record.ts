@@ -9,6 +9,8 @@
 import type { EnergyRecord } from './energy-record.ts';
 import type { SustainedRecord } from './sustained-record.ts';
 
+import type { ModelProfile } from './profile.ts';
+
 /** Bump when a field changes meaning; compare refuses records of another version. */
 export const RECORD_SCHEMA = 1 as const;
 
@@ -62,6 +64,8 @@ export interface ArtifactInfo {
   bytes: number;
   gzipBytes: number;
   sha256: string;
+  /** FLOPs of one image through the model (harness/model-flops.ts); absent where it could not be counted. */
+  flops?: number;
 }
 
 /**
@@ -216,6 +220,8 @@ export interface Measurement extends MeasuredNumbers {
   energy?: EnergyRecord;
   /** Sustained mode (`--sustained`): latency per second and the device's readings alongside; see sustained.ts. */
   sustained?: SustainedRecord;
+  /** Achieved GFLOP/s: the artifact's FLOPs × batch size / p50 (absent where the FLOPs are unknown). */
+  gflops?: number;
 }
 
 export interface SerializedError {
@@ -310,6 +316,8 @@ export interface RunRecord {
   devices: DeviceInfo[];
   measurements: Measurement[];
   failures: Failure[];
+  /** `bench profile`: where the time goes, per model (./profile.ts). */
+  profiles?: ModelProfile[];
 }
 
 /** A stable string for a key, used for matching records and for display. */

@@ -96,7 +96,8 @@ async function calibrationOf(prepared: PreparedModel, options: ConvertOptions): 
   return result;
 }
 
-export async function emitVariant(prepared: PreparedModel, options: ConvertOptions): Promise<Uint8Array> {
+/** The variant's graph, quantized and versioned, before it is written (prefix models cut it: ./prefix.ts). */
+export async function variantGraph(prepared: PreparedModel, options: ConvertOptions): Promise<IrGraph> {
   const io = options.variant === 'int8' ? (options.io ?? 'float') : 'float';
   let graph: IrGraph;
   switch (options.variant) {
@@ -124,6 +125,12 @@ export async function emitVariant(prepared: PreparedModel, options: ConvertOptio
       throw new UserError(`unknown variant "${String(options.variant)}"; use one of ${VARIANTS.join(', ')}`, 'CONVERT_VARIANT');
   }
   assignVersions(graph);
+  return graph;
+}
+
+export async function emitVariant(prepared: PreparedModel, options: ConvertOptions): Promise<Uint8Array> {
+  const io = options.variant === 'int8' ? (options.io ?? 'float') : 'float';
+  const graph = await variantGraph(prepared, options);
 
   const input = graph.tensors[graph.inputs[0]!]!;
   const output = graph.tensors[graph.outputs[0]!]!;

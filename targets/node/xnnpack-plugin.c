@@ -9,6 +9,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,54 @@ typedef struct {
 } Options;
 
 extern TfLiteDelegate* TfLiteXNNPackDelegateCreate(const Options* options);
+
+/*
+ * Delegation coverage (EDGEBENCH_XNNPACK_COVERAGE=1 in the environment): TFLite 2.9's release build
+ * does not log how many nodes a delegate took, so the plugin wraps the
+ * delegate's Prepare, reads the execution plan before and after, and prints
+ * one line to stderr: the node count, the delegate partitions left in the
+ * plan (builtin code 51, DELEGATE) and the builtin codes of the nodes left to
+ * TFLite's own kernels. Layouts: tensorflow/lite/c/common.h of the bundled
+ * library (prefixes of TfLiteContext, TfLiteRegistration, TfLiteDelegate).
+ */
+typedef struct { int size; int data[]; } IntArray;
+typedef struct {
+  void* init; void* free; void* prepare; void* invoke; void* profiling_string;
+  int32_t builtin_code;
+  const char* custom_name;
+} Registration;
+typedef struct Context Context;
+struct Context {
+  size_t tensors_size;
+  int (*GetExecutionPlan)(Context* context, IntArray** plan);
+  void* tensors; void* impl_; void* ResizeTensor; void* ReportError; void* AddTensors;
+  int (*GetNodeAndRegistration)(Context* context, int node, void** node_out, Registration** registration);
+};
+typedef struct { void* data_; int (*Prepare)(Context* context, TfLiteDelegate* delegate); } DelegateHead;
+
+static int (*xnnpack_prepare)(Context* context, TfLiteDelegate* delegate);
+
+static int counting_prepare(Context* context, TfLiteDelegate* delegate) {
+  IntArray* plan = 0;
+  int total = context->GetExecutionPlan(context, &plan) == 0 && plan ? plan->size : -1;
+  int status = xnnpack_prepare(context, delegate);
+  int partitions = 0;
+  fprintf(stderr, "edgebench-xnnpack-coverage: nodes=%d status=%d left=", total, status);
+  if (context->GetExecutionPlan(context, &plan) == 0 && plan) {
+    int first = 1;
+    for (int i = 0; i < plan->size; i++) {
+      void* node = 0;
+      Registration* registration = 0;
+      if (context->GetNodeAndRegistration(context, plan->data[i], &node, &registration) != 0 || !registration) continue;
+      if (registration->builtin_code == 51) { partitions++; continue; }
+      fprintf(stderr, "%s%d", first ? "" : ",", (int)registration->builtin_code);
+      first = 0;
+    }
+  }
+  fprintf(stderr, " partitions=%d\n", partitions);
+  fflush(stderr);
+  return status;
+}
 extern void TfLiteXNNPackDelegateDelete(TfLiteDelegate* delegate);
 
 TfLiteDelegate* tflite_plugin_create_delegate(char** keys, char** values, size_t count, void (*report_error)(const char*));
@@ -33,11 +82,19 @@ TfLiteDelegate* tflite_plugin_create_delegate(char** keys, char** values, size_t
   memset(&options, 0, sizeof options);
   options.num_threads = 1;
   options.flags = 3; /* QS8 | QU8: int8 and uint8 kernels as well as float */
+  /* An environment variable, not a key: tfjs-tflite-node 0.0.2 hands the plugin dangling key strings. */
+  const char* coverage = getenv("EDGEBENCH_XNNPACK_COVERAGE");
   for (size_t i = 0; i < count; i++) {
     if (!strcmp(keys[i], "num_threads")) options.num_threads = atoi(values[i]);
     else if (!strcmp(keys[i], "flags")) options.flags = (uint32_t)strtoul(values[i], 0, 0);
   }
-  return TfLiteXNNPackDelegateCreate(&options);
+  TfLiteDelegate* delegate = TfLiteXNNPackDelegateCreate(&options);
+  if (delegate && coverage && !strcmp(coverage, "1")) {
+    DelegateHead* head = (DelegateHead*)delegate;
+    xnnpack_prepare = head->Prepare;
+    head->Prepare = counting_prepare;
+  }
+  return delegate;
 }
 
 void tflite_plugin_destroy_delegate(TfLiteDelegate* delegate) { TfLiteXNNPackDelegateDelete(delegate); }

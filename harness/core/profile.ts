@@ -1,0 +1,108 @@
+/**
+ * Where the time goes, as plain data: a model's FLOPs and bytes per layer
+ * (models/tflite/flops.ts computes them), a runtime's per-layer profile
+ * (tf.profile, prefix attribution or benchmark_model's op profile) and what
+ * its accelerated path took (delegation coverage). The record, the reports
+ * and the terminal all read these shapes.
+ */
+import type { LayerKind } from './layer-kind.ts';
+
+/** One layer's arithmetic: FLOPs are multiply-adds × 2 plus one per element of element-wise ops. */
+export interface LayerCost {
+  /** The Keras layer (or GraphDef node) the ops came from. */
+  layer: string;
+  kind: LayerKind;
+  /** TFLite ops lowered from it, in order. */
+  ops: string[];
+  macs: number;
+  flops: number;
+  /** Bytes of constant data (weights, biases) in the graph's storage types. */
+  weightBytes: number;
+  /** Weights plus activations read and written: the traffic the arithmetic intensity divides by. */
+  bytes: number;
+}
+
+export interface ModelCost {
+  layers: LayerCost[];
+  macs: number;
+  flops: number;
+  weightBytes: number;
+  bytes: number;
+}
+
+/** How a runtime's profile was taken. */
+export type ProfileMethod = 'tf.profile' | 'prefix-attribution' | 'benchmark_model';
+
+export interface ProfileRow {
+  /** Layer, block ("block_3_expand … block_3_add") or op name. */
+  name: string;
+  kind: LayerKind;
+  /** Time of one inference in this row; null where the backend cannot time its kernels. */
+  ms: number | null;
+  /** The row's FLOPs where the model's cost covers it. */
+  flops?: number;
+  /** FLOPs / bytes moved. */
+  intensity?: number;
+  /** How many kernels or ops the row covers. */
+  count: number;
+}
+
+/** What a runtime's accelerated path took. */
+export interface Coverage {
+  /** "XNNPACK", "TfLiteXNNPackDelegate", the TF.js backend… */
+  accelerator: string;
+  accelerated: number;
+  total: number;
+  /** How many delegate partitions TFLite made, where it says. */
+  partitions?: number;
+  /** Ops (by name) left to the runtime's reference kernels, with how many of each. */
+  left: Record<string, number>;
+  /** Where the counts came from (a log line, the plugin, benchmark_model). */
+  source: string;
+}
+
+export interface RuntimeProfile {
+  runtime: string;
+  /** The artifact's variant (float32, int8-dynamic…) or "tfjs". */
+  variant: string;
+  method: ProfileMethod;
+  /** False where the backend cannot time kernels; then `why` says so and row times are null. */
+  timed: boolean;
+  why?: string;
+  rows: ProfileRow[];
+  /** Sum of the rows' times; null when untimed. */
+  sumMs: number | null;
+  /** The same job's end-to-end p50, measured beside the profile. */
+  p50Ms: number;
+  /** sumMs / p50Ms: how well the parts add up (1 = exactly). */
+  ratio: number | null;
+  /** One profiled inference's wall time minus the p50: what profiling itself cost. */
+  overheadMs?: number;
+  coverage?: Coverage;
+  /** Model FLOPs / p50, in GFLOP/s. */
+  gflops?: number;
+}
+
+/** Achieved GFLOP/s of `flops` done in `ms` milliseconds (0 where the time is not positive). */
+export function achievedGflops(flops: number, ms: number): number {
+  return ms > 0 ? flops / ms / 1e6 : 0;
+}
+
+/** "12.3" GFLOP/s, "–" where unknown. */
+export function formatGflops(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
+}
+
+/** `bench profile`'s result for one model: its arithmetic and one profile per runtime (and variant). */
+export interface ModelProfile {
+  model: string;
+  flops: number;
+  macs: number;
+  weightBytes: number;
+  /** The model's costliest layers by FLOPs (at most 10). */
+  topLayers: LayerCost[];
+  runtimes: RuntimeProfile[];
+  /** Runtimes asked for that could not be profiled, with why. */
+  skipped: { runtime: string; variant: string; reason: string }[];
+}

@@ -1,0 +1,115 @@
+/**
+ * `bench profile`: where one inference's time goes, per model and runtime.
+ * The model's FLOPs per layer come from the converter's graph; each runtime
+ * is profiled by the best method it allows (targets/node/profile-runners.ts:
+ * tf.profile on TF.js backends, prefix-model attribution and XNNPACK
+ * coverage on tflite-node) beside its own p50. The profiles go into a run
+ * record of their own (`profiles`), so `bench report` renders them like any
+ * run. Browser and phone runtimes are not profiled yet: they are listed as
+ * skipped with that reason.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { listArtifacts } from './artifacts.ts';
+import type { ResolvedConfig } from './core/config.ts';
+import { UserError } from './core/errors.ts';
+import { readEvalPack } from './core/eval-pack.ts';
+import { recordGit } from './core/git.ts';
+import { hostInfo } from './core/host.ts';
+import { evalPackDir } from './core/layout.ts';
+import type { Logger } from './core/log.ts';
+import type { ModelProfile, RuntimeProfile } from './core/profile.ts';
+import type { RunRecord } from './core/record.ts';
+import { RunRecordStore } from './record-store.ts';
+
+/** Runtimes `bench profile` can profile, in the order it runs them. */
+export const PROFILE_RUNTIMES = ['tfjs-wasm', 'tfjs-cpu', 'tflite-node'] as const;
+export const PROFILE_VARIANTS = ['float32', 'float16', 'int8-dynamic', 'int8'] as const;
+
+export interface ProfileOptions {
+  config: ResolvedConfig;
+  log: Logger;
+  out: string;
+  cwd: string;
+  models: string[];
+  runtimes: string[];
+  variants: (typeof PROFILE_VARIANTS)[number][];
+  /** Cut points for prefix attribution: how many (automatic), or after which layers. */
+  cuts: { count?: number; after?: string[] };
+  budget: { minSamples: number; minTimeMs: number };
+}
+
+export interface ProfileOutcome {
+  record: RunRecord;
+  recordPath: string;
+}
+
+export async function profileModels(options: ProfileOptions): Promise<ProfileOutcome> {
+  const { log, out } = options;
+  const unknown = options.runtimes.filter((runtime) => !(PROFILE_RUNTIMES as readonly string[]).includes(runtime));
+  if (unknown.length) throw new UserError(`bench profile cannot profile ${unknown.join(', ')} yet; it profiles ${PROFILE_RUNTIMES.join(', ')}`, 'PROFILE_RUNTIME');
+  const listing = await listArtifacts(out, options.models);
+  for (const missing of listing.missing) log.warn(`${missing.model}: skipped, ${missing.reason}`);
+  if (listing.models.length === 0) throw new UserError(`nothing to profile: no model among ${options.models.join(', ')} in ${out} (run \`bench retrain\` first)`, 'NO_ARTIFACTS');
+
+  const store = RunRecordStore.create(out, {
+    host: hostInfo(),
+    ...recordGit(options.cwd),
+    config: options.config,
+    artifacts: listing.models.flatMap((model) => model.artifacts),
+    training: [],
+    runtimeSizes: [],
+  });
+  const { loadModelToConvert } = await import('../models/tflite/load.ts');
+  const { prepareModel } = await import('../models/tflite/convert.ts');
+  const { modelFlops } = await import('../models/tflite/flops.ts');
+  const { randomPixels } = await import('../models/tflite/self-check.ts');
+  const runners = await import('../targets/node/profile-runners.ts');
+  const threads = options.config.run.threads ?? availableParallelism();
+
+  for (const entry of listing.models) {
+    const mobile = entry.artifacts.find((artifact) => artifact.format === 'tfjs');
+    if (!mobile) {
+      log.warn(`${entry.model}: skipped, it has no TF.js model to count and cut (a .tflite alone cannot be profiled yet)`);
+      continue;
+    }
+    const { metadata } = entry;
+    const source = await loadModelToConvert(mobile.path);
+    const prepared = prepareModel(source);
+    const cost = modelFlops(prepared.graph);
+    const inputShape = [1, metadata.inputSize, metadata.inputSize, 3];
+    const packDir = evalPackDir(out, entry.model);
+    const pixels = existsSync(packDir) ? (await readEvalPack(packDir)).images.slice(0, metadata.inputSize * metadata.inputSize * 3) : randomPixels(1, inputShape, 'profile');
+    const runtimes: RuntimeProfile[] = [];
+    const skipped: ModelProfile['skipped'] = [];
+    const attempt = async (runtime: string, variant: string, work: () => Promise<RuntimeProfile>) => {
+      log.info(`${entry.model}: profiling ${runtime}${variant === 'tfjs' ? '' : ` ${variant}`}`);
+      try {
+        runtimes.push(await work());
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        log.warn(`${entry.model}: ${runtime} ${variant}: ${reason}`);
+        skipped.push({ runtime, variant, reason });
+      }
+    };
+    for (const runtime of options.runtimes) {
+      if (runtime === 'tflite-node') {
+        for (const variant of options.variants) {
+          // int8 needs calibration ranges: random pixels in the model's input range serve for timing (not for accuracy).
+          const calibration = variant === 'int8' ? Float32Array.from(randomPixels(8, inputShape, 'profile-calibration'), (pixel) => pixel * metadata.normalization.scale + metadata.normalization.offset) : undefined;
+          const artifact = entry.artifacts.find((candidate) => candidate.format === 'tflite' && candidate.variant === variant);
+          await attempt(runtime, variant, () =>
+            runners.profileTfliteNode({ prepared, variant, metadata, ...(calibration ? { calibration } : {}), ...(artifact ? { artifactPath: artifact.path } : {}), pixels, cost, cuts: options.cuts, threads, budget: options.budget }),
+          );
+        }
+      } else {
+        await attempt(runtime, 'tfjs', () => runners.profileNodeTfjs({ runtime, modelJsonPath: mobile.path, metadata, pixels, cost, budget: options.budget }));
+      }
+    }
+    if ('dispose' in source && typeof source.dispose === 'function') source.dispose();
+    const topLayers = [...cost.layers].sort((a, b) => b.flops - a.flops).slice(0, 10);
+    store.addProfile({ model: entry.model, flops: cost.flops, macs: cost.macs, weightBytes: cost.weightBytes, topLayers, runtimes, skipped });
+  }
+  store.finish('complete');
+  return { record: store.record, recordPath: store.path };
+}

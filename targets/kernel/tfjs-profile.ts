@@ -1,0 +1,149 @@
+/**
+ * One inference under `tf.profile()`, its kernels attributed to the model's
+ * layers. TF.js records kernels, not layers; a layers model's leaf layers
+ * are wrapped for the duration so that each `call` marks which kernels ran
+ * inside it (exact, not guessed from names). A graph model has no layer
+ * calls to mark: its kernels are grouped by kernel name, and the profile
+ * says so. Kernel times are real where the backend times kernels
+ * synchronously (wasm, cpu) or with a GPU timer (WebGL's disjoint timer
+ * query); where the backend cannot, TF.js answers an error object instead of
+ * a number, and the profile says "untimed" with that reason rather than
+ * showing zeros. No Node APIs: the page uses this module too.
+ */
+import { kindOfOp } from '../../harness/core/layer-kind.ts';
+import type { ProfileRow } from '../../harness/core/profile.ts';
+
+type Tf = typeof import('@tensorflow/tfjs');
+type LayersModel = import('@tensorflow/tfjs').LayersModel;
+
+/** The engine's live profile: kernels are appended while `tf.profile` runs. */
+interface EngineState {
+  state: { activeProfile: { kernels: unknown[] } };
+}
+
+interface Mark {
+  layer: string;
+  className: string;
+  start: number;
+  end: number;
+}
+
+export interface TfjsProfile {
+  rows: ProfileRow[];
+  /** Kernels run by the profiled inference. */
+  kernels: number;
+  timed: boolean;
+  why?: string;
+  /** "layers" when kernels were attributed to layers, "kernels" when grouped by kernel name (graph models). */
+  attribution: 'layers' | 'kernels';
+  /** Sum of the rows' times (null when untimed). */
+  sumMs: number | null;
+  /** Wall time of a profiled inference, profiling included (the median over the repeats). */
+  wallMs: number;
+}
+
+function leafLayers(tf: Tf, model: LayersModel): import('@tensorflow/tfjs').layers.Layer[] {
+  return model.layers.flatMap((layer) => (layer instanceof tf.LayersModel ? leafLayers(tf, layer) : [layer]));
+}
+
+/** Wraps each leaf layer's `call` to mark its kernels; returns the undo. */
+function markLayers(tf: Tf, model: LayersModel, marks: Mark[]): () => void {
+  const engine = tf.engine() as unknown as EngineState;
+  const undo: (() => void)[] = [];
+  for (const layer of leafLayers(tf, model)) {
+    const own = Object.prototype.hasOwnProperty.call(layer, 'call');
+    const original = layer.call;
+    layer.call = function (this: typeof layer, ...args: Parameters<typeof original>) {
+      const start = engine.state.activeProfile.kernels.length;
+      try {
+        return original.apply(this, args);
+      } finally {
+        marks.push({ layer: layer.name, className: layer.getClassName(), start, end: engine.state.activeProfile.kernels.length });
+      }
+    };
+    undo.push(() => {
+      if (own) layer.call = original;
+      else delete (layer as unknown as Record<string, unknown>).call;
+    });
+  }
+  return () => undo.forEach((step) => step());
+}
+
+/**
+ * Profiles `infer` (one inference of `model`, output read back) on the active
+ * backend, `repeats` times; each row's time is its median over them.
+ * `layerFlops` gives a row its FLOPs and intensity by layer name
+ * (models/tflite/flops.ts).
+ */
+export async function profileTfjs(tf: Tf, model: LayersModel | import('@tensorflow/tfjs').GraphModel, infer: () => Promise<unknown>, layerFlops: Map<string, { flops: number; bytes: number }> = new Map(), repeats = 3): Promise<TfjsProfile> {
+  // Several profiled inferences, each row's median: one inference's kernels are microseconds to
+  // milliseconds each, and a single descheduling would otherwise land on whichever layer it hit.
+  const runs: TfjsProfile[] = [];
+  for (let run = 0; run < Math.max(1, repeats); run += 1) runs.push(await profileOnce(tf, model, infer, layerFlops));
+  const first = runs[0]!;
+  if (!first.timed || runs.length === 1) return first;
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  };
+  const rows = first.rows.map((row) => ({ ...row, ms: median(runs.map((entry) => entry.rows.find((other) => other.name === row.name)?.ms ?? 0)) }));
+  return { ...first, rows, sumMs: rows.reduce((total, row) => total + row.ms, 0), wallMs: median(runs.map((entry) => entry.wallMs)) };
+}
+
+async function profileOnce(tf: Tf, model: LayersModel | import('@tensorflow/tfjs').GraphModel, infer: () => Promise<unknown>, layerFlops: Map<string, { flops: number; bytes: number }>): Promise<TfjsProfile> {
+  const marks: Mark[] = [];
+  const isLayers = model instanceof tf.LayersModel;
+  const restore = isLayers ? markLayers(tf, model, marks) : () => {};
+  let info: Awaited<ReturnType<Tf['profile']>>;
+  const started = performance.now();
+  try {
+    info = await tf.profile(async () => {
+      await infer();
+    });
+  } finally {
+    restore();
+  }
+  const wallMs = performance.now() - started;
+  const kernels = info.kernels as { name: string; kernelTimeMs: number | { error: string } }[];
+  const untimed = kernels.find((kernel) => typeof kernel.kernelTimeMs !== 'number');
+  const timed = !untimed;
+  const why = untimed ? `the ${tf.getBackend()} backend cannot time its kernels here: ${(untimed.kernelTimeMs as { error: string }).error ?? 'no timer'}` : undefined;
+  const time = (index: number) => (timed ? (kernels[index]!.kernelTimeMs as number) : 0);
+
+  const rows: ProfileRow[] = [];
+  if (isLayers) {
+    const owner = new Array<Mark | undefined>(kernels.length);
+    for (const mark of marks) for (let index = mark.start; index < mark.end; index += 1) owner[index] ??= mark;
+    const byLayer = new Map<string, ProfileRow>();
+    const outside: ProfileRow = { name: '(outside any layer: input, output)', kind: 'other', ms: timed ? 0 : null, count: 0 };
+    kernels.forEach((_, index) => {
+      const mark = owner[index];
+      let row = mark ? byLayer.get(mark.layer) : outside;
+      if (!row) {
+        const cost = layerFlops.get(mark!.layer);
+        row = { name: mark!.layer, kind: kindOfOp(mark!.className), ms: timed ? 0 : null, count: 0, ...(cost ? { flops: cost.flops, intensity: cost.bytes > 0 ? cost.flops / cost.bytes : 0 } : {}) };
+        byLayer.set(mark!.layer, row);
+      }
+      row.count += 1;
+      if (row.ms !== null) row.ms += time(index);
+    });
+    // Execution order, as the model ran.
+    for (const mark of marks) {
+      const row = byLayer.get(mark.layer);
+      if (row && !rows.includes(row)) rows.push(row);
+    }
+    if (outside.count) rows.push(outside);
+  } else {
+    const byKernel = new Map<string, ProfileRow>();
+    kernels.forEach((kernel, index) => {
+      let row = byKernel.get(kernel.name);
+      if (!row) byKernel.set(kernel.name, (row = { name: kernel.name, kind: kindOfOp(kernel.name), ms: timed ? 0 : null, count: 0 }));
+      row.count += 1;
+      if (row.ms !== null) row.ms += time(index);
+    });
+    rows.push(...byKernel.values());
+  }
+  const sumMs = timed ? kernels.reduce((total, _, index) => total + time(index), 0) : null;
+  return { rows, kernels: kernels.length, timed, ...(why ? { why } : {}), attribution: isLayers ? 'layers' : 'kernels', sumMs, wallMs };
+}
