@@ -33,7 +33,7 @@ export default defineCommand({
     processes: { type: 'string', description: 'Fresh processes per key, each timing A and B alternately; which goes first alternates A B B A (default 4)', valueHint: 'n' },
     strict: { type: 'boolean', description: 'Exit 2 when nothing regressed but some keys are inconclusive' },
     format: { type: 'string', description: 'text (default: a table on stderr) or md (markdown on stdout, for $GITHUB_STEP_SUMMARY)', valueHint: 'text|md' },
-    targets: { type: 'string', description: 'Targets, comma-separated (only node can pair A and B in one process yet)', valueHint: 'list' },
+    targets: { type: 'string', description: 'Targets, comma-separated: node pairs A and B in each worker process, browser and android (page runtimes) in each page', valueHint: 'list' },
     backends: { type: 'string', description: 'Runtimes to keep, comma-separated', valueHint: 'list' },
     'min-samples': { type: 'string', description: 'Minimum pairs per process (default 12)', valueHint: 'n' },
     'min-time': { type: 'string', description: 'Minimum measured time per process in ms (default 1000)', valueHint: 'ms' },

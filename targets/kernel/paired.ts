@@ -16,6 +16,11 @@ import type { InferenceSession, KernelOptions } from './types.ts';
 
 export type Side = 'a' | 'b';
 
+/** Which side loads and warms first in process (or page) `index`: A B B A, repeated, so a first-loaded advantage and drift cancel. */
+export function abbaFirst(index: number): Side {
+  return index % 4 === 0 || index % 4 === 3 ? 'a' : 'b';
+}
+
 /** A failure of one side: which side, in which phase. */
 export class SideError extends Error {
   override name = 'SideError';

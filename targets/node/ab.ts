@@ -7,13 +7,9 @@
  * ratio), or the first failure, naming its side.
  */
 import type { ProcessPairs } from '../../harness/core/paired.ts';
+import { abbaFirst } from '../kernel/paired.ts';
 import { executePair, type ExecuteOptions } from './execute.ts';
 import type { NodeJobSpec, PairOutcome } from './protocol.ts';
-
-/** Which side goes first in process `index`: A B B A, repeated. */
-export function abbaFirst(index: number): 'a' | 'b' {
-  return index % 4 === 0 || index % 4 === 3 ? 'a' : 'b';
-}
 
 export interface NodeAbInput {
   a: NodeJobSpec;
