@@ -131,10 +131,19 @@ export interface PairJob {
   processes: number;
   /** Seed of the per-pair order; process i uses seed + i. */
   seed: number;
+  /**
+   * A's code and packages are this other tree's (a git ref checked out by
+   * harness/baseline-ref.ts): A cannot share B's process, so the target
+   * alternates fresh processes, A's from that tree. Absent: both sides are this tree's.
+   */
+  baselineTree?: string;
 }
 
+/** How a key's pairs were measured: A and B in each process (or page), or alternating processes (each side's own code). */
+export type PairDesign = 'in-process' | 'alternating processes';
+
 /** The paired loop times of every process, or the side that failed (both: neither side's own call, e.g. a crash). */
-export type PairJobResult = { ok: true; processes: ProcessPairs[] } | { ok: false; side: 'a' | 'b' | 'both'; phase: JobPhase; error: SerializedError };
+export type PairJobResult = { ok: true; processes: ProcessPairs[]; design: PairDesign } | { ok: false; side: 'a' | 'b' | 'both'; phase: JobPhase; error: SerializedError };
 
 export interface Target {
   readonly kind: TargetKind;

@@ -14,6 +14,7 @@ import type { PairJob, PairJobResult } from '../types.ts';
 import { hostOptions, preparedPageJob, type PageJobRun } from './job-flow.ts';
 
 export async function runPagePair(pair: PairJob, run: PageJobRun): Promise<PairJobResult> {
+  if (pair.baselineTree) return { ok: false, side: 'both', phase: 'setup', error: serializeError(new Error(`${run.where}: a baseline at another commit needs its own page bundle, which is not built yet (A/B against a git ref runs on the node target; give an out folder for pages)`)) };
   // The runtime, its settings and the browser are B's key's, and so A's: a problem there is both sides'.
   let b: PageJob;
   try {
@@ -36,5 +37,5 @@ export async function runPagePair(pair: PairJob, run: PageJobRun): Promise<PairJ
     if (!('pairs' in result)) return { ok: false, side: 'both', phase: 'loop', error: serializeError(new Error(`${run.where}: the page answered an A/B job with a plain measurement (a page from before A/B?)`)) };
     processes.push({ a: result.pairs.a, b: result.pairs.b });
   }
-  return { ok: true, processes };
+  return { ok: true, processes, design: 'in-process' };
 }

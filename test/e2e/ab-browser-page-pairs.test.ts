@@ -32,10 +32,11 @@ test('A/B in Chromium pages: the copy is measured in pairs, the B that cannot lo
   const json = JSON.parse(result.stdout) as { keys: { key: string; verdict: string; reason: string; estimate?: { processes: number; pairs: number } }[]; path: string };
   const copy = json.keys.find((key) => key.key.startsWith('tiny/'));
   const broken = json.keys.find((key) => key.key.startsWith('broken/'));
-  assert.ok(copy?.key.includes('@browser:') && copy.key.includes('/tfjs-cpu'), JSON.stringify(json.keys));
+  assert.ok(copy && broken, JSON.stringify(json.keys));
+  assert.ok(copy.key.includes('@browser:') && copy.key.includes('/tfjs-cpu'), copy.key);
   assert.ok(copy.verdict !== 'regressed' && copy.verdict !== 'improved', copy.reason);
   assert.deepEqual([copy.estimate?.processes, (copy.estimate?.pairs ?? 0) >= 16], [2, true]);
-  assert.equal(broken?.verdict, 'regressed', JSON.stringify(broken));
+  assert.equal(broken.verdict, 'regressed', broken.reason);
   assert.match(result.stderr, new RegExp(`regressed\\s+${broken.key.replace(/[[\]().*+?^$|\\]/g, '\\$&')}\\s.*failed on B, not on A: load failed`));
   const saved = JSON.parse(await readFile(json.path, 'utf8')) as { skipped: string[] };
   assert.deepEqual(saved.skipped, []);
