@@ -11,6 +11,7 @@ import { defineCommand } from 'citty';
 import { commonArgs, mergeOverrides, num, overridesFrom, setup, type CommandIo, type FlagPaths } from './common.ts';
 import { modelOverrides, RUN_PATHS } from './run.ts';
 import { UserError } from '../core/errors.ts';
+import { baselineArgs } from './baseline-args.ts';
 import { withInterrupt } from '../interrupt.ts';
 import type { AbVerdict } from '../../reports/ab.ts';
 import type { Verdict } from '../../reports/compare.ts';
@@ -24,15 +25,36 @@ const AB_PATHS: FlagPaths = {
   correction: ['compare.correction', 'text'],
 };
 
+/** Run flags an A/B run does not use (it times inference only, in its own order): named when given, never silently dropped. */
+const NOT_AB = ['rounds', 'order', 'workload', 'eval-limit', 'eval-budget', 'eval-min-images', 'reevaluate', 'cooldown', 'dry-run'];
+
+/**
+ * `bench ab` and `bench run --baseline`: one implementation. Exit 1 means a
+ * regression here, so bad input cannot take the CLI's usual 1: it is 3.
+ */
+export async function runAbCommand(args: Record<string, unknown>, data: unknown): Promise<number> {
+  const io = data as CommandIo | undefined;
+  try {
+    const unused = NOT_AB.filter((flag) => args[flag] !== undefined && args[flag] !== false);
+    if (unused.length) throw new UserError(`${unused.map((flag) => `--${flag}`).join(', ')} cannot be used with --baseline: an A/B run times inference only, in pairs`, 'AB_FLAGS');
+    return await abCommand(args, io);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    const stderr = io?.stderr ?? ((text: string) => void process.stderr.write(text));
+    const stdout = io?.stdout ?? ((text: string) => void process.stdout.write(text));
+    stderr(`error: ${error.message}\n`);
+    if (args.json) stdout(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
+    return 3;
+  }
+}
+
 export default defineCommand({
-  meta: { name: 'ab', description: 'Measure this out folder\'s models against a baseline out folder\'s, A and B alternated in each process: B/A per key with its interval (exit 1 on a regression)' },
+  meta: { name: 'ab', description: 'Measure this out folder\'s models against a baseline (an out folder or a git ref), A and B alternated in each process or page: B/A per key with its interval (exit 1 on a regression); the same as bench run --baseline' },
   args: {
     ...commonArgs,
-    baseline: { type: 'string', required: true, description: "The baseline's out folder (A): its models by the same id, format and variant", valueHint: 'dir' },
+    ...baselineArgs,
+    baseline: { ...baselineArgs.baseline, required: true },
     model: { type: 'string', description: 'Retrained model ids, comma-separated (default: the config\'s)', valueHint: 'ids' },
-    processes: { type: 'string', description: 'Fresh processes per key, each timing A and B alternately; which goes first alternates A B B A (default 4)', valueHint: 'n' },
-    strict: { type: 'boolean', description: 'Exit 2 when nothing regressed but some keys are inconclusive' },
-    format: { type: 'string', description: 'text (default: a table on stderr) or md (markdown on stdout, for $GITHUB_STEP_SUMMARY)', valueHint: 'text|md' },
     targets: { type: 'string', description: 'Targets, comma-separated: node pairs A and B in each worker process, browser and android (page runtimes) in each page', valueHint: 'list' },
     backends: { type: 'string', description: 'Runtimes to keep, comma-separated', valueHint: 'list' },
     'min-samples': { type: 'string', description: 'Minimum pairs per process (default 12)', valueHint: 'n' },
@@ -43,24 +65,8 @@ export default defineCommand({
     threads: { type: 'string', description: 'CPU threads for runtimes that take a count (default: every core)', valueHint: 'n' },
     seed: { type: 'string', description: 'Seed of the per-pair order (default 1)', valueHint: 'n' },
     cpus: { type: 'string', description: 'Pin the worker processes to these CPUs, comma-separated (Linux, taskset)', valueHint: 'list' },
-    threshold: { type: 'string', description: 'Relative change of B/A inside which a key is the same (default 0.05)', valueHint: 'fraction' },
-    alpha: { type: 'string', description: 'Family-wise significance level across keys (default 0.01)', valueHint: 'p' },
-    correction: { type: 'string', description: 'Adjustment across keys: holm (default), bh or none', valueHint: 'holm|bh|none' },
   },
-  async run({ args, data }) {
-    // Exit 1 means a regression here, so bad input cannot take the CLI's usual 1: it is 3, "could not compare".
-    const io = data as CommandIo | undefined;
-    try {
-      return await abCommand(args, io);
-    } catch (error) {
-      if (!(error instanceof UserError)) throw error;
-      const stderr = io?.stderr ?? ((text: string) => void process.stderr.write(text));
-      const stdout = io?.stdout ?? ((text: string) => void process.stdout.write(text));
-      stderr(`error: ${error.message}\n`);
-      if (args.json) stdout(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
-      return 3;
-    }
-  },
+  run: ({ args, data }) => runAbCommand(args, data),
 });
 
 async function abCommand(args: Record<string, unknown>, io: CommandIo | undefined): Promise<number> {

@@ -6,6 +6,7 @@ import { defineCommand } from 'citty';
 import { isModelPath } from '../core/config.ts';
 import { commonArgs, list, mergeOverrides, num, overridesFrom, parseNormalization, setup, type CommandContext, type CommandIo, type FlagOverrides, type FlagPaths } from './common.ts';
 import { withInterrupt } from '../interrupt.ts';
+import { baselineArgs } from './baseline-args.ts';
 import { retrainSummaryRows, summaryRows } from '../../reports/run-summary.ts';
 
 /** --model and the flags that describe a model given by path. */
@@ -107,8 +108,10 @@ export function runOverrides(args: Record<string, unknown>): FlagOverrides {
 
 export default defineCommand({
   meta: { name: 'run', description: 'Benchmark every retrained artifact, or your own model.json/.tflite, on every runtime of every target found, and write the run record' },
-  args: { ...commonArgs, ...modelArgs, ...runArgs },
+  args: { ...commonArgs, ...modelArgs, ...runArgs, ...baselineArgs },
   async run({ args, data }) {
+    // --baseline: an A/B run against the baseline, the one implementation `bench ab` is too.
+    if (args.baseline !== undefined) return (await import('./ab.ts')).runAbCommand(args, data);
     // A dry run writes nothing: it only reads the out folder (no lock).
     const dry = Boolean(args['dry-run']);
     const context = await setup(args, mergeOverrides(runOverrides(args), modelOverrides(args)), data as CommandIo | undefined, dry ? { out: 'read' } : { out: 'lock', command: 'bench run' });
