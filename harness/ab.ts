@@ -12,14 +12,16 @@
  *
  * Phases, as `bench run`'s: artifacts on both sides → discover → plan (this
  * side's jobs, keyed once) → pair each job with the baseline's artifact →
- * measure the pairs → verdict, written to ab/<stamp>.json. The evaluation is
- * not run here (the pair mode times inference only). A target without a
- * pair mode, or a job whose artifact the baseline lacks, is named and skipped.
+ * measure the pairs → verdict, written to ab/<stamp>.json. Each side is
+ * evaluated once (in the first process, after its pairs) against its own
+ * reference, so the verdict holds accuracy and agreement too. A target
+ * without a pair mode, or a job whose artifact the baseline lacks, is named
+ * and skipped.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listArtifacts } from './artifacts.ts';
 import { checkoutBaseline, lockfileHash, runtimeVersions, type SideSource } from './baseline-ref.ts';
@@ -32,6 +34,7 @@ import { pairedRatio } from './core/paired.ts';
 import { keyId } from './core/record.ts';
 import { writeFileAtomic } from './core/safe-fs.ts';
 import { planJobs } from './plan.ts';
+import { withReferences } from './references.ts';
 import { discoverTargets, disposeTargets, prepareTargets, type TargetFactories } from './targets.ts';
 import { abVerdict, type AbKeyInput, type AbVerdict } from '../reports/ab.ts';
 import type { PairDesign, TargetContext } from '../targets/types.ts';
@@ -140,7 +143,9 @@ async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSid
       context,
     );
     for (const failure of prepared.failures) inputs.push({ key: keyId(failure.key), failed: 'both', message: `the target could not start: ${failure.error.message}` });
-    for (const [index, { target, job }] of prepared.jobs.entries()) {
+    // B's agreement reference, made as bench run makes it; A's is the one its folder holds, if any (never written there).
+    const referenced = await withReferences(prepared.jobs, current.models, context, { active, ...(options.targets ? { factories: options.targets } : {}) });
+    for (const [index, { target, job }] of referenced.jobs.entries()) {
       if (signal.aborted) break;
       const id = keyId(job.key);
       const side = baselineArtifacts.get(job.artifact.id);
@@ -149,15 +154,18 @@ async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSid
         continue;
       }
       if (!target.runPair) continue; // listed above
-      // A: the same job on the baseline's file, metadata and pack; no evaluation either side.
-      const b = { ...job, kernel: { ...job.kernel, evaluate: false } };
-      delete b.referencePath;
-      const a = { ...b, artifact: side.artifact, metadata: side.metadata, evalPackDir: evalPackDir(baseline, side.artifact.model) };
+      // A: the same job on the baseline's file, metadata, pack and reference; each side evaluated once, after its pairs.
+      const b = job;
+      const aPack = evalPackDir(baseline, side.artifact.model);
+      const aReference = join(aPack, 'reference.json');
+      const a = { ...b, artifact: side.artifact, metadata: side.metadata, evalPackDir: aPack };
+      delete a.referencePath;
+      if (b.referencePath && existsSync(aReference)) a.referencePath = aReference;
       log.info(`${id}: A/B over ${options.processes} process${options.processes === 1 ? '' : 'es'}`);
       const result = await target.runPair({ a, b, processes: options.processes, seed: config.run.seed + index * 1000, ...(baselineSide.tree ? { baselineTree: baselineSide.tree } : {}) }, context);
       sides.push({ key: id, design: result.ok ? result.design : null, a: { artifact: a.artifact.id, sha256: a.artifact.sha256 }, b: { artifact: b.artifact.id, sha256: b.artifact.sha256 } });
       if (result.ok) log.info(`${id}: measured ${result.design === 'in-process' ? 'with A and B in each process' : "in alternating processes (each side's own code)"}`);
-      inputs.push(result.ok ? { key: id, estimate: pairedRatio(result.processes) } : { key: id, failed: result.side, message: `${result.phase} failed: ${result.error.message}` });
+      inputs.push(result.ok ? { key: id, estimate: pairedRatio(result.processes), ...(result.evaluation ? { evaluation: result.evaluation } : {}) } : { key: id, failed: result.side, message: `${result.phase} failed: ${result.error.message}` });
     }
   } finally {
     await disposeTargets(active, log);

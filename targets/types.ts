@@ -5,7 +5,7 @@
  */
 import type { ResolvedConfig } from '../harness/core/config.ts';
 import type { Logger } from '../harness/core/log.ts';
-import type { ArtifactFormat, ArtifactInfo, DeviceInfo, Failure, JobPhase, Measurement, MeasurementKey, RuntimeSize, SerializedError, TargetKind, Workload } from '../harness/core/record.ts';
+import type { ArtifactFormat, ArtifactInfo, DeviceInfo, Evaluation, Failure, JobPhase, Measurement, MeasurementKey, RuntimeSize, SerializedError, TargetKind, Workload } from '../harness/core/record.ts';
 import type { ProcessPairs } from '../harness/core/paired.ts';
 import type { ModelMetadata } from '../harness/core/metadata.ts';
 import type { KernelOptions } from './kernel/types.ts';
@@ -143,7 +143,9 @@ export interface PairJob {
 export type PairDesign = 'in-process' | 'alternating processes';
 
 /** The paired loop times of every process, or the side that failed (both: neither side's own call, e.g. a crash). */
-export type PairJobResult = { ok: true; processes: ProcessPairs[]; design: PairDesign } | { ok: false; side: 'a' | 'b' | 'both'; phase: JobPhase; error: SerializedError };
+export type PairJobResult =
+  | { ok: true; processes: ProcessPairs[]; design: PairDesign; /** Each side's accuracy and agreement, when B's kernel evaluates. */ evaluation?: Record<'a' | 'b', Evaluation | null> }
+  | { ok: false; side: 'a' | 'b' | 'both'; phase: JobPhase; error: SerializedError };
 
 export interface Target {
   readonly kind: TargetKind;

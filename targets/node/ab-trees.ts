@@ -11,6 +11,7 @@
  * which design it came from.
  */
 import type { ProcessPairs } from '../../harness/core/paired.ts';
+import type { Evaluation } from '../../harness/core/record.ts';
 import { abbaFirst } from '../kernel/paired.ts';
 import { executeJob, type ExecuteOptions } from './execute.ts';
 import type { NodeJobSpec } from './protocol.ts';
@@ -37,18 +38,22 @@ export async function measureAbAcrossTrees(input: NodeTreesAbInput): Promise<Nod
   if (!(Number.isInteger(input.processes) && input.processes >= 1)) throw new RangeError(`processes must be a positive integer, got ${input.processes}`);
   const processes: ProcessPairs[] = [];
   let bFirst = 0;
+  const evaluation: Record<'a' | 'b', Evaluation | null> = { a: null, b: null };
   for (let index = 0; index < input.processes; index += 1) {
     const order = abbaFirst(index) === 'a' ? (['a', 'b'] as const) : (['b', 'a'] as const);
     const samples: Partial<Record<'a' | 'b', number[]>> = {};
     for (const side of order) {
-      const spec = { ...input[side], kernel: { ...input[side].kernel, evaluate: false } };
+      // The first process pair evaluates each side (accuracy on a fixed pack is the same in every one).
+      const evaluate = index === 0 && input.b.kernel.evaluate !== false;
+      const spec = { ...input[side], kernel: { ...input[side].kernel, evaluate } };
       const outcome = await executeJob(spec, side === 'a' ? { ...input.execute, worker: input.aWorker } : input.execute);
       // A side that fails once fails the key, as in one process.
       if (!outcome.ok) return { ok: false, side, phase: outcome.phase, error: outcome.error };
       samples[side] = outcome.result.samples;
+      if (evaluate) evaluation[side] = outcome.result.evaluation;
     }
     if (order[0] === 'b') bFirst += 1;
     processes.push(pairUp(samples.a!, samples.b!));
   }
-  return { ok: true, processes, bFirst };
+  return { ok: true, processes, bFirst, ...(input.b.kernel.evaluate !== false ? { evaluation } : {}) };
 }

@@ -97,10 +97,10 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
         const a = nodeSpec(pair.a, context);
         const inTree = { ...a, runtimeModules: a.runtimeModules.map((module) => (module === DEFAULT_RUNTIME_MODULE ? pathToFileURL(join(tree, 'targets', 'node', 'runtimes.ts')).href : module)) };
         const outcome = await measureAbAcrossTrees({ a: inTree, b: nodeSpec(pair.b, context), aWorker: join(tree, 'targets', 'node', 'worker.ts'), processes: pair.processes, execute: { ...executeOptions(pair.b, context), isolate: true } });
-        return outcome.ok ? { ok: true, processes: outcome.processes, design: 'alternating processes' } : outcome;
+        return outcome.ok ? { ok: true, processes: outcome.processes, design: 'alternating processes', ...(outcome.evaluation ? { evaluation: outcome.evaluation } : {}) } : outcome;
       }
       const outcome = await measureAbOnNode({ a: nodeSpec(pair.a, context), b: nodeSpec(pair.b, context), processes: pair.processes, seed: pair.seed, execute: executeOptions(pair.b, context) });
-      return outcome.ok ? { ok: true, processes: outcome.processes, design: 'in-process' } : outcome;
+      return outcome.ok ? { ok: true, processes: outcome.processes, design: 'in-process', ...(outcome.evaluation ? { evaluation: outcome.evaluation } : {}) } : outcome;
     },
   };
 

@@ -18,7 +18,7 @@ export async function runPagePair(pair: PairJob, run: PageJobRun): Promise<PairJ
   // The runtime, its settings and the browser are B's key's, and so A's: a problem there is both sides'.
   let b: PageJob;
   try {
-    b = await preparedPageJob({ ...pair.b, kernel: { ...pair.b.kernel, evaluate: false } }, run);
+    b = await preparedPageJob(pair.b, run);
   } catch (error) {
     return { ok: false, side: 'both', phase: 'setup', error: serializeError(error) };
   }
@@ -29,13 +29,17 @@ export async function runPagePair(pair: PairJob, run: PageJobRun): Promise<PairJ
     return { ok: false, side: 'a', phase: 'setup', error: serializeError(error) };
   }
   const processes: ProcessPairs[] = [];
+  let evaluation: (PairJobResult & { ok: true })['evaluation'];
+  const sideA = { artifactUrl: a.artifactUrl, model: a.model, packUrl: a.packUrl, ...(a.referenceUrl ? { referenceUrl: a.referenceUrl } : {}) };
   for (let index = 0; index < pair.processes; index += 1) {
-    const job: PageJob = { ...b, id: `${b.id}/ab${index}`, pair: { a: { artifactUrl: a.artifactUrl, model: a.model, packUrl: a.packUrl }, seed: pair.seed + index, first: abbaFirst(index) } };
-    delete job.referenceUrl;
+    // The first page evaluates both sides: accuracy on a fixed pack is the same in every page.
+    const evaluate = index === 0 && b.kernel.evaluate !== false;
+    const job: PageJob = { ...b, id: `${b.id}/ab${index}`, kernel: { ...b.kernel, evaluate }, pair: { a: sideA, seed: pair.seed + index, first: abbaFirst(index) } };
     const result = await run.host.run(job, hostOptions(run));
     if (!result.ok) return { ok: false, side: result.side ?? 'both', phase: result.phase, error: result.error };
     if (!('pairs' in result)) return { ok: false, side: 'both', phase: 'loop', error: serializeError(new Error(`${run.where}: the page answered an A/B job with a plain measurement (a page from before A/B?)`)) };
     processes.push({ a: result.pairs.a, b: result.pairs.b });
+    evaluation ??= result.pairs.evaluation;
   }
-  return { ok: true, processes, design: 'in-process' };
+  return { ok: true, processes, design: 'in-process', ...(evaluation ? { evaluation } : {}) };
 }

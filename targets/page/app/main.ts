@@ -82,23 +82,35 @@ async function runJob(job: PageJob): Promise<PageResult> {
 
 /**
  * An A/B job: A (the baseline's artifact) and B (this job's) set up and loaded
- * in this page, then timed alternately by the shared pair kernel; no evaluation.
+ * in this page, timed alternately by the shared pair kernel, then each
+ * evaluated on its own pack and reference unless the job says not to.
  */
 async function pairJob(job: PageJob, pair: PagePair, enter: (phase: JobPhase) => void, startedAt: string): Promise<PageResult> {
   const setup = SETUPS[job.runtime.startsWith('litert-') ? 'litert' : 'tfjs'];
+  const evaluate = job.kernel.evaluate !== false;
   const { referenceUrl: _reference, pair: _pair, ...b } = job;
-  const jobs: Record<Side, PageJob> = { a: { ...b, ...pair.a }, b };
+  const jobs: Record<Side, PageJob> = { a: { ...b, ...pair.a }, b: { ...b, ...(job.referenceUrl ? { referenceUrl: job.referenceUrl } : {}) } };
   const side = async (name: Side) => {
     try {
-      const [pack, prepared] = await Promise.all([fetchEvalPack(jobs[name].packUrl), setup(jobs[name])]);
-      return { pack, prepared };
+      const url = jobs[name].referenceUrl;
+      const [pack, reference, prepared] = await Promise.all([fetchEvalPack(jobs[name].packUrl), evaluate && url ? fetchReference(url) : Promise.resolve(undefined), setup(jobs[name])]);
+      return { pack, prepared, ...(reference ? { reference } : {}) };
     } catch (error) {
       throw new SideError(name, 'setup', error);
     }
   };
   const [a, bSide] = await Promise.all([side('a'), side('b')]);
-  const result = await measurePair({ a: { load: a.prepared.load, pack: a.pack }, b: { load: bSide.prepared.load, pack: bSide.pack }, options: job.kernel, seed: pair.seed, first: pair.first, onPhase: enter });
-  return { protocol: PROTOCOL_VERSION, id: job.id, ok: true, pairs: { a: result.a, b: result.b, bFirst: result.bFirst }, runtime: bSide.prepared.report, startedAt, finishedAt: new Date().toISOString() };
+  const result = await measurePair({
+    a: { load: a.prepared.load, pack: a.pack, ...(a.reference ? { reference: a.reference } : {}) },
+    b: { load: bSide.prepared.load, pack: bSide.pack, ...(bSide.reference ? { reference: bSide.reference } : {}) },
+    options: job.kernel,
+    seed: pair.seed,
+    first: pair.first,
+    evaluate,
+    onPhase: enter,
+  });
+  const pairs = { a: result.a, b: result.b, bFirst: result.bFirst, ...(result.evaluation ? { evaluation: result.evaluation } : {}) };
+  return { protocol: PROTOCOL_VERSION, id: job.id, ok: true, pairs, runtime: bSide.prepared.report, startedAt, finishedAt: new Date().toISOString() };
 }
 
 /** The retrain workload on one of the page's TF.js backends (targets/kernel/head-training.ts). */

@@ -6,7 +6,7 @@
  *
  * This module is bundled into the page: no Node APIs here.
  */
-import type { JobPhase, MeasuredNumbers, SerializedError } from '../../../harness/core/record.ts';
+import type { Evaluation, JobPhase, MeasuredNumbers, SerializedError } from '../../../harness/core/record.ts';
 import type { KernelOptions } from '../../kernel/types.ts';
 import type { RetrainSettings } from '../../kernel/head-training.ts';
 import type { Normalization } from '../../../harness/core/metadata.ts';
@@ -80,14 +80,16 @@ export interface PageJob {
    * Present for an A/B job (`bench ab`): this job is B, `pair.a` the
    * baseline's artifact on the same runtime and settings. The page loads both
    * and times them alternately, iteration by iteration (targets/kernel/paired.ts),
-   * and answers with the paired times (PagePairResult) instead of a measurement.
+   * then evaluates each unless `kernel.evaluate` is false, and answers with
+   * the paired times (PagePairResult) instead of a measurement.
    */
   pair?: PagePair;
 }
 
 /** The A side of an A/B job and how this page orders the pairs. */
 export interface PagePair {
-  a: { artifactUrl: string; model: PageJob['model']; packUrl: string };
+  /** A's files; `referenceUrl` its own agreement reference, used when the job evaluates (`kernel.evaluate` not false). */
+  a: { artifactUrl: string; model: PageJob['model']; packUrl: string; referenceUrl?: string };
   /** Seed of the per-pair order in this page. */
   seed: number;
   /** Which side loads and warms first in this page (alternated A B B A across pages). */
@@ -99,6 +101,8 @@ export interface PagePairTimes {
   a: number[];
   b: number[];
   bFirst: number;
+  /** Each side's accuracy and agreement after the loop, when the job evaluates. */
+  evaluation?: Record<'a' | 'b', Evaluation | null>;
 }
 
 export interface PageRetrain {
