@@ -51,8 +51,24 @@ export interface AbRunOptions {
   baseline: string;
   cwd: string;
   processes: number;
+  /**
+   * The adaptive stop's budget: an undecided key gets 4 more processes (one
+   * A B B A block) at a time until it is decided or has this many. Absent
+   * (or ≤ processes): exactly `processes`. Every look is tested at
+   * alpha / looks (Bonferroni over the looks), so stopping early cannot raise
+   * the false-alarm rate above alpha.
+   */
+  maxProcesses?: number;
   signal?: AbortSignal;
   targets?: TargetFactories;
+}
+
+/** Processes added per look of the adaptive stop: one A B B A block. */
+export const AB_BLOCK = 4;
+
+/** How many looks a key may take: the first `processes`, then a block at a time up to the budget. */
+export function abLooks(processes: number, maxProcesses: number | undefined): number {
+  return maxProcesses !== undefined && maxProcesses > processes ? 1 + Math.ceil((maxProcesses - processes) / AB_BLOCK) : 1;
 }
 
 export interface AbOutcome {
@@ -70,6 +86,7 @@ export async function runAb(options: AbRunOptions): Promise<AbOutcome> {
   const { out } = options;
   const signal = options.signal ?? new AbortController().signal;
   if (!(Number.isInteger(options.processes) && options.processes >= 1)) throw new UserError(`--processes must be a positive integer (got ${options.processes})`, 'AB_PROCESSES');
+  if (options.maxProcesses !== undefined && !(Number.isInteger(options.maxProcesses) && options.maxProcesses >= options.processes)) throw new UserError(`--max-processes must be an integer ≥ --processes (${options.processes}) (got ${options.maxProcesses})`, 'AB_PROCESSES');
   const folder = resolve(options.cwd, options.baseline);
   if (existsSync(folder) && statSync(folder).isDirectory()) {
     if (folder === out) throw new UserError(`--baseline ${options.baseline} is this out folder: A and B would be the same files (give the baseline's out folder, or a git ref)`, 'AB_BASELINE');
@@ -106,6 +123,11 @@ interface BaselineSide {
   tree?: string;
 }
 
+/** A later look's job: timed only (the first look evaluated). */
+function noEvaluation<T extends { kernel: { evaluate?: boolean } }>(job: T): T {
+  return { ...job, kernel: { ...job.kernel, evaluate: false } };
+}
+
 /** This tree's code, for the verdict file. */
 function thisSide(): SideSource {
   const root = fileURLToPath(new URL('..', import.meta.url));
@@ -126,6 +148,9 @@ async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSid
   if (current.models.length === 0) throw new UserError(`nothing to measure: no retrained model among ${ids.join(', ') || 'the models given'} in ${out}`, 'NO_ARTIFACTS');
   const baselineArtifacts = new Map(before.models.flatMap((model) => model.artifacts.map((artifact) => [artifact.id, { artifact, metadata: model.metadata }] as const)));
 
+  const looks = abLooks(options.processes, options.maxProcesses);
+  // Each look is a test: alpha is split over them, for the stop and for the final verdict alike.
+  const judging = { ...config.compare, alpha: config.compare.alpha / looks };
   const active = await discoverTargets(context, options.targets);
   const inputs: AbKeyInput[] = [];
   const skipped: string[] = [];
@@ -161,23 +186,33 @@ async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSid
       const a = { ...b, artifact: side.artifact, metadata: side.metadata, evalPackDir: aPack };
       delete a.referencePath;
       if (b.referencePath && existsSync(aReference)) a.referencePath = aReference;
-      log.info(`${id}: A/B over ${options.processes} process${options.processes === 1 ? '' : 'es'}`);
-      const result = await target.runPair({ a, b, processes: options.processes, seed: config.run.seed + index * 1000, ...(baselineSide.tree ? { baselineTree: baselineSide.tree } : {}) }, context);
+      log.info(`${id}: A/B over ${options.processes}${looks > 1 ? ` to ${options.maxProcesses}` : ''} process${options.processes === 1 && looks === 1 ? '' : 'es'}`);
+      const seed = config.run.seed + index * 1000;
+      const tree = baselineSide.tree ? { baselineTree: baselineSide.tree } : {};
+      let result = await target.runPair({ a, b, processes: options.processes, seed, ...tree }, context);
+      const first = result;
+      // The adaptive stop: another A B B A block while the key is undecided and the budget allows (evaluated once, in the first).
+      while (result.ok && looks > 1 && result.processes.length < options.maxProcesses! && !signal.aborted && abVerdict([{ key: id, estimate: pairedRatio(result.processes) }], judging).keys[0]!.verdict === 'inconclusive') {
+        const block = Math.min(AB_BLOCK, options.maxProcesses! - result.processes.length);
+        const more = await target.runPair({ a: noEvaluation(a), b: noEvaluation(b), processes: block, seed: seed + result.processes.length, ...tree }, context);
+        result = more.ok ? { ...result, processes: [...result.processes, ...more.processes] } : more;
+      }
+      const evaluation = first.ok ? first.evaluation : undefined;
       sides.push({ key: id, design: result.ok ? result.design : null, a: { artifact: a.artifact.id, sha256: a.artifact.sha256 }, b: { artifact: b.artifact.id, sha256: b.artifact.sha256 } });
-      if (result.ok) log.info(`${id}: measured ${result.design === 'in-process' ? 'with A and B in each process' : "in alternating processes (each side's own code)"}`);
-      inputs.push(result.ok ? { key: id, estimate: pairedRatio(result.processes), ...(result.evaluation ? { evaluation: result.evaluation } : {}) } : { key: id, failed: result.side, message: `${result.phase} failed: ${result.error.message}` });
+      if (result.ok) log.info(`${id}: measured ${result.design === 'in-process' ? 'with A and B in each process' : "in alternating processes (each side's own code)"}, ${result.processes.length} process${result.processes.length === 1 ? '' : 'es'}`);
+      inputs.push(result.ok ? { key: id, estimate: pairedRatio(result.processes), ...(evaluation ? { evaluation } : {}) } : { key: id, failed: result.side, message: `${result.phase} failed: ${result.error.message}` });
     }
   } finally {
     await disposeTargets(active, log);
   }
 
-  const verdict = abVerdict(inputs, config.compare);
+  const verdict = abVerdict(inputs, judging);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const path = abResultPath(out, stamp);
   await mkdir(dirname(path), { recursive: true });
   const b = thisSide();
   // Who A and B are: each side's code (git, lockfile, runtime versions); A's is B's when the baseline is an out folder.
   const code = { a: baselineSide.source ?? b, b };
-  writeFileAtomic(path, `${JSON.stringify({ schema: AB_SCHEMA, createdAt: new Date().toISOString(), baseline: baselineSide.label, current: out, processes: options.processes, code, options: config.compare, sides, skipped, ...verdict }, null, 2)}\n`);
+  writeFileAtomic(path, `${JSON.stringify({ schema: AB_SCHEMA, createdAt: new Date().toISOString(), baseline: baselineSide.label, current: out, processes: options.processes, ...(looks > 1 ? { maxProcesses: options.maxProcesses, looks, alphaPerLook: judging.alpha } : {}), code, options: config.compare, sides, skipped, ...verdict }, null, 2)}\n`);
   return { verdict, skipped, path };
 }

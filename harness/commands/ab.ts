@@ -73,9 +73,14 @@ async function abCommand(args: Record<string, unknown>, io: CommandIo | undefine
   if (args.format !== undefined && args.format !== 'text' && args.format !== 'md') throw new UserError(`--format must be text or md (got "${args.format}")`, 'AB_FORMAT');
   const processes = num(args.processes) ?? (await import('../ab.ts')).DEFAULT_AB_PROCESSES;
   if (typeof processes !== 'number' || !Number.isInteger(processes) || processes < 1) throw new UserError(`--processes must be a positive integer (got "${args.processes}")`, 'AB_PROCESSES');
+  const maxProcesses = num(args['max-processes']);
+  if (maxProcesses !== undefined && !(typeof maxProcesses === 'number' && Number.isInteger(maxProcesses) && maxProcesses >= processes)) throw new UserError(`--max-processes must be an integer ≥ --processes (${processes}) (got "${args['max-processes']}")`, 'AB_PROCESSES');
+  // --pairs is the pair loop's --min-samples under its A/B name; one of the two.
+  if (args.pairs !== undefined && args['min-samples'] !== undefined) throw new UserError('--pairs and --min-samples are the same setting here: give one', 'AB_FLAGS');
+  if (args.pairs !== undefined) args = { ...args, 'min-samples': args.pairs };
   const context = await setup(args, mergeOverrides(overridesFrom(args, AB_PATHS), modelOverrides(args)), io, { out: 'lock', command: 'bench ab' });
   const { runAb } = await import('../ab.ts');
-  const outcome = await withInterrupt(context.log, (signal) => runAb({ config: context.config, log: context.log, out: context.out, baseline: String(args.baseline), cwd: context.cwd, processes, signal })).finally(() => context.lock?.release());
+  const outcome = await withInterrupt(context.log, (signal) => runAb({ config: context.config, log: context.log, out: context.out, baseline: String(args.baseline), cwd: context.cwd, processes, ...(typeof maxProcesses === 'number' ? { maxProcesses } : {}), signal })).finally(() => context.lock?.release());
   for (const line of outcome.skipped) context.log.warn(`not measured: ${line}`);
   printVerdict(outcome.verdict, context.log);
   context.log.info(`A/B verdicts: ${outcome.path}`);

@@ -45,7 +45,8 @@ test('A against a copy of itself: never regressed, exit 0, the verdict file writ
 });
 
 test('B with 9× the pixels: regressed, exit 1', async () => {
-  const result = await ab('slow', 4);
+  // The adaptive stop lets a loaded machine add A B B A blocks until the pairs decide it.
+  const result = await ab('slow', 4, '--max-processes', '12');
   assert.equal(result.code, 1, result.stderr);
   const json = JSON.parse(result.stdout) as { keys: { verdict: string; estimate: { ratio: number } }[] };
   assert.equal(json.keys[0]!.verdict, 'regressed');
