@@ -111,7 +111,7 @@ export default defineCommand({
   args: { ...commonArgs, ...modelArgs, ...runArgs, ...baselineArgs },
   async run({ args, data }) {
     // --baseline: an A/B run against the baseline, the one implementation `bench ab` is too.
-    if (args.baseline !== undefined) return (await import('./ab.ts')).runAbCommand(args, data);
+    if (args.baseline !== undefined) return (await import('./ab-run.ts')).runAbCommand(args, data, { runPaths: RUN_PATHS, modelOverrides });
     // A dry run writes nothing: it only reads the out folder (no lock).
     const dry = Boolean(args['dry-run']);
     const context = await setup(args, mergeOverrides(runOverrides(args), modelOverrides(args)), data as CommandIo | undefined, dry ? { out: 'read' } : { out: 'lock', command: 'bench run' });
