@@ -17,17 +17,17 @@ export interface RunFlags {
   modelOverrides: (args: Record<string, unknown>) => FlagOverrides;
 }
 
-/** The run flags a pair takes (rounds, order, evaluation: not here) and compare's verdict flags. */
+/** The run flags a pair takes (rounds, order, workload: not here) and compare's verdict flags. */
 function abPaths(runPaths: FlagPaths): FlagPaths {
   return {
-    ...Object.fromEntries(['targets', 'backends', 'min-samples', 'min-time', 'max-time', 'warmup', 'batch-sizes', 'threads', 'seed', 'cpus', 'browser', 'devices'].flatMap((flag) => (runPaths[flag] ? [[flag, runPaths[flag]]] : []))),
+    ...Object.fromEntries(['targets', 'backends', 'min-samples', 'min-time', 'max-time', 'warmup', 'batch-sizes', 'threads', 'seed', 'cpus', 'browser', 'devices', 'eval-limit', 'eval-budget', 'eval-min-images'].flatMap((flag) => (runPaths[flag] ? [[flag, runPaths[flag]]] : []))),
     threshold: ['compare.threshold', 'number'],
     alpha: ['compare.alpha', 'number'],
     correction: ['compare.correction', 'text'],
   };
 }
 /** Run flags an A/B run does not use (it times inference only, in its own order): named when given, never silently dropped. */
-const NOT_AB = ['rounds', 'order', 'workload', 'eval-limit', 'eval-budget', 'eval-min-images', 'reevaluate', 'cooldown', 'dry-run'];
+const NOT_AB = ['rounds', 'order', 'workload', 'reevaluate', 'cooldown', 'dry-run'];
 
 /**
  * `bench ab` and `bench run --baseline`: one implementation. Exit 1 means a
@@ -37,7 +37,7 @@ export async function runAbCommand(args: Record<string, unknown>, data: unknown,
   const io = data as CommandIo | undefined;
   try {
     const unused = NOT_AB.filter((flag) => args[flag] !== undefined && args[flag] !== false);
-    if (unused.length) throw new UserError(`${unused.map((flag) => `--${flag}`).join(', ')} cannot be used with --baseline: an A/B run times inference only, in pairs`, 'AB_FLAGS');
+    if (unused.length) throw new UserError(`${unused.map((flag) => `--${flag}`).join(', ')} cannot be used with --baseline: an A/B run times inference in pairs and evaluates each side once`, 'AB_FLAGS');
     return await abCommand(args, io, flags);
   } catch (error) {
     if (!(error instanceof UserError)) throw error;

@@ -68,7 +68,7 @@ test('a baseline folder that does not exist, or a bad flag, cannot be compared: 
   assert.equal(option.code, 3);
   assert.match(option.stderr.trim(), /^error: --baseline "--upload-pack=touch pwned": neither an out folder nor a git ref name/);
   const rounds = await bench(['run', '--out', join(root, 'copy'), '--baseline', join(root, 'base'), '--rounds', '3']);
-  assert.deepEqual([rounds.code, rounds.stderr.trim()], [3, 'error: --rounds cannot be used with --baseline: an A/B run times inference only, in pairs']);
+  assert.deepEqual([rounds.code, rounds.stderr.trim()], [3, 'error: --rounds cannot be used with --baseline: an A/B run times inference in pairs and evaluates each side once']);
   const zero = await bench(['ab', '--out', join(root, 'copy'), '--baseline', join(root, 'base'), '--processes', '0']);
   assert.deepEqual([zero.code, zero.stderr.trim()], [3, "error: --processes must be a positive integer (got \"0\")"]);
 });
