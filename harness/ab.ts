@@ -98,18 +98,23 @@ export async function runAb(options: AbRunOptions): Promise<AbOutcome> {
     options.log.info(`baseline ${tree.ref}: ${tree.commit.slice(0, 12)} in ${tree.dir} (packages ${tree.packages === 'linked' ? "linked: the same package-lock.json" : 'from its own package-lock.json'})`);
     const problem = artifactCodeChange(tree.commit, options.cwd);
     if (problem) throw new UserError(`--baseline ${tree.ref}: ${problem} since it, so its artifacts may differ from this out folder's; building them at the baseline is not done yet: run bench retrain at ${tree.ref} into an out folder and pass that folder as --baseline`, 'AB_BASELINE_ARTIFACTS');
-    // The artifacts are reused by that fingerprint (the code that builds them is unchanged): A's differ from B's only in the code that runs them.
+    // The artifacts are reused by that fingerprint (the code that builds them is unchanged): A differs from B only in the code and packages that run them.
     return await measureAb(options, signal, { dir: out, label: `${tree.ref} (${tree.commit.slice(0, 12)})`, source: tree.source, tree: tree.dir });
   } finally {
     await tree.remove();
   }
 }
 
-/** Why this tree's artifacts cannot stand for the commit's: what builds them (models/, the lockfile) changed; null when unchanged. */
+/**
+ * Why this tree's artifacts cannot stand for the commit's: the code that
+ * builds them (models/: retraining, the converter) changed; null when not.
+ * The lockfile is left out on purpose: a runtime upgrade (TF.js 4.22 → 4.23)
+ * is asked on the same model files, run by each side's own packages.
+ */
 function artifactCodeChange(commit: string, cwd: string): string | null {
-  const diff = spawnSync('git', ['diff', '--quiet', commit, '--', 'models', 'package-lock.json'], { cwd, timeout: 60_000 });
+  const diff = spawnSync('git', ['diff', '--quiet', commit, '--', 'models'], { cwd, timeout: 60_000 });
   if (diff.status === 0) return null;
-  return diff.status === 1 ? 'models/ or package-lock.json changed' : `git diff failed (${diff.stderr?.toString().trim().split('\n')[0] ?? 'no git'})`;
+  return diff.status === 1 ? 'models/ changed' : `git diff failed (${diff.stderr?.toString().trim().split('\n')[0] ?? 'no git'})`;
 }
 
 interface BaselineSide {
