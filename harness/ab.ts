@@ -1,30 +1,43 @@
 /**
- * `bench ab`: every job of this out folder's plan measured against the same
- * job on the baseline out folder's artifact (same model id, format and
- * variant), A and B alternated inside each of several fresh processes
- * (targets/node/ab.ts), and the verdict from the pairs (reports/ab.ts).
+ * `bench ab` (and `bench run --baseline`): every job of this out folder's
+ * plan measured against the same job on the baseline's artifact (same model
+ * id, format and variant), A and B alternated inside each of several fresh
+ * processes or pages (targets/node/ab.ts, targets/page/pair-flow.ts), and
+ * the verdict from the pairs (reports/ab.ts).
+ *
+ * The baseline is an out folder, or a git ref: that commit checked out in a
+ * private worktree with its own packages (./baseline-ref.ts), this out
+ * folder's artifacts reused while the code that builds them is unchanged,
+ * and A's jobs run by its own code in alternating processes.
  *
  * Phases, as `bench run`'s: artifacts on both sides → discover → plan (this
  * side's jobs, keyed once) → pair each job with the baseline's artifact →
- * measure the pairs → verdict, written to ab/<stamp>.json. The evaluation is
- * not run here (the pair mode times inference only). A target without a
- * pair mode, or a job whose artifact the baseline lacks, is named and skipped.
+ * measure the pairs → verdict, written to ab/<stamp>.json. Each side is
+ * evaluated once (in the first process, after its pairs) against its own
+ * reference, so the verdict holds accuracy and agreement too. A target
+ * without a pair mode, or a job whose artifact the baseline lacks, is named
+ * and skipped.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { listArtifacts } from './artifacts.ts';
+import { checkoutBaseline, lockfileHash, runtimeVersions, type SideSource } from './baseline-ref.ts';
 import { modelIds, type ResolvedConfig } from './core/config.ts';
 import { UserError } from './core/errors.ts';
+import { gitInfo } from './core/git.ts';
 import { abResultPath, evalPackDir } from './core/layout.ts';
 import type { Logger } from './core/log.ts';
 import { pairedRatio } from './core/paired.ts';
 import { keyId } from './core/record.ts';
 import { writeFileAtomic } from './core/safe-fs.ts';
 import { planJobs } from './plan.ts';
+import { withReferences } from './references.ts';
 import { discoverTargets, disposeTargets, prepareTargets, type TargetFactories } from './targets.ts';
 import { abVerdict, type AbKeyInput, type AbVerdict } from '../reports/ab.ts';
-import type { TargetContext } from '../targets/types.ts';
+import type { PairDesign, TargetContext } from '../targets/types.ts';
 
 /** Processes per key when not asked: A B B A once. */
 export const DEFAULT_AB_PROCESSES = 4;
@@ -38,8 +51,24 @@ export interface AbRunOptions {
   baseline: string;
   cwd: string;
   processes: number;
+  /**
+   * The adaptive stop's budget: an undecided key gets 4 more processes (one
+   * A B B A block) at a time until it is decided or has this many. Absent
+   * (or ≤ processes): exactly `processes`. Every look is tested at
+   * alpha / looks (Bonferroni over the looks), so stopping early cannot raise
+   * the false-alarm rate above alpha.
+   */
+  maxProcesses?: number;
   signal?: AbortSignal;
   targets?: TargetFactories;
+}
+
+/** Processes added per look of the adaptive stop: one A B B A block. */
+export const AB_BLOCK = 4;
+
+/** How many looks a key may take: the first `processes`, then a block at a time up to the budget. */
+export function abLooks(processes: number, maxProcesses: number | undefined): number {
+  return maxProcesses !== undefined && maxProcesses > processes ? 1 + Math.ceil((maxProcesses - processes) / AB_BLOCK) : 1;
 }
 
 export interface AbOutcome {
@@ -54,12 +83,67 @@ export interface AbOutcome {
 export const AB_SCHEMA = 'edgebench-ab/1';
 
 export async function runAb(options: AbRunOptions): Promise<AbOutcome> {
-  const { config, log, out } = options;
+  const { out } = options;
   const signal = options.signal ?? new AbortController().signal;
-  const baseline = resolve(options.cwd, options.baseline);
-  if (!existsSync(baseline) || !statSync(baseline).isDirectory()) throw new UserError(`--baseline ${options.baseline}: not an out folder (no such folder)`, 'AB_BASELINE');
-  if (baseline === out) throw new UserError(`--baseline ${options.baseline} is this out folder: A and B would be the same files (give the baseline's out folder)`, 'AB_BASELINE');
   if (!(Number.isInteger(options.processes) && options.processes >= 1)) throw new UserError(`--processes must be a positive integer (got ${options.processes})`, 'AB_PROCESSES');
+  if (options.maxProcesses !== undefined && !(Number.isInteger(options.maxProcesses) && options.maxProcesses >= options.processes)) throw new UserError(`--max-processes must be an integer ≥ --processes (${options.processes}) (got ${options.maxProcesses})`, 'AB_PROCESSES');
+  const folder = resolve(options.cwd, options.baseline);
+  if (existsSync(folder) && statSync(folder).isDirectory()) {
+    if (folder === out) throw new UserError(`--baseline ${options.baseline} is this out folder: A and B would be the same files (give the baseline's out folder, or a git ref)`, 'AB_BASELINE');
+    return measureAb(options, signal, { dir: folder, label: folder, source: null });
+  }
+  // Not a folder: a git ref, checked out in a private worktree that goes away whatever happens.
+  const tree = await checkoutBaseline({ ref: options.baseline, cwd: options.cwd, log: options.log, signal });
+  try {
+    options.log.info(`baseline ${tree.ref}: ${tree.commit.slice(0, 12)} in ${tree.dir} (packages ${tree.packages === 'linked' ? "linked: the same package-lock.json" : 'from its own package-lock.json'})`);
+    const problem = artifactCodeChange(tree.commit, options.cwd);
+    if (problem) throw new UserError(`--baseline ${tree.ref}: ${problem} since it, so its artifacts may differ from this out folder's; building them at the baseline is not done yet: run bench retrain at ${tree.ref} into an out folder and pass that folder as --baseline`, 'AB_BASELINE_ARTIFACTS');
+    // The artifacts are reused by that fingerprint (the code that builds them is unchanged): A differs from B only in the code and packages that run them.
+    return await measureAb(options, signal, { dir: out, label: `${tree.ref} (${tree.commit.slice(0, 12)})`, source: tree.source, tree: tree.dir });
+  } finally {
+    await tree.remove();
+  }
+}
+
+/**
+ * Why this tree's artifacts cannot stand for the commit's: the code that
+ * builds them (models/: retraining, the converter) changed; null when not.
+ * The lockfile is left out on purpose: a runtime upgrade (TF.js 4.22 → 4.23)
+ * is asked on the same model files, run by each side's own packages.
+ */
+function artifactCodeChange(commit: string, cwd: string): string | null {
+  const diff = spawnSync('git', ['diff', '--quiet', commit, '--', 'models'], { cwd, timeout: 60_000 });
+  if (diff.status === 0) return null;
+  return diff.status === 1 ? 'models/ changed' : `git diff failed (${diff.stderr?.toString().trim().split('\n')[0] ?? 'no git'})`;
+}
+
+interface BaselineSide {
+  /** The out folder holding A's artifacts. */
+  dir: string;
+  /** How the verdict file names A. */
+  label: string;
+  /** A's code, when it is not this tree's (a git ref). */
+  source: SideSource | null;
+  /** A's worktree, when its code is another commit's. */
+  tree?: string;
+}
+
+/** A later look's job: timed only (the first look evaluated). */
+function noEvaluation<T extends { kernel: { evaluate?: boolean } }>(job: T): T {
+  return { ...job, kernel: { ...job.kernel, evaluate: false } };
+}
+
+/** This tree's code, for the verdict file. */
+function thisSide(): SideSource {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const git = gitInfo(root);
+  const lockfileSha256 = lockfileHash(root);
+  return { ...(git ? { git } : {}), ...(lockfileSha256 ? { lockfileSha256 } : {}), runtimeVersions: runtimeVersions(root) };
+}
+
+async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSide: BaselineSide): Promise<AbOutcome> {
+  const { config, log, out } = options;
+  const baseline = baselineSide.dir;
   const context: TargetContext = { config, log, out, signal };
 
   // artifacts, both sides
@@ -69,11 +153,14 @@ export async function runAb(options: AbRunOptions): Promise<AbOutcome> {
   if (current.models.length === 0) throw new UserError(`nothing to measure: no retrained model among ${ids.join(', ') || 'the models given'} in ${out}`, 'NO_ARTIFACTS');
   const baselineArtifacts = new Map(before.models.flatMap((model) => model.artifacts.map((artifact) => [artifact.id, { artifact, metadata: model.metadata }] as const)));
 
+  const looks = abLooks(options.processes, options.maxProcesses);
+  // Each look is a test: alpha is split over them, for the stop and for the final verdict alike.
+  const judging = { ...config.compare, alpha: config.compare.alpha / looks };
   const active = await discoverTargets(context, options.targets);
   const inputs: AbKeyInput[] = [];
   const skipped: string[] = [];
   // Which files each key held against each other: the verdict file names both sides.
-  const sides: { key: string; a: { artifact: string; sha256: string }; b: { artifact: string; sha256: string } }[] = [];
+  const sides: { key: string; design: PairDesign | null; a: { artifact: string; sha256: string }; b: { artifact: string; sha256: string } }[] = [];
   try {
     // plan: this side's jobs, inference only, each keyed once
     const plan = await planJobs(current.models, active, config, out);
@@ -86,7 +173,9 @@ export async function runAb(options: AbRunOptions): Promise<AbOutcome> {
       context,
     );
     for (const failure of prepared.failures) inputs.push({ key: keyId(failure.key), failed: 'both', message: `the target could not start: ${failure.error.message}` });
-    for (const [index, { target, job }] of prepared.jobs.entries()) {
+    // B's agreement reference, made as bench run makes it; A's is the one its folder holds, if any (never written there).
+    const referenced = await withReferences(prepared.jobs, current.models, context, { active, ...(options.targets ? { factories: options.targets } : {}) });
+    for (const [index, { target, job }] of referenced.jobs.entries()) {
       if (signal.aborted) break;
       const id = keyId(job.key);
       const side = baselineArtifacts.get(job.artifact.id);
@@ -95,23 +184,40 @@ export async function runAb(options: AbRunOptions): Promise<AbOutcome> {
         continue;
       }
       if (!target.runPair) continue; // listed above
-      // A: the same job on the baseline's file, metadata and pack; no evaluation either side.
-      const b = { ...job, kernel: { ...job.kernel, evaluate: false } };
-      delete b.referencePath;
-      const a = { ...b, artifact: side.artifact, metadata: side.metadata, evalPackDir: evalPackDir(baseline, side.artifact.model) };
-      sides.push({ key: id, a: { artifact: a.artifact.id, sha256: a.artifact.sha256 }, b: { artifact: b.artifact.id, sha256: b.artifact.sha256 } });
-      log.info(`${id}: A/B over ${options.processes} process${options.processes === 1 ? '' : 'es'}`);
-      const result = await target.runPair({ a, b, processes: options.processes, seed: config.run.seed + index * 1000 }, context);
-      inputs.push(result.ok ? { key: id, estimate: pairedRatio(result.processes) } : { key: id, failed: result.side, message: `${result.phase} failed: ${result.error.message}` });
+      // A: the same job on the baseline's file, metadata, pack and reference; each side evaluated once, after its pairs.
+      const b = job;
+      const aPack = evalPackDir(baseline, side.artifact.model);
+      const aReference = join(aPack, 'reference.json');
+      const a = { ...b, artifact: side.artifact, metadata: side.metadata, evalPackDir: aPack };
+      delete a.referencePath;
+      if (b.referencePath && existsSync(aReference)) a.referencePath = aReference;
+      log.info(`${id}: A/B over ${options.processes}${looks > 1 ? ` to ${options.maxProcesses}` : ''} process${options.processes === 1 && looks === 1 ? '' : 'es'}`);
+      const seed = config.run.seed + index * 1000;
+      const tree = baselineSide.tree ? { baselineTree: baselineSide.tree } : {};
+      let result = await target.runPair({ a, b, processes: options.processes, seed, ...tree }, context);
+      const first = result;
+      // The adaptive stop: another A B B A block while the key is undecided and the budget allows (evaluated once, in the first).
+      while (result.ok && looks > 1 && result.processes.length < options.maxProcesses! && !signal.aborted && abVerdict([{ key: id, estimate: pairedRatio(result.processes) }], judging).keys[0]!.verdict === 'inconclusive') {
+        const block = Math.min(AB_BLOCK, options.maxProcesses! - result.processes.length);
+        const more = await target.runPair({ a: noEvaluation(a), b: noEvaluation(b), processes: block, seed: seed + result.processes.length, ...tree }, context);
+        result = more.ok ? { ...result, processes: [...result.processes, ...more.processes] } : more;
+      }
+      const evaluation = first.ok ? first.evaluation : undefined;
+      sides.push({ key: id, design: result.ok ? result.design : null, a: { artifact: a.artifact.id, sha256: a.artifact.sha256 }, b: { artifact: b.artifact.id, sha256: b.artifact.sha256 } });
+      if (result.ok) log.info(`${id}: measured ${result.design === 'in-process' ? 'with A and B in each process' : "in alternating processes (each side's own code)"}, ${result.processes.length} process${result.processes.length === 1 ? '' : 'es'}`);
+      inputs.push(result.ok ? { key: id, estimate: pairedRatio(result.processes), ...(evaluation ? { evaluation } : {}) } : { key: id, failed: result.side, message: `${result.phase} failed: ${result.error.message}` });
     }
   } finally {
     await disposeTargets(active, log);
   }
 
-  const verdict = abVerdict(inputs, config.compare);
+  const verdict = abVerdict(inputs, judging);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const path = abResultPath(out, stamp);
   await mkdir(dirname(path), { recursive: true });
-  writeFileAtomic(path, `${JSON.stringify({ schema: AB_SCHEMA, createdAt: new Date().toISOString(), baseline, current: out, processes: options.processes, design: 'in-process alternation', options: config.compare, sides, skipped, ...verdict }, null, 2)}\n`);
+  const b = thisSide();
+  // Who A and B are: each side's code (git, lockfile, runtime versions); A's is B's when the baseline is an out folder.
+  const code = { a: baselineSide.source ?? b, b };
+  writeFileAtomic(path, `${JSON.stringify({ schema: AB_SCHEMA, createdAt: new Date().toISOString(), baseline: baselineSide.label, current: out, processes: options.processes, ...(looks > 1 ? { maxProcesses: options.maxProcesses, looks, alphaPerLook: judging.alpha } : {}), code, options: config.compare, sides, skipped, ...verdict }, null, 2)}\n`);
   return { verdict, skipped, path };
 }

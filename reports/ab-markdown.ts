@@ -14,7 +14,7 @@ export function renderAbMarkdown(verdict: AbVerdict, sides: { baseline: string; 
   const lines = [
     `### edgebench A/B: ${mdCode(sides.current)} against ${mdCode(sides.baseline)}`,
     '',
-    `${counts.regressed} regressed, ${counts.improved} improved, ${counts.same} same, ${counts.inconclusive} inconclusive. A and B alternated in each process; intervals are 95%.`,
+    `${counts.regressed} regressed, ${counts.improved} improved, ${counts.same} same, ${counts.inconclusive} inconclusive. A and B alternated in each process or page (against another commit: in alternating processes); intervals are 95%.`,
     '',
     '| verdict | key | B/A | interval | why |',
     '|---|---|--:|--:|---|',

@@ -2,7 +2,8 @@
  * The A/B verdict: per key, B's time relative to A's from paired iteration
  * times (harness/core/paired.ts), judged as `bench compare` judges a key
  * (the same states, threshold and family-wise adjustment), and a key that
- * fails on B while A measured is a regression. Pure: estimates in, plain
+ * fails on B while A measured is a regression, and so is a key whose
+ * accuracy or agreement drops on B (compare's points threshold). Pure: estimates in, plain
  * data out; the command prints it and turns it into an exit code.
  *
  * "Same" is stricter than compare's: the ratio's whole interval must lie
@@ -15,11 +16,14 @@
  */
 import type { PairedEstimate } from '../harness/core/paired.ts';
 import { adjustPValues, type Correction } from '../harness/core/significance.ts';
-import type { Verdict } from './compare.ts';
+import type { Evaluation } from '../harness/core/record.ts';
+import { compareAccuracy, type AccuracyComparison, type Verdict } from './compare.ts';
 
 export interface AbOptions {
   /** Relative change of the ratio inside which a key is the same (0.05 = ±5%). */
   threshold: number;
+  /** Top-1 accuracy (or agreement) drop of B from A, in percentage points, that is a regression (compare's setting; default 1). */
+  accuracyDropPoints?: number;
   /** Family-wise significance level across the keys tested. */
   alpha: number;
   /** Adjustment across the keys (default holm, as compare). */
@@ -27,13 +31,25 @@ export interface AbOptions {
 }
 
 /** What one key's paired measurement gave: an estimate, or a failure on one side or both. */
-export type AbKeyInput = { key: string; estimate: PairedEstimate } | { key: string; failed: 'a' | 'b' | 'both'; message: string };
+export type AbKeyInput = { key: string; estimate: PairedEstimate; evaluation?: SideEvaluations } | { key: string; failed: 'a' | 'b' | 'both'; message: string };
+
+/** Each side's accuracy and agreement, evaluated after the pairs (null: that side evaluated nothing). */
+export type SideEvaluations = Record<'a' | 'b', Evaluation | null>;
+
+/** B's accuracy and agreement against A's. */
+export interface AbQuality {
+  accuracy: AccuracyComparison;
+  /** Top-1 agreement of each side with its own reference, in [0, 1]; null where a side had none. */
+  agreement: { a: number | null; b: number | null; deltaPoints: number | null; verdict: AccuracyComparison['verdict'] };
+}
 
 export interface AbKeyVerdict {
   key: string;
   verdict: Verdict;
   /** Absent for a key that failed on a side. */
   estimate?: PairedEstimate;
+  /** Accuracy and agreement of B against A, when both were evaluated. */
+  quality?: AbQuality;
   /** The p-value adjusted across the keys that have one; null when not tested. */
   adjustedP: number | null;
   /** One line saying why. */
@@ -63,7 +79,8 @@ export function abVerdict(inputs: readonly AbKeyInput[], options: AbOptions): Ab
       const what = input.failed === 'b' ? 'failed on B, not on A' : input.failed === 'a' ? 'failed on A (the baseline), so nothing to hold B against' : 'failed where no side can be named (a crash, a timeout, the target)';
       return { key: input.key, verdict, adjustedP: null, reason: `${what}: ${input.message}` };
     }
-    return judge(input.key, input.estimate, adjustedOf.get(index) ?? null, options);
+    const speed = judge(input.key, input.estimate, adjustedOf.get(index) ?? null, options);
+    return input.evaluation ? withQuality(speed, input.evaluation, options.accuracyDropPoints ?? 1) : speed;
   });
   const counts: Record<Verdict, number> = { regressed: 0, improved: 0, same: 0, inconclusive: 0 };
   for (const key of keys) counts[key.verdict] += 1;
@@ -83,6 +100,28 @@ function judge(key: string, estimate: PairedEstimate, adjustedP: number | null, 
   }
   if (adjustedP < options.alpha) return { ...base, verdict: estimate.ratio > 1 ? 'regressed' : 'improved', reason: `${change}, adjusted p = ${adjustedP.toPrecision(2)}` };
   return { ...base, verdict: 'inconclusive', reason: `${change} but adjusted p = ${adjustedP.toPrecision(2)} (not below ${options.alpha}): more processes would decide it` };
+}
+
+/**
+ * Accuracy and agreement of B against A, judged as compare judges accuracy
+ * (a drop past the points threshold is a regression, no test: a fixed pack
+ * gives the same answer every time). A drop in either makes the key
+ * regressed whatever its speed; a gain never hides a slowdown.
+ */
+function withQuality(speed: AbKeyVerdict, evaluation: SideEvaluations, dropPoints: number): AbKeyVerdict {
+  const accuracy = compareAccuracy({ evaluation: evaluation.a }, { evaluation: evaluation.b }, { accuracyDropPoints: dropPoints });
+  const a = evaluation.a?.agreement?.top1 ?? null;
+  const b = evaluation.b?.agreement?.top1 ?? null;
+  const deltaPoints = a !== null && b !== null ? (b - a) * 100 : null;
+  const agreementVerdict: AccuracyComparison['verdict'] = deltaPoints === null ? 'not-evaluated' : deltaPoints < -dropPoints - 1e-9 ? 'regressed' : deltaPoints > dropPoints + 1e-9 ? 'improved' : 'same';
+  const quality: AbQuality = { accuracy: accuracy.comparison, agreement: { a, b, deltaPoints, verdict: agreementVerdict } };
+  const drops = [
+    ...(accuracy.comparison.verdict === 'regressed' ? [accuracy.reason ?? 'accuracy dropped'] : []),
+    ...(agreementVerdict === 'regressed' ? [`agreement ${percent(a!)} → ${percent(b!)} (−${Math.abs(deltaPoints!).toFixed(1)} points)`] : []),
+  ];
+  if (drops.length) return { ...speed, quality, verdict: 'regressed', reason: `${drops.join('; ')}, past ${dropPoints} point${dropPoints === 1 ? '' : 's'}; speed: ${speed.reason}` };
+  const note = accuracy.comparison.verdict === 'not-evaluated' ? '' : `; ${accuracy.reason ?? `accuracy ${percent(accuracy.comparison.current!)} on both sides`}`;
+  return { ...speed, quality, reason: `${speed.reason}${note}` };
 }
 
 /** Exit code of an A/B run, as `bench compare`'s: 0 nothing regressed, 1 a regression, 2 inconclusive under strict. */

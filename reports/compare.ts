@@ -362,7 +362,7 @@ function adjustedText(options: CompareOptions & { family: number }): string {
   return `(${correction === 'holm' ? 'Holm' : 'BH'}-adjusted over ${options.family} keys)`;
 }
 
-export function compareAccuracy(old: Measurement, fresh: Measurement, options: CompareOptions): { comparison: AccuracyComparison; reason: string | null } {
+export function compareAccuracy(old: Pick<Measurement, 'evaluation'>, fresh: Pick<Measurement, 'evaluation'>, options: Pick<CompareOptions, 'accuracyDropPoints'>): { comparison: AccuracyComparison; reason: string | null } {
   const before = old.evaluation;
   const after = fresh.evaluation;
   if (!before || !after) {

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import type { DeviceInfo, RunRecord } from '../harness/core/record.ts';
 import { runDir } from '../harness/core/layout.ts';
 import { viewerScript } from './bundle.ts';
+import { abSection, latestAbVerdict } from './ab-html.ts';
 import { artifactLabel, buildReportData, type ModelReport, type ReportData } from './data.ts';
 import { formatDuration, type RetrainRow } from './retraining.ts';
 import { enginesHtml } from './engines.ts';
@@ -309,7 +310,7 @@ footer{margin-top:40px;color:var(--muted);font-size:12px}
 `;
 
 /** The whole page for `data`, with `script` (the bundled viewer) inlined. */
-export function renderHtml(data: ReportData, script: string): string {
+export function renderHtml(data: ReportData, script: string, abHtml = ''): string {
   // `<` escaped so no string in the data can close the script element.
   const json = JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
   const page = html`<!doctype html>
@@ -324,6 +325,7 @@ ${retrainingSection(data)}
 ${new Safe(enginesHtml(data.engines))}
 ${new Safe(energySection(data.energy))}
 ${new Safe(profileSectionHtml(data.profiles))}
+${new Safe(abHtml)}
 ${environmentSection(data)}
 ${failuresSection(data)}
 <section id="config"><h2>Resolved configuration</h2><details><summary>show</summary><pre>${JSON.stringify(data.config, null, 2) ?? 'null'}</pre></details></section>
@@ -349,7 +351,8 @@ export interface HtmlReportOptions {
 /** Writes the self-contained report of `record` and returns its path. */
 export async function writeHtmlReport(record: RunRecord, options: HtmlReportOptions): Promise<string> {
   const data = buildReportData(record, { history: options.history, ...(options.now ? { now: options.now } : {}) });
-  const page = renderHtml(data, await viewerScript());
+  const ab = latestAbVerdict(options.out);
+  const page = renderHtml(data, await viewerScript(), ab ? abSection(ab) : '');
   const path = options.path ?? join(runDir(options.out, record.runId), 'report.html');
   // The default place is inside the out folder: no link planted on the way is followed.
   const inside = options.path === undefined ? { inside: options.out } : {};

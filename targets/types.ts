@@ -5,7 +5,7 @@
  */
 import type { ResolvedConfig } from '../harness/core/config.ts';
 import type { Logger } from '../harness/core/log.ts';
-import type { ArtifactFormat, ArtifactInfo, DeviceInfo, Failure, JobPhase, Measurement, MeasurementKey, RuntimeSize, SerializedError, TargetKind, Workload } from '../harness/core/record.ts';
+import type { ArtifactFormat, ArtifactInfo, DeviceInfo, Evaluation, Failure, JobPhase, Measurement, MeasurementKey, RuntimeSize, SerializedError, TargetKind, Workload } from '../harness/core/record.ts';
 import type { ProcessPairs } from '../harness/core/paired.ts';
 import type { ModelMetadata } from '../harness/core/metadata.ts';
 import type { KernelOptions } from './kernel/types.ts';
@@ -138,10 +138,21 @@ export interface PairJob {
   processes: number;
   /** Seed of the per-pair order; process i uses seed + i. */
   seed: number;
+  /**
+   * A's code and packages are this other tree's (a git ref checked out by
+   * harness/baseline-ref.ts): A cannot share B's process, so the target
+   * alternates fresh processes, A's from that tree. Absent: both sides are this tree's.
+   */
+  baselineTree?: string;
 }
 
+/** How a key's pairs were measured: A and B in each process (or page), or alternating processes (each side's own code). */
+export type PairDesign = 'in-process' | 'alternating processes';
+
 /** The paired loop times of every process, or the side that failed (both: neither side's own call, e.g. a crash). */
-export type PairJobResult = { ok: true; processes: ProcessPairs[] } | { ok: false; side: 'a' | 'b' | 'both'; phase: JobPhase; error: SerializedError };
+export type PairJobResult =
+  | { ok: true; processes: ProcessPairs[]; design: PairDesign; /** Each side's accuracy and agreement, when B's kernel evaluates. */ evaluation?: Record<'a' | 'b', Evaluation | null> }
+  | { ok: false; side: 'a' | 'b' | 'both'; phase: JobPhase; error: SerializedError };
 
 export interface Target {
   readonly kind: TargetKind;

@@ -6,6 +6,7 @@ import { defineCommand } from 'citty';
 import { isModelPath } from '../core/config.ts';
 import { commonArgs, list, mergeOverrides, num, overridesFrom, parseNormalization, setup, type CommandContext, type CommandIo, type FlagOverrides, type FlagPaths } from './common.ts';
 import { withInterrupt } from '../interrupt.ts';
+import { baselineArgs } from './baseline-args.ts';
 import { retrainSummaryRows, summaryRows } from '../../reports/run-summary.ts';
 
 /** --model and the flags that describe a model given by path. */
@@ -125,9 +126,12 @@ export default defineCommand({
     ...commonArgs,
     ...modelArgs,
     ...runArgs,
+    ...baselineArgs,
     profile: { type: 'boolean', description: 'After the run, profile its models on tfjs-wasm and tflite-node (bench profile; a record of its own)' },
   },
   async run({ args, data }) {
+    // --baseline: an A/B run against the baseline, the one implementation `bench ab` is too.
+    if (args.baseline !== undefined) return (await import('./ab-run.ts')).runAbCommand(args, data, { runPaths: RUN_PATHS, modelOverrides });
     // A dry run writes nothing: it only reads the out folder (no lock).
     const dry = Boolean(args['dry-run']);
     const context = await setup(args, mergeOverrides(runOverrides(args), modelOverrides(args)), data as CommandIo | undefined, dry ? { out: 'read' } : { out: 'lock', command: 'bench run' });

@@ -30,11 +30,11 @@
 import { dirname } from 'node:path';
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { Logger } from '../../harness/core/log.ts';
-import type { DeviceInfo, JobPhase, RuntimeSize } from '../../harness/core/record.ts';
+import { serializeError, type DeviceInfo, type JobPhase, type RuntimeSize } from '../../harness/core/record.ts';
 import type { PageServer } from '../page/index.ts';
 import { isPageRuntime } from '../page/app/protocol.ts';
 import { failed } from '../result.ts';
-import type { DiscoveredDevice, Job, JobResult, JobSpec, KeyOptions, Target, TargetContext } from '../types.ts';
+import type { DiscoveredDevice, Job, JobResult, JobSpec, KeyOptions, PairJob, PairJobResult, Target, TargetContext } from '../types.ts';
 import { createAdb, type Adb } from './adb.ts';
 import type { AppiumServer, StartAppiumOptions } from './appium-server.ts';
 import { appiumBrowserOpener } from './appium-browser.ts';
@@ -44,7 +44,7 @@ import { discoverAndroid } from './discover.ts';
 import { PhoneLane, type LaneServices } from './lane.ts';
 import { NATIVE_RUNTIME } from './native.ts';
 import { nativeJobPart, nativeKeyOptions } from './native-job.ts';
-import { pageJobPart, phonePageKeyOptions } from './page-job.ts';
+import { pageJobPart, phonePageKeyOptions, runPhonePagePair } from './page-job.ts';
 import type { PageHost } from '../page/page-host.ts';
 import type { WebDriverHostOptions } from '../page/webdriver-host.ts';
 import { chooseRoute } from './routes.ts';
@@ -126,8 +126,9 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
     defaultRoute: (context) => chooseRoute(context.config, options.env).route,
     ...(options.cooldownPollMs ? { cooldownPollMs: options.cooldownPollMs } : {}),
   };
+  const pageOptions = { servers, ...(options.onPhase ? { onPhase: options.onPhase } : {}) };
   const parts = {
-    page: pageJobPart({ servers, ...(options.onPhase ? { onPhase: options.onPhase } : {}) }),
+    page: pageJobPart(pageOptions),
     native: nativeJobPart({ adb: adbNow }),
   };
   const laneFor = (device: DeviceInfo): PhoneLane => {
@@ -186,6 +187,24 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
         return await laneFor(job.device).run(job, context, parts);
       } catch (error) {
         return failed(job, 'setup', error);
+      }
+    },
+
+    /**
+     * A/B on the phone's page route (./page-job.ts): A and B in each fresh
+     * page of the phone's browser. benchmark_model loads one model per
+     * process, so the native runtime cannot alternate A and B in one.
+     */
+    async runPair(pair: PairJob, context: TargetContext): Promise<PairJobResult> {
+      const fail = (error: Error): PairJobResult => ({ ok: false, side: 'both', phase: 'setup', error: serializeError(error) });
+      if (pair.b.runtime === NATIVE_RUNTIME) return fail(new Error(`${NATIVE_RUNTIME} loads one model per process: it cannot time A and B alternately in one (page runtimes can)`));
+      adbFor(context.config);
+      const lane = laneFor(pair.b.device);
+      if (lane.gone) return fail(new Error(lane.gone));
+      try {
+        return await runPhonePagePair(lane, pair, context, pageOptions);
+      } catch (error) {
+        return fail(error as Error);
       }
     },
 

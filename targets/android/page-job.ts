@@ -8,8 +8,10 @@ import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { DeviceInfo, JobPhase } from '../../harness/core/record.ts';
 import { decideWasmSettings, pageKeyOptions, type WasmFeatures } from '../page/settings.ts';
 import { failed } from '../result.ts';
-import type { Job, JobResult, JobSpec, KeyOptions } from '../types.ts';
-import type { JobPart } from './lane.ts';
+import { serializeError } from '../../harness/core/record.ts';
+import type { PageJobRun } from '../page/job-flow.ts';
+import type { Job, JobResult, JobSpec, KeyOptions, PairJob, PairJobResult, TargetContext } from '../types.ts';
+import type { JobPart, PhoneLane } from './lane.ts';
 import type { PhoneBrowser } from './phone-browser.ts';
 import type { SharedServers } from './servers.ts';
 
@@ -43,6 +45,26 @@ async function phoneDevice(job: Job, browser: PhoneBrowser): Promise<DeviceInfo>
   return { ...job.device, ...browserBlock(browser.facts.browser, caps), extra: { ...job.device.extra, driver: browser.route, crossOriginIsolated: caps.crossOriginIsolated } };
 }
 
+/** How a page job runs on this lane's browser. */
+async function phonePageRun(lane: PhoneLane, job: Job, browser: PhoneBrowser, context: TargetContext, options: PageJobOptions): Promise<PageJobRun> {
+  return {
+    target: 'android',
+    host: browser.host,
+    facts: browser.facts,
+    server: () => options.servers.page(context.out),
+    threadRule: 'phone',
+    timeoutMs: context.config.run.jobTimeoutMs,
+    signal: context.signal,
+    onPhase: (phase) => {
+      context.log.debug(`${lane.serial} ${job.artifact.id} ${job.runtime}: ${phase}`);
+      lane.notePhase(phase);
+      options.onPhase?.(lane.serial, phase);
+    },
+    where: `${browser.facts.browser.name} on ${lane.serial}`,
+    device: await phoneDevice(job, browser),
+  };
+}
+
 export function pageJobPart(options: PageJobOptions): JobPart {
   return async (lane, job, context): Promise<JobResult> => {
     const { runPageJob } = await import('../page/job-flow.ts');
@@ -52,21 +74,18 @@ export function pageJobPart(options: PageJobOptions): JobPart {
     } catch (error) {
       return failed(job, 'setup', error);
     }
-    return runPageJob(job, {
-      target: 'android',
-      host: browser.host,
-      facts: browser.facts,
-      server: () => options.servers.page(context.out),
-      threadRule: 'phone',
-      timeoutMs: context.config.run.jobTimeoutMs,
-      signal: context.signal,
-      onPhase: (phase) => {
-        context.log.debug(`${lane.serial} ${job.artifact.id} ${job.runtime}: ${phase}`);
-        lane.notePhase(phase);
-        options.onPhase?.(lane.serial, phase);
-      },
-      where: `${browser.facts.browser.name} on ${lane.serial}`,
-      device: await phoneDevice(job, browser),
-    });
+    return runPageJob(job, await phonePageRun(lane, job, browser, context, options));
   };
+}
+
+/** An A/B job on the phone's page route: the same pair flow as a desktop browser's (targets/page/pair-flow.ts), on this lane's browser. */
+export async function runPhonePagePair(lane: PhoneLane, pair: PairJob, context: TargetContext, options: PageJobOptions): Promise<PairJobResult> {
+  const { runPagePair } = await import('../page/pair-flow.ts');
+  let browser: PhoneBrowser;
+  try {
+    browser = await lane.pageBrowser(context);
+  } catch (error) {
+    return { ok: false, side: 'both', phase: 'setup', error: serializeError(error) };
+  }
+  return runPagePair(pair, await phonePageRun(lane, pair.b, browser, context, options));
 }

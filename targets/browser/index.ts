@@ -9,8 +9,9 @@
 import { availableParallelism } from 'node:os';
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { RuntimeSize } from '../../harness/core/record.ts';
-import type { DiscoveredDevice, Job, JobResult, JobSpec, KeyOptions, Target, TargetContext } from '../types.ts';
-import { BidiHost, decideWasmSettings, openWebDriverHost, PAGE_PATH, pageKeyOptions, startPageServer, PlaywrightHost, readBrowserFacts, runPageJob, SessionHost, type BrowserFacts, type PageHook, type PageHost, type PageServer } from '../page/index.ts';
+import { serializeError } from '../../harness/core/record.ts';
+import type { DiscoveredDevice, Job, JobResult, JobSpec, KeyOptions, PairJob, PairJobResult, Target, TargetContext } from '../types.ts';
+import { BidiHost, decideWasmSettings, openWebDriverHost, PAGE_PATH, pageKeyOptions, startPageServer, PlaywrightHost, readBrowserFacts, runPageJob, runPagePair, SessionHost, type BrowserFacts, type PageHook, type PageHost, type PageJobRun, type PageServer } from '../page/index.ts';
 import { failed, jobKeyOptions } from '../result.ts';
 import { isPageRuntime, PAGE_RUNTIMES } from '../page/app/protocol.ts';
 import { RUNTIME_FORMATS } from '../page/runtimes.ts';
@@ -98,6 +99,19 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
     return starting;
   };
 
+  /** How a job runs on one of this run's browsers. */
+  const pageRun = (job: Job, entry: BrowserEntry, context: TargetContext): PageJobRun => ({
+    target: 'browser',
+    host: entry.host,
+    facts: entry.facts,
+    server: () => ensureServer(context.out),
+    threadRule: 'every-core',
+    timeoutMs: context.config.run.jobTimeoutMs,
+    signal: context.signal,
+    onPhase: (phase) => context.log.debug(`${job.device.id} ${job.artifact.id} ${job.runtime}: ${phase}`),
+    where: entry.name,
+  });
+
   return {
     kind: 'browser',
 
@@ -165,19 +179,16 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
     async run(job: Job, context: TargetContext): Promise<JobResult> {
       const entry = browsers.get(job.device.id);
       if (!entry) return failed(job, 'setup', new Error(`browser ${job.device.id} was not discovered in this run`));
-      const result = await runPageJob(job, {
-        target: 'browser',
-        host: entry.host,
-        facts: entry.facts,
-        server: () => ensureServer(context.out),
-        threadRule: 'every-core',
-        timeoutMs: context.config.run.jobTimeoutMs,
-        signal: context.signal,
-        onPhase: (phase) => context.log.debug(`${job.device.id} ${job.artifact.id} ${job.runtime}: ${phase}`),
-        where: entry.name,
-      });
+      const result = await runPageJob(job, pageRun(job, entry, context));
       if (!result.ok) context.log.debug(`${job.device.id} ${job.artifact.id} ${job.runtime}: ${result.failure.error.message}`);
       return result;
+    },
+
+    /** A and B in each fresh page, alternated per iteration; the pages in turn (targets/page/pair-flow.ts). */
+    async runPair(pair: PairJob, context: TargetContext): Promise<PairJobResult> {
+      const entry = browsers.get(pair.b.device.id);
+      if (!entry) return { ok: false, side: 'both', phase: 'setup', error: serializeError(new Error(`browser ${pair.b.device.id} was not discovered in this run`)) };
+      return runPagePair(pair, pageRun(pair.b, entry, context));
     },
 
     async dispose(): Promise<void> {

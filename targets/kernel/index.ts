@@ -7,5 +7,5 @@ export { argmaxRow, top1Accuracy, agreementWith } from './evaluate.ts';
 export type { InferenceSession, KernelInput, KernelOptions, KernelResult, ReferenceOutputs } from './types.ts';
 export { retrain } from './head-training.ts';
 export type { RetrainInput, RetrainSettings, TrainingTf } from './head-training.ts';
-export { measurePair, SideError } from './paired.ts';
+export { abbaFirst, measurePair, SideError } from './paired.ts';
 export type { PairInput, PairResult, PairSide, Side } from './paired.ts';

@@ -163,7 +163,8 @@ async function measuredLoop(session: InferenceSession, pixels: Uint8Array, input
   return samples;
 }
 
-async function evaluate(session: InferenceSession, input: KernelInput, classes: number): Promise<{ evaluation: NonNullable<KernelResult['evaluation']>; outputs: Float32Array } | null> {
+/** Top-1 accuracy (and agreement, given a reference) of a loaded session over the pack; null when nothing is to be evaluated. Also used by the pair kernel (./paired.ts), once per side. */
+export async function evaluate(session: InferenceSession, input: KernelInput, classes: number): Promise<{ evaluation: NonNullable<KernelResult['evaluation']>; outputs: Float32Array } | null> {
   const { options, pack } = input;
   if (options.evaluate === false) return null;
   const available = Math.min(options.evalLimit ?? pack.count, pack.count);

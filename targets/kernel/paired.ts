@@ -6,15 +6,22 @@
  * (thread placement, clocks, a neighbour's load) then hits both sides of a
  * pair alike. No Node APIs: this folder is bundled into the page too.
  *
- * minSamples and the time bounds count pairs; the evaluation is skipped
- * (accuracy is each side's own run's business).
+ * minSamples and the time bounds count pairs. With `evaluate`, each side
+ * is then evaluated on its own pack (and its own reference) after the loop,
+ * so the verdict compares accuracy and agreement too; one process of a key
+ * does it (accuracy on a fixed pack does not change between processes).
  */
 import type { EvalPack } from '../../harness/core/eval-pack.ts';
-import type { JobPhase } from '../../harness/core/record.ts';
-import { batchPixels, measure, PhaseError } from './measure.ts';
-import type { InferenceSession, KernelOptions } from './types.ts';
+import type { Evaluation, JobPhase } from '../../harness/core/record.ts';
+import { batchPixels, evaluate, measure, PhaseError } from './measure.ts';
+import type { InferenceSession, KernelOptions, ReferenceOutputs } from './types.ts';
 
 export type Side = 'a' | 'b';
+
+/** Which side loads and warms first in process (or page) `index`: A B B A, repeated, so a first-loaded advantage and drift cancel. */
+export function abbaFirst(index: number): Side {
+  return index % 4 === 0 || index % 4 === 3 ? 'a' : 'b';
+}
 
 /** A failure of one side: which side, in which phase. */
 export class SideError extends Error {
@@ -32,6 +39,8 @@ export interface PairSide {
   load: () => Promise<InferenceSession>;
   /** Its own pack: B may take another input size than A. */
   pack: EvalPack;
+  /** Its own agreement reference, when evaluating. */
+  reference?: ReferenceOutputs;
 }
 
 export interface PairInput {
@@ -42,6 +51,8 @@ export interface PairInput {
   seed: number;
   /** Which side loads and warms first in this process (alternated across processes: ABBA). */
   first: Side;
+  /** Evaluate each side after the loop (options.evalLimit and the budget apply to each). */
+  evaluate?: boolean;
   sampleRss?: () => number;
   onPhase?: (phase: JobPhase) => void;
 }
@@ -53,6 +64,8 @@ export interface PairResult {
   /** How many pairs ran B first (about half, by the seeded order). */
   bFirst: number;
   loadMs: Record<Side, number>;
+  /** Each side's accuracy (and agreement), when asked to evaluate. */
+  evaluation?: Record<Side, Evaluation | null>;
 }
 
 /** mulberry32: a small seeded generator, enough for a coin per pair. */
@@ -104,9 +117,11 @@ export async function measurePair(input: PairInput): Promise<PairResult> {
       // The kernel checks the output's shape against the pack: give it A's, whose pack it holds.
       return taken.a!.output;
     },
-    async dispose() {
-      for (const side of sides) await sessions[side]?.dispose();
-    },
+    // The sides outlive the kernel's loop: they are evaluated, then disposed, below.
+    async dispose() {},
+  };
+  const disposeSides = async () => {
+    for (const side of sides) await sessions[side]?.dispose();
   };
 
   try {
@@ -132,10 +147,32 @@ export async function measurePair(input: PairInput): Promise<PairResult> {
       },
     });
   } catch (error) {
+    await disposeSides().catch(() => {});
     const cause = error instanceof PhaseError ? error.cause : error;
     if (cause instanceof SideError) throw cause;
     // Not one side's own call (the kernel's checks, a dispose): both.
     throw error;
   }
-  return { a: times.a, b: times.b, bFirst, loadMs };
+  let evaluation: PairResult['evaluation'];
+  try {
+    if (input.evaluate) {
+      phase = 'evaluation';
+      input.onPhase?.('evaluation');
+      evaluation = { a: null, b: null };
+      for (const side of sides) {
+        const { pack, reference } = input[side];
+        const classes = pack.classNames.length;
+        try {
+          evaluation[side] = (await evaluate(sessions[side]!, { load: input[side].load, pack, ...(reference ? { reference } : {}), options: { ...options, evaluate: true } }, classes))?.evaluation ?? null;
+        } catch (error) {
+          throw new SideError(side, 'evaluation', error);
+        }
+      }
+    }
+  } finally {
+    await disposeSides().catch((error: unknown) => {
+      throw new PhaseError('evaluation', new Error(`disposing the sessions failed: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
+    });
+  }
+  return { a: times.a, b: times.b, bFirst, loadMs, ...(evaluation ? { evaluation } : {}) };
 }

@@ -7,13 +7,10 @@
  * ratio), or the first failure, naming its side.
  */
 import type { ProcessPairs } from '../../harness/core/paired.ts';
+import type { Evaluation } from '../../harness/core/record.ts';
+import { abbaFirst } from '../kernel/paired.ts';
 import { executePair, type ExecuteOptions } from './execute.ts';
 import type { NodeJobSpec, PairOutcome } from './protocol.ts';
-
-/** Which side goes first in process `index`: A B B A, repeated. */
-export function abbaFirst(index: number): 'a' | 'b' {
-  return index % 4 === 0 || index % 4 === 3 ? 'a' : 'b';
-}
 
 export interface NodeAbInput {
   a: NodeJobSpec;
@@ -25,18 +22,23 @@ export interface NodeAbInput {
   execute: ExecuteOptions;
 }
 
-export type NodeAbOutcome = { ok: true; processes: ProcessPairs[]; bFirst: number } | Extract<PairOutcome, { ok: false }>;
+/** The paired times of every process, and each side's evaluation (from the first process) when B's kernel evaluates. */
+export type NodeAbOutcome = { ok: true; processes: ProcessPairs[]; bFirst: number; evaluation?: Record<'a' | 'b', Evaluation | null> } | Extract<PairOutcome, { ok: false }>;
 
 export async function measureAbOnNode(input: NodeAbInput): Promise<NodeAbOutcome> {
   if (!(Number.isInteger(input.processes) && input.processes >= 1)) throw new RangeError(`processes must be a positive integer, got ${input.processes}`);
   const processes: ProcessPairs[] = [];
   let bFirst = 0;
+  let evaluation: NonNullable<PairOutcome & { ok: true }>['evaluation'];
   for (let index = 0; index < input.processes; index += 1) {
-    const outcome = await executePair({ a: input.a, b: input.b, seed: input.seed + index, first: abbaFirst(index) }, input.execute);
+    // One process evaluates: accuracy on a fixed pack is the same in every one.
+    const evaluate = index === 0 && input.b.kernel.evaluate !== false;
+    const outcome = await executePair({ a: input.a, b: input.b, seed: input.seed + index, first: abbaFirst(index), evaluate }, input.execute);
     // A side that fails once fails the key: a flaky B is a regression too.
     if (!outcome.ok) return outcome;
     processes.push({ a: outcome.a, b: outcome.b });
     bFirst += outcome.bFirst;
+    evaluation ??= outcome.evaluation;
   }
-  return { ok: true, processes, bFirst };
+  return { ok: true, processes, bFirst, ...(evaluation ? { evaluation } : {}) };
 }

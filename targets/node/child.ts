@@ -30,6 +30,8 @@ export interface WorkerCallOptions {
   pin?: PinCommand;
   /** Variables the worker starts with, over this process's environment (a native library reads them when it loads). */
   env?: Record<string, string>;
+  /** Another tree's worker.ts (an A/B baseline checked out at another commit): its code and packages run the job. Default this tree's. */
+  worker?: string;
 }
 
 export function callWorker(request: WorkerRequest, options: WorkerCallOptions): Promise<WorkerAnswer> {
@@ -37,7 +39,7 @@ export function callWorker(request: WorkerRequest, options: WorkerCallOptions): 
     let phase: JobPhase = 'setup';
     const tail: string[] = [];
     // Pinned: fork runs `taskset -c <cpus> node --import tsx worker.ts`, which keeps the IPC channel.
-    const child = fork(WORKER, [], {
+    const child = fork(options.worker ?? WORKER, [], {
       ...(options.pin ? { execPath: options.pin.execPath } : {}),
       execArgv: [...(options.pin ? [...options.pin.args, process.execPath] : []), '--import', TSX],
       ...(options.env ? { env: { ...process.env, ...options.env } } : {}),

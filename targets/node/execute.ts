@@ -21,6 +21,8 @@ export interface ExecuteOptions {
   pin?: PinCommand;
   /** Variables the worker process starts with, over this process's environment. */
   env?: Record<string, string>;
+  /** Another tree's worker.ts (./child.ts); default this tree's. */
+  worker?: string;
 }
 
 /** A failed outcome whose error is named AbortError: the run was interrupted, the job did not fail. */

@@ -5,12 +5,15 @@
  * memory is returned between jobs.
  */
 import os from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import { hostDevice } from '../../harness/core/host.ts';
 import { keyId } from '../../harness/core/record.ts';
 import { failed, measured } from '../result.ts';
 import type { AgreementReference, AgreementRequest, CpuPinning, DiscoveredDevice, Job, JobResult, JobSpec, KeyOptions, PairJob, PairJobResult, Target, TargetContext } from '../types.ts';
 import { measureAbOnNode } from './ab.ts';
+import { measureAbAcrossTrees } from './ab-trees.ts';
 import { pinCommand } from './affinity.ts';
 import { executeJob, isAborted, probeInWorker, type ExecuteOptions } from './execute.ts';
 import type { NodeJobSpec, ProbedRuntime } from './protocol.ts';
@@ -94,8 +97,16 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
 
     /** A and B in one worker, alternated per iteration; the processes in turn (./ab.ts). */
     async runPair(pair: PairJob, context: TargetContext): Promise<PairJobResult> {
+      if (pair.baselineTree) {
+        // A's worker and runtimes are its tree's: alternating processes (./ab-trees.ts).
+        const tree = pair.baselineTree;
+        const a = nodeSpec(pair.a, context);
+        const inTree = { ...a, runtimeModules: a.runtimeModules.map((module) => (module === DEFAULT_RUNTIME_MODULE ? pathToFileURL(join(tree, 'targets', 'node', 'runtimes.ts')).href : module)) };
+        const outcome = await measureAbAcrossTrees({ a: inTree, b: nodeSpec(pair.b, context), aWorker: join(tree, 'targets', 'node', 'worker.ts'), processes: pair.processes, execute: { ...executeOptions(pair.b, context), isolate: true } });
+        return outcome.ok ? { ok: true, processes: outcome.processes, design: 'alternating processes', ...(outcome.evaluation ? { evaluation: outcome.evaluation } : {}) } : outcome;
+      }
       const outcome = await measureAbOnNode({ a: nodeSpec(pair.a, context), b: nodeSpec(pair.b, context), processes: pair.processes, seed: pair.seed, execute: executeOptions(pair.b, context) });
-      return outcome.ok ? { ok: true, processes: outcome.processes } : outcome;
+      return outcome.ok ? { ok: true, processes: outcome.processes, design: 'in-process', ...(outcome.evaluation ? { evaluation: outcome.evaluation } : {}) } : outcome;
     },
   };
 

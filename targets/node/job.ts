@@ -51,13 +51,15 @@ export async function runNodePair(pair: NodePairSpec, onPhase: (phase: JobPhase)
     const side = async (name: 'a' | 'b', job: NodeJobSpec) => {
       try {
         const pack = await readEvalPack(job.evalPackDir);
-        return { pack, load: () => runtime.open({ artifactPath: job.artifactPath, metadata: job.metadata, threads: b.threads, batchSize: b.kernel.batchSize }) };
+        const images = Math.min(b.kernel.evalLimit ?? pack.count, pack.count);
+        const reference = pair.evaluate && job.referencePath && images > 0 ? await readReferenceOutputs(job.referencePath, images) : undefined;
+        return { pack, ...(reference ? { reference } : {}), load: () => runtime.open({ artifactPath: job.artifactPath, metadata: job.metadata, threads: b.threads, batchSize: b.kernel.batchSize }) };
       } catch (error) {
         throw new SideError(name, 'setup', error);
       }
     };
-    const result = await measurePair({ a: await side('a', a), b: await side('b', b), options: b.kernel, seed: pair.seed, first: pair.first, sampleRss: () => process.memoryUsage.rss(), onPhase });
-    return { ok: true, a: result.a, b: result.b, bFirst: result.bFirst };
+    const result = await measurePair({ a: await side('a', a), b: await side('b', b), options: b.kernel, seed: pair.seed, first: pair.first, evaluate: pair.evaluate === true, sampleRss: () => process.memoryUsage.rss(), onPhase });
+    return { ok: true, a: result.a, b: result.b, bFirst: result.bFirst, ...(result.evaluation ? { evaluation: result.evaluation } : {}) };
   } catch (error) {
     if (error instanceof SideError) return { ok: false, side: error.side, phase: error.phase, error: serializeError(error.cause) };
     if (error instanceof PhaseError) return { ok: false, side: 'both', phase: error.phase, error: serializeError(error.cause) };

@@ -3,7 +3,7 @@
  * IPC with the structured-clone serialisation, so typed arrays pass as is).
  * One request per worker process; the worker answers once and exits.
  */
-import type { JobPhase, SerializedError } from '../../harness/core/record.ts';
+import type { Evaluation, JobPhase, SerializedError } from '../../harness/core/record.ts';
 import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import type { KernelOptions, KernelResult } from '../kernel/types.ts';
 import type { RetrainJob, RuntimeStatus } from '../types.ts';
@@ -45,10 +45,12 @@ export interface NodePairSpec {
   seed: number;
   /** Which side loads and warms first in this process. */
   first: 'a' | 'b';
+  /** Evaluate each side after the loop, against its own referencePath where given. */
+  evaluate?: boolean;
 }
 
-/** Paired loop times of one process, or the side that failed (both: neither side's own call). */
-export type PairOutcome = { ok: true; a: number[]; b: number[]; bFirst: number } | { ok: false; side: 'a' | 'b' | 'both'; phase: JobPhase; error: SerializedError };
+/** Paired loop times of one process (and each side's evaluation, when asked), or the side that failed (both: neither side's own call). */
+export type PairOutcome = { ok: true; a: number[]; b: number[]; bFirst: number; evaluation?: Record<'a' | 'b', Evaluation | null> } | { ok: false; side: 'a' | 'b' | 'both'; phase: JobPhase; error: SerializedError };
 
 export type WorkerRequest =
   | { type: 'job'; job: NodeJobSpec }

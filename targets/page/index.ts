@@ -27,3 +27,4 @@ export { SessionHost, type SessionHostOptions } from './session-host.ts';
 export { devtoolsProbe, openWebDriverHost, type AliveProbe, type SessionTimeouts, type WebDriverEndpoint, type WebDriverHostOptions } from './webdriver-host.ts';
 export { browserBlock, readBrowserFacts, type BrowserFacts } from './facts.ts';
 export { runPageJob, type PageJobRun } from './job-flow.ts';
+export { runPagePair } from './pair-flow.ts';

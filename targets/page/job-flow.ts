@@ -10,7 +10,7 @@ import { failed } from '../result.ts';
 import type { Job, JobResult } from '../types.ts';
 import { isPageRuntime, PAGE_RUNTIMES, type PageJob } from './app/protocol.ts';
 import type { BrowserFacts } from './facts.ts';
-import type { PageHost } from './page-host.ts';
+import type { PageHost, RunPageJobOptions } from './page-host.ts';
 import { toJobResult } from './mapping.ts';
 import { preparePageJob, type PageServer } from './page-server.ts';
 import { keyedWasmSettings, settingsProblem, THREAD_RULES, type ThreadRule } from './settings.ts';
@@ -34,18 +34,32 @@ export interface PageJobRun {
 
 export async function runPageJob(job: Job, run: PageJobRun): Promise<JobResult> {
   const fail = (error: unknown) => failed(job, 'setup', error);
-  if (!isPageRuntime(job.runtime)) return fail(new Error(`the ${run.target} target has no runtime "${job.runtime}" (it has ${PAGE_RUNTIMES.join(', ')})`));
-  const status = run.facts.statuses.find((candidate) => candidate.runtime === job.runtime);
-  if (status && !status.available) return fail(new Error(`${job.runtime} is unavailable in ${run.where}: ${status.reason}`));
   let pageJob: PageJob;
   try {
-    const wasm = keyedWasmSettings(job);
-    const problem = wasm && settingsProblem(job.runtime, wasm, run.facts.caps);
-    if (problem) return fail(new Error(`${run.where}: ${problem}`));
-    pageJob = await preparePageJob((await run.server()).server, job, wasm ? { wasm } : {});
+    pageJob = await preparedPageJob(job, run);
   } catch (error) {
     return fail(error);
   }
-  const result = await run.host.run(pageJob, { timeoutMs: run.timeoutMs, ...(run.signal ? { signal: run.signal } : {}), ...(run.onPhase ? { onPhase: run.onPhase } : {}) });
+  const result = await run.host.run(pageJob, hostOptions(run));
   return toJobResult(job, result, { threadsDefault: THREAD_RULES[run.threadRule], ...(run.device ? { device: run.device } : {}) });
+}
+
+/**
+ * What every page job needs before the page: a runtime the browser can run
+ * with the settings its key holds, and its files on the page server. Throws
+ * why not (the caller's setup failure).
+ */
+export async function preparedPageJob(job: Job, run: PageJobRun): Promise<PageJob> {
+  if (!isPageRuntime(job.runtime)) throw new Error(`the ${run.target} target has no runtime "${job.runtime}" (it has ${PAGE_RUNTIMES.join(', ')})`);
+  const status = run.facts.statuses.find((candidate) => candidate.runtime === job.runtime);
+  if (status && !status.available) throw new Error(`${job.runtime} is unavailable in ${run.where}: ${status.reason}`);
+  const wasm = keyedWasmSettings(job);
+  const problem = wasm && settingsProblem(job.runtime, wasm, run.facts.caps);
+  if (problem) throw new Error(`${run.where}: ${problem}`);
+  return preparePageJob((await run.server()).server, job, wasm ? { wasm } : {});
+}
+
+/** The host's options for one page of this run. */
+export function hostOptions(run: PageJobRun): RunPageJobOptions {
+  return { timeoutMs: run.timeoutMs, ...(run.signal ? { signal: run.signal } : {}), ...(run.onPhase ? { onPhase: run.onPhase } : {}) };
 }

@@ -46,6 +46,7 @@ export interface PageRecordOptions {
  */
 export function toJobResult(job: Job, result: PageResult, record: PageRecordOptions = {}): JobResult {
   if (!result.ok) return failed(job, result.phase, result.error, result.finishedAt);
+  if (!('measurement' in result)) return failed(job, 'loop', new Error('the page answered a plain job with A/B pair times'), result.finishedAt);
   const base = record.device ?? job.device;
   const { threads: _threads, simd: _simd, ...deviceExtra } = base.extra ?? {};
   const device: DeviceInfo = {

@@ -13,7 +13,10 @@
  * The three experiments alternate run by run, so all see the same machine
  * over time. Not run by the test tiers: it takes minutes per run.
  *
- *   npm run benchmark:ab -- [--runs 20] [--processes 4] [--min-time ms] [--threads N] [--backends tfjs-wasm] [--out dir]
+ * A/B here also evaluates each side once (2 images), as the plain run does.
+ *
+ *   npm run benchmark:ab -- [--runs 20] [--processes 4] [--max-processes N] [--min-time ms] [--threads N] [--backends tfjs-wasm] [--out dir]
+ *   npm run benchmark:ab -- --quick     # 2 runs, 2 processes, --min-time 200: proves it works, decides nothing
  */
 import { cp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,16 +30,22 @@ import { writeGateArtifacts } from './gate-artifacts.ts';
 
 const { values: flags } = parseArgs({
   options: {
-    runs: { type: 'string', default: '20' },
-    processes: { type: 'string', default: '4' },
-    'min-time': { type: 'string', default: '1000' },
+    runs: { type: 'string' },
+    processes: { type: 'string' },
+    'max-processes': { type: 'string' },
+    'min-time': { type: 'string' },
+    quick: { type: 'boolean', default: false },
     threads: { type: 'string' },
     backends: { type: 'string', default: 'tfjs-wasm' },
     out: { type: 'string', default: join(tmpdir(), 'edgebench-ab-bench') },
   },
 });
-const runs = Number(flags.runs);
-const processes = Number(flags.processes);
+// --quick: the smallest run that goes through every step (numbers that decide nothing).
+const defaults = flags.quick ? { runs: '2', processes: '2', minTime: '200' } : { runs: '20', processes: '4', minTime: '1000' };
+const runs = Number(flags.runs ?? defaults.runs);
+const processes = Number(flags.processes ?? defaults.processes);
+const maxProcesses = flags['max-processes'] ? Number(flags['max-processes']) : undefined;
+const minTime = Number(flags['min-time'] ?? defaults.minTime);
 const work = resolve(flags.out!);
 const MODEL = 'mobilenet_v2';
 const sides = { A: 224, AA: 224, B5: 230, B10: 235 } as const;
@@ -50,7 +59,7 @@ const config = (out: string) =>
     run: {
       targets: ['node'],
       backends: flags.backends!.split(','),
-      minTimeMs: Number(flags['min-time']),
+      minTimeMs: minTime,
       evalLimit: 2,
       ...(flags.threads ? { threads: Number(flags.threads) } : {}),
     },
@@ -68,7 +77,7 @@ const runSeconds: number[] = [];
 for (let index = 0; index < runs; index += 1) {
   for (const side of ['AA', 'B5', 'B10'] as const) {
     const started = performance.now();
-    const outcome = await runAb({ config: config(outs[side]), log, out: outs[side], baseline: outs.A, cwd: process.cwd(), processes });
+    const outcome = await runAb({ config: config(outs[side]), log, out: outs[side], baseline: outs.A, cwd: process.cwd(), processes, ...(maxProcesses ? { maxProcesses } : {}) });
     abSeconds.push((performance.now() - started) / 1000);
     const keys = outcome.verdict.keys;
     // A/A: any flag (regressed or improved) is a false alarm; B: caught when regressed.
@@ -88,4 +97,4 @@ console.log(`|---|--:|--:|`);
 console.log(`| A/A (goal ≤ 1 of 20) | ${flagged.AA} / ${runs} | ${median(ratios.AA).toFixed(3)} |`);
 console.log(`| B 230 px, ~5% (goal ≥ 19 of 20) | ${flagged.B5} / ${runs} | ${median(ratios.B5).toFixed(3)} |`);
 console.log(`| B 235 px, ~10% (goal 20 of 20) | ${flagged.B10} / ${runs} | ${median(ratios.B10).toFixed(3)} |`);
-console.log(`\none A/B run ${mean(abSeconds).toFixed(1)} s, one plain bench run ${mean(runSeconds).toFixed(1)} s: ${(mean(abSeconds) / mean(runSeconds)).toFixed(2)}× (goal ≤ 2.5×); ${processes} processes, --min-time ${flags['min-time']}`);
+console.log(`\none A/B run ${mean(abSeconds).toFixed(1)} s, one plain bench run ${mean(runSeconds).toFixed(1)} s: ${(mean(abSeconds) / mean(runSeconds)).toFixed(2)}× (goal ≤ 2.5×); ${processes}${maxProcesses ? ` to ${maxProcesses}` : ''} processes, --min-time ${minTime}${flags.quick ? ' (--quick: not a measurement)' : ''}`);

@@ -3,7 +3,9 @@
  * processes: a model against a copy of itself is never a regression (exit
  * 0), a model with 9× the pixels is (exit 1), a B whose weights are broken
  * while A measures is a regression naming its key (exit 1), and a baseline
- * folder that does not exist cannot be compared (exit 3).
+ * folder that does not exist, a ref that could pass for an option, or a
+ * run flag an A/B run cannot honour cannot be compared (exit 3), through
+ * `bench ab` and `bench run --baseline` alike.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,7 +45,8 @@ test('A against a copy of itself: never regressed, exit 0, the verdict file writ
 });
 
 test('B with 9× the pixels: regressed, exit 1', async () => {
-  const result = await ab('slow', 4);
+  // The adaptive stop lets a loaded machine add A B B A blocks until the pairs decide it.
+  const result = await ab('slow', 4, '--max-processes', '12');
   assert.equal(result.code, 1, result.stderr);
   const json = JSON.parse(result.stdout) as { keys: { verdict: string; estimate: { ratio: number } }[] };
   assert.equal(json.keys[0]!.verdict, 'regressed');
@@ -59,7 +62,13 @@ test('B fails to load while A measures: a regression naming the key, exit 1', as
 test('a baseline folder that does not exist, or a bad flag, cannot be compared: exit 3 (1 is a regression), one line', async () => {
   const result = await bench(['ab', '--out', join(root, 'copy'), '--baseline', join(root, 'nowhere'), '--model', 'tiny', '--targets', 'node']);
   assert.equal(result.code, 3);
-  assert.match(result.stderr, /--baseline .*nowhere: not an out folder/);
+  assert.match(result.stderr, /--baseline ".*nowhere": neither an out folder nor a git ref name/);
+  // bench run --baseline is the same command; a ref that git could take as an option never reaches git.
+  const option = await bench(['run', '--out', join(root, 'copy'), '--baseline=--upload-pack=touch pwned', '--model', 'tiny', '--targets', 'node']);
+  assert.equal(option.code, 3);
+  assert.match(option.stderr.trim(), /^error: --baseline "--upload-pack=touch pwned": neither an out folder nor a git ref name/);
+  const rounds = await bench(['run', '--out', join(root, 'copy'), '--baseline', join(root, 'base'), '--rounds', '3']);
+  assert.deepEqual([rounds.code, rounds.stderr.trim()], [3, 'error: --rounds cannot be used with --baseline: an A/B run times inference in pairs and evaluates each side once']);
   const zero = await bench(['ab', '--out', join(root, 'copy'), '--baseline', join(root, 'base'), '--processes', '0']);
   assert.deepEqual([zero.code, zero.stderr.trim()], [3, "error: --processes must be a positive integer (got \"0\")"]);
 });

@@ -40,8 +40,9 @@ test('each loop iteration runs A and B once, in a seeded order that varies; the 
   const result = await measurePair({ a: side('a', log, 0), b: side('b', log, 2), options, seed: 7, first: 'b' });
   assert.equal(result.a.length, 40);
   assert.equal(result.b.length, 40);
-  // B waits 2 ms, A none: every pair shows it.
-  assert.ok(result.a.every((a, index) => result.b[index]! > a + 1.5), 'B slower in every pair');
+  // B waits 2 ms, A none: the pairs show it (all but a few a loaded machine preempts in the middle of A).
+  const slowerB = result.a.filter((a, index) => result.b[index]! > a + 1.5).length;
+  assert.ok(slowerB >= 36, `B slower in ${slowerB} of 40 pairs`);
   assert.deepEqual(log.slice(0, 2), ['load b', 'load a'], 'B loads first when asked');
   // first inference + 2 warm-ups in load order, then the loop: pairs of one a and one b, both orders seen.
   const loop = log.slice(2 + 3 * 2);

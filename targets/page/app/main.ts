@@ -5,7 +5,7 @@
  */
 import type { JobPhase } from '../../../harness/core/record.ts';
 import { serializeError } from '../../../harness/core/record.ts';
-import { measure, PhaseError, retrain } from '../../kernel/index.ts';
+import { measure, measurePair, PhaseError, retrain, SideError, type Side } from '../../kernel/index.ts';
 import type { KernelResult } from '../../kernel/types.ts';
 import {
   PROTOCOL_VERSION,
@@ -15,6 +15,7 @@ import {
   type PageEvent,
   type PageJob,
   type PageMeasurement,
+  type PagePair,
   type PageResult,
 } from './protocol.ts';
 import { readCapabilities } from './capabilities.ts';
@@ -53,6 +54,7 @@ async function runJob(job: PageJob): Promise<PageResult> {
     enter('setup');
     checkJob(job);
     if (job.retrain) return await retrainJob(job, job.retrain, enter, startedAt);
+    if (job.pair) return await pairJob(job, job.pair, enter, startedAt);
     const setup = SETUPS[job.runtime.startsWith('litert-') ? 'litert' : 'tfjs'];
     const [pack, reference, prepared] = await Promise.all([
       fetchEvalPack(job.packUrl),
@@ -69,9 +71,46 @@ async function runJob(job: PageJob): Promise<PageResult> {
     });
     return { protocol: PROTOCOL_VERSION, id: job.id, ok: true, measurement: toPageMeasurement(result), runtime: prepared.report, startedAt, finishedAt: new Date().toISOString() };
   } catch (error) {
+    const finishedAt = new Date().toISOString();
+    // An A/B job names the side whose own call failed; anything else there failed both.
+    if (error instanceof SideError) return { protocol: PROTOCOL_VERSION, id: job.id, ok: false, phase: error.phase, error: serializeError(error.cause), side: error.side, startedAt, finishedAt };
     const failedIn = error instanceof PhaseError ? error.phase : phase;
-    return { protocol: PROTOCOL_VERSION, id: job?.id ?? '', ok: false, phase: failedIn, error: serializeError(error), startedAt, finishedAt: new Date().toISOString() };
+    const cause = error instanceof PhaseError ? error.cause : error;
+    return { protocol: PROTOCOL_VERSION, id: job?.id ?? '', ok: false, phase: failedIn, error: serializeError(job?.pair ? cause : error), ...(job?.pair ? { side: 'both' as const } : {}), startedAt, finishedAt };
   }
+}
+
+/**
+ * An A/B job: A (the baseline's artifact) and B (this job's) set up and loaded
+ * in this page, timed alternately by the shared pair kernel, then each
+ * evaluated on its own pack and reference unless the job says not to.
+ */
+async function pairJob(job: PageJob, pair: PagePair, enter: (phase: JobPhase) => void, startedAt: string): Promise<PageResult> {
+  const setup = SETUPS[job.runtime.startsWith('litert-') ? 'litert' : 'tfjs'];
+  const evaluate = job.kernel.evaluate !== false;
+  const { referenceUrl: _reference, pair: _pair, ...b } = job;
+  const jobs: Record<Side, PageJob> = { a: { ...b, ...pair.a }, b: { ...b, ...(job.referenceUrl ? { referenceUrl: job.referenceUrl } : {}) } };
+  const side = async (name: Side) => {
+    try {
+      const url = jobs[name].referenceUrl;
+      const [pack, reference, prepared] = await Promise.all([fetchEvalPack(jobs[name].packUrl), evaluate && url ? fetchReference(url) : Promise.resolve(undefined), setup(jobs[name])]);
+      return { pack, prepared, ...(reference ? { reference } : {}) };
+    } catch (error) {
+      throw new SideError(name, 'setup', error);
+    }
+  };
+  const [a, bSide] = await Promise.all([side('a'), side('b')]);
+  const result = await measurePair({
+    a: { load: a.prepared.load, pack: a.pack, ...(a.reference ? { reference: a.reference } : {}) },
+    b: { load: bSide.prepared.load, pack: bSide.pack, ...(bSide.reference ? { reference: bSide.reference } : {}) },
+    options: job.kernel,
+    seed: pair.seed,
+    first: pair.first,
+    evaluate,
+    onPhase: enter,
+  });
+  const pairs = { a: result.a, b: result.b, bFirst: result.bFirst, ...(result.evaluation ? { evaluation: result.evaluation } : {}) };
+  return { protocol: PROTOCOL_VERSION, id: job.id, ok: true, pairs, runtime: bSide.prepared.report, startedAt, finishedAt: new Date().toISOString() };
 }
 
 /** The retrain workload on one of the page's TF.js backends (targets/kernel/head-training.ts). */

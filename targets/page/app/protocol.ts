@@ -6,7 +6,7 @@
  *
  * This module is bundled into the page: no Node APIs here.
  */
-import type { JobPhase, MeasuredNumbers, SerializedError } from '../../../harness/core/record.ts';
+import type { Evaluation, JobPhase, MeasuredNumbers, SerializedError } from '../../../harness/core/record.ts';
 import type { KernelOptions } from '../../kernel/types.ts';
 import type { RetrainSettings } from '../../kernel/head-training.ts';
 import type { Normalization } from '../../../harness/core/metadata.ts';
@@ -76,6 +76,33 @@ export interface PageJob {
    * `kernel.batchSize` is then the training batch; `kernel.evaluate` false skips the evaluation.
    */
   retrain?: PageRetrain;
+  /**
+   * Present for an A/B job (`bench ab`): this job is B, `pair.a` the
+   * baseline's artifact on the same runtime and settings. The page loads both
+   * and times them alternately, iteration by iteration (targets/kernel/paired.ts),
+   * then evaluates each unless `kernel.evaluate` is false, and answers with
+   * the paired times (PagePairResult) instead of a measurement.
+   */
+  pair?: PagePair;
+}
+
+/** The A side of an A/B job and how this page orders the pairs. */
+export interface PagePair {
+  /** A's files; `referenceUrl` its own agreement reference, used when the job evaluates (`kernel.evaluate` not false). */
+  a: { artifactUrl: string; model: PageJob['model']; packUrl: string; referenceUrl?: string };
+  /** Seed of the per-pair order in this page. */
+  seed: number;
+  /** Which side loads and warms first in this page (alternated A B B A across pages). */
+  first: 'a' | 'b';
+}
+
+/** An A/B job's paired loop times in ms: `a[i]` and `b[i]` ran back to back; `bFirst` pairs ran B first. */
+export interface PagePairTimes {
+  a: number[];
+  b: number[];
+  bFirst: number;
+  /** Each side's accuracy and agreement after the loop, when the job evaluates. */
+  evaluation?: Record<'a' | 'b', Evaluation | null>;
 }
 
 export interface PageRetrain {
@@ -101,9 +128,17 @@ export interface PageRuntimeReport {
   fullyAccelerated?: boolean;
 }
 
+/**
+ * A job's answer: a measurement, an A/B job's paired times (`pairs`), or a
+ * failure; an A/B job's failure names its `side` where one side's own call
+ * failed ('both': the page, the runtime or a kernel check).
+ */
 export type PageResult =
   | { protocol: typeof PROTOCOL_VERSION; id: string; ok: true; measurement: PageMeasurement; runtime: PageRuntimeReport; startedAt: string; finishedAt: string }
-  | { protocol: typeof PROTOCOL_VERSION; id: string; ok: false; phase: JobPhase; error: SerializedError; startedAt: string; finishedAt: string };
+  | PagePairResult
+  | { protocol: typeof PROTOCOL_VERSION; id: string; ok: false; phase: JobPhase; error: SerializedError; side?: 'a' | 'b' | 'both'; startedAt: string; finishedAt: string };
+
+export type PagePairResult = { protocol: typeof PROTOCOL_VERSION; id: string; ok: true; pairs: PagePairTimes; runtime: PageRuntimeReport; startedAt: string; finishedAt: string };
 
 /** What the browser offers, read by the page itself. */
 export interface PageCapabilities {

@@ -107,7 +107,14 @@ function session(model: PageModel, job: PageJob): InferenceSession {
   };
 }
 
-/** The job's backend, initialised on demand; the report says what the backend really used. */
+/**
+ * Backends this page has initialised, by runtime and wasm settings: an A/B
+ * job loads two models on one backend, and the wasm backend takes its paths
+ * and threads only before it starts.
+ */
+const initialised = new Map<string, Promise<Pick<PageRuntimeReport, 'threads' | 'simd'> | undefined>>();
+
+/** The job's backend, initialised on demand (once per page for the same settings); the report says what the backend really used. */
 function backendLoader(job: PageJob): { report: PageRuntimeReport; initialise: () => Promise<void> } {
   const backend = BACKENDS[job.runtime as keyof typeof BACKENDS];
   if (!backend) throw new Error(`${job.runtime} is not a TF.js runtime`);
@@ -115,12 +122,16 @@ function backendLoader(job: PageJob): { report: PageRuntimeReport; initialise: (
   return {
     report,
     initialise: async () => {
-      if (backend === 'wasm') {
-        Object.assign(report, await configureWasm(job));
-        report.versions['tfjs-backend-wasm'] = version_wasm;
-      } else {
-        await setBackendOrThrow(backend);
+      const key = `${job.runtime} ${JSON.stringify(job.wasm ?? null)}`;
+      let started = initialised.get(key);
+      if (!started) {
+        started = backend === 'wasm' ? configureWasm(job) : setBackendOrThrow(backend).then(() => undefined);
+        initialised.set(key, started);
+        // A failed start is not remembered: the next job says why again.
+        started.catch(() => initialised.delete(key));
       }
+      const wasm = await started;
+      if (wasm) Object.assign(report, wasm, { versions: { ...report.versions, 'tfjs-backend-wasm': version_wasm } });
     },
   };
 }
