@@ -22,7 +22,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { formatDuration } from '../../harness/estimate.ts';
-import type { PhaseTiming } from '../../harness/commands/all.ts';
+import type { PhaseTiming } from '../../harness/stream.ts';
 import { createLogger } from '../../harness/core/log.ts';
 import type { RunRecord } from '../../harness/core/record.ts';
 import { useFastestBackend } from '../../models/backend.ts';
