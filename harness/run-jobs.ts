@@ -142,7 +142,7 @@ async function runLanes(
       return 'next';
     },
   );
-  progress.done(`${store.record.measurements.length} measured, ${store.record.failures.length} failed`);
+  progress.done(`${merged.size} measured, ${failedJobs.size} failed`);
   return jobs.flatMap((planned) => timings.get(planned) ?? []);
 }
 

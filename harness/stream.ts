@@ -104,7 +104,7 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
     phases.push(...runPhases(timings));
     for (const line of formatSummary(session.store.record)) log.info(line);
     reportPath = await writeReport(session.store.record, out);
-    log.info(`report: ${reportPath} (${ids.join(', ')} measured${signal.aborted ? '' : '; rewritten as each model is'})`);
+    log.info(`report so far (${ids.join(', ')} measured): ${reportPath}`);
   };
 
   try {
