@@ -17,7 +17,7 @@
  * threshold or the noise floor is "same"; a larger one the evidence cannot
  * confirm is "inconclusive", saying what would decide it.
  */
-import { RECORD_SCHEMA, keyId, measurementId, type Failure, type Measurement, type MeasurementKey, type RunRecord } from '../harness/core/record.ts';
+import { RECORD_SCHEMA, keyId, measurementId, workloadOf, type Failure, type Measurement, type MeasurementKey, type RunRecord } from '../harness/core/record.ts';
 import { roundMedians } from '../harness/core/rounds.ts';
 import { adjustPValues, roundsNeeded, roundsTest, type Correction, type RoundsTestResult } from '../harness/core/significance.ts';
 import { coefficientOfVariation, estimateNoise, MIN_RUNS_FOR_RUN_NOISE, noiseFloor, sameMachine, type NoiseCalibration, type NoiseEstimate } from './noise.ts';
@@ -185,7 +185,7 @@ export function compareRecords(baseline: RunRecord, current: RunRecord, options:
   const adjustedById = new Map(withP.map((entry, index) => [entry.id, adjusted[index]!]));
   const context = { ...options, correction, family: withP.length };
   const entries = [
-    ...tested.map(({ id, old, fresh, latency }) => compareMeasurements(id, old, fresh, decideLatency(latency, adjustedById.get(id) ?? null, context), options)),
+    ...tested.map(({ id, old, fresh, latency }) => compareMeasurements(id, old, fresh, decideLatency(latency, adjustedById.get(id) ?? null, context, latencyName(old)), options)),
     ...failed,
   ];
   const onlyInCurrent = [...now.keys()].filter((id) => !before.has(id));
@@ -275,7 +275,12 @@ function geometricMean(values: readonly number[]): number {
 }
 
 /** The latency verdict of one key, given its p-value adjusted across the family. */
-function decideLatency(evidence: LatencyEvidence, adjustedP: number | null, options: CompareOptions & { family: number }): { comparison: LatencyComparison; reason: string } {
+/** What a key's latency is called: a retrain key's samples are training steps. */
+function latencyName(measurement: Measurement): string {
+  return workloadOf(measurement.key) === 'retrain' ? 'median ms/step' : 'p50';
+}
+
+function decideLatency(evidence: LatencyEvidence, adjustedP: number | null, options: CompareOptions & { family: number }, name: string): { comparison: LatencyComparison; reason: string } {
   const { test } = evidence;
   const baselineP50 = geometricMean(evidence.baselineMedians);
   const currentP50 = geometricMean(evidence.currentMedians);
@@ -304,7 +309,7 @@ function decideLatency(evidence: LatencyEvidence, adjustedP: number | null, opti
     noise,
     roundsNeeded: null,
   };
-  const change = `p50 ${formatMs(baselineP50)} → ${formatMs(currentP50)} ms (${formatChange(ratio)}, ${rounds.baseline} vs ${rounds.current} rounds)`;
+  const change = `${name} ${formatMs(baselineP50)} → ${formatMs(currentP50)} ms (${formatChange(ratio)}, ${rounds.baseline} vs ${rounds.current} rounds)`;
   const withinThreshold = ratio <= 1 + options.threshold && ratio >= 1 - options.threshold;
   if (withinThreshold) return { comparison: { ...comparison, verdict: 'same' }, reason: `${change}, within ±${formatPercent(options.threshold)}` };
   if (noise.floor !== null && Math.abs(Math.log(ratio)) <= Math.log1p(noise.floor)) {
