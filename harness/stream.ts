@@ -20,7 +20,7 @@ import { prefetchReferences, type PrefetchedReference } from './references.ts';
 import { retrainedLine } from './retrain-summary.ts';
 import { openRun, runnableModels, type RunSession, type RunTimings } from './run.ts';
 import { importUserModels } from './user-models.ts';
-import type { TfliteRunner } from '../models/feature-engine.ts';
+import type { TfliteRunner } from '../models/tflite/runner.ts';
 import { retrainModel, setUpRetrain, type RetrainedModel } from '../models/retrain.ts';
 import { convertArtifacts, type ConvertedArtifact } from '../models/tflite/index.ts';
 import type { CheckRuntime } from '../models/tflite/self-check.ts';
@@ -45,7 +45,7 @@ export interface StreamOptions {
   out: string;
   cwd: string;
   signal: AbortSignal;
-  /** The host's native TFLite runner for bottlenecks (absent: TF.js). */
+  /** The host's native TFLite runner for bottlenecks and int8 calibration (absent: TF.js). */
   tflite?: TfliteRunner;
   /** The TFLite runtime each converted file is self-checked on. */
   check?: CheckRuntime;
@@ -177,6 +177,7 @@ async function convert(model: RetrainedModel, options: StreamOptions, failed: st
       log,
       signal,
       ...(options.check ? { check: options.check } : {}),
+      ...(options.tflite ? { calibrationRunner: options.tflite } : {}),
     });
   } catch (error) {
     if (signal.aborted || !(error instanceof UserError)) {
