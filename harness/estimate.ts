@@ -9,7 +9,8 @@ import { workloadOf, type Measurement, type RunRecord, type TargetKind, type Wor
 import type { KernelOptions } from '../targets/kernel/types.ts';
 import type { Job } from '../targets/types.ts';
 
-export type Estimate = { seconds: number; source: 'history' | 'probe' } | { seconds: undefined; source: 'unknown' };
+/** `shipped`: the figures shipped with edgebench, scaled to this host (./cold-estimate.ts). */
+export type Estimate = { seconds: number; source: 'history' | 'probe' | 'shipped' } | { seconds: undefined; source: 'unknown' };
 
 /**
  * The id a planned job and a past measurement share: artifact, target,
