@@ -73,7 +73,7 @@ export interface DryRunOutcome {
 }
 
 /** The artifacts retraining and conversion will make for a model that has none yet. */
-function prospectiveModel(out: string, model: string, config: ResolvedConfig): ModelArtifacts {
+export function prospectiveModel(out: string, model: string, config: ResolvedConfig): ModelArtifacts {
   const spec = resolveBackbone(model, config);
   const placeholder = { bytes: 0, gzipBytes: 0, sha256: '' };
   // Only what planning reads; these jobs are listed, never run.
@@ -89,7 +89,7 @@ function prospectiveModel(out: string, model: string, config: ResolvedConfig): M
 }
 
 /** Earlier runs of this benchmark, oldest first (a dry run has no record of its own to compare with). */
-async function history(out: string): Promise<RunRecord[]> {
+export async function history(out: string): Promise<RunRecord[]> {
   const { runs } = await listRuns(out);
   const records: RunRecord[] = [];
   for (const run of runs.slice(-20)) {
@@ -101,6 +101,12 @@ async function history(out: string): Promise<RunRecord[]> {
     }
   }
   return records;
+}
+
+/** A job's estimate from the shipped figures alone (unknown for a runtime class they lack). */
+export function shippedEstimate({ target, job }: PlannedJob, config: ResolvedConfig, basis: ColdBasis): Estimate {
+  const seconds = shippedJobSeconds({ artifact: job.artifact.id, target: target.kind, runtime: job.runtime, batchSize: job.kernel.batchSize, ...(job.workload ? { workload: job.workload } : {}) }, config, basis);
+  return seconds === undefined ? { seconds: undefined, source: 'unknown' } : { seconds, source: 'shipped' };
 }
 
 /** One inference of the job on its runtime, turned into an estimate of the whole job; undefined when the probe fails. */
@@ -155,10 +161,7 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunOutcome> {
         const seconds = await probe(planned, context, packs.get(job.artifact.model) ?? 0);
         if (seconds !== undefined) estimate = { seconds, source: 'probe' };
       }
-      if (estimate.seconds === undefined) {
-        const seconds = shippedJobSeconds({ artifact: job.artifact.id, target: target.kind, runtime: job.runtime, batchSize: job.kernel.batchSize, ...(job.workload ? { workload: job.workload } : {}) }, config, cold());
-        if (seconds !== undefined) estimate = { seconds, source: 'shipped' };
-      }
+      if (estimate.seconds === undefined) estimate = shippedEstimate(planned, config, cold());
       jobs.push({ id, artifact: job.artifact.id, target: target.kind, device: job.device.id, runtime: job.runtime, batchSize: job.kernel.batchSize, estimate });
     }
     const knownSeconds = jobs.reduce((sum, entry) => sum + (entry.estimate.seconds ?? 0), 0);

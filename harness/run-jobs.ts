@@ -36,7 +36,14 @@ export interface JobTiming {
  * these jobs (seconds; `bench all` streams model by model), so the ETA shown
  * is the whole command's.
  */
-export async function measurePlan(jobs: readonly PlannedJob[], context: TargetContext, store: RunRecordStore, options: { etaAfter?: () => number | undefined } = {}): Promise<JobTiming[]> {
+export interface MeasureOptions {
+  /** Seconds of work the caller has left after these jobs, for the ETA (default none). */
+  etaAfter?: () => number | undefined;
+  /** A job's estimate where no earlier run has one (the shipped figures: ./cold-estimate.ts). */
+  fallbackEstimate?: (planned: PlannedJob) => number | undefined;
+}
+
+export async function measurePlan(jobs: readonly PlannedJob[], context: TargetContext, store: RunRecordStore, options: MeasureOptions = {}): Promise<JobTiming[]> {
   const { config, log, out } = context;
   const history = await loadHistory(out, store.record).catch(() => []);
   const evaluations = await planEvaluations(jobs, history, { code: await codeIdentity(), host: store.record.host, threads: store.record.conditions?.threads ?? availableParallelism(), reuse: config.run.reuseEvaluations, out, log });
@@ -45,7 +52,9 @@ export async function measurePlan(jobs: readonly PlannedJob[], context: TargetCo
   const sizes = await plannedRuntimeSizes(jobs, log);
   // A runtime measured again (the next model of a streamed run) keeps one entry: the latest.
   if (sizes.length) store.setRuntimeSizes([...store.record.runtimeSizes.filter((known) => !sizes.some((size) => size.runtime === known.runtime)), ...sizes]);
-  return runLanes(jobs, context, store, historyEstimates(jobs, history), evaluations, options.etaAfter ?? (() => 0));
+  const fromHistory = historyEstimates(jobs, history);
+  const estimates = jobs.map((planned, index) => fromHistory[index] ?? options.fallbackEstimate?.(planned));
+  return runLanes(jobs, context, store, estimates, evaluations, options.etaAfter ?? (() => 0));
 }
 
 /** Each job's duration in earlier runs of the same benchmark, where there is one (for the ETA). */

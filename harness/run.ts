@@ -34,7 +34,7 @@ import { withHostRetrain } from './host-retrain.ts';
 import { leftOutLine, planJobs, type ActiveTarget, type PlannedJob } from './plan.ts';
 import { RunRecordStore } from './record-store.ts';
 import { withReferences, type PrefetchedReference } from './references.ts';
-import { measurePlan, type JobTiming } from './run-jobs.ts';
+import { measurePlan, type JobTiming, type MeasureOptions } from './run-jobs.ts';
 import { discoverTargets, disposeTargets, prepareTargets, warnUnknownBackends, type TargetFactories } from './targets.ts';
 import { importUserModels } from './user-models.ts';
 import { formatSummary } from '../reports/run-summary.ts';
@@ -110,12 +110,14 @@ export async function finishedPlan(
  */
 export interface RunSession {
   readonly store: RunRecordStore;
+  /** The targets found, with their devices: what the plan is made from. */
+  readonly active: readonly ActiveTarget[];
   /**
    * Plans and measures these models' artifacts into the record (the
    * artifacts and training summaries added to it first). `etaAfter`: the
    * seconds of work the caller has left after these jobs, for the ETA.
    */
-  measure(models: readonly ModelArtifacts[], options?: { etaAfter?: () => number | undefined }): Promise<RunTimings>;
+  measure(models: readonly ModelArtifacts[], options?: MeasureOptions): Promise<RunTimings>;
   /** Disposes the targets and finishes the record (`interrupted` after Ctrl-C). Call it once, always. */
   close(): Promise<void>;
 }
@@ -157,6 +159,7 @@ export async function openRun(options: RunOptions): Promise<RunSession> {
   const ready = new Set<Target>();
   return {
     store,
+    active,
     async measure(models, measureOptions = {}) {
       const timings: RunTimings = { references: [], jobs: [] };
       if (models.length === 0 || signal.aborted) return timings;

@@ -9,8 +9,19 @@
  * dataset is made and scanned once (models/retrain.ts `setUpRetrain`). Each
  * model's agreement reference is made on the other core while it converts.
  * The user's own model files come last: they need no host work.
+ *
+ * The plan is estimated before anything is built (history, else the figures
+ * shipped with edgebench: ./cold-estimate.ts) and printed with the ETA from
+ * the first second; each model's progress lines carry the ETA of the whole
+ * command, corrected by what the parts done took against their estimates.
  */
+import { existsSync } from 'node:fs';
+import { coldBasis, shippedDatasetSeconds, shippedHostSeconds, type ColdBasis } from './cold-estimate.ts';
 import { modelIds, type ResolvedConfig } from './core/config.ts';
+import { generatedDatasetDir, liteModelPath, metadataPath } from './core/layout.ts';
+import { history, prospectiveModel, shippedEstimate } from './dry-run.ts';
+import { durationsFromHistory, formatDuration, jobPlanId } from './estimate.ts';
+import { planJobs } from './plan.ts';
 import { UserError } from './core/errors.ts';
 import { firstLine } from './core/format.ts';
 import type { Logger } from './core/log.ts';
@@ -86,31 +97,98 @@ export function firstResultAt(record: RunRecord): number | null {
   return ends.length ? Math.min(...ends) : null;
 }
 
+/** One part of the plan's estimate: the dataset, or a model's host work and jobs, seconds (undefined: nothing tells). */
+interface PlannedPart {
+  subject: string;
+  host: number | undefined;
+  jobs: number;
+  unknownJobs: number;
+}
+
+/** The estimate of each model's part before anything is built: host work from the shipped figures, jobs from history else the shipped figures. */
+async function estimateParts(ids: readonly string[], session: RunSession, options: StreamOptions, basis: ColdBasis): Promise<PlannedPart[]> {
+  const { config, out } = options;
+  const durations = durationsFromHistory(await history(out));
+  const parts: PlannedPart[] = [];
+  for (const id of ids) {
+    const converted = config.convert.variants.every((variant) => existsSync(liteModelPath(out, id, variant)));
+    const host = shippedHostSeconds(id, config, basis, { retrained: existsSync(metadataPath(out, id)), converted });
+    let jobs = 0;
+    let unknownJobs = 0;
+    try {
+      const plan = await planJobs([prospectiveModel(out, id, config)], session.active, config, out);
+      for (const planned of plan.jobs) {
+        const seconds = durations.get(jobPlanId(planned.job)) ?? shippedEstimate(planned, config, basis).seconds;
+        if (seconds === undefined) unknownJobs += 1;
+        else jobs += seconds;
+      }
+    } catch {
+      // A model the zoo does not know: retraining says why, in its turn.
+    }
+    parts.push({ subject: id, host, jobs, unknownJobs });
+  }
+  return parts;
+}
+
+function partSeconds(part: PlannedPart): number {
+  return (part.host ?? 0) + part.jobs;
+}
+
 export async function streamAll(options: StreamOptions): Promise<StreamOutcome> {
   const { config, log, out, cwd, signal } = options;
   const phases: PhaseTiming[] = [];
   const failed: string[] = [];
   const retrainOptions = { config, log, out, cwd, signal, ...(options.tflite ? { tflite: options.tflite } : {}) };
-  const setup = await setUpRetrain(retrainOptions);
-  phases.push({ phase: 'dataset', subject: 'dataset', seconds: setup.datasetSeconds, detail: '' });
+  const order = smallestFirst(modelIds(config), config);
 
-  let session: RunSession | undefined;
+  // The targets first: the plan, so its estimate, is known from the first second.
+  const session = await openRun({ config, log, out, signal, cwd });
   let reportPath: string | undefined;
-  const measure = async (ids: string[]): Promise<void> => {
-    const models = await runnableModels(out, ids, log);
-    if (models.length === 0) return;
-    session ??= await openRun({ config, log, out, signal, cwd });
-    const timings = await session.measure(models);
-    phases.push(...runPhases(timings));
-    for (const line of formatSummary(session.store.record)) log.info(line);
-    reportPath = await writeReport(session.store.record, out);
-    log.info(`report so far (${ids.join(', ')} measured): ${reportPath}`);
-  };
-
+  // What is done so far, estimated and taken: the rest of the plan is scaled by their ratio.
+  const progress = { estimated: 0, actual: 0 };
+  const correction = () => (progress.estimated > 0 ? progress.actual / progress.estimated : 1);
+  let left: PlannedPart[] = [];
+  const etaAfter = () => left.reduce((sum, part) => sum + partSeconds(part), 0) * correction();
   try {
-    const order = smallestFirst(modelIds(config), config);
+    const basis = coldBasis();
+    const datasetMade = config.dataset.images !== undefined || existsSync(generatedDatasetDir(out, config.dataset.seed, config.dataset.imagesPerClass));
+    const datasetEstimate = shippedDatasetSeconds(config, basis, datasetMade);
+    left = await estimateParts(order, session, options, basis);
+    const unknown = left.reduce((sum, part) => sum + part.unknownJobs, 0) + left.filter((part) => part.host === undefined).length;
+    const total = datasetEstimate + etaAfter();
+    const first = left[0] ? `, ${left[0].subject} measured in ~${formatDuration(datasetEstimate + partSeconds(left[0]))}` : '';
+    const what = unknown ? `~${formatDuration(total)} for what the figures cover, ${unknown} part${unknown === 1 ? '' : 's'} not estimated (no figure for them)` : `~${formatDuration(total)} in all${first}`;
+    log.info(`plan: ${what}; ${basis.line} (history first where there is one)`);
+
+    const datasetStarted = performance.now();
+    const setup = await setUpRetrain(retrainOptions);
+    phases.push({ phase: 'dataset', subject: 'dataset', seconds: setup.datasetSeconds, detail: '' });
+    if (datasetEstimate > 0) {
+      progress.estimated += datasetEstimate;
+      progress.actual += (performance.now() - datasetStarted) / 1000;
+    }
+
+    const measure = async (ids: string[], part?: PlannedPart, partStarted?: number): Promise<void> => {
+      const models = await runnableModels(out, ids, log);
+      if (models.length > 0) {
+        const timings = await session.measure(models, { etaAfter, fallbackEstimate: (planned) => shippedEstimate(planned, config, basis).seconds });
+        phases.push(...runPhases(timings));
+        for (const line of formatSummary(session.store.record)) log.info(line);
+        reportPath = await writeReport(session.store.record, out);
+        log.info(`report so far (${ids.join(', ')} measured): ${reportPath}`);
+      }
+      if (part && partStarted !== undefined && partSeconds(part) > 0 && part.unknownJobs === 0 && part.host !== undefined) {
+        progress.estimated += partSeconds(part);
+        progress.actual += (performance.now() - partStarted) / 1000;
+      }
+      const rest = etaAfter();
+      if (left.length && rest > 0) log.info(`ETA ~${formatDuration(rest)} for ${left.map((entry) => entry.subject).join(', ')} (the estimates ×${correction().toFixed(2)}: what is done took that against its estimate)`);
+    };
+
     for (const [index, id] of order.entries()) {
       if (signal.aborted) break;
+      const part = left.shift();
+      const partStarted = performance.now();
       log.info(`== ${id} (${index + 1}/${order.length}): retrain, convert, measure`);
       let retrained: RetrainedModel;
       try {
@@ -125,7 +203,7 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
       phases.push(...retrainPhases(retrained));
       const converted = await convert(retrained, options, failed);
       phases.push(...converted.phases);
-      await measure([id]);
+      await measure([id], part, partStarted);
       // The reference made during conversion shows its own time (the run then read it from the cache).
       replaceReferencePhase(phases, converted.reference);
     }
@@ -137,9 +215,8 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
       }
     }
   } finally {
-    await session?.close();
+    await session.close();
   }
-  if (!session) return { phases, firstResultSeconds: null, failed };
   const { store } = session;
   // The last version of the report has the record's final status.
   const reportStarted = performance.now();
@@ -148,11 +225,11 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
   if (signal.aborted) log.warn(`interrupted: ${store.record.measurements.length} measurement(s) kept in ${store.path}`);
   else log.info(`run record: ${store.path}`);
   log.info(`report: ${reportPath}`);
-  const first = firstResultAt(store.record);
+  const firstAt = firstResultAt(store.record);
   return {
     run: { runId: store.record.runId, recordPath: store.path, record: store.record, reportPath },
     phases,
-    firstResultSeconds: first === null ? null : Math.max(0, (first - performance.timeOrigin) / 1000),
+    firstResultSeconds: firstAt === null ? null : Math.max(0, (firstAt - performance.timeOrigin) / 1000),
     failed,
   };
 }
