@@ -63,8 +63,8 @@ export interface StreamOptions {
 }
 
 export interface StreamOutcome {
-  /** Absent when no model got as far as a measurement (every retrain failed). */
-  run?: { runId: string; recordPath: string; record: RunRecord; reportPath: string };
+  /** The one record of the command (with no measurement when every model failed) and its report. */
+  run: { runId: string; recordPath: string; record: RunRecord; reportPath: string };
   phases: PhaseTiming[];
   /** Seconds from the process's start to the first job's first round done: what a user waits for a number. */
   firstResultSeconds: number | null;
@@ -97,7 +97,7 @@ export function firstResultAt(record: RunRecord): number | null {
   return ends.length ? Math.min(...ends) : null;
 }
 
-/** One part of the plan's estimate: the dataset, or a model's host work and jobs, seconds (undefined: nothing tells). */
+/** One model's part of the plan's estimate: its host work and its jobs, seconds (host undefined: nothing tells). */
 interface PlannedPart {
   subject: string;
   host: number | undefined;

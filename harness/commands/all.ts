@@ -10,7 +10,7 @@ import { withInterrupt } from '../interrupt.ts';
 export default defineCommand({
   meta: {
     name: 'all',
-    description: 'The whole job: retrain, convert to .tflite, benchmark on every target found, and write the HTML report',
+    description: 'The whole job, model by model (smallest first): retrain, convert to .tflite, benchmark on every target found, and write the HTML report as each model is done',
   },
   args: {
     ...commonArgs,
@@ -39,8 +39,8 @@ export default defineCommand({
       const jobs = outcome.phases.filter((phase) => phase.phase === 'job').length;
       const first = outcome.firstResultSeconds === null ? '' : `, the first result after ${formatDuration(outcome.firstResultSeconds)}`;
       log.info(`bench all took ${formatDuration(totalSeconds)} (${jobs} jobs${first}; --json lists every phase)`);
-      log.result({ runId: run?.runId ?? null, record: run?.recordPath ?? null, report: run?.reportPath ?? null, totalSeconds, firstResultSeconds: outcome.firstResultSeconds, phases: outcome.phases });
-      return run && run.record.measurements.length > 0 && outcome.failed.length === 0 ? 0 : 1;
+      log.result({ runId: run.runId, record: run.recordPath, report: run.reportPath, totalSeconds, firstResultSeconds: outcome.firstResultSeconds, phases: outcome.phases });
+      return run.record.measurements.length > 0 && outcome.failed.length === 0 ? 0 : 1;
     }).finally(() => context.lock?.release());
   },
 });
