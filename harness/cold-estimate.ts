@@ -2,7 +2,7 @@
  * Estimates before anything is built: the figures shipped with edgebench
  * (./shipped-estimates.ts, measured on one named machine) scaled by how fast
  * this host's CPU is against that machine's, from a probe of well under a
- * second. Used where nothing better exists: a job without history or a file
+ * second (on a busy host, as much slower as the host is busy). Used where nothing better exists: a job without history or a file
  * to probe, a model not retrained yet. FLOPs would let a model or runtime the
  * shipped figures lack be estimated too: `shippedJobSeconds` is the seam.
  */
@@ -11,18 +11,18 @@ import type { TargetKind, Workload } from './core/record.ts';
 import { SHIPPED, type ShippedEstimates } from './shipped-estimates.ts';
 
 /**
- * CPU time (not wall time: other processes on the host must not count) of a
- * fixed float32 matrix product, the best of a few tries, ms. Per-core speed
- * is what the shipped figures scale with.
+ * Wall time of a fixed float32 matrix product, the median of nine tries, ms:
+ * per-core speed, and how much of a core this process gets now (a host busy
+ * with other work runs every job slower too, and the estimate should say so).
  */
 export function cpuProbeMs(): number {
   const n = 160;
   const a = new Float32Array(n * n).map((_, index) => (index % 7) / 7);
   const b = new Float32Array(n * n).map((_, index) => (index % 5) / 5);
   const c = new Float32Array(n * n);
-  let best = Number.POSITIVE_INFINITY;
-  for (let attempt = 0; attempt < 5; attempt += 1) {
-    const started = process.cpuUsage();
+  const tries: number[] = [];
+  for (let attempt = 0; attempt < 9; attempt += 1) {
+    const started = performance.now();
     for (let repeat = 0; repeat < 4; repeat += 1) {
       for (let i = 0; i < n; i += 1) {
         for (let k = 0; k < n; k += 1) {
@@ -31,12 +31,11 @@ export function cpuProbeMs(): number {
         }
       }
     }
-    const used = process.cpuUsage(started);
-    best = Math.min(best, (used.user + used.system) / 1000);
+    tries.push(performance.now() - started);
   }
   // Read c so the work is never optimised away.
   if (Number.isNaN(c[0])) throw new Error('probe failed');
-  return best;
+  return tries.sort((x, y) => x - y)[4]!;
 }
 
 /** Where a cold estimate comes from, in one line: the shipped figures' machine and date, and this host's speed against it. */

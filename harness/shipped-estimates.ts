@@ -30,8 +30,8 @@ export const SHIPPED: ShippedEstimates = {
     rounds: 2,
     imagesPerClass: 120,
   },
-  // CPU time, measured on the same machine the same day under other work: 23-24 ms in most tries, 44 ms while a
-  // sibling hardware thread was busy. The probe is best-of-five, so this reads the usual state.
+  // Measured on the same machine the same day, between other work: 23-24 ms in most tries (44 ms while a
+  // sibling hardware thread was busy).
   probeMs: 23.5,
   datasetSeconds: 14.8,
   host: {

@@ -19,7 +19,7 @@ const shipped: ShippedEstimates = {
 };
 const twiceAsSlow = coldBasis({ probeMs: 40, shipped });
 
-test('the probe is CPU time of real work: positive and of the same order twice', () => {
+test('the probe times real work: positive, and of the same order twice', () => {
   const first = cpuProbeMs();
   const second = cpuProbeMs();
   assert.ok(first > 0 && second > 0);
