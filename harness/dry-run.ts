@@ -3,20 +3,23 @@
  * Every job the run would do, with an estimated duration and the total,
  * without measuring anything or writing a record: an estimate comes from
  * earlier runs of the same job (./estimate.ts), else from a one-inference
- * probe of the artifact on its runtime, else it is "unknown".
+ * probe of the artifact on its runtime, else from the figures shipped with
+ * edgebench scaled by a CPU probe (./cold-estimate.ts), else it is "unknown".
  *
  * For `bench all` a model not retrained yet is planned with the artifacts
- * retraining and conversion will make; those jobs can only be estimated from
- * history, since there is nothing to probe yet.
+ * retraining and conversion will make, and the host work still to do (the
+ * dataset, each model's retraining and conversion) is estimated the same
+ * way: what a cold folder costs is known before anything is built.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { artifactId, listArtifacts, type ModelArtifacts } from './artifacts.ts';
 import { modelIds, userModels, type ResolvedConfig } from './core/config.ts';
 import { UserError } from './core/errors.ts';
-import { evalPackDir, liteModelPath, metadataPath, mobileModelPath } from './core/layout.ts';
+import { evalPackDir, generatedDatasetDir, liteModelPath, metadataPath, mobileModelPath } from './core/layout.ts';
 import type { ModelMetadata } from './core/metadata.ts';
 import { RECORD_SCHEMA, type RunRecord, type TargetKind } from './core/record.ts';
+import { coldBasis, shippedDatasetSeconds, shippedHostSeconds, shippedJobSeconds, type ColdBasis } from './cold-estimate.ts';
 import { durationsFromHistory, estimateFromProbe, formatDuration, jobPlanId, probeKernel, type Estimate } from './estimate.ts';
 import { listRuns, readRunRecord } from './history.ts';
 import { leftOutLine, packCount, planJobs, type PlannedJob } from './plan.ts';
@@ -43,18 +46,34 @@ export interface PlannedEstimate {
   estimate: Estimate;
 }
 
+/** `bench all`'s host work for one model (or the dataset) before its jobs: what is cached, what will be made, how long that takes. */
+export interface HostWork {
+  /** A model id, or `dataset`. */
+  subject: string;
+  /** What is left to do, in words. */
+  todo: string;
+  /** Undefined when nothing tells (a user's own images, a model the shipped figures lack). */
+  seconds: number | undefined;
+}
+
 export interface DryRunOutcome {
   jobs: PlannedEstimate[];
   /** Runtimes the default plan leaves out, one line each (software GPUs). */
   leftOut: string[];
-  /** Sum of the known estimates, seconds. */
+  /** Sum of the known job estimates, seconds. */
   knownSeconds: number;
   /** Jobs without an estimate. */
   unknown: number;
+  /** `bench all`: the host work before the jobs (empty for `bench run`). */
+  host: HostWork[];
+  /** Jobs and known host work together, seconds. */
+  totalSeconds: number;
+  /** Where the shipped estimates come from, when any was used. */
+  basis?: string;
 }
 
 /** The artifacts retraining and conversion will make for a model that has none yet. */
-function prospectiveModel(out: string, model: string, config: ResolvedConfig): ModelArtifacts {
+export function prospectiveModel(out: string, model: string, config: ResolvedConfig): ModelArtifacts {
   const spec = resolveBackbone(model, config);
   const placeholder = { bytes: 0, gzipBytes: 0, sha256: '' };
   // Only what planning reads; these jobs are listed, never run.
@@ -70,7 +89,7 @@ function prospectiveModel(out: string, model: string, config: ResolvedConfig): M
 }
 
 /** Earlier runs of this benchmark, oldest first (a dry run has no record of its own to compare with). */
-async function history(out: string): Promise<RunRecord[]> {
+export async function history(out: string): Promise<RunRecord[]> {
   const { runs } = await listRuns(out);
   const records: RunRecord[] = [];
   for (const run of runs.slice(-20)) {
@@ -82,6 +101,12 @@ async function history(out: string): Promise<RunRecord[]> {
     }
   }
   return records;
+}
+
+/** A job's estimate from the shipped figures alone (unknown for a runtime class they lack). */
+export function shippedEstimate({ target, job }: PlannedJob, config: ResolvedConfig, basis: ColdBasis): Estimate {
+  const seconds = shippedJobSeconds({ artifact: job.artifact.id, target: target.kind, runtime: job.runtime, batchSize: job.kernel.batchSize, ...(job.workload ? { workload: job.workload } : {}) }, config, basis);
+  return seconds === undefined ? { seconds: undefined, source: 'unknown' } : { seconds, source: 'shipped' };
 }
 
 /** One inference of the job on its runtime, turned into an estimate of the whole job; undefined when the probe fails. */
@@ -108,6 +133,9 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunOutcome> {
   }
   if (models.length === 0) throw new UserError(`nothing to plan: no retrained model among ${modelIds(config).join(', ') || 'the models given'} in ${out} (run \`bench retrain\` first, or pick models with --model)`, 'NO_ARTIFACTS');
 
+  // The CPU probe runs once, and only when a shipped figure is needed.
+  let basis: ColdBasis | undefined;
+  const cold = () => (basis ??= coldBasis());
   const active = await discoverTargets(context, options.targets);
   try {
     const plan = await planJobs(models, active, config, out);
@@ -123,7 +151,7 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunOutcome> {
       let estimate: Estimate = { seconds: undefined, source: 'unknown' };
       const known = durations.get(id);
       if (known !== undefined) estimate = { seconds: known, source: 'history' };
-      // A retrain job has no one-inference probe: it is estimated from earlier runs only.
+      // A retrain job has no one-inference probe: it is estimated from earlier runs or the shipped figures.
       else if (options.probe !== false && !job.retrain && existsSync(job.artifact.path)) {
         if (!prepared.has(target.kind)) {
           prepared.add(target.kind);
@@ -133,10 +161,21 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunOutcome> {
         const seconds = await probe(planned, context, packs.get(job.artifact.model) ?? 0);
         if (seconds !== undefined) estimate = { seconds, source: 'probe' };
       }
+      if (estimate.seconds === undefined) estimate = shippedEstimate(planned, config, cold());
       jobs.push({ id, artifact: job.artifact.id, target: target.kind, device: job.device.id, runtime: job.runtime, batchSize: job.kernel.batchSize, estimate });
     }
     const knownSeconds = jobs.reduce((sum, entry) => sum + (entry.estimate.seconds ?? 0), 0);
-    return { jobs, leftOut: plan.leftOut.map(leftOutLine), knownSeconds, unknown: jobs.filter((entry) => entry.estimate.seconds === undefined).length };
+    const host = options.prospective ? await hostWork(config, out, cold) : [];
+    const totalSeconds = knownSeconds + host.reduce((sum, entry) => sum + (entry.seconds ?? 0), 0);
+    return {
+      jobs,
+      leftOut: plan.leftOut.map(leftOutLine),
+      knownSeconds,
+      unknown: jobs.filter((entry) => entry.estimate.seconds === undefined).length,
+      host,
+      totalSeconds,
+      ...(basis ? { basis: basis.line } : {}),
+    };
   } finally {
     await disposeTargets(active, log);
   }
@@ -151,24 +190,43 @@ export function formatDryRun(outcome: DryRunOutcome): string[] {
     lines.push(`  ${entry.id.padEnd(width)}  ${estimate}`);
   }
   for (const line of outcome.leftOut) lines.push(`left out: ${line}`);
+  if (outcome.basis) lines.push(outcome.basis);
   const unknown = outcome.unknown ? ` + ${outcome.unknown} job${outcome.unknown === 1 ? '' : 's'} unknown` : '';
-  lines.push(`${outcome.jobs.length} job${outcome.jobs.length === 1 ? '' : 's'}, total ~${formatDuration(outcome.knownSeconds)}${unknown}; nothing was measured (dry run)`);
+  const jobs = `${outcome.jobs.length} job${outcome.jobs.length === 1 ? '' : 's'}`;
+  const hostSeconds = outcome.totalSeconds - outcome.knownSeconds;
+  const total = outcome.host.length ? `total ~${formatDuration(outcome.totalSeconds)} (host work ~${formatDuration(hostSeconds)}, jobs ~${formatDuration(outcome.knownSeconds)}${unknown})` : `total ~${formatDuration(outcome.knownSeconds)}${unknown}`;
+  lines.push(`${jobs}, ${total}; nothing was measured (dry run)`);
   return lines;
 }
 
-/** What `bench all --dry-run` says about retraining and conversion before the jobs: what is cached and what will be made. */
-export async function formatPreparation(config: ResolvedConfig, out: string): Promise<string[]> {
-  const lines: string[] = [];
-  for (const model of modelIds(config)) {
-    const metadataFile = metadataPath(out, model);
-    if (!existsSync(metadataFile)) {
-      lines.push(`${model}: retrain (bottlenecks, head, Mobile artifact) and convert ${config.convert.variants.length} variants: not estimated, nothing cached yet`);
-      continue;
-    }
-    const metadata = JSON.parse(await readFile(metadataFile, 'utf8')) as ModelMetadata;
+/**
+ * What `bench all` still has to do before the jobs, per model: retrain
+ * (unless metadata.json says it was: its head is kept when nothing changed)
+ * and convert the variants not written yet; and the generated dataset.
+ */
+export async function hostWork(config: ResolvedConfig, out: string, cold: () => ColdBasis): Promise<HostWork[]> {
+  const work: HostWork[] = [];
+  const models = modelIds(config);
+  const retrained = models.filter((model) => existsSync(metadataPath(out, model)));
+  const datasetMade = retrained.length > 0 || (config.dataset.images === undefined && existsSync(generatedDatasetDir(out, config.dataset.seed, config.dataset.imagesPerClass)));
+  if (!datasetMade && config.dataset.images === undefined) work.push({ subject: 'dataset', todo: `generate the default dataset (${config.dataset.imagesPerClass} images per class)`, seconds: shippedDatasetSeconds(config, cold(), false) });
+  for (const model of models) {
+    const isRetrained = retrained.includes(model);
     const missing = config.convert.variants.filter((variant) => !existsSync(liteModelPath(out, model, variant)));
-    const last = metadata.training ? ` (~${formatDuration(metadata.training.trainSeconds)} last time)` : '';
-    lines.push(`${model}: retrain the head${last}; bottlenecks cached unless the dataset changed; convert: ${missing.length ? `${missing.join(', ')} to write` : 'every variant present (reused when unchanged)'}`);
+    const todo: string[] = [];
+    if (!isRetrained) todo.push('retrain (bottlenecks, head, Mobile artifact)');
+    else {
+      const metadata = JSON.parse(await readFile(metadataPath(out, model), 'utf8')) as ModelMetadata;
+      const last = metadata.training ? ` (~${formatDuration(metadata.training.trainSeconds)} last time)` : '';
+      todo.push(`retrain the head${last} only if the dataset or settings changed (bottlenecks cached)`);
+    }
+    todo.push(missing.length ? `convert ${missing.join(', ')}` : 'every variant converted (reused when unchanged)');
+    work.push({ subject: model, todo: todo.join('; '), seconds: shippedHostSeconds(model, config, cold(), { retrained: isRetrained, converted: missing.length === 0 }) });
   }
-  return lines;
+  return work;
+}
+
+/** The host work as lines, before the jobs. */
+export function formatPreparation(host: readonly HostWork[]): string[] {
+  return host.map((entry) => `${entry.subject}: ${entry.todo}: ${entry.seconds === undefined ? 'not estimated (no figure for it)' : entry.seconds === 0 ? 'nothing to do' : `~${formatDuration(entry.seconds)} (shipped)`}`);
 }

@@ -9,7 +9,8 @@ import { workloadOf, type Measurement, type RunRecord, type TargetKind, type Wor
 import type { KernelOptions } from '../targets/kernel/types.ts';
 import type { Job } from '../targets/types.ts';
 
-export type Estimate = { seconds: number; source: 'history' | 'probe' } | { seconds: undefined; source: 'unknown' };
+/** `shipped`: the figures shipped with edgebench, scaled to this host (./cold-estimate.ts). */
+export type Estimate = { seconds: number; source: 'history' | 'probe' | 'shipped' } | { seconds: undefined; source: 'unknown' };
 
 /**
  * The id a planned job and a past measurement share: artifact, target,
@@ -90,12 +91,17 @@ export function formatDuration(seconds: number): string {
 /**
  * The time left in a run: each job not yet done counts its estimate, or,
  * without one, the mean of the jobs done so far; undefined while nothing
- * tells (no estimate and nothing done yet).
+ * tells (no estimate and nothing done yet). Estimates are corrected as jobs
+ * finish: scaled by how long the jobs done took against their own estimates
+ * (a machine twice as slow as the figures were made on doubles the rest).
  */
 export class Eta {
   private readonly pending: Map<number, number | undefined>;
   private doneSeconds = 0;
   private doneCount = 0;
+  /** Over the jobs done that had an estimate: their estimates, and what they took. */
+  private estimatedDone = 0;
+  private actualDone = 0;
 
   constructor(estimates: ReadonlyArray<number | undefined>) {
     this.pending = new Map(estimates.map((seconds, index) => [index, seconds]));
@@ -103,16 +109,27 @@ export class Eta {
 
   /** Job `index` finished after `seconds`. */
   done(index: number, seconds: number): void {
+    const estimate = this.pending.get(index);
     if (!this.pending.delete(index)) return;
     this.doneSeconds += seconds;
     this.doneCount += 1;
+    if (estimate !== undefined && estimate > 0) {
+      this.estimatedDone += estimate;
+      this.actualDone += seconds;
+    }
+  }
+
+  /** What the jobs done so far took against their estimates (1 until one with an estimate is done). */
+  correction(): number {
+    return this.estimatedDone > 0 ? this.actualDone / this.estimatedDone : 1;
   }
 
   remainingSeconds(): number | undefined {
     const mean = this.doneCount > 0 ? this.doneSeconds / this.doneCount : undefined;
+    const correction = this.correction();
     let total = 0;
     for (const seconds of this.pending.values()) {
-      const guess = seconds ?? mean;
+      const guess = seconds === undefined ? mean : seconds * correction;
       if (guess === undefined) return undefined;
       total += guess;
     }

@@ -167,7 +167,7 @@ export interface ReuseContext extends FingerprintContext {
  * earlier evaluation gets `evaluate: false` in its kernel options (it only
  * measures latency), and `stamp` puts the reused evaluation in its measurement.
  */
-export async function planEvaluations<T extends { job: Job; target: { kind: string } }>(jobs: T[], history: readonly RunRecord[], context: ReuseContext): Promise<Map<T, EvaluationPlan>> {
+export async function planEvaluations<T extends { job: Job; target: { kind: string } }>(jobs: readonly T[], history: readonly RunRecord[], context: ReuseContext): Promise<Map<T, EvaluationPlan>> {
   const plans = new Map<T, EvaluationPlan>();
   const files = new Map<string, Promise<string | undefined>>();
   const { signed, unsigned } = context.reuse && history.length ? signedHistory(context.out, history, context.key ?? recordKey()) : { signed: [], unsigned: [] };

@@ -22,7 +22,7 @@ import { isSafeSegment } from './core/path-segment.ts';
 import { MAC_SUFFIX, MAX_RECORD_BYTES, macText, readSignedRecord, recordKey, type RecordKey, type RecordKeyResult } from './core/record-mac.ts';
 import { redactRecord } from './core/redact.ts';
 import { assertNoLinkBetween, readFileNoFollow, writeFileAtomic, type WriteData } from './core/safe-fs.ts';
-import { RECORD_SCHEMA, type DeviceInfo, type Failure, type Measurement, type RunRecord, type RuntimeSize } from './core/record.ts';
+import { RECORD_SCHEMA, type ArtifactInfo, type DeviceInfo, type Failure, type Measurement, type RunRecord, type RuntimeSize, type TrainingSummary } from './core/record.ts';
 import { withGflops } from './model-flops.ts';
 import type { ModelProfile } from './core/profile.ts';
 
@@ -97,6 +97,15 @@ export class RunRecordStore {
     for (const device of devices) {
       if (!this.record.devices.some((known) => known.id === device.id && known.kind === device.kind)) this.record.devices.push(device);
     }
+    this.flush();
+  }
+
+  /** Adds the artifacts and training summaries of models measured after the record was opened (`bench all` streams model by model). */
+  addModels(artifacts: ArtifactInfo[], training: TrainingSummary[]): void {
+    const known = new Set(this.record.artifacts.map((artifact) => artifact.id));
+    this.record.artifacts.push(...artifacts.filter((artifact) => !known.has(artifact.id)));
+    const trained = new Set(this.record.training.map((entry) => entry.model));
+    this.record.training.push(...training.filter((entry) => !trained.has(entry.model)));
     this.flush();
   }
 

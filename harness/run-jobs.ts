@@ -13,11 +13,10 @@ import { durationsFromHistory, Eta, formatDuration, jobPlanId } from './estimate
 import { codeIdentity, planEvaluations, stampEvaluation, type EvaluationPlan } from './evaluation-reuse.ts';
 import { loadHistory } from './history.ts';
 import { laneOf, runInLanes } from './lanes.ts';
-import type { ActiveTarget, PlannedJob } from './plan.ts';
+import type { PlannedJob } from './plan.ts';
 import type { RunRecordStore } from './record-store.ts';
 import { roundKernel, scheduleRounds } from './round-schedule.ts';
 import { plannedRuntimeSizes } from './runtime-sizes.ts';
-import { prepareTargets } from './targets.ts';
 import { failed } from '../targets/result.ts';
 import type { JobResult, TargetContext } from '../targets/types.ts';
 import type { RunRecord } from './core/record.ts';
@@ -32,19 +31,31 @@ export interface JobTiming {
   reusedFrom?: string;
 }
 
-/** Runs a finished plan on its targets into the record; returns each job's wall time. */
-export async function measurePlan(planned: readonly PlannedJob[], active: readonly ActiveTarget[], context: TargetContext, store: RunRecordStore): Promise<JobTiming[]> {
+/**
+ * Runs a finished plan, its targets prepared, into the record; returns each
+ * job's wall time. `etaAfter` says what the caller still has to do after
+ * these jobs (seconds; `bench all` streams model by model), so the ETA shown
+ * is the whole command's.
+ */
+export interface MeasureOptions {
+  /** Seconds of work the caller has left after these jobs, for the ETA (default none). */
+  etaAfter?: () => number | undefined;
+  /** A job's estimate where no earlier run has one (the shipped figures: ./cold-estimate.ts). */
+  fallbackEstimate?: (planned: PlannedJob) => number | undefined;
+}
+
+export async function measurePlan(jobs: readonly PlannedJob[], context: TargetContext, store: RunRecordStore, options: MeasureOptions = {}): Promise<JobTiming[]> {
   const { config, log, out } = context;
-  const prepared = await prepareTargets(active, planned, context);
-  for (const failure of prepared.failures) store.addFailure(failure);
-  const { jobs } = prepared;
   const history = await loadHistory(out, store.record).catch(() => []);
   const evaluations = await planEvaluations(jobs, history, { code: await codeIdentity(), host: store.record.host, threads: store.record.conditions?.threads ?? availableParallelism(), reuse: config.run.reuseEvaluations, out, log });
   const reused = [...evaluations.values()].filter((entry) => entry.reused).length;
   if (reused) log.info(`accuracy of ${reused} job${reused === 1 ? '' : 's'} reused from earlier runs (same model file, code, runtime, device and images; --reevaluate to evaluate again)`);
   const sizes = await plannedRuntimeSizes(jobs, log);
-  if (sizes.length) store.setRuntimeSizes(sizes);
-  return runLanes(jobs, context, store, historyEstimates(jobs, history), evaluations);
+  // A runtime measured again (the next model of a streamed run) keeps one entry: the latest.
+  if (sizes.length) store.setRuntimeSizes([...store.record.runtimeSizes.filter((known) => !sizes.some((size) => size.runtime === known.runtime)), ...sizes]);
+  const fromHistory = historyEstimates(jobs, history);
+  const estimates = jobs.map((planned, index) => fromHistory[index] ?? options.fallbackEstimate?.(planned));
+  return runLanes(jobs, context, store, estimates, evaluations, options.etaAfter ?? (() => 0));
 }
 
 /** Each job's duration in earlier runs of the same benchmark, where there is one (for the ETA). */
@@ -68,6 +79,7 @@ async function runLanes(
   store: RunRecordStore,
   estimates: (number | undefined)[],
   evaluations: Map<PlannedJob, EvaluationPlan>,
+  etaAfter: () => number | undefined,
 ): Promise<JobTiming[]> {
   if (jobs.length === 0) return [];
   const { rounds, order, seed, cooldownMs } = context.config.run;
@@ -94,8 +106,10 @@ async function runLanes(
       const tick = (text: string, seconds: number) => {
         eta.done(schedule.indexOf(item), seconds);
         done += 1;
-        const left = eta.remainingSeconds();
-        progress.tick(1, `${text} [${done}/${schedule.length}${left === undefined || done === schedule.length ? '' : `, ETA ${formatDuration(left)}`}]`);
+        const here = eta.remainingSeconds();
+        const after = etaAfter();
+        const left = here === undefined || after === undefined ? undefined : here + after;
+        progress.tick(1, `${text} [${done}/${schedule.length}${left === undefined || left <= 0 ? '' : `, ETA ${formatDuration(left)}`}]`);
       };
       if (failedJobs.has(planned)) {
         tick(`${label}: skipped`, 0);
@@ -140,7 +154,7 @@ async function runLanes(
       return 'next';
     },
   );
-  progress.done(`${store.record.measurements.length} measured, ${store.record.failures.length} failed`);
+  progress.done(`${merged.size} measured, ${failedJobs.size} failed`);
   return jobs.flatMap((planned) => timings.get(planned) ?? []);
 }
 

@@ -13,6 +13,10 @@
  *   lanes       every round of every job, one job at a time per machine (./run-jobs.ts, ./lanes.ts)
  *   record      the run record (./record-store.ts), written as results come
  *
+ * `openRun` discovers and opens the record; its `measure` runs the phases from
+ * plan on for some models, and can be called again for more (`bench all`
+ * measures each model as soon as it is retrained and converted: ./stream.ts).
+ *
  * The plan a phase returns is the plan the next one reads, so what the
  * evaluation fingerprints (./evaluation-reuse.ts) see is the finished plan.
  * A failing job is recorded with its phase and the run goes on; Ctrl-C (the
@@ -30,8 +34,8 @@ import { withHostRetrain } from './host-retrain.ts';
 import { leftOutLine, planJobs, type ActiveTarget, type PlannedJob } from './plan.ts';
 import { RunRecordStore } from './record-store.ts';
 import { withReferences, type PrefetchedReference } from './references.ts';
-import { measurePlan, type JobTiming } from './run-jobs.ts';
-import { discoverTargets, disposeTargets, warnUnknownBackends, type TargetFactories } from './targets.ts';
+import { measurePlan, type JobTiming, type MeasureOptions } from './run-jobs.ts';
+import { discoverTargets, disposeTargets, prepareTargets, warnUnknownBackends, type TargetFactories } from './targets.ts';
 import { importUserModels } from './user-models.ts';
 import { formatSummary } from '../reports/run-summary.ts';
 import type { Target, TargetContext } from '../targets/types.ts';
@@ -99,31 +103,34 @@ export async function finishedPlan(
   return { jobs: retrained.jobs, failures: retrained.failures, references: referenced.timings };
 }
 
-export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
+/**
+ * An open run: targets discovered, the record opened, models measured into
+ * it one call at a time (`bench run` measures all of them in one call;
+ * `bench all` one model at a time, as each is retrained and converted).
+ */
+export interface RunSession {
+  readonly store: RunRecordStore;
+  /** The targets found, with their devices: what the plan is made from. */
+  readonly active: readonly ActiveTarget[];
+  /**
+   * Plans and measures these models' artifacts into the record (the
+   * artifacts and training summaries added to it first). `etaAfter`: the
+   * seconds of work the caller has left after these jobs, for the ETA.
+   */
+  measure(models: readonly ModelArtifacts[], options?: MeasureOptions): Promise<RunTimings>;
+  /** Disposes the targets and finishes the record (`interrupted` after Ctrl-C). Call it once, always. */
+  close(): Promise<void>;
+}
+
+/** Discovers the targets and opens the record; nothing is measured yet. */
+export async function openRun(options: RunOptions): Promise<RunSession> {
   const { config, log, out } = options;
   const signal = options.signal ?? new AbortController().signal;
   const cwd = options.cwd ?? process.cwd();
   const context: TargetContext = { config, log, out, signal };
   const startedAt = new Date().toISOString();
-
-  // artifacts
-  const ids = [...modelIds(config), ...(await importUserModels(config, out, log, cwd))];
-  const listing = await listArtifacts(out, ids);
-  for (const missing of listing.missing) log.warn(`${missing.model}: skipped, ${missing.reason} (run \`bench retrain\` first)`);
-  if (listing.models.length === 0) {
-    throw new UserError(`nothing to benchmark: no retrained model among ${ids.join(', ') || 'the models given'} in ${out} (run \`bench retrain\` first, or give --model a model id or a model.json/.tflite path)`, 'NO_ARTIFACTS');
-  }
-  const artifacts = listing.models.flatMap((model) => model.artifacts);
-
-  // discover
   const active = await discoverTargets(context, options.targets);
-  let store: RunRecordStore | undefined;
-  // A second Ctrl-C exits at once (harness/interrupt.ts); the record still says it was interrupted.
-  const markOnExit = () => {
-    if (signal.aborted && store?.record.status === 'running') store.finish('interrupted');
-  };
-  process.on('exit', markOnExit);
-  const timings: RunTimings = { references: [], jobs: [] };
+  let store: RunRecordStore;
   try {
     // record: opened once the devices are known, with the conditions they set (CPU pinning).
     store = RunRecordStore.create(out, {
@@ -131,30 +138,85 @@ export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
       host: hostInfo(),
       ...recordGit(cwd),
       config,
-      artifacts,
-      training: listing.models.flatMap((model) => trainingSummary(model.metadata) ?? []),
+      artifacts: [],
+      training: [],
       runtimeSizes: [],
       conditions: measurementConditions(config, active, log),
     });
-    log.info(`run ${store.record.runId}: ${artifacts.length} artifact${artifacts.length === 1 ? '' : 's'} of ${listing.models.map((model) => model.model).join(', ')}`);
-    store.addDevices(active.flatMap((entry) => entry.devices.map((found) => found.device)));
-    warnUnknownBackends(config, active, log);
-
-    // plan, references, host retrain
-    const plan = await finishedPlan(listing.models, active, context, { cwd, ...(options.targets ? { factories: options.targets } : {}), referenceInProcess: options.referenceInProcess ?? false });
-    timings.references = plan.references;
-    for (const failure of plan.failures) store.addFailure(failure);
-
-    // lanes
-    timings.jobs = await measurePlan(plan.jobs, active, context, store);
-  } finally {
+  } catch (error) {
     await disposeTargets(active, log);
-    store?.finish(signal.aborted ? 'interrupted' : 'complete');
-    process.off('exit', markOnExit);
+    throw error;
   }
+  // A second Ctrl-C exits at once (harness/interrupt.ts); the record still says it was interrupted.
+  const markOnExit = () => {
+    if (signal.aborted && store.record.status === 'running') store.finish('interrupted');
+  };
+  process.on('exit', markOnExit);
+  log.info(`run ${store.record.runId}`);
+  store.addDevices(active.flatMap((entry) => entry.devices.map((found) => found.device)));
+  warnUnknownBackends(config, active, log);
+  // Each target is prepared once, before its first job; one that failed to is tried again with the next model's jobs.
+  const ready = new Set<Target>();
+  return {
+    store,
+    active,
+    async measure(models, measureOptions = {}) {
+      const timings: RunTimings = { references: [], jobs: [] };
+      if (models.length === 0 || signal.aborted) return timings;
+      const artifacts = models.flatMap((model) => model.artifacts);
+      store.addModels(artifacts, models.flatMap((model) => trainingSummary(model.metadata) ?? []));
+      log.info(`${artifacts.length} artifact${artifacts.length === 1 ? '' : 's'} of ${models.map((model) => model.model).join(', ')}`);
+      // plan, references, host retrain
+      const plan = await finishedPlan(models, active, context, { cwd, ...(options.targets ? { factories: options.targets } : {}), referenceInProcess: options.referenceInProcess ?? false });
+      timings.references = plan.references;
+      for (const failure of plan.failures) store.addFailure(failure);
+      // lanes
+      const unprepared = active.filter((entry) => !ready.has(entry.target));
+      const prepared = await prepareTargets(unprepared, plan.jobs.filter((planned) => !ready.has(planned.target)), context);
+      for (const { target } of unprepared) if (!prepared.failedTargets.includes(target)) ready.add(target);
+      for (const failure of prepared.failures) store.addFailure(failure);
+      const jobs = plan.jobs.filter((planned) => ready.has(planned.target));
+      timings.jobs = await measurePlan(jobs, context, store, measureOptions);
+      return timings;
+    },
+    async close() {
+      try {
+        await disposeTargets(active, log);
+      } finally {
+        store.finish(signal.aborted ? 'interrupted' : 'complete');
+        process.off('exit', markOnExit);
+      }
+    },
+  };
+}
 
+/** The artifacts of these model ids; each model without them is one warning line. */
+export async function runnableModels(out: string, ids: readonly string[], log: Logger): Promise<ModelArtifacts[]> {
+  const listing = await listArtifacts(out, ids);
+  for (const missing of listing.missing) log.warn(`${missing.model}: skipped, ${missing.reason} (run \`bench retrain\` first)`);
+  return listing.models;
+}
+
+/** The whole run: every model of the config measured in one go, the summary printed. */
+export async function runBenchmarks(options: RunOptions): Promise<RunOutcome> {
+  const { config, log, out } = options;
+  const cwd = options.cwd ?? process.cwd();
+  // artifacts
+  const ids = [...modelIds(config), ...(await importUserModels(config, out, log, cwd))];
+  const models = await runnableModels(out, ids, log);
+  if (models.length === 0) {
+    throw new UserError(`nothing to benchmark: no retrained model among ${ids.join(', ') || 'the models given'} in ${out} (run \`bench retrain\` first, or give --model a model id or a model.json/.tflite path)`, 'NO_ARTIFACTS');
+  }
+  const session = await openRun(options);
+  let timings: RunTimings;
+  try {
+    timings = await session.measure(models);
+  } finally {
+    await session.close();
+  }
+  const { store } = session;
   for (const line of formatSummary(store.record)) log.info(line);
-  if (signal.aborted) log.warn(`interrupted: ${store.record.measurements.length} measurement(s) kept in ${store.path}`);
+  if (options.signal?.aborted) log.warn(`interrupted: ${store.record.measurements.length} measurement(s) kept in ${store.path}`);
   else log.info(`run record: ${store.path}`);
   return { runId: store.record.runId, recordPath: store.path, record: store.record, timings };
 }

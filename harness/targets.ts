@@ -101,7 +101,7 @@ export function warnUnknownBackends(config: ResolvedConfig, active: readonly Act
  * jobs (phase setup): they come back as failures, and the jobs returned are
  * the others.
  */
-export async function prepareTargets(active: readonly ActiveTarget[], jobs: readonly PlannedJob[], context: TargetContext): Promise<{ jobs: PlannedJob[]; failures: Failure[] }> {
+export async function prepareTargets(active: readonly ActiveTarget[], jobs: readonly PlannedJob[], context: TargetContext): Promise<{ jobs: PlannedJob[]; failures: Failure[]; failedTargets: Target[] }> {
   const failed = new Set<Target>();
   const failures: Failure[] = [];
   for (const { target, devices } of active) {
@@ -114,7 +114,7 @@ export async function prepareTargets(active: readonly ActiveTarget[], jobs: read
       failures.push(...jobs.filter((planned) => planned.target === target).map((planned) => failure(planned.job, 'setup', error)));
     }
   }
-  return { jobs: jobs.filter((planned) => !failed.has(planned.target)), failures };
+  return { jobs: jobs.filter((planned) => !failed.has(planned.target)), failures, failedTargets: [...failed] };
 }
 
 /** Disposes every target; one that fails to is a warning. */

@@ -8,10 +8,8 @@
  *
  * models/ does not import targets/, so the native runner is passed in
  * (targets/node/tflite-host.ts implements TfliteRunner; the harness wires it).
- * The same runner is the hook for anything else the host computes on a
- * float32 graph: e.g. int8 calibration could run a float32 file whose
- * outputs are every activation tensor through `runner.open(bytes)` and read
- * each output's range.
+ * The same runner runs the converter's int8 calibration
+ * (models/tflite/native-calibration.ts).
  *
  * A guard keeps the fast engine honest: its first batch is compared with
  * TF.js on the same images (features within FEATURE_TOLERANCE relative to the
@@ -22,31 +20,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Logger } from '../harness/core/log.ts';
 import { convertLayersModel } from './tflite/index.ts';
+import type { TfliteRunner } from './tflite/runner.ts';
 import type { Backbone } from './zoo.ts';
+
+// The runner's types live with the converter that also runs files on it (int8 calibration); importers of this module keep finding them here.
+export type { TfliteRunner, TfliteRunnerSession } from './tflite/runner.ts';
 
 /** Largest |fast − TF.js| allowed on the guard batch, relative to the largest |feature| of TF.js's. */
 export const FEATURE_TOLERANCE = 1e-4;
-
-/** A session on a float32 .tflite: normalised float32 input (batch × H × W × C) in, every output read back. */
-export interface TfliteRunnerSession {
-  run(input: Float32Array): Promise<Float32Array[]>;
-  dispose(): void;
-}
-
-/** Runs .tflite files on a native engine of the host (tfjs-tflite-node with XNNPACK, from targets/node). */
-export interface TfliteRunner {
-  /** Kept in metadata.json, e.g. `tflite-node`. */
-  name: string;
-  /** The host's cores. */
-  cores: number;
-  /** How it runs, for the log: `XNNPACK, 2 interpreters of 1 thread in parallel`. */
-  describe(how: { threads: number; instances: number }): Promise<string>;
-  /**
-   * A session of `instances` interpreters (default 1) of `threads` threads
-   * each; with several, concurrent `run` calls go to them in parallel.
-   */
-  open(bytes: Uint8Array, options: { batchSize: number; threads: number; instances?: number }): Promise<TfliteRunnerSession>;
-}
 
 export interface FeatureEngine {
   /** The engine that computes (after the guard, the one that really did): `tflite-node`, `tfjs-wasm` … */

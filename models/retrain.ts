@@ -74,9 +74,18 @@ export async function resolveDataset(options: RetrainOptions): Promise<{ dataset
   return { dataset, generated };
 }
 
-/** Retrains a head for every model in `config.models`; one failing model does not stop the others. */
-export async function retrainModels(options: RetrainOptions): Promise<RetrainOutcome> {
-  const { config, log } = options;
+/** What every model's retrain shares: the dataset, scanned once, and the TF.js backend training runs on. */
+export interface RetrainSetup {
+  dataset: Dataset;
+  generated: boolean;
+  backend: string;
+  /** Wall seconds of making (or finding) and scanning the dataset. */
+  datasetSeconds: number;
+}
+
+/** The dataset made (or found) and scanned, and the training backend chosen: once, before any model. */
+export async function setUpRetrain(options: RetrainOptions): Promise<RetrainSetup> {
+  const { log } = options;
   const backend = await useFastestBackend();
   log.debug(`retraining on TF.js backend "${backend}"`);
   const datasetStarted = performance.now();
@@ -86,16 +95,29 @@ export async function retrainModels(options: RetrainOptions): Promise<RetrainOut
   log.info(`dataset ${dataset.root}: ${dataset.classNames.length} classes, ${dataset.images.length} images (train ${splits.train}, validation ${splits.validation}, test ${splits.test})`);
   if (splits.train === 0) throw new UserError(`dataset ${dataset.root} has no training images after the split`, 'DATASET_NO_TRAIN');
   if (splits.test === 0) log.warn(`dataset ${dataset.root} has no test images: raise dataset.testPercent or add images`);
+  return { dataset, generated, backend, datasetSeconds };
+}
 
-  const outcome: RetrainOutcome = { datasetSeconds, models: [], failures: [] };
+/**
+ * One model retrained on the shared setup (`bench all` streams model by
+ * model with this); throws what retraining it threw.
+ */
+export async function retrainModel(id: string, setup: RetrainSetup, options: RetrainOptions): Promise<RetrainedModel> {
+  options.signal?.throwIfAborted();
+  return retrainOne(id, setup.dataset, setup.generated, setup.backend, options);
+}
+
+/** Retrains a head for every model in `config.models`; one failing model does not stop the others. */
+export async function retrainModels(options: RetrainOptions): Promise<RetrainOutcome> {
+  const setup = await setUpRetrain(options);
+  const outcome: RetrainOutcome = { datasetSeconds: setup.datasetSeconds, models: [], failures: [] };
   // Path entries are the user's own models: there is nothing to retrain in them.
-  for (const id of modelIds(config)) {
-    options.signal?.throwIfAborted();
+  for (const id of modelIds(options.config)) {
     try {
-      outcome.models.push(await retrainOne(id, dataset, generated, backend, options));
+      outcome.models.push(await retrainModel(id, setup, options));
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      log.error(`${id}: ${(error as Error).message}`);
+      options.log.error(`${id}: ${(error as Error).message}`);
       outcome.failures.push({ model: id, error: error as Error });
     }
   }

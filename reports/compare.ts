@@ -17,7 +17,7 @@
  * threshold or the noise floor is "same"; a larger one the evidence cannot
  * confirm is "inconclusive", saying what would decide it.
  */
-import { RECORD_SCHEMA, keyId, measurementId, type Failure, type Measurement, type MeasurementKey, type RunRecord } from '../harness/core/record.ts';
+import { RECORD_SCHEMA, keyId, measurementId, workloadOf, type Failure, type Measurement, type MeasurementKey, type RunRecord } from '../harness/core/record.ts';
 import { roundMedians } from '../harness/core/rounds.ts';
 import { adjustPValues, roundsNeeded, roundsTest, type Correction, type RoundsTestResult } from '../harness/core/significance.ts';
 import { energyHistory, energyView } from './energy-compare.ts';
@@ -195,7 +195,7 @@ export function compareRecords(baseline: RunRecord, current: RunRecord, options:
   const context = { ...options, correction, family: withP.length };
   const entries = [
     ...tested.map(({ id, old, fresh, latency, energy }) =>
-      compareMeasurements(id, old, fresh, decideLatency(latency, adjustedById.get(id) ?? null, context), options, energy ? decideLatency(energy, adjustedById.get(`energy:${id}`) ?? null, context, ENERGY_FIGURE) : undefined),
+      compareMeasurements(id, old, fresh, decideLatency(latency, adjustedById.get(id) ?? null, context, latencyFigure(old)), options, energy ? decideLatency(energy, adjustedById.get(`energy:${id}`) ?? null, context, ENERGY_FIGURE) : undefined),
     ),
     ...failed,
   ];
@@ -290,7 +290,12 @@ const LATENCY_FIGURE = { name: 'p50', unit: 'ms' };
 const ENERGY_FIGURE = { name: 'energy per inference', unit: 'mJ' };
 
 /** The latency verdict of one key, given its p-value adjusted across the family. */
-function decideLatency(evidence: LatencyEvidence, adjustedP: number | null, options: CompareOptions & { family: number }, figure = LATENCY_FIGURE): { comparison: LatencyComparison; reason: string } {
+/** What a key's latency is called: a retrain key's samples are training steps. */
+function latencyFigure(measurement: Measurement): { name: string; unit: string } {
+  return workloadOf(measurement.key) === 'retrain' ? { name: 'median ms/step', unit: 'ms' } : LATENCY_FIGURE;
+}
+
+function decideLatency(evidence: LatencyEvidence, adjustedP: number | null, options: CompareOptions & { family: number }, figure: { name: string; unit: string }): { comparison: LatencyComparison; reason: string } {
   const { test } = evidence;
   const baselineP50 = geometricMean(evidence.baselineMedians);
   const currentP50 = geometricMean(evidence.currentMedians);

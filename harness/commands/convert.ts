@@ -215,6 +215,8 @@ export default defineCommand({
         return 0;
       }
       const { convertArtifacts } = await import('../../models/tflite/index.ts');
+      // int8 calibration on the host's native TFLite, as the bottlenecks (TF.js when it cannot).
+      const { tfliteHostRunner } = await import('../../targets/node/tflite-host.ts');
       const results = await convertArtifacts({
         out: context.out,
         models: modelIds(config),
@@ -224,6 +226,7 @@ export default defineCommand({
         log,
         signal,
         check: tfliteNodeCheck(),
+        calibrationRunner: tfliteHostRunner,
       });
       report(log, results);
       log.result({ files: results });

@@ -2,6 +2,7 @@ import { defineCommand } from 'citty';
 import { retrainModels, type RetrainOutcome } from '../../models/retrain.ts';
 import { commonArgs, datasetArgs, overridesFrom, setup, type CommandContext, type CommandIo, type FlagOverrides, type FlagPaths } from './common.ts';
 import { withInterrupt } from '../interrupt.ts';
+import { retrainedLine } from '../retrain-summary.ts';
 
 export const retrainArgs = {
   steps: { type: 'string', description: 'Training steps of the new head (default 1000)', valueHint: 'n' },
@@ -41,21 +42,12 @@ export function retrainOverrides(args: Record<string, unknown>): FlagOverrides {
   return overridesFrom(args, RETRAIN_PATHS);
 }
 
-/** Runs retraining and prints its summary; shared with `bench all`. */
+/** Runs retraining and prints its summary (`bench all` retrains model by model instead: harness/stream.ts). */
 export async function runRetrain(context: CommandContext, signal?: AbortSignal): Promise<RetrainOutcome> {
   // Host work on the fastest engine: native TFLite with XNNPACK, behind the feature guard (TF.js otherwise).
   const { tfliteHostRunner } = await import('../../targets/node/tflite-host.ts');
   const outcome = await retrainModels({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, tflite: tfliteHostRunner, ...(signal ? { signal } : {}) });
-  for (const model of outcome.models) {
-    const { training } = model.metadata;
-    const tested = training.testAccuracy !== null && Number.isFinite(training.testAccuracy) ? `test ${(training.testAccuracy * 100).toFixed(1)}%` : 'not tested (no test images)';
-    const computed = model.bottlenecks.computed ? ` on ${model.bottlenecks.engine}` : '';
-    if (model.reused) {
-      context.log.info(`${model.model}: ${tested}, unchanged since ${model.metadata.createdAt}: head kept (--force trains again) → ${model.modelJsonPath}`);
-      continue;
-    }
-    context.log.info(`${model.model}: ${tested}, bottlenecks ${model.bottlenecks.computed} computed${computed} / ${model.bottlenecks.cached} cached → ${model.modelJsonPath}`);
-  }
+  for (const model of outcome.models) context.log.info(retrainedLine(model));
   return outcome;
 }
 

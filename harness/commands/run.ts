@@ -68,10 +68,9 @@ export const runArgs = {
 /** `--dry-run`: prints the plan and its estimates; shared with `bench all`. */
 export async function runDryRun(context: CommandContext, options: { prospective: boolean }): Promise<number> {
   const { dryRun, formatDryRun, formatPreparation } = await import('../dry-run.ts');
-  if (options.prospective) for (const line of await formatPreparation(context.config, context.out)) context.log.info(line);
   const outcome = await withInterrupt(context.log, (signal) => dryRun({ config: context.config, log: context.log, out: context.out, signal, prospective: options.prospective }));
-  for (const line of formatDryRun(outcome)) context.log.info(line);
-  context.log.result({ dryRun: true, jobs: outcome.jobs, leftOut: outcome.leftOut, knownSeconds: outcome.knownSeconds, unknown: outcome.unknown });
+  for (const line of [...formatPreparation(outcome.host), ...formatDryRun(outcome)]) context.log.info(line);
+  context.log.result({ dryRun: true, jobs: outcome.jobs, leftOut: outcome.leftOut, knownSeconds: outcome.knownSeconds, unknown: outcome.unknown, host: outcome.host, totalSeconds: outcome.totalSeconds });
   return 0;
 }
 

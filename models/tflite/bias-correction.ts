@@ -51,6 +51,11 @@ export class BiasCorrector {
     }
   }
 
+  /** Whether an op this corrects reads tensor `index` (only those tensors need observing). */
+  reads(index: number): boolean {
+    return this.ops.some((entry) => entry.input === index);
+  }
+
   /** Accumulates the statistics of the ops reading tensor `index`, from one batch of its values. */
   observe(index: number, value: tf.Tensor): void {
     const readers = this.ops.filter((entry) => entry.input === index);

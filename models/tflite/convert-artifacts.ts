@@ -19,6 +19,7 @@ import { elementCount } from './graph.ts';
 import { loadModelToConvert } from './load.ts';
 import { inspectTflite } from './reader.ts';
 import { randomPixels, SELF_CHECK_IMAGES, type CheckRuntime, type SelfCheck } from './self-check.ts';
+import type { TfliteRunner } from './runner.ts';
 
 export interface ConvertArtifactsOptions {
   /** Absolute output folder. */
@@ -33,6 +34,8 @@ export interface ConvertArtifactsOptions {
   signal?: AbortSignal;
   /** The TFLite runtime every new file is self-checked on against its TF.js model (none: no self-check). */
   check?: CheckRuntime;
+  /** The host's native TFLite, that int8 calibration runs on (none: TF.js). */
+  calibrationRunner?: TfliteRunner;
 }
 
 export interface ConvertedArtifact {
@@ -200,6 +203,7 @@ export async function convertArtifacts(options: ConvertArtifactsOptions): Promis
           io: options.io,
           calibration: () => retrainedCalibration({ metadata, out, count: options.calibrationImages, log }),
           source: sourceOf,
+          ...(options.calibrationRunner ? { calibrationRunner: options.calibrationRunner, onCalibrationEngine: (line: string) => log.info(`${model}: ${line}`) } : {}),
           ...(options.check ? { check: { runtime: options.check, ...(await checkImages(out, model, inputShape)) } } : {}),
           onVariant: (variant) => {
             options.signal?.throwIfAborted();

@@ -8,6 +8,8 @@ import { UserError } from '../../harness/core/errors.ts';
 import type { ArtifactVariant } from '../../harness/core/record.ts';
 import type { Normalization } from '../../harness/core/metadata.ts';
 import { calibrate, type Calibration } from './int8-calibration.ts';
+import { calibrateNative } from './native-calibration.ts';
+import type { TfliteRunner } from './runner.ts';
 import { elementCount, type IrGraph } from './graph.ts';
 import { lowerLayersModel } from './lower.ts';
 import { lowerGraphDef } from './lower-graph.ts';
@@ -45,6 +47,10 @@ export interface ConvertOptions {
   source?: Record<string, unknown>;
   /** Calibration progress, images done of total. */
   onCalibration?: (done: number, total: number) => void;
+  /** The host's native TFLite: int8 calibration runs there (checked against TF.js), else on TF.js. */
+  calibrationRunner?: TfliteRunner;
+  /** Where calibration ran, or why not on the runner: one line. */
+  onCalibrationEngine?: (line: string) => void;
 }
 
 /** What the `edgebench` metadata entry holds. */
@@ -91,7 +97,10 @@ async function calibrationOf(prepared: PreparedModel, options: ConvertOptions): 
   const images = options.calibration!;
   if (prepared.calibration?.images === images) return prepared.calibration.result;
   const count = Math.floor(images.length / elementCount(prepared.inputShape));
-  const result = await calibrate(prepared.graph, { images, count, onProgress: (done) => options.onCalibration?.(done, count) });
+  const progress = { images, count, onProgress: (done: number) => options.onCalibration?.(done, count) };
+  const result = options.calibrationRunner
+    ? await calibrateNative(prepared.graph, { ...progress, runner: options.calibrationRunner, ...(options.onCalibrationEngine ? { say: options.onCalibrationEngine } : {}) })
+    : await calibrate(prepared.graph, progress);
   prepared.calibration = { images, result };
   return result;
 }
@@ -213,6 +222,8 @@ export async function convertModel(options: ConvertModelOptions): Promise<Conver
     ...(options.classNames ? { classNames: options.classNames } : {}),
     ...(options.io ? { io: options.io } : {}),
     ...(options.onCalibration ? { onCalibration: options.onCalibration } : {}),
+    ...(options.calibrationRunner ? { calibrationRunner: options.calibrationRunner } : {}),
+    ...(options.onCalibrationEngine ? { onCalibrationEngine: options.onCalibrationEngine } : {}),
     ...(calibration ? { calibration } : {}),
     ...(options.source ? { source: options.source(variant) } : {}),
   });

@@ -3,7 +3,8 @@
  * runs none: no run record, no reference, nothing evaluated. Without history
  * the estimates come from a one-inference probe; after a real run, from that
  * run. `bench all --dry-run` on an empty folder plans what retraining and
- * conversion will make, without making any of it.
+ * conversion will make, without making any of it, every job and the host
+ * work estimated from the figures shipped with edgebench.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -73,9 +74,13 @@ test('bench all --dry-run on an empty folder plans the artifacts to come, and ma
       // bench all runs the retrain workload too, on the runtimes that train.
       'mobilenet_v2/tfjs/float32@node:host/tfjs-wasm#100+retrain',
     ]);
-    assert.ok(result.jobs.every((job) => job.estimate.source === 'unknown'), 'nothing to probe, no history');
-    assert.match(stderr, /mobilenet_v2: retrain .* not estimated/);
-    assert.match(stderr, /4 jobs, total ~0 s \+ 4 jobs unknown/);
+    // Nothing to probe, no history: the figures shipped with edgebench, scaled to this CPU.
+    assert.ok(result.jobs.every((job) => job.estimate.source === 'shipped' && job.estimate.seconds! > 0), JSON.stringify(result.jobs));
+    assert.deepEqual(result.host.map((entry) => entry.subject), ['dataset', 'mobilenet_v2']);
+    assert.ok(result.host.every((entry) => entry.seconds! > 0));
+    assert.match(stderr, /mobilenet_v2: retrain \(bottlenecks, head, Mobile artifact\); convert float32, int8: ~.* \(shipped\)/);
+    assert.match(stderr, /cold estimates: figures shipped with edgebench \(AMD EPYC .*, 2026-12-06\), this CPU .* by a probe/);
+    assert.match(stderr, /4 jobs, total ~.* \(host work ~.*, jobs ~[^+]*\); nothing was measured/);
     assert.equal(existsSync(join(empty, 'datasets')), false, 'no dataset generated');
     assert.equal(existsSync(join(empty, 'models')), false, 'nothing retrained');
   } finally {

@@ -44,10 +44,22 @@ test('probe: start-up plus warm-up, loop and evaluation within their bounds', ()
 test('ETA: estimates of the jobs left, the mean of those done for the ones without', () => {
   const eta = new Eta([10, undefined, 30, undefined]);
   assert.equal(eta.remainingSeconds(), undefined, 'nothing tells yet');
+  eta.done(1, 20);
+  assert.equal(eta.remainingSeconds(), 10 + 30 + 20, 'no estimated job done yet: the estimates as they are');
+  eta.done(3, 40);
+  assert.equal(eta.remainingSeconds(), 10 + 30);
+});
+
+test('ETA: corrected as jobs finish, by what the jobs done took against their estimates', () => {
+  const eta = new Eta([10, 20, 30, undefined]);
+  assert.equal(eta.remainingSeconds(), undefined, 'the job without an estimate: nothing tells yet');
+  // Twice as slow as estimated: every estimate left doubles; the job without one counts the mean done.
   eta.done(0, 20);
-  assert.equal(eta.remainingSeconds(), 20 + 30 + 20);
-  eta.done(2, 40);
-  assert.equal(eta.remainingSeconds(), 30 + 30);
+  assert.equal(eta.correction(), 2);
+  assert.equal(eta.remainingSeconds(), 2 * 20 + 2 * 30 + 20);
+  // Then one as estimated: (20 + 20) / (10 + 20).
+  eta.done(1, 20);
+  assert.equal(eta.remainingSeconds(), (40 / 30) * 30 + 20);
 });
 
 test('durations in words', () => {

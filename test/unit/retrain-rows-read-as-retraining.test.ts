@@ -4,12 +4,15 @@
  * naming the workload and the training pack, extraction images/s, ms per
  * training step, time to retrain, and the accuracy with the evaluation
  * pack's size beside the host's; never an inference row ("batch 100", p50,
- * a bare accuracy that reads as a broken model).
+ * a bare accuracy that reads as a broken model); the CI dashboard JSON and
+ * `bench compare` call its latency ms per step too.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatSummary, retrainSummaryRows, summaryRows } from '../../reports/run-summary.ts';
 import { renderMarkdown } from '../../reports/markdown.ts';
+import { toBenchmarkJson } from '../../reports/benchmark-json.ts';
+import { compareRecords } from '../../reports/compare.ts';
 import { fullReportRecord } from '../fixtures/full-report-record.ts';
 
 const { record } = fullReportRecord();
@@ -70,4 +73,26 @@ test('in markdown, a model with retrain jobs only says its jobs are below, not "
   const text = renderMarkdown(only, { now: new Date(0) });
   assert.doesNotMatch(text, /Nothing measured/);
   assert.match(text, /#### mobilenet\\_v2[^\n]*\n\nNo inference job \(its retrain jobs are below\)\./);
+});
+
+test('the CI dashboard JSON names a retrain key ms/step, never p50', () => {
+  const entries = toBenchmarkJson(record);
+  const retrain = entries.filter((entry) => entry.name.includes('+retrain'));
+  assert.ok(retrain.length > 0);
+  assert.ok(retrain.every((entry) => !entry.name.endsWith(' p50')), retrain.map((entry) => entry.name).join(', '));
+  const step = retrain.find((entry) => entry.name.endsWith(' ms/step'))!;
+  assert.ok(step, retrain.map((entry) => entry.name).join(', '));
+  assert.match(step.extra!, /^median of \d+ training steps; extraction [\d.]+ images\/s; time to retrain \d+ ms$/);
+  // The inference keys keep their p50.
+  assert.ok(entries.some((entry) => !entry.name.includes('+retrain') && entry.name.endsWith(' p50')));
+});
+
+test('bench compare says a retrain key changed its median ms per step, not its p50', () => {
+  const retrain = record.measurements.find((entry) => entry.retrain)!;
+  const slower = { ...retrain, latency: { ...retrain.latency, p50: retrain.latency.p50 * 2 }, samples: retrain.samples?.map((value) => value * 2), rounds: retrain.rounds?.map((round) => ({ ...round, samples: round.samples.map((value) => value * 2), latency: { ...round.latency, p50: round.latency.p50 * 2 } })) };
+  const comparison = compareRecords({ ...record, measurements: [retrain] }, { ...record, runId: 'later', measurements: [slower] }, { threshold: 0.05, alpha: 0.01, accuracyDropPoints: 1, correction: 'holm' });
+  assert.ok(comparison.comparable);
+  const reason = comparison.entries[0]!.reasons.join('; ');
+  assert.match(reason, /^median ms\/step [\d.]+ → [\d.]+ ms \(/);
+  assert.doesNotMatch(reason, /\bp50\b/);
 });

@@ -1,0 +1,95 @@
+/**
+ * Estimates before anything is built: the figures shipped with edgebench
+ * (./shipped-estimates.ts, measured on one named machine) scaled by how fast
+ * this host's CPU is against that machine's, from a probe of well under a
+ * second (on a busy host, as much slower as the host is busy). Used where nothing better exists: a job without history or a file
+ * to probe, a model not retrained yet. FLOPs would let a model or runtime the
+ * shipped figures lack be estimated too: `shippedJobSeconds` is the seam.
+ */
+import type { ResolvedConfig } from './core/config.ts';
+import type { TargetKind, Workload } from './core/record.ts';
+import { SHIPPED, type ShippedEstimates } from './shipped-estimates.ts';
+
+/**
+ * Wall time of a fixed float32 matrix product, the median of nine tries, ms:
+ * per-core speed, and how much of a core this process gets now (a host busy
+ * with other work runs every job slower too, and the estimate should say so).
+ */
+export function cpuProbeMs(): number {
+  const n = 160;
+  const a = new Float32Array(n * n).map((_, index) => (index % 7) / 7);
+  const b = new Float32Array(n * n).map((_, index) => (index % 5) / 5);
+  const c = new Float32Array(n * n);
+  const tries: number[] = [];
+  for (let attempt = 0; attempt < 9; attempt += 1) {
+    const started = performance.now();
+    for (let repeat = 0; repeat < 4; repeat += 1) {
+      for (let i = 0; i < n; i += 1) {
+        for (let k = 0; k < n; k += 1) {
+          const scale = a[i * n + k]!;
+          for (let j = 0; j < n; j += 1) c[i * n + j]! += scale * b[k * n + j]!;
+        }
+      }
+    }
+    tries.push(performance.now() - started);
+  }
+  // Read c so the work is never optimised away.
+  if (Number.isNaN(c[0])) throw new Error('probe failed');
+  return tries.sort((x, y) => x - y)[4]!;
+}
+
+/** Where a cold estimate comes from, in one line: the shipped figures' machine and date, and this host's speed against it. */
+export interface ColdBasis {
+  /** This host's time for the shipped figures' time: above 1 is slower. */
+  factor: number;
+  line: string;
+}
+
+/** The scale of the shipped figures on this host, from one probe (`probeMs` given: tests, a probe taken already). */
+export function coldBasis(options: { probeMs?: number; shipped?: ShippedEstimates } = {}): ColdBasis {
+  const shipped = options.shipped ?? SHIPPED;
+  const probe = options.probeMs ?? cpuProbeMs();
+  const factor = probe / shipped.probeMs;
+  const speed = factor > 1.05 ? `${factor.toFixed(1)}× slower than` : factor < 0.95 ? `${(1 / factor).toFixed(1)}× faster than` : 'as fast as';
+  return { factor, line: `cold estimates: figures shipped with edgebench (${shipped.measured.cpu}, ${shipped.measured.date}), this CPU ${speed} that one by a probe` };
+}
+
+/** A job's runtime class: its artifact, target kind, runtime, batch and workload (not the device). */
+export function jobClass(entry: { artifact: string; target: TargetKind; runtime: string; batchSize: number; workload?: Workload }): string {
+  return `${entry.artifact}@${entry.target}/${entry.runtime}#${entry.batchSize}${entry.workload === 'retrain' ? '+retrain' : ''}`;
+}
+
+/** A job's shipped wall time on this host (its rounds scaled from the shipped run's), or undefined for a class the figures lack. */
+export function shippedJobSeconds(entry: Parameters<typeof jobClass>[0], config: Pick<ResolvedConfig, 'run'>, basis: ColdBasis, shipped: ShippedEstimates = SHIPPED): number | undefined {
+  const seconds = shipped.jobs[jobClass(entry)];
+  if (seconds === undefined) return undefined;
+  return seconds * (config.run.rounds / shipped.measured.rounds) * basis.factor;
+}
+
+/**
+ * A model's host work on this host, seconds: bottlenecks and training unless
+ * `retrained` (its head kept when nothing changed), conversion unless
+ * `converted`. Bottlenecks scale with the generated dataset's size; a user's
+ * own images, or a model the figures lack, give undefined.
+ */
+export function shippedHostSeconds(
+  model: string,
+  config: Pick<ResolvedConfig, 'dataset'>,
+  basis: ColdBasis,
+  state: { retrained: boolean; converted: boolean },
+  shipped: ShippedEstimates = SHIPPED,
+): number | undefined {
+  const host = shipped.host[model];
+  if (!host) return undefined;
+  if (!state.retrained && config.dataset.images !== undefined) return undefined;
+  const images = config.dataset.imagesPerClass / shipped.measured.imagesPerClass;
+  const retrain = state.retrained ? 0 : host.bottlenecks * images + host.training;
+  const convert = state.converted ? 0 : host.conversion;
+  return (retrain + convert) * basis.factor;
+}
+
+/** The generated dataset's making on this host, seconds (0 when it is the user's own or made already). */
+export function shippedDatasetSeconds(config: Pick<ResolvedConfig, 'dataset'>, basis: ColdBasis, made: boolean, shipped: ShippedEstimates = SHIPPED): number {
+  if (made || config.dataset.images !== undefined) return 0;
+  return shipped.datasetSeconds * (config.dataset.imagesPerClass / shipped.measured.imagesPerClass) * basis.factor;
+}
