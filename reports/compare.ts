@@ -289,12 +289,12 @@ function geometricMean(values: readonly number[]): number {
 const LATENCY_FIGURE = { name: 'p50', unit: 'ms' };
 const ENERGY_FIGURE = { name: 'energy per inference', unit: 'mJ' };
 
-/** The latency verdict of one key, given its p-value adjusted across the family. */
 /** What a key's latency is called: a retrain key's samples are training steps. */
 function latencyFigure(measurement: Measurement): { name: string; unit: string } {
   return workloadOf(measurement.key) === 'retrain' ? { name: 'median ms/step', unit: 'ms' } : LATENCY_FIGURE;
 }
 
+/** The latency (or energy) verdict of one key, given its p-value adjusted across the family. */
 function decideLatency(evidence: LatencyEvidence, adjustedP: number | null, options: CompareOptions & { family: number }, figure: { name: string; unit: string }): { comparison: LatencyComparison; reason: string } {
   const { test } = evidence;
   const baselineP50 = geometricMean(evidence.baselineMedians);
