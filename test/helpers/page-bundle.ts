@@ -10,7 +10,7 @@
  * Hard links, not copies: the harness replaces bundle files by renaming new
  * ones over them, never by writing into them, so the cached files never change.
  */
-import { link, mkdir, readdir } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildPageBundle, pageBundleDir } from '../../targets/page/bundle.ts';
 import { cached } from './build-cache.ts';
@@ -21,11 +21,19 @@ export async function seedPageBundle(out: string): Promise<void> {
   const built = pageBundleDir(await cached('page-bundle', {}, async (dir) => void (await buildPageBundle(dir))));
   const target = pageBundleDir(out);
   await mkdir(target, { recursive: true });
-  for (const name of await readdir(built)) await link(join(built, name), join(target, name)).catch(ignoreExisting);
+  for (const name of await readdir(built)) await linkOrCopy(join(built, name), join(target, name));
 }
 
-function ignoreExisting(error: unknown): void {
-  if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    // Another file system (a TMPDIR elsewhere): a copy does as well.
+    if (code === 'EXDEV') await copyFile(from, to);
+    else throw error;
+  }
 }
 
 /** A fresh out folder (tmp.ts's tempDir) with the page bundle already in its cache. */
