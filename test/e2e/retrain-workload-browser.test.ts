@@ -10,12 +10,14 @@ import { test, before } from 'node:test';
 import { memoryLogger } from '../../harness/core/log.ts';
 import { workloadOf } from '../../harness/core/record.ts';
 import { runBenchmarks } from '../../harness/run.ts';
+import { seedPageBundle } from '../helpers/page-bundle.ts';
 import { retrainConfig, retrainFixture } from '../helpers/retrain-fixture.ts';
 
 let out: string;
 
 before(async () => {
   ({ out } = await retrainFixture());
+  await seedPageBundle(out);
 });
 
 test('headless Chromium tfjs-wasm and tfjs-webgl retrain mobilenet_v2 on a small pack to the host accuracy', async () => {
