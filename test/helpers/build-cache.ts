@@ -16,7 +16,7 @@
  * folder before it writes anything.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cp, mkdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,9 +34,9 @@ function hashOfSource(): string {
   if (sourceHash) return sourceHash;
   const hash = createHash('sha256');
   for (const folder of ['harness', 'models', 'targets']) {
-    const files = readdirSync(join(ROOT, folder), { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .map((entry) => join(entry.parentPath, entry.name))
+    const files = readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })
+      .map((name) => join(ROOT, folder, name))
+      .filter((path) => statSync(path).isFile())
       .sort();
     for (const file of files) hash.update(`${file.slice(ROOT.length)}\0`).update(readFileSync(file));
   }
