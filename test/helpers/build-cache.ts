@@ -5,7 +5,7 @@
  * runs) find it on disk.
  *
  * A folder is keyed by a hash of what it is built from: the caller's inputs
- * and the harness's own source (harness/, models/, targets/, package.json), so
+ * and the checkout's own source (harness/, models/, targets/, package.json), so
  * a change to the code that builds it builds it again instead of serving a
  * stale one. It is built under a temporary name and renamed into place, so a
  * folder that exists is complete; two processes that build it at once both
@@ -29,10 +29,11 @@ export const TEST_CACHE = join(tmpdir(), 'edgebench-test-cache');
 
 let sourceHash: string | undefined;
 
-/** A hash of the code a cached build runs: every file of harness/, models/ and targets/, and package.json. */
+/** A hash of the code a cached build runs: where the checkout is, every file of harness/, models/ and targets/, and package.json. */
 function hashOfSource(): string {
   if (sourceHash) return sourceHash;
-  const hash = createHash('sha256');
+  // The checkout's own path too: a build may record absolute paths (the page bundle's manifest does).
+  const hash = createHash('sha256').update(`${ROOT}\0`);
   for (const folder of ['harness', 'models', 'targets']) {
     const files = readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })
       .map((name) => join(ROOT, folder, name))
