@@ -7,8 +7,9 @@
  * ms per training step, and each one's ratio to Node wasm.
  *
  * It uses the retrained mobilenet_v2 in BENCH_OUT when given; otherwise the
- * small one the retrain-workload tests cache in the temp folder (retrained
- * once, about a minute).
+ * small one the retrain-workload tests share (test/helpers/retrained-mobilenet.ts:
+ * retrained once into the temp folder's build cache, about a minute, and
+ * copied into a fresh folder).
  *
  *   npm run benchmark:retrain-targets
  *   BENCH_OUT=.bench npm run benchmark:retrain-targets
@@ -18,7 +19,7 @@ import { parseConfig } from '../../harness/core/config.ts';
 import { createLogger } from '../../harness/core/log.ts';
 import type { Measurement } from '../../harness/core/record.ts';
 import { runBenchmarks } from '../../harness/run.ts';
-import { retrainConfig, retrainFixture, RETRAIN_CACHE } from '../helpers/retrain-fixture.ts';
+import { retrainConfig, retrainFixture } from '../helpers/retrain-fixture.ts';
 
 const RUNTIMES = [
   { target: 'node', runtime: 'tfjs-wasm', label: 'Node tfjs-wasm' },
@@ -28,8 +29,7 @@ const RUNTIMES = [
 
 async function main(): Promise<void> {
   const given = process.env.BENCH_OUT;
-  const out = given ? resolve(given) : RETRAIN_CACHE;
-  if (!given) await retrainFixture();
+  const out = given ? resolve(given) : (await retrainFixture()).out;
   // The workload's default pack and steps (what `bench all` runs); a short evaluation, which is not timed here.
   const defaults = parseConfig({}).retrainWorkload;
   const workload = { images: defaults.images, steps: defaults.steps, evalImages: 8 };

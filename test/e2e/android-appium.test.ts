@@ -16,6 +16,7 @@ import { startAppiumServer } from '../../targets/android/appium-server.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
 import type { DiscoveredDevice, Target } from '../../targets/types.ts';
 import { artifactFor, jobFor, tinyModelFixture, type ModelFixture } from '../helpers/browser-fixture.ts';
+import { pageOut } from '../helpers/page-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { androidContext, FAKE_ADB, fakeAdb, PIXEL_7, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { runJob } from '../helpers/run-job.ts';
@@ -55,7 +56,7 @@ let fixture: ModelFixture;
 let adb: FakeAdb;
 
 before(async () => {
-  out = await tempDir('android-appium');
+  out = await pageOut('android-appium');
   fixture = await tinyModelFixture(out, 12);
   adb = await fakeAdb([PIXEL_7]);
 });

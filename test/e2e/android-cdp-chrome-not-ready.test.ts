@@ -15,7 +15,7 @@ import { createAndroidTarget } from '../../targets/android/index.ts';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { inProcessAdb } from '../fixtures/fake-adb/in-process-adb.ts';
 import { androidContext, FAKE_ADB, fakeAdb, PIXEL_7, standInChrome, tinyPageJob, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { pageOut } from '../helpers/page-bundle.ts';
 import { runJob } from '../helpers/run-job.ts';
 
 let out: string;
@@ -23,7 +23,7 @@ let tiny: TinyArtifact;
 const started: FakeAdb[] = [];
 
 before(async () => {
-  out = await tempDir('android-cdp-not-ready');
+  out = await pageOut('android-cdp-not-ready');
   tiny = await makeTinyArtifact(out, { images: 3 });
 });
 

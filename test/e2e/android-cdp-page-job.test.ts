@@ -14,7 +14,7 @@ import { createAdb } from '../../targets/android/adb.ts';
 import { createAndroidTarget } from '../../targets/android/index.ts';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { androidContext, FAKE_ADB, fakeAdb, PIXEL_7, standInChrome, tinyPageJob, withoutAppiumPrerequisites, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { pageOut } from '../helpers/page-bundle.ts';
 import { runJob } from '../helpers/run-job.ts';
 
 let out: string;
@@ -22,7 +22,7 @@ let tiny: TinyArtifact;
 let adb: FakeAdb;
 
 before(async () => {
-  out = await tempDir('android-cdp');
+  out = await pageOut('android-cdp');
   tiny = await makeTinyArtifact(out, { images: 12 });
   adb = await fakeAdb([{ ...PIXEL_7, chrome: await standInChrome() }]);
 });

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { fakeAdb, PIXEL_7, standInChrome, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
+import { pageOut } from '../helpers/page-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const CHILD = fileURLToPath(new URL('../fixtures/android-dies-mid-job-child.ts', import.meta.url));
@@ -26,7 +27,7 @@ let tiny: TinyArtifact;
 const phones: FakeAdb[] = [];
 
 before(async () => {
-  out = await tempDir('android-dies');
+  out = await pageOut('android-dies');
   tiny = await makeTinyArtifact(out, { images: 12 });
 });
 

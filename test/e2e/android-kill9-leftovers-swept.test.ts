@@ -17,6 +17,7 @@ import { after, before, test } from 'node:test';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { FAKE_ADB, fakeAdb, PIXEL_7, standInChrome, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { startBench, waitFor, type BenchChild } from '../helpers/bench-child.ts';
+import { pageOut } from '../helpers/page-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 let cache: string;
@@ -38,7 +39,7 @@ function standInCapabilities(userDataDir: string) {
 
 /** An out folder with the tiny model and a config for the fake phone by `android`. */
 async function outFolder(name: string, android: Record<string, unknown>): Promise<{ out: string; config: string }> {
-  const out = await tempDir(name);
+  const out = await pageOut(name);
   await makeTinyArtifact(out);
   const config = join(out, 'bench.config.json');
   await writeFile(config, JSON.stringify({ android: { adb: FAKE_ADB, ...android } }));

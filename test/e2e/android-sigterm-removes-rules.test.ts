@@ -14,6 +14,7 @@ import { after, before, test } from 'node:test';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { FAKE_ADB, fakeAdb, PIXEL_7, standInChrome, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { startBench, waitFor } from '../helpers/bench-child.ts';
+import { pageOut } from '../helpers/page-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 let out: string;
@@ -22,7 +23,7 @@ let config: string;
 let adb: FakeAdb;
 
 before(async () => {
-  out = await tempDir('android-sigterm');
+  out = await pageOut('android-sigterm');
   cache = await tempDir('android-sigterm-cache');
   await makeTinyArtifact(out);
   adb = await fakeAdb([{ ...PIXEL_7, chrome: await standInChrome() }]);

@@ -12,6 +12,7 @@ import { createBrowserTarget } from '../../targets/browser/index.ts';
 import { PAGE_RUNTIMES, PROTOCOL_VERSION, type PageCapabilities } from '../../targets/page/index.ts';
 import { runtimeStatuses } from '../../targets/page/runtimes.ts';
 import { targetContext } from '../helpers/browser-fixture.ts';
+import { pageOut } from '../helpers/page-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 async function fakeExecutable(dir: string, name: string): Promise<string> {
@@ -83,7 +84,7 @@ test('browser discovery', async (t) => {
   });
 
   await t.test("discovers this machine's Chromium with version, GPU strings and cross-origin isolation", async () => {
-    const out = await tempDir('browser-discovery');
+    const out = await pageOut('browser-discovery');
     const target = createBrowserTarget();
     try {
       const devices = await target.discover(targetContext(out, { browser: { browsers: ['chromium', 'no-such-browser'] } }));

@@ -16,7 +16,7 @@ import { memoryLogger } from '../../harness/core/log.ts';
 import { createBrowserTarget } from '../../targets/browser/index.ts';
 import type { JobResult } from '../../targets/types.ts';
 import { artifactFor, jobFor, mobilenetFixture, targetContext, tfliteNodeReference } from '../helpers/browser-fixture.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { pageOut } from '../helpers/page-bundle.ts';
 import { runJob } from '../helpers/run-job.ts';
 
 const IMAGES = 16;
@@ -56,7 +56,7 @@ function assertComplete(m: Measurement, runtime: string): void {
 }
 
 test('mobilenet_v2 in headless Chromium agrees with Node', async (t) => {
-  const out = await tempDir('browser-mobilenet');
+  const out = await pageOut('browser-mobilenet');
   const fixture = await mobilenetFixture(out, IMAGES);
   await convertArtifacts({ out, models: ['mobilenet_v2'], variants: ['float32', 'int8'], calibrationImages: 20, io: 'float', log: memoryLogger('quiet') });
 

@@ -13,13 +13,13 @@ import { CHROMIUM_FLAGS } from '../../targets/browser/index.ts';
 import { decideWasmSettings, pageKeyOptions, preparePageJob, PROTOCOL_VERSION, startPageServer, toJobResult, type PageJob, type PageResult } from '../../targets/page/index.ts';
 import { keyedJob } from '../../targets/result.ts';
 import { artifactFor, jobFor, tinyModelFixture } from '../helpers/browser-fixture.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { pageOut } from '../helpers/page-bundle.ts';
 
 const CHROMEDRIVER = '/usr/bin/chromedriver';
 const CHROMIUM = '/usr/bin/chromium';
 
 test('page protocol over WebDriver', { skip: !existsSync(CHROMEDRIVER) || !existsSync(CHROMIUM) ? `needs ${CHROMEDRIVER} and ${CHROMIUM}` : false }, async (t) => {
-  const out = await tempDir('browser-protocol');
+  const out = await pageOut('browser-protocol');
   const fixture = await tinyModelFixture(out);
   const pageServer = await startPageServer(out);
   t.after(() => pageServer.close());

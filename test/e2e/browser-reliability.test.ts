@@ -11,12 +11,12 @@ import type { PageJob } from '../../targets/page/index.ts';
 import type { DiscoveredDevice, JobResult, JobSpec } from '../../targets/types.ts';
 import { artifactFor, jobFor, targetContext, tinyModelFixture } from '../helpers/browser-fixture.ts';
 import { runJob } from '../helpers/run-job.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { pageOut } from '../helpers/page-bundle.ts';
 
 type Sabotage = (page: Page, job: PageJob) => Promise<void>;
 
 test('browser jobs fail one at a time and the target recovers', async (t) => {
-  const out = await tempDir('browser-reliability');
+  const out = await pageOut('browser-reliability');
   const fixture = await tinyModelFixture(out);
   const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
   // The next job's sabotage, consumed by the hook.

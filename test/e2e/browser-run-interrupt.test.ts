@@ -14,14 +14,14 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { RunRecord } from '../../harness/core/record.ts';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { pageOut } from '../helpers/page-bundle.ts';
 
 const BIN = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
 let out: string;
 
 before(async () => {
-  out = await tempDir('browser-interrupt');
+  out = await pageOut('browser-interrupt');
   await makeTinyArtifact(out);
 });
 after(() => rm(out, { recursive: true, force: true }));

@@ -13,6 +13,7 @@ import { parseConfig } from '../../harness/core/config.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
 import { runBenchmarks } from '../../harness/run.ts';
 import { NSFW_CLASSES, NSFW_NORMALIZATION, writeNsfwGraphModel } from '../fixtures/nsfwjs-graph-model.ts';
+import { seedPageBundle } from '../helpers/page-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 let dir: string;
@@ -20,6 +21,7 @@ let modelJson: string;
 
 before(async () => {
   dir = await tempDir('browser-user-graph');
+  await seedPageBundle(join(dir, '.bench'));
   modelJson = await writeNsfwGraphModel(join(dir, 'source'));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));

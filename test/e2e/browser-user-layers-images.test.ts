@@ -13,6 +13,7 @@ import { memoryLogger } from '../../harness/core/log.ts';
 import { runBenchmarks } from '../../harness/run.ts';
 import { makeTinyArtifact, TINY_CLASSES, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { writeColourImages } from '../fixtures/colour-images.ts';
+import { seedPageBundle } from '../helpers/page-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 let dir: string;
@@ -21,6 +22,7 @@ let images: Awaited<ReturnType<typeof writeColourImages>>;
 
 before(async () => {
   dir = await tempDir('browser-user-layers');
+  await seedPageBundle(join(dir, '.bench'));
   tiny = await makeTinyArtifact(join(dir, 'source'));
   images = await writeColourImages(join(dir, 'images'));
 });

@@ -21,6 +21,7 @@ import { loadLayersModel } from '../../models/model-io.ts';
 import { makeTinyArtifact, TINY_CLASSES } from '../fixtures/node-tiny-model.ts';
 import { writeColourImages } from '../fixtures/colour-images.ts';
 import { tfliteWithSupportMetadata } from '../fixtures/tflite-support-metadata.ts';
+import { seedPageBundle } from '../helpers/page-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 let dir: string;
@@ -29,6 +30,7 @@ let images: Awaited<ReturnType<typeof writeColourImages>>;
 
 before(async () => {
   dir = await tempDir('browser-user-tflite');
+  await seedPageBundle(join(dir, '.bench'));
   const tiny = await makeTinyArtifact(join(dir, 'source'));
   const model = await loadLayersModel(tiny.modelJsonPath);
   // The tiny model takes pixel / 255: mean 0, std 255.

@@ -29,7 +29,7 @@ import { createNodeTarget } from '../../targets/node/index.ts';
 import type { Target } from '../../targets/types.ts';
 import { FAKE_ADB, fakeAdb, fakeBenchmarkBinary, PIXEL_7, standInChrome, type FakeAdb, type FakePhone } from '../fixtures/fake-adb/fake-device.ts';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { pageOut } from '../helpers/page-bundle.ts';
 
 let out: string;
 let tiny: TinyArtifact;
@@ -37,7 +37,7 @@ let binary: string;
 const phones: FakeAdb[] = [];
 
 before(async () => {
-  out = await tempDir('failed-now');
+  out = await pageOut('failed-now');
   tiny = await makeTinyArtifact(out, { images: 3 });
   // The phone's benchmark_model is a stand-in that never reads the model: any bytes make the Lite artifact.
   const lite = liteModelPath(out, tiny.model, 'float32');

@@ -17,6 +17,7 @@ import { parseConfig } from '../../harness/core/config.ts';
 import { decideWasmSettings, openWebDriverHost, pageKeyOptions, PlaywrightHost, readBrowserFacts, runPageJob, startPageServer, type PageHost, type PageServer } from '../../targets/page/index.ts';
 import { keyedJob } from '../../targets/result.ts';
 import { artifactFor, jobFor, tinyModelFixture, type ModelFixture } from '../helpers/browser-fixture.ts';
+import { pageOut } from '../helpers/page-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -31,7 +32,7 @@ const hosts: PageHost[] = [];
 
 before(async () => {
   if (skip) return;
-  out = await tempDir('page-host-transports');
+  out = await pageOut('page-host-transports');
   fixture = await tinyModelFixture(out, 12);
   pageServer = await startPageServer(out);
   appium = await startAppiumServer({ log: memoryLogger() });

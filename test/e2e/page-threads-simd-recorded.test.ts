@@ -17,7 +17,7 @@ import { createBrowserTarget } from '../../targets/browser/index.ts';
 import type { DiscoveredDevice, JobSpec, Target } from '../../targets/types.ts';
 import { artifactFor, jobFor, targetContext, tinyModelFixture, type ModelFixture } from '../helpers/browser-fixture.ts';
 import { runJob } from '../helpers/run-job.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { pageOut } from '../helpers/page-bundle.ts';
 
 let out: string;
 let fixture: ModelFixture;
@@ -26,7 +26,7 @@ let target: Target;
 let chromium: DiscoveredDevice;
 
 before(async () => {
-  out = await tempDir('page-threads-simd');
+  out = await pageOut('page-threads-simd');
   fixture = await tinyModelFixture(out);
   const model = await loadLayersModel(fixture.modelJsonPath);
   tflitePath = join(out, 'tiny.tflite');

@@ -22,14 +22,14 @@ import { createBrowserTarget } from '../../targets/browser/index.ts';
 import type { DiscoveredDevice, Target } from '../../targets/types.ts';
 import { targetContext } from '../helpers/browser-fixture.ts';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { pageOut } from '../helpers/page-bundle.ts';
 
 let out: string;
 let target: Target;
 let chromium: DiscoveredDevice;
 
 before(async () => {
-  out = await tempDir('plan-software');
+  out = await pageOut('plan-software');
   await makeTinyArtifact(out);
   target = createBrowserTarget();
   const devices = await target.discover(targetContext(out, { browser: { browsers: ['chromium'] } }));

@@ -10,14 +10,17 @@ import { test, before } from 'node:test';
 import { memoryLogger } from '../../harness/core/log.ts';
 import { workloadOf } from '../../harness/core/record.ts';
 import { runBenchmarks } from '../../harness/run.ts';
-import { retrainConfig, retrainFixture, RETRAIN_CACHE } from '../helpers/retrain-fixture.ts';
+import { seedPageBundle } from '../helpers/page-bundle.ts';
+import { retrainConfig, retrainFixture } from '../helpers/retrain-fixture.ts';
+
+let out: string;
 
 before(async () => {
-  await retrainFixture();
+  ({ out } = await retrainFixture());
+  await seedPageBundle(out);
 });
 
 test('headless Chromium tfjs-wasm and tfjs-webgl retrain mobilenet_v2 on a small pack to the host accuracy', async () => {
-  const out = RETRAIN_CACHE;
   const config = retrainConfig(out, { run: { targets: ['browser'], backends: ['tfjs-wasm', 'tfjs-webgl'] }, browser: { browsers: ['/usr/bin/chromium'] } });
   const log = memoryLogger();
   const { record } = await runBenchmarks({ config, log, out });

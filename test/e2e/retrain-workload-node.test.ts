@@ -15,14 +15,15 @@ import { trainPackDir } from '../../harness/core/layout.ts';
 import { runBenchmarks } from '../../harness/run.ts';
 import { createNodeTarget, DEFAULT_RUNTIME_MODULE } from '../../targets/node/index.ts';
 import { TRAINING_FAILURE } from '../fixtures/node-test-runtimes.ts';
-import { retrainConfig, retrainFixture, RETRAIN_CACHE } from '../helpers/retrain-fixture.ts';
+import { retrainConfig, retrainFixture } from '../helpers/retrain-fixture.ts';
+
+let out: string;
 
 before(async () => {
-  await retrainFixture();
+  ({ out } = await retrainFixture());
 });
 
 test('tfjs-wasm retrains mobilenet_v2 on a small pack, reaching the host accuracy; a job whose training throws fails alone, in phase training', async () => {
-  const out = RETRAIN_CACHE;
   const config = retrainConfig(out, { run: { targets: ['node'], backends: ['tfjs-wasm', 'test-throws-in-training'] } });
   const testRuntimes = new URL('../fixtures/node-test-runtimes.ts', import.meta.url).href;
   const log = memoryLogger();

@@ -10,12 +10,12 @@ import { memoryLogger } from '../../harness/core/log.ts';
 import { runBenchmarks } from '../../harness/run.ts';
 import { runtimeSizes } from '../../targets/page/index.ts';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { pageOut } from '../helpers/page-bundle.ts';
 
 let out: string;
 
 before(async () => {
-  out = await tempDir('run-browser');
+  out = await pageOut('run-browser');
   await makeTinyArtifact(out);
 });
 after(() => rmSync(out, { recursive: true, force: true }));

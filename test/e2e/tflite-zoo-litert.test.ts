@@ -20,7 +20,7 @@ import { convertLayersModel } from '../../models/tflite/index.ts';
 import { createBrowserTarget } from '../../targets/browser/index.ts';
 import { artifactFor, jobFor, targetContext, type ModelFixture } from '../helpers/browser-fixture.ts';
 import { ALL_OPS, NETWORKS, zooImages, type ZooModel } from '../helpers/tflite-zoo.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { pageOut } from '../helpers/page-bundle.ts';
 import { runJob } from '../helpers/run-job.ts';
 
 const IMAGES = 8;
@@ -54,7 +54,7 @@ async function fixture(out: string, entry: ZooModel, model: tf.LayersModel): Pro
 }
 
 test('LiteRT.js runs every variant of the zoo networks and of a model with every op', async (t) => {
-  const out = await tempDir('litert-zoo');
+  const out = await pageOut('litert-zoo');
   const target = await createBrowserTarget();
   const context = targetContext(out, { run: { targets: ['browser'] } });
   const chromium = (await target.discover!(context)).find((found) => found.device.id.startsWith('chromium'));

@@ -12,12 +12,10 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { saveLayersModel } from '../../models/model-io.ts';
+import { bench } from '../helpers/cli.ts';
 
-const BIN = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));
 let root: string;
 
 before(async () => {
@@ -39,12 +37,6 @@ async function modelWithShard(dir: string, entry: string, weightsAt: string): Pr
   return modelJson;
 }
 
-/** The `bench` executable in a child process (its warnings go to the real stderr). */
-function bench(argv: string[], cwd: string): { code: number | null; stderr: string } {
-  const result = spawnSync(process.execPath, [BIN, ...argv], { cwd, encoding: 'utf8', timeout: 180_000 });
-  return { code: result.status, stderr: result.stderr };
-}
-
 const quick = ['--targets', 'node', '--backends', 'tfjs-cpu', '--eval-limit', '1', '--min-samples', '3', '--min-time', '0', '--warmup', '1'];
 
 function files(dir: string): string[] {
@@ -61,7 +53,7 @@ test("a shard path '../../../../bench.config.mjs' writes nothing into the projec
   renameSync(join(project, 'bench.config.mjs.shipped'), join(modelDir, '../../../../bench.config.mjs'));
   const planted = join(project, 'bench.config.mjs');
   rmSync(planted, { force: true });
-  const result = bench(['run', '--model', modelJson, '--out', join(project, '.bench'), ...quick], project);
+  const result = await bench(['run', '--model', modelJson, '--out', join(project, '.bench'), ...quick], { cwd: project });
   assert.equal(existsSync(planted), false, 'no bench.config.mjs written into the project');
   assert.equal(result.code, 1, result.stderr);
   assert.match(result.stderr, /weightsManifest\[0\]\.paths\[0\] '\.\.\/\.\.\/\.\.\/\.\.\/bench\.config\.mjs' leaves the model's folder/);
@@ -78,7 +70,7 @@ test('a shard path out of the package reads nothing: a private key is not copied
   chmodSync(key, 0o600);
   const secret = readFileSync(key);
   const out = join(project, '.bench');
-  const result = bench(['run', '--model', modelJson, '--out', out, ...quick], project);
+  const result = await bench(['run', '--model', modelJson, '--out', out, ...quick], { cwd: project });
   assert.equal(result.code, 1, result.stderr);
   assert.match(result.stderr, /weightsManifest\[0\]\.paths\[0\] '\.\.\/\.\.\/id_ed25519' leaves the model's folder/);
   const copies = files(out).filter((file) => !file.endsWith('.lock') && existsSync(file) && !readdirSafe(file) && readFileSync(file).equals(secret));
@@ -93,7 +85,7 @@ test('a shard that is a symbolic link out of the model folder is refused the sam
   const modelJson = await modelWithShard(modelDir, 'weights.bin', key);
   symlinkSync(key, join(modelDir, 'weights.bin'));
   const out = join(project, '.bench');
-  const result = bench(['run', '--model', modelJson, '--out', out, ...quick], project);
+  const result = await bench(['run', '--model', modelJson, '--out', out, ...quick], { cwd: project });
   assert.equal(result.code, 1, result.stderr);
   assert.match(result.stderr, /weightsManifest\[0\]\.paths\[0\] 'weights\.bin' leaves the model's folder through a symbolic link/);
   assert.deepEqual(files(join(out, 'models')), [], 'nothing imported');
@@ -104,7 +96,7 @@ test('a missing weights shard is one line naming the shard and the model, not a 
   const modelDir = join(project, 'pkg');
   mkdirSync(modelDir, { recursive: true });
   const modelJson = await modelWithShard(modelDir, 'group1-shard1of1.bin', join(project, 'elsewhere.bin'));
-  const result = bench(['convert', '--model', modelJson, '--variants', 'float32', '--json'], project);
+  const result = await bench(['convert', '--model', modelJson, '--variants', 'float32', '--json'], { cwd: project });
   assert.equal(result.code, 1, result.stderr);
   assert.doesNotMatch(result.stderr, /^\s+at /m, 'no stack trace');
   assert.deepEqual(result.stderr.trim().split('\n').filter((line) => line.startsWith('error:')), [`error: ${modelJson}: weightsManifest[0].paths[0]: weight file 'group1-shard1of1.bin' is missing (no ${join(modelDir, 'group1-shard1of1.bin')})`]);

@@ -13,10 +13,12 @@ import type { ArtifactFormat, ArtifactInfo, ArtifactVariant, DeviceInfo } from '
 import { readEvalPack, writeEvalPack } from '../../harness/core/eval-pack.ts';
 import { evalPackDir, metadataPath, mobileModelPath } from '../../harness/core/layout.ts';
 import type { ModelMetadata } from '../../harness/core/metadata.ts';
+import { useFastestBackend } from '../../models/backend.ts';
 import { loadLayersModel, saveLayersModel } from '../../models/model-io.ts';
 import type { ReferenceJson } from '../../targets/page/app/inputs.ts';
 import type { KernelOptions } from '../../targets/kernel/types.ts';
 import type { JobSpec, TargetContext } from '../../targets/types.ts';
+import { copyRetrainedMobilenet } from './retrained-mobilenet.ts';
 
 export const FAST_KERNEL: KernelOptions = { warmupIterations: 1, minSamples: 5, minTimeMs: 0, maxTimeMs: 5000, batchSize: 1 };
 
@@ -122,19 +124,15 @@ export async function tinyModelFixture(out: string, images = 12): Promise<ModelF
 
 /**
  * The retrained mobilenet_v2 (models/retrain.ts) on a small generated
- * dataset, cached in `cacheDir` across test runs (retraining takes ~20 s).
+ * dataset, copied into `out` from the tier's build cache
+ * (retrained-mobilenet.ts), with Node reference outputs for `images` images.
  */
-export async function mobilenetFixture(cacheDir: string, images: number): Promise<ModelFixture> {
-  const { retrainModels } = await import('../../models/retrain.ts');
-  const out = cacheDir;
+export async function mobilenetFixture(out: string, images: number): Promise<ModelFixture> {
   const model = 'mobilenet_v2';
   const modelJsonPath = mobileModelPath(out, model);
-  const exists = await stat(metadataPath(out, model)).then(() => true, () => false);
-  if (!exists) {
-    const config = parseConfig({ out, models: [model], dataset: { imagesPerClass: 20, testPercent: 20 }, retrain: { steps: 200 } });
-    const outcome = await retrainModels({ config, log: memoryLogger('quiet'), out });
-    if (outcome.failures.length > 0) throw outcome.failures[0]!.error;
-  }
+  if (!(await stat(metadataPath(out, model)).then(() => true, () => false))) await copyRetrainedMobilenet(out);
+  // Node's reference on the fastest exact backend, as when this process retrained the model itself (TF.js cpu takes seconds an image).
+  await useFastestBackend();
   const metadata = JSON.parse(await readFile(metadataPath(out, model), 'utf8')) as ModelMetadata;
   const packDir = evalPackDir(out, model);
   const pack = await readEvalPack(packDir);

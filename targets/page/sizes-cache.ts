@@ -1,0 +1,87 @@
+/**
+ * Runtime download sizes (./sizes.ts) kept between runs: measuring one bundles
+ * the runtime with esbuild and gzips its wasm at level 9, seconds per runtime
+ * that every `bench run` with a browser or a phone paid again for the same
+ * numbers. Kept like the page bundle (./bundle.ts): an entry holds the size
+ * and modification time of every file the measurement read, and is served
+ * only while each is unchanged, so an upgraded runtime is measured again.
+ *
+ * Entries live in the user's private cache folder
+ * (harness/core/private-dir.ts), not in an out folder: the sizes belong to
+ * the installed runtimes, not to a run. An entry that does not parse, or no
+ * private folder at all, means measuring, never an error.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { privateCacheDir } from '../../harness/core/private-dir.ts';
+import type { RuntimeSize } from '../../harness/core/record.ts';
+
+/** A measurement and the files it read (absolute paths). */
+export interface MeasuredSize {
+  size: RuntimeSize;
+  inputs: string[];
+}
+
+const fileSchema = z.strictObject({ path: z.string().max(1000), bytes: z.number().int().nonnegative(), gzipBytes: z.number().int().nonnegative() });
+const entrySchema = z.strictObject({
+  size: z.strictObject({ runtime: z.string().max(100), files: z.array(fileSchema).max(100), bytes: z.number().int().nonnegative(), gzipBytes: z.number().int().nonnegative() }),
+  /** Absolute path → [size, mtimeMs] when measured. */
+  inputs: z.record(z.string().max(4096), z.tuple([z.number(), z.number()])),
+});
+type Entry = z.infer<typeof entrySchema>;
+
+/** Entries past this are not read (a few hundred inputs make a few tens of kB). */
+const MAX_ENTRY_BYTES = 4 * 2 ** 20;
+
+async function current(entry: Entry): Promise<boolean> {
+  for (const [path, [size, mtimeMs]] of Object.entries(entry.inputs)) {
+    const info = await stat(path).catch(() => null);
+    if (!info || info.size !== size || info.mtimeMs !== mtimeMs) return false;
+  }
+  return true;
+}
+
+async function readEntry(path: string): Promise<Entry | undefined> {
+  const info = await stat(path).catch(() => null);
+  if (!info?.isFile() || info.size > MAX_ENTRY_BYTES) return undefined;
+  try {
+    const parsed = entrySchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The size `measure` would give, from the cache while every file it read last
+ * time is unchanged. `key` names everything else the measurement depends on
+ * (runtime, entry source, gzip level, esbuild version).
+ */
+export async function cachedRuntimeSize(key: unknown, measure: () => Promise<MeasuredSize>, env: NodeJS.ProcessEnv = process.env): Promise<RuntimeSize> {
+  const folder = privateCacheDir('runtime-sizes', env);
+  if (!('dir' in folder)) return (await measure()).size;
+  const path = join(folder.dir, `${createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 32)}.json`);
+  const kept = await readEntry(path);
+  if (kept && (await current(kept))) return kept.size;
+  const measured = await measure();
+  const inputs: Entry['inputs'] = {};
+  for (const input of measured.inputs) {
+    const info = await stat(input).catch(() => null);
+    if (info) inputs[input] = [info.size, info.mtimeMs];
+  }
+  await keep(path, { size: measured.size, inputs });
+  return measured.size;
+}
+
+/** Written under a temporary name and renamed (a run beside this one reads a whole entry or none); a cache that cannot be written is only slower. */
+async function keep(path: string, entry: Entry): Promise<void> {
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temporary, JSON.stringify(entry));
+    await rename(temporary, path);
+  } catch {
+    await rm(temporary, { force: true }).catch(() => {});
+  }
+}
