@@ -65,6 +65,22 @@ export function childPids(pid: number): number[] | undefined {
   }
 }
 
+/**
+ * The children of `pid` that are still running: a killed MiniBrowser stays a
+ * zombie child of the driver until the driver reaps it, and must count as gone.
+ */
+function liveChildPids(pid: number): number[] | undefined {
+  return childPids(pid)?.filter((child) => {
+    try {
+      // /proc/<pid>/stat: "pid (comm) state …"; comm may hold spaces or parentheses, so read after the last ')'.
+      const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
+      return !/^\s*[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 1));
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Ends a process this host started: SIGTERM, then SIGKILL if it lingers. */
 async function stop(child: ChildProcess | undefined, timeoutMs: number): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -154,7 +170,7 @@ export function webkitHost(options: WebKitHostOptions): SessionHost {
       pageUrl: `${options.origin}${PAGE_PATH}`,
       // A poll left waiting on a killed MiniBrowser never returns: the driver's child gone says so.
       isAlive: async () => {
-        const children = childPids(running.process.pid ?? -1);
+        const children = liveChildPids(running.process.pid ?? -1);
         return children === undefined ? undefined : children.length > 0;
       },
       timeouts: browserSessionTimeouts(timeouts),
@@ -166,7 +182,7 @@ export function webkitHost(options: WebKitHostOptions): SessionHost {
     product: 'WebKitGTK',
     open,
     explainFailure: (result) => {
-      const gone = driver && childPids(driver.process.pid ?? -1)?.length === 0;
+      const gone = driver && liveChildPids(driver.process.pid ?? -1)?.length === 0;
       if (!gone || /went away/.test(result.error.message)) return result;
       return { ...result, error: { ...result.error, message: `${candidate.name}: the browser went away during ${result.phase} (the last phase the page reported): ${firstLine(result.error.message)}` } };
     },
