@@ -11,13 +11,16 @@ import { memoryLogger } from '../../harness/core/log.ts';
 import { workloadOf } from '../../harness/core/record.ts';
 import { runBenchmarks } from '../../harness/run.ts';
 import { FAKE_ADB, fakeAdb, PIXEL_7, standInChrome, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
-import { retrainConfig, retrainFixture, RETRAIN_CACHE } from '../helpers/retrain-fixture.ts';
+import { seedPageBundle } from '../helpers/page-bundle.ts';
+import { retrainConfig, retrainFixture } from '../helpers/retrain-fixture.ts';
 
 let adb: FakeAdb;
+let out: string;
 const saved = process.env.FAKE_ADB_STATE;
 
 before(async () => {
-  await retrainFixture();
+  ({ out } = await retrainFixture());
+  await seedPageBundle(out);
   adb = await fakeAdb([{ ...PIXEL_7, chrome: await standInChrome() }]);
   // The harness makes its own adb from `android.adb`, in this process's environment.
   process.env.FAKE_ADB_STATE = adb.dir;
@@ -30,15 +33,15 @@ after(() => {
 });
 
 test('retrain workload on a phone over CDP: extraction, training and evaluation in its Chrome', { timeout: 300_000 }, async () => {
-  const config = retrainConfig(RETRAIN_CACHE, {
+  const config = retrainConfig(out, {
     run: { targets: ['android'], backends: ['tfjs-wasm'] },
     android: { adb: FAKE_ADB, driver: 'cdp' },
     timeouts: { android: { cdpConnectMs: 90_000, devtoolsSocketMs: 60_000 } },
   });
   const log = memoryLogger();
-  const { record } = await runBenchmarks({ config, log, out: RETRAIN_CACHE });
+  const { record } = await runBenchmarks({ config, log, out });
   assert.deepEqual(record.failures, [], log.lines.join('\n'));
-  assert.equal(record.measurements.length, 1, log.lines.join("\n"));
+  assert.equal(record.measurements.length, 1, log.lines.join('\n'));
   const [measured] = record.measurements;
   assert.equal(measured!.key.target, 'android');
   assert.equal(measured!.key.device, PIXEL_7.serial);

@@ -195,5 +195,8 @@ export function jobFor(fixture: ModelFixture, artifact: ArtifactInfo, device: De
 }
 
 export function targetContext(out: string, config: BenchConfig = {}): TargetContext & { config: ResolvedConfig; log: ReturnType<typeof memoryLogger> } {
-  return { config: parseConfig({ out, ...config }), log: memoryLogger(), out, signal: new AbortController().signal };
+  // Chromium unless a test names its browsers: where Firefox and WebKit are installed, a default
+  // discovery starts them too, which only the engine tests need.
+  const browser = { browsers: ['chromium'], ...config.browser };
+  return { config: parseConfig({ out, ...config, browser }), log: memoryLogger(), out, signal: new AbortController().signal };
 }
