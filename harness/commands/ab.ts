@@ -10,7 +10,7 @@
  */
 import { defineCommand } from 'citty';
 import { commonArgs } from './common.ts';
-import { modelOverrides, RUN_PATHS } from './run.ts';
+import { modelOverrides, runArgs, RUN_PATHS } from './run.ts';
 import { runAbCommand } from './ab-run.ts';
 import { baselineArgs } from './baseline-args.ts';
 
@@ -31,6 +31,12 @@ export default defineCommand({
     threads: { type: 'string', description: 'CPU threads for runtimes that take a count (default: every core)', valueHint: 'n' },
     seed: { type: 'string', description: 'Seed of the per-pair order (default 1)', valueHint: 'n' },
     cpus: { type: 'string', description: 'Pin the worker processes to these CPUs, comma-separated (Linux, taskset)', valueHint: 'list' },
+    // Where and on what, as for `bench run` (ab-run.ts passes these through to the run config).
+    browser: runArgs.browser,
+    devices: runArgs.devices,
+    'eval-limit': runArgs['eval-limit'],
+    'eval-budget': runArgs['eval-budget'],
+    'eval-min-images': runArgs['eval-min-images'],
   },
   run: ({ args, data }) => runAbCommand(args, data, { runPaths: RUN_PATHS, modelOverrides }),
 });

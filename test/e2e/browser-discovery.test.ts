@@ -52,13 +52,16 @@ test('browser discovery', async (t) => {
   await t.test('--browser picks by name or path, and says why a name matches nothing', async () => {
     const dir = await tempDir('browser-discovery');
     const custom = await fakeExecutable(join(dir, 'bin'), 'my-chrome');
-    const search = await findBrowsers({ wanted: [custom, 'webkit', join(dir, 'nothing-here')], playwright: {} });
+    // WebKitGTK's parts are looked for on PATH: a PATH without them is a machine without WebKit (this one may have it).
+    const savedPath = process.env.PATH;
+    process.env.PATH = join(dir, 'empty');
+    const search = await findBrowsers({ wanted: [custom, 'webkit', join(dir, 'nothing-here')], playwright: {} }).finally(() => (process.env.PATH = savedPath));
     assert.equal(search.found.length, 1);
     assert.equal(search.found[0]?.executablePath, custom);
     assert.equal(search.found[0]?.engine, 'chromium');
     assert.equal(search.found[0]?.source, 'config');
     assert.equal(search.missing.length, 2);
-    assert.match(search.missing[0]!.reason, /npx playwright install webkit/);
+    assert.match(search.missing[0]!.reason, /apt-get install webkit2gtk-driver xvfb/);
     assert.match(search.missing[1]!.reason, /no executable browser at/);
   });
 
