@@ -293,7 +293,7 @@ td[data-field=device],td[data-field=runtime]{white-space:normal;min-width:130px}
 /* At a laptop's width (1366 px) every column of a results table fits: headers and long cells wrap instead of pushing accuracy off the screen. */
 table.results{font-size:12px}
 table.results th{white-space:normal;vertical-align:bottom}
-table.results th,table.results td{padding:5px 5px}
+table.results th,table.results td{padding:5px 3px}
 td[data-field=artifact]{white-space:normal;min-width:80px}
 td[data-field=roundNoise]{white-space:normal;min-width:80px}
 tr.failed td{background:#fef2f2}

@@ -105,7 +105,8 @@ function scatterOption(spec: Extract<ChartSpec, { kind: 'scatter' }>): Option {
   const logX = xs.length > 0 && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) > 20;
   return {
     ...base(),
-    grid: { left: 12, right: 40, top: 36, bottom: 28, containLabel: true },
+    // containLabel makes room for the tick labels, not for the axis name 40 px out: short ticks ("45") left it cut off at the edge.
+    grid: { left: 36, right: 40, top: 36, bottom: 28, containLabel: true },
     legend: { top: 0 },
     tooltip: {
       trigger: 'item',
