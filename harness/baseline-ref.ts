@@ -9,8 +9,8 @@
  *
  * Packages: when the commit's package-lock.json is this tree's, the worktree
  * links this tree's node_modules (the same packages, nothing to install);
- * otherwise `npm ci` installs its own lockfile there, so its workers load its
- * runtime versions. No registry, no baseline: that is said in one line.
+ * otherwise `npm ci --strict-allow-scripts` installs its own lockfile there, so
+ * its workers load its runtime versions (install scripts only as its allowScripts says). No registry, no baseline: that is said in one line.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -143,7 +143,8 @@ export async function checkoutBaseline(options: CheckoutOptions): Promise<Baseli
 /** `npm ci` in `dir`; a failure (often: no registry) is one line saying so. */
 export function npmCi(dir: string, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], signal });
+    // As .ci/run installs (docs/security.md): a dependency's install script runs only where the baseline's allowScripts approved it.
+    const child = spawn('npm', ['ci', '--no-audit', '--no-fund', '--strict-allow-scripts', '--loglevel=error'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], signal });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
     child.on('error', (error) => reject(signal.aborted ? error : new UserError(`npm ci for the baseline could not start: ${error.message}`, 'AB_BASELINE_INSTALL')));
