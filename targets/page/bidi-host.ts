@@ -13,7 +13,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { firstLine } from '../../harness/core/format.ts';
 import type { JobPhase } from '../../harness/core/record.ts';
 import { PAGE_PATH, type PageCapabilities, type PageJob, type PageResult } from './app/protocol.ts';
-import { hostFailure, type HostBrowser, type PageHost, type RunPageJobOptions } from './page-host.ts';
+import { hostFailure, JobInterrupted, jobInterruption, type HostBrowser, type PageHost, type RunPageJobOptions } from './page-host.ts';
 
 /** Where the host's browser comes from: launched here (targets/browser/firefox.ts). */
 export interface BidiSource {
@@ -39,10 +39,6 @@ const BROWSER_GONE = /Target closed|Connection closed|disconnected|ECONNRESET|so
 
 /** How often the host reads the page's phase while a job runs. */
 const POLL_MS = 250;
-
-class JobInterrupted extends Error {
-  override name = 'BrowserJobInterrupted';
-}
 
 /** `firefox/153.8.0` (Puppeteer's `version()`) → `153.8.0`. */
 export function bidiVersion(raw: string): string {
@@ -121,23 +117,9 @@ export class BidiHost implements PageHost {
     let brokenBy = '';
     const cleanups: (() => void)[] = [];
     try {
-      const interrupted = new Promise<never>((_, reject) => {
-        const timer = setTimeout(() => {
-          broken = true;
-          reject(new JobInterrupted(`${source.name}: job ${job.id} did not finish within ${Math.round(options.timeoutMs / 1000)} s (stuck in ${phase}); the browser is restarted for the next job`));
-        }, options.timeoutMs);
-        cleanups.push(() => clearTimeout(timer));
-        if (options.signal) {
-          const onAbort = () => {
-            broken = true;
-            reject(new JobInterrupted(`job ${job.id} aborted (interrupted by the user)`));
-          };
-          if (options.signal.aborted) onAbort();
-          options.signal.addEventListener('abort', onAbort, { once: true });
-          cleanups.push(() => options.signal?.removeEventListener('abort', onAbort));
-        }
-      });
-      interrupted.catch(() => {});
+      const interruption = jobInterruption({ name: source.name, job, options, phase: () => phase, onBreak: () => (broken = true) });
+      cleanups.push(interruption.stop);
+      const { interrupted } = interruption;
 
       const work = async (): Promise<PageResult> => {
         const browser = await this.ensureBrowser();

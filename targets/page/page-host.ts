@@ -57,3 +57,37 @@ export function hostFailure(job: PageJob, phase: JobPhase, error: unknown, start
     finishedAt: new Date().toISOString(),
   };
 }
+
+/** Thrown inside a host when the browser side ends the job abnormally; becomes a failed PageResult. */
+export class JobInterrupted extends Error {
+  override name = 'BrowserJobInterrupted';
+}
+
+/**
+ * A promise that rejects with JobInterrupted when the job runs past its time
+ * limit or the user aborts, calling `onBreak` first (the host then restarts
+ * its browser); `stop()` clears the timer and the abort listener. The same
+ * rule for every transport that runs a job in a page it drives itself.
+ */
+export function jobInterruption(args: { name: string; job: PageJob; options: RunPageJobOptions; phase: () => JobPhase; onBreak: () => void }): { interrupted: Promise<never>; stop: () => void } {
+  const { name, job, options, phase, onBreak } = args;
+  const stops: (() => void)[] = [];
+  const interrupted = new Promise<never>((_, reject) => {
+    const timer = setTimeout(() => {
+      onBreak();
+      reject(new JobInterrupted(`${name}: job ${job.id} did not finish within ${Math.round(options.timeoutMs / 1000)} s (stuck in ${phase()}); the browser is restarted for the next job`));
+    }, options.timeoutMs);
+    stops.push(() => clearTimeout(timer));
+    if (options.signal) {
+      const onAbort = () => {
+        onBreak();
+        reject(new JobInterrupted(`job ${job.id} aborted (interrupted by the user)`));
+      };
+      if (options.signal.aborted) onAbort();
+      options.signal.addEventListener('abort', onAbort, { once: true });
+      stops.push(() => options.signal?.removeEventListener('abort', onAbort));
+    }
+  });
+  interrupted.catch(() => {});
+  return { interrupted, stop: () => stops.forEach((stop) => stop()) };
+}

@@ -12,7 +12,7 @@
 import type { Browser, Page } from 'playwright-core';
 import type { JobPhase } from '../../harness/core/record.ts';
 import { HOST_CALLBACK, PAGE_PATH, type PageCapabilities, type PageEvent, type PageJob, type PageResult } from './app/protocol.ts';
-import { hostFailure, type HostBrowser, type PageHost, type RunPageJobOptions } from './page-host.ts';
+import { hostFailure, JobInterrupted, jobInterruption, type HostBrowser, type PageHost, type RunPageJobOptions } from './page-host.ts';
 
 /** Where the host's browser comes from. */
 export interface BrowserSource {
@@ -46,11 +46,6 @@ export interface PlaywrightHostOptions {
   beforeJob?: PageHook;
   /** Called when the browser is let go of after a crash, hang or disconnect. */
   onRestart?: (reason: string) => void;
-}
-
-/** Thrown inside the host when the browser side ends the job abnormally; becomes a failed PageResult. */
-class JobInterrupted extends Error {
-  override name = 'BrowserJobInterrupted';
 }
 
 export class PlaywrightHost implements PageHost {
@@ -137,23 +132,9 @@ export class PlaywrightHost implements PageHost {
     const cleanups: (() => void)[] = [];
 
     try {
-      const interrupted = new Promise<never>((_, reject) => {
-        const timer = setTimeout(() => {
-          broken = true;
-          reject(new JobInterrupted(`${source.name}: job ${job.id} did not finish within ${Math.round(options.timeoutMs / 1000)} s (stuck in ${phase}); the browser is restarted for the next job`));
-        }, options.timeoutMs);
-        cleanups.push(() => clearTimeout(timer));
-        if (options.signal) {
-          const onAbort = () => {
-            broken = true;
-            reject(new JobInterrupted(`job ${job.id} aborted (interrupted by the user)`));
-          };
-          if (options.signal.aborted) onAbort();
-          options.signal.addEventListener('abort', onAbort, { once: true });
-          cleanups.push(() => options.signal?.removeEventListener('abort', onAbort));
-        }
-      });
-      interrupted.catch(() => {});
+      const interruption = jobInterruption({ name: source.name, job, options, phase: () => phase, onBreak: () => (broken = true) });
+      cleanups.push(interruption.stop);
+      const { interrupted } = interruption;
 
       const work = async (): Promise<PageResult> => {
         const browser = await this.ensureBrowser();
