@@ -42,6 +42,28 @@ function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
   return Promise.race([promise, new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)))]).finally(() => clearTimeout(timer));
 }
 
+/** How long a first connect may take before it is taken for Playwright's hang below and tried again. */
+const FIRST_CONNECT_MS = 15_000;
+
+/**
+ * `connectOverCDP`, tried a second time when the first does not finish in
+ * FIRST_CONNECT_MS. The tab `am start` opened is still navigating when we
+ * connect; when its first navigation commits between Playwright attaching and
+ * enabling its events, Playwright waits for a commit it already missed, until
+ * the timeout (microsoft/playwright#41093; seen here about 1 run in 3 on the
+ * stand-in phone). A second connect finds the page loaded and returns at once.
+ */
+async function connectSettled(connect: (timeoutMs: number) => Promise<Browser>, timeoutMs: number): Promise<Browser> {
+  const first = Math.min(FIRST_CONNECT_MS, timeoutMs);
+  try {
+    return await connect(first);
+  } catch (error) {
+    const rest = timeoutMs - first;
+    if (rest <= 0 || !/Timeout/i.test(firstLine(error))) throw error;
+    return await connect(rest);
+  }
+}
+
 /** Chrome on one phone as a BrowserSource: started with adb, reached through `adb forward`, left running at the end. */
 export class PhoneChrome implements BrowserSource {
   readonly name: string;
@@ -69,7 +91,7 @@ export class PhoneChrome implements BrowserSource {
     const { chromium } = await import('playwright-core');
     let browser: Browser;
     try {
-      browser = await chromium.connectOverCDP(endpoint, { timeout: timeouts.cdpConnectMs });
+      browser = await connectSettled((timeout) => chromium.connectOverCDP(endpoint, { timeout }), timeouts.cdpConnectMs);
     } catch (error) {
       throw new Error(`cannot connect to Chrome's DevTools on ${serial} through adb forward tcp:${this.port}: ${firstLine(error)}`, { cause: error });
     }
