@@ -7,7 +7,7 @@
 import { deepMerge } from '../../harness/core/config.ts';
 import { UserError } from '../../harness/core/errors.ts';
 import { redactUrl } from '../../harness/core/redact.ts';
-import type { WebDriverEndpoint } from '../page/webdriver-host.ts';
+import { webDriverEndpointOf, type WebDriverEndpoint } from '../page/webdriver-host.ts';
 
 export type Capabilities = Record<string, unknown>;
 
@@ -69,15 +69,7 @@ export function endpointFromUrl(url: string): WebDriverEndpoint {
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new UserError(`android.appiumUrl "${redactUrl(url)}" must be http:// or https://`, 'CONFIG_INVALID');
   }
-  const protocol = parsed.protocol === 'https:' ? 'https' : 'http';
-  return {
-    protocol,
-    hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: parsed.port ? Number(parsed.port) : protocol === 'https' ? 443 : 80,
-    path: parsed.pathname || '/',
-    ...(parsed.username ? { user: decodeURIComponent(parsed.username) } : {}),
-    ...(parsed.password ? { key: decodeURIComponent(parsed.password) } : {}),
-  };
+  return webDriverEndpointOf(parsed);
 }
 
 /** The URL without credentials, for messages; `<redacted url>` when it does not parse (harness/core/redact.ts). */

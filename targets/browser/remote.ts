@@ -17,7 +17,7 @@ import type { PageCapabilities } from '../page/app/protocol.ts';
 import { browserBlock } from '../page/facts.ts';
 import type { HostBrowser } from '../page/page-host.ts';
 import type { BrowserSource } from '../page/playwright-host.ts';
-import type { WebDriverEndpoint } from '../page/webdriver-host.ts';
+import { webDriverEndpointOf, type WebDriverEndpoint } from '../page/webdriver-host.ts';
 
 export type RemoteEndpoint = { protocol: 'playwright'; url: string; where: string } | { protocol: 'webdriver'; url: string; where: string; endpoint: WebDriverEndpoint; browserName: string };
 
@@ -32,7 +32,6 @@ export function parseEndpoint(url: string): RemoteEndpoint {
   const where = parsed.port ? `${parsed.hostname}:${parsed.port}` : parsed.hostname;
   if (parsed.protocol === 'ws:' || parsed.protocol === 'wss:') return { protocol: 'playwright', url, where };
   if (parsed.protocol === 'http:' || parsed.protocol === 'https:') {
-    const protocol = parsed.protocol === 'https:' ? 'https' : 'http';
     // `?browserName=firefox` picks the grid's browser (default chrome); the rest of the URL is the server's.
     const browserName = parsed.searchParams.get('browserName') ?? 'chrome';
     parsed.searchParams.delete('browserName');
@@ -41,14 +40,7 @@ export function parseEndpoint(url: string): RemoteEndpoint {
       url,
       where,
       browserName,
-      endpoint: {
-        protocol,
-        hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
-        port: parsed.port ? Number(parsed.port) : protocol === 'https' ? 443 : 80,
-        path: parsed.pathname || '/',
-        ...(parsed.username ? { user: decodeURIComponent(parsed.username) } : {}),
-        ...(parsed.password ? { key: decodeURIComponent(parsed.password) } : {}),
-      },
+      endpoint: webDriverEndpointOf(parsed),
     };
   }
   throw new UserError(`browser.endpoints: ${redactUrl(url)} is neither ws(s):// (a Playwright server) nor http(s):// (a WebDriver server)`, 'CONFIG_INVALID');

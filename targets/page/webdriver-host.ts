@@ -26,6 +26,19 @@ export interface WebDriverEndpoint {
   key?: string;
 }
 
+/** The endpoint of an http(s) WebDriver URL already parsed: IPv6 brackets off, the default port, credentials in the URL as user/key. */
+export function webDriverEndpointOf(parsed: URL): WebDriverEndpoint {
+  const protocol = parsed.protocol === 'https:' ? 'https' : 'http';
+  return {
+    protocol,
+    hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: parsed.port ? Number(parsed.port) : protocol === 'https' ? 443 : 80,
+    path: parsed.pathname || '/',
+    ...(parsed.username ? { user: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { key: decodeURIComponent(parsed.password) } : {}),
+  };
+}
+
 export interface WebDriverHostOptions {
   /** Appium server, grid or device farm. */
   endpoint: WebDriverEndpoint;
