@@ -8,13 +8,13 @@
  * V8 API without proper locking").
  */
 import { readFileSync } from 'node:fs';
-import { floatInference, loadBinding } from './tflite.ts';
+import { floatInference, newInterpreter, type Delegate } from './tflite.ts';
 
 /** What the parent passes as the one command-line argument (JSON). */
 export interface HostChildSetup {
   model: string;
   threads: number;
-  delegate?: { path: string; options: [string, string][] };
+  delegate?: Delegate;
 }
 
 /** Parent → child: one inference. */
@@ -35,10 +35,9 @@ function send(answer: HostChildAnswer): void {
 function start(setup: HostChildSetup): void {
   let infer: (data: Float32Array) => Float32Array[];
   try {
-    const Interpreter = loadBinding();
     const bytes = readFileSync(setup.model);
     const model = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    infer = floatInference(new Interpreter(model, { threads: setup.threads, ...(setup.delegate ? { delegate: setup.delegate } : {}) }));
+    infer = floatInference(newInterpreter(model, setup.threads, setup.delegate).interpreter);
   } catch (error) {
     send({ ready: false, error: messageOf(error) });
     return;

@@ -20,17 +20,14 @@ import { fileURLToPath } from 'node:url';
 import type { TfliteRunner, TfliteRunnerSession } from '../../models/feature-engine.ts';
 import { inspectTflite, withBatchSize } from '../../models/tflite/reader.ts';
 import type { HostChildAnswer, HostChildRequest, HostChildSetup } from './tflite-host-child.ts';
-import { floatInference, loadBinding, xnnpackPlugin } from './tflite.ts';
-
-type Delegate = { path: string; options: [string, string][] };
+import { floatInference, loadBinding, newInterpreter, xnnpackDelegate, xnnpackPlugin, type Delegate } from './tflite.ts';
 
 /** The pool's child: a TypeScript module run through tsx, resolved from here so it works from any working folder (as ./child.ts does). */
 const CHILD = fileURLToPath(new URL('./tflite-host-child.ts', import.meta.url));
 
 /** One interpreter in this thread: calls run one after the other. */
 function inThreadSession(model: ArrayBuffer, threads: number, delegate: Delegate | undefined, values: number): TfliteRunnerSession {
-  const Interpreter = loadBinding();
-  let infer: ((data: Float32Array) => Float32Array[]) | undefined = floatInference(new Interpreter(model, { threads, ...(delegate ? { delegate } : {}) }));
+  let infer: ((data: Float32Array) => Float32Array[]) | undefined = floatInference(newInterpreter(model, threads, delegate).interpreter);
   return {
     async run(data) {
       if (!infer) throw new Error('tflite-node session used after dispose');
@@ -146,7 +143,7 @@ export const tfliteHostRunner: TfliteRunner = {
     const inputSummary = summary.inputs[0];
     if (summary.inputs.length !== 1 || inputSummary?.type !== 'float32') throw new Error(`host runs take one float32 input; this file has ${summary.inputs.map((tensor) => tensor.type).join(', ') || 'none'}`);
     const plugin = await xnnpackPlugin();
-    const delegate = 'path' in plugin ? { path: plugin.path, options: [['num_threads', String(threads)]] as [string, string][] } : undefined;
+    const delegate = xnnpackDelegate(plugin);
     const model = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     const values = inputSummary.shape.reduce((product, dim) => product * dim, 1);
     return instances > 1 ? pooledSession(model, threads, delegate, values, instances) : inThreadSession(model, threads, delegate, values);

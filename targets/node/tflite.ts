@@ -13,7 +13,10 @@
  * at install) into a private per-user cache folder, and loaded only after
  * its owner, mode and hash are checked (see preparePlugin). Without a
  * compiler the runtime still works, on TFLite's builtin kernels, and says so
- * in its probe details.
+ * in its probe details. XNNPACK's thread count reaches the plugin through the
+ * environment, not the binding's option keys (see newInterpreter), and the
+ * count it really applied joins the measurement's device block
+ * (`xnnpackThreads`).
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,8 +28,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { privateCacheDir, privateFileProblem } from '../../harness/core/private-dir.ts';
 import { inspectTflite, withBatchSize, type TensorSummary } from '../../models/tflite/reader.ts';
-import type { InferenceSession } from '../kernel/types.ts';
-import type { NodeRuntime, OpenOptions, RuntimeProbe } from './runtime-types.ts';
+import type { NodeRuntime, NodeSession, OpenOptions, RuntimeProbe } from './runtime-types.ts';
 
 const PACKAGE = 'tfjs-tflite-node';
 
@@ -213,6 +215,48 @@ export async function preparePlugin(options: PluginOptions = {}): Promise<Plugin
 
 // ------------------------------------------------------------ sessions
 
+const THREADS_VARIABLE = 'EDGEBENCH_XNNPACK_THREADS';
+const APPLIED_VARIABLE = 'EDGEBENCH_XNNPACK_APPLIED_THREADS';
+
+/** The binding's delegate option for the XNNPACK plugin. */
+export interface Delegate {
+  path: string;
+  /** Always empty: the binding hands the plugin dangling keys (see xnnpack-plugin.c); the thread count goes through the environment. */
+  options: [string, string][];
+}
+
+/** The plugin as the binding's delegate option, when it could be built. */
+export function xnnpackDelegate(plugin: PluginState): Delegate | undefined {
+  return 'path' in plugin ? { path: plugin.path, options: [] } : undefined;
+}
+
+/**
+ * The one way this project builds an interpreter: `threads` for TFLite's own
+ * kernels and, with the plugin, for XNNPACK too. Building it calls the
+ * plugin's create function synchronously, so the count is put in the real
+ * process environment just for that call, and the count the plugin applied
+ * is read back (`xnnpackThreads`, absent without the delegate). On the main
+ * thread `process.env` writes are a real setenv the C library sees; a worker
+ * thread's are a private copy, so there XNNPACK would get one thread, and the
+ * count read back would say so.
+ */
+export function newInterpreter(model: ArrayBuffer, threads: number, delegate?: Delegate): { interpreter: Interpreter; xnnpackThreads?: number } {
+  const Interpreter = loadBinding();
+  if (!delegate) return { interpreter: new Interpreter(model, { threads }) };
+  const before = process.env[THREADS_VARIABLE];
+  process.env[THREADS_VARIABLE] = String(threads);
+  delete process.env[APPLIED_VARIABLE];
+  try {
+    const interpreter = new Interpreter(model, { threads, delegate });
+    const applied = Number(process.env[APPLIED_VARIABLE] ?? '1');
+    return { interpreter, xnnpackThreads: Number.isInteger(applied) && applied >= 1 ? applied : 1 };
+  } finally {
+    if (before === undefined) delete process.env[THREADS_VARIABLE];
+    else process.env[THREADS_VARIABLE] = before;
+    delete process.env[APPLIED_VARIABLE];
+  }
+}
+
 function quantizer(tensor: TensorSummary): { scale: number; zeroPoint: number } {
   const scale = tensor.quantization?.scale[0];
   if (!scale) throw new Error(`quantized tensor "${tensor.name}" has no scale`);
@@ -262,18 +306,19 @@ export interface TfliteSessionOptions {
 }
 
 /** A session on .tflite bytes; exported for tests and the benchmark script. */
-export async function openTfliteSession(options: TfliteSessionOptions): Promise<InferenceSession & { xnnpack: boolean }> {
-  const Interpreter = loadBinding();
+export async function openTfliteSession(options: TfliteSessionOptions): Promise<NodeSession & { xnnpack: boolean; xnnpackThreads?: number }> {
+  loadBinding();
   const bytes = options.batchSize === 1 ? options.bytes : withBatchSize(options.bytes, options.batchSize);
   const summary = inspectTflite(bytes);
   const inputSummary = summary.inputs[0];
   const outputSummary = summary.outputs[0];
   if (!inputSummary || !outputSummary || summary.inputs.length !== 1) throw new Error(`tflite-node runs models with one input and an output; this one has ${summary.inputs.length} inputs and ${summary.outputs.length} outputs`);
-  const plugin = options.xnnpack === false ? undefined : await xnnpackPlugin();
-  const delegate = plugin && 'path' in plugin ? { path: plugin.path, options: [['num_threads', String(options.threads)]] as [string, string][] } : undefined;
+  const delegate = options.xnnpack === false ? undefined : xnnpackDelegate(await xnnpackPlugin());
   // The binding copies the model; hand it exactly the file's bytes.
   const model = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  let interpreter: Interpreter | undefined = new Interpreter(model, { threads: options.threads, ...(delegate ? { delegate } : {}) });
+  const created = newInterpreter(model, options.threads, delegate);
+  let interpreter: Interpreter | undefined = created.interpreter;
+  const { xnnpackThreads } = created;
   const input = interpreter.getInputs()[0]!;
   const output = interpreter.getOutputs()[0]!;
   const write = inputWriter(inputSummary, options.normalization);
@@ -281,6 +326,11 @@ export async function openTfliteSession(options: TfliteSessionOptions): Promise<
   const imageValues = inputSummary.shape.slice(1).reduce((product, dim) => product * dim, 1);
   return {
     xnnpack: Boolean(delegate),
+    ...(xnnpackThreads !== undefined ? { xnnpackThreads } : {}),
+    // Asked by the job after the measurement: the threads XNNPACK really ran with join the device block.
+    async deviceFacts() {
+      return { extra: { xnnpack: Boolean(delegate), ...(xnnpackThreads !== undefined ? { xnnpackThreads } : {}) } };
+    },
     async run(pixels, batch) {
       if (!interpreter) throw new Error('tflite-node session used after dispose');
       if (batch !== options.batchSize) throw new Error(`this session was opened for batch ${options.batchSize}; got batch ${batch}`);
@@ -315,7 +365,7 @@ async function probe(): Promise<RuntimeProbe> {
   };
 }
 
-async function open(options: OpenOptions): Promise<InferenceSession> {
+async function open(options: OpenOptions): Promise<NodeSession> {
   const bytes = await readFile(options.artifactPath);
   return openTfliteSession({
     bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),

@@ -72,23 +72,41 @@ static int counting_prepare(Context* context, TfLiteDelegate* delegate) {
   return status;
 }
 extern void TfLiteXNNPackDelegateDelete(TfLiteDelegate* delegate);
+/* The delegate's pthreadpool; NULL when it runs on the calling thread alone (num_threads <= 1). */
+extern void* TfLiteXNNPackDelegateGetThreadPool(TfLiteDelegate* delegate);
 
 TfLiteDelegate* tflite_plugin_create_delegate(char** keys, char** values, size_t count, void (*report_error)(const char*));
 void tflite_plugin_destroy_delegate(TfLiteDelegate* delegate);
 
+/*
+ * The thread count comes from the environment (EDGEBENCH_XNNPACK_THREADS), set
+ * by targets/node/tflite.ts around the interpreter's construction, and never
+ * from the keys: tfjs-tflite-node 0.0.2 copies each option pair in a loop and
+ * hands the plugin the copies' c_str(), dangling by the time we run, so a
+ * "num_threads" key was never matched and XNNPACK ran on one thread whatever
+ * was asked. What the delegate really got goes back the same way
+ * (EDGEBENCH_XNNPACK_APPLIED_THREADS): the pool's size when XNNPACK made a
+ * thread pool, else 1 (XNNPACK runs on the calling thread).
+ */
 TfLiteDelegate* tflite_plugin_create_delegate(char** keys, char** values, size_t count, void (*report_error)(const char*)) {
   Options options;
-  (void)report_error; /* unknown keys are ignored, as TFLite's own plugins do */
+  (void)keys; (void)values; (void)count; (void)report_error;
   memset(&options, 0, sizeof options);
   options.num_threads = 1;
   options.flags = 3; /* QS8 | QU8: int8 and uint8 kernels as well as float */
-  /* An environment variable, not a key: tfjs-tflite-node 0.0.2 hands the plugin dangling key strings. */
-  const char* coverage = getenv("EDGEBENCH_XNNPACK_COVERAGE");
-  for (size_t i = 0; i < count; i++) {
-    if (!strcmp(keys[i], "num_threads")) options.num_threads = atoi(values[i]);
-    else if (!strcmp(keys[i], "flags")) options.flags = (uint32_t)strtoul(values[i], 0, 0);
+  const char* threads = getenv("EDGEBENCH_XNNPACK_THREADS");
+  if (threads) {
+    char* end = 0;
+    long asked = strtol(threads, &end, 10);
+    if (end != threads && *end == '\0' && asked >= 1 && asked <= 1024) options.num_threads = (int32_t)asked;
   }
+  const char* coverage = getenv("EDGEBENCH_XNNPACK_COVERAGE");
   TfLiteDelegate* delegate = TfLiteXNNPackDelegateCreate(&options);
+  if (delegate) {
+    char applied[16];
+    snprintf(applied, sizeof applied, "%d", TfLiteXNNPackDelegateGetThreadPool(delegate) ? (int)options.num_threads : 1);
+    setenv("EDGEBENCH_XNNPACK_APPLIED_THREADS", applied, 1);
+  }
   if (delegate && coverage && !strcmp(coverage, "1")) {
     DelegateHead* head = (DelegateHead*)delegate;
     xnnpack_prepare = head->Prepare;
