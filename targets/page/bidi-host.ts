@@ -3,17 +3,12 @@
  * (puppeteer-core, `protocol: 'webDriverBiDi'`) on one browser, for the
  * engines Playwright cannot drive here (Debian's Firefox ESR: Playwright's
  * BiDi code asks it for commands it lacks, and Debian ships no geckodriver
- * for webdriverio). The flow mirrors the CDP host's (./playwright-host.ts):
- * a fresh browser context per job, its phase read from the page as it runs,
- * and the browser closed and relaunched after anything that may
- * have left it broken (disconnect, hang past the timeout, abort). The two
- * stay separate files because their libraries' Browser and Page types differ.
+ * for webdriverio). The job's lifecycle is ./driven-host.ts's, shared with
+ * the CDP transport; this file is only how Puppeteer does each step: a fresh
+ * browser context per job, the phase polled from the page.
  */
 import type { Browser, Page } from 'puppeteer-core';
-import { firstLine } from '../../harness/core/format.ts';
-import type { JobPhase } from '../../harness/core/record.ts';
-import { PAGE_PATH, type PageCapabilities, type PageJob, type PageResult } from './app/protocol.ts';
-import { hostFailure, JobInterrupted, jobInterruption, type HostBrowser, type PageHost, type RunPageJobOptions } from './page-host.ts';
+import { DrivenHost, type BrowserDriver } from './driven-host.ts';
 
 /** Where the host's browser comes from: launched here (targets/browser/firefox.ts). */
 export interface BidiSource {
@@ -45,148 +40,56 @@ export function bidiVersion(raw: string): string {
   return raw.includes('/') ? raw.slice(raw.indexOf('/') + 1) : raw;
 }
 
-export class BidiHost implements PageHost {
-  private browserNow: Browser | undefined;
-  private opening: Promise<Browser> | undefined;
-  private version: string | undefined;
-  private closed = false;
-  /** Opens so far (the first and every restart), for tests. */
-  launches = 0;
-
-  constructor(private readonly options: BidiHostOptions) {}
-
-  get name(): string {
-    return this.options.source.name;
-  }
-
-  get alive(): boolean {
-    return !this.closed;
-  }
-
-  private async ensureBrowser(): Promise<Browser> {
-    if (this.browserNow?.connected) return this.browserNow;
-    this.browserNow = undefined;
-    this.opening ??= this.options.source.open().then(
-      async (browser) => {
-        this.browserNow = browser;
-        this.version = bidiVersion(await browser.version());
-        this.launches += 1;
-        this.opening = undefined;
-        return browser;
-      },
-      (error: unknown) => {
-        this.opening = undefined;
-        throw error;
-      },
-    );
-    return this.opening;
-  }
-
-  async browser(): Promise<HostBrowser> {
-    if (!this.version) await this.ensureBrowser();
-    return { name: this.options.source.product, version: this.version ?? 'unknown' };
-  }
-
-  private async newPage(browser: Browser): Promise<Page> {
-    const context = await browser.createBrowserContext();
-    return context.newPage();
-  }
-
-  private async closePage(page: Page): Promise<void> {
-    await page.browserContext().close().catch(() => {});
-  }
-
-  async capabilities(timeoutMs: number): Promise<PageCapabilities> {
-    const page = await this.newPage(await this.ensureBrowser());
-    try {
+/** Puppeteer's way of doing each step of the driven host. */
+export function bidiDriver(source: BidiSource): BrowserDriver<Browser, Page> {
+  return {
+    name: source.name,
+    product: source.product,
+    open: () => source.open(),
+    connected: (browser) => browser.connected,
+    version: async (browser) => bidiVersion(await browser.version()),
+    onDisconnect(browser, listener) {
+      browser.on('disconnected', listener);
+      return () => void browser.off('disconnected', listener);
+    },
+    async newPage(browser) {
+      const context = await browser.createBrowserContext();
+      return context.newPage();
+    },
+    closePage: (page) => page.browserContext().close().catch(() => {}),
+    onCrash: (page, listener) => void page.on('error', (error) => listener(error.message)),
+    async load(page, url, timeoutMs) {
       page.setDefaultTimeout(timeoutMs);
-      await page.goto(`${this.options.origin}${PAGE_PATH}`, { waitUntil: 'load', timeout: timeoutMs });
+      await page.goto(url, { waitUntil: 'load', timeout: timeoutMs });
       await page.waitForFunction(() => Boolean(window.edgebench?.ready), { timeout: timeoutMs });
-      return await page.evaluate(() => window.edgebench!.capabilities());
-    } finally {
-      await this.closePage(page);
-    }
-  }
+    },
+    // Polled from the page's state, not pushed through an exposed function: Firefox delivers such
+    // calls only until the job's own long evaluate is under way (setup and load, never the loop).
+    async watchPhases(page, jobId, onPhase) {
+      let last: string | undefined;
+      const poller = setInterval(() => {
+        page
+          .evaluate((id) => (window.edgebench?.state.id === id ? window.edgebench.state.phase : null), jobId)
+          .then((now) => {
+            if (!now || now === last) return;
+            last = now;
+            onPhase(now);
+          })
+          .catch(() => {});
+      }, POLL_MS);
+      return () => clearInterval(poller);
+    },
+    capabilities: (page) => page.evaluate(() => window.edgebench!.capabilities()),
+    runJob: (page, job) => page.evaluate((pageJob) => window.edgebench!.run(pageJob), job),
+    // A killed browser often shows first as a call cut short ("Target closed"), before `disconnected`.
+    cutShort: (message) => BROWSER_GONE.test(message),
+    release: (browser) => source.release(browser),
+  };
+}
 
-  async run(job: PageJob, options: RunPageJobOptions): Promise<PageResult> {
-    const { source } = this.options;
-    const startedAt = new Date().toISOString();
-    let phase: JobPhase = 'setup';
-    let page: Page | undefined;
-    let broken = false;
-    let brokenBy = '';
-    const cleanups: (() => void)[] = [];
-    try {
-      const interruption = jobInterruption({ name: source.name, job, options, phase: () => phase, onBreak: () => (broken = true) });
-      cleanups.push(interruption.stop);
-      const { interrupted } = interruption;
-
-      const work = async (): Promise<PageResult> => {
-        const browser = await this.ensureBrowser();
-        const gone = new Promise<never>((_, reject) => {
-          const onDisconnect = () => {
-            broken = true;
-            reject(new JobInterrupted(`${source.name}: the browser went away during ${phase}`));
-          };
-          browser.on('disconnected', onDisconnect);
-          cleanups.push(() => browser.off('disconnected', onDisconnect));
-        });
-        gone.catch(() => {});
-        const guarded = <T>(promise: Promise<T>) => Promise.race([promise, gone]);
-        page = await guarded(this.newPage(browser));
-        const opened = page;
-        opened.on('error', (error) => {
-          broken = true;
-          brokenBy = `the page crashed during ${phase}: ${error.message}`;
-        });
-        opened.setDefaultTimeout(options.timeoutMs);
-        await guarded(opened.goto(`${this.options.origin}${PAGE_PATH}`, { waitUntil: 'load' }));
-        await guarded(opened.waitForFunction(() => Boolean(window.edgebench?.ready)));
-        // The phase is polled from the page's state, not pushed through an exposed function: Firefox
-        // delivers such calls only until the job's own long evaluate is under way (setup and load, never the loop).
-        const poller = setInterval(() => {
-          opened
-            .evaluate((id) => (window.edgebench?.state.id === id ? window.edgebench.state.phase : null), job.id)
-            .then((now) => {
-              if (!now || now === phase) return;
-              phase = now;
-              options.onPhase?.(now);
-            })
-            .catch(() => {});
-        }, POLL_MS);
-        cleanups.push(() => clearInterval(poller));
-        return await guarded(opened.evaluate((pageJob) => window.edgebench!.run(pageJob), job));
-      };
-      return await Promise.race([work(), interrupted]);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      // A killed browser often shows first as a call cut short ("Target closed"), before `disconnected`.
-      const gone = !(error instanceof JobInterrupted) && (!this.browserNow?.connected || BROWSER_GONE.test(message));
-      if (gone) broken = true;
-      brokenBy ||= message;
-      return hostFailure(job, phase, gone ? new Error(`${source.name}: the browser went away during ${phase}: ${firstLine(message)}`) : error, startedAt);
-    } finally {
-      for (const cleanup of cleanups) cleanup();
-      if (broken) {
-        this.options.onRestart?.(brokenBy);
-        await this.restart();
-      } else if (page) {
-        await this.closePage(page);
-      }
-    }
-  }
-
-  /** Lets go of the browser; the next job launches it again. */
-  async restart(): Promise<void> {
-    const browser = this.browserNow;
-    this.browserNow = undefined;
-    await this.options.source.release(browser);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.opening?.catch(() => {});
-    await this.restart();
+/** The page host on a Firefox driven over WebDriver BiDi. */
+export class BidiHost extends DrivenHost<Browser, Page> {
+  constructor(options: BidiHostOptions) {
+    super({ driver: bidiDriver(options.source), origin: options.origin, ...(options.onRestart ? { onRestart: options.onRestart } : {}) });
   }
 }

@@ -2,7 +2,8 @@
  * The benchmark page shared by every target that drives a browser: the
  * desktop browsers (targets/browser) and the phones' (targets/android).
  * Start the server with `startPageServer`, open a PageHost on a browser
- * (`PlaywrightHost` over CDP, `BidiHost` over WebDriver BiDi,
+ * (`PlaywrightHost` over CDP and `BidiHost` over WebDriver BiDi, both a
+ * `DrivenHost` on their library's BrowserDriver,
  * `openWebDriverHost` over WebDriver, `SessionHost` reopening its sessions), read its
  * facts with `readBrowserFacts`, and run each job with `runPageJob`
  * (see docs/protocol.md).
@@ -21,6 +22,7 @@ export { normalizeReference } from './reference.ts';
 export { readTfliteIo, type TfliteIo, type TfliteTensorInfo } from './app/tflite-io.ts';
 export { preparePageJob, startPageServer, type PageServer } from './page-server.ts';
 export { hostFailure, type HostBrowser, type PageHost, type RunPageJobOptions } from './page-host.ts';
+export { DrivenHost, type BrowserDriver, type DrivenHostOptions } from './driven-host.ts';
 export { PlaywrightHost, type BrowserSource, type PageHook, type PlaywrightHostOptions } from './playwright-host.ts';
 export { BidiHost, type BidiHostOptions, type BidiSource } from './bidi-host.ts';
 export { SessionHost, type SessionHostOptions } from './session-host.ts';

@@ -2,8 +2,9 @@
  * The page host: one browser that runs page jobs, whatever protocol reaches
  * it. One transport per protocol implements it: CDP through Playwright
  * (./playwright-host.ts: a browser launched here, a Playwright server's, or
- * Chrome on a phone over its DevTools socket), WebDriver BiDi through
- * Puppeteer (./bidi-host.ts: Firefox) and classic WebDriver through
+ * Chrome on a phone over its DevTools socket) and WebDriver BiDi through
+ * Puppeteer (./bidi-host.ts: Firefox), both one lifecycle (./driven-host.ts)
+ * over their library's steps, and classic WebDriver through
  * webdriverio (./webdriver-host.ts: Appium, a grid, a device farm, WebKitGTK;
  * ./session-host.ts reopens its sessions). The page job flow (./job-flow.ts)
  * sees only this, so another engine or protocol plugs in here and nowhere else.

@@ -1,18 +1,15 @@
 /**
- * The CDP transport of the page host (./page-host.ts): Playwright on one browser,
- * wherever that browser comes from: launched on this host (targets/browser)
- * or Chrome on a phone reached over its DevTools socket (targets/android, the
- * CDP route). A fresh page per job, the job's result or failure read back,
- * and the browser let go of and reopened after anything that may have left
- * it broken (renderer crash, hang past the timeout, disconnect).
- *
- * Where the browser comes from, how a job's page is made and how the browser
- * is let go of is a BrowserSource; everything else is the same for both.
+ * The CDP transport of the page host (./page-host.ts): Playwright on one
+ * browser, wherever that browser comes from: launched on this host
+ * (targets/browser), a Playwright server's, or Chrome on a phone reached over
+ * its DevTools socket (targets/android, the CDP route). The job's lifecycle
+ * is ./driven-host.ts's, shared with the BiDi transport; this file is only
+ * how Playwright does each step. Where the browser comes from, how a job's
+ * page is made and how the browser is let go of is a BrowserSource.
  */
 import type { Browser, Page } from 'playwright-core';
-import type { JobPhase } from '../../harness/core/record.ts';
-import { HOST_CALLBACK, PAGE_PATH, type PageCapabilities, type PageEvent, type PageJob, type PageResult } from './app/protocol.ts';
-import { hostFailure, JobInterrupted, jobInterruption, type HostBrowser, type PageHost, type RunPageJobOptions } from './page-host.ts';
+import { HOST_CALLBACK, type PageEvent, type PageJob } from './app/protocol.ts';
+import { DrivenHost, type BrowserDriver } from './driven-host.ts';
 
 /** Where the host's browser comes from. */
 export interface BrowserSource {
@@ -48,158 +45,43 @@ export interface PlaywrightHostOptions {
   onRestart?: (reason: string) => void;
 }
 
-export class PlaywrightHost implements PageHost {
-  private browserNow: Browser | undefined;
-  private opening: Promise<Browser> | undefined;
-  private version: string | undefined;
-  private closed = false;
-  /** Opens so far (the first and every restart), for logs and tests. */
-  launches = 0;
-
-  constructor(private readonly options: PlaywrightHostOptions) {}
-
-  get name(): string {
-    return this.options.source.name;
-  }
-
-  /** True until closed: a broken browser is reopened for the next job. */
-  get alive(): boolean {
-    return !this.closed;
-  }
-
-  /** The open browser, opened (again) as needed. */
-  async ensureBrowser(): Promise<Browser> {
-    if (this.browserNow?.isConnected()) return this.browserNow;
-    this.browserNow = undefined;
-    this.opening ??= this.options.source.open().then(
-      (browser) => {
-        this.browserNow = browser;
-        this.version = browser.version();
-        this.launches += 1;
-        this.opening = undefined;
-        return browser;
-      },
-      (error: unknown) => {
-        this.opening = undefined;
-        throw error;
-      },
-    );
-    return this.opening;
-  }
-
-  async browser(): Promise<HostBrowser> {
-    if (!this.version) await this.ensureBrowser();
-    return { name: this.options.source.product ?? this.options.source.name, version: this.version ?? 'unknown' };
-  }
-
-  /** A fresh page on the benchmark page, waited on until `window.edgebench` is ready. */
-  private async openPage(browser: Browser, timeoutMs: number): Promise<Page> {
-    const page = await this.options.source.newPage(browser);
-    try {
+/** Playwright's way of doing each step of the driven host. */
+export function playwrightDriver(source: BrowserSource): BrowserDriver<Browser, Page> {
+  return {
+    name: source.name,
+    ...(source.product ? { product: source.product } : {}),
+    open: () => source.open(),
+    connected: (browser) => browser.isConnected(),
+    version: async (browser) => browser.version(),
+    onDisconnect(browser, listener) {
+      browser.on('disconnected', listener);
+      return () => browser.off('disconnected', listener);
+    },
+    newPage: (browser) => source.newPage(browser),
+    closePage: (page) => source.closePage(page).catch(() => {}),
+    onCrash: (page, listener) => void page.on('crash', () => listener()),
+    async load(page, url, timeoutMs) {
       page.setDefaultTimeout(timeoutMs);
-      await page.goto(`${this.options.origin}${PAGE_PATH}`, { waitUntil: 'load', timeout: timeoutMs });
+      await page.goto(url, { waitUntil: 'load', timeout: timeoutMs });
       await page.waitForFunction(() => Boolean(window.edgebench?.ready), undefined, { timeout: timeoutMs });
-      return page;
-    } catch (error) {
-      await this.options.source.closePage(page).catch(() => {});
-      throw error;
-    }
-  }
-
-  /** The page's capabilities; `timeoutMs` bounds loading the page (config `timeouts.browser.pageReadyMs`). */
-  async capabilities(timeoutMs: number): Promise<PageCapabilities> {
-    const browser = await this.ensureBrowser();
-    const page = await this.openPage(browser, timeoutMs);
-    try {
-      return await page.evaluate(() => window.edgebench!.capabilities());
-    } finally {
-      await this.options.source.closePage(page).catch(() => {});
-    }
-  }
-
-  /**
-   * Runs one job in a fresh page. Never throws: a crash, a hang past
-   * `timeoutMs`, an abort or a page that cannot load comes back as a failed
-   * result naming the phase the job had reached.
-   */
-  async run(job: PageJob, options: RunPageJobOptions): Promise<PageResult> {
-    const { source } = this.options;
-    const startedAt = new Date().toISOString();
-    let phase: JobPhase = 'setup';
-    let page: Page | undefined;
-    let broken = false;
-    let brokenBy = '';
-    const cleanups: (() => void)[] = [];
-
-    try {
-      const interruption = jobInterruption({ name: source.name, job, options, phase: () => phase, onBreak: () => (broken = true) });
-      cleanups.push(interruption.stop);
-      const { interrupted } = interruption;
-
-      const work = async (): Promise<PageResult> => {
-        const browser = await this.ensureBrowser();
-        page = await source.newPage(browser);
-        const crashed = new Promise<never>((_, reject) => {
-          page!.on('crash', () => {
-            broken = true;
-            reject(new JobInterrupted(`${source.name}: the page crashed during ${phase} (renderer process gone); the browser is restarted for the next job`));
-          });
-          const onDisconnect = () => {
-            broken = true;
-            reject(new JobInterrupted(`${source.name}: the browser went away during ${phase}`));
-          };
-          browser.on('disconnected', onDisconnect);
-          // The browser outlives the job: one listener per job would pile up.
-          cleanups.push(() => browser.off('disconnected', onDisconnect));
-        });
-        crashed.catch(() => {});
-        const guarded = <T>(promise: Promise<T>) => Promise.race([promise, crashed]);
-
-        await guarded(
-          page.exposeFunction(HOST_CALLBACK, (event: PageEvent) => {
-            if (event?.type !== 'phase' || event.id !== job.id) return;
-            phase = event.phase;
-            options.onPhase?.(event.phase);
-          }),
-        );
-        page.setDefaultTimeout(options.timeoutMs);
-        await guarded(page.goto(`${this.options.origin}${PAGE_PATH}`, { waitUntil: 'load' }));
-        await guarded(page.waitForFunction(() => Boolean(window.edgebench?.ready)));
-        await guarded(Promise.resolve(this.options.beforeJob?.(page, job)));
-        return await guarded(page.evaluate((pageJob) => window.edgebench!.run(pageJob), job));
-      };
-      return await Promise.race([work(), interrupted]);
-    } catch (error) {
-      if (!(error instanceof JobInterrupted) && !this.browserNow?.isConnected()) broken = true;
-      brokenBy = error instanceof Error ? error.message : String(error);
-      return hostFailure(job, phase, error, startedAt);
-    } finally {
-      for (const cleanup of cleanups) cleanup();
-      if (broken) {
-        this.options.onRestart?.(brokenBy);
-        await this.restart(page);
-      } else if (page) {
-        await source.closePage(page).catch(() => {});
-      }
-    }
-  }
-
-  /** Lets go of the browser (and a broken job's page); the next job opens it again. */
-  async restart(leftover?: Page): Promise<void> {
-    const browser = this.browserNow;
-    this.browserNow = undefined;
-    await this.options.source.release(browser, leftover);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.opening?.catch(() => {});
-    try {
-      await this.restart();
-    } finally {
-      await this.options.source.dispose?.();
-    }
-  }
+    },
+    // Pushed by the page through an exposed function, which Playwright installs for every navigation (so: before it).
+    async watchPhases(page, jobId, onPhase) {
+      await page.exposeFunction(HOST_CALLBACK, (event: PageEvent) => {
+        if (event?.type === 'phase' && event.id === jobId) onPhase(event.phase);
+      });
+      return () => {};
+    },
+    capabilities: (page) => page.evaluate(() => window.edgebench!.capabilities()),
+    runJob: (page, job) => page.evaluate((pageJob) => window.edgebench!.run(pageJob), job),
+    release: (browser, leftover) => source.release(browser, leftover),
+    ...(source.dispose ? { dispose: () => source.dispose!() } : {}),
+  };
 }
 
+/** The page host on a Playwright browser. */
+export class PlaywrightHost extends DrivenHost<Browser, Page> {
+  constructor(options: PlaywrightHostOptions) {
+    super({ driver: playwrightDriver(options.source), origin: options.origin, ...(options.beforeJob ? { beforeJob: options.beforeJob } : {}), ...(options.onRestart ? { onRestart: options.onRestart } : {}) });
+  }
+}
