@@ -96,3 +96,39 @@ export function sampleDevice(read: () => Promise<Omit<DeviceReading, 't'>>, inte
     },
   };
 }
+
+/** A device watched through one sustained job: told the job's phases, finished with the loop's samples. */
+export interface SustainedWatch {
+  phase(phase: string): void;
+  /** Stops the readings; the record when the loop's samples and start are known. */
+  finish(samples: readonly number[]): Promise<SustainedRecord | undefined>;
+}
+
+/**
+ * Samples the device from now (sampleDevice) and, at the end, dates the
+ * readings from the start of the job's loop (its `loop` phase) and
+ * summarises them with the samples: the one finish of every target's
+ * sustained mode (a phone over adb, the host's sysfs). `deviceNote` says,
+ * from the readings, what the series lacks and why.
+ */
+export function watchSustained(args: {
+  read: () => Promise<Omit<DeviceReading, 't'>>;
+  intervalMs: number;
+  deviceSource: SustainedRecord['deviceSource'];
+  deviceNote?: (readings: ReadonlyArray<Omit<DeviceReading, 't'>>) => string;
+}): SustainedWatch {
+  const sampler = sampleDevice(args.read, args.intervalMs);
+  let loopAt: number | undefined;
+  return {
+    phase(phase) {
+      if (phase === 'loop') loopAt = performance.now();
+    },
+    async finish(samples) {
+      const readings = await sampler.stop();
+      if (loopAt === undefined || samples.length === 0) return undefined;
+      const start = loopAt;
+      const note = args.deviceNote?.(readings);
+      return summariseSustained({ samples, readings: readings.map(({ at, ...reading }) => ({ ...reading, t: (at - start) / 1000 })), deviceSource: args.deviceSource, ...(note !== undefined ? { deviceNote: note } : {}) });
+    },
+  };
+}

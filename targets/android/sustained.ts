@@ -5,21 +5,18 @@
  * its loop (the page reports it; benchmark_model keeps no per-run times, so
  * its jobs get no series).
  */
-import { summariseSustained, sampleDevice, type SustainedRecord } from '../../harness/core/sustained.ts';
+import { watchSustained, type SustainedWatch } from '../../harness/core/sustained.ts';
 import { AdbCommandError, type Adb } from './adb.ts';
 import { CPUFREQ_COMMAND, parseCpuFreqs } from './cpufreq.ts';
 
-export interface PhoneSustained {
-  phase(phase: string): void;
-  /** Stops the readings; the record when the loop's samples and start are known. */
-  finish(samples: readonly number[]): Promise<SustainedRecord | undefined>;
-}
+/** A phone watched through one sustained job (harness/core/sustained.ts's watch). */
+export type PhoneSustained = SustainedWatch;
 
 /** How often the phone is read: each reading is two adb calls. */
 export const PHONE_SAMPLE_MS = 1000;
 
 export function phoneSustained(adb: Adb, serial: string, intervalMs = PHONE_SAMPLE_MS): PhoneSustained {
-  const sampler = sampleDevice(async () => {
+  const read = async () => {
     const [thermal, freqs] = await Promise.all([
       adb.thermal(serial),
       adb.shell(serial, `${CPUFREQ_COMMAND} 2>&1`).catch((error: unknown) => (error instanceof AdbCommandError ? error.stdout : Promise.reject(error))),
@@ -29,16 +26,6 @@ export function phoneSustained(adb: Adb, serial: string, intervalMs = PHONE_SAMP
       ...(thermal ? { thermalStatus: thermal.status, thermalName: thermal.statusName, temperaturesC: thermal.maxTemperatureC } : {}),
       ...(cpu.ok ? { cpuMhz: cpu.mhz } : {}),
     };
-  }, intervalMs);
-  let loopAt: number | undefined;
-  return {
-    phase(phase) {
-      if (phase === 'loop') loopAt = performance.now();
-    },
-    async finish(samples) {
-      const readings = await sampler.stop();
-      if (loopAt === undefined || samples.length === 0) return undefined;
-      return summariseSustained({ samples, readings: readings.map(({ at, ...reading }) => ({ ...reading, t: (at - loopAt!) / 1000 })), deviceSource: 'adb' });
-    },
   };
+  return watchSustained({ read, intervalMs, deviceSource: 'adb' });
 }

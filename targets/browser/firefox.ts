@@ -8,21 +8,11 @@ import type { Browser, LaunchOptions } from 'puppeteer-core';
 import { DEFAULT_TIMEOUTS } from '../../harness/core/config.ts';
 import type { BidiSource } from '../page/bidi-host.ts';
 import type { BrowserCandidate } from './browsers.ts';
-import type { LaunchBrowserOptions } from './launcher.ts';
+import { commonLaunchOptions, type LaunchBrowserOptions } from './launcher.ts';
 
 /** Puppeteer's launch options (its Firefox profile already turns off updates, telemetry and first-run pages); config `browser.args` are Chromium flags and stay out. */
 export function firefoxLaunchOptions(candidate: BrowserCandidate, options: LaunchBrowserOptions = {}): LaunchOptions {
-  return {
-    browser: 'firefox',
-    protocol: 'webDriverBiDi',
-    executablePath: candidate.executablePath,
-    headless: !options.headed,
-    timeout: options.timeoutMs ?? DEFAULT_TIMEOUTS.browser.launchMs,
-    // The harness alone handles Ctrl-C, SIGTERM and SIGHUP (harness/interrupt.ts), as for Chromium.
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
-  };
+  return { browser: 'firefox', protocol: 'webDriverBiDi', ...commonLaunchOptions(candidate, options) };
 }
 
 async function launchFirefox(candidate: BrowserCandidate, options: LaunchBrowserOptions): Promise<Browser> {

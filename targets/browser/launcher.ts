@@ -28,16 +28,23 @@ export interface LaunchBrowserOptions {
   timeoutMs?: number;
 }
 
-export function launchOptionsFor(candidate: BrowserCandidate, options: LaunchBrowserOptions = {}): LaunchOptions {
+/** What every launch here asks of its library (Playwright or puppeteer-core name these options alike). */
+export function commonLaunchOptions(candidate: BrowserCandidate, options: LaunchBrowserOptions = {}) {
   return {
     executablePath: candidate.executablePath,
     headless: !options.headed,
     timeout: options.timeoutMs ?? DEFAULT_TIMEOUTS.browser.launchMs,
-    // The harness alone handles Ctrl-C, SIGTERM and SIGHUP (harness/interrupt.ts). Playwright's own handlers
+    // The harness alone handles Ctrl-C, SIGTERM and SIGHUP (harness/interrupt.ts). The library's own handlers
     // would close the browsers and call process.exit(130) first, leaving the record `running` and no report.
     handleSIGINT: false,
     handleSIGTERM: false,
     handleSIGHUP: false,
+  };
+}
+
+export function launchOptionsFor(candidate: BrowserCandidate, options: LaunchBrowserOptions = {}): LaunchOptions {
+  return {
+    ...commonLaunchOptions(candidate, options),
     ...(candidate.engine === 'chromium' ? { args: [...CHROMIUM_FLAGS, ...(options.args ?? [])] } : {}),
   };
 }

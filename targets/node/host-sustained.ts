@@ -8,7 +8,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sampleDevice, summariseSustained, type DeviceReading, type SustainedRecord } from '../../harness/core/sustained.ts';
+import { watchSustained, type DeviceReading, type SustainedWatch } from '../../harness/core/sustained.ts';
 
 const CPU_DIR = '/sys/devices/system/cpu';
 const THERMAL_DIR = '/sys/class/thermal';
@@ -36,26 +36,17 @@ export async function readHost(root = { cpu: CPU_DIR, thermal: THERMAL_DIR }): P
   return { ...(Object.keys(cpuMhz).length ? { cpuMhz } : {}), ...(Object.keys(temperaturesC).length ? { temperaturesC } : {}) };
 }
 
-export interface HostSustained {
-  phase(phase: string): void;
-  finish(samples: readonly number[]): Promise<SustainedRecord | undefined>;
+/** The host watched through one sustained job (harness/core/sustained.ts's watch). */
+export type HostSustained = SustainedWatch;
+
+/** Says what the host's series lacks: a VM often shows no frequencies or zones, and no host has a thermal status. */
+function hostNote(readings: ReadonlyArray<Omit<DeviceReading, 't'>>): string {
+  const hasFreq = readings.some((reading) => reading.cpuMhz);
+  const hasTemp = readings.some((reading) => reading.temperaturesC);
+  const missing = [hasFreq ? '' : `CPU frequencies (${CPU_DIR}/cpu*/cpufreq)`, hasTemp ? '' : `temperatures (${THERMAL_DIR}/thermal_zone*)`].filter(Boolean);
+  return `${missing.length ? `not readable on this host: ${missing.join(', ')}; ` : ''}a host has no thermal status: throttling shows in the frequencies`;
 }
 
 export function hostSustained(read: () => Promise<Omit<DeviceReading, 't'>> = () => readHost(), intervalMs = HOST_SAMPLE_MS): HostSustained {
-  const sampler = sampleDevice(read, intervalMs);
-  let loopAt: number | undefined;
-  return {
-    phase(phase) {
-      if (phase === 'loop') loopAt = performance.now();
-    },
-    async finish(samples) {
-      const readings = await sampler.stop();
-      if (loopAt === undefined || samples.length === 0) return undefined;
-      const hasFreq = readings.some((reading) => reading.cpuMhz);
-      const hasTemp = readings.some((reading) => reading.temperaturesC);
-      const missing = [hasFreq ? '' : `CPU frequencies (${CPU_DIR}/cpu*/cpufreq)`, hasTemp ? '' : `temperatures (${THERMAL_DIR}/thermal_zone*)`].filter(Boolean);
-      const note = `${missing.length ? `not readable on this host: ${missing.join(', ')}; ` : ''}a host has no thermal status: throttling shows in the frequencies`;
-      return summariseSustained({ samples, readings: readings.map(({ at, ...reading }) => ({ ...reading, t: (at - loopAt!) / 1000 })), deviceSource: 'sysfs', deviceNote: note });
-    },
-  };
+  return watchSustained({ read, intervalMs, deviceSource: 'sysfs', deviceNote: hostNote });
 }
