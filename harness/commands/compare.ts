@@ -2,7 +2,9 @@
  * `bench compare --baseline <run-id|path|latest> [run-id]`: holds a run (the
  * newest by default) against a baseline, on the rounds of each key, with the
  * run-to-run noise of earlier runs on this machine (or `bench calibrate`'s)
- * and the p-values adjusted across keys. Exit codes: 0 nothing regressed,
+ * and the p-values adjusted across keys. Either side may be runs of several
+ * hosts merged (`--merge`, a comma-separated `--baseline`; docs/browsers.md),
+ * each key then compared with its own host's. Exit codes: 0 nothing regressed,
  * 1 a regression, 2 under --strict: inconclusive keys or baseline keys missing now, 3 could not compare.
  */
 import { defineCommand } from 'citty';
@@ -13,6 +15,7 @@ import { readCalibration } from '../calibration.ts';
 import { UserError } from '../core/errors.ts';
 import { loadHistory, RecordError, resolveRun } from '../history.ts';
 import type { Logger } from '../core/log.ts';
+import type { RunRecord } from '../core/record.ts';
 
 /** Compare flags → config paths. */
 const COMPARE_PATHS: FlagPaths = {
@@ -28,7 +31,8 @@ export default defineCommand({
   args: {
     ...commonArgs,
     run: { type: 'positional', required: false, description: 'Run id or run.json path to check (default: the newest run)' },
-    baseline: { type: 'string', required: true, description: 'Baseline: a run id, a run.json path, or `latest` (the newest run other than the checked one)', valueHint: 'run' },
+    baseline: { type: 'string', required: true, description: 'Baseline: a run id, a run.json path, `latest` (the newest run other than the checked one), or runs of several hosts to merge (lab-a=/runs/x,lab-b=/runs/y)', valueHint: 'run' },
+    merge: { type: 'string', description: 'Check runs from several hosts merged, comma-separated run folders or run.json paths, each optionally labelled (lab-a=/path/run); each device keeps its host, so keys compare host by host (docs/browsers.md)', valueHint: 'runs' },
     format: { type: 'string', description: 'text (default: a table on stderr) or md (markdown on stdout, for a CI comment)', valueHint: 'text|md' },
     strict: { type: 'boolean', description: 'Exit 2 when nothing regressed but some keys are inconclusive or missing from this run' },
     threshold: { type: 'string', description: 'Relative p50 change below which a key is the same (default 0.05)', valueHint: 'fraction' },
@@ -47,14 +51,13 @@ export default defineCommand({
     );
     let comparison: Comparison;
     try {
-      const current = await resolveRun(out, args.run, { cwd });
-      const baseline = await resolveRun(out, args.baseline, { exclude: current.record.runId, cwd });
-      if (baseline.record.runId === current.record.runId) {
+      const { current, baseline, merged } = await compareInputs(args, out, cwd, log);
+      if (baseline.record.runId === current.record.runId && baseline.sources === current.sources) {
         log.error(`the baseline and the checked run are the same run (${current.record.runId}): pass another --baseline`);
         return 3;
       }
       if (current.record.status !== 'complete') log.warn(`run ${current.record.runId} is ${current.record.status}: comparing what it measured`);
-      const history = config.compare.history > 0 ? await loadHistory(out, current.record, { limit: config.compare.history }) : [];
+      const history = config.compare.history > 0 && !merged ? await loadHistory(out, current.record, { limit: config.compare.history }) : [];
       const { calibration, problem } = await readCalibration(out);
       if (problem) log.warn(problem);
       comparison = compareRecords(baseline.record, current.record, config.compare, { history, calibration });
@@ -75,6 +78,35 @@ export default defineCommand({
     return compareExitCode(comparison, { strict: Boolean(args.strict) });
   },
 });
+
+/** One side of a comparison; `sources` (the runs merged, `label=runId`, joined) tells two merged runs apart, as runId tells single ones. */
+interface Side {
+  record: RunRecord;
+  sources?: string;
+}
+
+/**
+ * The checked run and the baseline, either of them runs of several hosts
+ * merged (`--merge`, a comma-separated `--baseline`): merged, each device
+ * keeps its host, so a key compares only with the same host's key; a merged
+ * side against a single run shares no key, which the log says.
+ */
+async function compareInputs(args: { run?: string; baseline: string; merge?: string }, out: string, cwd: string, log: Logger): Promise<{ current: Side; baseline: Side; merged: boolean }> {
+  const { isRunList, readMergedRun } = await import('../merged-run.ts');
+  const mergedSide = async (argument: string): Promise<Side> => {
+    const run = await readMergedRun(argument, cwd);
+    return { record: run.record, sources: run.sources.join(',') };
+  };
+  if (args.merge && args.run) throw new UserError('bench compare: pass the run to check as a run or as --merge, not both', 'COMPARE_RUNS');
+  const current: Side = args.merge ? await mergedSide(args.merge) : await resolveRun(out, args.run, { cwd });
+  const baseline: Side = isRunList(args.baseline) ? await mergedSide(args.baseline) : await resolveRun(out, args.baseline, { exclude: current.record.runId, cwd });
+  const merged = current.sources !== undefined || baseline.sources !== undefined;
+  if (merged) {
+    if ((current.sources === undefined) !== (baseline.sources === undefined)) log.warn('one side is runs of several hosts merged, the other a single run: their devices carry different names (a merged device is <id>-on-<label>), so no key is in both; merge both sides with the same labels');
+    log.info('merged runs: each key compares with the same host\'s key; run-to-run noise comes from calibration only (no history across hosts)');
+  }
+  return { current, baseline, merged };
+}
 
 const MARK: Record<Verdict, string> = { regressed: '✗ regressed', improved: '✓ improved', same: '= same', inconclusive: '? inconclusive' };
 

@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { defineCommand } from 'citty';
 import { commonArgs, countFlag, setup, type CommandIo } from './common.ts';
 import { UserError } from '../core/errors.ts';
@@ -82,21 +82,8 @@ function outputFile(path: string): string {
   return path;
 }
 
-/** `--merge a,b`: each run read and validated as any record is, then merged (harness/merge-runs.ts). */
+/** `--merge a,b`: the runs merged (harness/merged-run.ts). */
 async function mergedRun(argument: string, cwd: string): Promise<{ record: RunRecord; path: string }> {
-  const { mergeRuns, parseMergeArgument } = await import('../merge-runs.ts');
-  const { readRunRecord } = await import('../history.ts');
-  const runs = [];
-  for (const [index, entry] of argument.split(',').filter(Boolean).entries()) {
-    const { label, path } = parseMergeArgument(entry.trim(), index);
-    const full = resolve(cwd, path);
-    let folder: boolean;
-    try {
-      folder = statSync(full).isDirectory();
-    } catch {
-      throw new UserError(`--merge: no run at ${full}`, 'RECORD_NOT_FOUND');
-    }
-    runs.push({ label, record: await readRunRecord(folder ? join(full, 'run.json') : full) });
-  }
-  return { record: mergeRuns(runs), path: argument };
+  const { readMergedRun } = await import('../merged-run.ts');
+  return readMergedRun(argument, cwd);
 }

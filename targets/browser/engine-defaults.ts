@@ -5,8 +5,10 @@
  * Chromium alone runs every runtime and variant by default; the engines'
  * other runtimes are opt-in and their other variants left out, so `bench
  * all` stays within its time goal with every engine installed, and a plan
- * line names each thing left out and how to measure it (`--backends`).
+ * line names each thing left out and how to measure it (`--backends`). A run
+ * of one model (`--model mobilenet_v2`) measures every variant there too.
  */
+import { VARIANTS } from '../../harness/core/record.ts';
 import type { RuntimeStatus } from '../types.ts';
 import type { BrowserEngine } from './browsers.ts';
 
@@ -37,13 +39,28 @@ export const XVFB_SOFTWARE = 'software rendering on Xvfb (no GPU; WebKit names e
  * leaves out of a default run marked opt-in; `software` (a browser known to
  * render on a CPU whatever its page reports) marks its GPU runtimes software.
  */
-export function engineDefaults(engine: BrowserEngine, statuses: RuntimeStatus[], options: { software?: string } = {}): RuntimeStatus[] {
+export function engineDefaults(engine: BrowserEngine, statuses: RuntimeStatus[], options: { software?: string; everyVariant?: boolean } = {}): RuntimeStatus[] {
   const marked = options.software ? statuses.map((status) => (status.available && !status.software && GPU_RUNTIMES.includes(status.runtime) ? { ...status, software: options.software } : status)) : statuses;
   if (engine === 'chromium') return marked;
-  const reason = `${engine === 'firefox' ? 'Firefox' : 'WebKit'} measures each path's fastest runtime by default (${EXTRA_ENGINE_DEFAULTS.join(', ')})`;
-  const variants = { variants: [...EXTRA_ENGINE_DEFAULT_VARIANTS], reason: `only the ${EXTRA_ENGINE_DEFAULT_VARIANTS.join(', ')} artifact (${engine === 'firefox' ? 'Firefox' : 'WebKit'} measures one variant per path by default)` };
+  const named = engine === 'firefox' ? 'Firefox' : 'WebKit';
+  const reason = `${named} measures each path's fastest runtime by default (${EXTRA_ENGINE_DEFAULTS.join(', ')})`;
+  const oneVariant = { variants: [...EXTRA_ENGINE_DEFAULT_VARIANTS], reason: `only the ${EXTRA_ENGINE_DEFAULT_VARIANTS.join(', ')} artifact (${named} measures one variant per path by default; a run of one model measures every variant)` };
+  // Every variant, but still no retrain job: the Show compares inference across engines, and a retrain in each engine would double the run.
+  const noRetrain = { variants: [...VARIANTS], reason: `no retrain job in ${named} by default` };
   return marked.map((status) => {
     if (!status.available || status.optIn || status.software) return status;
-    return EXTRA_ENGINE_DEFAULTS.includes(status.runtime) ? { ...status, defaultVariants: variants } : { ...status, optIn: reason };
+    if (!EXTRA_ENGINE_DEFAULTS.includes(status.runtime)) return { ...status, optIn: reason };
+    if (!options.everyVariant) return { ...status, defaultVariants: oneVariant };
+    return status.trains ? { ...status, defaultVariants: noRetrain } : status;
   });
+}
+
+/**
+ * Whether a run lifts the extra engines' one-variant rule: a run of one
+ * model (`bench all --model mobilenet_v2`) has the time for every variant in
+ * every engine; the default run of two models keeps float32 there, for
+ * `bench all`'s 10-minute goal.
+ */
+export function everyVariantIn(models: readonly unknown[]): boolean {
+  return models.length === 1;
 }

@@ -18,7 +18,7 @@ import { RUNTIME_FORMATS } from '../page/runtimes.ts';
 import { runtimeSizes as measureRuntimeSizes } from '../page/sizes.ts';
 import { findBrowsers, type BrowserCandidate } from './browsers.ts';
 import { browserDevice } from './device.ts';
-import { engineDefaults, XVFB_SOFTWARE } from './engine-defaults.ts';
+import { engineDefaults, everyVariantIn, XVFB_SOFTWARE } from './engine-defaults.ts';
 import { firefoxBrowser } from './firefox.ts';
 import { launchedBrowser } from './runner.ts';
 import { browserSessionTimeouts, webkitHost } from './webkit.ts';
@@ -137,7 +137,7 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
           const facts = localCores(await readBrowserFacts(host, context.config.timeouts.browser.pageReadyMs));
           const device = browserDevice(candidate, facts.browser.version, facts.caps, { headless: !context.config.browser.headed && candidate.engine !== 'webkit' });
           browsers.set(device.id, { host, facts, name: device.name });
-          devices.push({ device, usable: true, runtimes: engineDefaults(candidate.engine, facts.statuses, candidate.engine === 'webkit' && !process.env.DISPLAY ? { software: XVFB_SOFTWARE } : {}) });
+          devices.push({ device, usable: true, runtimes: engineDefaults(candidate.engine, facts.statuses, { everyVariant: everyVariantIn(context.config.models), ...(candidate.engine === 'webkit' && !process.env.DISPLAY ? { software: XVFB_SOFTWARE } : {}) }) });
         } catch (error) {
           await host.close();
           const message = (error as Error).message.split('\n')[0] ?? String(error);

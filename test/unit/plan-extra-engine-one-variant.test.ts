@@ -27,8 +27,8 @@ test('default: the float32 artifact of each path, no retrain job, and lines sayi
   const plan = await planJobs(models, active, parseConfig({ out: '/tmp/x', models: ['m'], run: { workloads: ['infer', 'retrain'] } }), '/tmp/x');
   assert.deepEqual(plan.jobs.map(({ job }) => job.artifact.id), ['m/tflite/float32', 'm/tfjs/float32']);
   assert.deepEqual(plan.leftOut.map(leftOutLine), [
-    'litert-wasm on Firefox 153.8.0: only the float32 artifact (Firefox measures one variant per path by default); --backends litert-wasm to measure it anyway',
-    'tfjs-wasm on Firefox 153.8.0: only the float32 artifact (Firefox measures one variant per path by default); --backends tfjs-wasm to measure it anyway',
+    'litert-wasm on Firefox 153.8.0: only the float32 artifact (Firefox measures one variant per path by default; a run of one model measures every variant); --backends litert-wasm to measure it anyway',
+    'tfjs-wasm on Firefox 153.8.0: only the float32 artifact (Firefox measures one variant per path by default; a run of one model measures every variant); --backends tfjs-wasm to measure it anyway',
   ]);
   assert.match(plan.retrainNotes.join('\n'), /Firefox 153\.8\.0: no retrain job on tfjs-wasm by default/);
 });
