@@ -12,7 +12,7 @@
 import { firstLine } from '../../harness/core/format.ts';
 import type { JobPhase } from '../../harness/core/record.ts';
 import { PAGE_PATH, type PageCapabilities, type PageJob, type PageResult } from './app/protocol.ts';
-import { hostFailure, JobInterrupted, jobInterruption, type HostBrowser, type PageHost, type RunPageJobOptions } from './page-host.ts';
+import { hostFailure, JobInterrupted, jobInterruption, SharedOpen, type HostBrowser, type PageHost, type RunPageJobOptions } from './page-host.ts';
 
 /** What the host needs of an automation library and of where its browser comes from; `B` and `P` are the library's Browser and Page. */
 export interface BrowserDriver<B, P> {
@@ -67,11 +67,17 @@ export interface DrivenHostOptions<B, P> {
 
 export class DrivenHost<B, P> implements PageHost {
   private browserNow: B | undefined;
-  private opening: Promise<B> | undefined;
   private version: string | undefined;
   private closed = false;
   /** Opens so far (the first and every restart), for logs and tests. */
   launches = 0;
+  private readonly opening = new SharedOpen(async () => {
+    const browser = await this.options.driver.open();
+    this.browserNow = browser;
+    this.version = await this.options.driver.version(browser);
+    this.launches += 1;
+    return browser;
+  });
 
   constructor(private readonly options: DrivenHostOptions<B, P>) {}
 
@@ -90,23 +96,9 @@ export class DrivenHost<B, P> implements PageHost {
 
   /** The open browser, opened (again) as needed. */
   async ensureBrowser(): Promise<B> {
-    const { driver } = this.options;
-    if (this.browserNow && driver.connected(this.browserNow)) return this.browserNow;
+    if (this.browserNow && this.options.driver.connected(this.browserNow)) return this.browserNow;
     this.browserNow = undefined;
-    this.opening ??= driver.open().then(
-      async (browser) => {
-        this.browserNow = browser;
-        this.version = await driver.version(browser);
-        this.launches += 1;
-        this.opening = undefined;
-        return browser;
-      },
-      (error: unknown) => {
-        this.opening = undefined;
-        throw error;
-      },
-    );
-    return this.opening;
+    return this.opening.get();
   }
 
   async browser(): Promise<HostBrowser> {
@@ -206,7 +198,7 @@ export class DrivenHost<B, P> implements PageHost {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.opening?.catch(() => {});
+    await this.opening.settled();
     try {
       await this.restart();
     } finally {

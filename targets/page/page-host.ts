@@ -92,3 +92,27 @@ export function jobInterruption(args: { name: string; job: PageJob; options: Run
   interrupted.catch(() => {});
   return { interrupted, stop: () => stops.forEach((stop) => stop()) };
 }
+
+/**
+ * The one open under way of a host's browser or session: callers while it
+ * opens share it, and once settled (either way) it is forgotten, so a failed
+ * open is tried again by the next caller. What an open records (the browser,
+ * its version, a count) is done inside `open`, before anyone sees the value.
+ */
+export class SharedOpen<T> {
+  private pending: Promise<T> | undefined;
+
+  constructor(private readonly open: () => Promise<T>) {}
+
+  get(): Promise<T> {
+    this.pending ??= this.open().finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  /** Waits for an open under way (a close must not race it); never rejects. */
+  async settled(): Promise<void> {
+    await this.pending?.catch(() => {});
+  }
+}

@@ -7,7 +7,7 @@
  * (targets/browser/remote.ts); what differs is how a session is opened.
  */
 import type { PageCapabilities, PageJob, PageResult } from './app/protocol.ts';
-import { hostFailure, type HostBrowser, type PageHost, type RunPageJobOptions } from './page-host.ts';
+import { hostFailure, SharedOpen, type HostBrowser, type PageHost, type RunPageJobOptions } from './page-host.ts';
 
 export interface SessionHostOptions {
   /** For messages: `webkitgtk`. */
@@ -24,11 +24,16 @@ export interface SessionHostOptions {
 
 export class SessionHost implements PageHost {
   private session: PageHost | undefined;
-  private opening: Promise<PageHost> | undefined;
   private named: HostBrowser | undefined;
   private closed = false;
   /** Sessions opened so far (the first and one after each failed job), for tests. */
   launches = 0;
+  private readonly opening = new SharedOpen(async () => {
+    const session = await this.options.open();
+    this.session = session;
+    this.launches += 1;
+    return session;
+  });
 
   constructor(private readonly options: SessionHostOptions) {}
 
@@ -43,19 +48,7 @@ export class SessionHost implements PageHost {
   private async ensureSession(): Promise<PageHost> {
     if (this.closed) throw new Error(`${this.name}: the host is closed`);
     if (this.session?.alive) return this.session;
-    this.opening ??= this.options.open().then(
-      (session) => {
-        this.session = session;
-        this.opening = undefined;
-        this.launches += 1;
-        return session;
-      },
-      (error: unknown) => {
-        this.opening = undefined;
-        throw error;
-      },
-    );
-    return this.opening;
+    return this.opening.get();
   }
 
   async browser(): Promise<HostBrowser> {
@@ -94,7 +87,7 @@ export class SessionHost implements PageHost {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.opening?.catch(() => {});
+    await this.opening.settled();
     try {
       await this.endSession();
     } finally {
