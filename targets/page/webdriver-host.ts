@@ -65,8 +65,20 @@ export interface WebDriverHostOptions {
 }
 
 
-/** A poll that waited out the script timeout: the page is busy measuring, not gone. */
-const SCRIPT_TIMEOUT = /script timeout|timed out receiving message from renderer/i;
+/**
+ * A poll that waited out the script timeout, or the HTTP client's wait for
+ * the driver's answer (UND_ERR_HEADERS_TIMEOUT, after connectionRetryTimeout:
+ * WebKitWebDriver answers a poll only once the page's JavaScript thread runs
+ * it, and loading MobileNetV2 on tfjs-wasm held WebKit's past a minute on a
+ * loaded host): the page is busy, not gone. The job's own deadline and the
+ * liveness probe still end a job whose browser hangs or dies.
+ */
+const SCRIPT_TIMEOUT = /script timeout|timed out receiving message from renderer|UND_ERR_HEADERS_TIMEOUT/i;
+
+/** True when a failed poll means the page is busy rather than gone (exported for tests). */
+export function pollWaitedOut(message: string): boolean {
+  return SCRIPT_TIMEOUT.test(message);
+}
 
 /** Messages of a session whose browser is gone for good. */
 const SESSION_GONE = /invalid session id|session deleted|not reachable|disconnected|no such window|target window already closed|tab crashed|session not created|ECONNREFUSED|ECONNRESET|socket hang up|terminated|crash/i;
@@ -198,7 +210,7 @@ export async function openWebDriverHost(options: WebDriverHostOptions): Promise<
         for (;;) {
           if (run.signal?.aborted) throw Object.assign(new Error('interrupted'), { name: 'AbortError' });
           pending ??= poll(job.id).catch((error: unknown) => {
-            if (SCRIPT_TIMEOUT.test((error as Error).message)) return 'busy' as const;
+            if (pollWaitedOut((error as Error).message)) return 'busy' as const;
             throw error;
           });
           const state = await withTimeout<Poll | 'busy' | 'waiting'>(pending, pollTimeoutMs + 1_000, () => 'waiting');
