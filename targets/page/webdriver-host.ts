@@ -67,13 +67,14 @@ export interface WebDriverHostOptions {
 
 /**
  * A poll that waited out the script timeout, or the HTTP client's wait for
- * the driver's answer (UND_ERR_HEADERS_TIMEOUT, after connectionRetryTimeout:
+ * the driver's answer (UND_ERR_HEADERS_TIMEOUT or webdriverio's "Request timed
+ * out", after connectionRetryTimeout:
  * WebKitWebDriver answers a poll only once the page's JavaScript thread runs
  * it, and loading MobileNetV2 on tfjs-wasm held WebKit's past a minute on a
  * loaded host): the page is busy, not gone. The job's own deadline and the
  * liveness probe still end a job whose browser hangs or dies.
  */
-const SCRIPT_TIMEOUT = /script timeout|timed out receiving message from renderer|UND_ERR_HEADERS_TIMEOUT/i;
+const SCRIPT_TIMEOUT = /script timeout|timed out receiving message from renderer|UND_ERR_HEADERS_TIMEOUT|Request timed out! Consider increasing the "connectionRetryTimeout"/i;
 
 /** True when a failed poll means the page is busy rather than gone (exported for tests). */
 export function pollWaitedOut(message: string): boolean {
