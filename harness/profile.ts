@@ -5,8 +5,9 @@
  * tf.profile on TF.js backends, prefix-model attribution and XNNPACK
  * coverage on tflite-node) beside its own p50. The profiles go into a run
  * record of their own (`profiles`), so `bench report` renders them like any
- * run. Browser and phone runtimes are not profiled yet: they are listed as
- * skipped with that reason.
+ * run. Page runtimes (`browser:tfjs-wasm`, `browser:litert-wasm` …) are
+ * profiled in the configured browsers through their own job flow
+ * (./profile-page.ts).
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -21,6 +22,7 @@ import type { Logger } from './core/log.ts';
 import type { ModelProfile, RuntimeProfile } from './core/profile.ts';
 import type { RunRecord } from './core/record.ts';
 import { RunRecordStore } from './record-store.ts';
+import { BROWSER_PREFIX, layerFlopsOf, openPageProfiler, PAGE_PROFILE_RUNTIMES, type PageProfiler } from './profile-page.ts';
 
 /** Runtimes `bench profile` can profile, in the order it runs them. */
 export const PROFILE_RUNTIMES = ['tfjs-wasm', 'tfjs-cpu', 'tflite-node'] as const;
@@ -46,8 +48,9 @@ export interface ProfileOutcome {
 
 export async function profileModels(options: ProfileOptions): Promise<ProfileOutcome> {
   const { log, out } = options;
-  const unknown = options.runtimes.filter((runtime) => !(PROFILE_RUNTIMES as readonly string[]).includes(runtime));
-  if (unknown.length) throw new UserError(`bench profile cannot profile ${unknown.join(', ')} yet; it profiles ${PROFILE_RUNTIMES.join(', ')}`, 'PROFILE_RUNTIME');
+  const isPage = (runtime: string) => runtime.startsWith(BROWSER_PREFIX) && (PAGE_PROFILE_RUNTIMES as readonly string[]).includes(runtime.slice(BROWSER_PREFIX.length));
+  const unknown = options.runtimes.filter((runtime) => !(PROFILE_RUNTIMES as readonly string[]).includes(runtime) && !isPage(runtime));
+  if (unknown.length) throw new UserError(`bench profile cannot profile ${unknown.join(', ')}; it profiles ${PROFILE_RUNTIMES.join(', ')} on Node and ${PAGE_PROFILE_RUNTIMES.map((runtime) => BROWSER_PREFIX + runtime).join(', ')} in browsers`, 'PROFILE_RUNTIME');
   const listing = await listArtifacts(out, options.models);
   for (const missing of listing.missing) log.warn(`${missing.model}: skipped, ${missing.reason}`);
   if (listing.models.length === 0) throw new UserError(`nothing to profile: no model among ${options.models.join(', ')} in ${out} (run \`bench retrain\` first)`, 'NO_ARTIFACTS');
@@ -66,49 +69,91 @@ export async function profileModels(options: ProfileOptions): Promise<ProfileOut
   const { randomPixels } = await import('../models/tflite/self-check.ts');
   const runners = await import('../targets/node/profile-runners.ts');
   const threads = options.config.run.threads ?? availableParallelism();
+  const { prefixModels } = await import('../models/tflite/prefix.ts');
+  const { emitVariant } = await import('../models/tflite/convert.ts');
+  // The browsers are opened once, only when a page runtime is asked for; their absence skips those runtimes with why.
+  let pages: PageProfiler | string | undefined;
+  const pageProfiler = async (): Promise<PageProfiler | string> => {
+    pages ??= await openPageProfiler({ config: options.config, log, out, budget: options.budget }).catch((error: unknown) => `no browser to profile in: ${error instanceof Error ? error.message : String(error)}`);
+    if (typeof pages !== 'string' && pages.devices.length === 0) {
+      await pages.close();
+      pages = `no usable browser${pages.unusable.length ? ` (${pages.unusable.map((entry) => `${entry.name}: ${entry.reason}`).join('; ')})` : ''}`;
+    }
+    return pages;
+  };
+  try {
 
-  for (const entry of listing.models) {
-    const mobile = entry.artifacts.find((artifact) => artifact.format === 'tfjs');
-    if (!mobile) {
-      log.warn(`${entry.model}: skipped, it has no TF.js model to count and cut (a .tflite alone cannot be profiled yet)`);
-      continue;
-    }
-    const { metadata } = entry;
-    const source = await loadModelToConvert(mobile.path);
-    const prepared = prepareModel(source);
-    const cost = modelFlops(prepared.graph);
-    const inputShape = [1, metadata.inputSize, metadata.inputSize, 3];
-    const packDir = evalPackDir(out, entry.model);
-    const pixels = existsSync(packDir) ? (await readEvalPack(packDir)).images.slice(0, metadata.inputSize * metadata.inputSize * 3) : randomPixels(1, inputShape, 'profile');
-    const runtimes: RuntimeProfile[] = [];
-    const skipped: ModelProfile['skipped'] = [];
-    const attempt = async (runtime: string, variant: string, work: () => Promise<RuntimeProfile>) => {
-      log.info(`${entry.model}: profiling ${runtime}${variant === 'tfjs' ? '' : ` ${variant}`}`);
-      try {
-        runtimes.push(await work());
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        log.warn(`${entry.model}: ${runtime} ${variant}: ${reason}`);
-        skipped.push({ runtime, variant, reason });
+    for (const entry of listing.models) {
+      const mobile = entry.artifacts.find((artifact) => artifact.format === 'tfjs');
+      if (!mobile) {
+        log.warn(`${entry.model}: skipped, it has no TF.js model to count and cut (a .tflite alone cannot be profiled yet)`);
+        continue;
       }
-    };
-    for (const runtime of options.runtimes) {
-      if (runtime === 'tflite-node') {
-        for (const variant of options.variants) {
-          // int8 needs calibration ranges: random pixels in the model's input range serve for timing (not for accuracy).
-          const calibration = variant === 'int8' ? Float32Array.from(randomPixels(8, inputShape, 'profile-calibration'), (pixel) => pixel * metadata.normalization.scale + metadata.normalization.offset) : undefined;
-          const artifact = entry.artifacts.find((candidate) => candidate.format === 'tflite' && candidate.variant === variant);
-          await attempt(runtime, variant, () =>
-            runners.profileTfliteNode({ prepared, variant, metadata, ...(calibration ? { calibration } : {}), ...(artifact ? { artifactPath: artifact.path } : {}), pixels, cost, cuts: options.cuts, threads, budget: options.budget }),
-          );
+      const { metadata } = entry;
+      const source = await loadModelToConvert(mobile.path);
+      const prepared = prepareModel(source);
+      const cost = modelFlops(prepared.graph);
+      const inputShape = [1, metadata.inputSize, metadata.inputSize, 3];
+      const packDir = evalPackDir(out, entry.model);
+      const pixels = existsSync(packDir) ? (await readEvalPack(packDir)).images.slice(0, metadata.inputSize * metadata.inputSize * 3) : randomPixels(1, inputShape, 'profile');
+      const runtimes: RuntimeProfile[] = [];
+      const skipped: ModelProfile['skipped'] = [];
+      const attempt = async (runtime: string, variant: string, work: () => Promise<RuntimeProfile>) => {
+        log.info(`${entry.model}: profiling ${runtime}${variant === 'tfjs' ? '' : ` ${variant}`}`);
+        try {
+          runtimes.push(await work());
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          log.warn(`${entry.model}: ${runtime} ${variant}: ${reason}`);
+          skipped.push({ runtime, variant, reason });
         }
-      } else {
-        await attempt(runtime, 'tfjs', () => runners.profileNodeTfjs({ runtime, modelJsonPath: mobile.path, metadata, pixels, cost, budget: options.budget }));
+      };
+      for (const runtime of options.runtimes) {
+        if (isPage(runtime)) {
+          const pageRuntime = runtime.slice(BROWSER_PREFIX.length);
+          const profiler = await pageProfiler();
+          const lite = pageRuntime.startsWith('litert-');
+          for (const variant of lite ? options.variants : ['tfjs' as const]) {
+            if (typeof profiler === 'string') {
+              skipped.push({ runtime, variant, reason: profiler });
+              continue;
+            }
+            const artifact = lite ? entry.artifacts.find((candidate) => candidate.format === 'tflite' && candidate.variant === variant) : mobile;
+            if (!artifact) {
+              skipped.push({ runtime, variant, reason: `${entry.model} has no ${variant} .tflite file (run \`bench convert\`)` });
+              continue;
+            }
+            for (const device of profiler.devices) {
+              await attempt(`${pageRuntime} in ${device.device.name}`, variant, async () => {
+                if (variant === 'tfjs') return profiler.profile(device, { runtime: pageRuntime, artifact, variant, request: { method: 'tf.profile', layerFlops: layerFlopsOf(cost), repeats: 3 } }, { metadata, evalPackDir: packDir, cost });
+                const calibration = variant === 'int8' ? Float32Array.from(randomPixels(8, inputShape, 'profile-calibration'), (pixel) => pixel * metadata.normalization.scale + metadata.normalization.offset) : undefined;
+                const convert = { variant, normalization: metadata.normalization, ...(calibration ? { calibration } : {}) };
+                const { files, blocks } = await prefixModels(prepared, convert, options.cuts);
+                const full = await emitVariant(prepared, convert);
+                const request = { method: 'prefix-attribution' as const, files: [...files, full], budget: options.budget };
+                return profiler.profile(device, { runtime: pageRuntime, artifact, variant, request, blocks }, { metadata, evalPackDir: packDir, cost });
+              });
+            }
+          }
+        } else if (runtime === 'tflite-node') {
+          for (const variant of options.variants) {
+            // int8 needs calibration ranges: random pixels in the model's input range serve for timing (not for accuracy).
+            const calibration = variant === 'int8' ? Float32Array.from(randomPixels(8, inputShape, 'profile-calibration'), (pixel) => pixel * metadata.normalization.scale + metadata.normalization.offset) : undefined;
+            const artifact = entry.artifacts.find((candidate) => candidate.format === 'tflite' && candidate.variant === variant);
+            await attempt(runtime, variant, () =>
+              runners.profileTfliteNode({ prepared, variant, metadata, ...(calibration ? { calibration } : {}), ...(artifact ? { artifactPath: artifact.path } : {}), pixels, cost, cuts: options.cuts, threads, budget: options.budget }),
+            );
+          }
+        } else {
+          await attempt(runtime, 'tfjs', () => runners.profileNodeTfjs({ runtime, modelJsonPath: mobile.path, metadata, pixels, cost, budget: options.budget }));
+        }
       }
+      if ('dispose' in source && typeof source.dispose === 'function') source.dispose();
+      const topLayers = [...cost.layers].sort((a, b) => b.flops - a.flops).slice(0, 10);
+      store.addProfile({ model: entry.model, flops: cost.flops, macs: cost.macs, weightBytes: cost.weightBytes, topLayers, runtimes, skipped });
     }
-    if ('dispose' in source && typeof source.dispose === 'function') source.dispose();
-    const topLayers = [...cost.layers].sort((a, b) => b.flops - a.flops).slice(0, 10);
-    store.addProfile({ model: entry.model, flops: cost.flops, macs: cost.macs, weightBytes: cost.weightBytes, topLayers, runtimes, skipped });
+  } finally {
+    if (pages && typeof pages !== 'string') await pages.close();
   }
   store.finish('complete');
   return { record: store.record, recordPath: store.path };

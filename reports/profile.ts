@@ -33,7 +33,7 @@ function coverageText(profile: RuntimeProfile): string | null {
 }
 
 export function runtimeTable(profile: RuntimeProfile): RuntimeTable {
-  const label = `${profile.runtime}${profile.variant === 'tfjs' ? '' : ` ${profile.variant}`} (${profile.method})`;
+  const label = `${profile.runtime}${profile.variant === 'tfjs' ? '' : ` ${profile.variant}`}${profile.device ? ` in ${profile.device}` : ''} (${profile.method})`;
   const sum = profile.sumMs === null
     ? `untimed: ${profile.why ?? 'the backend gives no kernel times'}; p50 ${ms(profile.p50Ms)} ms`
     : `parts ${ms(profile.sumMs)} ms of p50 ${ms(profile.p50Ms)} ms (${((profile.ratio ?? 0) * 100).toFixed(0)}%)${profile.overheadMs !== undefined ? `; profiling cost ${ms(profile.overheadMs)} ms` : ''}`;

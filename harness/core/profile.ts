@@ -63,6 +63,8 @@ export interface Coverage {
 
 export interface RuntimeProfile {
   runtime: string;
+  /** Where it ran when not on this host's Node: `Chromium 156.0…`, a phone. */
+  device?: string;
   /** The artifact's variant (float32, int8-dynamic…) or "tfjs". */
   variant: string;
   method: ProfileMethod;
@@ -106,3 +108,31 @@ export interface ModelProfile {
   /** Runtimes asked for that could not be profiled, with why. */
   skipped: { runtime: string; variant: string; reason: string }[];
 }
+
+/** FLOPs and bytes per layer name, as a job carries them to where it runs (a page). */
+export type LayerFlops = Record<string, { flops: number; bytes: number }>;
+
+/** How long each of a profile's timing loops runs: at least `minSamples` inferences and `minTimeMs`. */
+export interface ProfileBudget {
+  minSamples: number;
+  minTimeMs: number;
+}
+
+/**
+ * A job's request to be profiled where it runs (a page runtime), after its
+ * measurement: `tf.profile` around `repeats` inferences (TF.js), or each of
+ * `files` (prefix models, the whole file last) timed in a loop of its own on
+ * the job's runtime and settings (LiteRT.js). The host publishes the files.
+ */
+export type ProfileRequest =
+  | { method: 'tf.profile'; layerFlops: LayerFlops; repeats: number }
+  | { method: 'prefix-attribution'; files: Uint8Array[]; budget: ProfileBudget };
+
+/**
+ * What the runtime answers, before the host makes a RuntimeProfile of it:
+ * tf.profile's rows as targets/kernel/tfjs-profile.ts makes them, or the
+ * p50 of each requested file in order (the host attributes the blocks).
+ */
+export type RawProfile =
+  | { method: 'tf.profile'; rows: ProfileRow[]; kernels: number; timed: boolean; why?: string; attribution: 'layers' | 'kernels'; sumMs: number | null; wallMs: number }
+  | { method: 'prefix-attribution'; ms: number[] };

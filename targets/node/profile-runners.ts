@@ -12,36 +12,12 @@ import { achievedGflops, type ModelCost, type RuntimeProfile } from '../../harne
 import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import { emitVariant, type PreparedModel, type Variant } from '../../models/tflite/convert.ts';
 import { attributeBlocks, prefixModels } from '../../models/tflite/prefix.ts';
+import { p50Of, type LoopBudget } from '../kernel/p50-loop.ts';
 import { profileTfjs } from '../kernel/tfjs-profile.ts';
 import type { InferenceSession } from '../kernel/types.ts';
 import { loadCheckedModel, TFJS_BACKENDS, tfjsSession } from './tfjs.ts';
 import { openTfliteSession } from './tflite.ts';
 import { tfliteNodeCoverage } from './tflite-coverage.ts';
-
-/** How long each timing loop runs, at least `minSamples` inferences. */
-export interface LoopBudget {
-  minSamples: number;
-  minTimeMs: number;
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-
-/** Median time of `run` over a loop of at least the budget, after one warm-up. */
-async function p50Of(run: () => Promise<unknown>, budget: LoopBudget): Promise<number> {
-  await run();
-  const samples: number[] = [];
-  const started = performance.now();
-  while (samples.length < budget.minSamples || performance.now() - started < budget.minTimeMs) {
-    const at = performance.now();
-    await run();
-    samples.push(performance.now() - at);
-  }
-  return median(samples);
-}
 
 export const ratioOf = (sum: number | null, p50: number) => (sum === null || !(p50 > 0) ? null : sum / p50);
 

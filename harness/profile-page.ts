@@ -1,0 +1,112 @@
+/**
+ * `bench profile` on page runtimes (`browser:tfjs-wasm`, `browser:litert-wasm`
+ * …): each profile is an ordinary page job run through the browser target's
+ * own flow (targets/page/job-flow.ts) with a `profile` request on it. The
+ * page measures the job's p50 with the shared kernel, then profiles it
+ * (targets/page/app/profile.ts): tf.profile with the kernels attributed to
+ * layers by the module Node uses, or each prefix model timed on LiteRT.js;
+ * the prefix times become blocks here, as for tflite-node.
+ */
+import type { ResolvedConfig } from './core/config.ts';
+import type { Logger } from './core/log.ts';
+import type { ModelMetadata } from './core/metadata.ts';
+import { achievedGflops, type LayerFlops, type ModelCost, type ProfileBudget, type ProfileRequest, type RawProfile, type RuntimeProfile } from './core/profile.ts';
+import type { ArtifactInfo } from './core/record.ts';
+import type { DiscoveredDevice, JobSpec, Target, TargetContext } from '../targets/types.ts';
+import { keyedJob } from '../targets/result.ts';
+import { attributeBlocks, type Block } from '../models/tflite/prefix.ts';
+
+/** The page runtimes `bench profile` profiles, named `browser:<runtime>`. */
+export const PAGE_PROFILE_RUNTIMES = ['tfjs-wasm', 'tfjs-webgl', 'tfjs-webgpu', 'tfjs-cpu', 'litert-wasm', 'litert-webgpu'] as const;
+export const BROWSER_PREFIX = 'browser:';
+
+/** One page job to profile: the artifact, and what the page is asked to do with it. */
+export interface PageProfileJob {
+  runtime: string;
+  artifact: ArtifactInfo;
+  variant: string;
+  request: ProfileRequest;
+  /** The prefix models' blocks, in cut order (prefix attribution only). */
+  blocks?: Block[];
+}
+
+/** The browsers found (the configured ones), their target still open: `close` lets go of them. */
+export interface PageProfiler {
+  devices: DiscoveredDevice[];
+  /** Devices asked for that cannot be used, with why. */
+  unusable: { name: string; reason: string }[];
+  profile(device: DiscoveredDevice, job: PageProfileJob, model: { metadata: ModelMetadata; evalPackDir: string; cost: ModelCost }): Promise<RuntimeProfile>;
+  close(): Promise<void>;
+}
+
+export const layerFlopsOf = (cost: ModelCost): LayerFlops => Object.fromEntries(cost.layers.map((layer) => [layer.layer, { flops: layer.flops, bytes: layer.bytes }]));
+
+/** The browser target, discovered once for the whole profile. */
+export async function openPageProfiler(options: { config: ResolvedConfig; log: Logger; out: string; budget: ProfileBudget; signal?: AbortSignal }): Promise<PageProfiler> {
+  const { createBrowserTarget } = await import('../targets/browser/index.ts');
+  const target: Target = createBrowserTarget();
+  const context: TargetContext = { config: options.config, log: options.log, out: options.out, signal: options.signal ?? new AbortController().signal };
+  let found: DiscoveredDevice[];
+  try {
+    found = await target.discover(context);
+  } catch (error) {
+    await target.dispose?.();
+    throw error;
+  }
+  return {
+    devices: found.filter((device) => device.usable),
+    unusable: found.filter((device) => !device.usable).map((device) => ({ name: device.device.name, reason: device.reason ?? 'unusable' })),
+    async profile(device, job, model) {
+      const status = device.runtimes.find((runtime) => runtime.runtime === job.runtime);
+      if (!status?.available) throw new Error(`${job.runtime} is unavailable in ${device.device.name}${status?.reason ? `: ${status.reason}` : ''}`);
+      const spec: JobSpec = {
+        artifact: job.artifact,
+        metadata: model.metadata,
+        evalPackDir: model.evalPackDir,
+        device: device.device,
+        runtime: job.runtime,
+        // The job's p50 is the kernel's own loop over the same budget as the profile's; no evaluation.
+        kernel: { warmupIterations: 1, minSamples: options.budget.minSamples, minTimeMs: options.budget.minTimeMs, maxTimeMs: Math.max(options.budget.minTimeMs * 4, 30_000), batchSize: 1, evaluate: false },
+        runtimeOptions: {},
+        profile: job.request,
+      };
+      const result = await target.run(keyedJob(target, spec, options.config), context);
+      if (!result.ok) throw new Error(`${result.failure.phase}: ${result.failure.error.message.split('\n')[0]}`);
+      if (!result.profile) throw new Error('the page answered without a profile (a page older than this host?)');
+      return pageRuntimeProfile({ runtime: job.runtime, variant: job.variant, device: device.device.name, p50Ms: result.measurement.latency.p50, raw: result.profile, cost: model.cost, ...(job.blocks ? { blocks: job.blocks } : {}) });
+    },
+    close: async () => {
+      await target.dispose?.();
+    },
+  };
+}
+
+/** A page's raw profile as the record's RuntimeProfile, beside the job's p50 measured in the same page. */
+export function pageRuntimeProfile(options: { runtime: string; variant: string; device: string; p50Ms: number; raw: RawProfile; cost: ModelCost; blocks?: Block[] }): RuntimeProfile {
+  const { raw, p50Ms } = options;
+  const ratio = (sum: number | null) => (sum === null || !(p50Ms > 0) ? null : sum / p50Ms);
+  const gflops = achievedGflops(options.cost.flops, p50Ms);
+  if (raw.method === 'tf.profile') {
+    const why = raw.attribution === 'kernels' ? 'a graph model: kernels grouped by kernel name (its nodes are not marked as layers are)' : raw.why;
+    return { runtime: options.runtime, variant: 'tfjs', device: options.device, method: 'tf.profile', timed: raw.timed, ...(why ? { why } : {}), rows: raw.rows, sumMs: raw.sumMs, p50Ms, ratio: ratio(raw.sumMs), overheadMs: raw.wallMs - p50Ms, gflops };
+  }
+  const blocks = options.blocks;
+  if (!blocks) throw new Error('prefix times came back without the blocks they time');
+  if (raw.ms.length !== blocks.length) throw new Error(`the page timed ${raw.ms.length} files for ${blocks.length} blocks`);
+  const timed = attributeBlocks(blocks, raw.ms.slice(0, -1), raw.ms.at(-1)!);
+  const sumMs = timed.reduce((total, block) => total + block.ms, 0);
+  const negative = timed.filter((block) => block.ms < 0).length;
+  return {
+    runtime: options.runtime,
+    variant: options.variant,
+    device: options.device,
+    method: 'prefix-attribution',
+    timed: true,
+    why: `an attribution: ${blocks.length - 1} prefix models, block cost = prefix-time difference (the first block carries the per-inference fixed cost)${negative ? `; ${negative} block${negative === 1 ? '' : 's'} cheaper than the noise (negative)` : ''}`,
+    rows: timed.map((block) => ({ name: block.name, kind: block.kind, ms: block.ms, flops: block.flops, intensity: block.bytes > 0 ? block.flops / block.bytes : 0, count: block.ops })),
+    sumMs,
+    p50Ms,
+    ratio: ratio(sumMs),
+    gflops,
+  };
+}
