@@ -1,11 +1,14 @@
 /**
- * `bench profile` on page runtimes (`browser:tfjs-wasm`, `browser:litert-wasm`
- * …): each profile is an ordinary page job run through the browser target's
- * own flow (targets/page/job-flow.ts) with a `profile` request on it. The
- * page measures the job's p50 with the shared kernel, then profiles it
+ * `bench profile` on browsers and phones (`browser:tfjs-wasm`,
+ * `browser:litert-wasm`, `android:tflite-benchmark-model` …): each profile is
+ * an ordinary job run through its target's own flow with a `profile` request
+ * on it. A page (a desktop browser's or a phone's: targets/page/job-flow.ts)
+ * measures the job's p50 with the shared kernel, then profiles it
  * (targets/page/app/profile.ts): tf.profile with the kernels attributed to
- * layers by the module Node uses, or each prefix model timed on LiteRT.js;
- * the prefix times become blocks here, as for tflite-node.
+ * layers by the module Node uses, or each prefix model timed on LiteRT.js
+ * (the prefix times become blocks here, as for tflite-node). A phone's
+ * native lane runs benchmark_model with its op profiling on
+ * (targets/android/native-job.ts).
  */
 import type { ResolvedConfig } from './core/config.ts';
 import type { Logger } from './core/log.ts';
@@ -14,11 +17,26 @@ import { achievedGflops, type LayerFlops, type ModelCost, type ProfileBudget, ty
 import type { ArtifactInfo } from './core/record.ts';
 import type { DiscoveredDevice, JobSpec, Target, TargetContext } from '../targets/types.ts';
 import { keyedJob } from '../targets/result.ts';
+import { targetFactories } from './targets.ts';
 import { attributeBlocks, type Block } from '../models/tflite/prefix.ts';
 
-/** The page runtimes `bench profile` profiles, named `browser:<runtime>`. */
+/** The page runtimes `bench profile` profiles, named `browser:<runtime>` or `android:<runtime>` (Chrome on phones). */
 export const PAGE_PROFILE_RUNTIMES = ['tfjs-wasm', 'tfjs-webgl', 'tfjs-webgpu', 'tfjs-cpu', 'litert-wasm', 'litert-webgpu'] as const;
-export const BROWSER_PREFIX = 'browser:';
+/** Runtimes by target kind, as `<kind>:<runtime>` names them. */
+export const TARGET_PROFILE_RUNTIMES = { browser: [...PAGE_PROFILE_RUNTIMES], android: [...PAGE_PROFILE_RUNTIMES, 'tflite-benchmark-model'] } as const;
+export type ProfileTargetKind = keyof typeof TARGET_PROFILE_RUNTIMES;
+
+/** `browser:tfjs-wasm` → its kind and runtime; undefined for a Node runtime or an unknown one. */
+export function targetRuntimeOf(name: string): { kind: ProfileTargetKind; runtime: string } | undefined {
+  const [kind, runtime] = name.split(':', 2) as [string, string | undefined];
+  if (!runtime || !(kind in TARGET_PROFILE_RUNTIMES)) return undefined;
+  return (TARGET_PROFILE_RUNTIMES[kind as ProfileTargetKind] as readonly string[]).includes(runtime) ? { kind: kind as ProfileTargetKind, runtime } : undefined;
+}
+
+/** How a runtime profiles where it runs. */
+export function profileMethodOf(runtime: string): 'tf.profile' | 'prefix-attribution' | 'benchmark_model' {
+  return runtime.startsWith('tfjs-') ? 'tf.profile' : runtime.startsWith('litert-') ? 'prefix-attribution' : 'benchmark_model';
+}
 
 /** One page job to profile: the artifact, and what the page is asked to do with it. */
 export interface PageProfileJob {
@@ -30,7 +48,7 @@ export interface PageProfileJob {
   blocks?: Block[];
 }
 
-/** The browsers found (the configured ones), their target still open: `close` lets go of them. */
+/** The devices of one target kind found (the configured ones), the target still open: `close` lets go of them. */
 export interface PageProfiler {
   devices: DiscoveredDevice[];
   /** Devices asked for that cannot be used, with why. */
@@ -41,14 +59,14 @@ export interface PageProfiler {
 
 export const layerFlopsOf = (cost: ModelCost): LayerFlops => Object.fromEntries(cost.layers.map((layer) => [layer.layer, { flops: layer.flops, bytes: layer.bytes }]));
 
-/** The browser target, discovered once for the whole profile. */
-export async function openPageProfiler(options: { config: ResolvedConfig; log: Logger; out: string; budget: ProfileBudget; signal?: AbortSignal }): Promise<PageProfiler> {
-  const { createBrowserTarget } = await import('../targets/browser/index.ts');
-  const target: Target = createBrowserTarget();
+/** The kind's target, discovered once for the whole profile (`target` given: tests inject one). */
+export async function openPageProfiler(options: { kind: ProfileTargetKind; config: ResolvedConfig; log: Logger; out: string; budget: ProfileBudget; signal?: AbortSignal; target?: Target }): Promise<PageProfiler> {
+  const target: Target = options.target ?? (await targetFactories[options.kind]());
   const context: TargetContext = { config: options.config, log: options.log, out: options.out, signal: options.signal ?? new AbortController().signal };
   let found: DiscoveredDevice[];
   try {
     found = await target.discover(context);
+    await target.prepare?.(context, found);
   } catch (error) {
     await target.dispose?.();
     throw error;
@@ -86,6 +104,24 @@ export function pageRuntimeProfile(options: { runtime: string; variant: string; 
   const { raw, p50Ms } = options;
   const ratio = (sum: number | null) => (sum === null || !(p50Ms > 0) ? null : sum / p50Ms);
   const gflops = achievedGflops(options.cost.flops, p50Ms);
+  if (raw.method === 'benchmark_model') {
+    // The tool's own per-op averages over the same runs as its p50 (op profiling on: both include its cost).
+    const sumMs = raw.rows.reduce((total, row) => total + (row.ms ?? 0), 0);
+    return {
+      runtime: options.runtime,
+      variant: options.variant,
+      device: options.device,
+      method: 'benchmark_model',
+      timed: true,
+      why: `benchmark_model's op profile (--enable_op_profiling=true), ${raw.rows.length} nodes per inference${raw.profiledAvgMs !== undefined ? `; its profiled runs averaged ${raw.profiledAvgMs.toFixed(2)} ms` : ''}`,
+      rows: raw.rows,
+      sumMs,
+      p50Ms,
+      ratio: ratio(sumMs),
+      ...(raw.coverage ? { coverage: raw.coverage } : {}),
+      gflops,
+    };
+  }
   if (raw.method === 'tf.profile') {
     const why = raw.attribution === 'kernels' ? 'a graph model: kernels grouped by kernel name (its nodes are not marked as layers are)' : raw.why;
     return { runtime: options.runtime, variant: 'tfjs', device: options.device, method: 'tf.profile', timed: raw.timed, ...(why ? { why } : {}), rows: raw.rows, sumMs: raw.sumMs, p50Ms, ratio: ratio(raw.sumMs), overheadMs: raw.wallMs - p50Ms, gflops };

@@ -22,7 +22,8 @@ import type { Logger } from './core/log.ts';
 import type { ModelProfile, RuntimeProfile } from './core/profile.ts';
 import type { RunRecord } from './core/record.ts';
 import { RunRecordStore } from './record-store.ts';
-import { BROWSER_PREFIX, layerFlopsOf, openPageProfiler, PAGE_PROFILE_RUNTIMES, type PageProfiler } from './profile-page.ts';
+import type { Target } from '../targets/types.ts';
+import { layerFlopsOf, openPageProfiler, profileMethodOf, TARGET_PROFILE_RUNTIMES, targetRuntimeOf, type PageProfiler, type ProfileTargetKind } from './profile-page.ts';
 
 /** Runtimes `bench profile` can profile, in the order it runs them. */
 export const PROFILE_RUNTIMES = ['tfjs-wasm', 'tfjs-cpu', 'tflite-node'] as const;
@@ -39,6 +40,8 @@ export interface ProfileOptions {
   /** Cut points for prefix attribution: how many (automatic), or after which layers. */
   cuts: { count?: number; after?: string[] };
   budget: { minSamples: number; minTimeMs: number };
+  /** Targets for the `browser:` and `android:` runtimes (default the built-in ones; tests inject a phone's). */
+  targets?: Partial<Record<ProfileTargetKind, Target>>;
 }
 
 export interface ProfileOutcome {
@@ -48,9 +51,9 @@ export interface ProfileOutcome {
 
 export async function profileModels(options: ProfileOptions): Promise<ProfileOutcome> {
   const { log, out } = options;
-  const isPage = (runtime: string) => runtime.startsWith(BROWSER_PREFIX) && (PAGE_PROFILE_RUNTIMES as readonly string[]).includes(runtime.slice(BROWSER_PREFIX.length));
-  const unknown = options.runtimes.filter((runtime) => !(PROFILE_RUNTIMES as readonly string[]).includes(runtime) && !isPage(runtime));
-  if (unknown.length) throw new UserError(`bench profile cannot profile ${unknown.join(', ')}; it profiles ${PROFILE_RUNTIMES.join(', ')} on Node and ${PAGE_PROFILE_RUNTIMES.map((runtime) => BROWSER_PREFIX + runtime).join(', ')} in browsers`, 'PROFILE_RUNTIME');
+  const unknown = options.runtimes.filter((runtime) => !(PROFILE_RUNTIMES as readonly string[]).includes(runtime) && !targetRuntimeOf(runtime));
+  const elsewhere = Object.entries(TARGET_PROFILE_RUNTIMES).map(([kind, runtimes]) => `${runtimes.map((runtime) => `${kind}:${runtime}`).join(', ')} on ${kind === 'browser' ? 'browsers' : 'phones'}`);
+  if (unknown.length) throw new UserError(`bench profile cannot profile ${unknown.join(', ')}; it profiles ${PROFILE_RUNTIMES.join(', ')} on Node, ${elsewhere.join(', ')}`, 'PROFILE_RUNTIME');
   const listing = await listArtifacts(out, options.models);
   for (const missing of listing.missing) log.warn(`${missing.model}: skipped, ${missing.reason}`);
   if (listing.models.length === 0) throw new UserError(`nothing to profile: no model among ${options.models.join(', ')} in ${out} (run \`bench retrain\` first)`, 'NO_ARTIFACTS');
@@ -71,15 +74,20 @@ export async function profileModels(options: ProfileOptions): Promise<ProfileOut
   const threads = options.config.run.threads ?? availableParallelism();
   const { prefixModels } = await import('../models/tflite/prefix.ts');
   const { emitVariant } = await import('../models/tflite/convert.ts');
-  // The browsers are opened once, only when a page runtime is asked for; their absence skips those runtimes with why.
-  let pages: PageProfiler | string | undefined;
-  const pageProfiler = async (): Promise<PageProfiler | string> => {
-    pages ??= await openPageProfiler({ config: options.config, log, out, budget: options.budget }).catch((error: unknown) => `no browser to profile in: ${error instanceof Error ? error.message : String(error)}`);
-    if (typeof pages !== 'string' && pages.devices.length === 0) {
-      await pages.close();
-      pages = `no usable browser${pages.unusable.length ? ` (${pages.unusable.map((entry) => `${entry.name}: ${entry.reason}`).join('; ')})` : ''}`;
+  // Browsers and phones are discovered once per kind, only when one of their runtimes is asked for; their absence skips those runtimes with why.
+  const opened = new Map<ProfileTargetKind, PageProfiler | string>();
+  const profilerOf = async (kind: ProfileTargetKind): Promise<PageProfiler | string> => {
+    let found = opened.get(kind);
+    if (found === undefined) {
+      const target = options.targets?.[kind];
+      found = await openPageProfiler({ kind, config: options.config, log, out, budget: options.budget, ...(target ? { target } : {}) }).catch((error: unknown) => `no ${kind} to profile on: ${error instanceof Error ? error.message : String(error)}`);
+      if (typeof found !== 'string' && found.devices.length === 0) {
+        await found.close();
+        found = `no usable ${kind === 'browser' ? 'browser' : 'phone'}${found.unusable.length ? ` (${found.unusable.map((entry) => `${entry.name}: ${entry.reason}`).join('; ')})` : ''}`;
+      }
+      opened.set(kind, found);
     }
-    return pages;
+    return found;
   };
   try {
 
@@ -109,10 +117,12 @@ export async function profileModels(options: ProfileOptions): Promise<ProfileOut
         }
       };
       for (const runtime of options.runtimes) {
-        if (isPage(runtime)) {
-          const pageRuntime = runtime.slice(BROWSER_PREFIX.length);
-          const profiler = await pageProfiler();
-          const lite = pageRuntime.startsWith('litert-');
+        const elsewhereRuntime = targetRuntimeOf(runtime);
+        if (elsewhereRuntime) {
+          const pageRuntime = elsewhereRuntime.runtime;
+          const method = profileMethodOf(pageRuntime);
+          const profiler = await profilerOf(elsewhereRuntime.kind);
+          const lite = method !== 'tf.profile';
           for (const variant of lite ? options.variants : ['tfjs' as const]) {
             if (typeof profiler === 'string') {
               skipped.push({ runtime, variant, reason: profiler });
@@ -124,7 +134,8 @@ export async function profileModels(options: ProfileOptions): Promise<ProfileOut
               continue;
             }
             for (const device of profiler.devices) {
-              await attempt(`${pageRuntime} in ${device.device.name}`, variant, async () => {
+              await attempt(`${pageRuntime} on ${device.device.name}`, variant, async () => {
+                if (method === 'benchmark_model') return profiler.profile(device, { runtime: pageRuntime, artifact, variant, request: { method } }, { metadata, evalPackDir: packDir, cost });
                 if (variant === 'tfjs') return profiler.profile(device, { runtime: pageRuntime, artifact, variant, request: { method: 'tf.profile', layerFlops: layerFlopsOf(cost), repeats: 3 } }, { metadata, evalPackDir: packDir, cost });
                 const calibration = variant === 'int8' ? Float32Array.from(randomPixels(8, inputShape, 'profile-calibration'), (pixel) => pixel * metadata.normalization.scale + metadata.normalization.offset) : undefined;
                 const convert = { variant, normalization: metadata.normalization, ...(calibration ? { calibration } : {}) };
@@ -153,7 +164,7 @@ export async function profileModels(options: ProfileOptions): Promise<ProfileOut
       store.addProfile({ model: entry.model, flops: cost.flops, macs: cost.macs, weightBytes: cost.weightBytes, topLayers, runtimes, skipped });
     }
   } finally {
-    if (pages && typeof pages !== 'string') await pages.close();
+    for (const profiler of opened.values()) if (typeof profiler !== 'string') await profiler.close();
   }
   store.finish('complete');
   return { record: store.record, recordPath: store.path };

@@ -119,20 +119,25 @@ export interface ProfileBudget {
 }
 
 /**
- * A job's request to be profiled where it runs (a page runtime), after its
- * measurement: `tf.profile` around `repeats` inferences (TF.js), or each of
- * `files` (prefix models, the whole file last) timed in a loop of its own on
- * the job's runtime and settings (LiteRT.js). The host publishes the files.
+ * A job's request to be profiled where it runs (a page runtime, a phone),
+ * after its measurement: `tf.profile` around `repeats` inferences (TF.js),
+ * or each of `files` (prefix models, the whole file last) timed in a loop
+ * of its own on the job's runtime and settings (LiteRT.js; the host
+ * publishes the files), or benchmark_model's own op profile (its
+ * `--enable_op_profiling=true`, on the measured runs themselves).
  */
 export type ProfileRequest =
   | { method: 'tf.profile'; layerFlops: LayerFlops; repeats: number }
-  | { method: 'prefix-attribution'; files: Uint8Array[]; budget: ProfileBudget };
+  | { method: 'prefix-attribution'; files: Uint8Array[]; budget: ProfileBudget }
+  | { method: 'benchmark_model' };
 
 /**
  * What the runtime answers, before the host makes a RuntimeProfile of it:
- * tf.profile's rows as targets/kernel/tfjs-profile.ts makes them, or the
- * p50 of each requested file in order (the host attributes the blocks).
+ * tf.profile's rows as targets/kernel/tfjs-profile.ts makes them, the p50
+ * of each requested file in order (the host attributes the blocks), or
+ * benchmark_model's op profile as targets/android/benchmark-model-profile.ts parses it.
  */
 export type RawProfile =
   | { method: 'tf.profile'; rows: ProfileRow[]; kernels: number; timed: boolean; why?: string; attribution: 'layers' | 'kernels'; sumMs: number | null; wallMs: number }
-  | { method: 'prefix-attribution'; ms: number[] };
+  | { method: 'prefix-attribution'; ms: number[] }
+  | { method: 'benchmark_model'; rows: ProfileRow[]; byType: { type: string; count: number; ms: number; percent: number }[]; profiledAvgMs?: number; coverage?: Coverage };

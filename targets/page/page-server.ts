@@ -61,6 +61,7 @@ export async function preparePageJob(server: StaticServer, job: JobSpec, options
 /** A profile request with its prefix models published on the server (held in memory, never written to disk). */
 function pageProfileRequest(server: StaticServer, request: ProfileRequest, id: string): PageProfileRequest {
   if (request.method === 'tf.profile') return request;
+  if (request.method === 'benchmark_model') throw new Error(`a page runtime cannot run benchmark_model's op profile (${id})`);
   const folder = createHash('sha256').update(id).digest('hex').slice(0, 16);
   return { method: 'prefix-attribution', budget: request.budget, urls: request.files.map((bytes, index) => server.publish(`/generated/${folder}/prefix-${index}.tflite`, bytes, 'application/octet-stream')) };
 }
