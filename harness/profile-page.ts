@@ -13,7 +13,7 @@
 import type { ResolvedConfig } from './core/config.ts';
 import type { Logger } from './core/log.ts';
 import type { ModelMetadata } from './core/metadata.ts';
-import { achievedGflops, type LayerFlops, type ModelCost, type ProfileBudget, type ProfileRequest, type RawProfile, type RuntimeProfile } from './core/profile.ts';
+import { achievedGflops, type LayerFlops, type ModelCost, type Peak, type ProfileBudget, type ProfileRequest, type RawProfile, type RuntimeProfile } from './core/profile.ts';
 import type { ArtifactInfo } from './core/record.ts';
 import type { DiscoveredDevice, JobSpec, Target, TargetContext } from '../targets/types.ts';
 import { keyedJob } from '../targets/result.ts';
@@ -53,7 +53,8 @@ export interface PageProfiler {
   devices: DiscoveredDevice[];
   /** Devices asked for that cannot be used, with why. */
   unusable: { name: string; reason: string }[];
-  profile(device: DiscoveredDevice, job: PageProfileJob, model: { metadata: ModelMetadata; evalPackDir: string; cost: ModelCost }): Promise<RuntimeProfile>;
+  /** `peak`: the configured one (the request then asks for no probe). */
+  profile(device: DiscoveredDevice, job: PageProfileJob, model: { metadata: ModelMetadata; evalPackDir: string; cost: ModelCost }, peak?: Peak): Promise<RuntimeProfile>;
   close(): Promise<void>;
 }
 
@@ -74,7 +75,7 @@ export async function openPageProfiler(options: { kind: ProfileTargetKind; confi
   return {
     devices: found.filter((device) => device.usable),
     unusable: found.filter((device) => !device.usable).map((device) => ({ name: device.device.name, reason: device.reason ?? 'unusable' })),
-    async profile(device, job, model) {
+    async profile(device, job, model, peak) {
       const status = device.runtimes.find((runtime) => runtime.runtime === job.runtime);
       if (!status?.available) throw new Error(`${job.runtime} is unavailable in ${device.device.name}${status?.reason ? `: ${status.reason}` : ''}`);
       const spec: JobSpec = {
@@ -91,7 +92,9 @@ export async function openPageProfiler(options: { kind: ProfileTargetKind; confi
       const result = await target.run(keyedJob(target, spec, options.config), context);
       if (!result.ok) throw new Error(`${result.failure.phase}: ${result.failure.error.message.split('\n')[0]}`);
       if (!result.profile) throw new Error('the page answered without a profile (a page older than this host?)');
-      return pageRuntimeProfile({ runtime: job.runtime, variant: job.variant, device: device.device.name, p50Ms: result.measurement.latency.p50, raw: result.profile, cost: model.cost, ...(job.blocks ? { blocks: job.blocks } : {}) });
+      const profile = pageRuntimeProfile({ runtime: job.runtime, variant: job.variant, device: device.device.name, p50Ms: result.measurement.latency.p50, raw: result.profile, cost: model.cost, ...(job.blocks ? { blocks: job.blocks } : {}) });
+      const found = peak ?? ('peak' in result.profile ? result.profile.peak : undefined);
+      return found ? { ...profile, peak: found } : profile;
     },
     close: async () => {
       await target.dispose?.();

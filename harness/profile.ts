@@ -22,6 +22,7 @@ import type { Logger } from './core/log.ts';
 import type { ModelProfile, RuntimeProfile } from './core/profile.ts';
 import type { RunRecord } from './core/record.ts';
 import { RunRecordStore } from './record-store.ts';
+import { configuredPeak } from './core/roofline.ts';
 import type { Target } from '../targets/types.ts';
 import { layerFlopsOf, openPageProfiler, profileMethodOf, TARGET_PROFILE_RUNTIMES, targetRuntimeOf, type PageProfiler, type ProfileTargetKind } from './profile-page.ts';
 
@@ -74,6 +75,11 @@ export async function profileModels(options: ProfileOptions): Promise<ProfileOut
   const threads = options.config.run.threads ?? availableParallelism();
   const { prefixModels } = await import('../models/tflite/prefix.ts');
   const { emitVariant } = await import('../models/tflite/convert.ts');
+  const { matmulProbeFile } = await import('../models/tflite/matmul-probe.ts');
+  const peakOf = (runtime: string, variant: string) => {
+    const peak = configuredPeak(options.config.profile.peakGflops, runtime, variant);
+    return peak ? { peak } : {};
+  };
   // Browsers and phones are discovered once per kind, only when one of their runtimes is asked for; their absence skips those runtimes with why.
   const opened = new Map<ProfileTargetKind, PageProfiler | string>();
   const profilerOf = async (kind: ProfileTargetKind): Promise<PageProfiler | string> => {
@@ -135,14 +141,16 @@ export async function profileModels(options: ProfileOptions): Promise<ProfileOut
             }
             for (const device of profiler.devices) {
               await attempt(`${pageRuntime} on ${device.device.name}`, variant, async () => {
-                if (method === 'benchmark_model') return profiler.profile(device, { runtime: pageRuntime, artifact, variant, request: { method } }, { metadata, evalPackDir: packDir, cost });
-                if (variant === 'tfjs') return profiler.profile(device, { runtime: pageRuntime, artifact, variant, request: { method: 'tf.profile', layerFlops: layerFlopsOf(cost), repeats: 3 } }, { metadata, evalPackDir: packDir, cost });
+                const peak = configuredPeak(options.config.profile.peakGflops, runtime, variant);
+                if (method === 'benchmark_model') return profiler.profile(device, { runtime: pageRuntime, artifact, variant, request: { method } }, { metadata, evalPackDir: packDir, cost }, peak);
+                if (variant === 'tfjs') return profiler.profile(device, { runtime: pageRuntime, artifact, variant, request: { method: 'tf.profile', layerFlops: layerFlopsOf(cost), repeats: 3, probe: !peak } }, { metadata, evalPackDir: packDir, cost }, peak);
                 const calibration = variant === 'int8' ? Float32Array.from(randomPixels(8, inputShape, 'profile-calibration'), (pixel) => pixel * metadata.normalization.scale + metadata.normalization.offset) : undefined;
                 const convert = { variant, normalization: metadata.normalization, ...(calibration ? { calibration } : {}) };
                 const { files, blocks } = await prefixModels(prepared, convert, options.cuts);
                 const full = await emitVariant(prepared, convert);
-                const request = { method: 'prefix-attribution' as const, files: [...files, full], budget: options.budget };
-                return profiler.profile(device, { runtime: pageRuntime, artifact, variant, request, blocks }, { metadata, evalPackDir: packDir, cost });
+                const probe = peak ? undefined : await matmulProbeFile(variant);
+                const request = { method: 'prefix-attribution' as const, files: [...files, full], budget: options.budget, ...(probe ? { probe: { file: probe.bytes, side: probe.side, flops: probe.flops, description: probe.description } } : {}) };
+                return profiler.profile(device, { runtime: pageRuntime, artifact, variant, request, blocks }, { metadata, evalPackDir: packDir, cost }, peak);
               });
             }
           }
@@ -152,11 +160,11 @@ export async function profileModels(options: ProfileOptions): Promise<ProfileOut
             const calibration = variant === 'int8' ? Float32Array.from(randomPixels(8, inputShape, 'profile-calibration'), (pixel) => pixel * metadata.normalization.scale + metadata.normalization.offset) : undefined;
             const artifact = entry.artifacts.find((candidate) => candidate.format === 'tflite' && candidate.variant === variant);
             await attempt(runtime, variant, () =>
-              runners.profileTfliteNode({ prepared, variant, metadata, ...(calibration ? { calibration } : {}), ...(artifact ? { artifactPath: artifact.path } : {}), pixels, cost, cuts: options.cuts, threads, budget: options.budget }),
+              runners.profileTfliteNode({ ...peakOf(runtime, variant), prepared, variant, metadata, ...(calibration ? { calibration } : {}), ...(artifact ? { artifactPath: artifact.path } : {}), pixels, cost, cuts: options.cuts, threads, budget: options.budget }),
             );
           }
         } else {
-          await attempt(runtime, 'tfjs', () => runners.profileNodeTfjs({ runtime, modelJsonPath: mobile.path, metadata, pixels, cost, budget: options.budget }));
+          await attempt(runtime, 'tfjs', () => runners.profileNodeTfjs({ ...peakOf(runtime, 'tfjs'), runtime, modelJsonPath: mobile.path, metadata, pixels, cost, budget: options.budget }));
         }
       }
       if ('dispose' in source && typeof source.dispose === 'function') source.dispose();

@@ -83,6 +83,15 @@ export interface RuntimeProfile {
   coverage?: Coverage;
   /** Model FLOPs / p50, in GFLOP/s. */
   gflops?: number;
+  /** The runtime's attainable GFLOP/s (its matrix-multiply probe or the configured peak): "% of peak" and the roofline's ceiling (./roofline.ts). */
+  peak?: Peak;
+}
+
+/** A runtime's attainable GFLOP/s and where the figure came from. */
+export interface Peak {
+  gflops: number;
+  /** "probe: a 16×16×512 → 512 1×1 convolution, float32, p50 …" or "config profile.peakGflops[…]". */
+  source: string;
 }
 
 /** Achieved GFLOP/s of `flops` done in `ms` milliseconds (0 where the time is not positive). */
@@ -127,8 +136,8 @@ export interface ProfileBudget {
  * `--enable_op_profiling=true`, on the measured runs themselves).
  */
 export type ProfileRequest =
-  | { method: 'tf.profile'; layerFlops: LayerFlops; repeats: number }
-  | { method: 'prefix-attribution'; files: Uint8Array[]; budget: ProfileBudget }
+  | { method: 'tf.profile'; layerFlops: LayerFlops; repeats: number; /** Run the matrix-multiply probe too (targets/kernel/matmul-probe.ts). */ probe?: boolean }
+  | { method: 'prefix-attribution'; files: Uint8Array[]; budget: ProfileBudget; /** Time this file too: the runtime's peak is `flops` over its p50. */ probe?: { file: Uint8Array; side: number; flops: number; description: string } }
   | { method: 'benchmark_model' };
 
 /**
@@ -138,6 +147,6 @@ export type ProfileRequest =
  * benchmark_model's op profile as targets/android/benchmark-model-profile.ts parses it.
  */
 export type RawProfile =
-  | { method: 'tf.profile'; rows: ProfileRow[]; kernels: number; timed: boolean; why?: string; attribution: 'layers' | 'kernels'; sumMs: number | null; wallMs: number }
-  | { method: 'prefix-attribution'; ms: number[] }
+  | { method: 'tf.profile'; rows: ProfileRow[]; kernels: number; timed: boolean; why?: string; attribution: 'layers' | 'kernels'; sumMs: number | null; wallMs: number; peak?: Peak }
+  | { method: 'prefix-attribution'; ms: number[]; peak?: Peak }
   | { method: 'benchmark_model'; rows: ProfileRow[]; byType: { type: string; count: number; ms: number; percent: number }[]; profiledAvgMs?: number; coverage?: Coverage };

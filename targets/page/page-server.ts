@@ -63,5 +63,7 @@ function pageProfileRequest(server: StaticServer, request: ProfileRequest, id: s
   if (request.method === 'tf.profile') return request;
   if (request.method === 'benchmark_model') throw new Error(`a page runtime cannot run benchmark_model's op profile (${id})`);
   const folder = createHash('sha256').update(id).digest('hex').slice(0, 16);
-  return { method: 'prefix-attribution', budget: request.budget, urls: request.files.map((bytes, index) => server.publish(`/generated/${folder}/prefix-${index}.tflite`, bytes, 'application/octet-stream')) };
+  const urls = request.files.map((bytes, index) => server.publish(`/generated/${folder}/prefix-${index}.tflite`, bytes, 'application/octet-stream'));
+  const probe = request.probe && { url: server.publish(`/generated/${folder}/probe.tflite`, request.probe.file, 'application/octet-stream'), side: request.probe.side, flops: request.probe.flops, description: request.probe.description };
+  return { method: 'prefix-attribution', budget: request.budget, urls, ...(probe ? { probe } : {}) };
 }

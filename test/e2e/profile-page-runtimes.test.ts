@@ -3,7 +3,8 @@
  * model: tfjs-wasm's tf.profile rows come back from the page as the model's
  * layers (attributed by the module Node uses), and litert-wasm's prefix
  * models, served to the page from memory, come back timed and attributed as
- * one block per layer; both beside the page's own p50.
+ * one block per layer; both beside the page's own p50, each with its
+ * runtime's peak probed in the page.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -50,6 +51,8 @@ test('bench profile in Chromium: tf.profile by layer on tfjs-wasm, prefix attrib
   assert.deepEqual(wasm.rows.filter((row) => !row.name.startsWith('(')).map((row) => row.kind), ['conv', 'pool', 'dense'], 'kernels attributed to the layers that ran them');
   assert.ok(wasm.rows.find((row) => row.kind === 'conv')!.flops! > 0, 'rows carry the FLOPs the host counted');
   assert.ok(wasm.sumMs! > 0 && wasm.p50Ms > 0 && wasm.ratio! > 0);
+  assert.match(wasm.peak!.source, /^probe: 512×512 float32 matMul on wasm/, 'the page probed its own backend\'s peak');
+  assert.ok(wasm.peak!.gflops > 0);
 
   const litert = tiny!.runtimes.find((entry) => entry.runtime === 'litert-wasm')!;
   assert.equal(litert.method, 'prefix-attribution');
@@ -57,4 +60,6 @@ test('bench profile in Chromium: tf.profile by layer on tfjs-wasm, prefix attrib
   assert.equal(litert.rows.length, 3, 'the conv, the pool and the dense layer are blocks of their own');
   assert.ok(litert.rows.every((row) => Number.isFinite(row.ms)));
   assert.ok(litert.p50Ms > 0 && litert.ratio !== null);
+  assert.match(litert.peak!.source, /^probe: a 16×16×512 → 512 1×1 convolution, float32/, 'the probe file ran on LiteRT.js in the page');
+  assert.ok(litert.peak!.gflops > 0);
 });

@@ -9,6 +9,7 @@
 import type { RawProfile } from '../../../harness/core/profile.ts';
 import { p50Of } from '../../kernel/p50-loop.ts';
 import { profileTfjs } from '../../kernel/tfjs-profile.ts';
+import { tfjsMatmulPeak } from '../../kernel/matmul-probe.ts';
 import { setupLitert } from './litert.ts';
 import type { PageJob, PageProfileRequest } from './protocol.ts';
 import { loadTfjsForProfile } from './tfjs.ts';
@@ -19,7 +20,8 @@ export async function profileInPage(job: PageJob, request: PageProfileRequest, p
     const loaded = await loadTfjsForProfile(job);
     try {
       const profile = await profileTfjs(loaded.tf, loaded.model, () => loaded.session.run(pixels, 1), new Map(Object.entries(request.layerFlops)), request.repeats);
-      return { method: 'tf.profile', ...profile };
+      const peak = request.probe ? await tfjsMatmulPeak(loaded.probeTf) : undefined;
+      return { method: 'tf.profile', ...profile, ...(peak ? { peak } : {}) };
     } finally {
       await loaded.session.dispose();
     }
@@ -35,5 +37,14 @@ export async function profileInPage(job: PageJob, request: PageProfileRequest, p
       await session.dispose();
     }
   }
-  return { method: 'prefix-attribution', ms };
+  const probe = request.probe;
+  if (!probe) return { method: 'prefix-attribution', ms };
+  // The probe takes an RGB image of its own size, through the same session as every file.
+  const session = await (await setupLitert({ ...job, artifactUrl: probe.url, model: { ...job.model, inputSize: probe.side } })).load();
+  try {
+    const probeMs = await p50Of(() => session.run(Uint8Array.from({ length: probe.side * probe.side * 3 }, (_, index) => (index * 37) % 256), 1), request.budget);
+    return { method: 'prefix-attribution', ms, peak: { gflops: probe.flops / probeMs / 1e6, source: `probe: ${probe.description}, p50 ${probeMs.toFixed(2)} ms` } };
+  } finally {
+    await session.dispose();
+  }
 }

@@ -95,8 +95,8 @@ export interface PageJob {
 
 /** tf.profile around `repeats` inferences (tfjs-*), or each file at `urls` timed in a loop of `budget`, in order (litert-*). */
 export type PageProfileRequest =
-  | { method: 'tf.profile'; layerFlops: LayerFlops; repeats: number }
-  | { method: 'prefix-attribution'; urls: string[]; budget: ProfileBudget };
+  | { method: 'tf.profile'; layerFlops: LayerFlops; repeats: number; /** Run the matrix-multiply probe after (the runtime's peak). */ probe?: boolean }
+  | { method: 'prefix-attribution'; urls: string[]; budget: ProfileBudget; /** A probe file (an RGB input of `side` px) timed after: the peak is `flops` over its p50. */ probe?: { url: string; side: number; flops: number; description: string } };
 
 /** The A side of an A/B job and how this page orders the pairs. */
 export interface PagePair {

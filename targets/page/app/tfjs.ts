@@ -9,6 +9,7 @@ import * as layers from '@tensorflow/tfjs-layers';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import type { TrainingTf } from '../../kernel/head-training.ts';
 import type { ProfileTf } from '../../kernel/tfjs-profile.ts';
+import type { ProbeTf } from '../../kernel/matmul-probe.ts';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -168,10 +169,11 @@ export function setupTfjsTraining(job: PageJob): TrainingTf & { report: PageRunt
  * profiler needs it, the model itself (its layers are marked) and the session
  * that runs it; disposing the session disposes the model.
  */
-export async function loadTfjsForProfile(job: PageJob): Promise<{ tf: ProfileTf; model: Parameters<typeof import('../../kernel/tfjs-profile.ts').profileTfjs>[1]; session: InferenceSession }> {
+export async function loadTfjsForProfile(job: PageJob): Promise<{ tf: ProfileTf; probeTf: ProbeTf; model: Parameters<typeof import('../../kernel/tfjs-profile.ts').profileTfjs>[1]; session: InferenceSession }> {
   const { initialise } = backendLoader(job);
   await initialise();
   const model = await loadModel(job.artifactUrl);
   const profileTf = { engine: tf.engine, profile: tf.profile, getBackend: tf.getBackend, LayersModel: layers.LayersModel } as unknown as ProfileTf;
-  return { tf: profileTf, model: model as Parameters<typeof import('../../kernel/tfjs-profile.ts').profileTfjs>[1], session: session(model, job) };
+  const probeTf = { matMul: tf.matMul, fill: tf.fill, getBackend: tf.getBackend } as unknown as ProbeTf;
+  return { tf: profileTf, probeTf, model: model as Parameters<typeof import('../../kernel/tfjs-profile.ts').profileTfjs>[1], session: session(model, job) };
 }
