@@ -11,7 +11,11 @@
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { listArtifacts } from './artifacts.ts';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { describeFiles, listArtifacts } from './artifacts.ts';
+import { assertSafeSegment } from './core/path-segment.ts';
+import { writeFileAtomic } from './core/safe-fs.ts';
 import type { ResolvedConfig } from './core/config.ts';
 import { UserError } from './core/errors.ts';
 import { readEvalPack } from './core/eval-pack.ts';
@@ -20,7 +24,7 @@ import { hostInfo } from './core/host.ts';
 import { evalPackDir } from './core/layout.ts';
 import type { Logger } from './core/log.ts';
 import type { ModelProfile, RuntimeProfile } from './core/profile.ts';
-import type { RunRecord } from './core/record.ts';
+import type { ArtifactInfo, ArtifactVariant, RunRecord } from './core/record.ts';
 import { RunRecordStore } from './record-store.ts';
 import { configuredPeak } from './core/roofline.ts';
 import type { Target } from '../targets/types.ts';
@@ -110,6 +114,11 @@ export async function profileModels(options: ProfileOptions): Promise<ProfileOut
       const inputShape = [1, metadata.inputSize, metadata.inputSize, 3];
       const packDir = evalPackDir(out, entry.model);
       const pixels = existsSync(packDir) ? (await readEvalPack(packDir)).images.slice(0, metadata.inputSize * metadata.inputSize * 3) : randomPixels(1, inputShape, 'profile');
+      // int8 needs calibration ranges: random pixels in the model's input range serve for timing (not for accuracy).
+      const convertOptions = (variant: (typeof PROFILE_VARIANTS)[number]) => {
+        const calibration = variant === 'int8' ? Float32Array.from(randomPixels(8, inputShape, 'profile-calibration'), (pixel) => pixel * metadata.normalization.scale + metadata.normalization.offset) : undefined;
+        return { variant, normalization: metadata.normalization, ...(calibration ? { calibration } : {}) };
+      };
       const runtimes: RuntimeProfile[] = [];
       const skipped: ModelProfile['skipped'] = [];
       const attempt = async (runtime: string, variant: string, work: () => Promise<RuntimeProfile>) => {
@@ -134,9 +143,12 @@ export async function profileModels(options: ProfileOptions): Promise<ProfileOut
               skipped.push({ runtime, variant, reason: profiler });
               continue;
             }
-            const artifact = lite ? entry.artifacts.find((candidate) => candidate.format === 'tflite' && candidate.variant === variant) : mobile;
-            if (!artifact) {
-              skipped.push({ runtime, variant, reason: `${entry.model} has no ${variant} .tflite file (run \`bench convert\`)` });
+              // A variant not converted yet is converted here, into the out folder's cache, as tflite-node profiles it.
+            let artifact: ArtifactInfo = mobile;
+            try {
+              if (variant !== 'tfjs') artifact = entry.artifacts.find((candidate) => candidate.format === 'tflite' && candidate.variant === variant) ?? (await convertedArtifact(out, entry.model, variant, () => emitVariant(prepared, convertOptions(variant))));
+            } catch (error) {
+              skipped.push({ runtime, variant, reason: `cannot convert to ${variant}: ${error instanceof Error ? error.message : String(error)}` });
               continue;
             }
             for (const device of profiler.devices) {
@@ -144,8 +156,7 @@ export async function profileModels(options: ProfileOptions): Promise<ProfileOut
                 const peak = configuredPeak(options.config.profile.peakGflops, runtime, variant);
                 if (method === 'benchmark_model') return profiler.profile(device, { runtime: pageRuntime, artifact, variant, request: { method } }, { metadata, evalPackDir: packDir, cost }, peak);
                 if (variant === 'tfjs') return profiler.profile(device, { runtime: pageRuntime, artifact, variant, request: { method: 'tf.profile', layerFlops: layerFlopsOf(cost), repeats: 3, probe: !peak } }, { metadata, evalPackDir: packDir, cost }, peak);
-                const calibration = variant === 'int8' ? Float32Array.from(randomPixels(8, inputShape, 'profile-calibration'), (pixel) => pixel * metadata.normalization.scale + metadata.normalization.offset) : undefined;
-                const convert = { variant, normalization: metadata.normalization, ...(calibration ? { calibration } : {}) };
+                const convert = convertOptions(variant);
                 const { files, blocks } = await prefixModels(prepared, convert, options.cuts);
                 const full = await emitVariant(prepared, convert);
                 const probe = peak ? undefined : await matmulProbeFile(variant);
@@ -176,4 +187,13 @@ export async function profileModels(options: ProfileOptions): Promise<ProfileOut
   }
   store.finish('complete');
   return { record: store.record, recordPath: store.path };
+}
+
+/** A variant the out folder has no file of, converted for the profile into `<out>/cache/profile/<model>/<variant>.tflite`. */
+async function convertedArtifact(out: string, model: string, variant: ArtifactVariant, emit: () => Promise<Uint8Array>): Promise<ArtifactInfo> {
+  const path = join(out, 'cache', 'profile', assertSafeSegment(model, 'model id'), `${variant}.tflite`);
+  await mkdir(dirname(path), { recursive: true });
+  writeFileAtomic(path, await emit(), { inside: out });
+  const described = await describeFiles([path]);
+  return { id: `${model}/tflite/${variant}`, model, format: 'tflite', variant, path, ...described };
 }

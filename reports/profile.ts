@@ -7,7 +7,7 @@
  * measured.
  */
 import { LAYER_KINDS, type LayerKind } from '../harness/core/layer-kind.ts';
-import { formatGflops, type ModelProfile, type ProfileRow, type RuntimeProfile } from '../harness/core/profile.ts';
+import { addsUpText, formatGflops, type ModelProfile, type ProfileRow, type RuntimeProfile } from '../harness/core/profile.ts';
 import { percentOfPeak, rowGflops } from '../harness/core/roofline.ts';
 import { rooflineSvg } from './profile-roofline.ts';
 import { escapeHtml } from './escape.ts';
@@ -40,7 +40,7 @@ export function runtimeTable(profile: RuntimeProfile): RuntimeTable {
   const label = `${profile.runtime}${profile.variant === 'tfjs' ? '' : ` ${profile.variant}`}${profile.device ? ` in ${profile.device}` : ''} (${profile.method})`;
   const sum = profile.sumMs === null
     ? `untimed: ${profile.why ?? 'the backend gives no kernel times'}; p50 ${ms(profile.p50Ms)} ms`
-    : `parts ${ms(profile.sumMs)} ms of p50 ${ms(profile.p50Ms)} ms (${((profile.ratio ?? 0) * 100).toFixed(0)}%)${profile.overheadMs !== undefined ? `; profiling cost ${ms(profile.overheadMs)} ms` : ''}`;
+    : `parts ${ms(profile.sumMs)} ms of p50 ${ms(profile.p50Ms)} ms (${((profile.ratio ?? 0) * 100).toFixed(0)}%, ${addsUpText(profile.ratio)})${profile.overheadMs !== undefined ? `; profiling cost ${ms(profile.overheadMs)} ms` : ''}`;
   let kinds: RuntimeTable['kinds'] = null;
   if (profile.sumMs !== null) {
     const totals = new Map<LayerKind, number>();

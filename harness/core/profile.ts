@@ -94,6 +94,17 @@ export interface Peak {
   source: string;
 }
 
+/** Parts within this fraction of the p50 add up (the bar the profiles are held to). */
+export const ADDS_UP_WITHIN = 0.15;
+
+/** Whether a profile's parts add up to its p50, and by how much they do not: "within 15%", "22% short: outside 15%". */
+export function addsUpText(ratio: number | null): string {
+  if (ratio === null || !Number.isFinite(ratio)) return 'no sum to check';
+  const off = ratio - 1;
+  if (Math.abs(off) <= ADDS_UP_WITHIN) return `within ${ADDS_UP_WITHIN * 100}%`;
+  return `${Math.abs(off * 100).toFixed(0)}% ${off < 0 ? 'short' : 'over'}: outside ${ADDS_UP_WITHIN * 100}%`;
+}
+
 /** Achieved GFLOP/s of `flops` done in `ms` milliseconds (0 where the time is not positive). */
 export function achievedGflops(flops: number, ms: number): number {
   return ms > 0 ? flops / ms / 1e6 : 0;

@@ -83,3 +83,12 @@ test('an untimed profile draws no roofline', () => {
   assert.deepEqual(rooflinePoints(untimed), []);
   assert.doesNotMatch(profileSectionHtml([{ model: 'm', flops: 1, macs: 1, weightBytes: 1, topLayers: [], runtimes: [untimed], skipped: [] }]), /class="roofline"/);
 });
+
+test('each profile says whether its parts add up within 15% of its p50, and by how much not', async () => {
+  const { addsUpText } = await import('../../harness/core/profile.ts');
+  assert.equal(addsUpText(0.86), 'within 15%');
+  assert.equal(addsUpText(1.15), 'within 15%');
+  assert.equal(addsUpText(0.78), '22% short: outside 15%');
+  assert.equal(addsUpText(1.3), '30% over: outside 15%');
+  assert.equal(addsUpText(null), 'no sum to check');
+});

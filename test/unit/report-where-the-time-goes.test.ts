@@ -44,7 +44,7 @@ const profile: ModelProfile = {
 test('kinds, costliest rows, sum against p50 and coverage', () => {
   const table = runtimeTable(profile.runtimes[0]!);
   assert.equal(table.label, 'tflite-node int8-dynamic (prefix-attribution)');
-  assert.match(table.sum, /^parts 89\.0 ms of p50 100 ms \(89%\)/);
+  assert.match(table.sum, /^parts 89\.0 ms of p50 100 ms \(89%, within 15%\)/);
   assert.deepEqual(table.kinds!.map((entry) => [entry.kind, entry.ms]), [['conv', 30], ['depthwise', 60]]);
   assert.deepEqual(table.top.map((row) => row.name), ['block <1>', 'stem', 'head']);
   assert.equal(table.coverage, '4 of 7 ops on XNNPACK (2 partitions); left: CONV_2D ×2, FULLY_CONNECTED');
