@@ -34,6 +34,17 @@ import { layerFlopsOf, openPageProfiler, profileMethodOf, TARGET_PROFILE_RUNTIME
 export const PROFILE_RUNTIMES = ['tfjs-wasm', 'tfjs-cpu', 'tflite-node'] as const;
 export const PROFILE_VARIANTS = ['float32', 'float16', 'int8-dynamic', 'int8'] as const;
 
+/**
+ * The runtimes a run measured, as `bench profile` names them (`tfjs-wasm`,
+ * `browser:litert-wasm`, `android:tflite-benchmark-model`): what
+ * `bench run --profile` profiles after the run. Runtimes no profile method
+ * reaches (tflite-node's GPU delegate, Node WebGPU…) are left out.
+ */
+export function profileRuntimesOf(record: Pick<RunRecord, 'measurements'>): string[] {
+  const names = record.measurements.map((measurement) => (measurement.key.target === 'node' ? measurement.key.runtime : `${measurement.key.target}:${measurement.key.runtime}`));
+  return [...new Set(names)].filter((name) => (PROFILE_RUNTIMES as readonly string[]).includes(name) || targetRuntimeOf(name));
+}
+
 export interface ProfileOptions {
   config: ResolvedConfig;
   log: Logger;
