@@ -94,7 +94,9 @@ export async function openPageProfiler(options: { kind: ProfileTargetKind; confi
       if (!result.profile) throw new Error('the page answered without a profile (a page older than this host?)');
       const profile = pageRuntimeProfile({ runtime: job.runtime, variant: job.variant, device: device.device.name, p50Ms: result.measurement.latency.p50, raw: result.profile, cost: model.cost, ...(job.blocks ? { blocks: job.blocks } : {}) });
       const found = peak ?? ('peak' in result.profile ? result.profile.peak : undefined);
-      return found ? { ...profile, peak: found } : profile;
+      // A GPU runtime on a CPU emulation (SwiftShader) times the emulation's kernels: say so on the profile.
+      const why = status.software ? [profile.why, `on a ${status.software}: its times are a CPU emulation's, not a GPU's`].filter(Boolean).join('; ') : profile.why;
+      return { ...profile, ...(found ? { peak: found } : {}), ...(why ? { why } : {}) };
     },
     close: async () => {
       await target.dispose?.();
