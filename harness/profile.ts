@@ -7,15 +7,11 @@
  * record of their own (`profiles`), so `bench report` renders them like any
  * run. Page runtimes (`browser:tfjs-wasm`, `browser:litert-wasm` …) are
  * profiled in the configured browsers through their own job flow
- * (./profile-page.ts).
+ * (./profile-targets.ts).
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { describeFiles, listArtifacts } from './artifacts.ts';
-import { assertSafeSegment } from './core/path-segment.ts';
-import { writeFileAtomic } from './core/safe-fs.ts';
+import { listArtifacts } from './artifacts.ts';
 import type { ResolvedConfig } from './core/config.ts';
 import { UserError } from './core/errors.ts';
 import { readEvalPack } from './core/eval-pack.ts';
@@ -24,11 +20,12 @@ import { hostInfo } from './core/host.ts';
 import { evalPackDir } from './core/layout.ts';
 import type { Logger } from './core/log.ts';
 import type { ModelProfile, RuntimeProfile } from './core/profile.ts';
-import type { ArtifactInfo, ArtifactVariant, RunRecord } from './core/record.ts';
+import type { RunRecord } from './core/record.ts';
 import { RunRecordStore } from './record-store.ts';
 import { configuredPeak } from './core/roofline.ts';
 import type { Target } from '../targets/types.ts';
-import { layerFlopsOf, openPageProfiler, profileMethodOf, TARGET_PROFILE_RUNTIMES, targetRuntimeOf, type PageProfiler, type ProfileTargetKind } from './profile-page.ts';
+import type { ConvertOptions } from '../models/tflite/convert.ts';
+import { openTargetProfiler, profileTargetRuntime, TARGET_PROFILE_RUNTIMES, targetRuntimeOf, type TargetProfiler, type ProfileTargetKind } from './profile-targets.ts';
 
 /** Runtimes `bench profile` can profile, in the order it runs them. */
 export const PROFILE_RUNTIMES = ['tfjs-wasm', 'tfjs-cpu', 'tflite-node'] as const;
@@ -88,20 +85,17 @@ export async function profileModels(options: ProfileOptions): Promise<ProfileOut
   const { randomPixels } = await import('../models/tflite/self-check.ts');
   const runners = await import('../targets/node/profile-runners.ts');
   const threads = options.config.run.threads ?? availableParallelism();
-  const { prefixModels } = await import('../models/tflite/prefix.ts');
-  const { emitVariant } = await import('../models/tflite/convert.ts');
-  const { matmulProbeFile } = await import('../models/tflite/matmul-probe.ts');
   const peakOf = (runtime: string, variant: string) => {
     const peak = configuredPeak(options.config.profile.peakGflops, runtime, variant);
     return peak ? { peak } : {};
   };
   // Browsers and phones are discovered once per kind, only when one of their runtimes is asked for; their absence skips those runtimes with why.
-  const opened = new Map<ProfileTargetKind, PageProfiler | string>();
-  const profilerOf = async (kind: ProfileTargetKind): Promise<PageProfiler | string> => {
+  const opened = new Map<ProfileTargetKind, TargetProfiler | string>();
+  const profilerOf = async (kind: ProfileTargetKind): Promise<TargetProfiler | string> => {
     let found = opened.get(kind);
     if (found === undefined) {
       const target = options.targets?.[kind];
-      found = await openPageProfiler({ kind, config: options.config, log, out, budget: options.budget, ...(target ? { target } : {}) }).catch((error: unknown) => `no ${kind} to profile on: ${error instanceof Error ? error.message : String(error)}`);
+      found = await openTargetProfiler({ kind, config: options.config, log, out, budget: options.budget, ...(target ? { target } : {}) }).catch((error: unknown) => `no ${kind} to profile on: ${error instanceof Error ? error.message : String(error)}`);
       if (typeof found !== 'string' && found.devices.length === 0) {
         await found.close();
         found = `no usable ${kind === 'browser' ? 'browser' : 'phone'}${found.unusable.length ? ` (${found.unusable.map((entry) => `${entry.name}: ${entry.reason}`).join('; ')})` : ''}`;
@@ -111,7 +105,6 @@ export async function profileModels(options: ProfileOptions): Promise<ProfileOut
     return found;
   };
   try {
-
     for (const entry of listing.models) {
       const mobile = entry.artifacts.find((artifact) => artifact.format === 'tfjs');
       if (!mobile) {
@@ -126,7 +119,7 @@ export async function profileModels(options: ProfileOptions): Promise<ProfileOut
       const packDir = evalPackDir(out, entry.model);
       const pixels = existsSync(packDir) ? (await readEvalPack(packDir)).images.slice(0, metadata.inputSize * metadata.inputSize * 3) : randomPixels(1, inputShape, 'profile');
       // int8 needs calibration ranges: random pixels in the model's input range serve for timing (not for accuracy).
-      const convertOptions = (variant: (typeof PROFILE_VARIANTS)[number]) => {
+      const convertOptions = (variant: (typeof PROFILE_VARIANTS)[number]): ConvertOptions => {
         const calibration = variant === 'int8' ? Float32Array.from(randomPixels(8, inputShape, 'profile-calibration'), (pixel) => pixel * metadata.normalization.scale + metadata.normalization.offset) : undefined;
         return { variant, normalization: metadata.normalization, ...(calibration ? { calibration } : {}) };
       };
@@ -143,43 +136,13 @@ export async function profileModels(options: ProfileOptions): Promise<ProfileOut
         }
       };
       for (const runtime of options.runtimes) {
-        const elsewhereRuntime = targetRuntimeOf(runtime);
-        if (elsewhereRuntime) {
-          const pageRuntime = elsewhereRuntime.runtime;
-          const method = profileMethodOf(pageRuntime);
-          const profiler = await profilerOf(elsewhereRuntime.kind);
-          const lite = method !== 'tf.profile';
-          for (const variant of lite ? options.variants : ['tfjs' as const]) {
-            if (typeof profiler === 'string') {
-              skipped.push({ runtime, variant, reason: profiler });
-              continue;
-            }
-              // A variant not converted yet is converted here, into the out folder's cache, as tflite-node profiles it.
-            let artifact: ArtifactInfo = mobile;
-            try {
-              if (variant !== 'tfjs') artifact = entry.artifacts.find((candidate) => candidate.format === 'tflite' && candidate.variant === variant) ?? (await convertedArtifact(out, entry.model, variant, () => emitVariant(prepared, convertOptions(variant))));
-            } catch (error) {
-              skipped.push({ runtime, variant, reason: `cannot convert to ${variant}: ${error instanceof Error ? error.message : String(error)}` });
-              continue;
-            }
-            for (const device of profiler.devices) {
-              await attempt(`${pageRuntime} on ${device.device.name}`, variant, async () => {
-                const peak = configuredPeak(options.config.profile.peakGflops, runtime, variant);
-                if (method === 'benchmark_model') return profiler.profile(device, { runtime: pageRuntime, artifact, variant, request: { method } }, { metadata, evalPackDir: packDir, cost }, peak);
-                if (variant === 'tfjs') return profiler.profile(device, { runtime: pageRuntime, artifact, variant, request: { method: 'tf.profile', layerFlops: layerFlopsOf(cost), repeats: 3, probe: !peak } }, { metadata, evalPackDir: packDir, cost }, peak);
-                const convert = convertOptions(variant);
-                const { files, blocks } = await prefixModels(prepared, convert, options.cuts);
-                const full = await emitVariant(prepared, convert);
-                const probe = peak ? undefined : await matmulProbeFile(variant);
-                const request = { method: 'prefix-attribution' as const, files: [...files, full], budget: options.budget, ...(probe ? { probe: { file: probe.bytes, side: probe.side, flops: probe.flops, description: probe.description } } : {}) };
-                return profiler.profile(device, { runtime: pageRuntime, artifact, variant, request, blocks }, { metadata, evalPackDir: packDir, cost }, peak);
-              });
-            }
-          }
+        const elsewhere = targetRuntimeOf(runtime);
+        if (elsewhere) {
+          const profiler = await profilerOf(elsewhere.kind);
+          await profileTargetRuntime({ name: runtime, runtime: elsewhere.runtime, profiler, model: { id: entry.model, artifacts: entry.artifacts, mobile, metadata, prepared, cost, packDir, convertOptions }, variants: options.variants, config: options.config, out, cuts: options.cuts, budget: options.budget, attempt, skipped });
         } else if (runtime === 'tflite-node') {
           for (const variant of options.variants) {
-            // int8 needs calibration ranges: random pixels in the model's input range serve for timing (not for accuracy).
-            const calibration = variant === 'int8' ? Float32Array.from(randomPixels(8, inputShape, 'profile-calibration'), (pixel) => pixel * metadata.normalization.scale + metadata.normalization.offset) : undefined;
+            const { calibration } = convertOptions(variant);
             const artifact = entry.artifacts.find((candidate) => candidate.format === 'tflite' && candidate.variant === variant);
             await attempt(runtime, variant, () =>
               runners.profileTfliteNode({ ...peakOf(runtime, variant), prepared, variant, metadata, ...(calibration ? { calibration } : {}), ...(artifact ? { artifactPath: artifact.path } : {}), pixels, cost, cuts: options.cuts, threads, budget: options.budget }),
@@ -200,11 +163,3 @@ export async function profileModels(options: ProfileOptions): Promise<ProfileOut
   return { record: store.record, recordPath: store.path };
 }
 
-/** A variant the out folder has no file of, converted for the profile into `<out>/cache/profile/<model>/<variant>.tflite`. */
-async function convertedArtifact(out: string, model: string, variant: ArtifactVariant, emit: () => Promise<Uint8Array>): Promise<ArtifactInfo> {
-  const path = join(out, 'cache', 'profile', assertSafeSegment(model, 'model id'), `${variant}.tflite`);
-  await mkdir(dirname(path), { recursive: true });
-  writeFileAtomic(path, await emit(), { inside: out });
-  const described = await describeFiles([path]);
-  return { id: `${model}/tflite/${variant}`, model, format: 'tflite', variant, path, ...described };
-}

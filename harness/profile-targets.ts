@@ -14,11 +14,18 @@ import type { ResolvedConfig } from './core/config.ts';
 import type { Logger } from './core/log.ts';
 import type { ModelMetadata } from './core/metadata.ts';
 import { achievedGflops, type LayerFlops, type ModelCost, type Peak, type ProfileBudget, type ProfileRequest, type RawProfile, type RuntimeProfile } from './core/profile.ts';
-import type { ArtifactInfo } from './core/record.ts';
+import type { ArtifactInfo, ArtifactVariant } from './core/record.ts';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { DiscoveredDevice, JobSpec, Target, TargetContext } from '../targets/types.ts';
 import { keyedJob } from '../targets/result.ts';
 import { targetFactories } from './targets.ts';
 import { attributeBlocks, type Block } from '../models/tflite/prefix.ts';
+import type { ConvertOptions, PreparedModel, Variant } from '../models/tflite/convert.ts';
+import { describeFiles } from './artifacts.ts';
+import { assertSafeSegment } from './core/path-segment.ts';
+import { writeFileAtomic } from './core/safe-fs.ts';
+import { configuredPeak } from './core/roofline.ts';
 
 /** The page runtimes `bench profile` profiles, named `browser:<runtime>` or `android:<runtime>` (Chrome on phones). */
 export const PAGE_PROFILE_RUNTIMES = ['tfjs-wasm', 'tfjs-webgl', 'tfjs-webgpu', 'tfjs-cpu', 'litert-wasm', 'litert-webgpu'] as const;
@@ -49,7 +56,7 @@ export interface PageProfileJob {
 }
 
 /** The devices of one target kind found (the configured ones), the target still open: `close` lets go of them. */
-export interface PageProfiler {
+export interface TargetProfiler {
   devices: DiscoveredDevice[];
   /** Devices asked for that cannot be used, with why. */
   unusable: { name: string; reason: string }[];
@@ -61,7 +68,7 @@ export interface PageProfiler {
 export const layerFlopsOf = (cost: ModelCost): LayerFlops => Object.fromEntries(cost.layers.map((layer) => [layer.layer, { flops: layer.flops, bytes: layer.bytes }]));
 
 /** The kind's target, discovered once for the whole profile (`target` given: tests inject one). */
-export async function openPageProfiler(options: { kind: ProfileTargetKind; config: ResolvedConfig; log: Logger; out: string; budget: ProfileBudget; signal?: AbortSignal; target?: Target }): Promise<PageProfiler> {
+export async function openTargetProfiler(options: { kind: ProfileTargetKind; config: ResolvedConfig; log: Logger; out: string; budget: ProfileBudget; signal?: AbortSignal; target?: Target }): Promise<TargetProfiler> {
   const target: Target = options.target ?? (await targetFactories[options.kind]());
   const context: TargetContext = { config: options.config, log: options.log, out: options.out, signal: options.signal ?? new AbortController().signal };
   let found: DiscoveredDevice[];
@@ -150,4 +157,81 @@ export function pageRuntimeProfile(options: { runtime: string; variant: string; 
     ratio: ratio(sumMs),
     gflops,
   };
+}
+
+/** A model as `bench profile` holds it while profiling: its files, its converter graph and FLOPs. */
+export interface ProfiledModel {
+  id: string;
+  artifacts: ArtifactInfo[];
+  mobile: ArtifactInfo;
+  metadata: ModelMetadata;
+  prepared: PreparedModel;
+  cost: ModelCost;
+  packDir: string;
+  /** The converter's options for a variant (int8's calibration). */
+  convertOptions(variant: Variant): ConvertOptions;
+}
+
+/**
+ * One `<kind>:<runtime>` for one model: the Mobile artifact (TF.js runtimes)
+ * or each variant (Lite runtimes) on every device of the kind; each profile
+ * through `attempt` (which files a failure as skipped, with why).
+ */
+export async function profileTargetRuntime(args: {
+  /** As `--backends` names it: `browser:litert-wasm`. */
+  name: string;
+  runtime: string;
+  profiler: TargetProfiler | string;
+  model: ProfiledModel;
+  variants: readonly Variant[];
+  config: ResolvedConfig;
+  out: string;
+  cuts: { count?: number; after?: string[] };
+  budget: ProfileBudget;
+  attempt(label: string, variant: string, work: () => Promise<RuntimeProfile>): Promise<void>;
+  skipped: { runtime: string; variant: string; reason: string }[];
+}): Promise<void> {
+  const { name, runtime, profiler, model } = args;
+  const method = profileMethodOf(runtime);
+  const lite = method !== 'tf.profile';
+  const { emitVariant } = await import('../models/tflite/convert.ts');
+  for (const variant of lite ? args.variants : ['tfjs' as const]) {
+    if (typeof profiler === 'string') {
+      args.skipped.push({ runtime: name, variant, reason: profiler });
+      continue;
+    }
+    // A variant not converted yet is converted here, into the out folder's cache, as tflite-node profiles it.
+    let artifact = model.mobile;
+    try {
+      if (variant !== 'tfjs') artifact = model.artifacts.find((candidate) => candidate.format === 'tflite' && candidate.variant === variant) ?? (await convertedArtifact(args.out, model.id, variant, () => emitVariant(model.prepared, model.convertOptions(variant))));
+    } catch (error) {
+      args.skipped.push({ runtime: name, variant, reason: `cannot convert to ${variant}: ${error instanceof Error ? error.message : String(error)}` });
+      continue;
+    }
+    const inputs = { metadata: model.metadata, evalPackDir: model.packDir, cost: model.cost };
+    for (const device of profiler.devices) {
+      await args.attempt(`${runtime} on ${device.device.name}`, variant, async () => {
+        const peak = configuredPeak(args.config.profile.peakGflops, name, variant);
+        if (method === 'benchmark_model') return profiler.profile(device, { runtime, artifact, variant, request: { method } }, inputs, peak);
+        if (variant === 'tfjs') return profiler.profile(device, { runtime, artifact, variant, request: { method: 'tf.profile', layerFlops: layerFlopsOf(model.cost), repeats: 3, probe: !peak } }, inputs, peak);
+        const { prefixModels } = await import('../models/tflite/prefix.ts');
+        const { matmulProbeFile } = await import('../models/tflite/matmul-probe.ts');
+        const convert = model.convertOptions(variant);
+        const { files, blocks } = await prefixModels(model.prepared, convert, args.cuts);
+        const full = await emitVariant(model.prepared, convert);
+        const probe = peak ? undefined : await matmulProbeFile(variant);
+        const request = { method: 'prefix-attribution' as const, files: [...files, full], budget: args.budget, ...(probe ? { probe: { file: probe.bytes, side: probe.side, flops: probe.flops, description: probe.description } } : {}) };
+        return profiler.profile(device, { runtime, artifact, variant, request, blocks }, inputs, peak);
+      });
+    }
+  }
+}
+
+/** A variant the out folder has no file of, converted for the profile into `<out>/cache/profile/<model>/<variant>.tflite`. */
+async function convertedArtifact(out: string, model: string, variant: ArtifactVariant, emit: () => Promise<Uint8Array>): Promise<ArtifactInfo> {
+  const path = join(out, 'cache', 'profile', assertSafeSegment(model, 'model id'), `${variant}.tflite`);
+  await mkdir(dirname(path), { recursive: true });
+  writeFileAtomic(path, await emit(), { inside: out });
+  const described = await describeFiles([path]);
+  return { id: `${model}/tflite/${variant}`, model, format: 'tflite', variant, path, ...described };
 }
