@@ -5,9 +5,9 @@
  * tf.profile on TF.js backends, prefix-model attribution and XNNPACK
  * coverage on tflite-node) beside its own p50. The profiles go into a run
  * record of their own (`profiles`), so `bench report` renders them like any
- * run. Page runtimes (`browser:tfjs-wasm`, `browser:litert-wasm` …) are
- * profiled in the configured browsers through their own job flow
- * (./profile-targets.ts).
+ * run. Browser and phone runtimes (`browser:tfjs-wasm`,
+ * `android:tflite-benchmark-model` …) are profiled through their target's
+ * own job flow (./profile-targets.ts).
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
