@@ -92,7 +92,7 @@ export interface JobSpec {
   /** Absent: `infer`. A `retrain` job carries `retrain` and its kernel's batch size is the training batch. */
   workload?: Workload;
   retrain?: RetrainJob;
-  /** Present when the job is profiled where it runs (`bench profile` on a page runtime): its result then carries `profile`. */
+  /** Present when the job is profiled where it runs (`bench profile` on a page runtime or a phone's benchmark_model): its result then carries `profile`. */
   profile?: ProfileRequest;
 }
 
