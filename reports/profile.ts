@@ -7,7 +7,9 @@
  * measured.
  */
 import { LAYER_KINDS, type LayerKind } from '../harness/core/layer-kind.ts';
-import { formatGflops, type ModelProfile, type ProfileRow, type RuntimeProfile } from '../harness/core/profile.ts';
+import { addsUpText, formatGflops, type ModelProfile, type ProfileRow, type RuntimeProfile } from '../harness/core/profile.ts';
+import { percentOfPeak, rowGflops } from '../harness/core/roofline.ts';
+import { rooflineSvg } from './profile-roofline.ts';
 import { escapeHtml } from './escape.ts';
 
 export interface RuntimeTable {
@@ -21,6 +23,8 @@ export interface RuntimeTable {
   kinds: { kind: LayerKind; ms: number; share: number }[] | null;
   top: ProfileRow[];
   note: string | null;
+  /** "peak 41 GFLOP/s (probe: …); the model at 23% of it", or null where no peak is known. */
+  peak: string | null;
 }
 
 const ms = (value: number) => (Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 10 ? value.toFixed(1) : Math.abs(value) >= 0.1 ? value.toFixed(2) : value.toFixed(3));
@@ -33,10 +37,10 @@ function coverageText(profile: RuntimeProfile): string | null {
 }
 
 export function runtimeTable(profile: RuntimeProfile): RuntimeTable {
-  const label = `${profile.runtime}${profile.variant === 'tfjs' ? '' : ` ${profile.variant}`} (${profile.method})`;
+  const label = `${profile.runtime}${profile.variant === 'tfjs' ? '' : ` ${profile.variant}`}${profile.device ? ` in ${profile.device}` : ''} (${profile.method})`;
   const sum = profile.sumMs === null
     ? `untimed: ${profile.why ?? 'the backend gives no kernel times'}; p50 ${ms(profile.p50Ms)} ms`
-    : `parts ${ms(profile.sumMs)} ms of p50 ${ms(profile.p50Ms)} ms (${((profile.ratio ?? 0) * 100).toFixed(0)}%)${profile.overheadMs !== undefined ? `; profiling cost ${ms(profile.overheadMs)} ms` : ''}`;
+    : `parts ${ms(profile.sumMs)} ms of p50 ${ms(profile.p50Ms)} ms (${((profile.ratio ?? 0) * 100).toFixed(0)}%, ${addsUpText(profile.ratio)})${profile.overheadMs !== undefined ? `; profiling cost ${ms(profile.overheadMs)} ms` : ''}`;
   let kinds: RuntimeTable['kinds'] = null;
   if (profile.sumMs !== null) {
     const totals = new Map<LayerKind, number>();
@@ -45,7 +49,9 @@ export function runtimeTable(profile: RuntimeProfile): RuntimeTable {
     kinds = LAYER_KINDS.filter((kind) => (totals.get(kind) ?? 0) > 0).map((kind) => ({ kind, ms: totals.get(kind)!, share: positive > 0 ? totals.get(kind)! / positive : 0 }));
   }
   const top = profile.sumMs === null ? profile.rows.slice(0, 10) : [...profile.rows].sort((a, b) => (b.ms ?? 0) - (a.ms ?? 0)).slice(0, 10);
-  return { label, sum, coverage: coverageText(profile), gflops: profile.gflops ?? null, kinds, top, note: profile.sumMs === null ? null : (profile.why ?? null) };
+  const modelPercent = percentOfPeak(profile.gflops, profile.peak);
+  const peak = profile.peak ? `peak ${formatGflops(profile.peak.gflops)} GFLOP/s (${profile.peak.source})${modelPercent === null ? '' : `; the model at ${percentText(modelPercent)} of it`}` : null;
+  return { label, sum, coverage: coverageText(profile), gflops: profile.gflops ?? null, kinds, top, note: profile.sumMs === null ? null : (profile.why ?? null), peak };
 }
 
 /** "0.600 GFLOP", "27.6 kFLOP". */
@@ -58,7 +64,7 @@ function bytesText(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
 }
 
-const rowGflops = (row: ProfileRow) => (row.flops !== undefined && row.ms !== null && row.ms > 0 ? row.flops / row.ms / 1e6 : null);
+const percentText = (percent: number | null) => (percent === null ? '–' : `${percent >= 10 ? percent.toFixed(0) : percent.toFixed(1)}%`);
 
 /** Terminal lines, and the markdown's body (the same tables). */
 export function profileMarkdown(profiles: readonly ModelProfile[] | undefined): string[] {
@@ -68,12 +74,12 @@ export function profileMarkdown(profiles: readonly ModelProfile[] | undefined): 
     lines.push(`#### ${model.model}: ${flopsText(model.flops)} per image (${flopsText(model.macs).replace('FLOP', 'multiply-adds')}), ${bytesText(model.weightBytes)} of float32 weights`, '');
     for (const profile of model.runtimes) {
       const table = runtimeTable(profile);
-      lines.push(`**${table.label}**: ${table.sum}${table.gflops !== null ? `; ${formatGflops(table.gflops)} GFLOP/s` : ''}${table.coverage ? `; ${table.coverage}` : ''}${table.note ? `. ${table.note}` : ''}`, '');
+      lines.push(`**${table.label}**: ${table.sum}${table.gflops !== null ? `; ${formatGflops(table.gflops)} GFLOP/s` : ''}${table.peak ? `; ${table.peak}` : ''}${table.coverage ? `; ${table.coverage}` : ''}${table.note ? `. ${table.note}` : ''}`, '');
       if (table.kinds) lines.push(`By kind: ${table.kinds.map((entry) => `${entry.kind} ${ms(entry.ms)} ms (${(entry.share * 100).toFixed(0)}%)`).join(', ')}`, '');
-      lines.push('| layer | kind | ms | GFLOP/s | FLOP/byte | kernels/ops |', '|---|---|--:|--:|--:|--:|');
+      lines.push('| layer | kind | ms | GFLOP/s | % of peak | FLOP/byte | kernels/ops |', '|---|---|--:|--:|--:|--:|--:|');
       for (const row of table.top) {
         const rate = rowGflops(row);
-        lines.push(`| ${row.name.replace(/\|/g, '\\|')} | ${row.kind} | ${row.ms === null ? '–' : ms(row.ms)} | ${rate === null ? '–' : formatGflops(rate)} | ${row.intensity === undefined ? '–' : row.intensity.toFixed(1)} | ${row.count} |`);
+        lines.push(`| ${row.name.replace(/\|/g, '\\|')} | ${row.kind} | ${row.ms === null ? '–' : ms(row.ms)} | ${rate === null ? '–' : formatGflops(rate)} | ${percentText(percentOfPeak(rate, profile.peak))} | ${row.intensity === undefined ? '–' : row.intensity.toFixed(1)} | ${row.count} |`);
       }
       lines.push('');
     }
@@ -101,12 +107,13 @@ export function profileSectionHtml(profiles: readonly ModelProfile[] | undefined
       const rows = table.top
         .map((row) => {
           const rate = rowGflops(row);
-          return `<tr><td>${e(row.name)}</td><td>${row.kind}</td><td class="num">${row.ms === null ? '–' : ms(row.ms)}</td><td class="num">${rate === null ? '–' : formatGflops(rate)}</td><td class="num">${row.intensity === undefined ? '–' : row.intensity.toFixed(1)}</td><td class="num">${row.count}</td></tr>`;
+          return `<tr><td>${e(row.name)}</td><td>${row.kind}</td><td class="num">${row.ms === null ? '–' : ms(row.ms)}</td><td class="num">${rate === null ? '–' : formatGflops(rate)}</td><td class="num">${percentText(percentOfPeak(rate, profile.peak))}</td><td class="num">${row.intensity === undefined ? '–' : row.intensity.toFixed(1)}</td><td class="num">${row.count}</td></tr>`;
         })
         .join('');
       parts.push(
-        `<div class="profile"><h4>${e(table.label)}</h4><p>${e(table.sum)}${table.gflops !== null ? ` · ${formatGflops(table.gflops)} GFLOP/s` : ''}${table.coverage ? ` · ${e(table.coverage)}` : ''}${table.note ? `<br><span class="muted">${e(table.note)}</span>` : ''}</p>${bar}` +
-          `<div class="table-wrap"><table><thead><tr><th>layer</th><th>kind</th><th class="num">ms</th><th class="num">GFLOP/s</th><th class="num">FLOP/byte</th><th class="num">kernels/ops</th></tr></thead><tbody>${rows}</tbody></table></div></div>`,
+        `<div class="profile"><h4>${e(table.label)}</h4><p>${e(table.sum)}${table.gflops !== null ? ` · ${formatGflops(table.gflops)} GFLOP/s` : ''}${table.peak ? ` · ${e(table.peak)}` : ''}${table.coverage ? ` · ${e(table.coverage)}` : ''}${table.note ? `<br><span class="muted">${e(table.note)}</span>` : ''}</p>${bar}` +
+          `<div class="table-wrap"><table><thead><tr><th>layer</th><th>kind</th><th class="num">ms</th><th class="num">GFLOP/s</th><th class="num">% of peak</th><th class="num">FLOP/byte</th><th class="num">kernels/ops</th></tr></thead><tbody>${rows}</tbody></table></div>` +
+          `${rooflineSvg(profile, `Roofline: ${table.label}, every row by FLOP/byte and GFLOP/s${profile.peak ? ' under the runtime\'s peak' : ''}`, KIND_COLOURS)}</div>`,
       );
     }
     if (model.skipped.length) parts.push(`<ul class="muted">${model.skipped.map((skip) => `<li>${e(`${skip.runtime} ${skip.variant}: not profiled: ${skip.reason}`)}</li>`).join('')}</ul>`);

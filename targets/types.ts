@@ -8,6 +8,7 @@ import type { Logger } from '../harness/core/log.ts';
 import type { ArtifactFormat, ArtifactInfo, DeviceInfo, Evaluation, Failure, JobPhase, Measurement, MeasurementKey, RuntimeSize, SerializedError, TargetKind, Workload } from '../harness/core/record.ts';
 import type { ProcessPairs } from '../harness/core/paired.ts';
 import type { ModelMetadata } from '../harness/core/metadata.ts';
+import type { ProfileRequest, RawProfile } from '../harness/core/profile.ts';
 import type { KernelOptions } from './kernel/types.ts';
 import type { RetrainSettings } from './kernel/head-training.ts';
 
@@ -91,6 +92,8 @@ export interface JobSpec {
   /** Absent: `infer`. A `retrain` job carries `retrain` and its kernel's batch size is the training batch. */
   workload?: Workload;
   retrain?: RetrainJob;
+  /** Present when the job is profiled where it runs (`bench profile` on a page runtime or a phone's benchmark_model): its result then carries `profile`. */
+  profile?: ProfileRequest;
 }
 
 /**
@@ -128,7 +131,7 @@ export interface AgreementReference {
 /** Whether a target can pin its jobs to `run.cpus`, and why not (the record's `conditions.affinity`). */
 export type CpuPinning = { applied: true } | { applied: false; reason: string };
 
-export type JobResult = { ok: true; measurement: Measurement } | { ok: false; failure: Failure };
+export type JobResult = { ok: true; measurement: Measurement; /** The runtime's raw profile, when the job asked for one. */ profile?: RawProfile } | { ok: false; failure: Failure };
 
 /** An A/B job: the baseline's artifact (`a`) and this side's (`b`), the same runtime, device and settings. */
 export interface PairJob {

@@ -109,12 +109,12 @@ export function runOverrides(args: Record<string, unknown>): FlagOverrides {
   return overridesFrom(args, RUN_PATHS);
 }
 
-/** `--profile`: the run's models profiled on tfjs-wasm and tflite-node (harness/profile.ts); the profile record's path. */
+/** `--profile`: the run's models profiled on the runtimes it measured (harness/profile.ts); the profile record's path. */
 async function profileAfterRun(context: CommandContext, record: import('../core/record.ts').RunRecord): Promise<string> {
-  const { PROFILE_VARIANTS, profileModels } = await import('../profile.ts');
+  const { PROFILE_VARIANTS, profileModels, profileRuntimesOf } = await import('../profile.ts');
   const models = [...new Set(record.artifacts.map((artifact) => artifact.model))];
   const variants = PROFILE_VARIANTS.filter((variant) => record.artifacts.some((artifact) => artifact.format === 'tflite' && artifact.variant === variant));
-  const outcome = await profileModels({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, models, runtimes: ['tfjs-wasm', 'tflite-node'], variants, cuts: { count: 12 }, budget: { minSamples: 10, minTimeMs: 1000 } });
+  const outcome = await profileModels({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, models, runtimes: profileRuntimesOf(record), variants, cuts: { count: 12 }, budget: { minSamples: 10, minTimeMs: 1000 } });
   context.log.info(`profile: ${outcome.recordPath}`);
   return outcome.recordPath;
 }
@@ -126,7 +126,7 @@ export default defineCommand({
     ...modelArgs,
     ...runArgs,
     ...baselineArgs,
-    profile: { type: 'boolean', description: 'After the run, profile its models on tfjs-wasm and tflite-node (bench profile; a record of its own)' },
+    profile: { type: 'boolean', description: 'After the run, profile its models on the runtimes it measured that bench profile reaches (a record of its own)' },
   },
   async run({ args, data }) {
     // --baseline: an A/B run against the baseline, the one implementation `bench ab` is too.

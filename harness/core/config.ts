@@ -379,6 +379,19 @@ export const configSchema = z.strictObject({
       accuracyDropPoints: z.number().min(0).max(100).default(1),
     })
     .prefault({}),
+  /** `bench profile` (docs/profiling.md). */
+  profile: z
+    .strictObject({
+      /**
+       * Attainable GFLOP/s per runtime, as `bench profile --backends` names it
+       * (`tflite-node`, `browser:litert-wasm`, `android:tflite-benchmark-model`),
+       * or per runtime and variant (`tflite-node int8`, which wins): the
+       * "% of peak" column and the roofline's ceiling use it instead of the
+       * matrix-multiply probe.
+       */
+      peakGflops: z.record(z.string().min(1), z.number().positive()).default({}),
+    })
+    .prefault({}),
 });
 
 /** The workloads a run measures: run.workloads, else the command's default. */

@@ -63,6 +63,8 @@ export interface Coverage {
 
 export interface RuntimeProfile {
   runtime: string;
+  /** Where it ran when not on this host's Node: `Chromium 156.0…`, a phone. */
+  device?: string;
   /** The artifact's variant (float32, int8-dynamic…) or "tfjs". */
   variant: string;
   method: ProfileMethod;
@@ -81,6 +83,26 @@ export interface RuntimeProfile {
   coverage?: Coverage;
   /** Model FLOPs / p50, in GFLOP/s. */
   gflops?: number;
+  /** The runtime's attainable GFLOP/s (its matrix-multiply probe or the configured peak): "% of peak" and the roofline's ceiling (./roofline.ts). */
+  peak?: Peak;
+}
+
+/** A runtime's attainable GFLOP/s and where the figure came from. */
+export interface Peak {
+  gflops: number;
+  /** "probe: a 16×16×512 → 512 1×1 convolution, float32, p50 …" or "config profile.peakGflops[…]". */
+  source: string;
+}
+
+/** Parts within this fraction of the p50 add up (the bar the profiles are held to). */
+export const ADDS_UP_WITHIN = 0.15;
+
+/** Whether a profile's parts add up to its p50, and by how much they do not: "within 15%", "22% short: outside 15%". */
+export function addsUpText(ratio: number | null): string {
+  if (ratio === null || !Number.isFinite(ratio)) return 'no sum to check';
+  const off = ratio - 1;
+  if (Math.abs(off) <= ADDS_UP_WITHIN) return `within ${ADDS_UP_WITHIN * 100}%`;
+  return `${Math.abs(off * 100).toFixed(0)}% ${off < 0 ? 'short' : 'over'}: outside ${ADDS_UP_WITHIN * 100}%`;
 }
 
 /** Achieved GFLOP/s of `flops` done in `ms` milliseconds (0 where the time is not positive). */
@@ -106,3 +128,36 @@ export interface ModelProfile {
   /** Runtimes asked for that could not be profiled, with why. */
   skipped: { runtime: string; variant: string; reason: string }[];
 }
+
+/** FLOPs and bytes per layer name, as a job carries them to where it runs (a page). */
+export type LayerFlops = Record<string, { flops: number; bytes: number }>;
+
+/** How long each of a profile's timing loops runs: at least `minSamples` inferences and `minTimeMs`. */
+export interface ProfileBudget {
+  minSamples: number;
+  minTimeMs: number;
+}
+
+/**
+ * A job's request to be profiled where it runs (a page runtime, a phone),
+ * after its measurement: `tf.profile` around `repeats` inferences (TF.js),
+ * or each of `files` (prefix models, the whole file last) timed in a loop
+ * of its own on the job's runtime and settings (LiteRT.js; the host
+ * publishes the files), or benchmark_model's own op profile (its
+ * `--enable_op_profiling=true`, on the measured runs themselves).
+ */
+export type ProfileRequest =
+  | { method: 'tf.profile'; layerFlops: LayerFlops; repeats: number; /** Run the matrix-multiply probe too (targets/kernel/matmul-probe.ts). */ probe?: boolean }
+  | { method: 'prefix-attribution'; files: Uint8Array[]; budget: ProfileBudget; /** Time this file too: the runtime's peak is `flops` over its p50. */ probe?: { file: Uint8Array; side: number; flops: number; description: string } }
+  | { method: 'benchmark_model' };
+
+/**
+ * What the runtime answers, before the host makes a RuntimeProfile of it:
+ * tf.profile's rows as targets/kernel/tfjs-profile.ts makes them, the p50
+ * of each requested file in order (the host attributes the blocks), or
+ * benchmark_model's op profile as targets/android/benchmark-model-profile.ts parses it.
+ */
+export type RawProfile =
+  | { method: 'tf.profile'; rows: ProfileRow[]; kernels: number; timed: boolean; why?: string; attribution: 'layers' | 'kernels'; sumMs: number | null; wallMs: number; peak?: Peak }
+  | { method: 'prefix-attribution'; ms: number[]; peak?: Peak }
+  | { method: 'benchmark_model'; rows: ProfileRow[]; byType: { type: string; count: number; ms: number; percent: number }[]; profiledAvgMs?: number; coverage?: Coverage };

@@ -61,7 +61,9 @@ function coverageOf(text: string): Coverage | undefined {
 
 /** Parses benchmark_model's output; rows are empty when it was run without op profiling. */
 export function parseBenchmarkOpProfile(text: string): BenchmarkOpProfile {
-  const lines = text.split(/\r?\n/);
+  // TFLite builds print the initialisation's tables first (AllocateTensors, ModifyGraphWithDelegate): the runs' come after this line.
+  const runs = text.indexOf('Operator-wise Profiling Info for Regular Benchmark Runs');
+  const lines = (runs >= 0 ? text.slice(runs) : text).split(/\r?\n/);
   const runOrder = table(lines, 'Run Order');
   const rows: ProfileRow[] = [];
   if (runOrder) {
@@ -81,7 +83,7 @@ export function parseBenchmarkOpProfile(text: string): BenchmarkOpProfile {
         return { type: at('node type') ?? '', count: number(at('count')), ms: number(at('avg ms')), percent: number(at('avg %')) };
       })
     : [];
-  const timings = /Timings \(microseconds\):.*\bavg=([\d.]+)/.exec(text);
+  const timings = /Timings \(microseconds\):.*\bavg=([\d.e+]+)/.exec(lines.join('\n'));
   const coverage = coverageOf(text);
   return { rows, byType, ...(timings ? { profiledAvgMs: Number(timings[1]) / 1000 } : {}), ...(coverage ? { coverage } : {}) };
 }

@@ -126,6 +126,8 @@ export interface BenchmarkModelArgs {
   minSecs: number;
   /** … but stop after this long (seconds). */
   maxSecs: number;
+  /** Print the op profile too (`bench profile`; ./benchmark-model-profile.ts parses it). */
+  opProfiling?: boolean;
 }
 
 /** The flags we pass; each is documented in the tool's README (tensorflow/lite/tools/benchmark). */
@@ -140,5 +142,6 @@ export function benchmarkModelFlags(args: BenchmarkModelArgs): string[] {
     `--min_secs=${args.minSecs}`,
     `--max_secs=${args.maxSecs}`,
     '--report_peak_memory_footprint=true',
+    ...(args.opProfiling ? ['--enable_op_profiling=true'] : []),
   ];
 }

@@ -10,6 +10,7 @@ import { failed, measured } from '../result.ts';
 import type { JobResult, JobSpec, KeyOptions } from '../types.ts';
 import { AdbCommandError, type Adb } from './adb.ts';
 import type { BenchmarkDelegate } from './benchmark-model.ts';
+import { parseBenchmarkOpProfile } from './benchmark-model-profile.ts';
 import type { JobPart } from './lane.ts';
 import { latencySource, measurementFields, missingBinaryAdvice, NATIVE_RUNTIME, runBenchmarkModel } from './native.ts';
 
@@ -39,7 +40,7 @@ export function nativeJobPart(options: { adb(): Adb }): JobPart {
     }
     const startedAt = new Date().toISOString();
     try {
-      const { parsed, command } = await runBenchmarkModel({
+      const { parsed, command, output } = await runBenchmarkModel({
         adb: options.adb(),
         serial: lane.serial,
         binary,
@@ -62,7 +63,8 @@ export function nativeJobPart(options: { adb(): Adb }): JobPart {
           ...(parsed.delegateNotes.length ? { delegate: parsed.delegateNotes.join(' | ') } : {}),
         },
       };
-      return measured(job, measurementFields(parsed), { device, startedAt });
+      const done = measured(job, measurementFields(parsed), { device, startedAt });
+      return done.ok && job.profile?.method === 'benchmark_model' ? { ...done, profile: { method: 'benchmark_model', ...parseBenchmarkOpProfile(output) } } : done;
     } catch (error) {
       // Which phase failed is unknown inside the tool; a failed push is setup, anything later the load.
       const phase: JobPhase = error instanceof AdbCommandError && error.args.includes('push') ? 'setup' : 'load';

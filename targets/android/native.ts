@@ -92,6 +92,8 @@ export interface NativeRunResult {
   parsed: BenchmarkModelResult;
   /** The full command run on the phone, for the record and for reproducing by hand. */
   command: string;
+  /** What the tool printed (its op profile, when the job asked for one). */
+  output: string;
 }
 
 /** Pushes what is missing and runs the tool once. Throws on adb or tool failure. */
@@ -118,11 +120,12 @@ export async function runBenchmarkModel(options: NativeRunOptions): Promise<Nati
     numRuns: job.kernel.minSamples,
     minSecs: job.kernel.minTimeMs / 1000,
     maxSecs: job.kernel.maxTimeMs / 1000,
+    opProfiling: job.profile?.method === 'benchmark_model',
   });
   // The tool logs to stderr; 2>&1 keeps both streams in one text whatever the adb shell protocol.
   const command = `${remoteBinary} ${flags.map(shellQuote).join(' ')} 2>&1`;
   const output = await adb.shell(serial, command, { timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
-  return { parsed: parseBenchmarkModelOutput(output), command };
+  return { parsed: parseBenchmarkModelOutput(output), command, output };
 }
 
 /** LatencyStats in ms from the tool's statistics line (µs). */

@@ -12,8 +12,11 @@
  */
 import { kindOfOp } from '../../harness/core/layer-kind.ts';
 import type { ProfileRow } from '../../harness/core/profile.ts';
+import { median } from './p50-loop.ts';
 
-type Tf = typeof import('@tensorflow/tfjs');
+/** What profiling needs of TF.js: the union package on Node, the page's tfjs-core with tfjs-layers' LayersModel beside it. */
+export type ProfileTf = Pick<typeof import('@tensorflow/tfjs'), 'engine' | 'profile' | 'getBackend' | 'LayersModel'>;
+type Tf = ProfileTf;
 type LayersModel = import('@tensorflow/tfjs').LayersModel;
 
 /** The engine's live profile: kernels are appended while `tf.profile` runs. */
@@ -82,11 +85,6 @@ export async function profileTfjs(tf: Tf, model: LayersModel | import('@tensorfl
   for (let run = 0; run < Math.max(1, repeats); run += 1) runs.push(await profileOnce(tf, model, infer, layerFlops));
   const first = runs[0]!;
   if (!first.timed || runs.length === 1) return first;
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const middle = sorted.length >> 1;
-    return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-  };
   const rows = first.rows.map((row) => ({ ...row, ms: median(runs.map((entry) => entry.rows.find((other) => other.name === row.name)?.ms ?? 0)) }));
   return { ...first, rows, sumMs: rows.reduce((total, row) => total + row.ms, 0), wallMs: median(runs.map((entry) => entry.wallMs)) };
 }

@@ -12,41 +12,20 @@ import { achievedGflops, type ModelCost, type RuntimeProfile } from '../../harne
 import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import { emitVariant, type PreparedModel, type Variant } from '../../models/tflite/convert.ts';
 import { attributeBlocks, prefixModels } from '../../models/tflite/prefix.ts';
+import { p50Of, type LoopBudget } from '../kernel/p50-loop.ts';
 import { profileTfjs } from '../kernel/tfjs-profile.ts';
+import { tfjsMatmulPeak } from '../kernel/matmul-probe.ts';
+import type { Peak } from '../../harness/core/profile.ts';
+import { matmulProbeFile, PROBE_SIDE } from '../../models/tflite/matmul-probe.ts';
 import type { InferenceSession } from '../kernel/types.ts';
 import { loadCheckedModel, TFJS_BACKENDS, tfjsSession } from './tfjs.ts';
 import { openTfliteSession } from './tflite.ts';
 import { tfliteNodeCoverage } from './tflite-coverage.ts';
 
-/** How long each timing loop runs, at least `minSamples` inferences. */
-export interface LoopBudget {
-  minSamples: number;
-  minTimeMs: number;
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-
-/** Median time of `run` over a loop of at least the budget, after one warm-up. */
-async function p50Of(run: () => Promise<unknown>, budget: LoopBudget): Promise<number> {
-  await run();
-  const samples: number[] = [];
-  const started = performance.now();
-  while (samples.length < budget.minSamples || performance.now() - started < budget.minTimeMs) {
-    const at = performance.now();
-    await run();
-    samples.push(performance.now() - at);
-  }
-  return median(samples);
-}
-
 export const ratioOf = (sum: number | null, p50: number) => (sum === null || !(p50 > 0) ? null : sum / p50);
 
 /** One TF.js backend on Node (tfjs-wasm, tfjs-cpu …): its p50, then one inference under tf.profile. */
-export async function profileNodeTfjs(options: { runtime: string; modelJsonPath: string; metadata: ModelMetadata; pixels: Uint8Array; cost: ModelCost; budget: LoopBudget }): Promise<RuntimeProfile> {
+export async function profileNodeTfjs(options: { runtime: string; modelJsonPath: string; metadata: ModelMetadata; pixels: Uint8Array; cost: ModelCost; budget: LoopBudget; /** The configured peak; absent: probed. */ peak?: Peak }): Promise<RuntimeProfile> {
   const spec = TFJS_BACKENDS.find((entry) => entry.runtime === options.runtime);
   if (!spec) throw new Error(`${options.runtime} is not a TF.js runtime on Node`);
   const tf = await import('@tensorflow/tfjs');
@@ -61,6 +40,7 @@ export async function profileNodeTfjs(options: { runtime: string; modelJsonPath:
     const p50Ms = await p50Of(infer, options.budget);
     const layerFlops = new Map(options.cost.layers.map((row) => [row.layer, row]));
     const profile = await profileTfjs(tf, model, infer, layerFlops);
+    const peak = options.peak ?? (await tfjsMatmulPeak(tf));
     return {
       runtime: options.runtime,
       variant: 'tfjs',
@@ -74,6 +54,7 @@ export async function profileNodeTfjs(options: { runtime: string; modelJsonPath:
       ratio: ratioOf(profile.sumMs, p50Ms),
       overheadMs: profile.wallMs - p50Ms,
       gflops: achievedGflops(options.cost.flops, p50Ms),
+      peak,
     };
   } finally {
     await session.dispose();
@@ -102,6 +83,8 @@ export async function profileTfliteNode(options: {
   cuts: { count?: number; after?: string[] };
   threads: number;
   budget: LoopBudget;
+  /** The configured peak; absent: probed. */
+  peak?: Peak;
 }): Promise<RuntimeProfile> {
   const convert = { variant: options.variant, normalization: options.metadata.normalization, ...(options.calibration ? { calibration: options.calibration } : {}) };
   const { files, blocks } = await prefixModels(options.prepared, convert, options.cuts);
@@ -136,6 +119,7 @@ export async function profileTfliteNode(options: {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  const peak = options.peak ?? (await tflitePeak(options.variant, options.threads, options.budget));
   const sumMs = timed.reduce((total, block) => total + block.ms, 0);
   const negative = timed.filter((block) => block.ms < 0).length;
   return {
@@ -150,5 +134,19 @@ export async function profileTfliteNode(options: {
     ratio: ratioOf(sumMs, p50Ms),
     ...(coverage ? { coverage } : {}),
     gflops: achievedGflops(options.cost.flops, p50Ms),
+    peak,
   };
+}
+
+/** tflite-node's attainable GFLOP/s in this variant: the matrix-multiply probe file (models/tflite/matmul-probe.ts) in the profile's loop. */
+async function tflitePeak(variant: Variant, threads: number, budget: LoopBudget): Promise<Peak> {
+  const probe = await matmulProbeFile(variant);
+  const pixels = Uint8Array.from({ length: PROBE_SIDE * PROBE_SIDE * 3 }, (_, index) => (index * 37) % 256);
+  const session = await tfliteSession(probe.bytes, { scale: 1 / 255, offset: 0 }, threads);
+  try {
+    const ms = await p50Of(() => session.run(pixels, 1), budget);
+    return { gflops: achievedGflops(probe.flops, ms), source: `probe: ${probe.description}, p50 ${ms.toFixed(2)} ms` };
+  } finally {
+    await session.dispose();
+  }
 }

@@ -61,5 +61,6 @@ export function toJobResult(job: Job, result: PageResult, record: PageRecordOpti
       ...Object.fromEntries(Object.entries(result.runtime.versions).map(([name, version]) => [`${name}Version`, version])),
     },
   };
-  return measured(job, result.measurement, { device, startedAt: result.startedAt, finishedAt: result.finishedAt });
+  const done = measured(job, result.measurement, { device, startedAt: result.startedAt, finishedAt: result.finishedAt });
+  return done.ok && result.profile ? { ...done, profile: result.profile } : done;
 }

@@ -8,7 +8,8 @@ import type { JobSpec } from '../types.ts';
 import { vendorMounts } from './assets.ts';
 import { buildPageBundle } from './bundle.ts';
 import { toPageJob } from './mapping.ts';
-import { PAGE_PATH, type PageJob, type WasmSettings } from './app/protocol.ts';
+import type { ProfileRequest } from '../../harness/core/profile.ts';
+import { PAGE_PATH, type PageJob, type PageProfileRequest, type WasmSettings } from './app/protocol.ts';
 import { normalizeReference } from './reference.ts';
 import { startStaticServer, type StaticServer, type StaticServerOptions } from './server.ts';
 
@@ -43,7 +44,7 @@ export async function preparePageJob(server: StaticServer, job: JobSpec, options
     const hash = createHash('sha256').update(job.referencePath).digest('hex').slice(0, 16);
     referenceUrl = server.publish(`/generated/${hash}/reference.json`, JSON.stringify(reference));
   }
-  return toPageJob(
+  const pageJob = toPageJob(
     job,
     {
       artifactUrl: server.pathFor(job.artifact.path),
@@ -54,4 +55,20 @@ export async function preparePageJob(server: StaticServer, job: JobSpec, options
     options.wasm,
     id,
   );
+  return job.profile ? { ...pageJob, profile: pageProfileRequest(server, job.profile, id) } : pageJob;
+}
+
+/** The prefix models each server holds for the latest profiled job: profile jobs run one at a time, and a large model's prefixes take hundreds of MB. */
+const profileFiles = new WeakMap<StaticServer, string[]>();
+
+/** A profile request with its prefix models published on the server (held in memory, never written to disk; the previous job's let go). */
+function pageProfileRequest(server: StaticServer, request: ProfileRequest, id: string): PageProfileRequest {
+  if (request.method === 'tf.profile') return request;
+  if (request.method === 'benchmark_model') throw new Error(`a page runtime cannot run benchmark_model's op profile (${id})`);
+  for (const path of profileFiles.get(server) ?? []) server.unpublish(path);
+  const folder = createHash('sha256').update(id).digest('hex').slice(0, 16);
+  const urls = request.files.map((bytes, index) => server.publish(`/generated/${folder}/prefix-${index}.tflite`, bytes, 'application/octet-stream'));
+  const probe = request.probe && { url: server.publish(`/generated/${folder}/probe.tflite`, request.probe.file, 'application/octet-stream'), side: request.probe.side, flops: request.probe.flops, description: request.probe.description };
+  profileFiles.set(server, [...urls, ...(probe ? [probe.url] : [])]);
+  return { method: 'prefix-attribution', budget: request.budget, urls, ...(probe ? { probe } : {}) };
 }

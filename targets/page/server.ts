@@ -58,6 +58,8 @@ export interface StaticServer {
   pathFor(file: string): string;
   /** Serves bytes held in memory at `path` (e.g. a reference file the host rewrote); returns the path. */
   publish(path: string, body: string | Uint8Array, contentType?: string): string;
+  /** Stops serving what `publish` put at `path` (and frees it). */
+  unpublish(path: string): void;
   close(): Promise<void>;
 }
 
@@ -188,6 +190,7 @@ export async function startStaticServer(options: StaticServerOptions = {}): Prom
       published.set(key, { body: Buffer.from(body), contentType: contentType ?? CONTENT_TYPES[extname(key).toLowerCase()] ?? 'application/octet-stream' });
       return key;
     },
+    unpublish: (path) => void published.delete(path.startsWith('/') ? path : `/${path}`),
     close: () =>
       new Promise<void>((resolveClose) => {
         server.closeAllConnections();

@@ -21,6 +21,7 @@ import {
 import { readCapabilities } from './capabilities.ts';
 import { fetchEvalPack, fetchReference } from './inputs.ts';
 import { setupLitert } from './litert.ts';
+import { profileInPage } from './profile.ts';
 import { wasmSettings, type RuntimeSetup } from './runtime.ts';
 import { setupTfjs, setupTfjsTraining } from './tfjs.ts';
 
@@ -69,7 +70,8 @@ async function runJob(job: PageJob): Promise<PageResult> {
       options: job.kernel,
       onPhase: enter,
     });
-    return { protocol: PROTOCOL_VERSION, id: job.id, ok: true, measurement: toPageMeasurement(result), runtime: prepared.report, startedAt, finishedAt: new Date().toISOString() };
+    const profile = job.profile ? await profileInPage(job, job.profile, pack.images.subarray(0, job.model.inputSize * job.model.inputSize * 3)) : undefined;
+    return { protocol: PROTOCOL_VERSION, id: job.id, ok: true, measurement: toPageMeasurement(result), runtime: prepared.report, startedAt, finishedAt: new Date().toISOString(), ...(profile ? { profile } : {}) };
   } catch (error) {
     const finishedAt = new Date().toISOString();
     // An A/B job names the side whose own call failed; anything else there failed both.

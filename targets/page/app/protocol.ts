@@ -10,6 +10,7 @@ import type { Evaluation, JobPhase, MeasuredNumbers, SerializedError } from '../
 import type { KernelOptions } from '../../kernel/types.ts';
 import type { RetrainSettings } from '../../kernel/head-training.ts';
 import type { Normalization } from '../../../harness/core/metadata.ts';
+import type { LayerFlops, ProfileBudget, RawProfile } from '../../../harness/core/profile.ts';
 
 /**
  * Bumped when a field changes meaning; the page and the host refuse to talk
@@ -84,7 +85,18 @@ export interface PageJob {
    * the paired times (PagePairResult) instead of a measurement.
    */
   pair?: PagePair;
+  /**
+   * Present when the job is profiled (`bench profile`, docs/profiling.md):
+   * after its measurement the page profiles the first pack image and answers
+   * `profile` beside the measurement (./profile.ts).
+   */
+  profile?: PageProfileRequest;
 }
+
+/** tf.profile around `repeats` inferences (tfjs-*), or each file at `urls` timed in a loop of `budget`, in order (litert-*). */
+export type PageProfileRequest =
+  | { method: 'tf.profile'; layerFlops: LayerFlops; repeats: number; /** Run the matrix-multiply probe after (the runtime's peak). */ probe?: boolean }
+  | { method: 'prefix-attribution'; urls: string[]; budget: ProfileBudget; /** A probe file (an RGB input of `side` px) timed after: the peak is `flops` over its p50. */ probe?: { url: string; side: number; flops: number; description: string } };
 
 /** The A side of an A/B job and how this page orders the pairs. */
 export interface PagePair {
@@ -134,7 +146,7 @@ export interface PageRuntimeReport {
  * failed ('both': the page, the runtime or a kernel check).
  */
 export type PageResult =
-  | { protocol: typeof PROTOCOL_VERSION; id: string; ok: true; measurement: PageMeasurement; runtime: PageRuntimeReport; startedAt: string; finishedAt: string }
+  | { protocol: typeof PROTOCOL_VERSION; id: string; ok: true; measurement: PageMeasurement; runtime: PageRuntimeReport; startedAt: string; finishedAt: string; /** Present when the job asked to be profiled. */ profile?: RawProfile }
   | PagePairResult
   | { protocol: typeof PROTOCOL_VERSION; id: string; ok: false; phase: JobPhase; error: SerializedError; side?: 'a' | 'b' | 'both'; startedAt: string; finishedAt: string };
 

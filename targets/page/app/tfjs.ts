@@ -8,6 +8,8 @@ import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import * as layers from '@tensorflow/tfjs-layers';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import type { TrainingTf } from '../../kernel/head-training.ts';
+import type { ProfileTf } from '../../kernel/tfjs-profile.ts';
+import type { ProbeTf } from '../../kernel/matmul-probe.ts';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -160,4 +162,18 @@ export function setupTfjsTraining(job: PageJob): TrainingTf & { report: PageRunt
       return loadLayersModel(job.artifactUrl);
     },
   };
+}
+
+/**
+ * The job's model for tf.profile (./profile.ts): the page's TF.js as the
+ * profiler needs it, the model itself (its layers are marked) and the session
+ * that runs it; disposing the session disposes the model.
+ */
+export async function loadTfjsForProfile(job: PageJob): Promise<{ tf: ProfileTf; probeTf: ProbeTf; model: Parameters<typeof import('../../kernel/tfjs-profile.ts').profileTfjs>[1]; session: InferenceSession }> {
+  const { initialise } = backendLoader(job);
+  await initialise();
+  const model = await loadModel(job.artifactUrl);
+  const profileTf = { engine: tf.engine, profile: tf.profile, getBackend: tf.getBackend, LayersModel: layers.LayersModel } as unknown as ProfileTf;
+  const probeTf = { matMul: tf.matMul, fill: tf.fill, getBackend: tf.getBackend } as unknown as ProbeTf;
+  return { tf: profileTf, probeTf, model: model as Parameters<typeof import('../../kernel/tfjs-profile.ts').profileTfjs>[1], session: session(model, job) };
 }
