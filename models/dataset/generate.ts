@@ -101,7 +101,9 @@ export async function generateDefaultDataset(options: GenerateOptions): Promise<
  */
 async function drawInWorkers(requests: DrawRequest[], tick: () => void): Promise<void> {
   const count = Math.max(1, Math.min(availableParallelism(), Math.ceil(requests.length / PER_WORKER)));
-  const workers = Array.from({ length: count }, () => new Worker(new URL('./draw-worker-entry.js', import.meta.url)));
+  // No inherited execArgv: the entry registers tsx itself, and a parent's `--import tsx` would be resolved from the
+  // current folder, which need not be edgebench's (a user's project, a test's temp folder).
+  const workers = Array.from({ length: count }, () => new Worker(new URL('./draw-worker-entry.js', import.meta.url), { execArgv: [] }));
   let next = 0;
   try {
     await Promise.all(
