@@ -7,7 +7,10 @@
  * One run record for the whole command (./run.ts `openRun`): the targets are
  * discovered and prepared once, each model's artifacts added as it comes; the
  * dataset is made and scanned once (models/retrain.ts `setUpRetrain`). Each
- * model's agreement reference is made on the other core while it converts.
+ * model's agreement reference is made on the other core while it converts;
+ * the first model's Mobile and float32 artifacts are measured before its
+ * other variants convert (./stream-batches.ts), so the first numbers wait
+ * for one conversion, not four.
  * The user's own model files come last: they need no host work.
  *
  * The plan is estimated before anything is built (history, else the figures
@@ -25,11 +28,12 @@ import { planJobs } from './plan.ts';
 import { UserError } from './core/errors.ts';
 import { firstLine } from './core/format.ts';
 import type { Logger } from './core/log.ts';
-import type { RunRecord } from './core/record.ts';
+import type { ArtifactInfo, ArtifactVariant, RunRecord } from './core/record.ts';
 import { loadHistory } from './history.ts';
 import { prefetchReferences, type PrefetchedReference } from './references.ts';
 import { retrainedLine } from './retrain-summary.ts';
 import { openRun, runnableModels, type RunSession, type RunTimings } from './run.ts';
+import { inBatch, variantBatches, withArtifacts } from './stream-batches.ts';
 import { importUserModels } from './user-models.ts';
 import type { TfliteRunner } from '../models/tflite/runner.ts';
 import { retrainModel, setUpRetrain, type RetrainedModel } from '../models/retrain.ts';
@@ -168,8 +172,8 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
       progress.actual += (performance.now() - datasetStarted) / 1000;
     }
 
-    const measure = async (ids: string[], part?: PlannedPart, partStarted?: number): Promise<void> => {
-      const models = await runnableModels(out, ids, log);
+    const measure = async (ids: string[], keep: (artifact: ArtifactInfo) => boolean = () => true, part?: PlannedPart, partStarted?: number): Promise<void> => {
+      const models = withArtifacts(await runnableModels(out, ids, log), keep);
       if (models.length > 0) {
         const timings = await session.measure(models, { etaAfter, fallbackEstimate: (planned) => shippedEstimate(planned, config, basis).seconds });
         phases.push(...runPhases(timings));
@@ -201,11 +205,34 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
       }
       log.info(retrainedLine(retrained));
       phases.push(...retrainPhases(retrained));
-      const converted = await convert(retrained, options, failed);
-      phases.push(...converted.phases);
-      await measure([id], part, partStarted);
+      // The reference is made on the other core while the first variants convert; the first jobs need it (agreement).
+      const references = prefetchReferences([retrained], { config, log, out, signal });
+      const conversion: PhaseTiming = { phase: 'conversion', subject: id, seconds: 0, detail: '' };
+      phases.push(conversion);
+      const counts = { written: 0, reused: 0 };
+      // Only the first model's: later ones convert everything while their reference is made (InceptionV3's takes
+      // ~35 s on tfjs-wasm, longer than its float32 conversion), and nobody is waiting for a first number then.
+      const batches = index === 0 ? variantBatches(config.convert.variants) : [[...config.convert.variants]];
+      let converting = true;
+      let reference: PrefetchedReference | undefined;
+      for (const [batch, variants] of batches.entries()) {
+        if (signal.aborted) break;
+        if (converting && variants.length) {
+          const converted = await convert(retrained, variants, options, failed).catch(async (error: unknown) => {
+            await references;
+            throw error;
+          });
+          converting = converted.ok;
+          conversion.seconds += converted.artifacts.reduce((sum, entry) => sum + entry.seconds, 0);
+          for (const entry of converted.artifacts) counts[entry.reused ? 'reused' : 'written'] += 1;
+          conversion.detail = `${counts.written} written, ${counts.reused} reused${batches.length > 1 ? ` (${batches.map((entry) => entry.join(', ')).join(' first, then ')})` : ''}`;
+        }
+        if (batch === 0) [reference] = (await references).filter((entry) => !entry.cached);
+        const last = batch === batches.length - 1;
+        await measure([id], (artifact) => inBatch(artifact, variants, batch === 0), last ? part : undefined, partStarted);
+      }
       // The reference made during conversion shows its own time (the run then read it from the cache).
-      replaceReferencePhase(phases, converted.reference);
+      replaceReferencePhase(phases, reference);
     }
     if (!signal.aborted) {
       const users = await importUserModels(config, out, log, cwd);
@@ -239,16 +266,14 @@ async function writeReport(record: RunRecord, out: string): Promise<string> {
   return writeHtmlReport(record, { out, history: await loadHistory(out, record) });
 }
 
-/** Converts one model, its agreement reference made meanwhile on the other core; a refused model is one line and its Mobile artifact is still measured. */
-async function convert(model: RetrainedModel, options: StreamOptions, failed: string[]): Promise<{ phases: PhaseTiming[]; reference: PrefetchedReference | undefined }> {
+/** Converts these variants of one model; a refused model is one line (ok false) and its Mobile artifact is still measured. */
+async function convert(model: RetrainedModel, variants: ArtifactVariant[], options: StreamOptions, failed: string[]): Promise<{ artifacts: ConvertedArtifact[]; ok: boolean }> {
   const { config, log, out, signal } = options;
-  const references = prefetchReferences([model], { config, log, out, signal });
-  let converted: ConvertedArtifact[] = [];
   try {
-    converted = await convertArtifacts({
+    const artifacts = await convertArtifacts({
       out,
       models: [model.model],
-      variants: config.convert.variants,
+      variants,
       calibrationImages: config.convert.calibrationImages,
       io: config.convert.io,
       log,
@@ -256,18 +281,13 @@ async function convert(model: RetrainedModel, options: StreamOptions, failed: st
       ...(options.check ? { check: options.check } : {}),
       ...(options.tflite ? { calibrationRunner: options.tflite } : {}),
     });
+    return { artifacts, ok: true };
   } catch (error) {
-    if (signal.aborted || !(error instanceof UserError)) {
-      await references;
-      throw error;
-    }
+    if (signal.aborted || !(error instanceof UserError)) throw error;
     log.error(`${model.model}: ${firstLine(error)}`);
     failed.push(model.model);
+    return { artifacts: [], ok: false };
   }
-  const [reference] = (await references).filter((entry) => !entry.cached);
-  const written = converted.filter((entry) => !entry.reused);
-  const phases: PhaseTiming[] = [{ phase: 'conversion', subject: model.model, seconds: converted.reduce((sum, entry) => sum + entry.seconds, 0), detail: `${written.length} written, ${converted.length - written.length} reused` }];
-  return { phases, reference };
 }
 
 function retrainPhases(model: RetrainedModel): PhaseTiming[] {
