@@ -145,7 +145,8 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
   const retrainOptions = { config, log, out, cwd, signal, ...(options.tflite ? { tflite: options.tflite } : {}) };
   const order = smallestFirst(modelIds(config), config);
 
-  // The targets first: the plan, so its estimate, is known from the first second.
+  // The CPU probe before the browsers start beside it; then the targets: the plan, so its estimate, is known from the first second.
+  const basis = coldBasis();
   const session = await openRun({ config, log, out, signal, cwd });
   let reportPath: string | undefined;
   // What is done so far, estimated and taken: the rest of the plan is scaled by their ratio.
@@ -154,7 +155,6 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
   let left: PlannedPart[] = [];
   const etaAfter = () => left.reduce((sum, part) => sum + partSeconds(part), 0) * correction();
   try {
-    const basis = coldBasis();
     const datasetMade = config.dataset.images !== undefined || existsSync(generatedDatasetDir(out, config.dataset.seed, config.dataset.imagesPerClass));
     const datasetEstimate = shippedDatasetSeconds(config, basis, datasetMade);
     left = await estimateParts(order, session, options, basis);
