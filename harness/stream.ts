@@ -25,6 +25,7 @@ import { generatedDatasetDir, liteModelPath, metadataPath } from './core/layout.
 import { history, prospectiveModel, shippedEstimate } from './dry-run.ts';
 import { durationsFromHistory, formatDuration, jobPlanId } from './estimate.ts';
 import { planJobs } from './plan.ts';
+import { smallestFirst } from './plan-order.ts';
 import { UserError } from './core/errors.ts';
 import { firstLine } from './core/format.ts';
 import type { Logger } from './core/log.ts';
@@ -39,7 +40,6 @@ import type { TfliteRunner } from '../models/tflite/runner.ts';
 import { retrainModel, setUpRetrain, type RetrainedModel } from '../models/retrain.ts';
 import { convertArtifacts, type ConvertedArtifact } from '../models/tflite/index.ts';
 import type { CheckRuntime } from '../models/tflite/self-check.ts';
-import { resolveBackbone } from '../models/zoo.ts';
 import { writeHtmlReport } from '../reports/index.ts';
 import { formatSummary } from '../reports/run-summary.ts';
 
@@ -74,25 +74,6 @@ export interface StreamOutcome {
   firstResultSeconds: number | null;
   /** Models whose retraining or conversion failed (each said in one line); the others went on. */
   failed: string[];
-}
-
-/**
- * The retrained models in the order `bench all` works through them: fewest
- * input pixels first (the one size every backbone declares before it is
- * loaded; MobileNetV2's 224 px before InceptionV3's 299 px), the config's
- * order among equals. A backbone's FLOPs would rank better: this is the
- * place to use them.
- */
-export function smallestFirst(ids: readonly string[], config: Pick<ResolvedConfig, 'backbones'>): string[] {
-  const pixels = (id: string): number => {
-    try {
-      return resolveBackbone(id, config).inputSize ** 2;
-    } catch {
-      // Unknown: retraining says why, in its turn, last.
-      return Number.POSITIVE_INFINITY;
-    }
-  };
-  return ids.map((id, index) => ({ id, index, size: pixels(id) })).sort((a, b) => a.size - b.size || a.index - b.index).map((entry) => entry.id);
 }
 
 /** When the first round of any job finished, in epoch ms; null with no measurement. */
