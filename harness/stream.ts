@@ -34,7 +34,7 @@ import { loadHistory } from './history.ts';
 import { prefetchReferences, type PrefetchedReference } from './references.ts';
 import { retrainedLine } from './retrain-summary.ts';
 import { openRun, runnableModels, type RunSession, type RunTimings } from './run.ts';
-import { inBatch, variantBatches, withArtifacts } from './stream-batches.ts';
+import { FIRST_VARIANTS, inBatch, variantBatches, withArtifacts } from './stream-batches.ts';
 import { importUserModels } from './user-models.ts';
 import type { TfliteRunner } from '../models/tflite/runner.ts';
 import { retrainModel, setUpRetrain, type RetrainedModel } from '../models/retrain.ts';
@@ -88,6 +88,8 @@ interface PlannedPart {
   host: number | undefined;
   jobs: number;
   unknownJobs: number;
+  /** Of `jobs`, the seconds of the jobs of Lite variants converted after the first batch (./stream-batches.ts). */
+  laterJobs: number;
 }
 
 /** The estimate of each model's part before anything is built: host work from the shipped figures, jobs from history else the shipped figures. */
@@ -100,17 +102,19 @@ async function estimateParts(ids: readonly string[], session: RunSession, option
     const host = shippedHostSeconds(id, config, basis, { retrained: existsSync(metadataPath(out, id)), converted });
     let jobs = 0;
     let unknownJobs = 0;
+    let laterJobs = 0;
     try {
       const plan = await planJobs([prospectiveModel(out, id, config)], session.active, config, out);
       for (const planned of plan.jobs) {
         const seconds = durations.get(jobPlanId(planned.job)) ?? shippedEstimate(planned, config, basis).seconds;
         if (seconds === undefined) unknownJobs += 1;
         else jobs += seconds;
+        if (seconds !== undefined && !inBatch(planned.job.artifact, FIRST_VARIANTS, true)) laterJobs += seconds;
       }
     } catch {
       // A model the zoo does not know: retraining says why, in its turn.
     }
-    parts.push({ subject: id, host, jobs, unknownJobs });
+    parts.push({ subject: id, host, jobs, unknownJobs, laterJobs });
   }
   return parts;
 }
@@ -134,7 +138,9 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
   const progress = { estimated: 0, actual: 0 };
   const correction = () => (progress.estimated > 0 ? progress.actual / progress.estimated : 1);
   let left: PlannedPart[] = [];
-  const etaAfter = () => left.reduce((sum, part) => sum + partSeconds(part), 0) * correction();
+  // While the first batch of a model runs, its later batch's jobs are still to come too.
+  let laterInPart = 0;
+  const etaAfter = () => (left.reduce((sum, part) => sum + partSeconds(part), 0) + laterInPart) * correction();
   try {
     const datasetMade = config.dataset.images !== undefined || existsSync(generatedDatasetDir(out, config.dataset.seed, config.dataset.imagesPerClass));
     const datasetEstimate = shippedDatasetSeconds(config, basis, datasetMade);
@@ -167,7 +173,7 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
         progress.actual += (performance.now() - partStarted) / 1000;
       }
       const rest = etaAfter();
-      if (left.length && rest > 0) log.info(`ETA ~${formatDuration(rest)} for ${left.map((entry) => entry.subject).join(', ')} (the estimates ×${correction().toFixed(2)}: what is done took that against its estimate)`);
+      if (left.length && rest > 0 && laterInPart === 0) log.info(`ETA ~${formatDuration(rest)} for ${left.map((entry) => entry.subject).join(', ')} (the estimates ×${correction().toFixed(2)}: what is done took that against its estimate)`);
     };
 
     for (const [index, id] of order.entries()) {
@@ -210,6 +216,7 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
         }
         if (batch === 0) [reference] = (await references).filter((entry) => !entry.cached);
         const last = batch === batches.length - 1;
+        laterInPart = last ? 0 : (part?.laterJobs ?? 0);
         await measure([id], (artifact) => inBatch(artifact, variants, batch === 0), last ? part : undefined, partStarted);
       }
       // The reference made during conversion shows its own time (the run then read it from the cache).
