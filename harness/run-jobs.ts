@@ -19,7 +19,7 @@ import { roundKernel, scheduleRounds } from './round-schedule.ts';
 import { plannedRuntimeSizes } from './runtime-sizes.ts';
 import { failed } from '../targets/result.ts';
 import type { JobResult, TargetContext } from '../targets/types.ts';
-import type { RunRecord } from './core/record.ts';
+import type { ArtifactInfo, RunRecord } from './core/record.ts';
 
 /** One job that ran: wall seconds, all its rounds and evaluation included. */
 export interface JobTiming {
@@ -42,6 +42,12 @@ export interface MeasureOptions {
   etaAfter?: () => number | undefined;
   /** A job's estimate where no earlier run has one (the shipped figures: ./cold-estimate.ts). */
   fallbackEstimate?: (planned: PlannedJob) => number | undefined;
+  /**
+   * The artifacts whose jobs to measure (default all): `bench all`'s batches
+   * (./stream-batches.ts). The models keep every artifact, so the Mobile one
+   * still makes the agreement reference when only Lite jobs run.
+   */
+  only?: (artifact: ArtifactInfo) => boolean;
 }
 
 export async function measurePlan(jobs: readonly PlannedJob[], context: TargetContext, store: RunRecordStore, options: MeasureOptions = {}): Promise<JobTiming[]> {

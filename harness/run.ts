@@ -28,7 +28,7 @@ import { UserError } from './core/errors.ts';
 import { recordGit } from './core/git.ts';
 import { hostInfo } from './core/host.ts';
 import type { Logger } from './core/log.ts';
-import type { Failure, RunRecord, TargetKind } from './core/record.ts';
+import type { ArtifactInfo, Failure, RunRecord, TargetKind } from './core/record.ts';
 import { measurementConditions } from './conditions.ts';
 import { withHostRetrain } from './host-retrain.ts';
 import { leftOutLine, planJobs, type ActiveTarget, type PlannedJob } from './plan.ts';
@@ -87,10 +87,11 @@ export async function finishedPlan(
   models: readonly ModelArtifacts[],
   active: readonly ActiveTarget[],
   context: TargetContext,
-  options: { cwd: string; factories?: TargetFactories; referenceInProcess?: boolean; said?: Set<string> },
+  options: { cwd: string; factories?: TargetFactories; referenceInProcess?: boolean; said?: Set<string>; only?: (artifact: ArtifactInfo) => boolean },
 ): Promise<FinishedPlan> {
   const { config, log, out, signal } = context;
-  const plan = await planJobs(models, active, config, out);
+  const planned = await planJobs(models, active, config, out);
+  const plan = options.only ? { ...planned, jobs: planned.jobs.filter(({ job }) => options.only!(job.artifact)) } : planned;
   for (const missing of plan.noPack) log.warn(`${missing.model}: no evaluation pack in ${missing.dir}: latency only, no accuracy (retrain to make one)`);
   // A session planning model after model (bench all) says each left-out line once, not once per plan.
   for (const line of [...plan.leftOut.map(leftOutLine), ...plan.retrainNotes]) {
@@ -172,7 +173,7 @@ export async function openRun(options: RunOptions): Promise<RunSession> {
       store.addModels(artifacts, models.flatMap((model) => trainingSummary(model.metadata) ?? []));
       log.info(`${artifacts.length} artifact${artifacts.length === 1 ? '' : 's'} of ${models.map((model) => model.model).join(', ')}`);
       // plan, references, host retrain
-      const plan = await finishedPlan(models, active, context, { cwd, ...(options.targets ? { factories: options.targets } : {}), referenceInProcess: options.referenceInProcess ?? false, said });
+      const plan = await finishedPlan(models, active, context, { cwd, ...(options.targets ? { factories: options.targets } : {}), referenceInProcess: options.referenceInProcess ?? false, said, ...(measureOptions.only ? { only: measureOptions.only } : {}) });
       timings.references = plan.references;
       for (const failure of plan.failures) store.addFailure(failure);
       // lanes

@@ -160,9 +160,9 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
     }
 
     const measure = async (ids: string[], keep: (artifact: ArtifactInfo) => boolean = () => true, part?: PlannedPart, partStarted?: number): Promise<void> => {
-      const models = withArtifacts(await runnableModels(out, ids, log), keep);
-      if (models.length > 0) {
-        const timings = await session.measure(models, { etaAfter, fallbackEstimate: (planned) => shippedEstimate(planned, config, basis).seconds });
+      const models = await runnableModels(out, ids, log);
+      if (withArtifacts(models, keep).length > 0) {
+        const timings = await session.measure(models, { etaAfter, fallbackEstimate: (planned) => shippedEstimate(planned, config, basis).seconds, only: keep });
         phases.push(...runPhases(timings));
         for (const line of formatSummary(session.store.record)) log.info(line);
         reportPath = await writeReport(session.store.record, out);
