@@ -12,14 +12,17 @@ import type { TargetKind, Workload } from './core/record.ts';
 import { SHIPPED, type ShippedEstimates } from './shipped-estimates.ts';
 
 /**
- * CPU time of a fixed float32 matrix product, ms: the median of nine tries
+ * CPU time of a fixed float32 matrix product, ms: the fastest of nine tries
  * after one warm-up (the JIT's). CPU time, not wall time: it says how fast a
  * core of this CPU is, which is what the shipped figures scale by, and not
  * how busy the host was in that second. The wall-time median it replaced
  * called the very machine the figures came from 1.6× slower, as browsers
  * started beside it (a cold `bench all` then took 0.58× of that estimate); on
  * a 2-core host at load 14, wall medians ranged 58-84 ms where CPU-time
- * medians stayed 24-27 ms.
+ * medians stayed 24-27 ms. The fastest try, not the median: a busy sibling
+ * hyperthread still slows CPU time (medians of 26-41 ms at load 13, 54 ms
+ * with three idle browsers up beside it), and the least disturbed try is the
+ * nearest to the core's own speed.
  */
 export function cpuProbeMs(): number {
   const n = 160;
@@ -42,7 +45,7 @@ export function cpuProbeMs(): number {
   }
   // Read c so the work is never optimised away.
   if (Number.isNaN(c[0])) throw new Error('probe failed');
-  return tries.sort((x, y) => x - y)[4]!;
+  return Math.min(...tries);
 }
 
 /** Where a cold estimate comes from, in one line: the shipped figures' machine and date, and this host's speed against it. */
