@@ -133,9 +133,10 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunOutcome> {
   }
   if (models.length === 0) throw new UserError(`nothing to plan: no retrained model among ${modelIds(config).join(', ') || 'the models given'} in ${out} (run \`bench retrain\` first, or pick models with --model)`, 'NO_ARTIFACTS');
 
-  // The CPU probe runs once, and only when a shipped figure is needed.
-  let basis: ColdBasis | undefined;
-  const cold = () => (basis ??= coldBasis());
+  // The CPU probe runs once, before the browsers start beside it (they slowed it 2×); used only where a shipped figure is needed.
+  const basis: ColdBasis = coldBasis();
+  let used = false;
+  const cold = () => ((used = true), basis);
   const active = await discoverTargets(context, options.targets);
   try {
     const plan = await planJobs(models, active, config, out);
@@ -174,7 +175,7 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunOutcome> {
       unknown: jobs.filter((entry) => entry.estimate.seconds === undefined).length,
       host,
       totalSeconds,
-      ...(basis ? { basis: basis.line } : {}),
+      ...(used ? { basis: basis.line } : {}),
     };
   } finally {
     await disposeTargets(active, log);

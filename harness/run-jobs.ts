@@ -19,7 +19,7 @@ import { roundKernel, scheduleRounds } from './round-schedule.ts';
 import { plannedRuntimeSizes } from './runtime-sizes.ts';
 import { failed } from '../targets/result.ts';
 import type { JobResult, TargetContext } from '../targets/types.ts';
-import type { RunRecord } from './core/record.ts';
+import type { ArtifactInfo, RunRecord } from './core/record.ts';
 
 /** One job that ran: wall seconds, all its rounds and evaluation included. */
 export interface JobTiming {
@@ -42,6 +42,12 @@ export interface MeasureOptions {
   etaAfter?: () => number | undefined;
   /** A job's estimate where no earlier run has one (the shipped figures: ./cold-estimate.ts). */
   fallbackEstimate?: (planned: PlannedJob) => number | undefined;
+  /**
+   * The artifacts whose jobs to measure (default all): `bench all`'s batches
+   * (./stream-batches.ts). The models keep every artifact, so the Mobile one
+   * still makes the agreement reference when only Lite jobs run.
+   */
+  only?: (artifact: ArtifactInfo) => boolean;
 }
 
 export async function measurePlan(jobs: readonly PlannedJob[], context: TargetContext, store: RunRecordStore, options: MeasureOptions = {}): Promise<JobTiming[]> {
@@ -55,7 +61,26 @@ export async function measurePlan(jobs: readonly PlannedJob[], context: TargetCo
   if (sizes.length) store.setRuntimeSizes([...store.record.runtimeSizes.filter((known) => !sizes.some((size) => size.runtime === known.runtime)), ...sizes]);
   const fromHistory = historyEstimates(jobs, history);
   const estimates = jobs.map((planned, index) => fromHistory[index] ?? options.fallbackEstimate?.(planned));
-  return runLanes(jobs, context, store, estimates, evaluations, options.etaAfter ?? (() => 0));
+  const order = quickestFirst(jobs.length, estimates);
+  return runLanes(order.map((index) => jobs[index]!), context, store, order.map((index) => estimates[index]), evaluations, options.etaAfter ?? (() => 0));
+}
+
+/**
+ * The order jobs are given to the rounds: the plan's, but with the job of the
+ * shortest estimate first, so the first number on screen comes from the
+ * quickest job (on the default, tflite-node's float32 .tflite in ~2 s, not
+ * tfjs-wasm's Mobile model in ~10 s, which was first in plan order). The rest
+ * keep the plan's order. Indices into the jobs; jobs without an estimate stay
+ * where they are.
+ */
+export function quickestFirst(count: number, estimates: readonly (number | undefined)[]): number[] {
+  const order = Array.from({ length: count }, (_, index) => index);
+  let quickest: number | undefined;
+  for (const index of order) {
+    const estimate = estimates[index];
+    if (estimate !== undefined && (quickest === undefined || estimate < estimates[quickest]!)) quickest = index;
+  }
+  return quickest === undefined ? order : [quickest, ...order.filter((index) => index !== quickest)];
 }
 
 /** Each job's duration in earlier runs of the same benchmark, where there is one (for the ETA). */

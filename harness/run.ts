@@ -28,7 +28,7 @@ import { UserError } from './core/errors.ts';
 import { recordGit } from './core/git.ts';
 import { hostInfo } from './core/host.ts';
 import type { Logger } from './core/log.ts';
-import type { Failure, RunRecord, TargetKind } from './core/record.ts';
+import type { ArtifactInfo, Failure, RunRecord, TargetKind } from './core/record.ts';
 import { measurementConditions } from './conditions.ts';
 import { withHostRetrain } from './host-retrain.ts';
 import { leftOutLine, planJobs, type ActiveTarget, type PlannedJob } from './plan.ts';
@@ -87,13 +87,18 @@ export async function finishedPlan(
   models: readonly ModelArtifacts[],
   active: readonly ActiveTarget[],
   context: TargetContext,
-  options: { cwd: string; factories?: TargetFactories; referenceInProcess?: boolean },
+  options: { cwd: string; factories?: TargetFactories; referenceInProcess?: boolean; said?: Set<string>; only?: (artifact: ArtifactInfo) => boolean },
 ): Promise<FinishedPlan> {
   const { config, log, out, signal } = context;
-  const plan = await planJobs(models, active, config, out);
+  const planned = await planJobs(models, active, config, out);
+  const plan = options.only ? { ...planned, jobs: planned.jobs.filter(({ job }) => options.only!(job.artifact)) } : planned;
   for (const missing of plan.noPack) log.warn(`${missing.model}: no evaluation pack in ${missing.dir}: latency only, no accuracy (retrain to make one)`);
-  for (const entry of plan.leftOut) log.info(leftOutLine(entry));
-  for (const line of plan.retrainNotes) log.info(line);
+  // A session planning model after model (bench all) says each left-out line once, not once per plan.
+  for (const line of [...plan.leftOut.map(leftOutLine), ...plan.retrainNotes]) {
+    if (options.said?.has(line)) continue;
+    options.said?.add(line);
+    log.info(line);
+  }
   if (plan.jobs.length === 0) {
     log.warn('no job to run: no available runtime matches the artifacts (see `bench devices`)');
     return { jobs: [], failures: [], references: [] };
@@ -157,6 +162,7 @@ export async function openRun(options: RunOptions): Promise<RunSession> {
   warnUnknownBackends(config, active, log);
   // Each target is prepared once, before its first job; one that failed to is tried again with the next model's jobs.
   const ready = new Set<Target>();
+  const said = new Set<string>();
   return {
     store,
     active,
@@ -167,7 +173,7 @@ export async function openRun(options: RunOptions): Promise<RunSession> {
       store.addModels(artifacts, models.flatMap((model) => trainingSummary(model.metadata) ?? []));
       log.info(`${artifacts.length} artifact${artifacts.length === 1 ? '' : 's'} of ${models.map((model) => model.model).join(', ')}`);
       // plan, references, host retrain
-      const plan = await finishedPlan(models, active, context, { cwd, ...(options.targets ? { factories: options.targets } : {}), referenceInProcess: options.referenceInProcess ?? false });
+      const plan = await finishedPlan(models, active, context, { cwd, ...(options.targets ? { factories: options.targets } : {}), referenceInProcess: options.referenceInProcess ?? false, said, ...(measureOptions.only ? { only: measureOptions.only } : {}) });
       timings.references = plan.references;
       for (const failure of plan.failures) store.addFailure(failure);
       // lanes

@@ -7,7 +7,10 @@
  * One run record for the whole command (./run.ts `openRun`): the targets are
  * discovered and prepared once, each model's artifacts added as it comes; the
  * dataset is made and scanned once (models/retrain.ts `setUpRetrain`). Each
- * model's agreement reference is made on the other core while it converts.
+ * model's agreement reference is made on the other core while it converts;
+ * the first model's Mobile and float32 artifacts are measured before its
+ * other variants convert (./stream-batches.ts), so the first numbers wait
+ * for one conversion, not four.
  * The user's own model files come last: they need no host work.
  *
  * The plan is estimated before anything is built (history, else the figures
@@ -22,20 +25,21 @@ import { generatedDatasetDir, liteModelPath, metadataPath } from './core/layout.
 import { history, prospectiveModel, shippedEstimate } from './dry-run.ts';
 import { durationsFromHistory, formatDuration, jobPlanId } from './estimate.ts';
 import { planJobs } from './plan.ts';
+import { smallestFirst } from './plan-order.ts';
 import { UserError } from './core/errors.ts';
 import { firstLine } from './core/format.ts';
 import type { Logger } from './core/log.ts';
-import type { RunRecord } from './core/record.ts';
+import type { ArtifactInfo, ArtifactVariant, RunRecord } from './core/record.ts';
 import { loadHistory } from './history.ts';
 import { prefetchReferences, type PrefetchedReference } from './references.ts';
 import { retrainedLine } from './retrain-summary.ts';
 import { openRun, runnableModels, type RunSession, type RunTimings } from './run.ts';
+import { FIRST_VARIANTS, inBatch, variantBatches, withArtifacts } from './stream-batches.ts';
 import { importUserModels } from './user-models.ts';
 import type { TfliteRunner } from '../models/tflite/runner.ts';
 import { retrainModel, setUpRetrain, type RetrainedModel } from '../models/retrain.ts';
 import { convertArtifacts, type ConvertedArtifact } from '../models/tflite/index.ts';
 import type { CheckRuntime } from '../models/tflite/self-check.ts';
-import { resolveBackbone } from '../models/zoo.ts';
 import { writeHtmlReport } from '../reports/index.ts';
 import { formatSummary } from '../reports/run-summary.ts';
 
@@ -72,25 +76,6 @@ export interface StreamOutcome {
   failed: string[];
 }
 
-/**
- * The retrained models in the order `bench all` works through them: fewest
- * input pixels first (the one size every backbone declares before it is
- * loaded; MobileNetV2's 224 px before InceptionV3's 299 px), the config's
- * order among equals. A backbone's FLOPs would rank better: this is the
- * place to use them.
- */
-export function smallestFirst(ids: readonly string[], config: Pick<ResolvedConfig, 'backbones'>): string[] {
-  const pixels = (id: string): number => {
-    try {
-      return resolveBackbone(id, config).inputSize ** 2;
-    } catch {
-      // Unknown: retraining says why, in its turn, last.
-      return Number.POSITIVE_INFINITY;
-    }
-  };
-  return ids.map((id, index) => ({ id, index, size: pixels(id) })).sort((a, b) => a.size - b.size || a.index - b.index).map((entry) => entry.id);
-}
-
 /** When the first round of any job finished, in epoch ms; null with no measurement. */
 export function firstResultAt(record: RunRecord): number | null {
   const ends = record.measurements.map((measurement) => Date.parse(measurement.rounds?.[0]?.finishedAt ?? measurement.finishedAt)).filter(Number.isFinite);
@@ -103,6 +88,8 @@ interface PlannedPart {
   host: number | undefined;
   jobs: number;
   unknownJobs: number;
+  /** Of `jobs`, the seconds of the jobs of Lite variants converted after the first batch (./stream-batches.ts). */
+  laterJobs: number;
 }
 
 /** The estimate of each model's part before anything is built: host work from the shipped figures, jobs from history else the shipped figures. */
@@ -115,17 +102,19 @@ async function estimateParts(ids: readonly string[], session: RunSession, option
     const host = shippedHostSeconds(id, config, basis, { retrained: existsSync(metadataPath(out, id)), converted });
     let jobs = 0;
     let unknownJobs = 0;
+    let laterJobs = 0;
     try {
       const plan = await planJobs([prospectiveModel(out, id, config)], session.active, config, out);
       for (const planned of plan.jobs) {
         const seconds = durations.get(jobPlanId(planned.job)) ?? shippedEstimate(planned, config, basis).seconds;
         if (seconds === undefined) unknownJobs += 1;
         else jobs += seconds;
+        if (seconds !== undefined && !inBatch(planned.job.artifact, FIRST_VARIANTS, true)) laterJobs += seconds;
       }
     } catch {
       // A model the zoo does not know: retraining says why, in its turn.
     }
-    parts.push({ subject: id, host, jobs, unknownJobs });
+    parts.push({ subject: id, host, jobs, unknownJobs, laterJobs });
   }
   return parts;
 }
@@ -141,16 +130,18 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
   const retrainOptions = { config, log, out, cwd, signal, ...(options.tflite ? { tflite: options.tflite } : {}) };
   const order = smallestFirst(modelIds(config), config);
 
-  // The targets first: the plan, so its estimate, is known from the first second.
+  // The CPU probe before the browsers start beside it; then the targets: the plan, so its estimate, is known from the first second.
+  const basis = coldBasis();
   const session = await openRun({ config, log, out, signal, cwd });
   let reportPath: string | undefined;
   // What is done so far, estimated and taken: the rest of the plan is scaled by their ratio.
   const progress = { estimated: 0, actual: 0 };
   const correction = () => (progress.estimated > 0 ? progress.actual / progress.estimated : 1);
   let left: PlannedPart[] = [];
-  const etaAfter = () => left.reduce((sum, part) => sum + partSeconds(part), 0) * correction();
+  // While the first batch of a model runs, its later batch's jobs are still to come too.
+  let laterInPart = 0;
+  const etaAfter = () => (left.reduce((sum, part) => sum + partSeconds(part), 0) + laterInPart) * correction();
   try {
-    const basis = coldBasis();
     const datasetMade = config.dataset.images !== undefined || existsSync(generatedDatasetDir(out, config.dataset.seed, config.dataset.imagesPerClass));
     const datasetEstimate = shippedDatasetSeconds(config, basis, datasetMade);
     left = await estimateParts(order, session, options, basis);
@@ -168,10 +159,10 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
       progress.actual += (performance.now() - datasetStarted) / 1000;
     }
 
-    const measure = async (ids: string[], part?: PlannedPart, partStarted?: number): Promise<void> => {
+    const measure = async (ids: string[], keep: (artifact: ArtifactInfo) => boolean = () => true, part?: PlannedPart, partStarted?: number): Promise<void> => {
       const models = await runnableModels(out, ids, log);
-      if (models.length > 0) {
-        const timings = await session.measure(models, { etaAfter, fallbackEstimate: (planned) => shippedEstimate(planned, config, basis).seconds });
+      if (withArtifacts(models, keep).length > 0) {
+        const timings = await session.measure(models, { etaAfter, fallbackEstimate: (planned) => shippedEstimate(planned, config, basis).seconds, only: keep });
         phases.push(...runPhases(timings));
         for (const line of formatSummary(session.store.record)) log.info(line);
         reportPath = await writeReport(session.store.record, out);
@@ -182,7 +173,7 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
         progress.actual += (performance.now() - partStarted) / 1000;
       }
       const rest = etaAfter();
-      if (left.length && rest > 0) log.info(`ETA ~${formatDuration(rest)} for ${left.map((entry) => entry.subject).join(', ')} (the estimates ×${correction().toFixed(2)}: what is done took that against its estimate)`);
+      if (left.length && rest > 0 && laterInPart === 0) log.info(`ETA ~${formatDuration(rest)} for ${left.map((entry) => entry.subject).join(', ')} (the estimates ×${correction().toFixed(2)}: what is done took that against its estimate)`);
     };
 
     for (const [index, id] of order.entries()) {
@@ -201,11 +192,35 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
       }
       log.info(retrainedLine(retrained));
       phases.push(...retrainPhases(retrained));
-      const converted = await convert(retrained, options, failed);
-      phases.push(...converted.phases);
-      await measure([id], part, partStarted);
+      // The reference is made on the other core while the first variants convert; the first jobs need it (agreement).
+      const references = prefetchReferences([retrained], { config, log, out, signal });
+      const conversion: PhaseTiming = { phase: 'conversion', subject: id, seconds: 0, detail: '' };
+      phases.push(conversion);
+      const counts = { written: 0, reused: 0 };
+      // Only the first model's: later ones convert everything while their reference is made (InceptionV3's takes
+      // ~35 s on tfjs-wasm, longer than its float32 conversion), and nobody is waiting for a first number then.
+      const batches = index === 0 ? variantBatches(config.convert.variants) : [[...config.convert.variants]];
+      let converting = true;
+      let reference: PrefetchedReference | undefined;
+      for (const [batch, variants] of batches.entries()) {
+        if (signal.aborted) break;
+        if (converting && variants.length) {
+          const converted = await convert(retrained, variants, options, failed).catch(async (error: unknown) => {
+            await references;
+            throw error;
+          });
+          converting = converted.ok;
+          conversion.seconds += converted.artifacts.reduce((sum, entry) => sum + entry.seconds, 0);
+          for (const entry of converted.artifacts) counts[entry.reused ? 'reused' : 'written'] += 1;
+          conversion.detail = `${counts.written} written, ${counts.reused} reused${batches.length > 1 ? ` (${batches.map((entry) => entry.join(', ')).join(' first, then ')})` : ''}`;
+        }
+        if (batch === 0) [reference] = (await references).filter((entry) => !entry.cached);
+        const last = batch === batches.length - 1;
+        laterInPart = last ? 0 : (part?.laterJobs ?? 0);
+        await measure([id], (artifact) => inBatch(artifact, variants, batch === 0), last ? part : undefined, partStarted);
+      }
       // The reference made during conversion shows its own time (the run then read it from the cache).
-      replaceReferencePhase(phases, converted.reference);
+      replaceReferencePhase(phases, reference);
     }
     if (!signal.aborted) {
       const users = await importUserModels(config, out, log, cwd);
@@ -239,16 +254,14 @@ async function writeReport(record: RunRecord, out: string): Promise<string> {
   return writeHtmlReport(record, { out, history: await loadHistory(out, record) });
 }
 
-/** Converts one model, its agreement reference made meanwhile on the other core; a refused model is one line and its Mobile artifact is still measured. */
-async function convert(model: RetrainedModel, options: StreamOptions, failed: string[]): Promise<{ phases: PhaseTiming[]; reference: PrefetchedReference | undefined }> {
+/** Converts these variants of one model; a refused model is one line (ok false) and its Mobile artifact is still measured. */
+async function convert(model: RetrainedModel, variants: ArtifactVariant[], options: StreamOptions, failed: string[]): Promise<{ artifacts: ConvertedArtifact[]; ok: boolean }> {
   const { config, log, out, signal } = options;
-  const references = prefetchReferences([model], { config, log, out, signal });
-  let converted: ConvertedArtifact[] = [];
   try {
-    converted = await convertArtifacts({
+    const artifacts = await convertArtifacts({
       out,
       models: [model.model],
-      variants: config.convert.variants,
+      variants,
       calibrationImages: config.convert.calibrationImages,
       io: config.convert.io,
       log,
@@ -256,18 +269,13 @@ async function convert(model: RetrainedModel, options: StreamOptions, failed: st
       ...(options.check ? { check: options.check } : {}),
       ...(options.tflite ? { calibrationRunner: options.tflite } : {}),
     });
+    return { artifacts, ok: true };
   } catch (error) {
-    if (signal.aborted || !(error instanceof UserError)) {
-      await references;
-      throw error;
-    }
+    if (signal.aborted || !(error instanceof UserError)) throw error;
     log.error(`${model.model}: ${firstLine(error)}`);
     failed.push(model.model);
+    return { artifacts: [], ok: false };
   }
-  const [reference] = (await references).filter((entry) => !entry.cached);
-  const written = converted.filter((entry) => !entry.reused);
-  const phases: PhaseTiming[] = [{ phase: 'conversion', subject: model.model, seconds: converted.reduce((sum, entry) => sum + entry.seconds, 0), detail: `${written.length} written, ${converted.length - written.length} reused` }];
-  return { phases, reference };
 }
 
 function retrainPhases(model: RetrainedModel): PhaseTiming[] {
