@@ -54,6 +54,10 @@ test('retrain workload on a phone over CDP: extraction, training and evaluation 
   assert.ok(retrain.host, "the host's accuracy travelled to the phone's page");
   assert.ok(Math.abs(retrain.accuracy! - retrain.host.accuracy) <= retrain.host.tolerance, `accuracy ${retrain.accuracy} vs host ${retrain.host.accuracy}`);
   assert.equal(retrain.diverged, false);
+  // The page's tfjs-wasm retrain, checked here only (retrain-workload-browser runs tfjs-webgl).
+  assert.ok(retrain.extraction.imagesPerSecond > 0 && retrain.training.msPerStep > 0);
+  assert.ok((retrain.peakRuntimeBytes ?? 0) > 0, 'tf.memory() peak kept');
+  assert.equal(measured!.device.extra?.backend, 'wasm', 'the page ran the backend asked for');
   // The phone's state around the job, as for inference jobs.
   assert.equal(measured!.deviceState?.before?.thermalStatus, 'none');
   // Nothing left behind on the phone's adb: the reverse and forward rules are gone.

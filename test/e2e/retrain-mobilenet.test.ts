@@ -53,13 +53,18 @@ test('retraining mobilenet_v2 on a small generated dataset', async (t) => {
     const reloaded = await tf.loadLayersModel(tf.io.fromMemory(await readModelArtifacts(model.modelJsonPath)));
     const pack = await readEvalPack(evalPackDir(out, 'mobilenet_v2'));
     const { scale, offset } = metadata.normalization;
+    // The first 32 test images: a wrong or missing weight shows on any of them, and the whole pack
+    // (88 images at 224 px) was a 53 MB input and seconds of MobileNetV2 for no further check.
+    const count = Math.min(32, pack.count);
     const predicted = tf.tidy(() => {
-      const input = tf.tensor4d(pack.images, [pack.count, 224, 224, 3], 'int32').toFloat().mul(scale).add(offset);
+      const input = tf.tensor4d(pack.images.subarray(0, count * 224 * 224 * 3), [count, 224, 224, 3], 'int32').toFloat().mul(scale).add(offset);
       return (reloaded.predict(input) as tf.Tensor).argMax(-1);
     });
     const guesses = Array.from(await predicted.data());
-    const misclassified = pack.files.filter((_, index) => guesses[index] !== pack.labels[index]);
-    assert.deepEqual(misclassified.sort(), metadata.training.misclassified.map((entry) => entry.file).sort());
+    const files = pack.files.slice(0, count);
+    const misclassified = files.filter((_, index) => guesses[index] !== pack.labels[index]);
+    const expected = metadata.training.misclassified.map((entry) => entry.file).filter((file) => files.includes(file));
+    assert.deepEqual(misclassified.sort(), expected.sort());
   });
 
   await t.test('a second retrain on unchanged inputs keeps the head it made, without loading the backbone', async () => {

@@ -5,6 +5,9 @@
  * then `bench report` as HTML, markdown and JSON, `bench history --json` and
  * `bench devices` with a URL that does not parse. Every byte written under
  * the out folder and every line printed is searched for the secrets.
+ * The run (it holds the secrets) and `bench devices` (adb on its PATH) are
+ * processes of their own; the report and history commands run in this
+ * process, which never saw the run's secrets, as a fresh process would not.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -14,6 +17,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FAKE_ADB_DIR, fakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
+import { bench as benchInProcess } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const BIN = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));
@@ -75,7 +79,7 @@ test('farm credentials never appear in run.json, report.html, markdown, JSON, --
     assert.deepEqual(record.config.android.capabilities['sauce:options'], { username: 'jane', accessKey: '<redacted>' });
 
     for (const args of [['report'], ['report', '--format', 'md'], ['report', '--format', 'json'], ['report', '--format', 'md', '--output', join(out, 'summary.md')], ['history', '--json']]) {
-      const rendered = await bench([...args, '--out', out, '--verbose'], cwd, env);
+      const rendered = await benchInProcess([...args, '--out', out, '--verbose'], { cwd });
       assert.equal(rendered.code, 0, `${args.join(' ')}: ${rendered.stderr}`);
       printed.push(rendered.stdout, rendered.stderr);
     }

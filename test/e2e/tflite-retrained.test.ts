@@ -1,13 +1,15 @@
 /**
- * The issue's correctness targets on real backbones: mobilenet_v2 and
- * inception_v3 retrained on a small generated dataset, converted to all four
- * variants by convertArtifacts (as `bench convert` does), each .tflite run on
+ * The issue's correctness targets on a real backbone: mobilenet_v2 retrained
+ * on a small generated dataset, converted to all four variants by
+ * convertArtifacts (as `bench convert` does), each .tflite run on
  * tfjs-tflite-node over the evaluation pack against the Mobile model.
+ * InceptionV3 was here too (two thirds of this file's two minutes); its op
+ * mix is checked on the zoo's inception_v3_like (tflite-zoo-networks), and
+ * `npm run benchmark:tflite` converts the real one.
  *
- * References: TF.js `cpu` for the strict float32 check on a few images
- * (InceptionV3 takes seconds per image on `cpu`), TF.js `wasm` for agreement
- * and accuracy over the whole pack (wasm and cpu agree to ~1e-6 on these
- * models, far inside every threshold here).
+ * References: TF.js `cpu` for the strict float32 check on a few images,
+ * TF.js `wasm` for agreement and accuracy over the whole pack (wasm and cpu
+ * agree to ~1e-6 on these models, far inside every threshold here).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -31,7 +33,7 @@ import { openTfliteSession } from '../../targets/node/tflite.ts';
 import { tfliteHostRunner } from '../../targets/node/tflite-host.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
-const MODELS = ['mobilenet_v2', 'inception_v3'] as const;
+const MODELS = ['mobilenet_v2'] as const;
 
 /**
  * A small dataset a head learns from a few images per class: each class a
@@ -113,12 +115,12 @@ function maxDelta(a: Float32Array, b: Float32Array, count: number): number {
   return max;
 }
 
-test('retrained mobilenet_v2 and inception_v3: every .tflite variant against the Mobile model', async (t) => {
+test('retrained mobilenet_v2: every .tflite variant against the Mobile model', async (t) => {
   const out = await tempDir('tflite-retrained');
   const images = join(out, 'colours');
   await colourDataset(images, 18);
   const config = parseConfig({ out, models: [...MODELS], dataset: { images, testPercent: 50, validationPercent: 10, minImagesPerClass: 10 }, retrain: { steps: 200 } });
-  // Bottlenecks on the fast engine, as bench all computes them (InceptionV3 on TF.js wasm alone took a minute here).
+  // Bottlenecks on the fast engine, as bench all computes them.
   const retrained = await retrainModels({ config, log: memoryLogger(), out, tflite: tfliteHostRunner });
   assert.equal(retrained.failures.length, 0, retrained.failures.map((failure) => failure.error.message).join('; '));
 
@@ -126,11 +128,11 @@ test('retrained mobilenet_v2 and inception_v3: every .tflite variant against the
   const started = performance.now();
   const files = await convertArtifacts({ out, models: [...MODELS, 'not_retrained'], variants: ['float32', 'float16', 'int8-dynamic', 'int8'], calibrationImages: 48, io: 'float', log });
   const convertSeconds = (performance.now() - started) / 1000;
-  t.diagnostic(`conversion of 2 models × 4 variants: ${convertSeconds.toFixed(1)} s`);
+  t.diagnostic(`conversion of ${MODELS.length} model(s) × 4 variants: ${convertSeconds.toFixed(1)} s`);
 
   await t.test('a model without a Mobile artifact is skipped with a warning', () => {
     assert.ok(log.lines.some((line) => line.includes('skipping not_retrained') && line.includes('bench retrain')));
-    assert.equal(files.length, 8);
+    assert.equal(files.length, MODELS.length * 4);
   });
 
   const fileOf = (model: string, variant: Variant): ConvertedArtifact => files.find((file) => file.model === model && file.variant === variant)!;
@@ -158,7 +160,7 @@ test('retrained mobilenet_v2 and inception_v3: every .tflite variant against the
       });
 
       await m.test('float32: max |Δp| ≤ 1e-4 against TF.js cpu, 100% top-1 agreement over the pack', async () => {
-        const few = model === 'inception_v3' ? 1 : 3;
+        const few = 3;
         const cpu = await predictTfjs('cpu', mobileModelPath(out, model), metadata, pack, few);
         const lite = await predictTflite(fileOf(model, 'float32').path, metadata, pack, pack.count);
         const cpuDelta = maxDelta(cpu, lite, few * classes);

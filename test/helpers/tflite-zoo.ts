@@ -169,6 +169,30 @@ function unetDecoder(): tf.LayersModel {
   return finish('unet_like_decoder', image, output);
 }
 
+/**
+ * InceptionV3's op mix at 32 px: conv + batch norm without scale + ReLU, a
+ * valid-padded strided stem, 3×3 max and average pooling (the average one
+ * stride 1 "same", whose edge windows hold fewer pixels), four branches joined
+ * by Concatenate, and the factorised 1×7 / 7×1 convolutions. It stands in for
+ * the real InceptionV3 in the converter's tests: converting the 22M-weight
+ * backbone took most of a minute of the e2e tier and exercised no other op.
+ */
+function inceptionBlocks(): tf.LayersModel {
+  const image = input();
+  const unit = (x: T, filters: number, kernelSize: number | [number, number], options: Partial<Parameters<typeof tf.layers.conv2d>[0]> = {}) =>
+    apply(tf.layers.activation({ activation: 'relu' }), apply(tf.layers.batchNormalization({ scale: false }), conv(x, filters, { kernelSize, useBias: false, ...options })));
+  let x = unit(image, 8, 3, { strides: 2, padding: 'valid' }); // 15×15
+  x = apply(tf.layers.maxPooling2d({ poolSize: 3, strides: 1, padding: 'valid' }), x); // 13×13
+  const pooled = unit(apply(tf.layers.averagePooling2d({ poolSize: 3, strides: 1, padding: 'same' }), x), 4, 1);
+  x = apply(tf.layers.concatenate({}), [unit(x, 6, 1), unit(unit(x, 4, 1), 6, 5), unit(unit(unit(x, 4, 1), 6, 3), 6, 3), pooled]);
+  const factorised = unit(unit(unit(x, 6, 1), 6, [1, 7]), 8, [7, 1]);
+  x = apply(tf.layers.concatenate({}), [unit(x, 8, 1), factorised]);
+  return finish('inception_v3_like', image, head(x));
+}
+
+/** Apart from NETWORKS: checked on tflite-node (tflite-zoo-networks), not in a LiteRT.js page. */
+export const INCEPTION_LIKE = seeded('inception_v3_like', inceptionBlocks);
+
 /** conv → layer → head, for one layer under test. */
 function single(name: string, layer: (x: T) => T, channels = 8): ZooModel {
   return seeded(name, () => {
