@@ -11,7 +11,6 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { liteModelPath } from '../../harness/core/layout.ts';
 import { bench } from '../helpers/cli.ts';
 import { copyRetrainedMobilenet, RETRAINED_MOBILENET } from '../helpers/retrained-mobilenet.ts';
 import { tempDir } from '../helpers/tmp.ts';
