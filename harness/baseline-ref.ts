@@ -43,8 +43,8 @@ export interface SideSource {
   runtimeVersions: Record<string, string>;
 }
 
-/** The runtime packages whose versions each side's record names. */
-export const RUNTIME_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@litertjs/core', 'tflite-node'] as const;
+/** The runtime packages whose versions each side's record names (tfjs-tflite-node runs tflite-node). */
+export const RUNTIME_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-node', '@litertjs/core', 'tfjs-tflite-node'] as const;
 
 export function runtimeVersions(root: string): Record<string, string> {
   const versions: Record<string, string> = {};
