@@ -24,7 +24,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listArtifacts } from './artifacts.ts';
-import { checkoutBaseline, lockfileHash, runtimeVersions, type SideSource } from './baseline-ref.ts';
+import { checkoutBaseline, lockfileHash, resolveRef, runtimeVersions, type SideSource } from './baseline-ref.ts';
 import { modelIds, type ResolvedConfig } from './core/config.ts';
 import { UserError } from './core/errors.ts';
 import { gitInfo } from './core/git.ts';
@@ -82,16 +82,28 @@ export interface AbOutcome {
 /** The schema tag of ab/<stamp>.json. */
 export const AB_SCHEMA = 'edgebench-ab/1';
 
+/**
+ * Whether `baseline` names an out folder (not `out` itself) or a commit, in
+ * one line when not: `bench all --baseline` asks before it builds anything,
+ * so a mistyped ref costs nothing. runAb asks again (the folder may go).
+ */
+export function checkBaselineName(baseline: string, cwd: string, out: string): void {
+  const folder = resolve(cwd, baseline);
+  if (existsSync(folder) && statSync(folder).isDirectory()) {
+    if (folder === out) throw new UserError(`--baseline ${baseline} is this out folder: A and B would be the same files (give the baseline's out folder, or a git ref)`, 'AB_BASELINE');
+    return;
+  }
+  resolveRef(baseline, cwd);
+}
+
 export async function runAb(options: AbRunOptions): Promise<AbOutcome> {
   const { out } = options;
   const signal = options.signal ?? new AbortController().signal;
   if (!(Number.isInteger(options.processes) && options.processes >= 1)) throw new UserError(`--processes must be a positive integer (got ${options.processes})`, 'AB_PROCESSES');
   if (options.maxProcesses !== undefined && !(Number.isInteger(options.maxProcesses) && options.maxProcesses >= options.processes)) throw new UserError(`--max-processes must be an integer ≥ --processes (${options.processes}) (got ${options.maxProcesses})`, 'AB_PROCESSES');
+  checkBaselineName(options.baseline, options.cwd, out);
   const folder = resolve(options.cwd, options.baseline);
-  if (existsSync(folder) && statSync(folder).isDirectory()) {
-    if (folder === out) throw new UserError(`--baseline ${options.baseline} is this out folder: A and B would be the same files (give the baseline's out folder, or a git ref)`, 'AB_BASELINE');
-    return measureAb(options, signal, { dir: folder, label: folder, source: null });
-  }
+  if (existsSync(folder) && statSync(folder).isDirectory()) return measureAb(options, signal, { dir: folder, label: folder, source: null });
   // Not a folder: a git ref, checked out in a private worktree that goes away whatever happens.
   const tree = await checkoutBaseline({ ref: options.baseline, cwd: options.cwd, log: options.log, signal });
   try {

@@ -91,15 +91,21 @@ function git(cwd: string, args: string[]): { ok: boolean; out: string; err: stri
   return { ok: result.status === 0, out: (result.stdout ?? '').trim(), err: (result.stderr ?? result.error?.message ?? '').trim() };
 }
 
-/** Checks `ref` out in a private temporary worktree with its packages; the caller removes it (`remove()`, in a finally). */
-export async function checkoutBaseline(options: CheckoutOptions): Promise<BaselineTree> {
-  const ref = checkRefName(options.ref);
-  const top = git(options.cwd, ['rev-parse', '--show-toplevel']);
-  if (!top.ok) throw new UserError(`--baseline ${ref}: not an out folder, and ${options.cwd} is not inside a git repository to find it as a ref in`, 'AB_BASELINE');
+/** The repository around `cwd` and the commit `ref` names there; a UserError in one line when there is none. */
+export function resolveRef(ref: string, cwd: string): { repo: string; commit: string } {
+  checkRefName(ref);
+  const top = git(cwd, ['rev-parse', '--show-toplevel']);
+  if (!top.ok) throw new UserError(`--baseline ${ref}: not an out folder, and ${cwd} is not inside a git repository to find it as a ref in`, 'AB_BASELINE');
   const repo = top.out;
   const resolved = git(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
   if (!resolved.ok || !/^[0-9a-f]{40,64}$/.test(resolved.out)) throw new UserError(`--baseline ${ref}: no such out folder, and no commit of that name in ${repo} (fetch it first: git fetch origin ${ref.replace(/^origin\//, '')})`, 'AB_BASELINE');
-  const commit = resolved.out;
+  return { repo, commit: resolved.out };
+}
+
+/** Checks `ref` out in a private temporary worktree with its packages; the caller removes it (`remove()`, in a finally). */
+export async function checkoutBaseline(options: CheckoutOptions): Promise<BaselineTree> {
+  const ref = checkRefName(options.ref);
+  const { repo, commit } = resolveRef(ref, options.cwd);
   // mkdtemp makes the folder 0700: nobody else can plant files in the tree we then run.
   const home = await mkdtemp(join(tmpdir(), 'edgebench-baseline-'));
   const dir = join(home, 'tree');

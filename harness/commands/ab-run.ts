@@ -66,9 +66,13 @@ async function abCommand(args: Record<string, unknown>, io: CommandIo | undefine
   if (args.pairs !== undefined && args['min-samples'] !== undefined) throw new UserError('--pairs and --min-samples are the same setting here: give one', 'AB_FLAGS');
   if (args.pairs !== undefined) args = { ...args, 'min-samples': args.pairs };
   const context = await setup(args, mergeOverrides(overridesFrom(args, abPaths(flags.runPaths)), flags.modelOverrides(args), ...(flags.build ? [flags.build.overrides] : [])), io, { out: 'lock', command: flags.build?.command ?? 'bench ab' });
-  const { runAb } = await import('../ab.ts');
+  const { checkBaselineName, runAb } = await import('../ab.ts');
   const outcome = await withInterrupt(context.log, async (signal) => {
-    await flags.build?.artifacts(context, signal);
+    if (flags.build) {
+      // Before the build: a baseline that is not there fails in one line, not after minutes of retraining.
+      checkBaselineName(String(args.baseline), context.cwd, context.out);
+      await flags.build.artifacts(context, signal);
+    }
     return runAb({ config: context.config, log: context.log, out: context.out, baseline: String(args.baseline), cwd: context.cwd, processes, ...(typeof maxProcesses === 'number' ? { maxProcesses } : {}), signal });
   }).finally(() => context.lock?.release());
   for (const line of outcome.skipped) context.log.warn(`not measured: ${line}`);

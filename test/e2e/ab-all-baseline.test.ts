@@ -5,11 +5,13 @@
  * than the pairing it is here to show), then every job of the plan is paired against the baseline
  * as `bench ab` pairs it: one verdict per key, exit 0 for the same model on
  * both sides. A run flag an A/B cannot honour is refused by name (exit 3)
- * before anything is built.
+ * before anything is built, and so is a baseline that is neither a folder
+ * nor a commit.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { bench } from '../helpers/cli.ts';
 import { copyRetrainedMobilenet, RETRAINED_MOBILENET } from '../helpers/retrained-mobilenet.ts';
@@ -48,4 +50,12 @@ test('bench all --baseline refuses a run flag an A/B cannot honour, by name, bef
   const result = await all('--rounds', '3');
   assert.equal(result.code, 3);
   assert.match(result.stderr, /^error: --rounds cannot be used with --baseline/m);
+});
+
+test('bench all --baseline that names neither a folder nor a commit fails in one line before building anything (exit 3)', async () => {
+  const empty = join(root, 'empty');
+  const result = await bench(['all', '--out', empty, '--baseline', 'no-such-ref', '--variants', 'float32', '--targets', 'node'], { cwd: root });
+  assert.equal(result.code, 3, result.stderr);
+  assert.match(result.stderr, /^error: --baseline no-such-ref: not an out folder, and .* is not inside a git repository/m);
+  assert.equal(existsSync(join(empty, 'models')), false, 'nothing retrained for a baseline that is not there');
 });
