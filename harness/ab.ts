@@ -37,7 +37,7 @@ import { planJobs } from './plan.ts';
 import { withReferences } from './references.ts';
 import { discoverTargets, disposeTargets, prepareTargets, type TargetFactories } from './targets.ts';
 import { abVerdict, type AbKeyInput, type AbVerdict } from '../reports/ab.ts';
-import type { PairDesign, TargetContext } from '../targets/types.ts';
+import type { PairDesign, PairJobResult, TargetContext } from '../targets/types.ts';
 
 /** Processes per key when not asked: A B B A once. */
 export const DEFAULT_AB_PROCESSES = 4;
@@ -140,6 +140,11 @@ interface BaselineSide {
   tree?: string;
 }
 
+/** What a target's pair result gives the verdict: the paired ratio, or the failure naming its side. */
+export function abKeyInput(key: string, result: PairJobResult, evaluation?: (PairJobResult & { ok: true })['evaluation']): AbKeyInput {
+  return result.ok ? { key, estimate: pairedRatio(result.processes), ...(evaluation ? { evaluation } : {}) } : { key, failed: result.side, message: `${result.phase} failed: ${result.error.message}` };
+}
+
 /** A later look's job: timed only (the first look evaluated). */
 function noEvaluation<T extends { kernel: { evaluate?: boolean } }>(job: T): T {
   return { ...job, kernel: { ...job.kernel, evaluate: false } };
@@ -217,7 +222,7 @@ async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSid
       const evaluation = first.ok ? first.evaluation : undefined;
       sides.push({ key: id, design: result.ok ? result.design : null, a: { artifact: a.artifact.id, sha256: a.artifact.sha256 }, b: { artifact: b.artifact.id, sha256: b.artifact.sha256 } });
       if (result.ok) log.info(`${id}: measured ${result.design === 'in-process' ? 'with A and B in each process' : "in alternating processes (each side's own code)"}, ${result.processes.length} process${result.processes.length === 1 ? '' : 'es'}`);
-      inputs.push(result.ok ? { key: id, estimate: pairedRatio(result.processes), ...(evaluation ? { evaluation } : {}) } : { key: id, failed: result.side, message: `${result.phase} failed: ${result.error.message}` });
+      inputs.push(abKeyInput(id, result, evaluation));
     }
   } finally {
     await disposeTargets(active, log);
