@@ -24,7 +24,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listArtifacts } from './artifacts.ts';
-import { checkoutBaseline, lockfileHash, runtimeVersions, type SideSource } from './baseline-ref.ts';
+import { checkoutBaseline, lockfileHash, resolveRef, runtimeVersions, type SideSource } from './baseline-ref.ts';
 import { modelIds, type ResolvedConfig } from './core/config.ts';
 import { UserError } from './core/errors.ts';
 import { gitInfo } from './core/git.ts';
@@ -37,7 +37,7 @@ import { planJobs } from './plan.ts';
 import { withReferences } from './references.ts';
 import { discoverTargets, disposeTargets, prepareTargets, type TargetFactories } from './targets.ts';
 import { abVerdict, type AbKeyInput, type AbVerdict } from '../reports/ab.ts';
-import type { PairDesign, TargetContext } from '../targets/types.ts';
+import type { PairDesign, PairJobResult, TargetContext } from '../targets/types.ts';
 
 /** Processes per key when not asked: A B B A once. */
 export const DEFAULT_AB_PROCESSES = 4;
@@ -82,16 +82,28 @@ export interface AbOutcome {
 /** The schema tag of ab/<stamp>.json. */
 export const AB_SCHEMA = 'edgebench-ab/1';
 
+/**
+ * Whether `baseline` names an out folder (not `out` itself) or a commit, in
+ * one line when not: `bench all --baseline` asks before it builds anything,
+ * so a mistyped ref costs nothing. runAb asks again (the folder may go).
+ */
+export function checkBaselineName(baseline: string, cwd: string, out: string): void {
+  const folder = resolve(cwd, baseline);
+  if (existsSync(folder) && statSync(folder).isDirectory()) {
+    if (folder === out) throw new UserError(`--baseline ${baseline} is this out folder: A and B would be the same files (give the baseline's out folder, or a git ref)`, 'AB_BASELINE');
+    return;
+  }
+  resolveRef(baseline, cwd);
+}
+
 export async function runAb(options: AbRunOptions): Promise<AbOutcome> {
   const { out } = options;
   const signal = options.signal ?? new AbortController().signal;
   if (!(Number.isInteger(options.processes) && options.processes >= 1)) throw new UserError(`--processes must be a positive integer (got ${options.processes})`, 'AB_PROCESSES');
   if (options.maxProcesses !== undefined && !(Number.isInteger(options.maxProcesses) && options.maxProcesses >= options.processes)) throw new UserError(`--max-processes must be an integer ≥ --processes (${options.processes}) (got ${options.maxProcesses})`, 'AB_PROCESSES');
+  checkBaselineName(options.baseline, options.cwd, out);
   const folder = resolve(options.cwd, options.baseline);
-  if (existsSync(folder) && statSync(folder).isDirectory()) {
-    if (folder === out) throw new UserError(`--baseline ${options.baseline} is this out folder: A and B would be the same files (give the baseline's out folder, or a git ref)`, 'AB_BASELINE');
-    return measureAb(options, signal, { dir: folder, label: folder, source: null });
-  }
+  if (existsSync(folder) && statSync(folder).isDirectory()) return measureAb(options, signal, { dir: folder, label: folder, source: null });
   // Not a folder: a git ref, checked out in a private worktree that goes away whatever happens.
   const tree = await checkoutBaseline({ ref: options.baseline, cwd: options.cwd, log: options.log, signal });
   try {
@@ -126,6 +138,11 @@ interface BaselineSide {
   source: SideSource | null;
   /** A's worktree, when its code is another commit's. */
   tree?: string;
+}
+
+/** What a target's pair result gives the verdict: the paired ratio, or the failure naming its side. */
+export function abKeyInput(key: string, result: PairJobResult, evaluation?: (PairJobResult & { ok: true })['evaluation']): AbKeyInput {
+  return result.ok ? { key, estimate: pairedRatio(result.processes), ...(evaluation ? { evaluation } : {}) } : { key, failed: result.side, message: `${result.phase} failed: ${result.error.message}` };
 }
 
 /** A later look's job: timed only (the first look evaluated). */
@@ -205,7 +222,7 @@ async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSid
       const evaluation = first.ok ? first.evaluation : undefined;
       sides.push({ key: id, design: result.ok ? result.design : null, a: { artifact: a.artifact.id, sha256: a.artifact.sha256 }, b: { artifact: b.artifact.id, sha256: b.artifact.sha256 } });
       if (result.ok) log.info(`${id}: measured ${result.design === 'in-process' ? 'with A and B in each process' : "in alternating processes (each side's own code)"}, ${result.processes.length} process${result.processes.length === 1 ? '' : 'es'}`);
-      inputs.push(result.ok ? { key: id, estimate: pairedRatio(result.processes), ...(evaluation ? { evaluation } : {}) } : { key: id, failed: result.side, message: `${result.phase} failed: ${result.error.message}` });
+      inputs.push(abKeyInput(id, result, evaluation));
     }
   } finally {
     await disposeTargets(active, log);

@@ -43,8 +43,8 @@ export interface SideSource {
   runtimeVersions: Record<string, string>;
 }
 
-/** The runtime packages whose versions each side's record names. */
-export const RUNTIME_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@litertjs/core', 'tflite-node'] as const;
+/** The runtime packages whose versions each side's record names (tfjs-tflite-node runs tflite-node). */
+export const RUNTIME_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-node', '@litertjs/core', 'tfjs-tflite-node'] as const;
 
 export function runtimeVersions(root: string): Record<string, string> {
   const versions: Record<string, string> = {};
@@ -91,15 +91,21 @@ function git(cwd: string, args: string[]): { ok: boolean; out: string; err: stri
   return { ok: result.status === 0, out: (result.stdout ?? '').trim(), err: (result.stderr ?? result.error?.message ?? '').trim() };
 }
 
-/** Checks `ref` out in a private temporary worktree with its packages; the caller removes it (`remove()`, in a finally). */
-export async function checkoutBaseline(options: CheckoutOptions): Promise<BaselineTree> {
-  const ref = checkRefName(options.ref);
-  const top = git(options.cwd, ['rev-parse', '--show-toplevel']);
-  if (!top.ok) throw new UserError(`--baseline ${ref}: not an out folder, and ${options.cwd} is not inside a git repository to find it as a ref in`, 'AB_BASELINE');
+/** The repository around `cwd` and the commit `ref` names there; a UserError in one line when there is none. */
+export function resolveRef(ref: string, cwd: string): { repo: string; commit: string } {
+  checkRefName(ref);
+  const top = git(cwd, ['rev-parse', '--show-toplevel']);
+  if (!top.ok) throw new UserError(`--baseline ${ref}: not an out folder, and ${cwd} is not inside a git repository to find it as a ref in`, 'AB_BASELINE');
   const repo = top.out;
   const resolved = git(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
   if (!resolved.ok || !/^[0-9a-f]{40,64}$/.test(resolved.out)) throw new UserError(`--baseline ${ref}: no such out folder, and no commit of that name in ${repo} (fetch it first: git fetch origin ${ref.replace(/^origin\//, '')})`, 'AB_BASELINE');
-  const commit = resolved.out;
+  return { repo, commit: resolved.out };
+}
+
+/** Checks `ref` out in a private temporary worktree with its packages; the caller removes it (`remove()`, in a finally). */
+export async function checkoutBaseline(options: CheckoutOptions): Promise<BaselineTree> {
+  const ref = checkRefName(options.ref);
+  const { repo, commit } = resolveRef(ref, options.cwd);
   // mkdtemp makes the folder 0700: nobody else can plant files in the tree we then run.
   const home = await mkdtemp(join(tmpdir(), 'edgebench-baseline-'));
   const dir = join(home, 'tree');
@@ -144,7 +150,8 @@ export async function checkoutBaseline(options: CheckoutOptions): Promise<Baseli
 export function npmCi(dir: string, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     // As .ci/run installs (docs/security.md): a dependency's install script runs only where the baseline's allowScripts approved it.
-    const child = spawn('npm', ['ci', '--no-audit', '--no-fund', '--strict-allow-scripts', '--loglevel=error'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], signal });
+    // --prefer-offline: a baseline shares most of its packages with this tree, already in npm's cache; only what differs is fetched.
+    const child = spawn('npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline', '--strict-allow-scripts', '--loglevel=error'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], signal });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
     child.on('error', (error) => reject(signal.aborted ? error : new UserError(`npm ci for the baseline could not start: ${error.message}`, 'AB_BASELINE_INSTALL')));

@@ -4,7 +4,7 @@
  * exit code. The run flags' paths and --model parsing come from the caller
  * (commands/run.ts owns them), so this file never imports the run command.
  */
-import { mergeOverrides, num, overridesFrom, setup, type CommandIo, type FlagOverrides, type FlagPaths } from './common.ts';
+import { mergeOverrides, num, overridesFrom, setup, type CommandContext, type CommandIo, type FlagOverrides, type FlagPaths } from './common.ts';
 import { UserError } from '../core/errors.ts';
 import { withInterrupt } from '../interrupt.ts';
 import type { AbVerdict } from '../../reports/ab.ts';
@@ -15,6 +15,12 @@ import type { Logger } from '../core/log.ts';
 export interface RunFlags {
   runPaths: FlagPaths;
   modelOverrides: (args: Record<string, unknown>) => FlagOverrides;
+  /**
+   * `bench all --baseline`: this side's artifacts are built first (its
+   * retrain and convert flags, ./ab-all.ts), then paired as `bench ab` pairs
+   * them. Absent: the out folder's artifacts as they are.
+   */
+  build?: { command: string; overrides: FlagOverrides; artifacts: (context: CommandContext, signal: AbortSignal) => Promise<void> };
 }
 
 /** The run flags a pair takes (rounds, order, workload: not here) and compare's verdict flags. */
@@ -59,9 +65,16 @@ async function abCommand(args: Record<string, unknown>, io: CommandIo | undefine
   // --pairs is the pair loop's --min-samples under its A/B name; one of the two.
   if (args.pairs !== undefined && args['min-samples'] !== undefined) throw new UserError('--pairs and --min-samples are the same setting here: give one', 'AB_FLAGS');
   if (args.pairs !== undefined) args = { ...args, 'min-samples': args.pairs };
-  const context = await setup(args, mergeOverrides(overridesFrom(args, abPaths(flags.runPaths)), flags.modelOverrides(args)), io, { out: 'lock', command: 'bench ab' });
-  const { runAb } = await import('../ab.ts');
-  const outcome = await withInterrupt(context.log, (signal) => runAb({ config: context.config, log: context.log, out: context.out, baseline: String(args.baseline), cwd: context.cwd, processes, ...(typeof maxProcesses === 'number' ? { maxProcesses } : {}), signal })).finally(() => context.lock?.release());
+  const context = await setup(args, mergeOverrides(overridesFrom(args, abPaths(flags.runPaths)), flags.modelOverrides(args), ...(flags.build ? [flags.build.overrides] : [])), io, { out: 'lock', command: flags.build?.command ?? 'bench ab' });
+  const { checkBaselineName, runAb } = await import('../ab.ts');
+  const outcome = await withInterrupt(context.log, async (signal) => {
+    if (flags.build) {
+      // Before the build: a baseline that is not there fails in one line, not after minutes of retraining.
+      checkBaselineName(String(args.baseline), context.cwd, context.out);
+      await flags.build.artifacts(context, signal);
+    }
+    return runAb({ config: context.config, log: context.log, out: context.out, baseline: String(args.baseline), cwd: context.cwd, processes, ...(typeof maxProcesses === 'number' ? { maxProcesses } : {}), signal });
+  }).finally(() => context.lock?.release());
   for (const line of outcome.skipped) context.log.warn(`not measured: ${line}`);
   printVerdict(outcome.verdict, context.log);
   context.log.info(`A/B verdicts: ${outcome.path}`);

@@ -3,6 +3,7 @@ import { workloadsOf } from '../core/config.ts';
 import { commonArgs, datasetArgs, mergeOverrides, setup, type CommandIo } from './common.ts';
 import { convertOverrides, tfliteNodeCheck, variantArgs } from './convert.ts';
 import { runArgs, runDryRun, runOverrides } from './run.ts';
+import { baselineArgs } from './baseline-args.ts';
 import { retrainArgs, retrainOverrides } from './retrain.ts';
 import { formatDuration } from '../estimate.ts';
 import { withInterrupt } from '../interrupt.ts';
@@ -18,8 +19,11 @@ export default defineCommand({
     ...retrainArgs,
     ...variantArgs,
     ...runArgs,
+    ...baselineArgs,
   },
   async run({ args, data }) {
+    // --baseline: the artifacts built as below, then paired against the baseline as bench ab pairs them (./ab-all.ts).
+    if (args.baseline !== undefined) return (await import('./ab-all.ts')).runAllAb(args, data);
     // The flag sets map onto disjoint config sections.
     // A dry run writes nothing: it only reads the out folder (no lock, no folder made).
     const dry = Boolean(args['dry-run']);

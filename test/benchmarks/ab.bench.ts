@@ -15,7 +15,7 @@
  *
  * A/B here also evaluates each side once (2 images), as the plain run does.
  *
- *   npm run benchmark:ab -- [--runs 20] [--processes 4] [--max-processes N] [--min-time ms] [--threads N] [--backends tfjs-wasm] [--out dir]
+ *   npm run benchmark:ab -- [--runs 20] [--processes 4] [--max-processes N] [--min-time ms] [--threads N] [--backends tfjs-wasm|tflite-node] [--out dir]
  *   npm run benchmark:ab -- --quick     # 2 runs, 2 processes, --min-time 200: proves it works, decides nothing
  */
 import { cp, rm } from 'node:fs/promises';
@@ -67,7 +67,9 @@ const config = (out: string) =>
 const log = createLogger({ level: 'quiet' });
 
 await rm(work, { recursive: true, force: true });
-for (const side of ['A', 'B5', 'B10'] as const) await writeGateArtifacts({ out: outs[side], model: MODEL, inputSize: sides[side], variants: [] });
+// tflite-node measures the .tflite: float32 then, converted from the same weights at each input size.
+const variants = flags.backends!.split(',').some((backend) => backend.startsWith('tflite')) ? (['float32'] as const) : [];
+for (const side of ['A', 'B5', 'B10'] as const) await writeGateArtifacts({ out: outs[side], model: MODEL, inputSize: sides[side], variants: [...variants] });
 await cp(outs.A, outs.AA, { recursive: true });
 
 const flagged: Record<Exclude<Side, 'A'>, number> = { AA: 0, B5: 0, B10: 0 };
@@ -83,11 +85,13 @@ for (let index = 0; index < runs; index += 1) {
     // A/A: any flag (regressed or improved) is a false alarm; B: caught when regressed.
     if (side === 'AA' ? keys.some((key) => key.verdict === 'regressed' || key.verdict === 'improved') : keys.some((key) => key.verdict === 'regressed')) flagged[side] += 1;
     ratios[side].push(...keys.flatMap((key) => (key.estimate ? [key.estimate.ratio] : [])));
+    // One line per A/B: a reduced or interrupted benchmark still leaves every verdict behind.
+    for (const key of keys) process.stderr.write(`run ${index + 1} ${side}: ${key.verdict} ${key.estimate ? `B/A ${key.estimate.ratio.toFixed(3)} (${key.estimate.low.toFixed(3)}–${key.estimate.high.toFixed(3)})` : key.reason} in ${abSeconds.at(-1)!.toFixed(0)} s\n`);
   }
   const started = performance.now();
   await runBenchmarks({ config: config(outs.A), log, out: outs.A });
   runSeconds.push((performance.now() - started) / 1000);
-  process.stderr.write(`run ${index + 1}/${runs}: A/A ${flagged.AA}, B5 ${flagged.B5}, B10 ${flagged.B10} flagged so far\n`);
+  process.stderr.write(`run ${index + 1}/${runs}: A/A ${flagged.AA}, B5 ${flagged.B5}, B10 ${flagged.B10} flagged so far; plain bench run ${runSeconds.at(-1)!.toFixed(0)} s\n`);
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;

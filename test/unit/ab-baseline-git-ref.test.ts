@@ -37,6 +37,9 @@ before(async () => {
   // This tree's packages (ignored by git, as node_modules is).
   await mkdir(join(repo, 'node_modules', '@tensorflow', 'tfjs'), { recursive: true });
   await writeFile(join(repo, 'node_modules', '@tensorflow', 'tfjs', 'package.json'), '{"version":"4.22.0"}\n');
+  // tflite-node's package: its version is named too (the npm name, not the runtime's).
+  await mkdir(join(repo, 'node_modules', 'tfjs-tflite-node'), { recursive: true });
+  await writeFile(join(repo, 'node_modules', 'tfjs-tflite-node', 'package.json'), '{"version":"0.0.2"}\n');
 });
 after(() => rm(repo, { recursive: true, force: true }));
 
@@ -55,7 +58,7 @@ test('the same lockfile: the commit in a private worktree linking these packages
   assert.equal(tree.packages, 'linked');
   assert.ok(lstatSync(join(tree.dir, 'node_modules')).isSymbolicLink());
   assert.equal(statSync(join(tree.dir, '..')).mode & 0o077, 0, 'the temporary folder is private');
-  assert.deepEqual(tree.source.runtimeVersions, { '@tensorflow/tfjs': '4.22.0' });
+  assert.deepEqual(tree.source.runtimeVersions, { '@tensorflow/tfjs': '4.22.0', 'tfjs-tflite-node': '0.0.2' });
   assert.equal(worktrees(), 2);
   await tree.remove();
   assert.equal(existsSync(tree.dir), false);
