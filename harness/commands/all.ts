@@ -2,7 +2,7 @@ import { defineCommand } from 'citty';
 import { workloadsOf } from '../core/config.ts';
 import { commonArgs, datasetArgs, mergeOverrides, setup, type CommandIo } from './common.ts';
 import { convertOverrides, tfliteNodeCheck, variantArgs } from './convert.ts';
-import { runArgs, runDryRun, runOverrides } from './run.ts';
+import { profileAfterRun, profileArgs, runArgs, runDryRun, runOverrides } from './run.ts';
 import { baselineArgs } from './baseline-args.ts';
 import { retrainArgs, retrainOverrides } from './retrain.ts';
 import { formatDuration } from '../estimate.ts';
@@ -19,6 +19,7 @@ export default defineCommand({
     ...retrainArgs,
     ...variantArgs,
     ...runArgs,
+    ...profileArgs,
     ...baselineArgs,
   },
   async run({ args, data }) {
@@ -43,7 +44,9 @@ export default defineCommand({
       const jobs = outcome.phases.filter((phase) => phase.phase === 'job').length;
       const first = outcome.firstResultSeconds === null ? '' : `, the first result after ${formatDuration(outcome.firstResultSeconds)}`;
       log.info(`bench all took ${formatDuration(totalSeconds)} (${jobs} jobs${first}; --json lists every phase)`);
-      log.result({ runId: run.runId, record: run.recordPath, report: run.reportPath, totalSeconds, firstResultSeconds: outcome.firstResultSeconds, phases: outcome.phases });
+      // --profile: after everything is measured, so the profile's own timing loops never delay a number.
+      const profiled = args.profile && !signal.aborted ? await profileAfterRun(context, run.record) : undefined;
+      log.result({ runId: run.runId, record: run.recordPath, report: run.reportPath, totalSeconds, firstResultSeconds: outcome.firstResultSeconds, phases: outcome.phases, ...(profiled ? { profile: profiled } : {}) });
       return run.record.measurements.length > 0 && outcome.failed.length === 0 ? 0 : 1;
     }).finally(() => context.lock?.release());
   },

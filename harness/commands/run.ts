@@ -109,8 +109,8 @@ export function runOverrides(args: Record<string, unknown>): FlagOverrides {
   return overridesFrom(args, RUN_PATHS);
 }
 
-/** `--profile`: the run's models profiled on the runtimes it measured (harness/profile.ts); the profile record's path. */
-async function profileAfterRun(context: CommandContext, record: import('../core/record.ts').RunRecord): Promise<string> {
+/** `--profile` (bench run and bench all): the run's models profiled on the runtimes it measured (harness/profile.ts); the profile record's path. */
+export async function profileAfterRun(context: CommandContext, record: import('../core/record.ts').RunRecord): Promise<string> {
   const { PROFILE_VARIANTS, profileModels, profileRuntimesOf } = await import('../profile.ts');
   const models = [...new Set(record.artifacts.map((artifact) => artifact.model))];
   const variants = PROFILE_VARIANTS.filter((variant) => record.artifacts.some((artifact) => artifact.format === 'tflite' && artifact.variant === variant));
@@ -119,6 +119,11 @@ async function profileAfterRun(context: CommandContext, record: import('../core/
   return outcome.recordPath;
 }
 
+/** `--profile`, shared with `bench all`. */
+export const profileArgs = {
+  profile: { type: 'boolean', description: 'After the run, profile its models on the runtimes it measured that bench profile reaches (a record of its own)' },
+} as const;
+
 export default defineCommand({
   meta: { name: 'run', description: 'Benchmark every retrained artifact, or your own model.json/.tflite, on every runtime of every target found, and write the run record' },
   args: {
@@ -126,7 +131,7 @@ export default defineCommand({
     ...modelArgs,
     ...runArgs,
     ...baselineArgs,
-    profile: { type: 'boolean', description: 'After the run, profile its models on the runtimes it measured that bench profile reaches (a record of its own)' },
+    ...profileArgs,
   },
   async run({ args, data }) {
     // --baseline: an A/B run against the baseline, the one implementation `bench ab` is too.

@@ -11,6 +11,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import type { ModelProfile } from '../../harness/core/profile.ts';
 import type { RunRecord } from '../../harness/core/record.ts';
 import { saveLayersModel } from '../../models/model-io.ts';
 import { bench } from '../helpers/cli.ts';
@@ -80,4 +81,23 @@ test('the smaller model is measured and reported before the larger one is retrai
   assert.match(report, /small_net/);
   assert.match(report, /big_net/);
   assert.ok(result.firstResultSeconds > 0 && result.firstResultSeconds < result.totalSeconds + process.uptime(), String(result.firstResultSeconds));
+});
+
+test('--profile profiles both models on the runtimes the run measured, after every number', async () => {
+  // Warm: the first test's artifacts are reused, so this is the run and the profile only.
+  const run = await bench(['all', '--out', join(dir, '.bench'), '--profile', '--json'], { cwd: dir });
+  assert.equal(run.code, 0, run.stderr);
+  const result = JSON.parse(run.stdout) as { record: string; profile?: string };
+  assert.ok(result.profile, `no profile in the result: ${run.stdout}`);
+  const { profiles } = JSON.parse(readFileSync(result.profile, 'utf8')) as { profiles: ModelProfile[] };
+  assert.deepEqual(profiles.map((profile) => profile.model).sort(), ['big_net', 'small_net']);
+  for (const profile of profiles) {
+    // The run measured tflite-node float32 only: that is what is profiled, by prefix models.
+    assert.deepEqual(profile.runtimes.map((entry) => `${entry.runtime} ${entry.variant}`), ['tflite-node float32'], profile.model);
+    assert.equal(profile.runtimes[0]!.method, 'prefix-attribution');
+    assert.ok(profile.runtimes[0]!.rows.length >= 1);
+  }
+  // The profile comes after the run's summary: it never delays a number.
+  const lines = run.stderr.split('\n');
+  assert.ok(lines.findIndex((line) => /^bench all took /.test(line)) < lines.findIndex((line) => /^profile: /.test(line)), run.stderr);
 });
