@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { JobPhase } from '../../harness/core/record.ts';
 import type { PinCommand } from './affinity.ts';
 import type { WorkerMessage, WorkerRequest } from './protocol.ts';
+import { bundledWorker } from './worker-bundle.ts';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 /** The worker is TypeScript run through tsx, resolved from here so it works from any working folder. */
@@ -34,14 +35,20 @@ export interface WorkerCallOptions {
   worker?: string;
 }
 
-export function callWorker(request: WorkerRequest, options: WorkerCallOptions): Promise<WorkerAnswer> {
+export async function callWorker(request: WorkerRequest, options: WorkerCallOptions): Promise<WorkerAnswer> {
+  // This tree's worker starts from its cached bundle (no tsx loader) where it can; another tree's always through tsx.
+  const bundle = options.worker ? undefined : await bundledWorker(request);
+  return startWorker(request, options, bundle);
+}
+
+function startWorker(request: WorkerRequest, options: WorkerCallOptions, bundle: string | undefined): Promise<WorkerAnswer> {
   return new Promise((resolve) => {
     let phase: JobPhase = 'setup';
     const tail: string[] = [];
-    // Pinned: fork runs `taskset -c <cpus> node --import tsx worker.ts`, which keeps the IPC channel.
-    const child = fork(options.worker ?? WORKER, [], {
+    // Pinned: fork runs `taskset -c <cpus> node [--import tsx] worker`, which keeps the IPC channel.
+    const child = fork(bundle ?? options.worker ?? WORKER, [], {
       ...(options.pin ? { execPath: options.pin.execPath } : {}),
-      execArgv: [...(options.pin ? [...options.pin.args, process.execPath] : []), '--import', TSX],
+      execArgv: [...(options.pin ? [...options.pin.args, process.execPath] : []), ...(bundle ? [] : ['--import', TSX])],
       ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -33,12 +33,11 @@ export function lazyRuntime(name: string, format: NodeRuntime['format'], importe
   };
 }
 
-// A variable specifier: the TFLite runtime is written in parallel and may not exist yet.
-const TFLITE_MODULE = './tflite.ts';
-
+// Imported on first use (tfjs-tflite-node loads a native library). A literal specifier, so the
+// worker's bundle (./worker-bundle.ts) holds it as a chunk of its own, loaded as lazily.
 export const tfliteNodeRuntime = lazyRuntime('tflite-node', 'tflite', async () => {
-  const module = (await import(TFLITE_MODULE)) as { tfliteNodeRuntime?: NodeRuntime };
-  if (!module.tfliteNodeRuntime) throw new Error(`${TFLITE_MODULE} does not export tfliteNodeRuntime`);
+  const module = (await import('./tflite.ts')) as { tfliteNodeRuntime?: NodeRuntime };
+  if (!module.tfliteNodeRuntime) throw new Error('./tflite.ts does not export tfliteNodeRuntime');
   return module.tfliteNodeRuntime;
 });
 
@@ -55,7 +54,8 @@ export const DEFAULT_RUNTIME_MODULE = import.meta.url;
 export async function loadRuntimes(modules: readonly string[]): Promise<NodeRuntime[]> {
   const byName = new Map<string, NodeRuntime>();
   for (const specifier of modules) {
-    const module = (await import(specifier)) as { runtimes?: NodeRuntime[] };
+    // This module is not imported again: the worker's bundle (./worker-bundle.ts) holds it but could not import its .ts.
+    const module = specifier === DEFAULT_RUNTIME_MODULE ? { runtimes } : ((await import(specifier)) as { runtimes?: NodeRuntime[] });
     if (!Array.isArray(module.runtimes)) throw new Error(`runtime module ${specifier} does not export "runtimes" (an array of NodeRuntime)`);
     for (const runtime of module.runtimes) byName.set(runtime.name, runtime);
   }

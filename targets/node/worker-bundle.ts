@@ -1,0 +1,177 @@
+/**
+ * The Node target's worker as one cached ES module, so a job's process starts
+ * without the tsx loader: tsx registering itself and compiling the worker's
+ * ~30 source files is most of a worker's start-up (about 0.5 s of CPU per
+ * job; every `bench run` job and every probe forks one).
+ *
+ * The bundle is built with esbuild (packages left as imports) into
+ * `<repo>/node_modules/.cache/edgebench-worker/<key>/`, where packages
+ * resolve as they do from the sources. `<key>` hashes the content of every
+ * source file the bundle was built from (listed in the folder's
+ * manifest.json), so an edited source builds again instead of running stale
+ * code. `import.meta.url` in each source is replaced by that source's own
+ * URL, so paths next to a source (the plugin's C, a child's .ts) and the
+ * default runtime module's URL are the same as under tsx.
+ *
+ * The bundle is executed, so it is used only from a folder of ours that no
+ * one else may write (./private-dir's rules); where the folder cannot be
+ * made, the bundle cannot be built or checked, the worker runs through tsx
+ * as before. A request naming other runtime modules (a user's, a test's
+ * .ts) also runs through tsx, which can import them.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensurePrivateDir, privateFileProblem } from '../../harness/core/private-dir.ts';
+import type { WorkerRequest } from './protocol.ts';
+
+/** The default runtime module (./runtimes.ts's DEFAULT_RUNTIME_MODULE), the only one the bundle holds. */
+const DEFAULT_RUNTIME_MODULE = new URL('./runtimes.ts', import.meta.url).href;
+
+/** What is bundled and where: `entry` and its sources under `root`, the bundles in `cache`. */
+export interface BundleTree {
+  root: string;
+  entry: string;
+  cache: string;
+}
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** This tree's worker. */
+export const WORKER_TREE: BundleTree = { root: ROOT, entry: fileURLToPath(new URL('./worker.ts', import.meta.url)), cache: join(ROOT, 'node_modules', '.cache', 'edgebench-worker') };
+const MANIFEST = 'manifest.json';
+const BUNDLE = 'worker.mjs';
+/** Changes when this file changes what it writes, so an older layout is never read as current. */
+const FORMAT = 'edgebench-worker-bundle/1';
+/** Key folders older than this (other than the current) are removed when a new one is written. */
+const PRUNE_AFTER_MS = 24 * 3600 * 1000;
+
+interface Manifest {
+  key: string;
+  /** Source files the bundle was built from, relative to the repository root. */
+  inputs: string[];
+}
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+function keyOf(hashes: ReadonlyMap<string, string>): string {
+  const lines = [...hashes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, hash]) => `${path}\0${hash}`);
+  return sha256([FORMAT, ...lines].join('\n')).slice(0, 24);
+}
+
+/** The requests the bundle can serve: those using only the default runtime module. */
+function bundleServes(request: WorkerRequest): boolean {
+  const modules = request.type === 'probe' ? request.runtimeModules : request.type === 'job' ? request.job.runtimeModules : [...request.pair.a.runtimeModules, ...request.pair.b.runtimeModules];
+  return modules.every((module) => module === DEFAULT_RUNTIME_MODULE);
+}
+
+/** The current bundle's path when the manifest's inputs still hash to its key, else undefined. */
+async function current({ root, cache }: BundleTree): Promise<string | undefined> {
+  const manifestPath = join(cache, MANIFEST);
+  if (!existsSync(manifestPath) || privateFileProblem(manifestPath)) return undefined;
+  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest;
+  if (typeof manifest.key !== 'string' || !/^[0-9a-f]{24}$/.test(manifest.key) || !Array.isArray(manifest.inputs)) return undefined;
+  const hashes = new Map<string, string>();
+  for (const input of manifest.inputs) {
+    const path = resolve(root, input);
+    if (relative(root, path).startsWith('..')) return undefined;
+    try {
+      hashes.set(input, sha256(await readFile(path)));
+    } catch {
+      return undefined; // a source moved or was removed: build again
+    }
+  }
+  if (keyOf(hashes) !== manifest.key) return undefined;
+  const bundle = join(cache, manifest.key, BUNDLE);
+  if (!existsSync(bundle) || privateFileProblem(bundle)) return undefined;
+  return bundle;
+}
+
+/** Builds the bundle into a fresh key folder and points the manifest at it. */
+async function buildBundle({ root, entry, cache }: BundleTree): Promise<string> {
+  const { build } = await import('esbuild');
+  const loaded = new Map<string, string>();
+  const tmp = join(cache, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const result = await build({
+    entryPoints: [entry],
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // Lazy imports (tfjs-tflite-node's runtime) stay lazy: their code is a chunk loaded when first used.
+    splitting: true,
+    packages: 'external',
+    outdir: tmp,
+    entryNames: 'worker',
+    chunkNames: 'chunk-[hash]',
+    outExtension: { '.js': '.mjs' },
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'source-urls',
+        setup(builder) {
+          builder.onLoad({ filter: /\.[cm]?[jt]s$/ }, async (args) => {
+            const source = await readFile(args.path, 'utf8');
+            loaded.set(relative(root, args.path), sha256(source));
+            const contents = source.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
+            return { contents, loader: /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js' };
+          });
+        },
+      },
+    ],
+  });
+  const hashes = new Map<string, string>();
+  for (const input of Object.keys(result.metafile.inputs)) hashes.set(input, loaded.get(input) ?? sha256(await readFile(resolve(root, input))));
+  const key = keyOf(hashes);
+  await mkdir(tmp, { mode: 0o700 });
+  for (const file of result.outputFiles) await writeFile(file.path, file.contents, { mode: 0o600 });
+  const folder = join(cache, key);
+  try {
+    await rename(tmp, folder);
+  } catch {
+    // Another process wrote the same key first: its folder is complete (renamed into place whole).
+    await rm(tmp, { recursive: true, force: true });
+  }
+  const manifest: Manifest = { key, inputs: [...hashes.keys()] };
+  const manifestTmp = `${tmp}.json`;
+  await writeFile(manifestTmp, JSON.stringify(manifest), { mode: 0o600 });
+  await rename(manifestTmp, join(cache, MANIFEST));
+  await prune(cache, key);
+  // The folder may be another process's (same key): trusted under the same rules as a cached one.
+  const bundle = join(folder, BUNDLE);
+  const problem = privateFileProblem(bundle);
+  if (problem) throw new Error(`${bundle}: ${problem}`);
+  return bundle;
+}
+
+/** Removes old key folders (a worker that started from one has loaded it by then, its lazy chunk included). */
+async function prune(cache: string, keep: string): Promise<void> {
+  for (const name of await readdir(cache)) {
+    if (name === keep || name === MANIFEST) continue;
+    const path = join(cache, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > PRUNE_AFTER_MS) await rm(path, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The bundled worker to fork for `request`, building it when the sources
+ * changed; undefined where the worker must run through tsx instead (see above).
+ */
+export async function bundledWorker(request: WorkerRequest): Promise<string | undefined> {
+  return bundleServes(request) ? await workerBundle(WORKER_TREE) : undefined;
+}
+
+/** The bundle of `tree.entry`, current with its sources (built when not), or undefined where it cannot be built or trusted. */
+export async function workerBundle(tree: BundleTree): Promise<string | undefined> {
+  try {
+    ensurePrivateDir(tree.cache);
+    return (await current(tree)) ?? (await buildBundle(tree));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The Node worker's cached bundle (targets/node/worker-bundle.ts) on a small
+ * tree of its own: it runs without tsx, keeps each source's import.meta.url,
+ * is reused while the sources are unchanged, is built again when one changes,
+ * and is not used where it could have been changed by someone else.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { workerBundle, type BundleTree } from '../../targets/node/worker-bundle.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+async function tree(): Promise<BundleTree> {
+  const root = await tempDir('worker-bundle');
+  await mkdir(join(root, 'src'));
+  await writeFile(join(root, 'src', 'entry.ts'), "import { word } from './dep.ts';\nconst n: number = 1;\nconsole.log(word, n, import.meta.url);\n");
+  await writeFile(join(root, 'src', 'dep.ts'), "export const word: string = 'one';\n");
+  return { root, entry: join(root, 'src', 'entry.ts'), cache: join(root, 'cache') };
+}
+
+const run = (bundle: string) => execFileSync(process.execPath, [bundle], { encoding: 'utf8' }).trim();
+
+test('the bundle runs without tsx, follows edits of its sources, and is refused when others could have written it', async () => {
+  const t = await tree();
+  const first = await workerBundle(t);
+  assert.ok(first, 'built');
+  assert.equal(run(first), `one 1 ${pathToFileURL(t.entry).href}`, "plain node runs it; import.meta.url is the source's");
+  assert.equal(await workerBundle(t), first, 'unchanged sources: the same bundle');
+
+  await writeFile(join(t.root, 'src', 'dep.ts'), "export const word: string = 'two';\n");
+  const second = await workerBundle(t);
+  assert.ok(second);
+  assert.notEqual(second, first, 'an imported source changed: a new key');
+  assert.match(run(second), /^two 1 /);
+
+  await chmod(second, 0o666);
+  assert.equal(await workerBundle(t), undefined, 'a bundle others may write is not run (the worker falls back to tsx)');
+
+  const blocked = { ...t, cache: join(t.root, 'src', 'dep.ts', 'cache') };
+  assert.equal(await workerBundle(blocked), undefined, 'no cache folder can be made: tsx');
+});
