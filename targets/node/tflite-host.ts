@@ -21,6 +21,7 @@ import type { TfliteRunner, TfliteRunnerSession } from '../../models/feature-eng
 import { inspectTflite, withBatchSize } from '../../models/tflite/reader.ts';
 import type { HostChildAnswer, HostChildRequest, HostChildSetup } from './tflite-host-child.ts';
 import { floatInference, loadBinding, newInterpreter, xnnpackDelegate, xnnpackPlugin, type Delegate } from './tflite.ts';
+import { HOST_CHILD_TREE, workerBundle } from './worker-bundle.ts';
 
 /** The pool's child: a TypeScript module run through tsx, resolved from here so it works from any working folder (as ./child.ts does). */
 const CHILD = fileURLToPath(new URL('./tflite-host-child.ts', import.meta.url));
@@ -48,9 +49,10 @@ async function pooledSession(model: ArrayBuffer, threads: number, delegate: Dele
   const modelPath = join(folder, 'model.tflite');
   await writeFile(modelPath, new Uint8Array(model));
   const setup: HostChildSetup = { model: modelPath, threads, ...(delegate ? { delegate } : {}) };
-  // tsx is resolved here, not at import: importing this module must not need it.
-  const execArgv = ['--import', import.meta.resolve('tsx')];
-  const children = Array.from({ length: instances }, () => fork(CHILD, [JSON.stringify(setup)], { execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' }));
+  // Its cached bundle starts without tsx (./worker-bundle.ts); tsx (resolved here, not at import: importing this module must not need it) where there is none.
+  const bundle = await workerBundle(HOST_CHILD_TREE);
+  const execArgv = bundle ? [] : ['--import', import.meta.resolve('tsx')];
+  const children = Array.from({ length: instances }, () => fork(bundle ?? CHILD, [JSON.stringify(setup)], { execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' }));
   const pending = new Map<number, { resolve: (outputs: Float32Array[]) => void; reject: (error: Error) => void }>();
   const idle: ChildProcess[] = [];
   const queue: HostChildRequest[] = [];

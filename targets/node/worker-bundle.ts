@@ -1,8 +1,10 @@
 /**
- * The Node target's worker as one cached ES module, so a job's process starts
- * without the tsx loader: tsx registering itself and compiling the worker's
- * ~30 source files is most of a worker's start-up (about 0.5 s of CPU per
- * job; every `bench run` job and every probe forks one).
+ * The Node target's worker (and the host's TFLite pool child) as one cached
+ * ES module, so a job's process starts without the tsx loader: tsx
+ * registering itself and compiling the worker's ~30 source files is most of
+ * a worker's start-up (0.6–1.0 s of CPU per process against 0.3–0.5 s from
+ * the bundle, measured 2026-12-06 at load 4; every `bench run` job and every
+ * probe forks one).
  *
  * The bundle is built with esbuild (packages left as imports) into
  * `<repo>/node_modules/.cache/edgebench-worker/<key>/`, where packages
@@ -40,6 +42,8 @@ export interface BundleTree {
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** This tree's worker. */
 export const WORKER_TREE: BundleTree = { root: ROOT, entry: fileURLToPath(new URL('./worker.ts', import.meta.url)), cache: join(ROOT, 'node_modules', '.cache', 'edgebench-worker') };
+/** The host's TFLite pool child (./tflite-host.ts): forked once per core for each bottleneck extraction. */
+export const HOST_CHILD_TREE: BundleTree = { root: ROOT, entry: fileURLToPath(new URL('./tflite-host-child.ts', import.meta.url)), cache: join(ROOT, 'node_modules', '.cache', 'edgebench-host-child') };
 const MANIFEST = 'manifest.json';
 const BUNDLE = 'worker.mjs';
 /** Changes when this file changes what it writes, so an older layout is never read as current. */
