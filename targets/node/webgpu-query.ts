@@ -7,6 +7,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { AdapterFacts } from './webgpu-adapter.ts';
+import { WEBGPU_QUERY_TREE, workerBundle } from './worker-bundle.ts';
 
 const CHILD = fileURLToPath(new URL('./webgpu-query-child.ts', import.meta.url));
 
@@ -19,12 +20,18 @@ function dawnExplanation(output: string): string | undefined {
   return line?.trim().replace(/^(Warning|Error):\s*/, '');
 }
 
-export function queryAdapter(env: Readonly<Record<string, string | undefined>>, timeoutMs: number): Promise<AdapterAnswer> {
+export async function queryAdapter(env: Readonly<Record<string, string | undefined>>, timeoutMs: number): Promise<AdapterAnswer> {
+  // The child's cached bundle starts without tsx (./worker-bundle.ts); through tsx where there is none.
+  return ask(await workerBundle(WEBGPU_QUERY_TREE), env, timeoutMs);
+}
+
+function ask(bundle: string | undefined, env: Readonly<Record<string, string | undefined>>, timeoutMs: number): Promise<AdapterAnswer> {
   return new Promise((resolve) => {
     let output = '';
     let settled = false;
     // tsx is resolved here, not at import: code bundled without it (the GPU-machine runner) imports this module but never queries.
-    const child = fork(CHILD, [], { execArgv: ['--import', import.meta.resolve('tsx')], env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const execArgv = bundle ? [] : ['--import', import.meta.resolve('tsx')];
+    const child = fork(bundle ?? CHILD, [], { execArgv, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     const settle = (answer: AdapterAnswer) => {
       if (settled) return;
       settled = true;

@@ -42,10 +42,13 @@ export interface BundleTree {
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** This tree's worker. */
 export const WORKER_TREE: BundleTree = { root: ROOT, entry: fileURLToPath(new URL('./worker.ts', import.meta.url)), cache: join(ROOT, 'node_modules', '.cache', 'edgebench-worker') };
+/** The WebGPU adapter query's child (./webgpu-query.ts): forked once or twice by every probe of tfjs-webgpu. */
+export const WEBGPU_QUERY_TREE: BundleTree = { root: ROOT, entry: fileURLToPath(new URL('./webgpu-query-child.ts', import.meta.url)), cache: join(ROOT, 'node_modules', '.cache', 'edgebench-webgpu-query') };
 /** The host's TFLite pool child (./tflite-host.ts): forked once per core for each bottleneck extraction. */
 export const HOST_CHILD_TREE: BundleTree = { root: ROOT, entry: fileURLToPath(new URL('./tflite-host-child.ts', import.meta.url)), cache: join(ROOT, 'node_modules', '.cache', 'edgebench-host-child') };
 const MANIFEST = 'manifest.json';
 const BUNDLE = 'worker.mjs';
+const ESBUILD = 'esbuild';
 /** Changes when this file changes what it writes, so an older layout is never read as current. */
 const FORMAT = 'edgebench-worker-bundle/1';
 /** Key folders older than this (other than the current) are removed when a new one is written. */
@@ -94,7 +97,8 @@ async function current({ root, cache }: BundleTree): Promise<string | undefined>
 
 /** Builds the bundle into a fresh key folder and points the manifest at it. */
 async function buildBundle({ root, entry, cache }: BundleTree): Promise<string> {
-  const { build } = await import('esbuild');
+  // A variable specifier: a bundle that holds this module (the GPU-machine runner's) leaves esbuild a package import.
+  const { build } = (await import(ESBUILD)) as typeof import('esbuild');
   const loaded = new Map<string, string>();
   const tmp = join(cache, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   const result = await build({
