@@ -77,8 +77,13 @@ function bundleServes(request: WorkerRequest): boolean {
 async function current({ root, cache }: BundleTree): Promise<string | undefined> {
   const manifestPath = join(cache, MANIFEST);
   if (!existsSync(manifestPath) || privateFileProblem(manifestPath)) return undefined;
-  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest;
-  if (typeof manifest.key !== 'string' || !/^[0-9a-f]{24}$/.test(manifest.key) || !Array.isArray(manifest.inputs)) return undefined;
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest;
+  } catch {
+    return undefined; // half-written by hand or a full disk: build again
+  }
+  if (typeof manifest?.key !== 'string' || !/^[0-9a-f]{24}$/.test(manifest.key) || !Array.isArray(manifest.inputs) || !manifest.inputs.every((input) => typeof input === 'string')) return undefined;
   const hashes = new Map<string, string>();
   for (const input of manifest.inputs) {
     const path = resolve(root, input);

@@ -23,7 +23,7 @@ async function tree(): Promise<BundleTree> {
 
 const run = (bundle: string) => execFileSync(process.execPath, [bundle], { encoding: 'utf8' }).trim();
 
-test('the bundle runs without tsx, follows edits of its sources, and is refused when others could have written it', async () => {
+test('the bundle runs without tsx, follows edits of its sources, and is refused when others could have written it; a broken manifest builds again', async () => {
   const t = await tree();
   const first = await workerBundle(t);
   assert.ok(first, 'built');
@@ -35,6 +35,9 @@ test('the bundle runs without tsx, follows edits of its sources, and is refused 
   assert.ok(second);
   assert.notEqual(second, first, 'an imported source changed: a new key');
   assert.match(run(second), /^two 1 /);
+
+  await writeFile(join(t.cache, 'manifest.json'), '{"key": 3', { mode: 0o600 });
+  assert.equal(await workerBundle(t), second, 'a broken manifest: built again, to the same key');
 
   await chmod(second, 0o666);
   assert.equal(await workerBundle(t), undefined, 'a bundle others may write is not run (the worker falls back to tsx)');
