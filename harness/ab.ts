@@ -36,7 +36,7 @@ import { writeFileAtomic } from './core/safe-fs.ts';
 import { planJobs } from './plan.ts';
 import { withReferences } from './references.ts';
 import { discoverTargets, disposeTargets, prepareTargets, type TargetFactories } from './targets.ts';
-import { abVerdict, type AbKeyInput, type AbVerdict } from '../reports/ab.ts';
+import { abVerdict, type AbKeyInput, type AbOptions, type AbVerdict } from '../reports/ab.ts';
 import type { PairDesign, PairJobResult, TargetContext } from '../targets/types.ts';
 
 /** Processes per key when not asked: A B B A once. */
@@ -145,6 +145,15 @@ export function abKeyInput(key: string, result: PairJobResult, evaluation?: (Pai
   return result.ok ? { key, estimate: pairedRatio(result.processes), ...(evaluation ? { evaluation } : {}) } : { key, failed: result.side, message: `${result.phase} failed: ${result.error.message}` };
 }
 
+/**
+ * The verdict's settings from the config: the A/B's own min effect and alpha
+ * (split over the adaptive stop's looks: each look is a test), compare's
+ * correction and accuracy threshold.
+ */
+export function abOptions(config: ResolvedConfig, looks = 1): AbOptions {
+  return { minEffect: config.ab.minEffect, alpha: config.ab.alpha / looks, correction: config.compare.correction, accuracyDropPoints: config.compare.accuracyDropPoints };
+}
+
 /** A later look's job: timed only (the first look evaluated). */
 function noEvaluation<T extends { kernel: { evaluate?: boolean } }>(job: T): T {
   return { ...job, kernel: { ...job.kernel, evaluate: false } };
@@ -172,7 +181,7 @@ async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSid
 
   const looks = abLooks(options.processes, options.maxProcesses);
   // Each look is a test: alpha is split over them, for the stop and for the final verdict alike.
-  const judging = { ...config.compare, alpha: config.compare.alpha / looks };
+  const judging = abOptions(config, looks);
   const active = await discoverTargets(context, options.targets);
   const inputs: AbKeyInput[] = [];
   const skipped: string[] = [];
@@ -235,6 +244,6 @@ async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSid
   const b = thisSide();
   // Who A and B are: each side's code (git, lockfile, runtime versions); A's is B's when the baseline is an out folder.
   const code = { a: baselineSide.source ?? b, b };
-  writeFileAtomic(path, `${JSON.stringify({ schema: AB_SCHEMA, createdAt: new Date().toISOString(), baseline: baselineSide.label, current: out, processes: options.processes, ...(looks > 1 ? { maxProcesses: options.maxProcesses, looks, alphaPerLook: judging.alpha } : {}), code, options: config.compare, sides, skipped, ...verdict }, null, 2)}\n`);
+  writeFileAtomic(path, `${JSON.stringify({ schema: AB_SCHEMA, createdAt: new Date().toISOString(), baseline: baselineSide.label, current: out, processes: options.processes, ...(looks > 1 ? { maxProcesses: options.maxProcesses, looks, alphaPerLook: judging.alpha } : {}), code, options: abOptions(config), sides, skipped, ...verdict }, null, 2)}\n`);
   return { verdict, skipped, path };
 }

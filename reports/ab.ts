@@ -1,13 +1,14 @@
 /**
  * The A/B verdict: per key, B's time relative to A's from paired iteration
  * times (harness/core/paired.ts), judged as `bench compare` judges a key
- * (the same states, threshold and family-wise adjustment), and a key that
+ * (the same states and family-wise adjustment, its own min effect and
+ * alpha: config.ts's `ab`), and a key that
  * fails on B while A measured is a regression, and so is a key whose
  * accuracy or agreement drops on B (compare's points threshold). Pure: estimates in, plain
  * data out; the command prints it and turns it into an exit code.
  *
  * "Same" is stricter than compare's: the ratio's whole interval must lie
- * inside the threshold (a point estimate inside it with a wide interval is
+ * inside the min effect (a point estimate inside it with a wide interval is
  * inconclusive), since here the interval is measured, not assumed.
  *
  * No run-to-run noise is needed here, unlike compare: A and B share every
@@ -20,8 +21,8 @@ import type { Evaluation } from '../harness/core/record.ts';
 import { compareAccuracy, type AccuracyComparison, type Verdict } from './compare.ts';
 
 export interface AbOptions {
-  /** Relative change of the ratio inside which a key is the same (0.05 = ±5%). */
-  threshold: number;
+  /** Relative change of the ratio inside which a key is the same (0.02 = ±2%); a regression lies past it. */
+  minEffect: number;
   /** Top-1 accuracy (or agreement) drop of B from A, in percentage points, that is a regression (compare's setting; default 1). */
   accuracyDropPoints?: number;
   /** Family-wise significance level across the keys tested. */
@@ -92,11 +93,11 @@ function judge(key: string, estimate: PairedEstimate, adjustedP: number | null, 
   const change = `B/A ${estimate.ratio.toFixed(3)} (${signed(estimate.ratio)}, ${interval}, ${estimate.pairs} pairs in ${estimate.processes} process${estimate.processes === 1 ? '' : 'es'})`;
   const base = { key, estimate, adjustedP };
   if (adjustedP === null) return { ...base, verdict: 'inconclusive', reason: `${change}: one pair or one process cannot tell its spread; measure more pairs or processes` };
-  const inside = (ratio: number) => ratio <= 1 + options.threshold && ratio >= 1 - options.threshold;
-  // Unlike compare, the pairs give an interval: "same" is claimed only when all of it lies inside the threshold.
+  const inside = (ratio: number) => ratio <= 1 + options.minEffect && ratio >= 1 - options.minEffect;
+  // Unlike compare, the pairs give an interval: "same" is claimed only when all of it lies inside the min effect.
   if (inside(estimate.ratio)) {
-    if (inside(estimate.low) && inside(estimate.high)) return { ...base, verdict: 'same', reason: `${change}, all within ±${percent(options.threshold)}` };
-    return { ...base, verdict: 'inconclusive', reason: `${change}: inside ±${percent(options.threshold)} but its interval reaches past it; more processes would decide it` };
+    if (inside(estimate.low) && inside(estimate.high)) return { ...base, verdict: 'same', reason: `${change}, all within ±${percent(options.minEffect)}` };
+    return { ...base, verdict: 'inconclusive', reason: `${change}: inside ±${percent(options.minEffect)} but its interval reaches past it; more processes would decide it` };
   }
   if (adjustedP < options.alpha) return { ...base, verdict: estimate.ratio > 1 ? 'regressed' : 'improved', reason: `${change}, adjusted p = ${adjustedP.toPrecision(2)}` };
   return { ...base, verdict: 'inconclusive', reason: `${change} but adjusted p = ${adjustedP.toPrecision(2)} (not below ${options.alpha}): more processes would decide it` };

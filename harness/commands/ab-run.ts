@@ -27,8 +27,8 @@ export interface RunFlags {
 function abPaths(runPaths: FlagPaths): FlagPaths {
   return {
     ...Object.fromEntries(['targets', 'backends', 'min-samples', 'min-time', 'max-time', 'warmup', 'batch-sizes', 'threads', 'seed', 'cpus', 'browser', 'devices', 'eval-limit', 'eval-budget', 'eval-min-images'].flatMap((flag) => (runPaths[flag] ? [[flag, runPaths[flag]]] : []))),
-    threshold: ['compare.threshold', 'number'],
-    alpha: ['compare.alpha', 'number'],
+    'min-effect': ['ab.minEffect', 'number'],
+    alpha: ['ab.alpha', 'number'],
     correction: ['compare.correction', 'text'],
   };
 }

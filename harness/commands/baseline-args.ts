@@ -11,7 +11,7 @@ export const baselineArgs = {
   pairs: { type: 'string', description: 'Pairs (A and B once each) timed per process at least (the loop\'s --min-samples; default 12)', valueHint: 'n' },
   strict: { type: 'boolean', description: 'Exit 2 when nothing regressed but some keys are inconclusive' },
   format: { type: 'string', description: 'text (default: a table on stderr) or md (markdown on stdout, for $GITHUB_STEP_SUMMARY)', valueHint: 'text|md' },
-  threshold: { type: 'string', description: 'Relative change of B/A inside which a key is the same (default 0.05)', valueHint: 'fraction' },
-  alpha: { type: 'string', description: 'Family-wise significance level across keys (default 0.01)', valueHint: 'p' },
+  'min-effect': { type: 'string', description: 'Relative change of B/A inside which a key is the same; a regression is past it and significant (default 0.02)', valueHint: 'fraction' },
+  alpha: { type: 'string', description: 'Family-wise significance level across keys (default 0.05)', valueHint: 'p' },
   correction: { type: 'string', description: 'Adjustment across keys: holm (default), bh or none', valueHint: 'holm|bh|none' },
 } as const;

@@ -379,6 +379,28 @@ export const configSchema = z.strictObject({
       accuracyDropPoints: z.number().min(0).max(100).default(1),
     })
     .prefault({}),
+  /**
+   * The A/B verdict (`bench ab`, `--baseline`; docs/regressions.md). Its own
+   * defaults, not compare's: the interval is measured in this very run (A and
+   * B in the same processes), so a smaller change can be claimed than across
+   * runs, and the slowdown a gate must catch (5%) cannot be the band inside
+   * which a key is the same (a true 5% change would land inside it half the
+   * time).
+   */
+  ab: z
+    .strictObject({
+      /** Relative change of B/A inside which a key is the same; a regression must be past it and significant. */
+      minEffect: z.number().positive().max(10).default(0.02),
+      /**
+       * Family-wise significance level across the keys. 0.05, not compare's
+       * 0.01: a verdict from 4 processes has 3 degrees of freedom, where
+       * 0.01's t of 5.8 (against 3.2) misses a 5% slowdown a quarter of the
+       * time; the min effect keeps an A/A run from flagging a tiny shift
+       * (`npm run benchmark:ab` measured both, docs/regressions.md).
+       */
+      alpha: z.number().positive().max(1).default(0.05),
+    })
+    .prefault({}),
   /** `bench profile` (docs/profiling.md). */
   profile: z
     .strictObject({

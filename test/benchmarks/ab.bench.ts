@@ -4,9 +4,9 @@
  * artifacts, ./gate-artifacts.ts) on Node tfjs-wasm:
  *
  * - A/A: A (224 px) against a copy of itself. Goal: at most 1 of 20 runs flag.
- * - B5: the same weights at 230 px (5.4% more pixels, about 5% slower).
- *   Goal: at least 19 of 20 runs regressed.
- * - B10: 235 px (10.1% more pixels). Goal: 20 of 20.
+ * - B5: the same weights at a larger input that is about 5% slower on the
+ *   runtime (B_SIZES below). Goal: at least 19 of 20 runs regressed.
+ * - B10: about 10% slower. Goal: 20 of 20.
  * - Cost: the wall time of one A/B run against one plain `bench run` of the
  *   same jobs (goal ≤ 2.5×).
  *
@@ -15,7 +15,7 @@
  *
  * A/B here also evaluates each side once (2 images), as the plain run does.
  *
- *   npm run benchmark:ab -- [--runs 20] [--processes 4] [--max-processes N] [--min-time ms] [--threads N] [--backends tfjs-wasm|tflite-node] [--out dir]
+ *   npm run benchmark:ab -- [--runs 20] [--processes 4] [--max-processes N] [--min-time ms] [--threads N] [--backends tfjs-wasm|tflite-node] [--sizes 235,242] [--out dir]
  *   npm run benchmark:ab -- --quick     # 2 runs, 2 processes, --min-time 200: proves it works, decides nothing
  */
 import { cp, rm } from 'node:fs/promises';
@@ -37,6 +37,7 @@ const { values: flags } = parseArgs({
     quick: { type: 'boolean', default: false },
     threads: { type: 'string' },
     backends: { type: 'string', default: 'tfjs-wasm' },
+    sizes: { type: 'string' },
     out: { type: 'string', default: join(tmpdir(), 'edgebench-ab-bench') },
   },
 });
@@ -48,7 +49,17 @@ const maxProcesses = flags['max-processes'] ? Number(flags['max-processes']) : u
 const minTime = Number(flags['min-time'] ?? defaults.minTime);
 const work = resolve(flags.out!);
 const MODEL = 'mobilenet_v2';
-const sides = { A: 224, AA: 224, B5: 230, B10: 235 } as const;
+/**
+ * B's input sizes, per runtime: what makes MobileNetV2 ~5% and ~10% slower
+ * there (time does not grow as the pixel count: the head and per-op
+ * overheads do not scale). Chosen from A/B runs on this project's 2-core
+ * AMD EPYC; the table below prints the slowdown measured, pooled over every
+ * run, so the claim is checked each time. --sizes 5%,10% overrides them.
+ */
+const B_SIZES: Record<string, readonly [number, number]> = { 'tfjs-wasm': [235, 242], 'tflite-node': [237, 245] };
+const [b5, b10] = flags.sizes ? (flags.sizes.split(',').map(Number) as [number, number]) : (B_SIZES[flags.backends!.split(',')[0]!] ?? [235, 242]);
+if (![b5, b10].every((size) => Number.isInteger(size) && size > 224 && size <= 512)) throw new Error(`--sizes takes two input sizes above 224, e.g. 235,242 (got ${flags.sizes})`);
+const sides = { A: 224, AA: 224, B5: b5, B10: b10 } as const;
 type Side = keyof typeof sides;
 const outs = Object.fromEntries(Object.keys(sides).map((side) => [side, join(work, side)])) as Record<Side, string>;
 
@@ -95,10 +106,13 @@ for (let index = 0; index < runs; index += 1) {
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+// The slowdown each B really is: the geometric mean of its runs' ratios (every run's pairs, pooled by run).
+const pooled = (values: number[]) => Math.exp(values.reduce((sum, value) => sum + Math.log(value), 0) / values.length);
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
-console.log(`| experiment | runs that flag | median B/A |`);
-console.log(`|---|--:|--:|`);
-console.log(`| A/A (goal ≤ 1 of 20) | ${flagged.AA} / ${runs} | ${median(ratios.AA).toFixed(3)} |`);
-console.log(`| B 230 px, ~5% (goal ≥ 19 of 20) | ${flagged.B5} / ${runs} | ${median(ratios.B5).toFixed(3)} |`);
-console.log(`| B 235 px, ~10% (goal 20 of 20) | ${flagged.B10} / ${runs} | ${median(ratios.B10).toFixed(3)} |`);
+console.log(`| experiment | runs that flag | median B/A (range) | B/A pooled over the runs |`);
+console.log(`|---|--:|--:|--:|`);
+const row = (label: string, side: Exclude<Side, 'A'>) => `| ${label} | ${flagged[side]} / ${runs} | ${median(ratios[side]).toFixed(3)} (${Math.min(...ratios[side]).toFixed(3)}–${Math.max(...ratios[side]).toFixed(3)}) | ${pooled(ratios[side]).toFixed(3)} |`;
+console.log(row('A/A (goal ≤ 1 of 20)', 'AA'));
+console.log(row(`B ${b5} px, ~5% (goal ≥ 19 of 20)`, 'B5'));
+console.log(row(`B ${b10} px, ~10% (goal 20 of 20)`, 'B10'));
 console.log(`\none A/B run ${mean(abSeconds).toFixed(1)} s, one plain bench run ${mean(runSeconds).toFixed(1)} s: ${(mean(abSeconds) / mean(runSeconds)).toFixed(2)}× (goal ≤ 2.5×); ${processes}${maxProcesses ? ` to ${maxProcesses}` : ''} processes, --min-time ${minTime}${flags.quick ? ' (--quick: not a measurement)' : ''}`);

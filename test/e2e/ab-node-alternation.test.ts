@@ -51,7 +51,7 @@ test('A/B in alternating worker processes: A/A is not a regression, a B that fai
       { key: 'node/tfjs-cpu/small', estimate: pairedRatio(same.processes) },
       { key: 'node/tfjs-cpu/broken', failed: 'b', message: broken.ok ? '' : broken.error.message },
     ],
-    { threshold: 0.05, alpha: 0.05 },
+    { minEffect: 0.05, alpha: 0.05 },
   );
   assert.notEqual(verdict.keys[0]!.verdict, 'regressed', verdict.keys[0]!.reason);
   assert.notEqual(verdict.keys[0]!.verdict, 'improved', verdict.keys[0]!.reason);

@@ -17,7 +17,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { abKeyInput } from '../../harness/ab.ts';
+import { abKeyInput, abOptions } from '../../harness/ab.ts';
 import { keyId } from '../../harness/core/record.ts';
 import { abExitCode, abVerdict } from '../../reports/ab.ts';
 import { createAdb } from '../../targets/android/adb.ts';
@@ -58,7 +58,7 @@ test("B's model fails on the phone while A's loads: side B named, a regression n
     const result = await target.runPair!({ a, b, processes: 2, seed: 1 }, context);
     assert.ok(!result.ok, 'B cannot load');
     assert.deepEqual([result.side, result.phase], ['b', 'load'], result.error.message);
-    const verdict = abVerdict([abKeyInput(keyId(b.key), result)], context.config.compare);
+    const verdict = abVerdict([abKeyInput(keyId(b.key), result)], abOptions(context.config));
     const [key] = verdict.keys;
     assert.ok(key!.key.startsWith(`tiny/tfjs/float32@android:${PIXEL_7.serial}/tfjs-wasm[`), key!.key);
     assert.equal(key!.verdict, 'regressed');

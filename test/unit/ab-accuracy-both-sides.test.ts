@@ -65,7 +65,7 @@ test('B losing accuracy or agreement past the points threshold is regressed even
       { key: 'within', estimate: same, evaluation: { a: evaluation(0.9, 1), b: evaluation(0.895, 0.995) } },
       { key: 'not-evaluated', estimate: same, evaluation: { a: null, b: null } },
     ],
-    { threshold: 0.05, alpha: 0.01, accuracyDropPoints: 1 },
+    { minEffect: 0.05, alpha: 0.01, accuracyDropPoints: 1 },
   );
   const [accuracy, agreement, within, none] = verdict.keys;
   assert.equal(accuracy?.verdict, 'regressed');

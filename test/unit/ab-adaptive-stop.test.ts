@@ -69,7 +69,7 @@ test('a key decided by its first processes stops there', async () => {
   assert.deepEqual(calls.map((call) => call.processes), [4]);
   assert.equal(outcome.verdict.keys[0]?.verdict, 'regressed');
   const saved = JSON.parse(await readFile(outcome.path, 'utf8')) as { looks: number; alphaPerLook: number };
-  assert.deepEqual([saved.looks, saved.alphaPerLook], [4, 0.01 / 4]);
+  assert.deepEqual([saved.looks, saved.alphaPerLook], [4, 0.05 / 4]);
 });
 
 test('an undecided key gets blocks of 4 until decided or the budget is spent; only the first look evaluates', async () => {

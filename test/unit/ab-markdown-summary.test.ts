@@ -18,7 +18,7 @@ test('regressions first, ratio and interval in their columns, a | in an error es
       { key: 'm/tfjs/float32@node:host/tfjs-wasm[batch=1]', estimate: same },
       { key: 'm/tflite/int8@node:host/tflite-node[batch=1]', failed: 'b', message: 'load failed: a | b' },
     ],
-    { threshold: 0.05, alpha: 0.01 },
+    { minEffect: 0.05, alpha: 0.01 },
   );
   const markdown = renderAbMarkdown(verdict, { baseline: '../main/.bench', current: '/ci/.bench' });
   const rows = markdown.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| verdict'));

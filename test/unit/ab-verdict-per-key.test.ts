@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { abExitCode, abVerdict } from '../../reports/ab.ts';
 import { pairedRatio, type ProcessPairs } from '../../harness/core/paired.ts';
 
-const options = { threshold: 0.05, alpha: 0.05 };
+const options = { minEffect: 0.05, alpha: 0.05 };
 
 /** Four processes whose B is `factor` × A, with a little per-process wobble so the spread is not zero. */
 function scaled(factor: number, wobble = 0.002): ProcessPairs[] {
