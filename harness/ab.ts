@@ -108,25 +108,32 @@ export async function runAb(options: AbRunOptions): Promise<AbOutcome> {
   const tree = await checkoutBaseline({ ref: options.baseline, cwd: options.cwd, log: options.log, signal });
   try {
     options.log.info(`baseline ${tree.ref}: ${tree.commit.slice(0, 12)} in ${tree.dir} (packages ${tree.packages === 'linked' ? "linked: the same package-lock.json" : 'from its own package-lock.json'})`);
-    const problem = artifactCodeChange(tree.commit, options.cwd);
-    if (problem) throw new UserError(`--baseline ${tree.ref}: ${problem} since it, so its artifacts may differ from this out folder's; building them at the baseline is not done yet: run bench retrain at ${tree.ref} into an out folder and pass that folder as --baseline`, 'AB_BASELINE_ARTIFACTS');
-    // The artifacts are reused by that fingerprint (the code that builds them is unchanged): A differs from B only in the code and packages that run them.
-    return await measureAb(options, signal, { dir: out, label: `${tree.ref} (${tree.commit.slice(0, 12)})`, source: tree.source, tree: tree.dir });
+    const label = `${tree.ref} (${tree.commit.slice(0, 12)})`;
+    const change = artifactCodeChange(tree.commit, options.cwd);
+    if (change === 'unchanged') {
+      // The artifacts are reused by that fingerprint (the code that builds them is unchanged): A differs from B only in the code and packages that run them.
+      return await measureAb(options, signal, { dir: out, label, source: { ...tree.source, artifacts: { from: 'this out folder', dir: out } }, tree: tree.dir });
+    }
+    if (change !== 'changed') throw new UserError(`--baseline ${tree.ref}: ${change.error}: cannot tell whether its artifacts are this out folder's`, 'AB_BASELINE_ARTIFACTS');
+    // The code that builds artifacts differs: the commit's own CLI builds them on this side's dataset and settings (cached by commit, dataset, settings).
+    const { buildBaselineArtifacts } = await import('./baseline-build.ts');
+    const built = await buildBaselineArtifacts({ tree: tree.dir, ref: tree.ref, commit: tree.commit, out, cwd: options.cwd, config: options.config, log: options.log, signal });
+    return await measureAb(options, signal, { dir: built.dir, label, source: { ...tree.source, artifacts: { from: 'built at the commit', dir: built.dir, cached: built.reused } }, tree: tree.dir });
   } finally {
     await tree.remove();
   }
 }
 
 /**
- * Why this tree's artifacts cannot stand for the commit's: the code that
- * builds them (models/: retraining, the converter) changed; null when not.
+ * Whether this tree's artifacts can stand for the commit's: not when the
+ * code that builds them (models/: retraining, the converter) changed.
  * The lockfile is left out on purpose: a runtime upgrade (TF.js 4.22 → 4.23)
  * is asked on the same model files, run by each side's own packages.
  */
-function artifactCodeChange(commit: string, cwd: string): string | null {
+export function artifactCodeChange(commit: string, cwd: string): 'unchanged' | 'changed' | { error: string } {
   const diff = spawnSync('git', ['diff', '--quiet', commit, '--', 'models'], { cwd, timeout: 60_000 });
-  if (diff.status === 0) return null;
-  return diff.status === 1 ? 'models/ changed' : `git diff failed (${diff.stderr?.toString().trim().split('\n')[0] ?? 'no git'})`;
+  if (diff.status === 0) return 'unchanged';
+  return diff.status === 1 ? 'changed' : { error: `git diff failed (${diff.stderr?.toString().trim().split('\n')[0] ?? 'no git'})` };
 }
 
 interface BaselineSide {
