@@ -198,7 +198,9 @@ async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSid
     );
     for (const failure of prepared.failures) inputs.push({ key: keyId(failure.key), failed: 'both', message: `the target could not start: ${failure.error.message}` });
     // B's agreement reference, made as bench run makes it; A's is the one its folder holds, if any (never written there).
-    const referenced = await withReferences(prepared.jobs, current.models, context, { active, ...(options.targets ? { factories: options.targets } : {}) });
+    // One engine only: a B that does not load is B's failure, which its first pair process says (A loading first) in seconds, not a
+    // reason to try the next engine too (~35 s for a broken B before any pair).
+    const referenced = await withReferences(prepared.jobs, current.models, context, { active, handOver: false, ...(options.targets ? { factories: options.targets } : {}) });
     for (const [index, { target, job }] of referenced.jobs.entries()) {
       if (signal.aborted) break;
       const id = keyId(job.key);

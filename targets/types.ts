@@ -115,6 +115,12 @@ export interface AgreementRequest {
   metadata: ModelMetadata;
   /** Compute in this process (tests); default in a worker process. */
   inProcess?: boolean;
+  /**
+   * false: an engine that cannot load the model fails the reference at once
+   * instead of handing over to the next (an A/B: a B that does not load is
+   * B's failure, said by its pairs, not a reason to try every engine).
+   */
+  handOver?: boolean;
 }
 
 /** A model's agreement reference: the outputs every evaluating job's top-1 is checked against, and how it came to be. */
