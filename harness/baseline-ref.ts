@@ -117,7 +117,7 @@ export async function checkoutBaseline(options: CheckoutOptions): Promise<Baseli
   // mkdtemp makes the folder 0700: nobody else can plant files in the tree we then run.
   const home = await mkdtemp(join(tmpdir(), 'edgebench-baseline-'));
   const dir = join(home, 'tree');
-  let removed: Promise<void> | undefined;
+  let removed: Discarding | undefined;
   const removeNow = () => (removed ??= discardTree(repo, home));
   // A second Ctrl-C exits at once (harness/interrupt.ts): the worktree goes then too.
   const atExit = () => void removeNow();
@@ -142,7 +142,7 @@ export async function checkoutBaseline(options: CheckoutOptions): Promise<Baseli
       await (options.install ?? npmCi)(dir, options.signal);
       packages = 'npm ci';
     }
-    return { ref, commit, dir, packages, source: { git: { commit, ref }, ...(theirs ? { lockfileSha256: theirs } : {}), runtimeVersions: runtimeVersions(dir) }, remove, removed: () => removed ?? Promise.resolve() };
+    return { ref, commit, dir, packages, source: { git: { commit, ref }, ...(theirs ? { lockfileSha256: theirs } : {}), runtimeVersions: runtimeVersions(dir) }, remove, removed: () => removed?.done() ?? Promise.resolve() };
   } catch (error) {
     await remove();
     throw error;
@@ -157,9 +157,14 @@ export async function checkoutBaseline(options: CheckoutOptions): Promise<Baseli
  * deletes the files, so neither the verdict nor this process's exit waits,
  * and the deletion finishes even when this process is killed. The rename
  * also means a half-deleted tree is never at the path git or a user knew.
- * Settles when the files are gone (tests wait for it; the CLI does not).
+ * `done()` settles when the files are gone, keeping this process alive for
+ * it (tests wait; the CLI does not, and exits while the deletion goes on).
  */
-export function discardTree(repo: string, home: string): Promise<void> {
+export interface Discarding {
+  done(): Promise<void>;
+}
+
+export function discardTree(repo: string, home: string): Discarding {
   let trash = `${home}-removing`;
   try {
     renameSync(home, trash);
@@ -167,21 +172,28 @@ export function discardTree(repo: string, home: string): Promise<void> {
     trash = home; // already gone, or not renamable: delete it where it is
   }
   git(repo, ['worktree', 'prune']);
-  if (!existsSync(trash)) return Promise.resolve();
+  const finished = { done: () => Promise.resolve() };
+  if (!existsSync(trash)) return finished;
   if (process.platform === 'win32') {
     rmSync(trash, { recursive: true, force: true });
-    return Promise.resolve();
+    return finished;
   }
-  return new Promise((resolve) => {
-    // Never a shell: the path is an argument after `--`. Not our child group: it outlives a Ctrl-C's exit.
-    const child = spawn('rm', ['-rf', '--', trash], { detached: true, stdio: 'ignore' });
-    child.unref();
+  // Never a shell: the path is an argument after `--`. Its own process group: it outlives a Ctrl-C's exit, and unref'd, this process does not wait for it.
+  const child = spawn('rm', ['-rf', '--', trash], { detached: true, stdio: 'ignore' });
+  child.unref();
+  const gone = new Promise<void>((resolve) => {
     child.on('error', () => {
       rmSync(trash, { recursive: true, force: true });
       resolve();
     });
     child.on('close', () => resolve());
   });
+  return {
+    done: () => {
+      child.ref();
+      return gone;
+    },
+  };
 }
 
 /** `npm ci` in `dir`; a failure (often: no registry) is one line saying so. */
