@@ -37,7 +37,7 @@ import { planJobs } from './plan.ts';
 import { withReferences } from './references.ts';
 import { discoverTargets, disposeTargets, prepareTargets, type TargetFactories } from './targets.ts';
 import { abVerdict, type AbKeyInput, type AbVerdict } from '../reports/ab.ts';
-import type { PairDesign, PairJobResult, TargetContext } from '../targets/types.ts';
+import type { PairDesign, PairDeviceState, PairJobResult, TargetContext } from '../targets/types.ts';
 
 /** Processes per key when not asked: A B B A once. */
 export const DEFAULT_AB_PROCESSES = 4;
@@ -184,7 +184,7 @@ async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSid
   const inputs: AbKeyInput[] = [];
   const skipped: string[] = [];
   // Which files each key held against each other: the verdict file names both sides.
-  const sides: { key: string; design: PairDesign | null; a: { artifact: string; sha256: string }; b: { artifact: string; sha256: string } }[] = [];
+  const sides: { key: string; design: PairDesign | null; a: { artifact: string; sha256: string }; b: { artifact: string; sha256: string }; deviceStates?: PairDeviceState[] }[] = [];
   try {
     // plan: this side's jobs, inference only, each keyed once
     const plan = await planJobs(current.models, active, config, out);
@@ -226,10 +226,11 @@ async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSid
       while (result.ok && looks > 1 && result.processes.length < options.maxProcesses! && !signal.aborted && abVerdict([{ key: id, estimate: pairedRatio(result.processes) }], judging).keys[0]!.verdict === 'inconclusive') {
         const block = Math.min(AB_BLOCK, options.maxProcesses! - result.processes.length);
         const more = await target.runPair({ a: noEvaluation(a), b: noEvaluation(b), processes: block, seed: seed + result.processes.length, ...tree }, context);
-        result = more.ok ? { ...result, processes: [...result.processes, ...more.processes] } : more;
+        result = more.ok ? { ...result, processes: [...result.processes, ...more.processes], ...(result.deviceStates || more.deviceStates ? { deviceStates: [...(result.deviceStates ?? []), ...(more.deviceStates ?? [])] } : {}) } : more;
       }
       const evaluation = first.ok ? first.evaluation : undefined;
-      sides.push({ key: id, design: result.ok ? result.design : null, a: { artifact: a.artifact.id, sha256: a.artifact.sha256 }, b: { artifact: b.artifact.id, sha256: b.artifact.sha256 } });
+      // A phone's state around each of its processes or pages, as a plain phone job's record has it.
+      sides.push({ key: id, design: result.ok ? result.design : null, a: { artifact: a.artifact.id, sha256: a.artifact.sha256 }, b: { artifact: b.artifact.id, sha256: b.artifact.sha256 }, ...(result.ok && result.deviceStates ? { deviceStates: result.deviceStates } : {}) });
       if (result.ok) log.info(`${id}: measured ${result.design === 'in-process' ? 'with A and B in each process' : "in alternating processes (each side's own code)"}, ${result.processes.length} process${result.processes.length === 1 ? '' : 'es'}`);
       inputs.push(abKeyInput(id, result, evaluation));
     }
