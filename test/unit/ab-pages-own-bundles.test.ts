@@ -19,7 +19,7 @@ import type { PageHost } from '../../targets/page/page-host.ts';
 import { startStaticServer } from '../../targets/page/server.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
-const measurement = (ms: number, evaluate: boolean) => ({ samples: [ms, ms, ms], evaluation: evaluate ? { images: 4, top1: ms === 2 ? 0.5 : 0.75 } : null }) as unknown as Extract<PageResult, { measurement: unknown }>['measurement'];
+const measurement = (ms: number, evaluate: boolean) => ({ samples: [ms, ms, ms], evaluation: evaluate ? { images: 4, accuracy: ms === 2 ? 0.5 : 0.75 } : null }) as unknown as Extract<PageResult, { measurement: unknown }>['measurement'];
 
 test('A and B pages alternate, each served its own bundle; the server is left serving B', async (t) => {
   const root = await tempDir('ab-own-pages');
@@ -35,7 +35,7 @@ test('A and B pages alternate, each served its own bundle; the server is left se
   }
   for (const [prefix, dir] of Object.entries(mounts.b)) server.mount(prefix, dir);
   const served: string[] = [];
-  let failOn: string | undefined;
+  const fail: { on?: string } = {};
   // A browser opening the one page URL: which page (and wasm) it gets is the server's doing.
   const host = {
     name: 'stand-in',
@@ -45,7 +45,7 @@ test('A and B pages alternate, each served its own bundle; the server is left se
       const wasm = await (await fetch(`${server.origin}/vendor/x/r.wasm`)).text();
       served.push(`${page}${wasm}`);
       const base = { protocol: 1, id: job.id, startedAt: '', finishedAt: '' } as const;
-      if (failOn === page) return { ...base, ok: false, phase: 'load', error: { name: 'Error', message: `${page} cannot load` } } as unknown as PageResult;
+      if (fail.on === page) return { ...base, ok: false, phase: 'load', error: { name: 'Error', message: `${page} cannot load` } } as unknown as PageResult;
       return { ...base, ok: true, measurement: measurement(page === 'a' ? 2 : 3, job.kernel.evaluate !== false), runtime: { backend: 'wasm', versions: {} } } as unknown as PageResult;
     },
   } as unknown as PageHost;
@@ -57,11 +57,11 @@ test('A and B pages alternate, each served its own bundle; the server is left se
   assert.equal(result.design, 'alternating processes');
   assert.deepEqual(served, ['aa', 'bb', 'bb', 'aa', 'bb', 'aa', 'aa', 'bb'], 'A B | B A | B A | A B, each with its own wasm');
   assert.deepEqual(result.processes, Array.from({ length: 4 }, () => ({ a: [2, 2, 2], b: [3, 3, 3] })));
-  assert.deepEqual([result.evaluation?.a?.top1, result.evaluation?.b?.top1], [0.5, 0.75], 'each side evaluated once, by its own page');
+  assert.deepEqual([result.evaluation?.a?.accuracy, result.evaluation?.b?.accuracy], [0.5, 0.75], 'each side evaluated once, by its own page');
   assert.equal(await (await fetch(`${server.origin}/index.html`)).text(), 'b');
 
   served.length = 0;
-  failOn = 'a';
+  fail.on = 'a';
   const failed = await runAlternatingPages({ jobs: { a: job('A'), b: job('B') }, mounts, processes: 4, server }, run);
   assert.ok(!failed.ok && failed.side === 'a' && failed.phase === 'load', JSON.stringify(failed));
   assert.deepEqual(served, ['aa']);
@@ -71,6 +71,6 @@ test('A and B pages alternate, each served its own bundle; the server is left se
 test("the tree's answer: absolute folders under prefixes that start with /, nothing else", () => {
   assert.deepEqual(parseAnswer('{"dir":"/t/page","vendor":{"/vendor/tfjs-wasm/":"/t/nm/wasm"}}'), { '/': '/t/page', '/vendor/tfjs-wasm/': '/t/nm/wasm' });
   for (const bad of ['{"dir":"page","vendor":{}}', '{"dir":"/t","vendor":{"vendor/":"/x"}}', '{"dir":"/t","vendor":{"/":"/x"}}', '{"dir":"/t","vendor":{"/v/":"x"}}', '{"dir":"/t"}', 'not json']) {
-    assert.throws(() => parseAnswer(bad), undefined, bad);
+    assert.throws(() => parseAnswer(bad), Error, bad);
   }
 });
