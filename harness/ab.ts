@@ -37,7 +37,7 @@ import { planJobs } from './plan.ts';
 import { withReferences } from './references.ts';
 import { discoverTargets, disposeTargets, prepareTargets, type TargetFactories } from './targets.ts';
 import { abVerdict, type AbKeyInput, type AbOptions, type AbVerdict } from '../reports/ab.ts';
-import type { PairDesign, PairJobResult, TargetContext } from '../targets/types.ts';
+import type { PairDesign, PairDeviceState, PairJobResult, TargetContext } from '../targets/types.ts';
 
 /** Processes per key when not asked: A B B A once. */
 export const DEFAULT_AB_PROCESSES = 4;
@@ -108,25 +108,32 @@ export async function runAb(options: AbRunOptions): Promise<AbOutcome> {
   const tree = await checkoutBaseline({ ref: options.baseline, cwd: options.cwd, log: options.log, signal });
   try {
     options.log.info(`baseline ${tree.ref}: ${tree.commit.slice(0, 12)} in ${tree.dir} (packages ${tree.packages === 'linked' ? "linked: the same package-lock.json" : 'from its own package-lock.json'})`);
-    const problem = artifactCodeChange(tree.commit, options.cwd);
-    if (problem) throw new UserError(`--baseline ${tree.ref}: ${problem} since it, so its artifacts may differ from this out folder's; building them at the baseline is not done yet: run bench retrain at ${tree.ref} into an out folder and pass that folder as --baseline`, 'AB_BASELINE_ARTIFACTS');
-    // The artifacts are reused by that fingerprint (the code that builds them is unchanged): A differs from B only in the code and packages that run them.
-    return await measureAb(options, signal, { dir: out, label: `${tree.ref} (${tree.commit.slice(0, 12)})`, source: tree.source, tree: tree.dir });
+    const label = `${tree.ref} (${tree.commit.slice(0, 12)})`;
+    const change = artifactCodeChange(tree.commit, options.cwd);
+    if (change === 'unchanged') {
+      // The artifacts are reused by that fingerprint (the code that builds them is unchanged): A differs from B only in the code and packages that run them.
+      return await measureAb(options, signal, { dir: out, label, source: { ...tree.source, artifacts: { from: 'this out folder', dir: out } }, tree: tree.dir });
+    }
+    if (change !== 'changed') throw new UserError(`--baseline ${tree.ref}: ${change.error}: cannot tell whether its artifacts are this out folder's`, 'AB_BASELINE_ARTIFACTS');
+    // The code that builds artifacts differs: the commit's own CLI builds them on this side's dataset and settings (cached by commit, dataset, settings).
+    const { buildBaselineArtifacts } = await import('./baseline-build.ts');
+    const built = await buildBaselineArtifacts({ tree: tree.dir, ref: tree.ref, commit: tree.commit, out, cwd: options.cwd, config: options.config, log: options.log, signal });
+    return await measureAb(options, signal, { dir: built.dir, label, source: { ...tree.source, artifacts: { from: 'built at the commit', dir: built.dir, cached: built.reused } }, tree: tree.dir });
   } finally {
     await tree.remove();
   }
 }
 
 /**
- * Why this tree's artifacts cannot stand for the commit's: the code that
- * builds them (models/: retraining, the converter) changed; null when not.
+ * Whether this tree's artifacts can stand for the commit's: not when the
+ * code that builds them (models/: retraining, the converter) changed.
  * The lockfile is left out on purpose: a runtime upgrade (TF.js 4.22 → 4.23)
  * is asked on the same model files, run by each side's own packages.
  */
-function artifactCodeChange(commit: string, cwd: string): string | null {
+export function artifactCodeChange(commit: string, cwd: string): 'unchanged' | 'changed' | { error: string } {
   const diff = spawnSync('git', ['diff', '--quiet', commit, '--', 'models'], { cwd, timeout: 60_000 });
-  if (diff.status === 0) return null;
-  return diff.status === 1 ? 'models/ changed' : `git diff failed (${diff.stderr?.toString().trim().split('\n')[0] ?? 'no git'})`;
+  if (diff.status === 0) return 'unchanged';
+  return diff.status === 1 ? 'changed' : { error: `git diff failed (${diff.stderr?.toString().trim().split('\n')[0] ?? 'no git'})` };
 }
 
 interface BaselineSide {
@@ -186,7 +193,7 @@ async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSid
   const inputs: AbKeyInput[] = [];
   const skipped: string[] = [];
   // Which files each key held against each other: the verdict file names both sides.
-  const sides: { key: string; design: PairDesign | null; a: { artifact: string; sha256: string }; b: { artifact: string; sha256: string } }[] = [];
+  const sides: { key: string; design: PairDesign | null; a: { artifact: string; sha256: string }; b: { artifact: string; sha256: string }; deviceStates?: PairDeviceState[] }[] = [];
   try {
     // plan: this side's jobs, inference only, each keyed once
     const plan = await planJobs(current.models, active, config, out);
@@ -200,7 +207,9 @@ async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSid
     );
     for (const failure of prepared.failures) inputs.push({ key: keyId(failure.key), failed: 'both', message: `the target could not start: ${failure.error.message}` });
     // B's agreement reference, made as bench run makes it; A's is the one its folder holds, if any (never written there).
-    const referenced = await withReferences(prepared.jobs, current.models, context, { active, ...(options.targets ? { factories: options.targets } : {}) });
+    // One engine only: a B that does not load is B's failure, which its first pair process says (A loading first) in seconds, not a
+    // reason to try the next engine too (~35 s for a broken B before any pair).
+    const referenced = await withReferences(prepared.jobs, current.models, context, { active, handOver: false, ...(options.targets ? { factories: options.targets } : {}) });
     for (const [index, { target, job }] of referenced.jobs.entries()) {
       if (signal.aborted) break;
       const id = keyId(job.key);
@@ -226,10 +235,11 @@ async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSid
       while (result.ok && looks > 1 && result.processes.length < options.maxProcesses! && !signal.aborted && abVerdict([{ key: id, estimate: pairedRatio(result.processes) }], judging).keys[0]!.verdict === 'inconclusive') {
         const block = Math.min(AB_BLOCK, options.maxProcesses! - result.processes.length);
         const more = await target.runPair({ a: noEvaluation(a), b: noEvaluation(b), processes: block, seed: seed + result.processes.length, ...tree }, context);
-        result = more.ok ? { ...result, processes: [...result.processes, ...more.processes] } : more;
+        result = more.ok ? { ...result, processes: [...result.processes, ...more.processes], ...(result.deviceStates || more.deviceStates ? { deviceStates: [...(result.deviceStates ?? []), ...(more.deviceStates ?? [])] } : {}) } : more;
       }
       const evaluation = first.ok ? first.evaluation : undefined;
-      sides.push({ key: id, design: result.ok ? result.design : null, a: { artifact: a.artifact.id, sha256: a.artifact.sha256 }, b: { artifact: b.artifact.id, sha256: b.artifact.sha256 } });
+      // A phone's state around each of its processes or pages, as a plain phone job's record has it.
+      sides.push({ key: id, design: result.ok ? result.design : null, a: { artifact: a.artifact.id, sha256: a.artifact.sha256 }, b: { artifact: b.artifact.id, sha256: b.artifact.sha256 }, ...(result.ok && result.deviceStates ? { deviceStates: result.deviceStates } : {}) });
       if (result.ok) log.info(`${id}: measured ${result.design === 'in-process' ? 'with A and B in each process' : "in alternating processes (each side's own code)"}, ${result.processes.length} process${result.processes.length === 1 ? '' : 'es'}`);
       inputs.push(abKeyInput(id, result, evaluation));
     }

@@ -14,7 +14,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +41,8 @@ export interface SideSource {
   lockfileSha256?: string;
   /** Installed versions of the runtime packages (package.json of each, in that side's node_modules). */
   runtimeVersions: Record<string, string>;
+  /** A git ref's artifacts: this out folder's (models/ unchanged since it) or built by its own code (harness/baseline-build.ts). */
+  artifacts?: { from: 'this out folder'; dir: string } | { from: 'built at the commit'; dir: string; cached: boolean };
 }
 
 /** The runtime packages whose versions each side's record names (tfjs-tflite-node runs tflite-node). */
@@ -72,8 +74,14 @@ export interface BaselineTree {
   /** How its packages came: this tree's linked (same lockfile) or its own lockfile installed. */
   packages: 'linked' | 'npm ci';
   source: SideSource;
-  /** Removes the worktree and its folder; idempotent. */
+  /**
+   * Takes the worktree away at once (renamed aside, unregistered from git)
+   * and deletes its files in the background; idempotent. `removed` is when
+   * the files are gone.
+   */
   remove(): Promise<void>;
+  /** Settles once the worktree's files are deleted (after `remove()`). */
+  removed(): Promise<void>;
 }
 
 export interface CheckoutOptions {
@@ -109,19 +117,14 @@ export async function checkoutBaseline(options: CheckoutOptions): Promise<Baseli
   // mkdtemp makes the folder 0700: nobody else can plant files in the tree we then run.
   const home = await mkdtemp(join(tmpdir(), 'edgebench-baseline-'));
   const dir = join(home, 'tree');
-  let removed = false;
-  const removeNow = () => {
-    if (removed) return;
-    removed = true;
-    git(repo, ['worktree', 'remove', '--force', dir]);
-    rmSync(home, { recursive: true, force: true });
-    git(repo, ['worktree', 'prune']);
-  };
+  let removed: Discarding | undefined;
+  const removeNow = () => (removed ??= discardTree(repo, home));
   // A second Ctrl-C exits at once (harness/interrupt.ts): the worktree goes then too.
-  process.once('exit', removeNow);
+  const atExit = () => void removeNow();
+  process.once('exit', atExit);
   const remove = async () => {
-    process.off('exit', removeNow);
-    removeNow();
+    process.off('exit', atExit);
+    void removeNow();
   };
   try {
     const added = git(repo, ['worktree', 'add', '--detach', '--quiet', dir, commit]);
@@ -139,11 +142,58 @@ export async function checkoutBaseline(options: CheckoutOptions): Promise<Baseli
       await (options.install ?? npmCi)(dir, options.signal);
       packages = 'npm ci';
     }
-    return { ref, commit, dir, packages, source: { git: { commit, ref }, ...(theirs ? { lockfileSha256: theirs } : {}), runtimeVersions: runtimeVersions(dir) }, remove };
+    return { ref, commit, dir, packages, source: { git: { commit, ref }, ...(theirs ? { lockfileSha256: theirs } : {}), runtimeVersions: runtimeVersions(dir) }, remove, removed: () => removed?.done() ?? Promise.resolve() };
   } catch (error) {
     await remove();
     throw error;
   }
+}
+
+/**
+ * Removes a baseline worktree without making the verdict wait for it: a
+ * worktree with its own packages is ~1.1 GB, minutes to delete on a loaded
+ * machine. The folder is renamed aside (instant, same file system) and git
+ * forgets the worktree (prune: its folder is gone), then a detached `rm -rf`
+ * deletes the files, so neither the verdict nor this process's exit waits,
+ * and the deletion finishes even when this process is killed. The rename
+ * also means a half-deleted tree is never at the path git or a user knew.
+ * `done()` settles when the files are gone, keeping this process alive for
+ * it (tests wait; the CLI does not, and exits while the deletion goes on).
+ */
+export interface Discarding {
+  done(): Promise<void>;
+}
+
+export function discardTree(repo: string, home: string): Discarding {
+  let trash = `${home}-removing`;
+  try {
+    renameSync(home, trash);
+  } catch {
+    trash = home; // already gone, or not renamable: delete it where it is
+  }
+  git(repo, ['worktree', 'prune']);
+  const finished = { done: () => Promise.resolve() };
+  if (!existsSync(trash)) return finished;
+  if (process.platform === 'win32') {
+    rmSync(trash, { recursive: true, force: true });
+    return finished;
+  }
+  // Never a shell: the path is an argument after `--`. Its own process group: it outlives a Ctrl-C's exit, and unref'd, this process does not wait for it.
+  const child = spawn('rm', ['-rf', '--', trash], { detached: true, stdio: 'ignore' });
+  child.unref();
+  const gone = new Promise<void>((resolve) => {
+    child.on('error', () => {
+      rmSync(trash, { recursive: true, force: true });
+      resolve();
+    });
+    child.on('close', () => resolve());
+  });
+  return {
+    done: () => {
+      child.ref();
+      return gone;
+    },
+  };
 }
 
 /** `npm ci` in `dir`; a failure (often: no registry) is one line saying so. */

@@ -70,7 +70,7 @@ export async function withReferences(
   jobs: readonly PlannedJob[],
   models: readonly ModelArtifacts[],
   context: TargetContext,
-  options: { active: readonly ActiveTarget[]; factories?: TargetFactories; inProcess?: boolean },
+  options: { active: readonly ActiveTarget[]; factories?: TargetFactories; inProcess?: boolean; handOver?: false },
 ): Promise<{ jobs: PlannedJob[]; timings: PrefetchedReference[] }> {
   const timings: PrefetchedReference[] = [];
   const paths = new Map<string, string>();
@@ -84,7 +84,7 @@ export async function withReferences(
     const mobile = model.artifacts.find((artifact) => artifact.format === 'tfjs') ?? model.artifacts.find((artifact) => artifact.format === 'tflite');
     if (!mobile) continue;
     try {
-      const reference = await maker.reference!({ artifact: mobile, metadata: model.metadata, ...(options.inProcess ? { inProcess: true } : {}) }, context);
+      const reference = await maker.reference!({ artifact: mobile, metadata: model.metadata, ...(options.inProcess ? { inProcess: true } : {}), ...(options.handOver === false ? { handOver: false } : {}) }, context);
       paths.set(model.model, reference.path);
       timings.push({ model: model.model, runtime: reference.runtime, images: reference.images, seconds: reference.seconds, cached: reference.cached });
     } catch (error) {

@@ -115,6 +115,12 @@ export interface AgreementRequest {
   metadata: ModelMetadata;
   /** Compute in this process (tests); default in a worker process. */
   inProcess?: boolean;
+  /**
+   * false: an engine that cannot load the model fails the reference at once
+   * instead of handing over to the next (an A/B: a B that does not load is
+   * B's failure, said by its pairs, not a reason to try every engine).
+   */
+  handOver?: boolean;
 }
 
 /** A model's agreement reference: the outputs every evaluating job's top-1 is checked against, and how it came to be. */
@@ -152,9 +158,25 @@ export interface PairJob {
 /** How a key's pairs were measured: A and B in each process (or page), or alternating processes (each side's own code). */
 export type PairDesign = 'in-process' | 'alternating processes';
 
+/** A phone's battery and thermal state before and after one process (or page) of an A/B, as a plain phone job's `deviceState`. */
+export interface PairDeviceState {
+  /** The side of that process; 'both' for a page that held A and B. */
+  side: 'a' | 'b' | 'both';
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown>;
+}
+
 /** The paired loop times of every process, or the side that failed (both: neither side's own call, e.g. a crash). */
 export type PairJobResult =
-  | { ok: true; processes: ProcessPairs[]; design: PairDesign; /** Each side's accuracy and agreement, when B's kernel evaluates. */ evaluation?: Record<'a' | 'b', Evaluation | null> }
+  | {
+      ok: true;
+      processes: ProcessPairs[];
+      design: PairDesign;
+      /** Each side's accuracy and agreement, when B's kernel evaluates. */
+      evaluation?: Record<'a' | 'b', Evaluation | null>;
+      /** Phones: the device's state around each process or page, in the order they ran. */
+      deviceStates?: PairDeviceState[];
+    }
   | { ok: false; side: 'a' | 'b' | 'both'; phase: JobPhase; error: SerializedError };
 
 export interface Target {

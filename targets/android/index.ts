@@ -44,6 +44,7 @@ import { discoverAndroid } from './discover.ts';
 import { PhoneLane, type LaneServices } from './lane.ts';
 import { NATIVE_RUNTIME } from './native.ts';
 import { nativeJobPart, nativeKeyOptions } from './native-job.ts';
+import { runNativePair } from './ab-native.ts';
 import { pageJobPart, phonePageKeyOptions, runPhonePagePair } from './page-job.ts';
 import type { PageHost } from '../page/page-host.ts';
 import type { WebDriverHostOptions } from '../page/webdriver-host.ts';
@@ -191,18 +192,19 @@ export function createAndroidTarget(options: AndroidTargetOptions = {}): Target 
     },
 
     /**
-     * A/B on the phone's page route (./page-job.ts): A and B in each fresh
-     * page of the phone's browser. benchmark_model loads one model per
-     * process, so the native runtime cannot alternate A and B in one.
+     * A/B on a phone. Page runtimes (./page-job.ts): A and B in each fresh
+     * page of the phone's browser, the cool-down and the phone's state
+     * around each page. benchmark_model loads one model per process: its
+     * runs alternate A B B A instead, each a plain native job (./ab-native.ts).
      */
     async runPair(pair: PairJob, context: TargetContext): Promise<PairJobResult> {
       const fail = (error: Error): PairJobResult => ({ ok: false, side: 'both', phase: 'setup', error: serializeError(error) });
-      if (pair.b.runtime === NATIVE_RUNTIME) return fail(new Error(`${NATIVE_RUNTIME} loads one model per process: it cannot time A and B alternately in one (page runtimes can)`));
       adbFor(context.config);
       const lane = laneFor(pair.b.device);
       if (lane.gone) return fail(new Error(lane.gone));
       try {
-        return await runPhonePagePair(lane, pair, context, pageOptions);
+        if (pair.b.runtime === NATIVE_RUNTIME) return await runNativePair(pair, context, (job) => lane.run(job, context, parts));
+        return await lane.aroundPair(context, () => runPhonePagePair(lane, pair, context, pageOptions));
       } catch (error) {
         return fail(error as Error);
       }

@@ -7,8 +7,8 @@
  * One job at a time per phone is the orchestrator's doing: each phone is its
  * own lane there (harness/lanes.ts), so a PhoneLane never runs two jobs at once.
  */
-import type { Job, JobResult, TargetContext } from '../types.ts';
-import type { DeviceInfo } from '../../harness/core/record.ts';
+import type { Job, JobResult, PairJobResult, TargetContext } from '../types.ts';
+import { serializeError, type DeviceInfo } from '../../harness/core/record.ts';
 import { isPageRuntime, PAGE_RUNTIMES } from '../page/app/protocol.ts';
 import { failed } from '../result.ts';
 import { DeviceDisconnectedError, type Adb } from './adb.ts';
@@ -131,28 +131,9 @@ export class PhoneLane {
       return part(this, job, context);
     }
     const adb = this.services.adb();
-    let cooldownMs: number | undefined;
-    try {
-      if (config.android.cooldown.enabled && this.jobsRun > 0) {
-        const cooled = await waitForCooldown({ readThermal: () => adb.thermal(this.serial), maxWaitMs: config.android.cooldown.maxWaitMs, ...(this.services.cooldownPollMs ? { pollMs: this.services.cooldownPollMs } : {}) });
-        cooldownMs = cooled.waitedMs;
-        if (!cooled.cool) context.log.warn(`${this.serial} still ${cooled.status} after ${Math.round(cooled.waitedMs / 1000)} s of cool-down (android.cooldown.maxWaitMs); running anyway`);
-        else if (cooled.waitedMs > 0) context.log.info(`${this.serial}: cooled down to ${cooled.status} in ${Math.round(cooled.waitedMs / 1000)} s`);
-      }
-    } catch (error) {
-      if (error instanceof DeviceDisconnectedError) {
-        this.gone = error.message;
-        return failed(job, 'setup', error);
-      }
-      context.log.warn(`${this.serial}: cool-down check failed: ${(error as Error).message}`);
-    }
-    let before: Record<string, unknown>;
-    try {
-      before = { ...(await readDeviceState(adb, this.serial)), ...(cooldownMs !== undefined ? { cooldownMs } : {}) };
-    } catch (error) {
-      if (error instanceof DeviceDisconnectedError) this.gone = error.message;
-      return failed(job, 'setup', error);
-    }
+    const settled = await this.settle(context);
+    if ('error' in settled) return failed(job, 'setup', settled.error);
+    const { before } = settled;
     this.jobsRun += 1;
     this.energy = config.android.energy.enabled ? await energyAround(adb, this.serial, job, config.android.energy) : undefined;
     this.sustained = config.run.sustained !== undefined ? phoneSustained(adb, this.serial) : undefined;
@@ -166,6 +147,57 @@ export class PhoneLane {
     result.measurement.device = withState(result.measurement.device, before);
     result.measurement.deviceState = { before, after };
     return result;
+  }
+
+  /**
+   * Before a job: the cool-down (after the first job on this phone) and the
+   * battery and thermal state it starts in; a phone that went away is an error.
+   */
+  private async settle(context: TargetContext): Promise<{ before: Record<string, unknown> } | { error: unknown }> {
+    const { config } = context;
+    const adb = this.services.adb();
+    let cooldownMs: number | undefined;
+    try {
+      if (config.android.cooldown.enabled && this.jobsRun > 0) {
+        const cooled = await waitForCooldown({ readThermal: () => adb.thermal(this.serial), maxWaitMs: config.android.cooldown.maxWaitMs, ...(this.services.cooldownPollMs ? { pollMs: this.services.cooldownPollMs } : {}) });
+        cooldownMs = cooled.waitedMs;
+        if (!cooled.cool) context.log.warn(`${this.serial} still ${cooled.status} after ${Math.round(cooled.waitedMs / 1000)} s of cool-down (android.cooldown.maxWaitMs); running anyway`);
+        else if (cooled.waitedMs > 0) context.log.info(`${this.serial}: cooled down to ${cooled.status} in ${Math.round(cooled.waitedMs / 1000)} s`);
+      }
+    } catch (error) {
+      if (error instanceof DeviceDisconnectedError) {
+        this.gone = error.message;
+        return { error };
+      }
+      context.log.warn(`${this.serial}: cool-down check failed: ${(error as Error).message}`);
+    }
+    try {
+      return { before: { ...(await readDeviceState(adb, this.serial)), ...(cooldownMs !== undefined ? { cooldownMs } : {}) } };
+    } catch (error) {
+      if (error instanceof DeviceDisconnectedError) this.gone = error.message;
+      return { error };
+    }
+  }
+
+  /**
+   * An A/B's pages on this phone (./page-job.ts), with what a plain job has
+   * around it: the cool-down first and the phone's state before and after,
+   * named in the result's `deviceStates`. A phone behind a farm's Appium has
+   * no adb here: the pair runs without them.
+   */
+  async aroundPair(context: TargetContext, body: () => Promise<PairJobResult>): Promise<PairJobResult> {
+    if (this.gone) return { ok: false, side: 'both', phase: 'setup', error: serializeError(new DeviceDisconnectedError(this.serial)) };
+    if (this.remote) {
+      this.jobsRun += 1;
+      return body();
+    }
+    const settled = await this.settle(context);
+    if ('error' in settled) return { ok: false, side: 'both', phase: 'setup', error: serializeError(settled.error) };
+    this.jobsRun += 1;
+    const result = await body();
+    if (!result.ok) return result;
+    const after = await readDeviceState(this.services.adb(), this.serial).catch((error: unknown) => ({ error: (error as Error).message }));
+    return { ...result, deviceStates: [...(result.deviceStates ?? []), { side: 'both', before: settled.before, after }] };
   }
 
   /** After a failure: is the phone still there? If not, the lane is gone and the failure says so. */

@@ -87,6 +87,8 @@ export interface EnsureReferenceOptions {
   inProcess?: boolean;
   /** Engines to try, in order (default: installedReferenceEngines()). */
   engines?: string[];
+  /** false: the first engine's load failure fails the reference (no hand-over to the next). Default true. */
+  handOver?: boolean;
 }
 
 /** Where the reference is and how it came to be. */
@@ -146,7 +148,7 @@ export async function ensureReference(options: EnsureReferenceOptions): Promise<
       // An engine that cannot load hands over to the next; one that loaded and then failed is a real failure.
       const phase = (error as { phase?: string }).phase;
       const next = engines[index + 1];
-      if ((error as Error).name === 'AbortError' || !next || (phase !== 'setup' && phase !== 'load')) throw error;
+      if ((error as Error).name === 'AbortError' || !next || options.handOver === false || (phase !== 'setup' && phase !== 'load')) throw error;
       log.warn(`${artifact.model}: ${(error as Error).message.split('\n')[0]}; making the reference on ${next} instead`);
       continue;
     }

@@ -18,6 +18,8 @@ export interface PageServer {
   server: StaticServer;
   /** `<origin>/index.html` */
   pageUrl: string;
+  /** What it serves at `/` and under `/vendor/…` (an A/B mounts another tree's page in their place for a while: ./ab-pages.ts). */
+  mounts?: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -25,9 +27,9 @@ export interface PageServer {
 export async function startPageServer(out: string, options: StaticServerOptions = {}): Promise<PageServer> {
   const bundle = await buildPageBundle(out);
   const server = await startStaticServer(options);
-  server.mount('/', bundle.dir);
-  for (const [prefix, dir] of Object.entries(vendorMounts())) server.mount(prefix, dir);
-  return { server, pageUrl: `${server.origin}${PAGE_PATH}`, close: () => server.close() };
+  const mounts = { '/': bundle.dir, ...vendorMounts() };
+  for (const [prefix, dir] of Object.entries(mounts)) server.mount(prefix, dir);
+  return { server, pageUrl: `${server.origin}${PAGE_PATH}`, mounts, close: () => server.close() };
 }
 
 /**

@@ -5,6 +5,12 @@
  * by the page: ./app/main.ts), repeated over `processes` fresh pages whose
  * first side alternates A B B A. The first failure ends the key, naming its
  * side: a B that fails while A measures is a regression.
+ *
+ * A at another commit (a git ref's worktree): its page is built by its own
+ * tree (./ab-bundle.ts). The same bytes as this tree's page: A and B still
+ * share each page. Otherwise A's code cannot share B's page, and fresh
+ * pages alternate, each side's own (./ab-pages.ts); the result says which
+ * design it came from.
  */
 import { serializeError } from '../../harness/core/record.ts';
 import type { ProcessPairs } from '../../harness/core/paired.ts';
@@ -12,9 +18,18 @@ import { abbaFirst } from '../kernel/paired.ts';
 import type { PageJob } from './app/protocol.ts';
 import type { PairJob, PairJobResult } from '../types.ts';
 import { hostOptions, preparedPageJob, type PageJobRun } from './job-flow.ts';
+import { buildTreePageBundle, pageScriptHash, type PageMounts } from './ab-bundle.ts';
+import { runAlternatingPages } from './ab-pages.ts';
+import type { PageServer } from './page-server.ts';
+import type { StaticServer } from './server.ts';
 
 export async function runPagePair(pair: PairJob, run: PageJobRun): Promise<PairJobResult> {
-  if (pair.baselineTree) return { ok: false, side: 'both', phase: 'setup', error: serializeError(new Error(`${run.where}: a baseline at another commit needs its own page bundle, which is not built yet (A/B against a git ref runs on the node target; give an out folder for pages)`)) };
+  if (pair.baselineTree) {
+    // A at another commit: its own page, unless that is this tree's page byte for byte (then A and B still share each page).
+    const own = await baselinePage(pair.baselineTree, run);
+    if (!own.ok) return own.failure;
+    if (own.differs) return runOwnPages(pair, run, own.server, own.mounts);
+  }
   // The runtime, its settings and the browser are B's key's, and so A's: a problem there is both sides'.
   let b: PageJob;
   try {
@@ -42,4 +57,48 @@ export async function runPagePair(pair: PairJob, run: PageJobRun): Promise<PairJ
     evaluation ??= result.pairs.evaluation;
   }
   return { ok: true, processes, design: 'in-process', ...(evaluation ? { evaluation } : {}) };
+}
+
+/** Each tree's bundle, built once per page server (the tree lives for the A/B run). */
+const treeBundles = new WeakMap<StaticServer, Map<string, Promise<PageMounts>>>();
+
+type BaselinePage = { ok: true; differs: false } | { ok: true; differs: true; server: StaticServer; mounts: Record<'a' | 'b', PageMounts> } | { ok: false; failure: PairJobResult };
+
+/** A's page built by its tree, and whether it differs from this tree's; a build that fails is side A's setup failure. */
+async function baselinePage(tree: string, run: PageJobRun): Promise<BaselinePage> {
+  let page: PageServer;
+  try {
+    page = await run.server();
+  } catch (error) {
+    return { ok: false, failure: { ok: false, side: 'both', phase: 'setup', error: serializeError(error) } };
+  }
+  if (!page.mounts) return { ok: false, failure: { ok: false, side: 'both', phase: 'setup', error: serializeError(new Error(`${run.where}: this page server cannot serve another tree's page`)) } };
+  const built = treeBundles.get(page.server) ?? new Map<string, Promise<PageMounts>>();
+  treeBundles.set(page.server, built);
+  if (!built.has(tree)) built.set(tree, buildTreePageBundle(tree, { timeoutMs: run.timeoutMs, ...(run.signal ? { signal: run.signal } : {}) }));
+  try {
+    const a = await built.get(tree)!;
+    const b = page.mounts;
+    if ((await pageScriptHash(a)) === (await pageScriptHash(b))) return { ok: true, differs: false };
+    return { ok: true, differs: true, server: page.server, mounts: { a, b } };
+  } catch (error) {
+    return { ok: false, failure: { ok: false, side: 'a', phase: 'setup', error: serializeError(error) } };
+  }
+}
+
+/** A and B in alternating pages, each side's own page (./ab-pages.ts). */
+async function runOwnPages(pair: PairJob, run: PageJobRun, server: StaticServer, mounts: Record<'a' | 'b', PageMounts>): Promise<PairJobResult> {
+  let b: PageJob;
+  try {
+    b = await preparedPageJob(pair.b, run);
+  } catch (error) {
+    return { ok: false, side: 'both', phase: 'setup', error: serializeError(error) };
+  }
+  let a: PageJob;
+  try {
+    a = await preparedPageJob(pair.a, run);
+  } catch (error) {
+    return { ok: false, side: 'a', phase: 'setup', error: serializeError(error) };
+  }
+  return runAlternatingPages({ jobs: { a, b }, mounts, processes: pair.processes, server }, run);
 }
