@@ -259,7 +259,11 @@ function quantizeConstants(placed: PlacedGraph, biasCorrection: BiasCorrection |
       if (biasId === undefined || biasId < 0 || !values) continue;
       const scale = Array.from(values, (_, c) => inputScale * weightScales[weightScales.length === 1 ? 0 : c]!);
       const data = Int32Array.from(values, (value, c) => Math.round(value / scale[c]!));
-      graph.tensors[biasId] = { ...graph.tensors[biasId]!, dtype: 'int32', data, quantization: { scale: scale.map(Math.fround), zeroPoint: scale.map(() => 0), dimension: 0 } };
+      // A per-tensor filter (FULLY_CONNECTED) gets a per-tensor bias: TFLite 2.9 gives a tensor a
+      // scale of its own only when it has one, and its XNNPACK delegate refused an int32 bias without
+      // (the int8 classifier stayed on TFLite's kernels).
+      const quantization = weightScales.length === 1 ? { scale: [Math.fround(scale[0]!)], zeroPoint: [0] } : { scale: scale.map(Math.fround), zeroPoint: scale.map(() => 0), dimension: 0 };
+      graph.tensors[biasId] = { ...graph.tensors[biasId]!, dtype: 'int32', data, quantization };
       continue;
     }
     for (const index of op.inputs) {

@@ -5,6 +5,13 @@
  * in 2.9 (EXP, LOG, NEG and DIV among the ops the converter emits): in an int8
  * file it runs in float32 between a DEQUANTIZE and a QUANTIZE, as TFLite's own
  * converter does for such ops when it may fall back to float.
+ *
+ * SOFTMAX is left out on purpose: 2.9 has an int8 kernel, but its XNNPACK
+ * delegate takes only float32 softmax (its VisitSoftmaxNode checks float32
+ * input and output), so an int8 softmax, the classifier's last op, stayed on
+ * TFLite's own kernels in its own partition. In float between DEQUANTIZE and
+ * the output (or a QUANTIZE) it is all on XNNPACK, and the probabilities are
+ * no longer rounded to 1/256.
  */
 import type { OpName } from './schema.ts';
 
@@ -53,7 +60,6 @@ export const INT8_KERNELS: Partial<Record<OpName, Int8Kernel>> = {
   CONCATENATION: SHARED,
   MAXIMUM: SHARED,
   MINIMUM: SHARED,
-  SOFTMAX: { output: { scale: 1 / 256, zeroPoint: -128 } },
   LOGISTIC: { output: { scale: 1 / 256, zeroPoint: -128 } },
   TANH: { output: { scale: 1 / 128, zeroPoint: 0 } },
   LOG_SOFTMAX: { output: { scale: 16 / 256, zeroPoint: 127 } },
