@@ -6,12 +6,10 @@
  * file it runs in float32 between a DEQUANTIZE and a QUANTIZE, as TFLite's own
  * converter does for such ops when it may fall back to float.
  *
- * SOFTMAX is left out on purpose: 2.9 has an int8 kernel, but its XNNPACK
- * delegate takes only float32 softmax (its VisitSoftmaxNode checks float32
- * input and output), so an int8 softmax, the classifier's last op, stayed on
- * TFLite's own kernels in its own partition. In float between DEQUANTIZE and
- * the output (or a QUANTIZE) it is all on XNNPACK, and the probabilities are
- * no longer rounded to 1/256.
+ * SOFTMAX has an int8 kernel, but 2.9's XNNPACK delegate takes only float32
+ * softmax (its VisitSoftmaxNode checks float32 input and output): the head's
+ * softmax, which writes a float model output, runs in float after a
+ * DEQUANTIZE (./full-integer.ts `int8Ops`), all on XNNPACK.
  */
 import type { OpName } from './schema.ts';
 
@@ -60,6 +58,7 @@ export const INT8_KERNELS: Partial<Record<OpName, Int8Kernel>> = {
   CONCATENATION: SHARED,
   MAXIMUM: SHARED,
   MINIMUM: SHARED,
+  SOFTMAX: { output: { scale: 1 / 256, zeroPoint: -128 } },
   LOGISTIC: { output: { scale: 1 / 256, zeroPoint: -128 } },
   TANH: { output: { scale: 1 / 128, zeroPoint: 0 } },
   LOG_SOFTMAX: { output: { scale: 16 / 256, zeroPoint: 127 } },

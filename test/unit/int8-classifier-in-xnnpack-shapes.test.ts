@@ -3,14 +3,16 @@
  * delegate takes (72 of 72 MobileNetV2 ops on it, where its FULLY_CONNECTED
  * and SOFTMAX were left): the FULLY_CONNECTED's int32 bias has one scale,
  * as its per-tensor filter has (2.9 gives a tensor a scale of its own only
- * when it has one, and the delegate refused a bias without), and the
+ * when it has one, and the delegate refused a bias without), and the head's
  * softmax runs in float32 after a DEQUANTIZE (the delegate has no int8
- * softmax). Convolutions keep their per-channel filters and biases.
+ * softmax), which inspect does not call a fallback. Convolutions keep their
+ * per-channel filters and biases.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { prepareModel, variantGraph } from '../../models/tflite/convert.ts';
+import { emitVariant, prepareModel, variantGraph } from '../../models/tflite/convert.ts';
+import { inspectTflite } from '../../models/tflite/reader.ts';
 
 type T = tf.SymbolicTensor;
 
@@ -21,8 +23,13 @@ test('int8: a per-tensor bias for the per-tensor dense filter, the softmax in fl
   x = tf.layers.dense({ name: 'head', units: 3, activation: 'softmax' }).apply(x) as T;
   const net = tf.model({ inputs: input, outputs: x });
   const calibration = Float32Array.from({ length: 4 * 8 * 8 * 3 }, (_, index) => ((index * 2654435761) % 1000) / 1000);
-  const graph = await variantGraph(prepareModel(net), { variant: 'int8', normalization: { scale: 1 / 255, offset: 0 }, calibration });
+  const options = { variant: 'int8' as const, normalization: { scale: 1 / 255, offset: 0 }, calibration };
+  const graph = await variantGraph(prepareModel(net), options);
+  // Written, the float head is the converter's choice, not reported as a float fallback; with uint8 outputs it stays int8.
+  assert.equal(inspectTflite(await emitVariant(prepareModel(net), options)).floatFallback, undefined);
+  const uint8 = await variantGraph(prepareModel(net), { ...options, io: 'uint8' });
   net.dispose();
+  assert.equal(uint8.tensors[uint8.ops.find((op) => op.op === 'SOFTMAX')!.outputs[0]!]!.dtype, 'int8');
 
   assert.deepEqual(graph.ops.map((op) => op.op), ['QUANTIZE', 'CONV_2D', 'MEAN', 'FULLY_CONNECTED', 'DEQUANTIZE', 'SOFTMAX']);
   const [, conv, , dense, , softmax] = graph.ops;
