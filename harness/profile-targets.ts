@@ -212,8 +212,8 @@ export async function profileTargetRuntime(args: {
     for (const device of profiler.devices) {
       await args.attempt(`${runtime} on ${device.device.name}`, variant, async () => {
         const peak = configuredPeak(args.config.profile.peakGflops, name, variant);
-        if (method === 'benchmark_model') return profiler.profile(device, { runtime, artifact, variant, request: { method } }, inputs, peak);
         const { peakProbeFiles, probeShapes } = await import('../models/tflite/peak-probes.ts');
+        if (method === 'benchmark_model') return profiler.profile(device, { runtime, artifact, variant, request: { method, ...(peak || variant === 'tfjs' ? {} : { probes: await peakProbeFiles(model.prepared.graph, variant) }) } }, inputs, peak);
         if (variant === 'tfjs') return profiler.profile(device, { runtime, artifact, variant, request: { method: 'tf.profile', layerFlops: layerFlopsOf(model.cost), repeats: 3, probe: !peak, ...(peak ? {} : { probeShapes: probeShapes(model.prepared.graph) }) } }, inputs, peak);
         const { prefixModels } = await import('../models/tflite/prefix.ts');
         const convert = model.convertOptions(variant);

@@ -169,7 +169,7 @@ export interface ProfileBudget {
 export type ProfileRequest =
   | { method: 'tf.profile'; layerFlops: LayerFlops; repeats: number; /** Run the peak probes too (targets/kernel/peak-probe.ts): the matrix product and these convolutions. */ probe?: boolean; probeShapes?: ProbeShape[] }
   | { method: 'prefix-attribution'; files: Uint8Array[]; budget: ProfileBudget; /** Time these files too: the runtime's peak is the best `flops` over p50 among them. */ probes?: ProbeFile[] }
-  | { method: 'benchmark_model' };
+  | { method: 'benchmark_model'; /** Run these through the same tool after the job: the runtime's peak is the best `flops` over a run among them. */ probes?: ProbeFile[] };
 
 /** A peak probe as a .tflite file taking an RGB image of `side` px (models/tflite/peak-probes.ts). */
 export interface ProbeFile {
@@ -188,4 +188,4 @@ export interface ProbeFile {
 export type RawProfile =
   | { method: 'tf.profile'; rows: ProfileRow[]; kernels: number; timed: boolean; why?: string; attribution: 'layers' | 'kernels'; sumMs: number | null; wallMs: number; peak?: Peak }
   | { method: 'prefix-attribution'; ms: number[]; peak?: Peak }
-  | { method: 'benchmark_model'; rows: ProfileRow[]; byType: { type: string; count: number; ms: number; percent: number }[]; profiledAvgMs?: number; coverage?: Coverage };
+  | { method: 'benchmark_model'; rows: ProfileRow[]; byType: { type: string; count: number; ms: number; percent: number }[]; profiledAvgMs?: number; coverage?: Coverage; peak?: Peak };
