@@ -212,15 +212,15 @@ export async function profileTargetRuntime(args: {
     for (const device of profiler.devices) {
       await args.attempt(`${runtime} on ${device.device.name}`, variant, async () => {
         const peak = configuredPeak(args.config.profile.peakGflops, name, variant);
-        if (method === 'benchmark_model') return profiler.profile(device, { runtime, artifact, variant, request: { method } }, inputs, peak);
-        if (variant === 'tfjs') return profiler.profile(device, { runtime, artifact, variant, request: { method: 'tf.profile', layerFlops: layerFlopsOf(model.cost), repeats: 3, probe: !peak } }, inputs, peak);
+        const { peakProbeFiles, probeShapes } = await import('../models/tflite/peak-probes.ts');
+        if (method === 'benchmark_model') return profiler.profile(device, { runtime, artifact, variant, request: { method, ...(peak || variant === 'tfjs' ? {} : { probes: await peakProbeFiles(model.prepared.graph, variant) }) } }, inputs, peak);
+        if (variant === 'tfjs') return profiler.profile(device, { runtime, artifact, variant, request: { method: 'tf.profile', layerFlops: layerFlopsOf(model.cost), repeats: 3, probe: !peak, ...(peak ? {} : { probeShapes: probeShapes(model.prepared.graph) }) } }, inputs, peak);
         const { prefixModels } = await import('../models/tflite/prefix.ts');
-        const { matmulProbeFile } = await import('../models/tflite/matmul-probe.ts');
         const convert = model.convertOptions(variant);
         const { files, blocks } = await prefixModels(model.prepared, convert, args.cuts);
         const full = await emitVariant(model.prepared, convert);
-        const probe = peak ? undefined : await matmulProbeFile(variant);
-        const request = { method: 'prefix-attribution' as const, files: [...files, full], budget: args.budget, ...(probe ? { probe: { file: probe.bytes, side: probe.side, flops: probe.flops, description: probe.description } } : {}) };
+        const probes = peak ? undefined : await peakProbeFiles(model.prepared.graph, variant);
+        const request = { method: 'prefix-attribution' as const, files: [...files, full], budget: args.budget, ...(probes ? { probes } : {}) };
         return profiler.profile(device, { runtime, artifact, variant, request, blocks }, inputs, peak);
       });
     }

@@ -83,6 +83,7 @@ export async function profileModels(options: ProfileOptions): Promise<ProfileOut
   const { prepareModel } = await import('../models/tflite/convert.ts');
   const { modelFlops } = await import('../models/tflite/flops.ts');
   const { randomPixels } = await import('../models/tflite/self-check.ts');
+  const { probeShapes } = await import('../models/tflite/peak-probes.ts');
   const runners = await import('../targets/node/profile-runners.ts');
   const threads = options.config.run.threads ?? availableParallelism();
   const peakOf = (runtime: string, variant: string) => {
@@ -115,6 +116,7 @@ export async function profileModels(options: ProfileOptions): Promise<ProfileOut
       const source = await loadModelToConvert(mobile.path);
       const prepared = prepareModel(source);
       const cost = modelFlops(prepared.graph);
+      const probes = probeShapes(prepared.graph);
       const inputShape = [1, metadata.inputSize, metadata.inputSize, 3];
       const packDir = evalPackDir(out, entry.model);
       const pixels = existsSync(packDir) ? (await readEvalPack(packDir)).images.slice(0, metadata.inputSize * metadata.inputSize * 3) : randomPixels(1, inputShape, 'profile');
@@ -149,7 +151,7 @@ export async function profileModels(options: ProfileOptions): Promise<ProfileOut
             );
           }
         } else {
-          await attempt(runtime, 'tfjs', () => runners.profileNodeTfjs({ ...peakOf(runtime, 'tfjs'), runtime, modelJsonPath: mobile.path, metadata, pixels, cost, budget: options.budget }));
+          await attempt(runtime, 'tfjs', () => runners.profileNodeTfjs({ ...peakOf(runtime, 'tfjs'), probeShapes: probes, runtime, modelJsonPath: mobile.path, metadata, pixels, cost, budget: options.budget }));
         }
       }
       if ('dispose' in source && typeof source.dispose === 'function') source.dispose();

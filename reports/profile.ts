@@ -8,7 +8,7 @@
  */
 import { LAYER_KINDS, type LayerKind } from '../harness/core/layer-kind.ts';
 import { addsUpText, formatGflops, type ModelProfile, type ProfileRow, type RuntimeProfile } from '../harness/core/profile.ts';
-import { percentOfPeak, rowGflops } from '../harness/core/roofline.ts';
+import { beyondPeak, percentOfPeak, rowGflops } from '../harness/core/roofline.ts';
 import { rooflineSvg } from './profile-roofline.ts';
 import { escapeHtml } from './escape.ts';
 
@@ -50,7 +50,10 @@ export function runtimeTable(profile: RuntimeProfile): RuntimeTable {
   }
   const top = profile.sumMs === null ? profile.rows.slice(0, 10) : [...profile.rows].sort((a, b) => (b.ms ?? 0) - (a.ms ?? 0)).slice(0, 10);
   const modelPercent = percentOfPeak(profile.gflops, profile.peak);
-  const peak = profile.peak ? `peak ${formatGflops(profile.peak.gflops)} GFLOP/s (${profile.peak.source})${modelPercent === null ? '' : `; the model at ${percentText(modelPercent)} of it`}` : null;
+  // A peak something beats is no ceiling for it: named, never shown as more than 100% "of peak".
+  const beyond = beyondPeak(profile);
+  const modelShare = modelPercent === null || modelPercent > 100 ? '' : `; the model at ${percentText(modelPercent)} of it`;
+  const peak = profile.peak ? `peak ${formatGflops(profile.peak.gflops)} GFLOP/s (${profile.peak.source})${modelShare}${beyond.length ? `; the probe is no ceiling for: ${beyond.join(', ')}` : ''}` : null;
   return { label, sum, coverage: coverageText(profile), gflops: profile.gflops ?? null, kinds, top, note: profile.sumMs === null ? null : (profile.why ?? null), peak };
 }
 
@@ -64,7 +67,8 @@ function bytesText(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
 }
 
-const percentText = (percent: number | null) => (percent === null ? '–' : `${percent >= 10 ? percent.toFixed(0) : percent.toFixed(1)}%`);
+/** A share of the peak; past 100% the probe was no ceiling, which the profile's peak line names. */
+const percentText = (percent: number | null) => (percent === null ? '–' : percent > 100 ? 'above the probe' : `${percent >= 10 ? percent.toFixed(0) : percent.toFixed(1)}%`);
 
 /** Terminal lines, and the markdown's body (the same tables). */
 export function profileMarkdown(profiles: readonly ModelProfile[] | undefined): string[] {

@@ -87,6 +87,26 @@ export interface RuntimeProfile {
   peak?: Peak;
 }
 
+/**
+ * A convolution the attainable peak is probed on: the model's costliest
+ * layers in their exact shapes (models/tflite/peak-probes.ts picks them from
+ * the converter's IR) and one representative shape. Square inputs, batch 1.
+ */
+export interface ProbeShape {
+  op: 'conv' | 'depthwise';
+  /** Input height and width. */
+  side: number;
+  inChannels: number;
+  outChannels: number;
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  padding: 'same' | 'valid';
+  /** The model's layer it was taken from; absent for the representative shape. */
+  layer?: string;
+}
+
 /** A runtime's attainable GFLOP/s and where the figure came from. */
 export interface Peak {
   gflops: number;
@@ -147,9 +167,17 @@ export interface ProfileBudget {
  * `--enable_op_profiling=true`, on the measured runs themselves).
  */
 export type ProfileRequest =
-  | { method: 'tf.profile'; layerFlops: LayerFlops; repeats: number; /** Run the matrix-multiply probe too (targets/kernel/matmul-probe.ts). */ probe?: boolean }
-  | { method: 'prefix-attribution'; files: Uint8Array[]; budget: ProfileBudget; /** Time this file too: the runtime's peak is `flops` over its p50. */ probe?: { file: Uint8Array; side: number; flops: number; description: string } }
-  | { method: 'benchmark_model' };
+  | { method: 'tf.profile'; layerFlops: LayerFlops; repeats: number; /** Run the peak probes too (targets/kernel/peak-probe.ts): the matrix product and these convolutions. */ probe?: boolean; probeShapes?: ProbeShape[] }
+  | { method: 'prefix-attribution'; files: Uint8Array[]; budget: ProfileBudget; /** Time these files too: the runtime's peak is the best `flops` over p50 among them. */ probes?: ProbeFile[] }
+  | { method: 'benchmark_model'; /** Run these through the same tool after the job: the runtime's peak is the best `flops` over a run among them. */ probes?: ProbeFile[] };
+
+/** A peak probe as a .tflite file taking an RGB image of `side` px (models/tflite/peak-probes.ts). */
+export interface ProbeFile {
+  file: Uint8Array;
+  side: number;
+  flops: number;
+  description: string;
+}
 
 /**
  * What the runtime answers, before the host makes a RuntimeProfile of it:
@@ -160,4 +188,4 @@ export type ProfileRequest =
 export type RawProfile =
   | { method: 'tf.profile'; rows: ProfileRow[]; kernels: number; timed: boolean; why?: string; attribution: 'layers' | 'kernels'; sumMs: number | null; wallMs: number; peak?: Peak }
   | { method: 'prefix-attribution'; ms: number[]; peak?: Peak }
-  | { method: 'benchmark_model'; rows: ProfileRow[]; byType: { type: string; count: number; ms: number; percent: number }[]; profiledAvgMs?: number; coverage?: Coverage };
+  | { method: 'benchmark_model'; rows: ProfileRow[]; byType: { type: string; count: number; ms: number; percent: number }[]; profiledAvgMs?: number; coverage?: Coverage; peak?: Peak };

@@ -25,7 +25,7 @@ export type Variant = ArtifactVariant;
 export const VARIANTS: readonly Variant[] = ['float32', 'float16', 'int8-dynamic', 'int8'];
 
 /** Bumped when the converter's output for the same model and options changes (invalidates reuse). */
-export const CONVERTER_VERSION = 3;
+export const CONVERTER_VERSION = 4;
 
 /** Name of the JSON metadata entry in every file we write. */
 export const METADATA_NAME = 'edgebench';

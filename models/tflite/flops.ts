@@ -18,7 +18,7 @@ const DTYPE_BYTES: Record<DType, number> = { float32: 4, float16: 2, int32: 4, u
 const MOVES_DATA = new Set(['RESHAPE', 'PAD', 'PADV2', 'CONCATENATION', 'TRANSPOSE', 'SLICE', 'STRIDED_SLICE', 'RESIZE_BILINEAR', 'RESIZE_NEAREST_NEIGHBOR', 'SQUEEZE', 'EXPAND_DIMS', 'GATHER']);
 
 /** Multiply-adds of one op (0 for ops that are not a convolution or matrix multiply). */
-function macsOf(graph: IrGraph, op: IrOp): number {
+export function macsOf(graph: IrGraph, op: IrOp): number {
   const shape = (index: number | undefined) => (index === undefined || index < 0 ? [] : graph.tensors[index]!.shape);
   const out = elementCount(shape(op.outputs[0]));
   switch (op.op) {

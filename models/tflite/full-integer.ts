@@ -73,10 +73,13 @@ function withOwnTensors(graph: IrGraph): IrGraph {
  * Which ops run on int8 kernels: those TFLite 2.9 has an int8 kernel for
  * (kernels.ts), unless another op of the same composed function has none.
  */
-function int8Ops(graph: IrGraph): Set<IrOp> {
+function int8Ops(graph: IrGraph, io: FullIntegerOptions['io']): Set<IrOp> {
   const floatUnits = new Set<string>();
   for (const op of graph.ops) if (!INT8_KERNELS[op.op] && op.unit) floatUnits.add(op.unit);
-  return new Set(graph.ops.filter((op) => INT8_KERNELS[op.op] && !(op.unit && floatUnits.has(op.unit))));
+  // The head's softmax, writing a float model output, runs in float after a DEQUANTIZE: TFLite 2.9's
+  // XNNPACK delegate has no int8 softmax, and in int8 it stayed on TFLite's kernels, a partition of its own.
+  const floatHead = (op: IrOp) => io === 'float' && op.op === 'SOFTMAX' && op.outputs.every((output) => graph.outputs.includes(output));
+  return new Set(graph.ops.filter((op) => INT8_KERNELS[op.op] && !(op.unit && floatUnits.has(op.unit)) && !floatHead(op)));
 }
 
 /**
@@ -87,7 +90,7 @@ function int8Ops(graph: IrGraph): Set<IrOp> {
  */
 function placeConversions(source: IrGraph, options: Pick<FullIntegerOptions, 'ranges' | 'io'>): PlacedGraph {
   const graph: IrGraph = { ...withOwnTensors(source), ops: [] };
-  const int8 = int8Ops(source);
+  const int8 = int8Ops(source, options.io);
   const placedInt8 = new Set<IrOp>();
   const int8Tensors = new Set<number>();
   const ranges = new Map(options.ranges);
@@ -259,7 +262,11 @@ function quantizeConstants(placed: PlacedGraph, biasCorrection: BiasCorrection |
       if (biasId === undefined || biasId < 0 || !values) continue;
       const scale = Array.from(values, (_, c) => inputScale * weightScales[weightScales.length === 1 ? 0 : c]!);
       const data = Int32Array.from(values, (value, c) => Math.round(value / scale[c]!));
-      graph.tensors[biasId] = { ...graph.tensors[biasId]!, dtype: 'int32', data, quantization: { scale: scale.map(Math.fround), zeroPoint: scale.map(() => 0), dimension: 0 } };
+      // A per-tensor filter (FULLY_CONNECTED) gets a per-tensor bias: TFLite 2.9 gives a tensor a
+      // scale of its own only when it has one, and its XNNPACK delegate refused an int32 bias without
+      // (the int8 classifier stayed on TFLite's kernels).
+      const quantization = weightScales.length === 1 ? { scale: [Math.fround(scale[0]!)], zeroPoint: [0] } : { scale: scale.map(Math.fround), zeroPoint: scale.map(() => 0), dimension: 0 };
+      graph.tensors[biasId] = { ...graph.tensors[biasId]!, dtype: 'int32', data, quantization };
       continue;
     }
     for (const index of op.inputs) {

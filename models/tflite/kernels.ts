@@ -5,6 +5,11 @@
  * in 2.9 (EXP, LOG, NEG and DIV among the ops the converter emits): in an int8
  * file it runs in float32 between a DEQUANTIZE and a QUANTIZE, as TFLite's own
  * converter does for such ops when it may fall back to float.
+ *
+ * SOFTMAX has an int8 kernel, but 2.9's XNNPACK delegate takes only float32
+ * softmax (its VisitSoftmaxNode checks float32 input and output): the head's
+ * softmax, which writes a float model output, runs in float after a
+ * DEQUANTIZE (./full-integer.ts `int8Ops`), all on XNNPACK.
  */
 import type { OpName } from './schema.ts';
 

@@ -296,9 +296,11 @@ function bufferReader(model: Table, bytes: Uint8Array): (index: number, what: st
 /**
  * Ops of an integer graph that run in float32 (inputs or outputs of type
  * float32 that are not constants), QUANTIZE and DEQUANTIZE aside: the fallback
- * of ops without an int8 kernel. Empty for float graphs.
+ * of ops without an int8 kernel. A float SOFTMAX writing a model output is
+ * not one: the converter runs the head's softmax in float on purpose (TFLite
+ * 2.9's XNNPACK has no int8 softmax). Empty for float graphs.
  */
-function floatFallback(operators: TableList, tensors: TableList, codes: { name: string }[]): Record<string, number> {
+function floatFallback(operators: TableList, tensors: TableList, codes: { name: string }[], graphOutputs: readonly number[]): Record<string, number> {
   // 'constant' for tensors with data, else the tensor type.
   const kind = (index: number) => {
     const tensor = tensors.at(index)!;
@@ -311,7 +313,9 @@ function floatFallback(operators: TableList, tensors: TableList, codes: { name: 
     const tensorIds = [...operator.ints(SLOT.Operator.inputs, `operator ${index} inputs`), ...operator.ints(SLOT.Operator.outputs, `operator ${index} outputs`)].filter((id) => id >= 0);
     const kinds = tensorIds.map((id) => kind(checkedIndex(id, tensors.length, `a tensor of operator ${index}`)));
     if (kinds.includes('int8') || kinds.includes('uint8')) integer = true;
-    if (name !== 'QUANTIZE' && name !== 'DEQUANTIZE' && kinds.includes('float32')) fallback[name] = (fallback[name] ?? 0) + 1;
+    const outputs = operator.ints(SLOT.Operator.outputs, `operator ${index} outputs`);
+    const floatHead = name === 'SOFTMAX' && outputs.length > 0 && outputs.every((id) => graphOutputs.includes(id));
+    if (name !== 'QUANTIZE' && name !== 'DEQUANTIZE' && !floatHead && kinds.includes('float32')) fallback[name] = (fallback[name] ?? 0) + 1;
   });
   return integer ? fallback : {};
 }
@@ -418,7 +422,7 @@ export function inspectTflite(bytes: Uint8Array): TfliteSummary {
 
   const description = model.string(slots.description);
   const graphTensor = (index: number, what: string) => tensorSummary(tensors!.at(checkedIndex(index, tensors!.length, what))!, index);
-  const fallback = main ? floatFallback(operators!, tensors!, codes) : {};
+  const fallback = main ? floatFallback(operators!, tensors!, codes, main.ints(SLOT.SubGraph.outputs, 'subgraph outputs')) : {};
   return {
     fileBytes: bytes.length,
     schemaVersion: model.uint32(slots.version),

@@ -11,6 +11,7 @@ import type { JobResult, JobSpec, KeyOptions } from '../types.ts';
 import { AdbCommandError, type Adb } from './adb.ts';
 import type { BenchmarkDelegate } from './benchmark-model.ts';
 import { parseBenchmarkOpProfile } from './benchmark-model-profile.ts';
+import { probePeakOnPhone } from './native-probe.ts';
 import type { JobPart } from './lane.ts';
 import { latencySource, measurementFields, missingBinaryAdvice, NATIVE_RUNTIME, runBenchmarkModel } from './native.ts';
 
@@ -64,7 +65,11 @@ export function nativeJobPart(options: { adb(): Adb }): JobPart {
         },
       };
       const done = measured(job, measurementFields(parsed), { device, startedAt });
-      return done.ok && job.profile?.method === 'benchmark_model' ? { ...done, profile: { method: 'benchmark_model', ...parseBenchmarkOpProfile(output) } } : done;
+      if (!done.ok || job.profile?.method !== 'benchmark_model') return done;
+      // The peak probes run after the job, through the same tool and settings (./native-probe.ts).
+      const probes = job.profile.probes;
+      const peak = probes?.length ? await probePeakOnPhone({ adb: options.adb(), serial: lane.serial, binary, job, threads, delegate, timeoutMs: config.run.jobTimeoutMs, signal: context.signal, pushed: lane.pushed, probes }) : undefined;
+      return { ...done, profile: { method: 'benchmark_model', ...parseBenchmarkOpProfile(output), ...(peak ? { peak } : {}) } };
     } catch (error) {
       // Which phase failed is unknown inside the tool; a failed push is setup, anything later the load.
       const phase: JobPhase = error instanceof AdbCommandError && error.args.includes('push') ? 'setup' : 'load';

@@ -19,9 +19,28 @@ export type ProfileTf = Pick<typeof import('@tensorflow/tfjs'), 'engine' | 'prof
 type Tf = ProfileTf;
 type LayersModel = import('@tensorflow/tfjs').LayersModel;
 
-/** The engine's live profile: kernels are appended while `tf.profile` runs. */
+/** The engine's live profile: kernels are appended while `tf.profile` runs; `kernelDepth` is how deep in kernels the engine is. */
 interface EngineState {
-  state: { activeProfile: { kernels: unknown[] } };
+  state: { activeProfile: { kernels: unknown[] }; kernelDepth: number };
+}
+
+/**
+ * Records, for each kernel tf.profile appends, the engine's kernel depth at
+ * that moment: 0 for a kernel the inference ran itself, more for one run
+ * inside another. tf.profile's list is flat: a fused op's custom-gradient
+ * scope (`fusedConv2d__op`, `fusedMatMul__op`) is listed after the kernel it
+ * ran (`FusedConv2D`), its time including that kernel's, so summing the list
+ * counted the model's costliest work twice (19–29% over on tfjs-wasm).
+ * Called inside tf.profile's callback, after the engine has reset its list.
+ */
+function recordDepths(engine: EngineState): number[] {
+  const depths: number[] = [];
+  const list = engine.state.activeProfile.kernels;
+  list.push = function (this: unknown[], ...items: unknown[]) {
+    for (let index = 0; index < items.length; index += 1) depths.push(engine.state.kernelDepth);
+    return Array.prototype.push.apply(this, items);
+  };
+  return depths;
 }
 
 interface Mark {
@@ -33,7 +52,7 @@ interface Mark {
 
 export interface TfjsProfile {
   rows: ProfileRow[];
-  /** Kernels run by the profiled inference. */
+  /** Kernels run by the profiled inference, each counted once (a fused op's scope and the kernel inside it are one). */
   kernels: number;
   timed: boolean;
   why?: string;
@@ -94,29 +113,34 @@ async function profileOnce(tf: Tf, model: LayersModel | import('@tensorflow/tfjs
   const isLayers = model instanceof tf.LayersModel;
   const restore = isLayers ? markLayers(tf, model, marks) : () => {};
   let info: Awaited<ReturnType<Tf['profile']>>;
+  let depths: number[] = [];
   const started = performance.now();
   try {
     info = await tf.profile(async () => {
+      depths = recordDepths(tf.engine() as unknown as EngineState);
       await infer();
     });
   } finally {
     restore();
   }
   const wallMs = performance.now() - started;
-  const kernels = info.kernels as { name: string; kernelTimeMs: number | { error: string } }[];
-  const untimed = kernels.find((kernel) => typeof kernel.kernelTimeMs !== 'number');
+  const listed = info.kernels as { name: string; kernelTimeMs: number | { error: string } }[];
+  const untimed = listed.find((kernel) => typeof kernel.kernelTimeMs !== 'number');
   const timed = !untimed;
   const why = untimed ? `the ${tf.getBackend()} backend cannot time its kernels here: ${(untimed.kernelTimeMs as { error: string }).error ?? 'no timer'}` : undefined;
+  // Each piece of work once: the outermost entries only (their times include what ran inside them),
+  // named after the costliest kernel inside (a fused op's scope reads as the FusedConv2D it ran).
+  const kernels = outermost(listed, depths);
   const time = (index: number) => (timed ? (kernels[index]!.kernelTimeMs as number) : 0);
 
   const rows: ProfileRow[] = [];
   if (isLayers) {
-    const owner = new Array<Mark | undefined>(kernels.length);
+    const owner = new Array<Mark | undefined>(listed.length);
     for (const mark of marks) for (let index = mark.start; index < mark.end; index += 1) owner[index] ??= mark;
     const byLayer = new Map<string, ProfileRow>();
     const outside: ProfileRow = { name: '(outside any layer: input, output)', kind: 'other', ms: timed ? 0 : null, count: 0 };
-    kernels.forEach((_, index) => {
-      const mark = owner[index];
+    kernels.forEach((kernel, index) => {
+      const mark = owner[kernel.at];
       let row = mark ? byLayer.get(mark.layer) : outside;
       if (!row) {
         const cost = layerFlops.get(mark!.layer);
@@ -144,4 +168,33 @@ async function profileOnce(tf: Tf, model: LayersModel | import('@tensorflow/tfjs
   }
   const sumMs = timed ? kernels.reduce((total, _, index) => total + time(index), 0) : null;
   return { rows, kernels: kernels.length, timed, ...(why ? { why } : {}), attribution: isLayers ? 'layers' : 'kernels', sumMs, wallMs };
+}
+
+interface Listed {
+  name: string;
+  kernelTimeMs: number | { error: string };
+}
+
+/**
+ * The entries tf.profile listed at depth 0 (`depths[i]`), each with its
+ * position in the flat list (`at`, where the layer marks point) and named
+ * after the costliest entry nested in it. Nested entries come before the one
+ * that ran them. Without depths (an engine that does not expose them) every
+ * entry is kept, as before.
+ */
+export function outermost<K extends Listed>(listed: K[], depths: number[]): (K & { at: number })[] {
+  if (depths.length !== listed.length) return listed.map((kernel, at) => ({ ...kernel, at }));
+  const out: (K & { at: number })[] = [];
+  let inner: K[] = [];
+  listed.forEach((kernel, at) => {
+    if (depths[at]! > 0) {
+      inner.push(kernel);
+      return;
+    }
+    const ms = (entry: K) => (typeof entry.kernelTimeMs === 'number' ? entry.kernelTimeMs : 0);
+    const named = inner.reduce<K | undefined>((best, entry) => (best === undefined || ms(entry) > ms(best) ? entry : best), undefined);
+    out.push({ ...kernel, name: named?.name ?? kernel.name, at });
+    inner = [];
+  });
+  return out;
 }

@@ -12,11 +12,13 @@ import { achievedGflops, type ModelCost, type RuntimeProfile } from '../../harne
 import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import { emitVariant, type PreparedModel, type Variant } from '../../models/tflite/convert.ts';
 import { attributeBlocks, prefixModels } from '../../models/tflite/prefix.ts';
-import { p50Of, type LoopBudget } from '../kernel/p50-loop.ts';
+import { fastestOf, p50Of, type LoopBudget } from '../kernel/p50-loop.ts';
 import { profileTfjs } from '../kernel/tfjs-profile.ts';
-import { tfjsMatmulPeak } from '../kernel/matmul-probe.ts';
-import type { Peak } from '../../harness/core/profile.ts';
-import { matmulProbeFile, PROBE_SIDE } from '../../models/tflite/matmul-probe.ts';
+import { tfjsPeak } from '../kernel/peak-probe.ts';
+import type { Peak, ProbeShape } from '../../harness/core/profile.ts';
+import { bestPeak, type ProbeTiming } from '../../harness/core/roofline.ts';
+import type { IrGraph } from '../../models/tflite/graph.ts';
+import { peakProbeFiles, probePixels } from '../../models/tflite/peak-probes.ts';
 import type { InferenceSession } from '../kernel/types.ts';
 import { loadCheckedModel, TFJS_BACKENDS, tfjsSession } from './tfjs.ts';
 import { openTfliteSession } from './tflite.ts';
@@ -25,7 +27,7 @@ import { tfliteNodeCoverage } from './tflite-coverage.ts';
 export const ratioOf = (sum: number | null, p50: number) => (sum === null || !(p50 > 0) ? null : sum / p50);
 
 /** One TF.js backend on Node (tfjs-wasm, tfjs-cpu …): its p50, then one inference under tf.profile. */
-export async function profileNodeTfjs(options: { runtime: string; modelJsonPath: string; metadata: ModelMetadata; pixels: Uint8Array; cost: ModelCost; budget: LoopBudget; /** The configured peak; absent: probed. */ peak?: Peak }): Promise<RuntimeProfile> {
+export async function profileNodeTfjs(options: { runtime: string; modelJsonPath: string; metadata: ModelMetadata; pixels: Uint8Array; cost: ModelCost; budget: LoopBudget; /** The configured peak; absent: probed. */ peak?: Peak; /** The model's convolution shapes to probe besides the matMul (models/tflite/peak-probes.ts). */ probeShapes?: ProbeShape[] }): Promise<RuntimeProfile> {
   const spec = TFJS_BACKENDS.find((entry) => entry.runtime === options.runtime);
   if (!spec) throw new Error(`${options.runtime} is not a TF.js runtime on Node`);
   const tf = await import('@tensorflow/tfjs');
@@ -40,7 +42,7 @@ export async function profileNodeTfjs(options: { runtime: string; modelJsonPath:
     const p50Ms = await p50Of(infer, options.budget);
     const layerFlops = new Map(options.cost.layers.map((row) => [row.layer, row]));
     const profile = await profileTfjs(tf, model, infer, layerFlops);
-    const peak = options.peak ?? (await tfjsMatmulPeak(tf));
+    const peak = options.peak ?? (await tfjsPeak(tf, options.probeShapes));
     return {
       runtime: options.runtime,
       variant: 'tfjs',
@@ -119,7 +121,7 @@ export async function profileTfliteNode(options: {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  const peak = options.peak ?? (await tflitePeak(options.variant, options.threads, options.budget));
+  const peak = options.peak ?? (await tflitePeak(options.prepared.graph, options.variant, options.threads, options.budget));
   const sumMs = timed.reduce((total, block) => total + block.ms, 0);
   const negative = timed.filter((block) => block.ms < 0).length;
   return {
@@ -138,15 +140,17 @@ export async function profileTfliteNode(options: {
   };
 }
 
-/** tflite-node's attainable GFLOP/s in this variant: the matrix-multiply probe file (models/tflite/matmul-probe.ts) in the profile's loop. */
-async function tflitePeak(variant: Variant, threads: number, budget: LoopBudget): Promise<Peak> {
-  const probe = await matmulProbeFile(variant);
-  const pixels = Uint8Array.from({ length: PROBE_SIDE * PROBE_SIDE * 3 }, (_, index) => (index * 37) % 256);
-  const session = await tfliteSession(probe.bytes, { scale: 1 / 255, offset: 0 }, threads);
-  try {
-    const ms = await p50Of(() => session.run(pixels, 1), budget);
-    return { gflops: achievedGflops(probe.flops, ms), source: `probe: ${probe.description}, p50 ${ms.toFixed(2)} ms` };
-  } finally {
-    await session.dispose();
+/** tflite-node's attainable GFLOP/s in this variant: the model's probe files (models/tflite/peak-probes.ts) in the profile's loop, the best rate. */
+export async function tflitePeak(graph: IrGraph, variant: Variant, threads: number, budget: LoopBudget): Promise<Peak> {
+  const timings: ProbeTiming[] = [];
+  for (const probe of await peakProbeFiles(graph, variant)) {
+    const session = await tfliteSession(probe.file, { scale: 1 / 255, offset: 0 }, threads);
+    try {
+      const pixels = probePixels(probe.side);
+      timings.push({ description: probe.description, flops: probe.flops, ms: await fastestOf(() => session.run(pixels, 1), budget) });
+    } finally {
+      await session.dispose();
+    }
   }
+  return bestPeak(timings)!;
 }

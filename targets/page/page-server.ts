@@ -70,7 +70,7 @@ function pageProfileRequest(server: StaticServer, request: ProfileRequest, id: s
   for (const path of profileFiles.get(server) ?? []) server.unpublish(path);
   const folder = createHash('sha256').update(id).digest('hex').slice(0, 16);
   const urls = request.files.map((bytes, index) => server.publish(`/generated/${folder}/prefix-${index}.tflite`, bytes, 'application/octet-stream'));
-  const probe = request.probe && { url: server.publish(`/generated/${folder}/probe.tflite`, request.probe.file, 'application/octet-stream'), side: request.probe.side, flops: request.probe.flops, description: request.probe.description };
-  profileFiles.set(server, [...urls, ...(probe ? [probe.url] : [])]);
-  return { method: 'prefix-attribution', budget: request.budget, urls, ...(probe ? { probe } : {}) };
+  const probes = request.probes?.map((probe, index) => ({ url: server.publish(`/generated/${folder}/probe-${index}.tflite`, probe.file, 'application/octet-stream'), side: probe.side, flops: probe.flops, description: probe.description }));
+  profileFiles.set(server, [...urls, ...(probes ?? []).map((probe) => probe.url)]);
+  return { method: 'prefix-attribution', budget: request.budget, urls, ...(probes ? { probes } : {}) };
 }

@@ -3,7 +3,8 @@
  * through the fake adb in process: the lane asks benchmark_model for
  * `--enable_op_profiling=true` only when profiling, and the profile is the
  * tool's own per-op table of the measured runs (not the initialisation's),
- * with its delegate line as coverage and its parts against the run's p50.
+ * with its delegate line as coverage and its parts against the run's p50;
+ * the peak probe files then run through the same tool (the peak).
  */
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -57,6 +58,11 @@ test('bench profile on a phone: benchmark_model op profiling asked for, parsed a
   assert.deepEqual({ accelerated: profile!.coverage!.accelerated, total: profile!.coverage!.total, partitions: profile!.coverage!.partitions }, { accelerated: 3, total: 4, partitions: 1 });
 
   const commands = (await adb.calls()).filter((args) => args[2] === 'shell' && args[3]!.includes('benchmark_model --graph'));
-  assert.equal(commands.length, 1);
+  assert.equal(commands.length, 3, 'the job, then its two peak probes (the model\'s conv and the representative shape)');
   assert.ok(commands[0]![3]!.includes('--enable_op_profiling=true'), commands[0]![3]);
+  for (const probe of commands.slice(1)) assert.match(probe[3]!, /--graph=\S*\/peak-probe-\d-float32-\w+\.tflite --num_threads=\d+ --use_xnnpack=true (?!.*--enable_op_profiling)/);
+  // Both probes answer probe-xnnpack.txt (fastest run 1180 µs): the one with more FLOPs, the representative 1×1 convolution, sets the peak.
+  assert.match(profile!.peak!.source, /^probe: a 16×16×512 → 512 1×1 convolution, float32 on benchmark_model, fastest 1\.18 ms; best of 2 probes/);
+  const representativeFlops = 2 * 256 * 3 * 512 + 2 * 256 * 512 * 512 + 256 * 512;
+  assert.ok(Math.abs(profile!.peak!.gflops - representativeFlops / 1.18 / 1e6) < 1e-6, String(profile!.peak!.gflops));
 });

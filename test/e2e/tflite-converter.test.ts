@@ -231,7 +231,7 @@ test('inspect reads back what the converter wrote', async () => {
       { name: 'CONV_2D', version: 3 },
       { name: 'DEPTHWISE_CONV_2D', version: 3 },
       { name: 'FULLY_CONNECTED', version: 4 },
-      { name: 'SOFTMAX', version: 2 },
+      { name: 'SOFTMAX', version: 1 },
     ],
   );
   const weights = model.layers.flatMap((layer) => layer.getWeights());

@@ -27,7 +27,7 @@ test('prefix files: served while their job runs, let go when the next job is pub
       runtime: 'litert-wasm',
       kernel: { warmupIterations: 1, minSamples: 1, minTimeMs: 0, maxTimeMs: 1000, batchSize: 1 },
       runtimeOptions: {},
-      profile: { method: 'prefix-attribution', files: bytes.map((text) => new TextEncoder().encode(text)), budget: { minSamples: 1, minTimeMs: 0 }, probe: { file: new TextEncoder().encode('probe'), side: 16, flops: 1, description: 'p' } },
+      profile: { method: 'prefix-attribution', files: bytes.map((text) => new TextEncoder().encode(text)), budget: { minSamples: 1, minTimeMs: 0 }, probes: ['probe a', 'probe b'].map((text) => ({ file: new TextEncoder().encode(text), side: 16, flops: 1, description: 'p' })) },
     }) as unknown as JobSpec;
   const get = async (path: string) => {
     const response = await fetch(`${server.origin}${path}`);
@@ -36,12 +36,12 @@ test('prefix files: served while their job runs, let go when the next job is pub
 
   const first = await preparePageJob(server, spec(['prefix one', 'whole one']), { id: 'job-1', wasm: { threads: 1, simd: true } });
   assert.equal(first.profile?.method, 'prefix-attribution');
-  const firstUrls = first.profile!.method === 'prefix-attribution' ? [...first.profile!.urls, first.profile!.probe!.url] : [];
-  assert.deepEqual(await Promise.all(firstUrls.map(get)), ['prefix one', 'whole one', 'probe']);
+  const firstUrls = first.profile!.method === 'prefix-attribution' ? [...first.profile!.urls, ...first.profile!.probes!.map((probe) => probe.url)] : [];
+  assert.deepEqual(await Promise.all(firstUrls.map(get)), ['prefix one', 'whole one', 'probe a', 'probe b']);
 
   const second = await preparePageJob(server, spec(['prefix two', 'whole two']), { id: 'job-2', wasm: { threads: 1, simd: true } });
   const secondUrls = second.profile!.method === 'prefix-attribution' ? second.profile!.urls : [];
   assert.deepEqual(await Promise.all(secondUrls.map(get)), ['prefix two', 'whole two']);
-  assert.deepEqual(await Promise.all(firstUrls.map(get)), [404, 404, 404], 'the first job\'s files are no longer served');
+  assert.deepEqual(await Promise.all(firstUrls.map(get)), [404, 404, 404, 404], 'the first job\'s files are no longer served');
   assert.deepEqual(await readdir(dir), ['model.tflite', 'pack'], 'nothing written beside the model');
 });

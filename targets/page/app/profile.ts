@@ -7,9 +7,10 @@
  * tflite-node). The input is the pack's first image.
  */
 import type { RawProfile } from '../../../harness/core/profile.ts';
-import { p50Of } from '../../kernel/p50-loop.ts';
+import { fastestOf, p50Of } from '../../kernel/p50-loop.ts';
 import { profileTfjs } from '../../kernel/tfjs-profile.ts';
-import { tfjsMatmulPeak } from '../../kernel/matmul-probe.ts';
+import { tfjsPeak } from '../../kernel/peak-probe.ts';
+import { bestPeak, type ProbeTiming } from '../../../harness/core/roofline.ts';
 import { setupLitert } from './litert.ts';
 import type { PageJob, PageProfileRequest } from './protocol.ts';
 import { loadTfjsForProfile } from './tfjs.ts';
@@ -20,7 +21,7 @@ export async function profileInPage(job: PageJob, request: PageProfileRequest, p
     const loaded = await loadTfjsForProfile(job);
     try {
       const profile = await profileTfjs(loaded.tf, loaded.model, () => loaded.session.run(pixels, 1), new Map(Object.entries(request.layerFlops)), request.repeats);
-      const peak = request.probe ? await tfjsMatmulPeak(loaded.probeTf) : undefined;
+      const peak = request.probe ? await tfjsPeak(loaded.probeTf, request.probeShapes) : undefined;
       return { method: 'tf.profile', ...profile, ...(peak ? { peak } : {}) };
     } finally {
       await loaded.session.dispose();
@@ -37,14 +38,18 @@ export async function profileInPage(job: PageJob, request: PageProfileRequest, p
       await session.dispose();
     }
   }
-  const probe = request.probe;
-  if (!probe) return { method: 'prefix-attribution', ms };
-  // The probe takes an RGB image of its own size, through the same session as every file.
-  const session = await (await setupLitert({ ...job, artifactUrl: probe.url, model: { ...job.model, inputSize: probe.side } })).load();
-  try {
-    const probeMs = await p50Of(() => session.run(Uint8Array.from({ length: probe.side * probe.side * 3 }, (_, index) => (index * 37) % 256), 1), request.budget);
-    return { method: 'prefix-attribution', ms, peak: { gflops: probe.flops / probeMs / 1e6, source: `probe: ${probe.description}, p50 ${probeMs.toFixed(2)} ms` } };
-  } finally {
-    await session.dispose();
+  if (!request.probes?.length) return { method: 'prefix-attribution', ms };
+  // Each probe takes an RGB image of its own size, through the same session as every file; the best rate is the peak.
+  const timings: ProbeTiming[] = [];
+  for (const probe of request.probes) {
+    const session = await (await setupLitert({ ...job, artifactUrl: probe.url, model: { ...job.model, inputSize: probe.side } })).load();
+    try {
+      const probeMs = await fastestOf(() => session.run(Uint8Array.from({ length: probe.side * probe.side * 3 }, (_, index) => (index * 37) % 256), 1), request.budget);
+      timings.push({ description: probe.description, flops: probe.flops, ms: probeMs });
+    } finally {
+      await session.dispose();
+    }
   }
+  const peak = bestPeak(timings);
+  return { method: 'prefix-attribution', ms, ...(peak ? { peak } : {}) };
 }

@@ -10,7 +10,7 @@ import type { Evaluation, JobPhase, MeasuredNumbers, SerializedError } from '../
 import type { KernelOptions } from '../../kernel/types.ts';
 import type { RetrainSettings } from '../../kernel/head-training.ts';
 import type { Normalization } from '../../../harness/core/metadata.ts';
-import type { LayerFlops, ProfileBudget, RawProfile } from '../../../harness/core/profile.ts';
+import type { LayerFlops, ProbeShape, ProfileBudget, RawProfile } from '../../../harness/core/profile.ts';
 
 /**
  * Bumped when a field changes meaning; the page and the host refuse to talk
@@ -95,8 +95,8 @@ export interface PageJob {
 
 /** tf.profile around `repeats` inferences (tfjs-*), or each file at `urls` timed in a loop of `budget`, in order (litert-*). */
 export type PageProfileRequest =
-  | { method: 'tf.profile'; layerFlops: LayerFlops; repeats: number; /** Run the matrix-multiply probe after (the runtime's peak). */ probe?: boolean }
-  | { method: 'prefix-attribution'; urls: string[]; budget: ProfileBudget; /** A probe file (an RGB input of `side` px) timed after: the peak is `flops` over its p50. */ probe?: { url: string; side: number; flops: number; description: string } };
+  | { method: 'tf.profile'; layerFlops: LayerFlops; repeats: number; /** Run the peak probes after (the runtime's peak): the matMul and these convolutions. */ probe?: boolean; probeShapes?: ProbeShape[] }
+  | { method: 'prefix-attribution'; urls: string[]; budget: ProfileBudget; /** Probe files (each an RGB input of `side` px) timed after: the peak is the best `flops` over p50 among them. */ probes?: { url: string; side: number; flops: number; description: string }[] };
 
 /** The A side of an A/B job and how this page orders the pairs. */
 export interface PagePair {

@@ -9,7 +9,7 @@ import * as layers from '@tensorflow/tfjs-layers';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import type { TrainingTf } from '../../kernel/head-training.ts';
 import type { ProfileTf } from '../../kernel/tfjs-profile.ts';
-import type { ProbeTf } from '../../kernel/matmul-probe.ts';
+import type { ProbeTf } from '../../kernel/peak-probe.ts';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -174,6 +174,6 @@ export async function loadTfjsForProfile(job: PageJob): Promise<{ tf: ProfileTf;
   await initialise();
   const model = await loadModel(job.artifactUrl);
   const profileTf = { engine: tf.engine, profile: tf.profile, getBackend: tf.getBackend, LayersModel: layers.LayersModel } as unknown as ProfileTf;
-  const probeTf = { matMul: tf.matMul, fill: tf.fill, getBackend: tf.getBackend } as unknown as ProbeTf;
+  const probeTf = { matMul: tf.matMul, fill: tf.fill, getBackend: tf.getBackend, conv2d: tf.conv2d, depthwiseConv2d: tf.depthwiseConv2d } as unknown as ProbeTf;
   return { tf: profileTf, probeTf, model: model as Parameters<typeof import('../../kernel/tfjs-profile.ts').profileTfjs>[1], session: session(model, job) };
 }
