@@ -33,6 +33,7 @@ import type { ArtifactInfo, ArtifactVariant, RunRecord } from './core/record.ts'
 import { loadHistory } from './history.ts';
 import { prefetchReferences, type PrefetchedReference } from './references.ts';
 import { retrainedLine } from './retrain-summary.ts';
+import { unshown } from './stream-table.ts';
 import { openRun, runnableModels, type RunSession, type RunTimings } from './run.ts';
 import { FIRST_VARIANTS, inBatch, variantBatches, withArtifacts } from './stream-batches.ts';
 import { importUserModels } from './user-models.ts';
@@ -159,12 +160,15 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
       progress.actual += (performance.now() - datasetStarted) / 1000;
     }
 
+    // The table grows by the rows each batch adds; the report holds them all.
+    const shownRows = new Set<string>();
     const measure = async (ids: string[], keep: (artifact: ArtifactInfo) => boolean = () => true, part?: PlannedPart, partStarted?: number): Promise<void> => {
       const models = await runnableModels(out, ids, log);
       if (withArtifacts(models, keep).length > 0) {
         const timings = await session.measure(models, { etaAfter, fallbackEstimate: (planned) => shippedEstimate(planned, config, basis).seconds, only: keep });
         phases.push(...runPhases(timings));
-        for (const line of formatSummary(session.store.record)) log.info(line);
+        const fresh = unshown(session.store.record, shownRows);
+        if (fresh.measurements.length || fresh.failures.length) for (const line of formatSummary(fresh)) log.info(line);
         reportPath = await writeReport(session.store.record, out);
         log.info(`report so far (${ids.join(', ')} measured): ${reportPath}`);
       }
