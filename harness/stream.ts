@@ -165,7 +165,7 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
     const measure = async (ids: string[], keep: (artifact: ArtifactInfo) => boolean = () => true, part?: PlannedPart, partStarted?: number): Promise<void> => {
       const models = await runnableModels(out, ids, log);
       if (withArtifacts(models, keep).length > 0) {
-        const timings = await session.measure(models, { etaAfter, fallbackEstimate: (planned) => shippedEstimate(planned, config, basis).seconds, only: keep });
+        const timings = await session.measure(models, { etaAfter, fallbackEstimate: (planned) => shippedEstimate(planned, config, basis).seconds, only: keep, oneRoundWhenUnchanged: true });
         phases.push(...runPhases(timings));
         const fresh = unshown(session.store.record, shownRows);
         if (fresh.measurements.length || fresh.failures.length) for (const line of formatSummary(fresh)) log.info(line);
@@ -298,7 +298,8 @@ function runPhases(run: RunTimings): PhaseTiming[] {
     phases.push({ phase: 'reference', subject: reference.model, seconds: reference.seconds, detail });
   }
   for (const job of run.jobs) {
-    const detail = !job.ok ? 'failed' : job.reusedFrom ? `accuracy on ${job.images ?? 0} images reused from ${job.reusedFrom}` : `${job.images ?? 0} images evaluated`;
+    const evaluated = job.reusedFrom ? `accuracy on ${job.images ?? 0} images reused from ${job.reusedFrom}` : `${job.images ?? 0} images evaluated`;
+    const detail = !job.ok ? 'failed' : `${evaluated}${job.unchangedSince ? ', one round (unchanged)' : ''}`;
     phases.push({ phase: 'job', subject: job.id, seconds: job.seconds, detail });
   }
   return phases;
