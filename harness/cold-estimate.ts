@@ -8,7 +8,9 @@
  * shipped figures lack be estimated too: `shippedJobSeconds` is the seam.
  */
 import type { ResolvedConfig } from './core/config.ts';
-import type { TargetKind, Workload } from './core/record.ts';
+import { workloadOf, type RunRecord, type TargetKind, type Workload } from './core/record.ts';
+import { durationsFromHistory, planId } from './estimate.ts';
+import { engineOf } from '../reports/engines.ts';
 import { SHIPPED, type ShippedEstimates } from './shipped-estimates.ts';
 
 /**
@@ -65,9 +67,31 @@ export function coldBasis(options: { probeMs?: number; shipped?: ShippedEstimate
   return { factor, line: `cold estimates: figures shipped with edgebench (${shipped.measured.cpu}, ${shipped.measured.date}), this CPU ${speed} that one by a probe` };
 }
 
-/** A job's runtime class: its artifact, target kind, runtime, batch and workload (not the device). */
-export function jobClass(entry: { artifact: string; target: TargetKind; runtime: string; batchSize: number; workload?: Workload }): string {
-  return `${entry.artifact}@${entry.target}/${entry.runtime}#${entry.batchSize}${entry.workload === 'retrain' ? '+retrain' : ''}`;
+/**
+ * A job's runtime class: its artifact, target kind (with a browser's engine:
+ * `browser:firefox`, as the same wasm runs 1.2-1.6× apart in Chromium,
+ * Firefox and WebKit), runtime, batch and workload; not the device.
+ */
+export function jobClass(entry: { artifact: string; target: TargetKind; engine?: string | undefined; runtime: string; batchSize: number; workload?: Workload }): string {
+  const target = entry.engine ? `${entry.target}:${entry.engine}` : entry.target;
+  return `${entry.artifact}@${target}/${entry.runtime}#${entry.batchSize}${entry.workload === 'retrain' ? '+retrain' : ''}`;
+}
+
+/**
+ * The `jobs` of ./shipped-estimates.ts from a run's record: each job's wall
+ * time (all its rounds, as history estimates it) under its runtime class.
+ * `npm run benchmark:all` prints them from its cold run.
+ */
+export function shippedJobFigures(record: RunRecord): Record<string, number> {
+  const walls = durationsFromHistory([record]);
+  const jobs: Record<string, number> = {};
+  for (const measurement of record.measurements) {
+    const entry = { artifact: measurement.artifact, target: measurement.key.target, runtime: measurement.key.runtime, batchSize: measurement.batchSize, workload: workloadOf(measurement.key) };
+    const wall = walls.get(planId({ ...entry, device: measurement.key.device }));
+    const device = measurement.device ?? record.devices.find((candidate) => candidate.id === measurement.key.device);
+    if (wall !== undefined) jobs[jobClass({ ...entry, engine: device ? engineOf(device) : undefined })] = Number(wall.toFixed(1));
+  }
+  return jobs;
 }
 
 /** A job's shipped wall time on this host (its rounds scaled from the shipped run's), or undefined for a class the figures lack. */

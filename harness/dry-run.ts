@@ -27,6 +27,7 @@ import type { RunOptions } from './run.ts';
 import { discoverTargets, disposeTargets } from './targets.ts';
 import { resolveBackbone } from '../models/zoo.ts';
 import type { TargetContext } from '../targets/types.ts';
+import { engineOf } from '../reports/engines.ts';
 
 export interface DryRunOptions extends Pick<RunOptions, 'config' | 'log' | 'out' | 'signal' | 'targets'> {
   /** `bench all`: plan models that are not retrained yet with the artifacts they will have. */
@@ -105,7 +106,7 @@ export async function history(out: string): Promise<RunRecord[]> {
 
 /** A job's estimate from the shipped figures alone (unknown for a runtime class they lack). */
 export function shippedEstimate({ target, job }: PlannedJob, config: ResolvedConfig, basis: ColdBasis): Estimate {
-  const seconds = shippedJobSeconds({ artifact: job.artifact.id, target: target.kind, runtime: job.runtime, batchSize: job.kernel.batchSize, ...(job.workload ? { workload: job.workload } : {}) }, config, basis);
+  const seconds = shippedJobSeconds({ artifact: job.artifact.id, target: target.kind, engine: engineOf(job.device), runtime: job.runtime, batchSize: job.kernel.batchSize, ...(job.workload ? { workload: job.workload } : {}) }, config, basis);
   return seconds === undefined ? { seconds: undefined, source: 'unknown' } : { seconds, source: 'shipped' };
 }
 

@@ -26,6 +26,7 @@ import type { Logger } from './core/log.ts';
 import { readSignedRecord, recordKey, type RecordKeyResult } from './core/record-mac.ts';
 import type { Evaluation, HostInfo, Measurement, RunRecord } from './core/record.ts';
 import { RECORD_FILE } from './record-store.ts';
+import { heldRounds } from './warm-rounds.ts';
 import type { Job } from '../targets/types.ts';
 
 /** The project's root: harness/ is one level down. */
@@ -130,6 +131,8 @@ export function findEvaluation(history: readonly RunRecord[], fingerprint: strin
 export interface EvaluationPlan {
   fingerprint: string;
   reused?: { evaluation: Evaluation; runId: string };
+  /** With `reused`: the rounds the signed runs hold of this job, and the latest run with one (./warm-rounds.ts). */
+  held?: { rounds: number; runId: string | undefined };
 }
 
 /** The records of `history` whose run.json under `out` verifies, read from the verified bytes; the others with why not. */
@@ -179,7 +182,7 @@ export async function planEvaluations<T extends { job: Job; target: { kind: stri
     if (context.reuse && !reused) {
       for (const { record, reason } of unsigned) if (findEvaluation([record], fingerprint)) refused.set(record.runId, reason);
     }
-    plans.set(planned, { fingerprint, ...(reused ? { reused } : {}) });
+    plans.set(planned, { fingerprint, ...(reused ? { reused, held: heldRounds(signed, fingerprint) } : {}) });
     if (reused) planned.job = { ...planned.job, kernel: { ...planned.job.kernel, evaluate: false } };
   }
   if (refused.size) {

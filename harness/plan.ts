@@ -10,7 +10,10 @@
  * A runtime marked `optIn` (TF.js `cpu`, the reference backend) leaves the
  * default plan the same way. A runtime with a default scope (an extra browser
  * engine: `defaultVariants`) measures those variants of the smallest
- * retrained model only, unless run.backends names it.
+ * retrained model only, unless run.backends names it. A slow path (a
+ * runtime without a fast kernel for a variant: ./slow-paths.ts) is measured
+ * on the smallest retrained model only, with a line naming the flag that
+ * measures it anyway.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -19,12 +22,13 @@ import type { ModelArtifacts } from './artifacts.ts';
 import { modelIds, workloadsOf, type ResolvedConfig } from './core/config.ts';
 import { PACK_JSON } from './core/eval-pack.ts';
 import { evalPackDir, trainPackDir } from './core/layout.ts';
-import type { DeviceInfo } from './core/record.ts';
+import { VARIANTS, type ArtifactInfo, type DeviceInfo } from './core/record.ts';
 import type { KernelOptions } from '../targets/kernel/types.ts';
 import { keyedJob } from '../targets/result.ts';
 import type { DiscoveredDevice, Job, RuntimeStatus, Target } from '../targets/types.ts';
 import { retrainSettings } from './retrain-workload.ts';
 import { smallestFirst } from './plan-order.ts';
+import { slowPathsLeftOut } from './slow-paths.ts';
 
 export interface PlannedJob {
   target: Target;
@@ -41,6 +45,8 @@ export interface LeftOut {
   device: DeviceInfo;
   runtime: string;
   reason: string;
+  /** The flag that measures it anyway, in words (default: `--backends <runtime>`). */
+  anyway?: string;
 }
 
 export interface Plan {
@@ -80,7 +86,7 @@ export function kernelOptions(config: ResolvedConfig, batchSize: number, evaluat
 
 /** The one line a left-out runtime gets: what it is, and how to measure it anyway. */
 export function leftOutLine(entry: LeftOut): string {
-  return `${entry.runtime} on ${entry.device.name}: ${entry.reason}; --backends ${entry.runtime} to measure it anyway`;
+  return `${entry.runtime} on ${entry.device.name}: ${entry.reason}; ${entry.anyway ?? `--backends ${entry.runtime}`} to measure it anyway`;
 }
 
 /** Why the default plan leaves an available runtime out, or undefined when it takes it. */
@@ -104,7 +110,8 @@ export async function planJobs(models: readonly ModelArtifacts[], active: readon
     for (const found of devices) {
       for (const runtime of found.runtimes) {
         if (selects(runtime, config.run.backends) === 'opt-in') plan.leftOut.push({ device: found.device, runtime: runtime.runtime, reason: optInReason(runtime)! });
-        else if (runtime.defaultVariants && !config.run.backends && selects(runtime, undefined) === 'yes') plan.leftOut.push({ device: found.device, runtime: runtime.runtime, reason: runtime.defaultVariants.reason });
+        // A scope of every variant leaves out only the retrain job: planRetrain's note says so, under the retrain's name.
+        else if (runtime.defaultVariants && runtime.defaultVariants.variants.length < VARIANTS.length && !config.run.backends && selects(runtime, undefined) === 'yes') plan.leftOut.push({ device: found.device, runtime: runtime.runtime, reason: runtime.defaultVariants.reason });
       }
     }
   }
@@ -128,7 +135,12 @@ export async function planJobs(models: readonly ModelArtifacts[], active: readon
           // A software GPU asked for by name: its rows say so in the record and the report.
           const device = runtime.software ? { ...found.device, extra: { ...found.device.extra, software: runtime.software } } : found.device;
           const variants = config.run.backends ? undefined : runtime.defaultVariants?.variants;
-          for (const artifact of model.artifacts.filter((candidate) => candidate.format === runtime.format && (!variants || variants.includes(candidate.variant)))) {
+          const slow = slowPathsLeftOut(runtime.runtime, model.model, { retrained: retrainedIds, smallest }, config).filter((path) => model.artifacts.some((candidate) => candidate.format === runtime.format && candidate.variant === path.variant && (!variants || variants.includes(candidate.variant))));
+          for (const path of slow) {
+            plan.leftOut.push({ device: found.device, runtime: runtime.runtime, reason: `${model.model}'s ${path.variant} not measured (${path.why}; ${smallest}'s ${path.variant} row says so)`, anyway: `--variants ${path.variant}` });
+          }
+          const kept = (candidate: ArtifactInfo) => candidate.format === runtime.format && (!variants || variants.includes(candidate.variant)) && !slow.some((path) => path.variant === candidate.variant);
+          for (const artifact of model.artifacts.filter(kept)) {
             if (workloads.includes('infer')) for (const batchSize of batchSizes) {
               // Accuracy does not depend on the batch size: evaluate once per artifact and runtime, at the smallest.
               const evaluate = count !== undefined && count > 0 && batchSize === batchSizes[0];
@@ -167,7 +179,8 @@ function planRetrain(models: readonly ModelArtifacts[], active: readonly ActiveT
         // A runtime limited to a default scope (an extra browser engine) measures inference only unless named.
         const scoped = config.run.backends ? [] : selected.filter((runtime) => runtime.defaultVariants && runtime.trains);
         if (scoped.length && model === models.find((entry) => retrained.has(entry.model))) {
-          plan.retrainNotes.push(`${found.device.name}: no retrain job on ${scoped.map((runtime) => runtime.runtime).join(', ')} by default (${scoped[0]!.defaultVariants!.reason}); --backends ${scoped[0]!.runtime} to run it`);
+          const names = scoped.map((runtime) => runtime.runtime).join(',');
+          plan.retrainNotes.push(`${found.device.name}: no retrain job on ${names.replaceAll(',', ', ')} by default (an extra engine measures inference; a retrain job there would add one per model to the run); --backends ${names} runs one there (and every model and variant on it)`);
         }
         const chosen = selected.filter((runtime) => !scoped.includes(runtime));
         const untrained = chosen.filter((runtime) => !runtime.trains).map((runtime) => runtime.runtime);

@@ -16,6 +16,7 @@ import { laneOf, runInLanes } from './lanes.ts';
 import type { PlannedJob } from './plan.ts';
 import type { RunRecordStore } from './record-store.ts';
 import { roundKernel, scheduleRounds } from './round-schedule.ts';
+import { roundsFor } from './warm-rounds.ts';
 import { plannedRuntimeSizes } from './runtime-sizes.ts';
 import { failed } from '../targets/result.ts';
 import type { JobResult, TargetContext } from '../targets/types.ts';
@@ -29,6 +30,8 @@ export interface JobTiming {
   images: number | null;
   /** The run whose evaluation this job reused. */
   reusedFrom?: string;
+  /** Timed in one round: unchanged since this run (./warm-rounds.ts). */
+  unchangedSince?: string;
 }
 
 /**
@@ -48,6 +51,8 @@ export interface MeasureOptions {
    * still makes the agreement reference when only Lite jobs run.
    */
   only?: (artifact: ArtifactInfo) => boolean;
+  /** Time an unchanged job in one round when the out folder holds its rounds already (./warm-rounds.ts; `bench all`). */
+  oneRoundWhenUnchanged?: boolean;
 }
 
 export async function measurePlan(jobs: readonly PlannedJob[], context: TargetContext, store: RunRecordStore, options: MeasureOptions = {}): Promise<JobTiming[]> {
@@ -62,7 +67,7 @@ export async function measurePlan(jobs: readonly PlannedJob[], context: TargetCo
   const fromHistory = historyEstimates(jobs, history);
   const estimates = jobs.map((planned, index) => fromHistory[index] ?? options.fallbackEstimate?.(planned));
   const order = quickestFirst(jobs.length, estimates);
-  return runLanes(order.map((index) => jobs[index]!), context, store, order.map((index) => estimates[index]), evaluations, options.etaAfter ?? (() => 0));
+  return runLanes(order.map((index) => jobs[index]!), context, store, order.map((index) => estimates[index]), evaluations, options.etaAfter ?? (() => 0), options.oneRoundWhenUnchanged ?? false);
 }
 
 /**
@@ -105,11 +110,16 @@ async function runLanes(
   estimates: (number | undefined)[],
   evaluations: Map<PlannedJob, EvaluationPlan>,
   etaAfter: () => number | undefined,
+  oneRoundWhenUnchanged: boolean,
 ): Promise<JobTiming[]> {
   if (jobs.length === 0) return [];
   const { rounds, order, seed, cooldownMs } = context.config.run;
-  context.log.info(`${jobs.length} job${jobs.length === 1 ? '' : 's'} on ${store.record.devices.length} device${store.record.devices.length === 1 ? '' : 's'}${rounds > 1 ? `, ${rounds} rounds each (${order})` : ''}`);
-  const schedule = scheduleRounds(jobs, { rounds, order, seed });
+  const own = new Map(jobs.map((planned) => [planned, oneRoundWhenUnchanged ? roundsFor(evaluations.get(planned)?.held, rounds) : { rounds }]));
+  const unchanged = [...own.values()].filter((entry) => entry.unchangedSince);
+  const since = [...new Set(unchanged.map((entry) => entry.unchangedSince))].join(', ');
+  const oneRound = unchanged.length ? `; ${unchanged.length} unchanged since run ${since} timed in one round (the folder holds their rounds; --reevaluate times every round)` : '';
+  context.log.info(`${jobs.length} job${jobs.length === 1 ? '' : 's'} on ${store.record.devices.length} device${store.record.devices.length === 1 ? '' : 's'}${rounds > 1 ? `, ${rounds} rounds each (${order})` : ''}${oneRound}`);
+  const schedule = scheduleRounds(jobs, { rounds, order, seed }).filter((item) => item.round <= own.get(item.job)!.rounds);
   const progress = context.log.progress('benchmarks', schedule.length);
   const eta = new Eta(schedule.map(({ job }) => {
     const estimate = estimates[jobs.indexOf(job)];
@@ -127,7 +137,8 @@ async function runLanes(
     async (item) => {
       const { job: planned, round } = item;
       if (context.signal.aborted) return 'stop';
-      const label = `${planned.job.artifact.id} ${planned.job.runtime}${planned.job.retrain ? ' retrain' : ` b${planned.job.kernel.batchSize}`}${rounds > 1 ? ` round ${round}/${rounds}` : ''}`;
+      const jobRounds = own.get(planned)!;
+      const label = `${planned.job.artifact.id} ${planned.job.runtime}${planned.job.retrain ? ' retrain' : ` b${planned.job.kernel.batchSize}`}${rounds > 1 ? ` round ${round}/${jobRounds.rounds}` : ''}`;
       const tick = (text: string, seconds: number) => {
         eta.done(schedule.indexOf(item), seconds);
         done += 1;
@@ -156,12 +167,13 @@ async function runLanes(
         if (context.config.run.sustained !== undefined && !result.measurement.sustained && result.measurement.samples.length) result.measurement.sustained = summariseSustained({ samples: result.measurement.samples, readings: [], deviceSource: 'none' });
         const all = [...(measured.get(planned) ?? []), { round, measurement: result.measurement }];
         measured.set(planned, all);
-        const measurement = stampEvaluation(mergeRounds(all), evaluations.get(planned));
+        const stamped = stampEvaluation(mergeRounds(all), evaluations.get(planned));
+        const measurement = jobRounds.unchangedSince ? { ...stamped, unchangedSince: jobRounds.unchangedSince } : stamped;
         store.replaceMeasurement(merged.get(planned), measurement);
         merged.set(planned, measurement);
         const images = measurement.evaluation?.images ?? null;
         const reusedFrom = measurement.evaluation?.reusedFrom;
-        timings.set(planned, { id: keyId(measurement.key), seconds: (timing?.seconds ?? 0) + seconds, ok: timing?.ok ?? true, images, ...(reusedFrom ? { reusedFrom } : {}) });
+        timings.set(planned, { id: keyId(measurement.key), seconds: (timing?.seconds ?? 0) + seconds, ok: timing?.ok ?? true, images, ...(reusedFrom ? { reusedFrom } : {}), ...(jobRounds.unchangedSince ? { unchangedSince: jobRounds.unchangedSince } : {}) });
         const retrained = result.measurement.retrain;
         const evaluated = images && round === 1 ? (reusedFrom ? `, accuracy of ${images} images reused` : `, ${images} images`) : '';
         const summary = retrained

@@ -16,7 +16,7 @@ export interface ShippedEstimates {
   datasetSeconds: number;
   /** Host work per model, seconds: bottlenecks (with the backbone's conversion), head training, conversion of every variant. */
   host: Record<string, { bottlenecks: number; training: number; conversion: number }>;
-  /** Each job's wall time, all its rounds, by runtime class: `artifact@target/runtime#batch` (`+retrain` for retrain jobs). */
+  /** Each job's wall time, all its rounds, by runtime class: `artifact@target/runtime#batch`, a browser's with its engine (`@browser:firefox/`), `+retrain` for retrain jobs (./cold-estimate.ts `jobClass`). */
   jobs: Record<string, number>;
 }
 
@@ -44,24 +44,30 @@ export const SHIPPED: ShippedEstimates = {
     'mobilenet_v2/tflite/float16@node/tflite-node#1': 3.4,
     'mobilenet_v2/tflite/int8-dynamic@node/tflite-node#1': 12.4,
     'mobilenet_v2/tflite/int8@node/tflite-node#1': 3.3,
-    'mobilenet_v2/tfjs/float32@browser/tfjs-wasm#1': 8.7,
-    'mobilenet_v2/tflite/float32@browser/litert-wasm#1': 6.4,
-    'mobilenet_v2/tflite/float16@browser/litert-wasm#1': 16.5,
-    'mobilenet_v2/tflite/int8-dynamic@browser/litert-wasm#1': 14.3,
-    'mobilenet_v2/tflite/int8@browser/litert-wasm#1': 6.3,
+    'mobilenet_v2/tfjs/float32@browser:chromium/tfjs-wasm#1': 8.7,
+    'mobilenet_v2/tflite/float32@browser:chromium/litert-wasm#1': 6.4,
+    'mobilenet_v2/tflite/float16@browser:chromium/litert-wasm#1': 16.5,
+    'mobilenet_v2/tflite/int8-dynamic@browser:chromium/litert-wasm#1': 14.3,
+    'mobilenet_v2/tflite/int8@browser:chromium/litert-wasm#1': 6.3,
     'mobilenet_v2/tfjs/float32@node/tfjs-wasm#100+retrain': 9.9,
-    'mobilenet_v2/tfjs/float32@browser/tfjs-wasm#100+retrain': 8.3,
+    'mobilenet_v2/tfjs/float32@browser:chromium/tfjs-wasm#100+retrain': 8.3,
     'inception_v3/tfjs/float32@node/tfjs-wasm#1': 35.0,
     'inception_v3/tflite/float32@node/tflite-node#1': 10.6,
     'inception_v3/tflite/float16@node/tflite-node#1': 11.0,
     'inception_v3/tflite/int8-dynamic@node/tflite-node#1': 21.7,
     'inception_v3/tflite/int8@node/tflite-node#1': 7.1,
-    'inception_v3/tfjs/float32@browser/tfjs-wasm#1': 33.3,
-    'inception_v3/tflite/float32@browser/litert-wasm#1': 25.5,
-    'inception_v3/tflite/float16@browser/litert-wasm#1': 76.6,
-    'inception_v3/tflite/int8-dynamic@browser/litert-wasm#1': 12.5,
-    'inception_v3/tflite/int8@browser/litert-wasm#1': 11.2,
+    'inception_v3/tfjs/float32@browser:chromium/tfjs-wasm#1': 33.3,
+    'inception_v3/tflite/float32@browser:chromium/litert-wasm#1': 25.5,
+    'inception_v3/tflite/float16@browser:chromium/litert-wasm#1': 76.6,
+    'inception_v3/tflite/int8-dynamic@browser:chromium/litert-wasm#1': 12.5,
+    'inception_v3/tflite/int8@browser:chromium/litert-wasm#1': 11.2,
+    // Firefox and WebKit (the extra engines' default: MobileNetV2's float32 of each path) from run
+    // 2026-12-06T21-10-57-244Z-7d2e79 on the same machine, quiet (`bench all --model mobilenet_v2`, 88 images evaluated).
+    'mobilenet_v2/tfjs/float32@browser:firefox/tfjs-wasm#1': 9.1,
+    'mobilenet_v2/tflite/float32@browser:firefox/litert-wasm#1': 5.7,
+    'mobilenet_v2/tfjs/float32@browser:webkit/tfjs-wasm#1': 11.3,
+    'mobilenet_v2/tflite/float32@browser:webkit/litert-wasm#1': 6.7,
     'inception_v3/tfjs/float32@node/tfjs-wasm#100+retrain': 42.3,
-    'inception_v3/tfjs/float32@browser/tfjs-wasm#100+retrain': 35.7,
+    'inception_v3/tfjs/float32@browser:chromium/tfjs-wasm#100+retrain': 35.7,
   },
 };

@@ -6,7 +6,8 @@
  *
  * One run record for the whole command (./run.ts `openRun`): the targets are
  * discovered and prepared once, each model's artifacts added as it comes; the
- * dataset is made and scanned once (models/retrain.ts `setUpRetrain`). Each
+ * dataset is made and scanned once (models/retrain.ts `setUpRetrain`), while
+ * the targets are discovered (neither is timed). Each
  * model's agreement reference is made on the other core while it converts;
  * the first model's Mobile and float32 artifacts are measured before its
  * other variants convert (./stream-batches.ts), so the first numbers wait
@@ -33,6 +34,7 @@ import type { ArtifactInfo, ArtifactVariant, RunRecord } from './core/record.ts'
 import { loadHistory } from './history.ts';
 import { prefetchReferences, type PrefetchedReference } from './references.ts';
 import { retrainedLine } from './retrain-summary.ts';
+import { unshown } from './stream-table.ts';
 import { openRun, runnableModels, type RunSession, type RunTimings } from './run.ts';
 import { FIRST_VARIANTS, inBatch, variantBatches, withArtifacts } from './stream-batches.ts';
 import { importUserModels } from './user-models.ts';
@@ -45,7 +47,7 @@ import { formatSummary } from '../reports/run-summary.ts';
 
 /** The wall time of one phase of `bench all`: what the docs' cost figures and `npm run benchmark:all` are made of. */
 export interface PhaseTiming {
-  phase: 'dataset' | 'bottlenecks' | 'training' | 'conversion' | 'reference' | 'job' | 'report';
+  phase: 'dataset' | 'discovery' | 'bottlenecks' | 'training' | 'conversion' | 'reference' | 'job' | 'report';
   /** The model, or the job's key id, it belongs to. */
   subject: string;
   seconds: number;
@@ -132,7 +134,21 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
 
   // The CPU probe before the browsers start beside it; then the targets: the plan, so its estimate, is known from the first second.
   const basis = coldBasis();
-  const session = await openRun({ config, log, out, signal, cwd });
+  const datasetMade = config.dataset.images !== undefined || existsSync(generatedDatasetDir(out, config.dataset.seed, config.dataset.imagesPerClass));
+  // The dataset is drawn while the targets are found (three browser engines started and probed): neither is
+  // timed, and discovery was on the way to the first number after the dataset. The first job waits for both.
+  const datasetStarted = performance.now();
+  const setupPending = setUpRetrain(retrainOptions);
+  // Its error is taken below, where it is awaited; a rejection meanwhile is not an unhandled one.
+  setupPending.catch(() => undefined);
+  let session: RunSession;
+  try {
+    session = await openRun({ config, log, out, signal, cwd });
+  } catch (error) {
+    await setupPending.catch(() => undefined);
+    throw error;
+  }
+  phases.push({ phase: 'discovery', subject: 'targets', seconds: (performance.now() - datasetStarted) / 1000, detail: 'while the dataset is made' });
   let reportPath: string | undefined;
   // What is done so far, estimated and taken: the rest of the plan is scaled by their ratio.
   const progress = { estimated: 0, actual: 0 };
@@ -142,7 +158,6 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
   let laterInPart = 0;
   const etaAfter = () => (left.reduce((sum, part) => sum + partSeconds(part), 0) + laterInPart) * correction();
   try {
-    const datasetMade = config.dataset.images !== undefined || existsSync(generatedDatasetDir(out, config.dataset.seed, config.dataset.imagesPerClass));
     const datasetEstimate = shippedDatasetSeconds(config, basis, datasetMade);
     left = await estimateParts(order, session, options, basis);
     const unknown = left.reduce((sum, part) => sum + part.unknownJobs, 0) + left.filter((part) => part.host === undefined).length;
@@ -151,20 +166,22 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
     const what = unknown ? `~${formatDuration(total)} for what the figures cover, ${unknown} part${unknown === 1 ? '' : 's'} not estimated (no figure for them)` : `~${formatDuration(total)} in all${first}`;
     log.info(`plan: ${what}; ${basis.line} (history first where there is one)`);
 
-    const datasetStarted = performance.now();
-    const setup = await setUpRetrain(retrainOptions);
+    const setup = await setupPending;
     phases.push({ phase: 'dataset', subject: 'dataset', seconds: setup.datasetSeconds, detail: '' });
     if (datasetEstimate > 0) {
       progress.estimated += datasetEstimate;
-      progress.actual += (performance.now() - datasetStarted) / 1000;
+      progress.actual += setup.datasetSeconds;
     }
 
+    // The table grows by the rows each batch adds; the report holds them all.
+    const shownRows = new Set<string>();
     const measure = async (ids: string[], keep: (artifact: ArtifactInfo) => boolean = () => true, part?: PlannedPart, partStarted?: number): Promise<void> => {
       const models = await runnableModels(out, ids, log);
       if (withArtifacts(models, keep).length > 0) {
-        const timings = await session.measure(models, { etaAfter, fallbackEstimate: (planned) => shippedEstimate(planned, config, basis).seconds, only: keep });
+        const timings = await session.measure(models, { etaAfter, fallbackEstimate: (planned) => shippedEstimate(planned, config, basis).seconds, only: keep, oneRoundWhenUnchanged: true });
         phases.push(...runPhases(timings));
-        for (const line of formatSummary(session.store.record)) log.info(line);
+        const fresh = unshown(session.store.record, shownRows);
+        if (fresh.measurements.length || fresh.failures.length) for (const line of formatSummary(fresh)) log.info(line);
         reportPath = await writeReport(session.store.record, out);
         log.info(`report so far (${ids.join(', ')} measured): ${reportPath}`);
       }
@@ -230,6 +247,8 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
       }
     }
   } finally {
+    // An error before the dataset was awaited: it still finishes (or stops on the signal) before the targets close.
+    await setupPending.catch(() => undefined);
     await session.close();
   }
   const { store } = session;
@@ -294,7 +313,8 @@ function runPhases(run: RunTimings): PhaseTiming[] {
     phases.push({ phase: 'reference', subject: reference.model, seconds: reference.seconds, detail });
   }
   for (const job of run.jobs) {
-    const detail = !job.ok ? 'failed' : job.reusedFrom ? `accuracy on ${job.images ?? 0} images reused from ${job.reusedFrom}` : `${job.images ?? 0} images evaluated`;
+    const evaluated = job.reusedFrom ? `accuracy on ${job.images ?? 0} images reused from ${job.reusedFrom}` : `${job.images ?? 0} images evaluated`;
+    const detail = !job.ok ? 'failed' : `${evaluated}${job.unchangedSince ? ', one round (unchanged)' : ''}`;
     phases.push({ phase: 'job', subject: job.id, seconds: job.seconds, detail });
   }
   return phases;

@@ -92,6 +92,7 @@ const measurement = z.looseObject({
   memory: z.looseObject({ peakRssBytes: z.number().optional(), runtimeBytes: z.number().optional(), runtimeTensors: z.number().optional() }).default({}),
   evaluation: evaluation.nullable().default(null),
   rounds: z.array(round).min(1).optional(),
+  unchangedSince: z.string().optional(),
   retrain: retrain.optional(),
   energy: energy.optional(),
   sustained: z

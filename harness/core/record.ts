@@ -216,6 +216,11 @@ export interface Measurement extends MeasuredNumbers {
   deviceState?: { before?: Record<string, unknown>; after?: Record<string, unknown> };
   /** Each round's own numbers, in round order. Absent in records made before rounds existed (read them as one round). */
   rounds?: MeasuredRound[];
+  /**
+   * `bench all` timed this job in one round (not the run's conditions.rounds): its file, code, runtime, device and
+   * images are unchanged since this run, whose rounds the out folder holds (harness/warm-rounds.ts).
+   */
+  unchangedSince?: string;
   /** Energy per inference where the target measures it (phones with `android.energy.enabled`); see energy-record.ts. */
   energy?: EnergyRecord;
   /** Sustained mode (`--sustained`): latency per second and the device's readings alongside; see sustained.ts. */

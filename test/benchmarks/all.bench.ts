@@ -27,8 +27,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { cpuProbeMs } from '../../harness/cold-estimate.ts';
-import { durationsFromHistory, formatDuration } from '../../harness/estimate.ts';
+import { cpuProbeMs, shippedJobFigures } from '../../harness/cold-estimate.ts';
+import { formatDuration } from '../../harness/estimate.ts';
 import type { ShippedEstimates } from '../../harness/shipped-estimates.ts';
 import type { PhaseTiming } from '../../harness/stream.ts';
 import { createLogger } from '../../harness/core/log.ts';
@@ -122,15 +122,12 @@ async function shippedFigures(cold: AllResult, probeMs: number): Promise<Shipped
   const record = JSON.parse(await readFile(cold.record, 'utf8')) as RunRecord;
   const seconds = (phase: PhaseTiming['phase'], subject: string) => Number((cold.phases.find((entry) => entry.phase === phase && entry.subject === subject)?.seconds ?? 0).toFixed(1));
   const models = [...new Set(cold.phases.filter((entry) => entry.phase === 'bottlenecks').map((entry) => entry.subject))];
-  const jobs: Record<string, number> = {};
-  // A plan id names the device (`@node:host/`): the shipped figures are by runtime class (`@node/`).
-  for (const [id, wall] of durationsFromHistory([record])) jobs[id.replace(/@([a-z]+):[^/]+\//, '@$1/')] = Number(wall.toFixed(1));
   return {
     measured: { date: record.startedAt.slice(0, 10), cpu: `${record.host.cpu} (${record.host.cores} cores)`, cores: record.host.cores, how: `a cold \`bench all\` (run ${record.runId}) by \`npm run benchmark:all\`${extraArgs.length ? ` ${extraArgs.join(' ')}` : ''}`, rounds: record.conditions?.rounds ?? 2, imagesPerClass: (record.config as { dataset?: { imagesPerClass?: number } }).dataset?.imagesPerClass ?? 120 },
     probeMs: Number(probeMs.toFixed(1)),
     datasetSeconds: seconds('dataset', 'dataset'),
     host: Object.fromEntries(models.map((model) => [model, { bottlenecks: seconds('bottlenecks', model), training: seconds('training', model), conversion: seconds('conversion', model) }])),
-    jobs,
+    jobs: shippedJobFigures(record),
   };
 }
 

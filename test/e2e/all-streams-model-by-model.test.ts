@@ -62,9 +62,10 @@ test('the smaller model is measured and reported before the larger one is retrai
   const smallReport = at(/^report so far \(small_net measured\): .*report\.html$/, smallRow);
   const bigStarts = at(/^== big_net \(2\/2\)/, smallReport);
   at(/^big_net: loading backbone/, bigStarts);
-  // The table grows: the second one has both models' rows.
+  // The table grows by the rows each batch adds: the second one has big_net's row, not small_net's again.
   const bigRow = at(/^big_net\s+tflite float32\s+host\s+tflite-node/, bigStarts);
-  at(/^small_net\s+tflite float32\s+host\s+tflite-node/, bigRow);
+  const bigReport = at(/^report so far \(big_net measured\)/, bigRow);
+  assert.equal(lines.slice(bigStarts, bigReport).filter((line) => /^small_net\s+tflite/.test(line)).length, 0, run.stderr);
 
   const result = JSON.parse(run.stdout) as { record: string; report: string; firstResultSeconds: number; totalSeconds: number };
   const record = JSON.parse(readFileSync(result.record, 'utf8')) as RunRecord;

@@ -15,7 +15,7 @@ const shipped: ShippedEstimates = {
   probeMs: 20,
   datasetSeconds: 10,
   host: { mobilenet_v2: { bottlenecks: 8, training: 2, conversion: 5 } },
-  jobs: { 'mobilenet_v2/tflite/int8@node/tflite-node#1': 4, 'mobilenet_v2/tfjs/float32@browser/tfjs-wasm#100+retrain': 6 },
+  jobs: { 'mobilenet_v2/tflite/int8@node/tflite-node#1': 4, 'mobilenet_v2/tfjs/float32@browser:chromium/tfjs-wasm#100+retrain': 6 },
 };
 const twiceAsSlow = coldBasis({ probeMs: 40, shipped });
 
@@ -38,7 +38,9 @@ test('a job: its class figure × the speed factor × rounds over the shipped rou
   const job = { artifact: 'mobilenet_v2/tflite/int8', target: 'node' as const, runtime: 'tflite-node', batchSize: 1 };
   assert.equal(jobClass(job), 'mobilenet_v2/tflite/int8@node/tflite-node#1');
   assert.equal(shippedJobSeconds(job, config, twiceAsSlow, shipped), 4 * 2 * (3 / 2));
-  assert.equal(shippedJobSeconds({ artifact: 'mobilenet_v2/tfjs/float32', target: 'browser', runtime: 'tfjs-wasm', batchSize: 100, workload: 'retrain' }, config, twiceAsSlow, shipped), 6 * 2 * 1.5);
+  assert.equal(shippedJobSeconds({ artifact: 'mobilenet_v2/tfjs/float32', target: 'browser', engine: 'chromium', runtime: 'tfjs-wasm', batchSize: 100, workload: 'retrain' }, config, twiceAsSlow, shipped), 6 * 2 * 1.5);
+  // Another engine is not estimated with Chromium's figure.
+  assert.equal(shippedJobSeconds({ artifact: 'mobilenet_v2/tfjs/float32', target: 'browser', engine: 'firefox', runtime: 'tfjs-wasm', batchSize: 100, workload: 'retrain' }, config, twiceAsSlow, shipped), undefined);
   assert.equal(shippedJobSeconds({ ...job, target: 'android' }, config, twiceAsSlow, shipped), undefined);
 });
 

@@ -1,0 +1,72 @@
+/**
+ * A slow path (float16 on LiteRT.js wasm: no fast float16 kernel there) is
+ * measured on the smallest retrained model only by default, with a line
+ * naming the model, the variant and the flag that measures it anyway;
+ * `--variants float16` or `--backends litert-wasm` brings it back.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ModelArtifacts } from '../../harness/artifacts.ts';
+import { parseConfig } from '../../harness/core/config.ts';
+import type { ArtifactInfo, ArtifactVariant, DeviceInfo } from '../../harness/core/record.ts';
+import type { ModelMetadata } from '../../harness/core/metadata.ts';
+import { leftOutLine, planJobs, type ActiveTarget } from '../../harness/plan.ts';
+import { engineDefaults } from '../../targets/browser/engine-defaults.ts';
+import type { Target } from '../../targets/types.ts';
+
+const chromium: DeviceInfo = { id: 'chromium-156', kind: 'browser', name: 'Chromium 156' };
+const host: DeviceInfo = { id: 'host', kind: 'node', name: 'this host' };
+const artifact = (model: string, variant: ArtifactVariant): ArtifactInfo => ({ id: `${model}/tflite/${variant}`, model, format: 'tflite', variant, path: '/nowhere', bytes: 1, gzipBytes: 1, sha256: 'x' }) as ArtifactInfo;
+const model = (id: string, inputSize: number, variants: ArtifactVariant[] = ['float32', 'float16']): ModelArtifacts => ({
+  model: id,
+  metadata: { model: id, inputSize } as ModelMetadata,
+  artifacts: variants.map((variant) => artifact(id, variant)),
+});
+const models = [model('inception_v3', 299), model('mobilenet_v2', 224)];
+const litert = [{ runtime: 'litert-wasm', format: 'tflite' as const, available: true }];
+const native = [{ runtime: 'tflite-node', format: 'tflite' as const, available: true }];
+const active: ActiveTarget[] = [
+  { target: { kind: 'node' } as Target, devices: [{ device: host, usable: true, runtimes: native }] },
+  { target: { kind: 'browser' } as Target, devices: [{ device: chromium, usable: true, runtimes: engineDefaults('chromium', litert) }] },
+];
+const jobsOf = (plan: Awaited<ReturnType<typeof planJobs>>) => plan.jobs.map(({ job }) => `${job.artifact.id} ${job.runtime}`).sort();
+const both = ['inception_v3', 'mobilenet_v2'];
+
+test('default: InceptionV3 float16 left out on litert-wasm only, with a line naming --variants float16', async () => {
+  const plan = await planJobs(models, active, parseConfig({ out: '/tmp/x', models: both }), '/tmp/x');
+  assert.deepEqual(jobsOf(plan), [
+    'inception_v3/tflite/float16 tflite-node',
+    'inception_v3/tflite/float32 litert-wasm',
+    'inception_v3/tflite/float32 tflite-node',
+    'mobilenet_v2/tflite/float16 litert-wasm',
+    'mobilenet_v2/tflite/float16 tflite-node',
+    'mobilenet_v2/tflite/float32 litert-wasm',
+    'mobilenet_v2/tflite/float32 tflite-node',
+  ]);
+  assert.deepEqual(plan.leftOut.map(leftOutLine), [
+    "litert-wasm on Chromium 156: inception_v3's float16 not measured (LiteRT.js wasm has no fast float16 path: 4–9× slower than float32 there; mobilenet_v2's float16 row says so); --variants float16 to measure it anyway",
+  ]);
+});
+
+test('planned one model at a time (bench all streams): still left out', async () => {
+  const plan = await planJobs([models[0]!], active, parseConfig({ out: '/tmp/x', models: both }), '/tmp/x');
+  assert.ok(!jobsOf(plan).includes('inception_v3/tflite/float16 litert-wasm'));
+  assert.equal(plan.leftOut.length, 1);
+});
+
+test('--variants float16 measures it', async () => {
+  const plan = await planJobs([model('inception_v3', 299, ['float16'])], active, parseConfig({ out: '/tmp/x', models: both, convert: { variants: ['float16'] } }), '/tmp/x');
+  assert.deepEqual(jobsOf(plan), ['inception_v3/tflite/float16 litert-wasm', 'inception_v3/tflite/float16 tflite-node']);
+  assert.deepEqual(plan.leftOut, []);
+});
+
+test('--backends litert-wasm measures it', async () => {
+  const plan = await planJobs(models, active, parseConfig({ out: '/tmp/x', models: both, run: { backends: ['litert-wasm'] } }), '/tmp/x');
+  assert.ok(jobsOf(plan).includes('inception_v3/tflite/float16 litert-wasm'));
+  assert.deepEqual(plan.leftOut, []);
+});
+
+test('a run of one model measures its float16 (it is the smallest)', async () => {
+  const plan = await planJobs([models[0]!], active, parseConfig({ out: '/tmp/x', models: ['inception_v3'] }), '/tmp/x');
+  assert.ok(jobsOf(plan).includes('inception_v3/tflite/float16 litert-wasm'));
+});
