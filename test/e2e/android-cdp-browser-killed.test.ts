@@ -34,7 +34,8 @@ test("Chrome killed mid-job: that job fails, the next one starts Chrome again an
   await target.prepare!(context, [phone!]);
   try {
     // A loop long enough to be killed in, on a Chrome that this job starts; killed once the page
-    // reports that it is measuring (a Chrome killed mid-job, not one that never came up).
+    // reports that it is measuring (a Chrome killed mid-job, not one that never came up). Over CDP
+    // the page pushes each phase (Playwright's exposed function), so the warm-up cannot be missed.
     const long = await tinyPageJob(tiny, out, phone!.device, 'tfjs-cpu', { minTimeMs: 90_000, maxTimeMs: 90_000, minSamples: 1_000_000 });
     const running = runJob(target, long, context);
     const deadline = Date.now() + 60_000;
