@@ -1,9 +1,13 @@
 /**
- * LiteRT.js accepts what the converter writes: the zoo's classifier networks
- * and one model holding every other op the converter emits, each in all four
+ * LiteRT.js accepts what the converter writes: one model holding every op the
+ * per-layer models emit and the MobileNetV3-like network, each in all four
  * variants, loaded and run by LiteRT.js (wasm) in headless Chromium through the
  * browser target, against TF.js in Node on the same images (float32 within
  * 1e-4 and 100% top-1, float16 within 5e-3, int8 variants at least 90%).
+ * The other classifier networks of the zoo emit no operator code (at its
+ * version) that these two do not, in any variant: the test checks that on the
+ * host instead of loading each in a page (four page jobs per network, half of
+ * this file's time). Their accuracy per variant is tflite-zoo-networks' job.
  * (The U-Net's per-pixel output does not fit the page's per-image
  * evaluation; tflite-node checks it.)
  */
@@ -16,7 +20,7 @@ import { writeEvalPack } from '../../harness/core/eval-pack.ts';
 import { evalPackDir, liteModelPath, metadataPath, mobileModelPath } from '../../harness/core/layout.ts';
 import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import { saveLayersModel } from '../../models/model-io.ts';
-import { convertLayersModel } from '../../models/tflite/index.ts';
+import { convertLayersModel, inspectTflite } from '../../models/tflite/index.ts';
 import { createBrowserTarget } from '../../targets/browser/index.ts';
 import { artifactFor, jobFor, targetContext, type ModelFixture } from '../helpers/browser-fixture.ts';
 import { ALL_OPS, NETWORKS, zooImages, type ZooModel } from '../helpers/tflite-zoo.ts';
@@ -25,6 +29,18 @@ import { runJob } from '../helpers/run-job.ts';
 
 const IMAGES = 8;
 const UNIT = { scale: 1 / 255, offset: 0 };
+const VARIANTS = ['float32', 'float16', 'int8-dynamic', 'int8'] as const;
+const IN_PAGE = ['all_ops', 'mobilenet_v3_small_like'];
+const CLASSIFIERS = [...NETWORKS.filter((network) => network.name !== 'unet_like_decoder'), ALL_OPS];
+
+function calibrationFor(size: number): Float32Array {
+  return Float32Array.from(zooImages(32, size, 'calibration'), (pixel) => pixel / 255);
+}
+
+/** A .tflite file's operator codes with their versions ("CONV_2D v3"). */
+function operatorCodes(bytes: Uint8Array): string[] {
+  return inspectTflite(bytes).operatorCodes.map((code) => `${code.name} v${code.version}`);
+}
 
 /** The zoo model as a retrained model would lie in the out folder: model.json, metadata, evaluation pack, Node's reference outputs. */
 async function fixture(out: string, entry: ZooModel, model: tf.LayersModel): Promise<ModelFixture> {
@@ -53,24 +69,28 @@ async function fixture(out: string, entry: ZooModel, model: tf.LayersModel): Pro
   return { out, model: entry.name, modelJsonPath, metadata, packDir, referencePath, nodeTop1: [], nodeAccuracy: 0 };
 }
 
-test('LiteRT.js runs every variant of the zoo networks and of a model with every op', async (t) => {
+test('LiteRT.js runs every variant of a model with every op and of a zoo network', async (t) => {
   const out = await pageOut('litert-zoo');
   const target = await createBrowserTarget();
   const context = targetContext(out, { run: { targets: ['browser'] } });
   const chromium = (await target.discover!(context)).find((found) => found.device.id.startsWith('chromium'));
+  assert.equal(CLASSIFIERS.filter((classifier) => IN_PAGE.includes(classifier.name)).length, IN_PAGE.length, 'every model named for the page is in the zoo');
   if (!chromium) return t.skip('no Chromium here');
   await target.prepare?.(context, [chromium]);
+  const covered = new Map<string, Set<string>>(VARIANTS.map((variant) => [variant, new Set()]));
   try {
-    for (const entry of [...NETWORKS.filter((network) => network.name !== 'unet_like_decoder'), ALL_OPS]) {
+    for (const entry of CLASSIFIERS.filter((classifier) => IN_PAGE.includes(classifier.name))) {
       await t.test(entry.name, async (s) => {
         const model = entry.build();
         const zoo = await fixture(out, entry, model);
-        const calibration = Float32Array.from(zooImages(32, zoo.metadata.inputSize, 'calibration'), (pixel) => pixel / 255);
+        const calibration = calibrationFor(zoo.metadata.inputSize);
         const measured: string[] = [];
-        for (const variant of ['float32', 'float16', 'int8-dynamic', 'int8'] as const) {
+        for (const variant of VARIANTS) {
           const path = liteModelPath(out, entry.name, variant);
           await mkdir(dirname(path), { recursive: true });
-          await writeFile(path, await convertLayersModel(model, { variant, normalization: UNIT, calibration, classNames: zoo.metadata.classNames }));
+          const bytes = await convertLayersModel(model, { variant, normalization: UNIT, calibration, classNames: zoo.metadata.classNames });
+          for (const code of operatorCodes(bytes)) covered.get(variant)!.add(code);
+          await writeFile(path, bytes);
           const result = await runJob(target, jobFor(zoo, await artifactFor(zoo, 'tflite', variant, path), chromium.device, 'litert-wasm', { kernel: { evalLimit: IMAGES, minSamples: 2 } }), context);
           assert.ok(result.ok, `${variant}: ${result.ok ? '' : `${result.failure.phase}: ${result.failure.error.message}`}`);
           const agreement = result.measurement.evaluation?.agreement;
@@ -84,6 +104,18 @@ test('LiteRT.js runs every variant of the zoo networks and of a model with every
         model.dispose();
       });
     }
+    await t.test('the other classifiers emit no operator code the page did not run', async () => {
+      for (const entry of CLASSIFIERS.filter((classifier) => !IN_PAGE.includes(classifier.name))) {
+        const model = entry.build();
+        const classNames = Array.from({ length: model.outputs[0]!.shape.at(-1)! }, (_, i) => `class${i}`);
+        for (const variant of VARIANTS) {
+          const bytes = await convertLayersModel(model, { variant, normalization: UNIT, calibration: calibrationFor(model.inputs[0]!.shape[1]!), classNames });
+          const missing = operatorCodes(bytes).filter((code) => !covered.get(variant)!.has(code));
+          assert.deepEqual(missing, [], `${entry.name} ${variant}: operator codes LiteRT.js did not run here`);
+        }
+        model.dispose();
+      }
+    });
   } finally {
     await target.dispose?.();
   }
