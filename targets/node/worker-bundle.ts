@@ -50,7 +50,7 @@ const MANIFEST = 'manifest.json';
 const BUNDLE = 'worker.mjs';
 const ESBUILD = 'esbuild';
 /** Changes when this file changes what it writes, so an older layout is never read as current. */
-const FORMAT = 'edgebench-worker-bundle/1';
+const FORMAT = 'edgebench-worker-bundle/2';
 /** Key folders older than this (other than the current) are removed when a new one is written. */
 const PRUNE_AFTER_MS = 24 * 3600 * 1000;
 
@@ -62,9 +62,15 @@ interface Manifest {
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
-function keyOf(hashes: ReadonlyMap<string, string>): string {
+/**
+ * The root is part of the key: the bundle holds each source's absolute URL
+ * (`import.meta.url`, the default runtime module's), so a copy of the tree
+ * elsewhere (a moved checkout, a clone given this one's node_modules) must
+ * build its own instead of running the first tree's paths.
+ */
+function keyOf(root: string, hashes: ReadonlyMap<string, string>): string {
   const lines = [...hashes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, hash]) => `${path}\0${hash}`);
-  return sha256([FORMAT, ...lines].join('\n')).slice(0, 24);
+  return sha256([FORMAT, resolve(root), ...lines].join('\n')).slice(0, 24);
 }
 
 /** The requests the bundle can serve: those using only the default runtime module. */
@@ -94,7 +100,7 @@ async function current({ root, cache }: BundleTree): Promise<string | undefined>
       return undefined; // a source moved or was removed: build again
     }
   }
-  if (keyOf(hashes) !== manifest.key) return undefined;
+  if (keyOf(root, hashes) !== manifest.key) return undefined;
   const bundle = join(cache, manifest.key, BUNDLE);
   if (!existsSync(bundle) || privateFileProblem(bundle)) return undefined;
   return bundle;
@@ -139,7 +145,7 @@ async function buildBundle({ root, entry, cache }: BundleTree): Promise<string> 
   });
   const hashes = new Map<string, string>();
   for (const input of Object.keys(result.metafile.inputs)) hashes.set(input, loaded.get(input) ?? sha256(await readFile(resolve(root, input))));
-  const key = keyOf(hashes);
+  const key = keyOf(root, hashes);
   await mkdir(tmp, { mode: 0o700 });
   for (const file of result.outputFiles) await writeFile(file.path, file.contents, { mode: 0o600 });
   const folder = join(cache, key);

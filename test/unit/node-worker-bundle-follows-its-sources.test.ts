@@ -45,3 +45,16 @@ test('the bundle runs without tsx, follows edits of its sources, and is refused 
   const blocked = { ...t, cache: join(t.root, 'src', 'dep.ts', 'cache') };
   assert.equal(await workerBundle(blocked), undefined, 'no cache folder can be made: tsx');
 });
+
+test("a copy of the tree elsewhere given the first tree's cache builds its own bundle: the first one's paths are never run", async () => {
+  const first = await tree();
+  const built = await workerBundle(first);
+  assert.ok(built);
+  // The second tree has the same sources and shares the cache (a clone handed this one's node_modules).
+  const second = await tree();
+  const copy = { ...second, cache: first.cache };
+  const own = await workerBundle(copy);
+  assert.ok(own);
+  assert.notEqual(own, built, 'same sources at another root: another key');
+  assert.equal(run(own), `one 1 ${pathToFileURL(second.entry).href}`, "the copy's bundle names the copy's sources");
+});
