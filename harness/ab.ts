@@ -161,6 +161,11 @@ export function abOptions(config: ResolvedConfig, looks = 1): AbOptions {
   return { minEffect: config.ab.minEffect, alpha: config.ab.alpha / looks, correction: config.compare.correction, accuracyDropPoints: config.compare.accuracyDropPoints };
 }
 
+/** A job's loop as a pair loop: the A/B's own pairs and warm-up (config `ab`), not a plain job's samples. */
+function pairLoop<T extends { kernel: { minSamples: number; warmupIterations: number } }>(job: T, config: ResolvedConfig): T {
+  return { ...job, kernel: { ...job.kernel, minSamples: config.ab.pairs, warmupIterations: config.ab.warmupPairs } };
+}
+
 /** A later look's job: timed only (the first look evaluated). */
 function noEvaluation<T extends { kernel: { evaluate?: boolean } }>(job: T): T {
   return { ...job, kernel: { ...job.kernel, evaluate: false } };
@@ -220,7 +225,7 @@ async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSid
       }
       if (!target.runPair) continue; // listed above
       // A: the same job on the baseline's file, metadata, pack and reference; each side evaluated once, after its pairs.
-      const b = job;
+      const b = pairLoop(job, config);
       const aPack = evalPackDir(baseline, side.artifact.model);
       const aReference = join(aPack, 'reference.json');
       const a = { ...b, artifact: side.artifact, metadata: side.metadata, evalPackDir: aPack };
@@ -254,6 +259,6 @@ async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSid
   const b = thisSide();
   // Who A and B are: each side's code (git, lockfile, runtime versions); A's is B's when the baseline is an out folder.
   const code = { a: baselineSide.source ?? b, b };
-  writeFileAtomic(path, `${JSON.stringify({ schema: AB_SCHEMA, createdAt: new Date().toISOString(), baseline: baselineSide.label, current: out, processes: options.processes, ...(looks > 1 ? { maxProcesses: options.maxProcesses, looks, alphaPerLook: judging.alpha } : {}), code, options: abOptions(config), sides, skipped, ...verdict }, null, 2)}\n`);
+  writeFileAtomic(path, `${JSON.stringify({ schema: AB_SCHEMA, createdAt: new Date().toISOString(), baseline: baselineSide.label, current: out, processes: options.processes, pairs: config.ab.pairs, warmupPairs: config.ab.warmupPairs, ...(looks > 1 ? { maxProcesses: options.maxProcesses, looks, alphaPerLook: judging.alpha } : {}), code, options: abOptions(config), sides, skipped, ...verdict }, null, 2)}\n`);
   return { verdict, skipped, path };
 }

@@ -26,7 +26,9 @@ export interface RunFlags {
 /** The run flags a pair takes (rounds, order, workload: not here) and compare's verdict flags. */
 function abPaths(runPaths: FlagPaths): FlagPaths {
   return {
-    ...Object.fromEntries(['targets', 'backends', 'min-samples', 'min-time', 'max-time', 'warmup', 'batch-sizes', 'threads', 'seed', 'cpus', 'browser', 'devices', 'eval-limit', 'eval-budget', 'eval-min-images'].flatMap((flag) => (runPaths[flag] ? [[flag, runPaths[flag]]] : []))),
+    ...Object.fromEntries(['targets', 'backends', 'min-time', 'max-time', 'batch-sizes', 'threads', 'seed', 'cpus', 'browser', 'devices', 'eval-limit', 'eval-budget', 'eval-min-images'].flatMap((flag) => (runPaths[flag] ? [[flag, runPaths[flag]]] : []))),
+    pairs: ['ab.pairs', 'number'],
+    warmup: ['ab.warmupPairs', 'number'],
     'min-effect': ['ab.minEffect', 'number'],
     alpha: ['ab.alpha', 'number'],
     correction: ['compare.correction', 'text'],
@@ -62,9 +64,8 @@ async function abCommand(args: Record<string, unknown>, io: CommandIo | undefine
   if (typeof processes !== 'number' || !Number.isInteger(processes) || processes < 1) throw new UserError(`--processes must be a positive integer (got "${args.processes}")`, 'AB_PROCESSES');
   const maxProcesses = num(args['max-processes']);
   if (maxProcesses !== undefined && !(typeof maxProcesses === 'number' && Number.isInteger(maxProcesses) && maxProcesses >= processes)) throw new UserError(`--max-processes must be an integer ≥ --processes (${processes}) (got "${args['max-processes']}")`, 'AB_PROCESSES');
-  // --pairs is the pair loop's --min-samples under its A/B name; one of the two.
-  if (args.pairs !== undefined && args['min-samples'] !== undefined) throw new UserError('--pairs and --min-samples are the same setting here: give one', 'AB_FLAGS');
-  if (args.pairs !== undefined) args = { ...args, 'min-samples': args.pairs };
+  // A plain job's sample count has no meaning for a pair loop: its count is --pairs.
+  if (args['min-samples'] !== undefined) throw new UserError('--min-samples cannot be used with --baseline: an A/B run times --pairs per process (default 8)', 'AB_FLAGS');
   const context = await setup(args, mergeOverrides(overridesFrom(args, abPaths(flags.runPaths)), flags.modelOverrides(args), ...(flags.build ? [flags.build.overrides] : [])), io, { out: 'lock', command: flags.build?.command ?? 'bench ab' });
   const { checkBaselineName, runAb } = await import('../ab.ts');
   const outcome = await withInterrupt(context.log, async (signal) => {

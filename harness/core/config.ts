@@ -399,6 +399,19 @@ export const configSchema = z.strictObject({
        * (`npm run benchmark:ab` measured both, docs/regressions.md).
        */
       alpha: z.number().positive().max(1).default(0.05),
+      /**
+       * Pairs (A and B once each) timed per process at least; the run's
+       * minTimeMs still applies. 8, not a plain job's 12 samples: the
+       * interval comes from the spread between processes, which more pairs
+       * in each do not narrow, and each pair costs two inferences.
+       */
+      pairs: count(1, 10_000_000).default(8),
+      /**
+       * Warm-up pairs before the loop (after each side's first inference).
+       * 2, not a plain job's 5: the pairs' order is random, so whatever
+       * warming is left in the loop slows A and B alike.
+       */
+      warmupPairs: count(0, 100_000).default(2),
     })
     .prefault({}),
   /** `bench profile` (docs/profiling.md). */

@@ -15,7 +15,7 @@
  *
  * A/B here also evaluates each side once (2 images), as the plain run does.
  *
- *   npm run benchmark:ab -- [--runs 20] [--processes 4] [--max-processes N] [--min-time ms] [--threads N] [--backends tfjs-wasm|tflite-node] [--sizes 235,242] [--out dir]
+ *   npm run benchmark:ab -- [--runs 20] [--processes 4] [--max-processes N] [--min-time ms] [--pairs 8] [--threads N] [--backends tfjs-wasm|tflite-node] [--sizes 235,242] [--out dir]
  *   npm run benchmark:ab -- --quick     # 2 runs, 2 processes, --min-time 200: proves it works, decides nothing
  */
 import { cp, rm } from 'node:fs/promises';
@@ -34,6 +34,7 @@ const { values: flags } = parseArgs({
     processes: { type: 'string' },
     'max-processes': { type: 'string' },
     'min-time': { type: 'string' },
+    pairs: { type: 'string' },
     quick: { type: 'boolean', default: false },
     threads: { type: 'string' },
     backends: { type: 'string', default: 'tfjs-wasm' },
@@ -74,6 +75,7 @@ const config = (out: string) =>
       evalLimit: 2,
       ...(flags.threads ? { threads: Number(flags.threads) } : {}),
     },
+    ...(flags.pairs ? { ab: { pairs: Number(flags.pairs) } } : {}),
   });
 const log = createLogger({ level: 'quiet' });
 
@@ -115,4 +117,4 @@ const row = (label: string, side: Exclude<Side, 'A'>) => `| ${label} | ${flagged
 console.log(row('A/A (goal ≤ 1 of 20)', 'AA'));
 console.log(row(`B ${b5} px, ~5% (goal ≥ 19 of 20)`, 'B5'));
 console.log(row(`B ${b10} px, ~10% (goal 20 of 20)`, 'B10'));
-console.log(`\none A/B run ${mean(abSeconds).toFixed(1)} s, one plain bench run ${mean(runSeconds).toFixed(1)} s: ${(mean(abSeconds) / mean(runSeconds)).toFixed(2)}× (goal ≤ 2.5×); ${processes}${maxProcesses ? ` to ${maxProcesses}` : ''} processes, --min-time ${minTime}${flags.quick ? ' (--quick: not a measurement)' : ''}`);
+console.log(`\none A/B run ${mean(abSeconds).toFixed(1)} s, one plain bench run ${mean(runSeconds).toFixed(1)} s: ${(mean(abSeconds) / mean(runSeconds)).toFixed(2)}× (goal ≤ 2.5×); ${processes}${maxProcesses ? ` to ${maxProcesses}` : ''} processes of ${config(outs.A).ab.pairs} pairs, --min-time ${minTime}${flags.quick ? ' (--quick: not a measurement)' : ''}`);

@@ -27,7 +27,7 @@ before(async () => {
 after(() => rm(root, { recursive: true, force: true }));
 
 test('A/B in Chromium pages: the copy is measured in pairs, the B that cannot load is a regression naming its key (exit 1)', async () => {
-  const result = await bench(['ab', '--json', '--out', join(root, 'change'), '--baseline', join(root, 'base'), '--model', 'tiny,broken', '--targets', 'browser', '--browser', 'chromium', '--backends', 'tfjs-cpu', '--processes', '2', '--min-samples', '8', '--min-time', '0', '--warmup', '1']);
+  const result = await bench(['ab', '--json', '--out', join(root, 'change'), '--baseline', join(root, 'base'), '--model', 'tiny,broken', '--targets', 'browser', '--browser', 'chromium', '--backends', 'tfjs-cpu', '--processes', '2', '--pairs', '8', '--min-time', '0', '--warmup', '1']);
   assert.equal(result.code, 1, result.stderr);
   const json = JSON.parse(result.stdout) as { keys: { key: string; verdict: string; reason: string; estimate?: { processes: number; pairs: number }; quality?: { accuracy: { baseline: number | null; current: number | null; verdict: string } } }[]; path: string };
   const copy = json.keys.find((key) => key.key.startsWith('tiny/'));
