@@ -30,19 +30,9 @@ export async function runPagePair(pair: PairJob, run: PageJobRun): Promise<PairJ
     if (!own.ok) return own.failure;
     if (own.differs) return runOwnPages(pair, run, own.server, own.mounts);
   }
-  // The runtime, its settings and the browser are B's key's, and so A's: a problem there is both sides'.
-  let b: PageJob;
-  try {
-    b = await preparedPageJob(pair.b, run);
-  } catch (error) {
-    return { ok: false, side: 'both', phase: 'setup', error: serializeError(error) };
-  }
-  let a: PageJob;
-  try {
-    a = await preparedPageJob(pair.a, run);
-  } catch (error) {
-    return { ok: false, side: 'a', phase: 'setup', error: serializeError(error) };
-  }
+  const prepared = await preparedPair(pair, run);
+  if (!prepared.ok) return prepared.failure;
+  const { a, b } = prepared.jobs;
   const processes: ProcessPairs[] = [];
   let evaluation: (PairJobResult & { ok: true })['evaluation'];
   const sideA = { artifactUrl: a.artifactUrl, model: a.model, packUrl: a.packUrl, ...(a.referenceUrl ? { referenceUrl: a.referenceUrl } : {}) };
@@ -88,17 +78,26 @@ async function baselinePage(tree: string, run: PageJobRun): Promise<BaselinePage
 
 /** A and B in alternating pages, each side's own page (./ab-pages.ts). */
 async function runOwnPages(pair: PairJob, run: PageJobRun, server: StaticServer, mounts: Record<'a' | 'b', PageMounts>): Promise<PairJobResult> {
+  const prepared = await preparedPair(pair, run);
+  if (!prepared.ok) return prepared.failure;
+  return runAlternatingPages({ jobs: prepared.jobs, mounts, processes: pair.processes, server }, run);
+}
+
+/**
+ * Both sides' page jobs, B first. The runtime, its settings and the browser
+ * are B's key's, and so A's: a problem preparing B is both sides'; one
+ * preparing A after B is A's own.
+ */
+async function preparedPair(pair: PairJob, run: PageJobRun): Promise<{ ok: true; jobs: Record<'a' | 'b', PageJob> } | { ok: false; failure: PairJobResult }> {
   let b: PageJob;
   try {
     b = await preparedPageJob(pair.b, run);
   } catch (error) {
-    return { ok: false, side: 'both', phase: 'setup', error: serializeError(error) };
+    return { ok: false, failure: { ok: false, side: 'both', phase: 'setup', error: serializeError(error) } };
   }
-  let a: PageJob;
   try {
-    a = await preparedPageJob(pair.a, run);
+    return { ok: true, jobs: { a: await preparedPageJob(pair.a, run), b } };
   } catch (error) {
-    return { ok: false, side: 'a', phase: 'setup', error: serializeError(error) };
+    return { ok: false, failure: { ok: false, side: 'a', phase: 'setup', error: serializeError(error) } };
   }
-  return runAlternatingPages({ jobs: { a, b }, mounts, processes: pair.processes, server }, run);
 }
