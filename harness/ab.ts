@@ -245,7 +245,7 @@ async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSid
       const evaluation = first.ok ? first.evaluation : undefined;
       // A phone's state around each of its processes or pages, as a plain phone job's record has it.
       sides.push({ key: id, design: result.ok ? result.design : null, a: { artifact: a.artifact.id, sha256: a.artifact.sha256 }, b: { artifact: b.artifact.id, sha256: b.artifact.sha256 }, ...(result.ok && result.deviceStates ? { deviceStates: result.deviceStates } : {}) });
-      if (result.ok) log.info(`${id}: measured ${result.design === 'in-process' ? 'with A and B in each process' : "in alternating processes (each side's own code)"}, ${result.processes.length} process${result.processes.length === 1 ? '' : 'es'}`);
+      if (result.ok) log.info(`${id}: measured ${result.design === 'in-process' ? 'with A and B in each process' : 'in alternating processes (A and B cannot share one: each side\'s own code, or a runner that loads one model)'}, ${result.processes.length} process${result.processes.length === 1 ? '' : 'es'}`);
       inputs.push(abKeyInput(id, result, evaluation));
     }
   } finally {

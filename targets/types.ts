@@ -155,7 +155,7 @@ export interface PairJob {
   baselineTree?: string;
 }
 
-/** How a key's pairs were measured: A and B in each process (or page), or alternating processes (each side's own code). */
+/** How a key's pairs were measured: A and B in each process (or page), or alternating processes (each side's own code, or a native runner such as benchmark_model that loads one model a process). */
 export type PairDesign = 'in-process' | 'alternating processes';
 
 /** A phone's battery and thermal state before and after one process (or page) of an A/B, as a plain phone job's `deviceState`. */
