@@ -4,25 +4,15 @@
  * becomes a failure of the phase the job was in.
  */
 import { serializeError, type JobPhase } from '../../harness/core/record.ts';
-import type { PinCommand } from './affinity.ts';
-import { callWorker } from './child.ts';
+import { callWorker, type WorkerCallOptions } from './child.ts';
 import { probeRuntimes, runNodeJob, runNodePair } from './job.ts';
 import type { JobOutcome, NodeJobSpec, NodePairSpec, PairOutcome, ProbedRuntime } from './protocol.ts';
 import type { ProbeContext } from './runtime-types.ts';
 
-export interface ExecuteOptions {
+/** How a job runs: a worker's call options (./child.ts; `pin` and `env` apply only to a worker process), and whether it gets one. */
+export interface ExecuteOptions extends WorkerCallOptions {
   /** Own process per job (default true). */
   isolate: boolean;
-  timeoutMs: number;
-  signal?: AbortSignal;
-  onPhase?: (phase: JobPhase) => void;
-  onOutput?: (line: string) => void;
-  /** Pin the worker process to CPUs (ignored in process). */
-  pin?: PinCommand;
-  /** Variables the worker process starts with, over this process's environment. */
-  env?: Record<string, string>;
-  /** Another tree's worker.ts (./child.ts); default this tree's. */
-  worker?: string;
 }
 
 /** A failed outcome whose error is named AbortError: the run was interrupted, the job did not fail. */
