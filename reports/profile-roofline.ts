@@ -9,7 +9,7 @@
  */
 import type { LayerKind } from '../harness/core/layer-kind.ts';
 import type { RuntimeProfile } from '../harness/core/profile.ts';
-import { rooflinePoints } from '../harness/core/roofline.ts';
+import { peakShareText, rooflinePoints } from '../harness/core/roofline.ts';
 import { escapeHtml as e } from './escape.ts';
 
 const W = 640;
@@ -45,7 +45,7 @@ export function rooflineSvg(profile: RuntimeProfile, title: string, colours: Rec
     parts.push(`<g class="ceiling" data-gflops="${ceiling}"><line x1="${PAD.left}" y1="${y(ceiling).toFixed(1)}" x2="${W - PAD.right}" y2="${y(ceiling).toFixed(1)}" stroke="#111" stroke-dasharray="6 3"/><text x="${W - PAD.right - 2}" y="${(y(ceiling) - 4).toFixed(1)}" font-size="10" text-anchor="end">${e(`peak ${ceiling.toPrecision(3)} GFLOP/s (${profile.peak.source.split(',')[0]})`)}</text></g>`);
   }
   for (const point of points) {
-    parts.push(`<circle class="layer" data-kind="${point.kind}" cx="${x(point.intensity).toFixed(1)}" cy="${y(point.gflops).toFixed(1)}" r="4" fill="${colours[point.kind]}" fill-opacity="0.8"><title>${e(`${point.label} (${point.kind}): ${point.intensity.toFixed(1)} FLOP/byte, ${point.gflops.toPrecision(3)} GFLOP/s${point.percent === null ? '' : `, ${point.percent.toFixed(0)}% of peak`}`)}</title></circle>`);
+    parts.push(`<circle class="layer" data-kind="${point.kind}" cx="${x(point.intensity).toFixed(1)}" cy="${y(point.gflops).toFixed(1)}" r="4" fill="${colours[point.kind]}" fill-opacity="0.8"><title>${e(`${point.label} (${point.kind}): ${point.intensity.toFixed(1)} FLOP/byte, ${point.gflops.toPrecision(3)} GFLOP/s${point.percent === null ? '' : point.percent > 100 ? ', above the probe (no ceiling for this layer)' : `, ${peakShareText(point.percent)} of peak`}`)}</title></circle>`);
   }
   return `<figure class="roofline"><figcaption>${e(title)}</figcaption><svg viewBox="0 0 ${W} ${H}" width="100%" style="max-width:${W}px" role="img" aria-label="${e(title)}">${parts.join('')}</svg></figure>`;
 }

@@ -8,7 +8,7 @@
  */
 import { LAYER_KINDS, type LayerKind } from '../harness/core/layer-kind.ts';
 import { addsUpText, formatGflops, type ModelProfile, type ProfileRow, type RuntimeProfile } from '../harness/core/profile.ts';
-import { beyondPeak, percentOfPeak, rowGflops } from '../harness/core/roofline.ts';
+import { beyondPeak, peakShareText, percentOfPeak, rowGflops } from '../harness/core/roofline.ts';
 import { rooflineSvg } from './profile-roofline.ts';
 import { escapeHtml } from './escape.ts';
 
@@ -52,7 +52,7 @@ export function runtimeTable(profile: RuntimeProfile): RuntimeTable {
   const modelPercent = percentOfPeak(profile.gflops, profile.peak);
   // A peak something beats is no ceiling for it: named, never shown as more than 100% "of peak".
   const beyond = beyondPeak(profile);
-  const modelShare = modelPercent === null || modelPercent > 100 ? '' : `; the model at ${percentText(modelPercent)} of it`;
+  const modelShare = modelPercent === null || modelPercent > 100 ? '' : `; the model at ${peakShareText(modelPercent)} of it`;
   const peak = profile.peak ? `peak ${formatGflops(profile.peak.gflops)} GFLOP/s (${profile.peak.source})${modelShare}${beyond.length ? `; the probe is no ceiling for: ${beyond.join(', ')}` : ''}` : null;
   return { label, sum, coverage: coverageText(profile), gflops: profile.gflops ?? null, kinds, top, note: profile.sumMs === null ? null : (profile.why ?? null), peak };
 }
@@ -67,8 +67,6 @@ function bytesText(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
 }
 
-/** A share of the peak; past 100% the probe was no ceiling, which the profile's peak line names. */
-const percentText = (percent: number | null) => (percent === null ? '–' : percent > 100 ? 'above the probe' : `${percent >= 10 ? percent.toFixed(0) : percent.toFixed(1)}%`);
 
 /** Terminal lines, and the markdown's body (the same tables). */
 export function profileMarkdown(profiles: readonly ModelProfile[] | undefined): string[] {
@@ -83,7 +81,7 @@ export function profileMarkdown(profiles: readonly ModelProfile[] | undefined): 
       lines.push('| layer | kind | ms | GFLOP/s | % of peak | FLOP/byte | kernels/ops |', '|---|---|--:|--:|--:|--:|--:|');
       for (const row of table.top) {
         const rate = rowGflops(row);
-        lines.push(`| ${row.name.replace(/\|/g, '\\|')} | ${row.kind} | ${row.ms === null ? '–' : ms(row.ms)} | ${rate === null ? '–' : formatGflops(rate)} | ${percentText(percentOfPeak(rate, profile.peak))} | ${row.intensity === undefined ? '–' : row.intensity.toFixed(1)} | ${row.count} |`);
+        lines.push(`| ${row.name.replace(/\|/g, '\\|')} | ${row.kind} | ${row.ms === null ? '–' : ms(row.ms)} | ${rate === null ? '–' : formatGflops(rate)} | ${peakShareText(percentOfPeak(rate, profile.peak))} | ${row.intensity === undefined ? '–' : row.intensity.toFixed(1)} | ${row.count} |`);
       }
       lines.push('');
     }
@@ -111,7 +109,7 @@ export function profileSectionHtml(profiles: readonly ModelProfile[] | undefined
       const rows = table.top
         .map((row) => {
           const rate = rowGflops(row);
-          return `<tr><td>${e(row.name)}</td><td>${row.kind}</td><td class="num">${row.ms === null ? '–' : ms(row.ms)}</td><td class="num">${rate === null ? '–' : formatGflops(rate)}</td><td class="num">${percentText(percentOfPeak(rate, profile.peak))}</td><td class="num">${row.intensity === undefined ? '–' : row.intensity.toFixed(1)}</td><td class="num">${row.count}</td></tr>`;
+          return `<tr><td>${e(row.name)}</td><td>${row.kind}</td><td class="num">${row.ms === null ? '–' : ms(row.ms)}</td><td class="num">${rate === null ? '–' : formatGflops(rate)}</td><td class="num">${peakShareText(percentOfPeak(rate, profile.peak))}</td><td class="num">${row.intensity === undefined ? '–' : row.intensity.toFixed(1)}</td><td class="num">${row.count}</td></tr>`;
         })
         .join('');
       parts.push(

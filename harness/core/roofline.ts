@@ -15,6 +15,11 @@ export function percentOfPeak(gflops: number | null | undefined, peak: Peak | un
   return (gflops / peak.gflops) * 100;
 }
 
+/** A share of the peak as a reader sees it; past 100% the probe was no ceiling (the profile's peak line names it), never "130% of peak". */
+export function peakShareText(percent: number | null): string {
+  return percent === null ? '–' : percent > 100 ? 'above the probe' : `${percent >= 10 ? percent.toFixed(0) : percent.toFixed(1)}%`;
+}
+
 /** A row's achieved GFLOP/s: its FLOPs over its time; null where it has no FLOPs or no positive time. */
 export function rowGflops(row: ProfileRow): number | null {
   return row.flops !== undefined && row.flops > 0 && row.ms !== null && row.ms > 0 ? row.flops / row.ms / 1e6 : null;

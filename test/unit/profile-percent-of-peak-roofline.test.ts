@@ -92,3 +92,14 @@ test('each profile says whether its parts add up within 15% of its p50, and by h
   assert.equal(addsUpText(1.3), '30% over: outside 15%');
   assert.equal(addsUpText(null), 'no sum to check');
 });
+
+test('a layer faster than the probe is "above the probe" in its hover text and its row, never more than 100% of peak', () => {
+  // conv_1 at 20 GFLOP/s against a 16 GFLOP/s probe: 125%.
+  const beaten: RuntimeProfile = { ...profile, peak: { gflops: 16, source: 'probe' } };
+  const html = profileSectionHtml([{ model: 'm', flops: 2.1e7, macs: 1.05e7, weightBytes: 1000, topLayers: [], runtimes: [beaten], skipped: [] }]);
+  const titles = [...html.matchAll(/<circle class="layer"[^>]*><title>([^<]*)<\/title>/g)].map((match) => match[1]!);
+  assert.equal(titles.length, 2);
+  assert.match(titles[0]!, /^conv_1 \(conv\): .*above the probe/);
+  assert.match(titles[1]!, /^dw_1 \(depthwise\): .*, 13% of peak$/);
+  assert.doesNotMatch(html, /1\d\d% of peak|>1\d\d%</);
+});
