@@ -91,7 +91,12 @@ export function bestPeak(timings: readonly ProbeTiming[]): Peak | undefined {
   if (rated.length === 0) return undefined;
   const best = rated.reduce((top, entry) => (entry.gflops > top.gflops ? entry : top));
   const others = rated.filter((entry) => entry !== best).map((entry) => `${entry.description} ${entry.gflops.toPrecision(3)}`);
-  return { gflops: best.gflops, source: `probe: ${best.description}, fastest ${best.ms.toFixed(2)} ms${others.length ? `; best of ${rated.length} probes (also ${others.join('; ')} GFLOP/s)` : ''}` };
+  // A probe the clock read as 0 ms (a page's coarse timer) has no rate: named, so a reader knows the peak came from fewer probes.
+  const untimed = timings.filter((timing) => !(timing.ms > 0)).map((timing) => timing.description);
+  return {
+    gflops: best.gflops,
+    source: `probe: ${best.description}, fastest ${best.ms.toFixed(2)} ms${others.length ? `; best of ${rated.length} probes (also ${others.join('; ')} GFLOP/s)` : ''}${untimed.length ? `; too fast for the clock, no rate: ${untimed.join('; ')}` : ''}`,
+  };
 }
 
 /**

@@ -141,7 +141,7 @@ export async function profileTfliteNode(options: {
 }
 
 /** tflite-node's attainable GFLOP/s in this variant: the model's probe files (models/tflite/peak-probes.ts) in the profile's loop, the best rate. */
-export async function tflitePeak(graph: IrGraph, variant: Variant, threads: number, budget: LoopBudget): Promise<Peak> {
+export async function tflitePeak(graph: IrGraph, variant: Variant, threads: number, budget: LoopBudget): Promise<Peak | undefined> {
   const timings: ProbeTiming[] = [];
   for (const probe of await peakProbeFiles(graph, variant)) {
     const session = await tfliteSession(probe.file, { scale: 1 / 255, offset: 0 }, threads);
@@ -152,5 +152,5 @@ export async function tflitePeak(graph: IrGraph, variant: Variant, threads: numb
       await session.dispose();
     }
   }
-  return bestPeak(timings)!;
+  return bestPeak(timings);
 }

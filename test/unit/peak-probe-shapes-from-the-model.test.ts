@@ -102,3 +102,13 @@ test('the peak is the best probe; what beats it is named and shown as no ceiling
   assert.deepEqual(beyondPeak({ ...profile, gflops: 15, rows: [profile.rows[1]!] }), []);
   assert.match(runtimeTable({ ...profile, gflops: 15 }).peak!, /; the model at 50% of it; the probe is no ceiling for: block_1$/);
 });
+
+test('a probe the clock read as 0 ms has no rate: the peak comes from the others and names it; with none timed there is no peak', () => {
+  const peak = bestPeak([
+    { description: 'a 16×16×512 → 512 1×1 convolution, float32', flops: 2e8, ms: 10 },
+    { description: 'a 4×4×8 → 8 1×1 convolution (layer tiny), float32', flops: 1e4, ms: 0 },
+  ])!;
+  assert.equal(peak.gflops, 20);
+  assert.match(peak.source, /; too fast for the clock, no rate: a 4×4×8 → 8 1×1 convolution \(layer tiny\), float32$/);
+  assert.equal(bestPeak([{ description: 'x', flops: 1e4, ms: 0 }]), undefined);
+});
