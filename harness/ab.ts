@@ -28,7 +28,8 @@ import { checkoutBaseline, lockfileHash, resolveRef, runtimeVersions, type SideS
 import { modelIds, type ResolvedConfig } from './core/config.ts';
 import { UserError } from './core/errors.ts';
 import { gitInfo } from './core/git.ts';
-import { abResultPath, evalPackDir } from './core/layout.ts';
+import { abResultPath, builtBaselinesDir, evalPackDir } from './core/layout.ts';
+import { isInside } from './core/contained-path.ts';
 import type { Logger } from './core/log.ts';
 import { pairedRatio } from './core/paired.ts';
 import { keyId } from './core/record.ts';
@@ -215,6 +216,9 @@ async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSid
     // One engine only: a B that does not load is B's failure, which its first pair process says (A loading first) in seconds, not a
     // reason to try the next engine too (~35 s for a broken B before any pair).
     const referenced = await withReferences(prepared.jobs, current.models, context, { active, handOver: false, ...(options.targets ? { factories: options.targets } : {}) });
+    // A's reference where its folder is edgebench's own (a git ref's artifacts built in this out folder's cache): made the same way, in
+    // that folder, so agreement is compared on both sides. A user's baseline folder is never written: its own reference is used if it has one.
+    if (isInside(builtBaselinesDir(out), baseline)) await withReferences(prepared.jobs, before.models, { ...context, out: baseline }, { active, handOver: false, ...(options.targets ? { factories: options.targets } : {}) });
     for (const [index, { target, job }] of referenced.jobs.entries()) {
       if (signal.aborted) break;
       const id = keyId(job.key);

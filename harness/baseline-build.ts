@@ -21,6 +21,7 @@ import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { modelIds, type ResolvedConfig } from './core/config.ts';
 import { UserError } from './core/errors.ts';
+import { builtBaselinesDir } from './core/layout.ts';
 import type { Logger } from './core/log.ts';
 import { writeFileAtomic } from './core/safe-fs.ts';
 
@@ -77,7 +78,7 @@ export function baselineBuildKey(commit: string, dataset: string, settings: Base
 /** Where a build with this key lives: under the out folder's cache, named by the key alone (hex: never a path outside it). */
 export function baselineBuildDir(out: string, key: string): string {
   if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`not a baseline build key: ${key}`);
-  return join(out, 'cache', 'baselines', key.slice(0, 32));
+  return join(builtBaselinesDir(out), key.slice(0, 32));
 }
 
 /** Written last: a folder without it is an unfinished build. */

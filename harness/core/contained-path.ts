@@ -18,7 +18,8 @@ export function quotedEntry(entry: string): string {
   return `'${text.replace(/'/g, "\\'")}'`;
 }
 
-function isInside(folder: string, path: string): boolean {
+/** Whether `path` lies strictly inside `folder` (by text: no link is followed). */
+export function isInside(folder: string, path: string): boolean {
   const rel = relative(folder, path);
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }

@@ -32,6 +32,11 @@ export function bottleneckDir(out: string, backbone: string): string {
   return join(out, 'cache', 'bottlenecks', assertSafeSegment(backbone, 'backbone id'));
 }
 
+/** Where a git-ref baseline's artifacts are built (harness/baseline-build.ts): edgebench's own folders, unlike a user's baseline folder. */
+export function builtBaselinesDir(out: string): string {
+  return join(out, 'cache', 'baselines');
+}
+
 export function gzipSizesPath(out: string): string {
   return join(out, 'cache', 'gzip-sizes.json');
 }
