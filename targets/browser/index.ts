@@ -103,7 +103,7 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
     if (options.cachedFacts === false) return read();
     const pageScript = join(server.mounts?.['/'] ?? pageBundleDir(context.out), PAGE_SCRIPT);
     const { facts, cached } = await cachedBrowserFacts({ candidate, headed: context.config.browser.headed, args: context.config.browser.args, pageScript }, read);
-    if (cached) context.log.debug(`${candidate.name}: facts as read at ${facts.readAt} (executable, page and flags unchanged); launched for its first job`);
+    if (cached) context.log.debug(`${candidate.name}: facts as read at ${facts.readAt} (executable, page and flags unchanged), not started to read them again`);
     return browserFacts(facts.browser, facts.caps);
   };
 
