@@ -166,6 +166,7 @@ export async function planJobs(models: readonly ModelArtifacts[], active: readon
 function planRetrain(models: readonly ModelArtifacts[], active: readonly ActiveTarget[], config: ResolvedConfig, out: string, plan: Plan): void {
   const settings = retrainSettings(config);
   const retrained = new Set(modelIds(config));
+  const smallest = smallestFirst([...retrained], config)[0];
   for (const model of models) {
     if (!retrained.has(model.model)) {
       plan.retrainNotes.push(`${model.model}: no retrain job, it is not a model edgebench retrained (no head to train anew)`);
@@ -188,6 +189,11 @@ function planRetrain(models: readonly ModelArtifacts[], active: readonly ActiveT
           plan.retrainNotes.push(`${found.device.name}: no retrain job on ${untrained.join(', ')}: no training runtime (the Lite path and native runtimes run inference only)`);
         }
         for (const runtime of chosen.filter((candidate) => candidate.trains)) {
+          const elsewhere = model.model !== smallest && !config.run.backends ? hostRetrainElsewhere(found.device, runtime.runtime, active) : undefined;
+          if (elsewhere) {
+            plan.leftOut.push({ device: found.device, runtime: runtime.runtime, reason: `${model.model}'s retrain job not measured (the same ${runtime.runtime} kernels as its retrain job on ${elsewhere.name}; ${smallest}'s retrain rows on both say how they compare)` });
+            continue;
+          }
           const device = runtime.software ? { ...found.device, extra: { ...found.device.extra, software: runtime.software } } : found.device;
           plan.jobs.push({
             target,
@@ -208,4 +214,24 @@ function planRetrain(models: readonly ModelArtifacts[], active: readonly ActiveT
       }
     }
   }
+}
+
+/**
+ * The device beside the host that trains `runtime` too, when `device` is the
+ * host (Node): beyond the smallest retrained model, one retrain job per
+ * runtime is measured, on the page (where on-device training runs), since
+ * Node's runs the same TF.js kernels. InceptionV3's retrain job on Node's
+ * tfjs-wasm took 36.7 s of a cold `bench all` to repeat Chromium's
+ * (2.3 against 2.4 images/s, the same accuracy: docs/bench-all.md).
+ */
+function hostRetrainElsewhere(device: DeviceInfo, runtime: string, active: readonly ActiveTarget[]): DeviceInfo | undefined {
+  if (device.kind !== 'node') return undefined;
+  for (const { devices } of active) {
+    for (const found of devices) {
+      if (found.device.kind === 'node' || !found.usable) continue;
+      const status = found.runtimes.find((candidate) => candidate.runtime === runtime);
+      if (status && status.trains && selects(status, undefined) === 'yes' && !status.defaultVariants) return found.device;
+    }
+  }
+  return undefined;
 }

@@ -5,8 +5,14 @@
  * path: float16 runs 4–9× slower than float32 there in every engine
  * (docs/profiling.md), so InceptionV3's float16 job took 82.6 s of a cold
  * `bench all` (1.29 s per inference) to say what MobileNetV2's row says in
- * 16 s. A run that names the variants (`--variants float16`) or the runtime
- * (`--backends litert-wasm`) measures it on every model.
+ * 16 s. Likewise int8-dynamic on tflite-node: TFLite's XNNPACK takes none of
+ * its hybrid convolutions, which run on TFLite's own slow kernels
+ * (docs/profiling.md): 4× float32's p50 for InceptionV3, 20× for MobileNetV2,
+ * 21.6 s of a cold run for InceptionV3's row. (LiteRT.js wasm's int8-dynamic
+ * stays: for InceptionV3 it ran faster than float32, for MobileNetV2 slower,
+ * so each model's row says something.) A run that names the variants
+ * (`--variants float16`) or the runtime (`--backends litert-wasm`) measures
+ * it on every model.
  */
 import { VARIANTS, type ArtifactVariant } from './core/record.ts';
 import type { ResolvedConfig } from './core/config.ts';
@@ -20,6 +26,7 @@ export interface SlowPath {
 
 export const SLOW_PATHS: readonly SlowPath[] = [
   { runtime: 'litert-wasm', variant: 'float16', why: 'LiteRT.js wasm has no fast float16 path: 4–9× slower than float32 there' },
+  { runtime: 'tflite-node', variant: 'int8-dynamic', why: "XNNPACK takes none of TFLite's hybrid int8 convolutions: 4–20× slower than float32 there" },
 ];
 
 /**

@@ -18,8 +18,14 @@ export interface TargetListing {
   devices: DiscoveredDevice[];
 }
 
+/** The built-in targets, browsers read anew: a listing says what is there now, not what a run kept (targets/browser/facts-cache.ts). */
+const freshFactories: Record<TargetKind, () => Promise<Target>> = {
+  ...targetFactories,
+  browser: async () => (await import('../../targets/browser/index.ts')).createBrowserTarget({ cachedFacts: false }),
+};
+
 /** Discovers each kind; a target that fails to import or to discover is listed unavailable with its error. */
-export async function listDevices(kinds: readonly TargetKind[], context: TargetContext, factories: Record<TargetKind, () => Promise<Target>> = targetFactories): Promise<TargetListing[]> {
+export async function listDevices(kinds: readonly TargetKind[], context: TargetContext, factories: Record<TargetKind, () => Promise<Target>> = freshFactories): Promise<TargetListing[]> {
   const listings: TargetListing[] = [];
   for (const found of await discoverKinds(kinds, context, factories)) {
     if (found.ok) {

@@ -13,6 +13,7 @@ export const retrainArgs = {
   'validation-percent': { type: 'string', description: 'Percent of each class for validation (default 10)', valueHint: 'p' },
   'test-percent': { type: 'string', description: 'Percent of each class for the test split (default 10)', valueHint: 'p' },
   seed: { type: 'string', description: 'Seed of the generated dataset and of training (default 1)', valueHint: 'n' },
+  'images-per-class': { type: 'string', description: 'Images per class of the generated dataset (default 80: 60 test images, what every evaluation runs on)', valueHint: 'n' },
   'flip-left-right': { type: 'boolean', description: 'Randomly mirror training images (bypasses the bottleneck cache)' },
   'random-crop': { type: 'string', description: 'Random crop margin in percent (bypasses the cache)', valueHint: 'p' },
   'random-scale': { type: 'string', description: 'Random scale in percent (bypasses the cache)', valueHint: 'p' },
@@ -23,6 +24,7 @@ export const retrainArgs = {
 /** Retrain flags → config paths; shared with `bench all`. */
 export const RETRAIN_PATHS: FlagPaths = {
   seed: ['dataset.seed', 'number'],
+  'images-per-class': ['dataset.imagesPerClass', 'number'],
   'validation-percent': ['dataset.validationPercent', 'number'],
   'test-percent': ['dataset.testPercent', 'number'],
   steps: ['retrain.steps', 'number'],

@@ -7,16 +7,18 @@
  * static server.
  */
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { RuntimeSize } from '../../harness/core/record.ts';
 import { serializeError } from '../../harness/core/record.ts';
 import type { DiscoveredDevice, Job, JobResult, JobSpec, KeyOptions, PairJob, PairJobResult, Target, TargetContext } from '../types.ts';
-import { BidiHost, decideWasmSettings, openWebDriverHost, PAGE_PATH, pageKeyOptions, startPageServer, PlaywrightHost, readBrowserFacts, runPageJob, runPagePair, SessionHost, type BrowserFacts, type PageHook, type PageHost, type PageJobRun, type PageServer } from '../page/index.ts';
+import { BidiHost, browserFacts, decideWasmSettings, PAGE_SCRIPT, pageBundleDir, openWebDriverHost, PAGE_PATH, pageKeyOptions, startPageServer, PlaywrightHost, readBrowserFacts, runPageJob, runPagePair, SessionHost, type BrowserFacts, type PageHook, type PageHost, type PageJobRun, type PageServer } from '../page/index.ts';
 import { failed, jobKeyOptions } from '../result.ts';
 import { isPageRuntime, PAGE_RUNTIMES } from '../page/app/protocol.ts';
 import { RUNTIME_FORMATS } from '../page/runtimes.ts';
 import { runtimeSizes as measureRuntimeSizes } from '../page/sizes.ts';
 import { findBrowsers, type BrowserCandidate } from './browsers.ts';
+import { cachedBrowserFacts } from './facts-cache.ts';
 import { browserDevice } from './device.ts';
 import { engineDefaults, everyVariantIn, XVFB_SOFTWARE } from './engine-defaults.ts';
 import { firefoxBrowser } from './firefox.ts';
@@ -32,6 +34,12 @@ export { browserDevice, browserDeviceId } from './device.ts';
 export interface BrowserTargetOptions {
   /** Runs on each fresh page before its job (tests crash or hang the page with it). */
   beforeJob?: PageHook;
+  /**
+   * Take a browser's facts from the last discovery while nothing that could
+   * change them has (./facts-cache.ts), launching it for its first job
+   * instead; default true. `bench devices` reads them anew.
+   */
+  cachedFacts?: boolean;
 }
 
 interface BrowserEntry {
@@ -89,6 +97,16 @@ function remoteHost(endpoint: RemoteEndpoint, origin: string, context: TargetCon
 }
 
 export function createBrowserTarget(options: BrowserTargetOptions = {}): Target {
+  /** A found browser's facts: kept from an earlier run where still current, else read from its page (which launches it). */
+  const discoverFacts = async (candidate: BrowserCandidate, host: PageHost, server: PageServer, context: TargetContext): Promise<BrowserFacts> => {
+    const read = () => readBrowserFacts(host, context.config.timeouts.browser.pageReadyMs);
+    if (options.cachedFacts === false) return read();
+    const pageScript = join(server.mounts?.['/'] ?? pageBundleDir(context.out), PAGE_SCRIPT);
+    const { facts, cached } = await cachedBrowserFacts({ candidate, headed: context.config.browser.headed, args: context.config.browser.args, pageScript }, read);
+    if (cached) context.log.debug(`${candidate.name}: facts as read at ${facts.readAt} (executable, page and flags unchanged), not started to read them again`);
+    return browserFacts(facts.browser, facts.caps);
+  };
+
   let pageServer: PageServer | undefined;
   let starting: Promise<PageServer> | undefined;
   const browsers = new Map<string, BrowserEntry>();
@@ -134,7 +152,7 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
       for (const candidate of search.found) {
         const host = openHost(candidate, server.server.origin, context, options);
         try {
-          const facts = localCores(await readBrowserFacts(host, context.config.timeouts.browser.pageReadyMs));
+          const facts = localCores(await discoverFacts(candidate, host, server, context));
           const device = browserDevice(candidate, facts.browser.version, facts.caps, { headless: !context.config.browser.headed && candidate.engine !== 'webkit' });
           browsers.set(device.id, { host, facts, name: device.name });
           devices.push({ device, usable: true, runtimes: engineDefaults(candidate.engine, facts.statuses, { everyVariant: everyVariantIn(context.config.models), ...(candidate.engine === 'webkit' && !process.env.DISPLAY ? { software: XVFB_SOFTWARE } : {}) }) });

@@ -21,7 +21,11 @@ export interface BrowserFacts {
 /** Opens the host's browser and page and reads its facts; `timeoutMs` bounds the page becoming ready. */
 export async function readBrowserFacts(host: PageHost, timeoutMs: number): Promise<BrowserFacts> {
   const caps = await host.capabilities(timeoutMs);
-  const browser = await host.browser();
+  return browserFacts(await host.browser(), caps);
+}
+
+/** The facts of a browser whose page said `caps` (read now, or kept from an earlier run: targets/browser/facts-cache.ts). */
+export function browserFacts(browser: HostBrowser, caps: PageCapabilities): BrowserFacts {
   const statuses = runtimeStatuses(caps, { tfjs: packageVersion('@tensorflow/tfjs-core'), litert: packageVersion('@litertjs/core') });
   return { browser, caps, statuses };
 }

@@ -12,7 +12,7 @@
  */
 export * from './app/protocol.ts';
 export { runtimeSizes, RUNTIME_SIZE_ENTRIES, type RuntimeSizeOptions } from './sizes.ts';
-export { buildPageBundle, pageBundleDir, type PageBundle } from './bundle.ts';
+export { buildPageBundle, PAGE_SCRIPT, pageBundleDir, type PageBundle } from './bundle.ts';
 export { startStaticServer, ISOLATION_HEADERS, type StaticServer } from './server.ts';
 export { runtimeStatuses, RUNTIME_FORMATS } from './runtimes.ts';
 export { packageVersion } from './assets.ts';
@@ -27,6 +27,6 @@ export { PlaywrightHost, type BrowserSource, type PageHook, type PlaywrightHostO
 export { BidiHost, type BidiHostOptions, type BidiSource } from './bidi-host.ts';
 export { SessionHost, type SessionHostOptions } from './session-host.ts';
 export { devtoolsProbe, openWebDriverHost, type AliveProbe, type SessionTimeouts, type WebDriverEndpoint, type WebDriverHostOptions } from './webdriver-host.ts';
-export { browserBlock, readBrowserFacts, type BrowserFacts } from './facts.ts';
+export { browserBlock, browserFacts, readBrowserFacts, type BrowserFacts } from './facts.ts';
 export { runPageJob, type PageJobRun } from './job-flow.ts';
 export { runPagePair } from './pair-flow.ts';

@@ -70,3 +70,17 @@ test('a run of one model measures its float16 (it is the smallest)', async () =>
   const plan = await planJobs([models[0]!], active, parseConfig({ out: '/tmp/x', models: ['inception_v3'] }), '/tmp/x');
   assert.ok(jobsOf(plan).includes('inception_v3/tflite/float16 litert-wasm'));
 });
+
+test("int8-dynamic on tflite-node (XNNPACK takes none of its hybrid convolutions): InceptionV3's left out with --variants int8-dynamic named; LiteRT.js wasm's kept", async () => {
+  const variants: ArtifactVariant[] = ['float32', 'int8-dynamic'];
+  const quantized = [model('inception_v3', 299, variants), model('mobilenet_v2', 224, variants)];
+  const plan = await planJobs(quantized, active, parseConfig({ out: '/tmp/x', models: both }), '/tmp/x');
+  assert.ok(!jobsOf(plan).includes('inception_v3/tflite/int8-dynamic tflite-node'));
+  assert.ok(jobsOf(plan).includes('mobilenet_v2/tflite/int8-dynamic tflite-node'), 'the smallest model keeps its row');
+  assert.ok(jobsOf(plan).includes('inception_v3/tflite/int8-dynamic litert-wasm'), 'a fast path elsewhere is kept');
+  assert.deepEqual(plan.leftOut.map(leftOutLine), [
+    "tflite-node on this host: inception_v3's int8-dynamic not measured (XNNPACK takes none of TFLite's hybrid int8 convolutions: 4–20× slower than float32 there; mobilenet_v2's int8-dynamic row says so); --variants int8-dynamic to measure it anyway",
+  ]);
+  const named = await planJobs(quantized, active, parseConfig({ out: '/tmp/x', models: both, convert: { variants: ['int8-dynamic'] } }), '/tmp/x');
+  assert.ok(jobsOf(named).includes('inception_v3/tflite/int8-dynamic tflite-node'), '--variants int8-dynamic brings it back');
+});
