@@ -17,30 +17,27 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
-import { fakeAdb, PIXEL_7, standInChrome, type FakeAdb, type FakeChrome } from '../fixtures/fake-adb/fake-device.ts';
+import { fakeAdb, PIXEL_7, standInChrome, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { pageOut } from '../helpers/page-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const CHILD = fileURLToPath(new URL('../fixtures/android-dies-mid-job-child.ts', import.meta.url));
 let out: string;
 let tiny: TinyArtifact;
-/** One stand-in Chrome for both cases, as one phone's: the first case starts it, the harness leaves it running, the second opens a tab in it. */
-let chrome: FakeChrome;
 const phones: FakeAdb[] = [];
 
 before(async () => {
   out = await pageOut('android-dies');
   tiny = await makeTinyArtifact(out, { images: 12 });
-  chrome = await standInChrome();
 });
 
 after(() => {
   for (const adb of phones) adb.killChrome(PIXEL_7.serial, 'SIGTERM');
 });
 
-/** Runs the child on a fresh fake phone (its own adb call log; the shared Chrome) until it dies `how`; returns what it printed and left. */
+/** Runs the child on a fresh fake phone (its own adb call log) until it dies `how`; returns what it printed and left. */
 async function dieMidJob(how: 'crash' | 'sigterm'): Promise<{ code: number | null; output: string; adb: FakeAdb; cache: string }> {
-  const adb = await fakeAdb([{ ...PIXEL_7, chrome }]);
+  const adb = await fakeAdb([{ ...PIXEL_7, chrome: await standInChrome() }]);
   phones.push(adb);
   const cache = await tempDir(`android-dies-${how}-cache`);
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify({ out, tiny, how })], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...adb.env, XDG_CACHE_HOME: cache } });
