@@ -114,7 +114,8 @@ test('CDP route: Chrome started over adb, its DevTools socket forwarded, a page 
 test('Chrome killed mid-job: that job fails, the next one starts Chrome again and runs', { timeout: 180_000 }, async () => {
   const calls = await callsFromNow();
   const context = androidContext(out, { android: { driver: 'cdp' } });
-  const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }) });
+  // The fake adb in this process: the first test goes through the `adb` process; here a Node start per call (the phone's state is read around every job) buys nothing.
+  const target = createAndroidTarget({ adb: inProcessAdb(adb) });
   const [phone] = await target.discover(context);
   await target.prepare!(context, [phone!]);
   try {
