@@ -51,8 +51,7 @@ before(async () => {
     dataset: { imagesPerClass: 12 },
     retrain: { steps: 40, evalEvery: 10 },
     convert: { variants: ['float32', 'int8'], calibrationImages: 8 },
-    // One runtime per path (TF.js's cpu reference backend added two jobs to each run and nothing the report shows differently).
-    run: { targets: ['node'], backends: ['tfjs-wasm', 'tflite-node'], minSamples: 15, minTimeMs: 0, maxTimeMs: 1000, warmupIterations: 2, rounds: 1 },
+    run: { targets: ['node'], backends: ['tfjs-wasm', 'tfjs-cpu', 'tflite-node'], minSamples: 15, minTimeMs: 0, maxTimeMs: 1000, warmupIterations: 2, rounds: 1 },
   });
   const log = memoryLogger('quiet');
   const retrained = await retrainModels({ config, log, out });
