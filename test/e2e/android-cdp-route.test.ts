@@ -13,18 +13,24 @@
  * often Playwright's first-connect retry apiece.) In order:
  *  1. a page job read back to a Measurement, on a phone whose Chrome is not running yet;
  *  2. Chrome killed mid-job: that job fails, the next one starts Chrome again;
- *  3. sustained mode: latency per second, readings alongside, a thermal change marked.
+ *  3. the retrain workload through `runBenchmarks` (was android-retrain-over-cdp);
+ *  4. sustained mode: latency per second, readings alongside, a thermal change marked
+ *     (last: it leaves the phone throttled).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
+import { memoryLogger } from '../../harness/core/log.ts';
+import { workloadOf } from '../../harness/core/record.ts';
 import { checkRunRecord } from '../../harness/core/record-schema.ts';
+import { runBenchmarks } from '../../harness/run.ts';
 import { createAdb } from '../../targets/android/adb.ts';
 import { createAndroidTarget } from '../../targets/android/index.ts';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { inProcessAdb } from '../fixtures/fake-adb/in-process-adb.ts';
 import { androidContext, FAKE_ADB, fakeAdb, PIXEL_7, standInChrome, tinyPageJob, withoutAppiumPrerequisites, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
-import { pageOut } from '../helpers/page-bundle.ts';
+import { pageOut, seedPageBundle } from '../helpers/page-bundle.ts';
+import { retrainConfig, retrainFixture } from '../helpers/retrain-fixture.ts';
 import { runJob } from '../helpers/run-job.ts';
 
 let out: string;
@@ -151,6 +157,49 @@ test('Chrome killed mid-job: that job fails, the next one starts Chrome again an
   }
   const starts = (await calls()).filter((call) => call.includes(' shell am start'));
   assert.equal(starts.length, 2, 'Chrome opened the page once, and started once more after it died');
+});
+
+test('retrain workload on a phone over CDP: extraction, training and evaluation in its Chrome', { timeout: 300_000 }, async (t) => {
+  // The retrained mobilenet_v2 in an out folder of its own; the harness makes its adb from `android.adb`, in this process's environment.
+  const { out: retrainOut } = await retrainFixture();
+  await seedPageBundle(retrainOut);
+  const saved = process.env.FAKE_ADB_STATE;
+  process.env.FAKE_ADB_STATE = adb.dir;
+  t.after(() => {
+    if (saved === undefined) delete process.env.FAKE_ADB_STATE;
+    else process.env.FAKE_ADB_STATE = saved;
+  });
+  const config = retrainConfig(retrainOut, {
+    run: { targets: ['android'], backends: ['tfjs-wasm'] },
+    android: { adb: FAKE_ADB, driver: 'cdp' },
+    timeouts: { android: { cdpConnectMs: 90_000, devtoolsSocketMs: 60_000 } },
+    retrainWorkload: { images: 5, evalImages: 10 },
+  });
+  const log = memoryLogger();
+  const { record } = await runBenchmarks({ config, log, out: retrainOut });
+  assert.deepEqual(record.failures, [], log.lines.join('\n'));
+  assert.equal(record.measurements.length, 1, log.lines.join('\n'));
+  const [measured] = record.measurements;
+  assert.equal(measured!.key.target, 'android');
+  assert.equal(measured!.key.device, PIXEL_7.serial);
+  assert.equal(workloadOf(measured!.key), 'retrain');
+  assert.equal(measured!.device.extra?.driver, 'cdp');
+  const retrain = measured!.retrain!;
+  assert.equal(retrain.extraction.images, 5);
+  assert.equal(measured!.samples.length, 30, 'one sample per training step');
+  assert.equal(measured!.evaluation?.images, 10);
+  assert.ok(retrain.host, "the host's accuracy travelled to the phone's page");
+  assert.ok(Math.abs(retrain.accuracy! - retrain.host.accuracy) <= retrain.host.tolerance, `accuracy ${retrain.accuracy} vs host ${retrain.host.accuracy}`);
+  assert.equal(retrain.diverged, false);
+  // The page's tfjs-wasm retrain, checked here only (retrain-workload-browser runs tfjs-webgl).
+  assert.ok(retrain.extraction.imagesPerSecond > 0 && retrain.training.msPerStep > 0);
+  assert.ok((retrain.peakRuntimeBytes ?? 0) > 0, 'tf.memory() peak kept');
+  assert.equal(measured!.device.extra?.backend, 'wasm', 'the page ran the backend asked for');
+  // The phone's state around the job, as for inference jobs.
+  assert.equal(measured!.deviceState?.before?.thermalStatus, 'none');
+  // Nothing left behind on the phone's adb: the reverse and forward rules are gone.
+  assert.deepEqual((await adb.reverses())[PIXEL_7.serial] ?? [], []);
+  assert.deepEqual(Object.keys((await adb.forwards())[PIXEL_7.serial] ?? {}), []);
 });
 
 test('sustained on a phone: latency per second, readings alongside, a thermal change marked', { timeout: 120_000 }, async () => {

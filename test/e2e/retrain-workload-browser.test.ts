@@ -4,7 +4,7 @@
  * explicitly since software GPUs are out of the default plan) extraction, head
  * training and evaluation complete on a small training pack, and the head
  * reaches the host's accuracy within the tolerance. The same page on
- * tfjs-wasm is android-retrain-over-cdp.test.ts's job (the phone's Chrome is a
+ * tfjs-wasm is android-cdp-route.test.ts's job (the phone's Chrome is a
  * desktop Chromium here): running it here too cost this file a third of its time.
  * MobileNetV2 takes about a second an image on SwiftShader, so the packs are
  * smaller than retrainConfig's: 5 training images and 10 evaluation images
