@@ -9,10 +9,10 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { createAdb } from '../../targets/android/adb.ts';
 import { createAndroidTarget } from '../../targets/android/index.ts';
-import { startAppiumServer } from '../../targets/android/appium-server.ts';
+import { freePort, startAppiumServer } from '../../targets/android/appium-server.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
 import type { DiscoveredDevice, Target } from '../../targets/types.ts';
 import { artifactFor, jobFor, tinyModelFixture, type ModelFixture } from '../helpers/browser-fixture.ts';
@@ -21,14 +21,19 @@ import { tempDir } from '../helpers/tmp.ts';
 import { androidContext, FAKE_ADB, fakeAdb, PIXEL_7, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { runJob } from '../helpers/run-job.ts';
 
-/** The CI stand-in for a phone: Chromium through Appium's Chromium driver. */
-function standInCapabilities(userDataDir: string) {
+/**
+ * The CI stand-in for a phone: Chromium through Appium's Chromium driver, its
+ * chromedriver on a port of its own (the driver's default, 9515, is shared by
+ * every stand-in on the machine: two test files at once took each other's).
+ */
+function standInCapabilities(userDataDir: string, chromedriverPort: number) {
   return {
     platformName: 'linux',
     browserName: 'chrome',
     'appium:automationName': 'Chromium',
     'appium:executable': '/usr/bin/chromedriver',
     'appium:autodownloadEnabled': false,
+    'appium:chromedriverPort': chromedriverPort,
     'goog:chromeOptions': {
       binary: '/usr/bin/chromium',
       args: ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${userDataDir}`],
@@ -54,15 +59,23 @@ async function killBrowser(userDataDir: string): Promise<number> {
 let out: string;
 let fixture: ModelFixture;
 let adb: FakeAdb;
+/** The first two tests share one harness-started Appium and its session: a second Appium, session and browser start cost this file a third of its time. */
+let shared: { target: Target; phone: DiscoveredDevice; context: ReturnType<typeof androidContext>; userDataDir: string; disposed: boolean };
 
 before(async () => {
   out = await pageOut('android-appium');
   fixture = await tinyModelFixture(out, 12);
   adb = await fakeAdb([PIXEL_7]);
+  const userDataDir = await tempDir('standin-profile');
+  shared = { ...(await setUp(userDataDir)), userDataDir, disposed: false };
+});
+
+after(async () => {
+  if (!shared.disposed) await shared.target.dispose!();
 });
 
 async function setUp(userDataDir: string): Promise<{ target: Target; phone: DiscoveredDevice; context: ReturnType<typeof androidContext> }> {
-  const context = androidContext(out, { android: { capabilities: standInCapabilities(userDataDir) } });
+  const context = androidContext(out, { android: { capabilities: standInCapabilities(userDataDir, await freePort()) } });
   const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }) });
   const [phone] = await target.discover(context);
   assert.equal(phone!.usable, true);
@@ -71,76 +84,68 @@ async function setUp(userDataDir: string): Promise<{ target: Target; phone: Disc
 }
 
 test('one job through Appium, the page and protocol, read back to a Measurement', { timeout: 120_000 }, async () => {
-  const userDataDir = await tempDir('standin-profile');
-  const { target, phone, context } = await setUp(userDataDir);
-  try {
-    const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
-    const result = await runJob(target, jobFor(fixture, artifact, phone.device, 'tfjs-wasm'), context);
-    assert.ok(result.ok, result.ok ? '' : `${result.failure.phase}: ${result.failure.error.message}`);
-    const m = result.measurement;
-    assert.equal(m.key.target, 'android');
-    assert.equal(m.key.device, PIXEL_7.serial);
-    assert.equal(m.key.runtime, 'tfjs-wasm');
-    assert.equal(typeof m.key.options.threads, 'number');
-    assert.equal(m.key.options.simd, true);
-    assert.ok(m.latency.samples >= 5 && m.samples.length === m.latency.samples);
-    assert.ok(m.latency.p50 > 0 && m.latency.p50 <= m.latency.p99);
-    assert.ok(m.loadMs > 0 && m.firstInferenceMs > 0);
-    // Accuracy on the evaluation pack and agreement with Node's reference outputs.
-    assert.equal(m.evaluation?.images, 12);
-    assert.equal(m.evaluation?.accuracy, fixture.nodeAccuracy);
-    assert.equal(m.evaluation?.agreement?.top1, 1);
-    // The phone's facts and state, and the browser the session ran.
-    assert.equal(m.device.android?.model, 'Pixel 7');
-    assert.equal(m.deviceState?.before?.batteryLevel, 87);
-    assert.equal(m.deviceState?.after?.thermalStatus, 'none');
-    assert.match(m.device.browser?.version ?? '', /^\d+\./);
-    assert.match(m.device.browser?.userAgent ?? '', /Chrome\//);
-    assert.equal(m.device.extra?.crossOriginIsolated, true);
-    assert.equal(m.device.extra?.driver, 'appium', 'the route in the record');
-  } finally {
-    await target.dispose!();
-  }
-  // adb reverse to the page server's port, and removed again.
-  const reverse = (await adb.calls()).filter((args) => args[2] === 'reverse');
-  assert.equal(reverse.length, 2);
-  assert.match(reverse[0]!.join(' '), /^-s 2B161JEGR04567 reverse tcp:(\d+) tcp:\1$/);
-  assert.deepEqual(reverse[1]!.slice(2, 4), ['reverse', '--remove']);
-  assert.equal(reverse[1]![4], reverse[0]![3]);
+  const { target, phone, context } = shared;
+  const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
+  const result = await runJob(target, jobFor(fixture, artifact, phone.device, 'tfjs-wasm'), context);
+  assert.ok(result.ok, result.ok ? '' : `${result.failure.phase}: ${result.failure.error.message}`);
+  const m = result.measurement;
+  assert.equal(m.key.target, 'android');
+  assert.equal(m.key.device, PIXEL_7.serial);
+  assert.equal(m.key.runtime, 'tfjs-wasm');
+  assert.equal(typeof m.key.options.threads, 'number');
+  assert.equal(m.key.options.simd, true);
+  assert.ok(m.latency.samples >= 5 && m.samples.length === m.latency.samples);
+  assert.ok(m.latency.p50 > 0 && m.latency.p50 <= m.latency.p99);
+  assert.ok(m.loadMs > 0 && m.firstInferenceMs > 0);
+  // Accuracy on the evaluation pack and agreement with Node's reference outputs.
+  assert.equal(m.evaluation?.images, 12);
+  assert.equal(m.evaluation?.accuracy, fixture.nodeAccuracy);
+  assert.equal(m.evaluation?.agreement?.top1, 1);
+  // The phone's facts and state, and the browser the session ran.
+  assert.equal(m.device.android?.model, 'Pixel 7');
+  assert.equal(m.deviceState?.before?.batteryLevel, 87);
+  assert.equal(m.deviceState?.after?.thermalStatus, 'none');
+  assert.match(m.device.browser?.version ?? '', /^\d+\./);
+  assert.match(m.device.browser?.userAgent ?? '', /Chrome\//);
+  assert.equal(m.device.extra?.crossOriginIsolated, true);
+  assert.equal(m.device.extra?.driver, 'appium', 'the route in the record');
 });
 
 test('the browser killed mid-job: that job fails, the next one runs in a new session', { timeout: 180_000 }, async () => {
-  const userDataDir = await tempDir('standin-profile');
-  const { target, phone, context } = await setUp(userDataDir);
-  try {
-    const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
-    const quick = jobFor(fixture, artifact, phone.device, 'tfjs-cpu');
-    const first = await runJob(target, quick, context);
-    assert.ok(first.ok, first.ok ? '' : first.failure.error.message);
-    // A loop long enough to be killed in. A page busy measuring answers no poll until its loop yields,
-    // so the kill is timed from the job's start rather than from a phase.
-    const long = jobFor(fixture, artifact, phone.device, 'tfjs-cpu', { kernel: { minTimeMs: 90_000, maxTimeMs: 90_000, minSamples: 1_000_000 } });
-    const running = runJob(target, long, context);
-    await new Promise((wait) => setTimeout(wait, 5_000));
-    assert.equal(await killBrowser(userDataDir), 1, 'the stand-in browser was killed');
-    const killed = await running;
-    assert.ok(!killed.ok);
-    assert.ok(['setup', 'load', 'first-inference', 'warmup', 'loop'].includes(killed.failure.phase), killed.failure.phase);
-    assert.match(killed.failure.error.message, /browser went away during /);
-    assert.equal(killed.failure.key.target, 'android');
-    const next = await runJob(target, quick, context);
-    assert.ok(next.ok, next.ok ? '' : `${next.failure.phase}: ${next.failure.error.message}`);
-    assert.equal(next.measurement.evaluation?.accuracy, fixture.nodeAccuracy);
-  } finally {
-    await target.dispose!();
-  }
+  const { target, phone, context, userDataDir } = shared;
+  const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
+  // A loop long enough to be killed in. A page busy measuring answers no poll until its loop yields,
+  // so the kill is timed from the job's start rather than from a phase.
+  const long = jobFor(fixture, artifact, phone.device, 'tfjs-cpu', { kernel: { minTimeMs: 90_000, maxTimeMs: 90_000, minSamples: 1_000_000 } });
+  const running = runJob(target, long, context);
+  await new Promise((wait) => setTimeout(wait, 5_000));
+  assert.equal(await killBrowser(userDataDir), 1, 'the stand-in browser was killed');
+  const killed = await running;
+  assert.ok(!killed.ok);
+  assert.ok(['setup', 'load', 'first-inference', 'warmup', 'loop'].includes(killed.failure.phase), killed.failure.phase);
+  assert.match(killed.failure.error.message, /browser went away during /);
+  assert.equal(killed.failure.key.target, 'android');
+  const next = await runJob(target, jobFor(fixture, artifact, phone.device, 'tfjs-cpu'), context);
+  assert.ok(next.ok, next.ok ? '' : `${next.failure.phase}: ${next.failure.error.message}`);
+  assert.equal(next.measurement.evaluation?.accuracy, fixture.nodeAccuracy);
+});
+
+test('at the end, the adb reverse to the page server\'s port is removed', { timeout: 60_000 }, async () => {
+  shared.disposed = true;
+  await shared.target.dispose!();
+  const reverse = (await adb.calls()).filter((args) => args[2] === 'reverse');
+  assert.ok(reverse.length >= 2, JSON.stringify(reverse));
+  assert.match(reverse[0]!.join(' '), /^-s 2B161JEGR04567 reverse tcp:(\d+) tcp:\1$/);
+  assert.deepEqual(reverse.at(-1)!.slice(2, 4), ['reverse', '--remove']);
+  assert.equal(reverse.at(-1)![4], reverse[0]![3]);
+  assert.deepEqual((await adb.reverses())[PIXEL_7.serial] ?? [], [], 'no reverse rule left');
 });
 
 test('an external Appium server (grid / farm): a phone not on this host\'s adb runs page jobs there', { timeout: 120_000 }, async () => {
   const userDataDir = await tempDir('standin-profile');
   const external = await startAppiumServer({ log: memoryLogger() });
   const noPhones = await fakeAdb([]);
-  const context = androidContext(out, { android: { appiumUrl: external.url, devices: ['FARM-PIXEL-8'], capabilities: standInCapabilities(userDataDir) } });
+  const context = androidContext(out, { android: { appiumUrl: external.url, devices: ['FARM-PIXEL-8'], capabilities: standInCapabilities(userDataDir, await freePort()) } });
   const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: noPhones.env }) });
   try {
     const [remote] = await target.discover(context);

@@ -14,6 +14,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { freePort } from '../../targets/android/appium-server.ts';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { FAKE_ADB, fakeAdb, PIXEL_7, standInChrome, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { startBench, waitFor, type BenchChild } from '../helpers/bench-child.ts';
@@ -25,14 +26,15 @@ let adb: FakeAdb;
 let standInProfile: string;
 const killed: BenchChild[] = [];
 
-/** Chromium through Appium's Chromium driver: the CI stand-in for Chrome on a phone (as in android-appium.test.ts). */
-function standInCapabilities(userDataDir: string) {
+/** Chromium through Appium's Chromium driver: the CI stand-in for Chrome on a phone (as in android-appium.test.ts, chromedriver on a port of its own). */
+function standInCapabilities(userDataDir: string, chromedriverPort: number) {
   return {
     platformName: 'linux',
     browserName: 'chrome',
     'appium:automationName': 'Chromium',
     'appium:executable': '/usr/bin/chromedriver',
     'appium:autodownloadEnabled': false,
+    'appium:chromedriverPort': chromedriverPort,
     'goog:chromeOptions': { binary: '/usr/bin/chromium', args: ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${userDataDir}`] },
   };
 }
@@ -96,7 +98,7 @@ after(async () => {
 
 test('kill -9 of two phone runs, then a new start: the stale forward, reverses and Appium are removed, one line each', { timeout: 600_000 }, async () => {
   const env = { ...adb.env, XDG_CACHE_HOME: cache };
-  const viaAppium = startBench(runArgs(await outFolder('android-kill9-appium', { driver: 'appium', capabilities: standInCapabilities(standInProfile) })), env);
+  const viaAppium = startBench(runArgs(await outFolder('android-kill9-appium', { driver: 'appium', capabilities: standInCapabilities(standInProfile, await freePort()) })), env);
   killed.push(viaAppium);
   const appiumPid = await waitFor(appiumInLedgers, 'an Appium server in the ledger', viaAppium.output);
   await waitFor(async () => (await adb.reverses())[PIXEL_7.serial]?.length === 1, 'the Appium run’s adb reverse', viaAppium.output);

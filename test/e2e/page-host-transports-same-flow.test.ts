@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { memoryLogger } from '../../harness/core/log.ts';
 import type { Measurement } from '../../harness/core/record.ts';
-import { startAppiumServer, type AppiumServer } from '../../targets/android/appium-server.ts';
+import { freePort, startAppiumServer, type AppiumServer } from '../../targets/android/appium-server.ts';
 import { endpointFromUrl } from '../../targets/android/capabilities.ts';
 import { CHROMIUM_FLAGS, launchedBrowser } from '../../targets/browser/index.ts';
 import { parseConfig } from '../../harness/core/config.ts';
@@ -61,6 +61,8 @@ async function webDriverHost(): Promise<PageHost> {
       'appium:automationName': 'Chromium',
       'appium:executable': CHROMEDRIVER,
       'appium:autodownloadEnabled': false,
+      // Not chromedriver's default 9515, which every stand-in on the machine shares (two test files at once took each other's).
+      'appium:chromedriverPort': await freePort(),
       'goog:chromeOptions': { binary: CHROMIUM, args: ['--headless=new', ...CHROMIUM_FLAGS, `--user-data-dir=${userDataDir}`] },
     },
     name: 'chromium over Appium',

@@ -18,6 +18,7 @@ import { loadLayersModel, saveLayersModel } from '../../models/model-io.ts';
 import type { ReferenceJson } from '../../targets/page/app/inputs.ts';
 import type { KernelOptions } from '../../targets/kernel/types.ts';
 import type { JobSpec, TargetContext } from '../../targets/types.ts';
+import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { copyRetrainedMobilenet } from './retrained-mobilenet.ts';
 
 export const FAST_KERNEL: KernelOptions = { warmupIterations: 1, minSamples: 5, minTimeMs: 0, maxTimeMs: 5000, batchSize: 1 };
@@ -119,6 +120,18 @@ export async function tinyModelFixture(out: string, images = 12): Promise<ModelF
     classNames,
   });
   const base = { out, model, modelJsonPath, metadata, packDir };
+  return { ...base, ...(await writeNodeReference(base, images)) };
+}
+
+/**
+ * The colour classifier of test/fixtures/node-tiny-model.ts (32×32, confident
+ * outputs: no near-ties for two runtimes to break differently) as a browser
+ * fixture: where a test needs what the page does with a model's numbers (a
+ * backend's precision, quantised inputs and outputs) rather than a real backbone.
+ */
+export async function colourModelFixture(out: string, images = 12): Promise<ModelFixture> {
+  const tiny = await makeTinyArtifact(out, { images });
+  const base = { out, model: tiny.model, modelJsonPath: tiny.modelJsonPath, metadata: tiny.metadata, packDir: evalPackDir(out, tiny.model) };
   return { ...base, ...(await writeNodeReference(base, images)) };
 }
 
