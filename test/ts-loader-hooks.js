@@ -42,7 +42,8 @@ export async function load(url, context, next) {
   const { code } = await esbuild.transform(source, { ...OPTIONS, sourcefile: path });
   try {
     // Written aside and renamed: two test processes compiling the same file never read half of it.
-    mkdirSync(CACHE, { recursive: true });
+    // Its files are executed: a folder of this tree's packages, only its owner's to write (0700).
+    mkdirSync(CACHE, { recursive: true, mode: 0o700 });
     const partial = `${cached}.${process.pid}.tmp`;
     writeFileSync(partial, code);
     renameSync(partial, cached);
