@@ -99,7 +99,7 @@ test('a runtime throwing mid-loop, one crashing its process and one hanging fail
   const { record } = await runBenchmarks({ config, log, out, targets: { node: async () => createNodeTarget({ runtimeModules: [DEFAULT_RUNTIME_MODULE, failing] }) } });
 
   assert.equal(record.status, 'complete');
-  assert.deepEqual(record.measurements.map((measurement) => measurement.key.runtime), ['tfjs-wasm']);
+  assert.deepEqual(record.measurements.map((measurement) => measurement.key.runtime), ['tfjs-wasm'], record.failures.map((failure) => `${failure.key.runtime} in ${failure.phase}: ${failure.error.message}`).join('\n'));
   assert.equal(record.measurements[0]!.evaluation?.images, 5, 'evalLimit: the first 5 images');
   assert.equal(record.measurements[0]!.evaluation?.agreement?.top1, 1, 'the cached 12-image reference serves a 5-image evaluation');
   const byRuntime = new Map(record.failures.map((failure) => [failure.key.runtime, failure]));

@@ -268,13 +268,17 @@ export const CONCATENATE_WITH_INPUT = seeded('concatenate_with_input', () => {
 });
 
 /**
- * Every op the per-layer models emit, in one classifier (for runtimes where each
- * model costs a page load: LiteRT.js in Chromium).
+ * Every op the per-layer models and the classifier networks emit, in one
+ * classifier (for runtimes where each model costs a page load: LiteRT.js in
+ * Chromium): the networks add a depthwise convolution, hard-swish and the
+ * squeeze-excite's reshape.
  */
 export const ALL_OPS = seeded('all_ops', () => {
   const image = input(16);
   const act = (x: T, activation: string) => apply(tf.layers.activation({ activation: activation as 'relu' }), x);
   let x = apply(tf.layers.leakyReLU({ alpha: 0.2 }), conv(image, 8));
+  x = hardSwish(bn(apply(tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false, depthwiseInitializer: he() }), x)));
+  x = squeezeExcite(x, hardSigmoid, 'relu');
   x = apply(tf.layers.prelu({ sharedAxes: [1, 2], alphaInitializer: init(0.3) }), x);
   x = act(apply(tf.layers.elu({}), conv(x, 8)), 'gelu');
   x = act(act(conv(x, 8), 'gelu_new'), 'selu');

@@ -10,7 +10,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { baselineBuildDir, baselineBuildKey, buildBaselineArtifacts, buildSettin
 import { parseConfig, type BenchConfig } from '../../harness/core/config.ts';
 import { UserError } from '../../harness/core/errors.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
+import { gitRepo } from '../helpers/git-repo.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const COMMIT = 'a'.repeat(40);
@@ -124,22 +124,13 @@ test('a CLI that refuses is one line naming its command; the unfinished build is
 });
 
 test('built only when models/ changed since the commit', async (t) => {
-  const repo = await tempDir('ab-build-when');
+  const { dir: repo, git, write } = await gitRepo('ab-build-when', { 'models/convert.ts': 'export const EPS = 1e-6;\n', 'README.md': 'one\n' });
   t.after(() => rm(repo, { recursive: true, force: true }));
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
-  git('init', '--quiet');
-  git('config', 'user.email', 'test@example.invalid');
-  git('config', 'user.name', 'test');
-  await mkdir(join(repo, 'models'), { recursive: true });
-  await writeFile(join(repo, 'models', 'convert.ts'), 'export const EPS = 1e-6;\n');
-  await writeFile(join(repo, 'README.md'), 'one\n');
-  git('add', '.');
-  git('commit', '--quiet', '-m', 'one');
   const one = git('rev-parse', 'HEAD');
-  await writeFile(join(repo, 'README.md'), 'two\n');
+  await write({ 'README.md': 'two\n' });
   git('commit', '--quiet', '-am', 'docs only');
   assert.equal(artifactCodeChange(one, repo), 'unchanged');
-  await writeFile(join(repo, 'models', 'convert.ts'), 'export const EPS = 1e-7;\n');
+  await write({ 'models/convert.ts': 'export const EPS = 1e-7;\n' });
   assert.equal(artifactCodeChange(one, repo), 'changed', 'an uncommitted edit of models/ counts too');
   git('commit', '--quiet', '-am', 'converter');
   assert.equal(artifactCodeChange(one, repo), 'changed');

@@ -8,38 +8,28 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkoutBaseline, checkRefName } from '../../harness/baseline-ref.ts';
 import { UserError } from '../../harness/core/errors.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { gitRepo, type GitRepo } from '../helpers/git-repo.ts';
 
 let repo: string;
-const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
+let git: GitRepo['git'];
 const signal = new AbortController().signal;
 
 before(async () => {
-  repo = await tempDir('ab-git-ref');
-  git('init', '--quiet');
-  git('config', 'user.email', 'test@example.invalid');
-  git('config', 'user.name', 'test');
-  await mkdir(join(repo, 'targets', 'node'), { recursive: true });
-  await writeFile(join(repo, 'targets', 'node', 'worker.ts'), '// the worker\n');
-  await writeFile(join(repo, 'package-lock.json'), '{"lockfileVersion":3,"v":1}\n');
-  git('add', '.');
-  git('commit', '--quiet', '-m', 'one');
+  let write: GitRepo['write'];
+  ({ dir: repo, git, write } = await gitRepo('ab-git-ref', { 'targets/node/worker.ts': '// the worker\n', 'package-lock.json': '{"lockfileVersion":3,"v":1}\n' }));
   git('tag', 'v1');
-  await writeFile(join(repo, 'package-lock.json'), '{"lockfileVersion":3,"v":2}\n');
+  await write({ 'package-lock.json': '{"lockfileVersion":3,"v":2}\n' });
   git('commit', '--quiet', '-am', 'two');
   // This tree's packages (ignored by git, as node_modules is).
-  await mkdir(join(repo, 'node_modules', '@tensorflow', 'tfjs'), { recursive: true });
-  await writeFile(join(repo, 'node_modules', '@tensorflow', 'tfjs', 'package.json'), '{"version":"4.22.0"}\n');
+  await write({ 'node_modules/@tensorflow/tfjs/package.json': '{"version":"4.22.0"}\n' });
   // tflite-node's package: its version is named too (the npm name, not the runtime's).
-  await mkdir(join(repo, 'node_modules', 'tfjs-tflite-node'), { recursive: true });
-  await writeFile(join(repo, 'node_modules', 'tfjs-tflite-node', 'package.json'), '{"version":"0.0.2"}\n');
+  await write({ 'node_modules/tfjs-tflite-node/package.json': '{"version":"0.0.2"}\n' });
 });
 after(() => rm(repo, { recursive: true, force: true }));
 

@@ -7,29 +7,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { checkoutBaseline } from '../../harness/baseline-ref.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { gitRepo } from '../helpers/git-repo.ts';
 
 test('remove() hands the worktree back at once; its files are gone once removed() settles', async (t) => {
-  const repo = await tempDir('ab-remove-background');
+  const { dir: repo, git, write } = await gitRepo('ab-remove-background', { 'targets/node/worker.ts': '// the worker\n', 'package-lock.json': '{"lockfileVersion":3}\n' });
   t.after(() => rm(repo, { recursive: true, force: true }));
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
-  git('init', '--quiet');
-  git('config', 'user.email', 'test@example.invalid');
-  git('config', 'user.name', 'test');
-  await mkdir(join(repo, 'targets', 'node'), { recursive: true });
-  await writeFile(join(repo, 'targets', 'node', 'worker.ts'), '// the worker\n');
-  await writeFile(join(repo, 'package-lock.json'), '{"lockfileVersion":3}\n');
-  git('add', '.');
-  git('commit', '--quiet', '-m', 'one');
-  await mkdir(join(repo, 'node_modules', 'kept'), { recursive: true });
-  await writeFile(join(repo, 'node_modules', 'kept', 'package.json'), '{}\n');
+  await write({ 'node_modules/kept/package.json': '{}\n' });
 
   const tree = await checkoutBaseline({ ref: 'HEAD', cwd: repo, log: memoryLogger(), signal: new AbortController().signal });
   // Many files, as a worktree with its packages has: what the background deletion is for.
