@@ -1,7 +1,9 @@
 /**
  * `npm run benchmark:all`: `bench all` on the default, as a new user runs it:
  * first `bench all --dry-run` on an empty out folder (the plan's estimate),
- * then `bench all` into it (cold), then again into the same folder (warm).
+ * then `bench all` into it (cold), then again into the same folder (warm),
+ * all three with a cache folder of their own that starts empty (XDG_CACHE_HOME:
+ * no browser facts, compiled plugin or runtime sizes from earlier runs).
  * Prints the wall time of every phase of both runs side by side (from
  * `bench all --json`: dataset, bottlenecks and training per model,
  * conversion per model, reference per model, each job with its evaluation)
@@ -75,10 +77,12 @@ interface DryRunResult {
 }
 
 /** `bench all --json` (with `extra` flags) in its own process, as a user runs it; its messages stream through to stderr. */
-function benchAll<T = AllResult>(out: string, extra: string[] = []): Promise<{ wallSeconds: number; result: T }> {
+function benchAll<T = AllResult>(out: string, userCache: string, extra: string[] = []): Promise<{ wallSeconds: number; result: T }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [BIN, 'all', '--out', out, '--json', ...extra, ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // A new user's cache folder (kept browser facts, the compiled XNNPACK plugin, runtime sizes): empty before the dry run, then theirs.
+    const env = { ...process.env, XDG_CACHE_HOME: userCache };
+    const child = spawn(process.execPath, [BIN, 'all', '--out', out, '--json', ...extra, ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'], env });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.on('error', reject);
@@ -169,15 +173,16 @@ async function extractionComparison(): Promise<void> {
 machineLoad('before');
 if (!process.env.BENCH_SKIP_ALL) {
   const out = await tempDir('bench-all');
+  const userCache = await tempDir('bench-all-user-cache');
   try {
     // The probe the shipped figures are scaled by, on this machine now (the cold run's figures are printed with it).
     const probeMs = cpuProbeMs();
     console.error(`== dry run: bench all --dry-run --out ${out} ${extraArgs.join(' ')}`);
-    const dry = await benchAll<DryRunResult>(out, ['--dry-run']);
+    const dry = await benchAll<DryRunResult>(out, userCache, ['--dry-run']);
     console.error(`== cold: bench all --out ${out} ${extraArgs.join(' ')}`);
-    const cold = await benchAll(out);
+    const cold = await benchAll(out, userCache);
     console.error(`== warm: bench all --out ${out} ${extraArgs.join(' ')}`);
-    const warm = await benchAll(out);
+    const warm = await benchAll(out, userCache);
     console.log(`\nbench all on the default${extraArgs.length ? ` (${extraArgs.join(' ')})` : ''}, cold then warm (phases overlap where noted, so they need not add up):`);
     console.log(`  ${'phase'.padEnd(20)}     cold      warm`);
     for (const line of phaseRows(cold.result, warm.result)) console.log(line);
@@ -194,6 +199,7 @@ if (!process.env.BENCH_SKIP_ALL) {
     console.log(JSON.stringify(await shippedFigures(cold.result, probeMs), null, 2));
   } finally {
     await rm(out, { recursive: true, force: true });
+    await rm(userCache, { recursive: true, force: true });
   }
 }
 if (!process.env.BENCH_SKIP_EXTRACTION) await extractionComparison();
