@@ -65,7 +65,7 @@ async function abCommand(args: Record<string, unknown>, io: CommandIo | undefine
   const maxProcesses = num(args['max-processes']);
   if (maxProcesses !== undefined && !(typeof maxProcesses === 'number' && Number.isInteger(maxProcesses) && maxProcesses >= processes)) throw new UserError(`--max-processes must be an integer ≥ --processes (${processes}) (got "${args['max-processes']}")`, 'AB_PROCESSES');
   // A plain job's sample count has no meaning for a pair loop: its count is --pairs.
-  if (args['min-samples'] !== undefined) throw new UserError('--min-samples cannot be used with --baseline: an A/B run times --pairs per process (default 8)', 'AB_FLAGS');
+  if (args['min-samples'] !== undefined) throw new UserError('--min-samples cannot be used with --baseline: an A/B run times --pairs per process (default 12)', 'AB_FLAGS');
   const context = await setup(args, mergeOverrides(overridesFrom(args, abPaths(flags.runPaths)), flags.modelOverrides(args), ...(flags.build ? [flags.build.overrides] : [])), io, { out: 'lock', command: flags.build?.command ?? 'bench ab' });
   const { checkBaselineName, runAb } = await import('../ab.ts');
   const outcome = await withInterrupt(context.log, async (signal) => {

@@ -406,11 +406,12 @@ export const configSchema = z.strictObject({
       alpha: z.number().positive().max(1).default(0.05),
       /**
        * Pairs (A and B once each) timed per process at least; the run's
-       * minTimeMs still applies. 8, not a plain job's 12 samples: the
-       * interval comes from the spread between processes, which more pairs
-       * in each do not narrow, and each pair costs two inferences.
+       * minTimeMs still applies. 12: each process's median of fewer pairs
+       * scatters more from process to process, and that spread is the
+       * interval (8 pairs caught a 5% slowdown in 18 of 20 A/B runs, 12 in
+       * 20 of 20: docs/regressions.md).
        */
-      pairs: count(1, 10_000_000).default(8),
+      pairs: count(1, 10_000_000).default(12),
       /**
        * Warm-up pairs before the loop (after each side's first inference).
        * 2, not a plain job's 5: the pairs' order is random, so whatever

@@ -31,13 +31,13 @@ after(() => rm(root, { recursive: true, force: true }));
 const ab = (out: string, processes: number, ...extra: string[]) =>
   bench(['ab', '--json', '--out', join(root, out), '--baseline', join(root, 'base'), '--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-cpu', '--threads', '1', '--processes', String(processes), '--min-time', '0', '--warmup', '1', ...extra]);
 
-test('A against a copy of itself: never regressed, exit 0, the verdict file written; 8 pairs a process by default', async () => {
+test('A against a copy of itself: never regressed, exit 0, the verdict file written; 12 pairs a process by default', async () => {
   const result = await ab('copy', 2);
   assert.equal(result.code, 0, result.stderr);
   const json = JSON.parse(result.stdout) as { keys: { key: string; verdict: string; estimate: { pairs: number; processes: number } }[]; path: string };
   assert.equal(json.keys.length, 1);
   assert.ok(['same', 'inconclusive'].includes(json.keys[0]!.verdict), result.stderr);
-  assert.deepEqual([json.keys[0]!.estimate.processes, json.keys[0]!.estimate.pairs], [2, 16]);
+  assert.deepEqual([json.keys[0]!.estimate.processes, json.keys[0]!.estimate.pairs], [2, 24]);
   const saved = JSON.parse(await readFile(json.path, 'utf8')) as { schema: string; keys: unknown[]; sides: { a: { sha256: string }; b: { sha256: string } }[] };
   assert.equal(saved.schema, 'edgebench-ab/1');
   assert.equal(saved.sides[0]!.a.sha256, saved.sides[0]!.b.sha256, 'a copy: the same file on both sides');
@@ -70,7 +70,7 @@ test('a baseline folder that does not exist, or a bad flag, cannot be compared: 
   const rounds = await bench(['run', '--out', join(root, 'copy'), '--baseline', join(root, 'base'), '--rounds', '3']);
   assert.deepEqual([rounds.code, rounds.stderr.trim()], [3, 'error: --rounds cannot be used with --baseline: an A/B run times inference in pairs and evaluates each side once']);
   const samples = await bench(['run', '--out', join(root, 'copy'), '--baseline', join(root, 'base'), '--min-samples', '5']);
-  assert.deepEqual([samples.code, samples.stderr.trim()], [3, 'error: --min-samples cannot be used with --baseline: an A/B run times --pairs per process (default 8)']);
+  assert.deepEqual([samples.code, samples.stderr.trim()], [3, 'error: --min-samples cannot be used with --baseline: an A/B run times --pairs per process (default 12)']);
   const zero = await bench(['ab', '--out', join(root, 'copy'), '--baseline', join(root, 'base'), '--processes', '0']);
   assert.deepEqual([zero.code, zero.stderr.trim()], [3, "error: --processes must be a positive integer (got \"0\")"]);
 });
