@@ -408,8 +408,8 @@ export const configSchema = z.strictObject({
        * Pairs (A and B once each) timed per process at least; the run's
        * minTimeMs still applies. 12: each process's median of fewer pairs
        * scatters more from process to process, and that spread is the
-       * interval (8 pairs caught a 5% slowdown in 18 of 20 A/B runs, 12 in
-       * 20 of 20: docs/regressions.md).
+       * interval (after 2 warm-up pairs, 8 pairs caught a 5% slowdown in 18
+       * of 20 A/B runs, 12 in 19 of 20: docs/regressions.md).
        */
       pairs: count(1, 10_000_000).default(12),
       /**
