@@ -204,7 +204,10 @@ export async function openWebDriverHost(options: WebDriverHostOptions): Promise<
         await openPage(timeouts.pageReadyMs);
         await call(() => driver.execute((pageJob: PageJob) => window.edgebench!.start(pageJob), job));
         // Started: loading is the least it has reached, even if no poll gets through a busy loop.
+        // Said at once: a page that goes straight into a tight measuring loop may answer no poll
+        // until it ends, and the user (and a watchdog reading the log) should know the job is under way.
         phase = 'load';
+        run.onPhase?.(phase);
         const deadline = Date.now() + run.timeoutMs;
         // One poll at a time: drivers queue a session's commands, so a second would wait behind the first.
         let pending: Promise<Poll | 'busy'> | undefined;
