@@ -20,10 +20,11 @@
  * schema, or no private folder at all, means a real discovery, never an
  * error; a discovery that fails is not kept.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { fileStampsSchema, keepEntry, readKeptEntry, stampFiles, stampsCurrent } from '../../harness/core/kept-entry.ts';
 import { privateCacheDir } from '../../harness/core/private-dir.ts';
 import { PROTOCOL_VERSION, type PageCapabilities } from '../page/app/protocol.ts';
 import type { HostBrowser } from '../page/page-host.ts';
@@ -76,8 +77,7 @@ const capsSchema = z.strictObject({
 });
 const entrySchema = z.strictObject({
   facts: z.strictObject({ browser: z.strictObject({ name: text, version: text }), caps: capsSchema, readAt: z.iso.datetime() }),
-  /** Absolute path → [size, mtimeMs] when read. */
-  inputs: z.record(z.string().max(4096), z.tuple([z.number(), z.number()])),
+  inputs: fileStampsSchema,
 });
 type Entry = z.infer<typeof entrySchema>;
 
@@ -110,27 +110,12 @@ async function entryPath(dir: string, key: FactsKey, env: NodeJS.ProcessEnv): Pr
   return join(dir, `${createHash('sha256').update(JSON.stringify(id)).digest('hex').slice(0, 32)}.json`);
 }
 
-async function readEntry(path: string): Promise<Entry | undefined> {
-  const info = await stat(path).catch(() => null);
-  if (!info?.isFile() || info.size > MAX_ENTRY_BYTES) return undefined;
-  try {
-    const parsed = entrySchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 async function current(entry: Entry, candidate: BrowserCandidate, now: number): Promise<boolean> {
   const age = now - Date.parse(entry.facts.readAt);
   if (!(age >= 0 && age <= FACTS_MAX_AGE_MS)) return false;
   const files = await inputFiles(candidate);
   if (files.some((file) => !(file in entry.inputs))) return false;
-  for (const [path, [size, mtimeMs]] of Object.entries(entry.inputs)) {
-    const info = await stat(path).catch(() => null);
-    if (!info || info.size !== size || info.mtimeMs !== mtimeMs) return false;
-  }
-  return true;
+  return await stampsCurrent(entry.inputs);
 }
 
 export interface FactsCacheOptions {
@@ -154,29 +139,11 @@ export async function cachedBrowserFacts(
   const folder = privateCacheDir('browser-facts', env);
   const path = 'dir' in folder ? await entryPath(folder.dir, key, env).catch(() => undefined) : undefined;
   if (path) {
-    const kept = await readEntry(path);
+    const kept = readKeptEntry(path, entrySchema, MAX_ENTRY_BYTES);
     if (kept && (await current(kept, key.candidate, now))) return { facts: kept.facts as KeptFacts, cached: true };
   }
   const { browser, caps } = await read();
   const facts: KeptFacts = { browser: { name: browser.name, version: browser.version }, caps, readAt: new Date(now).toISOString() };
-  if (path) {
-    const inputs: Entry['inputs'] = {};
-    for (const file of await inputFiles(key.candidate)) {
-      const info = await stat(file).catch(() => null);
-      if (info) inputs[file] = [info.size, info.mtimeMs];
-    }
-    await keep(path, { facts, inputs });
-  }
+  if (path) keepEntry(path, { facts, inputs: await stampFiles(await inputFiles(key.candidate)) } satisfies Entry);
   return { facts, cached: false };
-}
-
-/** Written under a temporary name and renamed (a run beside this one reads a whole entry or none); a cache that cannot be written is only slower. */
-async function keep(path: string, entry: Entry): Promise<void> {
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temporary, JSON.stringify(entry), { mode: 0o600 });
-    await rename(temporary, path);
-  } catch {
-    await rm(temporary, { force: true }).catch(() => {});
-  }
 }

@@ -5,10 +5,12 @@
  * esbuild read keeps its size and modification time, so editing the kernel or
  * the page source rebuilds it and nothing else does.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
+import { z } from 'zod';
+import { fileStampsSchema, readKeptEntry, stampFiles, stampsCurrent } from '../../harness/core/kept-entry.ts';
+import { assertNoLinkBetween, writeFileAtomic } from '../../harness/core/safe-fs.ts';
 import { PAGE_SOURCE_DIR } from './assets.ts';
 import { PAGE_PATH } from './app/protocol.ts';
 
@@ -23,14 +25,17 @@ export interface PageBundle {
   bytes: number;
 }
 
-interface BuildManifest {
-  esbuild: string;
-  entry: string;
-  /** Absolute input path → [size, mtimeMs]. */
-  inputs: Record<string, [number, number]>;
-}
+const manifestSchema = z.strictObject({
+  esbuild: z.string().max(100),
+  entry: z.string().max(4096),
+  /** Every file esbuild read. */
+  inputs: fileStampsSchema,
+});
+type BuildManifest = z.infer<typeof manifestSchema>;
 
 const MANIFEST = 'build.json';
+/** A manifest names a few thousand inputs at most (TF.js and LiteRT.js sources): anything larger is not ours. */
+const MAX_MANIFEST_BYTES = 4 * 2 ** 20;
 
 export function pageBundleDir(out: string): string {
   return join(out, 'cache', 'browser-page');
@@ -50,25 +55,10 @@ const INDEX_HTML = `<!doctype html>
 `;
 
 async function upToDate(dir: string, entry: string): Promise<boolean> {
-  let manifest: BuildManifest;
-  try {
-    manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as BuildManifest;
-  } catch {
-    return false;
-  }
-  if (manifest.esbuild !== esbuild.version || manifest.entry !== entry) return false;
-  for (const [path, [size, mtimeMs]] of Object.entries(manifest.inputs)) {
-    const info = await stat(path).catch(() => null);
-    if (!info || info.size !== size || info.mtimeMs !== mtimeMs) return false;
-  }
+  const manifest = readKeptEntry(join(dir, MANIFEST), manifestSchema, MAX_MANIFEST_BYTES);
+  if (!manifest || manifest.esbuild !== esbuild.version || manifest.entry !== entry) return false;
+  if (!(await stampsCurrent(manifest.inputs))) return false;
   return (await stat(join(dir, PAGE_SCRIPT)).catch(() => null)) !== null;
-}
-
-/** Writes a file under a temporary name and renames it, so a reader never sees half a file. */
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temporary, data);
-  await rename(temporary, path);
 }
 
 export interface BuildPageOptions {
@@ -79,8 +69,11 @@ export interface BuildPageOptions {
 }
 
 export async function buildPageBundle(out: string, options: BuildPageOptions = {}): Promise<PageBundle> {
-  const dir = pageBundleDir(resolve(out));
+  const root = resolve(out);
+  const dir = pageBundleDir(root);
   const entry = resolve(options.entry ?? join(PAGE_SOURCE_DIR, 'main.ts'));
+  // The out folder may have come from elsewhere: a linked cache/ would put (and serve) the page outside it.
+  assertNoLinkBetween(root, join(dir, MANIFEST), 'page bundle');
   await mkdir(dir, { recursive: true });
   if (!options.force && (await upToDate(dir, entry))) {
     return { dir, built: false, bytes: (await stat(join(dir, PAGE_SCRIPT))).size };
@@ -100,19 +93,15 @@ export async function buildPageBundle(out: string, options: BuildPageOptions = {
     // TF.js reads process.env in places; the page has no process.
     define: { 'process.env.NODE_ENV': '"production"' },
   });
-  const inputs: BuildManifest['inputs'] = {};
-  for (const input of Object.keys(result.metafile.inputs)) {
-    const path = resolve(input);
-    const info = await stat(path).catch(() => null);
-    if (info) inputs[path] = [info.size, info.mtimeMs];
-  }
+  const inputs = await stampFiles(Object.keys(result.metafile.inputs).map((input) => resolve(input)));
   let bytes = 0;
+  // Each file whole or not at all (a run beside this one may be serving the last build), the manifest last.
   for (const file of result.outputFiles) {
-    await writeAtomic(file.path, file.contents);
+    writeFileAtomic(file.path, file.contents, { inside: root });
     if (file.path.endsWith(PAGE_SCRIPT)) bytes = file.contents.length;
   }
-  await writeAtomic(join(dir, PAGE_PATH.slice(1)), INDEX_HTML);
+  writeFileAtomic(join(dir, PAGE_PATH.slice(1)), INDEX_HTML, { inside: root });
   const manifest: BuildManifest = { esbuild: esbuild.version, entry, inputs };
-  await writeAtomic(join(dir, MANIFEST), JSON.stringify(manifest));
+  writeFileAtomic(join(dir, MANIFEST), JSON.stringify(manifest), { inside: root });
   return { dir, built: true, bytes };
 }

@@ -11,10 +11,10 @@
  * the installed runtimes, not to a run. An entry that does not parse, or no
  * private folder at all, means measuring, never an error.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { fileStampsSchema, keepEntry, readKeptEntry, stampFiles, stampsCurrent } from '../../harness/core/kept-entry.ts';
 import { privateCacheDir } from '../../harness/core/private-dir.ts';
 import type { RuntimeSize } from '../../harness/core/record.ts';
 
@@ -27,32 +27,12 @@ export interface MeasuredSize {
 const fileSchema = z.strictObject({ path: z.string().max(1000), bytes: z.number().int().nonnegative(), gzipBytes: z.number().int().nonnegative() });
 const entrySchema = z.strictObject({
   size: z.strictObject({ runtime: z.string().max(100), files: z.array(fileSchema).max(100), bytes: z.number().int().nonnegative(), gzipBytes: z.number().int().nonnegative() }),
-  /** Absolute path → [size, mtimeMs] when measured. */
-  inputs: z.record(z.string().max(4096), z.tuple([z.number(), z.number()])),
+  inputs: fileStampsSchema,
 });
 type Entry = z.infer<typeof entrySchema>;
 
 /** Entries past this are not read (a few hundred inputs make a few tens of kB). */
 const MAX_ENTRY_BYTES = 4 * 2 ** 20;
-
-async function current(entry: Entry): Promise<boolean> {
-  for (const [path, [size, mtimeMs]] of Object.entries(entry.inputs)) {
-    const info = await stat(path).catch(() => null);
-    if (!info || info.size !== size || info.mtimeMs !== mtimeMs) return false;
-  }
-  return true;
-}
-
-async function readEntry(path: string): Promise<Entry | undefined> {
-  const info = await stat(path).catch(() => null);
-  if (!info?.isFile() || info.size > MAX_ENTRY_BYTES) return undefined;
-  try {
-    const parsed = entrySchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The size `measure` would give, from the cache while every file it read last
@@ -63,25 +43,9 @@ export async function cachedRuntimeSize(key: unknown, measure: () => Promise<Mea
   const folder = privateCacheDir('runtime-sizes', env);
   if (!('dir' in folder)) return (await measure()).size;
   const path = join(folder.dir, `${createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 32)}.json`);
-  const kept = await readEntry(path);
-  if (kept && (await current(kept))) return kept.size;
+  const kept = readKeptEntry(path, entrySchema, MAX_ENTRY_BYTES);
+  if (kept && (await stampsCurrent(kept.inputs))) return kept.size;
   const measured = await measure();
-  const inputs: Entry['inputs'] = {};
-  for (const input of measured.inputs) {
-    const info = await stat(input).catch(() => null);
-    if (info) inputs[input] = [info.size, info.mtimeMs];
-  }
-  await keep(path, { size: measured.size, inputs });
+  keepEntry(path, { size: measured.size, inputs: await stampFiles(measured.inputs) } satisfies Entry);
   return measured.size;
-}
-
-/** Written under a temporary name and renamed (a run beside this one reads a whole entry or none); a cache that cannot be written is only slower. */
-async function keep(path: string, entry: Entry): Promise<void> {
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temporary, JSON.stringify(entry));
-    await rename(temporary, path);
-  } catch {
-    await rm(temporary, { force: true }).catch(() => {});
-  }
 }

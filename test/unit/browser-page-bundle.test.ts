@@ -4,7 +4,7 @@
  * browser with no Node built-ins.
  */
 import assert from 'node:assert/strict';
-import { readFile, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as esbuild from 'esbuild';
@@ -35,6 +35,24 @@ test('page bundle cache', async (t) => {
     const third = await buildPageBundle(out, { entry });
     assert.equal(third.built, true, 'an imported file changed: rebuild');
     assert.match(await readFile(join(third.dir, PAGE_SCRIPT), 'utf8'), /42/);
+  });
+
+  await t.test('an out folder from elsewhere: a forged manifest rebuilds, a linked cache folder is refused', async () => {
+    const dir = await tempDir('browser-bundle-planted');
+    const entry = join(dir, 'entry.ts');
+    await writeFile(entry, '(globalThis as Record<string, unknown>).answer = 7;\n');
+    const out = join(dir, 'out');
+    const built = await buildPageBundle(out, { entry });
+    // A manifest that does not match the schema (here: inputs of the wrong shape) is no manifest.
+    await writeFile(join(built.dir, 'build.json'), JSON.stringify({ esbuild: esbuild.version, entry, inputs: { [entry]: 'any' } }));
+    assert.equal((await buildPageBundle(out, { entry })).built, true);
+
+    const elsewhere = join(dir, 'elsewhere');
+    await mkdir(elsewhere);
+    const planted = join(dir, 'planted-out');
+    await mkdir(planted);
+    await symlink(elsewhere, join(planted, 'cache'));
+    await assert.rejects(buildPageBundle(planted, { entry }), (error: Error & { code?: string }) => error.code === 'OUT_LINK' && /symbolic link/.test(error.message));
   });
 
   await t.test('the real page bundles for the browser without Node built-ins', async () => {

@@ -7,26 +7,16 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ModelArtifacts } from '../../harness/artifacts.ts';
 import { parseConfig } from '../../harness/core/config.ts';
-import type { ArtifactInfo, DeviceInfo } from '../../harness/core/record.ts';
-import type { ModelMetadata } from '../../harness/core/metadata.ts';
-import { leftOutLine, planJobs, type ActiveTarget } from '../../harness/plan.ts';
-import type { Target } from '../../targets/types.ts';
+import { leftOutLine, planJobs } from '../../harness/plan.ts';
+import { activeTarget, chromium, host, plannedModel, type Plan } from '../helpers/plan-fixture.ts';
 
-const chromium: DeviceInfo = { id: 'chromium-156', kind: 'browser', name: 'Chromium 156' };
-const host: DeviceInfo = { id: 'host', kind: 'node', name: 'this host' };
-const model = (id: string, inputSize: number): ModelArtifacts => ({
-  model: id,
-  metadata: { model: id, inputSize } as ModelMetadata,
-  artifacts: [{ id: `${id}/tfjs/float32`, model: id, format: 'tfjs', variant: 'float32', path: '/nowhere', bytes: 1, gzipBytes: 1, sha256: 'x' } as ArtifactInfo],
-});
-const models = [model('mobilenet_v2', 224), model('inception_v3', 299)];
+const models = [plannedModel('mobilenet_v2', 224, 'tfjs'), plannedModel('inception_v3', 299, 'tfjs')];
 const wasm = [{ runtime: 'tfjs-wasm', format: 'tfjs' as const, available: true, trains: true }];
-const node: ActiveTarget = { target: { kind: 'node' } as Target, devices: [{ device: host, usable: true, runtimes: wasm }] };
-const browser: ActiveTarget = { target: { kind: 'browser' } as Target, devices: [{ device: chromium, usable: true, runtimes: wasm }] };
+const node = activeTarget('node', host, wasm);
+const browser = activeTarget('browser', chromium, wasm);
 const both = ['mobilenet_v2', 'inception_v3'];
-const retrainJobs = (plan: Awaited<ReturnType<typeof planJobs>>) => plan.jobs.map(({ job }) => `${job.artifact.model} ${job.device.id}`).sort();
+const retrainJobs = (plan: Plan) => plan.jobs.map(({ job }) => `${job.artifact.model} ${job.device.id}`).sort();
 
 test("InceptionV3's retrain on Node's tfjs-wasm is left out where Chromium retrains it; MobileNetV2 keeps both", async () => {
   const plan = await planJobs(models, [node, browser], parseConfig({ out: '/tmp/x', models: both, run: { workloads: ['retrain'] } }), '/tmp/x');

@@ -6,30 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ModelArtifacts } from '../../harness/artifacts.ts';
 import { parseConfig } from '../../harness/core/config.ts';
-import type { ArtifactInfo, ArtifactVariant, DeviceInfo } from '../../harness/core/record.ts';
-import type { ModelMetadata } from '../../harness/core/metadata.ts';
+import type { ArtifactVariant } from '../../harness/core/record.ts';
 import { leftOutLine, planJobs, type ActiveTarget } from '../../harness/plan.ts';
 import { engineDefaults } from '../../targets/browser/engine-defaults.ts';
-import type { Target } from '../../targets/types.ts';
+import { activeTarget, chromium, host, plannedModel, type Plan } from '../helpers/plan-fixture.ts';
 
-const chromium: DeviceInfo = { id: 'chromium-156', kind: 'browser', name: 'Chromium 156' };
-const host: DeviceInfo = { id: 'host', kind: 'node', name: 'this host' };
-const artifact = (model: string, variant: ArtifactVariant): ArtifactInfo => ({ id: `${model}/tflite/${variant}`, model, format: 'tflite', variant, path: '/nowhere', bytes: 1, gzipBytes: 1, sha256: 'x' }) as ArtifactInfo;
-const model = (id: string, inputSize: number, variants: ArtifactVariant[] = ['float32', 'float16']): ModelArtifacts => ({
-  model: id,
-  metadata: { model: id, inputSize } as ModelMetadata,
-  artifacts: variants.map((variant) => artifact(id, variant)),
-});
-const models = [model('inception_v3', 299), model('mobilenet_v2', 224)];
+const models = [plannedModel('inception_v3', 299, 'tflite', ['float32', 'float16']), plannedModel('mobilenet_v2', 224, 'tflite', ['float32', 'float16'])];
 const litert = [{ runtime: 'litert-wasm', format: 'tflite' as const, available: true }];
 const native = [{ runtime: 'tflite-node', format: 'tflite' as const, available: true }];
-const active: ActiveTarget[] = [
-  { target: { kind: 'node' } as Target, devices: [{ device: host, usable: true, runtimes: native }] },
-  { target: { kind: 'browser' } as Target, devices: [{ device: chromium, usable: true, runtimes: engineDefaults('chromium', litert) }] },
-];
-const jobsOf = (plan: Awaited<ReturnType<typeof planJobs>>) => plan.jobs.map(({ job }) => `${job.artifact.id} ${job.runtime}`).sort();
+const active: ActiveTarget[] = [activeTarget('node', host, native), activeTarget('browser', chromium, engineDefaults('chromium', litert))];
+const jobsOf = (plan: Plan) => plan.jobs.map(({ job }) => `${job.artifact.id} ${job.runtime}`).sort();
 const both = ['inception_v3', 'mobilenet_v2'];
 
 test('default: InceptionV3 float16 left out on litert-wasm only, with a line naming --variants float16', async () => {
@@ -55,7 +42,7 @@ test('planned one model at a time (bench all streams): still left out', async ()
 });
 
 test('--variants float16 measures it', async () => {
-  const plan = await planJobs([model('inception_v3', 299, ['float16'])], active, parseConfig({ out: '/tmp/x', models: both, convert: { variants: ['float16'] } }), '/tmp/x');
+  const plan = await planJobs([plannedModel('inception_v3', 299, 'tflite', ['float16'])], active, parseConfig({ out: '/tmp/x', models: both, convert: { variants: ['float16'] } }), '/tmp/x');
   assert.deepEqual(jobsOf(plan), ['inception_v3/tflite/float16 litert-wasm', 'inception_v3/tflite/float16 tflite-node']);
   assert.deepEqual(plan.leftOut, []);
 });
@@ -73,7 +60,7 @@ test('a run of one model measures its float16 (it is the smallest)', async () =>
 
 test("int8-dynamic on tflite-node (XNNPACK takes none of its hybrid convolutions): InceptionV3's left out with --variants int8-dynamic named; LiteRT.js wasm's kept", async () => {
   const variants: ArtifactVariant[] = ['float32', 'int8-dynamic'];
-  const quantized = [model('inception_v3', 299, variants), model('mobilenet_v2', 224, variants)];
+  const quantized = [plannedModel('inception_v3', 299, 'tflite', variants), plannedModel('mobilenet_v2', 224, 'tflite', variants)];
   const plan = await planJobs(quantized, active, parseConfig({ out: '/tmp/x', models: both }), '/tmp/x');
   assert.ok(!jobsOf(plan).includes('inception_v3/tflite/int8-dynamic tflite-node'));
   assert.ok(jobsOf(plan).includes('mobilenet_v2/tflite/int8-dynamic tflite-node'), 'the smallest model keeps its row');
