@@ -32,14 +32,14 @@ export const SHIPPED: ShippedEstimates = {
     imagesPerClass: 120,
   },
   // The probe (./speed-probe.ts: one MobileNetV2 block on tflite-node, XNNPACK, one thread), ms of CPU time,
-  // the median of its readings on this kind of machine (2-core AMD EPYC, no SMT sibling visible; the real
+  // the median of 36 readings on this kind of machine (2-core AMD EPYC, no SMT sibling visible; the real
   // work as fast as in that run: MobileNetV2 bottlenecks 79 against 78 images/s) on 2026-12-07 beside the
   // other engineers' work (load 9-10): 0.175-0.188 in five fresh processes of six (one 0.241), 0.180-0.186
-  // in three of six beside a nice-10 busy loop (the others 0.208-0.238), 0.172-0.216 in
-  // `npm run benchmark:probe`'s twelve rounds at rest and beside scalar and tflite-node loads. The scalar
-  // probe it replaced was 23.5 ms here when these figures were made, and that day read 25 ms in a bare
-  // process and 35 ms in one that had imported TF.js, one after the other: V8's state, not the CPU.
-  probeMs: 0.185,
+  // in three of six beside a nice-10 busy loop (the others 0.208-0.238), 0.186-0.217 and 0.191-0.221 in
+  // two runs of `npm run benchmark:probe` (twelve rounds each, at rest and beside scalar and tflite-node
+  // loads). The scalar probe it replaced was 23.5 ms here when these figures were made, and read ~26 ms or
+  // 36-42 ms in fresh processes the day after, 35-56 ms in one that had imported TF.js: V8, not the CPU.
+  probeMs: 0.19,
   datasetSeconds: 14.8,
   host: {
     mobilenet_v2: { bottlenecks: 11.1, training: 6.1, conversion: 12 },

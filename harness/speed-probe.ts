@@ -10,10 +10,12 @@
  * It replaced a scalar JavaScript matrix product that read the very machine
  * the figures came from 1.0-1.9× slower within minutes, while the runtimes'
  * work ran as fast as ever (a cold `bench all` then took 0.59× of the
- * estimate). What moved it was V8, not the CPU: on one machine, one minute
- * apart, it read 25 ms in a bare process and 35 ms in one that had imported
- * TF.js (the dry run's process has imported far more), and it moved between
- * 32 and 56 ms within one process as other code ran. Native code, not wasm: TF.js wasm's kernels run on V8's
+ * estimate). What moved it was V8, not the CPU: its loop is deoptimised and
+ * recompiled several times as it runs, and the code it ends on differs from
+ * process to process: on one machine, minutes apart, fresh processes read
+ * ~26 ms or 36-42 ms, and one that had imported TF.js 35-56 ms, while real
+ * MobileNetV2 work stayed within 1.2-1.3× (`npm run benchmark:probe`,
+ * docs/bench-all.md). Native code, not wasm: TF.js wasm's kernels run on V8's
  * baseline tier until a background compile tiers them up, after ~0.5 s on a
  * loaded 2-core host, which a short probe would read as a slower CPU.
  *

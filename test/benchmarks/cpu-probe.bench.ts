@@ -1,10 +1,11 @@
 /**
  * Does the cold estimate's speed probe (harness/speed-probe.ts) track the
- * work it scales? Side by side in one process, under the same conditions:
- * the scalar JavaScript probe it replaced, the probe, and two real units of
+ * work it scales? Side by side, under the same conditions: the scalar
+ * JavaScript probe it replaced (in a fresh process, and in this one, which
+ * has imported TF.js as `bench` has), the probe, and two real units of
  * work: MobileNetV2 float32 on tflite-node (XNNPACK, one thread) and the same
- * model on TF.js wasm (SIMD, one thread), each in CPU time, fastest of a few
- * tries. Conditions: at rest (whatever else the machine runs), and beside
+ * model on TF.js wasm (SIMD, one thread), each in CPU time, fastest of
+ * several tries. Conditions: at rest (whatever else the machine runs), and beside
  * loads this script starts at nice 10: a scalar busy loop on one core, the
  * real tflite-node work in a loop on one core (SIMD beside SIMD), busy loops
  * on both cores. A probe is good when its ratio to the real work stays flat
@@ -13,8 +14,7 @@
  *
  *   npm run benchmark:probe [-- --rounds 3]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -22,12 +22,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { speedProbe } from '../../harness/speed-probe.ts';
+import { scalarProbeMs } from './scalar-probe.ts';
 import { emitVariant, prepareModel } from '../../models/tflite/index.ts';
 import { loadBackbone, resolveBackbone } from '../../models/zoo.ts';
 import { newInterpreter, xnnpackDelegate, xnnpackPlugin } from '../../targets/node/tflite.ts';
 
 const { values: flags } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, 'load-tflite': { type: 'string' } } });
 const SELF = fileURLToPath(import.meta.url);
+const SCALAR = fileURLToPath(new URL('./scalar-probe.ts', import.meta.url));
 
 function cpuMs(): number {
   const used = process.cpuUsage();
@@ -46,30 +48,6 @@ function fastest(run: () => void, tries: number, calls: number): number {
   return best;
 }
 
-/** The probe this one replaced (harness/cold-estimate.ts `cpuProbeMs` until 2026-12-07), as it was: a scalar float32 matrix product, fastest of nine CPU-time tries. */
-function scalarProbeMs(): number {
-  const n = 160;
-  const a = new Float32Array(n * n).map((_, index) => (index % 7) / 7);
-  const b = new Float32Array(n * n).map((_, index) => (index % 5) / 5);
-  const c = new Float32Array(n * n);
-  const tries: number[] = [];
-  for (let attempt = 0; attempt < 10; attempt += 1) {
-    const started = process.cpuUsage();
-    for (let repeat = 0; repeat < 4; repeat += 1) {
-      for (let i = 0; i < n; i += 1) {
-        for (let k = 0; k < n; k += 1) {
-          const scale = a[i * n + k]!;
-          for (let j = 0; j < n; j += 1) c[i * n + j]! += scale * b[k * n + j]!;
-        }
-      }
-    }
-    const used = process.cpuUsage(started);
-    if (attempt > 0) tries.push((used.user + used.system) / 1000);
-  }
-  if (Number.isNaN(c[0])) throw new Error('probe failed');
-  return Math.min(...tries);
-}
-
 /** MobileNetV2 float32 on tflite-node, one thread, XNNPACK: a function running one inference. */
 async function tfliteInference(bytes: Uint8Array): Promise<() => void> {
   const delegate = xnnpackDelegate(await xnnpackPlugin());
@@ -79,6 +57,15 @@ async function tfliteInference(bytes: Uint8Array): Promise<() => void> {
   return () => {
     if (!interpreter.infer()) throw new Error('inference failed');
   };
+}
+
+/** The scalar probe in its own fresh process (this one has imported TF.js, which alone moves it). */
+async function scalarInFreshProcess(): Promise<number> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SCALAR], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let text = '';
+  child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  await new Promise((resolve) => child.on('close', resolve));
+  return Number(text.trim());
 }
 
 // A load child: the real tflite-node work in a loop until killed.
@@ -110,7 +97,7 @@ try {
   // TF.js wasm's kernels start on V8's baseline tier; enough runs for the optimising tier to take them.
   for (let run = 0; run < 20; run += 1) wasm();
 
-  const model_name = cpus()[0]?.model ?? 'unknown CPU';
+  const cpuModel = cpus()[0]?.model ?? 'unknown CPU';
   let siblings = 'unknown';
   try {
     siblings = readFileSync('/sys/devices/system/cpu/cpu0/topology/thread_siblings_list', 'utf8').trim();
@@ -123,7 +110,7 @@ try {
   } catch {
     // no lscpu
   }
-  console.log(`${model_name}; ${lscpu}; cpu0's hardware-thread siblings: ${siblings}`);
+  console.log(`${cpuModel}; ${lscpu}; cpu0's hardware-thread siblings: ${siblings}`);
   console.log(`load average before: ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
 
   const busyLoop = () => spawn('nice', ['-n', '10', process.execPath, '-e', 'for(;;){}'], { stdio: 'ignore' });
@@ -134,30 +121,35 @@ try {
     { name: 'one core busy: tflite-node loop', start: () => [tfliteLoop()] },
     { name: 'both cores busy: scalar loops', start: () => [busyLoop(), busyLoop()] },
   ];
-  type Row = { condition: string; scalar: number; probe: number; tflite: number; wasm: number };
+  type Row = { condition: string; fresh: number; here: number; probe: number; tflite: number; wasm: number };
   const rows: Row[] = [];
-  console.log(`\n${'condition'.padEnd(32)} ${'scalar'.padStart(8)} ${'probe'.padStart(8)} ${'mnv2 tflite'.padStart(12)} ${'mnv2 wasm'.padStart(10)} | ${'scalar/tflite'.padStart(13)} ${'probe/tflite'.padStart(12)} ${'scalar/wasm'.padStart(11)} ${'probe/wasm'.padStart(10)}   (ms of CPU time, fastest of several tries)`);
+  const columns = ['scalar new', 'scalar here', 'probe', 'mnv2 tflite', 'mnv2 wasm', '| s.new/tfl', 's.here/tfl', 'probe/tfl', 's.new/wasm', 'probe/wasm'];
+  console.log(`\n${'condition'.padEnd(32)} ${columns.map((name) => name.padStart(11)).join(' ')}`);
   for (const condition of conditions) {
     children.push(...condition.start());
     // Let the loads start (a tflite-node child loads its binding and model first).
     await new Promise((resolve) => setTimeout(resolve, children.length ? 3000 : 0));
     for (let round = 0; round < rounds; round += 1) {
-      const scalar = scalarProbeMs();
+      const fresh = await scalarInFreshProcess();
+      const here = scalarProbeMs();
       const reading = await speedProbe();
       if (!('ms' in reading)) throw new Error(`the probe did not run: ${reading.reason}`);
-      const row: Row = { condition: condition.name, scalar, probe: reading.ms, tflite: fastest(tflite, 5, 4), wasm: fastest(wasm, 3, 3) };
+      // The real work measured as the probe is: CPU time, fastest of many short tries.
+      const row: Row = { condition: condition.name, fresh, here, probe: reading.ms, tflite: fastest(tflite, 15, 2), wasm: fastest(wasm, 8, 1) };
       rows.push(row);
-      console.log(
-        `${condition.name.padEnd(32)} ${scalar.toFixed(1).padStart(8)} ${row.probe.toFixed(3).padStart(8)} ${row.tflite.toFixed(2).padStart(12)} ${row.wasm.toFixed(1).padStart(10)} | ${(scalar / row.tflite).toFixed(2).padStart(13)} ${(row.probe / row.tflite).toFixed(4).padStart(12)} ${(scalar / row.wasm).toFixed(3).padStart(11)} ${(row.probe / row.wasm).toFixed(5).padStart(10)}`,
-      );
+      const cells = [row.fresh.toFixed(1), row.here.toFixed(1), row.probe.toFixed(3), row.tflite.toFixed(2), row.wasm.toFixed(1), (row.fresh / row.tflite).toFixed(2), (row.here / row.tflite).toFixed(2), (row.probe / row.tflite).toFixed(4), (row.fresh / row.wasm).toFixed(3), (row.probe / row.wasm).toFixed(5)];
+      console.log(`${condition.name.padEnd(32)} ${cells.map((cell) => cell.padStart(11)).join(' ')}`);
     }
     stopLoads();
   }
-  const spread = (values: number[]) => Math.max(...values) / Math.min(...values);
+  const spread = (values: number[]) => (Math.max(...values) / Math.min(...values)).toFixed(2);
   console.log(`\nspread (max/min over ${rows.length} rounds) of each probe's ratio to the real work; 1.00 is flat:`);
-  console.log(`  scalar probe: against tflite-node ${spread(rows.map((row) => row.scalar / row.tflite)).toFixed(2)}, against TF.js wasm ${spread(rows.map((row) => row.scalar / row.wasm)).toFixed(2)}`);
-  console.log(`  speed probe:  against tflite-node ${spread(rows.map((row) => row.probe / row.tflite)).toFixed(2)}, against TF.js wasm ${spread(rows.map((row) => row.probe / row.wasm)).toFixed(2)}`);
-  console.log(`  readings alone: scalar ${spread(rows.map((row) => row.scalar)).toFixed(2)}, probe ${spread(rows.map((row) => row.probe)).toFixed(2)}, tflite-node ${spread(rows.map((row) => row.tflite)).toFixed(2)}, TF.js wasm ${spread(rows.map((row) => row.wasm)).toFixed(2)}`);
+  console.log(`  scalar probe, fresh process: against tflite-node ${spread(rows.map((row) => row.fresh / row.tflite))}, against TF.js wasm ${spread(rows.map((row) => row.fresh / row.wasm))}`);
+  console.log(`  scalar probe, this process:  against tflite-node ${spread(rows.map((row) => row.here / row.tflite))}, against TF.js wasm ${spread(rows.map((row) => row.here / row.wasm))}`);
+  console.log(`  speed probe:                 against tflite-node ${spread(rows.map((row) => row.probe / row.tflite))}, against TF.js wasm ${spread(rows.map((row) => row.probe / row.wasm))}`);
+  console.log(`  readings alone: scalar fresh ${spread(rows.map((row) => row.fresh))}, scalar here ${spread(rows.map((row) => row.here))}, probe ${spread(rows.map((row) => row.probe))}, tflite-node ${spread(rows.map((row) => row.tflite))}, TF.js wasm ${spread(rows.map((row) => row.wasm))}`);
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+  console.log(`  scalar probe, median: ${median(rows.map((row) => row.fresh)).toFixed(1)} ms in a fresh process, ${median(rows.map((row) => row.here)).toFixed(1)} ms in this one (TF.js imported): ${(median(rows.map((row) => row.here)) / median(rows.map((row) => row.fresh))).toFixed(2)}× on the same CPU`);
   console.log(`load average after: ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
 } finally {
   stopLoads();
