@@ -13,9 +13,9 @@
  * estimate). What moved it was V8, not the CPU: its loop is deoptimised and
  * recompiled several times as it runs, and the code it ends on differs from
  * process to process: on one machine, minutes apart, fresh processes read
- * ~26 ms or 36-42 ms, and one that had imported TF.js 35-56 ms, while real
- * MobileNetV2 work stayed within 1.2-1.3× (`npm run benchmark:probe`,
- * docs/bench-all.md). Native code, not wasm: TF.js wasm's kernels run on V8's
+ * 24-30 ms or 40-44 ms, and one that had imported TF.js 33-56 ms, while real
+ * MobileNetV2 work moved 1.26-1.37× under the same loads (`npm run
+ * benchmark:probe`, docs/bench-all.md). Native code, not wasm: TF.js wasm's kernels run on V8's
  * baseline tier until a background compile tiers them up, after ~0.5 s on a
  * loaded 2-core host, which a short probe would read as a slower CPU.
  *
@@ -26,9 +26,14 @@
  * beside other work). Each try's time is the lesser of its wall time and the
  * process's CPU time: in `bench`'s process V8's background threads ran
  * during some tries (CPU time 0.29 ms where wall time was 0.18), other
- * processes took the core in others (wall 0.41, CPU 0.21). ~60 ms of inference; loading the binding and
- * checking the cached XNNPACK plugin take ~0.5 s more, and the plugin's
- * first build once per user (it is built for the bottlenecks anyway).
+ * processes took the core in others (wall 0.41, CPU 0.21). ~60 ms of
+ * inference; loading the binding and checking the cached XNNPACK plugin take
+ * ~0.3-1 s more, and the plugin's first build once per user (it is built for
+ * the bottlenecks anyway).
+ *
+ * What it cannot see: its weights (~200 KB) stay in cache, so memory
+ * bandwidth, which work with large weights (InceptionV3's ~95 MB) also
+ * waits on, is not in it.
  */
 import { addOp, addTensor, emptyGraph, type IrGraph } from '../models/tflite/graph.ts';
 import { writeTflite } from '../models/tflite/writer.ts';
