@@ -1,9 +1,9 @@
 /**
  * Estimates before anything is built: the figures shipped with edgebench
  * (./shipped-estimates.ts, measured on one named machine) scaled by how fast
- * this host's CPU is against that machine's, from a probe of well under a
- * second of CPU time (per-core speed: how busy the host will be is not
- * something a one-second probe can tell). Used where nothing better exists: a job without history or a file
+ * this host's CPU is against that machine's, from a probe of the runtimes'
+ * own kind of work (./speed-probe.ts: per-core speed; how busy the host will
+ * be is not something a one-second probe can tell). Used where nothing better exists: a job without history or a file
  * to probe, a model not retrained yet. FLOPs would let a model or runtime the
  * shipped figures lack be estimated too: `shippedJobSeconds` is the seam.
  */
@@ -12,43 +12,7 @@ import { workloadOf, type RunRecord, type TargetKind, type Workload } from './co
 import { durationsFromHistory, planId } from './estimate.ts';
 import { engineOf } from '../reports/engines.ts';
 import { SHIPPED, type ShippedEstimates } from './shipped-estimates.ts';
-
-/**
- * CPU time of a fixed float32 matrix product, ms: the fastest of nine tries
- * after one warm-up (the JIT's). CPU time, not wall time: it says how fast a
- * core of this CPU is, which is what the shipped figures scale by, and not
- * how busy the host was in that second. The wall-time median it replaced
- * called the very machine the figures came from 1.6× slower, as browsers
- * started beside it (a cold `bench all` then took 0.58× of that estimate); on
- * a 2-core host at load 14, wall medians ranged 58-84 ms where CPU-time
- * medians stayed 24-27 ms. The fastest try, not the median: a busy sibling
- * hyperthread still slows CPU time (medians of 26-41 ms at load 13, 54 ms
- * with three idle browsers up beside it), and the least disturbed try is the
- * nearest to the core's own speed.
- */
-export function cpuProbeMs(): number {
-  const n = 160;
-  const a = new Float32Array(n * n).map((_, index) => (index % 7) / 7);
-  const b = new Float32Array(n * n).map((_, index) => (index % 5) / 5);
-  const c = new Float32Array(n * n);
-  const tries: number[] = [];
-  for (let attempt = 0; attempt < 10; attempt += 1) {
-    const started = process.cpuUsage();
-    for (let repeat = 0; repeat < 4; repeat += 1) {
-      for (let i = 0; i < n; i += 1) {
-        for (let k = 0; k < n; k += 1) {
-          const scale = a[i * n + k]!;
-          for (let j = 0; j < n; j += 1) c[i * n + j]! += scale * b[k * n + j]!;
-        }
-      }
-    }
-    const used = process.cpuUsage(started);
-    if (attempt > 0) tries.push((used.user + used.system) / 1000);
-  }
-  // Read c so the work is never optimised away.
-  if (Number.isNaN(c[0])) throw new Error('probe failed');
-  return Math.min(...tries);
-}
+import { PROBE_RUNTIME, speedProbe } from './speed-probe.ts';
 
 /** Where a cold estimate comes from, in one line: the shipped figures' machine and date, and this host's speed against it. */
 export interface ColdBasis {
@@ -57,14 +21,28 @@ export interface ColdBasis {
   line: string;
 }
 
-/** The scale of the shipped figures on this host, from one probe (`probeMs` given: tests, a probe taken already). */
-export function coldBasis(options: { probeMs?: number; shipped?: ShippedEstimates } = {}): ColdBasis {
+/**
+ * The scale of the shipped figures on this host: this host's probe
+ * (./speed-probe.ts) over the reference machine's. `probeMs` given: the
+ * maths alone (tests, a probe taken already); `unprobed`: the probe could
+ * not run its runtime, so the figures are used as measured, and the line
+ * says why (never a probe of other work against a reference it was not
+ * taken on).
+ */
+export function coldBasis(options: ({ probeMs: number } | { unprobed: string }) & { shipped?: ShippedEstimates }): ColdBasis {
   const shipped = options.shipped ?? SHIPPED;
-  const probe = options.probeMs ?? cpuProbeMs();
-  const factor = probe / shipped.probeMs;
-  // Within 15% is within what the probe varies on one machine (24-27 ms at rest and at load 14 alike).
+  const figures = `cold estimates: figures shipped with edgebench (${shipped.measured.cpu}, ${shipped.measured.date})`;
+  if ('unprobed' in options) return { factor: 1, line: `${figures}, as measured there: this CPU not probed (${options.unprobed})` };
+  const factor = options.probeMs / shipped.probeMs;
+  // Within 15%: the probe varied ±7% on one machine under loads (SHIPPED.probeMs), and a factor that close changes no plan.
   const speed = factor > 1.15 ? `${factor.toFixed(1)}× slower than` : factor < 0.87 ? `${(1 / factor).toFixed(1)}× faster than` : 'about as fast as';
-  return { factor, line: `cold estimates: figures shipped with edgebench (${shipped.measured.cpu}, ${shipped.measured.date}), this CPU ${speed} that one by a probe` };
+  return { factor, line: `${figures}, this CPU ${speed} that one by a probe of ${PROBE_RUNTIME}` };
+}
+
+/** The basis from this host's probe, taken now (before the browsers start beside it: it is per-core speed). */
+export async function probedColdBasis(shipped: ShippedEstimates = SHIPPED): Promise<ColdBasis> {
+  const reading = await speedProbe();
+  return 'ms' in reading ? coldBasis({ probeMs: reading.ms, shipped }) : coldBasis({ unprobed: reading.reason, shipped });
 }
 
 /**

@@ -19,7 +19,7 @@ import { UserError } from './core/errors.ts';
 import { evalPackDir, generatedDatasetDir, liteModelPath, metadataPath, mobileModelPath } from './core/layout.ts';
 import type { ModelMetadata } from './core/metadata.ts';
 import { RECORD_SCHEMA, type RunRecord, type TargetKind } from './core/record.ts';
-import { coldBasis, shippedDatasetSeconds, shippedHostSeconds, shippedJobSeconds, type ColdBasis } from './cold-estimate.ts';
+import { probedColdBasis, shippedDatasetSeconds, shippedHostSeconds, shippedJobSeconds, type ColdBasis } from './cold-estimate.ts';
 import { durationsFromHistory, estimateFromProbe, formatDuration, jobPlanId, probeKernel, type Estimate } from './estimate.ts';
 import { listRuns, readRunRecord } from './history.ts';
 import { leftOutLine, packCount, planJobs, type PlannedJob } from './plan.ts';
@@ -135,7 +135,7 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunOutcome> {
   if (models.length === 0) throw new UserError(`nothing to plan: no retrained model among ${modelIds(config).join(', ') || 'the models given'} in ${out} (run \`bench retrain\` first, or pick models with --model)`, 'NO_ARTIFACTS');
 
   // The CPU probe runs once, before the browsers start beside it (they slowed it 2×); used only where a shipped figure is needed.
-  const basis: ColdBasis = coldBasis();
+  const basis: ColdBasis = await probedColdBasis();
   let used = false;
   const cold = () => ((used = true), basis);
   const active = await discoverTargets(context, options.targets);

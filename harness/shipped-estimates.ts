@@ -1,8 +1,9 @@
 /**
  * Figures shipped with edgebench so that a cold folder (nothing built, no
  * history) still gets an honest plan: what each part of a default `bench all`
- * took on one real run, on the machine named here, with that machine's CPU
- * probe (./cold-estimate.ts scales them by this host's probe against it).
+ * took on one real run, on the machine named here, with that machine's speed
+ * probe (./speed-probe.ts; ./cold-estimate.ts scales them by this host's
+ * probe against it).
  * Every estimate made from them says "shipped". `npm run benchmark:all`
  * prints a fresh copy of this object from its cold run, to paste here.
  */
@@ -10,7 +11,7 @@
 export interface ShippedEstimates {
   /** Where and how the figures were measured. */
   measured: { date: string; cpu: string; cores: number; how: string; rounds: number; imagesPerClass: number };
-  /** The CPU probe on that machine (./cold-estimate.ts `cpuProbeMs`), ms of CPU time. */
+  /** The speed probe on that machine (./speed-probe.ts `speedProbe`), ms per block. */
   probeMs: number;
   /** Making and scanning the generated dataset, seconds. */
   datasetSeconds: number;
@@ -30,9 +31,17 @@ export const SHIPPED: ShippedEstimates = {
     rounds: 2,
     imagesPerClass: 120,
   },
-  // Measured on the same machine the same day, between other work: 23-24 ms in most tries (44 ms while a
-  // sibling hardware thread was busy).
-  probeMs: 23.5,
+  // The probe (./speed-probe.ts: one MobileNetV2 block on tflite-node, XNNPACK, one thread), ms per block,
+  // about the median of 52 readings on this kind of machine (2-core AMD EPYC, no SMT sibling visible; the
+  // real work as fast as in that run: MobileNetV2 bottlenecks 79 against 78 images/s) on 2026-12-07 beside
+  // the other engineers' work (load 9-12). In CPU time alone: 0.175-0.188 in five fresh processes of six
+  // (one 0.241), 0.180-0.186 in three of six beside a nice-10 busy loop (the others 0.208-0.238),
+  // 0.186-0.217 and 0.191-0.221 in two runs of `npm run benchmark:probe` (twelve rounds each, at rest and
+  // beside scalar and tflite-node loads). As it reads now (the lesser of wall and CPU time): 0.184-0.191 in
+  // four fresh processes, 0.187-0.256 (median 0.194) in a benchmark:probe run at load 11-12. The scalar
+  // probe it replaced was 23.5 ms here when these figures were made, and read ~26 ms or 36-42 ms in fresh
+  // processes the day after, 35-56 ms in one that had imported TF.js: V8, not the CPU.
+  probeMs: 0.19,
   datasetSeconds: 14.8,
   host: {
     mobilenet_v2: { bottlenecks: 11.1, training: 6.1, conversion: 12 },

@@ -20,7 +20,7 @@
  * command, corrected by what the parts done took against their estimates.
  */
 import { existsSync } from 'node:fs';
-import { coldBasis, shippedDatasetSeconds, shippedHostSeconds, type ColdBasis } from './cold-estimate.ts';
+import { probedColdBasis, shippedDatasetSeconds, shippedHostSeconds, type ColdBasis } from './cold-estimate.ts';
 import { modelIds, type ResolvedConfig } from './core/config.ts';
 import { generatedDatasetDir, liteModelPath, metadataPath } from './core/layout.ts';
 import { history, prospectiveModel, shippedEstimate } from './dry-run.ts';
@@ -133,7 +133,7 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
   const order = smallestFirst(modelIds(config), config);
 
   // The CPU probe before the browsers start beside it; then the targets: the plan, so its estimate, is known from the first second.
-  const basis = coldBasis();
+  const basis = await probedColdBasis();
   const datasetMade = config.dataset.images !== undefined || existsSync(generatedDatasetDir(out, config.dataset.seed, config.dataset.imagesPerClass));
   // The dataset is drawn while the targets are found (three browser engines started and probed): neither is
   // timed, and discovery was on the way to the first number after the dataset. The first job waits for both.

@@ -29,7 +29,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { cpuProbeMs, shippedJobFigures } from '../../harness/cold-estimate.ts';
+import { shippedJobFigures } from '../../harness/cold-estimate.ts';
+import { speedProbe } from '../../harness/speed-probe.ts';
 import { formatDuration } from '../../harness/estimate.ts';
 import type { ShippedEstimates } from '../../harness/shipped-estimates.ts';
 import type { PhaseTiming } from '../../harness/stream.ts';
@@ -128,7 +129,7 @@ async function shippedFigures(cold: AllResult, probeMs: number): Promise<Shipped
   const models = [...new Set(cold.phases.filter((entry) => entry.phase === 'bottlenecks').map((entry) => entry.subject))];
   return {
     measured: { date: record.startedAt.slice(0, 10), cpu: `${record.host.cpu} (${record.host.cores} cores)`, cores: record.host.cores, how: `a cold \`bench all\` (run ${record.runId}) by \`npm run benchmark:all\`${extraArgs.length ? ` ${extraArgs.join(' ')}` : ''}`, rounds: record.conditions?.rounds ?? 2, imagesPerClass: (record.config as { dataset?: { imagesPerClass?: number } }).dataset?.imagesPerClass ?? 120 },
-    probeMs: Number(probeMs.toFixed(1)),
+    probeMs: Number(probeMs.toFixed(3)),
     datasetSeconds: seconds('dataset', 'dataset'),
     host: Object.fromEntries(models.map((model) => [model, { bottlenecks: seconds('bottlenecks', model), training: seconds('training', model), conversion: seconds('conversion', model) }])),
     jobs: shippedJobFigures(record),
@@ -176,7 +177,8 @@ if (!process.env.BENCH_SKIP_ALL) {
   const userCache = await tempDir('bench-all-user-cache');
   try {
     // The probe the shipped figures are scaled by, on this machine now (the cold run's figures are printed with it).
-    const probeMs = cpuProbeMs();
+    const probe = await speedProbe();
+    const probeMs = 'ms' in probe ? probe.ms : Number.NaN;
     console.error(`== dry run: bench all --dry-run --out ${out} ${extraArgs.join(' ')}`);
     const dry = await benchAll<DryRunResult>(out, userCache, ['--dry-run']);
     console.error(`== cold: bench all --out ${out} ${extraArgs.join(' ')}`);
@@ -195,7 +197,7 @@ if (!process.env.BENCH_SKIP_ALL) {
     console.log(`  dry run's estimate on the empty folder: ~${formatDuration(dry.result.totalSeconds)}${unknown ? ` + ${unknown} parts not estimated` : ''} vs cold ${formatDuration(cold.wallSeconds)}: ${off >= 0 ? '+' : '−'}${Math.abs(off * 100).toFixed(0)}% (goal within ±${ESTIMATE_GOAL * 100}%: ${met(unknown === 0 && Math.abs(off) <= ESTIMATE_GOAL)})`);
     await checkCoverage('cold', cold.result);
     await checkCoverage('warm', warm.result);
-    console.log(`\nfigures for harness/shipped-estimates.ts from this cold run (paste them there when the machine was quiet; this CPU's probe ${probeMs.toFixed(1)} ms):`);
+    console.log(`\nfigures for harness/shipped-estimates.ts from this cold run (paste them there when the machine was quiet; this CPU's probe ${'ms' in probe ? `${probeMs.toFixed(3)} ms on ${probe.runtime}` : `not taken: ${probe.reason}`}):`);
     console.log(JSON.stringify(await shippedFigures(cold.result, probeMs), null, 2));
   } finally {
     await rm(out, { recursive: true, force: true });
