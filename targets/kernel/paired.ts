@@ -53,6 +53,12 @@ export interface PairInput {
   first: Side;
   /** Evaluate each side after the loop (options.evalLimit and the budget apply to each). */
   evaluate?: boolean;
+  /**
+   * Called once both sides are loaded, before the first inference: a process
+   * started ahead of its turn waits here (loaded, idle) until the process
+   * before it has finished, so that nothing runs beside a timed loop.
+   */
+  loaded?: () => Promise<void>;
   sampleRss?: () => number;
   onPhase?: (phase: JobPhase) => void;
 }
@@ -136,6 +142,7 @@ export async function measurePair(input: PairInput): Promise<PairResult> {
           }
           loadMs[side] = now() - started;
         }
+        await input.loaded?.();
         return pair;
       },
       pack: input.a.pack,

@@ -40,8 +40,11 @@ export async function runNodeJob(job: NodeJobSpec, onPhase: (phase: JobPhase) =>
   }
 }
 
-/** Two artifacts on one runtime, timed alternately in this process; a failure says which side. */
-export async function runNodePair(pair: NodePairSpec, onPhase: (phase: JobPhase) => void = () => {}): Promise<PairOutcome> {
+/**
+ * Two artifacts on one runtime, timed alternately in this process; a failure
+ * says which side. `loaded`: awaited once both are loaded (a parked worker's turn).
+ */
+export async function runNodePair(pair: NodePairSpec, onPhase: (phase: JobPhase) => void = () => {}, loaded?: () => Promise<void>): Promise<PairOutcome> {
   const { a, b } = pair;
   try {
     onPhase('setup');
@@ -58,7 +61,7 @@ export async function runNodePair(pair: NodePairSpec, onPhase: (phase: JobPhase)
         throw new SideError(name, 'setup', error);
       }
     };
-    const result = await measurePair({ a: await side('a', a), b: await side('b', b), options: b.kernel, seed: pair.seed, first: pair.first, evaluate: pair.evaluate === true, sampleRss: () => process.memoryUsage.rss(), onPhase });
+    const result = await measurePair({ a: await side('a', a), b: await side('b', b), options: b.kernel, seed: pair.seed, first: pair.first, evaluate: pair.evaluate === true, sampleRss: () => process.memoryUsage.rss(), onPhase, ...(loaded ? { loaded } : {}) });
     return { ok: true, a: result.a, b: result.b, bFirst: result.bFirst, ...(result.evaluation ? { evaluation: result.evaluation } : {}) };
   } catch (error) {
     if (error instanceof SideError) return { ok: false, side: error.side, phase: error.phase, error: serializeError(error.cause) };
