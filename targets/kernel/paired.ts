@@ -41,6 +41,8 @@ export interface PairSide {
   pack: EvalPack;
   /** Its own agreement reference, when evaluating. */
   reference?: ReferenceOutputs;
+  /** False: this side's accuracy is known already (an earlier run's, reused): it is not evaluated again. */
+  evaluate?: false;
 }
 
 export interface PairInput {
@@ -167,6 +169,7 @@ export async function measurePair(input: PairInput): Promise<PairResult> {
       input.onPhase?.('evaluation');
       evaluation = { a: null, b: null };
       for (const side of sides) {
+        if (input[side].evaluate === false) continue;
         const { pack, reference } = input[side];
         const classes = pack.classNames.length;
         try {

@@ -35,7 +35,7 @@ export interface NodeAbInput {
   execute: ExecuteOptions;
 }
 
-/** The paired times of every process, and each side's evaluation (from the first process) when B's kernel evaluates. */
+/** The paired times of every process, and each side's evaluation (from the first process; null for a side whose kernel does not evaluate). */
 export type NodeAbOutcome = { ok: true; processes: ProcessPairs[]; bFirst: number; evaluation?: Record<'a' | 'b', Evaluation | null> } | Extract<PairOutcome, { ok: false }>;
 
 export async function measureAbOnNode(input: NodeAbInput): Promise<NodeAbOutcome> {
@@ -48,8 +48,8 @@ export async function measureAbOnNode(input: NodeAbInput): Promise<NodeAbOutcome
     const block: ParkedPair[] = [];
     try {
       for (const index of indices) {
-        // One process evaluates: accuracy on a fixed pack is the same in every one.
-        const evaluate = index === 0 && input.b.kernel.evaluate !== false;
+        // One process evaluates (accuracy on a fixed pack is the same in every one), each side whose kernel does.
+        const evaluate = index === 0 && (input.a.kernel.evaluate !== false || input.b.kernel.evaluate !== false);
         block.push(await parkPair({ a: input.a, b: input.b, seed: input.seed + index, first: abbaFirst(index), evaluate }, input.execute));
       }
       // Every load of the block done (or failed) before any process takes its first inference.

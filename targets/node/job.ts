@@ -55,8 +55,10 @@ export async function runNodePair(pair: NodePairSpec, onPhase: (phase: JobPhase)
       try {
         const pack = await readEvalPack(job.evalPackDir);
         const images = Math.min(b.kernel.evalLimit ?? pack.count, pack.count);
-        const reference = pair.evaluate && job.referencePath && images > 0 ? await readReferenceOutputs(job.referencePath, images) : undefined;
-        return { pack, ...(reference ? { reference } : {}), load: () => runtime.open({ artifactPath: job.artifactPath, metadata: job.metadata, threads: b.threads, batchSize: b.kernel.batchSize }) };
+        // A side whose own kernel does not evaluate (its accuracy reused) is timed only.
+        const evaluates = pair.evaluate === true && job.kernel.evaluate !== false;
+        const reference = evaluates && job.referencePath && images > 0 ? await readReferenceOutputs(job.referencePath, images) : undefined;
+        return { pack, ...(reference ? { reference } : {}), ...(evaluates ? {} : { evaluate: false as const }), load: () => runtime.open({ artifactPath: job.artifactPath, metadata: job.metadata, threads: b.threads, batchSize: b.kernel.batchSize }) };
       } catch (error) {
         throw new SideError(name, 'setup', error);
       }
