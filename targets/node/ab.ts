@@ -33,6 +33,8 @@ export interface NodeAbInput {
   /** Process i orders its pairs with seed + i. */
   seed: number;
   execute: ExecuteOptions;
+  /** Starts one process parked (default ./execute.ts's parkPair; tests pass a stand-in). */
+  park?: typeof parkPair;
 }
 
 /** The paired times of every process, and each side's evaluation (from the first process; null for a side whose kernel does not evaluate). */
@@ -43,6 +45,7 @@ export async function measureAbOnNode(input: NodeAbInput): Promise<NodeAbOutcome
   const processes: ProcessPairs[] = [];
   let bFirst = 0;
   let evaluation: NonNullable<PairOutcome & { ok: true }>['evaluation'];
+  const park = input.park ?? parkPair;
   for (let start = 0; start < input.processes; start += PARKED_BLOCK) {
     const indices = Array.from({ length: Math.min(PARKED_BLOCK, input.processes - start) }, (_, offset) => start + offset);
     const block: ParkedPair[] = [];
@@ -50,7 +53,7 @@ export async function measureAbOnNode(input: NodeAbInput): Promise<NodeAbOutcome
       for (const index of indices) {
         // One process evaluates (accuracy on a fixed pack is the same in every one), each side whose kernel does.
         const evaluate = index === 0 && (input.a.kernel.evaluate !== false || input.b.kernel.evaluate !== false);
-        block.push(await parkPair({ a: input.a, b: input.b, seed: input.seed + index, first: abbaFirst(index), evaluate }, input.execute));
+        block.push(await park({ a: input.a, b: input.b, seed: input.seed + index, first: abbaFirst(index), evaluate }, input.execute));
       }
       // Every load of the block done (or failed) before any process takes its first inference.
       const ready = await Promise.all(block.map((parked) => parked.ready));
