@@ -23,6 +23,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { historyReader, mergedEvaluation, reusedEvaluations, reusedLine, withoutReused } from './ab-evaluations.ts';
 import { listArtifacts } from './artifacts.ts';
 import { checkoutBaseline, lockfileHash, resolveRef, runtimeVersions, type SideSource } from './baseline-ref.ts';
 import { modelIds, type ResolvedConfig } from './core/config.ts';
@@ -219,6 +220,7 @@ async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSid
     // A's reference where its folder is edgebench's own (a git ref's artifacts built in this out folder's cache): made the same way, in
     // that folder, so agreement is compared on both sides. A user's baseline folder is never written: its own reference is used if it has one.
     if (isInside(builtBaselinesDir(out), baseline)) await withReferences(prepared.jobs, before.models, { ...context, out: baseline }, { active, handOver: false, ...(options.targets ? { factories: options.targets } : {}) });
+    const history = historyReader();
     for (const [index, { target, job }] of referenced.jobs.entries()) {
       if (signal.aborted) break;
       const id = keyId(job.key);
@@ -229,12 +231,17 @@ async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSid
       }
       if (!target.runPair) continue; // listed above
       // A: the same job on the baseline's file, metadata, pack and reference; each side evaluated once, after its pairs.
-      const b = pairLoop(job, config);
+      const bLoop = pairLoop(job, config);
       const aPack = evalPackDir(baseline, side.artifact.model);
       const aReference = join(aPack, 'reference.json');
-      const a = { ...b, artifact: side.artifact, metadata: side.metadata, evalPackDir: aPack };
-      delete a.referencePath;
-      if (b.referencePath && existsSync(aReference)) a.referencePath = aReference;
+      const aLoop = { ...bLoop, artifact: side.artifact, metadata: side.metadata, evalPackDir: aPack };
+      delete aLoop.referencePath;
+      if (bLoop.referencePath && existsSync(aReference)) aLoop.referencePath = aReference;
+      // A side an earlier signed run of its own folder evaluated (the same fingerprint) is timed only, as bench run does (./ab-evaluations.ts).
+      const reused = await reusedEvaluations({ a: { job: aLoop, out: baselineSide.tree ? null : baseline }, b: { job: bLoop, out } }, history, { config, log, target: target.kind });
+      const reusedNote = reusedLine(id, reused);
+      if (reusedNote) log.info(reusedNote);
+      const { a, b } = withoutReused({ a: aLoop, b: bLoop }, reused);
       log.info(`${id}: A/B over ${options.processes}${looks > 1 ? ` to ${options.maxProcesses}` : ''} process${options.processes === 1 && looks === 1 ? '' : 'es'}`);
       const seed = config.run.seed + index * 1000;
       const tree = baselineSide.tree ? { baselineTree: baselineSide.tree } : {};
@@ -246,7 +253,7 @@ async function measureAb(options: AbRunOptions, signal: AbortSignal, baselineSid
         const more = await target.runPair({ a: noEvaluation(a), b: noEvaluation(b), processes: block, seed: seed + result.processes.length, ...tree }, context);
         result = more.ok ? { ...result, processes: [...result.processes, ...more.processes], ...(result.deviceStates || more.deviceStates ? { deviceStates: [...(result.deviceStates ?? []), ...(more.deviceStates ?? [])] } : {}) } : more;
       }
-      const evaluation = first.ok ? first.evaluation : undefined;
+      const evaluation = mergedEvaluation(first.ok ? first.evaluation : undefined, reused);
       // A phone's state around each of its processes or pages, as a plain phone job's record has it.
       sides.push({ key: id, design: result.ok ? result.design : null, a: { artifact: a.artifact.id, sha256: a.artifact.sha256 }, b: { artifact: b.artifact.id, sha256: b.artifact.sha256 }, ...(result.ok && result.deviceStates ? { deviceStates: result.deviceStates } : {}) });
       if (result.ok) log.info(`${id}: measured ${result.design === 'in-process' ? 'with A and B in each process' : 'in alternating processes (A and B cannot share one: each side\'s own code, or a runner that loads one model)'}, ${result.processes.length} process${result.processes.length === 1 ? '' : 'es'}`);

@@ -26,7 +26,7 @@ export interface RunFlags {
 /** The run flags a pair takes (rounds, order, workload: not here) and compare's verdict flags. */
 function abPaths(runPaths: FlagPaths): FlagPaths {
   return {
-    ...Object.fromEntries(['targets', 'backends', 'min-time', 'max-time', 'batch-sizes', 'threads', 'seed', 'cpus', 'browser', 'devices', 'eval-limit', 'eval-budget', 'eval-min-images'].flatMap((flag) => (runPaths[flag] ? [[flag, runPaths[flag]]] : []))),
+    ...Object.fromEntries(['targets', 'backends', 'min-time', 'max-time', 'batch-sizes', 'threads', 'seed', 'cpus', 'browser', 'devices', 'eval-limit', 'eval-budget', 'eval-min-images', 'reevaluate'].flatMap((flag) => (runPaths[flag] ? [[flag, runPaths[flag]]] : []))),
     pairs: ['ab.pairs', 'number'],
     warmup: ['ab.warmupPairs', 'number'],
     'min-effect': ['ab.minEffect', 'number'],
@@ -35,7 +35,7 @@ function abPaths(runPaths: FlagPaths): FlagPaths {
   };
 }
 /** Run flags an A/B run does not use (it times inference only, in its own order): named when given, never silently dropped. */
-const NOT_AB = ['rounds', 'order', 'workload', 'reevaluate', 'cooldown', 'dry-run'];
+const NOT_AB = ['rounds', 'order', 'workload', 'cooldown', 'dry-run'];
 
 /**
  * `bench ab` and `bench run --baseline`: one implementation. Exit 1 means a

@@ -36,6 +36,7 @@ export default defineCommand({
     'eval-limit': runArgs['eval-limit'],
     'eval-budget': runArgs['eval-budget'],
     'eval-min-images': runArgs['eval-min-images'],
+    reevaluate: runArgs.reevaluate,
   },
   run: ({ args, data }) => runAbCommand(args, data, { runPaths: RUN_PATHS, modelOverrides }),
 });

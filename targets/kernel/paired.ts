@@ -41,6 +41,8 @@ export interface PairSide {
   pack: EvalPack;
   /** Its own agreement reference, when evaluating. */
   reference?: ReferenceOutputs;
+  /** False: this side's accuracy is known already (an earlier run's, reused): it is not evaluated again. */
+  evaluate?: false;
 }
 
 export interface PairInput {
@@ -53,6 +55,12 @@ export interface PairInput {
   first: Side;
   /** Evaluate each side after the loop (options.evalLimit and the budget apply to each). */
   evaluate?: boolean;
+  /**
+   * Called once both sides are loaded, before the first inference: a process
+   * started ahead of its turn waits here (loaded, idle) until the process
+   * before it has finished, so that nothing runs beside a timed loop.
+   */
+  loaded?: () => Promise<void>;
   sampleRss?: () => number;
   onPhase?: (phase: JobPhase) => void;
 }
@@ -136,6 +144,7 @@ export async function measurePair(input: PairInput): Promise<PairResult> {
           }
           loadMs[side] = now() - started;
         }
+        await input.loaded?.();
         return pair;
       },
       pack: input.a.pack,
@@ -160,6 +169,7 @@ export async function measurePair(input: PairInput): Promise<PairResult> {
       input.onPhase?.('evaluation');
       evaluation = { a: null, b: null };
       for (const side of sides) {
+        if (input[side].evaluate === false) continue;
         const { pack, reference } = input[side];
         const classes = pack.classNames.length;
         try {

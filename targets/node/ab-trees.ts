@@ -44,7 +44,7 @@ export async function measureAbAcrossTrees(input: NodeTreesAbInput): Promise<Nod
     const samples: Partial<Record<'a' | 'b', number[]>> = {};
     for (const side of order) {
       // The first process pair evaluates each side (accuracy on a fixed pack is the same in every one).
-      const evaluate = index === 0 && input.b.kernel.evaluate !== false;
+      const evaluate = index === 0 && input[side].kernel.evaluate !== false;
       const spec = { ...input[side], kernel: { ...input[side].kernel, evaluate } };
       const outcome = await executeJob(spec, side === 'a' ? { ...input.execute, worker: input.aWorker } : input.execute);
       // A side that fails once fails the key, as in one process.
@@ -55,5 +55,5 @@ export async function measureAbAcrossTrees(input: NodeTreesAbInput): Promise<Nod
     if (order[0] === 'b') bFirst += 1;
     processes.push(pairUp(samples.a!, samples.b!));
   }
-  return { ok: true, processes, bFirst, ...(input.b.kernel.evaluate !== false ? { evaluation } : {}) };
+  return { ok: true, processes, bFirst, ...(input.a.kernel.evaluate !== false || input.b.kernel.evaluate !== false ? { evaluation } : {}) };
 }

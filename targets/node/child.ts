@@ -1,12 +1,14 @@
 /**
  * Starts the worker process for one request and waits for its answer,
- * turning a crash, a timeout or Ctrl-C into a plain outcome.
+ * turning a crash, a timeout or Ctrl-C into a plain outcome. A pair's worker
+ * may be started parked (ahead of its turn): it loads, waits idle, and runs
+ * on when told to.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { JobPhase } from '../../harness/core/record.ts';
 import type { PinCommand } from './affinity.ts';
-import type { WorkerMessage, WorkerRequest } from './protocol.ts';
+import type { WorkerGo, WorkerMessage, WorkerRequest } from './protocol.ts';
 import { bundledWorker } from './worker-bundle.ts';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -36,13 +38,39 @@ export interface WorkerCallOptions {
 }
 
 export async function callWorker(request: WorkerRequest, options: WorkerCallOptions): Promise<WorkerAnswer> {
-  // This tree's worker starts from its cached bundle (no tsx loader) where it can; another tree's always through tsx.
-  const bundle = options.worker ? undefined : await bundledWorker(request);
-  return startWorker(request, options, bundle);
+  return (await startWorker(request, options)).answer;
 }
 
-function startWorker(request: WorkerRequest, options: WorkerCallOptions, bundle: string | undefined): Promise<WorkerAnswer> {
-  return new Promise((resolve) => {
+/** A worker started with a parked pair request: loaded, it waits for `go`. */
+export interface ParkedWorker {
+  /** Settles when it is loaded and waiting (null), or with its answer when it ended before that (a load that failed, a crash). */
+  parked: Promise<WorkerAnswer | null>;
+  /** Its turn: it runs on from its first inference; its answer. The job timeout starts again here. */
+  go(): Promise<WorkerAnswer>;
+  /** Kills it, parked or not (its answer then reads as aborted). */
+  stop(): void;
+}
+
+export async function parkWorker(request: WorkerRequest & { type: 'pair' }, options: WorkerCallOptions): Promise<ParkedWorker> {
+  const started = await startWorker({ ...request, park: true }, options);
+  return { parked: Promise.race([started.parked.then(() => null), started.answer]), go: () => (started.go(), started.answer), stop: started.stop };
+}
+
+interface StartedWorker {
+  answer: Promise<WorkerAnswer>;
+  /** Resolves when the worker says it is parked (never, unless the request parks it). */
+  parked: Promise<void>;
+  go(): void;
+  stop(): void;
+}
+
+async function startWorker(request: WorkerRequest, options: WorkerCallOptions): Promise<StartedWorker> {
+  // This tree's worker starts from its cached bundle (no tsx loader) where it can; another tree's always through tsx.
+  const bundle = options.worker ? undefined : await bundledWorker(request);
+  let onParked: () => void = () => {};
+  const parked = new Promise<void>((resolve) => (onParked = resolve));
+  let control: Pick<StartedWorker, 'go' | 'stop'> = { go: () => {}, stop: () => {} };
+  const answer = new Promise<WorkerAnswer>((resolve) => {
     let phase: JobPhase = 'setup';
     const tail: string[] = [];
     // Pinned: fork runs `taskset -c <cpus> node [--import tsx] worker`, which keeps the IPC channel.
@@ -73,7 +101,8 @@ function startWorker(request: WorkerRequest, options: WorkerCallOptions, bundle:
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
 
-    const timer = setTimeout(() => settle({ kind: 'timeout', phase, error: new Error(`the job timed out after ${options.timeoutMs} ms in phase "${phase}" (run.jobTimeoutMs)`) }), options.timeoutMs);
+    const timeout = () => setTimeout(() => settle({ kind: 'timeout', phase, error: new Error(`the job timed out after ${options.timeoutMs} ms in phase "${phase}" (run.jobTimeoutMs)`) }), options.timeoutMs);
+    let timer = timeout();
     const onAbort = () => settle({ kind: 'aborted', phase, error: Object.assign(new Error('interrupted'), { name: 'AbortError' }) });
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -82,6 +111,12 @@ function startWorker(request: WorkerRequest, options: WorkerCallOptions, bundle:
       if (message.type === 'phase') {
         phase = message.phase;
         options.onPhase?.(phase);
+        return;
+      }
+      if (message.type === 'parked') {
+        // Waiting for its turn is not the job's time: the timeout starts again at go.
+        clearTimeout(timer);
+        onParked();
         return;
       }
       settle({ kind: 'answer', message });
@@ -102,5 +137,16 @@ function startWorker(request: WorkerRequest, options: WorkerCallOptions, bundle:
     child.send(request, (error) => {
       if (error) options.onOutput?.(`could not send the request: ${error.message}`);
     });
+    control = {
+      go: () => {
+        if (settled) return;
+        timer = timeout();
+        child.send({ type: 'go' } satisfies WorkerGo, (error) => {
+          if (error) options.onOutput?.(`could not send go: ${error.message}`);
+        });
+      },
+      stop: () => onAbort(),
+    };
   });
+  return { answer, parked, go: () => control.go(), stop: () => control.stop() };
 }

@@ -4,7 +4,7 @@
  * becomes a failure of the phase the job was in.
  */
 import { serializeError, type JobPhase } from '../../harness/core/record.ts';
-import { callWorker, type WorkerCallOptions } from './child.ts';
+import { callWorker, parkWorker, type WorkerAnswer, type WorkerCallOptions } from './child.ts';
 import { probeRuntimes, runNodeJob, runNodePair } from './job.ts';
 import type { JobOutcome, NodeJobSpec, NodePairSpec, PairOutcome, ProbedRuntime } from './protocol.ts';
 import type { ProbeContext } from './runtime-types.ts';
@@ -37,7 +37,31 @@ export async function executeJob(job: NodeJobSpec, options: ExecuteOptions): Pro
 export async function executePair(pair: NodePairSpec, options: ExecuteOptions): Promise<PairOutcome> {
   // In process only for tests: a fresh process per pair is the design, so each process's state is sampled anew.
   if (!options.isolate) return runNodePair(pair, options.onPhase);
-  const answer = await callWorker({ type: 'pair', pair }, options);
+  return pairOutcome(await callWorker({ type: 'pair', pair }, options));
+}
+
+/** A pair's worker started ahead of its turn (./ab.ts): both sides loaded, idle until `run`. */
+export interface ParkedPair {
+  /** Undefined once it is loaded and waiting; its failure when it ended before (a side that did not load, a crash). */
+  ready: Promise<PairOutcome | undefined>;
+  /** Its turn: first inferences, warm-up, the pairs (and the evaluation). */
+  run(): Promise<PairOutcome>;
+  /** Kills it: an earlier process failed the key. */
+  stop(): void;
+}
+
+/** Starts a pair's worker parked; in this process (tests) nothing starts ahead: `run` runs it then. */
+export async function parkPair(pair: NodePairSpec, options: ExecuteOptions): Promise<ParkedPair> {
+  if (!options.isolate) return { ready: Promise.resolve(undefined), run: () => executePair(pair, options), stop: () => {} };
+  const worker = await parkWorker({ type: 'pair', pair }, options);
+  return {
+    ready: worker.parked.then((answer) => (answer ? pairOutcome(answer) : undefined)),
+    run: async () => pairOutcome(await worker.go()),
+    stop: worker.stop,
+  };
+}
+
+function pairOutcome(answer: WorkerAnswer): PairOutcome {
   if (answer.kind !== 'answer') return { ok: false, side: 'both', phase: answer.phase, error: serializeError(answer.error) };
   if (answer.message.type !== 'pair-done') return { ok: false, side: 'both', phase: 'setup', error: serializeError(new Error(`the worker answered "${answer.message.type}" to a pair`)) };
   return answer.message.outcome;

@@ -40,8 +40,11 @@ export async function runNodeJob(job: NodeJobSpec, onPhase: (phase: JobPhase) =>
   }
 }
 
-/** Two artifacts on one runtime, timed alternately in this process; a failure says which side. */
-export async function runNodePair(pair: NodePairSpec, onPhase: (phase: JobPhase) => void = () => {}): Promise<PairOutcome> {
+/**
+ * Two artifacts on one runtime, timed alternately in this process; a failure
+ * says which side. `loaded`: awaited once both are loaded (a parked worker's turn).
+ */
+export async function runNodePair(pair: NodePairSpec, onPhase: (phase: JobPhase) => void = () => {}, loaded?: () => Promise<void>): Promise<PairOutcome> {
   const { a, b } = pair;
   try {
     onPhase('setup');
@@ -52,13 +55,15 @@ export async function runNodePair(pair: NodePairSpec, onPhase: (phase: JobPhase)
       try {
         const pack = await readEvalPack(job.evalPackDir);
         const images = Math.min(b.kernel.evalLimit ?? pack.count, pack.count);
-        const reference = pair.evaluate && job.referencePath && images > 0 ? await readReferenceOutputs(job.referencePath, images) : undefined;
-        return { pack, ...(reference ? { reference } : {}), load: () => runtime.open({ artifactPath: job.artifactPath, metadata: job.metadata, threads: b.threads, batchSize: b.kernel.batchSize }) };
+        // A side whose own kernel does not evaluate (its accuracy reused) is timed only.
+        const evaluates = pair.evaluate === true && job.kernel.evaluate !== false;
+        const reference = evaluates && job.referencePath && images > 0 ? await readReferenceOutputs(job.referencePath, images) : undefined;
+        return { pack, ...(reference ? { reference } : {}), ...(evaluates ? {} : { evaluate: false as const }), load: () => runtime.open({ artifactPath: job.artifactPath, metadata: job.metadata, threads: b.threads, batchSize: b.kernel.batchSize }) };
       } catch (error) {
         throw new SideError(name, 'setup', error);
       }
     };
-    const result = await measurePair({ a: await side('a', a), b: await side('b', b), options: b.kernel, seed: pair.seed, first: pair.first, evaluate: pair.evaluate === true, sampleRss: () => process.memoryUsage.rss(), onPhase });
+    const result = await measurePair({ a: await side('a', a), b: await side('b', b), options: b.kernel, seed: pair.seed, first: pair.first, evaluate: pair.evaluate === true, sampleRss: () => process.memoryUsage.rss(), onPhase, ...(loaded ? { loaded } : {}) });
     return { ok: true, a: result.a, b: result.b, bFirst: result.bFirst, ...(result.evaluation ? { evaluation: result.evaluation } : {}) };
   } catch (error) {
     if (error instanceof SideError) return { ok: false, side: error.side, phase: error.phase, error: serializeError(error.cause) };

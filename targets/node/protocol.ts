@@ -54,13 +54,22 @@ export type PairOutcome = { ok: true; a: number[]; b: number[]; bFirst: number; 
 
 export type WorkerRequest =
   | { type: 'job'; job: NodeJobSpec }
-  | { type: 'pair'; pair: NodePairSpec } | { type: 'probe'; runtimeModules: string[]; threads: number; timeouts: ProbeContext['timeouts'] };
+  /** `park`: started ahead of its turn; it loads both sides, says `parked` and waits, idle, for `go` (./ab.ts). */
+  | { type: 'pair'; pair: NodePairSpec; park?: boolean }
+  | { type: 'probe'; runtimeModules: string[]; threads: number; timeouts: ProbeContext['timeouts'] };
+
+/** The one message after the request: a parked pair's turn has come. */
+export interface WorkerGo {
+  type: 'go';
+}
 
 /** A measured job carries what the runtime told about the device it ran on (the GPU adapter, for tfjs-webgpu). */
 export type JobOutcome = { ok: true; result: KernelResult; device?: DeviceFacts } | { ok: false; phase: JobPhase; error: SerializedError };
 
 export type WorkerMessage =
   | { type: 'phase'; phase: JobPhase }
+  /** A parked pair has both sides loaded and waits for `go`. */
+  | { type: 'parked' }
   | { type: 'job-done'; outcome: JobOutcome }
   | { type: 'pair-done'; outcome: PairOutcome }
   | { type: 'probe-done'; runtimes: ProbedRuntime[] }

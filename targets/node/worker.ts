@@ -5,7 +5,7 @@
  */
 import { serializeError } from '../../harness/core/record.ts';
 import { probeRuntimes, runNodeJob, runNodePair } from './job.ts';
-import type { WorkerMessage, WorkerRequest } from './protocol.ts';
+import type { WorkerGo, WorkerMessage, WorkerRequest } from './protocol.ts';
 
 function send(message: WorkerMessage): Promise<void> {
   return new Promise((resolve, reject) => process.send!(message, undefined, {}, (error) => (error ? reject(error) : resolve())));
@@ -21,7 +21,10 @@ async function handle(request: WorkerRequest): Promise<void> {
     return;
   }
   if (request.type === 'pair') {
-    await send({ type: 'pair-done', outcome: await runNodePair(request.pair, (phase) => void send({ type: 'phase', phase })) });
+    // Parked: loaded, it says so and blocks on the parent's go, doing nothing while another process times its pairs.
+    const go = new Promise<void>((resolve) => process.on('message', (message: WorkerGo) => message?.type === 'go' && resolve()));
+    const loaded = request.park ? async () => (await send({ type: 'parked' }), await go) : undefined;
+    await send({ type: 'pair-done', outcome: await runNodePair(request.pair, (phase) => void send({ type: 'phase', phase }), loaded) });
     return;
   }
   const outcome = await runNodeJob(request.job, (phase) => void send({ type: 'phase', phase }));

@@ -42,7 +42,7 @@ function pairUp(a: readonly number[], b: readonly number[]): ProcessPairs {
 export async function runAlternatingPages(input: AlternatingPagesInput, run: PageJobRun): Promise<PairJobResult> {
   const processes: ProcessPairs[] = [];
   const evaluation: Record<'a' | 'b', Evaluation | null> = { a: null, b: null };
-  const evaluates = input.jobs.b.kernel.evaluate !== false;
+  const evaluates = input.jobs.a.kernel.evaluate !== false || input.jobs.b.kernel.evaluate !== false;
   try {
     for (let index = 0; index < input.processes; index += 1) {
       const order = abbaFirst(index) === 'a' ? (['a', 'b'] as const) : (['b', 'a'] as const);

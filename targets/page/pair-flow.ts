@@ -37,8 +37,8 @@ export async function runPagePair(pair: PairJob, run: PageJobRun): Promise<PairJ
   let evaluation: (PairJobResult & { ok: true })['evaluation'];
   const sideA = { artifactUrl: a.artifactUrl, model: a.model, packUrl: a.packUrl, ...(a.referenceUrl ? { referenceUrl: a.referenceUrl } : {}) };
   for (let index = 0; index < pair.processes; index += 1) {
-    // The first page evaluates both sides: accuracy on a fixed pack is the same in every page.
-    const evaluate = index === 0 && b.kernel.evaluate !== false;
+    // The first page evaluates both sides (accuracy on a fixed pack is the same in every page); both, when either side's kernel does: the harness keeps a reused one.
+    const evaluate = index === 0 && (a.kernel.evaluate !== false || b.kernel.evaluate !== false);
     const job: PageJob = { ...b, id: `${b.id}/ab${index}`, kernel: { ...b.kernel, evaluate }, pair: { a: sideA, seed: pair.seed + index, first: abbaFirst(index) } };
     const result = await run.host.run(job, hostOptions(run));
     if (!result.ok) return { ok: false, side: result.side ?? 'both', phase: result.phase, error: result.error };

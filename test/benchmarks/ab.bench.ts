@@ -17,6 +17,13 @@
  *
  *   npm run benchmark:ab -- [--runs 20] [--processes 4] [--max-processes N] [--min-time ms] [--pairs 8] [--threads N] [--backends tfjs-wasm|tflite-node] [--sizes 235,242] [--out dir]
  *   npm run benchmark:ab -- --quick     # 2 runs, 2 processes, --min-time 200: proves it works, decides nothing
+ *   npm run benchmark:ab -- --cost-only --runs 4   # the cost alone: A/A A/B runs and plain runs, interleaved
+ *
+ * --cost-only measures no verdict: each run is one A/B (A against its copy)
+ * and one plain `bench run` of the same job, the one going first alternating
+ * run by run so drift lands on both; it prints each pair's times and the
+ * ratio of their means. Made for checking a change to the A/B's cost on a
+ * busy machine, where only the ratio of runs side by side means anything.
  */
 import { cp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,6 +43,7 @@ const { values: flags } = parseArgs({
     'min-time': { type: 'string' },
     pairs: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    'cost-only': { type: 'boolean', default: false },
     threads: { type: 'string' },
     backends: { type: 'string', default: 'tfjs-wasm' },
     sizes: { type: 'string' },
@@ -82,8 +90,29 @@ const log = createLogger({ level: 'quiet' });
 await rm(work, { recursive: true, force: true });
 // tflite-node measures the .tflite: float32 then, converted from the same weights at each input size.
 const variants = flags.backends!.split(',').some((backend) => backend.startsWith('tflite')) ? (['float32'] as const) : [];
-for (const side of ['A', 'B5', 'B10'] as const) await writeGateArtifacts({ out: outs[side], model: MODEL, inputSize: sides[side], variants: [...variants] });
+// --cost-only times A against its copy: the slower models are not needed.
+for (const side of flags['cost-only'] ? (['A'] as const) : (['A', 'B5', 'B10'] as const)) await writeGateArtifacts({ out: outs[side], model: MODEL, inputSize: sides[side], variants: [...variants] });
 await cp(outs.A, outs.AA, { recursive: true });
+
+if (flags['cost-only']) {
+  const ab: number[] = [];
+  const plain: number[] = [];
+  const seconds = async (work: () => Promise<unknown>) => {
+    const started = performance.now();
+    await work();
+    return (performance.now() - started) / 1000;
+  };
+  for (let index = 0; index < runs; index += 1) {
+    const abRun = async () => ab.push(await seconds(() => runAb({ config: config(outs.AA), log, out: outs.AA, baseline: outs.A, cwd: process.cwd(), processes, ...(maxProcesses ? { maxProcesses } : {}) })));
+    const plainRun = async () => plain.push(await seconds(() => runBenchmarks({ config: config(outs.A), log, out: outs.A })));
+    // Which goes first alternates: a machine that slows down over the runs weighs on both.
+    for (const step of index % 2 === 0 ? [abRun, plainRun] : [plainRun, abRun]) await step();
+    process.stderr.write(`run ${index + 1}/${runs}: A/B ${ab.at(-1)!.toFixed(1)} s, plain ${plain.at(-1)!.toFixed(1)} s (${(ab.at(-1)! / plain.at(-1)!).toFixed(2)}×)\n`);
+  }
+  const average = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  console.log(`one A/B run ${average(ab).toFixed(1)} s, one plain bench run ${average(plain).toFixed(1)} s: ${(average(ab) / average(plain)).toFixed(2)}× (goal ≤ 2.5×); ${runs} runs of each, ${processes}${maxProcesses ? ` to ${maxProcesses}` : ''} processes of ${config(outs.A).ab.pairs} pairs, --min-time ${minTime}`);
+  process.exit(0);
+}
 
 const flagged: Record<Exclude<Side, 'A'>, number> = { AA: 0, B5: 0, B10: 0 };
 const ratios: Record<Exclude<Side, 'A'>, number[]> = { AA: [], B5: [], B10: [] };
