@@ -25,7 +25,7 @@ const E2E = join(ROOT, 'test', 'e2e');
 /**
  * Files that start no browser, phone stand-in or Appium: Node runtimes, the
  * CLI, the converter. They may run beside another file; their out folders,
- * ports and caches are their own (docs/testing.md, "Two files at once").
+ * ports and caches are their own (docs/testing.md, "Two e2e files at once").
  */
 const NODE_ONLY = new Set([
   'ab-all-baseline', 'ab-alternating-processes', 'ab-command-verdicts', 'ab-node-alternation', 'all-streams-model-by-model',
