@@ -8,16 +8,19 @@
  * and the checkout's own source (harness/, models/, targets/, package.json), so
  * a change to the code that builds it builds it again instead of serving a
  * stale one. It is built under a temporary name and renamed into place, so a
- * folder that exists is complete; two processes that build it at once both
- * succeed and one rename wins (the tier runs files one at a time, so that
- * costs time only if it is ever run concurrently).
+ * folder that exists is complete. The tier runs two files at once
+ * (test/run-e2e.js), so the builder holds `<folder>.lock` (its pid) while it
+ * builds and a second file that asks meanwhile waits for that folder instead
+ * of building its own (the retrain is ~20 s of both cores); a lock whose
+ * process is gone (a tier stopped mid-build) is taken over. Should two builds
+ * still meet, both succeed and one rename wins.
  *
  * A cached folder is shared: a test copies it (`copyCached`) into its own
  * folder before it writes anything.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { cp, mkdir, rename, rm } from 'node:fs/promises';
+import { cp, link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,7 +62,51 @@ export function cachedPath(name: string, inputs: unknown): string {
  */
 export async function cached(name: string, inputs: unknown, build: (dir: string) => Promise<void>): Promise<string> {
   const dir = cachedPath(name, inputs);
-  if (existsSync(dir)) return dir;
+  const lock = `${dir}.lock`;
+  for (;;) {
+    if (existsSync(dir)) return dir;
+    if (await takeLock(lock)) break;
+    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+  }
+  try {
+    return existsSync(dir) ? dir : await buildInto(dir, build);
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+/** How often a file waiting for another's build looks again. */
+const LOCK_POLL_MS = 250;
+
+/** True when this process now holds `lock`; false while a live process holds it (a dead one's is removed, to be taken next time). */
+async function takeLock(lock: string): Promise<boolean> {
+  await mkdir(TEST_CACHE, { recursive: true });
+  // Written aside and linked into place: the lock never exists without its pid in it.
+  const mine = `${lock}.${process.pid}-${randomBytes(4).toString('hex')}`;
+  await writeFile(mine, String(process.pid));
+  try {
+    await link(mine, lock);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    await rm(mine, { force: true });
+  }
+  const holder = Number(await readFile(lock, 'utf8').catch(() => ''));
+  if (Number.isInteger(holder) && holder > 0 && !isRunning(holder)) await rm(lock, { force: true });
+  return false;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function buildInto(dir: string, build: (dir: string) => Promise<void>): Promise<string> {
   const building = `${dir}.building-${process.pid}-${randomBytes(4).toString('hex')}`;
   await mkdir(building, { recursive: true });
   try {

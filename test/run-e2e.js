@@ -1,0 +1,110 @@
+// The e2e tier's runner: `node test/run-e2e.js [files…]` (npm run test:e2e).
+//
+// Most of the tier's time is spent waiting on one process at a time (a
+// browser starting, a worker loading TF.js, Appium getting ready), so two
+// files run at once: one lane runs the files that start a browser, a phone
+// stand-in or Appium, one after the other (their launch and readiness
+// timeouts are the ones that ran out when any two files could meet, under
+// `--test-concurrency=2` at load), and the other slot runs the files of
+// NODE_ONLY beside it. A file not named there runs in the one-at-a-time lane:
+// a new file is never run beside its like until someone says it may.
+//
+// Each file runs as `node --test` would run it (its own process, the tests'
+// loader, TAP), its output kept and printed whole under one line when the file
+// ends: the whole output of a file that failed, one line for one that passed.
+// EDGEBENCH_E2E_LANES=1 runs every file one at a time, as before.
+import { Buffer } from 'node:buffer';
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { fileURLToPath, URL } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const E2E = join(ROOT, 'test', 'e2e');
+
+/**
+ * Files that start no browser, phone stand-in or Appium: Node runtimes, the
+ * CLI, the converter. They may run beside another file; their out folders,
+ * ports and caches are their own (docs/testing.md, "Two e2e files at once").
+ */
+const NODE_ONLY = new Set([
+  'ab-all-baseline', 'ab-alternating-processes', 'ab-command-verdicts', 'ab-node-alternation', 'all-streams-model-by-model',
+  'bad-input-cli', 'bottlenecks-fast-engine', 'browser-runtime-sizes', 'calibrate-command', 'cli-colour-only-on-terminal',
+  'config-file-any-module-system', 'convert-command', 'convert-graph-model-variants', 'convert-graph-unknown-op', 'convert-n-ary-merge',
+  'convert-self-check', 'convert-self-check-from-float32', 'dataset-generate', 'dataset-workers-same-bytes', 'dry-run-lists-jobs',
+  'eval-budget-stops-slow-runtime', 'evaluation-reuse', 'host-runner-output-ranges', 'int8-calibration-on-tflite-node', 'node-runtimes',
+  'node-sustained-series', 'node-webgpu-default-plan', 'node-webgpu-device-lost', 'node-webgpu-mobilenet', 'node-webgpu-no-adapter',
+  'node-webgpu-process-exit', 'node-webgpu-tiny', 'out-folder-cli', 'profile-command-node', 'profile-peak-is-a-ceiling',
+  'reference-fastest-engine', 'retrain-bad-input', 'retrain-mobilenet', 'retrain-small-dataset', 'retrain-workload-node',
+  'run-interrupt', 'run-node', 'run-retrained', 'run-rounds-compare', 'run-user-graph-model',
+  'run-user-layers-images', 'run-user-tflite', 'runtime-sizes-kept-between-runs', 'tflite-converter', 'tflite-former-silent-cases',
+  'tflite-retrained', 'tflite-zoo-layers', 'tflite-zoo-networks', 'user-model-bad-one-skipped', 'user-model-convert-checks',
+  'user-model-normalization-both-paths', 'user-model-path-escape', 'user-model-planted-models-link', 'user-model-zip-bomb', 'xnnpack-coverage-hybrid-ops',
+  'xnnpack-plugin-planted', 'xnnpack-plugin-source', 'zoo-url-backbone',
+]);
+
+const lanes = Number(process.env.EDGEBENCH_E2E_LANES ?? 2);
+if (!Number.isInteger(lanes) || lanes < 1) {
+  console.error(`EDGEBENCH_E2E_LANES must be a whole number ≥ 1, not ${process.env.EDGEBENCH_E2E_LANES}`);
+  process.exit(2);
+}
+
+const files = (process.argv.length > 2 ? process.argv.slice(2) : readdirSync(E2E).filter((name) => name.endsWith('.test.ts')).sort().map((name) => join(E2E, name)));
+const beside = files.filter((file) => lanes > 1 && NODE_ONLY.has(basename(file, '.test.ts')));
+const alone = files.filter((file) => !beside.includes(file));
+
+/** A TAP summary count (`# pass 4`) of one file's output; the root's comes last. */
+function count(output, name) {
+  const matches = [...output.matchAll(new RegExp(`^# ${name} (\\d+)$`, 'gm'))];
+  return matches.length ? Number(matches.at(-1)[1]) : 0;
+}
+
+const running = new Set();
+const results = [];
+
+/** Runs one file as `node --test` runs each of its files; resolves with what it reported. */
+function runFile(file) {
+  const started = Date.now();
+  const child = spawn(process.execPath, ['--import', './test/ts-loader.js', '--test-reporter=tap', file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  const chunks = [];
+  child.stdout.on('data', (chunk) => chunks.push(chunk));
+  child.stderr.on('data', (chunk) => chunks.push(chunk));
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      running.delete(child);
+      const output = Buffer.concat(chunks).toString('utf8');
+      const result = { file: relative(ROOT, file), seconds: (Date.now() - started) / 1000, tests: count(output, 'tests'), fail: count(output, 'fail'), ok: code === 0 && count(output, 'fail') === 0, exit: signal ?? code };
+      results.push(result);
+      const line = `${result.ok ? 'ok  ' : 'FAIL'} ${result.seconds.toFixed(1).padStart(6)} s  ${result.file} (${result.tests} tests${result.ok ? '' : `, ${result.fail} failed, exit ${result.exit}`})`;
+      console.log(result.ok ? line : `${line}\n${output.replace(/^/gm, '    ')}`);
+      resolve();
+    });
+  });
+}
+
+/** One lane: its files one after the other. */
+async function lane(queue) {
+  while (queue.length) await runFile(queue.shift());
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const child of running) child.kill(signal);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
+
+const started = Date.now();
+console.log(`${files.length} e2e files: ${alone.length} one at a time (browsers, phone stand-ins, Appium), ${beside.length} beside them (Node only); ${lanes > 1 ? 2 : 1} at once`);
+// The one-at-a-time lane, and beside it the Node-only files; once that lane is done, the Node-only files still waiting run two at a time.
+const besideQueue = [...beside];
+const aloneLane = lane([...alone]).then(() => (besideQueue.length > 1 ? lane(besideQueue) : undefined));
+await Promise.all([aloneLane, lane(besideQueue)]);
+
+const failed = results.filter((result) => !result.ok);
+const tests = results.reduce((sum, result) => sum + result.tests, 0);
+console.log(`\n${results.length} files, ${tests} tests, ${failed.length} files failed, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`slowest: ${[...results].sort((a, b) => b.seconds - a.seconds).slice(0, 8).map((result) => `${basename(result.file, '.test.ts')} ${result.seconds.toFixed(1)} s`).join(', ')}`);
+for (const result of failed) console.log(`FAILED: ${result.file}`);
+process.exit(failed.length ? 1 : 0);
