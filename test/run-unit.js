@@ -1,4 +1,4 @@
-// The unit tier's runner: `node test/run-unit.js [files…]` (npm run test:unit).
+// The unit tier's runner: `node test/run-unit.js [--test-name-pattern=…] [files…]` (npm run test:unit).
 //
 // `node --test` starts one process per file: 159 processes, each paying Node,
 // the tests' loader and the test runner (~0.25 s of CPU) and importing again
@@ -16,7 +16,7 @@
 import { Buffer } from 'node:buffer';
 import { fork } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, URL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -28,7 +28,10 @@ if (!Number.isInteger(processes) || processes < 1) {
   process.exit(2);
 }
 
-const files = process.argv.length > 2 ? process.argv.slice(2).map((file) => join(process.cwd(), file)) : readdirSync(UNIT).filter((name) => name.endsWith('.test.ts')).sort().map((name) => join(UNIT, name));
+// Flags (`--test-name-pattern=…`, `--test-only`) go to each process as `node --test` took them; the rest name files.
+const flags = process.argv.slice(2).filter((arg) => arg.startsWith('--'));
+const named = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const files = named.length ? named.map((file) => resolve(file)) : readdirSync(UNIT).filter((name) => name.endsWith('.test.ts')).sort().map((name) => join(UNIT, name));
 const queue = [...files];
 const running = new Set();
 /** Each file's seconds, in the order they ended. */
@@ -42,7 +45,7 @@ function count(output, name) {
 
 /** One process: files from the queue until none is left; resolves with its output, exit and counts. */
 function runProcess() {
-  const child = fork(join(ROOT, 'test', 'unit-worker.js'), [], { cwd: ROOT, execArgv: ['--import', './test/ts-loader.js', '--test-reporter=spec'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child = fork(join(ROOT, 'test', 'unit-worker.js'), [], { cwd: ROOT, execArgv: ['--import', './test/ts-loader.js', '--test-reporter=spec', ...flags], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   running.add(child);
   const chunks = [];
   child.stdout.on('data', (chunk) => chunks.push(chunk));
