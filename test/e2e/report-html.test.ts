@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { measurementId } from '../../harness/core/record.ts';
+import type { BenchConfig } from '../../harness/core/config.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
 import type { RunRecord } from '../../harness/core/record.ts';
 import { loadHistory } from '../../harness/history.ts';
@@ -32,7 +33,7 @@ const problems: string[] = [];
 before(async () => {
   ({ out: root } = await tinyRetrainFixture('report-html'));
   const out = root;
-  const run = { workloads: ['infer' as const], targets: ['node'], minSamples: 8, minTimeMs: 0, maxTimeMs: 1000, warmupIterations: 1, rounds: 1 };
+  const run = { workloads: ['infer'], targets: ['node'], minSamples: 8, minTimeMs: 0, maxTimeMs: 1000, warmupIterations: 1, rounds: 1 } satisfies BenchConfig['run'];
   const config = tinyRetrainConfig(out, { convert: { variants: ['float32', 'int8'], calibrationImages: 8 }, run: { ...run, backends: ['tfjs-wasm', 'tflite-node'] } });
   const log = memoryLogger('quiet');
   await convertArtifacts({ out, models: [TINY_BACKBONE], variants: config.convert.variants, calibrationImages: 8, io: 'float', log });
