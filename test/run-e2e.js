@@ -30,8 +30,8 @@ const E2E = join(ROOT, 'test', 'e2e');
 const NODE_ONLY = new Set([
   'ab-all-baseline', 'ab-alternating-processes', 'ab-command-verdicts', 'ab-node-alternation', 'all-streams-model-by-model',
   'bad-input-cli', 'bottlenecks-fast-engine', 'browser-runtime-sizes', 'calibrate-command', 'cli-colour-only-on-terminal',
-  'config-file-any-module-system', 'convert-command', 'convert-graph-model-variants', 'convert-graph-unknown-op', 'convert-n-ary-merge',
-  'convert-self-check', 'convert-self-check-from-float32', 'dataset-generate', 'dataset-workers-same-bytes', 'dry-run-lists-jobs',
+  'config-file-any-module-system', 'convert-checks', 'convert-graph-model-variants',
+  'dataset-generate', 'dataset-workers-same-bytes', 'dry-run-lists-jobs',
   'eval-budget-stops-slow-runtime', 'evaluation-reuse', 'host-runner-output-ranges', 'int8-calibration-on-tflite-node', 'node-runtimes',
   'node-sustained-series', 'node-webgpu-default-plan', 'node-webgpu-device-lost', 'node-webgpu-mobilenet', 'node-webgpu-no-adapter',
   'node-webgpu-process-exit', 'node-webgpu-tiny', 'out-folder-cli', 'profile-command-node', 'profile-peak-is-a-ceiling',
