@@ -19,7 +19,8 @@ import { DEFAULT_RUNTIME_MODULE } from '../../targets/node/runtimes.ts';
 import type { NodeJobSpec } from '../../targets/node/protocol.ts';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
 
-const kernel = { warmupIterations: 2, minSamples: 15, minTimeMs: 0, maxTimeMs: 5_000, batchSize: 1 };
+// 12 pairs, as a user's A/B: an even count, so each process runs exactly half its pairs A first (targets/kernel/paired.ts).
+const kernel = { warmupIterations: 2, minSamples: 12, minTimeMs: 0, maxTimeMs: 5_000, batchSize: 1 };
 const execute = { isolate: true, timeoutMs: 60_000 };
 
 function spec(out: string, artifact: TinyArtifact): NodeJobSpec {
@@ -32,13 +33,19 @@ test('A/B in alternating worker processes: A/A is not a regression, a B that fai
   const small = spec(out, await makeTinyArtifact(out, { model: 'small' }));
   assert.deepEqual([0, 1, 2, 3, 4].map(abbaFirst), ['a', 'b', 'b', 'a', 'a']);
 
-  const same = await measureAbOnNode({ a: small, b: small, processes: 2, seed: 1, execute });
+  // 4 processes (one A B B A block, a user's default), not 2: from 2 process medians that happen to agree, the
+  // t-interval (1 degree of freedom) is narrow wherever they land, and at load 15-25 that flagged this A/A twice
+  // (B/A 0.925, p 0.0035, CI 07:46; 0.619, p 0.0004, here), each side's iterations ranging 1-800 ms.
+  const same = await measureAbOnNode({ a: small, b: small, processes: 4, seed: 1, execute });
   assert.ok(same.ok, JSON.stringify(same));
+  assert.equal(same.bFirst, 24, 'half the pairs of each process B first');
   assert.deepEqual(
     same.processes.map(({ a, b }) => [a.length, b.length]),
     [
-      [15, 15],
-      [15, 15],
+      [12, 12],
+      [12, 12],
+      [12, 12],
+      [12, 12],
     ],
   );
 
@@ -51,7 +58,10 @@ test('A/B in alternating worker processes: A/A is not a regression, a B that fai
       { key: 'node/tfjs-cpu/small', estimate: pairedRatio(same.processes) },
       { key: 'node/tfjs-cpu/broken', failed: 'b', message: broken.ok ? '' : broken.error.message },
     ],
-    { minEffect: 0.05, alpha: 0.05 },
+    // alpha 0.001, not a user's 0.05: noise flags an A/A at a rate of up to alpha by definition, so at 0.05 this
+    // file could be red up to one run in 20. A fault in the code (a side timed differently, times swapped) gives
+    // every process the same ratio: an interval that narrow is still flagged at 0.001.
+    { minEffect: 0.05, alpha: 0.001 },
   );
   assert.notEqual(verdict.keys[0]!.verdict, 'regressed', verdict.keys[0]!.reason);
   assert.notEqual(verdict.keys[0]!.verdict, 'improved', verdict.keys[0]!.reason);
