@@ -32,14 +32,14 @@ const NODE_ONLY = new Set([
   'bad-input-cli', 'bottlenecks-fast-engine', 'browser-runtime-sizes', 'calibrate-command', 'cli-colour-only-on-terminal',
   'config-file-any-module-system', 'convert-checks', 'convert-graph-model-variants',
   'dataset-generate', 'dataset-workers-same-bytes', 'dry-run-lists-jobs',
-  'eval-budget-stops-slow-runtime', 'evaluation-reuse', 'host-runner-output-ranges', 'int8-calibration-on-tflite-node', 'node-runtimes',
+  'eval-budget-stops-slow-runtime', 'evaluation-reuse', 'node-runtimes',
   'node-sustained-series', 'node-webgpu-default-plan', 'node-webgpu-device-lost', 'node-webgpu-mobilenet', 'node-webgpu-no-adapter',
   'node-webgpu-process-exit', 'node-webgpu-tiny', 'out-folder-cli', 'profile-command-node', 'profile-peak-is-a-ceiling',
   'reference-fastest-engine', 'retrain-bad-input', 'retrain-mobilenet', 'retrain-small-dataset', 'retrain-workload-node',
   'run-interrupt', 'run-node', 'run-retrained', 'run-rounds-compare', 'run-user-graph-model',
-  'run-user-layers-images', 'run-user-tflite', 'runtime-sizes-kept-between-runs', 'tflite-converter', 'tflite-former-silent-cases',
-  'tflite-retrained', 'tflite-zoo-layers', 'tflite-zoo-networks', 'user-model-bad-one-skipped', 'user-model-convert-checks',
-  'user-model-normalization-both-paths', 'user-model-path-escape', 'user-model-planted-models-link', 'user-model-zip-bomb', 'xnnpack-coverage-hybrid-ops',
+  'run-user-layers-images', 'run-user-tflite', 'runtime-sizes-kept-between-runs', 'tflite-conversion',
+  'tflite-retrained', 'user-model-bad-one-skipped', 'user-model-convert-checks',
+  'user-model-normalization-both-paths', 'user-model-path-escape', 'user-model-planted-models-link', 'user-model-zip-bomb',
   'xnnpack-plugin-planted', 'xnnpack-plugin-source', 'zoo-url-backbone',
 ]);
 
