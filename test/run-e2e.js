@@ -38,8 +38,7 @@ const NODE_ONLY = new Set([
   'reference-fastest-engine', 'retrain-bad-input', 'retrain-mobilenet', 'retrain-small-dataset', 'retrain-workload-node',
   'run-interrupt', 'run-node', 'run-retrained', 'run-rounds-compare', 'run-user-graph-model',
   'run-user-layers-images', 'run-user-tflite', 'runtime-sizes-kept-between-runs', 'tflite-conversion',
-  'tflite-retrained', 'user-model-bad-one-skipped', 'user-model-convert-checks',
-  'user-model-normalization-both-paths', 'user-model-path-escape', 'user-model-planted-models-link', 'user-model-zip-bomb',
+  'tflite-retrained', 'user-model-checks', 'user-model-zip-bomb',
   'xnnpack-plugin-planted', 'xnnpack-plugin-source', 'zoo-url-backbone',
 ]);
 
