@@ -35,8 +35,8 @@ const NODE_ONLY = new Set([
   'eval-budget-stops-slow-runtime', 'evaluation-reuse', 'node-runtimes',
   'node-sustained-series', 'node-webgpu', 'out-folder-cli', 'profile-command-node', 'profile-peak-is-a-ceiling',
   'reference-fastest-engine', 'retrain-bad-input', 'retrain-mobilenet', 'retrain-small-dataset', 'retrain-workload-node',
-  'run-interrupt', 'run-node', 'run-retrained', 'run-rounds-compare', 'run-user-graph-model',
-  'run-user-layers-images', 'run-user-tflite', 'runtime-sizes-kept-between-runs', 'tflite-conversion',
+  'run-interrupt', 'run-node', 'run-retrained', 'run-rounds-compare', 'run-user-model',
+  'runtime-sizes-kept-between-runs', 'tflite-conversion',
   'tflite-retrained', 'user-model-checks', 'user-model-zip-bomb',
   'xnnpack-plugin-planted', 'xnnpack-plugin-source', 'zoo-url-backbone',
 ]);
