@@ -28,17 +28,17 @@ const E2E = join(ROOT, 'test', 'e2e');
  * ports and caches are their own (docs/testing.md, "Two e2e files at once").
  */
 const NODE_ONLY = new Set([
-  'ab-all-baseline', 'ab-alternating-processes', 'ab-command-verdicts', 'ab-node-alternation', 'all-streams-model-by-model',
+  'ab-all-baseline', 'ab-command-verdicts', 'ab-node-processes', 'all-streams-model-by-model',
   'bad-input-cli', 'bottlenecks-fast-engine', 'browser-runtime-sizes', 'calibrate-command', 'cli-colour-only-on-terminal',
   'config-file-any-module-system', 'convert-checks', 'convert-graph-model-variants',
-  'dataset-generate', 'dataset-workers-same-bytes', 'dry-run-lists-jobs',
+  'dataset-generate', 'dry-run-lists-jobs',
   'eval-budget-stops-slow-runtime', 'evaluation-reuse', 'node-runtimes',
-  'node-sustained-series', 'node-webgpu', 'out-folder-cli', 'profile-command-node', 'profile-peak-is-a-ceiling',
-  'reference-fastest-engine', 'retrain-bad-input', 'retrain-mobilenet', 'retrain-small-dataset', 'retrain-workload-node',
+  'node-sustained-series', 'node-webgpu', 'out-folder-cli', 'profile-node',
+  'reference-fastest-engine', 'retrain-inputs', 'retrain-mobilenet', 'retrain-workload-node',
   'run-interrupt', 'run-node', 'run-retrained', 'run-rounds-compare', 'run-user-model',
   'runtime-sizes-kept-between-runs', 'tflite-conversion',
   'tflite-retrained', 'user-model-checks', 'user-model-zip-bomb',
-  'xnnpack-plugin-planted', 'xnnpack-plugin-source', 'zoo-url-backbone',
+  'xnnpack-plugin', 'zoo-url-backbone',
 ]);
 
 const lanes = Number(process.env.EDGEBENCH_E2E_LANES ?? 2);

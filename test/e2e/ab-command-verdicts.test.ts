@@ -25,7 +25,7 @@ before(async () => {
   const mobile = join(root, 'broken', 'models', 'tiny', 'mobile');
   const weights = (await readdir(mobile)).find((name) => name.endsWith('.bin'))!;
   await truncate(join(mobile, weights), 10);
-  // The A/A's verdict at alpha 0.001: at a user's 0.05, noise flags an A/A up to one run in 20 by definition (ab-node-alternation).
+  // The A/A's verdict at alpha 0.001: at a user's 0.05, noise flags an A/A up to one run in 20 by definition (ab-node-processes).
   await writeFile(join(root, 'aa.config.json'), JSON.stringify({ ab: { alpha: 0.001 } }));
 });
 after(() => rm(root, { recursive: true, force: true }));
