@@ -29,14 +29,14 @@ const E2E = join(ROOT, 'test', 'e2e');
  */
 const NODE_ONLY = new Set([
   'ab-all-baseline', 'ab-command-verdicts', 'ab-node-processes', 'all-streams-model-by-model',
-  'bad-input-cli', 'bottlenecks-fast-engine', 'browser-runtime-sizes', 'calibrate-command', 'cli-colour-only-on-terminal',
+  'bad-input-cli', 'bottlenecks-fast-engine', 'calibrate-command', 'cli-colour-only-on-terminal',
   'config-file-any-module-system', 'convert-checks', 'convert-graph-model-variants',
   'dataset-generate', 'dry-run-lists-jobs',
-  'eval-budget-stops-slow-runtime', 'evaluation-reuse', 'node-runtimes',
+  'evaluation', 'node-runtimes',
   'node-sustained-series', 'node-webgpu', 'out-folder-cli', 'profile-node',
   'reference-fastest-engine', 'retrain-inputs', 'retrain-mobilenet', 'retrain-workload-node',
-  'run-interrupt', 'run-node', 'run-retrained', 'run-rounds-compare', 'run-user-model',
-  'runtime-sizes-kept-between-runs', 'tflite-conversion',
+  'run-interrupt', 'run-node', 'run-user-model',
+  'runtime-sizes', 'tflite-conversion',
   'tflite-retrained', 'user-model-checks', 'user-model-zip-bomb',
   'xnnpack-plugin', 'zoo-url-backbone',
 ]);
