@@ -35,19 +35,17 @@ const E2E = join(ROOT, 'test', 'e2e');
  * ports and caches are their own (docs/testing.md, "Two e2e files at once").
  */
 const NODE_ONLY = new Set([
-  'ab-all-baseline', 'ab-alternating-processes', 'ab-command-verdicts', 'ab-node-alternation', 'all-streams-model-by-model',
-  'bad-input-cli', 'bottlenecks-fast-engine', 'browser-runtime-sizes', 'calibrate-command', 'cli-colour-only-on-terminal',
-  'config-file-any-module-system', 'convert-command', 'convert-graph-model-variants', 'convert-graph-unknown-op', 'convert-n-ary-merge',
-  'convert-self-check', 'convert-self-check-from-float32', 'dataset-generate', 'dataset-workers-same-bytes', 'dry-run-lists-jobs',
-  'eval-budget-stops-slow-runtime', 'evaluation-reuse', 'host-runner-output-ranges', 'int8-calibration-on-tflite-node', 'node-runtimes',
-  'node-sustained-series', 'node-webgpu-default-plan', 'node-webgpu-device-lost', 'node-webgpu-mobilenet', 'node-webgpu-no-adapter',
-  'node-webgpu-process-exit', 'node-webgpu-tiny', 'out-folder-cli', 'profile-command-node', 'profile-peak-is-a-ceiling',
-  'reference-fastest-engine', 'retrain-bad-input', 'retrain-mobilenet', 'retrain-small-dataset', 'retrain-workload-node',
-  'run-interrupt', 'run-node', 'run-retrained', 'run-rounds-compare', 'run-user-graph-model',
-  'run-user-layers-images', 'run-user-tflite', 'runtime-sizes-kept-between-runs', 'tflite-converter', 'tflite-former-silent-cases',
-  'tflite-retrained', 'tflite-zoo-layers', 'tflite-zoo-networks', 'user-model-bad-one-skipped', 'user-model-convert-checks',
-  'user-model-normalization-both-paths', 'user-model-path-escape', 'user-model-planted-models-link', 'user-model-zip-bomb', 'xnnpack-coverage-hybrid-ops',
-  'xnnpack-plugin-planted', 'xnnpack-plugin-source', 'zoo-url-backbone',
+  'ab-all-baseline', 'ab-command-verdicts', 'ab-node-processes', 'all-streams-model-by-model',
+  'bad-input-cli', 'bottlenecks-fast-engine', 'calibrate-command', 'cli-colour-only-on-terminal',
+  'config-file-any-module-system', 'convert-checks', 'convert-graph-model-variants',
+  'dataset-generate', 'dry-run-lists-jobs',
+  'evaluation', 'node-runtimes',
+  'node-sustained-series', 'node-webgpu', 'out-folder-cli', 'profile-node',
+  'reference-fastest-engine', 'retrain-inputs', 'retrain-mobilenet', 'retrain-workload-node',
+  'run-interrupt', 'run-node', 'run-user-model',
+  'runtime-sizes', 'tflite-conversion',
+  'tflite-retrained', 'user-model-checks', 'user-model-zip-bomb',
+  'xnnpack-plugin', 'zoo-url-backbone',
 ]);
 
 const lanes = Number(process.env.EDGEBENCH_E2E_LANES ?? 2);
