@@ -31,8 +31,11 @@ const E2E = join(ROOT, 'test', 'e2e');
 
 /**
  * Files that start no browser, phone stand-in or Appium: Node runtimes, the
- * CLI, the converter. They may run beside another file; their out folders,
- * ports and caches are their own (docs/testing.md, "Two e2e files at once").
+ * CLI, the converter, and the Android logic on a fake adb whose state folder
+ * is the file's own (no DevTools page, no Appium server; a farm URL that
+ * points at a closed port). They may run beside another file; their out
+ * folders, ports and caches are their own (docs/testing.md, "Two e2e files at
+ * once").
  */
 const NODE_ONLY = new Set([
   'ab-all-baseline', 'ab-command-verdicts', 'ab-node-processes', 'all-streams-model-by-model',
@@ -46,6 +49,8 @@ const NODE_ONLY = new Set([
   'runtime-sizes', 'tflite-conversion',
   'tflite-retrained', 'user-model-checks', 'user-model-zip-bomb',
   'xnnpack-plugin', 'zoo-url-backbone',
+  'android-cdp-chrome-absent', 'android-cooldown', 'android-disconnect', 'android-discovery', 'android-energy-per-inference',
+  'android-native', 'profile-phone-op-profiling', 'secrets-never-written',
 ]);
 
 const lanes = Number(process.env.EDGEBENCH_E2E_LANES ?? 2);
