@@ -193,6 +193,8 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
       if (left.length && rest > 0 && laterInPart === 0) log.info(`ETA ~${formatDuration(rest)} for ${left.map((entry) => entry.subject).join(', ')} (the estimates ×${correction().toFixed(2)}: what is done took that against its estimate)`);
     };
 
+    // The browsers launched beside the dataset and the plan (./run.ts `started`) are up before any timed host work (bottlenecks).
+    await session.started;
     for (const [index, id] of order.entries()) {
       if (signal.aborted) break;
       const part = left.shift();
