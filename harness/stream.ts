@@ -43,6 +43,7 @@ import { retrainModel, setUpRetrain, type RetrainedModel } from '../models/retra
 import { convertArtifacts, type ConvertedArtifact } from '../models/tflite/index.ts';
 import type { CheckRuntime } from '../models/tflite/self-check.ts';
 import { writeHtmlReport } from '../reports/index.ts';
+import { viewerScript } from '../reports/bundle.ts';
 import { formatSummary } from '../reports/run-summary.ts';
 
 /** The wall time of one phase of `bench all`: what the docs' cost figures and `npm run benchmark:all` are made of. */
@@ -134,6 +135,9 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
 
   // The CPU probe before the browsers start beside it; then the targets: the plan, so its estimate, is known from the first second.
   const basis = await probedColdBasis();
+  // The report's viewer (ECharts, bundled by esbuild on every core: ~1 s quiet, 3-5 s at load 20) is built beside the
+  // discovery instead of after the first model's jobs, where it held up the rest of the run. Its error, if any, is the report's.
+  const viewerBuilt = viewerScript().catch(() => undefined);
   const datasetMade = config.dataset.images !== undefined || existsSync(generatedDatasetDir(out, config.dataset.seed, config.dataset.imagesPerClass));
   // The dataset is drawn while the targets are found (three browser engines started and probed): neither is
   // timed, and discovery was on the way to the first number after the dataset. The first job waits for both.
@@ -193,8 +197,9 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
       if (left.length && rest > 0 && laterInPart === 0) log.info(`ETA ~${formatDuration(rest)} for ${left.map((entry) => entry.subject).join(', ')} (the estimates ×${correction().toFixed(2)}: what is done took that against its estimate)`);
     };
 
-    // The browsers launched beside the dataset and the plan (./run.ts `started`) are up before any timed host work (bottlenecks).
-    await session.started;
+    // The browsers launched beside the dataset and the plan (./run.ts `started`) and the viewer's build are done before any
+    // timed host work (bottlenecks) or job.
+    await Promise.all([session.started, viewerBuilt]);
     for (const [index, id] of order.entries()) {
       if (signal.aborted) break;
       const part = left.shift();
