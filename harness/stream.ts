@@ -153,6 +153,9 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
     throw error;
   }
   phases.push({ phase: 'discovery', subject: 'targets', seconds: (performance.now() - datasetStarted) / 1000, detail: 'while the dataset is made' });
+  // The browsers launched at discovery (./run.ts `started`) and the viewer's build run beside the untimed work (the dataset,
+  // the plan, a warm run's checks of the head, the files and the evaluations); timed host work (bottlenecks) and jobs wait for them.
+  const quiet = Promise.all([session.started, viewerBuilt]);
   let reportPath: string | undefined;
   // What is done so far, estimated and taken: the rest of the plan is scaled by their ratio.
   const progress = { estimated: 0, actual: 0 };
@@ -182,6 +185,7 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
     const measure = async (ids: string[], keep: (artifact: ArtifactInfo) => boolean = () => true, part?: PlannedPart, partStarted?: number): Promise<void> => {
       const models = await runnableModels(out, ids, log);
       if (withArtifacts(models, keep).length > 0) {
+        await quiet;
         const timings = await session.measure(models, { etaAfter, fallbackEstimate: (planned) => shippedEstimate(planned, config, basis).seconds, only: keep, oneRoundWhenUnchanged: true });
         phases.push(...runPhases(timings));
         const fresh = unshown(session.store.record, shownRows);
@@ -197,9 +201,6 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
       if (left.length && rest > 0 && laterInPart === 0) log.info(`ETA ~${formatDuration(rest)} for ${left.map((entry) => entry.subject).join(', ')} (the estimates ×${correction().toFixed(2)}: what is done took that against its estimate)`);
     };
 
-    // The browsers launched beside the dataset and the plan (./run.ts `started`) and the viewer's build are done before any
-    // timed host work (bottlenecks) or job.
-    await Promise.all([session.started, viewerBuilt]);
     for (const [index, id] of order.entries()) {
       if (signal.aborted) break;
       const part = left.shift();
@@ -207,7 +208,7 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
       log.info(`== ${id} (${index + 1}/${order.length}): retrain, convert, measure`);
       let retrained: RetrainedModel;
       try {
-        retrained = await retrainModel(id, setup, retrainOptions);
+        retrained = await retrainModel(id, setup, { ...retrainOptions, quietBefore: quiet });
       } catch (error) {
         if (signal.aborted) throw error;
         log.error(`${id}: ${(error as Error).message}`);
