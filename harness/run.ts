@@ -120,8 +120,8 @@ export interface RunSession {
   /**
    * Settles when what the targets began at discovery (each browser's launch,
    * beside the untimed work before the first job) is done; never rejects.
-   * `measure` waits for it; timed host work outside it (bench all's
-   * bottlenecks) waits for it too.
+   * Each target's prepare waits for its own part (so `measure` does);
+   * timed host work outside a measure (bench all's bottlenecks) awaits this.
    */
   readonly started: Promise<void>;
   /**
