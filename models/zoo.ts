@@ -12,11 +12,14 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { ResolvedConfig } from '../harness/core/config.ts';
 import { UserError } from '../harness/core/errors.ts';
 import type { Normalization } from '../harness/core/metadata.ts';
-import { loadLayersModel } from './model-io.ts';
+
+// TF.js (and ./model-io.ts, which needs it) is imported where a backbone is loaded, not here: the
+// plan, the dry run and every `bench` command resolve backbone ids through this module, and TF.js's
+// import costs ~0.7–1.3 s of CPU in each process that never runs a model (docs/testing.md).
 
 export type BackboneSource =
   | { kind: 'embedded'; package: 'nsfwjs'; name: 'mobilenet_v2' | 'inception_v3' }
@@ -99,7 +102,8 @@ export interface Backbone {
 
 /** Loads a backbone and cuts it at its feature layer, adding global average pooling when the layer is a 4-D map. */
 export async function loadBackbone(spec: BackboneSpec): Promise<Backbone> {
-  const source = spec.source.kind === 'embedded' ? await loadEmbedded(spec.source.name) : await loadLayersModel(spec.source.url);
+  const tf = await import('@tensorflow/tfjs');
+  const source = spec.source.kind === 'embedded' ? await loadEmbedded(spec.source.name) : await (await import('./model-io.ts')).loadLayersModel(spec.source.url);
   const where = spec.source.kind === 'embedded' ? `nsfwjs ${spec.source.name}` : spec.source.url;
   let layer: tf.layers.Layer;
   try {
@@ -137,6 +141,7 @@ async function loadEmbedded(name: 'mobilenet_v2' | 'inception_v3'): Promise<tf.L
   const modelJson = require(join(root, 'model.min.js')) as UmdModelJson;
   const shards = modelJson.weightsManifest.flatMap((group) => group.paths).map((path) => Buffer.from(require(join(root, `${path}.min.js`)) as string, 'base64'));
   const weights = Buffer.concat(shards);
+  const tf = await import('@tensorflow/tfjs');
   return tf.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: modelJson.modelTopology,

@@ -13,9 +13,16 @@
 // loader, TAP), its output kept and printed whole under one line when the file
 // ends: the whole output of a file that failed, one line for one that passed.
 // EDGEBENCH_E2E_LANES=1 runs every file one at a time, as before.
+//
+// Each lane starts with its longest files (their seconds in the last whole
+// run, test/e2e-seconds.json; a file not listed there counts as longest):
+// when the one-at-a-time lane is done it takes the Node-only files left, and
+// with the long ones already run both lanes end on short files instead of
+// one core idling while the other finishes a 50 s file.
+// EDGEBENCH_E2E_RECORD=1 writes the seconds of a whole, green run there.
 import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath, URL } from 'node:url';
 
@@ -24,23 +31,26 @@ const E2E = join(ROOT, 'test', 'e2e');
 
 /**
  * Files that start no browser, phone stand-in or Appium: Node runtimes, the
- * CLI, the converter. They may run beside another file; their out folders,
- * ports and caches are their own (docs/testing.md, "Two e2e files at once").
+ * CLI, the converter, and the Android logic on a fake adb whose state folder
+ * is the file's own (no DevTools page, no Appium server; a farm URL that
+ * points at a closed port). They may run beside another file; their out
+ * folders, ports and caches are their own (docs/testing.md, "Two e2e files at
+ * once").
  */
 const NODE_ONLY = new Set([
-  'ab-all-baseline', 'ab-alternating-processes', 'ab-command-verdicts', 'ab-node-alternation', 'all-streams-model-by-model',
-  'bad-input-cli', 'bottlenecks-fast-engine', 'browser-runtime-sizes', 'calibrate-command', 'cli-colour-only-on-terminal',
-  'config-file-any-module-system', 'convert-command', 'convert-graph-model-variants', 'convert-graph-unknown-op', 'convert-n-ary-merge',
-  'convert-self-check', 'convert-self-check-from-float32', 'dataset-generate', 'dataset-workers-same-bytes', 'dry-run-lists-jobs',
-  'eval-budget-stops-slow-runtime', 'evaluation-reuse', 'host-runner-output-ranges', 'int8-calibration-on-tflite-node', 'node-runtimes',
-  'node-sustained-series', 'node-webgpu-default-plan', 'node-webgpu-device-lost', 'node-webgpu-mobilenet', 'node-webgpu-no-adapter',
-  'node-webgpu-process-exit', 'node-webgpu-tiny', 'out-folder-cli', 'profile-command-node', 'profile-peak-is-a-ceiling',
-  'reference-fastest-engine', 'retrain-bad-input', 'retrain-mobilenet', 'retrain-small-dataset', 'retrain-workload-node',
-  'run-interrupt', 'run-node', 'run-retrained', 'run-rounds-compare', 'run-user-graph-model',
-  'run-user-layers-images', 'run-user-tflite', 'runtime-sizes-kept-between-runs', 'tflite-converter', 'tflite-former-silent-cases',
-  'tflite-retrained', 'tflite-zoo-layers', 'tflite-zoo-networks', 'user-model-bad-one-skipped', 'user-model-convert-checks',
-  'user-model-normalization-both-paths', 'user-model-path-escape', 'user-model-planted-models-link', 'user-model-zip-bomb', 'xnnpack-coverage-hybrid-ops',
-  'xnnpack-plugin-planted', 'xnnpack-plugin-source', 'zoo-url-backbone',
+  'ab-all-baseline', 'ab-command-verdicts', 'ab-node-processes', 'all-streams-model-by-model',
+  'bad-input-cli', 'bottlenecks-fast-engine', 'calibrate-command', 'cli-colour-only-on-terminal',
+  'config-file-any-module-system', 'convert-checks', 'convert-graph-model-variants',
+  'dataset-generate', 'dry-run-lists-jobs',
+  'evaluation', 'node-runtimes',
+  'node-sustained-series', 'node-webgpu', 'out-folder-cli', 'profile-node',
+  'reference-fastest-engine', 'retrain-inputs', 'retrain-mobilenet', 'retrain-workload-node',
+  'run-interrupt', 'run-node', 'run-user-model',
+  'runtime-sizes', 'tflite-conversion',
+  'tflite-retrained', 'user-model-checks', 'user-model-zip-bomb',
+  'xnnpack-plugin', 'zoo-url-backbone',
+  'android-cdp-chrome-absent', 'android-cooldown', 'android-disconnect', 'android-discovery', 'android-energy-per-inference',
+  'android-native', 'profile-phone-op-profiling', 'secrets-never-written',
 ]);
 
 const lanes = Number(process.env.EDGEBENCH_E2E_LANES ?? 2);
@@ -49,9 +59,27 @@ if (!Number.isInteger(lanes) || lanes < 1) {
   process.exit(2);
 }
 
-const files = (process.argv.length > 2 ? process.argv.slice(2) : readdirSync(E2E).filter((name) => name.endsWith('.test.ts')).sort().map((name) => join(E2E, name)));
-const beside = files.filter((file) => lanes > 1 && NODE_ONLY.has(basename(file, '.test.ts')));
-const alone = files.filter((file) => !beside.includes(file));
+const SECONDS = join(ROOT, 'test', 'e2e-seconds.json');
+const record = process.env.EDGEBENCH_E2E_RECORD === '1';
+
+/** Each file's seconds in the last recorded run, by name; none where the list is missing or unreadable (the order is then by name). */
+function lastSeconds() {
+  try {
+    const parsed = JSON.parse(readFileSync(SECONDS, 'utf8'));
+    return new Map(Object.entries(parsed).filter(([, seconds]) => typeof seconds === 'number' && Number.isFinite(seconds)));
+  } catch {
+    return new Map();
+  }
+}
+
+const wholeTier = process.argv.length <= 2;
+const seconds = lastSeconds();
+const nameOf = (file) => basename(file, '.test.ts');
+/** Longest first; a file with no recorded time first of all (a new file's length is unknown, and the end of a lane is the worst place to learn it). */
+const longestFirst = (a, b) => (seconds.get(nameOf(b)) ?? Infinity) - (seconds.get(nameOf(a)) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0);
+const files = (wholeTier ? readdirSync(E2E).filter((name) => name.endsWith('.test.ts')).sort().map((name) => join(E2E, name)) : process.argv.slice(2));
+const beside = files.filter((file) => lanes > 1 && NODE_ONLY.has(nameOf(file))).sort(longestFirst);
+const alone = files.filter((file) => !beside.includes(file)).sort(longestFirst);
 
 /** A TAP summary count (`# pass 4`) of one file's output; the root's comes last. */
 function count(output, name) {
@@ -99,7 +127,7 @@ const started = Date.now();
 console.log(`${files.length} e2e files: ${alone.length} one at a time (browsers, phone stand-ins, Appium), ${beside.length} beside them (Node only); ${lanes > 1 ? 2 : 1} at once`);
 // The one-at-a-time lane, and beside it the Node-only files; once that lane is done, the Node-only files still waiting run two at a time.
 const besideQueue = [...beside];
-const aloneLane = lane([...alone]).then(() => (besideQueue.length > 1 ? lane(besideQueue) : undefined));
+const aloneLane = lane([...alone]).then(() => lane(besideQueue));
 await Promise.all([aloneLane, lane(besideQueue)]);
 
 const failed = results.filter((result) => !result.ok);
@@ -107,4 +135,13 @@ const tests = results.reduce((sum, result) => sum + result.tests, 0);
 console.log(`\n${results.length} files, ${tests} tests, ${failed.length} files failed, ${((Date.now() - started) / 1000).toFixed(1)} s`);
 console.log(`slowest: ${[...results].sort((a, b) => b.seconds - a.seconds).slice(0, 8).map((result) => `${basename(result.file, '.test.ts')} ${result.seconds.toFixed(1)} s`).join(', ')}`);
 for (const result of failed) console.log(`FAILED: ${result.file}`);
+if (record && wholeTier && !failed.length) {
+  // One line a file, by name, so a new recording's diff shows what changed.
+  const entries = results.map((result) => [nameOf(result.file), Number(result.seconds.toFixed(1))]).sort(([a], [b]) => (a < b ? -1 : 1));
+  writeFileSync(`${SECONDS}.tmp`, `{\n${entries.map(([name, value]) => `  ${JSON.stringify(name)}: ${value}`).join(',\n')}\n}\n`);
+  renameSync(`${SECONDS}.tmp`, SECONDS);
+  console.log(`seconds of ${entries.length} files written to ${relative(ROOT, SECONDS)}`);
+} else if (record) {
+  console.log(`EDGEBENCH_E2E_RECORD: nothing written (${wholeTier ? 'a file failed' : 'not the whole tier'})`);
+}
 process.exit(failed.length ? 1 : 0);

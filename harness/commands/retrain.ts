@@ -1,5 +1,5 @@
 import { defineCommand } from 'citty';
-import { retrainModels, type RetrainOutcome } from '../../models/retrain.ts';
+import type { RetrainOutcome } from '../../models/retrain.ts';
 import { commonArgs, datasetArgs, overridesFrom, setup, type CommandContext, type CommandIo, type FlagOverrides, type FlagPaths } from './common.ts';
 import { withInterrupt } from '../interrupt.ts';
 import { retrainedLine } from '../retrain-summary.ts';
@@ -47,7 +47,10 @@ export function retrainOverrides(args: Record<string, unknown>): FlagOverrides {
 /** Runs retraining and prints its summary (`bench all` retrains model by model instead: harness/stream.ts). */
 export async function runRetrain(context: CommandContext, signal?: AbortSignal): Promise<RetrainOutcome> {
   // Host work on the fastest engine: native TFLite with XNNPACK, behind the feature guard (TF.js otherwise).
+  // Imported here, not at the top: models/retrain.ts brings TF.js and sharp (~1 s of CPU), which
+  // `bench retrain --help`, a refused flag and `bench all`'s use of the flags above never need.
   const { tfliteHostRunner } = await import('../../targets/node/tflite-host.ts');
+  const { retrainModels } = await import('../../models/retrain.ts');
   const outcome = await retrainModels({ config: context.config, log: context.log, out: context.out, cwd: context.cwd, tflite: tfliteHostRunner, ...(signal ? { signal } : {}) });
   for (const model of outcome.models) context.log.info(retrainedLine(model));
   return outcome;

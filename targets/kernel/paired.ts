@@ -4,7 +4,12 @@
  * session that is the pair, and each iteration of it runs A and B once each
  * in a seeded random order, timing each. Whatever state the process is in
  * (thread placement, clocks, a neighbour's load) then hits both sides of a
- * pair alike. No Node APIs: this folder is bundled into the page too.
+ * pair alike. The order is balanced two pairs at a time (one A-first, one
+ * B-first, which comes first by the seed): the second run of a pair is
+ * faster (20–40% on a 1 ms model at load 9–15, measured), and a
+ * coin per pair let one seed put 9 of 12 pairs in one order, so that
+ * position effect landed on one side in every run with that seed.
+ * No Node APIs: this folder is bundled into the page too.
  *
  * minSamples and the time bounds count pairs. With `evaluate`, each side
  * is then evaluated on its own pack (and its own reference) after the loop,
@@ -69,14 +74,14 @@ export interface PairResult {
   /** Loop iteration times in ms, paired by index: a[i] and b[i] ran back to back. */
   a: number[];
   b: number[];
-  /** How many pairs ran B first (about half, by the seeded order). */
+  /** How many pairs ran B first (half, or half of one pair less or more). */
   bFirst: number;
   loadMs: Record<Side, number>;
   /** Each side's accuracy (and agreement), when asked to evaluate. */
   evaluation?: Record<Side, Evaluation | null>;
 }
 
-/** mulberry32: a small seeded generator, enough for a coin per pair. */
+/** mulberry32: a small seeded generator, enough for a coin per two pairs. */
 function coin(seed: number): () => boolean {
   let state = seed >>> 0;
   return () => {
@@ -98,7 +103,15 @@ export async function measurePair(input: PairInput): Promise<PairResult> {
   const pixels = { a: batchPixels(input.a.pack, 0, options.batchSize, input.a.pack.count), b: batchPixels(input.b.pack, 0, options.batchSize, input.b.pack.count) };
   const times: Record<Side, number[]> = { a: [], b: [] };
   const loadMs: Record<Side, number> = { a: 0, b: 0 };
-  const bFirstNext = coin(input.seed);
+  const flip = coin(input.seed);
+  let loopPairs = 0;
+  let lastBFirst = false;
+  // Pairs 2k and 2k+1 run in opposite orders, the first of them by the coin: every process's orders balance to within one pair.
+  const bFirstNext = () => {
+    lastBFirst = loopPairs % 2 === 0 ? flip() : !lastBFirst;
+    loopPairs += 1;
+    return lastBFirst;
+  };
   let phase: JobPhase = 'setup';
   let bFirst = 0;
 
@@ -113,7 +126,7 @@ export async function measurePair(input: PairInput): Promise<PairResult> {
   };
   const pair: InferenceSession = {
     async run(_pixels, batch) {
-      // Before the loop every call is load order; in it a seeded coin orders each pair.
+      // Before the loop every call is load order; in it the balanced seeded order above.
       const order: Side[] = phase === 'loop' ? (bFirstNext() ? ['b', 'a'] : ['a', 'b']) : sides;
       const taken: Partial<Record<Side, { ms: number; output: Float32Array }>> = {};
       for (const side of order) taken[side] = await runSide(side, batch);

@@ -9,7 +9,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, readdir, readFile, rm, truncate } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { bench } from '../helpers/cli.ts';
@@ -25,6 +25,8 @@ before(async () => {
   const mobile = join(root, 'broken', 'models', 'tiny', 'mobile');
   const weights = (await readdir(mobile)).find((name) => name.endsWith('.bin'))!;
   await truncate(join(mobile, weights), 10);
+  // The A/A's verdict at alpha 0.001: at a user's 0.05, noise flags an A/A up to one run in 20 by definition (ab-node-processes).
+  await writeFile(join(root, 'aa.config.json'), JSON.stringify({ ab: { alpha: 0.001 } }));
 });
 after(() => rm(root, { recursive: true, force: true }));
 
@@ -32,7 +34,7 @@ const ab = (out: string, processes: number, ...extra: string[]) =>
   bench(['ab', '--json', '--out', join(root, out), '--baseline', join(root, 'base'), '--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-cpu', '--threads', '1', '--processes', String(processes), '--min-time', '0', '--warmup', '1', ...extra]);
 
 test('A against a copy of itself: never regressed, exit 0, the verdict file written; 12 pairs a process by default', async () => {
-  const result = await ab('copy', 2);
+  const result = await ab('copy', 2, '--config', join(root, 'aa.config.json'));
   assert.equal(result.code, 0, result.stderr);
   const json = JSON.parse(result.stdout) as { keys: { key: string; verdict: string; estimate: { pairs: number; processes: number } }[]; path: string };
   assert.equal(json.keys.length, 1);

@@ -20,10 +20,10 @@ import { join } from 'node:path';
 import { abKeyInput, abOptions } from '../../harness/ab.ts';
 import { keyId } from '../../harness/core/record.ts';
 import { abExitCode, abVerdict } from '../../reports/ab.ts';
-import { createAdb } from '../../targets/android/adb.ts';
 import { createAndroidTarget } from '../../targets/android/index.ts';
 import { keyedJob } from '../../targets/result.ts';
-import { androidContext, FAKE_ADB, fakeAdb, PIXEL_7, standInChrome, tinyPageJob, withoutAppiumPrerequisites, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
+import { androidContext, fakeAdb, PIXEL_7, standInChrome, tinyPageJob, withoutAppiumPrerequisites, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
+import { inProcessAdb } from '../fixtures/fake-adb/in-process-adb.ts';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { pageOut } from '../helpers/page-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -48,7 +48,8 @@ test("B's model fails on the phone while A's loads: side B named, a regression n
   await truncate(join(mobile, (await readdir(mobile)).find((name) => name.endsWith('.bin'))!), 10);
   // Two loaded cores start the stand-in Chromium slowly.
   const context = androidContext(out, { android: { driver: 'cdp', cooldown: { enabled: false } }, timeouts: { android: { cdpConnectMs: 120_000, devtoolsSocketMs: 120_000 } } });
-  const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }), env: withoutAppiumPrerequisites() });
+  // The fake adb in this process: the adb process is android-cdp-route's first test; here a Node start per call bought nothing.
+  const target = createAndroidTarget({ adb: inProcessAdb(adb), env: withoutAppiumPrerequisites() });
   const [phone] = await target.discover(context);
   assert.equal(phone?.usable, true);
   await target.prepare!(context, [phone!]);

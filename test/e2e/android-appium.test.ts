@@ -10,15 +10,14 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createAdb } from '../../targets/android/adb.ts';
 import { createAndroidTarget } from '../../targets/android/index.ts';
-import { freePort, startAppiumServer } from '../../targets/android/appium-server.ts';
-import { memoryLogger } from '../../harness/core/log.ts';
+import { freePort, startAppiumServer, type AppiumServer } from '../../targets/android/appium-server.ts';
 import type { DiscoveredDevice, Target } from '../../targets/types.ts';
 import { artifactFor, jobFor, tinyModelFixture, type ModelFixture } from '../helpers/browser-fixture.ts';
 import { pageOut } from '../helpers/page-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { androidContext, FAKE_ADB, fakeAdb, PIXEL_7, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
+import { androidContext, fakeAdb, PIXEL_7, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
+import { inProcessAdb } from '../fixtures/fake-adb/in-process-adb.ts';
 import { runJob } from '../helpers/run-job.ts';
 
 /**
@@ -59,8 +58,14 @@ async function killBrowser(userDataDir: string): Promise<number> {
 let out: string;
 let fixture: ModelFixture;
 let adb: FakeAdb;
-/** The first two tests share one harness-started Appium and its session: a second Appium, session and browser start cost this file a third of its time. */
+/**
+ * The tests share one harness-started Appium: the first two its session too (a second Appium, session
+ * and browser start cost this file a third of its time), the farm test reaches it by URL as it would a
+ * grid's (it started its own server before, the same code as the harness's: another ~10 s).
+ */
 let shared: { target: Target; phone: DiscoveredDevice; context: ReturnType<typeof androidContext>; userDataDir: string; disposed: boolean };
+/** The Appium server the shared target started (once its first job asked for it). */
+let harnessAppium: AppiumServer | undefined;
 
 before(async () => {
   out = await pageOut('android-appium');
@@ -76,7 +81,10 @@ after(async () => {
 
 async function setUp(userDataDir: string): Promise<{ target: Target; phone: DiscoveredDevice; context: ReturnType<typeof androidContext> }> {
   const context = androidContext(out, { android: { capabilities: standInCapabilities(userDataDir, await freePort()) } });
-  const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }) });
+  // The fake adb in this process (the adb process is android-cdp-route's first test): a Node start per call bought nothing here.
+  // The harness starts its own Appium as always; the wrapper only keeps the server, for the farm test to reach as an external one.
+  const startAppium = async (options: Parameters<typeof startAppiumServer>[0]) => (harnessAppium = await startAppiumServer(options));
+  const target = createAndroidTarget({ adb: inProcessAdb(adb), startAppium });
   const [phone] = await target.discover(context);
   assert.equal(phone!.usable, true);
   await target.prepare!(context, [phone!]);
@@ -114,11 +122,17 @@ test('one job through Appium, the page and protocol, read back to a Measurement'
 test('the browser killed mid-job: that job fails, the next one runs in a new session', { timeout: 180_000 }, async () => {
   const { target, phone, context, userDataDir } = shared;
   const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
-  // A loop long enough to be killed in. A page busy measuring answers no poll until its loop yields,
-  // so the kill is timed from the job's start rather than from a phase.
+  // A loop long enough to be killed in. A page busy measuring answers no poll until its loop yields, so
+  // the kill comes once a poll has seen the page past setup (its model loading or later), not at a fixed
+  // 5 s from the job's start: a browser killed mid-job either way.
   const long = jobFor(fixture, artifact, phone.device, 'tfjs-cpu', { kernel: { minTimeMs: 90_000, maxTimeMs: 90_000, minSamples: 1_000_000 } });
+  const seen = context.log.lines.length;
   const running = runJob(target, long, context);
-  await new Promise((wait) => setTimeout(wait, 5_000));
+  const deadline = Date.now() + 60_000;
+  while (!context.log.lines.slice(seen).some((line) => line.startsWith(`${PIXEL_7.serial} `) && /: (load|first-inference|warmup|loop)$/.test(line))) {
+    assert.ok(Date.now() < deadline, `the job never got past setup: ${context.log.lines.slice(seen).join(' | ')}`);
+    await new Promise((wait) => setTimeout(wait, 100));
+  }
   assert.equal(await killBrowser(userDataDir), 1, 'the stand-in browser was killed');
   const killed = await running;
   assert.ok(!killed.ok);
@@ -130,23 +144,12 @@ test('the browser killed mid-job: that job fails, the next one runs in a new ses
   assert.equal(next.measurement.evaluation?.accuracy, fixture.nodeAccuracy);
 });
 
-test('at the end, the adb reverse to the page server\'s port is removed', { timeout: 60_000 }, async () => {
-  shared.disposed = true;
-  await shared.target.dispose!();
-  const reverse = (await adb.calls()).filter((args) => args[2] === 'reverse');
-  assert.ok(reverse.length >= 2, JSON.stringify(reverse));
-  assert.match(reverse[0]!.join(' '), /^-s 2B161JEGR04567 reverse tcp:(\d+) tcp:\1$/);
-  assert.deepEqual(reverse.at(-1)!.slice(2, 4), ['reverse', '--remove']);
-  assert.equal(reverse.at(-1)![4], reverse[0]![3]);
-  assert.deepEqual((await adb.reverses())[PIXEL_7.serial] ?? [], [], 'no reverse rule left');
-});
-
 test('an external Appium server (grid / farm): a phone not on this host\'s adb runs page jobs there', { timeout: 120_000 }, async () => {
   const userDataDir = await tempDir('standin-profile');
-  const external = await startAppiumServer({ log: memoryLogger() });
+  assert.ok(harnessAppium?.running, 'the first tests started the harness\'s Appium');
   const noPhones = await fakeAdb([]);
-  const context = androidContext(out, { android: { appiumUrl: external.url, devices: ['FARM-PIXEL-8'], capabilities: standInCapabilities(userDataDir, await freePort()) } });
-  const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: noPhones.env }) });
+  const context = androidContext(out, { android: { appiumUrl: harnessAppium.url, devices: ['FARM-PIXEL-8'], capabilities: standInCapabilities(userDataDir, await freePort()) } });
+  const target = createAndroidTarget({ adb: inProcessAdb(noPhones) });
   try {
     const [remote] = await target.discover(context);
     assert.equal(remote!.usable, true);
@@ -159,8 +162,18 @@ test('an external Appium server (grid / farm): a phone not on this host\'s adb r
     assert.equal(result.measurement.deviceState, undefined, 'no adb, no device state');
   } finally {
     await target.dispose!();
-    await external.stop();
   }
   // Nothing asked of this host's adb but the device list: no reverse, no shell.
   assert.deepEqual(await noPhones.calls(), [['devices', '-l']]);
+});
+
+test('at the end, the adb reverse to the page server\'s port is removed', { timeout: 60_000 }, async () => {
+  shared.disposed = true;
+  await shared.target.dispose!();
+  const reverse = (await adb.calls()).filter((args) => args[2] === 'reverse');
+  assert.ok(reverse.length >= 2, JSON.stringify(reverse));
+  assert.match(reverse[0]!.join(' '), /^-s 2B161JEGR04567 reverse tcp:(\d+) tcp:\1$/);
+  assert.deepEqual(reverse.at(-1)!.slice(2, 4), ['reverse', '--remove']);
+  assert.equal(reverse.at(-1)![4], reverse[0]![3]);
+  assert.deepEqual((await adb.reverses())[PIXEL_7.serial] ?? [], [], 'no reverse rule left');
 });

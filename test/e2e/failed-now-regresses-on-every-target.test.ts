@@ -22,12 +22,12 @@ import { memoryLogger } from '../../harness/core/log.ts';
 import { keyId, measurementId, type MeasurementKey, type RunRecord } from '../../harness/core/record.ts';
 import { runBenchmarks, type RunOptions } from '../../harness/run.ts';
 import { compareRecords } from '../../reports/compare.ts';
-import { createAdb } from '../../targets/android/adb.ts';
 import { createAndroidTarget } from '../../targets/android/index.ts';
 import { createBrowserTarget } from '../../targets/browser/index.ts';
 import { createNodeTarget } from '../../targets/node/index.ts';
 import type { Target } from '../../targets/types.ts';
-import { FAKE_ADB, fakeAdb, fakeBenchmarkBinary, PIXEL_7, standInChrome, type FakeAdb, type FakePhone } from '../fixtures/fake-adb/fake-device.ts';
+import { inProcessAdb } from '../fixtures/fake-adb/in-process-adb.ts';
+import { fakeAdb, fakeBenchmarkBinary, PIXEL_7, standInChrome, type FakeAdb, type FakePhone } from '../fixtures/fake-adb/fake-device.ts';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { pageOut } from '../helpers/page-bundle.ts';
 
@@ -73,7 +73,9 @@ async function run(phone: FakePhone, sabotage: Sabotage = {}, devtoolsSocketMs?:
   const targets: RunOptions['targets'] = {
     node: async () => (sabotage.node ?? same)(createNodeTarget()),
     browser: async () => (sabotage.browser ?? same)(createBrowserTarget()),
-    android: async () => (sabotage.android ?? same)(createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }) }), adb),
+    // The fake adb in this process: the adb process is the route's own tests' (android-cdp-route, android-native);
+    // here a Node start per call (a dozen at discovery, more around every job) only slowed all three runs.
+    android: async () => (sabotage.android ?? same)(createAndroidTarget({ adb: inProcessAdb(adb) }), adb),
   };
   // Generous bounds on the stand-in Chrome starting and answering: two loaded cores start it slowly.
   const timeouts = { android: { cdpConnectMs: 120_000, ...(devtoolsSocketMs ? { devtoolsSocketMs } : { devtoolsSocketMs: 120_000 }) } };

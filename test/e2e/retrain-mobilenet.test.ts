@@ -1,6 +1,8 @@
 /**
- * Retraining for real: MobileNetV2 bottlenecks on a small generated dataset,
- * a trained head, the exported Mobile artifact, and the bottleneck cache.
+ * Retraining for real: MobileNetV2 bottlenecks on the default generated
+ * dataset, a trained head, the exported Mobile artifact, and a second retrain
+ * that keeps the head (one that trains again on the bottleneck cache:
+ * bottlenecks-fast-engine).
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -81,14 +83,6 @@ test('retraining mobilenet_v2 on a small generated dataset', async (t) => {
     assert.match(metadata.training.fingerprint ?? '', /^[0-9a-f]{64}$/);
     assert.ok(!log.lines.some((line) => line.includes('loading backbone')), log.lines.join('\n'));
   });
-
-  await t.test('a second retrain reads every bottleneck from the cache', async () => {
-    // reuse: false is --force: train again even though nothing changed.
-    const second = await retrainModels({ config: parseConfig({ out, models: ['mobilenet_v2'], retrain: { reuse: false } }), log: memoryLogger(), out });
-    const again = second.models[0]!;
-    assert.equal(again.bottlenecks.computed, 0, 'no backbone inference on a warm cache');
-    assert.equal(again.bottlenecks.inferenceSeconds, 0);
-    assert.equal(again.bottlenecks.cached, model.bottlenecks.computed + model.bottlenecks.cached);
-    assert.equal(again.metadata.training.testAccuracy, metadata.training.testAccuracy);
-  });
+  // A second retrain that trains again on the bottleneck cache (retrain.reuse false, --force): bottlenecks-fast-engine,
+  // on a smaller dataset: here it was a second 1000-step training and export of MobileNetV2 (28 of 260 s at load 20).
 });

@@ -9,7 +9,7 @@
  * loading each in a page (four page jobs per network; the MobileNetV3-like
  * network ran in the page too, half of this file's time, until this model
  * took its depthwise convolution, hard-swish and reshape). A network's
- * accuracy per variant on a TFLite runtime is tflite-zoo-networks' job. (The
+ * accuracy per variant on a TFLite runtime is tflite-conversion's job. (The
  * U-Net's per-pixel output does not fit the page's per-image evaluation;
  * tflite-node checks it.)
  */

@@ -190,7 +190,7 @@ function inceptionBlocks(): tf.LayersModel {
   return finish('inception_v3_like', image, head(x));
 }
 
-/** Apart from NETWORKS: checked on tflite-node (tflite-zoo-networks), not in a LiteRT.js page. */
+/** Apart from NETWORKS: checked on tflite-node (tflite-conversion), not in a LiteRT.js page. */
 export const INCEPTION_LIKE = seeded('inception_v3_like', inceptionBlocks);
 
 /** conv → layer → head, for one layer under test. */

@@ -5,7 +5,7 @@
  * turns come one at a time in process order, and the next block starts only
  * after the last turn of this one. A process that fails, loading or in its
  * turn, ends the key at once and every process still waiting is stopped.
- * (The real processes: test/e2e/ab-node-alternation.test.ts.)
+ * (The real processes: test/e2e/ab-node-processes.test.ts.)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -3,12 +3,12 @@
  * id and a path mean, which earlier runs make a trend, and `bench history`.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { RecordError, listRuns, loadHistory, readRunRecord, resolveRun, type RunSummary } from '../../harness/history.ts';
 import { failure, latencies, measurement, record, saveRecord } from '../fixtures/report-records.ts';
+import { bench } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 async function withRuns(fn: (out: string) => Promise<void>): Promise<void> {
@@ -97,18 +97,17 @@ test('history for a trend: earlier runs of the same benchmark and schema only, t
 
 test('bench history --json lists the runs for machines', async () => {
   await withRuns(async (out) => {
-    const stdout = await new Promise<string>((resolvePromise, reject) =>
-      execFile(process.execPath, ['harness/bin.js', 'history', '--out', out, '--json'], (error, output) => (error ? reject(error) : resolvePromise(output))),
-    );
-    const { runs } = JSON.parse(stdout) as { runs: RunSummary[] };
+    // The CLI in this process (../helpers/cli.ts), not a spawned harness/bin.js: Node and tsx started twice for two lines of JSON.
+    const all = await bench(['history', '--out', out, '--json']);
+    assert.equal(all.code, 0, all.stderr);
+    const { runs } = JSON.parse(all.stdout) as { runs: RunSummary[] };
     assert.deepEqual(runs.map((run) => [run.runId, run.status, run.measurements, run.failures]), [
       ['a-first', 'complete', 1, 0],
       ['b-second', 'interrupted', 2, 1],
       ['c-third', 'complete', 1, 0],
     ]);
-    const limited = await new Promise<string>((resolvePromise, reject) =>
-      execFile(process.execPath, ['harness/bin.js', 'history', '--out', out, '--json', '--limit', '1'], (error, output) => (error ? reject(error) : resolvePromise(output))),
-    );
-    assert.deepEqual((JSON.parse(limited) as { runs: RunSummary[] }).runs.map((run) => run.runId), ['c-third']);
+    const limited = await bench(['history', '--out', out, '--json', '--limit', '1']);
+    assert.equal(limited.code, 0, limited.stderr);
+    assert.deepEqual((JSON.parse(limited.stdout) as { runs: RunSummary[] }).runs.map((run) => run.runId), ['c-third']);
   });
 });

@@ -5,15 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { tfliteWithSupportMetadata } from '../fixtures/tflite-support-metadata.ts';
-
-const BIN = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));
+import { bench } from '../helpers/cli.ts';
 
 test('inspect prints the TFLite Support metadata in one line; per-channel normalisation is named as unreadable', async () => {
   await tf.setBackend('cpu');
@@ -22,11 +19,12 @@ test('inspect prints the TFLite Support metadata in one line; per-channel normal
   try {
     writeFileSync(join(dir, 'good.tflite'), tfliteWithSupportMetadata(model, { imageSize: 8, mean: [127.5], std: [127.5], labels: ['cat', 'dog', 'bird'] }));
     writeFileSync(join(dir, 'rgb.tflite'), tfliteWithSupportMetadata(model, { imageSize: 8, mean: [1, 2, 3], std: [4, 5, 6], labels: ['cat', 'dog', 'bird'] }));
-    const good = spawnSync(process.execPath, [BIN, 'inspect', join(dir, 'good.tflite')], { encoding: 'utf8', timeout: 60_000 });
-    assert.equal(good.status, 0, good.stderr);
+    // In this process (../helpers/cli.ts): a spawned harness/bin.js started Node, tsx and TF.js again for each file.
+    const good = await bench(['inspect', join(dir, 'good.tflite')]);
+    assert.equal(good.code, 0, good.stderr);
     assert.match(good.stderr, /TFLite Support metadata: input 8×8, normalisation pixel × 0\.00784314 \+ -1\.00000, 3 labels: cat, dog, bird/);
-    const rgb = spawnSync(process.execPath, [BIN, 'inspect', join(dir, 'rgb.tflite')], { encoding: 'utf8', timeout: 60_000 });
-    assert.equal(rgb.status, 0, rgb.stderr);
+    const rgb = await bench(['inspect', join(dir, 'rgb.tflite')]);
+    assert.equal(rgb.code, 0, rgb.stderr);
     assert.match(rgb.stderr, /TFLite Support metadata: unreadable \(per-channel normalisation mean \[1, 2, 3\]/);
   } finally {
     model.dispose();
