@@ -102,6 +102,11 @@ function selects(runtime: RuntimeStatus, backends: string[] | undefined): 'yes' 
   return optInReason(runtime) ? 'opt-in' : 'yes';
 }
 
+/** The devices of a target that the plan will give a job to some model's artifact on: a runtime it takes. */
+export function devicesWithJobs(devices: readonly DiscoveredDevice[], config: ResolvedConfig): DiscoveredDevice[] {
+  return devices.filter((found) => found.usable && found.runtimes.some((runtime) => selects(runtime, config.run.backends) === 'yes'));
+}
+
 export async function planJobs(models: readonly ModelArtifacts[], active: readonly ActiveTarget[], config: ResolvedConfig, out: string): Promise<Plan> {
   const batchSizes = [...new Set(config.run.batchSizes)].sort((a, b) => a - b);
   const plan: Plan = { jobs: [], leftOut: [], noPack: [], retrainNotes: [] };

@@ -35,7 +35,7 @@ import { leftOutLine, planJobs, type ActiveTarget, type PlannedJob } from './pla
 import { RunRecordStore } from './record-store.ts';
 import { withReferences, type PrefetchedReference } from './references.ts';
 import { measurePlan, type JobTiming, type MeasureOptions } from './run-jobs.ts';
-import { discoverTargets, disposeTargets, prepareTargets, warnUnknownBackends, type TargetFactories } from './targets.ts';
+import { discoverTargets, disposeTargets, prepareTargets, startTargetsEarly, warnUnknownBackends, type TargetFactories } from './targets.ts';
 import { importUserModels } from './user-models.ts';
 import { formatSummary } from '../reports/run-summary.ts';
 import type { Target, TargetContext } from '../targets/types.ts';
@@ -118,6 +118,13 @@ export interface RunSession {
   /** The targets found, with their devices: what the plan is made from. */
   readonly active: readonly ActiveTarget[];
   /**
+   * Settles when what the targets began at discovery (each browser's launch,
+   * beside the untimed work before the first job) is done; never rejects.
+   * Each target's prepare waits for its own part (so `measure` does);
+   * timed host work outside a measure (bench all's bottlenecks) awaits this.
+   */
+  readonly started: Promise<void>;
+  /**
    * Plans and measures these models' artifacts into the record (the
    * artifacts and training summaries added to it first). `etaAfter`: the
    * seconds of work the caller has left after these jobs, for the ETA.
@@ -135,6 +142,7 @@ export async function openRun(options: RunOptions): Promise<RunSession> {
   const context: TargetContext = { config, log, out, signal };
   const startedAt = new Date().toISOString();
   const active = await discoverTargets(context, options.targets);
+  const started = startTargetsEarly(active, context);
   let store: RunRecordStore;
   try {
     // record: opened once the devices are known, with the conditions they set (CPU pinning).
@@ -166,6 +174,7 @@ export async function openRun(options: RunOptions): Promise<RunSession> {
   return {
     store,
     active,
+    started,
     async measure(models, measureOptions = {}) {
       const timings: RunTimings = { references: [], jobs: [] };
       if (models.length === 0 || signal.aborted) return timings;

@@ -43,6 +43,7 @@ import { retrainModel, setUpRetrain, type RetrainedModel } from '../models/retra
 import { convertArtifacts, type ConvertedArtifact } from '../models/tflite/index.ts';
 import type { CheckRuntime } from '../models/tflite/self-check.ts';
 import { writeHtmlReport } from '../reports/index.ts';
+import { viewerScript } from '../reports/bundle.ts';
 import { formatSummary } from '../reports/run-summary.ts';
 
 /** The wall time of one phase of `bench all`: what the docs' cost figures and `npm run benchmark:all` are made of. */
@@ -134,6 +135,9 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
 
   // The CPU probe before the browsers start beside it; then the targets: the plan, so its estimate, is known from the first second.
   const basis = await probedColdBasis();
+  // The report's viewer (ECharts, bundled by esbuild on every core: ~1 s quiet, 3-5 s at load 20) is built beside the
+  // discovery instead of after the first model's jobs, where it held up the rest of the run. Its error, if any, is the report's.
+  const viewerBuilt = viewerScript().catch(() => undefined);
   const datasetMade = config.dataset.images !== undefined || existsSync(generatedDatasetDir(out, config.dataset.seed, config.dataset.imagesPerClass));
   // The dataset is drawn while the targets are found (three browser engines started and probed): neither is
   // timed, and discovery was on the way to the first number after the dataset. The first job waits for both.
@@ -149,6 +153,9 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
     throw error;
   }
   phases.push({ phase: 'discovery', subject: 'targets', seconds: (performance.now() - datasetStarted) / 1000, detail: 'while the dataset is made' });
+  // The browsers launched at discovery (./run.ts `started`) and the viewer's build run beside the untimed work (the dataset,
+  // the plan, a warm run's checks of the head, the files and the evaluations); timed host work (bottlenecks) and jobs wait for them.
+  const quiet = Promise.all([session.started, viewerBuilt]);
   let reportPath: string | undefined;
   // What is done so far, estimated and taken: the rest of the plan is scaled by their ratio.
   const progress = { estimated: 0, actual: 0 };
@@ -178,6 +185,7 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
     const measure = async (ids: string[], keep: (artifact: ArtifactInfo) => boolean = () => true, part?: PlannedPart, partStarted?: number): Promise<void> => {
       const models = await runnableModels(out, ids, log);
       if (withArtifacts(models, keep).length > 0) {
+        await quiet;
         const timings = await session.measure(models, { etaAfter, fallbackEstimate: (planned) => shippedEstimate(planned, config, basis).seconds, only: keep, oneRoundWhenUnchanged: true });
         phases.push(...runPhases(timings));
         const fresh = unshown(session.store.record, shownRows);
@@ -200,7 +208,7 @@ export async function streamAll(options: StreamOptions): Promise<StreamOutcome> 
       log.info(`== ${id} (${index + 1}/${order.length}): retrain, convert, measure`);
       let retrained: RetrainedModel;
       try {
-        retrained = await retrainModel(id, setup, retrainOptions);
+        retrained = await retrainModel(id, setup, { ...retrainOptions, quietBefore: quiet });
       } catch (error) {
         if (signal.aborted) throw error;
         log.error(`${id}: ${(error as Error).message}`);

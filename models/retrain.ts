@@ -35,6 +35,8 @@ export interface RetrainOptions {
    * backbone there, behind the feature guard. Absent: TF.js only.
    */
   tflite?: TfliteRunner;
+  /** Settles when the untimed work begun beside this retrain (`bench all`'s browser launches) is done: the bottlenecks, timed, wait for it. */
+  quietBefore?: Promise<unknown>;
 }
 
 export interface RetrainedModel {
@@ -203,6 +205,7 @@ async function retrainWith(inputs: RetrainInputs, options: RetrainOptions): Prom
   const { config, log, out } = options;
   const { spec } = backbone;
   const id = spec.id;
+  await options.quietBefore;
   const bottlenecks = await computeBottlenecks({ backbone, engine, images: cachedImages, out, batchSize: config.retrain.bottleneckBatch, log, signal: options.signal });
 
   const train = labeled(dataset.images.filter((image) => image.split === 'train'), bottlenecks.vectors);

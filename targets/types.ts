@@ -186,6 +186,14 @@ export interface Target {
   /** Starts what the jobs need (servers, sessions) once per run. */
   prepare?(context: TargetContext, devices: DiscoveredDevice[]): Promise<void>;
   /**
+   * Begins now, in the background, what these devices' first jobs would start
+   * (a browser's launch), so it runs beside the untimed work between discovery
+   * and the first job; `prepare` waits for it, so nothing begun here runs
+   * beside a timed job. Settles when what it began has; never rejects: a
+   * launch that did not work is tried again, and reported, by the job that needs it.
+   */
+  startEarly?(context: TargetContext, devices: DiscoveredDevice[]): Promise<void>;
+  /**
    * The options in a job's key: what this target will run it with that changes
    * the numbers (threads, SIMD, delegate, GPU adapter …). Called once per job
    * when the plan is made, after discover; the key is then fixed for the job's

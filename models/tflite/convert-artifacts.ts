@@ -68,13 +68,15 @@ function optionsKey(variant: Variant, options: Pick<ConvertArtifactsOptions, 'io
   return { converter: CONVERTER_VERSION, variant };
 }
 
-async function upToDate(path: string, source: Record<string, unknown>): Promise<boolean> {
-  if (!existsSync(path)) return false;
+/** The file's size when it was converted from `source` as asked (read once: InceptionV3's four files are ~180 MB), else undefined. */
+async function upToDate(path: string, source: Record<string, unknown>): Promise<number | undefined> {
+  if (!existsSync(path)) return undefined;
   try {
-    const metadata = inspectTflite(new Uint8Array(await readFile(path))).metadata.find((entry) => entry.name === METADATA_NAME)?.json as TfliteMetadata | undefined;
-    return JSON.stringify(metadata?.source) === JSON.stringify(source);
+    const bytes = new Uint8Array(await readFile(path));
+    const metadata = inspectTflite(bytes).metadata.find((entry) => entry.name === METADATA_NAME)?.json as TfliteMetadata | undefined;
+    return JSON.stringify(metadata?.source) === JSON.stringify(source) ? bytes.length : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -179,8 +181,9 @@ export async function convertArtifacts(options: ConvertArtifactsOptions): Promis
     const pending: Variant[] = [];
     for (const variant of options.variants) {
       const path = liteModelPath(out, model, variant);
-      if (await upToDate(path, sourceOf(variant))) {
-        results.push({ model, variant, path, bytes: (await readFile(path)).length, seconds: 0, reused: true });
+      const size = await upToDate(path, sourceOf(variant));
+      if (size !== undefined) {
+        results.push({ model, variant, path, bytes: size, seconds: 0, reused: true });
         log.debug(`${model} ${variant}: up to date (${path})`);
         progress.tick(1, `${model} ${variant} (reused)`);
       } else pending.push(variant);

@@ -110,6 +110,8 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
   let pageServer: PageServer | undefined;
   let starting: Promise<PageServer> | undefined;
   const browsers = new Map<string, BrowserEntry>();
+  /** Launches begun by startEarly; prepare waits for them. */
+  let launching: Promise<unknown>[] = [];
 
   const ensureServer = async (out: string): Promise<PageServer> => {
     if (pageServer) return pageServer;
@@ -179,8 +181,29 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
       return devices;
     },
 
+    /**
+     * Each browser launched at once, side by side, instead of at its first
+     * job: with its facts kept from an earlier discovery nothing launched it
+     * yet, and its launch (a second or more per engine on 2 cores, Firefox's
+     * the longest) was paid in the middle of the timed jobs, one engine after
+     * another. Every job still gets a fresh page (a new context: cold caches).
+     */
+    async startEarly(_context: TargetContext, devices: DiscoveredDevice[]): Promise<void> {
+      const begun: Promise<unknown>[] = [];
+      for (const found of devices) {
+        const entry = browsers.get(found.device.id);
+        // A launch that fails is tried again, and reported, by the browser's first job (the host forgets a failed open).
+        if (entry) begun.push(entry.host.browser().catch(() => undefined));
+      }
+      launching.push(...begun);
+      await Promise.all(begun);
+    },
+
     async prepare(context: TargetContext): Promise<void> {
       await ensureServer(context.out);
+      // Nothing startEarly began may still be launching beside a timed job.
+      await Promise.all(launching);
+      launching = [];
     },
 
     async runtimeSizes(runtimes: string[]): Promise<RuntimeSize[]> {
@@ -210,6 +233,8 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
     },
 
     async dispose(): Promise<void> {
+      await Promise.all(launching);
+      launching = [];
       const runners = [...browsers.values()].map((entry) => entry.host.close());
       browsers.clear();
       await Promise.allSettled(runners);
