@@ -16,9 +16,7 @@ import type { RunRecord } from '../../harness/core/record.ts';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { pageOut } from '../helpers/page-bundle.ts';
 
-// `bench` under the tests' own loader rather than harness/bin.js's tsx: the same main, a cheaper start (test/fixtures/bench-main.ts).
-const LOADER = new URL('../ts-loader.js', import.meta.url).href;
-const BENCH = fileURLToPath(new URL('../fixtures/bench-main.ts', import.meta.url));
+const BIN = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
 let out: string;
 
@@ -32,7 +30,7 @@ after(() => rm(out, { recursive: true, force: true }));
 function startRun() {
   const child = spawn(
     process.execPath,
-    ['--import', LOADER, BENCH, 'run', '--out', out, '--model', 'tiny', '--targets', 'browser', '--browser', CHROMIUM, '--backends', 'tfjs-cpu,tfjs-wasm', '--batch-sizes', '1,2', '--min-samples', '5', '--min-time', '1500', '--warmup', '1', '--rounds', '1'],
+    [BIN, 'run', '--out', out, '--model', 'tiny', '--targets', 'browser', '--browser', CHROMIUM, '--backends', 'tfjs-cpu,tfjs-wasm', '--batch-sizes', '1,2', '--min-samples', '5', '--min-time', '1500', '--warmup', '1', '--rounds', '1'],
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, NO_COLOR: '1' } },
   );
   let text = '';
