@@ -22,7 +22,7 @@ import { writeEvalPack } from '../../harness/core/eval-pack.ts';
 import { evalPackDir, liteModelPath, metadataPath, mobileModelPath } from '../../harness/core/layout.ts';
 import type { ModelMetadata } from '../../harness/core/metadata.ts';
 import { saveLayersModel } from '../../models/model-io.ts';
-import { convertLayersModel, inspectTflite } from '../../models/tflite/index.ts';
+import { emitVariant, inspectTflite, prepareModel } from '../../models/tflite/index.ts';
 import { createBrowserTarget } from '../../targets/browser/index.ts';
 import { artifactFor, jobFor, targetContext, type ModelFixture } from '../helpers/browser-fixture.ts';
 import { ALL_OPS, NETWORKS, zooImages, type ZooModel } from '../helpers/tflite-zoo.ts';
@@ -85,12 +85,14 @@ test('LiteRT.js runs every variant of a model with every op', async (t) => {
       await t.test(entry.name, async (s) => {
         const model = entry.build();
         const zoo = await fixture(out, entry, model);
+        // Prepared and calibrated once for every variant, as `bench convert` does (the same calibration array: one run for both int8 variants).
+        const prepared = prepareModel(model);
         const calibration = calibrationFor(zoo.metadata.inputSize);
         const measured: string[] = [];
         for (const variant of VARIANTS) {
           const path = liteModelPath(out, entry.name, variant);
           await mkdir(dirname(path), { recursive: true });
-          const bytes = await convertLayersModel(model, { variant, normalization: UNIT, calibration, classNames: zoo.metadata.classNames });
+          const bytes = await emitVariant(prepared, { variant, normalization: UNIT, calibration, classNames: zoo.metadata.classNames });
           for (const code of operatorCodes(bytes)) covered.get(variant)!.add(code);
           await writeFile(path, bytes);
           const result = await runJob(target, jobFor(zoo, await artifactFor(zoo, 'tflite', variant, path), chromium.device, 'litert-wasm', { kernel: { evalLimit: IMAGES, minSamples: 2 } }), context);
@@ -110,8 +112,10 @@ test('LiteRT.js runs every variant of a model with every op', async (t) => {
       for (const entry of CLASSIFIERS.filter((classifier) => !IN_PAGE.includes(classifier.name))) {
         const model = entry.build();
         const classNames = Array.from({ length: model.outputs[0]!.shape.at(-1)! }, (_, i) => `class${i}`);
+        const prepared = prepareModel(model);
+        const calibration = calibrationFor(model.inputs[0]!.shape[1]!);
         for (const variant of VARIANTS) {
-          const bytes = await convertLayersModel(model, { variant, normalization: UNIT, calibration: calibrationFor(model.inputs[0]!.shape[1]!), classNames });
+          const bytes = await emitVariant(prepared, { variant, normalization: UNIT, calibration, classNames });
           const missing = operatorCodes(bytes).filter((code) => !covered.get(variant)!.has(code));
           assert.deepEqual(missing, [], `${entry.name} ${variant}: operator codes LiteRT.js did not run here`);
         }

@@ -4,7 +4,7 @@
  * machines: Debian's Chromium 156, headless, launched with the harness's own
  * flags (targets/browser/launcher.ts), reading WEBGL_debug_renderer_info and
  * navigator.gpu.requestAdapter().info from a localhost page; the e2e test
- * (test/e2e/plan-software-gpu.test.ts) reads them live again. The others are
+ * (test/e2e/run-browser.test.ts, "software GPUs are not GPUs") reads them live again. The others are
  * the strings Mesa's llvmpipe and a desktop NVIDIA GPU report through ANGLE.
  */
 import assert from 'node:assert/strict';
