@@ -16,7 +16,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { freePort } from '../../targets/android/appium-server.ts';
-import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
+import { makeTinyReferenced } from '../helpers/tiny-referenced.ts';
 import { fakeAdbServer, SERVED_ADB, type FakeAdbServer } from '../fixtures/fake-adb/adb-server.ts';
 import { fakeAdb, PIXEL_7, standInChrome, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { startBench, waitFor, type BenchChild } from '../helpers/bench-child.ts';
@@ -45,7 +45,7 @@ function standInCapabilities(userDataDir: string, chromedriverPort: number) {
 /** An out folder with the tiny model and a config for the fake phone by `android`. */
 async function outFolder(name: string, android: Record<string, unknown>): Promise<{ out: string; config: string }> {
   const out = await pageOut(name);
-  await makeTinyArtifact(out);
+  await makeTinyReferenced(out);
   const config = join(out, 'bench.config.json');
   await writeFile(config, JSON.stringify({ android: { adb: SERVED_ADB, ...android } }));
   return { out, config };

@@ -12,7 +12,7 @@ import { readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
+import { makeTinyReferenced } from '../helpers/tiny-referenced.ts';
 import { fakeAdbServer, SERVED_ADB, type FakeAdbServer } from '../fixtures/fake-adb/adb-server.ts';
 import { fakeAdb, PIXEL_7, standInChrome, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { startBench, waitFor } from '../helpers/bench-child.ts';
@@ -28,7 +28,7 @@ let server: FakeAdbServer;
 before(async () => {
   out = await pageOut('android-sigterm');
   cache = await tempDir('android-sigterm-cache');
-  await makeTinyArtifact(out);
+  await makeTinyReferenced(out);
   adb = await fakeAdb([{ ...PIXEL_7, chrome: await standInChrome() }]);
   server = await fakeAdbServer();
   config = join(out, 'bench.config.json');

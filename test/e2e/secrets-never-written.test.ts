@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fakeAdbServer, SERVED_ADB_DIR } from '../fixtures/fake-adb/adb-server.ts';
 import { fakeAdb } from '../fixtures/fake-adb/fake-device.ts';
-import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
+import { makeTinyReferenced } from '../helpers/tiny-referenced.ts';
 import { BENCH_NODE_ARGS } from '../helpers/bench-child.ts';
 import { bench as benchInProcess } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -45,7 +45,7 @@ test('farm credentials never appear in run.json, report.html, markdown, JSON, --
   // adb on the processes' PATH: the fake's client (fake-adb/adb-server.ts).
   const server = await fakeAdbServer();
   try {
-    await makeTinyArtifact(out);
+    await makeTinyReferenced(out);
     const adb = await fakeAdb([]);
     const env = { ...process.env, ...server.env, PATH: `${SERVED_ADB_DIR}:${process.env.PATH}`, FAKE_ADB_STATE: adb.dir };
     // Outside --out: the user's own file is theirs to keep secrets in.
