@@ -6,12 +6,19 @@
  * offered. Nothing is started on the phone to find this out.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { stripVTControlCharacters } from 'node:util';
-import { createAdb } from '../../targets/android/adb.ts';
 import { createAndroidTarget } from '../../targets/android/index.ts';
 import { PAGE_RUNTIMES } from '../../targets/page/app/protocol.ts';
-import { androidContext, FAKE_ADB, fakeAdb, fakeBenchmarkBinary, GALAXY_A51, PIXEL_7 } from '../fixtures/fake-adb/fake-device.ts';
+import { fakeAdbServer, servedAdb, type FakeAdbServer } from '../fixtures/fake-adb/adb-server.ts';
+import { androidContext, fakeAdb, fakeBenchmarkBinary, GALAXY_A51, PIXEL_7 } from '../fixtures/fake-adb/fake-device.ts';
+
+/** adb as a process per call, as the harness runs a real one: the fake's client (fake-adb/adb-server.ts). */
+let server: FakeAdbServer;
+before(async () => {
+  server = await fakeAdbServer();
+});
+after(() => server.close());
 
 test('Chrome missing on one phone and disabled on another: one line each saying what to do on the phone', async () => {
   const adb = await fakeAdb([
@@ -20,7 +27,7 @@ test('Chrome missing on one phone and disabled on another: one line each saying 
   ]);
   const binary = await fakeBenchmarkBinary(adb.dir);
   const context = androidContext(adb.dir, { android: { driver: 'cdp', tfliteBenchmarkBinary: binary } });
-  const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }) });
+  const target = createAndroidTarget({ adb: servedAdb(adb, server) });
   const devices = await target.discover(context);
   const [pixel, galaxy] = [PIXEL_7, GALAXY_A51].map((phone) => devices.find((found) => found.device.id === phone.serial)!);
 

@@ -6,35 +6,38 @@
  * instead of waiting on the phone again. The first case is the target's own
  * logic and calls the fake adb in process (a process per adb call made its
  * "at once" depend on the machine's load); the second drives a stand-in
- * Chrome through the fake `adb` process.
+ * Chrome through adb as a process (the fake's client, fake-adb/adb-server.ts).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createAdb } from '../../targets/android/adb.ts';
 import { createAndroidTarget } from '../../targets/android/index.ts';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { inProcessAdb } from '../fixtures/fake-adb/in-process-adb.ts';
-import { androidContext, FAKE_ADB, fakeAdb, PIXEL_7, standInChrome, tinyPageJob, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
+import { fakeAdbServer, servedAdb, type FakeAdbServer } from '../fixtures/fake-adb/adb-server.ts';
+import { androidContext, fakeAdb, PIXEL_7, standInChrome, tinyPageJob, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { pageOut } from '../helpers/page-bundle.ts';
 import { runJob } from '../helpers/run-job.ts';
 
 let out: string;
 let tiny: TinyArtifact;
 const started: FakeAdb[] = [];
+let server: FakeAdbServer;
 
 before(async () => {
   out = await pageOut('android-cdp-not-ready');
   tiny = await makeTinyArtifact(out, { images: 3 });
+  server = await fakeAdbServer();
 });
 
-after(() => {
+after(async () => {
   for (const adb of started) adb.killChrome(PIXEL_7.serial, 'SIGTERM');
+  await server.close();
 });
 
 /** Two page jobs on a phone whose Chrome is `chrome`; the adb calls they made. */
 async function twoJobs(adb: FakeAdb, timeouts: { devtoolsSocketMs?: number; pageReadyMs?: number }, how: 'process' | 'in-process') {
   const context = androidContext(out, { android: { driver: 'cdp' }, timeouts: { android: timeouts } });
-  const target = createAndroidTarget({ adb: how === 'process' ? createAdb({ executable: FAKE_ADB, env: adb.env }) : inProcessAdb(adb) });
+  const target = createAndroidTarget({ adb: how === 'process' ? servedAdb(adb, server) : inProcessAdb(adb) });
   const [phone] = await target.discover(context);
   await target.prepare!(context, [phone!]);
   try {

@@ -24,11 +24,11 @@ import { memoryLogger } from '../../harness/core/log.ts';
 import { workloadOf } from '../../harness/core/record.ts';
 import { checkRunRecord } from '../../harness/core/record-schema.ts';
 import { runBenchmarks } from '../../harness/run.ts';
-import { createAdb } from '../../targets/android/adb.ts';
 import { createAndroidTarget } from '../../targets/android/index.ts';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { inProcessAdb } from '../fixtures/fake-adb/in-process-adb.ts';
-import { androidContext, FAKE_ADB, fakeAdb, PIXEL_7, standInChrome, tinyPageJob, withoutAppiumPrerequisites, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
+import { fakeAdbServer, SERVED_ADB, servedAdb, type FakeAdbServer } from '../fixtures/fake-adb/adb-server.ts';
+import { androidContext, fakeAdb, PIXEL_7, standInChrome, tinyPageJob, withoutAppiumPrerequisites, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { pageOut, seedPageBundle } from '../helpers/page-bundle.ts';
 import { tinyRetrainConfig, tinyRetrainFixture } from '../helpers/retrained-tiny.ts';
 import { runJob } from '../helpers/run-job.ts';
@@ -36,15 +36,19 @@ import { runJob } from '../helpers/run-job.ts';
 let out: string;
 let tiny: TinyArtifact;
 let adb: FakeAdb;
+/** adb as a process per call where the harness makes its own (the first and third tests): the fake's client. */
+let server: FakeAdbServer;
 
 before(async () => {
   out = await pageOut('android-cdp');
   tiny = await makeTinyArtifact(out, { images: 12 });
   adb = await fakeAdb([{ ...PIXEL_7, chrome: await standInChrome() }]);
+  server = await fakeAdbServer();
 });
 
-after(() => {
+after(async () => {
   adb.killChrome(PIXEL_7.serial, 'SIGTERM');
+  await server.close();
 });
 
 /** The adb calls made from now on, as command lines. */
@@ -56,7 +60,7 @@ async function callsFromNow(): Promise<() => Promise<string[]>> {
 test('CDP route: Chrome started over adb, its DevTools socket forwarded, a page job read back to a Measurement', { timeout: 120_000 }, async () => {
   const calls = await callsFromNow();
   const context = androidContext(out);
-  const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }), env: withoutAppiumPrerequisites() });
+  const target = createAndroidTarget({ adb: servedAdb(adb, server), env: withoutAppiumPrerequisites() });
   const [phone] = await target.discover(context);
   assert.equal(phone!.usable, true);
   assert.equal(phone!.device.extra?.driver, 'cdp', 'auto takes CDP when Appium is not ready');
@@ -165,15 +169,17 @@ test('retrain workload on a phone over CDP: extraction, training and evaluation 
   // from `android.adb`, in this process's environment.
   const { out: retrainOut } = await tinyRetrainFixture('android-cdp-retrain');
   await seedPageBundle(retrainOut);
-  const saved = process.env.FAKE_ADB_STATE;
-  process.env.FAKE_ADB_STATE = adb.dir;
+  const saved = { FAKE_ADB_STATE: process.env.FAKE_ADB_STATE, FAKE_ADB_PORT: process.env.FAKE_ADB_PORT };
+  Object.assign(process.env, { FAKE_ADB_STATE: adb.dir, ...server.env });
   t.after(() => {
-    if (saved === undefined) delete process.env.FAKE_ADB_STATE;
-    else process.env.FAKE_ADB_STATE = saved;
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   });
   const config = tinyRetrainConfig(retrainOut, {
     run: { targets: ['android'], backends: ['tfjs-wasm'] },
-    android: { adb: FAKE_ADB, driver: 'cdp' },
+    android: { adb: SERVED_ADB, driver: 'cdp' },
     timeouts: { android: { cdpConnectMs: 90_000, devtoolsSocketMs: 60_000 } },
     retrainWorkload: { images: 12, steps: 30, evalImages: 18 },
   });

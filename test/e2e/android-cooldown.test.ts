@@ -3,13 +3,20 @@
  * light, up to a maximum, then run anyway with a warning.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { createAdb } from '../../targets/android/adb.ts';
+import { after, before, test } from 'node:test';
 import { waitForCooldown } from '../../targets/android/cooldown.ts';
 import { createAndroidTarget } from '../../targets/android/index.ts';
 import { THERMAL_STATUS_NAMES } from '../../targets/android/adb-parsers.ts';
-import { androidContext, FAKE_ADB, fakeAdb, fakeBenchmarkBinary, fakeTfliteArtifact, nativeJob, PIXEL_7 } from '../fixtures/fake-adb/fake-device.ts';
+import { fakeAdbServer, servedAdb, type FakeAdbServer } from '../fixtures/fake-adb/adb-server.ts';
+import { androidContext, fakeAdb, fakeBenchmarkBinary, fakeTfliteArtifact, nativeJob, PIXEL_7 } from '../fixtures/fake-adb/fake-device.ts';
 import { runJob } from '../helpers/run-job.ts';
+
+/** adb as a process per call, as the harness runs a real one: the fake's client (fake-adb/adb-server.ts). */
+let server: FakeAdbServer;
+before(async () => {
+  server = await fakeAdbServer();
+});
+after(() => server.close());
 
 const thermal = (status: number) => ({ status, statusName: THERMAL_STATUS_NAMES[status]!, maxTemperatureC: {} });
 
@@ -38,7 +45,7 @@ test('through adb: the second job waits for the phone to cool and records it', a
   const binary = await fakeBenchmarkBinary(adb.dir);
   const artifact = await fakeTfliteArtifact(adb.dir);
   const context = androidContext(adb.dir, { android: { tfliteBenchmarkBinary: binary, cooldown: { enabled: true, maxWaitMs: 30_000 } } });
-  const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }), cooldownPollMs: 20 });
+  const target = createAndroidTarget({ adb: servedAdb(adb, server), cooldownPollMs: 20 });
   const [phone] = await target.discover(context);
   assert.equal(phone!.device.android?.thermalStatus, 'severe');
   const first = await runJob(target, nativeJob(artifact, phone!.device), context);
@@ -58,7 +65,7 @@ test('through adb: a phone that stays hot runs anyway after the maximum, with a 
   const binary = await fakeBenchmarkBinary(adb.dir);
   const artifact = await fakeTfliteArtifact(adb.dir);
   const context = androidContext(adb.dir, { android: { tfliteBenchmarkBinary: binary, cooldown: { enabled: true, maxWaitMs: 100 } } });
-  const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }), cooldownPollMs: 30 });
+  const target = createAndroidTarget({ adb: servedAdb(adb, server), cooldownPollMs: 30 });
   const [phone] = await target.discover(context);
   await runJob(target, nativeJob(artifact, phone!.device), context);
   const second = await runJob(target, nativeJob(artifact, phone!.device), context);

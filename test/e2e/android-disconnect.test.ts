@@ -6,21 +6,28 @@
  * `adb` process; the second, the target's own logic, calls the fake in process.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { runInLanes } from '../../harness/lanes.ts';
-import { createAdb } from '../../targets/android/adb.ts';
 import type { JobResult } from '../../targets/types.ts';
 import { createAndroidTarget } from '../../targets/android/index.ts';
 import { inProcessAdb } from '../fixtures/fake-adb/in-process-adb.ts';
-import { androidContext, FAKE_ADB, fakeAdb, fakeBenchmarkBinary, fakeTfliteArtifact, GALAXY_A51, nativeJob, PIXEL_7 } from '../fixtures/fake-adb/fake-device.ts';
+import { fakeAdbServer, servedAdb, type FakeAdbServer } from '../fixtures/fake-adb/adb-server.ts';
+import { androidContext, fakeAdb, fakeBenchmarkBinary, fakeTfliteArtifact, GALAXY_A51, nativeJob, PIXEL_7 } from '../fixtures/fake-adb/fake-device.ts';
 import { runJob } from '../helpers/run-job.ts';
+
+/** adb as a process per call, as the harness runs a real one: the fake's client (fake-adb/adb-server.ts). */
+let server: FakeAdbServer;
+before(async () => {
+  server = await fakeAdbServer();
+});
+after(() => server.close());
 
 test('unplugged mid-job: that job and the rest on the phone fail, the other phone goes on', async () => {
   const adb = await fakeAdb([{ ...PIXEL_7, vanishOnBenchmarkRun: 2 }, GALAXY_A51]);
   const binary = await fakeBenchmarkBinary(adb.dir);
   const artifact = await fakeTfliteArtifact(adb.dir);
   const context = androidContext(adb.dir, { android: { tfliteBenchmarkBinary: binary } });
-  const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }) });
+  const target = createAndroidTarget({ adb: servedAdb(adb, server) });
   const devices = await target.discover(context);
   const [pixel, galaxy] = [PIXEL_7, GALAXY_A51].map((phone) => devices.find((found) => found.device.id === phone.serial)!.device);
   const jobs = [0, 1, 2].flatMap(() => [nativeJob(artifact, pixel!), nativeJob(artifact, galaxy!)]);

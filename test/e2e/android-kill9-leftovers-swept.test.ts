@@ -7,7 +7,8 @@
  * line each. Two runs are killed: one on the CDP route (forward + reverse),
  * one on the Appium route (reverse + Appium server, driving Chromium
  * through appium-chromium-driver as the phone's stand-in); they run side by
- * side, so neither sweeps the other's ledger while it lives.
+ * side, so neither sweeps the other's ledger while it lives. Every `bench`
+ * runs adb as a process, the fake's client (fake-adb/adb-server.ts).
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -15,14 +16,16 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { freePort } from '../../targets/android/appium-server.ts';
-import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
-import { FAKE_ADB, fakeAdb, PIXEL_7, standInChrome, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
+import { makeTinyReferenced } from '../helpers/tiny-referenced.ts';
+import { fakeAdbServer, SERVED_ADB, type FakeAdbServer } from '../fixtures/fake-adb/adb-server.ts';
+import { fakeAdb, PIXEL_7, standInChrome, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { startBench, waitFor, type BenchChild } from '../helpers/bench-child.ts';
 import { pageOut } from '../helpers/page-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 let cache: string;
 let adb: FakeAdb;
+let server: FakeAdbServer;
 let standInProfile: string;
 const killed: BenchChild[] = [];
 
@@ -42,9 +45,9 @@ function standInCapabilities(userDataDir: string, chromedriverPort: number) {
 /** An out folder with the tiny model and a config for the fake phone by `android`. */
 async function outFolder(name: string, android: Record<string, unknown>): Promise<{ out: string; config: string }> {
   const out = await pageOut(name);
-  await makeTinyArtifact(out);
+  await makeTinyReferenced(out);
   const config = join(out, 'bench.config.json');
-  await writeFile(config, JSON.stringify({ android: { adb: FAKE_ADB, ...android } }));
+  await writeFile(config, JSON.stringify({ android: { adb: SERVED_ADB, ...android } }));
   return { out, config };
 }
 
@@ -83,11 +86,13 @@ before(async () => {
   cache = await tempDir('android-kill9-cache');
   standInProfile = await tempDir('android-kill9-profile');
   adb = await fakeAdb([{ ...PIXEL_7, chrome: await standInChrome() }]);
+  server = await fakeAdbServer();
 });
 
 after(async () => {
   for (const run of killed) if (run.child.exitCode === null && run.child.signalCode === null) process.kill(run.child.pid!, 'SIGKILL');
   adb.killChrome(PIXEL_7.serial, 'SIGTERM');
+  await server.close();
   // The Appium stand-in's Chromium, if the sweep's SIGTERM to Appium's group did not reach it.
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
@@ -97,7 +102,7 @@ after(async () => {
 });
 
 test('kill -9 of two phone runs, then a new start: the stale forward, reverses and Appium are removed, one line each', { timeout: 600_000 }, async () => {
-  const env = { ...adb.env, XDG_CACHE_HOME: cache };
+  const env = { ...adb.env, ...server.env, XDG_CACHE_HOME: cache };
   const viaAppium = startBench(runArgs(await outFolder('android-kill9-appium', { driver: 'appium', capabilities: standInCapabilities(standInProfile, await freePort()) })), env);
   killed.push(viaAppium);
   const appiumPid = await waitFor(appiumInLedgers, 'an Appium server in the ledger', viaAppium.output);

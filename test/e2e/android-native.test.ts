@@ -8,15 +8,22 @@
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import type { Measurement } from '../../harness/core/record.ts';
 import { runInLanes } from '../../harness/lanes.ts';
-import { createAdb } from '../../targets/android/adb.ts';
 import { createAndroidTarget } from '../../targets/android/index.ts';
 import type { JobResult } from '../../targets/types.ts';
 import { inProcessAdb } from '../fixtures/fake-adb/in-process-adb.ts';
-import { androidContext, FAKE_ADB, fakeAdb, fakeBenchmarkBinary, fakeTfliteArtifact, GALAXY_A51, nativeJob, PIXEL_7 } from '../fixtures/fake-adb/fake-device.ts';
+import { fakeAdbServer, servedAdb, type FakeAdbServer } from '../fixtures/fake-adb/adb-server.ts';
+import { androidContext, fakeAdb, fakeBenchmarkBinary, fakeTfliteArtifact, GALAXY_A51, nativeJob, PIXEL_7 } from '../fixtures/fake-adb/fake-device.ts';
 import { runJob } from '../helpers/run-job.ts';
+
+/** adb as a process per call, as the harness runs a real one: the fake's client (fake-adb/adb-server.ts). */
+let server: FakeAdbServer;
+before(async () => {
+  server = await fakeAdbServer();
+});
+after(() => server.close());
 
 function measured(result: JobResult): Measurement {
   assert.ok(result.ok, result.ok ? '' : `job failed: ${result.failure.error.message}`);
@@ -104,7 +111,7 @@ test('GPU delegate; and a Mobile artifact or a batch the tool cannot run fails w
   const binary = await fakeBenchmarkBinary(adb.dir);
   const artifact = await fakeTfliteArtifact(adb.dir);
   const context = androidContext(adb.dir, { android: { tfliteBenchmarkBinary: binary } });
-  const target = createAndroidTarget({ adb: createAdb({ executable: FAKE_ADB, env: adb.env }) });
+  const target = createAndroidTarget({ adb: servedAdb(adb, server) });
   const [phone] = await target.discover(context);
   const gpu = measured(await runJob(target, nativeJob(artifact, phone!.device, { delegate: 'gpu' }), context));
   assert.deepEqual(gpu.key.options, { delegate: 'gpu', threads: 4 });

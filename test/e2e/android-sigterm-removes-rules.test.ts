@@ -4,15 +4,17 @@
  * port, and the `adb reverse` to the page server. Once (the run stops
  * cleanly and disposes) and twice (the second exits at once: the exit guard
  * removes them with blocking adb calls). The phone is the fake adb with
- * Debian's Chromium as its Chrome (CDP route).
+ * Debian's Chromium as its Chrome (CDP route); `bench` runs adb as a process,
+ * the fake's client (fake-adb/adb-server.ts).
  */
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
-import { FAKE_ADB, fakeAdb, PIXEL_7, standInChrome, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
+import { makeTinyReferenced } from '../helpers/tiny-referenced.ts';
+import { fakeAdbServer, SERVED_ADB, type FakeAdbServer } from '../fixtures/fake-adb/adb-server.ts';
+import { fakeAdb, PIXEL_7, standInChrome, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { startBench, waitFor } from '../helpers/bench-child.ts';
 import { pageOut } from '../helpers/page-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -21,18 +23,21 @@ let out: string;
 let cache: string;
 let config: string;
 let adb: FakeAdb;
+let server: FakeAdbServer;
 
 before(async () => {
   out = await pageOut('android-sigterm');
   cache = await tempDir('android-sigterm-cache');
-  await makeTinyArtifact(out);
+  await makeTinyReferenced(out);
   adb = await fakeAdb([{ ...PIXEL_7, chrome: await standInChrome() }]);
+  server = await fakeAdbServer();
   config = join(out, 'bench.config.json');
-  await writeFile(config, JSON.stringify({ android: { adb: FAKE_ADB, driver: 'cdp' } }));
+  await writeFile(config, JSON.stringify({ android: { adb: SERVED_ADB, driver: 'cdp' } }));
 });
 
-after(() => {
+after(async () => {
   adb.killChrome(PIXEL_7.serial, 'SIGTERM');
+  await server.close();
 });
 
 const ledgers = () => readdirSync(join(cache, 'edgebench', 'android-runs')).filter((name) => name.endsWith('.json'));
@@ -41,7 +46,7 @@ for (const times of [1, 2]) {
   test(`SIGTERM ${times === 1 ? 'once' : 'twice'} during a phone job: no adb forward or reverse left`, { timeout: 300_000 }, async () => {
     const run = startBench(
       ['run', '--out', out, '--config', config, '--model', 'tiny', '--targets', 'android', '--backends', 'tfjs-wasm', '--min-samples', '5', '--min-time', '3000', '--warmup', '1', '--rounds', '1'],
-      { ...adb.env, XDG_CACHE_HOME: cache },
+      { ...adb.env, ...server.env, XDG_CACHE_HOME: cache },
     );
     // The DevTools forward exists while the job runs; the ledger names it and the reverse.
     await waitFor(async () => Object.keys((await adb.forwards())[PIXEL_7.serial] ?? {}).length > 0, 'an adb forward to the phone', run.output);

@@ -14,13 +14,12 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { FAKE_ADB_DIR, fakeAdb } from '../fixtures/fake-adb/fake-device.ts';
-import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
+import { fakeAdbServer, SERVED_ADB_DIR } from '../fixtures/fake-adb/adb-server.ts';
+import { fakeAdb } from '../fixtures/fake-adb/fake-device.ts';
+import { makeTinyReferenced } from '../helpers/tiny-referenced.ts';
+import { BENCH_NODE_ARGS } from '../helpers/bench-child.ts';
 import { bench as benchInProcess } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
-
-const BIN = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));
 
 const FARM_KEY = 'farmKEY-5f3a9c2e';
 const SAUCE_KEY = 'sauceKEY-81d7e0aa';
@@ -31,7 +30,7 @@ const SECRETS = [FARM_KEY, SAUCE_KEY, BSTACK_KEY, LT_TOKEN, UNPARSEABLE_KEY];
 
 function bench(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, ...args], { cwd, env: { ...env, NO_COLOR: '1' }, maxBuffer: 64 * 1024 * 1024 }, (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
+    const child = execFile(process.execPath, [...BENCH_NODE_ARGS, ...args], { cwd, env: { ...env, NO_COLOR: '1' }, maxBuffer: 64 * 1024 * 1024 }, (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
   });
 }
 
@@ -43,10 +42,12 @@ async function filesUnder(dir: string): Promise<string[]> {
 test('farm credentials never appear in run.json, report.html, markdown, JSON, --json or the logs', async () => {
   const cwd = await tempDir('secrets');
   const out = join(cwd, 'out');
+  // adb on the processes' PATH: the fake's client (fake-adb/adb-server.ts).
+  const server = await fakeAdbServer();
   try {
-    await makeTinyArtifact(out);
+    await makeTinyReferenced(out);
     const adb = await fakeAdb([]);
-    const env = { ...process.env, PATH: `${FAKE_ADB_DIR}:${process.env.PATH}`, FAKE_ADB_STATE: adb.dir };
+    const env = { ...process.env, ...server.env, PATH: `${SERVED_ADB_DIR}:${process.env.PATH}`, FAKE_ADB_STATE: adb.dir };
     // Outside --out: the user's own file is theirs to keep secrets in.
     await writeFile(
       join(cwd, 'bench.config.json'),
@@ -99,6 +100,7 @@ test('farm credentials never appear in run.json, report.html, markdown, JSON, --
     assert.ok(output.includes('tfjs-cpu'), 'the run printed its summary');
     for (const secret of SECRETS) assert.ok(!output.includes(secret), `${secret} printed`);
   } finally {
+    await server.close();
     await rm(cwd, { recursive: true, force: true });
   }
 });

@@ -1,11 +1,18 @@
 /**
  * `bench` as a child process, as a terminal starts it (its own process
  * group), for tests that signal or kill it, and a poll for what it did.
+ * It runs harness/cli.ts's `main` under the tests' loader (./bench-entry.ts)
+ * rather than harness/bin.js under tsx: the same code and process, less
+ * tsx's start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const BIN = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));
+const ENTRY = fileURLToPath(new URL('./bench-entry.ts', import.meta.url));
+/** The tests' loader, by URL: a child may run from another folder. */
+export const TS_LOADER = new URL('../ts-loader.js', import.meta.url).href;
+/** Node's arguments that start `bench` under the tests' loader; the CLI's own follow. */
+export const BENCH_NODE_ARGS = ['--import', TS_LOADER, ENTRY];
 
 export interface BenchChild {
   child: ChildProcess;
@@ -15,7 +22,7 @@ export interface BenchChild {
 }
 
 export function startBench(args: string[], env: NodeJS.ProcessEnv): BenchChild {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [...BENCH_NODE_ARGS, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...env, NO_COLOR: '1' } });
   let text = '';
   child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
