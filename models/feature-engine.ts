@@ -19,7 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Logger } from '../harness/core/log.ts';
-import { convertLayersModel } from './tflite/index.ts';
+import { backboneTflite } from './backbone-tflite.ts';
 import type { TfliteRunner } from './tflite/runner.ts';
 import type { Backbone } from './zoo.ts';
 
@@ -62,16 +62,17 @@ function split(flat: Float32Array, count: number, size: number): Float32Array[] 
 }
 
 /**
- * The backbone converted to a float32 .tflite in memory (our converter) and
- * run on `runner`, one single-threaded interpreter per core, the images of a
+ * The backbone converted to a float32 .tflite (our converter; kept in
+ * `options.out`'s cache when given, ./backbone-tflite.ts) and run on `runner`, one single-threaded interpreter per core, the images of a
  * batch spread over them. One image at a time on one interpreter with a
  * thread per core would be slower: XNNPACK's threads wait for each other at
  * every operator, and on a host busy with other work they stall (measured
  * here under load: MobileNetV2 21 ms on one thread, 275 ms on two).
  */
-export async function tfliteFeatureEngine(backbone: Backbone, runner: TfliteRunner): Promise<FeatureEngine> {
+export async function tfliteFeatureEngine(backbone: Backbone, runner: TfliteRunner, options: { out?: string } = {}): Promise<FeatureEngine & { kept: boolean }> {
   const { inputSize, normalization } = backbone.spec;
-  const bytes = await convertLayersModel(backbone.features, { variant: 'float32', normalization });
+  // Kept in the out folder's cache when one is given (./backbone-tflite.ts): converted once, not at every retrain.
+  const { bytes, kept } = await backboneTflite(backbone, options);
   const imageValues = inputSize * inputSize * 3;
   const how = { threads: 1, instances: Math.max(1, runner.cores) };
   const session = await runner.open(bytes, { batchSize: 1, ...how });
@@ -79,6 +80,7 @@ export async function tfliteFeatureEngine(backbone: Backbone, runner: TfliteRunn
   return {
     name: runner.name,
     detail,
+    kept,
     async extract(pixels, count) {
       return Promise.all(
         Array.from({ length: count }, async (_, image) => {

@@ -175,8 +175,9 @@ function featureEngine(backbone: Backbone, backend: string, options: RetrainOpti
   return guardedFeatureEngine({
     fast: async () => {
       const started = performance.now();
-      const engine = await tfliteFeatureEngine(backbone, runner);
-      options.log.info(`${id}: bottlenecks on ${engine.name} (${engine.detail ?? ''}), the backbone converted to float32 .tflite in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      const engine = await tfliteFeatureEngine(backbone, runner, { out: options.out });
+      const how = engine.kept ? 'read from the cache' : 'converted to float32 .tflite';
+      options.log.info(`${id}: bottlenecks on ${engine.name} (${engine.detail ?? ''}), the backbone ${how} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       return engine;
     },
     reference,

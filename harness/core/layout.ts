@@ -5,6 +5,7 @@
  * <out>/
  *   datasets/generated-<seed>-<n>/<class>/<file>.jpg   the generated default dataset (every tenth a .png)
  *   cache/bottlenecks/<backbone>/<sha256>.f32          one bottleneck vector per image
+ *   cache/backbone-tflite/<backbone>/<key>-<hash>.tflite   the backbone as the fast feature engine runs it (models/backbone-tflite.ts)
  *   cache/gzip-sizes.json                              gzip size of each artifact file, by its sha256
  *   models/<model>/
  *     mobile/model.json, *.bin                         the Mobile-path artifact (TF.js layers model)
@@ -30,6 +31,11 @@ export function generatedDatasetDir(out: string, seed: number, imagesPerClass: n
 
 export function bottleneckDir(out: string, backbone: string): string {
   return join(out, 'cache', 'bottlenecks', assertSafeSegment(backbone, 'backbone id'));
+}
+
+/** The fast feature engine's converted backbone (models/backbone-tflite.ts). */
+export function backboneTfliteDir(out: string, backbone: string): string {
+  return join(out, 'cache', 'backbone-tflite', assertSafeSegment(backbone, 'backbone id'));
 }
 
 /** Where a git-ref baseline's artifacts are built (harness/baseline-build.ts): edgebench's own folders, unlike a user's baseline folder. */

@@ -20,6 +20,7 @@ import { FEATURE_TOLERANCE, guardedFeatureEngine, relativeDifference, tfjsFeatur
 import { retrainModels } from '../../models/retrain.ts';
 import { loadBackbone, resolveBackbone, type Backbone } from '../../models/zoo.ts';
 import { tfliteHostRunner } from '../../targets/node/tflite-host.ts';
+import { keepMobilenetBackboneTflite } from '../helpers/kept-backbone-tflite.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 // 8, not 12: the last test retrains twice (its TF.js one extracts every image's bottleneck on wasm), 109 of this file's 147 s at load 15.
@@ -35,6 +36,9 @@ const tfjsReference = () => (tfjsFeatures ??= tfjsFeatureEngine(backbone, backen
 
 before(async () => {
   out = await tempDir('fast-engine');
+  // The backbone's converted file, kept in the out folder's cache as a first retrain leaves it: every engine below
+  // reads it instead of converting MobileNetV2 again (three conversions in this file before).
+  await keepMobilenetBackboneTflite(out);
   backend = await useFastestBackend();
   backbone = await loadBackbone(resolveBackbone('mobilenet_v2'));
   const quiet = memoryLogger('quiet');
@@ -52,9 +56,10 @@ after(async () => {
 });
 
 test('tflite-node bottlenecks agree with TF.js within the tolerance on real images', async () => {
-  const fast = await tfliteFeatureEngine(backbone, tfliteHostRunner);
+  const fast = await tfliteFeatureEngine(backbone, tfliteHostRunner, { out });
   try {
     assert.equal(fast.name, 'tflite-node');
+    assert.equal(fast.kept, true, 'the kept conversion of this very backbone');
     const expected = await tfjsReference();
     const actual = await fast.extract(pixels, COUNT);
     assert.equal(actual.length, COUNT);
@@ -79,7 +84,7 @@ const skewed: TfliteRunner = {
 test('a fast engine that disagrees, or fails to load, falls back to TF.js with one warning', async (t) => {
   const tfjs = await tfjsReference();
   for (const [name, fast, warning] of [
-    ['disagrees', () => tfliteFeatureEngine(backbone, skewed), /tflite-node disagrees with tfjs-\w+ on the first batch \(max relative difference/],
+    ['disagrees', () => tfliteFeatureEngine(backbone, skewed, { out }), /tflite-node disagrees with tfjs-\w+ on the first batch \(max relative difference/],
     ['fails to load', () => Promise.reject(new Error('libtensorflowlite_c.so: cannot open shared object file')), /the fast engine failed to load \(libtensorflowlite_c\.so/],
   ] as const) {
     await t.test(name, async () => {
@@ -103,7 +108,9 @@ test('retraining on the fast engine’s bottlenecks: the same accuracy within on
   const fastOut = out;
   const tfjsOut = await tempDir('fast-engine-tfjs');
   try {
-    const fast = await retrainModels({ config, log: memoryLogger('quiet'), out: fastOut, tflite: tfliteHostRunner });
+    const fastLog = memoryLogger();
+    const fast = await retrainModels({ config, log: fastLog, out: fastOut, tflite: tfliteHostRunner });
+    assert.ok(fastLog.lines.some((line) => /bottlenecks on tflite-node .*the backbone read from the cache/.test(line)), fastLog.lines.join('\n'));
     const slow = await retrainModels({ config: { ...config, out: tfjsOut }, log: memoryLogger('quiet'), out: tfjsOut });
     const [a, b] = [fast.models[0]!, slow.models[0]!];
     assert.equal(a.bottlenecks.engine, 'tflite-node');

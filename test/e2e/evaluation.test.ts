@@ -15,11 +15,18 @@ import { evalPackDir } from '../../harness/core/layout.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
 import { runBenchmarks } from '../../harness/run.ts';
 import { loadLayersModel } from '../../models/model-io.ts';
-import { createNodeTarget, DEFAULT_RUNTIME_MODULE } from '../../targets/node/index.ts';
+import { DEFAULT_RUNTIME_MODULE } from '../../targets/node/index.ts';
 import { installedReferenceEngines } from '../../targets/node/reference.ts';
 import { SLOW_INFERENCE_MS } from '../fixtures/node-test-runtimes.ts';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
+import { nodeTargetProbedOnce } from '../helpers/node-target-once.ts';
 import { tempDir } from '../helpers/tmp.ts';
+
+// Discovery is no subject here: each block's runs share one Node target, probed once (test/helpers/node-target-once.ts;
+// a probe was 4-8 s of wall, and the first block runs the harness five times).
+const nodeTarget = nodeTargetProbedOnce();
+const slowModule = new URL('../fixtures/node-test-runtimes.ts', import.meta.url).href;
+const withSlow = nodeTargetProbedOnce({ runtimeModules: [DEFAULT_RUNTIME_MODULE, slowModule] });
 
 /**
  * A second run with the same model file, code, runtime, device and images
@@ -40,6 +47,7 @@ describe("a second run reuses the first run's evaluation", () => {
       config: parseConfig({ out, models: ['tiny'], run: { targets: ['node'], backends: ['tfjs-wasm'], warmupIterations: 1, minSamples: 5, minTimeMs: 0, rounds: 1, ...overrides } }),
       log: memoryLogger(),
       out,
+      targets: nodeTarget,
       referenceInProcess: true,
     });
 
@@ -112,14 +120,13 @@ describe('an evaluation budget stops a slow runtime', () => {
   }
 
   test('a slow runtime stops evaluating at its budget; the record says how many images, accuracy and agreement are on those', async () => {
-    const slowModule = new URL('../fixtures/node-test-runtimes.ts', import.meta.url).href;
     const config = parseConfig({
       out,
       models: [tiny.model],
       // No floor of images: the budget alone decides (the floor has its own test below).
       run: { targets: ['node'], backends: ['test-slow'], evalBudgetMs: BUDGET_MS, evalMinImages: 0, warmupIterations: 0, minSamples: 2, minTimeMs: 0, maxTimeMs: 5000, rounds: 1 },
     });
-    const { record } = await runBenchmarks({ config, log: memoryLogger(), out, targets: { node: async () => createNodeTarget({ runtimeModules: [DEFAULT_RUNTIME_MODULE, slowModule] }) } });
+    const { record } = await runBenchmarks({ config, log: memoryLogger(), out, targets: withSlow, referenceInProcess: true });
     assert.equal(record.failures.length, 0, JSON.stringify(record.failures));
     const measurement = record.measurements.find((entry) => entry.key.runtime === 'test-slow');
     const evaluation = measurement?.evaluation;
@@ -138,14 +145,13 @@ describe('an evaluation budget stops a slow runtime', () => {
   });
 
   test('the budget stops an evaluation only past run.evalMinImages', async () => {
-    const slowModule = new URL('../fixtures/node-test-runtimes.ts', import.meta.url).href;
     const floor = 14;
     const config = parseConfig({
       out,
       models: [tiny.model],
       run: { targets: ['node'], backends: ['test-slow'], evalBudgetMs: BUDGET_MS, evalMinImages: floor, reuseEvaluations: false, warmupIterations: 0, minSamples: 2, minTimeMs: 0, maxTimeMs: 5000, rounds: 1 },
     });
-    const { record } = await runBenchmarks({ config, log: memoryLogger(), out, targets: { node: async () => createNodeTarget({ runtimeModules: [DEFAULT_RUNTIME_MODULE, slowModule] }) } });
+    const { record } = await runBenchmarks({ config, log: memoryLogger(), out, targets: withSlow, referenceInProcess: true });
     const images = record.measurements.find((entry) => entry.key.runtime === 'test-slow')?.evaluation?.images ?? 0;
     // The budget (8 inferences' worth) ran out long before: the floor kept it going, and it stopped right after.
     assert.ok(images >= floor && images < IMAGES, `evaluated ${images} images with a floor of ${floor}`);

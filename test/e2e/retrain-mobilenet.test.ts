@@ -17,12 +17,15 @@ import type { RetrainedMetadata } from '../../harness/core/metadata.ts';
 import { readModelArtifacts } from '../../models/model-io.ts';
 import { retrainModels } from '../../models/retrain.ts';
 import { tfliteHostRunner } from '../../targets/node/tflite-host.ts';
+import { keepMobilenetBackboneTflite } from '../helpers/kept-backbone-tflite.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 test('retraining mobilenet_v2 on a small generated dataset', async (t) => {
   const out = await tempDir('retrain');
   // The default dataset and training settings: what `bench all` retrains on.
   const config = parseConfig({ out, models: ['mobilenet_v2'] });
+  // The fast engine's backbone file as an earlier retrain keeps it (the converter on it: bottlenecks-fast-engine).
+  await keepMobilenetBackboneTflite(out);
 
   // Bottlenecks on the fast engine, as bench all computes them.
   const first = await retrainModels({ config, log: memoryLogger(), out, tflite: tfliteHostRunner });

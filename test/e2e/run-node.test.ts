@@ -11,7 +11,6 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
 import { main } from '../../harness/cli.ts';
 import { parseConfig } from '../../harness/core/config.ts';
 import { evalPackDir } from '../../harness/core/layout.ts';
@@ -19,15 +18,22 @@ import { memoryLogger } from '../../harness/core/log.ts';
 import type { RunRecord } from '../../harness/core/record.ts';
 import { computeLatencyStats } from '../../harness/core/stats.ts';
 import { readRunRecord } from '../../harness/history.ts';
-import { runBenchmarks } from '../../harness/run.ts';
-import { saveLayersModel } from '../../models/model-io.ts';
+import { runBenchmarks, type RunOutcome } from '../../harness/run.ts';
 import { retrainModels } from '../../models/retrain.ts';
 import { compareRecords } from '../../reports/compare.ts';
-import { createNodeTarget, DEFAULT_RUNTIME_MODULE } from '../../targets/node/index.ts';
+import { DEFAULT_RUNTIME_MODULE } from '../../targets/node/index.ts';
 import { installedReferenceEngines } from '../../targets/node/reference.ts';
 import { FAILING_CALL } from '../fixtures/node-test-runtimes.ts';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
+import { nodeTargetProbedOnce } from '../helpers/node-target-once.ts';
+import { saveTinyBackbone } from '../helpers/tiny-backbone.ts';
 import { tempDir } from '../helpers/tmp.ts';
+
+// Discovery is no subject here: the file's runs share one Node target (and one with the misbehaving test runtimes),
+// each probed once (test/helpers/node-target-once.ts: a probe was 4-8 s of wall, Dawn's adapter queries most of it).
+const nodeTarget = nodeTargetProbedOnce();
+const failingModule = new URL('../fixtures/node-test-runtimes.ts', import.meta.url).href;
+const withFailing = nodeTargetProbedOnce({ runtimeModules: [DEFAULT_RUNTIME_MODULE, failingModule] });
 
 /**
  * `runBenchmarks` on the Node target with a tiny Mobile artifact: a run on
@@ -38,21 +44,37 @@ import { tempDir } from '../helpers/tmp.ts';
  */
 describe('a run on the Node target: the record, and jobs that fail alone', () => {
   let out: string;
+  let hangOut: string;
   let tiny: TinyArtifact;
+  let hang: Promise<RunOutcome>;
+
+  // One round: these tests are about one job's process; rounds have their own test (below).
+  const quick = { warmupIterations: 1, minSamples: 8, minTimeMs: 0, maxTimeMs: 10_000, rounds: 1 };
+  // The hang fails only at its job timeout: its run starts first, in an out folder of its own, and waits beside the
+  // tests below (it waited alone before, 12 s and more). Its worker idles once loaded, so the wait costs no CPU, and the
+  // timeout can be generous: it counts from the worker's start, which loads the test runtimes through tsx, and at
+  // load 16 that took over 6 s (the job then failed in "setup", not "load").
+  const HANG_TIMEOUT_MS = 20_000;
 
   before(async () => {
     out = mkdtempSync(join(tmpdir(), 'edgebench-run-'));
-    tiny = await makeTinyArtifact(out);
+    hangOut = mkdtempSync(join(tmpdir(), 'edgebench-run-hang-'));
+    [tiny] = await Promise.all([makeTinyArtifact(out), makeTinyArtifact(hangOut)]);
+    const config = parseConfig({ out: hangOut, models: ['tiny'], run: { targets: ['node'], backends: ['test-hangs-on-load'], jobTimeoutMs: HANG_TIMEOUT_MS, ...quick } });
+    hang = runBenchmarks({ config, log: memoryLogger(), out: hangOut, targets: withFailing, referenceInProcess: true });
+    // Awaited by its test; a rejection before then is not unhandled.
+    hang.catch(() => {});
   });
-  after(() => rmSync(out, { recursive: true, force: true }));
-
-  // One round: these tests are about one job's process; rounds have their own test (test/e2e/run-rounds-compare.test.ts).
-  const quick = { warmupIterations: 1, minSamples: 8, minTimeMs: 0, maxTimeMs: 10_000, rounds: 1 };
+  after(async () => {
+    await hang?.catch(() => {});
+    rmSync(out, { recursive: true, force: true });
+    rmSync(hangOut, { recursive: true, force: true });
+  });
 
   test('wasm and cpu: a complete record with sane values, accuracy as trained, full agreement', async () => {
     const log = memoryLogger();
     const config = parseConfig({ out, models: ['tiny'], run: { targets: ['node'], backends: ['tfjs-wasm', 'tfjs-cpu'], ...quick } });
-    const { recordPath, record, runId } = await runBenchmarks({ config, log, out });
+    const { recordPath, record, runId } = await runBenchmarks({ config, log, out, targets: nodeTarget });
 
     const onDisk = JSON.parse(readFileSync(recordPath, 'utf8')) as RunRecord;
     assert.deepEqual(onDisk, JSON.parse(JSON.stringify(record)), 'the file holds the final record');
@@ -105,9 +127,6 @@ describe('a run on the Node target: the record, and jobs that fail alone', () =>
     assert.ok(log.lines.some((line) => line === `run record: ${recordPath}`));
   });
 
-  const failing = new URL('../fixtures/node-test-runtimes.ts', import.meta.url).href;
-  const withFailing = { node: async () => createNodeTarget({ runtimeModules: [DEFAULT_RUNTIME_MODULE, failing] }) };
-
   test('a runtime throwing mid-loop and one crashing its process fail alone; the others complete', async () => {
     const log = memoryLogger();
     const config = parseConfig({
@@ -138,17 +157,15 @@ describe('a run on the Node target: the record, and jobs that fail alone', () =>
     assert.ok(existsSync(join(out, 'runs', record.runId, 'run.json')));
   });
 
-  // Its own run: the other jobs then have the default timeout (beside the hang they had its 15 s, and at load 23 a
-  // tfjs-wasm job timed out in setup), and the hang costs 12 s. Not less: the timeout counts from the worker's start,
-  // which loads these test runtimes through tsx, and at load 16 that took over 6 s (the job failed in "setup").
+  // Its own run (started in before): the other jobs then have the default timeout (beside the hang they had its 15 s,
+  // and at load 23 a tfjs-wasm job timed out in setup).
   test('a runtime that hangs on load fails at the job timeout, in phase load', async () => {
-    const config = parseConfig({ out, models: ['tiny'], run: { targets: ['node'], backends: ['test-hangs-on-load'], jobTimeoutMs: 12_000, ...quick } });
-    const { record } = await runBenchmarks({ config, log: memoryLogger(), out, targets: withFailing });
+    const { record } = await hang;
     assert.deepEqual(record.measurements, []);
     const hung = record.failures.find((failure) => failure.key.runtime === 'test-hangs-on-load');
     assert.ok(hung, JSON.stringify(record.failures));
     assert.equal(hung.phase, 'load');
-    assert.match(hung.error.message, /timed out after 12000 ms/);
+    assert.match(hung.error.message, new RegExp(`timed out after ${HANG_TIMEOUT_MS} ms`));
   });
 });
 
@@ -168,24 +185,13 @@ describe("a run's accuracy is retraining's", () => {
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  /** A 32-px two-conv backbone: real retraining and real inference in seconds. */
-  async function tinyBackbone(dir: string): Promise<string> {
-    const input = tf.input({ shape: [32, 32, 3] });
-    const first = tf.layers.conv2d({ name: 'c1', filters: 8, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }).apply(input) as tf.SymbolicTensor;
-    const features = tf.layers.conv2d({ name: 'features', filters: 16, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }).apply(first) as tf.SymbolicTensor;
-    const model = tf.model({ inputs: input, outputs: features });
-    await saveLayersModel(model, dir);
-    model.dispose();
-    return join(dir, 'model.json');
-  }
-
   test('a run on wasm and cpu measures exactly the test accuracy retraining reported', async () => {
     const out = join(root, 'out');
     const config = parseConfig({
       out,
       models: ['tiny'],
-      backbones: { tiny: { url: await tinyBackbone(join(root, 'backbone')), featureLayer: 'features', inputSize: 32 } },
-      dataset: { imagesPerClass: 16, testPercent: 25 },
+      backbones: { tiny: await saveTinyBackbone(join(root, 'backbone')) },
+      dataset: { imagesPerClass: 6, testPercent: 25 },
       retrain: { steps: 60, evalEvery: 20 },
       run: { targets: ['node'], backends: ['tfjs-wasm', 'tfjs-cpu'], minSamples: 5, minTimeMs: 0, warmupIterations: 1, rounds: 1 },
     });
@@ -195,7 +201,7 @@ describe("a run's accuracy is retraining's", () => {
     const { training, dataset } = retrained.models[0]!.metadata;
     assert.ok(dataset.splits.test >= 4, `${dataset.splits.test} test images`);
 
-    const { record } = await runBenchmarks({ config, log, out });
+    const { record } = await runBenchmarks({ config, log, out, targets: nodeTarget, referenceInProcess: true });
     assert.deepEqual(record.failures, []);
     assert.equal(record.training[0]?.testAccuracy, training.testAccuracy);
     assert.equal(record.measurements.length, 2);
@@ -229,8 +235,8 @@ describe('rounds on real runtimes', () => {
 
   test('rounds=2 on Node writes each round, interleaved, and compare decides on the rounds', async () => {
     const config = parseConfig({ out, models: ['tiny'], run });
-    const first = await runBenchmarks({ config, log: memoryLogger('quiet'), out });
-    const second = await runBenchmarks({ config, log: memoryLogger('quiet'), out });
+    const first = await runBenchmarks({ config, log: memoryLogger('quiet'), out, targets: nodeTarget, referenceInProcess: true });
+    const second = await runBenchmarks({ config, log: memoryLogger('quiet'), out, targets: nodeTarget, referenceInProcess: true });
 
     const record = await readRunRecord(first.recordPath);
     assert.deepEqual(record.failures, []);
