@@ -54,7 +54,7 @@ describe('tfjs-webgpu runs a model end to end', () => {
 
   test('tfjs-webgpu named in --backends: measured, accurate, agreeing with the reference, the adapter in the device block', { skip: webgpuSkip() }, async (t) => {
     const log = memoryLogger();
-    const config = parseConfig({ out, models: ['tiny'], run: { targets: ['node'], backends: ['tfjs-webgpu'], warmupIterations: 1, minSamples: 5, minTimeMs: 0, maxTimeMs: 20_000 } });
+    const config = parseConfig({ out, models: ['tiny'], run: { targets: ['node'], backends: ['tfjs-webgpu'], rounds: 1, warmupIterations: 1, minSamples: 5, minTimeMs: 0, maxTimeMs: 20_000 } });
     const context = { config, log, out, signal: new AbortController().signal };
     // What discovery says about the adapter, to hold the job's own report against; the run is given the same discovery.
     const node = discoveringOnce(createNodeTarget());
