@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
+import { benchProcessArgs } from '../helpers/bench-child.ts';
 import { bench } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -42,7 +43,8 @@ test('a second run into a busy out folder is refused naming the first; a killed 
   const out = await tempDir('out-lock-cli');
   try {
     await makeTinyArtifact(out);
-    const first = spawn(process.execPath, [BIN, 'run', '--out', out, ...QUICK, '--min-time', '60000', '--max-time', '60000'], { stdio: 'ignore' });
+    // Under the tests' loader rather than tsx: the process (its pid in the lock, SIGKILL) is the point, not how it compiles.
+    const first = spawn(process.execPath, benchProcessArgs(['run', '--out', out, ...QUICK, '--min-time', '60000', '--max-time', '60000']), { stdio: 'ignore' });
     const exited = new Promise((resolve) => first.on('close', resolve));
     const lockPath = join(out, 'bench.lock');
     await until(() => existsSync(lockPath) && readFileSync(lockPath, 'utf8').includes(`"pid":${first.pid}`), 'the first run to take the lock');

@@ -9,11 +9,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RunRecord } from '../../harness/core/record.ts';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
-
-const BIN = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));
+import { benchProcessArgs } from '../helpers/bench-child.ts';
 let out: string;
 
 before(async () => {
@@ -22,11 +20,11 @@ before(async () => {
 });
 after(() => rmSync(out, { recursive: true, force: true }));
 
-/** Four jobs of at least 1.5 s each: plenty of time to stop the run after the first. */
+/** Four jobs of at least 1.5 s each: plenty of time to stop the run after the first. `bench` under the tests' loader, not tsx (the signals are the point). */
 function startRun(options: { ownProcessGroup?: boolean } = {}): { child: ChildProcess; output: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
   const child = spawn(
     process.execPath,
-    [BIN, 'run', '--out', out, '--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-wasm,tfjs-cpu', '--batch-sizes', '1,2', '--min-samples', '5', '--min-time', '1500', '--warmup', '1', '--rounds', '1'],
+    benchProcessArgs(['run', '--out', out, '--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-wasm,tfjs-cpu', '--batch-sizes', '1,2', '--min-samples', '5', '--min-time', '1500', '--warmup', '1', '--rounds', '1']),
     { stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup ?? false },
   );
   let text = '';

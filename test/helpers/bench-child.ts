@@ -14,6 +14,11 @@ export const TS_LOADER = new URL('../ts-loader.js', import.meta.url).href;
 /** Node's arguments that start `bench` under the tests' loader; the CLI's own follow. */
 export const BENCH_NODE_ARGS = ['--import', TS_LOADER, ENTRY];
 
+/** `spawn(process.execPath, benchProcessArgs(args))` runs `bench <args>`. */
+export function benchProcessArgs(args: readonly string[]): string[] {
+  return [...BENCH_NODE_ARGS, ...args];
+}
+
 export interface BenchChild {
   child: ChildProcess;
   /** stdout and stderr so far. */
