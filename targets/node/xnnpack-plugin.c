@@ -4,7 +4,7 @@
  * the delegate but does not apply it, and its binding takes delegates only as
  * plugins exporting these two functions. targets/node/tflite.ts compiles this
  * file with the system C compiler into a private per-user cache (its bytes are
- * part of the cache key); test/e2e/xnnpack-plugin-source.test.ts compiles it
+ * part of the cache key); test/e2e/xnnpack-plugin.test.ts ("the plugin source compiles and runs") compiles it
  * with the same flags, warnings as errors.
  */
 #include <stddef.h>
