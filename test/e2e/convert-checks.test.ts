@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import { main } from '../../harness/cli.ts';
 import { useFastestBackend } from '../../models/backend.ts';
 import { loadTfjsModel, saveLayersModel } from '../../models/model-io.ts';
 import { convertLayersModel, convertModel, SelfCheckError, type CheckRuntime } from '../../models/tflite/index.ts';
@@ -27,22 +26,8 @@ import { tempDir } from '../helpers/tmp.ts';
  * them, and user mistakes are one-line errors with exit code 1.
  */
 describe('bench convert and bench inspect through the CLI', () => {
-  /** Runs the CLI, capturing stdout and stderr. */
-  async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    const writeOut = process.stdout.write.bind(process.stdout);
-    const writeErr = process.stderr.write.bind(process.stderr);
-    process.stdout.write = ((chunk: string | Uint8Array) => stdout.push(String(chunk)) > 0) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: string | Uint8Array) => stderr.push(String(chunk)) > 0) as typeof process.stderr.write;
-    try {
-      const code = await main(argv);
-      return { code, stdout: stdout.join(''), stderr: stderr.join('') };
-    } finally {
-      process.stdout.write = writeOut;
-      process.stderr.write = writeErr;
-    }
-  }
+  /** `bench <argv>` in this process (test/helpers/cli.ts). */
+  const cli = (argv: string[]) => bench(argv);
 
   test('bench convert --model converts any layers model beside it, and bench inspect --json describes the files', async () => {
     const dir = await tempDir('convert-command');
@@ -213,20 +198,8 @@ describe('merges of three or more inputs', () => {
  * every variant converted; a model.json naming a layer TF.js lacks is one line.
  */
 describe('the self-check of every conversion', () => {
-  async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    const writeOut = process.stdout.write.bind(process.stdout);
-    const writeErr = process.stderr.write.bind(process.stderr);
-    process.stdout.write = ((chunk: string | Uint8Array) => stdout.push(String(chunk)) > 0) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: string | Uint8Array) => stderr.push(String(chunk)) > 0) as typeof process.stderr.write;
-    try {
-      return { code: await main(argv), stdout: stdout.join(''), stderr: stderr.join('') };
-    } finally {
-      process.stdout.write = writeOut;
-      process.stderr.write = writeErr;
-    }
-  }
+  /** `bench <argv>` in this process (test/helpers/cli.ts). */
+  const cli = (argv: string[]) => bench(argv);
 
   /** A class-per-folder image set (two classes of 6 PNGs) for int8 calibration. */
   async function imageFolder(root: string, size: number): Promise<void> {

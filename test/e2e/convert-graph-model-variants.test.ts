@@ -11,7 +11,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { main } from '../../harness/cli.ts';
+import { bench } from '../helpers/cli.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
 import { useFastestBackend } from '../../models/backend.ts';
 import { decodeImage, generateDefaultDataset, scanDataset } from '../../models/dataset/index.ts';
@@ -37,21 +37,8 @@ before(async () => {
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
-/** Runs the CLI in this process, capturing stdout and stderr. */
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const writeOut = process.stdout.write.bind(process.stdout);
-  const writeErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => stdout.push(String(chunk)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => stderr.push(String(chunk)) > 0) as typeof process.stderr.write;
-  try {
-    return { code: await main(argv), stdout: stdout.join(''), stderr: stderr.join('') };
-  } finally {
-    process.stdout.write = writeOut;
-    process.stderr.write = writeErr;
-  }
-}
+/** `bench <argv>` in this process (test/helpers/cli.ts). */
+const cli = (argv: string[]) => bench(argv);
 
 test('a TF Hub MobileNetV2 graph model converts to all four variants; float32 matches TF.js within 1e-4, int8 agrees on top-1', async (t) => {
   const converted = await cli(['convert', '--model', modelJson, '--images', root, '--calibration-images', String(CALIBRATION), '--json']);
