@@ -10,15 +10,13 @@ import { appendFile, chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseConfig } from '../../harness/core/config.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
 import { findBrowsers } from '../../targets/browser/browsers.ts';
-import { cachedBrowserFacts } from '../../targets/browser/facts-cache.ts';
 import { createBrowserTarget } from '../../targets/browser/index.ts';
-import { PAGE_SCRIPT, pageBundleDir } from '../../targets/page/bundle.ts';
 import { PAGE_RUNTIMES, PROTOCOL_VERSION, type PageCapabilities } from '../../targets/page/index.ts';
 import { runtimeStatuses } from '../../targets/page/runtimes.ts';
 import { targetContext } from '../helpers/browser-fixture.ts';
+import { keptFakeBrowser } from '../helpers/kept-fake-browser.ts';
 import { pageOut } from '../helpers/page-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -135,23 +133,8 @@ test('discovery: kept facts are used without a launch; a changed executable is l
   const cache = process.env.XDG_CACHE_HOME;
   process.env.XDG_CACHE_HOME = join(root, 'cache');
   try {
-    const marker = join(root, 'launched');
-    const executable = join(root, 'chrome-fake');
-    await writeFile(executable, `#!/bin/sh\necho launched >> '${marker}'\nexit 1\n`, { mode: 0o755 });
-    const config = parseConfig({ out, browser: { browsers: [executable] }, timeouts: { browser: { launchMs: 5000 } } });
+    const { marker, executable, config } = await keptFakeBrowser(root, out);
     const context = () => ({ config, log: memoryLogger(), out, signal: new AbortController().signal });
-    const candidate = { name: 'chrome-fake', engine: 'chromium' as const, executablePath: executable, source: 'config' as const };
-    const caps = {
-      protocol: PROTOCOL_VERSION,
-      userAgent: 'planted',
-      hardwareConcurrency: 1,
-      crossOriginIsolated: true,
-      sharedArrayBuffer: true,
-      wasm: { supported: true, simd: true, relaxedSimd: false, threads: true },
-      webgl: { webgl2: false },
-      webgpu: { api: false, adapter: false },
-    };
-    await cachedBrowserFacts({ candidate, headed: false, args: config.browser.args, pageScript: join(pageBundleDir(out), PAGE_SCRIPT) }, async () => ({ browser: { name: 'chrome-fake', version: '999.0.1' }, caps }));
 
     const kept = createBrowserTarget();
     try {

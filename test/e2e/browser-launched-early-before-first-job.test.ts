@@ -7,18 +7,15 @@
  * "browser" is a script that leaves a mark when started and fails.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseConfig } from '../../harness/core/config.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
 import { planJobs } from '../../harness/plan.ts';
 import { startTargetsEarly } from '../../harness/targets.ts';
 import { createBrowserTarget } from '../../targets/browser/index.ts';
-import { cachedBrowserFacts } from '../../targets/browser/facts-cache.ts';
-import { PROTOCOL_VERSION } from '../../targets/page/app/protocol.ts';
-import { PAGE_SCRIPT, pageBundleDir } from '../../targets/page/bundle.ts';
+import { keptFakeBrowser } from '../helpers/kept-fake-browser.ts';
 import { pageOut } from '../helpers/page-bundle.ts';
 import { plannedModel } from '../helpers/plan-fixture.ts';
 
@@ -29,24 +26,8 @@ test('kept facts: launched by the early start, waited for by prepare; a failed l
   process.env.XDG_CACHE_HOME = join(root, 'cache');
   const target = createBrowserTarget();
   try {
-    const marker = join(root, 'launched');
-    const executable = join(root, 'chrome-fake');
-    await writeFile(executable, `#!/bin/sh\necho launched >> '${marker}'\nexit 1\n`, { mode: 0o755 });
-    const launches = async () => (await readFile(marker, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
-    const config = parseConfig({ out, browser: { browsers: [executable] }, timeouts: { browser: { launchMs: 5000 } } });
+    const { config, launches } = await keptFakeBrowser(root, out);
     const context = { config, log: memoryLogger(), out, signal: new AbortController().signal };
-    const candidate = { name: 'chrome-fake', engine: 'chromium' as const, executablePath: executable, source: 'config' as const };
-    const caps = {
-      protocol: PROTOCOL_VERSION,
-      userAgent: 'planted',
-      hardwareConcurrency: 1,
-      crossOriginIsolated: true,
-      sharedArrayBuffer: true,
-      wasm: { supported: true, simd: true, relaxedSimd: false, threads: true },
-      webgl: { webgl2: false },
-      webgpu: { api: false, adapter: false },
-    };
-    await cachedBrowserFacts({ candidate, headed: false, args: config.browser.args, pageScript: join(pageBundleDir(out), PAGE_SCRIPT) }, async () => ({ browser: { name: 'chrome-fake', version: '999.0.1' }, caps }));
 
     const devices = await target.discover(context);
     assert.equal(devices[0]?.usable, true, devices[0]?.reason);
