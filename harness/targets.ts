@@ -83,7 +83,7 @@ export async function discoverTargets(context: TargetContext, factories: TargetF
     for (const candidate of usable) {
       const available = candidate.runtimes.filter((runtime) => runtime.available).map((runtime) => runtime.runtime);
       const unavailable = candidate.runtimes.filter((runtime) => !runtime.available).map((runtime) => runtime.runtime);
-      log.info(`${kind} ${candidate.device.name}: ${available.join(', ') || 'no runtime'}${unavailable.length ? ` (unavailable: ${unavailable.join(', ')}; see \`bench devices\`)` : ''}`);
+      log.info(`${kind} ${candidate.device.name}: ${available.join(', ') || (config.run.backends ? 'none of --backends' : 'no runtime')}${unavailable.length ? ` (unavailable: ${unavailable.join(', ')}; see \`bench devices\`)` : ''}`);
     }
     active.push({ target, devices: usable });
   }

@@ -27,7 +27,9 @@ const freshFactories: Record<TargetKind, () => Promise<Target>> = {
 /** Discovers each kind; a target that fails to import or to discover is listed unavailable with its error. */
 export async function listDevices(kinds: readonly TargetKind[], context: TargetContext, factories: Record<TargetKind, () => Promise<Target>> = freshFactories): Promise<TargetListing[]> {
   const listings: TargetListing[] = [];
-  for (const found of await discoverKinds(kinds, context, factories)) {
+  // Every runtime, whatever a config file's run.backends says: a run probes only the runtimes it names (targets/node/index.ts), a listing all.
+  const everyRuntime: TargetContext = { ...context, config: { ...context.config, run: { ...context.config.run, backends: undefined } } };
+  for (const found of await discoverKinds(kinds, everyRuntime, factories)) {
     if (found.ok) {
       await found.target.dispose?.().catch(() => {});
       listings.push({ kind: found.kind, available: true, devices: found.devices });

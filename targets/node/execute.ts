@@ -87,9 +87,10 @@ async function inProcess(job: NodeJobSpec, options: ExecuteOptions): Promise<Job
   }
 }
 
-export async function probeInWorker(runtimeModules: string[], threads: number, context: ProbeContext, options: ExecuteOptions): Promise<ProbedRuntime[]> {
-  if (!options.isolate) return probeRuntimes(runtimeModules, threads, context);
-  const answer = await callWorker({ type: 'probe', runtimeModules, threads, timeouts: context.timeouts }, options);
+/** Probes the runtimes (those named in `only`, when given: ./job.ts) in a worker process, or here when not isolated. */
+export async function probeInWorker(runtimeModules: string[], threads: number, context: ProbeContext, options: ExecuteOptions, only?: readonly string[]): Promise<ProbedRuntime[]> {
+  if (!options.isolate) return probeRuntimes(runtimeModules, threads, context, only);
+  const answer = await callWorker({ type: 'probe', runtimeModules, threads, timeouts: context.timeouts, ...(only ? { only } : {}) }, options);
   if (answer.kind !== 'answer') throw answer.error;
   if (answer.message.type === 'probe-done') return answer.message.runtimes;
   if (answer.message.type === 'probe-failed') throw Object.assign(new Error(answer.message.error.message), { name: answer.message.error.name });

@@ -50,7 +50,8 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
     async discover(context: TargetContext): Promise<DiscoveredDevice[]> {
       try {
         const timeouts = context.config.timeouts.node;
-        const runtimes = await probeInWorker(runtimeModules, threadsFor(context.config), { timeouts }, { isolate, timeoutMs: timeouts.probeMs, signal: context.signal });
+        // A run whose --backends names runtimes probes those alone: the plan takes no other (harness/plan.ts), and `bench devices` names none.
+        const runtimes = await probeInWorker(runtimeModules, threadsFor(context.config), { timeouts }, { isolate, timeoutMs: timeouts.probeMs, signal: context.signal }, context.config.run.backends);
         probed = new Map(runtimes.map((runtime) => [runtime.runtime, runtime]));
         return [{ device, usable: true, runtimes: runtimes.map(({ keyOptions: _keyOptions, workerEnv: _workerEnv, ...status }) => status) }];
       } catch (error) {

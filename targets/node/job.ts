@@ -97,9 +97,14 @@ async function retrainJob(job: NodeJobSpec, spec: NonNullable<NodeJobSpec['retra
   return { ok: true, result };
 }
 
-/** Probes every runtime of the modules; a runtime whose probe throws is unavailable with that message. */
-export async function probeRuntimes(runtimeModules: string[], threads: number, context: ProbeContext): Promise<ProbedRuntime[]> {
-  const runtimes = await loadRuntimes(runtimeModules);
+/**
+ * Probes the runtimes of the modules (those named in `only`, when given:
+ * a probe can cost seconds, Dawn's two adapter queries among them, and a run
+ * whose --backends names one runtime has no use for the others'); a runtime
+ * whose probe throws is unavailable with that message.
+ */
+export async function probeRuntimes(runtimeModules: string[], threads: number, context: ProbeContext, only?: readonly string[]): Promise<ProbedRuntime[]> {
+  const runtimes = (await loadRuntimes(runtimeModules)).filter((runtime) => !only || only.includes(runtime.name));
   const probed: ProbedRuntime[] = [];
   for (const runtime of runtimes) {
     let status: Awaited<ReturnType<typeof runtime.probe>>;

@@ -56,7 +56,8 @@ export type WorkerRequest =
   | { type: 'job'; job: NodeJobSpec }
   /** `park`: started ahead of its turn; it loads both sides, says `parked` and waits, idle, for `go` (./ab.ts). */
   | { type: 'pair'; pair: NodePairSpec; park?: boolean }
-  | { type: 'probe'; runtimeModules: string[]; threads: number; timeouts: ProbeContext['timeouts'] };
+  /** `only`: the names to probe (the run's --backends), the others left out unprobed; absent, every runtime. */
+  | { type: 'probe'; runtimeModules: string[]; threads: number; timeouts: ProbeContext['timeouts']; only?: readonly string[] };
 
 /** The one message after the request: a parked pair's turn has come. */
 export interface WorkerGo {

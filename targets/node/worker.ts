@@ -14,7 +14,7 @@ function send(message: WorkerMessage): Promise<void> {
 async function handle(request: WorkerRequest): Promise<void> {
   if (request.type === 'probe') {
     try {
-      await send({ type: 'probe-done', runtimes: await probeRuntimes(request.runtimeModules, request.threads, { timeouts: request.timeouts }) });
+      await send({ type: 'probe-done', runtimes: await probeRuntimes(request.runtimeModules, request.threads, { timeouts: request.timeouts }, request.only) });
     } catch (error) {
       await send({ type: 'probe-failed', error: serializeError(error) });
     }
