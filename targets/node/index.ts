@@ -42,7 +42,7 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
   const runtimeModules = options.runtimeModules ?? [DEFAULT_RUNTIME_MODULE];
   const isolate = options.isolate ?? true;
   const device = hostDevice();
-  let probed = new Map<string, ProbedRuntime>();
+  const probed = new Map<string, ProbedRuntime>();
 
   return {
     kind: 'node',
@@ -52,7 +52,8 @@ export function createNodeTarget(options: NodeTargetOptions = {}): Target {
         const timeouts = context.config.timeouts.node;
         // A run whose --backends names runtimes probes those alone: the plan takes no other (harness/plan.ts), and `bench devices` names none.
         const runtimes = await probeInWorker(runtimeModules, threadsFor(context.config), { timeouts }, { isolate, timeoutMs: timeouts.probeMs, signal: context.signal }, context.config.run.backends);
-        probed = new Map(runtimes.map((runtime) => [runtime.runtime, runtime]));
+        // Kept beside what an earlier discovery found: one that named other --backends leaves those runtimes' facts in place.
+        for (const runtime of runtimes) probed.set(runtime.runtime, runtime);
         return [{ device, usable: true, runtimes: runtimes.map(({ keyOptions: _keyOptions, workerEnv: _workerEnv, ...status }) => status) }];
       } catch (error) {
         return [{ device, usable: false, reason: `cannot probe the Node runtimes: ${(error as Error).message}`, runtimes: [] }];

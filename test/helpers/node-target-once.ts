@@ -10,7 +10,8 @@
  * times over one tiny model paid it five times. Where discovery is not what a
  * file checks, its runs share one target: the first run probes for real, the
  * later ones get the same answer (the runtimes on one machine do not change
- * between two runs a few seconds apart).
+ * between two runs a few seconds apart). A run probes only the runtimes its
+ * --backends names, so the answer is kept per set of names.
  */
 import type { TargetKind } from '../../harness/core/record.ts';
 import { createNodeTarget, type NodeTargetOptions } from '../../targets/node/index.ts';
@@ -19,8 +20,16 @@ import type { DiscoveredDevice, Target } from '../../targets/types.ts';
 /** `runBenchmarks`'s `targets` option: a Node target whose discovery (its probe) runs once, on the first run. */
 export function nodeTargetProbedOnce(options: NodeTargetOptions = {}): Partial<Record<TargetKind, () => Promise<Target>>> {
   const target = createNodeTarget(options);
-  let discovered: Promise<DiscoveredDevice[]> | undefined;
-  // The target's own methods keep what its probe found (each runtime's key options, its worker environment).
-  const shared: Target = { ...target, discover: (context) => (discovered ??= target.discover(context)) };
+  // A run probes the runtimes its --backends names (targets/node/index.ts): one probe per set of names.
+  const discovered = new Map<string, Promise<DiscoveredDevice[]>>();
+  // The target's own methods keep what each probe found (each runtime's key options, its worker environment).
+  const shared: Target = {
+    ...target,
+    discover(context) {
+      const names = JSON.stringify(context.config.run.backends ?? null);
+      if (!discovered.has(names)) discovered.set(names, target.discover(context));
+      return discovered.get(names)!;
+    },
+  };
   return { node: async () => shared };
 }
