@@ -103,15 +103,17 @@ after(async () => {
 
 test('kill -9 of two phone runs, then a new start: the stale forward, reverses and Appium are removed, one line each', { timeout: 600_000 }, async () => {
   const env = { ...adb.env, ...server.env, XDG_CACHE_HOME: cache };
-  const viaAppium = startBench(runArgs(await outFolder('android-kill9-appium', { driver: 'appium', capabilities: standInCapabilities(standInProfile, await freePort()) })), env);
+  const [appiumFolder, cdpFolder] = await Promise.all([outFolder('android-kill9-appium', { driver: 'appium', capabilities: standInCapabilities(standInProfile, await freePort()) }), outFolder('android-kill9-cdp', { driver: 'cdp' })]);
+  const viaAppium = startBench(runArgs(appiumFolder), env);
   killed.push(viaAppium);
   const appiumPid = await waitFor(appiumInLedgers, 'an Appium server in the ledger', viaAppium.output);
-  await waitFor(async () => (await adb.reverses())[PIXEL_7.serial]?.length === 1, 'the Appium run’s adb reverse', viaAppium.output);
-  const cdpFolder = await outFolder('android-kill9-cdp', { driver: 'cdp' });
+  // The CDP run starts once the Appium run's ledger names its server (its start sweeps, and must leave a live run's
+  // ledger alone), while that run's session is still starting: the two runs' starts overlap.
   const viaCdp = startBench(runArgs(cdpFolder), env);
   killed.push(viaCdp);
+  const both = () => `${viaAppium.output()}\n--- the CDP run:\n${viaCdp.output()}`;
   await waitFor(async () => Object.keys((await adb.forwards())[PIXEL_7.serial] ?? {}).length > 0, 'the CDP run’s adb forward', viaCdp.output);
-  await waitFor(async () => (await adb.reverses())[PIXEL_7.serial]?.length === 2, 'the CDP run’s adb reverse', viaCdp.output);
+  await waitFor(async () => (await adb.reverses())[PIXEL_7.serial]?.length === 2, 'both runs’ adb reverse', both);
   assert.equal(ledgers().length, 2, 'one ledger per run');
   assert.doesNotMatch(viaCdp.output(), /stale|leftover/, 'a run beside a live one leaves its ledger alone');
 
