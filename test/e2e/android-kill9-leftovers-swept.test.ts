@@ -64,6 +64,15 @@ const appiumInLedgers = () => {
   }
   return undefined;
 };
+/**
+ * Whether a run's ledger names its adb forward with the port adb gave it. A forward is written down as pending
+ * (`tcp:0`) before adb makes it and with its port once adb answers: the fake's state shows it in between.
+ */
+const forwardInLedgers = () =>
+  ledgers().some((name) => {
+    const ledger = JSON.parse(readFileSync(join(ledgerDir(), name), 'utf8')) as { setups: Array<{ kind: string; local?: string }> };
+    return ledger.setups.some((setup) => setup.kind === 'forward' && setup.local !== 'tcp:0');
+  });
 /** Whether `pid` is a running process (a zombie waiting to be reaped is not). */
 const running = (pid: number) => existsSync(`/proc/${pid}/stat`) && !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 /** Processes in process group `pgid` (field 5 of /proc/<pid>/stat), zombies aside. */
@@ -107,13 +116,11 @@ test('kill -9 of two phone runs, then a new start: the stale forward, reverses a
   const viaAppium = startBench(runArgs(appiumFolder), env);
   killed.push(viaAppium);
   const appiumPid = await waitFor(appiumInLedgers, 'an Appium server in the ledger', viaAppium.output);
-  // The CDP run starts once the Appium run's ledger names its server (its start sweeps, and must leave a live run's
-  // ledger alone), while that run's session is still starting: the two runs' starts overlap.
+  await waitFor(async () => (await adb.reverses())[PIXEL_7.serial]?.length === 1, 'the Appium run’s adb reverse', viaAppium.output);
   const viaCdp = startBench(runArgs(cdpFolder), env);
   killed.push(viaCdp);
-  const both = () => `${viaAppium.output()}\n--- the CDP run:\n${viaCdp.output()}`;
-  await waitFor(async () => Object.keys((await adb.forwards())[PIXEL_7.serial] ?? {}).length > 0, 'the CDP run’s adb forward', viaCdp.output);
-  await waitFor(async () => (await adb.reverses())[PIXEL_7.serial]?.length === 2, 'both runs’ adb reverse', both);
+  await waitFor(async () => Object.keys((await adb.forwards())[PIXEL_7.serial] ?? {}).length > 0 && forwardInLedgers(), 'the CDP run’s adb forward, in its ledger', viaCdp.output);
+  await waitFor(async () => (await adb.reverses())[PIXEL_7.serial]?.length === 2, 'the CDP run’s adb reverse', viaCdp.output);
   assert.equal(ledgers().length, 2, 'one ledger per run');
   assert.doesNotMatch(viaCdp.output(), /stale|leftover/, 'a run beside a live one leaves its ledger alone');
 
