@@ -42,6 +42,9 @@ function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
   return Promise.race([promise, new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)))]).finally(() => clearTimeout(timer));
 }
 
+/** How often the wait for the start page looks at what is in front of Chrome (one `dumpsys activity` a look). */
+const FIRST_RUN_LOOK_MS = 1_000;
+
 /** How long a first connect may take before it is taken for Playwright's hang below and tried again. */
 const FIRST_CONNECT_MS = 15_000;
 
@@ -136,16 +139,23 @@ export class PhoneChrome implements BrowserSource {
   /**
    * The tab `am start` opened on the benchmark page, ready: proof that the
    * phone reaches the page server (adb reverse) and nothing stands in front
-   * of Chrome's tabs.
+   * of Chrome's tabs. Chrome's first-run screens hold back every page until
+   * someone dismisses them, so they are looked for while waiting (once a
+   * second), not only when the wait (a minute by default) has run out.
    */
   private async waitForStartPage(browser: Browser): Promise<void> {
     const { adb, serial, pageUrl, timeouts } = this.options;
     const deadline = Date.now() + timeouts.pageReadyMs;
     const ready = (page: Page) => within(page.evaluate(() => Boolean(window.edgebench?.ready)).catch(() => false), 2_000, false);
+    let lookedInFront = Date.now();
     for (;;) {
       const pages = browser.contexts().flatMap((context) => context.pages()).filter((page) => page.url().startsWith(pageUrl));
       for (const page of pages) if (await ready(page)) return;
       if (Date.now() > deadline) break;
+      if (Date.now() - lookedInFront >= FIRST_RUN_LOOK_MS) {
+        lookedInFront = Date.now();
+        if (await firstRunInFront(adb, serial)) throw new PhoneActionNeeded(firstRunProblem(serial));
+      }
       await sleep(250);
     }
     if (await firstRunInFront(adb, serial)) throw new PhoneActionNeeded(firstRunProblem(serial));

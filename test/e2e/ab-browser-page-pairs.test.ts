@@ -11,6 +11,7 @@ import { cp, readdir, readFile, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { bench } from '../helpers/cli.ts';
+import { seedPageBundle } from '../helpers/page-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 let root: string;
@@ -23,6 +24,8 @@ before(async () => {
   const mobile = join(root, 'change', 'models', 'broken', 'mobile');
   const weights = (await readdir(mobile)).find((name) => name.endsWith('.bin'))!;
   await truncate(join(mobile, weights), 10);
+  // The page bundle of the tier's build cache, linked in: the pages are served from B's out folder.
+  await seedPageBundle(join(root, 'change'));
 });
 after(() => rm(root, { recursive: true, force: true }));
 

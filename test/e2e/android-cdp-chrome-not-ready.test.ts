@@ -3,7 +3,9 @@
  * socket after `am start`, or its first-run screens in front of every page.
  * Each fails the page job in setup with one line saying what to do on the
  * phone, and the phone's later page jobs fail at once with the same line
- * instead of waiting on the phone again. The first case is the target's own
+ * instead of waiting on the phone again. The first-run screens are looked
+ * for while the page is awaited, so that line comes within about a second,
+ * not when the page's wait (a minute by default, 4 s here) runs out. The first case is the target's own
  * logic and calls the fake adb in process (a process per adb call made its
  * "at once" depend on the machine's load); the second drives a stand-in
  * Chrome through adb as a process (the fake's client, fake-adb/adb-server.ts).

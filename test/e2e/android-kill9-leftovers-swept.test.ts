@@ -64,6 +64,15 @@ const appiumInLedgers = () => {
   }
   return undefined;
 };
+/**
+ * Whether a run's ledger names its adb forward with the port adb gave it. A forward is written down as pending
+ * (`tcp:0`) before adb makes it and with its port once adb answers: the fake's state shows it in between.
+ */
+const forwardInLedgers = () =>
+  ledgers().some((name) => {
+    const ledger = JSON.parse(readFileSync(join(ledgerDir(), name), 'utf8')) as { setups: Array<{ kind: string; local?: string }> };
+    return ledger.setups.some((setup) => setup.kind === 'forward' && setup.local !== 'tcp:0');
+  });
 /** Whether `pid` is a running process (a zombie waiting to be reaped is not). */
 const running = (pid: number) => existsSync(`/proc/${pid}/stat`) && !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 /** Processes in process group `pgid` (field 5 of /proc/<pid>/stat), zombies aside. */
@@ -103,14 +112,14 @@ after(async () => {
 
 test('kill -9 of two phone runs, then a new start: the stale forward, reverses and Appium are removed, one line each', { timeout: 600_000 }, async () => {
   const env = { ...adb.env, ...server.env, XDG_CACHE_HOME: cache };
-  const viaAppium = startBench(runArgs(await outFolder('android-kill9-appium', { driver: 'appium', capabilities: standInCapabilities(standInProfile, await freePort()) })), env);
+  const [appiumFolder, cdpFolder] = await Promise.all([outFolder('android-kill9-appium', { driver: 'appium', capabilities: standInCapabilities(standInProfile, await freePort()) }), outFolder('android-kill9-cdp', { driver: 'cdp' })]);
+  const viaAppium = startBench(runArgs(appiumFolder), env);
   killed.push(viaAppium);
   const appiumPid = await waitFor(appiumInLedgers, 'an Appium server in the ledger', viaAppium.output);
   await waitFor(async () => (await adb.reverses())[PIXEL_7.serial]?.length === 1, 'the Appium run’s adb reverse', viaAppium.output);
-  const cdpFolder = await outFolder('android-kill9-cdp', { driver: 'cdp' });
   const viaCdp = startBench(runArgs(cdpFolder), env);
   killed.push(viaCdp);
-  await waitFor(async () => Object.keys((await adb.forwards())[PIXEL_7.serial] ?? {}).length > 0, 'the CDP run’s adb forward', viaCdp.output);
+  await waitFor(async () => Object.keys((await adb.forwards())[PIXEL_7.serial] ?? {}).length > 0 && forwardInLedgers(), 'the CDP run’s adb forward, in its ledger', viaCdp.output);
   await waitFor(async () => (await adb.reverses())[PIXEL_7.serial]?.length === 2, 'the CDP run’s adb reverse', viaCdp.output);
   assert.equal(ledgers().length, 2, 'one ledger per run');
   assert.doesNotMatch(viaCdp.output(), /stale|leftover/, 'a run beside a live one leaves its ledger alone');

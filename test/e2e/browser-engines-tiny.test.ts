@@ -1,22 +1,57 @@
 /**
  * Firefox and WebKit as browser targets: a default run of the tiny Mobile
- * model on each engine, one describe block per engine (one test process
- * where two files each paid their own). Each is skipped where its engine is
- * not installed (CI installs both).
+ * model on both engines, one describe block per engine (one test process
+ * where two files each paid their own). Both blocks read one real run over
+ * both engines, as `bench run` measures every browser it finds (each launched
+ * at the run's start, side by side): one run's page server, reference and
+ * plan where two runs paid them. Each is skipped where its engine is not
+ * installed (CI installs both).
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { parseConfig } from '../../harness/core/config.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
+import type { RunRecord } from '../../harness/core/record.ts';
 import { runBenchmarks } from '../../harness/run.ts';
 import { findBrowsers, findWebKitGtk } from '../../targets/browser/browsers.ts';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { pageOut } from '../helpers/page-bundle.ts';
 
 const firefoxInstalled = (await findBrowsers({ wanted: ['firefox'] })).found.some((candidate) => candidate.engine === 'firefox' && candidate.source !== 'playwright');
 const webkitInstalled = findWebKitGtk() !== undefined;
+
+interface EnginesRun {
+  record: RunRecord;
+  lines: string[];
+  tiny: TinyArtifact;
+}
+
+let measured: Promise<EnginesRun> | undefined;
+let out: string | undefined;
+
+/** A default run of the tiny Mobile model on every installed engine of the two, made when a test first asks for it. */
+function enginesRun(): Promise<EnginesRun> {
+  measured ??= (async () => {
+    out = await pageOut('browser-engines');
+    const tiny = await makeTinyArtifact(out, { images: 6 });
+    const config = parseConfig({
+      out,
+      models: ['tiny'],
+      run: { targets: ['browser'], warmupIterations: 1, minSamples: 3, minTimeMs: 0, maxTimeMs: 2000, rounds: 1 },
+      browser: { browsers: [...(firefoxInstalled ? ['firefox'] : []), ...(webkitInstalled ? ['webkit'] : [])] },
+    });
+    const log = memoryLogger();
+    const { record } = await runBenchmarks({ config, log, out, referenceInProcess: true });
+    return { record, lines: log.lines, tiny };
+  })();
+  return measured;
+}
+
+after(() => {
+  if (out) rmSync(out, { recursive: true, force: true });
+});
 
 /**
  * Firefox (Debian's firefox-esr, over WebDriver BiDi) as a browser target: a
@@ -26,33 +61,19 @@ const webkitInstalled = findWebKitGtk() !== undefined;
  * Skipped where Firefox is not installed (CI installs it).
  */
 describe('Firefox', () => {
-  let out: string;
-  let tiny: TinyArtifact;
-
-  before(async () => {
-    out = await tempDir('browser-firefox');
-    tiny = await makeTinyArtifact(out, { images: 6 });
-  });
-  after(() => rmSync(out, { recursive: true, force: true }));
-
-  test('Firefox measures tfjs-wasm in a default run, answering as Node does', { skip: !firefoxInstalled && 'firefox-esr is not installed (apt-get install firefox-esr)', timeout: 120_000 }, async () => {
-    const config = parseConfig({
-      out,
-      models: ['tiny'],
-      run: { targets: ['browser'], warmupIterations: 1, minSamples: 3, minTimeMs: 0, maxTimeMs: 2000, rounds: 1 },
-      browser: { browsers: ['firefox'] },
-    });
-    const log = memoryLogger();
-    const { record } = await runBenchmarks({ config, log, out, referenceInProcess: true });
-    assert.deepEqual(record.failures.map((failure) => failure.error.message), []);
-    assert.deepEqual(record.measurements.map((measurement) => measurement.key.runtime), ['tfjs-wasm']);
-    const [measurement] = record.measurements;
+  test('Firefox measures tfjs-wasm in a default run, answering as Node does', { skip: !firefoxInstalled && 'firefox-esr is not installed (apt-get install firefox-esr)', timeout: 180_000 }, async () => {
+    const { record, lines, tiny } = await enginesRun();
+    const mine = (key: { device: string }) => key.device.startsWith('firefox-');
+    assert.deepEqual(record.failures.filter((failure) => mine(failure.key)).map((failure) => failure.error.message), []);
+    const measurements = record.measurements.filter((measurement) => mine(measurement.key));
+    assert.deepEqual(measurements.map((measurement) => measurement.key.runtime), ['tfjs-wasm'], lines.join('\n'));
+    const [measurement] = measurements;
     assert.match(measurement!.key.device, /^firefox-\d+$/);
     assert.equal(measurement!.device.browser?.name, 'firefox');
     assert.match(measurement!.device.browser?.userAgent ?? '', /Gecko\/\d+ Firefox\//);
     assert.equal(measurement!.evaluation?.accuracy, tiny.accuracy);
     assert.equal(measurement!.evaluation?.agreement?.top1, 1, 'Firefox answers as the host reference does');
-    assert.ok(log.lines.some((line) => /^tfjs-cpu on Firefox [\d.]+: .*--backends tfjs-cpu to measure it anyway$/.test(line)), log.lines.join('\n'));
+    assert.ok(lines.some((line) => /^tfjs-cpu on Firefox [\d.]+: .*--backends tfjs-cpu to measure it anyway$/.test(line)), lines.join('\n'));
   });
 });
 
@@ -65,27 +86,13 @@ describe('Firefox', () => {
  * block read from the browser. Skipped where WebKitGTK's parts are missing.
  */
 describe('WebKit', () => {
-  let out: string;
-  let tiny: TinyArtifact;
-
-  before(async () => {
-    out = await tempDir('browser-webkit');
-    tiny = await makeTinyArtifact(out, { images: 6 });
-  });
-  after(() => rmSync(out, { recursive: true, force: true }));
-
-  test('WebKit measures tfjs-wasm in a default run, answering as Node does', { skip: !webkitInstalled && 'WebKitGTK is not installed (apt-get install webkit2gtk-driver xvfb)', timeout: 120_000 }, async () => {
-    const config = parseConfig({
-      out,
-      models: ['tiny'],
-      run: { targets: ['browser'], warmupIterations: 1, minSamples: 3, minTimeMs: 0, maxTimeMs: 2000, rounds: 1 },
-      browser: { browsers: ['webkit'] },
-    });
-    const log = memoryLogger();
-    const { record } = await runBenchmarks({ config, log, out, referenceInProcess: true });
-    assert.deepEqual(record.failures.map((failure) => failure.error.message), []);
-    assert.deepEqual(record.measurements.map((measurement) => measurement.key.runtime), ['tfjs-wasm']);
-    const [measurement] = record.measurements;
+  test('WebKit measures tfjs-wasm in a default run, answering as Node does', { skip: !webkitInstalled && 'WebKitGTK is not installed (apt-get install webkit2gtk-driver xvfb)', timeout: 180_000 }, async () => {
+    const { record, lines, tiny } = await enginesRun();
+    const mine = (key: { device: string }) => key.device.startsWith('webkitgtk-');
+    assert.deepEqual(record.failures.filter((failure) => mine(failure.key)).map((failure) => failure.error.message), []);
+    const measurements = record.measurements.filter((measurement) => mine(measurement.key));
+    assert.deepEqual(measurements.map((measurement) => measurement.key.runtime), ['tfjs-wasm'], lines.join('\n'));
+    const [measurement] = measurements;
     assert.match(measurement!.key.device, /^webkitgtk-\d+\.\d+$/);
     assert.match(measurement!.device.browser?.userAgent ?? '', /AppleWebKit\/[\d.]+ .*Safari\//);
     assert.equal(measurement!.device.extra?.crossOriginIsolated, true, 'the page is cross-origin isolated, as in Chromium');

@@ -15,7 +15,7 @@ import { memoryLogger } from '../../harness/core/log.ts';
 import { registerSecrets, secretsIn } from '../../harness/core/redact.ts';
 import { runBenchmarks } from '../../harness/run.ts';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { pageOut } from '../helpers/page-bundle.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMEDRIVER = '/usr/bin/chromedriver';
@@ -33,7 +33,7 @@ describe('a Playwright server (--browser-endpoint ws://)', () => {
   let wsEndpoint: string;
 
   before(async () => {
-    out = await tempDir('browser-remote');
+    out = await pageOut('browser-remote');
     await makeTinyArtifact(out, { images: 6 });
     if (!existsSync(CHROMIUM)) return;
     // Through the tests' own loader (test/ts-loader.js), as this file runs: registering tsx cost ~0.5 s of CPU.
@@ -93,7 +93,7 @@ describe('a WebDriver server (browser.endpoints http://)', () => {
   let port = 0;
 
   before(async () => {
-    out = await tempDir('browser-remote-webdriver');
+    out = await pageOut('browser-remote-webdriver');
     await makeTinyArtifact(out, { images: 6 });
     if (!present) return;
     port = await new Promise<number>((resolve) => {

@@ -24,11 +24,11 @@ import { runBenchmarks, type RunOptions } from '../../harness/run.ts';
 import { compareRecords } from '../../reports/compare.ts';
 import { createAndroidTarget } from '../../targets/android/index.ts';
 import { createBrowserTarget } from '../../targets/browser/index.ts';
-import { createNodeTarget } from '../../targets/node/index.ts';
 import type { Target } from '../../targets/types.ts';
 import { inProcessAdb } from '../fixtures/fake-adb/in-process-adb.ts';
 import { fakeAdb, fakeBenchmarkBinary, PIXEL_7, standInChrome, type FakeAdb, type FakePhone } from '../fixtures/fake-adb/fake-device.ts';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
+import { nodeTargetProbedOnce } from '../helpers/node-target-once.ts';
 import { pageOut } from '../helpers/page-bundle.ts';
 
 let out: string;
@@ -65,13 +65,17 @@ interface Sabotage {
   android?: (target: Target, adb: FakeAdb) => Target;
 }
 
+// One Node target for the three runs, its runtimes probed on the first (node-target-once.ts): what a run keys and
+// measures is the point here, not the Node target's discovery, and each probe is a worker of its own.
+const nodeTarget = nodeTargetProbedOnce().node!;
+
 /** One `bench run` on the three targets with the fake phone `phone`, each target changed by `sabotage`. */
 async function run(phone: FakePhone, sabotage: Sabotage = {}, devtoolsSocketMs?: number): Promise<RunRecord> {
   const adb = await fakeAdb([phone]);
   phones.push(adb);
   const same = (target: Target) => target;
   const targets: RunOptions['targets'] = {
-    node: async () => (sabotage.node ?? same)(createNodeTarget()),
+    node: async () => (sabotage.node ?? same)(await nodeTarget()),
     browser: async () => (sabotage.browser ?? same)(createBrowserTarget()),
     // The fake adb in this process: the adb process is the route's own tests' (android-cdp-route, android-native);
     // here a Node start per call (a dozen at discovery, more around every job) only slowed all three runs.

@@ -78,7 +78,10 @@ test('LiteRT.js runs every variant of a model with every op', async (t) => {
   const chromium = (await target.discover!(context)).find((found) => found.device.id.startsWith('chromium'));
   assert.equal(CLASSIFIERS.filter((classifier) => IN_PAGE.includes(classifier.name)).length, IN_PAGE.length, 'every model named for the page is in the zoo');
   if (!chromium) return t.skip('no Chromium here');
-  await target.prepare?.(context, [chromium]);
+  // Chromium launches (as a run's browsers do at its start) while the model is built and converted on the host;
+  // prepare, before the first page job, waits for the launch.
+  void target.startEarly?.(context, [chromium]);
+  let targetReady: Promise<void> | undefined;
   const covered = new Map<string, Set<string>>(VARIANTS.map((variant) => [variant, new Set()]));
   try {
     for (const entry of CLASSIFIERS.filter((classifier) => IN_PAGE.includes(classifier.name))) {
@@ -95,6 +98,7 @@ test('LiteRT.js runs every variant of a model with every op', async (t) => {
           const bytes = await emitVariant(prepared, { variant, normalization: UNIT, calibration, classNames: zoo.metadata.classNames });
           for (const code of operatorCodes(bytes)) covered.get(variant)!.add(code);
           await writeFile(path, bytes);
+          await (targetReady ??= target.prepare?.(context, [chromium]) ?? Promise.resolve());
           const result = await runJob(target, jobFor(zoo, await artifactFor(zoo, 'tflite', variant, path), chromium.device, 'litert-wasm', { kernel: { evalLimit: IMAGES, minSamples: 2 } }), context);
           assert.ok(result.ok, `${variant}: ${result.ok ? '' : `${result.failure.phase}: ${result.failure.error.message}`}`);
           const agreement = result.measurement.evaluation?.agreement;
