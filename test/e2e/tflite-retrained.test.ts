@@ -92,7 +92,9 @@ async function predictTfjs(backend: 'cpu' | 'wasm', modelJson: string, metadata:
 }
 
 async function predictTflite(path: string, metadata: ModelMetadata, pack: EvalPack, count: number): Promise<Float32Array> {
-  const session = await openTfliteSession({ bytes: new Uint8Array(await readFile(path)), normalization: metadata.normalization, threads: 2, batchSize: 1 });
+  // One thread: the outputs are the same on any count, and two threads of TFLite's kernels (XNNPACK's, and the
+  // hybrid int8-dynamic kernels') wait for each other at every operator, spinning on a busy host.
+  const session = await openTfliteSession({ bytes: new Uint8Array(await readFile(path)), normalization: metadata.normalization, threads: 1, batchSize: 1 });
   const perImage = metadata.inputSize * metadata.inputSize * 3;
   const classes = metadata.classNames.length;
   const all = new Float32Array(count * classes);
