@@ -21,9 +21,13 @@ import { openTfliteSession } from '../../targets/node/tflite.ts';
 import { NSFW_NORMALIZATION, writeNsfwGraphModel } from '../fixtures/nsfwjs-graph-model.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
-/** 7 classes × 9 images; calibration takes 24 of them class by class (the first 4 of a class at most). */
-const PER_CLASS = 9;
-const CALIBRATION = 24;
+/**
+ * 7 classes × 7 images; calibration takes 14 of them class by class (the first 2 of each class), the check the other 35.
+ * Each calibration image is also a pass of the bias correction on TF.js (up to 32 images): 24 were most of the
+ * conversion's time. Fewer calibration images make int8's ≥ 90% agreement harder to reach, not easier.
+ */
+const PER_CLASS = 7;
+const CALIBRATION = 14;
 const SIZE = 224;
 
 let dir: string;
@@ -51,7 +55,7 @@ test('a TF Hub MobileNetV2 graph model converts to all four variants; float32 ma
   // int8 weights are a quarter of float32's.
   assert.ok(int8.bytes < float32.bytes / 3, `${int8.bytes} vs ${float32.bytes}`);
 
-  // Independent check on the images the calibration did not see (past the first 4 of each class): the graph model on TF.js against each file.
+  // Independent check on the images the calibration did not see (past the first 2 of each class): the graph model on TF.js against each file.
   const dataset = await scanDataset({ root, validationPercent: 10, testPercent: 10, minImagesPerClass: 1, log: memoryLogger() });
   const unseenFrom = Math.ceil(CALIBRATION / dataset.classNames.length);
   const paths = dataset.classNames.flatMap((_, classIndex) => dataset.images.filter((image) => image.classIndex === classIndex).slice(unseenFrom).map((image) => image.path));
