@@ -16,6 +16,7 @@
 import type { Browser, Page } from 'playwright-core';
 import type { Timeouts } from '../../harness/core/config.ts';
 import { firstLine } from '../../harness/core/format.ts';
+import { PAGE_TITLE } from '../page/app/protocol.ts';
 import { readBrowserFacts } from '../page/facts.ts';
 import { PlaywrightHost, type BrowserSource } from '../page/playwright-host.ts';
 import type { Adb } from './adb.ts';
@@ -32,6 +33,8 @@ export interface PhoneChromeOptions {
   /** The benchmark page as the phone reaches it. */
   pageUrl: string;
   timeouts: CdpTimeouts;
+  /** The run's signal: an open under way stops waiting on the phone once it aborts (Ctrl-C during Chrome's start). */
+  signal?: AbortSignal;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -44,6 +47,28 @@ function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
 
 /** How often the wait for the start page looks at what is in front of Chrome (one `dumpsys activity` a look). */
 const FIRST_RUN_LOOK_MS = 1_000;
+
+/** The error an open stopped by the run's signal ends with (the run takes an AbortError for a stop, not a failure). */
+function stopped(serial: string): Error {
+  return Object.assign(new Error(`opening Chrome on ${serial}: interrupted by the user`), { name: 'AbortError' });
+}
+
+/**
+ * `promise`, or a rejection with `stopped()` as soon as `signal` aborts; what
+ * `promise` still brings after that goes to `late` (a connection to close).
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, stop: () => Error, late?: (value: T) => void): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      reject(stop());
+      promise.then((value) => late?.(value), () => {});
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
 
 /** How long a first connect may take before it is taken for Playwright's hang below and tried again. */
 const FIRST_CONNECT_MS = 15_000;
@@ -82,20 +107,32 @@ export class PhoneChrome implements BrowserSource {
   }
 
   async open(): Promise<Browser> {
-    const { adb, serial, pageUrl, timeouts } = this.options;
+    const { adb, serial, pageUrl, timeouts, signal } = this.options;
+    const stop = () => stopped(serial);
+    if (signal?.aborted) throw stop();
     await startChrome(adb, serial, pageUrl);
     await this.waitForSocket();
     this.port ??= await this.forwardOnLoopback();
     const endpoint = `http://127.0.0.1:${this.port}`;
-    const version = await fetch(`${endpoint}/json/version`, { signal: AbortSignal.timeout(timeouts.cdpConnectMs) })
+    const versionTimeout = AbortSignal.timeout(timeouts.cdpConnectMs);
+    const version = await fetch(`${endpoint}/json/version`, { signal: signal ? AbortSignal.any([versionTimeout, signal]) : versionTimeout })
       .then((response) => response.json() as Promise<{ Browser?: string }>)
       .catch(() => ({}) as { Browser?: string });
+    if (signal?.aborted) throw stop();
     if (version.Browser) this.product = version.Browser.split('/')[0] ?? this.product;
+    await this.waitForStartTab(endpoint);
     const { chromium } = await import('playwright-core');
     let browser: Browser;
     try {
-      browser = await connectSettled((timeout) => chromium.connectOverCDP(endpoint, { timeout }), timeouts.cdpConnectMs);
+      // Stopped by the run's signal, a connect still under way is closed when it comes.
+      browser = await untilAborted(
+        connectSettled((timeout) => chromium.connectOverCDP(endpoint, { timeout }), timeouts.cdpConnectMs),
+        signal,
+        stop,
+        (late) => void late.close().catch(() => {}),
+      );
     } catch (error) {
+      if (signal?.aborted) throw stop();
       throw new Error(`cannot connect to Chrome's DevTools on ${serial} through adb forward tcp:${this.port}: ${firstLine(error)}`, { cause: error });
     }
     try {
@@ -129,10 +166,34 @@ export class PhoneChrome implements BrowserSource {
     const { adb, serial, timeouts } = this.options;
     const started = Date.now();
     while (!(await devtoolsSocketOpen(adb, serial))) {
+      if (this.options.signal?.aborted) throw stopped(serial);
       if (Date.now() - started > timeouts.devtoolsSocketMs) {
         throw new PhoneActionNeeded((await firstRunInFront(adb, serial)) ? firstRunProblem(serial) : socketProblem(serial, timeouts.devtoolsSocketMs));
       }
       await sleep(250);
+    }
+  }
+
+  /**
+   * Until the tab `am start` opened on the benchmark page shows the page's
+   * title in Chrome's tab list (`/json/list`, read without attaching): its
+   * first navigation has committed. A connect that attaches to a tab still on
+   * its initial empty document can miss that commit and wait for it until
+   * FIRST_CONNECT_MS (playwright#41093, above). Bounded by FIRST_CONNECT_MS:
+   * then the connect goes ahead as before; no such tab (Chrome's first-run
+   * screens in front): at once.
+   */
+  private async waitForStartTab(endpoint: string): Promise<void> {
+    const { pageUrl, serial, signal } = this.options;
+    const deadline = Date.now() + FIRST_CONNECT_MS;
+    while (Date.now() < deadline) {
+      if (signal?.aborted) throw stopped(serial);
+      const tabs = await fetch(`${endpoint}/json/list`, { signal: AbortSignal.timeout(2_000) })
+        .then((response) => response.json() as Promise<Array<{ type?: string; url?: string; title?: string }>>)
+        .catch(() => undefined);
+      const loading = (tabs ?? []).filter((tab) => tab.type === 'page' && tab.url?.startsWith(pageUrl) && tab.title !== PAGE_TITLE);
+      if (!tabs || loading.length === 0) return;
+      await sleep(100);
     }
   }
 
@@ -149,6 +210,7 @@ export class PhoneChrome implements BrowserSource {
     const ready = (page: Page) => within(page.evaluate(() => Boolean(window.edgebench?.ready)).catch(() => false), 2_000, false);
     let lookedInFront = Date.now();
     for (;;) {
+      if (this.options.signal?.aborted) throw stopped(serial);
       const pages = browser.contexts().flatMap((context) => context.pages()).filter((page) => page.url().startsWith(pageUrl));
       for (const page of pages) if (await ready(page)) return;
       if (Date.now() > deadline) break;
@@ -200,7 +262,7 @@ export function cdpBrowserOpener(deps: { adb(): Adb }): OpenPhoneBrowser {
   return async ({ serial, model, pageUrl, context }): Promise<PhoneBrowser> => {
     const { config, log } = context;
     const timeouts = config.timeouts.android;
-    const chrome = new PhoneChrome({ adb: deps.adb(), serial, ...(model ? { model } : {}), pageUrl, timeouts });
+    const chrome = new PhoneChrome({ adb: deps.adb(), serial, ...(model ? { model } : {}), pageUrl, timeouts, signal: context.signal });
     // The host reopens Chrome itself after a crash; only the end of the run closes it.
     const host = new PlaywrightHost({
       source: chrome,
@@ -208,7 +270,7 @@ export function cdpBrowserOpener(deps: { adb(): Adb }): OpenPhoneBrowser {
       onRestart: (reason) => log.warn(`${serial}: reconnecting to Chrome after: ${firstLine(reason)}`),
     });
     try {
-      const facts = await readBrowserFacts(host, timeouts.pageReadyMs);
+      const facts = await untilAborted(readBrowserFacts(host, timeouts.pageReadyMs), context.signal, () => stopped(serial));
       log.debug(`${serial}: ${facts.browser.name} ${facts.browser.version} over DevTools (adb forward)`);
       return { route: 'cdp', host, facts };
     } catch (error) {

@@ -65,13 +65,16 @@ export async function removeRules(ledger: RunLedger, adb: Adb): Promise<string[]
 
 /** The same, blocking, for an `exit` listener; failures stay in the ledger file for the next run. */
 export function removeRulesNow(ledger: RunLedger, adb: Adb): void {
-  const run = (args: string[]) => execFileSync(adb.executable, args, { env: adb.env, timeout: SYNC_ADB_TIMEOUT_MS, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const run = (args: string[]) => execFileSync(adb.executable, args, { env: adb.env, timeout: SYNC_ADB_TIMEOUT_MS, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   for (const rule of ledger.setups().filter(isRule)) {
     try {
       for (const concrete of concreteRules(rule, () => parseForwardList(run(['-s', rule.serial, 'forward', '--list']))) as Rule[]) run(undoArgs(concrete));
       ledger.remove(rule);
-    } catch {
-      // Gone already, or adb hung: the ledger file keeps it for the next run.
+    } catch (error) {
+      // Not there any more (the run's own cleanup, cut short by this exit, removed it a moment ago): gone all the same.
+      const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+      if (NOT_THERE.test(`${stderr ?? ''}\n${stdout ?? ''}`)) ledger.remove(rule);
+      // Otherwise adb hung or is missing: the ledger file keeps it for the next run.
     }
   }
 }

@@ -151,19 +151,23 @@ export function createBrowserTarget(options: BrowserTargetOptions = {}): Target 
         const reason = `cannot build or serve the benchmark page: ${(error as Error).message}`;
         return [...devices, ...search.found.map((candidate) => unusable(`${candidate.name}-unavailable`, candidate.name, reason, candidate))];
       }
-      for (const candidate of search.found) {
-        const host = openHost(candidate, server.server.origin, context, options);
-        try {
-          const facts = localCores(await discoverFacts(candidate, host, server, context));
-          const device = browserDevice(candidate, facts.browser.version, facts.caps, { headless: !context.config.browser.headed && candidate.engine !== 'webkit' });
-          browsers.set(device.id, { host, facts, name: device.name });
-          devices.push({ device, usable: true, runtimes: engineDefaults(candidate.engine, facts.statuses, { everyVariant: everyVariantIn(context.config.models), ...(candidate.engine === 'webkit' && !process.env.DISPLAY ? { software: XVFB_SOFTWARE } : {}) }) });
-        } catch (error) {
-          await host.close();
-          const message = (error as Error).message.split('\n')[0] ?? String(error);
-          devices.push(unusable(`${candidate.name}-unavailable`, candidate.name, message, candidate));
-        }
-      }
+      // Each engine's facts read side by side (a launch and a page load each where none are kept: mostly waiting), listed in the search's order.
+      const found = await Promise.all(
+        search.found.map(async (candidate): Promise<DiscoveredDevice> => {
+          const host = openHost(candidate, server.server.origin, context, options);
+          try {
+            const facts = localCores(await discoverFacts(candidate, host, server, context));
+            const device = browserDevice(candidate, facts.browser.version, facts.caps, { headless: !context.config.browser.headed && candidate.engine !== 'webkit' });
+            browsers.set(device.id, { host, facts, name: device.name });
+            return { device, usable: true, runtimes: engineDefaults(candidate.engine, facts.statuses, { everyVariant: everyVariantIn(context.config.models), ...(candidate.engine === 'webkit' && !process.env.DISPLAY ? { software: XVFB_SOFTWARE } : {}) }) };
+          } catch (error) {
+            await host.close();
+            const message = (error as Error).message.split('\n')[0] ?? String(error);
+            return unusable(`${candidate.name}-unavailable`, candidate.name, message, candidate);
+          }
+        }),
+      );
+      devices.push(...found);
       for (const url of endpoints) {
         const endpoint = parseEndpoint(url);
         const host = remoteHost(endpoint, server.server.origin, context);

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { fileStampsSchema, readKeptEntry, stampFiles, stampsCurrent } from '../../harness/core/kept-entry.ts';
 import { assertNoLinkBetween, writeFileAtomic } from '../../harness/core/safe-fs.ts';
 import { PAGE_SOURCE_DIR } from './assets.ts';
-import { PAGE_PATH } from './app/protocol.ts';
+import { PAGE_PATH, PAGE_TITLE } from './app/protocol.ts';
 
 export const PAGE_SCRIPT = 'page.js';
 
@@ -46,7 +46,7 @@ const INDEX_HTML = `<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>edgebench</title>
+<title>${PAGE_TITLE}</title>
 <link rel="icon" href="data:,">
 <script type="module" src="./${PAGE_SCRIPT}"></script>
 </head>

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { createAndroidTarget } from '../../targets/android/index.ts';
 import { freePort, startAppiumServer, type AppiumServer } from '../../targets/android/appium-server.ts';
 import type { DiscoveredDevice, Target } from '../../targets/types.ts';
@@ -119,52 +119,55 @@ test('one job through Appium, the page and protocol, read back to a Measurement'
   assert.equal(m.device.extra?.driver, 'appium', 'the route in the record');
 });
 
-test('the browser killed mid-job: that job fails, the next one runs in a new session', { timeout: 180_000 }, async () => {
-  const { target, phone, context, userDataDir } = shared;
-  const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
-  // A loop long enough to be killed in. A page busy measuring answers no poll until its loop yields, so
-  // the kill comes once a poll has seen the page past setup (its model loading or later), not at a fixed
-  // 5 s from the job's start: a browser killed mid-job either way.
-  const long = jobFor(fixture, artifact, phone.device, 'tfjs-cpu', { kernel: { minTimeMs: 90_000, maxTimeMs: 90_000, minSamples: 1_000_000 } });
-  const seen = context.log.lines.length;
-  const running = runJob(target, long, context);
-  const deadline = Date.now() + 60_000;
-  while (!context.log.lines.slice(seen).some((line) => line.startsWith(`${PIXEL_7.serial} `) && /: (load|first-inference|warmup|loop)$/.test(line))) {
-    assert.ok(Date.now() < deadline, `the job never got past setup: ${context.log.lines.slice(seen).join(' | ')}`);
-    await new Promise((wait) => setTimeout(wait, 100));
-  }
-  assert.equal(await killBrowser(userDataDir), 1, 'the stand-in browser was killed');
-  const killed = await running;
-  assert.ok(!killed.ok);
-  assert.ok(['setup', 'load', 'first-inference', 'warmup', 'loop'].includes(killed.failure.phase), killed.failure.phase);
-  assert.match(killed.failure.error.message, /browser went away during /);
-  assert.equal(killed.failure.key.target, 'android');
-  const next = await runJob(target, jobFor(fixture, artifact, phone.device, 'tfjs-cpu'), context);
-  assert.ok(next.ok, next.ok ? '' : `${next.failure.phase}: ${next.failure.error.message}`);
-  assert.equal(next.measurement.evaluation?.accuracy, fixture.nodeAccuracy);
-});
-
-test('an external Appium server (grid / farm): a phone not on this host\'s adb runs page jobs there', { timeout: 120_000 }, async () => {
-  const userDataDir = await tempDir('standin-profile');
-  assert.ok(harnessAppium?.running, 'the first tests started the harness\'s Appium');
-  const noPhones = await fakeAdb([]);
-  const context = androidContext(out, { android: { appiumUrl: harnessAppium.url, devices: ['FARM-PIXEL-8'], capabilities: standInCapabilities(userDataDir, await freePort()) } });
-  const target = createAndroidTarget({ adb: inProcessAdb(noPhones) });
-  try {
-    const [remote] = await target.discover(context);
-    assert.equal(remote!.usable, true);
-    assert.equal(remote!.device.id, 'FARM-PIXEL-8');
-    assert.equal(remote!.runtimes.find((status) => status.runtime === 'tflite-benchmark-model')?.available, false);
+// The killed browser and the farm side by side: each its own session and browser on the one Appium, mostly waiting on them.
+describe('after the first job', { concurrency: 2 }, () => {
+  test('the browser killed mid-job: that job fails, the next one runs in a new session', { timeout: 180_000 }, async () => {
+    const { target, phone, context, userDataDir } = shared;
     const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
-    const result = await runJob(target, jobFor(fixture, artifact, remote!.device, 'tfjs-cpu'), context);
-    assert.ok(result.ok, result.ok ? '' : `${result.failure.phase}: ${result.failure.error.message}`);
-    assert.equal(result.measurement.key.device, 'FARM-PIXEL-8');
-    assert.equal(result.measurement.deviceState, undefined, 'no adb, no device state');
-  } finally {
-    await target.dispose!();
-  }
-  // Nothing asked of this host's adb but the device list: no reverse, no shell.
-  assert.deepEqual(await noPhones.calls(), [['devices', '-l']]);
+    // A loop long enough to be killed in. A page busy measuring answers no poll until its loop yields, so
+    // the kill comes once a poll has seen the page past setup (its model loading or later), not at a fixed
+    // 5 s from the job's start: a browser killed mid-job either way.
+    const long = jobFor(fixture, artifact, phone.device, 'tfjs-cpu', { kernel: { minTimeMs: 90_000, maxTimeMs: 90_000, minSamples: 1_000_000 } });
+    const seen = context.log.lines.length;
+    const running = runJob(target, long, context);
+    const deadline = Date.now() + 60_000;
+    while (!context.log.lines.slice(seen).some((line) => line.startsWith(`${PIXEL_7.serial} `) && /: (load|first-inference|warmup|loop)$/.test(line))) {
+      assert.ok(Date.now() < deadline, `the job never got past setup: ${context.log.lines.slice(seen).join(' | ')}`);
+      await new Promise((wait) => setTimeout(wait, 100));
+    }
+    assert.equal(await killBrowser(userDataDir), 1, 'the stand-in browser was killed');
+    const killed = await running;
+    assert.ok(!killed.ok);
+    assert.ok(['setup', 'load', 'first-inference', 'warmup', 'loop'].includes(killed.failure.phase), killed.failure.phase);
+    assert.match(killed.failure.error.message, /browser went away during /);
+    assert.equal(killed.failure.key.target, 'android');
+    const next = await runJob(target, jobFor(fixture, artifact, phone.device, 'tfjs-cpu'), context);
+    assert.ok(next.ok, next.ok ? '' : `${next.failure.phase}: ${next.failure.error.message}`);
+    assert.equal(next.measurement.evaluation?.accuracy, fixture.nodeAccuracy);
+  });
+
+  test('an external Appium server (grid / farm): a phone not on this host\'s adb runs page jobs there', { timeout: 120_000 }, async () => {
+    const userDataDir = await tempDir('standin-profile');
+    assert.ok(harnessAppium?.running, 'the first tests started the harness\'s Appium');
+    const noPhones = await fakeAdb([]);
+    const context = androidContext(out, { android: { appiumUrl: harnessAppium.url, devices: ['FARM-PIXEL-8'], capabilities: standInCapabilities(userDataDir, await freePort()) } });
+    const target = createAndroidTarget({ adb: inProcessAdb(noPhones) });
+    try {
+      const [remote] = await target.discover(context);
+      assert.equal(remote!.usable, true);
+      assert.equal(remote!.device.id, 'FARM-PIXEL-8');
+      assert.equal(remote!.runtimes.find((status) => status.runtime === 'tflite-benchmark-model')?.available, false);
+      const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
+      const result = await runJob(target, jobFor(fixture, artifact, remote!.device, 'tfjs-cpu'), context);
+      assert.ok(result.ok, result.ok ? '' : `${result.failure.phase}: ${result.failure.error.message}`);
+      assert.equal(result.measurement.key.device, 'FARM-PIXEL-8');
+      assert.equal(result.measurement.deviceState, undefined, 'no adb, no device state');
+    } finally {
+      await target.dispose!();
+    }
+    // Nothing asked of this host's adb but the device list: no reverse, no shell.
+    assert.deepEqual(await noPhones.calls(), [['devices', '-l']]);
+  });
 });
 
 test('at the end, the adb reverse to the page server\'s port is removed', { timeout: 60_000 }, async () => {

@@ -15,7 +15,7 @@ import { after, before, test } from 'node:test';
 import { makeTinyReferenced } from '../helpers/tiny-referenced.ts';
 import { fakeAdbServer, SERVED_ADB, type FakeAdbServer } from '../fixtures/fake-adb/adb-server.ts';
 import { fakeAdb, PIXEL_7, standInChrome, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
-import { startBench, waitFor } from '../helpers/bench-child.ts';
+import { startBench, waitFor, type BenchChild } from '../helpers/bench-child.ts';
 import { pageOut } from '../helpers/page-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -40,6 +40,22 @@ after(async () => {
   await server.close();
 });
 
+/** Sends the second SIGTERM from the output handler that sees the run's notice of the first; resolves once sent. */
+function secondOnNotice(run: BenchChild): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the first SIGTERM noticed: not within 30 s:\n${run.output()}`)), 30_000);
+    const watch = () => {
+      if (!/SIGTERM received/.test(run.output())) return;
+      for (const stream of [run.child.stdout!, run.child.stderr!]) stream.off('data', watch);
+      clearTimeout(timer);
+      process.kill(run.child.pid!, 'SIGTERM');
+      resolve();
+    };
+    // After startBench's own listeners, which keep the output: the text seen here includes this chunk.
+    for (const stream of [run.child.stdout!, run.child.stderr!]) stream.on('data', watch);
+  });
+}
+
 const ledgers = () => readdirSync(join(cache, 'edgebench', 'android-runs')).filter((name) => name.endsWith('.json'));
 
 for (const times of [1, 2]) {
@@ -52,11 +68,10 @@ for (const times of [1, 2]) {
     await waitFor(async () => Object.keys((await adb.forwards())[PIXEL_7.serial] ?? {}).length > 0, 'an adb forward to the phone', run.output);
     assert.equal((await adb.reverses())[PIXEL_7.serial]?.length, 1);
     assert.equal(ledgers().length, 1, 'the run keeps a ledger while it holds rules');
+    // Twice: the second as soon as the run says it noticed the first (on its output, not a poll), while it still holds the rules.
+    const noticed = times === 2 ? secondOnNotice(run) : undefined;
     process.kill(run.child.pid!, 'SIGTERM');
-    if (times === 2) {
-      await waitFor(() => /SIGTERM received/.test(run.output()), 'the first SIGTERM noticed', run.output, 30_000);
-      process.kill(run.child.pid!, 'SIGTERM');
-    }
+    if (noticed) await noticed;
     const { code } = await run.exit;
     assert.match(run.output(), /SIGTERM received: finishing cleanly/);
     if (times === 2) assert.equal(code, 143, run.output());

@@ -4,6 +4,10 @@
  * engine gets a fresh browser and measures. The browser is found among this
  * test's own descendants (its pid, never by a broad name) and killed with
  * SIGKILL, as a crash or the OOM killer would.
+ *
+ * The two engines run side by side (each its own browser, process and
+ * device, as a run's lanes on two browsers do): most of each is waiting on
+ * a launch, twice per engine.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -42,7 +46,7 @@ const ENGINES = [
 
 const search = await findBrowsers({ wanted: ENGINES.map((entry) => entry.engine) });
 
-test('a killed Firefox or WebKit fails one job; the next job measures', { timeout: 180_000 }, async (t) => {
+test('a killed Firefox or WebKit fails one job; the next job measures', { timeout: 180_000, concurrency: ENGINES.length }, async (t) => {
   const out = await tempDir('browser-engine-killed');
   const fixture = await tinyModelFixture(out, 6);
   const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
@@ -56,9 +60,9 @@ test('a killed Firefox or WebKit fails one job; the next job measures', { timeou
   t.after(() => target.dispose?.());
   const devices = await target.discover(context);
 
-  for (const { engine, process: browserProcess } of ENGINES) {
+  const engines = ENGINES.map(({ engine, process: browserProcess }) => {
     const found = search.found.find((candidate) => candidate.engine === engine && candidate.source !== 'playwright');
-    await t.test(engine, { skip: !found && `${engine} is not installed` }, async () => {
+    return t.test(engine, { skip: !found && `${engine} is not installed` }, async () => {
       const device = devices.find((entry) => entry.usable && entry.device.extra?.executable === found!.executablePath);
       assert.ok(device, `${engine}: ${JSON.stringify(devices.map((entry) => entry.reason ?? entry.device.id))}`);
       const long = jobFor(fixture, artifact, device.device, 'tfjs-wasm', { kernel: { minSamples: 100_000, minTimeMs: 50_000, maxTimeMs: 55_000 } });
@@ -83,5 +87,6 @@ test('a killed Firefox or WebKit fails one job; the next job measures', { timeou
       const next = await runJob(target, jobFor(fixture, artifact, device.device, 'tfjs-wasm'), context);
       assert.ok(next.ok, `the next job: ${next.ok ? '' : next.failure.error.message}`);
     });
-  }
+  });
+  await Promise.all(engines);
 });

@@ -28,7 +28,10 @@ test('browser jobs fail one at a time and the target recovers', async (t) => {
       await act?.(page, job);
     },
   });
-  const context = targetContext(out, { run: { jobTimeoutMs: 8000 } });
+  // The hang's job alone has the short timeout it waits out; the others a long one, so that at load a slow
+  // page (a relaunch after the crash, then page.js) is not taken for a hang.
+  const context = targetContext(out, { run: { jobTimeoutMs: 60_000 } });
+  const hangContext = { ...context, config: { ...context.config, run: { ...context.config.run, jobTimeoutMs: 8000 } } };
   t.after(() => target.dispose?.());
   const devices = await target.discover(context);
   const chromium = devices.find((entry: DiscoveredDevice) => entry.usable);
@@ -73,7 +76,7 @@ test('browser jobs fail one at a time and the target recovers', async (t) => {
       });
     };
     const started = Date.now();
-    const hung = await runJob(target, job(), context);
+    const hung = await runJob(target, job(), hangContext);
     assert.equal(hung.ok, false);
     if (!hung.ok) {
       assert.match(hung.failure.error.message, /did not finish within 8 s/);

@@ -4,30 +4,39 @@
  * code says something was measured. (Playwright's own handlers, on by
  * default, used to close the browser and exit 130 first, leaving the record
  * `running` with no summary.)
+ *
+ * The three signals' runs go side by side, each in an out folder of its own
+ * (one run holds an out folder's lock), on the tiny model with its agreement
+ * reference made (test/helpers/tiny-referenced.ts: the reference is not what
+ * they check): most of a run's time here is waiting on its process, its
+ * browser and its first job.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { RunRecord } from '../../harness/core/record.ts';
-import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { pageOut } from '../helpers/page-bundle.ts';
+import { makeTinyReferenced } from '../helpers/tiny-referenced.ts';
 
 const BIN = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
-let out: string;
+const outs: string[] = [];
+after(() => Promise.all(outs.map((out) => rm(out, { recursive: true, force: true }))));
 
-before(async () => {
-  out = await pageOut('browser-interrupt');
-  await makeTinyArtifact(out);
-});
-after(() => rm(out, { recursive: true, force: true }));
+/** A fresh out folder with the tiny model and its reference. */
+async function freshOut(): Promise<string> {
+  const out = await pageOut('browser-interrupt');
+  outs.push(out);
+  await makeTinyReferenced(out);
+  return out;
+}
 
 /** Four browser jobs of at least 1.5 s each, in its own process group as a terminal's foreground job is. */
-function startRun() {
+function startRun(out: string) {
   const child = spawn(
     process.execPath,
     [BIN, 'run', '--out', out, '--model', 'tiny', '--targets', 'browser', '--browser', CHROMIUM, '--backends', 'tfjs-cpu,tfjs-wasm', '--batch-sizes', '1,2', '--min-samples', '5', '--min-time', '1500', '--warmup', '1', '--rounds', '1'],
@@ -40,11 +49,11 @@ function startRun() {
   return { child, output: () => text, exit };
 }
 
-/** Polls until a new run record holds a measurement; returns its path. */
-async function firstMeasurement(known: Set<string>, output: () => string): Promise<string> {
+/** Polls until a run record in `out` holds a measurement; returns its path. */
+async function firstMeasurement(out: string, output: () => string): Promise<string> {
   const deadline = Date.now() + 180_000;
   while (Date.now() < deadline) {
-    const runs = existsSync(join(out, 'runs')) ? readdirSync(join(out, 'runs')).filter((id) => !known.has(id)) : [];
+    const runs = existsSync(join(out, 'runs')) ? readdirSync(join(out, 'runs')) : [];
     for (const id of runs) {
       const path = join(out, 'runs', id, 'run.json');
       if (existsSync(path) && (JSON.parse(readFileSync(path, 'utf8')) as RunRecord).measurements.length > 0) return path;
@@ -54,26 +63,30 @@ async function firstMeasurement(known: Set<string>, output: () => string): Promi
   throw new Error(`no browser measurement within 180 s:\n${output()}`);
 }
 
-for (const [signal, toGroup] of [
+const SIGNALS = [
   ['SIGINT', true],
   ['SIGTERM', false],
   ['SIGHUP', true],
-] as const) {
-  test(`${signal} during a browser job: record interrupted, summary printed, exit 0`, { skip: !existsSync(CHROMIUM) && 'no Chromium at /usr/bin/chromium' }, async () => {
-    const known = new Set(existsSync(join(out, 'runs')) ? readdirSync(join(out, 'runs')) : []);
-    const { child, output, exit } = startRun();
-    const path = await firstMeasurement(known, output);
-    // Ctrl-C and a closed terminal signal the whole foreground group; `kill` the harness alone.
-    process.kill(toGroup ? -child.pid! : child.pid!, signal);
-    const { code } = await exit;
-    const record = JSON.parse(readFileSync(path, 'utf8')) as RunRecord;
-    assert.equal(record.status, 'interrupted', output());
-    assert.ok(record.finishedAt);
-    assert.ok(record.measurements.length >= 1 && record.measurements.length < 4, `${record.measurements.length} measurements`);
-    assert.deepEqual(record.failures, [], 'the job stopped by the signal is not a failure');
-    assert.equal(code, 0, output());
-    assert.match(output(), /^model\s+artifact\s+device\s+runtime/m, 'the summary table was printed');
-    assert.match(output(), new RegExp(`interrupted: \\d+ measurement\\(s\\) kept in ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
-    assert.ok(!existsSync(join(out, 'bench.lock')), 'the out folder is unlocked');
-  });
-}
+] as const;
+
+describe('a signal during a browser job', { concurrency: SIGNALS.length }, () => {
+  for (const [signal, toGroup] of SIGNALS) {
+    test(`${signal} during a browser job: record interrupted, summary printed, exit 0`, { skip: !existsSync(CHROMIUM) && 'no Chromium at /usr/bin/chromium' }, async () => {
+      const out = await freshOut();
+      const { child, output, exit } = startRun(out);
+      const path = await firstMeasurement(out, output);
+      // Ctrl-C and a closed terminal signal the whole foreground group; `kill` the harness alone.
+      process.kill(toGroup ? -child.pid! : child.pid!, signal);
+      const { code } = await exit;
+      const record = JSON.parse(readFileSync(path, 'utf8')) as RunRecord;
+      assert.equal(record.status, 'interrupted', output());
+      assert.ok(record.finishedAt);
+      assert.ok(record.measurements.length >= 1 && record.measurements.length < 4, `${record.measurements.length} measurements`);
+      assert.deepEqual(record.failures, [], 'the job stopped by the signal is not a failure');
+      assert.equal(code, 0, output());
+      assert.match(output(), /^model\s+artifact\s+device\s+runtime/m, 'the summary table was printed');
+      assert.match(output(), new RegExp(`interrupted: \\d+ measurement\\(s\\) kept in ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      assert.ok(!existsSync(join(out, 'bench.lock')), 'the out folder is unlocked');
+    });
+  }
+});

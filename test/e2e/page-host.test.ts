@@ -3,7 +3,8 @@
  * driven by a plain WebDriver client, the threads and SIMD each wasm job
  * records, and one page job through the page-job flow on both transports.
  * One describe block per behaviour (one test process where three files each
- * paid their own).
+ * paid their own), the three side by side: each waits mostly on its own
+ * browser's launch or session (and the last on Appium's start).
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -30,266 +31,268 @@ import { tempDir } from '../helpers/tmp.ts';
 const CHROMEDRIVER = '/usr/bin/chromedriver';
 const CHROMIUM = '/usr/bin/chromium';
 
-/**
- * The page protocol driven by a plain WebDriver client (webdriverio over
- * chromedriver), the way the Android target drives Chrome on a phone: ask for
- * capabilities, start a job, poll `window.edgebench.last`, turn the result
- * into a Measurement; malformed jobs come back as failures, not exceptions.
- */
-describe('the page protocol over WebDriver', () => {
-  test('page protocol over WebDriver', { skip: !existsSync(CHROMEDRIVER) || !existsSync(CHROMIUM) ? `needs ${CHROMEDRIVER} and ${CHROMIUM}` : false }, async (t) => {
-    const out = await pageOut('browser-protocol');
-    const fixture = await tinyModelFixture(out);
-    const pageServer = await startPageServer(out);
-    t.after(() => pageServer.close());
-    const browser = await remote({
-      logLevel: 'error',
-      capabilities: {
-        browserName: 'chrome',
-        'goog:chromeOptions': { binary: CHROMIUM, args: ['--headless=new', ...CHROMIUM_FLAGS] },
-        'wdio:chromedriverOptions': { binary: CHROMEDRIVER },
-      },
-    });
-    t.after(() => browser.deleteSession().catch(() => {}));
-    await browser.url(pageServer.pageUrl);
-    await browser.waitUntil(() => browser.execute(() => Boolean(window.edgebench?.ready)), { timeout: 30_000 });
-
-    const runByPolling = async (job: PageJob): Promise<PageResult> => {
-      await browser.execute((pageJob) => window.edgebench!.start(pageJob), job);
-      let result: PageResult | null = null;
-      await browser.waitUntil(
-        async () => {
-          result = await browser.execute(() => window.edgebench!.last);
-          return result !== null;
+describe('the benchmark page and its host', { concurrency: 3 }, () => {
+  /**
+   * The page protocol driven by a plain WebDriver client (webdriverio over
+   * chromedriver), the way the Android target drives Chrome on a phone: ask for
+   * capabilities, start a job, poll `window.edgebench.last`, turn the result
+   * into a Measurement; malformed jobs come back as failures, not exceptions.
+   */
+  describe('the page protocol over WebDriver', () => {
+    test('page protocol over WebDriver', { skip: !existsSync(CHROMEDRIVER) || !existsSync(CHROMIUM) ? `needs ${CHROMEDRIVER} and ${CHROMIUM}` : false }, async (t) => {
+      const out = await pageOut('browser-protocol');
+      const fixture = await tinyModelFixture(out);
+      const pageServer = await startPageServer(out);
+      t.after(() => pageServer.close());
+      const browser = await remote({
+        logLevel: 'error',
+        capabilities: {
+          browserName: 'chrome',
+          'goog:chromeOptions': { binary: CHROMIUM, args: ['--headless=new', ...CHROMIUM_FLAGS] },
+          'wdio:chromedriverOptions': { binary: CHROMEDRIVER },
         },
-        { timeout: 60_000, interval: 100 },
-      );
-      return result!;
-    };
+      });
+      t.after(() => browser.deleteSession().catch(() => {}));
+      await browser.url(pageServer.pageUrl);
+      await browser.waitUntil(() => browser.execute(() => Boolean(window.edgebench?.ready)), { timeout: 30_000 });
 
-    await t.test('capabilities come back as plain JSON', async () => {
-      const caps = await browser.execute(() => window.edgebench!.capabilities());
-      assert.equal(caps.protocol, PROTOCOL_VERSION);
-      assert.equal(caps.crossOriginIsolated, true);
-      assert.equal(typeof caps.wasm.simd, 'boolean');
-      assert.match(caps.userAgent, /Chrome/);
-    });
+      const runByPolling = async (job: PageJob): Promise<PageResult> => {
+        await browser.execute((pageJob) => window.edgebench!.start(pageJob), job);
+        let result: PageResult | null = null;
+        await browser.waitUntil(
+          async () => {
+            result = await browser.execute(() => window.edgebench!.last);
+            return result !== null;
+          },
+          { timeout: 60_000, interval: 100 },
+        );
+        return result!;
+      };
 
-    await t.test('a job started and polled gives a result that becomes a Measurement', async () => {
-      const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
-      const device = { id: 'chromium-webdriver', kind: 'browser' as const, name: 'Chromium over WebDriver' };
-      const job = jobFor(fixture, artifact, device, 'tfjs-wasm');
-      const caps = await browser.execute(() => window.edgebench!.capabilities());
-      const wasm = decideWasmSettings(job, { configThreads: 2, rule: 'every-core' }, caps);
-      const pageJob = await preparePageJob(pageServer.server, job, { ...(wasm ? { wasm } : {}), id: 'webdriver-1' });
-      assert.deepEqual(pageJob.wasm, { threads: 2, simd: true }, 'the job carries the threads and SIMD decided for it');
-      assert.ok(pageJob.artifactUrl.startsWith('/files/'), 'URLs are origin-relative, so they work through adb reverse');
-      const result = await runByPolling(pageJob);
-      assert.equal(result.id, 'webdriver-1');
-      assert.ok(result.ok, result.ok ? '' : result.error.message);
-      assert.equal(await browser.execute(() => window.edgebench!.state.running), false);
-      const keyed = keyedJob({ kind: 'browser', keyOptions: (spec) => pageKeyOptions(spec, wasm) }, job, parseConfig({ out }));
-      const converted = toJobResult(keyed, result);
-      assert.deepEqual(converted.ok && converted.measurement.key.options, { batch: 1, threads: 2, simd: true });
-      assert.ok(converted.ok);
-      assert.equal(converted.measurement.key.device, 'chromium-webdriver');
-      assert.equal(converted.measurement.evaluation?.agreement?.top1, 1);
-      assert.equal(converted.measurement.device.extra?.backend, 'wasm');
-    });
+      await t.test('capabilities come back as plain JSON', async () => {
+        const caps = await browser.execute(() => window.edgebench!.capabilities());
+        assert.equal(caps.protocol, PROTOCOL_VERSION);
+        assert.equal(caps.crossOriginIsolated, true);
+        assert.equal(typeof caps.wasm.simd, 'boolean');
+        assert.match(caps.userAgent, /Chrome/);
+      });
 
-    await t.test('a job of another protocol version, an unknown runtime or no wasm settings fails in setup', async () => {
-      const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
-      const good = await preparePageJob(pageServer.server, jobFor(fixture, artifact, { id: 'x', kind: 'browser', name: 'x' }, 'tfjs-cpu'), { id: 'bad' });
-      const wrongVersion = await runByPolling({ ...good, protocol: 99 as unknown as typeof PROTOCOL_VERSION });
-      assert.equal(wrongVersion.ok, false);
-      if (!wrongVersion.ok) {
-        assert.equal(wrongVersion.phase, 'setup');
-        assert.match(wrongVersion.error.message, /protocol 99/);
-      }
-      const unknown = await runByPolling({ ...good, runtime: 'tfjs-quantum' as PageJob['runtime'] });
-      assert.equal(unknown.ok, false);
-      if (!unknown.ok) assert.match(unknown.error.message, /unknown runtime "tfjs-quantum"/);
-      // The page has no thread or SIMD default of its own: a wasm job without the host's decision is refused.
-      const undecided = await runByPolling({ ...good, runtime: 'tfjs-wasm' });
-      assert.equal(undecided.ok, false);
-      if (!undecided.ok) {
-        assert.equal(undecided.phase, 'setup');
-        assert.match(undecided.error.message, /tfjs-wasm needs the job's wasm settings/);
-      }
+      await t.test('a job started and polled gives a result that becomes a Measurement', async () => {
+        const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
+        const device = { id: 'chromium-webdriver', kind: 'browser' as const, name: 'Chromium over WebDriver' };
+        const job = jobFor(fixture, artifact, device, 'tfjs-wasm');
+        const caps = await browser.execute(() => window.edgebench!.capabilities());
+        const wasm = decideWasmSettings(job, { configThreads: 2, rule: 'every-core' }, caps);
+        const pageJob = await preparePageJob(pageServer.server, job, { ...(wasm ? { wasm } : {}), id: 'webdriver-1' });
+        assert.deepEqual(pageJob.wasm, { threads: 2, simd: true }, 'the job carries the threads and SIMD decided for it');
+        assert.ok(pageJob.artifactUrl.startsWith('/files/'), 'URLs are origin-relative, so they work through adb reverse');
+        const result = await runByPolling(pageJob);
+        assert.equal(result.id, 'webdriver-1');
+        assert.ok(result.ok, result.ok ? '' : result.error.message);
+        assert.equal(await browser.execute(() => window.edgebench!.state.running), false);
+        const keyed = keyedJob({ kind: 'browser', keyOptions: (spec) => pageKeyOptions(spec, wasm) }, job, parseConfig({ out }));
+        const converted = toJobResult(keyed, result);
+        assert.deepEqual(converted.ok && converted.measurement.key.options, { batch: 1, threads: 2, simd: true });
+        assert.ok(converted.ok);
+        assert.equal(converted.measurement.key.device, 'chromium-webdriver');
+        assert.equal(converted.measurement.evaluation?.agreement?.top1, 1);
+        assert.equal(converted.measurement.device.extra?.backend, 'wasm');
+      });
+
+      await t.test('a job of another protocol version, an unknown runtime or no wasm settings fails in setup', async () => {
+        const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
+        const good = await preparePageJob(pageServer.server, jobFor(fixture, artifact, { id: 'x', kind: 'browser', name: 'x' }, 'tfjs-cpu'), { id: 'bad' });
+        const wrongVersion = await runByPolling({ ...good, protocol: 99 as unknown as typeof PROTOCOL_VERSION });
+        assert.equal(wrongVersion.ok, false);
+        if (!wrongVersion.ok) {
+          assert.equal(wrongVersion.phase, 'setup');
+          assert.match(wrongVersion.error.message, /protocol 99/);
+        }
+        const unknown = await runByPolling({ ...good, runtime: 'tfjs-quantum' as PageJob['runtime'] });
+        assert.equal(unknown.ok, false);
+        if (!unknown.ok) assert.match(unknown.error.message, /unknown runtime "tfjs-quantum"/);
+        // The page has no thread or SIMD default of its own: a wasm job without the host's decision is refused.
+        const undecided = await runByPolling({ ...good, runtime: 'tfjs-wasm' });
+        assert.equal(undecided.ok, false);
+        if (!undecided.ok) {
+          assert.equal(undecided.phase, 'setup');
+          assert.match(undecided.error.message, /tfjs-wasm needs the job's wasm settings/);
+        }
+      });
     });
   });
-});
 
-/**
- * Threads and SIMD are decided once, on the host, and the record says what
- * ran: in a real Chromium, the threads and SIMD in each measurement's key are
- * those the page ran (LiteRT.js takes the count as given), and device.extra
- * holds what the runtime reports it used. TF.js's wasm backend may run fewer
- * threads than it is given (its pool is sized from the cores, tfjs#6081: one
- * thread on this 2-core machine however many are asked); the record then
- * shows both, never one claimed as the other.
- */
-describe('threads and SIMD recorded as the page used them', () => {
-  let out: string;
-  let fixture: ModelFixture;
-  let tflitePath: string;
-  let target: Target;
-  let chromium: DiscoveredDevice;
+  /**
+   * Threads and SIMD are decided once, on the host, and the record says what
+   * ran: in a real Chromium, the threads and SIMD in each measurement's key are
+   * those the page ran (LiteRT.js takes the count as given), and device.extra
+   * holds what the runtime reports it used. TF.js's wasm backend may run fewer
+   * threads than it is given (its pool is sized from the cores, tfjs#6081: one
+   * thread on this 2-core machine however many are asked); the record then
+   * shows both, never one claimed as the other.
+   */
+  describe('threads and SIMD recorded as the page used them', () => {
+    let out: string;
+    let fixture: ModelFixture;
+    let tflitePath: string;
+    let target: Target;
+    let chromium: DiscoveredDevice;
 
-  before(async () => {
-    out = await pageOut('page-threads-simd');
-    fixture = await tinyModelFixture(out);
-    const model = await loadLayersModel(fixture.modelJsonPath);
-    tflitePath = join(out, 'tiny.tflite');
-    await writeFile(tflitePath, await convertLayersModel(model, { variant: 'float32', classNames: fixture.metadata.classNames, normalization: fixture.metadata.normalization }));
-    model.dispose();
-    target = createBrowserTarget();
-    const devices = await target.discover(targetContext(out));
-    const found = devices.find((entry) => entry.usable);
-    assert.ok(found, `no usable browser: ${JSON.stringify(devices.map((entry) => entry.reason))}`);
-    chromium = found;
-  });
+    before(async () => {
+      out = await pageOut('page-threads-simd');
+      fixture = await tinyModelFixture(out);
+      const model = await loadLayersModel(fixture.modelJsonPath);
+      tflitePath = join(out, 'tiny.tflite');
+      await writeFile(tflitePath, await convertLayersModel(model, { variant: 'float32', classNames: fixture.metadata.classNames, normalization: fixture.metadata.normalization }));
+      model.dispose();
+      target = createBrowserTarget();
+      const devices = await target.discover(targetContext(out));
+      const found = devices.find((entry) => entry.usable);
+      assert.ok(found, `no usable browser: ${JSON.stringify(devices.map((entry) => entry.reason))}`);
+      chromium = found;
+    });
 
-  after(() => target?.dispose?.());
+    after(() => target?.dispose?.());
 
-  /** Keyed as the plan keys it (the target's keyOptions: the one decision), then run. */
-  async function run(job: JobSpec, config: Parameters<typeof targetContext>[1] = {}) {
-    const result = await runJob(target, job, targetContext(out, config));
-    assert.ok(result.ok, result.ok ? '' : `${job.runtime}: ${result.failure.phase}: ${result.failure.error.message}`);
-    return result.measurement;
-  }
-
-  test('tfjs-wasm and litert-wasm record the threads and SIMD the page used, as decided on the host', { timeout: 180_000 }, async () => {
-    const cores = chromium.device.cores!;
-    const tfjs = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
-    const tflite = await artifactFor(fixture, 'tflite', 'float32', tflitePath);
-
-    const byDefault = await run(jobFor(fixture, tfjs, chromium.device, 'tfjs-wasm'));
-    assert.deepEqual(byDefault.key.options, { batch: 1, threads: cores, simd: true }, 'a desktop browser: every core, SIMD where it has it');
-    assert.equal(byDefault.device.extra?.threadsDefault, 'every core', 'the rule in the record');
-    assert.equal(byDefault.device.extra?.simd, true);
-    const tfjsUsed = Number(byDefault.device.extra?.threads);
-    assert.ok(tfjsUsed >= 1 && tfjsUsed <= cores, `TF.js reports the threads it used (${tfjsUsed}), at most those given`);
-
-    const asked = await run(jobFor(fixture, tfjs, chromium.device, 'tfjs-wasm', { runtimeOptions: { threads: 1, simd: false } }));
-    assert.deepEqual(asked.key.options, { batch: 1, threads: 1, simd: false });
-
-    const litert = await run(jobFor(fixture, tflite, chromium.device, 'litert-wasm', { reference: false }), { run: { threads: 2 } });
-    assert.equal(litert.key.options.threads, 2);
-
-    for (const measurement of [asked, litert]) {
-      const what = `${measurement.key.runtime} ${JSON.stringify(measurement.key.options)}`;
-      assert.equal(measurement.device.extra?.threads, measurement.key.options.threads, `${what}: threads used = threads in the key`);
-      assert.equal(measurement.device.extra?.simd, measurement.key.options.simd, `${what}: SIMD used = SIMD in the key`);
+    /** Keyed as the plan keys it (the target's keyOptions: the one decision), then run. */
+    async function run(job: JobSpec, config: Parameters<typeof targetContext>[1] = {}) {
+      const result = await runJob(target, job, targetContext(out, config));
+      assert.ok(result.ok, result.ok ? '' : `${job.runtime}: ${result.failure.phase}: ${result.failure.error.message}`);
+      return result.measurement;
     }
-  });
-});
 
-/**
- * One page job through the one page-job flow on both transports of the page
- * host: CDP (Playwright, a Chromium launched here) and WebDriver
- * (webdriverio, through a real Appium server and its Chromium driver, the
- * phones' route). The same browser on both, so the same decided settings,
- * the same key, the same answers and the same shape of Measurement.
- */
-describe('one page-job flow on both transports', () => {
-  const skip = !existsSync(CHROMIUM) || !existsSync(CHROMEDRIVER) ? `needs ${CHROMIUM} and ${CHROMEDRIVER}` : false;
+    test('tfjs-wasm and litert-wasm record the threads and SIMD the page used, as decided on the host', { timeout: 180_000 }, async () => {
+      const cores = chromium.device.cores!;
+      const tfjs = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
+      const tflite = await artifactFor(fixture, 'tflite', 'float32', tflitePath);
 
-  let out: string;
-  let fixture: ModelFixture;
-  let pageServer: PageServer;
-  let appium: AppiumServer;
-  const hosts: PageHost[] = [];
+      const byDefault = await run(jobFor(fixture, tfjs, chromium.device, 'tfjs-wasm'));
+      assert.deepEqual(byDefault.key.options, { batch: 1, threads: cores, simd: true }, 'a desktop browser: every core, SIMD where it has it');
+      assert.equal(byDefault.device.extra?.threadsDefault, 'every core', 'the rule in the record');
+      assert.equal(byDefault.device.extra?.simd, true);
+      const tfjsUsed = Number(byDefault.device.extra?.threads);
+      assert.ok(tfjsUsed >= 1 && tfjsUsed <= cores, `TF.js reports the threads it used (${tfjsUsed}), at most those given`);
 
-  before(async () => {
-    if (skip) return;
-    out = await pageOut('page-host-transports');
-    fixture = await tinyModelFixture(out, 12);
-    pageServer = await startPageServer(out);
-    appium = await startAppiumServer({ log: memoryLogger() });
-  });
+      const asked = await run(jobFor(fixture, tfjs, chromium.device, 'tfjs-wasm', { runtimeOptions: { threads: 1, simd: false } }));
+      assert.deepEqual(asked.key.options, { batch: 1, threads: 1, simd: false });
 
-  after(async () => {
-    for (const host of hosts) await host.close().catch(() => {});
-    await appium?.stop().catch(() => {});
-    await pageServer?.close();
-  });
+      const litert = await run(jobFor(fixture, tflite, chromium.device, 'litert-wasm', { reference: false }), { run: { threads: 2 } });
+      assert.equal(litert.key.options.threads, 2);
 
-  /** The Playwright transport on a Chromium launched here. */
-  function cdpHost(): PageHost {
-    const candidate = { name: 'chromium', engine: 'chromium' as const, executablePath: CHROMIUM, source: 'system' as const };
-    return new PlaywrightHost({ source: launchedBrowser(candidate), origin: pageServer.server.origin });
-  }
-
-  /** The WebDriver transport through Appium, with the capabilities the Android tests use for their stand-in phone. */
-  async function webDriverHost(): Promise<PageHost> {
-    const userDataDir = await tempDir('page-host-profile');
-    return openWebDriverHost({
-      endpoint: endpointFromUrl(appium.url),
-      capabilities: {
-        platformName: 'linux',
-        browserName: 'chrome',
-        'appium:automationName': 'Chromium',
-        'appium:executable': CHROMEDRIVER,
-        'appium:autodownloadEnabled': false,
-        // Not chromedriver's default 9515, which every stand-in on the machine shares (two test files at once took each other's).
-        'appium:chromedriverPort': await freePort(),
-        'goog:chromeOptions': { binary: CHROMIUM, args: ['--headless=new', ...CHROMIUM_FLAGS, `--user-data-dir=${userDataDir}`] },
-      },
-      name: 'chromium over Appium',
-      pageUrl: pageServer.pageUrl,
+      for (const measurement of [asked, litert]) {
+        const what = `${measurement.key.runtime} ${JSON.stringify(measurement.key.options)}`;
+        assert.equal(measurement.device.extra?.threads, measurement.key.options.threads, `${what}: threads used = threads in the key`);
+        assert.equal(measurement.device.extra?.simd, measurement.key.options.simd, `${what}: SIMD used = SIMD in the key`);
+      }
     });
-  }
+  });
 
-  async function measureOn(host: PageHost): Promise<Measurement> {
-    hosts.push(host);
-    const facts = await readBrowserFacts(host, 30_000);
-    const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
-    const device = { id: 'chromium-here', kind: 'browser' as const, name: 'Chromium', cores: facts.caps.hardwareConcurrency };
-    // Keyed as the browser target's keyOptions keys it at plan time: the decision from this browser's capabilities.
-    const target = { kind: 'browser' as const, keyOptions: (spec: Parameters<typeof pageKeyOptions>[0]) => pageKeyOptions(spec, decideWasmSettings(spec, { configThreads: undefined, rule: 'every-core' }, facts.caps)) };
-    const job = keyedJob(target, jobFor(fixture, artifact, device, 'tfjs-wasm'), parseConfig({ out }));
-    const result = await runPageJob(job, {
-      target: 'browser',
-      host,
-      facts,
-      server: async () => pageServer,
-      threadRule: 'every-core',
-      timeoutMs: 60_000,
-      where: host.name,
+  /**
+   * One page job through the one page-job flow on both transports of the page
+   * host: CDP (Playwright, a Chromium launched here) and WebDriver
+   * (webdriverio, through a real Appium server and its Chromium driver, the
+   * phones' route). The same browser on both, so the same decided settings,
+   * the same key, the same answers and the same shape of Measurement.
+   */
+  describe('one page-job flow on both transports', () => {
+    const skip = !existsSync(CHROMIUM) || !existsSync(CHROMEDRIVER) ? `needs ${CHROMIUM} and ${CHROMEDRIVER}` : false;
+
+    let out: string;
+    let fixture: ModelFixture;
+    let pageServer: PageServer;
+    let appium: AppiumServer;
+    const hosts: PageHost[] = [];
+
+    before(async () => {
+      if (skip) return;
+      out = await pageOut('page-host-transports');
+      fixture = await tinyModelFixture(out, 12);
+      pageServer = await startPageServer(out);
+      appium = await startAppiumServer({ log: memoryLogger() });
     });
-    assert.ok(result.ok, result.ok ? '' : `${host.name}: ${result.failure.phase}: ${result.failure.error.message}`);
-    return result.measurement;
-  }
 
-  /** The shape of a value: its keys, recursively, with leaves as their type. */
-  function shape(value: unknown): unknown {
-    if (Array.isArray(value)) return value.length > 0 ? [shape(value[0])] : [];
-    if (value && typeof value === 'object') return Object.fromEntries(Object.keys(value).sort().map((key) => [key, shape((value as Record<string, unknown>)[key])]));
-    return typeof value;
-  }
+    after(async () => {
+      for (const host of hosts) await host.close().catch(() => {});
+      await appium?.stop().catch(() => {});
+      await pageServer?.close();
+    });
 
-  test('one tfjs-wasm job through the page-job flow on the CDP and the WebDriver transport: same key, same answers, same Measurement shape', { skip, timeout: 240_000 }, async () => {
-    const overCdp = await measureOn(cdpHost());
-    const overWebDriver = await measureOn(await webDriverHost());
-
-    // The same browser, so the same decided threads and SIMD, and the same key.
-    assert.deepEqual(overWebDriver.key, overCdp.key);
-    assert.equal(typeof overCdp.key.options.threads, 'number');
-    assert.equal(overCdp.key.options.simd, true);
-    // The same images and answers as Node's reference.
-    assert.equal(overCdp.evaluation?.images, 12);
-    assert.equal(overWebDriver.evaluation?.accuracy, overCdp.evaluation?.accuracy);
-    assert.equal(overCdp.evaluation?.agreement?.top1, 1);
-    assert.equal(overWebDriver.evaluation?.agreement?.top1, 1);
-    // Every field the record gets, of the same type, on both (timings differ; their shape does not).
-    assert.deepEqual(shape(overWebDriver), shape(overCdp));
-    // What ran is recorded the same way on both: the runtime's own report and the device's thread rule.
-    for (const measurement of [overCdp, overWebDriver]) {
-      assert.equal(measurement.device.extra?.backend, 'wasm');
-      assert.equal(measurement.device.extra?.simd, measurement.key.options.simd);
-      assert.equal(measurement.device.extra?.threadsDefault, 'every core');
+    /** The Playwright transport on a Chromium launched here. */
+    function cdpHost(): PageHost {
+      const candidate = { name: 'chromium', engine: 'chromium' as const, executablePath: CHROMIUM, source: 'system' as const };
+      return new PlaywrightHost({ source: launchedBrowser(candidate), origin: pageServer.server.origin });
     }
-    assert.equal(overWebDriver.device.extra?.threads, overCdp.device.extra?.threads);
+
+    /** The WebDriver transport through Appium, with the capabilities the Android tests use for their stand-in phone. */
+    async function webDriverHost(): Promise<PageHost> {
+      const userDataDir = await tempDir('page-host-profile');
+      return openWebDriverHost({
+        endpoint: endpointFromUrl(appium.url),
+        capabilities: {
+          platformName: 'linux',
+          browserName: 'chrome',
+          'appium:automationName': 'Chromium',
+          'appium:executable': CHROMEDRIVER,
+          'appium:autodownloadEnabled': false,
+          // Not chromedriver's default 9515, which every stand-in on the machine shares (two test files at once took each other's).
+          'appium:chromedriverPort': await freePort(),
+          'goog:chromeOptions': { binary: CHROMIUM, args: ['--headless=new', ...CHROMIUM_FLAGS, `--user-data-dir=${userDataDir}`] },
+        },
+        name: 'chromium over Appium',
+        pageUrl: pageServer.pageUrl,
+      });
+    }
+
+    async function measureOn(host: PageHost): Promise<Measurement> {
+      hosts.push(host);
+      const facts = await readBrowserFacts(host, 30_000);
+      const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
+      const device = { id: 'chromium-here', kind: 'browser' as const, name: 'Chromium', cores: facts.caps.hardwareConcurrency };
+      // Keyed as the browser target's keyOptions keys it at plan time: the decision from this browser's capabilities.
+      const target = { kind: 'browser' as const, keyOptions: (spec: Parameters<typeof pageKeyOptions>[0]) => pageKeyOptions(spec, decideWasmSettings(spec, { configThreads: undefined, rule: 'every-core' }, facts.caps)) };
+      const job = keyedJob(target, jobFor(fixture, artifact, device, 'tfjs-wasm'), parseConfig({ out }));
+      const result = await runPageJob(job, {
+        target: 'browser',
+        host,
+        facts,
+        server: async () => pageServer,
+        threadRule: 'every-core',
+        timeoutMs: 60_000,
+        where: host.name,
+      });
+      assert.ok(result.ok, result.ok ? '' : `${host.name}: ${result.failure.phase}: ${result.failure.error.message}`);
+      return result.measurement;
+    }
+
+    /** The shape of a value: its keys, recursively, with leaves as their type. */
+    function shape(value: unknown): unknown {
+      if (Array.isArray(value)) return value.length > 0 ? [shape(value[0])] : [];
+      if (value && typeof value === 'object') return Object.fromEntries(Object.keys(value).sort().map((key) => [key, shape((value as Record<string, unknown>)[key])]));
+      return typeof value;
+    }
+
+    test('one tfjs-wasm job through the page-job flow on the CDP and the WebDriver transport: same key, same answers, same Measurement shape', { skip, timeout: 240_000 }, async () => {
+      const overCdp = await measureOn(cdpHost());
+      const overWebDriver = await measureOn(await webDriverHost());
+
+      // The same browser, so the same decided threads and SIMD, and the same key.
+      assert.deepEqual(overWebDriver.key, overCdp.key);
+      assert.equal(typeof overCdp.key.options.threads, 'number');
+      assert.equal(overCdp.key.options.simd, true);
+      // The same images and answers as Node's reference.
+      assert.equal(overCdp.evaluation?.images, 12);
+      assert.equal(overWebDriver.evaluation?.accuracy, overCdp.evaluation?.accuracy);
+      assert.equal(overCdp.evaluation?.agreement?.top1, 1);
+      assert.equal(overWebDriver.evaluation?.agreement?.top1, 1);
+      // Every field the record gets, of the same type, on both (timings differ; their shape does not).
+      assert.deepEqual(shape(overWebDriver), shape(overCdp));
+      // What ran is recorded the same way on both: the runtime's own report and the device's thread rule.
+      for (const measurement of [overCdp, overWebDriver]) {
+        assert.equal(measurement.device.extra?.backend, 'wasm');
+        assert.equal(measurement.device.extra?.simd, measurement.key.options.simd);
+        assert.equal(measurement.device.extra?.threadsDefault, 'every core');
+      }
+      assert.equal(overWebDriver.device.extra?.threads, overCdp.device.extra?.threads);
+    });
   });
 });

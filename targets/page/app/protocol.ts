@@ -21,6 +21,9 @@ export const PROTOCOL_VERSION = 2 as const;
 /** Path of the page on the static server (see ../server.ts). */
 export const PAGE_PATH = '/index.html';
 
+/** The page's `<title>` (../bundle.ts): a browser's tab list shows it once the page's document is there. */
+export const PAGE_TITLE = 'edgebench';
+
 /** Runtimes the page can run. `tfjs-*` take a TF.js model.json (layers or graph model), `litert-*` a .tflite file. */
 export const PAGE_RUNTIMES = ['tfjs-wasm', 'tfjs-webgl', 'tfjs-webgpu', 'tfjs-cpu', 'litert-wasm', 'litert-webgpu'] as const;
 export type PageRuntime = (typeof PAGE_RUNTIMES)[number];
