@@ -60,9 +60,10 @@ test('after a real run, the estimates come from its history', async (t) => {
   await makeTinyReferenced(measuredOut);
   // One round of tfjs-cpu: a second round, and tfjs-wasm's start (its wasm compiled in each worker), showed nothing more.
   const config = parseConfig({ out: measuredOut, models: ['tiny'], run: { targets: ['node'], backends: ['tfjs-cpu'], rounds: 1, ...quick } });
-  // The run and the dry run after it share one Node target, probed once: the command's own path is the first test's, and
-  // what this one checks (the estimate read from the history) is the dry run's, whichever discovery it was given.
-  const targets = nodeTargetProbedOnce();
+  // The run and the dry run after it share one Node target, probed once, its job run in this process (isolate: false, a
+  // user's option too): the command's own path and the probe workers are the first test's, and what this one checks (the
+  // estimate read from the history) is the dry run's, wherever the job ran.
+  const targets = nodeTargetProbedOnce({ isolate: false });
   const { record } = await runBenchmarks({ config, log: memoryLogger('quiet'), out: measuredOut, targets });
   const measured = record.measurements[0]!;
   const result = await dryRun({ config, log: memoryLogger('quiet'), out: measuredOut, targets });
