@@ -151,3 +151,22 @@ export async function referenceTarget(active: readonly ActiveTarget[], factories
   const target = await (factories.node ?? targetFactories.node)();
   return target.reference ? target : undefined;
 }
+
+/**
+ * A factory whose target is made once and discovers once: for a command that
+ * runs the benchmark several times over (`bench calibrate`'s A/A runs), so
+ * each run after the first takes the first one's devices and runtimes instead
+ * of probing again (the Node target's probe is a worker loading every runtime
+ * named, Dawn's adapter queries in processes of their own: seconds each, and
+ * a default calibration has 8 runs). For a target that holds nothing a run's
+ * dispose must end (the Node target has no dispose); the runtimes on one
+ * machine do not change between runs a few minutes apart.
+ */
+export function discoveringOnce(factory: () => Promise<Target>): () => Promise<Target> {
+  let kept: Promise<Target> | undefined;
+  return () =>
+    (kept ??= factory().then((target) => {
+      let devices: Promise<DiscoveredDevice[]> | undefined;
+      return { ...target, discover: (context: TargetContext) => (devices ??= target.discover(context)) };
+    }));
+}

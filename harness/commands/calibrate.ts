@@ -37,11 +37,15 @@ export default defineCommand({
     const context = await setup(args, runOverrides(args), data as CommandIo | undefined, { out: 'lock', command: 'bench calibrate' });
     const { config, log, out } = context;
     const { runBenchmarks } = await import('../run.ts');
+    const { discoveringOnce, targetFactories } = await import('../targets.ts');
+    // The runs share one Node target, discovered on the first: each run probed every runtime again (a worker, and
+    // Dawn's adapter queries in processes of their own), seconds a run, for the same answer.
+    const targets = { node: discoveringOnce(targetFactories.node) };
     return withInterrupt(log, async (signal) => {
       const records: RunRecord[] = [];
       for (let index = 1; index <= runs; index += 1) {
         log.info(`== A/A run ${index} of ${runs}`);
-        const { record } = await runBenchmarks({ config, log, out, cwd: context.cwd, signal });
+        const { record } = await runBenchmarks({ config, log, out, cwd: context.cwd, signal, targets });
         if (signal.aborted) break;
         records.push(record);
       }

@@ -11,9 +11,9 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Coverage } from '../../harness/core/profile.ts';
 import { builtinOperatorName } from '../../models/tflite/schema.ts';
+import { COVERAGE_CHILD_TREE, workerBundle } from './worker-bundle.ts';
 
 const CHILD = fileURLToPath(new URL('./tflite-coverage-child.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 const PLUGIN_LINE = /^edgebench-xnnpack-coverage: nodes=(-?\d+) status=(-?\d+) left=([\d,]*) partitions=(\d+)\s*$/m;
 /** TFLite's own line (debug builds, newer releases, benchmark_model). */
 const TFLITE_LINE = /Replacing (\d+) out of (\d+) node\(s\) with delegate \(([^)]+)\) node, yielding (\d+) partitions|Replacing (\d+) node\(s\) with delegate \(([^)]+)\) node, yielding (\d+) partitions/g;
@@ -61,9 +61,12 @@ export function parseCoverage(stderr: string, fileOps?: number): Coverage | unde
 }
 
 /** Opens `file` on tflite-node with XNNPACK in a child and reads the plugin's coverage line; rejects with the child's stderr when it has none. */
-export function tfliteNodeCoverage(file: string, options: { timeoutMs?: number } = {}): Promise<Coverage> {
+export async function tfliteNodeCoverage(file: string, options: { timeoutMs?: number } = {}): Promise<Coverage> {
+  // The child's cached bundle starts without tsx (./worker-bundle.ts: ~0.5 CPU s less a child); through tsx where there is none.
+  const bundle = await workerBundle(COVERAGE_CHILD_TREE);
+  const args = bundle ? [bundle, file] : ['--import', import.meta.resolve('tsx'), CHILD, file];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, CHILD, file], {
+    const child = spawn(process.execPath, args, {
       env: { ...process.env, EDGEBENCH_XNNPACK_COVERAGE: '1' },
       stdio: ['ignore', 'ignore', 'pipe'],
       timeout: options.timeoutMs ?? 60_000,

@@ -44,6 +44,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const WORKER_TREE: BundleTree = { root: ROOT, entry: fileURLToPath(new URL('./worker.ts', import.meta.url)), cache: join(ROOT, 'node_modules', '.cache', 'edgebench-worker') };
 /** The WebGPU adapter query's child (./webgpu-query.ts): forked once or twice by every probe of tfjs-webgpu. */
 export const WEBGPU_QUERY_TREE: BundleTree = { root: ROOT, entry: fileURLToPath(new URL('./webgpu-query-child.ts', import.meta.url)), cache: join(ROOT, 'node_modules', '.cache', 'edgebench-webgpu-query') };
+/** The XNNPACK delegation coverage child (./tflite-coverage.ts): started once for each .tflite file `bench profile` reads the coverage of. */
+export const COVERAGE_CHILD_TREE: BundleTree = { root: ROOT, entry: fileURLToPath(new URL('./tflite-coverage-child.ts', import.meta.url)), cache: join(ROOT, 'node_modules', '.cache', 'edgebench-coverage-child') };
 /** The host's TFLite pool child (./tflite-host.ts): forked once per core for each bottleneck extraction. */
 export const HOST_CHILD_TREE: BundleTree = { root: ROOT, entry: fileURLToPath(new URL('./tflite-host-child.ts', import.meta.url)), cache: join(ROOT, 'node_modules', '.cache', 'edgebench-host-child') };
 const MANIFEST = 'manifest.json';

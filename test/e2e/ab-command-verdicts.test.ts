@@ -13,12 +13,14 @@ import { cp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises
 import { join } from 'node:path';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { bench } from '../helpers/cli.ts';
+import { makeTinyReferenced } from '../helpers/tiny-referenced.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 let root: string;
 before(async () => {
   root = await tempDir('ab-command');
-  await makeTinyArtifact(join(root, 'base'));
+  // With its agreement reference made, which the copies keep: the A/A's B found it, and made it in a TF.js worker before.
+  await makeTinyReferenced(join(root, 'base'));
   await cp(join(root, 'base'), join(root, 'copy'), { recursive: true });
   await makeTinyArtifact(join(root, 'slow'), { size: 96 });
   await cp(join(root, 'base'), join(root, 'broken'), { recursive: true });

@@ -2,7 +2,8 @@
  * `bench calibrate` on real runtimes: four A/A runs of a tiny model on Node
  * tfjs-wasm, in rounds, store each key's noise for this machine in
  * `<out>/calibration.json`, and `bench compare` then takes the run-to-run
- * noise from it.
+ * noise from it. The runs share one discovery (the command's own, since
+ * 2026-12-07: each run probed the runtimes again).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,14 +14,15 @@ import { hostInfo } from '../../harness/core/host.ts';
 import { listRuns } from '../../harness/history.ts';
 import type { Comparison } from '../../reports/compare.ts';
 import type { NoiseCalibration } from '../../reports/noise.ts';
-import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { bench } from '../helpers/cli.ts';
+import { makeTinyReferenced } from '../helpers/tiny-referenced.ts';
 
 let out: string;
 
 before(async () => {
   out = mkdtempSync(join(tmpdir(), 'edgebench-calibrate-'));
-  await makeTinyArtifact(out);
+  // With its agreement reference made (the first A/A run made it in a TF.js worker): the noise is what this checks.
+  await makeTinyReferenced(out);
 });
 after(() => rmSync(out, { recursive: true, force: true }));
 

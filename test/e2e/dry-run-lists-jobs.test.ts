@@ -14,10 +14,12 @@ import { after, before, test } from 'node:test';
 import { parseConfig } from '../../harness/core/config.ts';
 import { evalPackDir, runsDir } from '../../harness/core/layout.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
-import type { DryRunOutcome } from '../../harness/dry-run.ts';
+import { dryRun, type DryRunOutcome } from '../../harness/dry-run.ts';
 import { runBenchmarks } from '../../harness/run.ts';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { bench as benchCli } from '../helpers/cli.ts';
+import { nodeTargetProbedOnce } from '../helpers/node-target-once.ts';
+import { makeTinyReferenced } from '../helpers/tiny-referenced.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const quick = { warmupIterations: 1, minSamples: 5, minTimeMs: 0 };
@@ -50,12 +52,21 @@ test('bench run --dry-run: each job with a probe estimate and the total, and not
   assert.equal(existsSync(join(evalPackDir(out, 'tiny'), 'reference.json')), false, 'no reference made');
 });
 
-test('after a real run, the estimates come from its history', async () => {
+test('after a real run, the estimates come from its history', async (t) => {
+  // A folder of its own, the tiny model's agreement reference already made there (the run made it in a TF.js worker of its
+  // own, which the estimate does not read); the first test's folder must stay without one.
+  const measuredOut = await tempDir('dry-run-history');
+  t.after(() => rm(measuredOut, { recursive: true, force: true }));
+  await makeTinyReferenced(measuredOut);
   // One round of tfjs-cpu: a second round, and tfjs-wasm's start (its wasm compiled in each worker), showed nothing more.
-  const config = parseConfig({ out, models: ['tiny'], run: { targets: ['node'], backends: ['tfjs-cpu'], rounds: 1, ...quick } });
-  const { record } = await runBenchmarks({ config, log: memoryLogger('quiet'), out });
+  const config = parseConfig({ out: measuredOut, models: ['tiny'], run: { targets: ['node'], backends: ['tfjs-cpu'], rounds: 1, ...quick } });
+  // The run and the dry run after it share one Node target, probed once, its job run in this process (isolate: false, a
+  // user's option too): the command's own path and the probe workers are the first test's, and what this one checks (the
+  // estimate read from the history) is the dry run's, wherever the job ran.
+  const targets = nodeTargetProbedOnce({ isolate: false });
+  const { record } = await runBenchmarks({ config, log: memoryLogger('quiet'), out: measuredOut, targets });
   const measured = record.measurements[0]!;
-  const { result } = await bench(['run', '--dry-run', '--out', out, '--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-cpu', '--rounds', '1']);
+  const result = await dryRun({ config, log: memoryLogger('quiet'), out: measuredOut, targets });
   assert.equal(result.jobs.length, 1);
   assert.equal(result.jobs[0]!.estimate.source, 'history');
   // The job took its rounds' own time (other jobs' rounds would run in between).

@@ -14,9 +14,9 @@ import { chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { benchProcessArgs } from '../helpers/bench-child.ts';
 import { bench } from '../helpers/cli.ts';
+import { makeTinyReferenced } from '../helpers/tiny-referenced.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const BIN = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));
@@ -42,7 +42,8 @@ async function until(condition: () => boolean, what: string, timeoutMs = 60_000)
 test('a second run into a busy out folder is refused naming the first; a killed run\'s lock is taken over', async () => {
   const out = await tempDir('out-lock-cli');
   try {
-    await makeTinyArtifact(out);
+    // The tiny model with its agreement reference made: the runs here (the lock, the takeover) need not make it again.
+    await makeTinyReferenced(out);
     // Under the tests' loader rather than tsx: the process (its pid in the lock, SIGKILL) is the point, not how it compiles.
     const first = spawn(process.execPath, benchProcessArgs(['run', '--out', out, ...QUICK, '--min-time', '60000', '--max-time', '60000']), { stdio: 'ignore' });
     const exited = new Promise((resolve) => first.on('close', resolve));

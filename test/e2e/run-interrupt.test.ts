@@ -10,13 +10,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunRecord } from '../../harness/core/record.ts';
-import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { benchProcessArgs } from '../helpers/bench-child.ts';
+import { makeTinyReferenced } from '../helpers/tiny-referenced.ts';
 let out: string;
 
 before(async () => {
   out = mkdtempSync(join(tmpdir(), 'edgebench-interrupt-'));
-  await makeTinyArtifact(out);
+  // With its agreement reference made: each `bench run` process made it in a TF.js worker of its own before its first job.
+  await makeTinyReferenced(out);
 });
 after(() => rmSync(out, { recursive: true, force: true }));
 

@@ -11,25 +11,28 @@
  * file checks, its runs share one target: the first run probes for real, the
  * later ones get the same answer (the runtimes on one machine do not change
  * between two runs a few seconds apart). A run probes only the runtimes its
- * --backends names, so the answer is kept per set of names.
+ * --backends names, so the answer is kept per set of names; or, with `probe`,
+ * one probe of those names serves every run (each run's plan takes only the
+ * runtimes its own --backends names, as it did when discovery probed them all).
  */
 import type { TargetKind } from '../../harness/core/record.ts';
 import { createNodeTarget, type NodeTargetOptions } from '../../targets/node/index.ts';
 import type { DiscoveredDevice, Target } from '../../targets/types.ts';
 
 /** `runBenchmarks`'s `targets` option: a Node target whose discovery (its probe) runs once, on the first run. */
-export function nodeTargetProbedOnce(options: NodeTargetOptions = {}): Partial<Record<TargetKind, () => Promise<Target>>> {
+export function nodeTargetProbedOnce(options: NodeTargetOptions = {}, shared: { probe?: readonly string[] } = {}): Partial<Record<TargetKind, () => Promise<Target>>> {
   const target = createNodeTarget(options);
   // A run probes the runtimes its --backends names (targets/node/index.ts): one probe per set of names.
   const discovered = new Map<string, Promise<DiscoveredDevice[]>>();
   // The target's own methods keep what each probe found (each runtime's key options, its worker environment).
-  const shared: Target = {
+  const sharedTarget: Target = {
     ...target,
     discover(context) {
-      const names = JSON.stringify(context.config.run.backends ?? null);
-      if (!discovered.has(names)) discovered.set(names, target.discover(context));
+      const backends = shared.probe ?? context.config.run.backends;
+      const names = JSON.stringify(backends ?? null);
+      if (!discovered.has(names)) discovered.set(names, target.discover(shared.probe ? { ...context, config: { ...context.config, run: { ...context.config.run, backends: [...shared.probe] } } } : context));
       return discovered.get(names)!;
     },
   };
-  return { node: async () => shared };
+  return { node: async () => sharedTarget };
 }
