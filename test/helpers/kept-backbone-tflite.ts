@@ -20,6 +20,9 @@ export async function keepMobilenetBackboneTflite(out: string): Promise<void> {
   const dir = await cached('backbone-tflite', { backbone: BACKBONE }, async (building) => {
     const { loadBackbone, resolveBackbone } = await import('../../models/zoo.ts');
     const { backboneTflite } = await import('../../models/backbone-tflite.ts');
+    const { useFastestBackend } = await import('../../models/backend.ts');
+    // As a retrain does before it: the backbone is built on a ready backend (a file that imported wasm without awaiting it has none yet).
+    await useFastestBackend();
     const backbone = await loadBackbone(resolveBackbone(BACKBONE));
     try {
       await backboneTflite(backbone, { out: building });
