@@ -4,6 +4,10 @@
  * before the second model's retraining starts; the one record and the report
  * end with both models. Two tiny backbones (layers models on disk, named in
  * the config as a user adds one) on a small generated dataset, Node only.
+ * With --profile, both models are profiled after every number. One run
+ * (`bench all --profile`) serves both tests: the profile only follows the
+ * summary, so the streaming order is the same run's; a second, warm run for
+ * the profile cost its own probe, job workers and report for no other check.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -14,10 +18,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelProfile } from '../../harness/core/profile.ts';
 import type { RunRecord } from '../../harness/core/record.ts';
 import { saveLayersModel } from '../../models/model-io.ts';
-import { bench } from '../helpers/cli.ts';
+import { bench, type CliResult } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 let dir: string;
+/** The one `bench all --profile --json` run both tests read, started by the first to ask. */
+let allRun: Promise<CliResult> | undefined;
+const runAll = () => (allRun ??= bench(['all', '--out', join(dir, '.bench'), '--profile', '--json'], { cwd: dir }));
 
 /** A small conv net whose `features` layer is the backbone's feature map. */
 async function tinyBackbone(path: string, inputSize: number, seed: number): Promise<void> {
@@ -47,7 +54,7 @@ before(async () => {
 after(() => rm(dir, { recursive: true, force: true }));
 
 test('the smaller model is measured and reported before the larger one is retrained', async () => {
-  const run = await bench(['all', '--out', join(dir, '.bench'), '--json'], { cwd: dir });
+  const run = await runAll();
   assert.equal(run.code, 0, run.stderr);
   const lines = run.stderr.split('\n');
   const at = (pattern: RegExp, from = 0): number => {
@@ -85,8 +92,7 @@ test('the smaller model is measured and reported before the larger one is retrai
 });
 
 test('--profile profiles both models on the runtimes the run measured, after every number', async () => {
-  // Warm: the first test's artifacts are reused, so this is the run and the profile only.
-  const run = await bench(['all', '--out', join(dir, '.bench'), '--profile', '--json'], { cwd: dir });
+  const run = await runAll();
   assert.equal(run.code, 0, run.stderr);
   const result = JSON.parse(run.stdout) as { record: string; profile?: string };
   assert.ok(result.profile, `no profile in the result: ${run.stdout}`);

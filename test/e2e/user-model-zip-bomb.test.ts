@@ -5,7 +5,9 @@
  * `bench run --model` skips the model with one line. Each runs in a child
  * process whose peak memory (maxRSS) stays under 500 MB: the entry is never
  * inflated past its declared size or the 16 MiB cap (it used to take 3.4 GB
- * and abort Node).
+ * and abort Node). The child runs the CLI's `main` under the tests' own
+ * loader (test/helpers/bench-child.ts's), not tsx: the same code and process,
+ * less tsx's start in each of the three.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -16,20 +18,20 @@ import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { appended, deflatedZeros, deflatedZip } from '../fixtures/deflate-bomb.ts';
 import { tfliteWithSupportMetadata } from '../fixtures/tflite-support-metadata.ts';
+import { TS_LOADER } from '../helpers/bench-child.ts';
 
 const CLI = new URL('../../harness/cli.ts', import.meta.url).href;
-const TSX = import.meta.resolve('tsx/esm/api');
 const MB = 1000 * 1000;
 let dir: string;
 let script: string;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'edgebench-zip-bomb-'));
-  // bin.js, plus the process's peak memory on the last line of stderr.
+  // bin.js's main, plus the process's peak memory on the last line of stderr.
   script = join(dir, 'bench-rss.mjs');
   writeFileSync(
     script,
-    `import { register } from ${JSON.stringify(TSX)};\nregister();\nconst { main } = await import(${JSON.stringify(CLI)});\nprocess.exitCode = await main(process.argv.slice(2));\nprocess.stderr.write('maxRSS ' + process.resourceUsage().maxRSS + '\\n');\n`,
+    `const { main } = await import(${JSON.stringify(CLI)});\nprocess.exitCode = await main(process.argv.slice(2));\nprocess.stderr.write('maxRSS ' + process.resourceUsage().maxRSS + '\\n');\n`,
   );
   await tf.setBackend('cpu');
   const model = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [8, 8, 3], filters: 2, kernelSize: 3 }), tf.layers.globalAveragePooling2d({}), tf.layers.dense({ units: 3, activation: 'softmax' })] });
@@ -43,7 +45,7 @@ before(async () => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function bench(args: string[]): { status: number | null; lines: string[]; maxRssMb: number } {
-  const result = spawnSync(process.execPath, [script, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const result = spawnSync(process.execPath, ['--import', TS_LOADER, script, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
   const lines = result.stderr.trim().split('\n');
   const rss = /^maxRSS (\d+)$/.exec(lines.at(-1) ?? '');
   assert.ok(rss, `the child reported its memory:\n${result.stderr}`);
