@@ -66,7 +66,9 @@ interface StartedWorker {
 
 async function startWorker(request: WorkerRequest, options: WorkerCallOptions): Promise<StartedWorker> {
   // This tree's worker starts from its cached bundle (no tsx loader) where it can; another tree's always through tsx.
-  const bundle = options.worker ? undefined : await bundledWorker(request);
+  const bundled = options.worker ? undefined : await bundledWorker(request);
+  const bundle = bundled?.path;
+  const sent = bundled?.request ?? request;
   let onParked: () => void = () => {};
   const parked = new Promise<void>((resolve) => (onParked = resolve));
   let control: Pick<StartedWorker, 'go' | 'stop'> = { go: () => {}, stop: () => {} };
@@ -134,7 +136,7 @@ async function startWorker(request: WorkerRequest, options: WorkerCallOptions): 
       settle({ kind: 'crashed', phase, error: new Error(`the worker process ${how} during phase "${phase}" without answering${output}`) });
     });
     // A worker that dies before reading its request (Ctrl-C while it starts) makes this write fail: 'close' reports it.
-    child.send(request, (error) => {
+    child.send(sent, (error) => {
       if (error) options.onOutput?.(`could not send the request: ${error.message}`);
     });
     control = {

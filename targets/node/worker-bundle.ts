@@ -18,18 +18,25 @@
  * The bundle is executed, so it is used only from a folder of ours that no
  * one else may write (./private-dir's rules); where the folder cannot be
  * made, the bundle cannot be built or checked, the worker runs through tsx
- * as before. A request naming other runtime modules (a user's, a test's
- * .ts) also runs through tsx, which can import them.
+ * as before.
+ *
+ * A request naming other runtime modules (a test's .ts) starts from a bundle
+ * too when every one of them is a file inside the tree's root, the same trust
+ * as the worker's own sources: a bundle of the worker and those modules, one
+ * cache folder per set of modules, the request's module URLs pointed at their
+ * bundled copies (which share the worker's chunks, as under tsx they share its
+ * modules). A module outside the tree (a user's own, anywhere) runs through
+ * tsx, which can import it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensurePrivateDir, privateFileProblem } from '../../harness/core/private-dir.ts';
 import type { WorkerRequest } from './protocol.ts';
 
-/** The default runtime module (./runtimes.ts's DEFAULT_RUNTIME_MODULE), the only one the bundle holds. */
+/** The default runtime module (./runtimes.ts's DEFAULT_RUNTIME_MODULE): the worker's own, in every bundle of it. */
 const DEFAULT_RUNTIME_MODULE = new URL('./runtimes.ts', import.meta.url).href;
 
 /** What is bundled and where: `entry` and its sources under `root`, the bundles in `cache`. */
@@ -37,6 +44,8 @@ export interface BundleTree {
   root: string;
   entry: string;
   cache: string;
+  /** More entry points (runtime modules, absolute paths under `root`): the i-th is bundled as `module-<i>.mjs` beside the entry's. */
+  modules?: readonly string[];
 }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -48,6 +57,8 @@ export const WEBGPU_QUERY_TREE: BundleTree = { root: ROOT, entry: fileURLToPath(
 export const COVERAGE_CHILD_TREE: BundleTree = { root: ROOT, entry: fileURLToPath(new URL('./tflite-coverage-child.ts', import.meta.url)), cache: join(ROOT, 'node_modules', '.cache', 'edgebench-coverage-child') };
 /** The host's TFLite pool child (./tflite-host.ts): forked once per core for each bottleneck extraction. */
 export const HOST_CHILD_TREE: BundleTree = { root: ROOT, entry: fileURLToPath(new URL('./tflite-host-child.ts', import.meta.url)), cache: join(ROOT, 'node_modules', '.cache', 'edgebench-host-child') };
+/** The worker bundled with a set of in-tree runtime modules: one cache folder per set, under this one. */
+const WORKER_MODULES_CACHE = join(ROOT, 'node_modules', '.cache', 'edgebench-worker-modules');
 const MANIFEST = 'manifest.json';
 const BUNDLE = 'worker.mjs';
 const ESBUILD = 'esbuild';
@@ -75,10 +86,25 @@ function keyOf(root: string, hashes: ReadonlyMap<string, string>): string {
   return sha256([FORMAT, resolve(root), ...lines].join('\n')).slice(0, 24);
 }
 
-/** The requests the bundle can serve: those using only the default runtime module. */
-function bundleServes(request: WorkerRequest): boolean {
-  const modules = request.type === 'probe' ? request.runtimeModules : request.type === 'job' ? request.job.runtimeModules : [...request.pair.a.runtimeModules, ...request.pair.b.runtimeModules];
-  return modules.every((module) => module === DEFAULT_RUNTIME_MODULE);
+function requestModules(request: WorkerRequest): string[] {
+  return request.type === 'probe' ? request.runtimeModules : request.type === 'job' ? request.job.runtimeModules : [...request.pair.a.runtimeModules, ...request.pair.b.runtimeModules];
+}
+
+/** The request with each runtime module named through `to` (its bundled copy's URL). */
+function withModules(request: WorkerRequest, to: (module: string) => string): WorkerRequest {
+  if (request.type === 'probe') return { ...request, runtimeModules: request.runtimeModules.map(to) };
+  if (request.type === 'job') return { ...request, job: { ...request.job, runtimeModules: request.job.runtimeModules.map(to) } };
+  const { a, b } = request.pair;
+  return { ...request, pair: { ...request.pair, a: { ...a, runtimeModules: a.runtimeModules.map(to) }, b: { ...b, runtimeModules: b.runtimeModules.map(to) } } };
+}
+
+/** The file of a runtime module's URL when it is a regular file inside `root` (bundled as the worker's sources are), else undefined. */
+function inTreeFile(module: string, root: string): string | undefined {
+  if (!module.startsWith('file:')) return undefined;
+  const path = fileURLToPath(module);
+  const inside = relative(root, path);
+  if (!inside || inside.startsWith('..') || isAbsolute(inside)) return undefined;
+  return statSync(path, { throwIfNoEntry: false })?.isFile() ? path : undefined;
 }
 
 /** The current bundle's path when the manifest's inputs still hash to its key, else undefined. */
@@ -109,13 +135,13 @@ async function current({ root, cache }: BundleTree): Promise<string | undefined>
 }
 
 /** Builds the bundle into a fresh key folder and points the manifest at it. */
-async function buildBundle({ root, entry, cache }: BundleTree): Promise<string> {
+async function buildBundle({ root, entry, cache, modules = [] }: BundleTree): Promise<string> {
   // A variable specifier: a bundle that holds this module (the GPU-machine runner's) leaves esbuild a package import.
   const { build } = (await import(ESBUILD)) as typeof import('esbuild');
   const loaded = new Map<string, string>();
   const tmp = join(cache, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   const result = await build({
-    entryPoints: [entry],
+    entryPoints: [{ in: entry, out: 'worker' }, ...modules.map((module, i) => ({ in: module, out: `module-${i}` }))],
     absWorkingDir: root,
     bundle: true,
     platform: 'node',
@@ -125,7 +151,6 @@ async function buildBundle({ root, entry, cache }: BundleTree): Promise<string> 
     splitting: true,
     packages: 'external',
     outdir: tmp,
-    entryNames: 'worker',
     chunkNames: 'chunk-[hash]',
     outExtension: { '.js': '.mjs' },
     write: false,
@@ -180,16 +205,30 @@ async function prune(cache: string, keep: string): Promise<void> {
 }
 
 /**
- * The bundled worker to fork for `request`, building it when the sources
- * changed; undefined where the worker must run through tsx instead (see above).
+ * The bundled worker to fork for `request` and the request to send it (its
+ * runtime modules named by their bundled copies), building the bundle when
+ * the sources changed; undefined where the worker must run through tsx
+ * instead (see above).
  */
-export async function bundledWorker(request: WorkerRequest): Promise<string | undefined> {
-  return bundleServes(request) ? await workerBundle(WORKER_TREE) : undefined;
+export async function bundledWorker(request: WorkerRequest): Promise<{ path: string; request: WorkerRequest } | undefined> {
+  const others = [...new Set(requestModules(request).filter((module) => module !== DEFAULT_RUNTIME_MODULE))].sort();
+  if (others.length === 0) {
+    const path = await workerBundle(WORKER_TREE);
+    return path ? { path, request } : undefined;
+  }
+  const files = others.map((module) => inTreeFile(module, ROOT));
+  if (!files.every((file) => file !== undefined)) return undefined;
+  const set = sha256(files.map((file) => relative(ROOT, file)).join('\n')).slice(0, 16);
+  const path = await workerBundle({ ...WORKER_TREE, cache: join(WORKER_MODULES_CACHE, set), modules: files });
+  if (!path) return undefined;
+  const bundled = new Map(others.map((module, i) => [module, pathToFileURL(join(path, '..', `module-${i}.mjs`)).href]));
+  return { path, request: withModules(request, (module) => bundled.get(module) ?? module) };
 }
 
 /** The bundle of `tree.entry`, current with its sources (built when not), or undefined where it cannot be built or trusted. */
 export async function workerBundle(tree: BundleTree): Promise<string | undefined> {
   try {
+    if (tree.modules) ensurePrivateDir(join(tree.cache, '..'));
     ensurePrivateDir(tree.cache);
     return (await current(tree)) ?? (await buildBundle(tree));
   } catch {

@@ -1,6 +1,8 @@
 /**
  * `bench calibrate` on real runtimes: four A/A runs of a tiny model on Node
- * tfjs-wasm, in rounds, store each key's noise for this machine in
+ * tfjs-cpu, in rounds (each round a worker of its own: cpu rather than wasm,
+ * whose module every worker compiles again, as the noise is the point, not
+ * the runtime), store each key's noise for this machine in
  * `<out>/calibration.json`, and `bench compare` then takes the run-to-run
  * noise from it. The runs share one discovery (the command's own, since
  * 2026-12-07: each run probed the runtimes again).
@@ -27,7 +29,7 @@ before(async () => {
 after(() => rmSync(out, { recursive: true, force: true }));
 
 test('bench calibrate stores the A/A noise of each key for this machine; bench compare uses it', async () => {
-  const { code } = await bench(['calibrate', '--out', out, '--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-wasm', '--runs', '4', '--rounds', '2', '--min-samples', '6', '--min-time', '0', '--warmup', '1', '--eval-limit', '3', '--quiet']);
+  const { code } = await bench(['calibrate', '--out', out, '--model', 'tiny', '--targets', 'node', '--backends', 'tfjs-cpu', '--runs', '4', '--rounds', '2', '--min-samples', '6', '--min-time', '0', '--warmup', '1', '--eval-limit', '3', '--quiet']);
   assert.equal(code, 0);
   const { runs } = await listRuns(out);
   assert.equal(runs.length, 4, 'the A/A runs are ordinary runs');
@@ -36,7 +38,7 @@ test('bench calibrate stores the A/A noise of each key for this machine; bench c
   assert.deepEqual(calibration.host, { cpu: host.cpu, cores: host.cores, os: host.os });
   assert.deepEqual(calibration.runIds, runs.map((run) => run.runId));
   const ids = Object.keys(calibration.keys);
-  assert.deepEqual(ids, ['tiny/tfjs/float32@node:host/tfjs-wasm[batch=1]#batch=1']);
+  assert.deepEqual(ids, ['tiny/tfjs/float32@node:host/tfjs-cpu[batch=1]#batch=1']);
   const key = calibration.keys[ids[0]!]!;
   assert.deepEqual([key.runs, key.rounds, key.round.df, key.run.df], [4, 2, 4, 3]);
   assert.ok(key.round.variance > 0, 'real rounds differ');

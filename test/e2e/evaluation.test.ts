@@ -26,9 +26,10 @@ import { tempDir } from '../helpers/tmp.ts';
 // a probe was 4-8 s of wall, and the first block runs the harness five times). The first block's jobs run in this
 // process (the target's isolate: false, a user's option too): whether an evaluation is reused is the harness's
 // decision before a job starts, and each of its five jobs' worker (Node and TF.js started again) was ~1.5 CPU s.
+// The budget's jobs and probe too: the kernel stops an evaluation at its budget wherever it runs.
 const inThisProcess = nodeTargetProbedOnce({ isolate: false });
 const slowModule = new URL('../fixtures/node-test-runtimes.ts', import.meta.url).href;
-const withSlow = nodeTargetProbedOnce({ runtimeModules: [DEFAULT_RUNTIME_MODULE, slowModule] });
+const withSlow = nodeTargetProbedOnce({ isolate: false, runtimeModules: [DEFAULT_RUNTIME_MODULE, slowModule] });
 
 /**
  * A second run with the same model file, code, runtime, device and images
@@ -91,7 +92,7 @@ describe("a second run reuses the first run's evaluation", () => {
 
 /**
  * An evaluation budget per job: a slow runtime (TF.js cpu plus a fixed delay
- * per inference, in its own worker process like any Node job) stops
+ * per inference, run in this process: see above) stops
  * evaluating once run.evalBudgetMs is spent; the record says how many images
  * it used, its accuracy is the accuracy on exactly that prefix of the pack,
  * and its agreement is computed on the same images.

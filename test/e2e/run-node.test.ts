@@ -27,6 +27,7 @@ import { FAILING_CALL } from '../fixtures/node-test-runtimes.ts';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { nodeTargetProbedOnce } from '../helpers/node-target-once.ts';
 import { saveTinyBackbone } from '../helpers/tiny-backbone.ts';
+import { makeTinyReferenced } from '../helpers/tiny-referenced.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 // Discovery is no subject here: the file's runs share one Node target (and one with the misbehaving test runtimes),
@@ -34,7 +35,7 @@ import { tempDir } from '../helpers/tmp.ts';
 const nodeTarget = nodeTargetProbedOnce();
 const failingModule = new URL('../fixtures/node-test-runtimes.ts', import.meta.url).href;
 // The hang's run and the failures' run name different runtimes: one probe of them all serves both (a probe of the test
-// runtimes is a worker started through tsx, which can import their .ts module).
+// runtimes is a worker started from a bundle that holds their module, targets/node/worker-bundle.ts).
 const withFailing = nodeTargetProbedOnce({ runtimeModules: [DEFAULT_RUNTIME_MODULE, failingModule] }, { probe: ['test-hangs-on-load', 'test-throws-in-loop', 'test-crashes', 'test-unavailable', 'tfjs-wasm'] });
 
 /**
@@ -54,14 +55,16 @@ describe('a run on the Node target: the record, and jobs that fail alone', () =>
   const quick = { warmupIterations: 1, minSamples: 8, minTimeMs: 0, maxTimeMs: 10_000, rounds: 1 };
   // The hang fails only at its job timeout: its run starts first, in an out folder of its own, and waits beside the
   // tests below (it waited alone before, 12 s and more). Its worker idles once loaded, so the wait costs no CPU, and the
-  // timeout can be generous: it counts from the worker's start, which loads the test runtimes through tsx, and at
+  // timeout can be generous: it counts from the worker's start, which loaded the test runtimes through tsx, and at
   // load 16 that took over 6 s (the job then failed in "setup", not "load").
   const HANG_TIMEOUT_MS = 20_000;
 
   before(async () => {
     out = mkdtempSync(join(tmpdir(), 'edgebench-run-'));
     hangOut = mkdtempSync(join(tmpdir(), 'edgebench-run-hang-'));
-    [tiny] = await Promise.all([makeTinyArtifact(out), makeTinyArtifact(hangOut)]);
+    // The hang's model with its reference made (the build cache's): made in this process, on tfjs-wasm, beside the
+    // first test's own, two TF.js backends were set up at once and one reference fell back to tfjs-cpu.
+    [tiny] = await Promise.all([makeTinyArtifact(out), makeTinyReferenced(hangOut)]);
     const config = parseConfig({ out: hangOut, models: ['tiny'], run: { targets: ['node'], backends: ['test-hangs-on-load'], jobTimeoutMs: HANG_TIMEOUT_MS, ...quick } });
     hang = runBenchmarks({ config, log: memoryLogger(), out: hangOut, targets: withFailing, referenceInProcess: true });
     // Awaited by its test; a rejection before then is not unhandled.

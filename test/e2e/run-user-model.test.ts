@@ -172,7 +172,9 @@ describe("a user's .tflite file by path", () => {
     const out = join(dir, '.bench');
     const log = memoryLogger();
     const config = parseConfig({ out, models: [tflitePath], dataset: { images: images.root }, run: { targets: ['node'], backends: ['tflite-node'], warmupIterations: 1, minSamples: 3, minTimeMs: 0, maxTimeMs: 5_000, rounds: 1 } });
-    const { record } = await runBenchmarks({ config, log, out, referenceInProcess: true });
+    // Its probe and job in this process (the target's isolate: false), as the layers model's: what is checked is the
+    // import of the file, and the reference loads tflite-node here anyway; a worker's start is ~1.5 CPU s.
+    const { record } = await runBenchmarks({ config, log, out, referenceInProcess: true, targets: { node: async () => createNodeTarget({ isolate: false }) } });
     assert.deepEqual(record.artifacts.map((artifact) => artifact.id), ['my-colours/tflite/float32'], 'the id is the file stem; no Mobile artifact');
     assert.equal(record.measurements.length, 1, JSON.stringify(record.failures));
     const [measurement] = record.measurements;
