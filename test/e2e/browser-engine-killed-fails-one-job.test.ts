@@ -74,7 +74,7 @@ test('a killed Firefox or WebKit fails one job; the next job measures', { timeou
         assert.ok(Date.now() < deadline, 'the job never started');
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await new Promise((resolve) => setTimeout(resolve, 500));
       const pids = descendants(browserProcess);
       assert.ok(pids.length > 0, `no ${engine} browser process under this test`);
       for (const pid of pids) process.kill(pid, 'SIGKILL');

@@ -4,6 +4,7 @@
  * its phase and the next job on the same target still measures.
  */
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { createBrowserTarget } from '../../targets/browser/index.ts';
@@ -60,20 +61,33 @@ test('browser jobs fail one at a time and the target recovers', async (t) => {
     expectOk(await runJob(target, job(), context), 'job after the crash');
   });
 
-  await t.test('a page that hangs past the job timeout fails with the phase it was in; the browser restarts', async () => {
+  await t.test('a page that hangs past the job timeout fails with the phase it was in; the browser restarts', async (t) => {
+    // A server that takes connections and never answers.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    t.after(() => {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    });
+    const neverAnswered = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/never`;
     sabotage = async (page) => {
-      await page.evaluate(() => {
-        // Freeze the page's only thread when the runtime fetches the model (the load phase).
+      await page.evaluate((url) => {
+        // Freeze the page's only thread when the runtime fetches the model (the load phase): a synchronous
+        // request that is never answered stops it as a tight loop would, without spinning a core for the 8 s.
         const originalFetch = globalThis.fetch;
         globalThis.fetch = (input, init) => {
           if (String(input instanceof Request ? input.url : input).includes('model.json')) {
-            for (;;) {
-              /* hang */
-            }
+            const request = new XMLHttpRequest();
+            request.open('GET', url, false);
+            request.send();
           }
           return originalFetch(input, init);
         };
-      });
+      }, neverAnswered);
     };
     const started = Date.now();
     const hung = await runJob(target, job(), hangContext);

@@ -9,20 +9,21 @@
  * (one run holds an out folder's lock), on the tiny model with its agreement
  * reference made (test/helpers/tiny-referenced.ts: the reference is not what
  * they check): most of a run's time here is waiting on its process, its
- * browser and its first job.
+ * browser and its first job. Each `bench` is a process of its own (the
+ * signals are the point), started under the tests' loader
+ * (test/helpers/bench-child.ts) rather than bin.js's tsx: the same `main`,
+ * its handlers and exit code, without tsx compiling the harness in each.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { RunRecord } from '../../harness/core/record.ts';
+import { startBench } from '../helpers/bench-child.ts';
 import { pageOut } from '../helpers/page-bundle.ts';
 import { makeTinyReferenced } from '../helpers/tiny-referenced.ts';
 
-const BIN = fileURLToPath(new URL('../../harness/bin.js', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
 const outs: string[] = [];
 after(() => Promise.all(outs.map((out) => rm(out, { recursive: true, force: true }))));
@@ -35,18 +36,12 @@ async function freshOut(): Promise<string> {
   return out;
 }
 
-/** Four browser jobs of at least 1.5 s each, in its own process group as a terminal's foreground job is. */
+/**
+ * Four browser jobs of at least 0.5 s each (each in a fresh page: the three after the first take seconds more than the test's 100 ms poll needs to signal), in its own process group as a terminal's foreground job is:
+ * `bench` under the tests' loader (test/helpers/bench-child.ts: the CLI's own `main`, signal handlers and exit code), not tsx.
+ */
 function startRun(out: string) {
-  const child = spawn(
-    process.execPath,
-    [BIN, 'run', '--out', out, '--model', 'tiny', '--targets', 'browser', '--browser', CHROMIUM, '--backends', 'tfjs-cpu,tfjs-wasm', '--batch-sizes', '1,2', '--min-samples', '5', '--min-time', '1500', '--warmup', '1', '--rounds', '1'],
-    { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, NO_COLOR: '1' } },
-  );
-  let text = '';
-  child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-  return { child, output: () => text, exit };
+  return startBench(['run', '--out', out, '--model', 'tiny', '--targets', 'browser', '--browser', CHROMIUM, '--backends', 'tfjs-cpu,tfjs-wasm', '--batch-sizes', '1,2', '--min-samples', '5', '--min-time', '500', '--warmup', '1', '--rounds', '1'], process.env);
 }
 
 /** Polls until a run record in `out` holds a measurement; returns its path. */

@@ -2,9 +2,12 @@
  * The benchmark page and its host, in a real Chromium: the page protocol
  * driven by a plain WebDriver client, the threads and SIMD each wasm job
  * records, and one page job through the page-job flow on both transports.
- * One describe block per behaviour (one test process where three files each
- * paid their own), the three side by side: each waits mostly on its own
- * browser's launch or session (and the last on Appium's start).
+ * One describe block per setup (one test process where three files each
+ * paid their own), side by side: each waits mostly on its own browser's
+ * launch or session (and Appium's start). The transports test reads the
+ * threads test's default tfjs-wasm job as its CDP side: the browser
+ * target's job is that flow on that transport, so one Chromium launch and
+ * one page where a launch of its own paid them again.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -19,8 +22,8 @@ import { loadLayersModel } from '../../models/model-io.ts';
 import { convertLayersModel } from '../../models/tflite/convert.ts';
 import { freePort, startAppiumServer, type AppiumServer } from '../../targets/android/appium-server.ts';
 import { endpointFromUrl } from '../../targets/android/capabilities.ts';
-import { CHROMIUM_FLAGS, createBrowserTarget, launchedBrowser } from '../../targets/browser/index.ts';
-import { decideWasmSettings, openWebDriverHost, pageKeyOptions, PlaywrightHost, preparePageJob, PROTOCOL_VERSION, readBrowserFacts, runPageJob, startPageServer, toJobResult, type PageHost, type PageJob, type PageResult, type PageServer } from '../../targets/page/index.ts';
+import { CHROMIUM_FLAGS, createBrowserTarget } from '../../targets/browser/index.ts';
+import { decideWasmSettings, openWebDriverHost, pageKeyOptions, preparePageJob, PROTOCOL_VERSION, readBrowserFacts, runPageJob, startPageServer, toJobResult, type PageHost, type PageJob, type PageResult, type PageServer } from '../../targets/page/index.ts';
 import { keyedJob } from '../../targets/result.ts';
 import type { DiscoveredDevice, JobSpec, Target } from '../../targets/types.ts';
 import { artifactFor, jobFor, targetContext, tinyModelFixture, type ModelFixture } from '../helpers/browser-fixture.ts';
@@ -130,17 +133,31 @@ describe('the benchmark page and its host', { concurrency: 3 }, () => {
    * threads than it is given (its pool is sized from the cores, tfjs#6081: one
    * thread on this 2-core machine however many are asked); the record then
    * shows both, never one claimed as the other.
+   *
+   * And one page job through the one page-job flow on both transports of the
+   * page host: CDP (the browser target's Playwright host on a Chromium
+   * launched here: the default tfjs-wasm job above, one launch and one page
+   * where each block paid its own) and WebDriver (webdriverio, through a
+   * real Appium server and its Chromium driver, the phones' route). The same
+   * browser on both, so the same decided settings, the same key, the same
+   * answers and the same shape of Measurement. The two tests run side by
+   * side: the WebDriver one waits mostly on Appium's start and its session.
    */
-  describe('threads and SIMD recorded as the page used them', () => {
+  describe('threads and SIMD recorded as the page used them; one page-job flow on both transports', { concurrency: 2 }, () => {
+    const transportsSkip = !existsSync(CHROMIUM) || !existsSync(CHROMEDRIVER) ? `needs ${CHROMIUM} and ${CHROMEDRIVER}` : false;
     let out: string;
     let fixture: ModelFixture;
     let tflitePath: string;
     let target: Target;
     let chromium: DiscoveredDevice;
+    let pageServer: PageServer | undefined;
+    let appium: AppiumServer | undefined;
+    let webDriver: PageHost | undefined;
+    let byDefault: Promise<Measurement> | undefined;
 
     before(async () => {
       out = await pageOut('page-threads-simd');
-      fixture = await tinyModelFixture(out);
+      fixture = await tinyModelFixture(out, 12);
       const model = await loadLayersModel(fixture.modelJsonPath);
       tflitePath = join(out, 'tiny.tflite');
       await writeFile(tflitePath, await convertLayersModel(model, { variant: 'float32', classNames: fixture.metadata.classNames, normalization: fixture.metadata.normalization }));
@@ -152,7 +169,12 @@ describe('the benchmark page and its host', { concurrency: 3 }, () => {
       chromium = found;
     });
 
-    after(() => target?.dispose?.());
+    after(async () => {
+      await webDriver?.close().catch(() => {});
+      await appium?.stop().catch(() => {});
+      await pageServer?.close();
+      await target?.dispose?.();
+    });
 
     /** Keyed as the plan keys it (the target's keyOptions: the one decision), then run. */
     async function run(job: JobSpec, config: Parameters<typeof targetContext>[1] = {}) {
@@ -161,16 +183,22 @@ describe('the benchmark page and its host', { concurrency: 3 }, () => {
       return result.measurement;
     }
 
+    /** The tiny model on tfjs-wasm with the default threads and SIMD, over CDP (the browser target's host): run once, read by both tests. */
+    function defaultWasmJob(): Promise<Measurement> {
+      byDefault ??= (async () => run(jobFor(fixture, await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath), chromium.device, 'tfjs-wasm')))();
+      return byDefault;
+    }
+
     test('tfjs-wasm and litert-wasm record the threads and SIMD the page used, as decided on the host', { timeout: 180_000 }, async () => {
       const cores = chromium.device.cores!;
       const tfjs = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
       const tflite = await artifactFor(fixture, 'tflite', 'float32', tflitePath);
 
-      const byDefault = await run(jobFor(fixture, tfjs, chromium.device, 'tfjs-wasm'));
-      assert.deepEqual(byDefault.key.options, { batch: 1, threads: cores, simd: true }, 'a desktop browser: every core, SIMD where it has it');
-      assert.equal(byDefault.device.extra?.threadsDefault, 'every core', 'the rule in the record');
-      assert.equal(byDefault.device.extra?.simd, true);
-      const tfjsUsed = Number(byDefault.device.extra?.threads);
+      const measured = await defaultWasmJob();
+      assert.deepEqual(measured.key.options, { batch: 1, threads: cores, simd: true }, 'a desktop browser: every core, SIMD where it has it');
+      assert.equal(measured.device.extra?.threadsDefault, 'every core', 'the rule in the record');
+      assert.equal(measured.device.extra?.simd, true);
+      const tfjsUsed = Number(measured.device.extra?.threads);
       assert.ok(tfjsUsed >= 1 && tfjsUsed <= cores, `TF.js reports the threads it used (${tfjsUsed}), at most those given`);
 
       const asked = await run(jobFor(fixture, tfjs, chromium.device, 'tfjs-wasm', { runtimeOptions: { threads: 1, simd: false } }));
@@ -185,49 +213,12 @@ describe('the benchmark page and its host', { concurrency: 3 }, () => {
         assert.equal(measurement.device.extra?.simd, measurement.key.options.simd, `${what}: SIMD used = SIMD in the key`);
       }
     });
-  });
-
-  /**
-   * One page job through the one page-job flow on both transports of the page
-   * host: CDP (Playwright, a Chromium launched here) and WebDriver
-   * (webdriverio, through a real Appium server and its Chromium driver, the
-   * phones' route). The same browser on both, so the same decided settings,
-   * the same key, the same answers and the same shape of Measurement.
-   */
-  describe('one page-job flow on both transports', () => {
-    const skip = !existsSync(CHROMIUM) || !existsSync(CHROMEDRIVER) ? `needs ${CHROMIUM} and ${CHROMEDRIVER}` : false;
-
-    let out: string;
-    let fixture: ModelFixture;
-    let pageServer: PageServer;
-    let appium: AppiumServer;
-    const hosts: PageHost[] = [];
-
-    before(async () => {
-      if (skip) return;
-      out = await pageOut('page-host-transports');
-      fixture = await tinyModelFixture(out, 12);
-      pageServer = await startPageServer(out);
-      appium = await startAppiumServer({ log: memoryLogger() });
-    });
-
-    after(async () => {
-      for (const host of hosts) await host.close().catch(() => {});
-      await appium?.stop().catch(() => {});
-      await pageServer?.close();
-    });
-
-    /** The Playwright transport on a Chromium launched here. */
-    function cdpHost(): PageHost {
-      const candidate = { name: 'chromium', engine: 'chromium' as const, executablePath: CHROMIUM, source: 'system' as const };
-      return new PlaywrightHost({ source: launchedBrowser(candidate), origin: pageServer.server.origin });
-    }
 
     /** The WebDriver transport through Appium, with the capabilities the Android tests use for their stand-in phone. */
-    async function webDriverHost(): Promise<PageHost> {
+    async function webDriverHost(server: PageServer, endpoint: AppiumServer): Promise<PageHost> {
       const userDataDir = await tempDir('page-host-profile');
       return openWebDriverHost({
-        endpoint: endpointFromUrl(appium.url),
+        endpoint: endpointFromUrl(endpoint.url),
         capabilities: {
           platformName: 'linux',
           browserName: 'chrome',
@@ -239,29 +230,8 @@ describe('the benchmark page and its host', { concurrency: 3 }, () => {
           'goog:chromeOptions': { binary: CHROMIUM, args: ['--headless=new', ...CHROMIUM_FLAGS, `--user-data-dir=${userDataDir}`] },
         },
         name: 'chromium over Appium',
-        pageUrl: pageServer.pageUrl,
+        pageUrl: server.pageUrl,
       });
-    }
-
-    async function measureOn(host: PageHost): Promise<Measurement> {
-      hosts.push(host);
-      const facts = await readBrowserFacts(host, 30_000);
-      const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
-      const device = { id: 'chromium-here', kind: 'browser' as const, name: 'Chromium', cores: facts.caps.hardwareConcurrency };
-      // Keyed as the browser target's keyOptions keys it at plan time: the decision from this browser's capabilities.
-      const target = { kind: 'browser' as const, keyOptions: (spec: Parameters<typeof pageKeyOptions>[0]) => pageKeyOptions(spec, decideWasmSettings(spec, { configThreads: undefined, rule: 'every-core' }, facts.caps)) };
-      const job = keyedJob(target, jobFor(fixture, artifact, device, 'tfjs-wasm'), parseConfig({ out }));
-      const result = await runPageJob(job, {
-        target: 'browser',
-        host,
-        facts,
-        server: async () => pageServer,
-        threadRule: 'every-core',
-        timeoutMs: 60_000,
-        where: host.name,
-      });
-      assert.ok(result.ok, result.ok ? '' : `${host.name}: ${result.failure.phase}: ${result.failure.error.message}`);
-      return result.measurement;
     }
 
     /** The shape of a value: its keys, recursively, with leaves as their type. */
@@ -271,9 +241,19 @@ describe('the benchmark page and its host', { concurrency: 3 }, () => {
       return typeof value;
     }
 
-    test('one tfjs-wasm job through the page-job flow on the CDP and the WebDriver transport: same key, same answers, same Measurement shape', { skip, timeout: 240_000 }, async () => {
-      const overCdp = await measureOn(cdpHost());
-      const overWebDriver = await measureOn(await webDriverHost());
+    test('one tfjs-wasm job through the page-job flow on the CDP and the WebDriver transport: same key, same answers, same Measurement shape', { skip: transportsSkip, timeout: 240_000 }, async () => {
+      const server = (pageServer = await startPageServer(out));
+      appium = await startAppiumServer({ log: memoryLogger() });
+      const host = (webDriver = await webDriverHost(server, appium));
+      const facts = await readBrowserFacts(host, 30_000);
+      const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
+      // Keyed as the browser target's keyOptions keys it at plan time, from this browser's own capabilities as read over WebDriver.
+      const keying = { kind: 'browser' as const, keyOptions: (spec: Parameters<typeof pageKeyOptions>[0]) => pageKeyOptions(spec, decideWasmSettings(spec, { configThreads: undefined, rule: 'every-core' }, facts.caps)) };
+      const job = keyedJob(keying, jobFor(fixture, artifact, chromium.device, 'tfjs-wasm'), parseConfig({ out }));
+      const result = await runPageJob(job, { target: 'browser', host, facts, server: async () => server, threadRule: 'every-core', timeoutMs: 60_000, where: host.name });
+      assert.ok(result.ok, result.ok ? '' : `${host.name}: ${result.failure.phase}: ${result.failure.error.message}`);
+      const overWebDriver = result.measurement;
+      const overCdp = await defaultWasmJob();
 
       // The same browser, so the same decided threads and SIMD, and the same key.
       assert.deepEqual(overWebDriver.key, overCdp.key);
