@@ -7,7 +7,30 @@ import type { Browser, LaunchOptions } from 'playwright-core';
 import { DEFAULT_TIMEOUTS } from '../../harness/core/config.ts';
 import type { BrowserCandidate } from './browsers.ts';
 
-/** Chromium flags for a quiet, reproducible benchmark browser. */
+/**
+ * Chromium features a benchmark browser runs without: the address bar's WebUI
+ * popup, which Chromium 156 preloads even headless, in a renderer of its own
+ * beside the page measured (0.3–0.6 CPU s a launch here, 2026-12-07).
+ */
+const DISABLED_FEATURES: readonly string[] = ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup'];
+
+/**
+ * The features Playwright 1.65's own `--disable-features` names (its
+ * chromiumSwitches): Chromium reads only the last `--disable-features`, so a
+ * Playwright launch passes one switch with both lists in place of Playwright's
+ * (`playwrightChromiumArgs`). test/unit/chromium-flags-keep-playwright-features
+ * fails when an upgraded Playwright names others.
+ */
+export const PLAYWRIGHT_DISABLED_FEATURES: readonly string[] = [
+  'AvoidUnnecessaryBeforeUnloadCheckSync', 'DestroyProfileOnBrowserClose', 'HttpsUpgrades', 'HttpsFirstBalancedModeAutoEnable',
+  'LensOverlay', 'MediaRouter', 'PaintHolding', 'ThirdPartyStoragePartitioning', 'AvoidCorsURLLoaderRestartOnRedirect',
+  'TcpPortRandomizationWin', 'OptimizationHints', 'NetworkTimeServiceQuerying', 'AimEnabled', 'PreconnectToSearch', 'msForceBrowserSignIn',
+  'msEdgeUpdateLaunchServicesPreferredVersion',
+];
+
+const disableFeatures = (features: readonly string[]) => `--disable-features=${features.join(',')}`;
+
+/** Chromium flags for a quiet, reproducible benchmark browser, as a launcher that adds none of its own passes them (chromedriver, a phone stand-in). */
 export const CHROMIUM_FLAGS: readonly string[] = [
   '--no-sandbox',
   '--disable-background-networking',
@@ -18,7 +41,17 @@ export const CHROMIUM_FLAGS: readonly string[] = [
   '--disable-renderer-backgrounding',
   '--enable-unsafe-webgpu',
   '--enable-unsafe-swiftshader',
+  disableFeatures(DISABLED_FEATURES),
 ];
+
+/** CHROMIUM_FLAGS and `extra` for a Playwright launch: one `--disable-features` with Playwright's features and ours, Playwright's own switch left out. */
+export function playwrightChromiumArgs(extra: readonly string[] = []): Pick<LaunchOptions, 'args' | 'ignoreDefaultArgs'> {
+  const merged = disableFeatures([...PLAYWRIGHT_DISABLED_FEATURES, ...DISABLED_FEATURES]);
+  return {
+    args: [...CHROMIUM_FLAGS.map((flag) => (flag.startsWith('--disable-features=') ? merged : flag)), ...extra],
+    ignoreDefaultArgs: [disableFeatures(PLAYWRIGHT_DISABLED_FEATURES)],
+  };
+}
 
 export interface LaunchBrowserOptions {
   headed?: boolean;
@@ -45,7 +78,7 @@ export function commonLaunchOptions(candidate: BrowserCandidate, options: Launch
 export function launchOptionsFor(candidate: BrowserCandidate, options: LaunchBrowserOptions = {}): LaunchOptions {
   return {
     ...commonLaunchOptions(candidate, options),
-    ...(candidate.engine === 'chromium' ? { args: [...CHROMIUM_FLAGS, ...(options.args ?? [])] } : {}),
+    ...(candidate.engine === 'chromium' ? playwrightChromiumArgs(options.args) : {}),
   };
 }
 
