@@ -117,7 +117,8 @@ test('every job failing before its runtime starts: each failure keyed as its mea
     { ...PIXEL_7, chrome: await standInChrome() },
     {
       node: (target) => ({ ...target, run: () => Promise.reject(new Error('the Node target threw')) }),
-      browser: (target) => ({ ...target, prepare: () => Promise.reject(new Error('the page server did not start')) }),
+      // Nothing launched early either: a browser the run's start launched only to close unused was a Chromium start for nothing.
+      browser: (target) => ({ ...target, startEarly: undefined, prepare: () => Promise.reject(new Error('the page server did not start')) }),
       // Unplugged between discovery and the first job.
       android: (target, adb) => ({
         ...target,
