@@ -90,10 +90,22 @@ test('farm credentials never appear in run.json, report.html, markdown, JSON, --
     await writeFile(join(cwd, 'farm.config.json'), JSON.stringify({ android: { devices: ['Pixel 8'], appiumUrl: `https://jane:${UNPARSEABLE_KEY}@hub farm/wd/hub` } }));
     const saved = { PATH: process.env.PATH, FAKE_ADB_STATE: process.env.FAKE_ADB_STATE, FAKE_ADB_PORT: process.env.FAKE_ADB_PORT };
     Object.assign(process.env, { PATH: env.PATH, FAKE_ADB_STATE: env.FAKE_ADB_STATE, ...server.env });
+    // What anything in this process writes past the CLI's output while the command runs is searched too, as a child's would be.
+    const written: string[] = [];
+    const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
+    for (const stream of ['stdout', 'stderr'] as const) {
+      process[stream].write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+        written.push(String(chunk));
+        return writes[stream].call(process[stream], chunk, ...rest);
+      }) as typeof process.stdout.write;
+    }
     let devices: { stdout: string; stderr: string };
     try {
       devices = await benchInProcess(['devices', '--targets', 'android', '--out', out, '--verbose', '--json', '--config', 'farm.config.json'], { cwd });
     } finally {
+      process.stdout.write = writes.stdout;
+      process.stderr.write = writes.stderr;
+      printed.push(...written);
       for (const [name, value] of Object.entries(saved)) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
