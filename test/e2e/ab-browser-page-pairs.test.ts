@@ -11,6 +11,7 @@ import { cp, readdir, readFile, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { bench } from '../helpers/cli.ts';
+import { makeTinyReferenced } from '../helpers/tiny-referenced.ts';
 import { seedPageBundle } from '../helpers/page-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -18,7 +19,8 @@ let root: string;
 before(async () => {
   root = await tempDir('ab-browser');
   const base = join(root, 'base');
-  await makeTinyArtifact(base, { model: 'tiny' });
+  // The copy with its agreement reference made (the tier's build cache): B's reference is not made again in a worker.
+  await makeTinyReferenced(base);
   await makeTinyArtifact(base, { model: 'broken' });
   await cp(base, join(root, 'change'), { recursive: true });
   const mobile = join(root, 'change', 'models', 'broken', 'mobile');

@@ -5,6 +5,11 @@
  * capabilities differ from a phone's: discovery (fake adb), adb reverse,
  * session start, the browser target's page and protocol, result read-back
  * and the phone's state around the job are the code a phone runs.
+ *
+ * The job read back to a Measurement is the one after a browser killed
+ * mid-job, in the new session that follows: one page job less than a first
+ * job of its own (before the kill) and the job after it, which measured the
+ * same route twice.
  */
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
@@ -59,13 +64,14 @@ let out: string;
 let fixture: ModelFixture;
 let adb: FakeAdb;
 /**
- * The tests share one harness-started Appium: the first two its session too (a second Appium, session
- * and browser start cost this file a third of its time), the farm test reaches it by URL as it would a
+ * The tests share one harness-started Appium: the killed-browser test and the last its target and session
+ * too (a second Appium, session and browser start cost this file a third of its time), the farm test reaches it by URL as it would a
  * grid's (it started its own server before, the same code as the harness's: another ~10 s).
  */
 let shared: { target: Target; phone: DiscoveredDevice; context: ReturnType<typeof androidContext>; userDataDir: string; disposed: boolean };
-/** The Appium server the shared target started (once its first job asked for it). */
-let harnessAppium: AppiumServer | undefined;
+/** Settles once the shared target's first job has started its Appium: the farm test reaches that server. */
+let appiumStarted: (server: AppiumServer) => void;
+const harnessAppiumStarted = new Promise<AppiumServer>((resolve) => (appiumStarted = resolve));
 
 before(async () => {
   out = await pageOut('android-appium');
@@ -83,7 +89,11 @@ async function setUp(userDataDir: string): Promise<{ target: Target; phone: Disc
   const context = androidContext(out, { android: { capabilities: standInCapabilities(userDataDir, await freePort()) } });
   // The fake adb in this process (the adb process is android-cdp-route's first test): a Node start per call bought nothing here.
   // The harness starts its own Appium as always; the wrapper only keeps the server, for the farm test to reach as an external one.
-  const startAppium = async (options: Parameters<typeof startAppiumServer>[0]) => (harnessAppium = await startAppiumServer(options));
+  const startAppium = async (options: Parameters<typeof startAppiumServer>[0]) => {
+    const server = await startAppiumServer(options);
+    appiumStarted(server);
+    return server;
+  };
   const target = createAndroidTarget({ adb: inProcessAdb(adb), startAppium });
   const [phone] = await target.discover(context);
   assert.equal(phone!.usable, true);
@@ -91,37 +101,9 @@ async function setUp(userDataDir: string): Promise<{ target: Target; phone: Disc
   return { target, phone: phone!, context };
 }
 
-test('one job through Appium, the page and protocol, read back to a Measurement', { timeout: 120_000 }, async () => {
-  const { target, phone, context } = shared;
-  const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
-  const result = await runJob(target, jobFor(fixture, artifact, phone.device, 'tfjs-wasm'), context);
-  assert.ok(result.ok, result.ok ? '' : `${result.failure.phase}: ${result.failure.error.message}`);
-  const m = result.measurement;
-  assert.equal(m.key.target, 'android');
-  assert.equal(m.key.device, PIXEL_7.serial);
-  assert.equal(m.key.runtime, 'tfjs-wasm');
-  assert.equal(typeof m.key.options.threads, 'number');
-  assert.equal(m.key.options.simd, true);
-  assert.ok(m.latency.samples >= 5 && m.samples.length === m.latency.samples);
-  assert.ok(m.latency.p50 > 0 && m.latency.p50 <= m.latency.p99);
-  assert.ok(m.loadMs > 0 && m.firstInferenceMs > 0);
-  // Accuracy on the evaluation pack and agreement with Node's reference outputs.
-  assert.equal(m.evaluation?.images, 12);
-  assert.equal(m.evaluation?.accuracy, fixture.nodeAccuracy);
-  assert.equal(m.evaluation?.agreement?.top1, 1);
-  // The phone's facts and state, and the browser the session ran.
-  assert.equal(m.device.android?.model, 'Pixel 7');
-  assert.equal(m.deviceState?.before?.batteryLevel, 87);
-  assert.equal(m.deviceState?.after?.thermalStatus, 'none');
-  assert.match(m.device.browser?.version ?? '', /^\d+\./);
-  assert.match(m.device.browser?.userAgent ?? '', /Chrome\//);
-  assert.equal(m.device.extra?.crossOriginIsolated, true);
-  assert.equal(m.device.extra?.driver, 'appium', 'the route in the record');
-});
-
-// The killed browser and the farm side by side: each its own session and browser on the one Appium, mostly waiting on them.
-describe('after the first job', { concurrency: 2 }, () => {
-  test('the browser killed mid-job: that job fails, the next one runs in a new session', { timeout: 180_000 }, async () => {
+// The killed browser and the farm side by side: each its own session and browser on the one Appium (the farm's once the first job started it), mostly waiting on them.
+describe('the first session and the farm', { concurrency: 2 }, () => {
+  test('the browser killed mid-job: that job fails, the next one runs in a new session, read back to a Measurement', { timeout: 240_000 }, async () => {
     const { target, phone, context, userDataDir } = shared;
     const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
     // A loop long enough to be killed in. A page busy measuring answers no poll until its loop yields, so
@@ -130,7 +112,8 @@ describe('after the first job', { concurrency: 2 }, () => {
     const long = jobFor(fixture, artifact, phone.device, 'tfjs-cpu', { kernel: { minTimeMs: 90_000, maxTimeMs: 90_000, minSamples: 1_000_000 } });
     const seen = context.log.lines.length;
     const running = runJob(target, long, context);
-    const deadline = Date.now() + 60_000;
+    // The first job of the file: Appium starts and the first session opens before its page.
+    const deadline = Date.now() + 120_000;
     while (!context.log.lines.slice(seen).some((line) => line.startsWith(`${PIXEL_7.serial} `) && /: (load|first-inference|warmup|loop)$/.test(line))) {
       assert.ok(Date.now() < deadline, `the job never got past setup: ${context.log.lines.slice(seen).join(' | ')}`);
       await new Promise((wait) => setTimeout(wait, 100));
@@ -141,16 +124,38 @@ describe('after the first job', { concurrency: 2 }, () => {
     assert.ok(['setup', 'load', 'first-inference', 'warmup', 'loop'].includes(killed.failure.phase), killed.failure.phase);
     assert.match(killed.failure.error.message, /browser went away during /);
     assert.equal(killed.failure.key.target, 'android');
-    const next = await runJob(target, jobFor(fixture, artifact, phone.device, 'tfjs-cpu'), context);
-    assert.ok(next.ok, next.ok ? '' : `${next.failure.phase}: ${next.failure.error.message}`);
-    assert.equal(next.measurement.evaluation?.accuracy, fixture.nodeAccuracy);
+    // The next job, in a new session: one job through Appium, the page and protocol, read back to a Measurement.
+    const result = await runJob(target, jobFor(fixture, artifact, phone.device, 'tfjs-wasm'), context);
+    assert.ok(result.ok, result.ok ? '' : `${result.failure.phase}: ${result.failure.error.message}`);
+    const m = result.measurement;
+    assert.equal(m.key.target, 'android');
+    assert.equal(m.key.device, PIXEL_7.serial);
+    assert.equal(m.key.runtime, 'tfjs-wasm');
+    assert.equal(typeof m.key.options.threads, 'number');
+    assert.equal(m.key.options.simd, true);
+    assert.ok(m.latency.samples >= 5 && m.samples.length === m.latency.samples);
+    assert.ok(m.latency.p50 > 0 && m.latency.p50 <= m.latency.p99);
+    assert.ok(m.loadMs > 0 && m.firstInferenceMs > 0);
+    // Accuracy on the evaluation pack and agreement with Node's reference outputs.
+    assert.equal(m.evaluation?.images, 12);
+    assert.equal(m.evaluation?.accuracy, fixture.nodeAccuracy);
+    assert.equal(m.evaluation?.agreement?.top1, 1);
+    // The phone's facts and state, and the browser the session ran.
+    assert.equal(m.device.android?.model, 'Pixel 7');
+    assert.equal(m.deviceState?.before?.batteryLevel, 87);
+    assert.equal(m.deviceState?.after?.thermalStatus, 'none');
+    assert.match(m.device.browser?.version ?? '', /^\d+\./);
+    assert.match(m.device.browser?.userAgent ?? '', /Chrome\//);
+    assert.equal(m.device.extra?.crossOriginIsolated, true);
+    assert.equal(m.device.extra?.driver, 'appium', 'the route in the record');
   });
 
   test('an external Appium server (grid / farm): a phone not on this host\'s adb runs page jobs there', { timeout: 120_000 }, async () => {
     const userDataDir = await tempDir('standin-profile');
-    assert.ok(harnessAppium?.running, 'the first tests started the harness\'s Appium');
+    const started = await harnessAppiumStarted;
+    assert.ok(started.running, 'the first job started the harness\'s Appium');
     const noPhones = await fakeAdb([]);
-    const context = androidContext(out, { android: { appiumUrl: harnessAppium.url, devices: ['FARM-PIXEL-8'], capabilities: standInCapabilities(userDataDir, await freePort()) } });
+    const context = androidContext(out, { android: { appiumUrl: started.url, devices: ['FARM-PIXEL-8'], capabilities: standInCapabilities(userDataDir, await freePort()) } });
     const target = createAndroidTarget({ adb: inProcessAdb(noPhones) });
     try {
       const [remote] = await target.discover(context);

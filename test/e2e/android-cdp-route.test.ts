@@ -14,17 +14,36 @@
  *  1. a page job read back to a Measurement, on a phone whose Chrome is not running yet;
  *  2. Chrome killed mid-job: that job fails, the next one starts Chrome again;
  *  3. the retrain workload through `runBenchmarks` (was android-retrain-over-cdp);
- *  4. sustained mode: latency per second, readings alongside, a thermal change marked
+ *  4. an A/B on the phone whose B cannot load (was ab-phone-b-fails, below);
+ *  5. sustained mode: latency per second, readings alongside, a thermal change marked
  *     (last: it leaves the phone throttled).
+ *
+ * The A/B (4): A and B go to the same page of the phone's browser, and B's
+ * model cannot load there (its weights cut short) while A's loads. The phone
+ * target names side B and its phase, and the verdict `bench ab` makes of that
+ * (harness/ab.ts `abKeyInput`, reports/ab.ts) is a regression naming the
+ * phone's key, exit 1: the same pair flow (targets/page/pair-flow.ts) as a
+ * desktop browser's, behind adb, its reverse and its DevTools. The target is
+ * driven directly, not through the CLI: the command would first try to make
+ * B's agreement reference from the same broken file on the host (two
+ * runtimes, each failing in a child process), tens of seconds that show
+ * nothing about phones; the command's own handling of a failing B is
+ * ab-command-verdicts' and ab-browser-page-pairs' (both through `bench ab`).
+ * (A file of its own, it paid a test process and a stand-in Chrome start.)
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readdir, rm, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { abKeyInput, abOptions } from '../../harness/ab.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
-import { workloadOf } from '../../harness/core/record.ts';
+import { keyId, workloadOf } from '../../harness/core/record.ts';
 import { checkRunRecord } from '../../harness/core/record-schema.ts';
 import { runBenchmarks } from '../../harness/run.ts';
+import { abExitCode, abVerdict } from '../../reports/ab.ts';
 import { createAndroidTarget } from '../../targets/android/index.ts';
+import { keyedJob } from '../../targets/result.ts';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { inProcessAdb } from '../fixtures/fake-adb/in-process-adb.ts';
 import { fakeAdbServer, SERVED_ADB, servedAdb, type FakeAdbServer } from '../fixtures/fake-adb/adb-server.ts';
@@ -32,6 +51,7 @@ import { androidContext, fakeAdb, PIXEL_7, standInChrome, tinyPageJob, withoutAp
 import { pageOut, seedPageBundle } from '../helpers/page-bundle.ts';
 import { tinyRetrainConfig, tinyRetrainFixture } from '../helpers/retrained-tiny.ts';
 import { runJob } from '../helpers/run-job.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 let out: string;
 let tiny: TinyArtifact;
@@ -209,6 +229,36 @@ test('retrain workload on a phone over CDP: extraction, training and evaluation 
   // Nothing left behind on the phone's adb: the reverse and forward rules are gone.
   assert.deepEqual((await adb.reverses())[PIXEL_7.serial] ?? [], []);
   assert.deepEqual(Object.keys((await adb.forwards())[PIXEL_7.serial] ?? {}), []);
+});
+
+test("A/B on the phone, B's model fails while A's loads: side B named, a regression naming the phone's key, exit 1", { timeout: 180_000 }, async (t) => {
+  // A and B in out folders of their own: B's weights are cut short, and the pages are served from B's.
+  const [b, base] = await Promise.all([pageOut('ab-phone'), tempDir('ab-phone-base')]);
+  t.after(() => Promise.all([rm(b, { recursive: true, force: true }), rm(base, { recursive: true, force: true })]));
+  const tinyA = await makeTinyArtifact(base);
+  const tinyB = await makeTinyArtifact(b);
+  const mobile = join(b, 'models', 'tiny', 'mobile');
+  await truncate(join(mobile, (await readdir(mobile)).find((name) => name.endsWith('.bin'))!), 10);
+  const context = androidContext(b, { android: { driver: 'cdp', cooldown: { enabled: false } }, timeouts: { android: { cdpConnectMs: 120_000, devtoolsSocketMs: 120_000 } } });
+  const target = createAndroidTarget({ adb: inProcessAdb(adb), env: withoutAppiumPrerequisites() });
+  const [phone] = await target.discover(context);
+  assert.equal(phone?.usable, true);
+  await target.prepare!(context, [phone!]);
+  try {
+    const a = keyedJob(target, await tinyPageJob(tinyA, base, phone!.device, 'tfjs-wasm'), context.config);
+    const bJob = keyedJob(target, await tinyPageJob(tinyB, b, phone!.device, 'tfjs-wasm'), context.config);
+    const result = await target.runPair!({ a, b: bJob, processes: 2, seed: 1 }, context);
+    assert.ok(!result.ok, 'B cannot load');
+    assert.deepEqual([result.side, result.phase], ['b', 'load'], result.error.message);
+    const verdict = abVerdict([abKeyInput(keyId(bJob.key), result)], abOptions(context.config));
+    const [key] = verdict.keys;
+    assert.ok(key!.key.startsWith(`tiny/tfjs/float32@android:${PIXEL_7.serial}/tfjs-wasm[`), key!.key);
+    assert.equal(key!.verdict, 'regressed');
+    assert.match(key!.reason, /^failed on B, not on A: load failed: /);
+    assert.equal(abExitCode(verdict), 1);
+  } finally {
+    await target.dispose!();
+  }
 });
 
 test('sustained on a phone: latency per second, readings alongside, a thermal change marked', { timeout: 120_000 }, async () => {

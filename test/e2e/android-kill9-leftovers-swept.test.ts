@@ -8,7 +8,11 @@
  * one on the Appium route (reverse + Appium server, driving Chromium
  * through appium-chromium-driver as the phone's stand-in); they run side by
  * side, so neither sweeps the other's ledger while it lives. Every `bench`
- * runs adb as a process, the fake's client (fake-adb/adb-server.ts).
+ * runs adb as a process, the fake's client (fake-adb/adb-server.ts). The two
+ * runs are processes (kill -9 is the point); the next start is `bench
+ * devices` in this process (`main`, as harness/bin.js runs it), with the
+ * runs' environment set here while it runs: this process owns none of the
+ * ledgers, as a fresh one would not.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -20,6 +24,7 @@ import { makeTinyReferenced } from '../helpers/tiny-referenced.ts';
 import { fakeAdbServer, SERVED_ADB, type FakeAdbServer } from '../fixtures/fake-adb/adb-server.ts';
 import { fakeAdb, PIXEL_7, standInChrome, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { startBench, waitFor, type BenchChild } from '../helpers/bench-child.ts';
+import { bench } from '../helpers/cli.ts';
 import { pageOut } from '../helpers/page-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -139,10 +144,20 @@ test('kill -9 of two phone runs, then a new start: the stale forward, reverses a
   assert.equal(reverses.length, 2);
   assert.ok(running(appiumPid) && /appium/.test(cmdline(appiumPid)), 'Appium outlived the killed run');
 
-  const next = startBench(['devices', '--targets', 'android', '--config', cdpFolder.config, '--out', await tempDir('android-kill9-next')], env);
-  const { code } = await next.exit;
-  const output = next.output();
-  assert.equal(code, 0, output);
+  const nextOut = await tempDir('android-kill9-next');
+  const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, env);
+  let next: Awaited<ReturnType<typeof bench>>;
+  try {
+    next = await bench(['devices', '--targets', 'android', '--config', cdpFolder.config, '--out', nextOut]);
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+  const output = next.stdout + next.stderr;
+  assert.equal(next.code, 0, output);
   assert.match(output, new RegExp(`removed a stale adb forward ${forward[0]} → localabstract:chrome_devtools_remote on ${PIXEL_7.serial}, left by an earlier run \\(pid \\d+\\)`));
   for (const rule of reverses) assert.match(output, new RegExp(`removed a stale adb reverse ${rule} → ${rule} on ${PIXEL_7.serial}`));
   assert.match(output, new RegExp(`stopped a leftover Appium server \\(pid ${appiumPid}\\)`));

@@ -9,7 +9,9 @@
  * one where they fail later (the Mobile model's weights broken, the phone's
  * Chrome opening no DevTools socket, benchmark_model unable to read the model).
  * tfjs-wasm keys carry the threads and SIMD a browser gives it, the keys an
- * early failure used to leave out.
+ * early failure used to leave out. The runs share one Node target (probed
+ * once) and one browser target (one Chromium): each run keys and measures
+ * anew, which is the point, not how often a target is found or launched.
  */
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -69,6 +71,13 @@ interface Sabotage {
 // measures is the point here, not the Node target's discovery, and each probe is a worker of its own.
 const nodeTarget = nodeTargetProbedOnce().node!;
 
+// One browser target likewise: found on the first run, its Chromium launched once and closed after the last
+// (each job still gets a fresh page, a new context with cold caches); a launch per run keyed nothing differently.
+const browserTarget = createBrowserTarget();
+let browserFound: ReturnType<Target['discover']> | undefined;
+const sharedBrowser: Target = { ...browserTarget, discover: (context) => (browserFound ??= browserTarget.discover(context)), dispose: async () => {} };
+after(() => browserTarget.dispose?.());
+
 /** One `bench run` on the three targets with the fake phone `phone`, each target changed by `sabotage`. */
 async function run(phone: FakePhone, sabotage: Sabotage = {}, devtoolsSocketMs?: number): Promise<RunRecord> {
   const adb = await fakeAdb([phone]);
@@ -76,7 +85,7 @@ async function run(phone: FakePhone, sabotage: Sabotage = {}, devtoolsSocketMs?:
   const same = (target: Target) => target;
   const targets: RunOptions['targets'] = {
     node: async () => (sabotage.node ?? same)(await nodeTarget()),
-    browser: async () => (sabotage.browser ?? same)(createBrowserTarget()),
+    browser: async () => (sabotage.browser ?? same)(sharedBrowser),
     // The fake adb in this process: the adb process is the route's own tests' (android-cdp-route, android-native);
     // here a Node start per call (a dozen at discovery, more around every job) only slowed all three runs.
     android: async () => (sabotage.android ?? same)(createAndroidTarget({ adb: inProcessAdb(adb) }), adb),
@@ -117,7 +126,8 @@ test('every job failing before its runtime starts: each failure keyed as its mea
     { ...PIXEL_7, chrome: await standInChrome() },
     {
       node: (target) => ({ ...target, run: () => Promise.reject(new Error('the Node target threw')) }),
-      browser: (target) => ({ ...target, prepare: () => Promise.reject(new Error('the page server did not start')) }),
+      // Nothing launched early either: a browser the run's start launched only to close unused was a Chromium start for nothing.
+      browser: (target) => ({ ...target, startEarly: undefined, prepare: () => Promise.reject(new Error('the page server did not start')) }),
       // Unplugged between discovery and the first job.
       android: (target, adb) => ({
         ...target,

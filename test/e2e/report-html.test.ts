@@ -6,8 +6,8 @@
  * - A real small run: a tiny backbone retrained on a small image root
  *   (test/helpers/retrained-tiny.ts, from the build cache: retraining it
  *   here, on a generated dataset, was most of this file's time), converted to
- *   .tflite, and benchmarked twice by the real Node target (the first run is
- *   the history of the second). The page must load from disk with no request
+ *   .tflite, and benchmarked twice by the real Node target, its jobs in this
+ *   process (the first run is the history of the second). The page must load from disk with no request
  *   and no console error, draw every chart, and show in its tables exactly
  *   the numbers of run.json.
  * - At a laptop's width (1366×768), from a record shaped like the default
@@ -68,8 +68,10 @@ describe('the report of a real small run', () => {
     // The agreement reference in this process rather than a worker of its own per run: what the report shows is the point.
     // The earlier run measures one key (a trend needs a key seen before), not all three: each job is a worker of its own.
     // It runs before the conversion, so with the same --backends only the Mobile artifact on tfjs-wasm is there to
-    // measure, and both runs share one Node target whose runtimes are probed once (node-target-once.ts).
-    const targets = nodeTargetProbedOnce();
+    // measure, and both runs share one Node target whose runtimes are probed once (node-target-once.ts). Its probe and
+    // jobs run in this process (the target's `isolate: false`): a worker each (five) measured the same numbers that
+    // the report is checked against, and the report's tables and charts read run.json, however it was measured.
+    const targets = nodeTargetProbedOnce({ isolate: false });
     await runBenchmarks({ config, log, out, referenceInProcess: true, targets });
     await convertArtifacts({ out, models: [TINY_BACKBONE], variants: config.convert.variants, calibrationImages: 8, io: 'float', log });
     const second = await runBenchmarks({ config, log, out, referenceInProcess: true, targets });

@@ -5,9 +5,11 @@
  * then `bench report` as HTML, markdown and JSON, `bench history --json` and
  * `bench devices` with a URL that does not parse. Every byte written under
  * the out folder and every line printed is searched for the secrets.
- * The run (it holds the secrets) and `bench devices` (adb on its PATH) are
- * processes of their own; the report and history commands run in this
- * process, which never saw the run's secrets, as a fresh process would not.
+ * The run (it holds the secrets) is a process of its own; the report and
+ * history commands run in this process, which never saw the run's secrets,
+ * as a fresh process would not, and then `bench devices` (last: it holds the
+ * unparseable URL's key), with the fake adb's client first on this
+ * process's PATH while it runs.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -86,7 +88,29 @@ test('farm credentials never appear in run.json, report.html, markdown, JSON, --
     }
     // A URL that does not parse is printed as <redacted url>, never echoed.
     await writeFile(join(cwd, 'farm.config.json'), JSON.stringify({ android: { devices: ['Pixel 8'], appiumUrl: `https://jane:${UNPARSEABLE_KEY}@hub farm/wd/hub` } }));
-    const devices = await bench(['devices', '--targets', 'android', '--out', out, '--verbose', '--json', '--config', 'farm.config.json'], cwd, env);
+    const saved = { PATH: process.env.PATH, FAKE_ADB_STATE: process.env.FAKE_ADB_STATE, FAKE_ADB_PORT: process.env.FAKE_ADB_PORT };
+    Object.assign(process.env, { PATH: env.PATH, FAKE_ADB_STATE: env.FAKE_ADB_STATE, ...server.env });
+    // What anything in this process writes past the CLI's output while the command runs is searched too, as a child's would be.
+    const written: string[] = [];
+    const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
+    for (const stream of ['stdout', 'stderr'] as const) {
+      process[stream].write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+        written.push(String(chunk));
+        return writes[stream].call(process[stream], chunk, ...rest);
+      }) as typeof process.stdout.write;
+    }
+    let devices: { stdout: string; stderr: string };
+    try {
+      devices = await benchInProcess(['devices', '--targets', 'android', '--out', out, '--verbose', '--json', '--config', 'farm.config.json'], { cwd });
+    } finally {
+      process.stdout.write = writes.stdout;
+      process.stderr.write = writes.stderr;
+      printed.push(...written);
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
     printed.push(devices.stdout, devices.stderr);
     assert.match(devices.stdout + devices.stderr, /<redacted url>/);
 

@@ -4,7 +4,7 @@
  * before and after, in the pair result's `deviceStates`; a phone that went
  * away fails the pair before any page. The fake adb, called in this
  * process; the page pair itself is a stand-in body here (the real flow on
- * the phone's browser is ab-phone-b-fails.test.ts).
+ * the phone's browser is android-cdp-route.test.ts's A/B).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
