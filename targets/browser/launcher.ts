@@ -30,6 +30,9 @@ export const PLAYWRIGHT_DISABLED_FEATURES: readonly string[] = [
 
 const disableFeatures = (features: readonly string[]) => `--disable-features=${features.join(',')}`;
 
+/** Our features as one switch, for a launcher that merges `--disable-features` with its own (chromedriver does). */
+export const CHROMIUM_DISABLE_FEATURES = disableFeatures(DISABLED_FEATURES);
+
 /** Chromium flags for a quiet, reproducible benchmark browser, as a launcher that adds none of its own passes them (chromedriver, a phone stand-in). */
 export const CHROMIUM_FLAGS: readonly string[] = [
   '--no-sandbox',
@@ -41,7 +44,7 @@ export const CHROMIUM_FLAGS: readonly string[] = [
   '--disable-renderer-backgrounding',
   '--enable-unsafe-webgpu',
   '--enable-unsafe-swiftshader',
-  disableFeatures(DISABLED_FEATURES),
+  CHROMIUM_DISABLE_FEATURES,
 ];
 
 /** CHROMIUM_FLAGS and `extra` for a Playwright launch: one `--disable-features` with Playwright's features and ours, Playwright's own switch left out. */

@@ -24,6 +24,7 @@ import { tempDir } from '../helpers/tmp.ts';
 import { androidContext, fakeAdb, PIXEL_7, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { inProcessAdb } from '../fixtures/fake-adb/in-process-adb.ts';
 import { runJob } from '../helpers/run-job.ts';
+import { CHROMIUM_DISABLE_FEATURES } from '../../targets/browser/launcher.ts';
 
 /**
  * The CI stand-in for a phone: Chromium through Appium's Chromium driver, its
@@ -40,7 +41,7 @@ function standInCapabilities(userDataDir: string, chromedriverPort: number) {
     'appium:chromedriverPort': chromedriverPort,
     'goog:chromeOptions': {
       binary: '/usr/bin/chromium',
-      args: ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${userDataDir}`],
+      args: ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', CHROMIUM_DISABLE_FEATURES, `--user-data-dir=${userDataDir}`],
     },
   };
 }

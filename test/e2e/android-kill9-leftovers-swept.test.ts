@@ -27,6 +27,7 @@ import { startBench, waitFor, type BenchChild } from '../helpers/bench-child.ts'
 import { bench } from '../helpers/cli.ts';
 import { pageOut } from '../helpers/page-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { CHROMIUM_DISABLE_FEATURES } from '../../targets/browser/launcher.ts';
 
 let cache: string;
 let adb: FakeAdb;
@@ -43,7 +44,7 @@ function standInCapabilities(userDataDir: string, chromedriverPort: number) {
     'appium:executable': '/usr/bin/chromedriver',
     'appium:autodownloadEnabled': false,
     'appium:chromedriverPort': chromedriverPort,
-    'goog:chromeOptions': { binary: '/usr/bin/chromium', args: ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${userDataDir}`] },
+    'goog:chromeOptions': { binary: '/usr/bin/chromium', args: ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', CHROMIUM_DISABLE_FEATURES, `--user-data-dir=${userDataDir}`] },
   };
 }
 

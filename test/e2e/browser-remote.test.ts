@@ -16,6 +16,7 @@ import { registerSecrets, secretsIn } from '../../harness/core/redact.ts';
 import { runBenchmarks } from '../../harness/run.ts';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { pageOut } from '../helpers/page-bundle.ts';
+import { CHROMIUM_DISABLE_FEATURES } from '../../targets/browser/launcher.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMEDRIVER = '/usr/bin/chromedriver';
@@ -126,7 +127,7 @@ describe('a WebDriver server (browser.endpoints http://)', () => {
       browser: {
         browsers: [],
         endpoints: [`http://127.0.0.1:${port}/`],
-        capabilities: { 'goog:chromeOptions': { binary: CHROMIUM, args: ['--headless=new', '--no-sandbox'] } },
+        capabilities: { 'goog:chromeOptions': { binary: CHROMIUM, args: ['--headless=new', '--no-sandbox', CHROMIUM_DISABLE_FEATURES] } },
       },
     });
     const { record } = await runBenchmarks({ config, log: memoryLogger(), out, referenceInProcess: true });

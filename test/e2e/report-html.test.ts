@@ -37,6 +37,7 @@ import { fullReportRecord } from '../fixtures/full-report-record.ts';
 import { nodeTargetProbedOnce } from '../helpers/node-target-once.ts';
 import { TINY_BACKBONE, tinyRetrainConfig, tinyRetrainFixture } from '../helpers/retrained-tiny.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { playwrightChromiumArgs } from '../../targets/browser/launcher.ts';
 
 let launching: Promise<Browser>;
 
@@ -44,7 +45,7 @@ let launching: Promise<Browser>;
 before(() => {
   launching = chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    ...playwrightChromiumArgs(),
   });
   // Awaited (and its failure reported) by each block's setup.
   launching.catch(() => {});
