@@ -53,6 +53,16 @@ after(() => {
   if (out) rmSync(out, { recursive: true, force: true });
 });
 
+/** The shared run's one measurement on the engine whose device ids start with `prefix`: no failure there, tfjs-wasm its only runtime. */
+async function engineMeasurement(prefix: string) {
+  const { record, lines, tiny } = await enginesRun();
+  const mine = (key: { device: string }) => key.device.startsWith(prefix);
+  assert.deepEqual(record.failures.filter((failure) => mine(failure.key)).map((failure) => failure.error.message), []);
+  const measurements = record.measurements.filter((measurement) => mine(measurement.key));
+  assert.deepEqual(measurements.map((measurement) => measurement.key.runtime), ['tfjs-wasm'], lines.join('\n'));
+  return { measurement: measurements[0], lines, tiny };
+}
+
 /**
  * Firefox (Debian's firefox-esr, over WebDriver BiDi) as a browser target: a
  * default run of the tiny Mobile model measures its fastest Mobile runtime
@@ -62,12 +72,7 @@ after(() => {
  */
 describe('Firefox', () => {
   test('Firefox measures tfjs-wasm in a default run, answering as Node does', { skip: !firefoxInstalled && 'firefox-esr is not installed (apt-get install firefox-esr)', timeout: 180_000 }, async () => {
-    const { record, lines, tiny } = await enginesRun();
-    const mine = (key: { device: string }) => key.device.startsWith('firefox-');
-    assert.deepEqual(record.failures.filter((failure) => mine(failure.key)).map((failure) => failure.error.message), []);
-    const measurements = record.measurements.filter((measurement) => mine(measurement.key));
-    assert.deepEqual(measurements.map((measurement) => measurement.key.runtime), ['tfjs-wasm'], lines.join('\n'));
-    const [measurement] = measurements;
+    const { measurement, lines, tiny } = await engineMeasurement('firefox-');
     assert.match(measurement!.key.device, /^firefox-\d+$/);
     assert.equal(measurement!.device.browser?.name, 'firefox');
     assert.match(measurement!.device.browser?.userAgent ?? '', /Gecko\/\d+ Firefox\//);
@@ -87,12 +92,7 @@ describe('Firefox', () => {
  */
 describe('WebKit', () => {
   test('WebKit measures tfjs-wasm in a default run, answering as Node does', { skip: !webkitInstalled && 'WebKitGTK is not installed (apt-get install webkit2gtk-driver xvfb)', timeout: 180_000 }, async () => {
-    const { record, lines, tiny } = await enginesRun();
-    const mine = (key: { device: string }) => key.device.startsWith('webkitgtk-');
-    assert.deepEqual(record.failures.filter((failure) => mine(failure.key)).map((failure) => failure.error.message), []);
-    const measurements = record.measurements.filter((measurement) => mine(measurement.key));
-    assert.deepEqual(measurements.map((measurement) => measurement.key.runtime), ['tfjs-wasm'], lines.join('\n'));
-    const [measurement] = measurements;
+    const { measurement, tiny } = await engineMeasurement('webkitgtk-');
     assert.match(measurement!.key.device, /^webkitgtk-\d+\.\d+$/);
     assert.match(measurement!.device.browser?.userAgent ?? '', /AppleWebKit\/[\d.]+ .*Safari\//);
     assert.equal(measurement!.device.extra?.crossOriginIsolated, true, 'the page is cross-origin isolated, as in Chromium');
