@@ -8,11 +8,13 @@ import { DEFAULT_TIMEOUTS } from '../../harness/core/config.ts';
 import type { BrowserCandidate } from './browsers.ts';
 
 /**
- * Chromium features a benchmark browser runs without: the address bar's WebUI
- * popup, which Chromium 156 preloads even headless, in a renderer of its own
- * beside the page measured (0.3–0.6 CPU s a launch here, 2026-12-07).
+ * Chromium features a benchmark browser runs without, each a renderer started
+ * in the background beside the page measured: the address bar's WebUI popup,
+ * which Chromium 156 preloads even headless (0.3–0.6 CPU s a launch here,
+ * 2026-12-07), and the spare renderer Chromium keeps started for the next
+ * site after each navigation (~0.15 CPU s a page here).
  */
-const DISABLED_FEATURES: readonly string[] = ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup'];
+const DISABLED_FEATURES: readonly string[] = ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup', 'SpareRendererForSitePerProcess'];
 
 /**
  * The features Playwright 1.65's own `--disable-features` names (its

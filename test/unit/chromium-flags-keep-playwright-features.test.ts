@@ -36,7 +36,7 @@ test('a Playwright launch passes one --disable-features with both lists and leav
   const options = launchOptionsFor(chromium, { args: ['--lang=en'] });
   const [only, ...more] = switches(options.args ?? []);
   assert.equal(more.length, 0, `one --disable-features, not ${more.length + 1}`);
-  for (const feature of [...PLAYWRIGHT_DISABLED_FEATURES, 'WebUIOmniboxPopup']) assert.ok(features(only!).includes(feature), `${feature} is not disabled`);
+  for (const feature of [...PLAYWRIGHT_DISABLED_FEATURES, 'WebUIOmniboxPopup', 'SpareRendererForSitePerProcess']) assert.ok(features(only!).includes(feature), `${feature} is not disabled`);
   assert.deepEqual(options.ignoreDefaultArgs, [`--disable-features=${installedPlaywrightDisabledFeatures().join(',')}`]);
   assert.equal(options.args?.at(-1), '--lang=en', "the config's browser.args come last");
 });
@@ -44,5 +44,5 @@ test('a Playwright launch passes one --disable-features with both lists and leav
 test('a launcher that adds no flags of its own (chromedriver, a phone stand-in) gets our features alone', () => {
   const [only, ...more] = switches(CHROMIUM_FLAGS);
   assert.equal(more.length, 0);
-  assert.deepEqual(features(only!), ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup']);
+  assert.deepEqual(features(only!), ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup', 'SpareRendererForSitePerProcess']);
 });
