@@ -5,18 +5,22 @@
  *   node --import tsx docs/screenshot.ts <report.html> [docs/report.png]
  */
 import { resolve } from 'node:path';
-import { chromium } from 'playwright-core';
 import sharp from 'sharp';
+import { findBrowsers } from '../targets/browser/browsers.ts';
+import { launchBrowser } from '../targets/browser/launcher.ts';
 
 const [reportArg, outputArg = 'docs/report.png'] = process.argv.slice(2);
 if (!reportArg) {
   process.stderr.write('usage: node --import tsx docs/screenshot.ts <report.html> [docs/report.png]\n');
   process.exit(2);
 }
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+// The Chromium the browser target would find, launched as it launches one.
+const chromium = (await findBrowsers({ wanted: ['chromium'] })).found.find((candidate) => candidate.engine === 'chromium');
+if (!chromium) {
+  process.stderr.write('no Chromium here: `bench devices` says what to install\n');
+  process.exit(2);
+}
+const browser = await launchBrowser(chromium);
 try {
   const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
   const problems: string[] = [];
