@@ -3,7 +3,9 @@
  * that job alone, with the phase it had reached; the next job on the same
  * engine gets a fresh browser and measures. The browser is found among this
  * test's own descendants (its pid, never by a broad name) and killed with
- * SIGKILL, as a crash or the OOM killer would.
+ * SIGKILL, as a crash or the OOM killer would. The jobs run on tfjs-cpu: the
+ * runtime is not the point, and TF.js's plain-JavaScript backend starts with
+ * no wasm to fetch and compile or threads to spawn in each fresh page.
  *
  * The two engines run side by side (each its own browser, process and
  * device, as a run's lanes on two browsers do): most of each is waiting on
@@ -18,7 +20,7 @@ import { childPids } from '../../targets/browser/webkit.ts';
 import type { JobResult } from '../../targets/types.ts';
 import { artifactFor, jobFor, targetContext, tinyModelFixture } from '../helpers/browser-fixture.ts';
 import { runJob } from '../helpers/run-job.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { pageOut } from '../helpers/page-bundle.ts';
 
 /** This process's descendants whose executable is named `name`. */
 function descendants(name: RegExp, root = process.pid): number[] {
@@ -47,7 +49,7 @@ const ENGINES = [
 const search = await findBrowsers({ wanted: ENGINES.map((entry) => entry.engine) });
 
 test('a killed Firefox or WebKit fails one job; the next job measures', { timeout: 180_000, concurrency: ENGINES.length }, async (t) => {
-  const out = await tempDir('browser-engine-killed');
+  const out = await pageOut('browser-engine-killed');
   const fixture = await tinyModelFixture(out, 6);
   const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
   const target = createBrowserTarget();
@@ -65,7 +67,7 @@ test('a killed Firefox or WebKit fails one job; the next job measures', { timeou
     return t.test(engine, { skip: !found && `${engine} is not installed` }, async () => {
       const device = devices.find((entry) => entry.usable && entry.device.extra?.executable === found!.executablePath);
       assert.ok(device, `${engine}: ${JSON.stringify(devices.map((entry) => entry.reason ?? entry.device.id))}`);
-      const long = jobFor(fixture, artifact, device.device, 'tfjs-wasm', { kernel: { minSamples: 100_000, minTimeMs: 50_000, maxTimeMs: 55_000 } });
+      const long = jobFor(fixture, artifact, device.device, 'tfjs-cpu', { kernel: { minSamples: 100_000, minTimeMs: 50_000, maxTimeMs: 55_000 } });
       const running = runJob(target, long, context);
       // Kill once the job is under way (its page reported a phase), then a moment into it: a crash
       // mid-job, not a browser that never started. (A page in a tight loop may not report the loop itself.)
@@ -84,7 +86,7 @@ test('a killed Firefox or WebKit fails one job; the next job measures', { timeou
         assert.match(killed.failure.error.message, /went away|gone/);
         assert.equal(killed.failure.key.device, device.device.id);
       }
-      const next = await runJob(target, jobFor(fixture, artifact, device.device, 'tfjs-wasm'), context);
+      const next = await runJob(target, jobFor(fixture, artifact, device.device, 'tfjs-cpu'), context);
       assert.ok(next.ok, `the next job: ${next.ok ? '' : next.failure.error.message}`);
     });
   });

@@ -84,8 +84,9 @@ describe('a Playwright server (--browser-endpoint ws://)', () => {
  * A browser behind a WebDriver server, stood in for by chromedriver started
  * in another process on 127.0.0.1 (config `browser.endpoints` with an
  * http:// URL, the session's capabilities from `browser.capabilities`): the
- * tiny model measured there like a local browser, the device block read from
- * the remote browser and naming its host.
+ * tiny model measured there like a local browser (on tfjs-cpu, which starts
+ * with no wasm or threads in the page), the device block read from the
+ * remote browser and naming its host.
  */
 describe('a WebDriver server (browser.endpoints http://)', () => {
   const present = existsSync(CHROMEDRIVER) && existsSync(CHROMIUM);
@@ -123,7 +124,8 @@ describe('a WebDriver server (browser.endpoints http://)', () => {
     const config = parseConfig({
       out,
       models: ['tiny'],
-      run: { targets: ['browser'], backends: ['tfjs-wasm'], warmupIterations: 1, minSamples: 3, minTimeMs: 0, maxTimeMs: 2000, rounds: 1 },
+      // tfjs-cpu: the route is the point, not the runtime (no wasm compiled, no threads spawned in the page).
+      run: { targets: ['browser'], backends: ['tfjs-cpu'], warmupIterations: 1, minSamples: 3, minTimeMs: 0, maxTimeMs: 2000, rounds: 1 },
       browser: {
         browsers: [],
         endpoints: [`http://127.0.0.1:${port}/`],
