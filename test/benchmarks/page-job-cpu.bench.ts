@@ -7,7 +7,7 @@
  * renderers, orphans included): run it in a cgroup of its own (cgroup v1
  * cpuacct or v2; in the root cgroup the figure is the whole machine's).
  *
- *   node --import ./test/ts-loader.js test/benchmarks/page-job-cpu.bench.ts [jobs=6] [runtimes=tfjs-cpu,tfjs-wasm,litert-wasm]
+ *   npm run benchmark:page-job -- [jobs=6] [runtimes=tfjs-cpu,tfjs-wasm,litert-wasm]
  *
  * Compare two trees side by side, at the same load: on a shared machine the
  * others' work slows Chromium's too.

@@ -6,13 +6,17 @@
  * SIGKILL, as a crash or the OOM killer would. The jobs run on tfjs-cpu: the
  * runtime is not the point, and TF.js's plain-JavaScript backend starts with
  * no wasm to fetch and compile or threads to spawn in each fresh page.
+ * Firefox's launches each run in a profile of their own, and the killed
+ * one's is removed with it.
  *
  * The two engines run side by side (each its own browser, process and
  * device, as a run's lanes on two browsers do): most of each is waiting on
  * a launch, twice per engine.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname } from 'node:path';
 import { test } from 'node:test';
 import { createBrowserTarget } from '../../targets/browser/index.ts';
 import { findBrowsers } from '../../targets/browser/browsers.ts';
@@ -39,6 +43,13 @@ function descendants(name: RegExp, root = process.pid): number[] {
   };
   walk(root);
   return found;
+}
+
+/** The profile folder a Firefox process was started with (`--profile <dir>`). */
+function profileOf(pid: number): string | undefined {
+  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const at = args.indexOf('--profile');
+  return at >= 0 ? args[at + 1] : undefined;
 }
 
 const ENGINES = [
@@ -79,6 +90,7 @@ test('a killed Firefox or WebKit fails one job; the next job measures', { timeou
       await new Promise((resolve) => setTimeout(resolve, 500));
       const pids = descendants(browserProcess);
       assert.ok(pids.length > 0, `no ${engine} browser process under this test`);
+      const killedProfile = engine === 'firefox' ? profileOf(pids[0]!) : undefined;
       for (const pid of pids) process.kill(pid, 'SIGKILL');
       const killed: JobResult = await running;
       assert.equal(killed.ok, false, 'the job whose browser was killed fails');
@@ -88,6 +100,16 @@ test('a killed Firefox or WebKit fails one job; the next job measures', { timeou
       }
       const next = await runJob(target, jobFor(fixture, artifact, device.device, 'tfjs-cpu'), context);
       assert.ok(next.ok, `the next job: ${next.ok ? '' : next.failure.error.message}`);
+      if (killedProfile) {
+        // Each Firefox launch has a profile of its own (targets/browser/firefox-profile.ts), removed with it, killed or not.
+        assert.match(basename(killedProfile), /^edgebench-firefox-profile-/);
+        assert.equal(dirname(killedProfile), tmpdir());
+        assert.equal(existsSync(killedProfile), false, 'the killed Firefox\'s profile is removed');
+        const [relaunched] = descendants(browserProcess);
+        const profile = profileOf(relaunched!);
+        assert.notEqual(profile, killedProfile);
+        assert.ok(existsSync(profile!), 'the relaunched Firefox runs in its own profile');
+      }
     });
   });
   await Promise.all(engines);
