@@ -37,7 +37,9 @@ function esbuildVersion() {
  * Node's (`default`, then each of module.exports' own keys), are read once
  * and kept on disk, keyed by the file and every TF.js package's version.
  * (Each package's `main`, dist/*.node.js.) As targets/node/worker-bundle.ts does
- * for the worker.
+ * for the worker. It is required with source maps off (./ts-loader.js turns
+ * them on for our .ts files): Node would otherwise read and parse TF.js's
+ * .map files, 18 MB, in every process, for stack traces into TF.js's sources.
  */
 const TFJS_COMMONJS = /\/node_modules\/@tensorflow\/tfjs(?:-core|-backend-cpu|-backend-wasm|-backend-webgpu|-backend-webgl|-converter|-layers|-data)?\/dist\/[^/]+\.node\.js$/;
 const FACADE = 'edgebench-tfjs-facade/1';
@@ -78,7 +80,14 @@ function commonjsFacade(url) {
       // Read again by the next process, nothing else.
     }
   }
-  const lines = [`import { createRequire } from 'node:module';`, `const m = createRequire(${JSON.stringify(url)})(${JSON.stringify(path)});`, 'export default m;'];
+  const lines = [
+    `import { createRequire } from 'node:module';`,
+    'const maps = process.sourceMapsEnabled;',
+    'process.setSourceMapsEnabled(false);',
+    'let m;',
+    `try { m = createRequire(${JSON.stringify(url)})(${JSON.stringify(path)}); } finally { process.setSourceMapsEnabled(maps); }`,
+    'export default m;',
+  ];
   names.forEach((name, i) => lines.push(`const v${i} = m[${JSON.stringify(name)}];`, `export { v${i} as ${JSON.stringify(name)} };`));
   return { format: 'module', source: lines.join('\n'), shortCircuit: true };
 }
