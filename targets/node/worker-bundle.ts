@@ -6,7 +6,8 @@
  * the bundle, measured 2026-12-06 at load 4; every `bench run` job and every
  * probe forks one).
  *
- * The bundle is built with esbuild (packages left as imports) into
+ * The bundle is built with esbuild (packages left as imports, but TF.js's
+ * CommonJS packages required: see COMMONJS_PACKAGES) into
  * `<repo>/node_modules/.cache/edgebench-worker/<key>/`, where packages
  * resolve as they do from the sources. `<key>` hashes the content of every
  * source file the bundle was built from (listed in the folder's
@@ -63,7 +64,20 @@ const MANIFEST = 'manifest.json';
 const BUNDLE = 'worker.mjs';
 const ESBUILD = 'esbuild';
 /** Changes when this file changes what it writes, so an older layout is never read as current. */
-const FORMAT = 'edgebench-worker-bundle/2';
+const FORMAT = 'edgebench-worker-bundle/3';
+/**
+ * CommonJS packages the bundle requires where its sources import them: TF.js's (package.json
+ * `main`, no `exports`). Node's ESM loader, importing one, lexes its source and every module it
+ * re-exports to find the export names: for @tensorflow/tfjs that is ~0.6 CPU s of a worker's start,
+ * more than loading it (`npm run benchmark:worker-start`). Required, it is the same module as a
+ * CommonJS caller's (one require cache). A package imported by a variable specifier (an optional
+ * one) is left to Node's loader.
+ */
+const COMMONJS_NAMES = '@tensorflow\\/tfjs(?:-core|-backend-cpu|-backend-wasm|-backend-webgpu|-backend-webgl|-converter|-layers|-data)?';
+const COMMONJS_PACKAGES = new RegExp(`^${COMMONJS_NAMES}$`);
+/** `import('<one of them>')` in a source, quotes kept; not a type's (`typeof import(…)`, `import(…).Name`). */
+const COMMONJS_IMPORT_CALL = new RegExp(`(?<!\\btypeof\\s+)\\bimport\\((['"]${COMMONJS_NAMES}['"])\\)(?!\\s*\\.)`, 'g');
+const COMMONJS_NAMESPACE = 'commonjs-package';
 /** Key folders older than this (other than the current) are removed when a new one is written. */
 const PRUNE_AFTER_MS = 24 * 3600 * 1000;
 
@@ -156,14 +170,25 @@ async function buildBundle({ root, entry, cache, modules = [] }: BundleTree): Pr
     write: false,
     metafile: true,
     logLevel: 'silent',
+    // The bundle's own `require`, for the CommonJS packages it requires (COMMONJS_PACKAGES).
+    banner: { js: `import { createRequire as __edgebenchCreateRequire } from 'node:module';\nconst require = __edgebenchCreateRequire(${JSON.stringify(pathToFileURL(entry).href)});` },
     plugins: [
+      {
+        // A static import of one: esbuild's namespace over its require (the import() of one: see source-urls).
+        name: 'commonjs-packages',
+        setup(builder) {
+          builder.onResolve({ filter: COMMONJS_PACKAGES }, (args) => (args.kind === 'import-statement' ? { path: args.path, namespace: COMMONJS_NAMESPACE } : args.kind === 'require-call' ? { path: args.path, external: true } : undefined));
+          builder.onLoad({ filter: /.*/, namespace: COMMONJS_NAMESPACE }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+        },
+      },
       {
         name: 'source-urls',
         setup(builder) {
           builder.onLoad({ filter: /\.[cm]?[jt]s$/ }, async (args) => {
             const source = await readFile(args.path, 'utf8');
             loaded.set(relative(root, args.path), sha256(source));
-            const contents = source.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
+            // import() of a COMMONJS_PACKAGES package: its module.exports, as the namespace would name them (no `default`).
+            const contents = source.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)).replace(COMMONJS_IMPORT_CALL, (_, quoted: string) => `Promise.resolve().then(() => require(${quoted}))`);
             return { contents, loader: /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js' };
           });
         },
@@ -171,7 +196,8 @@ async function buildBundle({ root, entry, cache, modules = [] }: BundleTree): Pr
     ],
   });
   const hashes = new Map<string, string>();
-  for (const input of Object.keys(result.metafile.inputs)) hashes.set(input, loaded.get(input) ?? sha256(await readFile(resolve(root, input))));
+  // The required packages' stand-ins are not files: what they say is this file's (FORMAT).
+  for (const input of Object.keys(result.metafile.inputs)) if (!input.startsWith(`${COMMONJS_NAMESPACE}:`)) hashes.set(input, loaded.get(input) ?? sha256(await readFile(resolve(root, input))));
   const key = keyOf(root, hashes);
   await mkdir(tmp, { mode: 0o700 });
   for (const file of result.outputFiles) await writeFile(file.path, file.contents, { mode: 0o600 });

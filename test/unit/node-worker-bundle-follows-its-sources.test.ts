@@ -2,14 +2,16 @@
  * The Node worker's cached bundle (targets/node/worker-bundle.ts) on a small
  * tree of its own: it runs without tsx, keeps each source's import.meta.url,
  * is reused while the sources are unchanged, is built again when one changes,
- * and is not used where it could have been changed by someone else.
+ * is not used where it could have been changed by someone else, and loads
+ * TF.js's CommonJS packages through require (the same modules, the same
+ * exports) where its sources import them.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { workerBundle, type BundleTree } from '../../targets/node/worker-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -57,4 +59,26 @@ test("a copy of the tree elsewhere given the first tree's cache builds its own b
   assert.ok(own);
   assert.notEqual(own, built, 'same sources at another root: another key');
   assert.equal(run(own), `one 1 ${pathToFileURL(second.entry).href}`, "the copy's bundle names the copy's sources");
+});
+
+test("TF.js's CommonJS packages, imported statically or by import(), are the module require loads, with their exports named; a type's import() is left alone", async () => {
+  const t = await tree();
+  // Packages resolve from the tree's root, as from the repository's.
+  await symlink(fileURLToPath(new URL('../../node_modules', import.meta.url)), join(t.root, 'node_modules'), 'dir');
+  await writeFile(
+    t.entry,
+    [
+      "import { createRequire } from 'node:module';",
+      "import * as statically from '@tensorflow/tfjs-core';",
+      "type Core = typeof import('@tensorflow/tfjs-core');",
+      "const dynamically: Core = await import('@tensorflow/tfjs-core');",
+      "let none: import('@tensorflow/tfjs-core').Tensor | undefined;",
+      "const required = createRequire(import.meta.url)('@tensorflow/tfjs-core');",
+      "console.log(typeof statically.tensor, statically.tensor === required.tensor, dynamically.tensor === required.tensor, statically.version_core === required.version_core, 'default' in dynamically, none);",
+    ].join('\n'),
+  );
+  const bundle = await workerBundle(t);
+  assert.ok(bundle, 'built');
+  // Node's loader would have given import() a namespace with a `default`: this one is module.exports, required.
+  assert.equal(run(bundle), 'function true true true false undefined');
 });
