@@ -46,7 +46,7 @@ import { createAndroidTarget } from '../../targets/android/index.ts';
 import { keyedJob } from '../../targets/result.ts';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { inProcessAdb } from '../fixtures/fake-adb/in-process-adb.ts';
-import { fakeAdbServer, SERVED_ADB, servedAdb, type FakeAdbServer } from '../fixtures/fake-adb/adb-server.ts';
+import { fakeAdbServer, servedAdb, type FakeAdbServer } from '../fixtures/fake-adb/adb-server.ts';
 import { androidContext, fakeAdb, PIXEL_7, standInChrome, tinyPageJob, withoutAppiumPrerequisites, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { pageOut, seedPageBundle } from '../helpers/page-bundle.ts';
 import { tinyRetrainConfig, tinyRetrainFixture } from '../helpers/retrained-tiny.ts';
@@ -56,7 +56,7 @@ import { tempDir } from '../helpers/tmp.ts';
 let out: string;
 let tiny: TinyArtifact;
 let adb: FakeAdb;
-/** adb as a process per call where the harness makes its own (the first and third tests): the fake's client. */
+/** adb as a process per call where the target is made with the harness's own adb (the first test): the fake's client. */
 let server: FakeAdbServer;
 
 before(async () => {
@@ -183,28 +183,20 @@ test('Chrome killed mid-job: that job fails, the next one starts Chrome again an
   assert.equal(starts.length, 2, 'Chrome opened the page once, and started once more after it died');
 });
 
-test('retrain workload on a phone over CDP: extraction, training and evaluation in its Chrome', { timeout: 300_000 }, async (t) => {
+test('retrain workload on a phone over CDP: extraction, training and evaluation in its Chrome', { timeout: 300_000 }, async () => {
   // A retrained model in an out folder of its own (the tiny backbone of retrained-tiny.ts: the page's
-  // retrain code is the same for mobilenet_v2, at seconds an image less); the harness makes its adb
-  // from `android.adb`, in this process's environment.
+  // retrain code is the same for mobilenet_v2, at seconds an image less). The Android target on the fake adb
+  // in this process: the adb process is the first test's; here its ~25 calls were a process start each.
   const { out: retrainOut } = await tinyRetrainFixture('android-cdp-retrain');
   await seedPageBundle(retrainOut);
-  const saved = { FAKE_ADB_STATE: process.env.FAKE_ADB_STATE, FAKE_ADB_PORT: process.env.FAKE_ADB_PORT };
-  Object.assign(process.env, { FAKE_ADB_STATE: adb.dir, ...server.env });
-  t.after(() => {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  });
   const config = tinyRetrainConfig(retrainOut, {
     run: { targets: ['android'], backends: ['tfjs-wasm'] },
-    android: { adb: SERVED_ADB, driver: 'cdp' },
+    android: { driver: 'cdp' },
     timeouts: { android: { cdpConnectMs: 90_000, devtoolsSocketMs: 60_000 } },
     retrainWorkload: { images: 12, steps: 30, evalImages: 18 },
   });
   const log = memoryLogger();
-  const { record } = await runBenchmarks({ config, log, out: retrainOut });
+  const { record } = await runBenchmarks({ config, log, out: retrainOut, targets: { android: async () => createAndroidTarget({ adb: inProcessAdb(adb) }) } });
   assert.deepEqual(record.failures, [], log.lines.join('\n'));
   assert.equal(record.measurements.length, 1, log.lines.join('\n'));
   const [measured] = record.measurements;
