@@ -71,6 +71,19 @@ export function installedDrivers(home: string): Map<string, string> {
 }
 
 /**
+ * The driver name Appium knows the installed driver for `automationName` by
+ * (its package.json's `appium.driverName`: `uiautomator2`, `chromium`), or
+ * undefined when none is installed.
+ */
+export function installedDriverName(automationName: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const appium = findAppium(env);
+  const name = appium && installedDrivers(appium.home).get(automationName.toLowerCase());
+  if (!appium || !name) return undefined;
+  const info = JSON.parse(readFileSync(join(appium.home, 'node_modules', name, 'package.json'), 'utf8')) as { appium?: { driverName?: string } };
+  return info.appium?.driverName;
+}
+
+/**
  * Why sessions with `automationName` cannot start on a harness-started
  * server, with the command that fixes it; null when they can.
  */
@@ -105,6 +118,12 @@ export interface StartAppiumOptions {
   port?: number;
   /** `--allow-insecure` features, e.g. `uiautomator2:chromedriver_autodownload`. */
   allowInsecure?: string[];
+  /**
+   * The drivers to load (`--use-drivers`, by driver name): the one the run's
+   * sessions use. Default: every driver installed, which Appium loads at its
+   * start (UiAutomator2 alone was ~1.4 CPU s of a start with two).
+   */
+  drivers?: string[];
   /** Bounds (config `timeouts.android`): becoming ready, one `/status` check, ending on SIGINT. Default: the config's defaults. */
   timeouts?: Pick<Timeouts['android'], 'appiumStartMs' | 'appiumStatusMs' | 'appiumStopMs'>;
   env?: NodeJS.ProcessEnv;
@@ -132,6 +151,7 @@ export async function startAppiumServer(options: StartAppiumOptions): Promise<Ap
   const port = options.port ?? (await freePort());
   const args = [appium.entry, '--address', '127.0.0.1', '--port', String(port), '--log-level', 'info', '--log-no-colors'];
   if (options.allowInsecure?.length) args.push('--allow-insecure', options.allowInsecure.join(','));
+  if (options.drivers?.length) args.push('--use-drivers', options.drivers.join(','));
   // Its own process group: a Ctrl-C in the terminal reaches the harness only, which ends the sessions and
   // then stops Appium (harness/interrupt.ts); in the group, Appium would quit under the sessions first.
   const child = spawn(process.execPath, args, { cwd: appium.home, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });

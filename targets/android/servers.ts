@@ -6,7 +6,7 @@
 import type { ResolvedConfig } from '../../harness/core/config.ts';
 import type { Logger } from '../../harness/core/log.ts';
 import type { PageServer } from '../page/index.ts';
-import { driverProblem, startAppiumServer, type AppiumServer, type StartAppiumOptions } from './appium-server.ts';
+import { driverProblem, installedDriverName, startAppiumServer, type AppiumServer, type StartAppiumOptions } from './appium-server.ts';
 import { automationNameOf, insecureFeaturesFor, sessionCapabilities } from './capabilities.ts';
 import type { RunLedger } from './run-ledger.ts';
 
@@ -41,9 +41,20 @@ export class SharedServers {
   async appiumUrl(config: ResolvedConfig, log: Logger): Promise<string> {
     if (config.android.appiumUrl) return config.android.appiumUrl;
     const capabilities = sessionCapabilities('-', config.android.capabilities);
-    const problem = driverProblem(automationNameOf(capabilities) ?? 'UiAutomator2', this.options.env);
+    const automationName = automationNameOf(capabilities) ?? 'UiAutomator2';
+    const problem = driverProblem(automationName, this.options.env);
     if (problem) throw new Error(problem);
-    const start = () => (this.options.startAppium ?? startAppiumServer)({ log, allowInsecure: insecureFeaturesFor(capabilities), timeouts: config.timeouts.android, ...(this.options.env ? { env: this.options.env } : {}), ...(this.options.ledger ? { ledger: this.options.ledger() } : {}) });
+    // Every session on this server has these capabilities: Appium loads their driver only, not every one installed.
+    const driver = installedDriverName(automationName, this.options.env);
+    const start = () =>
+      (this.options.startAppium ?? startAppiumServer)({
+        log,
+        allowInsecure: insecureFeaturesFor(capabilities),
+        ...(driver ? { drivers: [driver] } : {}),
+        timeouts: config.timeouts.android,
+        ...(this.options.env ? { env: this.options.env } : {}),
+        ...(this.options.ledger ? { ledger: this.options.ledger() } : {}),
+      });
     this.appium ??= start();
     const server = await this.appium;
     if (server.running) return server.url;

@@ -13,12 +13,13 @@
  * often Playwright's first-connect retry apiece.) In order:
  *  1. a page job read back to a Measurement, on a phone whose Chrome is not running yet;
  *  2. Chrome killed mid-job: that job fails, the next one starts Chrome again;
- *  3. the retrain workload through `runBenchmarks` (was android-retrain-over-cdp);
- *  4. an A/B on the phone whose B cannot load (was ab-phone-b-fails, below);
- *  5. sustained mode: latency per second, readings alongside, a thermal change marked
- *     (last: it leaves the phone throttled).
+ *     that next job is the sustained one (a page job less than a job of its own);
+ *  3. sustained mode, read from that job: latency per second, readings alongside,
+ *     a thermal change marked (the phone cooled again after it);
+ *  4. the retrain workload through `runBenchmarks` (was android-retrain-over-cdp);
+ *  5. an A/B on the phone whose B cannot load (was ab-phone-b-fails, below).
  *
- * The A/B (4): A and B go to the same page of the phone's browser, and B's
+ * The A/B (5): A and B go to the same page of the phone's browser, and B's
  * model cannot load there (its weights cut short) while A's loads. The phone
  * target names side B and its phase, and the verdict `bench ab` makes of that
  * (harness/ab.ts `abKeyInput`, reports/ab.ts) is a regression naming the
@@ -44,9 +45,10 @@ import { runBenchmarks } from '../../harness/run.ts';
 import { abExitCode, abVerdict } from '../../reports/ab.ts';
 import { createAndroidTarget } from '../../targets/android/index.ts';
 import { keyedJob } from '../../targets/result.ts';
+import type { JobResult } from '../../targets/types.ts';
 import { makeTinyArtifact, type TinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { inProcessAdb } from '../fixtures/fake-adb/in-process-adb.ts';
-import { fakeAdbServer, SERVED_ADB, servedAdb, type FakeAdbServer } from '../fixtures/fake-adb/adb-server.ts';
+import { fakeAdbServer, servedAdb, type FakeAdbServer } from '../fixtures/fake-adb/adb-server.ts';
 import { androidContext, fakeAdb, PIXEL_7, standInChrome, tinyPageJob, withoutAppiumPrerequisites, type FakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { pageOut, seedPageBundle } from '../helpers/page-bundle.ts';
 import { tinyRetrainConfig, tinyRetrainFixture } from '../helpers/retrained-tiny.ts';
@@ -56,7 +58,7 @@ import { tempDir } from '../helpers/tmp.ts';
 let out: string;
 let tiny: TinyArtifact;
 let adb: FakeAdb;
-/** adb as a process per call where the harness makes its own (the first and third tests): the fake's client. */
+/** adb as a process per call where the target is made with the harness's own adb (the first test): the fake's client. */
 let server: FakeAdbServer;
 
 before(async () => {
@@ -141,11 +143,22 @@ test('CDP route: Chrome started over adb, its DevTools socket forwarded, a page 
   assert.deepEqual(tabs.filter((tab) => tab.type === 'page' && tab.url.includes(`127.0.0.1:${port}`)), [], 'no benchmark tab left open');
 });
 
+/** The sustained job of the second test (the job after the kill) and its context: the third test reads them. */
+let sustainedRun: { result: JobResult; context: ReturnType<typeof androidContext> } | undefined;
+
 test('Chrome killed mid-job: that job fails, the next one starts Chrome again and runs', { timeout: 180_000 }, async () => {
   const calls = await callsFromNow();
   const context = androidContext(out, { android: { driver: 'cdp' } });
+  let heated: Promise<void> | undefined;
+  let heat = false;
   // The fake adb in this process: the first test goes through the `adb` process; here a Node start per call (the phone's state is read around every job) buys nothing.
-  const target = createAndroidTarget({ adb: inProcessAdb(adb) });
+  const target = createAndroidTarget({
+    adb: inProcessAdb(adb),
+    // In the sustained job, 1.5 s into the loop the phone reports "moderate" (2): the big cores drop from 2.85 GHz to 1.2 GHz.
+    onPhase: (_serial, phase) => {
+      if (heat && phase === 'loop') heated = new Promise((resolve) => setTimeout(() => void adb.setThermal(PIXEL_7.serial, 2).then(resolve), 1500));
+    },
+  });
   const [phone] = await target.discover(context);
   await target.prepare!(context, [phone!]);
   try {
@@ -171,40 +184,68 @@ test('Chrome killed mid-job: that job fails, the next one starts Chrome again an
     assert.equal(killed.failure.key.target, 'android');
     assert.equal(killed.failure.key.device, PIXEL_7.serial);
 
-    const next = await runJob(target, await tinyPageJob(tiny, out, phone!.device, 'tfjs-cpu'), context);
+    // The next job on the same target: the sustained one, a 4 s loop (the third test reads its series).
+    const sustainedContext = androidContext(out, { android: { driver: 'cdp' }, run: { sustained: '4s' }, timeouts: { android: { cdpConnectMs: 90_000, devtoolsSocketMs: 60_000 } } });
+    heat = true;
+    const next = await runJob(target, await tinyPageJob(tiny, out, phone!.device, 'tfjs-cpu', { minTimeMs: 4000, maxTimeMs: 4000, minSamples: 1 }), sustainedContext);
+    await heated;
+    sustainedRun = { result: next, context: sustainedContext };
     assert.ok(next.ok, next.ok ? '' : `${next.failure.phase}: ${next.failure.error.message}`);
     assert.equal(next.measurement.evaluation?.accuracy, tiny.accuracy);
     const secondChrome = adb.chromePid(PIXEL_7.serial);
     assert.ok(secondChrome && secondChrome !== firstChrome, 'a new Chrome process');
   } finally {
     await target.dispose!();
+    // Cooled again: the tests after read the phone's thermal status as none.
+    await adb.setThermal(PIXEL_7.serial, 0);
   }
   const starts = (await calls()).filter((call) => call.includes(' shell am start'));
   assert.equal(starts.length, 2, 'Chrome opened the page once, and started once more after it died');
 });
 
-test('retrain workload on a phone over CDP: extraction, training and evaluation in its Chrome', { timeout: 300_000 }, async (t) => {
+test('sustained on a phone: latency per second, readings alongside, a thermal change marked', async () => {
+  assert.ok(sustainedRun, 'the second test ran the sustained job');
+  const { result, context } = sustainedRun;
+  assert.equal(context.config.run.maxTimeMs, 4000, '--sustained sets the loop to its duration');
+  assert.equal(context.config.run.rounds, 1);
+  assert.ok(result.ok, result.ok ? '' : `${result.failure.phase}: ${result.failure.error.message}`);
+  const sustained = result.measurement.sustained!;
+  assert.ok(sustained, 'the record has the sustained series');
+  assert.equal(sustained.deviceSource, 'adb');
+  // The samples' sum: the loop's 4 s less its bookkeeping between inferences.
+  assert.ok(sustained.durationS >= 3.5 && sustained.durationS <= 4.5, `loop ${sustained.durationS} s`);
+  assert.ok(sustained.perSecond.length >= 4, `${sustained.perSecond.length} seconds`);
+  assert.equal(sustained.perSecond.reduce((sum, second) => sum + second.inferences, 0), result.measurement.samples.length);
+  assert.ok(sustained.firstP50 > 0 && sustained.lastP50 > 0);
+  assert.ok(Math.abs(sustained.windowS - sustained.durationS / 2) < 0.01, 'a run under two minutes compares its halves');
+  // Readings every second, with the phone's frequencies (profiles/pixel7/cpufreq.txt) and temperatures.
+  const inLoop = sustained.device.filter((reading) => reading.t >= 0);
+  assert.ok(inLoop.length >= 3, `${inLoop.length} readings in the loop`);
+  assert.equal(inLoop[0]!.cpuMhz?.cpu7, 2850);
+  assert.equal(inLoop[0]!.temperaturesC?.cpu, 38.2);
+  // The change to moderate, about 1.5 s in.
+  assert.equal(sustained.throttleEvents.length, 1, JSON.stringify(sustained.throttleEvents));
+  assert.deepEqual({ from: sustained.throttleEvents[0]!.from, to: sustained.throttleEvents[0]!.to }, { from: 'none', to: 'moderate' });
+  assert.ok(sustained.firstThrottleS! >= 1.4 && sustained.firstThrottleS! <= sustained.durationS, `first throttle at ${sustained.firstThrottleS} s`);
+  assert.equal(sustained.firstThrottleS, sustained.throttleEvents[0]!.t);
+  const checked = checkRunRecord(JSON.parse(JSON.stringify({ schema: 1, runId: 'sustained', startedAt: new Date().toISOString(), measurements: [result.measurement] })));
+  assert.ok(checked.ok, checked.ok ? '' : checked.problem);
+});
+
+test('retrain workload on a phone over CDP: extraction, training and evaluation in its Chrome', { timeout: 300_000 }, async () => {
   // A retrained model in an out folder of its own (the tiny backbone of retrained-tiny.ts: the page's
-  // retrain code is the same for mobilenet_v2, at seconds an image less); the harness makes its adb
-  // from `android.adb`, in this process's environment.
+  // retrain code is the same for mobilenet_v2, at seconds an image less). The Android target on the fake adb
+  // in this process: the adb process is the first test's; here its ~25 calls were a process start each.
   const { out: retrainOut } = await tinyRetrainFixture('android-cdp-retrain');
   await seedPageBundle(retrainOut);
-  const saved = { FAKE_ADB_STATE: process.env.FAKE_ADB_STATE, FAKE_ADB_PORT: process.env.FAKE_ADB_PORT };
-  Object.assign(process.env, { FAKE_ADB_STATE: adb.dir, ...server.env });
-  t.after(() => {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  });
   const config = tinyRetrainConfig(retrainOut, {
     run: { targets: ['android'], backends: ['tfjs-wasm'] },
-    android: { adb: SERVED_ADB, driver: 'cdp' },
+    android: { driver: 'cdp' },
     timeouts: { android: { cdpConnectMs: 90_000, devtoolsSocketMs: 60_000 } },
     retrainWorkload: { images: 12, steps: 30, evalImages: 18 },
   });
   const log = memoryLogger();
-  const { record } = await runBenchmarks({ config, log, out: retrainOut });
+  const { record } = await runBenchmarks({ config, log, out: retrainOut, targets: { android: async () => createAndroidTarget({ adb: inProcessAdb(adb) }) } });
   assert.deepEqual(record.failures, [], log.lines.join('\n'));
   assert.equal(record.measurements.length, 1, log.lines.join('\n'));
   const [measured] = record.measurements;
@@ -259,48 +300,4 @@ test("A/B on the phone, B's model fails while A's loads: side B named, a regress
   } finally {
     await target.dispose!();
   }
-});
-
-test('sustained on a phone: latency per second, readings alongside, a thermal change marked', { timeout: 120_000 }, async () => {
-  const context = androidContext(out, { run: { sustained: '4s' }, timeouts: { android: { cdpConnectMs: 90_000, devtoolsSocketMs: 60_000 } } });
-  assert.equal(context.config.run.maxTimeMs, 4000, '--sustained sets the loop to its duration');
-  assert.equal(context.config.run.rounds, 1);
-  let heated: Promise<void> | undefined;
-  // The big cores drop from 2.85 GHz to 1.2 GHz once the phone is throttled.
-  const target = createAndroidTarget({
-    adb: inProcessAdb(adb),
-    env: withoutAppiumPrerequisites(),
-    // 1.5 s into the loop the phone reports "moderate" (2).
-    onPhase: (_serial, phase) => {
-      if (phase === 'loop') heated = new Promise((resolve) => setTimeout(() => void adb.setThermal(PIXEL_7.serial, 2).then(resolve), 1500));
-    },
-  });
-  const [phone] = await target.discover(context);
-  await target.prepare!(context, [phone!]);
-  const job = await tinyPageJob(tiny, out, phone!.device, 'tfjs-cpu', { minTimeMs: 4000, maxTimeMs: 4000, minSamples: 1 });
-  const result = await runJob(target, job, context);
-  await heated;
-  await target.dispose!();
-  assert.ok(result.ok, result.ok ? '' : `${result.failure.phase}: ${result.failure.error.message}`);
-  const sustained = result.measurement.sustained!;
-  assert.ok(sustained, 'the record has the sustained series');
-  assert.equal(sustained.deviceSource, 'adb');
-  // The samples' sum: the loop's 4 s less its bookkeeping between inferences.
-  assert.ok(sustained.durationS >= 3.5 && sustained.durationS <= 4.5, `loop ${sustained.durationS} s`);
-  assert.ok(sustained.perSecond.length >= 4, `${sustained.perSecond.length} seconds`);
-  assert.equal(sustained.perSecond.reduce((sum, second) => sum + second.inferences, 0), result.measurement.samples.length);
-  assert.ok(sustained.firstP50 > 0 && sustained.lastP50 > 0);
-  assert.ok(Math.abs(sustained.windowS - sustained.durationS / 2) < 0.01, 'a run under two minutes compares its halves');
-  // Readings every second, with the phone's frequencies (profiles/pixel7/cpufreq.txt) and temperatures.
-  const inLoop = sustained.device.filter((reading) => reading.t >= 0);
-  assert.ok(inLoop.length >= 3, `${inLoop.length} readings in the loop`);
-  assert.equal(inLoop[0]!.cpuMhz?.cpu7, 2850);
-  assert.equal(inLoop[0]!.temperaturesC?.cpu, 38.2);
-  // The change to moderate, about 1.5 s in.
-  assert.equal(sustained.throttleEvents.length, 1, JSON.stringify(sustained.throttleEvents));
-  assert.deepEqual({ from: sustained.throttleEvents[0]!.from, to: sustained.throttleEvents[0]!.to }, { from: 'none', to: 'moderate' });
-  assert.ok(sustained.firstThrottleS! >= 1.4 && sustained.firstThrottleS! <= sustained.durationS, `first throttle at ${sustained.firstThrottleS} s`);
-  assert.equal(sustained.firstThrottleS, sustained.throttleEvents[0]!.t);
-  const checked = checkRunRecord(JSON.parse(JSON.stringify({ schema: 1, runId: 'sustained', startedAt: new Date().toISOString(), measurements: [result.measurement] })));
-  assert.ok(checked.ok, checked.ok ? '' : checked.problem);
 });

@@ -26,6 +26,7 @@ import { fakeAdb, PIXEL_7, standInChrome, type FakeAdb } from '../fixtures/fake-
 import { startBench, waitFor, type BenchChild } from '../helpers/bench-child.ts';
 import { bench } from '../helpers/cli.ts';
 import { pageOut } from '../helpers/page-bundle.ts';
+import { privateCacheHome } from '../helpers/private-cache.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { CHROMIUM_DISABLE_FEATURES } from '../../targets/browser/launcher.ts';
 
@@ -98,7 +99,7 @@ const inGroup = (pgid: number) =>
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
 
 before(async () => {
-  cache = await tempDir('android-kill9-cache');
+  cache = await privateCacheHome('android-kill9-cache');
   standInProfile = await tempDir('android-kill9-profile');
   adb = await fakeAdb([{ ...PIXEL_7, chrome: await standInChrome() }]);
   server = await fakeAdbServer();

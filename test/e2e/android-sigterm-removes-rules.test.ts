@@ -36,7 +36,7 @@ import { fakeAdb, PIXEL_7, standInChrome, type FakeAdb } from '../fixtures/fake-
 import type { TinyArtifact } from '../fixtures/node-tiny-model.ts';
 import { startBench, TS_LOADER, waitFor, type BenchChild } from '../helpers/bench-child.ts';
 import { pageOut } from '../helpers/page-bundle.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { privateCacheHome } from '../helpers/private-cache.ts';
 
 const CHILD = fileURLToPath(new URL('../fixtures/android-dies-mid-job-child.ts', import.meta.url));
 let out: string;
@@ -48,7 +48,7 @@ let server: FakeAdbServer;
 
 before(async () => {
   out = await pageOut('android-sigterm');
-  cache = await tempDir('android-sigterm-cache');
+  cache = await privateCacheHome('android-sigterm-cache');
   tiny = await makeTinyReferenced(out);
   adb = await fakeAdb([{ ...PIXEL_7, chrome: await standInChrome() }]);
   server = await fakeAdbServer();
@@ -105,7 +105,7 @@ for (const times of [1, 2]) {
 /** Runs the child on the fake phone until it dies `how`; returns what it printed, the adb calls it made and its ledger folder. */
 async function dieMidJob(how: 'crash' | 'sigterm'): Promise<{ code: number | null; output: string; calls: string[]; cache: string }> {
   const before = (await adb.calls()).length;
-  const cache = await tempDir(`android-dies-${how}-cache`);
+  const cache = await privateCacheHome(`android-dies-${how}-cache`);
   const child = spawn(process.execPath, ['--import', TS_LOADER, CHILD, JSON.stringify({ out, tiny, how, adb: SERVED_ADB })], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...adb.env, ...server.env, XDG_CACHE_HOME: cache } });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

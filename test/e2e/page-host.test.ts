@@ -4,24 +4,26 @@
  * records, and one page job through the page-job flow on both transports.
  * One describe block per setup (one test process where three files each
  * paid their own), side by side: each waits mostly on its own browser's
- * launch or session (and Appium's start). The transports test reads the
- * threads test's default tfjs-wasm job as its CDP side: the browser
- * target's job is that flow on that transport, so one Chromium launch and
- * one page where a launch of its own paid them again.
+ * launch or session. The transports test reads the threads test's default
+ * tfjs-wasm job as its CDP side: the browser target's job is that flow on
+ * that transport, so one Chromium launch and one page where a launch of its
+ * own paid them again. Both WebDriver sessions go to one chromedriver
+ * started here, the WebDriver server Appium's Chromium driver proxies to
+ * (an Appium server of its own cost this file ~5 CPU s; the Appium route
+ * end to end is android-appium's).
  */
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { remote } from 'webdriverio';
 import { parseConfig } from '../../harness/core/config.ts';
-import { memoryLogger } from '../../harness/core/log.ts';
 import type { Measurement } from '../../harness/core/record.ts';
 import { loadLayersModel } from '../../models/model-io.ts';
 import { convertLayersModel } from '../../models/tflite/convert.ts';
-import { freePort, startAppiumServer, type AppiumServer } from '../../targets/android/appium-server.ts';
-import { endpointFromUrl } from '../../targets/android/capabilities.ts';
+import { freePort } from '../../targets/android/appium-server.ts';
 import { CHROMIUM_FLAGS, createBrowserTarget } from '../../targets/browser/index.ts';
 import { decideWasmSettings, openWebDriverHost, pageKeyOptions, preparePageJob, PROTOCOL_VERSION, readBrowserFacts, runPageJob, startPageServer, toJobResult, type PageHost, type PageJob, type PageResult, type PageServer } from '../../targets/page/index.ts';
 import { keyedJob } from '../../targets/result.ts';
@@ -33,6 +35,26 @@ import { tempDir } from '../helpers/tmp.ts';
 
 const CHROMEDRIVER = '/usr/bin/chromedriver';
 const CHROMIUM = '/usr/bin/chromium';
+
+/** One chromedriver for both WebDriver sessions of this file, on a port of its own (not 9515, which every chromedriver on the machine shares). */
+let chromedriver: Promise<{ port: number; child: ChildProcess }> | undefined;
+function sharedChromedriver(): Promise<{ port: number; child: ChildProcess }> {
+  chromedriver ??= (async () => {
+    const port = await freePort();
+    const child = spawn(CHROMEDRIVER, [`--port=${port}`], { stdio: 'ignore' });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const ready = await fetch(`http://127.0.0.1:${port}/status`)
+        .then(async (response) => ((await response.json()) as { value?: { ready?: boolean } }).value?.ready === true)
+        .catch(() => false);
+      if (ready) return { port, child };
+      assert.ok(child.exitCode === null && Date.now() < deadline, `chromedriver on port ${port} did not become ready`);
+      await new Promise((wait) => setTimeout(wait, 100));
+    }
+  })();
+  return chromedriver;
+}
+after(async () => (await chromedriver)?.child.kill());
 
 describe('the benchmark page and its host', { concurrency: 3 }, () => {
   /**
@@ -48,11 +70,13 @@ describe('the benchmark page and its host', { concurrency: 3 }, () => {
       const pageServer = await startPageServer(out);
       t.after(() => pageServer.close());
       const browser = await remote({
+        hostname: '127.0.0.1',
+        port: (await sharedChromedriver()).port,
+        path: '/',
         logLevel: 'error',
         capabilities: {
           browserName: 'chrome',
           'goog:chromeOptions': { binary: CHROMIUM, args: ['--headless=new', ...CHROMIUM_FLAGS] },
-          'wdio:chromedriverOptions': { binary: CHROMEDRIVER },
         },
       });
       t.after(() => browser.deleteSession().catch(() => {}));
@@ -138,10 +162,11 @@ describe('the benchmark page and its host', { concurrency: 3 }, () => {
    * page host: CDP (the browser target's Playwright host on a Chromium
    * launched here: the default tfjs-wasm job above, one launch and one page
    * where each block paid its own) and WebDriver (webdriverio, through a
-   * real Appium server and its Chromium driver, the phones' route). The same
+   * chromedriver, the server Appium's Chromium driver hands a phone's
+   * commands to: the phones' route less the proxy). The same
    * browser on both, so the same decided settings, the same key, the same
    * answers and the same shape of Measurement. The two tests run side by
-   * side: the WebDriver one waits mostly on Appium's start and its session.
+   * side: the WebDriver one waits mostly on its session's browser start.
    */
   describe('threads and SIMD recorded as the page used them; one page-job flow on both transports', { concurrency: 2 }, () => {
     const transportsSkip = !existsSync(CHROMIUM) || !existsSync(CHROMEDRIVER) ? `needs ${CHROMIUM} and ${CHROMEDRIVER}` : false;
@@ -151,7 +176,6 @@ describe('the benchmark page and its host', { concurrency: 3 }, () => {
     let target: Target;
     let chromium: DiscoveredDevice;
     let pageServer: PageServer | undefined;
-    let appium: AppiumServer | undefined;
     let webDriver: PageHost | undefined;
     let byDefault: Promise<Measurement> | undefined;
 
@@ -171,7 +195,6 @@ describe('the benchmark page and its host', { concurrency: 3 }, () => {
 
     after(async () => {
       await webDriver?.close().catch(() => {});
-      await appium?.stop().catch(() => {});
       await pageServer?.close();
       await target?.dispose?.();
     });
@@ -214,22 +237,16 @@ describe('the benchmark page and its host', { concurrency: 3 }, () => {
       }
     });
 
-    /** The WebDriver transport through Appium, with the capabilities the Android tests use for their stand-in phone. */
-    async function webDriverHost(server: PageServer, endpoint: AppiumServer): Promise<PageHost> {
+    /** The WebDriver transport to the file's chromedriver, with the browser the Android tests' stand-in phone runs. */
+    async function webDriverHost(server: PageServer): Promise<PageHost> {
       const userDataDir = await tempDir('page-host-profile');
       return openWebDriverHost({
-        endpoint: endpointFromUrl(endpoint.url),
+        endpoint: { protocol: 'http', hostname: '127.0.0.1', port: (await sharedChromedriver()).port, path: '/' },
         capabilities: {
-          platformName: 'linux',
           browserName: 'chrome',
-          'appium:automationName': 'Chromium',
-          'appium:executable': CHROMEDRIVER,
-          'appium:autodownloadEnabled': false,
-          // Not chromedriver's default 9515, which every stand-in on the machine shares (two test files at once took each other's).
-          'appium:chromedriverPort': await freePort(),
           'goog:chromeOptions': { binary: CHROMIUM, args: ['--headless=new', ...CHROMIUM_FLAGS, `--user-data-dir=${userDataDir}`] },
         },
-        name: 'chromium over Appium',
+        name: 'chromium over WebDriver',
         pageUrl: server.pageUrl,
       });
     }
@@ -243,8 +260,7 @@ describe('the benchmark page and its host', { concurrency: 3 }, () => {
 
     test('one tfjs-wasm job through the page-job flow on the CDP and the WebDriver transport: same key, same answers, same Measurement shape', { skip: transportsSkip, timeout: 240_000 }, async () => {
       const server = (pageServer = await startPageServer(out));
-      appium = await startAppiumServer({ log: memoryLogger() });
-      const host = (webDriver = await webDriverHost(server, appium));
+      const host = (webDriver = await webDriverHost(server));
       const facts = await readBrowserFacts(host, 30_000);
       const artifact = await artifactFor(fixture, 'tfjs', 'float32', fixture.modelJsonPath);
       // Keyed as the browser target's keyOptions keys it at plan time, from this browser's own capabilities as read over WebDriver.

@@ -21,6 +21,7 @@ import { fakeAdb } from '../fixtures/fake-adb/fake-device.ts';
 import { makeTinyReferenced } from '../helpers/tiny-referenced.ts';
 import { BENCH_NODE_ARGS } from '../helpers/bench-child.ts';
 import { bench as benchInProcess } from '../helpers/cli.ts';
+import { seedPageBundle } from '../helpers/page-bundle.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const FARM_KEY = 'farmKEY-5f3a9c2e';
@@ -47,7 +48,10 @@ test('farm credentials never appear in run.json, report.html, markdown, JSON, --
   // adb on the processes' PATH: the fake's client (fake-adb/adb-server.ts).
   const server = await fakeAdbServer();
   try {
+    // The page bundle linked in, as in every phone and browser test: the farm phone's page server starts before
+    // its session fails, and in a fresh out folder it ran esbuild over TF.js and LiteRT.js (~4 CPU s) for nothing here.
     await makeTinyReferenced(out);
+    await seedPageBundle(out);
     const adb = await fakeAdb([]);
     const env = { ...process.env, ...server.env, PATH: `${SERVED_ADB_DIR}:${process.env.PATH}`, FAKE_ADB_STATE: adb.dir };
     // Outside --out: the user's own file is theirs to keep secrets in.
