@@ -3,7 +3,7 @@
  * start in an empty profile computes and every later start reads back: the
  * startup cache of its own compiled scripts, its add-on list and its
  * certificate and key databases. Without them each launch does a first
- * start's work again: ~9 CPU s a launch here against ~6 seeded (2026-12-07,
+ * start's work again: ~9 CPU s a launch here against ~6.5 seeded (2026-12-07,
  * AMD EPYC, 2 cores). The first clean launch of a Firefox leaves those files
  * as the template; later launches of the same executable copy it.
  *
