@@ -5,7 +5,7 @@
  * axis. Written independently of the converter's own self-check.
  */
 import * as tf from '@tensorflow/tfjs';
-import { convertLayersModel, type Variant } from '../../models/tflite/index.ts';
+import { emitVariant, prepareModel, type Variant } from '../../models/tflite/index.ts';
 import { openTfliteSession } from '../../targets/node/tflite.ts';
 
 export const UNIT = { scale: 1 / 255, offset: 0 };
@@ -52,13 +52,19 @@ export interface VariantResult {
   agreement: number;
 }
 
-/** Converts `model` to every variant and compares each file with TF.js on `pixels`. */
+/**
+ * Converts `model` to every variant and compares each file with TF.js on `pixels`. The model is
+ * lowered once and its variants emitted from it, as `bench convert` does (models/tflite/convert.ts
+ * convertModel): the two int8 variants share one calibration instead of running the float graph
+ * over the images twice (convertLayersModel is prepareModel then emitVariant).
+ */
 export async function convertAndCompare(model: tf.LayersModel, pixels: Uint8Array, count: number, calibration: Float32Array): Promise<VariantResult[]> {
   const expected = predictTfjs(model, pixels, count);
   const classes = model.outputs[0]!.shape.at(-1)!;
+  const prepared = prepareModel(model);
   const results: VariantResult[] = [];
   for (const variant of ['float32', 'float16', 'int8-dynamic', 'int8'] as const) {
-    const bytes = await convertLayersModel(model, { variant, normalization: UNIT, calibration });
+    const bytes = await emitVariant(prepared, { variant, normalization: UNIT, calibration });
     results.push({ variant, bytes, ...compareOutputs(expected, await predictTflite(bytes, pixels, count), classes) });
   }
   return results;
