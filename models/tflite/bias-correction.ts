@@ -8,8 +8,10 @@
  * E[err_o] = Σ_{tap,i} ΔW[o,tap,i] · mean over output positions of x[pos + tap, i]
  * (padding zeros included), exact and far cheaper than running the convolution
  * again. Calibration (int8-calibration.ts) feeds each weighted op's float input in
- * batches; TRANSPOSE_CONV, whose taps do not line up that way, gets its error
- * convolution run outright.
+ * batches (the native one, native-calibration.ts, image by image); the inputs are
+ * summed over every image and the tap sums taken once at the end.
+ * TRANSPOSE_CONV, whose taps do not line up that way, gets its error convolution
+ * run outright on each batch.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { IrGraph, IrOp } from './graph.ts';
@@ -23,9 +25,16 @@ interface Corrected {
   bias: number;
   /** int8 filter − float filter, in the TFLite layout. */
   delta: Float32Array;
-  /** Sums over images and output positions (per tap and input channel), and how many positions. */
+  /** TRANSPOSE_CONV: sums of its error convolution over images and positions (other ops' come from the summed input in result()). */
   sums?: Float64Array;
+  /** Output positions observed (images × positions per image). */
   positions: number;
+}
+
+/** A read tensor's values summed over every image observed, in float64 ([H, W, C] or [C…]), and its shape. */
+interface SummedInput {
+  shape: number[];
+  summed: Float64Array;
 }
 
 /** TFLite/TensorFlow SAME padding before the first row/column. */
@@ -36,6 +45,12 @@ function padBefore(input: number, output: number, stride: number, kernel: number
 
 export class BiasCorrector {
   private readonly ops: Corrected[] = [];
+  /**
+   * Every read tensor summed over all images, in float64: the tap sums are linear in
+   * it, so they are taken once in result() rather than after every batch (the
+   * native calibration observes image by image; tap sums were most of its time).
+   */
+  private readonly inputs = new Map<number, SummedInput>();
 
   constructor(private readonly graph: IrGraph) {
     for (const op of graph.ops) {
@@ -58,31 +73,49 @@ export class BiasCorrector {
 
   /** Accumulates the statistics of the ops reading tensor `index`, from one batch of its values. */
   observe(index: number, value: tf.Tensor): void {
+    if (!this.reads(index)) return;
+    this.observeValues(index, value.dataSync() as Float32Array, value.shape, value);
+  }
+
+  /**
+   * observe() on plain values (batch × …, `shape` with the batch first), as the
+   * native calibration reads them: no TF.js tensor unless a TRANSPOSE_CONV reads it.
+   */
+  observeValues(index: number, data: Float32Array, shape: readonly number[], value?: tf.Tensor): void {
     const readers = this.ops.filter((entry) => entry.input === index);
     if (readers.length === 0) return;
-    // Summed over the batch once, in float64, for every op reading this tensor.
-    const data = value.dataSync() as Float32Array;
-    const batch = value.shape[0]!;
+    const batch = shape[0]!;
     const perImage = data.length / batch;
-    const summed = new Float64Array(perImage);
-    for (let n = 0; n < batch; n++) for (let i = 0; i < perImage; i++) summed[i]! += data[n * perImage + i]!;
     for (const entry of readers) {
       const outputShape = this.graph.tensors[entry.op.outputs[0]!]!.shape;
       entry.positions += batch * outputShape.slice(1, -1).reduce((a, b) => a * b, 1);
-      const sums = entry.op.op === 'TRANSPOSE_CONV' ? this.transposeConvError(entry, value) : this.tapSums(entry, value.shape, summed);
+      if (entry.op.op !== 'TRANSPOSE_CONV') continue;
+      const sums = value ? this.transposeConvError(entry, value) : tf.tidy(() => this.transposeConvError(entry, tf.tensor(data, [...shape])));
       entry.sums ??= new Float64Array(sums.length);
       for (let i = 0; i < sums.length; i++) entry.sums[i]! += sums[i]!;
     }
+    if (readers.every((entry) => entry.op.op === 'TRANSPOSE_CONV')) return;
+    // Summed over every image, in float64, for every op reading this tensor.
+    let input = this.inputs.get(index);
+    if (!input) {
+      input = { shape: [1, ...shape.slice(1)], summed: new Float64Array(perImage) };
+      this.inputs.set(index, input);
+    }
+    const summed = input.summed;
+    for (let n = 0; n < batch; n++) for (let i = 0; i < perImage; i++) summed[i]! += data[n * perImage + i]!;
   }
 
   /** The correction to subtract from each bias: the mean error per output channel. */
   result(): BiasCorrection {
     const correction: BiasCorrection = new Map();
     for (const entry of this.ops) {
-      if (!entry.sums || entry.positions === 0) continue;
+      if (entry.positions === 0) continue;
+      const input = this.inputs.get(entry.input);
+      const sums = entry.op.op === 'TRANSPOSE_CONV' ? entry.sums : input && this.tapSums(entry, input.shape, input.summed);
+      if (!sums) continue;
       const channels = this.graph.tensors[entry.bias]!.shape[0]!;
       const error = new Float64Array(channels);
-      const { op, delta, sums } = entry;
+      const { op, delta } = entry;
       if (op.op === 'TRANSPOSE_CONV') {
         // Sums of the error convolution's output itself.
         for (let o = 0; o < channels; o++) error[o] = sums[o]!;
@@ -106,7 +139,7 @@ export class BiasCorrector {
    * tap reads (zero where it falls in the padding), from the batch-summed input
    * `summed` ([H, W, C], or [C…] for FULLY_CONNECTED: the sum over every position).
    */
-  private tapSums(entry: Corrected, shape: number[], summed: Float64Array): Float64Array {
+  private tapSums(entry: Corrected, shape: readonly number[], summed: Float64Array): Float64Array {
     const { op } = entry;
     const options = op.options;
     const channels = shape.at(-1)!;

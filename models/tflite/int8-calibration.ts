@@ -231,6 +231,8 @@ export interface CalibrateOptions {
   batchSize?: number;
   /** Called after each batch with the number of images done. */
   onProgress?: (done: number) => void;
+  /** False: ranges only, no bias correction (nothing to quantize each filter for; the result's is empty). */
+  biasCorrection?: boolean;
 }
 
 export interface Calibration {
@@ -259,7 +261,7 @@ export async function calibrate(graph: IrGraph, options: CalibrateOptions): Prom
   if (options.count < 1 || options.images.length < options.count * perImage) throw new Error(`calibration needs ${options.count} images of ${height}×${width}×${channels}; got ${options.images.length} values`);
   const batchSize = options.batchSize ?? 4;
   const constants = prepareConstants(graph);
-  const corrector = new BiasCorrector(graph);
+  const corrector = options.biasCorrection === false ? undefined : new BiasCorrector(graph);
   const ranges = new Map<number, Range>();
   try {
     for (let start = 0; start < options.count; start += batchSize) {
@@ -274,7 +276,7 @@ export async function calibrate(graph: IrGraph, options: CalibrateOptions): Prom
           onTensor: (index, value) => {
             order.push(index);
             extremes.push(tf.tidy(() => tf.stack([tf.min(value), tf.max(value)])));
-            if (start < BIAS_CORRECTION_IMAGES) corrector.observe(index, value);
+            if (corrector && start < BIAS_CORRECTION_IMAGES) corrector.observe(index, value);
           },
         },
         constants,
@@ -295,5 +297,5 @@ export async function calibrate(graph: IrGraph, options: CalibrateOptions): Prom
   } finally {
     tf.dispose([...constants.values()]);
   }
-  return { ranges, biasCorrection: corrector.result() };
+  return { ranges, biasCorrection: corrector?.result() ?? new Map() };
 }

@@ -10,7 +10,6 @@
  * too, and ranges that differ past RANGE_TOLERANCE (or a runner that fails to
  * open) mean TF.js calibrates all of it, with one line saying why.
  */
-import * as tf from '@tensorflow/tfjs';
 import { firstLine } from '../../harness/core/format.ts';
 import { BiasCorrector } from './bias-correction.ts';
 import { elementCount, type IrGraph } from './graph.ts';
@@ -76,8 +75,8 @@ async function calibrateOnRunner(graph: IrGraph, options: NativeCalibrateOptions
   // One interpreter of one thread in this process: no copy of every tensor between processes, and in
   // `bench all` the other core makes the agreement reference meanwhile.
   const session = await options.runner.open(bytes, { batchSize: 1, threads: 1, instances: 1 });
-  const corrector = new BiasCorrector(graph);
-  const observed = outputs.map((index) => corrector.reads(index));
+  const corrector = options.biasCorrection === false ? undefined : new BiasCorrector(graph);
+  const observed = outputs.map((index) => corrector?.reads(index) ?? false);
   const inputIndex = graph.inputs[0]!;
   const ranges = new Map<number, Range>();
   const widen = (index: number, [min, max]: Range) => {
@@ -90,12 +89,12 @@ async function calibrateOnRunner(graph: IrGraph, options: NativeCalibrateOptions
       widen(inputIndex, extremes(input));
       const values = await session.run(input);
       if (values.length !== outputs.length) throw new Error(`${options.runner.name} gave ${values.length} outputs, expected ${outputs.length}`);
-      const observe = image < BIAS_CORRECTION_IMAGES;
-      if (observe && corrector.reads(inputIndex)) tf.tidy(() => corrector.observe(inputIndex, tf.tensor(input, graph.tensors[inputIndex]!.shape)));
+      const observe = corrector && image < BIAS_CORRECTION_IMAGES;
+      if (observe && corrector.reads(inputIndex)) corrector.observeValues(inputIndex, input, graph.tensors[inputIndex]!.shape);
       outputs.forEach((index, position) => {
         const data = values[position]!;
         widen(index, extremes(data));
-        if (observe && observed[position]) tf.tidy(() => corrector.observe(index, tf.tensor(data, graph.tensors[index]!.shape)));
+        if (observe && observed[position]) corrector.observeValues(index, data, graph.tensors[index]!.shape);
       });
       options.onProgress?.(image + 1);
       // Let a progress bar and signals breathe between images.
@@ -104,7 +103,7 @@ async function calibrateOnRunner(graph: IrGraph, options: NativeCalibrateOptions
   } finally {
     session.dispose();
   }
-  return { ranges, biasCorrection: corrector.result() };
+  return { ranges, biasCorrection: corrector?.result() ?? new Map() };
 }
 
 /**
@@ -120,11 +119,12 @@ export async function calibrateNative(graph: IrGraph, options: NativeCalibrateOp
   };
   let first: Calibration;
   try {
-    first = await calibrateOnRunner(graph, { ...options, images: options.images.subarray(0, perImage), count: 1, onProgress: () => {} });
+    // The first image's ranges only, on both engines: their bias corrections would be thrown away.
+    first = await calibrateOnRunner(graph, { ...options, images: options.images.subarray(0, perImage), count: 1, onProgress: () => {}, biasCorrection: false });
   } catch (error) {
     return onTfjs(`${options.runner.name} could not run the calibration model (${firstLine(error)})`);
   }
-  const reference = await calibrate(graph, { images: options.images.subarray(0, perImage), count: 1 });
+  const reference = await calibrate(graph, { images: options.images.subarray(0, perImage), count: 1, biasCorrection: false });
   const differ = rangeDifferences(graph, first.ranges, reference.ranges);
   if (differ.length) return onTfjs(`${options.runner.name}'s ranges differ from TF.js's on the first image (${differ.length} tensors, e.g. ${differ[0]})`);
   options.say?.(`int8 calibration on ${options.runner.name} (${options.count} images; its ranges on the first image match TF.js's)`);

@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { generatedDatasetDir } from '../../harness/core/layout.ts';
 import { memoryLogger } from '../../harness/core/log.ts';
-import { COMPLETE_MARKER, drawImage } from '../../models/dataset/generate.ts';
+import { COMPLETE_MARKER, drawImage, MAIN_THREAD_BELOW } from '../../models/dataset/generate.ts';
 import { generateDefaultDataset, scanDataset, SHAPE_CLASSES } from '../../models/dataset/index.ts';
 
 /**
@@ -24,13 +24,14 @@ import { generateDefaultDataset, scanDataset, SHAPE_CLASSES } from '../../models
  * gives, so the parallel generator changed the speed and nothing else (a
  * cached dataset, a tuned accuracy and the shipped estimates all stay valid).
  *
- * Each generation starts its drawing threads (each registers tsx and loads
- * sharp: most of a small dataset's cost), so `before` draws two datasets
- * that serve every test: seed 7 at 10 a class (the byte checks, on its first
- * 3 of each class, and the scan) and seed 8 at 3 a class (another seed's
- * bytes, then the cache's reuse and redraw, which draws a whole dataset
- * again: the small one). The same seed drawn again is the main thread's
- * drawing of each picture.
+ * A generation of 64 pictures or more starts its drawing threads (each
+ * registers tsx and loads sharp); a smaller one draws on the main thread
+ * (MAIN_THREAD_BELOW). `before` draws two datasets that serve every test:
+ * seed 7 at 10 a class, 70 pictures on threads (the byte checks, on its first
+ * 3 of each class, and the scan) and seed 8 at 3 a class, 21 on the main
+ * thread (another seed's bytes, then the cache's reuse and redraw, which draws
+ * a whole dataset again: the small one). The same seed drawn again is the
+ * main thread's drawing of each picture.
  */
 describe('the generated default dataset', () => {
   // Determinism, the threads and the cache hold for any count: 3 a class there (each picture is 256 px drawn with
@@ -41,7 +42,7 @@ describe('the generated default dataset', () => {
   let out: string;
   /** Seed 7, PER_CLASS a class, drawn on worker threads. */
   let drawn: string;
-  /** Seed 8, FEW a class, drawn on worker threads. */
+  /** Seed 8, FEW a class, drawn on the main thread (fewer than MAIN_THREAD_BELOW pictures). */
   let other: string;
   before(async () => {
     out = await mkdtemp(join(tmpdir(), 'edgebench-generate-'));
@@ -65,6 +66,8 @@ describe('the generated default dataset', () => {
 
   test('drawn on worker threads, each picture is byte for byte the main thread\'s drawing of the same seed; another seed gives other bytes with the same file names', async () => {
     assert.equal(drawn, generatedDatasetDir(join(out, 'a'), SEED, PER_CLASS));
+    assert.ok(SHAPE_CLASSES.length * PER_CLASS >= MAIN_THREAD_BELOW, 'enough pictures that the generator drew them on its threads');
+    assert.ok(SHAPE_CLASSES.length * FEW < MAIN_THREAD_BELOW, 'few enough that the other dataset was drawn on the main thread');
     const a = await digests(drawn);
     assert.equal(a.size, SHAPE_CLASSES.length * PER_CLASS);
     // The same seed again, drawn on the main thread: the same bytes, file by file (the first FEW of each class).

@@ -20,7 +20,7 @@ import { tfliteNodeCoverage } from '../../targets/node/tflite-coverage.ts';
 import { tfliteHostRunner } from '../../targets/node/tflite-host.ts';
 import { openTfliteSession } from '../../targets/node/tflite.ts';
 import { makeTinyArtifact } from '../fixtures/node-tiny-model.ts';
-import { compareOutputs, convertAndCompare, describe as describeResults, failedBars, predictTfjs, predictTflite, UNIT } from '../helpers/tflite-compare.ts';
+import { calibratedOnWasm, compareOutputs, convertAndCompare, describe as describeResults, failedBars, predictTfjs, predictTflite, UNIT } from '../helpers/tflite-compare.ts';
 import { CONCATENATE_WITH_INPUT, INCEPTION_LIKE, LAYERS, NETWORKS, zooImages } from '../helpers/tflite-zoo.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -29,7 +29,9 @@ import { tempDir } from '../helpers/tmp.ts';
  * the real runtime (tfjs-tflite-node) against the same model on TF.js `cpu`:
  * a MobileNet v1-style stack, branches and merges (residual Add, Inception-style
  * Concatenate with both poolings), every variant, batch > 1, unsupported layers,
- * and what `inspectTflite` reads back.
+ * and what `inspectTflite` reads back. Conversions that calibrate run on TF.js
+ * `wasm` (calibratedOnWasm), as `bench convert` calibrates on the host's
+ * fastest backend; the references stay on `cpu`.
  */
 describe('layers models built here, every variant on tflite-node', () => {
   const UNIT = { scale: 1 / 255, offset: 0 };
@@ -177,7 +179,7 @@ describe('layers models built here, every variant on tflite-node', () => {
     const tolerance: Record<Variant, number> = { float32: 1e-4, float16: 1e-2, 'int8-dynamic': 0.1, int8: 0.1 };
     for (const variant of ['float16', 'int8-dynamic', 'int8'] as const) {
       await t.test(variant, async () => {
-        const bytes = await convertLayersModel(model, { variant, normalization: UNIT, calibration, classNames: ['a', 'b', 'c', 'd', 'e'] });
+        const bytes = await calibratedOnWasm(() => convertLayersModel(model, { variant, normalization: UNIT, calibration, classNames: ['a', 'b', 'c', 'd', 'e'] }));
         const { maxDelta } = compare(expected, await runTflite(bytes, pixels, 8), 5);
         assert.ok(maxDelta <= tolerance[variant], `${variant}: max |Δp| ${maxDelta}`);
         const summary = inspectTflite(bytes);
@@ -191,7 +193,7 @@ describe('layers models built here, every variant on tflite-node', () => {
       });
     }
     await t.test('int8 with uint8 input and output', async () => {
-      const bytes = await convertLayersModel(model, { variant: 'int8', normalization: UNIT, calibration, io: 'uint8' });
+      const bytes = await calibratedOnWasm(() => convertLayersModel(model, { variant: 'int8', normalization: UNIT, calibration, io: 'uint8' }));
       const summary = inspectTflite(bytes);
       assert.equal(summary.inputs[0]!.type, 'uint8');
       // Pixels go in as they are: scale 1/255, zero point 0.
@@ -237,7 +239,7 @@ describe('layers models built here, every variant on tflite-node', () => {
     const model = mobilenetV1Style();
     const calibration = Float32Array.from(randomPixels(8, 6), (pixel) => pixel * UNIT.scale);
     const classNames = ['daisy', 'dandelion', 'roses', 'sunflowers', 'tulips'];
-    const bytes = await convertLayersModel(model, { variant: 'int8', normalization: UNIT, calibration, classNames, source: { sha256: 'abc' } });
+    const bytes = await calibratedOnWasm(() => convertLayersModel(model, { variant: 'int8', normalization: UNIT, calibration, classNames, source: { sha256: 'abc' } }));
     const summary = inspectTflite(bytes);
     assert.equal(summary.schemaVersion, 3);
     assert.equal(summary.inputs.length, 1);
@@ -339,7 +341,7 @@ describe('one model per layer of the supported-layer table', () => {
     x = tf.layers.dense({ units: 4, activation: 'softsign', kernelInitializer: tf.initializers.heNormal({ seed: 4 }) }).apply(x) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: x });
     const pixels = zooImages(16, 16, 'uint8');
-    const bytes = await convertLayersModel(model, { variant: 'int8', io: 'uint8', normalization: UNIT, calibration: Float32Array.from(zooImages(32, 16, 'calibration'), (pixel) => pixel / 255) });
+    const bytes = await calibratedOnWasm(() => convertLayersModel(model, { variant: 'int8', io: 'uint8', normalization: UNIT, calibration: Float32Array.from(zooImages(32, 16, 'calibration'), (pixel) => pixel / 255) }));
     const summary = inspectTflite(bytes);
     assert.equal(summary.inputs[0]!.type, 'uint8');
     assert.equal(summary.outputs[0]!.type, 'uint8');
@@ -411,7 +413,7 @@ describe('what the converter once got silently wrong', () => {
     const model = tf.model({ inputs: input, outputs: apply(tf.layers.concatenate({}), [linear, secondBranch(input)]) });
     const pixels = zooImages(16, SIZE, 'concatenation');
     const expected = predictTfjs(model, pixels, 16);
-    const bytes = await convertLayersModel(model, { variant: 'int8', normalization: UNIT, calibration: calibration() });
+    const bytes = await calibratedOnWasm(() => convertLayersModel(model, { variant: 'int8', normalization: UNIT, calibration: calibration() }));
     const actual = await predictTflite(bytes, pixels, 16);
     const channels = model.outputs[0]!.shape[3]!;
     let linearMin = Infinity;
@@ -446,7 +448,7 @@ describe('what the converter once got silently wrong', () => {
         x = apply(tf.layers.dense({ units: 5, activation: 'softmax', kernelInitializer: tf.initializers.randomNormal({ stddev: 2, seed: rank }) }), x);
         const model = tf.model({ inputs: input, outputs: x });
         const pixels = zooImages(8, SIZE, 'dense');
-        const bytes = await convertLayersModel(model, { variant: 'int8', normalization: UNIT, calibration: calibration() });
+        const bytes = await calibratedOnWasm(() => convertLayersModel(model, { variant: 'int8', normalization: UNIT, calibration: calibration() }));
         const { maxDelta, agreement } = compareOutputs(predictTfjs(model, pixels, 8), await predictTflite(bytes, pixels, 8), 5);
         t.diagnostic(`rank ${rank}: agreement ${agreement}, max |Δ| ${maxDelta.toExponential(1)}`);
         // Top-1 along the last axis: one softmax per position (196 per image).

@@ -5,10 +5,28 @@
  * axis. Written independently of the converter's own self-check.
  */
 import * as tf from '@tensorflow/tfjs';
-import { convertLayersModel, type Variant } from '../../models/tflite/index.ts';
+import { emitVariant, prepareModel, type Variant } from '../../models/tflite/index.ts';
 import { openTfliteSession } from '../../targets/node/tflite.ts';
 
 export const UNIT = { scale: 1 / 255, offset: 0 };
+
+/**
+ * Runs `work` (a conversion that calibrates) with TF.js on wasm, then gives the previous backend back:
+ * `bench convert` calibrates on the fastest backend the host has (models/backend.ts), and the float
+ * graph op by op on TF.js `cpu` was most of the converter tests' time. The references stay on the
+ * active backend (`cpu`); wasm and cpu agree to ~1e-6, far inside the int8 bars. The wasm backend is
+ * imported here, after the active one is chosen: imported at load it would become the default.
+ */
+export async function calibratedOnWasm<T>(work: () => Promise<T>): Promise<T> {
+  const previous = tf.getBackend();
+  await import('@tensorflow/tfjs-backend-wasm');
+  await tf.setBackend('wasm');
+  try {
+    return await work();
+  } finally {
+    await tf.setBackend(previous);
+  }
+}
 
 export function predictTfjs(model: tf.LayersModel, pixels: Uint8Array, count: number): Float32Array {
   const shape = model.inputs[0]!.shape.slice(1) as number[];
@@ -52,13 +70,19 @@ export interface VariantResult {
   agreement: number;
 }
 
-/** Converts `model` to every variant and compares each file with TF.js on `pixels`. */
+/**
+ * Converts `model` to every variant and compares each file with TF.js on `pixels`. The model is
+ * lowered once and its variants emitted from it, as `bench convert` does (models/tflite/convert.ts
+ * convertModel): the two int8 variants share one calibration instead of running the float graph
+ * over the images twice (convertLayersModel is prepareModel then emitVariant), on wasm.
+ */
 export async function convertAndCompare(model: tf.LayersModel, pixels: Uint8Array, count: number, calibration: Float32Array): Promise<VariantResult[]> {
   const expected = predictTfjs(model, pixels, count);
   const classes = model.outputs[0]!.shape.at(-1)!;
+  const prepared = prepareModel(model);
   const results: VariantResult[] = [];
   for (const variant of ['float32', 'float16', 'int8-dynamic', 'int8'] as const) {
-    const bytes = await convertLayersModel(model, { variant, normalization: UNIT, calibration });
+    const bytes = await calibratedOnWasm(() => emitVariant(prepared, { variant, normalization: UNIT, calibration }));
     results.push({ variant, bytes, ...compareOutputs(expected, await predictTflite(bytes, pixels, count), classes) });
   }
   return results;

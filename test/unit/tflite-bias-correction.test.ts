@@ -5,11 +5,13 @@
  * op's error convolution with TF.js, an independent route), per output
  * channel: strided and padded convolutions, a dilated one, a depthwise
  * convolution with a multiplier, a fully connected layer on a 4-D tensor, a
- * transposed convolution.
+ * transposed convolution; and the same corrections whether the images come in
+ * one batch or one by one (the native calibration's way).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import { BiasCorrector } from '../../models/tflite/bias-correction.ts';
 import { calibrate } from '../../models/tflite/int8-calibration.ts';
 import { prepareModel } from '../../models/tflite/convert.ts';
 import type { IrGraph, IrOp } from '../../models/tflite/graph.ts';
@@ -62,6 +64,30 @@ test('the bias correction of each weighted op is the mean error of its int8 filt
       assert.equal(actual.length, expected.length);
       assert.ok(expected.some((value) => Math.abs(value) > 1e-4), 'the int8 filter does shift the mean');
       for (let c = 0; c < expected.length; c++) assert.ok(Math.abs(actual[c]! - expected[c]!) <= 1e-6 + 1e-4 * Math.abs(expected[c]!), `channel ${c}: ${actual[c]} vs ${expected[c]}`);
+      images.dispose();
+    });
+  }
+});
+
+test('observed image by image (as the native calibration reads them), each correction is the one a single batch gives', async (t) => {
+  for (const [name, layer] of cases) {
+    await t.test(name, () => {
+      const input = tf.input({ shape: [8, 9, 3] });
+      const { graph } = prepareModel(tf.model({ inputs: input, outputs: layer(input) }));
+      const op = graph.ops.find((candidate) => WEIGHTED_INPUTS[candidate.op])!;
+      const read = op.inputs[WEIGHTED_INPUTS[op.op]!.input]!;
+      const images = tf.randomUniform([6, 8, 9, 3], 0, 1, 'float32', 8);
+      const values = images.dataSync() as Float32Array;
+      const batched = new BiasCorrector(graph);
+      batched.observe(read, images);
+      const single = new BiasCorrector(graph);
+      const perImage = values.length / 6;
+      for (let image = 0; image < 6; image += 1) single.observeValues(read, values.subarray(image * perImage, (image + 1) * perImage), [1, 8, 9, 3]);
+      const bias = op.inputs[WEIGHTED_INPUTS[op.op]!.bias]!;
+      const expected = batched.result().get(bias)!;
+      const actual = single.result().get(bias)!;
+      assert.ok(expected.some((value) => Math.abs(value) > 1e-4), 'the int8 filter does shift the mean');
+      for (let c = 0; c < expected.length; c++) assert.ok(Math.abs(actual[c]! - expected[c]!) <= 1e-6 * Math.abs(expected[c]!), `channel ${c}: ${actual[c]} vs ${expected[c]}`);
       images.dispose();
     });
   }
