@@ -3,9 +3,11 @@
  * that job alone, with the phase it had reached; the next job on the same
  * engine gets a fresh browser and measures. The browser is found among this
  * test's own descendants (its pid, never by a broad name) and killed with
- * SIGKILL, as a crash or the OOM killer would. The jobs run on tfjs-cpu: the
- * runtime is not the point, and TF.js's plain-JavaScript backend starts with
- * no wasm to fetch and compile or threads to spawn in each fresh page.
+ * SIGKILL, as a crash or the OOM killer would. The job killed runs on
+ * tfjs-wasm: on tfjs-cpu its loop holds Firefox's page thread from the first
+ * iteration, so a phase poll may never be answered and the test cannot see
+ * the job start (it failed so in 4 runs of 21); the next job runs on tfjs-cpu,
+ * whose page starts with no wasm to compile or threads to spawn.
  * Firefox's launches each run in a profile of their own, and the killed
  * one's is removed with it.
  *
@@ -78,7 +80,7 @@ test('a killed Firefox or WebKit fails one job; the next job measures', { timeou
     return t.test(engine, { skip: !found && `${engine} is not installed` }, async () => {
       const device = devices.find((entry) => entry.usable && entry.device.extra?.executable === found!.executablePath);
       assert.ok(device, `${engine}: ${JSON.stringify(devices.map((entry) => entry.reason ?? entry.device.id))}`);
-      const long = jobFor(fixture, artifact, device.device, 'tfjs-cpu', { kernel: { minSamples: 100_000, minTimeMs: 50_000, maxTimeMs: 55_000 } });
+      const long = jobFor(fixture, artifact, device.device, 'tfjs-wasm', { kernel: { minSamples: 100_000, minTimeMs: 50_000, maxTimeMs: 55_000 } });
       const running = runJob(target, long, context);
       // Kill once the job is under way (its page reported a phase), then a moment into it: a crash
       // mid-job, not a browser that never started. (A page in a tight loop may not report the loop itself.)
