@@ -148,7 +148,7 @@ async function drawInWorkers(requests: DrawRequest[], tick: () => void): Promise
 async function drawHere(requests: DrawRequest[], tick: () => void): Promise<void> {
   for (const request of requests) {
     const { file, bytes } = await drawImage(request);
-    await writeFile(`${request.dir}/${file}`, bytes);
+    await writeFile(join(request.dir, file), bytes);
     tick();
   }
 }
