@@ -8,6 +8,7 @@
  * back missing too, with the package to install.
  */
 import { accessSync, constants, existsSync, realpathSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import { basename, delimiter, isAbsolute, join, resolve } from 'node:path';
 
 export type BrowserEngine = 'chromium' | 'firefox' | 'webkit';
@@ -189,4 +190,11 @@ function missingReason(name: string): string {
   if (name.includes('webkit')) return `no WebKitGTK MiniBrowser with WebKitWebDriver and Xvfb found (install them: ${ENGINE_INSTALL.webkit})`;
   if (name.includes('chrom')) return 'no Chromium or Chrome found (install one, e.g. apt-get install chromium, or give its path with --browser /path/to/chrome)';
   return `unknown browser "${name}": use chromium, chrome, firefox, webkit, playwright-chromium or an executable path`;
+}
+
+/** The files whose change may make `candidate` another browser: its executable, its driver, and what each links to. */
+export async function candidateFiles(candidate: BrowserCandidate): Promise<string[]> {
+  const files = [candidate.executablePath, ...(candidate.driverPath ? [candidate.driverPath] : [])];
+  const targets = await Promise.all(files.map((file) => realpath(file).catch(() => file)));
+  return [...new Set([...files, ...targets])];
 }

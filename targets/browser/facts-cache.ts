@@ -21,14 +21,14 @@
  * error; a discovery that fails is not kept.
  */
 import { createHash } from 'node:crypto';
-import { readFile, realpath } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { fileStampsSchema, keepEntry, readKeptEntry, stampFiles, stampsCurrent } from '../../harness/core/kept-entry.ts';
 import { privateCacheDir } from '../../harness/core/private-dir.ts';
 import { PROTOCOL_VERSION, type PageCapabilities } from '../page/app/protocol.ts';
 import type { HostBrowser } from '../page/page-host.ts';
-import type { BrowserCandidate } from './browsers.ts';
+import { candidateFiles, type BrowserCandidate } from './browsers.ts';
 
 /** Read anew after this long, whatever the files say. */
 export const FACTS_MAX_AGE_MS = 24 * 3600 * 1000;
@@ -84,13 +84,6 @@ type Entry = z.infer<typeof entrySchema>;
 /** An entry is a few kB; anything much larger is not ours. */
 const MAX_ENTRY_BYTES = 256 * 1024;
 
-/** The files whose change may change the facts: the executable, its driver, and what each links to. */
-async function inputFiles(candidate: BrowserCandidate): Promise<string[]> {
-  const files = [candidate.executablePath, ...(candidate.driverPath ? [candidate.driverPath] : [])];
-  const targets = await Promise.all(files.map((file) => realpath(file).catch(() => file)));
-  return [...new Set([...files, ...targets])];
-}
-
 async function entryPath(dir: string, key: FactsKey, env: NodeJS.ProcessEnv): Promise<string> {
   const page = createHash('sha256').update(await readFile(key.pageScript)).digest('hex');
   const { candidate } = key;
@@ -113,7 +106,7 @@ async function entryPath(dir: string, key: FactsKey, env: NodeJS.ProcessEnv): Pr
 async function current(entry: Entry, candidate: BrowserCandidate, now: number): Promise<boolean> {
   const age = now - Date.parse(entry.facts.readAt);
   if (!(age >= 0 && age <= FACTS_MAX_AGE_MS)) return false;
-  const files = await inputFiles(candidate);
+  const files = await candidateFiles(candidate);
   if (files.some((file) => !(file in entry.inputs))) return false;
   return await stampsCurrent(entry.inputs);
 }
@@ -144,6 +137,6 @@ export async function cachedBrowserFacts(
   }
   const { browser, caps } = await read();
   const facts: KeptFacts = { browser: { name: browser.name, version: browser.version }, caps, readAt: new Date(now).toISOString() };
-  if (path) keepEntry(path, { facts, inputs: await stampFiles(await inputFiles(key.candidate)) } satisfies Entry);
+  if (path) keepEntry(path, { facts, inputs: await stampFiles(await candidateFiles(key.candidate)) } satisfies Entry);
   return { facts, cached: false };
 }

@@ -21,13 +21,13 @@
  * wrong with the template means an unseeded profile, never an error.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, lstat, mkdir, mkdtemp, readdir, realpath, rename, rm } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { fileStampsSchema, keepEntry, readKeptEntry, stampFiles, stampsCurrent } from '../../harness/core/kept-entry.ts';
 import { privateCacheDir } from '../../harness/core/private-dir.ts';
-import type { BrowserCandidate } from './browsers.ts';
+import { candidateFiles, type BrowserCandidate } from './browsers.ts';
 
 /** What a first start leaves that a later start reads instead of making again; none of it holds site data. */
 export const TEMPLATE_ENTRIES: readonly string[] = [
@@ -49,12 +49,6 @@ export interface FirefoxProfile {
   seeded: boolean;
   /** Removes the profile; after a clean close of an unseeded profile, keeps its first-start files as the template first. */
   dispose(closedCleanly: boolean): Promise<void>;
-}
-
-/** The executable and the file it links to: a change to either may be another Firefox. */
-async function inputFiles(candidate: BrowserCandidate): Promise<string[]> {
-  const target = await realpath(candidate.executablePath).catch(() => candidate.executablePath);
-  return [...new Set([candidate.executablePath, target])];
 }
 
 function templateDir(root: string, candidate: BrowserCandidate): string {
@@ -97,7 +91,7 @@ async function copyFiles(from: string, to: string, files: readonly string[]): Pr
 async function currentTemplate(dir: string, candidate: BrowserCandidate): Promise<string | undefined> {
   const kept = readKeptEntry(join(dir, 'stamps.json'), stampsSchema, 64 * 1024);
   if (!kept) return undefined;
-  const inputs = await inputFiles(candidate);
+  const inputs = await candidateFiles(candidate);
   if (inputs.some((file) => !(file in kept.inputs)) || !(await stampsCurrent(kept.inputs))) return undefined;
   return join(dir, 'files');
 }
@@ -110,7 +104,7 @@ async function keepTemplate(profile: string, dir: string, candidate: BrowserCand
   try {
     await mkdir(building, { mode: 0o700 });
     await copyFiles(profile, join(building, 'files'), files);
-    keepEntry(join(building, 'stamps.json'), { format: FORMAT, inputs: await stampFiles(await inputFiles(candidate)) });
+    keepEntry(join(building, 'stamps.json'), { format: FORMAT, inputs: await stampFiles(await candidateFiles(candidate)) });
     if (!(await currentTemplate(dir, candidate))) await rm(dir, { recursive: true, force: true });
     await rename(building, dir);
   } catch {
